@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Decision, TaskStatus, Tier} from "../types/TaskTypes.sol";
+
+/// @title ITaskEscrow
+/// @notice The task market: escrowed fees, stake-weighted assignment, commit–reveal, verification by
+///         the gradient, challenges, committee review, finality, slashing and pull-payment settlement.
+/// @dev Lifecycle: createTask → assign → (submitResult | commit → reveal) → [challenge | audit | DEEP
+///      review → vote → resolve] → finalize → settle → claim. Every step after createTask that does not
+///      need a specific actor may be called by anyone once its time has come.
+///      Solvency invariant: token balance == liabilities() == locked fees + bonds + unclaimed payouts.
+interface ITaskEscrow {
+    /// @notice Protocol parameters.
+    struct Params {
+        /// @notice Length of the optimistic challenge window, seconds.
+        uint40 challengeWindow;
+        /// @notice Time to reveal once the commit phase closes, seconds.
+        uint40 revealWindow;
+        /// @notice Time a committee has to vote, seconds.
+        uint40 voteWindow;
+        /// @notice Jail time after a fault, seconds.
+        uint40 jailDuration;
+        /// @notice Protocol fee share, basis points.
+        uint16 protocolFeeBps;
+        /// @notice Share of the workers' pot paid to committee voters when a review happens, basis points.
+        uint16 committeeShareBps;
+        /// @notice Committee size (≤ 7).
+        uint8 committeeSize;
+        /// @notice Stake slashed per fault is max(minSlash, fee * slashFeeMultiple).
+        uint8 slashFeeMultiple;
+        /// @notice Minimum slash per fault, token wei.
+        uint96 minSlash;
+        /// @notice Minimum challenge bond; the bond is max(minChallengeBond, fee).
+        uint96 minChallengeBond;
+        /// @notice Receives protocol fees and undirected slashes.
+        address treasury;
+    }
+
+    /// @notice A task as stored.
+    struct TaskView {
+        address requester;
+        /// @notice Escrowed amount: the max fee until assignment, then the actual fee.
+        uint96 fee;
+        bytes32 modelId;
+        /// @notice Requester-declared value at risk.
+        uint96 value;
+        /// @notice Deadline of the current phase (result, reveal, challenge or vote).
+        uint40 until;
+        uint40 createdBlock;
+        TaskStatus status;
+        Tier floor;
+        Tier tier;
+        uint8 redundancy;
+        uint8 commits;
+        uint8 reveals;
+        uint16 auditBps;
+        /// @notice Index of the seat whose output is the result (valid when finalized with a result).
+        uint8 winner;
+        uint8 committeeSize;
+        address challenger;
+        uint96 bond;
+    }
+
+    /// @notice State of a compute or committee seat.
+    enum SeatState {
+        Empty,
+        Assigned,
+        Committed,
+        Revealed,
+        Accepted,
+        Faulty
+    }
+
+    /// @notice Emitted when a task is created.
+    event TaskCreated(
+        uint256 indexed taskId,
+        address indexed requester,
+        bytes32 indexed modelId,
+        bytes32 inputHash,
+        uint96 value,
+        Tier floor,
+        uint40 deadline,
+        uint96 maxFee
+    );
+    /// @notice Emitted when workers are drawn and the fee fixed.
+    event TaskAssigned(uint256 indexed taskId, address[] workers, Tier tier, uint16 auditBps, uint96 fee);
+    /// @notice Emitted when a worker commits to an output.
+    event ResultCommitted(uint256 indexed taskId, address indexed worker, bytes32 commitment);
+    /// @notice Emitted when a worker reveals (or, in LIGHT, submits) an output hash.
+    event ResultRevealed(uint256 indexed taskId, address indexed worker, bytes32 outputHash);
+    /// @notice Emitted when a result is proposed and the challenge window opens.
+    event ResultProposed(uint256 indexed taskId, bytes32 outputHash, uint40 challengeEnd);
+    /// @notice Emitted when a committee review opens.
+    event ReviewOpened(uint256 indexed taskId, ReviewReason reason, address[] committee, uint40 voteEnd);
+    /// @notice Emitted when a challenge is raised.
+    event Challenged(uint256 indexed taskId, address indexed challenger, uint96 bond);
+    /// @notice Emitted when a committee member votes.
+    event Voted(uint256 indexed taskId, address indexed verifier, uint8 acceptMask);
+    /// @notice Emitted when a review closes.
+    event ReviewResolved(uint256 indexed taskId, uint8 acceptedMask, uint8 votes);
+    /// @notice Emitted when a task is finalized; `outputHash` is zero if no result was accepted.
+    event TaskFinalized(uint256 indexed taskId, bytes32 outputHash);
+    /// @notice Emitted when a seat is slashed.
+    event WorkerSlashed(uint256 indexed taskId, address indexed worker, uint96 amount, Fault fault);
+    /// @notice Emitted when a task's payments are credited.
+    event TaskSettled(uint256 indexed taskId, uint96 paidToWorkers, uint96 royalty, uint96 protocolFee, uint96 refund);
+    /// @notice Emitted when an account's balance is credited.
+    event Credited(address indexed account, uint256 amount);
+    /// @notice Emitted when an account claims.
+    event Claimed(address indexed account, uint256 amount);
+    /// @notice Emitted when parameters change.
+    event ParamsChanged(Params params);
+
+    /// @notice Why a review was opened.
+    enum ReviewReason {
+        Audit,
+        Challenge,
+        Deep,
+        NoQuorum
+    }
+
+    /// @notice Why a worker was slashed.
+    enum Fault {
+        MissedResult,
+        WrongResult,
+        MissedVote
+    }
+
+    /// @notice Thrown if a task id does not exist.
+    error UnknownTask(uint256 taskId);
+    /// @notice Thrown if a task is not in the status the call needs.
+    error WrongStatus(uint256 taskId, TaskStatus status);
+    /// @notice Thrown by `createTask` if the deadline is in the past or too far ahead.
+    error InvalidDeadline(uint40 deadline);
+    /// @notice Thrown by `createTask` if the model release is deprecated.
+    error ModelDeprecated(bytes32 modelId);
+    /// @notice Thrown by `createTask` if `maxFee` does not fit or is zero.
+    error InvalidFee(uint256 maxFee);
+    /// @notice Thrown by `assign` in the block of creation: the draw needs a later block hash.
+    error AssignTooEarly(uint256 taskId, uint256 createdBlock);
+    /// @notice Thrown by `assign` if the price for the decided redundancy exceeds the requester's max fee.
+    error PriceAboveMax(uint256 taskId, uint96 price, uint96 maxFee);
+    /// @notice Thrown by `assign` if too few eligible workers serve the model.
+    error InsufficientWorkers(uint256 taskId, uint256 needed, uint256 available);
+    /// @notice Thrown if the caller does not hold a seat the call needs.
+    error NotAssigned(uint256 taskId, address caller);
+    /// @notice Thrown by `submitResult` on a non-LIGHT task, or `commit`/`reveal` on a LIGHT task.
+    error WrongTier(uint256 taskId, Tier tier);
+    /// @notice Thrown if a phase deadline has passed.
+    error PhaseClosed(uint256 taskId, uint40 until);
+    /// @notice Thrown if a phase has not ended yet.
+    error PhaseOpen(uint256 taskId, uint40 until);
+    /// @notice Thrown if a seat already acted in this phase.
+    error AlreadyActed(uint256 taskId, address worker);
+    /// @notice Thrown by `reveal` before every seat committed and before the commit deadline.
+    error RevealNotOpen(uint256 taskId);
+    /// @notice Thrown by `reveal` if the output and salt do not match the commitment.
+    error CommitmentMismatch(uint256 taskId, address worker);
+    /// @notice Thrown by `vote` if the mask names seats that do not exist.
+    error InvalidMask(uint8 mask);
+    /// @notice Thrown by `challenge` if no verifier is available to review.
+    error NoVerifiersAvailable(uint256 taskId);
+    /// @notice Thrown by `claim` when nothing is owed.
+    error NothingToClaim(address account);
+    /// @notice Thrown by `setParams` on out-of-range values.
+    error InvalidParams();
+    /// @notice Thrown if an output hash is zero.
+    error ZeroOutput();
+
+    /// @notice Creates a task and escrows `maxFee`.
+    /// @param modelId The model release (content hash).
+    /// @param inputHash Commitment to the input (keccak-256 of its canonical encoding), fetched off chain.
+    /// @param value Value at risk on the answer; drives the verification gradient.
+    /// @param floor The lowest tier accepted.
+    /// @param deadline Time by which the result must be in (LIGHT) or committed (REDUNDANT/DEEP).
+    /// @param maxFee The most the requester pays; the unused part is refunded at assignment.
+    /// @return taskId The new task's id.
+    function createTask(bytes32 modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
+        external
+        returns (uint256 taskId);
+
+    /// @notice Draws workers stake-weighted from the model's eligible workers and fixes tier and fee.
+    /// @dev Callable by anyone from the block after creation. The seed mixes the creation block's hash
+    ///      and the current `prevrandao`, neither known to the requester when it sent the task.
+    /// @param taskId The task.
+    function assign(uint256 taskId) external;
+
+    /// @notice LIGHT: the assigned worker submits its output hash; the challenge window opens, or an audit.
+    /// @param taskId The task.
+    /// @param outputHash keccak-256 of the canonical output encoding.
+    function submitResult(uint256 taskId, bytes32 outputHash) external;
+
+    /// @notice REDUNDANT/DEEP: an assigned worker commits `keccak256(abi.encode(outputHash, salt, worker))`.
+    /// @param taskId The task.
+    /// @param commitment The commitment.
+    function commit(uint256 taskId, bytes32 commitment) external;
+
+    /// @notice REDUNDANT/DEEP: reveals a committed output; opens once all seats committed or the deadline passed.
+    /// @dev The last reveal tallies at once.
+    /// @param taskId The task.
+    /// @param outputHash The output hash committed to.
+    /// @param salt The salt committed to.
+    function reveal(uint256 taskId, bytes32 outputHash, bytes32 salt) external;
+
+    /// @notice Tallies a REDUNDANT/DEEP task whose reveal window ended without every reveal.
+    /// @param taskId The task.
+    function closeReveal(uint256 taskId) external;
+
+    /// @notice Challenges a proposed result inside the window, posting a bond of `challengeBond(taskId)`.
+    /// @param taskId The task.
+    function challenge(uint256 taskId) external;
+
+    /// @notice A committee member votes which seats' results are correct (bit i = seat i accepted).
+    /// @param taskId The task.
+    /// @param acceptMask Bitmask over compute seats.
+    function vote(uint256 taskId, uint8 acceptMask) external;
+
+    /// @notice Closes a review once every member voted or the vote window ended, and finalizes the task.
+    /// @param taskId The task.
+    function resolve(uint256 taskId) external;
+
+    /// @notice Finalizes a task: after the challenge window of a proposed result, or after a missed
+    ///         deadline (no-shows are slashed, the requester is refunded at settle).
+    /// @param taskId The task.
+    function finalize(uint256 taskId) external;
+
+    /// @notice Credits a finalized task's payments: workers, royalty, protocol fee, refunds, bonds.
+    /// @param taskId The task.
+    function settle(uint256 taskId) external;
+
+    /// @notice Transfers the caller's credited balance to it.
+    /// @return amount The amount transferred.
+    function claim() external returns (uint256 amount);
+
+    /// @notice Sets protocol parameters.
+    /// @dev Owner only.
+    /// @param params The parameters.
+    function setParams(Params calldata params) external;
+
+    /// @notice What `assign` would decide for a task with these inputs if `worker` were its primary.
+    /// @param modelId The model release.
+    /// @param value Value at risk.
+    /// @param floor Tier floor.
+    /// @param worker The primary worker (its reputation counts).
+    /// @return decision The policy decision.
+    /// @return fee The fee that would be charged.
+    function quote(bytes32 modelId, uint96 value, Tier floor, address worker)
+        external
+        view
+        returns (Decision memory decision, uint96 fee);
+
+    /// @notice A task.
+    /// @param taskId The task.
+    /// @return The stored task.
+    function getTask(uint256 taskId) external view returns (TaskView memory);
+
+    /// @notice A compute seat.
+    /// @param taskId The task.
+    /// @param index Seat index.
+    /// @return worker The worker.
+    /// @return state The seat state.
+    /// @return hash The commitment, then the output hash once revealed.
+    function seat(uint256 taskId, uint256 index) external view returns (address worker, SeatState state, bytes32 hash);
+
+    /// @notice A committee seat.
+    /// @param taskId The task.
+    /// @param index Seat index.
+    /// @return verifier The verifier.
+    /// @return voted Whether it voted.
+    /// @return acceptMask Its vote.
+    function committeeSeat(uint256 taskId, uint256 index)
+        external
+        view
+        returns (address verifier, bool voted, uint8 acceptMask);
+
+    /// @notice The accepted output hash of a finalized task, or zero.
+    /// @param taskId The task.
+    /// @return The output hash.
+    function resultOf(uint256 taskId) external view returns (bytes32);
+
+    /// @notice The bond a challenge of this task needs.
+    /// @param taskId The task.
+    /// @return The bond.
+    function challengeBond(uint256 taskId) external view returns (uint96);
+
+    /// @notice Credited, unclaimed balance.
+    /// @param account The account.
+    /// @return The balance.
+    function claimable(address account) external view returns (uint256);
+
+    /// @notice Everything the escrow owes: locked fees, bonds and unclaimed payouts. Equals its token balance.
+    /// @return The total.
+    function liabilities() external view returns (uint256);
+
+    /// @notice Verification pressure in basis points: open reviews per registered verifier, 4 per verifier = 10_000.
+    /// @return The pressure.
+    function pressureBps() external view returns (uint16);
+
+    /// @notice Number of tasks created.
+    /// @return The count.
+    function taskCount() external view returns (uint256);
+
+    /// @notice Current parameters.
+    /// @return The parameters.
+    function params() external view returns (Params memory);
+}

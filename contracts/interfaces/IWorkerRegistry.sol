@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IWorkerRegistry
+/// @notice Worker registration, staking, unbonding, slashing, jailing, reputation, and stake-weighted
+///         draws of workers for tasks and committees.
+/// @dev Stake is the network token. Slashing reaches unbonding stake too, so leaving does not escape a
+///      fault. Only holders of SLASHER_ROLE (the task escrow) may slash, jail or record outcomes.
+interface IWorkerRegistry {
+    /// @notice A worker's record.
+    /// @dev Slot 0: stake | unbonding | unbondingUntil | roles | registered. Slot 1: jailedUntil | tasksDone | faults.
+    struct Worker {
+        /// @notice Active stake, in token wei.
+        uint96 stake;
+        /// @notice Stake waiting out the unbonding delay (still slashable).
+        uint96 unbonding;
+        /// @notice When `unbonding` may be withdrawn.
+        uint40 unbondingUntil;
+        /// @notice Role bitmask (see `Roles`).
+        uint8 roles;
+        /// @notice Whether the worker has registered.
+        bool registered;
+        /// @notice The worker is not drawn for tasks until this time.
+        uint40 jailedUntil;
+        /// @notice Tasks completed with an accepted result.
+        uint32 tasksDone;
+        /// @notice Proven faults (wrong result, missed reveal, missed vote).
+        uint32 faults;
+        /// @notice Where the worker's API is served (e.g. "http://127.0.0.1:9000").
+        string endpoint;
+    }
+
+    /// @notice Emitted on registration.
+    /// @param worker The worker.
+    /// @param roles Its roles.
+    /// @param stake The initial stake.
+    /// @param endpoint Its endpoint.
+    event WorkerRegistered(address indexed worker, uint8 roles, uint96 stake, string endpoint);
+
+    /// @notice Emitted when a worker changes its roles.
+    /// @param worker The worker.
+    /// @param roles The new roles.
+    event RolesChanged(address indexed worker, uint8 roles);
+
+    /// @notice Emitted when a worker changes its endpoint.
+    /// @param worker The worker.
+    /// @param endpoint The new endpoint.
+    event EndpointChanged(address indexed worker, string endpoint);
+
+    /// @notice Emitted when a worker starts or stops serving a model release.
+    /// @param worker The worker.
+    /// @param modelId The release id.
+    /// @param serving Whether it now serves the model.
+    event ModelServingChanged(address indexed worker, bytes32 indexed modelId, bool serving);
+
+    /// @notice Emitted when stake is added.
+    /// @param worker The worker.
+    /// @param amount The amount added.
+    /// @param stake The new active stake.
+    event StakeAdded(address indexed worker, uint96 amount, uint96 stake);
+
+    /// @notice Emitted when stake starts unbonding.
+    /// @param worker The worker.
+    /// @param amount The amount moved to unbonding.
+    /// @param unbondingUntil When it may be withdrawn.
+    event Unbonding(address indexed worker, uint96 amount, uint40 unbondingUntil);
+
+    /// @notice Emitted when unbonded stake is withdrawn.
+    /// @param worker The worker.
+    /// @param amount The amount withdrawn.
+    event Withdrawn(address indexed worker, uint96 amount);
+
+    /// @notice Emitted when stake is slashed.
+    /// @param worker The worker.
+    /// @param amount The amount taken (active first, then unbonding).
+    /// @param to Who received the slashed tokens.
+    event Slashed(address indexed worker, uint96 amount, address indexed to);
+
+    /// @notice Emitted when a worker is jailed.
+    /// @param worker The worker.
+    /// @param until The end of the jail time.
+    event Jailed(address indexed worker, uint40 until);
+
+    /// @notice Emitted when a task outcome is recorded against a worker.
+    /// @param worker The worker.
+    /// @param ok Whether its result was accepted.
+    /// @param tasksDone Its new count of accepted tasks.
+    /// @param faults Its new count of faults.
+    event OutcomeRecorded(address indexed worker, bool ok, uint32 tasksDone, uint32 faults);
+
+    /// @notice Emitted when the minimum stake for a role changes.
+    /// @param role The role bit.
+    /// @param amount The new minimum.
+    event MinStakeChanged(uint8 role, uint96 amount);
+
+    /// @notice Emitted when the unbonding delay changes.
+    /// @param delay The new delay in seconds.
+    event UnbondingDelayChanged(uint40 delay);
+
+    /// @notice Thrown by `register` if the caller is already registered.
+    /// @param worker The caller.
+    error AlreadyRegistered(address worker);
+
+    /// @notice Thrown if the caller is not registered.
+    /// @param worker The caller.
+    error NotRegistered(address worker);
+
+    /// @notice Thrown if a role mask is empty or has undefined bits.
+    /// @param roles The mask.
+    error InvalidRoles(uint8 roles);
+
+    /// @notice Thrown if stake would fall below the minimum for the worker's roles.
+    /// @param stake The resulting stake.
+    /// @param required The minimum.
+    error InsufficientStake(uint96 stake, uint96 required);
+
+    /// @notice Thrown if an amount is zero.
+    error ZeroAmount();
+
+    /// @notice Thrown by `unbond` if the amount exceeds the active stake.
+    /// @param amount The requested amount.
+    /// @param stake The active stake.
+    error UnbondExceedsStake(uint96 amount, uint96 stake);
+
+    /// @notice Thrown by `withdraw` if nothing is unbonding or the delay has not passed.
+    /// @param unbondingUntil When withdrawal opens (0 if nothing is unbonding).
+    error NothingToWithdraw(uint40 unbondingUntil);
+
+    /// @notice Thrown by `serveModel` if the worker already serves the model, or by `stopServing` if it does not.
+    /// @param modelId The release id.
+    error ServingUnchanged(bytes32 modelId);
+
+    /// @notice Thrown if a role bit passed to an admin function is not a single defined role.
+    /// @param role The value.
+    error InvalidRole(uint8 role);
+
+    /// @notice Registers the caller with roles, an endpoint, served models and an initial stake.
+    /// @dev Pulls `stake` with `transferFrom`; the stake must cover `requiredStake(roles)`.
+    /// @param roles Role bitmask.
+    /// @param endpoint API endpoint.
+    /// @param models Release ids served.
+    /// @param stake Initial stake.
+    function register(uint8 roles, string calldata endpoint, bytes32[] calldata models, uint96 stake) external;
+
+    /// @notice Adds stake.
+    /// @param amount Amount pulled with `transferFrom`.
+    function addStake(uint96 amount) external;
+
+    /// @notice Changes the caller's roles; the active stake must cover the new roles.
+    /// @param roles The new role bitmask.
+    function setRoles(uint8 roles) external;
+
+    /// @notice Changes the caller's endpoint.
+    /// @param endpoint The new endpoint.
+    function setEndpoint(string calldata endpoint) external;
+
+    /// @notice Starts serving a model release.
+    /// @param modelId The release id.
+    function serveModel(bytes32 modelId) external;
+
+    /// @notice Stops serving a model release.
+    /// @param modelId The release id.
+    function stopServing(bytes32 modelId) external;
+
+    /// @notice Moves stake to unbonding; it may be withdrawn after the delay and stays slashable until then.
+    /// @dev The remaining active stake must be zero or cover the worker's roles. Unbonding more restarts the delay.
+    /// @param amount Amount to unbond.
+    function unbond(uint96 amount) external;
+
+    /// @notice Withdraws all unbonded stake whose delay has passed.
+    /// @return amount The amount transferred to the caller.
+    function withdraw() external returns (uint96 amount);
+
+    /// @notice Takes up to `amount` of a worker's stake (active first, then unbonding) and sends it to the caller.
+    /// @dev SLASHER_ROLE only.
+    /// @param worker The worker.
+    /// @param amount The amount to take.
+    /// @return taken The amount actually taken (capped by what the worker has).
+    function slash(address worker, uint96 amount) external returns (uint96 taken);
+
+    /// @notice Excludes a worker from draws until `until` (never shortens an existing jail).
+    /// @dev SLASHER_ROLE only.
+    /// @param worker The worker.
+    /// @param until End of the jail time.
+    function jail(address worker, uint40 until) external;
+
+    /// @notice Records a task outcome in the worker's reputation counters.
+    /// @dev SLASHER_ROLE only.
+    /// @param worker The worker.
+    /// @param ok True for an accepted result, false for a fault.
+    function recordOutcome(address worker, bool ok) external;
+
+    /// @notice Sets the minimum stake for one role.
+    /// @dev DEFAULT_ADMIN_ROLE only.
+    /// @param role A single role bit.
+    /// @param amount The minimum.
+    function setMinStake(uint8 role, uint96 amount) external;
+
+    /// @notice Sets the unbonding delay.
+    /// @dev DEFAULT_ADMIN_ROLE only.
+    /// @param delay Seconds.
+    function setUnbondingDelay(uint40 delay) external;
+
+    /// @notice Draws up to `count` distinct eligible workers, stake-weighted, without replacement.
+    /// @dev Eligible: registered, holds `role`, serves `modelId`, active stake covers its roles, not jailed,
+    ///      not in `exclude`. Scans at most `MAX_CANDIDATES` workers of the model, starting at an offset
+    ///      derived from `seed`. Returns fewer than `count` if fewer are eligible.
+    /// @param modelId The release id.
+    /// @param role The role bit required.
+    /// @param seed Randomness; the caller is responsible for its unpredictability.
+    /// @param count How many to draw.
+    /// @param exclude Addresses that may not be drawn.
+    /// @return drawn The drawn workers, in draw order.
+    function draw(bytes32 modelId, uint8 role, uint256 seed, uint256 count, address[] calldata exclude)
+        external
+        view
+        returns (address[] memory drawn);
+
+    /// @notice Whether a worker would be eligible in `draw`.
+    /// @param worker The worker.
+    /// @param modelId The release id.
+    /// @param role The role bit.
+    /// @return True if eligible.
+    function isEligible(address worker, bytes32 modelId, uint8 role) external view returns (bool);
+
+    /// @notice Reputation in basis points: `tasksDone * 10_000 / (tasksDone + 10 * faults + 10)`.
+    /// @dev New workers start at 0; one fault costs as much as ten successes.
+    /// @param worker The worker.
+    /// @return The reputation, 0..10_000.
+    function reputationBps(address worker) external view returns (uint16);
+
+    /// @notice Minimum active stake for a role set: the sum of each held role's minimum.
+    /// @param roles Role bitmask.
+    /// @return The minimum.
+    function requiredStake(uint8 roles) external view returns (uint96);
+
+    /// @notice Number of registered workers holding a role.
+    /// @param role A single role bit.
+    /// @return The count.
+    function roleCount(uint8 role) external view returns (uint256);
+
+    /// @notice A worker's record.
+    /// @param worker The worker.
+    /// @return The record (zeroed if not registered).
+    function getWorker(address worker) external view returns (Worker memory);
+
+    /// @notice Whether a worker serves a model release.
+    /// @param worker The worker.
+    /// @param modelId The release id.
+    /// @return True if served.
+    function serves(address worker, bytes32 modelId) external view returns (bool);
+
+    /// @notice Workers serving a model release.
+    /// @param modelId The release id.
+    /// @return The workers.
+    function workersOf(bytes32 modelId) external view returns (address[] memory);
+
+    /// @notice The token staked.
+    /// @return The token address.
+    function stakeToken() external view returns (address);
+}
