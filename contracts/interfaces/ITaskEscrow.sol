@@ -47,7 +47,7 @@ interface ITaskEscrow {
         uint96 value;
         /// @notice Deadline of the current phase (result, reveal, challenge or vote).
         uint40 until;
-        uint40 createdBlock;
+        uint32 createdBlock;
         TaskStatus status;
         Tier floor;
         Tier tier;
@@ -58,6 +58,8 @@ interface ITaskEscrow {
         /// @notice Index of the seat whose output is the result (valid when finalized with a result).
         uint8 winner;
         uint8 committeeSize;
+        /// @notice The model's determinism class, copied at assignment (0 EXACT, 1 TOLERANCE).
+        uint8 determinism;
         address challenger;
         uint96 bond;
     }

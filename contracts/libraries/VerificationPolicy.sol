@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Decision, PolicyInputs, Tier} from "../types/TaskTypes.sol";
+
+/// @title VerificationPolicy
+/// @notice The verification gradient: a pure function from a task's value, its model's risk class, the
+///         requester's floor, the primary worker's reputation and the network's verification pressure to
+///         a protocol path, a redundancy k and an audit probability.
+/// @dev Everything is computed from one exposure score, in points:
+///
+///        score = valuePoints(value) + 4_000 * risk - 4_000 * reputationBps / 10_000   (floored at 0)
+///        valuePoints(v) = 1_000 * log2(1 + v / 0.01 token), piecewise linear between powers of two
+///
+///      - Redundancy slides with the score: k = 1 below the redundancy threshold, then 3, 5, 7 every
+///        6_000 points. The threshold (12_000) drops by up to 3_000 points under verification pressure:
+///        when verifiers are busy, assurance shifts from after-the-fact audits to up-front redundancy.
+///      - Audit probability slides with the score: 0.5 % + score / 6 bps, at most 25 %; divided by k for
+///        redundant tasks (a quorum already cross-checks); reduced by up to half under pressure, never
+///        below 0.5 %.
+///      - DEEP (mandatory committee review) from 22_000 points, or when the floor asks for it.
+///      - The floor only raises: REDUNDANT forces k ≥ 3, DEEP forces k ≥ 3 and a review.
+///      Every function is monotone: more value or risk never lowers k or the audit rate; more reputation
+///      never raises them.
+library VerificationPolicy {
+    /// @notice One value unit: 0.01 token (18 decimals).
+    uint256 internal constant VALUE_UNIT = 1e16;
+    /// @notice Points per doubling of the value.
+    uint256 internal constant POINTS_PER_DOUBLING = 1_000;
+    /// @notice Points per risk class step.
+    uint256 internal constant POINTS_PER_RISK = 4_000;
+    /// @notice Points a flawless reputation removes.
+    uint256 internal constant MAX_TRUST_POINTS = 4_000;
+    /// @notice Score from which tasks are redundant, with no pressure.
+    uint256 internal constant REDUNDANCY_THRESHOLD = 12_000;
+    /// @notice How far full pressure lowers the redundancy threshold.
+    uint256 internal constant PRESSURE_THRESHOLD_SHIFT = 3_000;
+    /// @notice Score per extra pair of redundant workers.
+    uint256 internal constant POINTS_PER_PAIR = 6_000;
+    /// @notice Largest redundancy.
+    uint8 internal constant MAX_REDUNDANCY = 7;
+    /// @notice Redundancy a REDUNDANT or DEEP floor guarantees.
+    uint8 internal constant MIN_QUORUM = 3;
+    /// @notice Score from which tasks are DEEP.
+    uint256 internal constant DEEP_THRESHOLD = 22_000;
+    /// @notice Lowest audit probability, bps.
+    uint16 internal constant MIN_AUDIT_BPS = 50;
+    /// @notice Highest audit probability short of DEEP, bps.
+    uint16 internal constant MAX_AUDIT_BPS = 2_500;
+    /// @notice Score points per audit bps.
+    uint256 internal constant POINTS_PER_AUDIT_BPS = 6;
+    /// @notice Basis points denominator.
+    uint256 internal constant BPS = 10_000;
+
+    /// @notice Decides tier, redundancy and audit probability for a task.
+    /// @param inputs The policy inputs.
+    /// @return decision The decision.
+    function decide(PolicyInputs memory inputs) internal pure returns (Decision memory decision) {
+        uint256 score = exposureScore(inputs.value, inputs.risk, inputs.reputationBps);
+        uint256 pressure = inputs.pressureBps > BPS ? BPS : inputs.pressureBps;
+
+        uint256 threshold = REDUNDANCY_THRESHOLD - PRESSURE_THRESHOLD_SHIFT * pressure / BPS;
+        uint256 k = 1;
+        if (score >= threshold) {
+            k = MIN_QUORUM + 2 * ((score - threshold) / POINTS_PER_PAIR);
+            if (k > MAX_REDUNDANCY) {
+                k = MAX_REDUNDANCY;
+            }
+        }
+        bool deep = score >= DEEP_THRESHOLD || inputs.floor == Tier.DEEP;
+        if ((deep || inputs.floor == Tier.REDUNDANT) && k < MIN_QUORUM) {
+            k = MIN_QUORUM;
+        }
+
+        // forge-lint: disable-next-line(unsafe-typecast)
+        decision.redundancy = uint8(k); // k ≤ MAX_REDUNDANCY
+        if (deep) {
+            decision.tier = Tier.DEEP;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            decision.auditBps = uint16(BPS); // 10_000 fits
+        } else {
+            decision.tier = k > 1 ? Tier.REDUNDANT : Tier.LIGHT;
+            decision.auditBps = auditBps(score, k, pressure);
+        }
+    }
+
+    /// @notice The exposure score in points.
+    /// @param value Value at risk, token wei.
+    /// @param risk Risk class (0..3).
+    /// @param reputationBps Primary worker's reputation, bps.
+    /// @return The score.
+    function exposureScore(uint256 value, uint8 risk, uint16 reputationBps) internal pure returns (uint256) {
+        uint256 rep = reputationBps > BPS ? BPS : reputationBps;
+        uint256 gross = valuePoints(value) + POINTS_PER_RISK * risk;
+        uint256 trust = MAX_TRUST_POINTS * rep / BPS;
+        return gross > trust ? gross - trust : 0;
+    }
+
+    /// @notice `1_000 * log2(1 + value / VALUE_UNIT)`, linear between powers of two (continuous, monotone).
+    /// @param value Value at risk, token wei.
+    /// @return The value points.
+    function valuePoints(uint256 value) internal pure returns (uint256) {
+        // x ≥ 1 and x ≤ 2^256/1e16 + 1, so the shift below never overflows.
+        uint256 x = 1 + value / VALUE_UNIT;
+        uint256 n = _floorLog2(x);
+        uint256 base = uint256(1) << n;
+        return POINTS_PER_DOUBLING * n + POINTS_PER_DOUBLING * (x - base) / base;
+    }
+
+    /// @notice Audit probability for a non-DEEP task.
+    /// @param score Exposure score.
+    /// @param k Redundancy.
+    /// @param pressure Verification pressure, bps (≤ 10_000).
+    /// @return The audit probability, bps.
+    function auditBps(uint256 score, uint256 k, uint256 pressure) internal pure returns (uint16) {
+        uint256 p = MIN_AUDIT_BPS + score / POINTS_PER_AUDIT_BPS;
+        if (p > MAX_AUDIT_BPS) {
+            p = MAX_AUDIT_BPS;
+        }
+        p = p / k;
+        p = p * (2 * BPS - pressure) / (2 * BPS);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint16(p < MIN_AUDIT_BPS ? MIN_AUDIT_BPS : p); // p ≤ MAX_AUDIT_BPS
+    }
+
+    function _floorLog2(uint256 x) private pure returns (uint256 n) {
+        // Binary search on the bit length; x > 0.
+        for (uint256 step = 128; step > 0; step >>= 1) {
+            if (x >= uint256(1) << step) {
+                x >>= step;
+                n += step;
+            }
+        }
+    }
+}
