@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+
+import {VerificationPolicy} from "../contracts/libraries/VerificationPolicy.sol";
+import {Decision, PolicyInputs, Tier} from "../contracts/types/TaskTypes.sol";
+
+contract VerificationPolicyTest is Test {
+    uint256 internal constant TOKEN = 1e18;
+
+    function _decide(uint256 value, uint8 risk, Tier floor, uint16 rep, uint16 pressure)
+        internal
+        pure
+        returns (Decision memory)
+    {
+        return VerificationPolicy.decide(PolicyInputs(value, risk, floor, rep, pressure));
+    }
+
+    function test_valuePoints_isLog2OfValueUnits() public pure {
+        assertEq(VerificationPolicy.valuePoints(0), 0);
+        assertEq(VerificationPolicy.valuePoints(1e16 - 1), 0, "below one unit");
+        assertEq(VerificationPolicy.valuePoints(1e16), 1_000, "1 unit: log2(2)");
+        assertEq(VerificationPolicy.valuePoints(3e16), 2_000, "3 units: log2(4)");
+        assertEq(VerificationPolicy.valuePoints(2e16), 1_500, "2 units: halfway from 2 to 4");
+        assertEq(VerificationPolicy.valuePoints(1023e16), 10_000, "1023 units: log2(1024)");
+    }
+
+    function test_valuePoints_handlesTheLargestValue() public pure {
+        // 1 + max/1e16 ≈ 2^202.6: no overflow anywhere.
+        uint256 points = VerificationPolicy.valuePoints(type(uint256).max);
+        assertGt(points, 202_000);
+        assertLt(points, 203_000);
+    }
+
+    function test_decide_isLightWithSmallAuditIfValueIsSmall() public pure {
+        Decision memory d = _decide(0.01 ether, 0, Tier.LIGHT, 0, 0);
+        assertEq(uint8(d.tier), uint8(Tier.LIGHT));
+        assertEq(d.redundancy, 1);
+        assertEq(uint256(d.auditBps), 50 + uint256(1_000) / 6);
+    }
+
+    function test_decide_isRedundantIfValueOrRiskIsHigh() public pure {
+        Decision memory d = _decide(100 * TOKEN, 1, Tier.LIGHT, 0, 0); // 13_288 + 4_000 points
+        assertEq(uint8(d.tier), uint8(Tier.REDUNDANT));
+        assertEq(d.redundancy, 3);
+        Decision memory critical = _decide(1 * TOKEN, 3, Tier.LIGHT, 0, 0); // 6_658 + 12_000 points
+        assertEq(uint8(critical.tier), uint8(Tier.REDUNDANT));
+        assertEq(critical.redundancy, 5, "one pair above the threshold");
+    }
+
+    function test_decide_isDeepIfScoreIsVeryHigh() public pure {
+        Decision memory d = _decide(10_000 * TOKEN, 2, Tier.LIGHT, 0, 0);
+        assertEq(uint8(d.tier), uint8(Tier.DEEP));
+        assertEq(d.redundancy, 7);
+        assertEq(d.auditBps, 10_000);
+    }
+
+    function test_decide_reputationLowersVerification() public pure {
+        Decision memory stranger = _decide(100 * TOKEN, 0, Tier.LIGHT, 0, 0);
+        Decision memory trusted = _decide(100 * TOKEN, 0, Tier.LIGHT, 10_000, 0);
+        assertEq(stranger.redundancy, 3, "13_288 points: redundant");
+        assertEq(trusted.redundancy, 1, "9_288 points: light");
+        assertLt(trusted.auditBps, 2_500);
+    }
+
+    function test_decide_pressureShiftsAuditsToRedundancy() public pure {
+        // 10_000 points: light without pressure, redundant once the threshold drops to 9_000.
+        uint256 value = 1023e16;
+        Decision memory calm = _decide(value, 0, Tier.LIGHT, 0, 0);
+        Decision memory busy = _decide(value, 0, Tier.LIGHT, 0, 10_000);
+        assertEq(calm.redundancy, 1);
+        assertEq(busy.redundancy, 3);
+        Decision memory calmSmall = _decide(1 * TOKEN, 0, Tier.LIGHT, 0, 0);
+        Decision memory busySmall = _decide(1 * TOKEN, 0, Tier.LIGHT, 0, 10_000);
+        assertLt(busySmall.auditBps, calmSmall.auditBps, "pressure lowers audits");
+        assertGe(busySmall.auditBps, VerificationPolicy.MIN_AUDIT_BPS);
+    }
+
+    function test_decide_floorOnlyRaises() public pure {
+        Decision memory r = _decide(0, 0, Tier.REDUNDANT, 10_000, 0);
+        assertEq(uint8(r.tier), uint8(Tier.REDUNDANT));
+        assertEq(r.redundancy, 3);
+        Decision memory deep = _decide(0, 0, Tier.DEEP, 10_000, 0);
+        assertEq(uint8(deep.tier), uint8(Tier.DEEP));
+        assertEq(deep.redundancy, 3);
+        Decision memory high = _decide(10_000 * TOKEN, 2, Tier.REDUNDANT, 0, 0);
+        assertEq(uint8(high.tier), uint8(Tier.DEEP), "a low floor never lowers");
+    }
+
+    function test_decide_redundancySlidesInSteps() public pure {
+        uint8 last = 1;
+        uint256 changes;
+        for (uint256 e; e < 24; ++e) {
+            Decision memory d = _decide(uint256(1e16) << e, 1, Tier.LIGHT, 0, 0);
+            assertGe(d.redundancy, last);
+            assertEq(d.redundancy % 2, 1, "odd quorum");
+            if (d.redundancy != last) {
+                ++changes;
+            }
+            last = d.redundancy;
+        }
+        assertEq(changes, 3, "1 -> 3 -> 5 -> 7");
+    }
+
+    function testFuzz_decide_isMonotoneInValue(uint256 a, uint256 b, uint8 risk, uint16 rep, uint16 pressure)
+        public
+        pure
+    {
+        a = bound(a, 0, 1e30);
+        b = bound(b, a, 1e30);
+        risk = uint8(bound(risk, 0, 3));
+        Decision memory low = _decide(a, risk, Tier.LIGHT, rep, pressure);
+        Decision memory high = _decide(b, risk, Tier.LIGHT, rep, pressure);
+        assertGe(uint8(high.tier), uint8(low.tier));
+        assertGe(high.redundancy, low.redundancy);
+        if (high.redundancy == low.redundancy) {
+            assertGe(high.auditBps, low.auditBps);
+        }
+    }
+
+    function testFuzz_decide_neverRaisedByReputation(uint256 value, uint8 risk, uint16 repA, uint16 repB) public pure {
+        value = bound(value, 0, 1e30);
+        risk = uint8(bound(risk, 0, 3));
+        repA = uint16(bound(repA, 0, 10_000));
+        repB = uint16(bound(repB, repA, 10_000));
+        Decision memory newcomer = _decide(value, risk, Tier.LIGHT, repA, 0);
+        Decision memory veteran = _decide(value, risk, Tier.LIGHT, repB, 0);
+        assertLe(uint8(veteran.tier), uint8(newcomer.tier));
+        assertLe(veteran.redundancy, newcomer.redundancy);
+        if (veteran.redundancy == newcomer.redundancy) {
+            assertLe(veteran.auditBps, newcomer.auditBps);
+        }
+    }
+
+    function testFuzz_decide_staysInRange(uint256 value, uint8 risk, uint8 floor, uint16 rep, uint16 pressure)
+        public
+        pure
+    {
+        risk = uint8(bound(risk, 0, 3));
+        Tier f = Tier(bound(floor, 0, 2));
+        Decision memory d = _decide(value, risk, f, rep, pressure);
+        assertGe(uint8(d.tier), uint8(f));
+        assertGe(d.redundancy, 1);
+        assertLe(d.redundancy, VerificationPolicy.MAX_REDUNDANCY);
+        assertGe(d.auditBps, VerificationPolicy.MIN_AUDIT_BPS);
+        assertLe(d.auditBps, 10_000);
+        assertEq(d.tier == Tier.LIGHT, d.redundancy == 1);
+        if (d.tier != Tier.DEEP) {
+            assertLe(d.auditBps, VerificationPolicy.MAX_AUDIT_BPS);
+        }
+    }
+}
