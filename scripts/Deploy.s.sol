@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Script, console} from "forge-std/Script.sol";
+
+import {ModelRegistry} from "../contracts/ModelRegistry.sol";
+import {TaskEscrow} from "../contracts/TaskEscrow.sol";
+import {Token} from "../contracts/Token.sol";
+import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
+import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
+
+/// @notice Deploys the on-chain core and writes its addresses to `deployments/<chainId>.json`, the file
+///         the worker and the fork suite read.
+/// @dev Usage: `forge script scripts/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
+///      Optional environment: VERIGRAD_SUPPLY (token wei minted to the deployer), VERIGRAD_TREASURY,
+///      VERIGRAD_CHALLENGE_WINDOW / _REVEAL_WINDOW / _VOTE_WINDOW (seconds), VERIGRAD_DEPLOYMENTS (output path).
+contract Deploy is Script {
+    /// @notice The deployed addresses.
+    struct Deployment {
+        Token token;
+        WorkerRegistry workerRegistry;
+        ModelRegistry modelRegistry;
+        TaskEscrow taskEscrow;
+    }
+
+    /// @notice Deploys, wires roles, and writes the addresses file.
+    /// @return d The deployment.
+    function run() external returns (Deployment memory d) {
+        uint256 startBlock = block.number;
+        vm.startBroadcast();
+        (, address deployer,) = vm.readCallers();
+        d = deploy(deployer, vm.envOr("VERIGRAD_SUPPLY", uint256(10_000_000e18)), params(deployer));
+        vm.stopBroadcast();
+        write(d, deployer, startBlock);
+    }
+
+    /// @notice Deploys the core contracts and grants the escrow its slasher role.
+    /// @param owner Owner of the token and the escrow, admin of the worker registry.
+    /// @param supply Tokens minted to `owner`.
+    /// @param p Escrow parameters.
+    /// @return d The deployment.
+    function deploy(address owner, uint256 supply, ITaskEscrow.Params memory p) public returns (Deployment memory d) {
+        d.token = new Token(owner, supply);
+        d.modelRegistry = new ModelRegistry();
+        d.workerRegistry = new WorkerRegistry(address(d.token), owner);
+        d.taskEscrow = new TaskEscrow(d.token, d.workerRegistry, d.modelRegistry, p, owner);
+        d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.taskEscrow));
+    }
+
+    /// @notice Escrow parameters, with windows overridable from the environment.
+    /// @param treasuryDefault Treasury if VERIGRAD_TREASURY is unset.
+    /// @return The parameters.
+    function params(address treasuryDefault) public view returns (ITaskEscrow.Params memory) {
+        return ITaskEscrow.Params({
+            challengeWindow: uint40(vm.envOr("VERIGRAD_CHALLENGE_WINDOW", uint256(10 minutes))),
+            revealWindow: uint40(vm.envOr("VERIGRAD_REVEAL_WINDOW", uint256(2 minutes))),
+            voteWindow: uint40(vm.envOr("VERIGRAD_VOTE_WINDOW", uint256(10 minutes))),
+            jailDuration: 1 days,
+            protocolFeeBps: 200,
+            committeeShareBps: 2_000,
+            committeeSize: 3,
+            slashFeeMultiple: 2,
+            minSlash: 10e18,
+            minChallengeBond: 10e18,
+            treasury: vm.envOr("VERIGRAD_TREASURY", treasuryDefault)
+        });
+    }
+
+    function write(Deployment memory d, address deployer, uint256 startBlock) internal {
+        string memory key = "deployment";
+        vm.serializeUint(key, "chainId", block.chainid);
+        vm.serializeAddress(key, "deployer", deployer);
+        vm.serializeAddress(key, "token", address(d.token));
+        vm.serializeAddress(key, "workerRegistry", address(d.workerRegistry));
+        vm.serializeAddress(key, "modelRegistry", address(d.modelRegistry));
+        vm.serializeAddress(key, "taskEscrow", address(d.taskEscrow));
+        string memory json = vm.serializeUint(key, "startBlock", startBlock);
+        string memory path = vm.envOr(
+            "VERIGRAD_DEPLOYMENTS",
+            string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json")
+        );
+        vm.createDir(string.concat(vm.projectRoot(), "/deployments"), true);
+        vm.writeJson(json, path);
+        console.log("deployed; addresses written to", path);
+    }
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+
+import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
+import {TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {EscrowFixture} from "./utils/EscrowFixture.sol";
+
+/// @notice Challenges, committee votes and resolution, parameters.
+contract TaskEscrowChallengeTest is EscrowFixture {
+    uint96 internal constant VALUE = 1e18;
+    uint96 internal constant BOND = 10e18;
+
+    function _proposed(bytes32 output) internal returns (uint256 taskId) {
+        taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        _submit(taskId, output, false);
+    }
+
+    function _challenge(uint256 taskId) internal {
+        vm.prank(challenger);
+        escrow.challenge(taskId);
+    }
+
+    function test_challenge_takesTheBondAndOpensAReview() public {
+        uint256 taskId = _proposed(bad);
+        assertEq(escrow.challengeBond(taskId), BOND);
+        uint256 before = token.balanceOf(challenger);
+        vm.expectEmit(address(escrow));
+        emit ITaskEscrow.Challenged(taskId, challenger, BOND);
+        _challenge(taskId);
+        assertEq(token.balanceOf(challenger), before - BOND);
+        ITaskEscrow.TaskView memory task = _task(taskId);
+        assertEq(uint8(task.status), uint8(TaskStatus.Reviewing));
+        assertEq(task.challenger, challenger);
+        assertEq(task.bond, BOND);
+        _assertSolvent();
+    }
+
+    function test_challenge_upheldPaysChallengerTheSlashAndRefundsRequester() public {
+        uint256 taskId = _proposed(bad);
+        address worker = _worker(taskId, 0);
+        _challenge(taskId);
+        _voteAll(taskId, 0);
+
+        assertEq(_stake(worker), STAKE - 10e18);
+        assertEq(escrow.claimable(challenger), BOND + 10e18, "bond back plus the slash");
+        escrow.settle(taskId);
+        assertEq(escrow.claimable(requester), 100 * PRICE);
+        _assertSolvent();
+    }
+
+    function test_challenge_frivolousLosesTheBondToTheCommittee() public {
+        uint256 taskId = _proposed(good);
+        address worker = _worker(taskId, 0);
+        _challenge(taskId);
+        _voteAll(taskId, 1);
+
+        assertEq(_stake(worker), STAKE, "honest worker not slashed");
+        assertEq(escrow.claimable(challenger), 0);
+        escrow.settle(taskId);
+        uint256 pot = PRICE - PRICE * 200 / 10_000 - PRICE * ROYALTY_BPS / 10_000;
+        uint256 committeePot = pot * 2_000 / 10_000;
+        assertEq(escrow.claimable(worker), pot - committeePot);
+        assertEq(escrow.claimable(_member(taskId, 0)), (committeePot + BOND) / 3);
+        _assertSolvent();
+    }
+
+    function test_challenge_revertsAfterTheWindow() public {
+        uint256 taskId = _proposed(bad);
+        uint40 end = _task(taskId).until;
+        vm.warp(end);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseClosed.selector, taskId, end));
+        escrow.challenge(taskId);
+    }
+
+    function test_challenge_revertsIfNotProposed() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Assigned));
+        escrow.challenge(taskId);
+    }
+
+    function test_challenge_revertsIfNoVerifierIsAvailable() public {
+        uint256 taskId = _proposed(bad);
+        for (uint256 i; i < verifiers.length; ++i) {
+            vm.prank(verifiers[i]);
+            workers.stopServing(exactModel);
+        }
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NoVerifiersAvailable.selector, taskId));
+        escrow.challenge(taskId);
+    }
+
+    function test_vote_revertsIfNotAMember() public {
+        uint256 taskId = _proposed(bad);
+        _challenge(taskId);
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NotAssigned.selector, taskId, requester));
+        escrow.vote(taskId, 0);
+    }
+
+    function test_vote_revertsIfVotedTwice() public {
+        uint256 taskId = _proposed(bad);
+        _challenge(taskId);
+        address member = _member(taskId, 0);
+        vm.startPrank(member);
+        escrow.vote(taskId, 0);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.AlreadyActed.selector, taskId, member));
+        escrow.vote(taskId, 0);
+        vm.stopPrank();
+    }
+
+    function test_vote_revertsIfMaskNamesMissingSeats() public {
+        uint256 taskId = _proposed(bad);
+        _challenge(taskId);
+        vm.prank(_member(taskId, 0));
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InvalidMask.selector, 2));
+        escrow.vote(taskId, 2);
+    }
+
+    function test_vote_revertsAfterTheVoteWindow() public {
+        uint256 taskId = _proposed(bad);
+        _challenge(taskId);
+        uint40 end = _task(taskId).until;
+        vm.warp(end);
+        vm.prank(_member(taskId, 0));
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseClosed.selector, taskId, end));
+        escrow.vote(taskId, 0);
+    }
+
+    function test_resolve_slashesSilentMembersAndDecidesByTheVotesCast() public {
+        uint256 taskId = _proposed(bad);
+        address worker = _worker(taskId, 0);
+        _challenge(taskId);
+        vm.prank(_member(taskId, 0));
+        escrow.vote(taskId, 0);
+        uint40 end = _task(taskId).until;
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseOpen.selector, taskId, end));
+        escrow.resolve(taskId);
+
+        vm.warp(end);
+        escrow.resolve(taskId);
+        assertEq(_stake(_member(taskId, 1)), STAKE - 10e18, "missed vote");
+        assertEq(_stake(_member(taskId, 2)), STAKE - 10e18, "missed vote");
+        assertEq(_stake(_member(taskId, 0)), STAKE);
+        assertEq(_stake(worker), STAKE - 10e18, "one vote of one rejects");
+        escrow.settle(taskId);
+        _assertSolvent();
+    }
+
+    function test_resolve_voidReviewRefundsEveryoneAndSlashesNoWorker() public {
+        uint256 taskId = _proposed(bad);
+        address worker = _worker(taskId, 0);
+        _challenge(taskId);
+        vm.warp(_task(taskId).until);
+        escrow.resolve(taskId);
+
+        assertEq(_stake(worker), STAKE, "nothing proven");
+        assertEq(escrow.claimable(challenger), BOND, "bond back");
+        escrow.settle(taskId);
+        assertEq(escrow.claimable(requester), 100 * PRICE);
+        assertEq(escrow.claimable(worker), 0);
+        _assertSolvent();
+    }
+
+    function test_resolve_revertsIfNotReviewing() public {
+        uint256 taskId = _proposed(bad);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Proposed));
+        escrow.resolve(taskId);
+    }
+
+    function test_committee_excludesTaskWorkersRequesterAndChallenger() public {
+        // The challenger and the requester also verify: they must not judge this task.
+        address judge = verifiers[0];
+        _fund(judge, 1_000e18);
+        uint256 taskId = _proposed(bad);
+        vm.prank(judge);
+        escrow.challenge(taskId);
+        for (uint256 i; i < _task(taskId).committeeSize; ++i) {
+            address member = _member(taskId, i);
+            assertTrue(member != judge && member != _worker(taskId, 0) && member != requester);
+        }
+        assertEq(_task(taskId).committeeSize, 2, "three verifiers minus the challenger");
+    }
+
+    // ─── Parameters ──────────────────────────────────────────────────────────────────────────────
+
+    function test_setParams_updatesAndEmits() public {
+        ITaskEscrow.Params memory p = defaultParams();
+        p.challengeWindow = 2 hours;
+        vm.prank(admin);
+        escrow.setParams(p);
+        assertEq(escrow.params().challengeWindow, 2 hours);
+    }
+
+    function test_setParams_revertsIfNotOwner() public {
+        ITaskEscrow.Params memory p = defaultParams();
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, challenger));
+        escrow.setParams(p);
+    }
+
+    function test_setParams_revertsIfOutOfRange() public {
+        ITaskEscrow.Params memory p = defaultParams();
+        p.committeeSize = 8;
+        vm.startPrank(admin);
+        vm.expectRevert(ITaskEscrow.InvalidParams.selector);
+        escrow.setParams(p);
+        p = defaultParams();
+        p.treasury = address(0);
+        vm.expectRevert(ITaskEscrow.InvalidParams.selector);
+        escrow.setParams(p);
+        vm.stopPrank();
+    }
+}

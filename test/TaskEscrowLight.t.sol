@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
+import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
+import {TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {EscrowFixture} from "./utils/EscrowFixture.sol";
+
+/// @notice Creation, assignment, the LIGHT path, timeouts, settlement and claims.
+contract TaskEscrowLightTest is EscrowFixture {
+    uint96 internal constant VALUE = 1e18;
+
+    // ─── createTask ──────────────────────────────────────────────────────────────────────────────
+
+    function test_createTask_escrowsMaxFeeAndEmits() public {
+        uint40 deadline = uint40(block.timestamp) + TASK_TIME;
+        vm.expectEmit(address(escrow));
+        emit ITaskEscrow.TaskCreated(1, requester, exactModel, input, VALUE, Tier.LIGHT, deadline, 100 * PRICE);
+        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+
+        assertEq(taskId, 1);
+        assertEq(escrow.taskCount(), 1);
+        ITaskEscrow.TaskView memory task = _task(taskId);
+        assertEq(task.requester, requester);
+        assertEq(task.fee, 100 * PRICE);
+        assertEq(task.modelId, exactModel);
+        assertEq(uint8(task.status), uint8(TaskStatus.Created));
+        assertEq(token.balanceOf(address(escrow)), 100 * PRICE);
+        _assertSolvent();
+    }
+
+    function test_createTask_revertsIfFeeIsZero() public {
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InvalidFee.selector, 0));
+        escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 1), 0);
+    }
+
+    function test_createTask_revertsIfDeadlineIsPastOrTooFar() public {
+        vm.startPrank(requester);
+        uint40 now_ = uint40(block.timestamp);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InvalidDeadline.selector, now_));
+        escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, now_, PRICE);
+        uint40 far = now_ + escrow.MAX_DEADLINE() + 1;
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InvalidDeadline.selector, far));
+        escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, far, PRICE);
+        vm.stopPrank();
+    }
+
+    function test_createTask_revertsIfModelIsUnknownOrDeprecated() public {
+        bytes32 unknown = keccak256("nope");
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.UnknownRelease.selector, unknown));
+        escrow.createTask(unknown, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 60), PRICE);
+
+        vm.prank(modelOwner);
+        models.deprecate(exactModel);
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.ModelDeprecated.selector, exactModel));
+        escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 60), PRICE);
+    }
+
+    // ─── assign ──────────────────────────────────────────────────────────────────────────────────
+
+    function test_assign_drawsOneWorkerAndRefundsTheUnusedFee() public {
+        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        vm.roll(block.number + 1);
+        escrow.assign(taskId);
+
+        ITaskEscrow.TaskView memory task = _task(taskId);
+        assertEq(uint8(task.status), uint8(TaskStatus.Assigned));
+        assertEq(uint8(task.tier), uint8(Tier.LIGHT));
+        assertEq(task.redundancy, 1);
+        assertEq(task.fee, PRICE);
+        assertGt(task.auditBps, 0);
+        (address worker, ITaskEscrow.SeatState state,) = escrow.seat(taskId, 0);
+        assertTrue(workers.isEligible(worker, exactModel, 1));
+        assertEq(uint8(state), uint8(ITaskEscrow.SeatState.Assigned));
+        assertEq(escrow.claimable(requester), 99 * PRICE, "unused max fee credited back");
+        _assertSolvent();
+    }
+
+    function test_assign_matchesQuote() public {
+        uint256 taskId = _create(exactModel, 500e18, Tier.LIGHT);
+        vm.roll(block.number + 1);
+        escrow.assign(taskId);
+        (ITaskEscrow.TaskView memory task) = _task(taskId);
+        (, uint96 fee) = escrow.quote(exactModel, 500e18, Tier.LIGHT, _worker(taskId, 0));
+        assertEq(task.fee, fee);
+    }
+
+    function test_assign_revertsIfCalledInTheCreationBlock() public {
+        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.AssignTooEarly.selector, taskId, block.number));
+        escrow.assign(taskId);
+    }
+
+    function test_assign_revertsIfDeadlinePassed() public {
+        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        vm.roll(block.number + 1);
+        uint40 deadline = _task(taskId).until;
+        vm.warp(deadline);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseClosed.selector, taskId, deadline));
+        escrow.assign(taskId);
+    }
+
+    function test_assign_revertsIfTaskIsUnknownOrAssigned() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.UnknownTask.selector, 7));
+        escrow.assign(7);
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Assigned));
+        escrow.assign(taskId);
+    }
+
+    function test_assign_revertsIfNoWorkerServesTheModel() public {
+        for (uint256 i; i < computeWorkers.length; ++i) {
+            vm.prank(computeWorkers[i]);
+            workers.stopServing(exactModel);
+        }
+        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        vm.roll(block.number + 1);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, taskId, 1, 0));
+        escrow.assign(taskId);
+    }
+
+    function test_assign_revertsIfTooFewWorkersForTheQuorum() public {
+        for (uint256 i = 2; i < computeWorkers.length; ++i) {
+            vm.prank(computeWorkers[i]);
+            workers.stopServing(exactModel);
+        }
+        uint256 taskId = _create(exactModel, VALUE, Tier.REDUNDANT);
+        vm.roll(block.number + 1);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, taskId, 3, 2));
+        escrow.assign(taskId);
+    }
+
+    function test_assign_revertsIfPriceExceedsMaxFee() public {
+        vm.prank(requester);
+        uint256 taskId =
+            escrow.createTask(exactModel, input, VALUE, Tier.REDUNDANT, uint40(block.timestamp + 60), 2 * PRICE);
+        vm.roll(block.number + 1);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PriceAboveMax.selector, taskId, 3 * PRICE, 2 * PRICE));
+        escrow.assign(taskId);
+    }
+
+    function test_assign_neverDrawsTheRequester() public {
+        address both = computeWorkers[0];
+        _fund(both, 1_000e18);
+        for (uint256 n; n < 20; ++n) {
+            vm.prank(both);
+            uint256 taskId =
+                escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 60), PRICE);
+            vm.roll(block.number + 1);
+            escrow.assign(taskId);
+            assertTrue(_worker(taskId, 0) != both);
+        }
+    }
+
+    // ─── submitResult and finality ───────────────────────────────────────────────────────────────
+
+    function test_lightLifecycle_paysWorkerRoyaltyAndProtocol() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        address worker = _worker(taskId, 0);
+        _submit(taskId, good, false);
+        assertEq(uint8(_status(taskId)), uint8(TaskStatus.Proposed));
+
+        _passChallengeWindow(taskId);
+        vm.expectEmit(address(escrow));
+        emit ITaskEscrow.TaskFinalized(taskId, good);
+        escrow.finalize(taskId);
+        assertEq(escrow.resultOf(taskId), good);
+        assertEq(workers.getWorker(worker).tasksDone, 1);
+
+        escrow.settle(taskId);
+        uint256 protocolFee = PRICE * 200 / 10_000;
+        uint256 royalty = PRICE * ROYALTY_BPS / 10_000;
+        assertEq(escrow.claimable(worker), PRICE - protocolFee - royalty);
+        assertEq(escrow.claimable(modelOwner), royalty);
+        assertEq(escrow.claimable(treasury), protocolFee);
+        assertEq(_stake(worker), STAKE, "honest worker keeps its stake");
+        _assertSolvent();
+
+        vm.prank(worker);
+        uint256 claimed = escrow.claim();
+        assertEq(token.balanceOf(worker), claimed);
+        assertEq(escrow.claimable(worker), 0);
+        _assertSolvent();
+    }
+
+    function test_submitResult_revertsIfCallerIsNotTheWorker() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NotAssigned.selector, taskId, challenger));
+        escrow.submitResult(taskId, good);
+    }
+
+    function test_submitResult_revertsIfOutputIsZero() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        vm.prank(_worker(taskId, 0));
+        vm.expectRevert(ITaskEscrow.ZeroOutput.selector);
+        escrow.submitResult(taskId, bytes32(0));
+    }
+
+    function test_submitResult_revertsIfDeadlinePassed() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        uint40 deadline = _task(taskId).until;
+        vm.warp(deadline);
+        vm.prank(_worker(taskId, 0));
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseClosed.selector, taskId, deadline));
+        escrow.submitResult(taskId, good);
+    }
+
+    function test_submitResult_revertsIfTaskIsRedundant() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        vm.prank(_worker(taskId, 0));
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongTier.selector, taskId, Tier.REDUNDANT));
+        escrow.submitResult(taskId, good);
+    }
+
+    function test_submitResult_revertsIfSubmittedTwice() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        _submit(taskId, good, false);
+        vm.prank(_worker(taskId, 0));
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Proposed));
+        escrow.submitResult(taskId, bad);
+    }
+
+    function test_finalize_revertsInsideTheChallengeWindow() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        _submit(taskId, good, false);
+        uint40 end = _task(taskId).until;
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseOpen.selector, taskId, end));
+        escrow.finalize(taskId);
+    }
+
+    function test_finalize_revertsIfFinalizedTwice() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        _submit(taskId, good, false);
+        _passChallengeWindow(taskId);
+        escrow.finalize(taskId);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Finalized));
+        escrow.finalize(taskId);
+    }
+
+    function test_settle_revertsIfNotFinalizedOrSettledTwice() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Assigned));
+        escrow.settle(taskId);
+        _submit(taskId, good, false);
+        _passChallengeWindow(taskId);
+        escrow.finalize(taskId);
+        escrow.settle(taskId);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Settled));
+        escrow.settle(taskId);
+    }
+
+    function test_claim_revertsIfNothingIsOwed() public {
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NothingToClaim.selector, challenger));
+        escrow.claim();
+    }
+
+    // ─── Timeouts ────────────────────────────────────────────────────────────────────────────────
+
+    function test_finalize_refundsIfNeverAssigned() public {
+        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        vm.warp(_task(taskId).until);
+        escrow.finalize(taskId);
+        assertEq(escrow.resultOf(taskId), bytes32(0));
+        escrow.settle(taskId);
+        assertEq(escrow.claimable(requester), 100 * PRICE, "whole max fee back");
+        _assertSolvent();
+    }
+
+    function test_finalize_slashesAndJailsANoShowAndRefunds() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        address worker = _worker(taskId, 0);
+        vm.warp(_task(taskId).until);
+        vm.expectEmit(address(escrow));
+        emit ITaskEscrow.WorkerSlashed(taskId, worker, 10e18, ITaskEscrow.Fault.MissedResult);
+        escrow.finalize(taskId);
+        assertEq(_stake(worker), STAKE - 10e18);
+        assertEq(workers.getWorker(worker).faults, 1);
+        assertFalse(workers.isEligible(worker, exactModel, 1), "jailed");
+        assertEq(escrow.claimable(treasury), 10e18, "slash to treasury");
+
+        escrow.settle(taskId);
+        assertEq(escrow.claimable(requester), 100 * PRICE);
+        _assertSolvent();
+    }
+
+    function test_finalize_revertsBeforeTheDeadline() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        uint40 deadline = _task(taskId).until;
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseOpen.selector, taskId, deadline));
+        escrow.finalize(taskId);
+    }
+
+    // ─── Audits ──────────────────────────────────────────────────────────────────────────────────
+
+    function test_submitResult_opensAnAuditWhenTheLotteryHits() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        _submit(taskId, good, true);
+        ITaskEscrow.TaskView memory task = _task(taskId);
+        assertEq(uint8(task.status), uint8(TaskStatus.Reviewing));
+        assertEq(task.committeeSize, 3);
+        for (uint256 i; i < 3; ++i) {
+            assertTrue(workers.isEligible(_member(taskId, i), exactModel, 2), "members are verifiers");
+        }
+        assertEq(escrow.pressureBps(), 10_000 / 12, "one open review, three verifiers");
+    }
+
+    function test_audit_slashesAWrongResultAndRefunds() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        address worker = _worker(taskId, 0);
+        _submit(taskId, bad, true);
+        _voteAll(taskId, 0);
+        assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized));
+        assertEq(_stake(worker), STAKE - 10e18);
+        escrow.settle(taskId);
+        assertEq(escrow.claimable(requester), 100 * PRICE);
+        assertEq(escrow.pressureBps(), 0);
+        _assertSolvent();
+    }
+
+    function test_audit_paysWorkerAndCommitteeForACorrectResult() public {
+        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        address worker = _worker(taskId, 0);
+        _submit(taskId, good, true);
+        _voteAll(taskId, 1);
+        escrow.settle(taskId);
+        uint256 pot = PRICE - PRICE * 200 / 10_000 - PRICE * ROYALTY_BPS / 10_000;
+        uint256 committeePot = pot * 2_000 / 10_000;
+        assertEq(escrow.claimable(worker), pot - committeePot);
+        assertEq(escrow.claimable(_member(taskId, 0)), committeePot / 3);
+        assertEq(_stake(worker), STAKE);
+        _assertSolvent();
+    }
+}

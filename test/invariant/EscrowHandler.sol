@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {CommonBase} from "forge-std/Base.sol";
+import {StdCheats} from "forge-std/StdCheats.sol";
+import {StdUtils} from "forge-std/StdUtils.sol";
+import {Vm} from "forge-std/Vm.sol";
+
+import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
+import {Token} from "../../contracts/Token.sol";
+import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
+import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+
+/// @notice Drives the escrow with random requesters' tasks, honest and faulty workers, challenges and time.
+/// @dev Honest actors follow the protocol: before time moves on they do every duty they have (submit,
+///      commit, reveal, vote). Faulty workers answer wrong (each its own wrong answer) or not at all.
+///      Ghosts record every TaskFinalized and TaskSettled event per task.
+contract EscrowHandler is CommonBase, StdCheats, StdUtils {
+    TaskEscrow internal immutable escrow;
+    Token internal immutable token;
+    address internal immutable requester;
+    address internal immutable challenger;
+    bytes32 internal immutable modelId;
+
+    mapping(address => bool) public isFaulty;
+    uint256[] public taskIds;
+    mapping(uint256 taskId => uint256) public finalizedCount;
+    mapping(uint256 taskId => uint256) public settledCount;
+    uint256 public ghostClaimed;
+
+    constructor(
+        TaskEscrow escrow_,
+        Token token_,
+        address requester_,
+        address challenger_,
+        bytes32 modelId_,
+        address[] memory faulty
+    ) {
+        escrow = escrow_;
+        token = token_;
+        requester = requester_;
+        challenger = challenger_;
+        modelId = modelId_;
+        for (uint256 i; i < faulty.length; ++i) {
+            isFaulty[faulty[i]] = true;
+        }
+    }
+
+    function taskCount() external view returns (uint256) {
+        return taskIds.length;
+    }
+
+    /// @notice The correct output of a task (what honest workers compute).
+    function truth(uint256 taskId) public pure returns (bytes32) {
+        return keccak256(abi.encode("truth", taskId));
+    }
+
+    function _output(uint256 taskId, address worker) internal view returns (bytes32) {
+        return isFaulty[worker] ? keccak256(abi.encode("lie", taskId, worker)) : truth(taskId);
+    }
+
+    /// @dev Counts the lifecycle events an action emitted.
+    modifier recorded() {
+        vm.recordLogs();
+        _;
+        _record();
+    }
+
+    // ─── Actions ─────────────────────────────────────────────────────────────────────────────────
+
+    function createTask(uint96 value, uint8 floor, uint96 maxFee) external recorded {
+        value = uint96(bound(value, 0, 1_000_000e18));
+        maxFee = uint96(bound(maxFee, 1e18, 20e18));
+        vm.prank(requester);
+        uint256 taskId = escrow.createTask(
+            modelId, keccak256("input"), value, Tier(bound(floor, 0, 2)), uint40(block.timestamp + 1 hours), maxFee
+        );
+        taskIds.push(taskId);
+    }
+
+    function assign(uint256 index) external recorded {
+        uint256 taskId = _pick(index);
+        if (taskId == 0) {
+            return;
+        }
+        vm.roll(block.number + 1);
+        try escrow.assign(taskId) {} catch {}
+    }
+
+    /// @notice A faulty worker acts (wrongly) on a task, if it holds a seat.
+    function faultyActs(uint256 index) external recorded {
+        uint256 taskId = _pick(index);
+        if (taskId != 0) {
+            _doDuties(taskId, true);
+        }
+    }
+
+    function challenge(uint256 index) external recorded {
+        uint256 taskId = _pick(index);
+        if (taskId == 0 || escrow.getTask(taskId).status != TaskStatus.Proposed) {
+            return;
+        }
+        vm.prank(challenger);
+        try escrow.challenge(taskId) {} catch {}
+    }
+
+    /// @notice Time passes in steps of at most five minutes; honest actors do their duties at every step,
+    ///         as a worker watching the chain would.
+    function warp(uint256 secondsAhead) external recorded {
+        uint256 remaining = bound(secondsAhead, 1, 30 minutes);
+        while (remaining > 0) {
+            for (uint256 i; i < taskIds.length; ++i) {
+                _doDuties(taskIds[i], false);
+            }
+            uint256 step = remaining < 5 minutes ? remaining : 5 minutes;
+            vm.warp(block.timestamp + step);
+            vm.roll(block.number + 1);
+            remaining -= step;
+        }
+    }
+
+    /// @notice Anyone pushes a task forward: finalize, closeReveal, resolve, settle.
+    function advance(uint256 index) external recorded {
+        uint256 taskId = _pick(index);
+        if (taskId == 0) {
+            return;
+        }
+        try escrow.finalize(taskId) {} catch {}
+        try escrow.closeReveal(taskId) {} catch {}
+        try escrow.resolve(taskId) {} catch {}
+        try escrow.settle(taskId) {} catch {}
+    }
+
+    function claim(uint256 who) external recorded {
+        address account = [requester, challenger][bound(who, 0, 1)];
+        uint256 owed = escrow.claimable(account);
+        if (owed == 0) {
+            return;
+        }
+        vm.prank(account);
+        escrow.claim();
+        ghostClaimed += owed;
+    }
+
+    // ─── Duties ──────────────────────────────────────────────────────────────────────────────────
+
+    /// @dev Performs the pending duties of honest (or of faulty) actors on one task.
+    function _doDuties(uint256 taskId, bool faulty) internal {
+        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
+        if (task.status == TaskStatus.Assigned) {
+            for (uint256 i; i < task.redundancy; ++i) {
+                (address worker, ITaskEscrow.SeatState state,) = escrow.seat(taskId, i);
+                if (isFaulty[worker] != faulty) {
+                    continue;
+                }
+                bytes32 out = _output(taskId, worker);
+                vm.startPrank(worker);
+                if (task.tier == Tier.LIGHT) {
+                    try escrow.submitResult(taskId, out) {} catch {}
+                } else if (state == ITaskEscrow.SeatState.Assigned) {
+                    try escrow.commit(taskId, keccak256(abi.encode(out, bytes32(0), worker))) {} catch {}
+                } else if (state == ITaskEscrow.SeatState.Committed) {
+                    try escrow.reveal(taskId, out, bytes32(0)) {} catch {}
+                }
+                vm.stopPrank();
+            }
+        } else if (task.status == TaskStatus.Reviewing && !faulty) {
+            uint8 mask = _honestMask(taskId, task.redundancy);
+            for (uint256 i; i < task.committeeSize; ++i) {
+                (address verifier, bool voted,) = escrow.committeeSeat(taskId, i);
+                if (!voted) {
+                    vm.prank(verifier);
+                    try escrow.vote(taskId, mask) {} catch {}
+                }
+            }
+        }
+    }
+
+    /// @dev Honest verifiers accept exactly the seats whose revealed output is the truth.
+    function _honestMask(uint256 taskId, uint256 k) internal view returns (uint8 mask) {
+        for (uint256 i; i < k; ++i) {
+            (,, bytes32 hash) = escrow.seat(taskId, i);
+            if (hash == truth(taskId)) {
+                mask |= uint8(1 << i);
+            }
+        }
+    }
+
+    function _pick(uint256 index) internal view returns (uint256) {
+        return taskIds.length == 0 ? 0 : taskIds[index % taskIds.length];
+    }
+
+    function _record() internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            bytes32 topic = logs[i].topics[0];
+            if (topic == ITaskEscrow.TaskFinalized.selector) {
+                ++finalizedCount[uint256(logs[i].topics[1])];
+            } else if (topic == ITaskEscrow.TaskSettled.selector) {
+                ++settledCount[uint256(logs[i].topics[1])];
+            }
+        }
+    }
+}

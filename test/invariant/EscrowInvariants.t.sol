@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
+import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
+import {Roles} from "../../contracts/types/Roles.sol";
+import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {EscrowFixture} from "../utils/EscrowFixture.sol";
+import {EscrowHandler} from "./EscrowHandler.sol";
+
+/// @notice System invariants of the task market under random lifecycles with honest and faulty workers.
+contract EscrowInvariantsTest is EscrowFixture {
+    EscrowHandler internal handler;
+    address[] internal faulty;
+    address[] internal accounts;
+
+    function setUp() public override {
+        super.setUp();
+        // Two of the five compute workers answer wrong (each its own wrong answer) or not at all.
+        faulty.push(computeWorkers[3]);
+        faulty.push(computeWorkers[4]);
+        handler = new EscrowHandler(escrow, token, requester, challenger, exactModel, faulty);
+        vm.prank(requester);
+        token.approve(address(escrow), type(uint256).max);
+
+        accounts = [requester, challenger, treasury, modelOwner];
+        for (uint256 i; i < computeWorkers.length; ++i) {
+            accounts.push(computeWorkers[i]);
+        }
+        for (uint256 i; i < verifiers.length; ++i) {
+            accounts.push(verifiers[i]);
+        }
+        targetContract(address(handler));
+    }
+
+    /// @notice Escrow solvency: its token balance equals locked fees + bonds + unclaimed payouts, exactly.
+    function invariant_escrowBalanceEqualsLockedFeesBondsAndPayouts() public view {
+        uint256 locked;
+        for (uint256 i; i < handler.taskCount(); ++i) {
+            ITaskEscrow.TaskView memory task = escrow.getTask(handler.taskIds(i));
+            if (task.status != TaskStatus.Settled) {
+                locked += uint256(task.fee) + task.bond;
+            }
+        }
+        uint256 payouts;
+        for (uint256 i; i < accounts.length; ++i) {
+            payouts += escrow.claimable(accounts[i]);
+        }
+        assertEq(token.balanceOf(address(escrow)), locked + payouts, "balance == fees + bonds + payouts");
+        assertEq(escrow.liabilities(), locked + payouts, "liabilities == fees + bonds + payouts");
+    }
+
+    /// @notice Stake accounting: the registry holds exactly the active plus unbonding stake.
+    function invariant_registryHoldsAllStake() public view {
+        uint256 total;
+        for (uint256 i; i < computeWorkers.length; ++i) {
+            IWorkerRegistry.Worker memory w = workers.getWorker(computeWorkers[i]);
+            total += uint256(w.stake) + w.unbonding;
+        }
+        for (uint256 i; i < verifiers.length; ++i) {
+            IWorkerRegistry.Worker memory w = workers.getWorker(verifiers[i]);
+            total += uint256(w.stake) + w.unbonding;
+        }
+        assertEq(token.balanceOf(address(workers)), total);
+    }
+
+    /// @notice No task is finalized or settled twice.
+    function invariant_noTaskFinalizedOrPaidTwice() public view {
+        for (uint256 i; i < handler.taskCount(); ++i) {
+            uint256 taskId = handler.taskIds(i);
+            assertLe(handler.finalizedCount(taskId), 1, "finalized once");
+            assertLe(handler.settledCount(taskId), 1, "settled once");
+            if (handler.settledCount(taskId) == 1) {
+                assertEq(handler.finalizedCount(taskId), 1, "settled only after finalized");
+            }
+        }
+    }
+
+    /// @notice Workers and verifiers that follow the protocol are never slashed.
+    function invariant_honestWorkersAreNeverSlashed() public view {
+        for (uint256 i; i < 3; ++i) {
+            assertEq(_stake(computeWorkers[i]), STAKE, "honest compute worker");
+            assertEq(workers.getWorker(computeWorkers[i]).faults, 0);
+        }
+        for (uint256 i; i < verifiers.length; ++i) {
+            assertEq(_stake(verifiers[i]), STAKE, "honest verifier");
+        }
+    }
+
+    /// @notice A redundant or deep task's result is the honest answer: non-colluding faulty workers never win.
+    /// @dev LIGHT results are optimistic: a wrong one stands unless audited or challenged in the window.
+    function invariant_finalResultsAreTrue() public view {
+        for (uint256 i; i < handler.taskCount(); ++i) {
+            uint256 taskId = handler.taskIds(i);
+            bytes32 result = escrow.resultOf(taskId);
+            if (result != bytes32(0) && escrow.getTask(taskId).tier != Tier.LIGHT) {
+                assertEq(result, handler.truth(taskId), "quorum or committee picked the truth");
+            }
+        }
+    }
+}

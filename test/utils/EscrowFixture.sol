@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+
+import {ModelRegistry} from "../../contracts/ModelRegistry.sol";
+import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
+import {Token} from "../../contracts/Token.sol";
+import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
+import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
+import {DeterminismClass, RiskClass} from "../../contracts/types/ModelTypes.sol";
+import {Roles} from "../../contracts/types/Roles.sol";
+import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+
+/// @notice The whole on-chain core, deployed fresh: token, registries, escrow; five compute workers,
+///         three verifiers, an EXACT and a TOLERANCE model, and a funded requester.
+abstract contract EscrowFixture is Test {
+    uint96 internal constant PRICE = 1e18;
+    uint96 internal constant STAKE = 1_000e18;
+    uint16 internal constant ROYALTY_BPS = 500;
+    uint40 internal constant TASK_TIME = 1 hours;
+
+    Token internal token;
+    ModelRegistry internal models;
+    WorkerRegistry internal workers;
+    TaskEscrow internal escrow;
+
+    address internal admin = makeAddr("admin");
+    address internal treasury = makeAddr("treasury");
+    address internal requester = makeAddr("requester");
+    address internal modelOwner = makeAddr("modelOwner");
+    address internal challenger = makeAddr("challenger");
+    address[] internal computeWorkers;
+    address[] internal verifiers;
+
+    bytes32 internal exactModel = keccak256("package:volatility-1.0.0");
+    bytes32 internal toleranceModel = keccak256("package:embedder-2.0.0");
+    bytes32 internal input = keccak256("input");
+    bytes32 internal good = keccak256("correct output");
+    bytes32 internal bad = keccak256("wrong output");
+
+    function setUp() public virtual {
+        _deployCore();
+
+        vm.startPrank(modelOwner);
+        bytes32 repo = models.createRepository("verigrad/volatility");
+        models.publishRelease(
+            repo, exactModel, "1.0.0", DeterminismClass.EXACT, 0, RiskClass.LOW, PRICE, ROYALTY_BPS
+        );
+        models.publishRelease(
+            repo, toleranceModel, "2.0.0", DeterminismClass.TOLERANCE, 1_000, RiskClass.LOW, PRICE, ROYALTY_BPS
+        );
+        vm.stopPrank();
+
+        for (uint256 i; i < 5; ++i) {
+            computeWorkers.push(_register(string.concat("compute", vm.toString(i)), Roles.COMPUTE));
+        }
+        for (uint256 i; i < 3; ++i) {
+            verifiers.push(_register(string.concat("verifier", vm.toString(i)), Roles.VERIFY));
+        }
+        _fund(requester, 1_000_000e18);
+        _fund(challenger, 1_000_000e18);
+    }
+
+    /// @dev Deploys a fresh core; the fork suite overrides this to attach to a live deployment.
+    function _deployCore() internal virtual {
+        vm.roll(1_000);
+        vm.warp(1_800_000_000);
+        token = new Token(admin, 0);
+        models = new ModelRegistry();
+        workers = new WorkerRegistry(address(token), admin);
+        escrow = new TaskEscrow(token, workers, models, defaultParams(), admin);
+        vm.startPrank(admin);
+        workers.grantRole(workers.SLASHER_ROLE(), address(escrow));
+        vm.stopPrank();
+    }
+
+    function defaultParams() internal view returns (ITaskEscrow.Params memory) {
+        return ITaskEscrow.Params({
+            challengeWindow: 1 hours,
+            revealWindow: 10 minutes,
+            voteWindow: 1 hours,
+            jailDuration: 1 days,
+            protocolFeeBps: 200,
+            committeeShareBps: 2_000,
+            committeeSize: 3,
+            slashFeeMultiple: 2,
+            minSlash: 10e18,
+            minChallengeBond: 10e18,
+            treasury: treasury
+        });
+    }
+
+    // ─── Setup helpers ───────────────────────────────────────────────────────────────────────────
+
+    function _fund(address who, uint256 amount) internal {
+        vm.prank(admin);
+        token.mint(who, amount);
+        vm.prank(who);
+        token.approve(address(escrow), type(uint256).max);
+    }
+
+    function _register(string memory name, uint8 roles) internal returns (address worker) {
+        worker = makeAddr(name);
+        vm.prank(admin);
+        token.mint(worker, STAKE);
+        bytes32[] memory served = new bytes32[](2);
+        served[0] = exactModel;
+        served[1] = toleranceModel;
+        vm.startPrank(worker);
+        token.approve(address(workers), STAKE);
+        workers.register(roles, "http://127.0.0.1:9000", served, STAKE);
+        vm.stopPrank();
+    }
+
+    // ─── Lifecycle helpers ───────────────────────────────────────────────────────────────────────
+
+    function _create(bytes32 model, uint96 value, Tier floor) internal returns (uint256 taskId) {
+        vm.prank(requester);
+        taskId = escrow.createTask(model, input, value, floor, uint40(block.timestamp) + TASK_TIME, 100 * PRICE);
+    }
+
+    /// @dev Creates and assigns a task in the next block.
+    function _createAssigned(bytes32 model, uint96 value, Tier floor) internal returns (uint256 taskId) {
+        taskId = _create(model, value, floor);
+        vm.roll(block.number + 1);
+        escrow.assign(taskId);
+    }
+
+    function _worker(uint256 taskId, uint256 index) internal view returns (address worker) {
+        (worker,,) = escrow.seat(taskId, index);
+    }
+
+    function _member(uint256 taskId, uint256 index) internal view returns (address verifier) {
+        (verifier,,) = escrow.committeeSeat(taskId, index);
+    }
+
+    function _task(uint256 taskId) internal view returns (ITaskEscrow.TaskView memory) {
+        return escrow.getTask(taskId);
+    }
+
+    function _status(uint256 taskId) internal view returns (TaskStatus) {
+        return escrow.getTask(taskId).status;
+    }
+
+    /// @dev Picks a prevrandao so that the next audit roll of `taskId` hits (or misses) its audit probability.
+    function _steerAudit(uint256 taskId, bool hit) internal {
+        uint256 auditBps = escrow.getTask(taskId).auditBps;
+        for (uint256 r = 1;; ++r) {
+            uint256 roll = uint256(keccak256(abi.encode(r, blockhash(block.number - 1), taskId))) % 10_000;
+            if ((roll < auditBps) == hit) {
+                vm.prevrandao(bytes32(r));
+                return;
+            }
+        }
+    }
+
+    function _submit(uint256 taskId, bytes32 output, bool audit) internal {
+        _steerAudit(taskId, audit);
+        vm.prank(_worker(taskId, 0));
+        escrow.submitResult(taskId, output);
+    }
+
+    function _commitment(bytes32 output, bytes32 salt, address worker) internal pure returns (bytes32) {
+        return keccak256(abi.encode(output, salt, worker));
+    }
+
+    function _commit(uint256 taskId, uint256 index, bytes32 output) internal {
+        address worker = _worker(taskId, index);
+        vm.prank(worker);
+        escrow.commit(taskId, _commitment(output, bytes32(index), worker));
+    }
+
+    function _reveal(uint256 taskId, uint256 index, bytes32 output) internal {
+        vm.prank(_worker(taskId, index));
+        escrow.reveal(taskId, output, bytes32(index));
+    }
+
+    /// @dev Every seat commits and reveals its output; the last reveal tallies (audit steered off).
+    function _commitReveal(uint256 taskId, bytes32[] memory outputs) internal {
+        for (uint256 i; i < outputs.length; ++i) {
+            _commit(taskId, i, outputs[i]);
+        }
+        for (uint256 i; i < outputs.length; ++i) {
+            if (i == outputs.length - 1) {
+                _steerAudit(taskId, false);
+            }
+            _reveal(taskId, i, outputs[i]);
+        }
+    }
+
+    function _outputs(uint256 n, bytes32 output) internal pure returns (bytes32[] memory outputs) {
+        outputs = new bytes32[](n);
+        for (uint256 i; i < n; ++i) {
+            outputs[i] = output;
+        }
+    }
+
+    /// @dev Every committee member votes `mask`.
+    function _voteAll(uint256 taskId, uint8 mask) internal {
+        uint256 size = escrow.getTask(taskId).committeeSize;
+        for (uint256 i; i < size; ++i) {
+            vm.prank(_member(taskId, i));
+            escrow.vote(taskId, mask);
+        }
+    }
+
+    function _passChallengeWindow(uint256 taskId) internal {
+        vm.warp(escrow.getTask(taskId).until);
+    }
+
+    function _stake(address worker) internal view returns (uint96) {
+        return workers.getWorker(worker).stake;
+    }
+
+    /// @dev Escrow solvency: token balance == liabilities.
+    function _assertSolvent() internal view {
+        assertEq(token.balanceOf(address(escrow)), escrow.liabilities(), "escrow balance == liabilities");
+    }
+}
