@@ -69,7 +69,8 @@ interface IModelRegistry {
     /// @param releaseId The release.
     event ReleaseDeprecated(bytes32 indexed releaseId);
 
-    /// @notice Thrown by `createRepository` if the caller already owns a repository of that name.
+    /// @notice Thrown by `createRepository` if the caller already created a repository of that name
+    ///         (even if it has since been transferred: the id is fixed at creation).
     /// @param repoId The existing repository.
     error RepositoryExists(bytes32 repoId);
 
@@ -98,7 +99,7 @@ interface IModelRegistry {
     /// @param royaltyBps The requested royalty.
     error RoyaltyTooHigh(uint16 royaltyBps);
 
-    /// @notice Thrown if a content hash or name is empty.
+    /// @notice Thrown if a content hash or name is empty, or by `transferRepository` if the new owner is zero.
     error EmptyValue();
 
     /// @notice Thrown if a TOLERANCE release has zero tolerance or an EXACT release a non-zero one.

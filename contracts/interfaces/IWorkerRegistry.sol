@@ -114,7 +114,7 @@ interface IWorkerRegistry {
     /// @param required The minimum.
     error InsufficientStake(uint96 stake, uint96 required);
 
-    /// @notice Thrown if an amount is zero.
+    /// @notice Thrown by `register`, `addStake` and `unbond` if the amount is zero.
     error ZeroAmount();
 
     /// @notice Thrown by `unbond` if the amount exceeds the active stake.
@@ -130,12 +130,14 @@ interface IWorkerRegistry {
     /// @param modelId The release id.
     error ServingUnchanged(bytes32 modelId);
 
-    /// @notice Thrown if a role bit passed to an admin function is not a single defined role.
+    /// @notice Thrown by `setMinStake`, `roleCount` and `draw` if `role` is not a single defined role bit.
     /// @param role The value.
     error InvalidRole(uint8 role);
 
     /// @notice Registers the caller with roles, an endpoint, served models and an initial stake.
-    /// @dev Pulls `stake` with `transferFrom`; the stake must cover `requiredStake(roles)`.
+    /// @dev Pulls `stake` with `transferFrom`; the stake must be non-zero and cover `requiredStake(roles)`.
+    ///      Reverts `ServingUnchanged` if `models` lists a release twice. Jail and reputation counters belong
+    ///      to the address and are kept.
     /// @param roles Role bitmask.
     /// @param endpoint API endpoint.
     /// @param models Release ids served.
@@ -167,19 +169,19 @@ interface IWorkerRegistry {
     /// @param amount Amount to unbond.
     function unbond(uint96 amount) external;
 
-    /// @notice Withdraws all unbonded stake whose delay has passed.
+    /// @notice Withdraws all unbonding stake once its delay has passed (at `unbondingUntil` or later).
     /// @return amount The amount transferred to the caller.
     function withdraw() external returns (uint96 amount);
 
     /// @notice Takes up to `amount` of a worker's stake (active first, then unbonding) and sends it to the caller.
-    /// @dev SLASHER_ROLE only.
+    /// @dev SLASHER_ROLE only. Never reverts for lack of stake; emits `Slashed` only if something is taken.
     /// @param worker The worker.
     /// @param amount The amount to take.
     /// @return taken The amount actually taken (capped by what the worker has).
     function slash(address worker, uint96 amount) external returns (uint96 taken);
 
     /// @notice Excludes a worker from draws until `until` (never shortens an existing jail).
-    /// @dev SLASHER_ROLE only.
+    /// @dev SLASHER_ROLE only. Emits `Jailed` only if the jail is extended.
     /// @param worker The worker.
     /// @param until End of the jail time.
     function jail(address worker, uint40 until) external;
@@ -202,9 +204,19 @@ interface IWorkerRegistry {
     function setUnbondingDelay(uint40 delay) external;
 
     /// @notice Draws up to `count` distinct eligible workers, stake-weighted, without replacement.
-    /// @dev Eligible: registered, holds `role`, serves `modelId`, active stake covers its roles, not jailed,
-    ///      not in `exclude`. Scans at most `MAX_CANDIDATES` workers of the model, starting at an offset
-    ///      derived from `seed`. Returns fewer than `count` if fewer are eligible.
+    /// @dev Eligible: as `isEligible`, and not in `exclude`.
+    ///      Window: scans at most `MAX_CANDIDATES` (64) entries of `workersOf(modelId)`, starting at index
+    ///      `seed % length` and wrapping. Workers outside the window cannot be drawn in this call, and
+    ///      ineligible entries (jailed, unbonded, under-staked) still take up window places; a model with more
+    ///      than 64 serving workers is drawn from a seed-chosen window of 64 consecutive entries.
+    ///      Sampling: the candidates are the eligible workers of the window, in scan order, weighted by active
+    ///      stake. Pick `i` computes `r = uint256(keccak256(abi.encode(seed, i))) % remainingWeight`, walks the
+    ///      cumulative weights to the candidate whose interval holds `r`, takes it and sets its weight to zero.
+    ///      Each pick is thus stake-proportional among the candidates not yet drawn.
+    ///      Randomness: the draw is a pure function of `seed` and registry state. The caller must supply a seed
+    ///      that nobody who benefits from the outcome could know or steer when the inputs were fixed (e.g. a
+    ///      future block hash mixed with prevrandao); a predictable seed makes the draw predictable.
+    ///      Reverts `InvalidRole` if `role` is not a single defined role bit.
     /// @param modelId The release id.
     /// @param role The role bit required.
     /// @param seed Randomness; the caller is responsible for its unpredictability.
@@ -217,6 +229,8 @@ interface IWorkerRegistry {
         returns (address[] memory drawn);
 
     /// @notice Whether a worker would be eligible in `draw`.
+    /// @dev Eligible: registered, holds `role`, serves `modelId`, active stake is non-zero and covers
+    ///      `requiredStake` of all its roles, and `jailedUntil <= block.timestamp`. False for an invalid role.
     /// @param worker The worker.
     /// @param modelId The release id.
     /// @param role The role bit.
@@ -234,10 +248,15 @@ interface IWorkerRegistry {
     /// @return The minimum.
     function requiredStake(uint8 roles) external view returns (uint96);
 
-    /// @notice Number of registered workers holding a role.
+    /// @notice Number of registered workers holding a role (whatever their stake or jail).
+    /// @dev Reverts `InvalidRole` if `role` is not a single defined role bit.
     /// @param role A single role bit.
     /// @return The count.
     function roleCount(uint8 role) external view returns (uint256);
+
+    /// @notice The delay between `unbond` and `withdraw`.
+    /// @return The delay in seconds.
+    function unbondingDelay() external view returns (uint40);
 
     /// @notice A worker's record.
     /// @param worker The worker.

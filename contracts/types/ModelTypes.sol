@@ -18,7 +18,7 @@ enum RiskClass {
 }
 
 /// @notice What the escrow needs to know about a release to price and verify a task.
-/// @dev Packed into two slots by ModelRegistry.
+/// @dev ModelRegistry serves it with two SLOADs: the release's packed hot slot and the repository owner.
 struct ReleaseTerms {
     /// @notice Owner of the model repository; earns the royalty.
     address owner;
