@@ -306,7 +306,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         for (uint256 i; i < 3; ++i) {
             assertTrue(workers.isEligible(_member(taskId, i), exactModel, 2), "members are verifiers");
         }
-        assertEq(escrow.pressureBps(), 10_000 / 12, "one open review, three verifiers");
+        assertEq(uint256(escrow.pressureBps()), uint256(10_000) / 12, "one open review, three verifiers");
     }
 
     function test_audit_slashesAWrongResultAndRefunds() public {
@@ -318,7 +318,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         assertEq(_stake(worker), STAKE - 10e18);
         escrow.settle(taskId);
         assertEq(escrow.claimable(requester), 100 * PRICE);
-        assertEq(escrow.pressureBps(), 0);
+        assertEq(uint256(escrow.pressureBps()), 0);
         _assertSolvent();
     }
 
