@@ -21,6 +21,39 @@ import {Decision, PolicyInputs, TaskStatus, Tier} from "./types/TaskTypes.sol";
 contract TaskEscrow is ITaskEscrow, Ownable {
     using SafeERC20 for IERC20;
 
+    /// @notice A task as stored: three slots; `getTask` presents it as a `TaskView`.
+    /// @dev Slot 0: requester | fee. Slot 1: the lifecycle word, fields as in `TaskView`, except that the value
+    ///      is kept in gwei (ample precision: the policy counts in units of 0.01 token) and the model as an
+    ///      index into `_models`, so the whole record of a task without a challenge fits two slots.
+    ///      Slot 2: challenger | bond, written only by `challenge`.
+    struct Task {
+        address requester;
+        uint96 fee;
+        uint64 valueGwei;
+        uint40 until;
+        uint32 createdBlock;
+        uint32 modelIndex;
+        TaskStatus status;
+        Tier floor;
+        Tier tier;
+        uint8 redundancy;
+        uint8 commits;
+        uint8 reveals;
+        uint16 auditBps;
+        uint8 winner;
+        uint8 committeeSize;
+        uint8 determinism;
+        address challenger;
+        uint96 bond;
+    }
+
+    /// @notice Task counters, packed in one slot.
+    struct Counters {
+        uint64 tasks;
+        uint64 openReviews;
+        uint128 liabilities;
+    }
+
     /// @notice A compute seat: one slot.
     struct Seat {
         address worker;
@@ -38,7 +71,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     uint40 public constant MAX_DEADLINE = 30 days;
     /// @notice Largest committee.
     uint8 public constant MAX_COMMITTEE = 7;
-    /// @notice Marks "no winner" in `TaskView.winner`.
+    /// @notice Marks "no winner" in `Task.winner`.
     uint8 internal constant NO_WINNER = type(uint8).max;
     /// @notice Basis points denominator.
     uint256 internal constant BPS = 10_000;
@@ -53,10 +86,11 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     IModelRegistry public immutable MODELS;
 
     Params private _params;
-    uint256 private _taskCount;
-    uint256 private _liabilities;
-    uint256 private _openReviews;
-    mapping(uint256 taskId => TaskView) private _tasks;
+    Counters private _counters;
+    /// @dev Model ids by index + 1; a task stores the 32-bit index instead of the 32-byte id.
+    bytes32[] private _models;
+    mapping(bytes32 modelId => uint32 indexPlusOne) private _modelIndex;
+    mapping(uint256 taskId => Task) private _tasks;
     mapping(uint256 taskId => mapping(uint256 index => Seat)) private _seats;
     mapping(uint256 taskId => mapping(uint256 index => bytes32)) private _seatHashes;
     mapping(uint256 taskId => mapping(uint256 index => Member)) private _committees;
@@ -96,47 +130,37 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (MODELS.terms(modelId).deprecated) {
             revert ModelDeprecated(modelId);
         }
-        taskId = ++_taskCount;
-        TaskView storage task = _tasks[taskId];
+        Counters memory counters = _counters;
+        taskId = ++counters.tasks;
+        counters.liabilities += maxFee;
+        _counters = counters;
+        Task storage task = _tasks[taskId];
         task.requester = msg.sender;
         task.fee = maxFee;
-        task.modelId = modelId;
-        task.value = value;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        task.valueGwei = uint64(value / 1 gwei); // < 2^96 / 1e9 < 2^64
+        task.modelIndex = _indexOf(modelId);
         task.until = deadline;
         // forge-lint: disable-next-line(unsafe-typecast)
         task.createdBlock = uint32(block.number); // 2^32 blocks is centuries at L1 block times
         task.status = TaskStatus.Created;
         task.floor = floor;
         task.winner = NO_WINNER;
-        _liabilities += maxFee;
         emit TaskCreated(taskId, msg.sender, modelId, inputHash, value, floor, deadline, maxFee);
         TOKEN.safeTransferFrom(msg.sender, address(this), maxFee);
     }
 
     /// @inheritdoc ITaskEscrow
     function assign(uint256 taskId) external {
-        TaskView storage task = _task(taskId, TaskStatus.Created);
+        Task storage task = _task(taskId, TaskStatus.Created);
         if (block.number <= task.createdBlock) {
             revert AssignTooEarly(taskId, task.createdBlock);
         }
         if (block.timestamp >= task.until) {
             revert PhaseClosed(taskId, task.until);
         }
-        ReleaseTerms memory terms = MODELS.terms(task.modelId);
-        address[] memory exclude = new address[](1);
-        exclude[0] = task.requester;
-        // blockhash(createdBlock) did not exist when the requester signed; prevrandao is fresh per block.
-        uint256 seed = uint256(keccak256(abi.encode(blockhash(task.createdBlock), block.prevrandao, taskId)));
-        address[] memory drawn =
-            WORKERS.draw(task.modelId, Roles.COMPUTE, seed, VerificationPolicy.MAX_REDUNDANCY, exclude);
-        if (drawn.length == 0) {
-            revert InsufficientWorkers(taskId, 1, 0);
-        }
-        Decision memory decision = _decide(terms, task.value, task.floor, drawn[0]);
-        uint256 k = decision.redundancy;
-        if (drawn.length < k) {
-            revert InsufficientWorkers(taskId, k, drawn.length);
-        }
+        ReleaseTerms memory terms = MODELS.terms(_modelOf(task));
+        (address[] memory workers, Decision memory decision) = _drawSeats(taskId, task, terms);
         uint96 price = _price(terms.basePrice, decision);
         uint96 maxFee = task.fee;
         if (price > maxFee) {
@@ -149,10 +173,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         task.redundancy = decision.redundancy;
         task.auditBps = decision.auditBps;
         task.determinism = uint8(terms.determinism);
-        address[] memory workers = new address[](k);
-        for (uint256 i; i < k; ++i) {
-            workers[i] = drawn[i];
-            _seats[taskId][i] = Seat(drawn[i], SeatState.Assigned);
+        for (uint256 i; i < workers.length; ++i) {
+            _seats[taskId][i] = Seat(workers[i], SeatState.Assigned);
         }
         emit TaskAssigned(taskId, workers, decision.tier, decision.auditBps, price);
         if (price < maxFee) {
@@ -164,7 +186,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function submitResult(uint256 taskId, bytes32 outputHash) external {
-        TaskView storage task = _task(taskId, TaskStatus.Assigned);
+        Task storage task = _task(taskId, TaskStatus.Assigned);
         if (task.tier != Tier.LIGHT) {
             revert WrongTier(taskId, task.tier);
         }
@@ -187,7 +209,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function commit(uint256 taskId, bytes32 commitment) external {
-        TaskView storage task = _redundantTask(taskId);
+        Task storage task = _redundantTask(taskId);
         if (block.timestamp >= task.until) {
             revert PhaseClosed(taskId, task.until);
         }
@@ -212,7 +234,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function reveal(uint256 taskId, bytes32 outputHash, bytes32 salt) external {
-        TaskView storage task = _redundantTask(taskId);
+        Task storage task = _redundantTask(taskId);
         (bool open, uint40 end) = _revealPhase(task);
         if (!open) {
             revert RevealNotOpen(taskId);
@@ -243,7 +265,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function closeReveal(uint256 taskId) external {
-        TaskView storage task = _redundantTask(taskId);
+        Task storage task = _redundantTask(taskId);
         (, uint40 end) = _revealPhase(task);
         if (block.timestamp < end) {
             revert PhaseOpen(taskId, end);
@@ -255,7 +277,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function challenge(uint256 taskId) external {
-        TaskView storage task = _task(taskId, TaskStatus.Proposed);
+        Task storage task = _task(taskId, TaskStatus.Proposed);
         if (block.timestamp >= task.until) {
             revert PhaseClosed(taskId, task.until);
         }
@@ -265,14 +287,14 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (!_openReview(taskId, task, ReviewReason.Challenge)) {
             revert NoVerifiersAvailable(taskId);
         }
-        _liabilities += bond;
+        _counters.liabilities += bond;
         emit Challenged(taskId, msg.sender, bond);
         TOKEN.safeTransferFrom(msg.sender, address(this), bond);
     }
 
     /// @inheritdoc ITaskEscrow
     function vote(uint256 taskId, uint8 acceptMask) external {
-        TaskView storage task = _task(taskId, TaskStatus.Reviewing);
+        Task storage task = _task(taskId, TaskStatus.Reviewing);
         if (block.timestamp >= task.until) {
             revert PhaseClosed(taskId, task.until);
         }
@@ -307,7 +329,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function resolve(uint256 taskId) external {
-        TaskView storage task = _task(taskId, TaskStatus.Reviewing);
+        Task storage task = _task(taskId, TaskStatus.Reviewing);
         if (block.timestamp < task.until) {
             revert PhaseOpen(taskId, task.until);
         }
@@ -318,7 +340,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function finalize(uint256 taskId) external {
-        TaskView storage task = _existing(taskId);
+        Task storage task = _existing(taskId);
         TaskStatus status = task.status;
         bool timedOut = status == TaskStatus.Created || (status == TaskStatus.Assigned && task.tier == Tier.LIGHT);
         if (status != TaskStatus.Proposed && !timedOut) {
@@ -337,7 +359,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function settle(uint256 taskId) external {
-        TaskView storage task = _task(taskId, TaskStatus.Finalized);
+        Task storage task = _task(taskId, TaskStatus.Finalized);
         task.status = TaskStatus.Settled;
         uint96 fee = task.fee;
         if (task.winner == NO_WINNER) {
@@ -345,7 +367,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             emit TaskSettled(taskId, 0, 0, 0, fee);
             return;
         }
-        ReleaseTerms memory terms = MODELS.terms(task.modelId);
+        ReleaseTerms memory terms = MODELS.terms(_modelOf(task));
         uint256 protocolFee = fee * _params.protocolFeeBps / BPS;
         uint256 royalty = fee * terms.royaltyBps / BPS;
         uint256 pot = fee - protocolFee - royalty;
@@ -371,7 +393,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             revert NothingToClaim(msg.sender);
         }
         _claimable[msg.sender] = 0;
-        _liabilities -= amount;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _counters.liabilities -= uint128(amount); // amount ≤ liabilities: every credit is backed
         emit Claimed(msg.sender, amount);
         TOKEN.safeTransfer(msg.sender, amount);
     }
@@ -395,8 +418,27 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function getTask(uint256 taskId) external view returns (TaskView memory) {
-        return _tasks[taskId];
+    function getTask(uint256 taskId) external view returns (TaskView memory view_) {
+        Task storage t = _tasks[taskId];
+        view_.requester = t.requester;
+        view_.fee = t.fee;
+        view_.modelId = t.modelIndex == 0 ? bytes32(0) : _modelOf(t);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        view_.value = uint96(_valueOf(t)); // gwei × 1e9 < 2^96
+        view_.until = t.until;
+        view_.createdBlock = t.createdBlock;
+        view_.status = t.status;
+        view_.floor = t.floor;
+        view_.tier = t.tier;
+        view_.redundancy = t.redundancy;
+        view_.commits = t.commits;
+        view_.reveals = t.reveals;
+        view_.auditBps = t.auditBps;
+        view_.winner = t.winner;
+        view_.committeeSize = t.committeeSize;
+        view_.determinism = t.determinism;
+        view_.challenger = t.challenger;
+        view_.bond = t.bond;
     }
 
     /// @inheritdoc ITaskEscrow
@@ -417,7 +459,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function resultOf(uint256 taskId) external view returns (bytes32) {
-        TaskView storage task = _tasks[taskId];
+        Task storage task = _tasks[taskId];
         if (task.status < TaskStatus.Finalized || task.winner == NO_WINNER) {
             return bytes32(0);
         }
@@ -436,20 +478,20 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function liabilities() external view returns (uint256) {
-        return _liabilities;
+        return _counters.liabilities;
     }
 
     /// @inheritdoc ITaskEscrow
     function pressureBps() public view returns (uint16) {
         uint256 verifiers = WORKERS.roleCount(Roles.VERIFY);
-        uint256 pressure = _openReviews * BPS / (REVIEWS_PER_VERIFIER * (verifiers == 0 ? 1 : verifiers));
+        uint256 pressure = uint256(_counters.openReviews) * BPS / (REVIEWS_PER_VERIFIER * (verifiers == 0 ? 1 : verifiers));
         // forge-lint: disable-next-line(unsafe-typecast)
         return uint16(pressure > BPS ? BPS : pressure); // capped at 10_000 just above
     }
 
     /// @inheritdoc ITaskEscrow
     function taskCount() external view returns (uint256) {
-        return _taskCount;
+        return _counters.tasks;
     }
 
     /// @inheritdoc ITaskEscrow
@@ -462,7 +504,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @dev Decides the outcome of a REDUNDANT/DEEP task from its reveals. Seats that never revealed
     ///      are faulty. EXACT models agree by hash with a strict majority of k; TOLERANCE models need
     ///      every reveal to match (a mismatch may be honest float noise, so a committee decides).
-    function _tally(uint256 taskId, TaskView storage task) private {
+    function _tally(uint256 taskId, Task storage task) private {
         uint256 k = task.redundancy;
         bytes32[] memory hashes = new bytes32[](k);
         for (uint256 i; i < k; ++i) {
@@ -504,7 +546,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev Proposes the winner's output, unless the audit lottery sends it to a committee first.
-    function _proposeOrAudit(uint256 taskId, TaskView storage task) private {
+    function _proposeOrAudit(uint256 taskId, Task storage task) private {
         // The worker cannot know prevrandao of the block its result lands in (unless it proposes that block).
         uint256 roll = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), taskId))) % BPS;
         if (roll < task.auditBps && _openReview(taskId, task, ReviewReason.Audit)) {
@@ -518,7 +560,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @dev Draws a committee of verifiers that serve the model and have no stake in the outcome.
     ///      Returns false (changing nothing) if none is eligible.
-    function _openReview(uint256 taskId, TaskView storage task, ReviewReason reason) private returns (bool) {
+    function _openReview(uint256 taskId, Task storage task, ReviewReason reason) private returns (bool) {
         uint256 k = task.redundancy;
         address[] memory exclude = new address[](k + 2);
         for (uint256 i; i < k; ++i) {
@@ -527,7 +569,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         exclude[k] = task.requester;
         exclude[k + 1] = task.challenger;
         uint256 seed = uint256(keccak256(abi.encode(blockhash(block.number - 1), block.prevrandao, taskId, reason)));
-        address[] memory committee = WORKERS.draw(task.modelId, Roles.VERIFY, seed, _params.committeeSize, exclude);
+        address[] memory committee = WORKERS.draw(_modelOf(task), Roles.VERIFY, seed, _params.committeeSize, exclude);
         uint256 size = committee.length;
         if (size == 0) {
             return false;
@@ -540,7 +582,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         // forge-lint: disable-next-line(unsafe-typecast)
         task.committeeSize = uint8(size); // size ≤ committeeSize ≤ 7
         task.until = end;
-        ++_openReviews;
+        ++_counters.openReviews;
         emit ReviewOpened(taskId, reason, committee, end);
         return true;
     }
@@ -548,7 +590,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @dev Applies the committee's votes: a revealed seat is accepted when a strict majority of the votes
     ///      cast accept it. With no votes nothing is proven: no result, no wrong-result slash. Members that
     ///      did not vote are slashed. A challenger whose target fell (or whose review was void) gets the bond back.
-    function _resolve(uint256 taskId, TaskView storage task) private {
+    function _resolve(uint256 taskId, Task storage task) private {
         uint256 k = task.redundancy;
         uint256 size = task.committeeSize;
         uint256[] memory accepts = new uint256[](k);
@@ -589,7 +631,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             }
         }
         task.winner = winner;
-        --_openReviews;
+        --_counters.openReviews;
         // forge-lint: disable-next-line(unsafe-typecast)
         emit ReviewResolved(taskId, acceptedMask, uint8(votes)); // votes ≤ 7
 
@@ -611,7 +653,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @dev Finalizes: accepted seats gain reputation; faulty and silent seats are slashed and jailed.
     ///      Slashed stake goes to `beneficiary` (an upheld challenger) or the treasury.
-    function _close(uint256 taskId, TaskView storage task, address beneficiary) private {
+    function _close(uint256 taskId, Task storage task, address beneficiary) private {
         task.status = TaskStatus.Finalized;
         uint256 k = task.redundancy;
         uint256 slashed;
@@ -642,7 +684,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         taken = WORKERS.slash(worker, amount > type(uint96).max ? type(uint96).max : uint96(amount)); // capped
         WORKERS.jail(worker, uint40(block.timestamp) + _params.jailDuration);
         WORKERS.recordOutcome(worker, false);
-        _liabilities += taken;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _counters.liabilities += uint128(taken); // taken < 2^96
         // forge-lint: disable-next-line(unsafe-typecast)
         emit WorkerSlashed(taskId, worker, uint96(taken), fault); // taken ≤ requested ≤ uint96 max
     }
@@ -675,7 +718,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev Splits `pot` evenly among committee members whose vote matches the outcome; returns the amount credited.
-    function _payCommittee(uint256 taskId, TaskView storage task, uint256 pot) private returns (uint256 paid) {
+    function _payCommittee(uint256 taskId, Task storage task, uint256 pot) private returns (uint256 paid) {
         uint256 k = task.redundancy;
         uint8 outcome;
         for (uint256 j; j < k; ++j) {
@@ -714,7 +757,37 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     // ─── Helpers ─────────────────────────────────────────────────────────────────────────────────
 
-    function _decide(ReleaseTerms memory terms, uint96 value, Tier floor, address primary)
+    /// @dev Draws the compute workers of a task and decides its verification: the primary (first drawn)
+    ///      worker's reputation feeds the policy. Returns exactly `decision.redundancy` workers.
+    function _drawSeats(uint256 taskId, Task storage task, ReleaseTerms memory terms)
+        private
+        view
+        returns (address[] memory workers, Decision memory decision)
+    {
+        PolicyInputs memory inputs = PolicyInputs(_valueOf(task), uint8(terms.risk), task.floor, 0, pressureBps());
+        // Draw as many workers as the least trusted primary could need: reputation only ever lowers k.
+        uint256 most = VerificationPolicy.decide(inputs).redundancy;
+        address[] memory exclude = new address[](1);
+        exclude[0] = task.requester;
+        // blockhash(createdBlock) did not exist when the requester signed; prevrandao is fresh per block.
+        uint256 seed = uint256(keccak256(abi.encode(blockhash(task.createdBlock), block.prevrandao, taskId)));
+        workers = WORKERS.draw(_modelOf(task), Roles.COMPUTE, seed, most, exclude);
+        if (workers.length == 0) {
+            revert InsufficientWorkers(taskId, 1, 0);
+        }
+        inputs.reputationBps = WORKERS.reputationBps(workers[0]);
+        decision = VerificationPolicy.decide(inputs);
+        uint256 k = decision.redundancy;
+        if (workers.length < k) {
+            revert InsufficientWorkers(taskId, k, workers.length);
+        }
+        // Keep the first k: shrink the array in place.
+        assembly ("memory-safe") {
+            mstore(workers, k)
+        }
+    }
+
+    function _decide(ReleaseTerms memory terms, uint256 value, Tier floor, address primary)
         private
         view
         returns (Decision memory)
@@ -747,7 +820,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @dev Whether reveals are open, and when they close. Reveals open once every seat committed (the
     ///      window then runs from the last commit) or once the commit deadline passed.
-    function _revealPhase(TaskView storage task) private view returns (bool open, uint40 end) {
+    function _revealPhase(Task storage task) private view returns (bool open, uint40 end) {
         if (task.commits == task.redundancy) {
             return (true, task.until);
         }
@@ -787,21 +860,40 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         return uint8(1 << index); // seat indexes are < 8
     }
 
-    function _existing(uint256 taskId) private view returns (TaskView storage task) {
+    function _modelOf(Task storage task) private view returns (bytes32) {
+        return _models[task.modelIndex - 1];
+    }
+
+    function _valueOf(Task storage task) private view returns (uint256) {
+        return uint256(task.valueGwei) * 1 gwei;
+    }
+
+    /// @dev The model's index + 1 in `_models`, registering it on first use.
+    function _indexOf(bytes32 modelId) private returns (uint32 index) {
+        index = _modelIndex[modelId];
+        if (index == 0) {
+            _models.push(modelId);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            index = uint32(_models.length); // 2^32 models is out of reach
+            _modelIndex[modelId] = index;
+        }
+    }
+
+    function _existing(uint256 taskId) private view returns (Task storage task) {
         task = _tasks[taskId];
         if (task.status == TaskStatus.None) {
             revert UnknownTask(taskId);
         }
     }
 
-    function _task(uint256 taskId, TaskStatus status) private view returns (TaskView storage task) {
+    function _task(uint256 taskId, TaskStatus status) private view returns (Task storage task) {
         task = _existing(taskId);
         if (task.status != status) {
             revert WrongStatus(taskId, task.status);
         }
     }
 
-    function _redundantTask(uint256 taskId) private view returns (TaskView storage task) {
+    function _redundantTask(uint256 taskId) private view returns (Task storage task) {
         task = _task(taskId, TaskStatus.Assigned);
         if (task.tier == Tier.LIGHT) {
             revert WrongTier(taskId, task.tier);

@@ -34,7 +34,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     uint256[ROLE_BITS] private _roleCount;
     /// @dev Seconds between `unbond` and `withdraw`.
     uint40 private _unbondingDelay;
-    /// @dev Worker records, laid out as `IWorkerRegistry.Worker` documents (draw reads slots 0 and 1 only).
+    /// @dev Worker records, laid out as `IWorkerRegistry.Worker` documents (draw reads slot 0 only).
     mapping(address worker => Worker) private _workers;
     /// @dev Workers serving each model.
     mapping(bytes32 modelId => address[] workers) private _modelWorkers;
@@ -67,7 +67,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         }
         _checkCovered(stake, roles);
 
-        // Slot 1 (jail, counters) is left as it is: it belongs to the address, not the registration.
+        // Jail and counters are left as they are: they belong to the address, not the registration.
         w.stake = stake;
         w.roles = roles;
         w.registered = true;
@@ -391,30 +391,26 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @dev The draw weight of `worker` for `role`: its active stake if it is registered, holds `role`, has
     ///      stake, covers its roles and is not jailed; otherwise 0. Model membership and `exclude` are the
-    ///      caller's to check. Reads slot 0 of the record with one SLOAD and slot 1 only if slot 0 qualifies.
+    ///      caller's to check. One SLOAD: slot 0 of the record holds every field it needs.
     function _weight(address worker, uint8 role, uint96[ROLE_BITS] memory mins) private view returns (uint256) {
         Worker storage w = _workers[worker];
         uint256 word0;
-        // Whole-slot reads: field by field, the legacy code generator would SLOAD slot 0 once per field.
+        // Whole-slot read: field by field, the legacy code generator would SLOAD slot 0 once per field.
         assembly ("memory-safe") {
             word0 := sload(w.slot)
         }
         // forge-lint: disable-start(unsafe-typecast)
         // Slot 0 as `Worker` documents it; each cast keeps exactly one field's bits.
         uint96 stake = uint96(word0); // bits 0..95
-        uint8 roles = uint8(word0 >> 232); // bits 232..239
-        bool registered = uint8(word0 >> 240) != 0; // bits 240..247
+        uint40 jailedUntil = uint40(word0 >> 96); // bits 96..135
+        uint8 roles = uint8(word0 >> 136); // bits 136..143
+        bool registered = uint8(word0 >> 144) != 0; // bits 144..151
         // forge-lint: disable-end(unsafe-typecast)
         if (!registered || roles & role == 0 || stake == 0 || stake < _required(roles, mins)) {
             return 0;
         }
-        uint256 word1;
-        assembly ("memory-safe") {
-            word1 := sload(add(w.slot, 1))
-        }
-        // Slot 1 bits 0..39 are jailedUntil.
-        // forge-lint: disable-next-line(unsafe-typecast,block-timestamp)
-        if (uint40(word1) > block.timestamp) {
+        // forge-lint: disable-next-line(block-timestamp)
+        if (jailedUntil > block.timestamp) {
             return 0;
         }
         return stake;

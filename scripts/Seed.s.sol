@@ -39,9 +39,9 @@ contract Seed is Script {
 
         vm.startBroadcast(deployer);
         for (uint256 i = 1; i <= 7; ++i) {
-            token.transfer(vm.addr(_key(i)), STAKE);
+            require(token.transfer(vm.addr(_key(i)), STAKE), "transfer failed");
         }
-        token.transfer(vm.addr(_key(9)), 100e18);
+        require(token.transfer(vm.addr(_key(9)), 100e18), "transfer failed");
         vm.stopBroadcast();
 
         bytes32[] memory served = new bytes32[](1);
@@ -58,6 +58,7 @@ contract Seed is Script {
     }
 
     function _key(uint256 index) internal pure returns (uint256) {
-        return vm.deriveKey(DEV_MNEMONIC, uint32(index));
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return vm.deriveKey(DEV_MNEMONIC, uint32(index)); // indexes 0..9
     }
 }

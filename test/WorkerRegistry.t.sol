@@ -610,8 +610,10 @@ contract WorkerRegistryTest is RegistryFixtures {
     }
 
     function testFuzz_reputationBps_staysWithinBasisPoints(uint32 done, uint32 faults) public {
-        bytes32 slot1 = bytes32(uint256(_workerSlot(alice)) + 1);
-        vm.store(address(workers), slot1, bytes32(uint256(done) << 40 | uint256(faults) << 72));
+        bytes32 slot0 = _workerSlot(alice);
+        uint256 word0 = uint256(vm.load(address(workers), slot0));
+        word0 = word0 & ~(uint256(type(uint64).max) << 152) | uint256(done) << 152 | uint256(faults) << 184;
+        vm.store(address(workers), slot0, bytes32(word0));
         uint256 expected = uint256(done) * 10_000 / (uint256(done) + 10 * uint256(faults) + 10);
         assertEq(workers.reputationBps(alice), expected);
         assertLe(expected, 10_000);
@@ -658,13 +660,13 @@ contract WorkerRegistryTest is RegistryFixtures {
         // forge-lint: disable-start(unsafe-typecast)
         // Each cast cuts out one field.
         assertEq(uint96(word0), 180e18, "stake: bits 0..95");
-        assertEq(uint96(word0 >> 96), 20e18, "unbonding: bits 96..191");
-        assertEq(uint40(word0 >> 192), block.timestamp + UNBONDING_DELAY, "unbondingUntil: bits 192..231");
-        assertEq(uint8(word0 >> 232), Roles.COMPUTE | Roles.COORDINATE, "roles: bits 232..239");
-        assertEq(uint8(word0 >> 240), 1, "registered: bits 240..247");
-        assertEq(uint40(word1), 12_345, "jailedUntil: bits 0..39");
-        assertEq(uint32(word1 >> 40), 2, "tasksDone: bits 40..71");
-        assertEq(uint32(word1 >> 72), 1, "faults: bits 72..103");
+        assertEq(uint40(word0 >> 96), 12_345, "jailedUntil: bits 96..135");
+        assertEq(uint8(word0 >> 136), Roles.COMPUTE | Roles.COORDINATE, "roles: bits 136..143");
+        assertEq(uint8(word0 >> 144), 1, "registered: bits 144..151");
+        assertEq(uint32(word0 >> 152), 2, "tasksDone: bits 152..183");
+        assertEq(uint32(word0 >> 184), 1, "faults: bits 184..215");
+        assertEq(uint96(word1), 20e18, "unbonding: slot 1 bits 0..95");
+        assertEq(uint40(word1 >> 96), block.timestamp + UNBONDING_DELAY, "unbondingUntil: slot 1 bits 96..135");
         // forge-lint: disable-end(unsafe-typecast)
     }
 

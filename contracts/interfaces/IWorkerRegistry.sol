@@ -8,24 +8,25 @@ pragma solidity ^0.8.24;
 ///      fault. Only holders of SLASHER_ROLE (the task escrow) may slash, jail or record outcomes.
 interface IWorkerRegistry {
     /// @notice A worker's record.
-    /// @dev Slot 0: stake | unbonding | unbondingUntil | roles | registered. Slot 1: jailedUntil | tasksDone | faults.
+    /// @dev Slot 0 holds everything a draw and the reputation need: stake | jailedUntil | roles | registered |
+    ///      tasksDone | faults. Slot 1: unbonding | unbondingUntil. Then the endpoint.
     struct Worker {
         /// @notice Active stake, in token wei.
         uint96 stake;
-        /// @notice Stake waiting out the unbonding delay (still slashable).
-        uint96 unbonding;
-        /// @notice When `unbonding` may be withdrawn.
-        uint40 unbondingUntil;
+        /// @notice The worker is not drawn for tasks until this time.
+        uint40 jailedUntil;
         /// @notice Role bitmask (see `Roles`).
         uint8 roles;
         /// @notice Whether the worker has registered.
         bool registered;
-        /// @notice The worker is not drawn for tasks until this time.
-        uint40 jailedUntil;
         /// @notice Tasks completed with an accepted result.
         uint32 tasksDone;
         /// @notice Proven faults (wrong result, missed reveal, missed vote).
         uint32 faults;
+        /// @notice Stake waiting out the unbonding delay (still slashable).
+        uint96 unbonding;
+        /// @notice When `unbonding` may be withdrawn.
+        uint40 unbondingUntil;
         /// @notice Where the worker's API is served (e.g. "http://127.0.0.1:9000").
         string endpoint;
     }

@@ -181,7 +181,8 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         for (uint256 i; i < k; ++i) {
             (,, bytes32 hash) = escrow.seat(taskId, i);
             if (hash == truth(taskId)) {
-                mask |= uint8(1 << i);
+                // forge-lint: disable-next-line(unsafe-typecast)
+                mask |= uint8(1 << i); // i < 8
             }
         }
     }
