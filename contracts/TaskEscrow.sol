@@ -484,7 +484,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @inheritdoc ITaskEscrow
     function pressureBps() public view returns (uint16) {
         uint256 verifiers = WORKERS.roleCount(Roles.VERIFY);
-        uint256 pressure = uint256(_counters.openReviews) * BPS / (REVIEWS_PER_VERIFIER * (verifiers == 0 ? 1 : verifiers));
+        uint256 pressure =
+            uint256(_counters.openReviews) * BPS / (REVIEWS_PER_VERIFIER * (verifiers == 0 ? 1 : verifiers));
         // forge-lint: disable-next-line(unsafe-typecast)
         return uint16(pressure > BPS ? BPS : pressure); // capped at 10_000 just above
     }
@@ -513,8 +514,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             }
         }
         (uint256 best, uint256 bestCount) = _plurality(hashes);
-        bool quorum = bestCount * 2 > k
-            && (task.determinism == uint8(DeterminismClass.EXACT) || bestCount == task.reveals);
+        bool quorum =
+            bestCount * 2 > k && (task.determinism == uint8(DeterminismClass.EXACT) || bestCount == task.reveals);
         if (task.reveals == 0) {
             task.winner = NO_WINNER;
             _close(taskId, task, address(0));

@@ -13,8 +13,9 @@ import {Roles} from "./types/Roles.sol";
 /// @dev Token accounting: the registry's token balance equals the sum over workers of `stake + unbonding`.
 ///      Tokens enter only in `register` and `addStake` and leave only in `withdraw` and `slash`.
 ///      A worker never deregisters; its reputation counters and jail live on its address.
-///      Each model's serving workers are kept in an array with a 1-based position index, so
-///      `serveModel` and `stopServing` are O(1) and the index doubles as the `serves` flag.
+///      Each (model, role) pair keeps the list of workers that serve the model and hold the role, with a
+///      1-based position index for O(1) removal, so a draw for a role scans only workers holding it. Each
+///      worker keeps the list of models it serves, which `setRoles` walks to move it between role lists.
 contract WorkerRegistry is IWorkerRegistry, AccessControl {
     using SafeERC20 for IERC20;
 
@@ -36,10 +37,12 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     uint40 private _unbondingDelay;
     /// @dev Worker records, laid out as `IWorkerRegistry.Worker` documents (draw reads slot 0 only).
     mapping(address worker => Worker) private _workers;
-    /// @dev Workers serving each model.
-    mapping(bytes32 modelId => address[] workers) private _modelWorkers;
-    /// @dev 1-based position of a worker in `_modelWorkers[modelId]`; 0 if it does not serve the model.
-    mapping(bytes32 modelId => mapping(address worker => uint256 position)) private _position;
+    /// @dev Workers serving each model in each role (by role bit position).
+    mapping(bytes32 modelId => mapping(uint256 roleBit => address[] workers)) private _roleLists;
+    /// @dev 1-based position of a worker in `_roleLists[modelId][roleBit]`; 0 if absent.
+    mapping(bytes32 modelId => mapping(uint256 roleBit => mapping(address worker => uint256))) private _rolePosition;
+    /// @dev Models each worker serves (a handful: scanned linearly).
+    mapping(address worker => bytes32[] models) private _served;
 
     /// @param stakeToken_ The token staked by workers.
     /// @param admin Receives DEFAULT_ADMIN_ROLE (parameters and granting SLASHER_ROLE).
@@ -98,8 +101,14 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         Worker storage w = _registered();
         _checkRoles(roles);
         _checkCovered(w.stake, roles);
-        _countRoles(w.roles, false);
+        uint8 old = w.roles;
+        _countRoles(old, false);
         _countRoles(roles, true);
+        bytes32[] storage models = _served[msg.sender];
+        for (uint256 i; i < models.length; ++i) {
+            _listRoles(models[i], old & ~roles, false);
+            _listRoles(models[i], roles & ~old, true);
+        }
         w.roles = roles;
         emit RolesChanged(msg.sender, roles);
     }
@@ -118,21 +127,15 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @inheritdoc IWorkerRegistry
     function stopServing(bytes32 modelId) external {
-        _registered();
-        mapping(address => uint256) storage position = _position[modelId];
-        uint256 removed = position[msg.sender];
-        if (removed == 0) {
+        Worker storage w = _registered();
+        bytes32[] storage models = _served[msg.sender];
+        uint256 at = _find(models, modelId);
+        if (at == models.length) {
             revert ServingUnchanged(modelId);
         }
-        address[] storage list = _modelWorkers[modelId];
-        uint256 last = list.length;
-        if (removed != last) {
-            address moved = list[last - 1];
-            list[removed - 1] = moved;
-            position[moved] = removed;
-        }
-        list.pop();
-        delete position[msg.sender];
+        models[at] = models[models.length - 1];
+        models.pop();
+        _listRoles(modelId, w.roles, false);
         emit ModelServingChanged(msg.sender, modelId, false);
     }
 
@@ -247,7 +250,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         if (!_isRole(role)) {
             revert InvalidRole(role);
         }
-        address[] storage list = _modelWorkers[modelId];
+        address[] storage list = _roleLists[modelId][_bitIndex(role)];
         uint256 len = list.length;
         if (len == 0 || count == 0) {
             return drawn;
@@ -285,7 +288,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @inheritdoc IWorkerRegistry
     function isEligible(address worker, bytes32 modelId, uint8 role) external view returns (bool) {
-        if (!_isRole(role) || _position[modelId][worker] == 0) {
+        if (!_isRole(role) || _rolePosition[modelId][_bitIndex(role)][worker] == 0) {
             return false;
         }
         return _weight(worker, role, _minStakes()) != 0;
@@ -323,12 +326,18 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @inheritdoc IWorkerRegistry
     function serves(address worker, bytes32 modelId) external view returns (bool) {
-        return _position[modelId][worker] != 0;
+        bytes32[] storage models = _served[worker];
+        return _find(models, modelId) != models.length;
     }
 
     /// @inheritdoc IWorkerRegistry
-    function workersOf(bytes32 modelId) external view returns (address[] memory) {
-        return _modelWorkers[modelId];
+    function workersOf(bytes32 modelId, uint8 role) external view returns (address[] memory) {
+        return _roleLists[modelId][_bitIndex(role)];
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function modelsOf(address worker) external view returns (bytes32[] memory) {
+        return _served[worker];
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -346,16 +355,55 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         }
     }
 
-    /// @dev Adds the caller to `modelId`'s workers; reverts `ServingUnchanged` if it is there already.
+    /// @dev Adds `modelId` to the caller's models and the caller to the model's list of each role it holds;
+    ///      reverts `ServingUnchanged` if it serves the model already.
     function _serve(bytes32 modelId) private {
-        mapping(address => uint256) storage position = _position[modelId];
-        if (position[msg.sender] != 0) {
+        bytes32[] storage models = _served[msg.sender];
+        if (_find(models, modelId) != models.length) {
             revert ServingUnchanged(modelId);
         }
-        address[] storage list = _modelWorkers[modelId];
-        list.push(msg.sender);
-        position[msg.sender] = list.length;
+        models.push(modelId);
+        _listRoles(modelId, _workers[msg.sender].roles, true);
         emit ModelServingChanged(msg.sender, modelId, true);
+    }
+
+    /// @dev Adds the caller to (or removes it from) `modelId`'s list of each role in `roles`.
+    function _listRoles(bytes32 modelId, uint8 roles, bool add) private {
+        for (uint256 bit; bit < ROLE_BITS; ++bit) {
+            if ((roles >> bit) & 1 == 0) {
+                continue;
+            }
+            address[] storage list = _roleLists[modelId][bit];
+            mapping(address => uint256) storage position = _rolePosition[modelId][bit];
+            if (add) {
+                list.push(msg.sender);
+                position[msg.sender] = list.length;
+            } else {
+                _removeAt(list, position, position[msg.sender]);
+            }
+        }
+    }
+
+    /// @dev Removes the entry at 1-based `at` from a list with a position index, moving the last entry into
+    ///      its place.
+    function _removeAt(address[] storage list, mapping(address => uint256) storage position, uint256 at) private {
+        uint256 last = list.length;
+        address removed = list[at - 1];
+        if (at != last) {
+            address moved = list[last - 1];
+            list[at - 1] = moved;
+            position[moved] = at;
+        }
+        list.pop();
+        delete position[removed];
+    }
+
+    /// @dev Index of `modelId` in `models`, or `models.length` if absent.
+    function _find(bytes32[] storage models, bytes32 modelId) private view returns (uint256 i) {
+        uint256 n = models.length;
+        while (i < n && models[i] != modelId) {
+            ++i;
+        }
     }
 
     /// @dev Adds (or removes) one to the count of each role in `roles`.

@@ -67,7 +67,7 @@ contract WorkerRegistryTest is RegistryFixtures {
         assertEq(token.balanceOf(alice), 50e18);
         assertTrue(workers.serves(alice, MODEL));
         assertTrue(workers.serves(alice, OTHER_MODEL));
-        assertEq(workers.workersOf(MODEL)[0], alice);
+        assertEq(workers.workersOf(MODEL, Roles.COMPUTE)[0], alice);
         assertEq(workers.roleCount(Roles.COMPUTE), 1);
         assertEq(workers.roleCount(Roles.STORE), 1);
         assertEq(workers.roleCount(Roles.VERIFY), 0);
@@ -188,6 +188,30 @@ contract WorkerRegistryTest is RegistryFixtures {
         assertEq(workers.roleCount(Roles.STORE), 1);
     }
 
+    function test_setRoles_movesTheWorkerBetweenRoleLists() public {
+        bytes32[] memory served = new bytes32[](2);
+        served[0] = MODEL;
+        served[1] = OTHER_MODEL;
+        _register(alice, Roles.COMPUTE, served, 250e18);
+        assertEq(workers.workersOf(OTHER_MODEL, Roles.COMPUTE).length, 1);
+        assertEq(workers.workersOf(OTHER_MODEL, Roles.VERIFY).length, 0);
+        assertEq(workers.modelsOf(alice).length, 2);
+
+        vm.prank(alice);
+        workers.setRoles(Roles.VERIFY);
+        for (uint256 i; i < 2; ++i) {
+            assertEq(workers.workersOf(served[i], Roles.COMPUTE).length, 0, "left the compute lists");
+            assertEq(workers.workersOf(served[i], Roles.VERIFY)[0], alice, "joined the verify lists");
+        }
+        assertTrue(workers.isEligible(alice, MODEL, Roles.VERIFY));
+        assertFalse(workers.isEligible(alice, MODEL, Roles.COMPUTE));
+
+        vm.prank(alice);
+        workers.stopServing(MODEL);
+        assertEq(workers.workersOf(MODEL, Roles.VERIFY).length, 0);
+        assertEq(workers.modelsOf(alice)[0], OTHER_MODEL);
+    }
+
     function test_setRoles_revertsIfNotRegistered() public {
         vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.NotRegistered.selector, alice));
         vm.prank(alice);
@@ -239,7 +263,7 @@ contract WorkerRegistryTest is RegistryFixtures {
         vm.prank(alice);
         workers.serveModel(OTHER_MODEL);
         assertTrue(workers.serves(alice, OTHER_MODEL));
-        assertEq(workers.workersOf(OTHER_MODEL).length, 1);
+        assertEq(workers.workersOf(OTHER_MODEL, Roles.COMPUTE).length, 1);
     }
 
     function test_serveModel_revertsIfNotRegistered() public {
@@ -265,7 +289,7 @@ contract WorkerRegistryTest is RegistryFixtures {
         vm.prank(alice);
         workers.stopServing(MODEL);
 
-        address[] memory list = workers.workersOf(MODEL);
+        address[] memory list = workers.workersOf(MODEL, Roles.COMPUTE);
         assertEq(list.length, 2);
         assertEq(list[0], carol);
         assertEq(list[1], bob);
@@ -274,17 +298,17 @@ contract WorkerRegistryTest is RegistryFixtures {
         // The moved worker's position was updated: removing it leaves bob alone.
         vm.prank(carol);
         workers.stopServing(MODEL);
-        list = workers.workersOf(MODEL);
+        list = workers.workersOf(MODEL, Roles.COMPUTE);
         assertEq(list.length, 1);
         assertEq(list[0], bob);
 
         vm.prank(bob);
         workers.stopServing(MODEL);
-        assertEq(workers.workersOf(MODEL).length, 0);
+        assertEq(workers.workersOf(MODEL, Roles.COMPUTE).length, 0);
 
         vm.prank(alice);
         workers.serveModel(MODEL);
-        assertEq(workers.workersOf(MODEL)[0], alice);
+        assertEq(workers.workersOf(MODEL, Roles.COMPUTE)[0], alice);
     }
 
     function test_stopServing_revertsIfNotRegistered() public {

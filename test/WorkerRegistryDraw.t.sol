@@ -318,7 +318,7 @@ contract WorkerRegistryDrawTest is RegistryFixtures {
         view
         returns (address[] memory candidates, uint256[] memory weights, uint256 total)
     {
-        address[] memory list = workers.workersOf(MODEL);
+        address[] memory list = workers.workersOf(MODEL, Roles.COMPUTE);
         uint256 len = list.length;
         uint256 scan = len < 64 ? len : 64;
         candidates = new address[](scan);

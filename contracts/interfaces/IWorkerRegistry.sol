@@ -206,7 +206,7 @@ interface IWorkerRegistry {
 
     /// @notice Draws up to `count` distinct eligible workers, stake-weighted, without replacement.
     /// @dev Eligible: as `isEligible`, and not in `exclude`.
-    ///      Window: scans at most `MAX_CANDIDATES` (64) entries of `workersOf(modelId)`, starting at index
+    ///      Window: scans at most `MAX_CANDIDATES` (64) entries of `workersOf(modelId, role)`, starting at index
     ///      `seed % length` and wrapping. Workers outside the window cannot be drawn in this call, and
     ///      ineligible entries (jailed, unbonded, under-staked) still take up window places; a model with more
     ///      than 64 serving workers is drawn from a seed-chosen window of 64 consecutive entries.
@@ -270,10 +270,16 @@ interface IWorkerRegistry {
     /// @return True if served.
     function serves(address worker, bytes32 modelId) external view returns (bool);
 
-    /// @notice Workers serving a model release.
+    /// @notice Workers serving a model release in a role (the list `draw` scans).
     /// @param modelId The release id.
+    /// @param role A single role bit.
     /// @return The workers.
-    function workersOf(bytes32 modelId) external view returns (address[] memory);
+    function workersOf(bytes32 modelId, uint8 role) external view returns (address[] memory);
+
+    /// @notice Model releases a worker serves.
+    /// @param worker The worker.
+    /// @return The release ids.
+    function modelsOf(address worker) external view returns (bytes32[] memory);
 
     /// @notice The token staked.
     /// @return The token address.

@@ -24,7 +24,8 @@ contract LifecycleGasTest is EscrowFixture {
     function _light(string memory group) internal returns (uint256) {
         total = 0;
         vm.prank(requester);
-        uint256 taskId = escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 1 hours), PRICE);
+        uint256 taskId =
+            escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 1 hours), PRICE);
         _measure(group, "1 createTask");
         vm.roll(block.number + 1);
         escrow.assign(taskId);
@@ -45,7 +46,8 @@ contract LifecycleGasTest is EscrowFixture {
     function _redundant(string memory group, Tier floor) internal returns (uint256) {
         total = 0;
         vm.prank(requester);
-        uint256 taskId = escrow.createTask(exactModel, input, VALUE, floor, uint40(block.timestamp + 1 hours), 6 * PRICE);
+        uint256 taskId =
+            escrow.createTask(exactModel, input, VALUE, floor, uint40(block.timestamp + 1 hours), 6 * PRICE);
         _measure(group, "1 createTask");
         vm.roll(block.number + 1);
         escrow.assign(taskId);

@@ -44,9 +44,7 @@ abstract contract EscrowFixture is Test {
 
         vm.startPrank(modelOwner);
         bytes32 repo = models.createRepository("verigrad/volatility");
-        models.publishRelease(
-            repo, exactModel, "1.0.0", DeterminismClass.EXACT, 0, RiskClass.LOW, PRICE, ROYALTY_BPS
-        );
+        models.publishRelease(repo, exactModel, "1.0.0", DeterminismClass.EXACT, 0, RiskClass.LOW, PRICE, ROYALTY_BPS);
         models.publishRelease(
             repo, toleranceModel, "2.0.0", DeterminismClass.TOLERANCE, 1_000, RiskClass.LOW, PRICE, ROYALTY_BPS
         );
