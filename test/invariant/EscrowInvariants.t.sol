@@ -33,6 +33,46 @@ contract EscrowInvariantsTest is EscrowFixture {
         targetContract(address(handler));
     }
 
+    /// @notice The handler reaches every path the invariants speak about: settlement, reviews, challenges,
+    ///         slashing of the faulty workers (otherwise the invariants could hold vacuously).
+    function test_handler_reachesEveryPath() public {
+        for (uint256 i; i < 400; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(i)));
+            uint256 action = r % 7;
+            if (action == 0) {
+                handler.createTask(uint96(r >> 8), uint8(r >> 120), uint96(r >> 128));
+            } else if (action == 1) {
+                handler.assign(r >> 8);
+            } else if (action == 2) {
+                handler.faultyActs(r >> 8);
+            } else if (action == 3) {
+                handler.challenge(r >> 8);
+            } else if (action == 4) {
+                handler.warp(r >> 8);
+            } else if (action == 5) {
+                handler.advance(r >> 8);
+            } else {
+                handler.claim(r >> 8);
+            }
+        }
+        uint256 settled;
+        uint256 reviewed;
+        uint256 challenged;
+        for (uint256 i; i < handler.taskCount(); ++i) {
+            ITaskEscrow.TaskView memory task = escrow.getTask(handler.taskIds(i));
+            settled += task.status == TaskStatus.Settled ? 1 : 0;
+            reviewed += task.committeeSize > 0 ? 1 : 0;
+            challenged += task.challenger != address(0) ? 1 : 0;
+        }
+        assertGt(settled, 5, "tasks settle");
+        assertGt(reviewed, 0, "committees review");
+        assertGt(challenged, 0, "challenges happen");
+        assertLt(_stake(faulty[0]) + _stake(faulty[1]), 2 * STAKE, "faulty workers are slashed");
+        assertGt(handler.ghostClaimed(), 0, "claims pay out");
+        invariant_escrowBalanceEqualsLockedFeesBondsAndPayouts();
+        invariant_honestWorkersAreNeverSlashed();
+    }
+
     /// @notice Escrow solvency: its token balance equals locked fees + bonds + unclaimed payouts, exactly.
     function invariant_escrowBalanceEqualsLockedFeesBondsAndPayouts() public view {
         uint256 locked;
