@@ -9,6 +9,30 @@ import {Decision, PolicyInputs, Tier} from "../contracts/types/TaskTypes.sol";
 contract VerificationPolicyTest is Test {
     uint256 internal constant TOKEN = 1e18;
 
+    /// @notice The vectors the Rust mirror (`worker/src/policy.rs`) is also tested against.
+    function test_decide_matchesTheSharedVectors() public view {
+        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/test/vectors/policy.json"));
+        uint256 count;
+        while (vm.keyExistsJson(json, string.concat(".cases[", vm.toString(count), "]"))) {
+            ++count;
+        }
+        assertGe(count, 30);
+        for (uint256 i; i < count; ++i) {
+            string memory at = string.concat(".cases[", vm.toString(i), "]");
+            string memory name = vm.parseJsonString(json, string.concat(at, ".name"));
+            Decision memory d = _decide(
+                vm.parseUint(vm.parseJsonString(json, string.concat(at, ".value"))),
+                uint8(vm.parseJsonUint(json, string.concat(at, ".risk"))),
+                Tier(vm.parseJsonUint(json, string.concat(at, ".floor"))),
+                uint16(vm.parseJsonUint(json, string.concat(at, ".reputationBps"))),
+                uint16(vm.parseJsonUint(json, string.concat(at, ".pressureBps")))
+            );
+            assertEq(uint8(d.tier), vm.parseJsonUint(json, string.concat(at, ".tier")), name);
+            assertEq(d.redundancy, vm.parseJsonUint(json, string.concat(at, ".redundancy")), name);
+            assertEq(d.auditBps, vm.parseJsonUint(json, string.concat(at, ".auditBps")), name);
+        }
+    }
+
     function _decide(uint256 value, uint8 risk, Tier floor, uint16 rep, uint16 pressure)
         internal
         pure

@@ -40,7 +40,8 @@ contract EscrowInvariantsTest is EscrowFixture {
             uint256 r = uint256(keccak256(abi.encode(i)));
             uint256 action = r % 7;
             if (action == 0) {
-                handler.createTask(uint96(r >> 8), uint8(r >> 120), uint96(r >> 128));
+                // forge-lint: disable-next-line(unsafe-typecast)
+                handler.createTask(uint96(r >> 8), uint8(r >> 120), uint96(r >> 128)); // truncation draws inputs
             } else if (action == 1) {
                 handler.assign(r >> 8);
             } else if (action == 2) {
