@@ -182,6 +182,11 @@ contract ModelRegistry is IModelRegistry {
         });
     }
 
+    /// @inheritdoc IModelRegistry
+    function isDeprecated(bytes32 releaseId) external view returns (bool) {
+        return _hot(releaseId).deprecated;
+    }
+
     /// @dev Decodes a release's hot slot with one SLOAD; reverts `UnknownRelease` if absent. The shifts follow
     ///      the bit ranges documented on `Hot`; the round-trip tests check them against the compiler's layout.
     function _hot(bytes32 releaseId) private view returns (Hot memory hot) {

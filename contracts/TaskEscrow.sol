@@ -127,7 +127,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (deadline <= block.timestamp || deadline > block.timestamp + MAX_DEADLINE) {
             revert InvalidDeadline(deadline);
         }
-        if (MODELS.terms(modelId).deprecated) {
+        if (MODELS.isDeprecated(modelId)) {
             revert ModelDeprecated(modelId);
         }
         Counters memory counters = _counters;
@@ -483,6 +483,9 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function pressureBps() public view returns (uint16) {
+        if (_counters.openReviews == 0) {
+            return 0; // the common case, without a call to the registry
+        }
         uint256 verifiers = WORKERS.roleCount(Roles.VERIFY);
         uint256 pressure =
             uint256(_counters.openReviews) * BPS / (REVIEWS_PER_VERIFIER * (verifiers == 0 ? 1 : verifiers));

@@ -270,10 +270,12 @@ contract ModelRegistryTest is RegistryFixtures {
 
     function test_deprecate_marksReleaseAndEmits() public {
         _publish(RELEASE);
+        assertFalse(models.isDeprecated(RELEASE));
         vm.expectEmit(address(models));
         emit IModelRegistry.ReleaseDeprecated(RELEASE);
         vm.prank(alice);
         models.deprecate(RELEASE);
+        assertTrue(models.isDeprecated(RELEASE));
         assertTrue(models.terms(RELEASE).deprecated);
         assertTrue(models.release(RELEASE).deprecated);
         assertEq(models.terms(RELEASE).basePrice, PRICE);
@@ -286,6 +288,11 @@ contract ModelRegistryTest is RegistryFixtures {
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ReleaseAlreadyDeprecated.selector, RELEASE));
         vm.prank(alice);
         models.deprecate(RELEASE);
+    }
+
+    function test_isDeprecated_revertsIfUnknownRelease() public {
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.UnknownRelease.selector, RELEASE));
+        models.isDeprecated(RELEASE);
     }
 
     function test_deprecate_revertsIfUnknownRelease() public {

@@ -161,6 +161,11 @@ interface IModelRegistry {
     /// @return The release; reverts `UnknownRelease` if absent.
     function release(bytes32 releaseId) external view returns (Release memory);
 
+    /// @notice Whether a release is deprecated (one storage read: what task creation checks).
+    /// @param releaseId The release.
+    /// @return True if deprecated; reverts `UnknownRelease` if absent.
+    function isDeprecated(bytes32 releaseId) external view returns (bool);
+
     /// @notice The pricing and verification terms of a release, in one call.
     /// @param releaseId The release.
     /// @return The terms; reverts `UnknownRelease` if absent.
