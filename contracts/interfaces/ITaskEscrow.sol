@@ -75,6 +75,14 @@ interface ITaskEscrow {
     }
 
     /// @notice Emitted when a task is created.
+    /// @param taskId The new task.
+    /// @param requester Who pays.
+    /// @param modelId The model release.
+    /// @param inputHash Commitment to the input, fetched off chain.
+    /// @param value Value at risk (as given; stored rounded down to whole gwei).
+    /// @param floor The lowest tier accepted.
+    /// @param deadline Result (LIGHT) or commit (REDUNDANT/DEEP) deadline.
+    /// @param maxFee Amount escrowed.
     event TaskCreated(
         uint256 indexed taskId,
         address indexed requester,
@@ -86,32 +94,75 @@ interface ITaskEscrow {
         uint96 maxFee
     );
     /// @notice Emitted when workers are drawn and the fee fixed.
+    /// @param taskId The task.
+    /// @param workers The compute seats, in seat order.
+    /// @param tier The protocol path.
+    /// @param auditBps Audit probability.
+    /// @param fee The fee charged (the rest of the max fee is credited back).
     event TaskAssigned(uint256 indexed taskId, address[] workers, Tier tier, uint16 auditBps, uint96 fee);
     /// @notice Emitted when a worker commits to an output.
+    /// @param taskId The task.
+    /// @param worker The seat's worker.
+    /// @param commitment `keccak256(abi.encode(outputHash, salt, worker))`.
     event ResultCommitted(uint256 indexed taskId, address indexed worker, bytes32 commitment);
     /// @notice Emitted when a worker reveals (or, in LIGHT, submits) an output hash.
+    /// @param taskId The task.
+    /// @param worker The seat's worker.
+    /// @param outputHash keccak-256 of the canonical output encoding.
     event ResultRevealed(uint256 indexed taskId, address indexed worker, bytes32 outputHash);
     /// @notice Emitted when a result is proposed and the challenge window opens.
+    /// @param taskId The task.
+    /// @param outputHash The proposed output.
+    /// @param challengeEnd End of the challenge window.
     event ResultProposed(uint256 indexed taskId, bytes32 outputHash, uint40 challengeEnd);
     /// @notice Emitted when a committee review opens.
+    /// @param taskId The task.
+    /// @param reason Audit, challenge, DEEP or no quorum.
+    /// @param committee The verifiers drawn.
+    /// @param voteEnd End of the vote window.
     event ReviewOpened(uint256 indexed taskId, ReviewReason reason, address[] committee, uint40 voteEnd);
     /// @notice Emitted when a challenge is raised.
+    /// @param taskId The task.
+    /// @param challenger Who challenged.
+    /// @param bond The bond posted.
     event Challenged(uint256 indexed taskId, address indexed challenger, uint96 bond);
     /// @notice Emitted when a committee member votes.
+    /// @param taskId The task.
+    /// @param verifier The member.
+    /// @param acceptMask Bit i set: seat i's output is correct.
     event Voted(uint256 indexed taskId, address indexed verifier, uint8 acceptMask);
     /// @notice Emitted when a review closes.
+    /// @param taskId The task.
+    /// @param acceptedMask Seats accepted by a majority of the votes cast.
+    /// @param votes Votes cast.
     event ReviewResolved(uint256 indexed taskId, uint8 acceptedMask, uint8 votes);
     /// @notice Emitted when a task is finalized; `outputHash` is zero if no result was accepted.
+    /// @param taskId The task.
+    /// @param outputHash The accepted output, or zero.
     event TaskFinalized(uint256 indexed taskId, bytes32 outputHash);
     /// @notice Emitted when a seat is slashed.
+    /// @param taskId The task.
+    /// @param worker The worker slashed.
+    /// @param amount Stake taken.
+    /// @param fault Why.
     event WorkerSlashed(uint256 indexed taskId, address indexed worker, uint96 amount, Fault fault);
     /// @notice Emitted when a task's payments are credited.
+    /// @param taskId The task.
+    /// @param paidToWorkers The workers' pot (split among accepted seats).
+    /// @param royalty Credited to the model owner.
+    /// @param protocolFee Credited to the treasury.
+    /// @param refund Credited back to the requester.
     event TaskSettled(uint256 indexed taskId, uint96 paidToWorkers, uint96 royalty, uint96 protocolFee, uint96 refund);
     /// @notice Emitted when an account's balance is credited.
+    /// @param account Who may claim it.
+    /// @param amount The amount.
     event Credited(address indexed account, uint256 amount);
     /// @notice Emitted when an account claims.
+    /// @param account The claimant.
+    /// @param amount The amount transferred.
     event Claimed(address indexed account, uint256 amount);
     /// @notice Emitted when parameters change.
+    /// @param params The new parameters.
     event ParamsChanged(Params params);
 
     /// @notice Why a review was opened.
