@@ -11,7 +11,7 @@ contract VerificationPolicyTest is Test {
 
     /// @notice The vectors the Rust mirror (`worker/src/policy.rs`) is also tested against.
     function test_decide_matchesTheSharedVectors() public view {
-        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/test/vectors/policy.json"));
+        string memory json = vm.readFile("test/vectors/policy.json");
         uint256 count;
         while (vm.keyExistsJson(json, string.concat(".cases[", vm.toString(count), "]"))) {
             ++count;
