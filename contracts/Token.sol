@@ -10,26 +10,30 @@ import {IEIP3009} from "./interfaces/IEIP3009.sol";
 import {IToken} from "./interfaces/IToken.sol";
 
 /// @title Token
-/// @notice The verigrad network token. See IToken.
-/// @dev EIP-3009 follows USDC's FiatTokenV2_2: the (v, r, s) overloads pack their signature and share the
-///      bytes path, which accepts EOA signatures and ERC-1271 contract wallets alike.
-contract Token is IToken, ERC20, ERC20Permit, Ownable {
-    /// @notice EIP-712 type hash of a transfer authorization.
+/// @notice Verigrad (VGD), 18 decimals: ERC-20 with EIP-2612 permit and EIP-3009 transfer with
+///         authorization, signed by EOAs (ECDSA) or ERC-1271 wallets.
+/// @dev EIP-3009 follows USDC's FiatTokenV2_2: the v,r,s overloads pack `r ‖ s ‖ v` and take the
+///      same path as the bytes overloads, so both forms share one nonce space and one check.
+contract Token is ERC20, ERC20Permit, Ownable, IToken {
+    /// @inheritdoc IToken
     bytes32 public constant TRANSFER_WITH_AUTHORIZATION_TYPEHASH = keccak256(
         "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
     );
-    /// @notice EIP-712 type hash of a receive authorization.
+
+    /// @inheritdoc IToken
     bytes32 public constant RECEIVE_WITH_AUTHORIZATION_TYPEHASH = keccak256(
         "ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
     );
-    /// @notice EIP-712 type hash of a cancellation.
+
+    /// @inheritdoc IToken
     bytes32 public constant CANCEL_AUTHORIZATION_TYPEHASH =
         keccak256("CancelAuthorization(address authorizer,bytes32 nonce)");
 
-    mapping(address authorizer => mapping(bytes32 nonce => bool used)) private _authorizations;
+    /// @dev True once an authorizer's nonce has been used or cancelled.
+    mapping(address authorizer => mapping(bytes32 nonce => bool used)) private _authorizationStates;
 
-    /// @param admin Owner (may mint); receives the initial supply.
-    /// @param initialSupply Tokens minted to `admin`.
+    /// @param admin The owner (may mint) and holder of the initial supply.
+    /// @param initialSupply Tokens minted to `admin`, in token wei.
     constructor(address admin, uint256 initialSupply) ERC20("Verigrad", "VGD") ERC20Permit("Verigrad") Ownable(admin) {
         _mint(admin, initialSupply);
     }
@@ -41,7 +45,7 @@ contract Token is IToken, ERC20, ERC20Permit, Ownable {
 
     /// @inheritdoc IEIP3009
     function authorizationState(address authorizer, bytes32 nonce) external view returns (bool) {
-        return _authorizations[authorizer][nonce];
+        return _authorizationStates[authorizer][nonce];
     }
 
     /// @inheritdoc IEIP3009
@@ -95,7 +99,16 @@ contract Token is IToken, ERC20, ERC20Permit, Ownable {
         bytes32 r,
         bytes32 s
     ) external {
-        _receiveWithAuthorization(from, to, value, validAfter, validBefore, nonce, abi.encodePacked(r, s, v));
+        _transferWithAuthorization(
+            RECEIVE_WITH_AUTHORIZATION_TYPEHASH,
+            from,
+            to,
+            value,
+            validAfter,
+            validBefore,
+            nonce,
+            abi.encodePacked(r, s, v)
+        );
     }
 
     /// @inheritdoc IEIP3009
@@ -108,7 +121,9 @@ contract Token is IToken, ERC20, ERC20Permit, Ownable {
         bytes32 nonce,
         bytes calldata signature
     ) external {
-        _receiveWithAuthorization(from, to, value, validAfter, validBefore, nonce, signature);
+        _transferWithAuthorization(
+            RECEIVE_WITH_AUTHORIZATION_TYPEHASH, from, to, value, validAfter, validBefore, nonce, signature
+        );
     }
 
     /// @inheritdoc IEIP3009
@@ -121,7 +136,9 @@ contract Token is IToken, ERC20, ERC20Permit, Ownable {
         _cancelAuthorization(authorizer, nonce, signature);
     }
 
-    function _receiveWithAuthorization(
+    /// @dev The one path behind all four transfer/receive overloads; `typehash` says which was called.
+    function _transferWithAuthorization(
+        bytes32 typehash,
         address from,
         address to,
         uint256 value,
@@ -130,54 +147,44 @@ contract Token is IToken, ERC20, ERC20Permit, Ownable {
         bytes32 nonce,
         bytes memory signature
     ) private {
-        // Only the payee may submit: a front-runner cannot redirect the call into a plain transfer.
-        if (msg.sender != to) {
+        // A receive authorization is bound to its payee so that a watcher of the mempool cannot submit it
+        // first, e.g. ahead of the payee's own call that relies on the funds arriving.
+        if (typehash == RECEIVE_WITH_AUTHORIZATION_TYPEHASH && msg.sender != to) {
             revert CallerMustBePayee(msg.sender, to);
         }
-        _transferWithAuthorization(
-            RECEIVE_WITH_AUTHORIZATION_TYPEHASH, from, to, value, validAfter, validBefore, nonce, signature
-        );
-    }
-
-    function _transferWithAuthorization(
-        bytes32 typeHash,
-        address from,
-        address to,
-        uint256 value,
-        uint256 validAfter,
-        uint256 validBefore,
-        bytes32 nonce,
-        bytes memory signature
-    ) private {
+        // EIP-3009 windows are in seconds and typically minutes wide; validator skew of a few seconds is harmless.
+        // forge-lint: disable-start(block-timestamp)
         if (block.timestamp <= validAfter) {
             revert AuthorizationNotYetValid(validAfter, block.timestamp);
         }
         if (block.timestamp >= validBefore) {
             revert AuthorizationExpired(validBefore, block.timestamp);
         }
-        _useNonce(from, nonce);
-        bytes32 structHash = keccak256(abi.encode(typeHash, from, to, value, validAfter, validBefore, nonce));
-        _checkSignature(from, structHash, signature);
+        // forge-lint: disable-end(block-timestamp)
+        bytes32 structHash = keccak256(abi.encode(typehash, from, to, value, validAfter, validBefore, nonce));
+        _useAuthorization(from, nonce, structHash, signature);
         emit AuthorizationUsed(from, nonce);
         _transfer(from, to, value);
     }
 
+    /// @dev The one path behind both cancel overloads.
     function _cancelAuthorization(address authorizer, bytes32 nonce, bytes memory signature) private {
-        _useNonce(authorizer, nonce);
-        _checkSignature(authorizer, keccak256(abi.encode(CANCEL_AUTHORIZATION_TYPEHASH, authorizer, nonce)), signature);
+        _useAuthorization(
+            authorizer, nonce, keccak256(abi.encode(CANCEL_AUTHORIZATION_TYPEHASH, authorizer, nonce)), signature
+        );
         emit AuthorizationCanceled(authorizer, nonce);
     }
 
-    function _useNonce(address authorizer, bytes32 nonce) private {
-        if (_authorizations[authorizer][nonce]) {
+    /// @dev Checks that `nonce` is fresh and that `authorizer` signed `structHash`, then burns the nonce.
+    ///      `SignatureChecker` asks ERC-1271 wallets and recovers EOAs with OZ ECDSA, which rejects
+    ///      high-s (malleable) signatures and a zero recovered address.
+    function _useAuthorization(address authorizer, bytes32 nonce, bytes32 structHash, bytes memory signature) private {
+        if (_authorizationStates[authorizer][nonce]) {
             revert AuthorizationAlreadyUsed(authorizer, nonce);
         }
-        _authorizations[authorizer][nonce] = true;
-    }
-
-    function _checkSignature(address signer, bytes32 structHash, bytes memory signature) private view {
-        if (!SignatureChecker.isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) {
+        if (!SignatureChecker.isValidSignatureNow(authorizer, _hashTypedDataV4(structHash), signature)) {
             revert InvalidAuthorizationSignature();
         }
+        _authorizationStates[authorizer][nonce] = true;
     }
 }

@@ -4,6 +4,9 @@ pragma solidity ^0.8.24;
 /// @title IEIP3009
 /// @notice Transfer with authorization (EIP-3009): a holder signs an EIP-712 message and anyone may
 ///         submit it. x402's `exact` scheme on EVM settles payments this way.
+/// @dev Nonces are random 32-byte values chosen by the signer, not a counter, so authorizations can be
+///      created in parallel and used in any order. An authorization is valid while
+///      `validAfter < block.timestamp < validBefore` (both bounds exclusive).
 interface IEIP3009 {
     /// @notice Emitted when an authorization nonce is used.
     /// @param authorizer The signer of the authorization.
@@ -15,22 +18,25 @@ interface IEIP3009 {
     /// @param nonce The cancelled nonce.
     event AuthorizationCanceled(address indexed authorizer, bytes32 indexed nonce);
 
-    /// @notice Thrown if the authorization is used before `validAfter`.
+    /// @notice Thrown by `transferWithAuthorization` and `receiveWithAuthorization` if
+    ///         `block.timestamp <= validAfter`.
     /// @param validAfter The earliest valid time.
     /// @param nowTime The current block timestamp.
     error AuthorizationNotYetValid(uint256 validAfter, uint256 nowTime);
 
-    /// @notice Thrown if the authorization is used at or after `validBefore`.
+    /// @notice Thrown by `transferWithAuthorization` and `receiveWithAuthorization` if
+    ///         `block.timestamp >= validBefore`.
     /// @param validBefore The expiry time.
     /// @param nowTime The current block timestamp.
     error AuthorizationExpired(uint256 validBefore, uint256 nowTime);
 
-    /// @notice Thrown if the nonce was already used or cancelled.
+    /// @notice Thrown by any authorization function if the nonce was already used or cancelled.
     /// @param authorizer The signer.
     /// @param nonce The nonce.
     error AuthorizationAlreadyUsed(address authorizer, bytes32 nonce);
 
-    /// @notice Thrown if the signature does not come from `from` (EOA or ERC-1271 wallet).
+    /// @notice Thrown by any authorization function if the signature is not `from`'s (or `authorizer`'s):
+    ///         a wrong or malleable (high-s) ECDSA signature, or one the ERC-1271 wallet rejects.
     error InvalidAuthorizationSignature();
 
     /// @notice Thrown by `receiveWithAuthorization` if the caller is not the payee.
