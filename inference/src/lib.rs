@@ -1,0 +1,32 @@
+//! verigrad's inference runtime, shared by the PIPE precompile and the worker.
+//!
+//! - **Model packages** ([`ModelPackage`]): a folder with a manifest, safetensors weights and optional
+//!   extras; its id is keccak-256 of the canonical package bytes, and loading rejects tampering.
+//! - **Execution on candle** ([`Runtime`]) in two determinism classes: `exact` (fixed-point integers,
+//!   bit-identical on every machine, compared by hash) and `tolerance(ε)` (floating point, compared
+//!   element-wise).
+//! - **Tensors and commitments** ([`ModelInput`], [`ModelOutput`]): the SolidML structs PIPE speaks, and
+//!   one canonical output encoding whose keccak-256 is the output commitment.
+//! - **Project models** ([`training`]): data generators and a deterministic trainer that build the
+//!   shipped `verigrad/volatility` and `verigrad/risk` packages.
+#![warn(unused_crate_dependencies)]
+
+mod error;
+mod manifest;
+mod mlp;
+mod package;
+mod runtime;
+mod tensor;
+pub mod training;
+mod weights;
+
+pub use error::{InferenceError, Result};
+pub use manifest::{Activation, Architecture, Determinism, Manifest, TensorSpec};
+pub use mlp::WEIGHTS_FILE;
+pub use package::{MANIFEST_FILE, ModelPackage};
+pub use runtime::Runtime;
+pub use tensor::{
+    JsonScalar, MAX_DECIMALS, ModelInput, ModelOutput, MultiDimensionalNumberTensor, Number,
+    StringTensor,
+};
+pub use weights::{WeightData, from_safetensors, to_safetensors};

@@ -1,0 +1,73 @@
+//! The set of loaded models, addressed by package id or by name.
+
+use std::{collections::BTreeMap, path::Path, sync::Arc};
+
+use alloy_primitives::B256;
+
+use crate::{InferenceError, Manifest, ModelInput, ModelOutput, ModelPackage, Result, mlp::Mlp};
+
+/// Loaded, verified models, ready to run. Cheap to clone; safe to share across threads.
+#[derive(Debug, Clone, Default)]
+pub struct Runtime {
+    models: BTreeMap<B256, Arc<Mlp>>,
+    names: BTreeMap<String, B256>,
+}
+
+impl Runtime {
+    /// An empty runtime.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Loads every package folder in `dir` (each subfolder with a `manifest.json`).
+    pub fn load_dir(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let entries = std::fs::read_dir(dir)
+            .map_err(|source| InferenceError::Io { path: dir.to_path_buf(), source })?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join(crate::package::MANIFEST_FILE).is_file())
+            .collect();
+        paths.sort();
+        let mut runtime = Self::new();
+        for path in paths {
+            runtime.add(&ModelPackage::load(&path)?)?;
+        }
+        Ok(runtime)
+    }
+
+    /// Adds a verified package; returns its id.
+    pub fn add(&mut self, package: &ModelPackage) -> Result<B256> {
+        let model = Mlp::from_package(package)?;
+        let manifest = model.manifest();
+        self.names.insert(manifest.name.clone(), package.id());
+        self.names.insert(format!("{}@{}", manifest.name, manifest.version), package.id());
+        self.models.insert(package.id(), Arc::new(model));
+        Ok(package.id())
+    }
+
+    /// Resolves a model reference: a package id (`0x…`, as PIPE's `modelCID`), `name@version`, or `name`
+    /// (the last added release of that name).
+    pub fn resolve(&self, model: &str) -> Result<B256> {
+        let id = match model.parse::<B256>() {
+            Ok(id) => Some(id).filter(|id| self.models.contains_key(id)),
+            Err(_) => self.names.get(model).copied(),
+        };
+        id.ok_or_else(|| InferenceError::UnknownModel(model.to_string()))
+    }
+
+    /// The manifest of a model.
+    pub fn manifest(&self, model: &str) -> Result<&Manifest> {
+        Ok(self.models[&self.resolve(model)?].manifest())
+    }
+
+    /// Package ids of all loaded models.
+    pub fn ids(&self) -> impl Iterator<Item = B256> + '_ {
+        self.models.keys().copied()
+    }
+
+    /// Runs a model on one input.
+    pub fn run(&self, model: &str, input: &ModelInput) -> Result<ModelOutput> {
+        self.models[&self.resolve(model)?].run(input)
+    }
+}

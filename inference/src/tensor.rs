@@ -1,0 +1,226 @@
+//! Tensors as PIPE and the network carry them, and the one canonical encoding of a model's output.
+//!
+//! The types are the Solidity structs of OpenGradient's published SolidML interface, so the precompile
+//! decodes straight into them and a Solidity contract can compute the same commitment: an output's
+//! commitment is `keccak256(abi.encode(output))` with `is_simulation_result = false`.
+
+use alloy_primitives::{B256, keccak256};
+use alloy_sol_types::{SolValue, sol};
+
+use crate::{InferenceError, Result};
+
+sol! {
+    /// A fixed-point decimal: `value × 10^-decimals`.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Number {
+        int128 value;
+        int128 decimals;
+    }
+
+    /// A named tensor of numbers, row-major, with its shape.
+    #[derive(Debug, PartialEq, Eq)]
+    struct MultiDimensionalNumberTensor {
+        string name;
+        Number[] values;
+        uint32[] shape;
+    }
+
+    /// A named list of strings.
+    #[derive(Debug, PartialEq, Eq)]
+    struct StringTensor {
+        string name;
+        string[] values;
+    }
+
+    /// A model's input.
+    #[derive(Debug, PartialEq, Eq)]
+    struct ModelInput {
+        MultiDimensionalNumberTensor[] numbers;
+        StringTensor[] strings;
+    }
+
+    /// A named JSON value in an output.
+    #[derive(Debug, PartialEq, Eq)]
+    struct JsonScalar {
+        string name;
+        string value;
+    }
+
+    /// A model's output; `is_simulation_result` is set only by PIPE's first phase.
+    #[derive(Debug, PartialEq, Eq)]
+    struct ModelOutput {
+        MultiDimensionalNumberTensor[] numbers;
+        StringTensor[] strings;
+        JsonScalar[] jsons;
+        bool is_simulation_result;
+    }
+}
+
+/// Largest number of decimals a [`Number`] may carry (10^38 still fits an i128).
+pub const MAX_DECIMALS: u32 = 38;
+
+impl Number {
+    /// A number from its integer value and decimals.
+    pub const fn new(value: i128, decimals: i128) -> Self {
+        Self { value, decimals }
+    }
+
+    /// The number of decimals, checked to be in `0..=MAX_DECIMALS`.
+    pub fn checked_decimals(&self) -> Result<u32> {
+        u32::try_from(self.decimals).ok().filter(|d| *d <= MAX_DECIMALS).ok_or_else(|| {
+            InferenceError::MalformedTensor(format!(
+                "decimals {} outside 0..={MAX_DECIMALS}",
+                self.decimals
+            ))
+        })
+    }
+
+    /// `floor(value × 2^bits / 10^decimals)`: the fixed-point integer of an exact model, computed without
+    /// floating point so that every machine gets the same integer.
+    pub fn to_fixed(&self, bits: u32) -> Result<i64> {
+        let decimals = self.checked_decimals()?;
+        let scaled = self.value.checked_mul(1i128 << bits).ok_or_else(|| {
+            InferenceError::MalformedTensor(format!("{} does not fit fixed point", self.value))
+        })?;
+        let fixed = scaled.div_euclid(10i128.pow(decimals));
+        i64::try_from(fixed).map_err(|_| {
+            InferenceError::MalformedTensor(format!("{} does not fit fixed point", self.value))
+        })
+    }
+
+    /// The number from a fixed-point integer, rounded down to `decimals` places.
+    pub fn from_fixed(fixed: i64, bits: u32, decimals: u32) -> Self {
+        let value = (i128::from(fixed) * 10i128.pow(decimals)).div_euclid(1i128 << bits);
+        Self::new(value, decimals.into())
+    }
+
+    /// The nearest `f32` (for tolerance-class models).
+    pub fn to_f32(&self) -> Result<f32> {
+        let decimals = self.checked_decimals()?;
+        Ok((self.value as f64 / 10f64.powi(decimals as i32)) as f32)
+    }
+
+    /// The number nearest to `x` with `decimals` places.
+    pub fn from_f32(x: f32, decimals: u32) -> Self {
+        let value = (f64::from(x) * 10f64.powi(decimals as i32)).round() as i128;
+        Self::new(value, decimals.into())
+    }
+}
+
+impl MultiDimensionalNumberTensor {
+    /// A tensor, checking that the shape covers the values.
+    pub fn new(name: impl Into<String>, values: Vec<Number>, shape: Vec<u32>) -> Result<Self> {
+        let tensor = Self { name: name.into(), values, shape };
+        tensor.check_shape()?;
+        Ok(tensor)
+    }
+
+    /// Fails unless the product of the shape equals the number of values.
+    pub fn check_shape(&self) -> Result<()> {
+        let elements = self.shape.iter().try_fold(1u64, |acc, d| acc.checked_mul(u64::from(*d)));
+        if elements != Some(self.values.len() as u64) {
+            return Err(InferenceError::MalformedTensor(format!(
+                "tensor '{}' has {} values but shape {:?}",
+                self.name,
+                self.values.len(),
+                self.shape
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl ModelInput {
+    /// An input of number tensors only.
+    pub fn numbers(numbers: Vec<MultiDimensionalNumberTensor>) -> Self {
+        Self { numbers, strings: Vec::new() }
+    }
+
+    /// The number tensor called `name`.
+    pub fn number_tensor(&self, name: &str) -> Result<&MultiDimensionalNumberTensor> {
+        self.numbers.iter().find(|t| t.name == name).ok_or_else(|| {
+            InferenceError::MalformedTensor(format!("missing input tensor '{name}'"))
+        })
+    }
+}
+
+impl ModelOutput {
+    /// An output of number tensors only.
+    pub fn numbers(numbers: Vec<MultiDimensionalNumberTensor>) -> Self {
+        Self { numbers, strings: Vec::new(), jsons: Vec::new(), is_simulation_result: false }
+    }
+
+    /// The canonical encoding: the ABI encoding of the output as a final (non-simulated) result.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut canonical = self.clone();
+        canonical.is_simulation_result = false;
+        canonical.abi_encode()
+    }
+
+    /// The commitment to this output: keccak-256 of its canonical encoding.
+    ///
+    /// ```
+    /// use verigrad_inference::{ModelOutput, MultiDimensionalNumberTensor, Number};
+    ///
+    /// let tensor = MultiDimensionalNumberTensor::new("y", vec![Number::new(42, 2)], vec![1])?;
+    /// let output = ModelOutput::numbers(vec![tensor]);
+    /// let mut simulated = output.clone();
+    /// simulated.is_simulation_result = true;
+    /// assert_eq!(output.commitment(), simulated.commitment());
+    /// # Ok::<(), verigrad_inference::InferenceError>(())
+    /// ```
+    pub fn commitment(&self) -> B256 {
+        keccak256(self.canonical_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_point_conversion_floors_exactly() {
+        for (name, n, bits, fixed) in [
+            ("integer", Number::new(3, 0), 4, 48),
+            ("decimal", Number::new(125, 2), 4, 20),
+            ("negative floors down", Number::new(-1, 1), 4, -2),
+            ("tiny positive", Number::new(1, 38), 16, 0),
+        ] {
+            assert_eq!(n.to_fixed(bits).expect(name), fixed, "{name}");
+        }
+        assert_eq!(Number::from_fixed(20, 4, 3), Number::new(1250, 3));
+        assert_eq!(Number::from_fixed(-2, 4, 2), Number::new(-13, 2), "floor of -0.125");
+    }
+
+    #[test]
+    fn malformed_numbers_are_rejected() {
+        for (name, n) in [
+            ("negative decimals", Number::new(1, -1)),
+            ("too many decimals", Number::new(1, 39)),
+            ("overflow", Number::new(i128::MAX, 0)),
+        ] {
+            assert!(matches!(n.to_fixed(16), Err(InferenceError::MalformedTensor(_))), "{name}");
+        }
+    }
+
+    #[test]
+    fn shape_must_cover_values() {
+        let values = vec![Number::new(1, 0); 6];
+        assert!(MultiDimensionalNumberTensor::new("x", values.clone(), vec![2, 3]).is_ok());
+        for shape in [vec![2, 2], vec![], vec![u32::MAX, u32::MAX, u32::MAX]] {
+            let err = MultiDimensionalNumberTensor::new("x", values.clone(), shape.clone());
+            assert!(matches!(err, Err(InferenceError::MalformedTensor(_))), "{shape:?}");
+        }
+    }
+
+    #[test]
+    fn commitment_is_keccak_of_the_abi_encoding() {
+        let output = ModelOutput::numbers(vec![
+            MultiDimensionalNumberTensor::new("y", vec![Number::new(7, 1)], vec![1])
+                .expect("tensor"),
+        ]);
+        assert_eq!(output.commitment(), keccak256(output.abi_encode()));
+        let decoded = ModelOutput::abi_decode(&output.canonical_bytes()).expect("round trip");
+        assert_eq!(decoded, output);
+    }
+}

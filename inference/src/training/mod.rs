@@ -1,0 +1,267 @@
+//! The project's own models, trained by a reproducible command (`cargo run -p verigrad-inference --bin
+//! train-models`) from data the project generates:
+//!
+//! - `verigrad/volatility` (exact): a window of 16 log-returns → the realised volatility of the next 16.
+//! - `verigrad/risk` (tolerance ε = 1e-5): eight features of a loan position → probability of liquidation.
+//!
+//! Training is plain deterministic `f64` ([`net`]); export folds the input standardisation into the first
+//! layer, then quantises to fixed point (exact) or rounds to `f32` (tolerance).
+
+pub mod data;
+pub mod net;
+
+use std::collections::BTreeMap;
+
+use crate::{
+    Activation, Architecture, Determinism, Manifest, ModelInput, ModelPackage,
+    MultiDimensionalNumberTensor, Number, Result, Runtime, TensorSpec, WEIGHTS_FILE, WeightData,
+    to_safetensors,
+};
+use data::{RISK_FEATURES, WINDOW};
+use net::{Dense, Loss, Network, TrainConfig};
+
+/// Fractional bits of the exact volatility model's activations.
+pub const VOLATILITY_SCALE_BITS: u32 = 16;
+/// Largest quantised weight magnitude (16-bit range).
+const MAX_QUANTISED: f64 = 32_767.0;
+
+/// A trained package and how well it does on held-out data.
+#[derive(Debug)]
+pub struct TrainedModel {
+    /// The package, ready to write.
+    pub package: ModelPackage,
+    /// Held-out evaluation, one line per metric.
+    pub report: Vec<String>,
+}
+
+/// Trains, quantises and evaluates the exact volatility forecaster.
+pub fn volatility() -> Result<TrainedModel> {
+    let (xs, ys) = data::volatility(11, 20_000);
+    let (test_xs, test_ys) = data::volatility(12, 1_000);
+    let (mean, std) = standardisation(&xs);
+    let percent: Vec<f64> = ys.iter().map(|y| y * 100.0).collect();
+    let mut net = Network::new(&[WINDOW, 32, 16, 1], &mut data::Rng::new(13));
+    let config = TrainConfig { epochs: 60, batch: 64, learning_rate: 0.001, seed: 14 };
+    net.train(&standardised(&xs, &mean, &std), &percent, Loss::MeanSquared, config);
+    fold_standardisation(&mut net, &mean, &std);
+    scale_output(&mut net, 0.01);
+
+    let mut weights = BTreeMap::new();
+    for (i, layer) in net.layers.iter().enumerate() {
+        let (w, b, shift) = quantise(layer, VOLATILITY_SCALE_BITS);
+        weights.insert(
+            format!("layer{i}.weight"),
+            (vec![layer.outputs, layer.inputs], WeightData::I32(w)),
+        );
+        weights.insert(format!("layer{i}.bias"), (vec![layer.outputs], WeightData::I32(b)));
+        weights.insert(format!("layer{i}.shift"), (vec![1], WeightData::I32(vec![shift])));
+    }
+    let manifest = Manifest {
+        name: "verigrad/volatility".into(),
+        version: "1.0.0".into(),
+        description:
+            "Forecasts the realised volatility (RMS log-return) of the next 16 periods from \
+                      the last 16 log-returns. Fixed-point integer model: bit-identical everywhere."
+                .into(),
+        architecture: Architecture::Mlp {
+            layers: vec![WINDOW, 32, 16, 1],
+            output_activation: Activation::None,
+        },
+        determinism: Determinism::Exact { scale_bits: VOLATILITY_SCALE_BITS },
+        inputs: vec![TensorSpec {
+            name: "returns".into(),
+            shape: vec![1, WINDOW as u32],
+            decimals: None,
+        }],
+        outputs: vec![TensorSpec {
+            name: "volatility".into(),
+            shape: vec![1, 1],
+            decimals: Some(8),
+        }],
+        cost_units: 64,
+        files: BTreeMap::new(),
+    };
+    let package = package(manifest, &weights)?;
+
+    let predictions = evaluate(&package, "returns", &test_xs)?;
+    let baseline: Vec<f64> = test_xs
+        .iter()
+        .map(|w| libm::sqrt(w.iter().map(|r| r * r).sum::<f64>() / WINDOW as f64))
+        .collect();
+    let (model_rmse, baseline_rmse) = (rmse(&predictions, &test_ys), rmse(&baseline, &test_ys));
+    let report = vec![
+        format!(
+            "held-out RMSE {model_rmse:.6} vs {baseline_rmse:.6} for the window's own volatility"
+        ),
+        format!("error ratio model / naive = {:.3}", model_rmse / baseline_rmse),
+    ];
+    Ok(TrainedModel { package, report })
+}
+
+/// Trains and evaluates the tolerance-class liquidation-risk scorer.
+pub fn risk() -> Result<TrainedModel> {
+    let (xs, ys) = data::risk(21, 4_000);
+    let (test_xs, test_ys) = data::risk(22, 1_000);
+    let (mean, std) = standardisation(&xs);
+    let mut net = Network::new(&[RISK_FEATURES, 16, 8, 1], &mut data::Rng::new(23));
+    let config = TrainConfig { epochs: 40, batch: 32, learning_rate: 0.003, seed: 24 };
+    net.train(&standardised(&xs, &mean, &std), &ys, Loss::BinaryCrossEntropy, config);
+    fold_standardisation(&mut net, &mean, &std);
+
+    let mut weights = BTreeMap::new();
+    for (i, layer) in net.layers.iter().enumerate() {
+        let w = layer.w.iter().map(|v| *v as f32).collect();
+        let b = layer.b.iter().map(|v| *v as f32).collect();
+        weights.insert(
+            format!("layer{i}.weight"),
+            (vec![layer.outputs, layer.inputs], WeightData::F32(w)),
+        );
+        weights.insert(format!("layer{i}.bias"), (vec![layer.outputs], WeightData::F32(b)));
+    }
+    let manifest = Manifest {
+        name: "verigrad/risk".into(),
+        version: "1.0.0".into(),
+        description:
+            "Probability that a loan position is liquidated, from collateral ratio, volatility, \
+                      utilisation, log10 liquidity depth, account age (years), past liquidations, \
+                      oracle deviation and leverage. Floating point: compared within epsilon."
+                .into(),
+        architecture: Architecture::Mlp {
+            layers: vec![RISK_FEATURES, 16, 8, 1],
+            output_activation: Activation::Sigmoid,
+        },
+        determinism: Determinism::Tolerance { epsilon: 1e-5 },
+        inputs: vec![TensorSpec {
+            name: "features".into(),
+            shape: vec![1, RISK_FEATURES as u32],
+            decimals: None,
+        }],
+        outputs: vec![TensorSpec { name: "risk".into(), shape: vec![1, 1], decimals: Some(6) }],
+        cost_units: 48,
+        files: BTreeMap::new(),
+    };
+    let package = package(manifest, &weights)?;
+
+    let predictions = evaluate(&package, "features", &test_xs)?;
+    let base_rate = ys.iter().sum::<f64>() / ys.len() as f64;
+    let accuracy =
+        predictions.iter().zip(&test_ys).filter(|(p, y)| (**p >= 0.5) == (**y == 1.0)).count()
+            as f64
+            / test_ys.len() as f64;
+    let report = vec![
+        format!(
+            "held-out log loss {:.4} vs {:.4} for the base rate",
+            log_loss(&predictions, &test_ys),
+            log_loss(&vec![base_rate; test_ys.len()], &test_ys)
+        ),
+        format!(
+            "held-out accuracy {:.1} % (base rate {:.1} % positive)",
+            100.0 * accuracy,
+            100.0 * base_rate
+        ),
+    ];
+    Ok(TrainedModel { package, report })
+}
+
+/// A number with 10 decimals nearest to `x` (how the evaluation feeds inputs).
+pub fn number(x: f64) -> Number {
+    Number::new((x * 1e10).round() as i128, 10)
+}
+
+fn package(
+    manifest: Manifest,
+    weights: &BTreeMap<String, (Vec<usize>, WeightData)>,
+) -> Result<ModelPackage> {
+    ModelPackage::build(
+        manifest,
+        BTreeMap::from([(WEIGHTS_FILE.to_string(), to_safetensors(weights))]),
+    )
+}
+
+/// Runs the packaged model (as the runtime will) on every sample.
+fn evaluate(package: &ModelPackage, input: &str, xs: &[Vec<f64>]) -> Result<Vec<f64>> {
+    let mut runtime = Runtime::new();
+    let id = runtime.add(package)?.to_string();
+    xs.iter()
+        .map(|x| {
+            let tensor = MultiDimensionalNumberTensor::new(
+                input,
+                x.iter().map(|v| number(*v)).collect(),
+                vec![1, x.len() as u32],
+            )?;
+            let out = runtime.run(&id, &ModelInput::numbers(vec![tensor]))?;
+            let y = &out.numbers[0].values[0];
+            Ok(y.value as f64 / 10f64.powi(y.decimals as i32))
+        })
+        .collect()
+}
+
+fn standardisation(xs: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>) {
+    let n = xs.len() as f64;
+    let width = xs[0].len();
+    let mean: Vec<f64> = (0..width).map(|j| xs.iter().map(|x| x[j]).sum::<f64>() / n).collect();
+    let std = (0..width)
+        .map(|j| {
+            libm::sqrt(xs.iter().map(|x| (x[j] - mean[j]) * (x[j] - mean[j])).sum::<f64>() / n)
+                .max(1e-12)
+        })
+        .collect();
+    (mean, std)
+}
+
+fn standardised(xs: &[Vec<f64>], mean: &[f64], std: &[f64]) -> Vec<Vec<f64>> {
+    xs.iter()
+        .map(|x| x.iter().zip(mean).zip(std).map(|((v, m), s)| (v - m) / s).collect())
+        .collect()
+}
+
+/// Makes the first layer take raw inputs: `w' = w / std`, `b' = b − Σ w·mean / std`.
+fn fold_standardisation(net: &mut Network, mean: &[f64], std: &[f64]) {
+    let first = &mut net.layers[0];
+    for o in 0..first.outputs {
+        for i in 0..first.inputs {
+            let w = &mut first.w[o * first.inputs + i];
+            *w /= std[i];
+            first.b[o] -= *w * mean[i];
+        }
+    }
+}
+
+fn scale_output(net: &mut Network, factor: f64) {
+    if let Some(last) = net.layers.last_mut() {
+        last.w.iter_mut().chain(last.b.iter_mut()).for_each(|v| *v *= factor);
+    }
+}
+
+/// Fixed-point weights: the largest shift that keeps every weight within 16 bits; biases at the
+/// accumulator's scale (`scale_bits + shift`).
+fn quantise(layer: &Dense, scale_bits: u32) -> (Vec<i32>, Vec<i32>, i32) {
+    let largest = layer.w.iter().fold(0.0f64, |m, w| m.max(w.abs())).max(1e-30);
+    let mut shift = 0;
+    while shift < 30 && largest * libm::pow(2.0, f64::from(shift + 1)) <= MAX_QUANTISED {
+        shift += 1;
+    }
+    let w =
+        layer.w.iter().map(|v| libm::round(v * libm::pow(2.0, f64::from(shift))) as i32).collect();
+    let bias_scale = libm::pow(2.0, f64::from(scale_bits + shift as u32));
+    let b = layer.b.iter().map(|v| libm::round(v * bias_scale) as i32).collect();
+    (w, b, shift)
+}
+
+fn rmse(predictions: &[f64], targets: &[f64]) -> f64 {
+    let n = targets.len() as f64;
+    libm::sqrt(predictions.iter().zip(targets).map(|(p, t)| (p - t) * (p - t)).sum::<f64>() / n)
+}
+
+fn log_loss(predictions: &[f64], targets: &[f64]) -> f64 {
+    let n = targets.len() as f64;
+    -predictions
+        .iter()
+        .zip(targets)
+        .map(|(p, y)| {
+            let p = p.clamp(1e-12, 1.0 - 1e-12);
+            y * libm::log(p) + (1.0 - y) * libm::log(1.0 - p)
+        })
+        .sum::<f64>()
+        / n
+}
