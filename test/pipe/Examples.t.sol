@@ -142,6 +142,7 @@ contract PipeExamplesTest is PipeFixture {
         request.input.numbers[0].shape[0] = 4;
         (bool ok, bytes memory reason) = address(pipe).call(abi.encodeCall(IPipeInference.runModelInference, (request)));
         assertFalse(ok);
-        assertEq(bytes4(reason), IPipeInference.PipeMalformedTensor.selector);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        assertEq(bytes4(reason), IPipeInference.PipeMalformedTensor.selector); // the selector: first 4 bytes
     }
 }
