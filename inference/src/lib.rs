@@ -26,7 +26,8 @@ pub use mlp::WEIGHTS_FILE;
 pub use package::{MANIFEST_FILE, ModelPackage};
 pub use runtime::Runtime;
 pub use tensor::{
-    JsonScalar, MAX_DECIMALS, ModelInput, ModelOutput, MultiDimensionalNumberTensor, Number,
-    StringTensor,
+    JsonScalar, MAX_DECIMALS, ModelInferenceRequest, ModelInput, ModelOutput,
+    MultiDimensionalNumberTensor, Number, StringTensor, runModelInferenceCall,
+    runModelInferenceReturn,
 };
 pub use weights::{WeightData, from_safetensors, to_safetensors};

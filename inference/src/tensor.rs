@@ -54,6 +54,17 @@ sol! {
         JsonScalar[] jsons;
         bool is_simulation_result;
     }
+
+    /// A request to the PIPE precompile (`mode`: 0 VANILLA, 1 ZKML, 2 TEE).
+    #[derive(Debug, PartialEq, Eq)]
+    struct ModelInferenceRequest {
+        uint8 mode;
+        string modelCID;
+        ModelInput input;
+    }
+
+    /// The PIPE precompile's one function (selector `0x7289e9c2`).
+    function runModelInference(ModelInferenceRequest request) returns (ModelOutput output);
 }
 
 /// Largest number of decimals a [`Number`] may carry (10^38 still fits an i128).

@@ -1,0 +1,180 @@
+//! Where the precompile's answers come from: computed inline, recorded during simulation, or read from
+//! the results the engine pre-executed (or a block committed).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError, RwLock},
+};
+
+use alloy_primitives::B256;
+use verigrad_inference::{Determinism, ModelOutput, MultiDimensionalNumberTensor, Number, Runtime};
+
+use crate::{Mode, PipeFailure, PipeRequest};
+
+/// A model's answer and what it costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The output.
+    pub output: ModelOutput,
+    /// The model's cost units (priced into gas).
+    pub cost_units: u64,
+}
+
+/// What a request resolved to: an answer, or a failure that reverts the call.
+pub type Resolution = Result<Answer, PipeFailure>;
+
+/// Answers PIPE requests for the precompile.
+pub trait InferenceBackend: Send + Sync + std::fmt::Debug {
+    /// The cost units of the request's model, known before any work is done (for the gas check).
+    fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure>;
+
+    /// The answer to a request.
+    fn answer(&self, request: &PipeRequest) -> Resolution;
+}
+
+/// Runs a request on the runtime, enforcing the mode's requirement.
+pub fn compute(runtime: &Runtime, request: &PipeRequest) -> Resolution {
+    let manifest = runtime.manifest(&request.model)?;
+    if request.mode == Mode::Zkml && !matches!(manifest.determinism, Determinism::Exact { .. }) {
+        return Err(PipeFailure::Failed(format!(
+            "ZKML mode needs an EXACT model; {} is tolerance-class",
+            manifest.name
+        )));
+    }
+    let cost_units = manifest.cost_units;
+    let output = runtime.run(&request.model, &request.input)?;
+    Ok(Answer { output, cost_units })
+}
+
+/// Results by request id: what the engine pre-executed, or what a block committed.
+#[derive(Debug, Default)]
+pub struct ResultCache {
+    results: RwLock<HashMap<B256, Resolution>>,
+}
+
+impl ResultCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The resolution of a request id, if known.
+    pub fn get(&self, id: &B256) -> Option<Resolution> {
+        self.results.read().unwrap_or_else(PoisonError::into_inner).get(id).cloned()
+    }
+
+    /// Records a resolution.
+    pub fn insert(&self, id: B256, resolution: Resolution) {
+        self.results.write().unwrap_or_else(PoisonError::into_inner).insert(id, resolution);
+    }
+
+    /// Number of results.
+    pub fn len(&self) -> usize {
+        self.results.read().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Whether no result is known.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Computes every answer during execution (the baseline PIPE improves on).
+#[derive(Debug, Clone)]
+pub struct InlineBackend {
+    runtime: Runtime,
+}
+
+impl InlineBackend {
+    /// A backend running models on `runtime`.
+    pub fn new(runtime: Runtime) -> Self {
+        Self { runtime }
+    }
+}
+
+impl InferenceBackend for InlineBackend {
+    fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
+        Ok(self.runtime.manifest(&request.model)?.cost_units)
+    }
+
+    fn answer(&self, request: &PipeRequest) -> Resolution {
+        compute(&self.runtime, request)
+    }
+}
+
+/// PIPE's simulation phase: known results are answered, new requests are recorded and answered with
+/// placeholders (zeros, `is_simulation_result = true`).
+#[derive(Debug)]
+pub struct SimulationBackend {
+    runtime: Runtime,
+    known: Arc<ResultCache>,
+    recorded: Mutex<Vec<PipeRequest>>,
+}
+
+impl SimulationBackend {
+    /// A simulation that already knows `known`.
+    pub fn new(runtime: Runtime, known: Arc<ResultCache>) -> Self {
+        Self { runtime, known, recorded: Mutex::new(Vec::new()) }
+    }
+
+    /// The requests seen that had no known result.
+    pub fn take_recorded(&self) -> Vec<PipeRequest> {
+        std::mem::take(&mut *self.recorded.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl InferenceBackend for SimulationBackend {
+    fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
+        Ok(self.runtime.manifest(&request.model)?.cost_units)
+    }
+
+    fn answer(&self, request: &PipeRequest) -> Resolution {
+        if let Some(known) = self.known.get(&request.id) {
+            return known;
+        }
+        let manifest = self.runtime.manifest(&request.model)?;
+        self.recorded.lock().unwrap_or_else(PoisonError::into_inner).push(request.clone());
+        let numbers = manifest
+            .outputs
+            .iter()
+            .map(|spec| {
+                let zeros =
+                    vec![Number::new(0, spec.decimals.unwrap_or(6).into()); spec.elements()];
+                MultiDimensionalNumberTensor::new(spec.name.clone(), zeros, spec.shape.clone())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut output = ModelOutput::numbers(numbers);
+        output.is_simulation_result = true;
+        Ok(Answer { output, cost_units: manifest.cost_units })
+    }
+}
+
+/// PIPE's execution phase, and replay: answers only from pre-executed (or committed) results.
+#[derive(Debug, Clone)]
+pub struct CachedBackend {
+    cache: Arc<ResultCache>,
+}
+
+impl CachedBackend {
+    /// A backend answering from `cache`.
+    pub fn new(cache: Arc<ResultCache>) -> Self {
+        Self { cache }
+    }
+
+    fn lookup(&self, request: &PipeRequest) -> Resolution {
+        self.cache.get(&request.id).unwrap_or_else(|| {
+            Err(PipeFailure::Failed(format!("request {} was not pre-executed", request.id)))
+        })
+    }
+}
+
+impl InferenceBackend for CachedBackend {
+    fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
+        // A cached failure charges no model cost: the call reverts with the failure's reason.
+        Ok(self.lookup(request).map(|a| a.cost_units).unwrap_or(0))
+    }
+
+    fn answer(&self, request: &PipeRequest) -> Resolution {
+        self.lookup(request)
+    }
+}

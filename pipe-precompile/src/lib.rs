@@ -1,0 +1,24 @@
+//! PIPE — Parallelized Inference Pre-Execution.
+//!
+//! A revm precompile at `0x…F4` lets a contract run a model inside a transaction
+//! ([`PipePrecompiles`]). Where its answers come from is a [`InferenceBackend`]: computed inline, recorded
+//! during the simulation phase, or read from results pre-executed before the block was built.
+#![warn(unused_crate_dependencies)]
+#[cfg(test)]
+use serde_json as _; // used by the integration tests only
+
+mod backend;
+mod precompile;
+mod request;
+
+pub use backend::{
+    Answer, CachedBackend, InferenceBackend, InlineBackend, Resolution, ResultCache,
+    SimulationBackend, compute,
+};
+pub use precompile::{
+    ADDRESS, BASE_GAS, GAS_PER_COST_UNIT, GAS_PER_ELEMENT, INFERENCE_EVENT_TOPIC, PipePrecompiles,
+    Served, run,
+};
+pub use request::{
+    Mode, PipeFailure, PipeInferenceFailed, PipeMalformedTensor, PipeRequest, PipeUnknownModel,
+};

@@ -1,0 +1,154 @@
+//! The PIPE precompile at `0x…F4`, and the precompile provider that serves it beside Ethereum's.
+
+use std::sync::{Arc, LazyLock};
+
+use alloy_primitives::{Address, B256, Bytes, Log, LogData, address, keccak256};
+use alloy_sol_types::{SolCall, SolValue};
+use revm::{
+    context::Cfg,
+    context_interface::{ContextTr, JournalTr},
+    handler::{EthPrecompiles, PrecompileProvider, precompile_output_to_interpreter_result},
+    interpreter::{CallInputs, InterpreterResult},
+    precompile::{PrecompileHalt, PrecompileOutput},
+    primitives::{AddressSet, hardfork::SpecId},
+};
+use verigrad_inference::{ModelInferenceRequest, ModelOutput, runModelInferenceCall};
+
+use crate::{InferenceBackend, PipeRequest};
+
+/// Address of the PIPE precompile.
+pub const ADDRESS: Address = address!("00000000000000000000000000000000000000F4");
+/// Gas every call pays, covering decoding and the cache lookup.
+pub const BASE_GAS: u64 = 30_000;
+/// Gas per input element (a number, or 32 bytes of string).
+pub const GAS_PER_ELEMENT: u64 = 200;
+/// Gas per cost unit of the model (its manifest's `cost_units`).
+pub const GAS_PER_COST_UNIT: u64 = 500;
+
+/// `ModelInferenceEvent(string,ModelInferenceRequest,ModelOutput)`'s topic.
+pub static INFERENCE_EVENT_TOPIC: LazyLock<B256> = LazyLock::new(|| {
+    keccak256(
+        "ModelInferenceEvent(string,(uint8,string,((string,(int128,int128)[],uint32[])[],(string,string[])[])),\
+         (((string,(int128,int128)[],uint32[])[],(string,string[])[],(string,string)[],bool)))",
+    )
+});
+
+/// One served call: what the EVM gets back, and the event to log when it succeeded.
+#[derive(Debug)]
+pub struct Served {
+    /// The precompile's result.
+    pub output: PrecompileOutput,
+    /// `ModelInferenceEvent` data, for a successful call.
+    pub event: Option<LogData>,
+}
+
+/// Runs the precompile: checks gas before any work, decodes, prices, answers.
+///
+/// Bad input and failed inference revert with a decodable custom error and spend the gas charged so
+/// far; too little gas halts with out-of-gas.
+pub fn run(input: &[u8], gas_limit: u64, reservoir: u64, backend: &dyn InferenceBackend) -> Served {
+    let halt = || Served {
+        output: PrecompileOutput::halt(PrecompileHalt::OutOfGas, reservoir),
+        event: None,
+    };
+    let revert = |gas: u64, data: Bytes| Served {
+        output: PrecompileOutput::revert(gas, data, reservoir),
+        event: None,
+    };
+    if gas_limit < BASE_GAS {
+        return halt();
+    }
+    let request = match PipeRequest::decode(input) {
+        Ok(request) => request,
+        Err(failure) => return revert(BASE_GAS, failure.revert_data()),
+    };
+    let gas = BASE_GAS.saturating_add(request.elements().saturating_mul(GAS_PER_ELEMENT));
+    if gas > gas_limit {
+        return halt();
+    }
+    let cost_units = match backend.cost_units(&request) {
+        Ok(units) => units,
+        Err(failure) => return revert(gas, failure.revert_data()),
+    };
+    let gas = gas.saturating_add(cost_units.saturating_mul(GAS_PER_COST_UNIT));
+    if gas > gas_limit {
+        return halt();
+    }
+    match backend.answer(&request) {
+        Ok(answer) => Served {
+            event: Some(event(&request, &answer.output)),
+            output: PrecompileOutput::new(
+                gas,
+                runModelInferenceCall::abi_encode_returns(&answer.output).into(),
+                reservoir,
+            ),
+        },
+        Err(failure) => revert(gas, failure.revert_data()),
+    }
+}
+
+fn event(request: &PipeRequest, output: &ModelOutput) -> LogData {
+    let solidity_request = ModelInferenceRequest {
+        mode: request.mode_byte(),
+        modelCID: request.model.clone(),
+        input: request.input.clone(),
+    };
+    let data = (request.id.to_string(), solidity_request, output.clone()).abi_encode_params();
+    LogData::new_unchecked(vec![*INFERENCE_EVENT_TOPIC], data.into())
+}
+
+/// Ethereum's precompiles plus PIPE at [`ADDRESS`].
+#[derive(Debug, Clone)]
+pub struct PipePrecompiles {
+    eth: EthPrecompiles,
+    backend: Arc<dyn InferenceBackend>,
+    warm: AddressSet,
+}
+
+impl PipePrecompiles {
+    /// The precompiles of `spec`, with PIPE answering from `backend`.
+    pub fn new(spec: SpecId, backend: Arc<dyn InferenceBackend>) -> Self {
+        let eth = EthPrecompiles::new(spec);
+        let warm = Self::warm_set(&eth);
+        Self { eth, backend, warm }
+    }
+
+    fn warm_set(eth: &EthPrecompiles) -> AddressSet {
+        let mut warm = eth.warm_addresses().clone();
+        warm.insert(ADDRESS);
+        warm
+    }
+}
+
+impl<CTX: ContextTr> PrecompileProvider<CTX> for PipePrecompiles {
+    type Output = InterpreterResult;
+
+    fn set_spec(&mut self, spec: <CTX::Cfg as Cfg>::Spec) -> bool {
+        let changed = <EthPrecompiles as PrecompileProvider<CTX>>::set_spec(&mut self.eth, spec);
+        if changed {
+            self.warm = Self::warm_set(&self.eth);
+        }
+        changed
+    }
+
+    fn run(
+        &mut self,
+        context: &mut CTX,
+        inputs: &CallInputs,
+    ) -> Result<Option<Self::Output>, String> {
+        if inputs.bytecode_address != ADDRESS {
+            return self.eth.run(context, inputs);
+        }
+        let input = inputs.input.bytes(context);
+        let served = run(&input, inputs.gas_limit, inputs.reservoir, &*self.backend);
+        // A static call may not log; the answer itself is still served.
+        if let (Some(data), false) = (served.event, inputs.is_static) {
+            context.journal_mut().log(Log { address: ADDRESS, data });
+        }
+        Ok(Some(precompile_output_to_interpreter_result(served.output, inputs.gas_limit)))
+    }
+
+    fn warm_addresses(&self) -> &AddressSet {
+        &self.warm
+    }
+}

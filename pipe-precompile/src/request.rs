@@ -1,0 +1,131 @@
+//! A decoded PIPE request, its id, and the ways it can fail.
+
+use alloy_primitives::{B256, Bytes, keccak256};
+use alloy_sol_types::{SolCall, SolError, SolType, sol, sol_data};
+use verigrad_inference::{InferenceError, ModelInput, runModelInferenceCall};
+
+sol! {
+    /// No model answers to `modelCID`.
+    error PipeUnknownModel(string modelCID);
+    /// An input tensor is missing, mis-shaped, or out of the model's range.
+    error PipeMalformedTensor(string reason);
+    /// The model failed or timed out, or the mode's requirement was not met.
+    error PipeInferenceFailed(string reason);
+}
+
+/// The verification mode a request asks for (`ModelInferenceMode` in Solidity).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Executed by the block producer's runtime; re-executed by validators.
+    Vanilla,
+    /// EXACT models only: every validator recomputes the output bit for bit.
+    Zkml,
+    /// A result backed by a staked worker quorum.
+    Tee,
+}
+
+impl TryFrom<u8> for Mode {
+    type Error = PipeFailure;
+
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        match value {
+            0 => Ok(Self::Vanilla),
+            1 => Ok(Self::Zkml),
+            2 => Ok(Self::Tee),
+            other => Err(PipeFailure::Malformed(format!("mode {other} is not 0, 1 or 2"))),
+        }
+    }
+}
+
+/// A decoded call to the precompile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipeRequest {
+    /// Verification mode.
+    pub mode: Mode,
+    /// The raw mode byte, as hashed.
+    mode_byte: u8,
+    /// The model reference (package id as hex, or `name@version`).
+    pub model: String,
+    /// The input tensors.
+    pub input: ModelInput,
+    /// `keccak256(abi.encode(mode, modelCID, input))`: the cache key and the event's inference id.
+    pub id: B256,
+}
+
+impl PipeRequest {
+    /// Decodes precompile call data (`runModelInference(...)` with its selector).
+    pub fn decode(calldata: &[u8]) -> Result<Self, PipeFailure> {
+        let call = runModelInferenceCall::abi_decode(calldata)
+            .map_err(|e| PipeFailure::Malformed(format!("not a runModelInference call: {e}")))?;
+        let request = call.request;
+        let mode = Mode::try_from(request.mode)?;
+        // `abi.encode(mode, modelCID, input)` in Solidity: the three values as call parameters.
+        type Hashed = (sol_data::Uint<8>, sol_data::String, ModelInput);
+        let id = keccak256(Hashed::abi_encode_params(&(
+            request.mode,
+            request.modelCID.clone(),
+            request.input.clone(),
+        )));
+        Ok(Self {
+            mode,
+            mode_byte: request.mode,
+            model: request.modelCID,
+            input: request.input,
+            id,
+        })
+    }
+
+    /// Number of input elements (numbers, and bytes of strings), for gas.
+    pub fn elements(&self) -> u64 {
+        let numbers: usize = self.input.numbers.iter().map(|t| t.values.len()).sum();
+        let strings: usize = self
+            .input
+            .strings
+            .iter()
+            .flat_map(|t| t.values.iter())
+            .map(|s| s.len().div_ceil(32))
+            .sum();
+        (numbers + strings) as u64
+    }
+
+    /// The mode byte as the caller sent it.
+    pub fn mode_byte(&self) -> u8 {
+        self.mode_byte
+    }
+}
+
+/// Why a request was not answered. Each kind reverts with its own Solidity custom error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PipeFailure {
+    /// No such model.
+    #[error("unknown model '{0}'")]
+    UnknownModel(String),
+    /// Bad call data or input tensors.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// The model failed, timed out, or the result is not available.
+    #[error("inference failed: {0}")]
+    Failed(String),
+}
+
+impl PipeFailure {
+    /// The revert data: the ABI encoding of the matching custom error.
+    pub fn revert_data(&self) -> Bytes {
+        match self {
+            Self::UnknownModel(model) => PipeUnknownModel { modelCID: model.clone() }.abi_encode(),
+            Self::Malformed(reason) => PipeMalformedTensor { reason: reason.clone() }.abi_encode(),
+            Self::Failed(reason) => PipeInferenceFailed { reason: reason.clone() }.abi_encode(),
+        }
+        .into()
+    }
+}
+
+impl From<InferenceError> for PipeFailure {
+    fn from(e: InferenceError) -> Self {
+        match e {
+            InferenceError::UnknownModel(model) => Self::UnknownModel(model),
+            InferenceError::MalformedTensor(reason) => Self::Malformed(reason),
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Direct calls to the precompile.
+
+use std::sync::Arc;
+
+use alloy_sol_types::{SolCall, SolError};
+use revm::{
+    context::result::{ExecutionResult, HaltReason, OutOfGasError},
+    primitives::TxKind,
+};
+use verigrad_inference::runModelInferenceCall;
+use verigrad_pipe::{
+    ADDRESS, BASE_GAS, CachedBackend, GAS_PER_COST_UNIT, GAS_PER_ELEMENT, INFERENCE_EVENT_TOPIC,
+    InlineBackend, PipeInferenceFailed, PipeMalformedTensor, PipeRequest, PipeUnknownModel,
+    ResultCache, SimulationBackend, compute,
+};
+
+use crate::{Chain, position, request, runtime, window};
+
+const VOLATILITY: &str = "verigrad/volatility";
+
+fn inline() -> Chain {
+    Chain::new(Arc::new(InlineBackend::new(runtime())))
+}
+
+fn revert_data(result: ExecutionResult) -> Vec<u8> {
+    match result {
+        ExecutionResult::Revert { output, .. } => output.to_vec(),
+        other => panic!("expected a revert, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_call_returns_the_model_output_and_logs_the_inference() {
+    let mut chain = inline();
+    let data = request(1, VOLATILITY, "returns", &window());
+    let result = chain.send(TxKind::Call(ADDRESS), data.clone(), 1_000_000);
+    let ExecutionResult::Success { output, logs, gas, .. } = result else {
+        panic!("expected success, got {result:?}");
+    };
+    let answer = runModelInferenceCall::abi_decode_returns(output.data()).expect("decodes");
+    let expected = runtime()
+        .run(VOLATILITY, &PipeRequest::decode(&data).expect("request").input)
+        .expect("runs");
+    assert_eq!(answer, expected, "the precompile serves exactly what the runtime computes");
+    assert!(!answer.is_simulation_result);
+
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].address, ADDRESS);
+    assert_eq!(logs[0].topics(), &[*INFERENCE_EVENT_TOPIC]);
+
+    let precompile_gas = BASE_GAS + 16 * GAS_PER_ELEMENT + 64 * GAS_PER_COST_UNIT;
+    let spent = gas.total_gas_spent();
+    assert!(spent > precompile_gas + 21_000, "gas {spent} covers base + elements + cost units");
+}
+
+#[test]
+fn an_unknown_model_reverts_with_a_decodable_reason() {
+    let mut chain = inline();
+    let result =
+        chain.send(TxKind::Call(ADDRESS), request(0, "nobody/nothing", "x", &[(1, 0)]), 1_000_000);
+    let error = PipeUnknownModel::abi_decode(&revert_data(result)).expect("PipeUnknownModel");
+    assert_eq!(error.modelCID, "nobody/nothing");
+}
+
+#[test]
+fn malformed_calls_and_tensors_revert_with_a_decodable_reason() {
+    let mut chain = inline();
+    for (name, data) in [
+        ("not a call", vec![0xde, 0xad]),
+        ("wrong shape", request(0, VOLATILITY, "returns", &window()[..15]).to_vec()),
+        ("wrong tensor", request(0, VOLATILITY, "prices", &window()).to_vec()),
+        ("bad mode", request(7, VOLATILITY, "returns", &window()).to_vec()),
+    ] {
+        let result = chain.send(TxKind::Call(ADDRESS), data.into(), 1_000_000);
+        let error = PipeMalformedTensor::abi_decode(&revert_data(result)).expect(name);
+        assert!(!error.reason.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn zkml_mode_refuses_a_tolerance_model() {
+    let mut chain = inline();
+    let result = chain.send(
+        TxKind::Call(ADDRESS),
+        request(1, "verigrad/risk", "features", &position(115)),
+        1_000_000,
+    );
+    let error = PipeInferenceFailed::abi_decode(&revert_data(result)).expect("PipeInferenceFailed");
+    assert!(error.reason.contains("EXACT"), "{}", error.reason);
+}
+
+#[test]
+fn too_little_gas_halts_out_of_gas() {
+    let mut chain = inline();
+    let data = request(0, VOLATILITY, "returns", &window());
+    let result = chain.send(TxKind::Call(ADDRESS), data, 21_000 + 2_000 + BASE_GAS + 100);
+    assert!(
+        matches!(
+            result,
+            ExecutionResult::Halt { reason: HaltReason::OutOfGas(OutOfGasError::Precompile), .. }
+        ),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn simulation_records_requests_and_answers_placeholders() {
+    let cache = Arc::new(ResultCache::new());
+    let simulation = Arc::new(SimulationBackend::new(runtime(), cache.clone()));
+    let mut chain = Chain::new(simulation.clone());
+    let data = request(0, VOLATILITY, "returns", &window());
+    let ExecutionResult::Success { output, .. } =
+        chain.send(TxKind::Call(ADDRESS), data.clone(), 1_000_000)
+    else {
+        panic!("simulation answers");
+    };
+    let placeholder = runModelInferenceCall::abi_decode_returns(output.data()).expect("decodes");
+    assert!(placeholder.is_simulation_result);
+    assert!(placeholder.numbers[0].values.iter().all(|n| n.value == 0));
+    let recorded = simulation.take_recorded();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0], PipeRequest::decode(&data).expect("request"));
+
+    // Once the result is known, re-simulation answers it and records nothing new.
+    cache.insert(recorded[0].id, compute(&runtime(), &recorded[0]));
+    let ExecutionResult::Success { output, .. } =
+        chain.send(TxKind::Call(ADDRESS), data, 1_000_000)
+    else {
+        panic!("answers");
+    };
+    assert!(
+        !runModelInferenceCall::abi_decode_returns(output.data())
+            .expect("decodes")
+            .is_simulation_result
+    );
+    assert!(simulation.take_recorded().is_empty());
+}
+
+#[test]
+fn execution_serves_only_pre_executed_results() {
+    let data = request(0, VOLATILITY, "returns", &window());
+    let request = PipeRequest::decode(&data).expect("request");
+    let cache = Arc::new(ResultCache::new());
+    let mut chain = Chain::new(Arc::new(CachedBackend::new(cache.clone())));
+
+    let missing = chain.send(TxKind::Call(ADDRESS), data.clone(), 1_000_000);
+    let error = PipeInferenceFailed::abi_decode(&revert_data(missing)).expect("not pre-executed");
+    assert!(error.reason.contains("pre-executed"), "{}", error.reason);
+
+    let answer = compute(&runtime(), &request);
+    cache.insert(request.id, answer.clone());
+    let ExecutionResult::Success { output, .. } =
+        chain.send(TxKind::Call(ADDRESS), data, 1_000_000)
+    else {
+        panic!("cache hit");
+    };
+    let served = runModelInferenceCall::abi_decode_returns(output.data()).expect("decodes");
+    assert_eq!(served, answer.expect("computed").output);
+}
