@@ -8,12 +8,16 @@
 use serde_json as _; // used by the integration tests only
 
 mod backend;
+mod engine;
 mod precompile;
 mod request;
 
 pub use backend::{
     Answer, CachedBackend, InferenceBackend, InlineBackend, Resolution, ResultCache,
     SimulationBackend, compute,
+};
+pub use engine::{
+    BlockOutcome, Engine, EngineConfig, EngineStats, PipeCommitment, TxOutcome, output_hash,
 };
 pub use precompile::{
     ADDRESS, BASE_GAS, GAS_PER_COST_UNIT, GAS_PER_ELEMENT, INFERENCE_EVENT_TOPIC, PipePrecompiles,

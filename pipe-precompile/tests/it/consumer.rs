@@ -8,7 +8,7 @@ use alloy_sol_types::{SolCall, SolConstructor, SolError, SolEvent, sol};
 use revm::{context::result::ExecutionResult, primitives::TxKind};
 use verigrad_pipe::{InlineBackend, PipeRequest};
 
-use crate::{Chain, position, request, runtime};
+use crate::{Chain, creation_code, position, request, runtime};
 
 sol! {
     struct Number { int128 value; int128 decimals; }
@@ -16,15 +16,6 @@ sol! {
     function openPosition(uint96 collateral, uint96 debt, Number[] features) returns (uint256 id);
     event PositionOpened(uint256 indexed id, address indexed owner, int256 risk);
     error RiskTooHigh(int256 risk, int256 maxRisk);
-}
-
-fn creation_code() -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../out/RiskGate.sol/RiskGate.json");
-    let artifact = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (run `forge build` first)"));
-    let json: serde_json::Value = serde_json::from_str(&artifact).expect("artifact JSON");
-    let hex = json["bytecode"]["object"].as_str().expect("bytecode");
-    alloy_primitives::hex::decode(hex).expect("hex")
 }
 
 fn features(values: &[(i128, i128)]) -> Vec<Number> {
@@ -35,7 +26,7 @@ fn features(values: &[(i128, i128)]) -> Vec<Number> {
 fn a_contract_uses_the_answer_inside_the_same_transaction() {
     let risk_id = runtime().resolve("verigrad/risk").expect("risk model").to_string();
     let mut chain = Chain::new(Arc::new(InlineBackend::new(runtime())));
-    let mut deploy = creation_code();
+    let mut deploy = creation_code("RiskGate.sol", "RiskGate");
     deploy.extend(
         constructorCall {
             modelCID: risk_id.clone(),

@@ -2,6 +2,7 @@
 //! contract (forge's artifact of `RiskGate`) using an answer in the same transaction.
 
 mod consumer;
+mod engine;
 mod precompile;
 
 use std::{path::PathBuf, sync::Arc};
@@ -59,6 +60,17 @@ impl Chain {
             .with_precompiles(PipePrecompiles::new(SpecId::PRAGUE, self.backend.clone()));
         evm.transact_commit(tx).expect("no EVM error")
     }
+}
+
+/// The creation code of a forge-built contract (run `forge build` first; `scripts/test` does).
+pub(crate) fn creation_code(source: &str, contract: &str) -> Vec<u8> {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../out/{source}/{contract}.json"));
+    let artifact = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `forge build` first)", path.display()));
+    let json: serde_json::Value = serde_json::from_str(&artifact).expect("artifact JSON");
+    alloy_primitives::hex::decode(json["bytecode"]["object"].as_str().expect("bytecode"))
+        .expect("hex")
 }
 
 pub(crate) fn request(mode: u8, model: &str, tensor: &str, values: &[(i128, i128)]) -> Bytes {

@@ -1,0 +1,357 @@
+//! The pre-execution engine: PIPE's two phases around a block.
+//!
+//! 1. **Simulate** every pending transaction, in parallel, against the state before the block, with the
+//!    precompile recording each inference request and answering placeholders (known results are
+//!    answered for real).
+//! 2. **Infer** the new requests concurrently on a bounded pool of threads.
+//! 3. **Re-simulate** while new requests appear (a request can depend on an earlier answer), up to
+//!    `max_rounds`.
+//! 4. **Execute** the block in order with answers injected from the result cache. A request the
+//!    simulations missed (state set by an earlier transaction of the block) is inferred and the block
+//!    re-executed, within the same round bound; past it, the call reverts "not pre-executed".
+//!
+//! The block commits to the results it used with a [`PipeCommitment`]; replaying the block with only
+//! those results ([`Engine::execute`] with a [`CachedBackend`]) reproduces it without running a model.
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::{B256, keccak256};
+use revm::{
+    Context, DatabaseCommit, DatabaseRef, ExecuteEvm, MainBuilder, MainContext,
+    context::{BlockEnv, TxEnv, result::ExecutionResult},
+    database::CacheDB,
+    primitives::hardfork::SpecId,
+    state::EvmState,
+};
+use verigrad_inference::Runtime;
+
+use crate::{
+    CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution,
+    ResultCache, SimulationBackend, compute,
+};
+
+/// Settings of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// EVM specification.
+    pub spec: SpecId,
+    /// Chain id.
+    pub chain_id: u64,
+    /// Threads that run inference (and simulations).
+    pub workers: usize,
+    /// Most simulate/infer rounds before the block is executed with what is known.
+    pub max_rounds: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        let workers = std::thread::available_parallelism().map_or(2, usize::from);
+        Self { spec: SpecId::PRAGUE, chain_id: 31337, workers, max_rounds: 4 }
+    }
+}
+
+/// The PIPE results a block used: `root = keccak256(leaf₀ ‖ leaf₁ ‖ …)` over the entries sorted by
+/// request id, `leaf = keccak256(request id ‖ output hash)`; a failure's output hash is that of its
+/// revert data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PipeCommitment {
+    /// The results, by request id.
+    pub results: BTreeMap<B256, Resolution>,
+}
+
+impl PipeCommitment {
+    /// `(request id, output hash)` pairs, sorted by id.
+    pub fn entries(&self) -> Vec<(B256, B256)> {
+        self.results.iter().map(|(id, resolution)| (*id, output_hash(resolution))).collect()
+    }
+
+    /// The block's PIPE root (zero for a block without inference).
+    pub fn root(&self) -> B256 {
+        if self.results.is_empty() {
+            return B256::ZERO;
+        }
+        let leaves: Vec<u8> = self
+            .entries()
+            .iter()
+            .flat_map(|(id, output)| keccak256([id.as_slice(), output.as_slice()].concat()).0)
+            .collect();
+        keccak256(leaves)
+    }
+
+    /// A cache holding exactly these results (for replay).
+    pub fn to_cache(&self) -> Arc<ResultCache> {
+        let cache = ResultCache::new();
+        for (id, resolution) in &self.results {
+            cache.insert(*id, resolution.clone());
+        }
+        Arc::new(cache)
+    }
+}
+
+/// The hash a commitment records for a resolution.
+pub fn output_hash(resolution: &Resolution) -> B256 {
+    match resolution {
+        Ok(answer) => answer.output.commitment(),
+        Err(failure) => keccak256(failure.revert_data()),
+    }
+}
+
+/// Where the time of a block went.
+#[derive(Debug, Clone, Default)]
+pub struct EngineStats {
+    /// Simulate/infer rounds run.
+    pub rounds: usize,
+    /// Distinct requests inferred.
+    pub inferences: usize,
+    /// Time simulating.
+    pub simulate: Duration,
+    /// Time inferring.
+    pub infer: Duration,
+    /// Time executing the block.
+    pub execute: Duration,
+}
+
+/// A transaction's result, or why it is invalid (bad nonce, no funds): an invalid transaction changes
+/// nothing and is left out of the block.
+pub type TxOutcome = Result<ExecutionResult, String>;
+
+/// A built block's execution.
+#[derive(Debug)]
+pub struct BlockOutcome {
+    /// One outcome per transaction, in order.
+    pub results: Vec<TxOutcome>,
+    /// The state the block changed (commit it with `DatabaseCommit::commit`).
+    pub changes: EvmState,
+    /// The PIPE results the block used.
+    pub pipe: PipeCommitment,
+    /// Timings.
+    pub stats: EngineStats,
+}
+
+/// PIPE's pre-execution engine.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    runtime: Runtime,
+    config: EngineConfig,
+}
+
+impl Engine {
+    /// An engine running models on `runtime`.
+    pub fn new(runtime: Runtime, config: EngineConfig) -> Self {
+        Self { runtime, config }
+    }
+
+    /// Builds a block of `txs` on `state`: simulates, infers in parallel, executes with the results.
+    pub fn build<DB>(&self, state: &DB, block: &BlockEnv, txs: &[TxEnv]) -> BlockOutcome
+    where
+        DB: DatabaseRef + Sync,
+    {
+        let cache = Arc::new(ResultCache::new());
+        let mut stats = EngineStats::default();
+        while stats.rounds < self.config.max_rounds {
+            stats.rounds += 1;
+            let started = Instant::now();
+            let requests = self.simulate(state, block, txs, &cache);
+            stats.simulate += started.elapsed();
+            if requests.is_empty() {
+                break;
+            }
+            stats.inferences += requests.len();
+            let started = Instant::now();
+            self.infer(&requests, &cache);
+            stats.infer += started.elapsed();
+        }
+        loop {
+            let started = Instant::now();
+            let phase2 = Arc::new(ExecutionBackend::new(cache.clone()));
+            let backend: Arc<dyn InferenceBackend> = phase2.clone();
+            let (results, changes) = self.execute(state, block, txs, &backend);
+            stats.execute += started.elapsed();
+            let missed = phase2.take_missed();
+            if missed.is_empty() || stats.rounds >= self.config.max_rounds {
+                let pipe = PipeCommitment { results: phase2.take_used() };
+                return BlockOutcome { results, changes, pipe, stats };
+            }
+            stats.rounds += 1;
+            stats.inferences += missed.len();
+            let started = Instant::now();
+            self.infer(&missed, &cache);
+            stats.infer += started.elapsed();
+        }
+    }
+
+    /// Executes `txs` in order on an overlay of `state`, the precompile answering from `backend`.
+    /// Inline inference, the execution phase and replay all run through here.
+    pub fn execute<DB: DatabaseRef>(
+        &self,
+        state: &DB,
+        block: &BlockEnv,
+        txs: &[TxEnv],
+        backend: &Arc<dyn InferenceBackend>,
+    ) -> (Vec<TxOutcome>, EvmState) {
+        let mut overlay = CacheDB::new(state);
+        let mut changes = EvmState::default();
+        let mut results = Vec::with_capacity(txs.len());
+        for tx in txs {
+            let mut evm = self.evm(&mut overlay, block, backend.clone(), false);
+            let outcome = evm.transact(tx.clone()).map_err(|e| e.to_string());
+            drop(evm);
+            results.push(outcome.map(|outcome| {
+                overlay.commit(outcome.state.clone());
+                merge(&mut changes, outcome.state);
+                outcome.result
+            }));
+        }
+        (results, changes)
+    }
+
+    /// Simulates every transaction against `state` in parallel; returns the requests without results.
+    fn simulate<DB: DatabaseRef + Sync>(
+        &self,
+        state: &DB,
+        block: &BlockEnv,
+        txs: &[TxEnv],
+        cache: &Arc<ResultCache>,
+    ) -> Vec<PipeRequest> {
+        let recorded = parallel_map(txs, self.config.workers, |tx| {
+            let backend = Arc::new(SimulationBackend::new(self.runtime.clone(), cache.clone()));
+            let mut overlay = CacheDB::new(state);
+            let mut evm = self.evm(&mut overlay, block, backend.clone(), true);
+            // A failed simulation still recorded the requests it reached.
+            let _ = evm.transact(tx.clone());
+            backend.take_recorded()
+        });
+        let mut unique = BTreeMap::new();
+        for request in recorded.into_iter().flatten() {
+            unique.entry(request.id).or_insert(request);
+        }
+        unique.into_values().collect()
+    }
+
+    /// Runs requests concurrently on the bounded pool and stores their resolutions.
+    fn infer(&self, requests: &[PipeRequest], cache: &ResultCache) {
+        let resolved =
+            parallel_map(requests, self.config.workers, |request| compute(&self.runtime, request));
+        for (request, resolution) in requests.iter().zip(resolved) {
+            cache.insert(request.id, resolution);
+        }
+    }
+
+    fn evm<'a, DB: revm::Database + 'a>(
+        &self,
+        db: DB,
+        block: &BlockEnv,
+        backend: Arc<dyn InferenceBackend>,
+        simulation: bool,
+    ) -> impl ExecuteEvm<
+        Tx = TxEnv,
+        ExecutionResult = ExecutionResult,
+        State = EvmState,
+        Error: std::fmt::Display,
+    > + 'a {
+        let chain_id = self.config.chain_id;
+        Context::mainnet()
+            .with_db(db)
+            .modify_block_chained(|b| *b = block.clone())
+            .modify_cfg_chained(|cfg| {
+                cfg.chain_id = chain_id;
+                // Simulations run each transaction on the state before the block, where a sender's
+                // later transactions have "future" nonces.
+                cfg.disable_nonce_check = simulation;
+            })
+            .build_mainnet()
+            .with_precompiles(PipePrecompiles::new(self.config.spec, backend))
+    }
+}
+
+/// The execution phase's backend: answers from the cache, remembers what it served and what it missed.
+#[derive(Debug)]
+struct ExecutionBackend {
+    cached: CachedBackend,
+    cache: Arc<ResultCache>,
+    used: Mutex<BTreeMap<B256, Resolution>>,
+    missed: Mutex<BTreeMap<B256, PipeRequest>>,
+}
+
+impl ExecutionBackend {
+    fn new(cache: Arc<ResultCache>) -> Self {
+        Self {
+            cached: CachedBackend::new(cache.clone()),
+            cache,
+            used: Mutex::default(),
+            missed: Mutex::default(),
+        }
+    }
+
+    fn take_used(&self) -> BTreeMap<B256, Resolution> {
+        std::mem::take(&mut *self.used.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn take_missed(&self) -> Vec<PipeRequest> {
+        std::mem::take(&mut *self.missed.lock().unwrap_or_else(PoisonError::into_inner))
+            .into_values()
+            .collect()
+    }
+}
+
+impl InferenceBackend for ExecutionBackend {
+    fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
+        self.cached.cost_units(request)
+    }
+
+    fn answer(&self, request: &PipeRequest) -> Resolution {
+        let resolution = self.cached.answer(request);
+        if self.cache.get(&request.id).is_some() {
+            self.used
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(request.id, resolution.clone());
+        } else {
+            self.missed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(request.id, request.clone());
+        }
+        resolution
+    }
+}
+
+/// Folds one transaction's state changes into the block's.
+fn merge(into: &mut EvmState, state: EvmState) {
+    for (address, account) in state {
+        match into.get_mut(&address) {
+            Some(existing) => {
+                existing.info = account.info;
+                existing.status |= account.status;
+                existing.storage.extend(account.storage);
+            }
+            None => {
+                into.insert(address, account);
+            }
+        }
+    }
+}
+
+/// Maps `items` on up to `workers` scoped threads, keeping order.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    workers: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let workers = workers.clamp(1, items.len().max(1));
+    let chunk = items.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}

@@ -1,0 +1,164 @@
+//! The pre-execution engine: parallel simulation and inference, re-simulation for dependent requests,
+//! the block's PIPE commitment, and replay without inference.
+
+use std::sync::Arc;
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent, sol};
+use revm::{
+    DatabaseCommit, DatabaseRef,
+    context::{BlockEnv, TxEnv, result::ExecutionResult},
+    database::InMemoryDB,
+    primitives::TxKind,
+    state::AccountInfo,
+};
+use verigrad_pipe::{
+    ADDRESS, CachedBackend, Engine, EngineConfig, InferenceBackend, InlineBackend,
+};
+
+use crate::{CALLER, creation_code, request, runtime, window};
+
+sol! {
+    struct Number { int128 value; int128 decimals; }
+    constructor(string volatilityModel, string riskModel);
+    function score(Number[] returns_) returns (int256 risk);
+    event Scored(int256 volatility, int256 risk);
+}
+
+fn inline_backend() -> Arc<dyn InferenceBackend> {
+    Arc::new(InlineBackend::new(runtime()))
+}
+
+fn engine() -> Engine {
+    Engine::new(runtime(), EngineConfig::default())
+}
+
+fn funded() -> InMemoryDB {
+    let mut db = InMemoryDB::default();
+    let funds = U256::from(10).pow(U256::from(24));
+    db.insert_account_info(CALLER, AccountInfo { balance: funds, ..Default::default() });
+    db
+}
+
+fn tx(nonce: u64, kind: TxKind, data: Bytes) -> TxEnv {
+    TxEnv::builder()
+        .caller(CALLER)
+        .kind(kind)
+        .data(data)
+        .gas_limit(3_000_000)
+        .nonce(nonce)
+        .chain_id(Some(31337))
+        .build()
+        .expect("tx")
+}
+
+/// A digest of the whole state: accounts and storage, in address and slot order.
+fn state_root(db: &InMemoryDB) -> B256 {
+    let mut accounts: Vec<_> = db.cache.accounts.iter().collect();
+    accounts.sort_by_key(|(address, _)| **address);
+    let mut bytes = Vec::new();
+    for (address, account) in accounts {
+        let info = db.basic_ref(*address).expect("account").unwrap_or_default();
+        bytes.extend_from_slice(address.as_slice());
+        bytes.extend_from_slice(&info.balance.to_be_bytes::<32>());
+        bytes.extend_from_slice(&info.nonce.to_be_bytes());
+        bytes.extend_from_slice(info.code_hash.as_slice());
+        let mut slots: Vec<_> = account.storage.iter().collect();
+        slots.sort();
+        for (slot, value) in slots {
+            bytes.extend_from_slice(&slot.to_be_bytes::<32>());
+            bytes.extend_from_slice(&value.to_be_bytes::<32>());
+        }
+    }
+    keccak256(bytes)
+}
+
+/// A block of `n` direct precompile calls on distinct windows.
+fn inference_block(n: u64) -> Vec<TxEnv> {
+    (0..n)
+        .map(|i| {
+            let mut w = window();
+            w[0].0 += i as i128;
+            tx(i, TxKind::Call(ADDRESS), request(0, "verigrad/volatility", "returns", &w))
+        })
+        .collect()
+}
+
+#[test]
+fn pipe_block_matches_inline_execution_and_commits_its_results() {
+    let state = funded();
+    let block = BlockEnv::default();
+    let txs = inference_block(8);
+    let built = engine().build(&state, &block, &txs);
+    let (inline, inline_changes) = engine().execute(&state, &block, &txs, &inline_backend());
+
+    assert_eq!(built.results, inline, "pre-executed answers are the inline answers");
+    assert_eq!(built.changes, inline_changes);
+    assert!(built.results.iter().all(|r| matches!(r, Ok(ExecutionResult::Success { .. }))));
+    assert_eq!(built.pipe.results.len(), 8);
+    assert_eq!(built.stats.inferences, 8);
+    assert_eq!(built.stats.rounds, 2, "one round found every request; the second found none");
+    assert_ne!(built.pipe.root(), B256::ZERO);
+}
+
+#[test]
+fn replay_from_committed_results_reaches_the_same_state_without_inference() {
+    let mut chain = funded();
+    let block = BlockEnv::default();
+    let txs = inference_block(6);
+    let built = engine().build(&chain, &block, &txs);
+    chain.commit(built.changes.clone());
+
+    // A fresh node: same genesis, only the block's committed results, no runtime at all.
+    let mut replica = funded();
+    let replay: Arc<dyn InferenceBackend> = Arc::new(CachedBackend::new(built.pipe.to_cache()));
+    let (results, changes) = engine().execute(&replica, &block, &txs, &replay);
+    replica.commit(changes);
+    assert_eq!(results, built.results);
+    assert_eq!(state_root(&replica), state_root(&chain));
+}
+
+#[test]
+fn a_request_that_depends_on_an_answer_is_found_by_re_simulation() {
+    let mut chain = funded();
+    let block = BlockEnv::default();
+    let rt = runtime();
+    let volatility = rt.resolve("verigrad/volatility").expect("model").to_string();
+    let risk = rt.resolve("verigrad/risk").expect("model").to_string();
+    let mut deploy = creation_code("ChainedConsumer.sol", "ChainedConsumer");
+    deploy.extend(constructorCall { volatilityModel: volatility, riskModel: risk }.abi_encode());
+    let created = engine().build(&chain, &block, &[tx(0, TxKind::Create, deploy.into())]);
+    chain.commit(created.changes);
+    let Ok(ExecutionResult::Success { output, .. }) = &created.results[0] else {
+        panic!("deploys")
+    };
+    let consumer: Address = *output.address().expect("address");
+
+    let returns_ = window().iter().map(|(v, d)| Number { value: *v, decimals: *d }).collect();
+    let call = scoreCall { returns_ }.abi_encode();
+    let built = engine().build(&chain, &block, &[tx(1, TxKind::Call(consumer), call.into())]);
+
+    assert_eq!(built.stats.inferences, 2, "the forecast, then the score that depends on it");
+    assert_eq!(built.stats.rounds, 3, "found in round 1, then round 2, then nothing new");
+    assert_eq!(built.pipe.results.len(), 2);
+    let Ok(ExecutionResult::Success { logs, .. }) = &built.results[0] else { panic!("scores") };
+    let scored = logs.iter().find_map(|log| Scored::decode_log(log).ok()).expect("Scored");
+    assert!(scored.risk.is_positive() && scored.volatility.is_positive());
+}
+
+#[test]
+fn a_missing_model_reverts_the_transaction_and_is_committed_as_a_failure() {
+    let state = funded();
+    let txs = vec![tx(0, TxKind::Call(ADDRESS), request(0, "nobody/nothing", "x", &[(1, 0)]))];
+    let built = engine().build(&state, &BlockEnv::default(), &txs);
+    assert!(
+        matches!(built.results[0], Ok(ExecutionResult::Revert { .. })),
+        "{:?}",
+        built.results[0]
+    );
+    let committed: Vec<_> = built.pipe.results.values().collect();
+    assert!(
+        matches!(committed[..], [Err(verigrad_pipe::PipeFailure::UnknownModel(_))]),
+        "the failure is committed, so a replay reverts the same way: {committed:?}"
+    );
+}
