@@ -6,8 +6,11 @@ use std::{
     sync::{Arc, Mutex, PoisonError, RwLock},
 };
 
-use alloy_primitives::B256;
-use verigrad_inference::{Determinism, ModelOutput, MultiDimensionalNumberTensor, Number, Runtime};
+use alloy_primitives::{B256, Bytes};
+use alloy_sol_types::SolCall;
+use verigrad_inference::{
+    Determinism, ModelOutput, MultiDimensionalNumberTensor, Number, Runtime, runModelInferenceCall,
+};
 
 use crate::{Mode, PipeFailure, PipeRequest};
 
@@ -18,6 +21,17 @@ pub struct Answer {
     pub output: ModelOutput,
     /// The model's cost units (priced into gas).
     pub cost_units: u64,
+    /// The output as the precompile returns it (`runModelInference`'s ABI return), encoded once so a
+    /// cache hit only copies it.
+    pub encoded: Bytes,
+}
+
+impl Answer {
+    /// An answer, with its return encoding.
+    pub fn new(output: ModelOutput, cost_units: u64) -> Self {
+        let encoded = runModelInferenceCall::abi_encode_returns(&output).into();
+        Self { output, cost_units, encoded }
+    }
 }
 
 /// What a request resolved to: an answer, or a failure that reverts the call.
@@ -43,7 +57,7 @@ pub fn compute(runtime: &Runtime, request: &PipeRequest) -> Resolution {
     }
     let cost_units = manifest.cost_units;
     let output = runtime.run(&request.model, &request.input)?;
-    Ok(Answer { output, cost_units })
+    Ok(Answer::new(output, cost_units))
 }
 
 /// Results by request id: what the engine pre-executed, or what a block committed.
@@ -145,7 +159,7 @@ impl InferenceBackend for SimulationBackend {
             .collect::<Result<Vec<_>, _>>()?;
         let mut output = ModelOutput::numbers(numbers);
         output.is_simulation_result = true;
-        Ok(Answer { output, cost_units: manifest.cost_units })
+        Ok(Answer::new(output, manifest.cost_units))
     }
 }
 

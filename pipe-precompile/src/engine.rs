@@ -1,14 +1,13 @@
 //! The pre-execution engine: PIPE's two phases around a block.
 //!
 //! 1. **Simulate** every pending transaction, in parallel, against the state before the block, with the
-//!    precompile recording each inference request and answering placeholders (known results are
-//!    answered for real).
-//! 2. **Infer** the new requests concurrently on a bounded pool of threads.
-//! 3. **Re-simulate** while new requests appear (a request can depend on an earlier answer), up to
-//!    `max_rounds`.
-//! 4. **Execute** the block in order with answers injected from the result cache. A request the
-//!    simulations missed (state set by an earlier transaction of the block) is inferred and the block
-//!    re-executed, within the same round bound; past it, the call reverts "not pre-executed".
+//!    precompile recording each inference request and answering placeholders.
+//! 2. **Infer** the requests concurrently on a bounded pool of threads.
+//! 3. **Execute** the block in order, speculatively, with answers injected from the result cache. This is
+//!    also the re-simulation: a request the first simulation could not reach (it depends on an answer,
+//!    or on state an earlier transaction of the block set) shows up as a miss; the misses are inferred
+//!    and the block executed again, up to `max_rounds` rounds in all. Past the bound, a missed call
+//!    reverts "not pre-executed" — deterministically, so replay agrees.
 //!
 //! The block commits to the results it used with a [`PipeCommitment`]; replaying the block with only
 //! those results ([`Engine::execute`] with a [`CachedBackend`]) reproduces it without running a model.
@@ -43,7 +42,7 @@ pub struct EngineConfig {
     pub chain_id: u64,
     /// Threads that run inference (and simulations).
     pub workers: usize,
-    /// Most simulate/infer rounds before the block is executed with what is known.
+    /// Most inference rounds before the block is committed with what is known.
     pub max_rounds: usize,
 }
 
@@ -103,7 +102,7 @@ pub fn output_hash(resolution: &Resolution) -> B256 {
 /// Where the time of a block went.
 #[derive(Debug, Clone, Default)]
 pub struct EngineStats {
-    /// Simulate/infer rounds run.
+    /// Inference rounds: the simulation's, plus one per speculative execution that found new requests.
     pub rounds: usize,
     /// Distinct requests inferred.
     pub inferences: usize,
@@ -151,20 +150,11 @@ impl Engine {
         DB: DatabaseRef + Sync,
     {
         let cache = Arc::new(ResultCache::new());
-        let mut stats = EngineStats::default();
-        while stats.rounds < self.config.max_rounds {
-            stats.rounds += 1;
-            let started = Instant::now();
-            let requests = self.simulate(state, block, txs, &cache);
-            stats.simulate += started.elapsed();
-            if requests.is_empty() {
-                break;
-            }
-            stats.inferences += requests.len();
-            let started = Instant::now();
-            self.infer(&requests, &cache);
-            stats.infer += started.elapsed();
-        }
+        let mut stats = EngineStats { rounds: 1, ..EngineStats::default() };
+        let started = Instant::now();
+        let requests = self.simulate(state, block, txs, &cache);
+        stats.simulate = started.elapsed();
+        self.infer_timed(&requests, &cache, &mut stats);
         loop {
             let started = Instant::now();
             let phase2 = Arc::new(ExecutionBackend::new(cache.clone()));
@@ -176,11 +166,10 @@ impl Engine {
                 let pipe = PipeCommitment { results: phase2.take_used() };
                 return BlockOutcome { results, changes, pipe, stats };
             }
+            // The speculative execution reached requests the simulation could not (they depend on an
+            // answer, or on state an earlier transaction of the block set): infer them and run again.
             stats.rounds += 1;
-            stats.inferences += missed.len();
-            let started = Instant::now();
-            self.infer(&missed, &cache);
-            stats.infer += started.elapsed();
+            self.infer_timed(&missed, &cache, &mut stats);
         }
     }
 
@@ -230,6 +219,13 @@ impl Engine {
             unique.entry(request.id).or_insert(request);
         }
         unique.into_values().collect()
+    }
+
+    fn infer_timed(&self, requests: &[PipeRequest], cache: &ResultCache, stats: &mut EngineStats) {
+        let started = Instant::now();
+        self.infer(requests, cache);
+        stats.inferences += requests.len();
+        stats.infer += started.elapsed();
     }
 
     /// Runs requests concurrently on the bounded pool and stores their resolutions.

@@ -3,7 +3,7 @@
 use std::sync::{Arc, LazyLock};
 
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, address, keccak256};
-use alloy_sol_types::{SolCall, SolValue};
+use alloy_sol_types::SolValue;
 use revm::{
     context::Cfg,
     context_interface::{ContextTr, JournalTr},
@@ -12,7 +12,7 @@ use revm::{
     precompile::{PrecompileHalt, PrecompileOutput},
     primitives::{AddressSet, hardfork::SpecId},
 };
-use verigrad_inference::{ModelInferenceRequest, ModelOutput, runModelInferenceCall};
+use verigrad_inference::{ModelInferenceRequest, ModelOutput};
 
 use crate::{InferenceBackend, PipeRequest};
 
@@ -77,11 +77,7 @@ pub fn run(input: &[u8], gas_limit: u64, reservoir: u64, backend: &dyn Inference
     match backend.answer(&request) {
         Ok(answer) => Served {
             event: Some(event(&request, &answer.output)),
-            output: PrecompileOutput::new(
-                gas,
-                runModelInferenceCall::abi_encode_returns(&answer.output).into(),
-                reservoir,
-            ),
+            output: PrecompileOutput::new(gas, answer.encoded, reservoir),
         },
         Err(failure) => revert(gas, failure.revert_data()),
     }

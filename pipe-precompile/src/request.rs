@@ -1,7 +1,7 @@
 //! A decoded PIPE request, its id, and the ways it can fail.
 
-use alloy_primitives::{B256, Bytes, keccak256};
-use alloy_sol_types::{SolCall, SolError, SolType, sol, sol_data};
+use alloy_primitives::{B256, Bytes, U256, keccak256};
+use alloy_sol_types::{SolCall, SolError, SolType, SolValue, sol, sol_data};
 use verigrad_inference::{InferenceError, ModelInput, runModelInferenceCall};
 
 sol! {
@@ -59,13 +59,23 @@ impl PipeRequest {
             .map_err(|e| PipeFailure::Malformed(format!("not a runModelInference call: {e}")))?;
         let request = call.request;
         let mode = Mode::try_from(request.mode)?;
-        // `abi.encode(mode, modelCID, input)` in Solidity: the three values as call parameters.
-        type Hashed = (sol_data::Uint<8>, sol_data::String, ModelInput);
-        let id = keccak256(Hashed::abi_encode_params(&(
-            request.mode,
-            request.modelCID.clone(),
-            request.input.clone(),
-        )));
+        // The id is `keccak256(abi.encode(mode, modelCID, input))`. Canonical call data (what a compiler
+        // emits) is the selector, the offset 0x20, then exactly that encoding, so hash it in place;
+        // re-encode only a call that arrived in another layout.
+        let canonical = calldata.len() == 4 + request.abi_encoded_size()
+            && calldata
+                .get(4..36)
+                .is_some_and(|word| U256::from_be_slice(word) == U256::from(0x20));
+        let id = if canonical {
+            keccak256(&calldata[36..])
+        } else {
+            type Hashed = (sol_data::Uint<8>, sol_data::String, ModelInput);
+            keccak256(Hashed::abi_encode_params(&(
+                request.mode,
+                request.modelCID.clone(),
+                request.input.clone(),
+            )))
+        };
         Ok(Self {
             mode,
             mode_byte: request.mode,
@@ -127,5 +137,33 @@ impl From<InferenceError> for PipeFailure {
             InferenceError::MalformedTensor(reason) => Self::Malformed(reason),
             other => Self::Failed(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_sol_types::SolCall;
+    use verigrad_inference::{
+        ModelInferenceRequest, MultiDimensionalNumberTensor, Number, runModelInferenceCall,
+    };
+
+    use super::*;
+
+    #[test]
+    fn the_id_hashed_in_place_is_the_solidity_encoding() {
+        let tensor = MultiDimensionalNumberTensor::new("x", vec![Number::new(-5, 1)], vec![1, 1])
+            .expect("tensor");
+        let request = ModelInferenceRequest {
+            mode: 2,
+            modelCID: "verigrad/risk".into(),
+            input: ModelInput::numbers(vec![tensor]),
+        };
+        let calldata = runModelInferenceCall { request: request.clone() }.abi_encode();
+        let decoded = PipeRequest::decode(&calldata).expect("decodes");
+        type Hashed = (sol_data::Uint<8>, sol_data::String, ModelInput);
+        let solidity =
+            keccak256(Hashed::abi_encode_params(&(request.mode, request.modelCID, request.input)));
+        assert_eq!(decoded.id, solidity);
+        assert_eq!(decoded.mode, Mode::Tee);
     }
 }
