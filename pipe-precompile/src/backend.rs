@@ -6,13 +6,14 @@ use std::{
     sync::{Arc, Mutex, PoisonError, RwLock},
 };
 
-use alloy_primitives::{B256, Bytes};
-use alloy_sol_types::SolCall;
+use alloy_primitives::{B256, Bytes, LogData};
+use alloy_sol_types::{SolCall, SolValue};
 use verigrad_inference::{
-    Determinism, ModelOutput, MultiDimensionalNumberTensor, Number, Runtime, runModelInferenceCall,
+    Determinism, ModelInferenceRequest, ModelOutput, MultiDimensionalNumberTensor, Number, Runtime,
+    runModelInferenceCall,
 };
 
-use crate::{Mode, PipeFailure, PipeRequest};
+use crate::{INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest};
 
 /// A model's answer and what it costs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,21 +22,30 @@ pub struct Answer {
     pub output: ModelOutput,
     /// The model's cost units (priced into gas).
     pub cost_units: u64,
-    /// The output as the precompile returns it (`runModelInference`'s ABI return), encoded once so a
-    /// cache hit only copies it.
+    /// The output as the precompile returns it (`runModelInference`'s ABI return), and the
+    /// `ModelInferenceEvent` it logs: encoded once, so a cache hit only copies them.
     pub encoded: Bytes,
+    /// The event's data.
+    pub event: LogData,
 }
 
 impl Answer {
-    /// An answer, with its return encoding.
-    pub fn new(output: ModelOutput, cost_units: u64) -> Self {
+    /// The answer to `request`, with its encodings.
+    pub fn new(request: &PipeRequest, output: ModelOutput, cost_units: u64) -> Arc<Self> {
         let encoded = runModelInferenceCall::abi_encode_returns(&output).into();
-        Self { output, cost_units, encoded }
+        let solidity_request = ModelInferenceRequest {
+            mode: request.mode_byte(),
+            modelCID: request.model.clone(),
+            input: request.input.clone(),
+        };
+        let data = (request.id.to_string(), solidity_request, output.clone()).abi_encode_params();
+        let event = LogData::new_unchecked(vec![*INFERENCE_EVENT_TOPIC], data.into());
+        Arc::new(Self { output, cost_units, encoded, event })
     }
 }
 
 /// What a request resolved to: an answer, or a failure that reverts the call.
-pub type Resolution = Result<Answer, PipeFailure>;
+pub type Resolution = Result<Arc<Answer>, PipeFailure>;
 
 /// Answers PIPE requests for the precompile.
 pub trait InferenceBackend: Send + Sync + std::fmt::Debug {
@@ -57,7 +67,7 @@ pub fn compute(runtime: &Runtime, request: &PipeRequest) -> Resolution {
     }
     let cost_units = manifest.cost_units;
     let output = runtime.run(&request.model, &request.input)?;
-    Ok(Answer::new(output, cost_units))
+    Ok(Answer::new(request, output, cost_units))
 }
 
 /// Results by request id: what the engine pre-executed, or what a block committed.
@@ -159,7 +169,7 @@ impl InferenceBackend for SimulationBackend {
             .collect::<Result<Vec<_>, _>>()?;
         let mut output = ModelOutput::numbers(numbers);
         output.is_simulation_result = true;
-        Ok(Answer::new(output, manifest.cost_units))
+        Ok(Answer::new(request, output, manifest.cost_units))
     }
 }
 

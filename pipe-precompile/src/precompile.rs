@@ -3,7 +3,6 @@
 use std::sync::{Arc, LazyLock};
 
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, address, keccak256};
-use alloy_sol_types::SolValue;
 use revm::{
     context::Cfg,
     context_interface::{ContextTr, JournalTr},
@@ -12,7 +11,6 @@ use revm::{
     precompile::{PrecompileHalt, PrecompileOutput},
     primitives::{AddressSet, hardfork::SpecId},
 };
-use verigrad_inference::{ModelInferenceRequest, ModelOutput};
 
 use crate::{InferenceBackend, PipeRequest};
 
@@ -76,21 +74,11 @@ pub fn run(input: &[u8], gas_limit: u64, reservoir: u64, backend: &dyn Inference
     }
     match backend.answer(&request) {
         Ok(answer) => Served {
-            event: Some(event(&request, &answer.output)),
-            output: PrecompileOutput::new(gas, answer.encoded, reservoir),
+            event: Some(answer.event.clone()),
+            output: PrecompileOutput::new(gas, answer.encoded.clone(), reservoir),
         },
         Err(failure) => revert(gas, failure.revert_data()),
     }
-}
-
-fn event(request: &PipeRequest, output: &ModelOutput) -> LogData {
-    let solidity_request = ModelInferenceRequest {
-        mode: request.mode_byte(),
-        modelCID: request.model.clone(),
-        input: request.input.clone(),
-    };
-    let data = (request.id.to_string(), solidity_request, output.clone()).abi_encode_params();
-    LogData::new_unchecked(vec![*INFERENCE_EVENT_TOPIC], data.into())
 }
 
 /// Ethereum's precompiles plus PIPE at [`ADDRESS`].

@@ -155,5 +155,5 @@ fn execution_serves_only_pre_executed_results() {
         panic!("cache hit");
     };
     let served = runModelInferenceCall::abi_decode_returns(output.data()).expect("decodes");
-    assert_eq!(served, answer.expect("computed").output);
+    assert_eq!(served, answer.expect("computed").output.clone());
 }
