@@ -413,7 +413,9 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         returns (Decision memory decision, uint96 fee)
     {
         ReleaseTerms memory terms = MODELS.terms(modelId);
-        decision = _decide(terms, value, floor, worker);
+        PolicyInputs memory inputs = _policyInputs(terms, value, floor);
+        inputs.reputationBps = WORKERS.reputationBps(worker);
+        decision = VerificationPolicy.decide(inputs);
         fee = _price(terms.basePrice, decision);
     }
 
@@ -768,7 +770,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view
         returns (address[] memory workers, Decision memory decision)
     {
-        PolicyInputs memory inputs = PolicyInputs(_valueOf(task), uint8(terms.risk), task.floor, 0, pressureBps());
+        PolicyInputs memory inputs = _policyInputs(terms, _valueOf(task), task.floor);
         // Draw as many workers as the least trusted primary could need: reputation only ever lowers k.
         uint256 most = VerificationPolicy.decide(inputs).redundancy;
         address[] memory exclude = new address[](1);
@@ -791,20 +793,13 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         }
     }
 
-    function _decide(ReleaseTerms memory terms, uint256 value, Tier floor, address primary)
+    /// @dev The policy's inputs for a task, reputation still 0 (the least trusted case).
+    function _policyInputs(ReleaseTerms memory terms, uint256 value, Tier floor)
         private
         view
-        returns (Decision memory)
+        returns (PolicyInputs memory)
     {
-        return VerificationPolicy.decide(
-            PolicyInputs({
-                value: value,
-                risk: uint8(terms.risk),
-                floor: floor,
-                reputationBps: WORKERS.reputationBps(primary),
-                pressureBps: pressureBps()
-            })
-        );
+        return PolicyInputs(value, uint8(terms.risk), floor, 0, pressureBps());
     }
 
     /// @dev k executions, plus one per committee seat for DEEP tasks, at the release's base price.
