@@ -149,6 +149,10 @@ mod tests {
 
     use super::*;
 
+    /// The id of `(2, "verigrad/risk", {numbers: [{"x", [(-5, 1)], [1, 1]}], strings: []})`.
+    const SHARED_VECTOR_ID: &str =
+        "0x20f206d6f1de74379b859f0e19ee17fe09ea9ea4fcf38d7facbee39f0c0a7f6e";
+
     #[test]
     fn the_id_hashed_in_place_is_the_solidity_encoding() {
         let tensor = MultiDimensionalNumberTensor::new("x", vec![Number::new(-5, 1)], vec![1, 1])
@@ -164,6 +168,11 @@ mod tests {
         let solidity =
             keccak256(Hashed::abi_encode_params(&(request.mode, request.modelCID, request.input)));
         assert_eq!(decoded.id, solidity);
+        assert_eq!(
+            decoded.id.to_string(),
+            SHARED_VECTOR_ID,
+            "test/pipe/Examples.t.sol pins the same id"
+        );
         assert_eq!(decoded.mode, Mode::Tee);
     }
 }

@@ -130,6 +130,23 @@ contract PipeExamplesTest is PipeFixture {
         assertEq(vm.getRecordedLogs()[0].topics[0], topic);
     }
 
+    /// @notice The inference id is `keccak256(abi.encode(mode, modelCID, input))`; the Rust precompile's unit
+    ///         test (`pipe-precompile/src/request.rs`) pins the same vector.
+    function test_inferenceId_matchesTheRustPrecompile() public pure {
+        TensorLib.Number[] memory values = new TensorLib.Number[](1);
+        values[0] = TensorLib.Number(-5, 1);
+        uint32[] memory shape = new uint32[](2);
+        shape[0] = 1;
+        shape[1] = 1;
+        ModelInferenceRequest memory request;
+        request.mode = ModelInferenceMode.TEE;
+        request.modelCID = "verigrad/risk";
+        request.input.numbers = new TensorLib.MultiDimensionalNumberTensor[](1);
+        request.input.numbers[0] = TensorLib.MultiDimensionalNumberTensor("x", values, shape);
+        bytes32 id = keccak256(abi.encode(request.mode, request.modelCID, request.input));
+        assertEq(id, 0x20f206d6f1de74379b859f0e19ee17fe09ea9ea4fcf38d7facbee39f0c0a7f6e);
+    }
+
     function test_reference_revertsOnAMisshapenTensor() public {
         _answer(RISK, "risk", 1, 6);
         ModelInferenceRequest memory request;
