@@ -157,3 +157,48 @@ fn execution_serves_only_pre_executed_results() {
     let served = runModelInferenceCall::abi_decode_returns(output.data()).expect("decodes");
     assert_eq!(served, answer.expect("computed").output.clone());
 }
+
+/// Random corruptions of valid call data — flipped bytes, truncations, inflated length and offset words —
+/// never panic the precompile: every one is answered, reverted with a decodable reason, or halted.
+#[test]
+fn fuzzed_call_data_never_panics_and_always_gets_an_answer_or_a_reason() {
+    let backend = InlineBackend::new(runtime());
+    let valid = request(0, VOLATILITY, "returns", &window()).to_vec();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut answered, mut reverted) = (0, 0);
+    for _ in 0..3_000 {
+        let mut data = valid.clone();
+        match next() % 4 {
+            0 => {
+                let at = (next() as usize) % data.len();
+                data[at] ^= 1 << (next() % 8);
+            }
+            1 => data.truncate((next() as usize) % data.len()),
+            2 => {
+                // A length or offset word blown up: the decoder must bound it, not allocate it.
+                let word = 4 + 32 * ((next() as usize) % ((data.len() - 4) / 32));
+                data[word..word + 32].copy_from_slice(&[0xff; 32]);
+            }
+            _ => data.extend((0..(next() % 64)).map(|_| next() as u8)),
+        }
+        let served = verigrad_pipe::run(&data, 10_000_000, 0, &backend);
+        if served.output.is_success() {
+            answered += 1;
+        } else if served.output.is_revert() {
+            let reason = served.output.bytes.to_vec();
+            let decodable = PipeMalformedTensor::abi_decode(&reason).is_ok()
+                || PipeUnknownModel::abi_decode(&reason).is_ok()
+                || PipeInferenceFailed::abi_decode(&reason).is_ok();
+            assert!(decodable, "revert data is one of the PIPE errors");
+            reverted += 1;
+        }
+    }
+    assert!(reverted > 1_000, "most corruptions are refused ({reverted})");
+    assert!(answered > 0, "some corruptions are harmless (trailing bytes, a flipped value bit)");
+}
