@@ -3,7 +3,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, PoisonError, RwLock},
+    sync::{Arc, Mutex, OnceLock, PoisonError, RwLock},
 };
 
 use alloy_primitives::{B256, Bytes, LogData};
@@ -16,31 +16,49 @@ use verigrad_inference::{
 use crate::{INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest};
 
 /// A model's answer and what it costs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Answer {
     /// The output.
     pub output: ModelOutput,
     /// The model's cost units (priced into gas).
     pub cost_units: u64,
-    /// The output as the precompile returns it (`runModelInference`'s ABI return), and the
-    /// `ModelInferenceEvent` it logs: encoded once, so a cache hit only copies them.
+    /// The output as the precompile returns it (`runModelInference`'s ABI return), encoded once so a
+    /// cache hit only copies it.
     pub encoded: Bytes,
-    /// The event's data.
-    pub event: LogData,
+    /// The `ModelInferenceEvent` data, encoded on first use (never, for a simulation's placeholder).
+    event: OnceLock<LogData>,
 }
 
+// Equal answers are equal whether or not their event has been encoded yet.
+impl PartialEq for Answer {
+    fn eq(&self, other: &Self) -> bool {
+        self.output == other.output && self.cost_units == other.cost_units
+    }
+}
+
+impl Eq for Answer {}
+
 impl Answer {
-    /// The answer to `request`, with its encodings.
-    pub fn new(request: &PipeRequest, output: ModelOutput, cost_units: u64) -> Arc<Self> {
+    /// The answer to a request, with its return encoding.
+    pub fn new(output: ModelOutput, cost_units: u64) -> Arc<Self> {
         let encoded = runModelInferenceCall::abi_encode_returns(&output).into();
-        let solidity_request = ModelInferenceRequest {
-            mode: request.mode_byte(),
-            modelCID: request.model.clone(),
-            input: request.input.clone(),
-        };
-        let data = (request.id.to_string(), solidity_request, output.clone()).abi_encode_params();
-        let event = LogData::new_unchecked(vec![*INFERENCE_EVENT_TOPIC], data.into());
-        Arc::new(Self { output, cost_units, encoded, event })
+        Arc::new(Self { output, cost_units, encoded, event: OnceLock::new() })
+    }
+
+    /// The `ModelInferenceEvent(inferenceID, request, response)` data for `request`.
+    pub fn event(&self, request: &PipeRequest) -> LogData {
+        self.event
+            .get_or_init(|| {
+                let solidity_request = ModelInferenceRequest {
+                    mode: request.mode_byte(),
+                    modelCID: request.model.clone(),
+                    input: request.input.clone(),
+                };
+                let data = (request.id.to_string(), solidity_request, self.output.clone())
+                    .abi_encode_params();
+                LogData::new_unchecked(vec![*INFERENCE_EVENT_TOPIC], data.into())
+            })
+            .clone()
     }
 }
 
@@ -67,7 +85,7 @@ pub fn compute(runtime: &Runtime, request: &PipeRequest) -> Resolution {
     }
     let cost_units = manifest.cost_units;
     let output = runtime.run(&request.model, &request.input)?;
-    Ok(Answer::new(request, output, cost_units))
+    Ok(Answer::new(output, cost_units))
 }
 
 /// Results by request id: what the engine pre-executed, or what a block committed.
@@ -169,7 +187,7 @@ impl InferenceBackend for SimulationBackend {
             .collect::<Result<Vec<_>, _>>()?;
         let mut output = ModelOutput::numbers(numbers);
         output.is_simulation_result = true;
-        Ok(Answer::new(request, output, manifest.cost_units))
+        Ok(Answer::new(output, manifest.cost_units))
     }
 }
 

@@ -136,12 +136,15 @@ pub struct BlockOutcome {
 pub struct Engine {
     runtime: Runtime,
     config: EngineConfig,
+    precompiles: PipePrecompiles,
 }
 
 impl Engine {
     /// An engine running models on `runtime`.
     pub fn new(runtime: Runtime, config: EngineConfig) -> Self {
-        Self { runtime, config }
+        let placeholder: Arc<dyn InferenceBackend> = Arc::new(CachedBackend::new(Arc::default()));
+        let precompiles = PipePrecompiles::new(config.spec, placeholder);
+        Self { runtime, config, precompiles }
     }
 
     /// Builds a block of `txs` on `state`: simulates, infers in parallel, executes with the results.
@@ -206,16 +209,16 @@ impl Engine {
         txs: &[TxEnv],
         cache: &Arc<ResultCache>,
     ) -> Vec<PipeRequest> {
-        let recorded = parallel_map(txs, self.config.workers, |tx| {
-            let backend = Arc::new(SimulationBackend::new(self.runtime.clone(), cache.clone()));
+        let simulation = Arc::new(SimulationBackend::new(self.runtime.clone(), cache.clone()));
+        let backend: Arc<dyn InferenceBackend> = simulation.clone();
+        parallel_map(txs, self.config.workers, |tx| {
             let mut overlay = CacheDB::new(state);
             let mut evm = self.evm(&mut overlay, block, backend.clone(), true);
             // A failed simulation still recorded the requests it reached.
             let _ = evm.transact(tx.clone());
-            backend.take_recorded()
         });
         let mut unique = BTreeMap::new();
-        for request in recorded.into_iter().flatten() {
+        for request in simulation.take_recorded() {
             unique.entry(request.id).or_insert(request);
         }
         unique.into_values().collect()
@@ -260,7 +263,7 @@ impl Engine {
                 cfg.disable_nonce_check = simulation;
             })
             .build_mainnet()
-            .with_precompiles(PipePrecompiles::new(self.config.spec, backend))
+            .with_precompiles(self.precompiles.with_backend(backend))
     }
 }
 

@@ -74,7 +74,8 @@ pub fn run(input: &[u8], gas_limit: u64, reservoir: u64, backend: &dyn Inference
     }
     match backend.answer(&request) {
         Ok(answer) => Served {
-            event: Some(answer.event.clone()),
+            // A simulation's state, logs included, is thrown away: skip encoding the event.
+            event: (!answer.output.is_simulation_result).then(|| answer.event(&request)),
             output: PrecompileOutput::new(gas, answer.encoded.clone(), reservoir),
         },
         Err(failure) => revert(gas, failure.revert_data()),
@@ -86,7 +87,8 @@ pub fn run(input: &[u8], gas_limit: u64, reservoir: u64, backend: &dyn Inference
 pub struct PipePrecompiles {
     eth: EthPrecompiles,
     backend: Arc<dyn InferenceBackend>,
-    warm: AddressSet,
+    /// Shared: an EVM is built per transaction, and cloning the set would allocate each time.
+    warm: Arc<AddressSet>,
 }
 
 impl PipePrecompiles {
@@ -97,10 +99,15 @@ impl PipePrecompiles {
         Self { eth, backend, warm }
     }
 
-    fn warm_set(eth: &EthPrecompiles) -> AddressSet {
+    fn warm_set(eth: &EthPrecompiles) -> Arc<AddressSet> {
         let mut warm = eth.warm_addresses().clone();
         warm.insert(ADDRESS);
-        warm
+        Arc::new(warm)
+    }
+
+    /// The same precompiles answering from another backend (shares the address set).
+    pub fn with_backend(&self, backend: Arc<dyn InferenceBackend>) -> Self {
+        Self { eth: self.eth.clone(), backend, warm: self.warm.clone() }
     }
 }
 
