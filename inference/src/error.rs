@@ -24,6 +24,16 @@ pub enum InferenceError {
     /// A package is incomplete or inconsistent.
     #[error("invalid package: {0}")]
     InvalidPackage(String),
+    /// A file the manifest lists is not there. Files too large to commit (the all-MiniLM-L6-v2 weights)
+    /// are installed by `scripts/setup`.
+    #[error(
+        "{} is missing: model files that are not committed are installed by `scripts/setup`; run it",
+        path.display()
+    )]
+    MissingFile {
+        /// The file.
+        path: PathBuf,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

@@ -9,19 +9,26 @@
 //!   one canonical output encoding whose keccak-256 is the output commitment.
 //! - **Project models** ([`training`]): data generators and a deterministic trainer that build the
 //!   shipped `verigrad/volatility` and `verigrad/risk` packages.
+//! - **A pretrained sentence embedder**: all-MiniLM-L6-v2 (BERT on candle-transformers, tokenized by
+//!   `tokenizers`), packaged as `verigrad/minilm`; its weights are installed by `scripts/setup`.
 #![warn(unused_crate_dependencies)]
 
+mod embedder;
 mod error;
 mod manifest;
 mod mlp;
+mod model;
 mod package;
 mod runtime;
 mod tensor;
 pub mod training;
 mod weights;
 
+pub use embedder::{CONFIG_FILE, TOKENIZER_FILE};
 pub use error::{InferenceError, Result};
-pub use manifest::{Activation, Architecture, Determinism, Manifest, TensorSpec};
+pub use manifest::{
+    Activation, Architecture, Determinism, Manifest, Pooling, TensorSpec, TensorType,
+};
 pub use mlp::WEIGHTS_FILE;
 pub use package::{MANIFEST_FILE, ModelPackage};
 pub use runtime::Runtime;

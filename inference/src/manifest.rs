@@ -39,6 +39,28 @@ pub enum Architecture {
         /// Applied to the last layer.
         output_activation: Activation,
     },
+    /// A BERT encoder that maps sentences to unit vectors: every sentence is tokenized, padded or
+    /// truncated to exactly `max_tokens` tokens, encoded, pooled over its real tokens and (when
+    /// `normalize`) scaled to unit length. The package holds `config.json` (the BERT configuration),
+    /// `model.safetensors` and `tokenizer.json`.
+    SentenceEmbedder {
+        /// Width of an embedding (the encoder's hidden size).
+        dimensions: usize,
+        /// Tokens per sentence, special tokens included: longer sentences are truncated.
+        max_tokens: usize,
+        /// How token states become one vector.
+        pooling: Pooling,
+        /// Whether embeddings are scaled to unit L2 norm.
+        normalize: bool,
+    },
+}
+
+/// How a sentence embedder turns token states into one vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pooling {
+    /// The mean of the states of the real (non-padding) tokens.
+    Mean,
 }
 
 /// An activation function.
@@ -69,21 +91,68 @@ pub enum Determinism {
 }
 
 /// One tensor of the schema. Shapes are pinned: results of batched kernels can change with the batch.
+///
+/// The one exception is a `batch` tensor: its leading dimension `shape[0]` is the *largest* number of
+/// rows a run takes, and a run takes any number from 1 to `shape[0]`, returning output tensors with
+/// as many rows. The model must then compute every row on its own, so that a row's result does not
+/// depend on the other rows of the batch (a sentence embedder runs each sentence separately).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TensorSpec {
     /// Tensor name.
     pub name: String,
-    /// Exact shape.
+    /// Element type: numbers ([`crate::MultiDimensionalNumberTensor`], the default) or strings
+    /// ([`crate::StringTensor`]).
+    #[serde(default, skip_serializing_if = "TensorType::is_number")]
+    pub dtype: TensorType,
+    /// Exact shape, or with `batch` the largest one.
     pub shape: Vec<u32>,
+    /// Whether `shape[0]` is a maximum: a run takes `1..=shape[0]` rows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub batch: bool,
     /// Decimal places of output numbers (outputs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decimals: Option<u32>,
 }
 
+/// The element type of a tensor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TensorType {
+    /// Fixed-point decimal numbers.
+    #[default]
+    Number,
+    /// UTF-8 strings.
+    String,
+}
+
+impl TensorType {
+    fn is_number(&self) -> bool {
+        *self == Self::Number
+    }
+}
+
 impl TensorSpec {
-    /// Number of elements.
+    /// A number tensor of exactly `shape`; `decimals` for outputs.
+    ///
+    /// ```
+    /// use verigrad_inference::TensorSpec;
+    ///
+    /// let spec = TensorSpec::numbers("features", vec![1, 8], None);
+    /// assert!(spec.is_fixed_numbers());
+    /// assert_eq!(spec.elements(), 8);
+    /// ```
+    pub fn numbers(name: impl Into<String>, shape: Vec<u32>, decimals: Option<u32>) -> Self {
+        Self { name: name.into(), dtype: TensorType::Number, shape, batch: false, decimals }
+    }
+
+    /// Number of elements (with `batch`, of the largest batch).
     pub fn elements(&self) -> usize {
         self.shape.iter().map(|d| *d as usize).product()
+    }
+
+    /// Whether this is a number tensor of exactly `shape`, as fixed-shape models (MLPs) need.
+    pub fn is_fixed_numbers(&self) -> bool {
+        self.dtype == TensorType::Number && !self.batch
     }
 }

@@ -12,7 +12,8 @@ use candle_core::{Device, Tensor};
 
 use crate::{
     Activation, Architecture, Determinism, InferenceError, Manifest, ModelInput, ModelOutput,
-    ModelPackage, MultiDimensionalNumberTensor, Number, Result, weights::from_safetensors,
+    ModelPackage, MultiDimensionalNumberTensor, Number, Result, model::invalid,
+    weights::from_safetensors,
 };
 
 /// The weights file of an MLP package.
@@ -55,12 +56,17 @@ impl Mlp {
     /// Builds the network of a verified package.
     pub(crate) fn from_package(package: &ModelPackage) -> Result<Self> {
         let manifest = package.manifest().clone();
-        let Architecture::Mlp { layers: widths, output_activation } = &manifest.architecture;
+        let Architecture::Mlp { layers: widths, output_activation } = &manifest.architecture else {
+            return Err(invalid(&manifest, "not an MLP"));
+        };
         if widths.len() < 2 || manifest.inputs.len() != 1 || manifest.outputs.len() != 1 {
             return Err(invalid(
                 &manifest,
                 "an MLP has ≥ 2 widths, one input and one output tensor",
             ));
+        }
+        if !manifest.inputs[0].is_fixed_numbers() || !manifest.outputs[0].is_fixed_numbers() {
+            return Err(invalid(&manifest, "an MLP takes and returns fixed-shape number tensors"));
         }
         if manifest.inputs[0].elements() != widths[0]
             || manifest.outputs[0].elements() != widths[widths.len() - 1]
@@ -215,8 +221,4 @@ impl ExactLayer {
             })
             .collect())
     }
-}
-
-fn invalid(manifest: &Manifest, what: &str) -> InferenceError {
-    InferenceError::InvalidPackage(format!("{} {}: {what}", manifest.name, manifest.version))
 }

@@ -10,7 +10,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use alloy_primitives::{B256, keccak256};
+use alloy_primitives::{B256, Keccak256, keccak256};
 
 use crate::{InferenceError, Manifest, Result};
 
@@ -50,7 +50,7 @@ impl ModelPackage {
             if name.contains(['/', '\\']) || name == MANIFEST_FILE {
                 return Err(InferenceError::InvalidPackage(format!("bad file name '{name}'")));
             }
-            let bytes = read(&dir.join(name))?;
+            let bytes = read_listed(&dir.join(name))?;
             let actual = keccak256(&bytes).to_string();
             if &actual != expected {
                 return Err(InferenceError::Tampered {
@@ -117,19 +117,29 @@ fn manifest_bytes(manifest: &Manifest) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// keccak-256 of the canonical package bytes, hashed as they stream by (weights can be large).
 fn package_id(files: &BTreeMap<String, Vec<u8>>) -> B256 {
-    let mut canonical = PACKAGE_TAG.to_vec();
+    let mut hasher = Keccak256::new();
+    hasher.update(PACKAGE_TAG);
     for (name, bytes) in files {
-        canonical.extend_from_slice(&(name.len() as u32).to_be_bytes());
-        canonical.extend_from_slice(name.as_bytes());
-        canonical.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
-        canonical.extend_from_slice(bytes);
+        hasher.update((name.len() as u32).to_be_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
     }
-    keccak256(canonical)
+    hasher.finalize()
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| io(path, e))
+}
+
+/// Reads a file the manifest lists; a missing one is [`InferenceError::MissingFile`].
+fn read_listed(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => InferenceError::MissingFile { path: path.to_path_buf() },
+        _ => io(path, e),
+    })
 }
 
 fn io(path: &Path, source: std::io::Error) -> InferenceError {

@@ -4,12 +4,14 @@ use std::{collections::BTreeMap, path::Path, sync::Arc};
 
 use alloy_primitives::B256;
 
-use crate::{InferenceError, Manifest, ModelInput, ModelOutput, ModelPackage, Result, mlp::Mlp};
+use crate::{
+    InferenceError, Manifest, ModelInput, ModelOutput, ModelPackage, Result, model::Model,
+};
 
 /// Loaded, verified models, ready to run. Cheap to clone; safe to share across threads.
 #[derive(Debug, Clone, Default)]
 pub struct Runtime {
-    models: BTreeMap<B256, Arc<Mlp>>,
+    models: BTreeMap<B256, Arc<Model>>,
     names: BTreeMap<String, B256>,
 }
 
@@ -19,7 +21,9 @@ impl Runtime {
         Self::default()
     }
 
-    /// Loads every package folder in `dir` (each subfolder with a `manifest.json`).
+    /// Loads every package folder in `dir` (each subfolder with a `manifest.json`). Fails with
+    /// [`InferenceError::MissingFile`] when a package's files are not all there, e.g. when the sentence
+    /// embedder's weights have not been installed by `scripts/setup`.
     pub fn load_dir(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
         let entries = std::fs::read_dir(dir)
@@ -38,7 +42,7 @@ impl Runtime {
 
     /// Adds a verified package; returns its id.
     pub fn add(&mut self, package: &ModelPackage) -> Result<B256> {
-        let model = Mlp::from_package(package)?;
+        let model = Model::from_package(package)?;
         let manifest = model.manifest();
         self.names.insert(manifest.name.clone(), package.id());
         self.names.insert(format!("{}@{}", manifest.name, manifest.version), package.id());

@@ -153,6 +153,36 @@ impl ModelInput {
             InferenceError::MalformedTensor(format!("missing input tensor '{name}'"))
         })
     }
+
+    /// An input of string tensors only.
+    ///
+    /// ```
+    /// use verigrad_inference::{ModelInput, StringTensor};
+    ///
+    /// let input = ModelInput::strings(vec![StringTensor::new("text", ["gm", "wagmi"])]);
+    /// assert_eq!(input.string_tensor("text")?.values, ["gm", "wagmi"]);
+    /// # Ok::<(), verigrad_inference::InferenceError>(())
+    /// ```
+    pub fn strings(strings: Vec<StringTensor>) -> Self {
+        Self { numbers: Vec::new(), strings }
+    }
+
+    /// The string tensor called `name`.
+    pub fn string_tensor(&self, name: &str) -> Result<&StringTensor> {
+        self.strings.iter().find(|t| t.name == name).ok_or_else(|| {
+            InferenceError::MalformedTensor(format!("missing input string tensor '{name}'"))
+        })
+    }
+}
+
+impl StringTensor {
+    /// A named list of strings.
+    pub fn new<S: Into<String>>(
+        name: impl Into<String>,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self { name: name.into(), values: values.into_iter().map(Into::into).collect() }
+    }
 }
 
 impl ModelOutput {

@@ -68,16 +68,8 @@ pub fn volatility() -> Result<TrainedModel> {
             output_activation: Activation::None,
         },
         determinism: Determinism::Exact { scale_bits: VOLATILITY_SCALE_BITS },
-        inputs: vec![TensorSpec {
-            name: "returns".into(),
-            shape: vec![1, WINDOW as u32],
-            decimals: None,
-        }],
-        outputs: vec![TensorSpec {
-            name: "volatility".into(),
-            shape: vec![1, 1],
-            decimals: Some(8),
-        }],
+        inputs: vec![TensorSpec::numbers("returns", vec![1, WINDOW as u32], None)],
+        outputs: vec![TensorSpec::numbers("volatility", vec![1, 1], Some(8))],
         cost_units: 64,
         files: BTreeMap::new(),
     };
@@ -131,12 +123,8 @@ pub fn risk() -> Result<TrainedModel> {
             output_activation: Activation::Sigmoid,
         },
         determinism: Determinism::Tolerance { epsilon: 1e-5 },
-        inputs: vec![TensorSpec {
-            name: "features".into(),
-            shape: vec![1, RISK_FEATURES as u32],
-            decimals: None,
-        }],
-        outputs: vec![TensorSpec { name: "risk".into(), shape: vec![1, 1], decimals: Some(6) }],
+        inputs: vec![TensorSpec::numbers("features", vec![1, RISK_FEATURES as u32], None)],
+        outputs: vec![TensorSpec::numbers("risk", vec![1, 1], Some(6))],
         cost_units: 48,
         files: BTreeMap::new(),
     };

@@ -1,15 +1,25 @@
 //! Integration tests of the inference runtime against the shipped packages in `models/`.
 
+//! The sentence embedder's weights are installed by `scripts/setup`, which runs before the tests.
+
+mod embedder;
 mod packages;
 mod runtime;
 
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::OnceLock};
 
-use verigrad_inference::{ModelInput, MultiDimensionalNumberTensor, Number};
+use verigrad_inference::{ModelInput, MultiDimensionalNumberTensor, Number, Runtime};
 
 /// The repository's `models/` folder.
 fn models_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models")
+}
+
+/// All shipped models, loaded once for the whole test binary (hashing the embedder's 90 MB of files
+/// takes about a second).
+fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| Runtime::load_dir(models_dir()).expect("shipped models load"))
 }
 
 /// A `[1, n]` input tensor from `(value, decimals)` pairs.

@@ -10,8 +10,11 @@ use crate::models_dir;
 /// The ids of the committed packages (keccak-256 of their canonical bytes). Pin them in ModelRegistry.
 const VOLATILITY_ID: &str = "0x648ee22ace40e4c738072a7948bcf78afcfd8e9037dac481078bb9a35c79abc7";
 const RISK_ID: &str = "0x4b861a6b19eade6edd3c36a6c0451f0f192ef9d16c75ff0f6afab2e1c56cc031";
+/// all-MiniLM-L6-v2: the committed manifest plus the files `scripts/setup` installs from the wheel.
+pub(crate) const MINILM_ID: &str =
+    "0xcb506eb23864139fd18fe6acf96b68691f250068b84bbb7ee38d66babba9eb03";
 
-fn copy_package(name: &str) -> tempdir::Dir {
+pub(crate) fn copy_package(name: &str) -> tempdir::Dir {
     let dir = tempdir::Dir::new(name);
     for entry in std::fs::read_dir(models_dir().join(name)).expect("package folder") {
         let path = entry.expect("entry").path();
@@ -22,7 +25,7 @@ fn copy_package(name: &str) -> tempdir::Dir {
 
 #[test]
 fn shipped_packages_have_their_pinned_ids() {
-    for (name, id) in [("volatility", VOLATILITY_ID), ("risk", RISK_ID)] {
+    for (name, id) in [("volatility", VOLATILITY_ID), ("risk", RISK_ID), ("minilm", MINILM_ID)] {
         let id: B256 = id.parse().expect("hex id");
         let package = ModelPackage::load_expecting(models_dir().join(name), id).expect(name);
         assert_eq!(package.id(), id, "{name}");
@@ -86,7 +89,7 @@ fn build_and_write_round_trip() {
 }
 
 /// A scratch folder removed on drop.
-mod tempdir {
+pub(crate) mod tempdir {
     use std::path::{Path, PathBuf};
 
     pub(crate) struct Dir(PathBuf);

@@ -1,12 +1,8 @@
 //! Running the shipped models.
 
-use verigrad_inference::{InferenceError, ModelInput, Number, Runtime};
+use verigrad_inference::{InferenceError, ModelInput, Number};
 
-use crate::{input, models_dir, returns_window, risky_position};
-
-fn runtime() -> Runtime {
-    Runtime::load_dir(models_dir()).expect("shipped models load")
-}
+use crate::{input, returns_window, risky_position, runtime};
 
 #[test]
 fn exact_model_output_matches_its_golden_commitment() {
@@ -64,7 +60,7 @@ fn models_resolve_by_id_name_and_version() {
     let id = rt.resolve("verigrad/volatility").expect("by name");
     assert_eq!(rt.resolve(&id.to_string()).expect("by id"), id);
     assert_eq!(rt.resolve("verigrad/volatility@1.0.0").expect("by version"), id);
-    assert_eq!(rt.ids().count(), 2);
+    assert_eq!(rt.ids().count(), 3, "volatility, risk and minilm");
 }
 
 #[test]

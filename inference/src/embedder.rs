@@ -1,0 +1,302 @@
+//! Sentence embeddings with a pretrained BERT encoder (all-MiniLM-L6-v2) on candle-transformers.
+//!
+//! A run takes a string tensor of 1 to `shape[0]` sentences and returns a `[n, dimensions]` number
+//! tensor: for each sentence, the mean of the encoder's token states over its real tokens, scaled to
+//! unit length, with the manifest's decimals. This is what sentence-transformers computes for the
+//! model (Transformer → mean Pooling → Normalize).
+//!
+//! **Pinned shapes.** candle's kernels block and order their sums by the shapes they are given, so a
+//! sentence's floats could change with the length of the longest sentence beside it or with the number
+//! of sentences in the batch. Every sentence is therefore padded or truncated to exactly `max_tokens`
+//! tokens and encoded on its own, as a `[1, max_tokens]` batch: a sentence's embedding is the same
+//! whatever it is sent with. Padding tokens are masked out of attention and of the mean.
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+use crate::{
+    Architecture, Determinism, InferenceError, Manifest, ModelInput, ModelOutput, ModelPackage,
+    MultiDimensionalNumberTensor, Number, Pooling, Result, TensorType, WEIGHTS_FILE,
+    model::invalid,
+};
+
+/// The BERT configuration file of a sentence-embedder package (Hugging Face `config.json`).
+pub const CONFIG_FILE: &str = "config.json";
+/// The tokenizer file of a sentence-embedder package (Hugging Face `tokenizer.json`).
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+
+/// A sentence embedder ready to run.
+pub(crate) struct Embedder {
+    manifest: Manifest,
+    bert: BertModel,
+    tokenizer: Tokenizer,
+    max_sentences: usize,
+    max_tokens: usize,
+    dimensions: usize,
+    normalize: bool,
+    decimals: u32,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `BertModel` and `Tokenizer` have no useful `Debug`; the manifest says what this is.
+        f.debug_struct("Embedder").field("manifest", &self.manifest).finish_non_exhaustive()
+    }
+}
+
+impl Embedder {
+    /// Builds the encoder and tokenizer of a verified package, checking them against the manifest.
+    pub(crate) fn from_package(package: &ModelPackage) -> Result<Self> {
+        let manifest = package.manifest().clone();
+        let Architecture::SentenceEmbedder {
+            dimensions,
+            max_tokens,
+            pooling: Pooling::Mean,
+            normalize,
+        } = manifest.architecture
+        else {
+            return Err(invalid(&manifest, "not a sentence embedder"));
+        };
+        if !matches!(manifest.determinism, Determinism::Tolerance { .. }) {
+            return Err(invalid(
+                &manifest,
+                "a BERT runs in floating point: its class is tolerance",
+            ));
+        }
+        let (Some(input), Some(output)) = (single(&manifest.inputs), single(&manifest.outputs))
+        else {
+            return Err(invalid(&manifest, "an embedder has one input and one output tensor"));
+        };
+        let max_sentences = match input.shape.as_slice() {
+            [n] if *n > 0 && input.batch && input.dtype == TensorType::String => *n,
+            _ => {
+                return Err(invalid(
+                    &manifest,
+                    "the input is a batch string tensor of shape [max sentences]",
+                ));
+            }
+        };
+        if output.dtype != TensorType::Number
+            || !output.batch
+            || output.shape != [max_sentences, dimensions as u32]
+        {
+            return Err(invalid(
+                &manifest,
+                "the output is a batch number tensor of shape [max sentences, dimensions]",
+            ));
+        }
+
+        let config: Config = serde_json::from_slice(package.file(CONFIG_FILE)?)
+            .map_err(|e| invalid(&manifest, &format!("{CONFIG_FILE}: {e}")))?;
+        if config.hidden_size != dimensions {
+            return Err(invalid(&manifest, "dimensions differ from the encoder's hidden size"));
+        }
+        if max_tokens < 2 || max_tokens > config.max_position_embeddings {
+            return Err(invalid(&manifest, "max_tokens is outside 2..=max_position_embeddings"));
+        }
+        // The tensors are copied out of the package's bytes, converted to f32 where stored otherwise.
+        let weights = VarBuilder::from_slice_safetensors(
+            package.file(WEIGHTS_FILE)?,
+            DType::F32,
+            &Device::Cpu,
+        )
+        .map_err(|e| invalid(&manifest, &format!("{WEIGHTS_FILE}: {e}")))?;
+        let bert = BertModel::load(weights, &config)
+            .map_err(|e| invalid(&manifest, &format!("{WEIGHTS_FILE}: {e}")))?;
+
+        let mut tokenizer = Tokenizer::from_bytes(package.file(TOKENIZER_FILE)?)
+            .map_err(|e| invalid(&manifest, &format!("{TOKENIZER_FILE}: {e}")))?;
+        // Whatever the tokenizer file says, every sentence becomes exactly `max_tokens` tokens
+        // (see the module docs). Pad token and id stay those of the file.
+        let padding = PaddingParams {
+            strategy: PaddingStrategy::Fixed(max_tokens),
+            pad_to_multiple_of: None,
+            ..tokenizer.get_padding().cloned().unwrap_or_default()
+        };
+        tokenizer.with_padding(Some(padding));
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| invalid(&manifest, &format!("{TOKENIZER_FILE}: {e}")))?;
+
+        let decimals = output.decimals.unwrap_or(6);
+        Ok(Self {
+            max_sentences: max_sentences as usize,
+            manifest,
+            bert,
+            tokenizer,
+            max_tokens,
+            dimensions,
+            normalize,
+            decimals,
+        })
+    }
+
+    /// Embeds the sentences of the input's string tensor.
+    pub(crate) fn run(&self, input: &ModelInput) -> Result<ModelOutput> {
+        let name = &self.manifest.inputs[0].name;
+        let sentences = &input.string_tensor(name)?.values;
+        if sentences.is_empty() || sentences.len() > self.max_sentences {
+            return Err(InferenceError::MalformedTensor(format!(
+                "input '{name}' must hold 1 to {} sentences, got {}",
+                self.max_sentences,
+                sentences.len()
+            )));
+        }
+        if let Some(i) = sentences.iter().position(|s| s.trim().is_empty()) {
+            return Err(InferenceError::MalformedTensor(format!(
+                "sentence {i} of input '{name}' is empty"
+            )));
+        }
+        let mut values = Vec::with_capacity(sentences.len() * self.dimensions);
+        for sentence in sentences {
+            let embedding = self.embed(sentence)?;
+            values.extend(embedding.iter().map(|v| Number::from_f32(*v, self.decimals)));
+        }
+        let shape = vec![sentences.len() as u32, self.dimensions as u32];
+        let output = MultiDimensionalNumberTensor::new(
+            self.manifest.outputs[0].name.clone(),
+            values,
+            shape,
+        )?;
+        Ok(ModelOutput::numbers(vec![output]))
+    }
+
+    /// One sentence's embedding, computed alone at shape `[1, max_tokens]`.
+    fn embed(&self, sentence: &str) -> Result<Vec<f32>> {
+        let encoding = self
+            .tokenizer
+            .encode(sentence, true)
+            .map_err(|e| InferenceError::MalformedTensor(format!("cannot tokenize: {e}")))?;
+        if encoding.get_ids().len() != self.max_tokens {
+            return Err(InferenceError::Execution(format!(
+                "tokenizer gave {} tokens, not {}",
+                encoding.get_ids().len(),
+                self.max_tokens
+            )));
+        }
+        let row = |values: &[u32]| Tensor::new(values, &Device::Cpu)?.unsqueeze(0);
+        let ids = row(encoding.get_ids())?;
+        let type_ids = row(encoding.get_type_ids())?;
+        let mask = row(encoding.get_attention_mask())?;
+        // [1, max_tokens, dimensions] → the states of this one sentence's tokens.
+        let states: Vec<Vec<f32>> =
+            self.bert.forward(&ids, &type_ids, Some(&mask))?.squeeze(0)?.to_vec2()?;
+
+        // Pooling and normalisation in plain Rust, in f64, in a fixed order.
+        let mut pooled = vec![0f64; self.dimensions];
+        let mut real_tokens = 0u32;
+        for (state, keep) in states.iter().zip(encoding.get_attention_mask()) {
+            if *keep == 1 {
+                real_tokens += 1;
+                pooled.iter_mut().zip(state).for_each(|(p, s)| *p += f64::from(*s));
+            }
+        }
+        let real_tokens = f64::from(real_tokens.max(1));
+        pooled.iter_mut().for_each(|p| *p /= real_tokens);
+        if self.normalize {
+            // As torch's `normalize`: divide by the norm, but never by less than 1e-12.
+            let norm = pooled.iter().map(|p| p * p).sum::<f64>().sqrt().max(1e-12);
+            pooled.iter_mut().for_each(|p| *p /= norm);
+        }
+        if pooled.len() != self.dimensions || pooled.iter().any(|p| !p.is_finite()) {
+            return Err(InferenceError::Execution("non-finite or misshapen embedding".into()));
+        }
+        Ok(pooled.into_iter().map(|p| p as f32).collect())
+    }
+
+    pub(crate) fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+}
+
+/// The only element of a slice of one.
+fn single<T>(items: &[T]) -> Option<&T> {
+    match items {
+        [item] => Some(item),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::TensorSpec;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            name: "test/embedder".into(),
+            version: "0".into(),
+            description: String::new(),
+            architecture: Architecture::SentenceEmbedder {
+                dimensions: 4,
+                max_tokens: 8,
+                pooling: Pooling::Mean,
+                normalize: true,
+            },
+            determinism: Determinism::Tolerance { epsilon: 1e-4 },
+            inputs: vec![TensorSpec {
+                name: "text".into(),
+                dtype: TensorType::String,
+                shape: vec![2],
+                batch: true,
+                decimals: None,
+            }],
+            outputs: vec![TensorSpec {
+                name: "embedding".into(),
+                dtype: TensorType::Number,
+                shape: vec![2, 4],
+                batch: true,
+                decimals: Some(6),
+            }],
+            cost_units: 1,
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// The error building an embedder from `manifest` and placeholder files.
+    fn load_error(manifest: Manifest) -> String {
+        let files = [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE]
+            .iter()
+            .map(|name| (name.to_string(), b"{}".to_vec()))
+            .collect();
+        let package = ModelPackage::build(manifest, files).expect("package");
+        match Embedder::from_package(&package) {
+            Err(InferenceError::InvalidPackage(message)) => message,
+            other => panic!("expected an invalid package, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn inconsistent_manifests_are_rejected() {
+        type Edit = fn(&mut Manifest);
+        let cases: [(&str, Edit, &str); 8] = [
+            ("exact class", |m| m.determinism = Determinism::Exact { scale_bits: 8 }, "tolerance"),
+            ("number input", |m| m.inputs[0].dtype = TensorType::Number, "string tensor"),
+            ("fixed input", |m| m.inputs[0].batch = false, "string tensor"),
+            ("empty batch", |m| m.inputs[0].shape = vec![0], "string tensor"),
+            ("2-d input", |m| m.inputs[0].shape = vec![2, 1], "string tensor"),
+            ("output width", |m| m.outputs[0].shape = vec![2, 5], "dimensions"),
+            ("fixed output", |m| m.outputs[0].batch = false, "dimensions"),
+            ("two inputs", |m| m.inputs.push(m.inputs[0].clone()), "one input"),
+        ];
+        for (name, edit, expected) in cases {
+            let mut manifest = manifest();
+            edit(&mut manifest);
+            let message = load_error(manifest);
+            assert!(message.contains(expected), "{name}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_bad_config_is_rejected_before_the_weights() {
+        let message = load_error(manifest());
+        assert!(message.contains(CONFIG_FILE), "{message}");
+    }
+}
