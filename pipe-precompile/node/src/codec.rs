@@ -1,0 +1,154 @@
+//! How a block is kept on disk: header, transactions and receipts in their consensus encodings, and the
+//! PIPE results the block used, so replay needs no model.
+
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256, Bytes};
+use alloy_rlp::{RlpDecodable, RlpEncodable};
+use alloy_sol_types::{SolCall, SolError};
+use verigrad_inference::runModelInferenceCall;
+use verigrad_pipe::{
+    Answer, PipeCommitment, PipeFailure, PipeInferenceFailed, PipeMalformedTensor,
+    PipeUnknownModel, Resolution,
+};
+
+/// A block as stored.
+#[derive(Debug, Clone, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct StoredBlock {
+    /// The consensus header (its `extra_data` is the PIPE root).
+    pub header: Header,
+    /// The recovered sender of each transaction.
+    pub senders: Vec<Address>,
+    /// Each transaction's EIP-2718 encoding.
+    pub transactions: Vec<Bytes>,
+    /// Each receipt's EIP-2718 encoding.
+    pub receipts: Vec<Bytes>,
+    /// The PIPE results the block used.
+    pub pipe: Vec<StoredResult>,
+}
+
+/// One committed PIPE result.
+#[derive(Debug, Clone, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct StoredResult {
+    /// The request id.
+    pub id: B256,
+    /// Whether the request was answered (else it failed and the call reverted).
+    pub answered: bool,
+    /// The model's cost units (zero for a failure).
+    pub cost_units: u64,
+    /// The precompile's return data, or the failure's revert data.
+    pub data: Bytes,
+}
+
+/// Why stored bytes could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    /// Not a valid encoding.
+    #[error("corrupt stored block: {0}")]
+    Rlp(#[from] alloy_rlp::Error),
+    /// A stored PIPE result does not decode.
+    #[error("corrupt stored PIPE result {id}: {reason}")]
+    Result {
+        /// The request id.
+        id: B256,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl StoredResult {
+    /// The stored form of a resolution.
+    pub fn new(id: B256, resolution: &Resolution) -> Self {
+        match resolution {
+            Ok(answer) => Self {
+                id,
+                answered: true,
+                cost_units: answer.cost_units,
+                data: answer.encoded.clone(),
+            },
+            Err(failure) => {
+                Self { id, answered: false, cost_units: 0, data: failure.revert_data() }
+            }
+        }
+    }
+
+    /// The resolution back.
+    pub fn resolution(&self) -> Result<Resolution, CodecError> {
+        let corrupt = |reason: String| CodecError::Result { id: self.id, reason };
+        if self.answered {
+            let output = runModelInferenceCall::abi_decode_returns(&self.data)
+                .map_err(|e| corrupt(e.to_string()))?;
+            return Ok(Ok(Answer::new(output, self.cost_units)));
+        }
+        let data = &self.data;
+        let failure = if let Ok(e) = PipeUnknownModel::abi_decode(data) {
+            PipeFailure::UnknownModel(e.modelCID)
+        } else if let Ok(e) = PipeMalformedTensor::abi_decode(data) {
+            PipeFailure::Malformed(e.reason)
+        } else if let Ok(e) = PipeInferenceFailed::abi_decode(data) {
+            PipeFailure::Failed(e.reason)
+        } else {
+            return Err(corrupt("revert data is no PIPE error".into()));
+        };
+        Ok(Err(failure))
+    }
+}
+
+/// The stored form of a block's PIPE commitment.
+pub fn store_commitment(commitment: &PipeCommitment) -> Vec<StoredResult> {
+    commitment.results.iter().map(|(id, resolution)| StoredResult::new(*id, resolution)).collect()
+}
+
+/// A stored commitment read back.
+pub fn load_commitment(results: &[StoredResult]) -> Result<PipeCommitment, CodecError> {
+    let results = results
+        .iter()
+        .map(|stored| Ok((stored.id, stored.resolution()?)))
+        .collect::<Result<_, CodecError>>()?;
+    Ok(PipeCommitment { results })
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_rlp::{Decodable, Encodable};
+    use verigrad_inference::{ModelOutput, MultiDimensionalNumberTensor, Number};
+
+    use super::*;
+
+    fn answer() -> Resolution {
+        let tensor =
+            MultiDimensionalNumberTensor::new("y", vec![Number::new(-42, 3)], vec![1, 1]).unwrap();
+        Ok(Answer::new(ModelOutput::numbers(vec![tensor]), 7))
+    }
+
+    #[test]
+    fn results_round_trip() {
+        let failures = [
+            PipeFailure::UnknownModel("nope".into()),
+            PipeFailure::Malformed("shape".into()),
+            PipeFailure::Failed("timeout".into()),
+        ];
+        let mut resolutions = vec![answer()];
+        resolutions.extend(failures.into_iter().map(Err));
+        for (i, resolution) in resolutions.iter().enumerate() {
+            let stored = StoredResult::new(B256::with_last_byte(i as u8), resolution);
+            let mut bytes = Vec::new();
+            stored.encode(&mut bytes);
+            let decoded = StoredResult::decode(&mut bytes.as_slice()).unwrap();
+            assert_eq!(&decoded.resolution().unwrap(), resolution);
+        }
+    }
+
+    #[test]
+    fn corrupt_results_are_errors_not_panics() {
+        let stored = StoredResult {
+            id: B256::ZERO,
+            answered: true,
+            cost_units: 1,
+            data: Bytes::from_static(b"junk"),
+        };
+        assert!(matches!(stored.resolution(), Err(CodecError::Result { .. })));
+        let failed = StoredResult { answered: false, ..stored };
+        assert!(failed.resolution().is_err());
+        assert!(StoredBlock::decode(&mut &b"\xc1\x80"[..]).is_err());
+    }
+}

@@ -1,0 +1,23 @@
+//! `pipe-node`: a single-node local EVM chain whose blocks are built by PIPE's pre-execution engine, so a
+//! contract can call a model at `0x…F4` and use the answer in the same transaction.
+//!
+//! It speaks enough Ethereum JSON-RPC for `cast`, `forge script --broadcast`, alloy and viem, prefunds
+//! anvil's development accounts, keeps the chain and the committed PIPE results in an embedded database
+//! (redb), and can replay the chain from genesis with inference switched off ([`replay`]).
+
+pub mod block;
+pub mod call;
+pub mod chain;
+pub mod codec;
+pub mod genesis;
+pub mod node;
+pub mod replay;
+pub mod rpc;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod tx;
+pub mod txpool;
+
+pub use node::{Node, NodeConfig};
+pub use replay::{ReplayReport, replay};

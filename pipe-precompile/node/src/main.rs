@@ -1,0 +1,136 @@
+//! `pipe-node`: the PIPE local chain.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use verigrad_pipe_node::{Node, NodeConfig, chain::Chain, genesis::Genesis, rpc::Rpc, server};
+
+/// A local EVM chain with the PIPE precompile at 0x…F4: contracts call models inside transactions.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Re-executes the stored chain from genesis with inference off, checking every block.
+    Replay {
+        /// The chain's data directory.
+        #[arg(long, default_value = ".pipe-node")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Address to serve JSON-RPC on.
+    #[arg(long, default_value = "127.0.0.1", env = "PIPE_NODE_HOST")]
+    host: std::net::IpAddr,
+    /// Port to serve JSON-RPC on.
+    #[arg(long, short, default_value_t = 8645, env = "PIPE_NODE_PORT")]
+    port: u16,
+    /// Where the chain is kept (created if missing; a restart continues it).
+    #[arg(long, default_value = ".pipe-node", env = "PIPE_NODE_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Model packages the precompile can run.
+    #[arg(long, default_value = "models", env = "PIPE_NODE_MODELS")]
+    models: PathBuf,
+    /// Seconds between blocks; 0 mines a block as soon as transactions are pending.
+    #[arg(long, short, default_value_t = 0.0)]
+    block_time: f64,
+    /// Chain id of a new chain.
+    #[arg(long, default_value_t = 31338)]
+    chain_id: u64,
+    /// Development accounts to prefund (anvil's mnemonic).
+    #[arg(long, short, default_value_t = 10)]
+    accounts: u32,
+    /// Ether per development account.
+    #[arg(long, default_value_t = 10_000)]
+    balance: u64,
+    /// Gas limit per block.
+    #[arg(long, default_value_t = 30_000_000)]
+    gas_limit: u64,
+    /// Threads for PIPE simulation and inference (default: all cores).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+fn main() -> anyhow::Result<()> {
+    // candle splits small matrix products across rayon threads, which makes them slower: inference
+    // parallelism comes from running requests side by side instead.
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        // SAFETY: set before any thread is spawned.
+        unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Replay { data_dir }) => replay(&data_dir),
+        None => run(cli.run),
+    }
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.block_time.is_finite() && args.block_time >= 0.0,
+        "--block-time must be a number of seconds ≥ 0"
+    );
+    let mut config = NodeConfig::dev(args.data_dir, args.models);
+    config.chain_id = args.chain_id;
+    config.accounts = args.accounts;
+    config.balance_eth = args.balance;
+    config.gas_limit = args.gas_limit;
+    config.block_time = (args.block_time > 0.0).then(|| Duration::from_secs_f64(args.block_time));
+    if let Some(workers) = args.workers {
+        config.workers = workers.max(1);
+    }
+    let node = Arc::new(Node::open(config.clone())?);
+    let addr = SocketAddr::new(args.host, args.port);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = server::bind(addr).await?;
+        let head = node.chain().head().number();
+        tracing::info!(
+            rpc = %format!("http://{addr}"),
+            chain_id = node.chain_id(),
+            head,
+            models = node.runtime().ids().count(),
+            data_dir = %config.data_dir.display(),
+            mining = %config.block_time.map_or("on demand".to_string(), |t| format!("every {t:?}")),
+            "pipe-node ready"
+        );
+        for (i, account) in node.accounts().iter().enumerate() {
+            tracing::debug!(index = i, %account, "development account");
+        }
+        tokio::spawn(server::mine_forever(node.clone(), config.block_time));
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        };
+        server::serve(listener, Arc::new(Rpc::new(node)), shutdown).await?;
+        anyhow::Ok(())
+    })
+}
+
+fn replay(data_dir: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(data_dir.join("chain.redb").exists(), "no chain in {}", data_dir.display());
+    // The stored genesis wins; this placeholder is never written.
+    let placeholder = Genesis::dev(0, 0, 0, 0, 0, 0)?;
+    let chain = Chain::open(data_dir, placeholder)
+        .with_context(|| format!("opening the chain in {}", data_dir.display()))?;
+    let report = verigrad_pipe_node::replay(chain.genesis(), chain.blocks())?;
+    println!(
+        "replayed {} blocks ({} transactions, {} PIPE results from commitments, no model run): state root {}",
+        report.blocks, report.transactions, report.pipe_results, report.state_root
+    );
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! Replay: re-execute a stored chain from genesis with inference switched off, answering PIPE only
+//! from each block's committed results, and check every block comes out identical.
+
+use std::sync::Arc;
+
+use revm::DatabaseCommit;
+use verigrad_inference::Runtime;
+use verigrad_pipe::{CachedBackend, Engine, EngineConfig, InferenceBackend};
+
+use crate::{
+    block::BlockRecord,
+    genesis::Genesis,
+    node::SPEC,
+    state::{genesis_state, remember_block_hash},
+    tx::signed_tx_env,
+};
+
+/// Where a replay diverged.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// Block 0 differs from the genesis.
+    #[error("block 0 does not match the stored genesis")]
+    Genesis,
+    /// A transaction the block included is invalid on replay.
+    #[error("block {block}: transaction {index} is invalid on replay: {reason}")]
+    Invalid {
+        /// Block number.
+        block: u64,
+        /// Transaction index.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// A re-executed block differs.
+    #[error("block {block}: {what} differs on replay (stored {stored}, replayed {replayed})")]
+    Diverged {
+        /// Block number.
+        block: u64,
+        /// Which commitment.
+        what: &'static str,
+        /// The stored value.
+        stored: String,
+        /// The replayed value.
+        replayed: String,
+    },
+}
+
+/// What a successful replay checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayReport {
+    /// Blocks re-executed (after genesis).
+    pub blocks: u64,
+    /// Transactions re-executed.
+    pub transactions: usize,
+    /// PIPE results used from the commitments (no model ran).
+    pub pipe_results: usize,
+    /// The final state root, equal to the stored head's.
+    pub state_root: alloy_primitives::B256,
+}
+
+/// Replays `blocks` (block 0 first) on `genesis` without any model.
+pub fn replay(genesis: &Genesis, blocks: &[Arc<BlockRecord>]) -> Result<ReplayReport, ReplayError> {
+    let engine = Engine::new(
+        Runtime::new(),
+        EngineConfig { spec: SPEC, chain_id: genesis.chain_id, ..EngineConfig::default() },
+    );
+    let mut state = genesis_state(genesis);
+    let Some(first) = blocks.first() else { return Err(ReplayError::Genesis) };
+    if BlockRecord::genesis(genesis, &state).hash != first.hash {
+        return Err(ReplayError::Genesis);
+    }
+    remember_block_hash(&mut state, 0, first.hash);
+    let mut report = ReplayReport {
+        blocks: 0,
+        transactions: 0,
+        pipe_results: 0,
+        state_root: first.header.state_root,
+    };
+    for pair in blocks.windows(2) {
+        let (parent, stored) = (&pair[0], &pair[1]);
+        let number = stored.number();
+        let env = parent.child_env(stored.header.timestamp, stored.header.beneficiary);
+        let envs: Vec<_> = stored.transactions.iter().map(signed_tx_env).collect();
+        let backend: Arc<dyn InferenceBackend> =
+            Arc::new(CachedBackend::new(stored.pipe.to_cache()));
+        let (results, changes) = engine.execute(&state, &env, &envs, &backend);
+        let executed =
+            stored
+                .transactions
+                .iter()
+                .zip(results)
+                .enumerate()
+                .map(|(index, (tx, result))| {
+                    result
+                        .map(|result| (tx.clone(), result))
+                        .map_err(|reason| ReplayError::Invalid { block: number, index, reason })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+        state.commit(changes);
+        let replayed = parent.seal_child(&env, executed, &state, stored.pipe.clone());
+        let checks = [
+            ("state root", stored.header.state_root, replayed.header.state_root),
+            ("receipts root", stored.header.receipts_root, replayed.header.receipts_root),
+            ("block hash", stored.hash, replayed.hash),
+        ];
+        for (what, stored, replayed) in checks {
+            if stored != replayed {
+                return Err(ReplayError::Diverged {
+                    block: number,
+                    what,
+                    stored: stored.to_string(),
+                    replayed: replayed.to_string(),
+                });
+            }
+        }
+        remember_block_hash(&mut state, number, replayed.hash);
+        report.blocks += 1;
+        report.transactions += stored.transactions.len();
+        report.pipe_results += stored.pipe.results.len();
+        report.state_root = replayed.header.state_root;
+    }
+    Ok(report)
+}
