@@ -115,8 +115,8 @@ mod tests {
     use super::*;
 
     fn answer() -> Resolution {
-        let tensor =
-            MultiDimensionalNumberTensor::new("y", vec![Number::new(-42, 3)], vec![1, 1]).unwrap();
+        let tensor = MultiDimensionalNumberTensor::new("y", vec![Number::new(-42, 3)], vec![1, 1])
+            .expect("valid");
         Ok(Answer::new(ModelOutput::numbers(vec![tensor]), 7))
     }
 
@@ -133,8 +133,8 @@ mod tests {
             let stored = StoredResult::new(B256::with_last_byte(i as u8), resolution);
             let mut bytes = Vec::new();
             stored.encode(&mut bytes);
-            let decoded = StoredResult::decode(&mut bytes.as_slice()).unwrap();
-            assert_eq!(&decoded.resolution().unwrap(), resolution);
+            let decoded = StoredResult::decode(&mut bytes.as_slice()).expect("valid");
+            assert_eq!(&decoded.resolution().expect("valid"), resolution);
         }
     }
 

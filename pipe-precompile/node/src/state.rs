@@ -55,7 +55,6 @@ pub fn state_root(state: &StateDb) -> B256 {
             balance: info.balance,
             storage_root: storage_root_unhashed(storage),
             code_hash: info.code_hash,
-            ..Default::default()
         };
         Some((*address, trie))
     });
@@ -120,7 +119,6 @@ mod tests {
                 balance: U256::from(1),
                 storage_root: alloy_trie::EMPTY_ROOT_HASH,
                 code_hash: alloy_trie::KECCAK_EMPTY,
-                ..Default::default()
             },
         )]);
         assert_eq!(state_root(&state), expected);
@@ -133,9 +131,9 @@ mod tests {
         let before = state_root(&state);
         let account = address!("0000000000000000000000000000000000000002");
         state.insert_account_info(account, AccountInfo::default());
-        state.insert_account_storage(account, U256::from(1), U256::ZERO).unwrap();
+        state.insert_account_storage(account, U256::from(1), U256::ZERO).expect("valid");
         assert_eq!(state_root(&state), before);
-        state.insert_account_storage(account, U256::from(1), U256::from(5)).unwrap();
+        state.insert_account_storage(account, U256::from(1), U256::from(5)).expect("valid");
         assert_ne!(state_root(&state), before);
     }
 }

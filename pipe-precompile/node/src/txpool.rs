@@ -128,15 +128,12 @@ impl TxPool {
             .collect();
         let mut selected = Vec::new();
         let mut gas = 0u64;
-        loop {
-            // The earliest-arrived head among the senders' runs goes next.
-            let Some(run) = runs
-                .iter_mut()
-                .filter(|run| !run.is_empty())
-                .min_by_key(|run| run.front().map(|entry| entry.arrival))
-            else {
-                break;
-            };
+        // The earliest-arrived head among the senders' runs goes next.
+        while let Some(run) = runs
+            .iter_mut()
+            .filter(|run| !run.is_empty())
+            .min_by_key(|run| run.front().map(|entry| entry.arrival))
+        {
             let Some(entry) = run.pop_front() else { break };
             if gas + entry.tx.gas_limit() > gas_limit {
                 // This sender's later nonces cannot go before it: leave the whole run for the next block.
@@ -202,10 +199,10 @@ mod tests {
     fn runs_of_consecutive_nonces_in_arrival_order() {
         let mut pool = TxPool::default();
         let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
-        pool.add(tx(1, 1, 10, 21_000), 0).unwrap(); // arrives before its predecessor
-        pool.add(tx(2, 5, 10, 21_000), 5).unwrap();
-        pool.add(tx(1, 0, 10, 21_000), 0).unwrap();
-        pool.add(tx(1, 3, 10, 21_000), 0).unwrap(); // gap: not executable
+        pool.add(tx(1, 1, 10, 21_000), 0).expect("valid"); // arrives before its predecessor
+        pool.add(tx(2, 5, 10, 21_000), 5).expect("valid");
+        pool.add(tx(1, 0, 10, 21_000), 0).expect("valid");
+        pool.add(tx(1, 3, 10, 21_000), 0).expect("valid"); // gap: not executable
         let nonces = |addr| if addr == a { 0 } else { 5 };
         let picked: Vec<(Address, u64)> =
             pool.executable(nonces, 1_000_000).iter().map(|t| (t.signer(), t.nonce())).collect();
@@ -217,9 +214,9 @@ mod tests {
     #[test]
     fn gas_limit_defers_a_senders_remaining_run() {
         let mut pool = TxPool::default();
-        pool.add(tx(1, 0, 10, 600), 0).unwrap();
-        pool.add(tx(1, 1, 10, 600), 0).unwrap();
-        pool.add(tx(2, 0, 10, 300), 0).unwrap();
+        pool.add(tx(1, 0, 10, 600), 0).expect("valid");
+        pool.add(tx(1, 1, 10, 600), 0).expect("valid");
+        pool.add(tx(2, 0, 10, 300), 0).expect("valid");
         let picked = pool.executable(|_| 0, 1_000);
         let picked: Vec<(u8, u64)> = picked.iter().map(|t| (t.signer().0[0], t.nonce())).collect();
         assert_eq!(picked, vec![(1, 0), (2, 0)]);
@@ -233,11 +230,11 @@ mod tests {
             Err(PoolError::NonceTooLow { expected: 1, got: 0 })
         );
         let first = tx(1, 1, 100, 21_000);
-        pool.add(first.clone(), 1).unwrap();
+        pool.add(first.clone(), 1).expect("valid");
         assert_eq!(pool.add(first, 1), Err(PoolError::AlreadyKnown));
         assert_eq!(pool.add(tx(1, 1, 105, 21_001), 1), Err(PoolError::ReplacementUnderpriced));
         let replacement = tx(1, 1, 110, 21_002);
-        pool.add(replacement.clone(), 1).unwrap();
+        pool.add(replacement.clone(), 1).expect("valid");
         assert_eq!(pool.len(), 1);
         assert_eq!(
             pool.get(replacement.tx_hash()).map(|t| *t.tx_hash()),
@@ -249,8 +246,8 @@ mod tests {
     fn prune_and_remove_forget_transactions() {
         let mut pool = TxPool::default();
         let first = tx(1, 0, 10, 21_000);
-        pool.add(first.clone(), 0).unwrap();
-        pool.add(tx(1, 1, 10, 21_000), 0).unwrap();
+        pool.add(first.clone(), 0).expect("valid");
+        pool.add(tx(1, 1, 10, 21_000), 0).expect("valid");
         pool.remove([*first.tx_hash()]);
         assert_eq!(pool.len(), 1);
         pool.prune(|_| 2);

@@ -44,7 +44,7 @@ fn state_at(
     Ok((block, state))
 }
 
-fn node_error(e: NodeError) -> RpcError {
+fn node_error(e: &NodeError) -> RpcError {
     RpcError::server(e.to_string())
 }
 
@@ -171,11 +171,11 @@ pub(super) fn estimate_gas(node: &Node, params: &[Value]) -> Result<Value, RpcEr
 
 pub(super) fn send_raw_transaction(node: &Node, params: &[Value]) -> Result<Value, RpcError> {
     let raw: Bytes = param(params, 0)?;
-    ok(node.submit_raw(&raw).map_err(node_error)?)
+    ok(node.submit_raw(&raw).map_err(|e| node_error(&e))?)
 }
 
 pub(super) fn send_transaction(node: &Node, params: &[Value]) -> Result<Value, RpcError> {
-    ok(node.send_transaction(param(params, 0)?).map_err(node_error)?)
+    ok(node.send_transaction(param(params, 0)?).map_err(|e| node_error(&e))?)
 }
 
 pub(super) fn transaction_by_hash(node: &Node, params: &[Value]) -> Result<Value, RpcError> {
@@ -282,7 +282,7 @@ pub(super) fn logs(node: &Node, params: &[Value]) -> Result<Value, RpcError> {
 pub(super) fn mine(node: &Node, params: &[Value]) -> Result<Value, RpcError> {
     let count = opt_param::<U64>(params, 0)?.map_or(1, |n| n.to::<u64>()).clamp(1, 10_000);
     for _ in 0..count {
-        node.mine().map_err(node_error)?;
+        node.mine().map_err(|e| node_error(&e))?;
     }
     ok("0x0")
 }

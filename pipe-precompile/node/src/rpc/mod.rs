@@ -44,9 +44,15 @@ impl RpcError {
 
     /// `3`: execution reverted, with the revert data (what `cast`, forge, viem and alloy decode).
     pub fn reverted(output: &[u8]) -> Self {
-        let message = match alloy_sol_types::decode_revert_reason(output) {
-            Some(reason) => format!("execution reverted: {reason}"),
-            None => "execution reverted".to_string(),
+        use alloy_sol_types::{Panic, Revert, SolError};
+        // Only `Error(string)` and `Panic(uint256)` carry a reason; custom errors are left to the
+        // caller's ABI, from `data`.
+        let message = if let Ok(revert) = Revert::abi_decode(output) {
+            format!("execution reverted: {}", revert.reason)
+        } else if let Ok(panic) = Panic::abi_decode(output) {
+            format!("execution reverted: {panic}")
+        } else {
+            "execution reverted".to_string()
         };
         Self {
             code: 3,
@@ -196,6 +202,7 @@ fn ok(value: impl serde::Serialize) -> Result<Value, RpcError> {
     serde_json::to_value(value).map_err(|e| RpcError::new(-32603, e.to_string()))
 }
 
+#[allow(clippy::needless_pass_by_value)] // `json!` moves what it is given
 fn response(id: Value, result: Result<Value, RpcError>) -> Value {
     match result {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
@@ -244,10 +251,10 @@ mod tests {
     #[test]
     fn parameters_are_checked() {
         let params = vec![json!("0x10"), Value::Null];
-        assert_eq!(param::<alloy_primitives::U64>(&params, 0).unwrap().to::<u64>(), 16);
-        assert_eq!(opt_param::<bool>(&params, 1).unwrap(), None);
-        assert_eq!(opt_param::<bool>(&params, 5).unwrap(), None);
-        assert_eq!(param::<bool>(&params, 3).unwrap_err().code, -32602);
-        assert_eq!(param::<bool>(&params, 0).unwrap_err().code, -32602);
+        assert_eq!(param::<alloy_primitives::U64>(&params, 0).expect("valid").to::<u64>(), 16);
+        assert_eq!(opt_param::<bool>(&params, 1).expect("valid"), None);
+        assert_eq!(opt_param::<bool>(&params, 5).expect("valid"), None);
+        assert_eq!(param::<bool>(&params, 3).expect_err("invalid").code, -32602);
+        assert_eq!(param::<bool>(&params, 0).expect_err("invalid").code, -32602);
     }
 }
