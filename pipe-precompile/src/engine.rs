@@ -252,11 +252,13 @@ impl Engine {
         State = EvmState,
         Error: std::fmt::Display,
     > + 'a {
-        let chain_id = self.config.chain_id;
+        let (chain_id, spec) = (self.config.chain_id, self.config.spec);
         Context::mainnet()
             .with_db(db)
             .modify_block_chained(|b| *b = block.clone())
             .modify_cfg_chained(|cfg| {
+                // revm's default is its newest fork; run the one the precompile set was built for.
+                cfg.set_spec_and_mainnet_gas_params(spec);
                 cfg.chain_id = chain_id;
                 // Simulations run each transaction on the state before the block, where a sender's
                 // later transactions have "future" nonces.

@@ -166,6 +166,19 @@ async fn failures_revert_with_decodable_pipe_errors() {
     let refused = error.as_decoded_error::<RiskGate::RiskTooHigh>().expect("RiskTooHigh");
     assert_eq!(refused.risk, expected_output("verigrad/risk", "features", &risky, 6));
 
+    // The chain runs Prague (as `foundry.toml`'s evm_version): a gas limit above Osaka's 2^24 cap is valid.
+    let transfer = alloy::rpc::types::TransactionRequest::default()
+        .to(alloy::primitives::Address::repeat_byte(7))
+        .gas_limit(20_000_000);
+    let receipt = provider
+        .send_transaction(transfer)
+        .await
+        .expect("sent")
+        .get_receipt()
+        .await
+        .expect("mined");
+    assert!(receipt.status());
+
     // Invalid transactions get the errors wallets expect; nothing is mined.
     let before = provider.get_block_number().await.expect("head");
     let bad_raw = node
