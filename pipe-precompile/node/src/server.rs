@@ -49,7 +49,9 @@ pub async fn mine_forever(node: Arc<Node>, block_time: Option<Duration>) {
                 ticker.tick().await;
             }
             None => {
-                if node.pool().is_empty() {
+                // A wake-up can be stale (its transaction went into the last block): only mine when
+                // something is pending.
+                while node.pool().is_empty() {
                     node.transaction_arrived().await;
                 }
             }
@@ -73,9 +75,9 @@ fn log_block(mined: &crate::node::Mined) {
         pipe_results = block.pipe.results.len(),
         pipe_root = %block.pipe_root(),
         rounds = stats.rounds,
-        simulate_ms = stats.simulate.as_secs_f64() * 1e3,
-        infer_ms = stats.infer.as_secs_f64() * 1e3,
-        execute_ms = stats.execute.as_secs_f64() * 1e3,
+        simulate = ?stats.simulate,
+        infer = ?stats.infer,
+        execute = ?stats.execute,
         "mined block"
     );
     for (hash, reason) in &mined.dropped {
