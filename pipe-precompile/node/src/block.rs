@@ -21,6 +21,23 @@ use crate::{
     state::{StateDb, state_root},
 };
 
+/// A Prague header with nothing in it: no ommers, transactions, withdrawals, blobs or EIP-7685 requests
+/// (this chain has no consensus layer, so the beacon root is zero).
+fn empty_header() -> Header {
+    Header {
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        transactions_root: EMPTY_ROOT_HASH,
+        receipts_root: EMPTY_ROOT_HASH,
+        nonce: B64::ZERO,
+        withdrawals_root: Some(EMPTY_ROOT_HASH),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        requests_hash: Some(EMPTY_REQUESTS_HASH),
+        ..Default::default()
+    }
+}
+
 /// A block as the node serves it.
 #[derive(Debug, Clone)]
 pub struct BlockRecord {
@@ -40,19 +57,11 @@ impl BlockRecord {
     /// Block 0.
     pub fn genesis(genesis: &Genesis, state: &StateDb) -> Self {
         let header = Header {
-            ommers_hash: EMPTY_OMMER_ROOT_HASH,
             state_root: state_root(state),
-            transactions_root: EMPTY_ROOT_HASH,
-            receipts_root: EMPTY_ROOT_HASH,
             gas_limit: genesis.gas_limit,
             timestamp: genesis.timestamp,
             base_fee_per_gas: Some(genesis.base_fee),
-            withdrawals_root: Some(EMPTY_ROOT_HASH),
-            blob_gas_used: Some(0),
-            excess_blob_gas: Some(0),
-            parent_beacon_block_root: Some(B256::ZERO),
-            requests_hash: Some(EMPTY_REQUESTS_HASH),
-            ..Default::default()
+            ..empty_header()
         };
         Self::from_parts(header, Vec::new(), Vec::new(), PipeCommitment::default())
     }
@@ -153,7 +162,6 @@ impl BlockRecord {
         let pipe_root = pipe.root();
         let header = Header {
             parent_hash: self.hash,
-            ommers_hash: EMPTY_OMMER_ROOT_HASH,
             beneficiary: env.beneficiary,
             state_root: state_root(state),
             transactions_root: calculate_transaction_root(&envelopes),
@@ -166,14 +174,8 @@ impl BlockRecord {
             // The PIPE root: what the block's inference answers were.
             extra_data: if pipe_root.is_zero() { Bytes::new() } else { pipe_root.0.into() },
             mix_hash: env.prevrandao.unwrap_or_default(),
-            nonce: B64::ZERO,
             base_fee_per_gas: Some(env.basefee),
-            withdrawals_root: Some(EMPTY_ROOT_HASH),
-            blob_gas_used: Some(0),
-            excess_blob_gas: Some(0),
-            parent_beacon_block_root: Some(B256::ZERO),
-            requests_hash: Some(EMPTY_REQUESTS_HASH),
-            ..Default::default()
+            ..empty_header()
         };
         Self::from_parts(header, transactions, receipts, pipe)
     }

@@ -5,15 +5,14 @@ use alloy::{
     primitives::aliases::U96,
     primitives::{B256, I256, U256},
     providers::Provider,
-    sol_types::SolEvent,
 };
 use serde_json::json;
 use verigrad_inference::{ModelInput, MultiDimensionalNumberTensor, Number as RuntimeNumber};
 
 use crate::{
-    RiskGate, SAFE_POSITION, Token, VolatilityFeeVault, address, deploy_examples,
+    RiskGate, SAFE_POSITION, Token, VolatilityFeeVault, address, deploy_examples, event,
     harness::{DEV_KEY, NodeProcess, foundry},
-    numbers, returns_window, runtime,
+    mined, numbers, returns_window, runtime,
 };
 
 /// The model's first output, as the contract reads it: fixed point with `decimals` places.
@@ -45,21 +44,9 @@ async fn example_dapps_use_the_answer_in_the_same_transaction_and_the_block_list
 
     // The risk gate: a safe position opens, scored by the model inside the transaction.
     let gate = RiskGate::new(address(&deployments, "riskGate"), &provider);
-    let receipt = gate
-        .openPosition(U96::from(300), U96::from(100), numbers(&SAFE_POSITION))
-        .send()
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("mined");
-    assert!(receipt.status(), "openPosition succeeded");
-    let opened = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|log| RiskGate::PositionOpened::decode_log(&log.inner).ok())
-        .expect("PositionOpened emitted");
+    let receipt =
+        mined(gate.openPosition(U96::from(300), U96::from(100), numbers(&SAFE_POSITION))).await;
+    let opened: RiskGate::PositionOpened = event(&receipt);
     assert_eq!(opened.risk, expected_output("verigrad/risk", "features", &SAFE_POSITION, 6));
     assert_eq!(gate.positionCount().call().await.expect("count"), U256::from(1));
 
@@ -79,31 +66,12 @@ async fn example_dapps_use_the_answer_in_the_same_transaction_and_the_block_list
     // The fee vault: the deposit fee is priced by the volatility forecast of the same transaction.
     let vault_address = address(&deployments, "volatilityFeeVault");
     let token = Token::new(address(&deployments, "token"), &provider);
-    token
-        .approve(vault_address, U256::MAX)
-        .send()
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("mined");
+    mined(token.approve(vault_address, U256::MAX)).await;
     let vault = VolatilityFeeVault::new(vault_address, &provider);
     let window = returns_window(1);
-    let receipt = vault
-        .deposit(U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)), numbers(&window))
-        .send()
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("mined");
-    assert!(receipt.status(), "deposit succeeded");
-    let deposited = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|log| VolatilityFeeVault::Deposited::decode_log(&log.inner).ok())
-        .expect("Deposited emitted");
+    let amount = U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64));
+    let receipt = mined(vault.deposit(amount, numbers(&window))).await;
+    let deposited: VolatilityFeeVault::Deposited = event(&receipt);
     assert_eq!(deposited.volatility, expected_output("verigrad/volatility", "returns", &window, 8));
     assert!(deposited.fee > U256::ZERO);
 
@@ -170,14 +138,8 @@ async fn failures_revert_with_decodable_pipe_errors() {
     let transfer = alloy::rpc::types::TransactionRequest::default()
         .to(alloy::primitives::Address::repeat_byte(7))
         .gas_limit(20_000_000);
-    let receipt = provider
-        .send_transaction(transfer)
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("mined");
-    assert!(receipt.status());
+    let receipt = provider.send_transaction(transfer).await.expect("sent").get_receipt().await;
+    assert!(receipt.expect("mined").status());
 
     // Invalid transactions get the errors wallets expect; nothing is mined.
     let before = provider.get_block_number().await.expect("head");

@@ -79,6 +79,31 @@ pub(crate) fn deploy_examples(node: &harness::NodeProcess, runtime: &Runtime) ->
         .expect("deployments JSON")
 }
 
+/// Sends a contract call and waits for its receipt, which must show success.
+pub(crate) async fn mined<P, D>(
+    call: alloy::contract::CallBuilder<P, D>,
+) -> alloy::rpc::types::TransactionReceipt
+where
+    P: alloy::providers::Provider,
+    D: alloy::contract::CallDecoder,
+{
+    let receipt = call.send().await.expect("sent").get_receipt().await.expect("mined");
+    assert!(receipt.status(), "transaction {} reverted", receipt.transaction_hash);
+    receipt
+}
+
+/// The first event of type `E` a receipt logged.
+pub(crate) fn event<E: alloy::sol_types::SolEvent>(
+    receipt: &alloy::rpc::types::TransactionReceipt,
+) -> E {
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|log| E::decode_log(&log.inner).ok().map(|decoded| decoded.data))
+        .unwrap_or_else(|| panic!("no {} in the receipt", E::SIGNATURE))
+}
+
 pub(crate) fn address(deployments: &serde_json::Value, key: &str) -> alloy::primitives::Address {
     deployments[key]
         .as_str()

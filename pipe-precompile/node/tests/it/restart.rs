@@ -18,7 +18,8 @@ use verigrad_pipe_node::{
 };
 
 use crate::{
-    RiskGate, SAFE_POSITION, address, deploy_examples, harness::NodeProcess, numbers, runtime,
+    RiskGate, SAFE_POSITION, address, deploy_examples, harness::NodeProcess, mined, numbers,
+    runtime,
 };
 
 /// Opens a stopped node's chain in-process.
@@ -105,14 +106,7 @@ async fn a_crashed_node_keeps_its_chain_and_replays_from_genesis_without_models(
     assert_eq!(provider.get_block_number().await.expect("head"), head);
     let gate = RiskGate::new(gate_address, &provider);
     assert_eq!(gate.positionCount().call().await.expect("count"), U256::from(4));
-    let receipt = gate
-        .openPosition(U96::from(300), U96::from(100), numbers(&SAFE_POSITION))
-        .send()
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("mined");
-    assert!(receipt.status());
+    let receipt =
+        mined(gate.openPosition(U96::from(300), U96::from(100), numbers(&SAFE_POSITION))).await;
     assert_eq!(receipt.block_number, Some(head + 1));
 }
