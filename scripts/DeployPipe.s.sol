@@ -12,7 +12,7 @@ import {VolatilityFeeVault} from "../contracts/pipe/examples/VolatilityFeeVault.
 ///         `deployments/pipe-<chainId>.json`.
 /// @dev Usage: `forge script scripts/DeployPipe.s.sol --rpc-url http://127.0.0.1:8645 --broadcast
 ///      --private-key <key>` against pipe-node. Optional environment: VERIGRAD_VOLATILITY_MODEL and
-///      VERIGRAD_RISK_MODEL (package ids as hex), VERIGRAD_MAX_RISK (6 decimals), VERIGRAD_DEPLOYMENTS.
+///      VERIGRAD_RISK_MODEL (package ids as hex), VERIGRAD_MAX_RISK (6 decimals), VERIGRAD_PIPE_DEPLOYMENTS.
 contract DeployPipe is Script {
     /// @notice Package id of the shipped `verigrad/volatility` model.
     string public constant VOLATILITY = "0x648ee22ace40e4c738072a7948bcf78afcfd8e9037dac481078bb9a35c79abc7";
@@ -37,7 +37,7 @@ contract DeployPipe is Script {
         vm.serializeAddress(key, "volatilityFeeVault", address(vault));
         string memory json = vm.serializeAddress(key, "riskGate", address(gate));
         string memory path = vm.envOr(
-            "VERIGRAD_DEPLOYMENTS",
+            "VERIGRAD_PIPE_DEPLOYMENTS",
             string.concat(vm.projectRoot(), "/deployments/pipe-", vm.toString(block.chainid), ".json")
         );
         vm.createDir(string.concat(vm.projectRoot(), "/deployments"), true);

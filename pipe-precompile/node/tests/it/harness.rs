@@ -116,6 +116,9 @@ pub(crate) fn foundry(tool_name: &str, args: &[&str], env: &[(&str, &str)]) -> S
     let output = Command::new(tool(tool_name))
         .current_dir(repo())
         .args(args)
+        // The deployment scripts read their output path from the environment: use their defaults.
+        .env_remove("VERIGRAD_DEPLOYMENTS")
+        .env_remove("VERIGRAD_PIPE_DEPLOYMENTS")
         .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("{tool_name} (run scripts/setup first): {e}"));
