@@ -32,7 +32,7 @@ struct RunArgs {
     /// Address to serve JSON-RPC on.
     #[arg(long, default_value = "127.0.0.1", env = "PIPE_NODE_HOST")]
     host: std::net::IpAddr,
-    /// Port to serve JSON-RPC on.
+    /// Port to serve JSON-RPC on (0: any free port, reported in the start-up log).
     #[arg(long, short, default_value_t = 8645, env = "PIPE_NODE_PORT")]
     port: u16,
     /// Where the chain is kept (created if missing; a restart continues it).
@@ -99,9 +99,11 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = server::bind(addr).await?;
+        // With `--port 0` the system picks the port: report the one bound.
+        let bound = listener.local_addr().context("reading the bound address")?;
         let head = node.chain().head().number();
         tracing::info!(
-            rpc = %format!("http://{addr}"),
+            rpc = %format!("http://{bound}"),
             chain_id = node.chain_id(),
             head,
             models = node.runtime().ids().count(),

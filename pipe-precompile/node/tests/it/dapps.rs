@@ -37,7 +37,7 @@ fn expected_output(model: &str, tensor: &str, values: &[(i128, i128)], decimals:
 #[tokio::test(flavor = "multi_thread")]
 async fn example_dapps_use_the_answer_in_the_same_transaction_and_the_block_lists_it() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let node = NodeProcess::start(&dir.path().join("chain"), 31_401, 0.0);
+    let node = NodeProcess::start(&dir.path().join("chain"), 31_401, 0.0).await;
     let runtime = runtime();
     let deployments = deploy_examples(&node, &runtime);
     let provider = node.provider();
@@ -106,7 +106,7 @@ async fn example_dapps_use_the_answer_in_the_same_transaction_and_the_block_list
 #[tokio::test(flavor = "multi_thread")]
 async fn failures_revert_with_decodable_pipe_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let node = NodeProcess::start(&dir.path().join("chain"), 31_402, 0.0);
+    let node = NodeProcess::start(&dir.path().join("chain"), 31_402, 0.0).await;
     let deployments = deploy_examples(&node, &runtime());
     let provider = node.provider();
     let gate = RiskGate::new(address(&deployments, "riskGate"), &provider);

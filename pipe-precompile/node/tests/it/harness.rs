@@ -1,7 +1,6 @@
 //! Real processes on loopback: a `pipe-node` on a free port with its own data directory, and forge.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -26,13 +25,6 @@ pub(crate) fn tool(name: &str) -> PathBuf {
     repo().join(".tools/bin").join(name)
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 /// A running `pipe-node`, killed when dropped.
 pub(crate) struct NodeProcess {
     child: Child,
@@ -43,13 +35,12 @@ pub(crate) struct NodeProcess {
 
 impl NodeProcess {
     /// Starts a node on chain `chain_id` with its chain in `data_dir`, mining every `block_time` seconds
-    /// (0: on demand), and waits until it answers.
-    pub(crate) fn start(data_dir: &Path, chain_id: u64, block_time: f64) -> Self {
-        let port = free_port();
+    /// (0: on demand), on a port the system picks, and waits until it answers with that chain id.
+    pub(crate) async fn start(data_dir: &Path, chain_id: u64, block_time: f64) -> Self {
         let log = data_dir.with_extension("log");
         let log_file = std::fs::File::create(&log).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_pipe-node"))
-            .args(["--port", &port.to_string(), "--chain-id", &chain_id.to_string()])
+            .args(["--port", "0", "--chain-id", &chain_id.to_string()])
             .args(["--block-time", &block_time.to_string()])
             .arg("--data-dir")
             .arg(data_dir)
@@ -59,18 +50,28 @@ impl NodeProcess {
             .stderr(Stdio::from(log_file))
             .spawn()
             .expect("pipe-node starts");
-        let node = Self { child, url: format!("http://127.0.0.1:{port}"), chain_id, log };
-        node.wait_ready();
+        let mut node = Self { child, url: String::new(), chain_id, log };
+        node.wait_ready().await;
         node
     }
 
-    fn wait_ready(&self) {
+    /// Waits for the start-up line that names the bound address, then for the chain id there.
+    async fn wait_ready(&mut self) {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(120) {
-            if std::net::TcpStream::connect(self.url.trim_start_matches("http://")).is_ok() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("pipe-node exited ({status}); its log:\n{}", self.log());
+            }
+            let log = self.log();
+            if let Some(url) =
+                log.split("rpc=").nth(1).and_then(|rest| rest.split_whitespace().next())
+            {
+                self.url = url.to_string();
+                let chain_id = self.provider().get_chain_id().await;
+                assert_eq!(chain_id.ok(), Some(self.chain_id), "the node at {url} is ours");
                 return;
             }
-            std::thread::sleep(Duration::from_millis(200));
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("pipe-node did not start; its log:\n{}", self.log());
     }

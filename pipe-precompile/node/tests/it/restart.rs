@@ -33,7 +33,7 @@ async fn a_crashed_node_keeps_its_chain_and_replays_from_genesis_without_models(
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().join("chain");
     // One-second blocks, so transactions sent together share a block and its PIPE round.
-    let node = NodeProcess::start(&data_dir, 31_403, 1.0);
+    let node = NodeProcess::start(&data_dir, 31_403, 1.0).await;
     let deployments = deploy_examples(&node, &runtime());
     let gate_address = address(&deployments, "riskGate");
 
@@ -101,7 +101,7 @@ async fn a_crashed_node_keeps_its_chain_and_replays_from_genesis_without_models(
     assert!(stdout.contains(&head_block.header.state_root.to_string()), "{stdout}");
 
     // A restarted node continues the chain: same head and state, and accepts new transactions.
-    let node = NodeProcess::start(&data_dir, 31_403, 0.0);
+    let node = NodeProcess::start(&data_dir, 31_403, 0.0).await;
     let provider = node.provider();
     assert_eq!(provider.get_block_number().await.expect("head"), head);
     let gate = RiskGate::new(gate_address, &provider);
