@@ -190,30 +190,25 @@ mod tests {
         }
     }
 
+    /// An error answer of the node, as JSON-RPC sends it.
+    fn node_error(json: &str) -> TransportError {
+        RpcError::ErrorResp(serde_json::from_str(json).expect("error payload"))
+    }
+
     #[test]
     fn only_transport_failures_and_rate_limits_are_retried() {
         let refused: TransportError = TransportErrorKind::custom_str("connection refused");
         assert!(is_transient(&refused));
-        let rejected: TransportError = serde_json::from_str::<alloy::rpc::json_rpc::ErrorPayload>(
-            r#"{"code":-32000,"message":"nonce too low"}"#,
-        )
-        .map(RpcError::ErrorResp)
-        .expect("payload");
+        let rejected = node_error(r#"{"code":-32000,"message":"nonce too low"}"#);
         assert!(!is_transient(&rejected));
-        let limited: TransportError = serde_json::from_str::<alloy::rpc::json_rpc::ErrorPayload>(
-            r#"{"code":429,"message":"slow down"}"#,
-        )
-        .map(RpcError::ErrorResp)
-        .expect("payload");
+        let limited = node_error(r#"{"code":429,"message":"slow down"}"#);
         assert!(is_transient(&limited));
         assert!(matches!(ChainError::from_rpc("eth_call", rejected), ChainError::Rpc { .. }));
-        let reverted: TransportError = serde_json::from_str::<alloy::rpc::json_rpc::ErrorPayload>(
-            r#"{"code":3,"message":"execution reverted","data":"0xe3f4f65e"}"#,
-        )
-        .map(RpcError::ErrorResp)
-        .expect("payload");
+        let data = alloy::primitives::hex::encode_prefixed(WorkerRegistry::ZeroAmount::SELECTOR);
+        let reverted =
+            node_error(&format!(r#"{{"code":3,"message":"execution reverted","data":"{data}"}}"#));
         assert!(!is_transient(&reverted));
         let error = ChainError::from_rpc("eth_estimateGas", reverted);
-        assert_eq!(error.to_string(), "eth_estimateGas reverted: unknown revert data 0xe3f4f65e");
+        assert_eq!(error.to_string(), "eth_estimateGas reverted: ZeroAmount");
     }
 }

@@ -107,9 +107,17 @@ fn name(command: &Command) -> &'static str {
     }
 }
 
-/// Token wei as VGD.
+/// Token wei as VGD, without trailing zeros (`2.5 VGD`).
 fn tokens(wei: U256) -> String {
-    format!("{} VGD", format_units(wei, 18).unwrap_or_else(|_| wei.to_string()))
+    format!("{} VGD", decimal(wei))
+}
+
+/// An 18-decimal amount as a plain decimal number.
+fn decimal(wei: U256) -> String {
+    match format_units(wei, 18) {
+        Ok(text) => text.trim_end_matches('0').trim_end_matches('.').to_owned(),
+        Err(_) => format!("{wei} wei"),
+    }
 }
 
 fn print_tx(receipt: &TransactionReceipt) {
@@ -153,9 +161,5 @@ fn print_status(s: &WorkerStatus) {
     for model in &s.models {
         println!("  {model}");
     }
-    println!(
-        "wallet       {}, {} ETH",
-        tokens(s.token_balance),
-        format_units(s.eth_balance, 18).unwrap_or_default()
-    );
+    println!("wallet       {}, {} ETH", tokens(s.token_balance), decimal(s.eth_balance));
 }

@@ -1,0 +1,74 @@
+//! The transaction sender's nonce handling: reverts before and after mining, and a second process
+//! sending with the same key.
+
+use alloy::{
+    network::{EthereumWallet, TransactionBuilder},
+    primitives::U256,
+    providers::{Provider, ProviderBuilder},
+    rpc::types::TransactionRequest,
+    signers::local::PrivateKeySigner,
+    sol_types::SolCall,
+};
+use verigrad_worker::{ChainError, bindings::Token};
+
+use crate::harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, tokens};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nonce_manager_recovers_after_reverts_and_foreign_transactions() {
+    let anvil = Anvil::start();
+    let deployed = Deployed::on(&anvil);
+    let token = deployed.deployment.token;
+    let deployer = deployed.account(&anvil, DEPLOYER_KEY).await;
+    let sender = deployer.sender();
+    let to = address(WORKER_KEY);
+    let transfer = |value: U256| Token::transferCall { to, value };
+    let provider = ProviderBuilder::new().connect_http(anvil.url());
+    let mined_nonce =
+        || async { provider.get_transaction_count(sender.address()).await.expect("nonce") };
+
+    sender.call(token, transfer(tokens(1))).await.expect("first transfer");
+    let start = mined_nonce().await;
+
+    // Reverts in the estimate: named, and no nonce is consumed (a gap would stall what follows).
+    let error =
+        sender.call(token, transfer(U256::MAX >> 8)).await.expect_err("more than the supply");
+    assert!(
+        matches!(&error, ChainError::Reverted { reason, .. } if reason.starts_with("ERC20InsufficientBalance")),
+        "unexpected {error}"
+    );
+    sender.call(token, transfer(tokens(1))).await.expect("after an estimate revert");
+    assert_eq!(mined_nonce().await, start + 1);
+
+    // Reverts on chain (a gas limit given, so no estimate): mined, the nonce is used.
+    let doomed = TransactionRequest::default()
+        .with_to(token)
+        .with_input(transfer(U256::MAX >> 8).abi_encode())
+        .with_gas_limit(100_000);
+    let error = sender.send(doomed).await.expect_err("reverts on chain");
+    assert!(matches!(error, ChainError::TxReverted { .. }), "unexpected {error}");
+    assert_eq!(mined_nonce().await, start + 2);
+    sender.call(token, transfer(tokens(1))).await.expect("after an on-chain revert");
+    assert_eq!(mined_nonce().await, start + 3);
+
+    // Another process sends with the same key: the cached nonce is stale; the sender re-syncs.
+    let signer: PrivateKeySigner = DEPLOYER_KEY.parse().expect("key");
+    let other =
+        ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(anvil.url());
+    for _ in 0..2 {
+        let request = TransactionRequest::default()
+            .with_to(token)
+            .with_input(transfer(tokens(1)).abi_encode());
+        other.send_transaction(request).await.expect("send").get_receipt().await.expect("mined");
+    }
+    sender.call(token, transfer(tokens(1))).await.expect("after foreign transactions");
+    assert_eq!(mined_nonce().await, start + 6);
+
+    // Every successful transfer landed once: 1 + 1 + 1 + 2 + 1 tokens.
+    let balance = deployer
+        .chain()
+        .rpc()
+        .view(token, Token::balanceOfCall { account: to })
+        .await
+        .expect("balance");
+    assert_eq!(balance, tokens(6));
+}
