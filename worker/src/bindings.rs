@@ -10,8 +10,9 @@
 //! in `contracts/types/`) are out of scope; unprefixed, each struct sits in the contract's interface
 //! beside those enums.
 
-// `sol!` generates undocumented items; its docs are the Solidity NatSpec in `contracts/interfaces/`.
-#![allow(missing_docs)]
+// `sol!` generates undocumented items (their docs are the NatSpec in `contracts/interfaces/`), and
+// constructors with as many arguments as the Solidity functions have (`TaskCreated` has eight fields).
+#![allow(missing_docs, clippy::too_many_arguments)]
 
 use alloy::sol;
 

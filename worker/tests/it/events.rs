@@ -73,16 +73,28 @@ async fn stream_resumes_after_node_and_worker_restarts_without_loss_or_duplicate
         transfer().await.expect("transfer");
     }
     let head_before = rpc.block_number().await.expect("head");
+    let resume_at = stream.next_block();
     anvil.stop();
     drop(stream);
-    let mut stream = open();
+    let stream = open();
+    assert_eq!(stream.next_block(), resume_at, "resumes from the stored cursor");
 
-    // While the node is down: a transfer is pending in the sender, the stream is polling.
+    // While the node is down: a transfer is pending in the sender, and the stream is polling.
     let pending = tokio::spawn(transfer());
+    let polling = tokio::spawn(async move {
+        let batch = stream.next_batch().await;
+        (stream, batch)
+    });
     tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(!polling.is_finished() && !pending.is_finished(), "both wait for the node");
     anvil.restart();
     let receipt = pending.await.expect("task").expect("sent once the node is back");
     assert!(receipt.status());
+    let (mut stream, batch) = polling.await.expect("task");
+    let batch = batch.expect("the stream reconnected");
+    assert_eq!(batch.from, resume_at);
+    seen.extend(batch.logs.iter().cloned());
+    stream.commit(&batch).expect("commit");
 
     let head = rpc.block_number().await.expect("head");
     assert!(head > head_before, "the restarted chain continued from its state");

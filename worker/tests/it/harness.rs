@@ -23,7 +23,7 @@ use verigrad_worker::{
 pub(crate) const DEPLOYER_KEY: &str =
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 pub(crate) const WORKER_KEY: &str =
-    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412e4603b6b78690d";
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 /// One token (18 decimals).
 pub(crate) fn tokens(n: u64) -> U256 {
