@@ -11,7 +11,7 @@
 //! beside those enums.
 
 // `sol!` generates undocumented items (their docs are the NatSpec in `contracts/interfaces/`), and
-// constructors with as many arguments as the Solidity functions have (`TaskCreated` has eight fields).
+// constructors with as many arguments as the Solidity items have (the `TaskCreated` event has eight).
 #![allow(missing_docs, clippy::too_many_arguments)]
 
 use alloy::sol;

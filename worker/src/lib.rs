@@ -16,9 +16,8 @@ mod role_set;
 mod store;
 
 pub use chain::{
-    Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, LogBatch, NonceManager,
-    NonceSlot, ReceiptPolicy, Result, RetryPolicy, Rpc, StreamError, TxSender, WorkerStatus,
-    decode_revert,
+    Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, LogBatch, ReceiptPolicy,
+    Result, RetryPolicy, Rpc, StreamError, TxSender, WorkerStatus, decode_revert,
 };
 pub use config::{Config, ConfigError, RpcConfig};
 pub use deployment::{Deployment, DeploymentError};

@@ -14,14 +14,14 @@ use super::error::Result;
 /// dropped and the next [`NonceManager::acquire`] re-reads the pending count, so a failure can neither
 /// leave a gap (which would stall every later transaction) nor reuse a nonce.
 #[derive(Debug, Default)]
-pub struct NonceManager {
+pub(crate) struct NonceManager {
     next: Mutex<Option<u64>>,
 }
 
 /// A nonce held for one transaction. Holding it excludes other senders of the same account until it
 /// is [used](NonceSlot::used) or dropped; dropping it unused makes the manager re-sync.
 #[derive(Debug)]
-pub struct NonceSlot<'a> {
+pub(crate) struct NonceSlot<'a> {
     next: MutexGuard<'a, Option<u64>>,
     nonce: u64,
     used: bool,
@@ -30,7 +30,7 @@ pub struct NonceSlot<'a> {
 impl NonceManager {
     /// Takes the next nonce, reading `pending_count` (the node's `eth_getTransactionCount(pending)`)
     /// when nothing is cached.
-    pub async fn acquire<F, Fut>(&self, pending_count: F) -> Result<NonceSlot<'_>>
+    pub(crate) async fn acquire<F, Fut>(&self, pending_count: F) -> Result<NonceSlot<'_>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<u64>>,
@@ -51,12 +51,12 @@ impl NonceManager {
 
 impl NonceSlot<'_> {
     /// The nonce to sign with.
-    pub fn nonce(&self) -> u64 {
+    pub(crate) fn nonce(&self) -> u64 {
         self.nonce
     }
 
     /// Records that a transaction with this nonce reached the node.
-    pub fn used(mut self) {
+    pub(crate) fn used(mut self) {
         *self.next = Some(self.nonce + 1);
         self.used = true;
     }

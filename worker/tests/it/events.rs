@@ -49,7 +49,7 @@ async fn stream_resumes_after_node_and_worker_restarts_without_loss_or_duplicate
         EventStream::open(rpc.clone(), store, watched.clone(), deployment.start_block, config)
             .expect("stream")
     };
-    let deployer = Arc::new(deployed.account(&anvil, DEPLOYER_KEY).await);
+    let deployer = Arc::new(deployed.account(anvil.url(), DEPLOYER_KEY).await);
     let to = address(WORKER_KEY);
     let transfer = || {
         let deployer = Arc::clone(&deployer);

@@ -165,18 +165,17 @@ impl Deployed {
         Self { deployment, file }
     }
 
-    /// The account of `key`, connected through a patient RPC.
-    pub(crate) async fn account(&self, anvil: &Anvil, key: &str) -> Account {
-        let chain = Chain::connect(Rpc::http(anvil.url(), patient()), self.deployment)
-            .await
-            .expect("connect");
+    /// The account of `key`, connected to `url` through a patient RPC.
+    pub(crate) async fn account(&self, url: Url, key: &str) -> Account {
+        let chain =
+            Chain::connect(Rpc::http(url, patient()), self.deployment).await.expect("connect");
         let receipts = ReceiptPolicy { timeout_ms: 30_000, poll_ms: 50 };
         Account::new(chain, key.parse().expect("key"), GasPolicy::default(), receipts)
     }
 
     /// Sends `amount` tokens from the deployer to `to`.
     pub(crate) async fn fund(&self, anvil: &Anvil, to: Address, amount: U256) {
-        let deployer = self.account(anvil, DEPLOYER_KEY).await;
+        let deployer = self.account(anvil.url(), DEPLOYER_KEY).await;
         deployer
             .sender()
             .call(self.deployment.token, Token::transferCall { to, value: amount })

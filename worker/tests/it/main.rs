@@ -4,4 +4,5 @@
 mod account;
 mod events;
 mod harness;
+mod proxy;
 mod sender;

@@ -11,14 +11,17 @@ use alloy::{
 };
 use verigrad_worker::{ChainError, bindings::Token};
 
-use crate::harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, tokens};
+use crate::{
+    harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, tokens},
+    proxy::LossyProxy,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nonce_manager_recovers_after_reverts_and_foreign_transactions() {
     let anvil = Anvil::start();
     let deployed = Deployed::on(&anvil);
     let token = deployed.deployment.token;
-    let deployer = deployed.account(&anvil, DEPLOYER_KEY).await;
+    let deployer = deployed.account(anvil.url(), DEPLOYER_KEY).await;
     let sender = deployer.sender();
     let to = address(WORKER_KEY);
     let transfer = |value: U256| Token::transferCall { to, value };
@@ -71,4 +74,34 @@ async fn nonce_manager_recovers_after_reverts_and_foreign_transactions() {
         .await
         .expect("balance");
     assert_eq!(balance, tokens(6));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broadcast_whose_answer_was_lost_is_not_sent_again() {
+    let anvil = Anvil::start();
+    let deployed = Deployed::on(&anvil);
+    let token = deployed.deployment.token;
+    let proxy = LossyProxy::start(anvil.url()).await;
+    let deployer = deployed.account(proxy.url.clone(), DEPLOYER_KEY).await;
+    let to = address(WORKER_KEY);
+    let direct = ProviderBuilder::new().connect_http(anvil.url());
+    let before = direct.get_transaction_count(deployer.address()).await.expect("nonce");
+
+    let receipt = deployer
+        .sender()
+        .call(token, Token::transferCall { to, value: tokens(1) })
+        .await
+        .expect("sent despite the lost answer");
+    assert!(receipt.status());
+
+    // The retry found the transaction at the node and did not broadcast again.
+    assert_eq!(proxy.broadcasts(), 1);
+    assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
+    let balance = deployer
+        .chain()
+        .rpc()
+        .view(token, Token::balanceOfCall { account: to })
+        .await
+        .expect("balance");
+    assert_eq!(balance, tokens(1));
 }

@@ -133,7 +133,7 @@ fn print_status(s: &WorkerStatus) {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     println!("worker       {}", s.address);
     println!("registered   {}", yes_no(s.registered));
-    println!("roles        {}", if s.roles.bits() == 0 { "-".into() } else { s.roles.to_string() });
+    println!("roles        {}", if s.roles.is_empty() { "-".into() } else { s.roles.to_string() });
     println!("stake        {} (roles need {})", tokens(s.stake), tokens(s.required_stake));
     if s.unbonding.is_zero() {
         println!("unbonding    -");
