@@ -9,7 +9,9 @@ use alloy::{
 };
 use verigrad_worker::{EventStream, EventsConfig, Rpc, WorkerStore, bindings::Token};
 
-use crate::harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, patient, tokens};
+use crate::harness::{
+    Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, patient, token_balance, tokens,
+};
 
 /// A log's identity.
 fn key(log: &Log) -> (u64, u64, B256) {
@@ -109,7 +111,5 @@ async fn stream_resumes_after_node_and_worker_restarts_without_loss_or_duplicate
     assert_eq!(delivered.iter().collect::<BTreeSet<_>>().len(), delivered.len(), "no duplicates");
 
     // 3 + 4 + 1 transfers of one token each reached the worker: the pending one exactly once.
-    let balance =
-        rpc.view(deployment.token, Token::balanceOfCall { account: to }).await.expect("balance");
-    assert_eq!(balance, tokens(8));
+    assert_eq!(token_balance(&rpc, deployment.token, to).await, tokens(8));
 }

@@ -190,6 +190,11 @@ impl Drop for Deployed {
     }
 }
 
+/// `holder`'s token balance.
+pub(crate) async fn token_balance(rpc: &Rpc, token: Address, holder: Address) -> U256 {
+    rpc.view(token, Token::balanceOfCall { account: holder }).await.expect("balanceOf")
+}
+
 /// The address of a key.
 pub(crate) fn address(key: &str) -> Address {
     key.parse::<PrivateKeySigner>().expect("key").address()

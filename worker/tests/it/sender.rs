@@ -12,7 +12,7 @@ use alloy::{
 use verigrad_worker::{ChainError, bindings::Token};
 
 use crate::{
-    harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, tokens},
+    harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, token_balance, tokens},
     proxy::LossyProxy,
 };
 
@@ -67,13 +67,7 @@ async fn nonce_manager_recovers_after_reverts_and_foreign_transactions() {
     assert_eq!(mined_nonce().await, start + 6);
 
     // Every successful transfer landed once: 1 + 1 + 1 + 2 + 1 tokens.
-    let balance = deployer
-        .chain()
-        .rpc()
-        .view(token, Token::balanceOfCall { account: to })
-        .await
-        .expect("balance");
-    assert_eq!(balance, tokens(6));
+    assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(6));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -97,11 +91,5 @@ async fn a_broadcast_whose_answer_was_lost_is_not_sent_again() {
     // The retry found the transaction at the node and did not broadcast again.
     assert_eq!(proxy.broadcasts(), 1);
     assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
-    let balance = deployer
-        .chain()
-        .rpc()
-        .view(token, Token::balanceOfCall { account: to })
-        .await
-        .expect("balance");
-    assert_eq!(balance, tokens(1));
+    assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(1));
 }
