@@ -52,6 +52,14 @@ pub enum StreamError {
     /// The cursor could not be read or written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A batch was committed that does not start where the stream stands.
+    #[error("batch from block {from} committed, but the stream is at block {next}")]
+    OutOfOrder {
+        /// The batch's first block.
+        from: u64,
+        /// The stream's first uncommitted block.
+        next: u64,
+    },
 }
 
 /// Events of a set of contracts, delivered once each, in order, across node outages and restarts
@@ -110,6 +118,9 @@ impl EventStream {
 
     /// Marks `batch` processed: stores its last block and moves past it.
     pub fn commit(&mut self, batch: &LogBatch) -> Result<(), StreamError> {
+        if batch.from != self.next {
+            return Err(StreamError::OutOfOrder { from: batch.from, next: self.next });
+        }
         self.store.set_cursor(batch.to)?;
         self.next = batch.to + 1;
         Ok(())

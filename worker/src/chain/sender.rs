@@ -47,8 +47,9 @@ impl Default for ReceiptPolicy {
 /// broadcast as raw bytes. The hash is known before the broadcast, which makes resending safe: if
 /// the node does not answer, the retry first asks whether the transaction landed or sits in the pool,
 /// and only otherwise sends the same signed bytes again — which the node cannot execute twice, as
-/// they carry the same nonce. If the nonce was taken by another transaction from the same key, the
-/// manager re-syncs and the call is signed again with a fresh nonce.
+/// they carry the same nonce. The same bytes go out again if the node forgets the transaction while
+/// we wait for its receipt (a restart that drops the pool). If the nonce was taken by another
+/// transaction from the same key, the manager re-syncs and the call is signed again with a fresh nonce.
 #[derive(Debug)]
 pub struct TxSender {
     rpc: Rpc,
@@ -96,8 +97,8 @@ impl TxSender {
     /// Sends `request` (its `to`, `input`, `value`, and `gas` if set) and waits for the receipt; a
     /// mined transaction that failed is [`ChainError::TxReverted`].
     pub async fn send(&self, request: TransactionRequest) -> Result<TransactionReceipt> {
-        let hash = self.broadcast(request).await?;
-        let receipt = self.wait(hash).await?;
+        let (hash, raw) = self.broadcast(request).await?;
+        let receipt = self.wait(hash, &raw).await?;
         if !receipt.status() {
             return Err(ChainError::TxReverted {
                 hash,
@@ -108,8 +109,9 @@ impl TxSender {
         Ok(receipt)
     }
 
-    /// Prices, signs and broadcasts `request`; returns the hash of the transaction the node holds.
-    async fn broadcast(&self, request: TransactionRequest) -> Result<B256> {
+    /// Prices, signs and broadcasts `request`; returns the hash and signed bytes of the transaction
+    /// the node holds.
+    async fn broadcast(&self, request: TransactionRequest) -> Result<(B256, Bytes)> {
         let rpc = &self.rpc;
         let request = request.with_from(self.from).with_chain_id(self.chain_id);
         // Estimated before a nonce is taken: a revert here must not consume one.
@@ -148,7 +150,7 @@ impl TxSender {
                 Ok(()) => {
                     tracing::info!(%hash, nonce, gas_limit, "broadcast");
                     slot.used();
-                    return Ok(hash);
+                    return Ok((hash, raw));
                 }
                 Err(ChainError::Rpc { source, .. })
                     if source.to_string().contains("nonce too low") =>
@@ -184,13 +186,18 @@ impl TxSender {
         }
     }
 
-    /// Polls for the receipt of `hash` until [`ReceiptPolicy::timeout_ms`].
-    async fn wait(&self, hash: B256) -> Result<TransactionReceipt> {
+    /// Polls for the receipt of `hash` until [`ReceiptPolicy::timeout_ms`]. A node that no longer
+    /// knows the transaction (its pool was lost in a restart) gets the same signed bytes again.
+    async fn wait(&self, hash: B256, raw: &Bytes) -> Result<TransactionReceipt> {
         let started = Instant::now();
         let timeout = Duration::from_millis(self.receipts.timeout_ms);
         loop {
             if let Some(receipt) = self.rpc.receipt(hash).await? {
                 return Ok(receipt);
+            }
+            if !self.rpc.knows(hash).await? {
+                tracing::warn!(%hash, "the node lost the transaction; sending it again");
+                self.send_raw(hash, raw).await?;
             }
             if started.elapsed() >= timeout {
                 return Err(ChainError::ReceiptTimeout { hash, waited: started.elapsed() });

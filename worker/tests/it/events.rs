@@ -7,7 +7,7 @@ use alloy::{
     primitives::B256,
     rpc::types::{Filter, Log},
 };
-use verigrad_worker::{EventStream, EventsConfig, Rpc, WorkerStore, bindings::Token};
+use verigrad_worker::{EventStream, EventsConfig, Rpc, StreamError, WorkerStore, bindings::Token};
 
 use crate::harness::{
     Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, patient, token_balance, tokens,
@@ -97,6 +97,8 @@ async fn stream_resumes_after_node_and_worker_restarts_without_loss_or_duplicate
     assert_eq!(batch.from, resume_at);
     seen.extend(batch.logs.iter().cloned());
     stream.commit(&batch).expect("commit");
+    let again = stream.commit(&batch).expect_err("a batch is committed once");
+    assert!(matches!(again, StreamError::OutOfOrder { .. }), "unexpected {again}");
 
     let head = rpc.block_number().await.expect("head");
     assert!(head > head_before, "the restarted chain continued from its state");

@@ -1,5 +1,6 @@
-//! A loopback JSON-RPC proxy that loses the node's answer to the first `eth_sendRawTransaction`: the
-//! node has the transaction, the client hears nothing but a closed connection.
+//! A loopback JSON-RPC proxy that counts `eth_sendRawTransaction` requests and can lose the node's
+//! answers to the first ones: the node has the transaction, the client hears nothing but a closed
+//! connection.
 
 use std::sync::{
     Arc,
@@ -19,8 +20,9 @@ pub(crate) struct LossyProxy {
 }
 
 impl LossyProxy {
-    /// Listens on a free loopback port and forwards to `node`.
-    pub(crate) async fn start(node: Url) -> Self {
+    /// Listens on a free loopback port and forwards to `node`, losing the answers to the first
+    /// `lose` broadcasts.
+    pub(crate) async fn start(node: Url, lose: u32) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr")).parse().expect("url");
         let broadcasts = Arc::new(AtomicU32::new(0));
@@ -28,7 +30,8 @@ impl LossyProxy {
         tokio::spawn(async move {
             let client = Client::new();
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve(socket, client.clone(), node.clone(), Arc::clone(&counter)));
+                let counter = Arc::clone(&counter);
+                tokio::spawn(serve(socket, client.clone(), node.clone(), counter, lose));
             }
         });
         Self { url, broadcasts }
@@ -40,9 +43,15 @@ impl LossyProxy {
     }
 }
 
-/// Serves one keep-alive connection: each request is forwarded; the answer to the first broadcast
-/// is dropped together with the connection.
-async fn serve(socket: TcpStream, client: Client, node: Url, broadcasts: Arc<AtomicU32>) {
+/// Serves one keep-alive connection: each request is forwarded; the answers to the first `lose`
+/// broadcasts are dropped together with the connection.
+async fn serve(
+    socket: TcpStream,
+    client: Client,
+    node: Url,
+    broadcasts: Arc<AtomicU32>,
+    lose: u32,
+) {
     let mut socket = BufReader::new(socket);
     loop {
         let mut length = 0;
@@ -66,7 +75,7 @@ async fn serve(socket: TcpStream, client: Client, node: Url, broadcasts: Arc<Ato
             client.post(node.clone()).header("content-type", "application/json").body(body.clone());
         let answer = answer.send().await.expect("node answers").bytes().await.expect("answer");
         if String::from_utf8_lossy(&body).contains("eth_sendRawTransaction")
-            && broadcasts.fetch_add(1, Ordering::SeqCst) == 0
+            && broadcasts.fetch_add(1, Ordering::SeqCst) < lose
         {
             return; // the connection closes: the answer is lost
         }

@@ -1,6 +1,8 @@
 //! The transaction sender's nonce handling: reverts before and after mining, and a second process
 //! sending with the same key.
 
+use std::sync::Arc;
+
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
     primitives::U256,
@@ -75,7 +77,7 @@ async fn a_broadcast_whose_answer_was_lost_is_not_sent_again() {
     let anvil = Anvil::start();
     let deployed = Deployed::on(&anvil);
     let token = deployed.deployment.token;
-    let proxy = LossyProxy::start(anvil.url()).await;
+    let proxy = LossyProxy::start(anvil.url(), 1).await;
     let deployer = deployed.account(proxy.url.clone(), DEPLOYER_KEY).await;
     let to = address(WORKER_KEY);
     let direct = ProviderBuilder::new().connect_http(anvil.url());
@@ -90,6 +92,37 @@ async fn a_broadcast_whose_answer_was_lost_is_not_sent_again() {
 
     // The retry found the transaction at the node and did not broadcast again.
     assert_eq!(proxy.broadcasts(), 1);
+    assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
+    assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transaction_the_node_lost_in_a_restart_is_sent_again_and_lands_once() {
+    let mut anvil = Anvil::start();
+    let deployed = Deployed::on(&anvil);
+    let token = deployed.deployment.token;
+    let proxy = LossyProxy::start(anvil.url(), 0).await;
+    let deployer = Arc::new(deployed.account(proxy.url.clone(), DEPLOYER_KEY).await);
+    let to = address(WORKER_KEY);
+    let direct = ProviderBuilder::new().connect_http(anvil.url());
+    let before = direct.get_transaction_count(deployer.address()).await.expect("nonce");
+
+    // The node holds the transaction in its pool, unmined, when it is restarted.
+    anvil.rpc("evm_setAutomine", serde_json::json!([false])).await;
+    let pending = tokio::spawn({
+        let deployer = Arc::clone(&deployer);
+        async move { deployer.sender().call(token, Token::transferCall { to, value: tokens(1) }).await }
+    });
+    while direct.get_transaction_count(deployer.address()).pending().await.expect("nonce") == before
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    anvil.stop();
+    anvil.restart(); // mining on arrival again, with the chain but not the pool
+
+    let receipt = pending.await.expect("task").expect("mined after the restart");
+    assert!(receipt.status());
+    assert_eq!(proxy.broadcasts(), 2, "the same bytes went out again");
     assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
     assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(1));
 }
