@@ -5,33 +5,29 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::chain::{EventsConfig, GasPolicy, ReceiptPolicy, RetryPolicy};
+use crate::chain::{GasPolicy, ReceiptPolicy, RetryPolicy};
 
 /// Everything the worker reads at start. Every field has a default, so a file sets only what it
 /// changes.
 ///
 /// ```
 /// let config = verigrad_worker::Config::from_toml(
-///     "data_dir = \"/var/lib/verigrad\"\n[rpc.retry]\nattempts = 3\n",
+///     "deployment = \"deployments/31337.json\"\n[rpc.retry]\nattempts = 3\n",
 ///     "inline.toml",
 /// )?;
 /// assert_eq!(config.rpc.retry.attempts, 3);
 /// assert_eq!(config.rpc.url, "http://127.0.0.1:8545");
 /// # Ok::<(), verigrad_worker::ConfigError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// The deployment file; by default `deployments/<chain id>.json`.
     pub deployment: Option<PathBuf>,
-    /// Where the worker keeps its database.
-    pub data_dir: PathBuf,
     /// The node connection.
     pub rpc: RpcConfig,
     /// Gas limits.
     pub gas: GasPolicy,
-    /// The event stream.
-    pub events: EventsConfig,
 }
 
 /// The node connection.
@@ -44,18 +40,6 @@ pub struct RpcConfig {
     pub retry: RetryPolicy,
     /// Waiting for receipts.
     pub receipts: ReceiptPolicy,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            deployment: None,
-            data_dir: PathBuf::from(".verigrad-worker"),
-            rpc: RpcConfig::default(),
-            gas: GasPolicy::default(),
-            events: EventsConfig::default(),
-        }
-    }
 }
 
 impl Default for RpcConfig {
@@ -142,7 +126,7 @@ mod tests {
             assert_eq!(config.rpc.url, "http://127.0.0.1:9", "{}", path.display());
             assert_eq!(config.gas.headroom_percent, 40);
             assert_eq!(config.rpc.retry, RetryPolicy::default());
-            assert_eq!(config.data_dir, PathBuf::from(".verigrad-worker"));
+            assert_eq!(config.deployment, None);
         }
     }
 

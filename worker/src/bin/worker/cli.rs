@@ -27,9 +27,6 @@ pub(crate) struct GlobalArgs {
     /// Deployment file written by scripts/Deploy.s.sol [default: deployments/<chain id>.json].
     #[arg(long, env = "VERIGRAD_DEPLOYMENT", global = true)]
     deployment: Option<PathBuf>,
-    /// Directory of the worker's database.
-    #[arg(long = "data-dir", env = "VERIGRAD_DATA_DIR", global = true)]
-    data_dir: Option<PathBuf>,
     /// The worker's private key (hex). Prefer the variable: a flag shows in the process list.
     #[arg(long, env = "VERIGRAD_KEY", hide_env_values = true, global = true)]
     pub(crate) key: Option<String>,
@@ -68,9 +65,6 @@ impl GlobalArgs {
     pub(crate) fn apply(&self, config: &mut Config) {
         if let Some(path) = &self.deployment {
             config.deployment = Some(path.clone());
-        }
-        if let Some(dir) = &self.data_dir {
-            config.data_dir = dir.clone();
         }
         if let Some(url) = &self.rpc.url {
             config.rpc.url = url.clone();
