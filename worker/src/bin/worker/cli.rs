@@ -7,9 +7,10 @@ use alloy::primitives::{Address, B256, U256, utils::parse_units};
 use clap::{Args, Parser, Subcommand};
 use verigrad_worker::{Config, RoleSet};
 
-/// The verigrad worker node.
+/// The verigrad worker node: a worker's account in the registry (register, stake, unbond, withdraw,
+/// status); running the roles follows.
 #[derive(Debug, Parser)]
-#[command(name = "worker", version, about)]
+#[command(name = "worker", version)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
@@ -84,7 +85,7 @@ impl GlobalArgs {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run the node (roles from the registry).
+    /// Run the node in its registered roles (not yet implemented).
     Run,
     /// Register this worker with roles, an endpoint, served models and an initial stake.
     Register {
@@ -124,9 +125,9 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Submit a task to the escrow.
+    /// Submit a task to the escrow (not yet implemented).
     Submit,
-    /// List model releases.
+    /// List model releases (not yet implemented).
     Models,
 }
 
