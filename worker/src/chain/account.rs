@@ -155,11 +155,6 @@ impl Account {
         &self.sender
     }
 
-    /// This worker's status.
-    pub async fn status(&self) -> Result<WorkerStatus> {
-        self.chain.worker_status(self.address()).await
-    }
-
     /// Registers with `roles`, `endpoint` and the served `models`, staking `stake` token wei (approved
     /// to the registry first if needed). Returns the registration's receipt.
     pub async fn register(
@@ -188,7 +183,10 @@ impl Account {
     pub async fn unbond(&self, amount: Option<U256>) -> Result<(TransactionReceipt, u64)> {
         let amount = match amount {
             Some(amount) => to_u96(amount)?,
-            None => self.status().await.and_then(|status| to_u96(status.stake))?,
+            None => {
+                let worker = WorkerRegistry::getWorkerCall { worker: self.address() };
+                self.chain.rpc.view(self.chain.deployment.worker_registry, worker).await?.stake
+            }
         };
         let call = WorkerRegistry::unbondCall { amount };
         let receipt = self.sender.call(self.chain.deployment.worker_registry, call).await?;

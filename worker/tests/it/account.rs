@@ -95,6 +95,12 @@ async fn register_stake_unbond_withdraw_round_trip() {
 
     let human = run(&["status"]);
     assert!(human.contains("registered   yes") && human.contains("200 VGD"), "{human}");
+
+    // Leaving: all active stake goes to unbonding.
+    run(&["unbond", "all"]);
+    let leaving = status(&env);
+    assert_eq!(amount(&leaving, "stake"), U256::ZERO);
+    assert_eq!(amount(&leaving, "unbonding"), tokens(200));
 }
 
 #[test]
