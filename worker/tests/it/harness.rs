@@ -141,8 +141,9 @@ impl Drop for Anvil {
     }
 }
 
-/// The core contracts deployed on an anvil by `scripts/Deploy.s.sol`; the addresses file (which
-/// forge may only write under `deployments/`) is removed when dropped.
+/// The core contracts deployed on an anvil by `scripts/Deploy.s.sol`. What forge leaves in the
+/// repository — the addresses file (it may only write under `deployments/`) and the broadcast
+/// records of this chain id — is removed when dropped.
 pub(crate) struct Deployed {
     pub(crate) deployment: Deployment,
     pub(crate) file: PathBuf,
@@ -187,6 +188,13 @@ impl Deployed {
 impl Drop for Deployed {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.file);
+        for records in ["broadcast", "cache"] {
+            let dir = repo()
+                .join(records)
+                .join("Deploy.s.sol")
+                .join(self.deployment.chain_id.to_string());
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
