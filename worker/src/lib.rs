@@ -1,13 +1,31 @@
 //! The verigrad off-chain node.
 //!
-//! So far this crate holds what every role needs from the on-chain core: where the contracts are
-//! ([`Deployment`], the file `scripts/Deploy.s.sol` writes) and the verification gradient
-//! ([`decide`], a bit-exact mirror of `contracts/libraries/VerificationPolicy.sol`) so that a node
-//! can quote a task's tier, redundancy and audit probability without a chain call.
+//! What every role needs from the on-chain core: where the contracts are ([`Deployment`], the file
+//! `scripts/Deploy.s.sol` writes), their typed [`bindings`], the chain client ([`Rpc`], [`TxSender`],
+//! [`EventStream`], [`Account`]), the crash-safe [`WorkerStore`], the worker's [`Config`], and the
+//! verification gradient ([`decide`], a bit-exact mirror of `contracts/libraries/VerificationPolicy.sol`)
+//! so that a node can quote a task's tier, redundancy and audit probability without a chain call.
 #![warn(unused_crate_dependencies)]
 
+pub mod bindings;
+mod chain;
+mod config;
 mod deployment;
 mod policy;
+mod role_set;
+mod store;
 
+pub use chain::{
+    Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, LogBatch, ReceiptPolicy,
+    Result, RetryPolicy, Rpc, StreamError, TxSender, WorkerStatus, decode_revert,
+};
+pub use config::{Config, ConfigError, RpcConfig};
 pub use deployment::{Deployment, DeploymentError};
 pub use policy::{Decision, PolicyInputs, Tier, decide, exposure_score, value_points};
+pub use role_set::{RoleSet, UnknownRole};
+pub use store::{PendingResult, StoreError, StoreResult, WorkerStore};
+
+// Used by the `worker` binary only.
+use anyhow as _;
+use clap as _;
+use tracing_subscriber as _;

@@ -1,0 +1,204 @@
+//! Command-line flags and subcommands. Every flag has a `VERIGRAD_*` variable and overrides the
+//! configuration file.
+
+use std::path::PathBuf;
+
+use alloy::primitives::{Address, B256, U256, utils::parse_units};
+use clap::{Args, Parser, Subcommand};
+use verigrad_worker::{Config, RoleSet};
+
+/// The verigrad worker node: a worker's account in the registry (register, stake, unbond, withdraw,
+/// status); running the roles follows.
+#[derive(Debug, Parser)]
+#[command(name = "worker", version)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Where the configuration comes from, and the overrides of its fields.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Configuration")]
+pub(crate) struct GlobalArgs {
+    /// Configuration file (TOML, or JSON if it ends in .json).
+    #[arg(long, env = "VERIGRAD_CONFIG", global = true)]
+    pub(crate) config: Option<PathBuf>,
+    /// Deployment file written by scripts/Deploy.s.sol [default: deployments/<chain id>.json].
+    #[arg(long, env = "VERIGRAD_DEPLOYMENT", global = true)]
+    deployment: Option<PathBuf>,
+    /// The worker's private key (hex). Prefer the variable: a flag shows in the process list.
+    #[arg(long, env = "VERIGRAD_KEY", hide_env_values = true, global = true)]
+    pub(crate) key: Option<String>,
+    #[command(flatten)]
+    rpc: RpcArgs,
+    #[command(flatten)]
+    gas: GasArgs,
+}
+
+/// The node connection.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "RPC")]
+struct RpcArgs {
+    /// JSON-RPC endpoint (HTTP).
+    #[arg(long = "rpc.url", env = "VERIGRAD_RPC_URL", global = true)]
+    url: Option<String>,
+    /// Attempts per request while the node is unreachable.
+    #[arg(long = "rpc.attempts", env = "VERIGRAD_RPC_ATTEMPTS", global = true)]
+    attempts: Option<u32>,
+    /// First wait between attempts, in milliseconds (doubles each time).
+    #[arg(long = "rpc.backoff-ms", env = "VERIGRAD_RPC_BACKOFF_MS", global = true)]
+    backoff_ms: Option<u64>,
+}
+
+/// Gas.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Gas")]
+struct GasArgs {
+    /// Percent of gas added to each estimate.
+    #[arg(long = "gas.headroom", env = "VERIGRAD_GAS_HEADROOM", global = true)]
+    headroom_percent: Option<u64>,
+}
+
+impl GlobalArgs {
+    /// Applies the flags given to `config`.
+    pub(crate) fn apply(&self, config: &mut Config) {
+        if let Some(path) = &self.deployment {
+            config.deployment = Some(path.clone());
+        }
+        if let Some(url) = &self.rpc.url {
+            config.rpc.url = url.clone();
+        }
+        if let Some(attempts) = self.rpc.attempts {
+            config.rpc.retry.attempts = attempts;
+        }
+        if let Some(backoff) = self.rpc.backoff_ms {
+            config.rpc.retry.initial_backoff_ms = backoff;
+        }
+        if let Some(headroom) = self.gas.headroom_percent {
+            config.gas.headroom_percent = headroom;
+        }
+    }
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the node in its registered roles (not yet implemented).
+    Run,
+    /// Register this worker with roles, an endpoint, served models and an initial stake.
+    Register {
+        /// Roles, comma-separated: compute, verify, coordinate, store.
+        #[arg(long)]
+        roles: RoleSet,
+        /// Where the worker's API is served.
+        #[arg(long, default_value = "")]
+        endpoint: String,
+        /// A model release id served (repeat, or separate with commas).
+        #[arg(long = "model", value_delimiter = ',')]
+        models: Vec<B256>,
+        /// Initial stake in tokens (e.g. 100 or 2.5).
+        #[arg(long, value_parser = parse_tokens)]
+        stake: U256,
+    },
+    /// Add stake (tokens).
+    Stake {
+        /// Tokens to add (e.g. 100 or 2.5).
+        #[arg(value_parser = parse_tokens)]
+        amount: U256,
+    },
+    /// Start unbonding stake; it can be withdrawn after the registry's delay.
+    Unbond {
+        /// Tokens to unbond, or `all` for the whole active stake.
+        #[arg(value_parser = parse_unbond)]
+        amount: Unbond,
+    },
+    /// Withdraw stake whose unbonding delay has passed.
+    Withdraw,
+    /// Show a worker's registration, stake, unbonding, jail, reputation and roles.
+    Status {
+        /// The worker [default: the key's address].
+        #[arg(long)]
+        address: Option<Address>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Submit a task to the escrow (not yet implemented).
+    Submit,
+    /// List model releases (not yet implemented).
+    Models,
+}
+
+/// How much to unbond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unbond {
+    /// All active stake.
+    All,
+    /// This many token wei.
+    Amount(U256),
+}
+
+/// Tokens as a decimal number, in token wei. VGD has 18 decimals (OpenZeppelin ERC-20's default).
+fn parse_tokens(text: &str) -> Result<U256, String> {
+    parse_units(text, 18).map(Into::into).map_err(|e| format!("not a token amount ({e})"))
+}
+
+fn parse_unbond(text: &str) -> Result<Unbond, String> {
+    if text == "all" { Ok(Unbond::All) } else { parse_tokens(text).map(Unbond::Amount) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_flags_leave_the_config_as_it_is() {
+        let cli = Cli::try_parse_from(["worker", "status"]).expect("parses");
+        let mut config = Config::default();
+        cli.global.apply(&mut config);
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn flags_override_the_config() {
+        let cli = Cli::try_parse_from([
+            "worker",
+            "stake",
+            "2.5",
+            "--rpc.url",
+            "http://127.0.0.1:9",
+            "--rpc.attempts",
+            "2",
+            "--gas.headroom",
+            "50",
+        ])
+        .expect("parses");
+        let mut config = Config::default();
+        cli.global.apply(&mut config);
+        assert_eq!(config.rpc.url, "http://127.0.0.1:9");
+        assert_eq!(config.rpc.retry.attempts, 2);
+        assert_eq!(config.gas.headroom_percent, 50);
+        let Command::Stake { amount } = cli.command else { panic!("stake") };
+        assert_eq!(amount, U256::from(2_500_000_000_000_000_000_u128));
+    }
+
+    #[test]
+    fn parses_amounts_and_roles() {
+        assert_eq!(parse_unbond("all"), Ok(Unbond::All));
+        assert_eq!(parse_unbond("1"), Ok(Unbond::Amount(U256::from(10).pow(U256::from(18)))));
+        assert!(parse_tokens("ten").is_err());
+        let cli = Cli::try_parse_from([
+            "worker",
+            "register",
+            "--roles",
+            "compute,verify",
+            "--stake",
+            "200",
+        ])
+        .expect("parses");
+        let Command::Register { roles, models, .. } = cli.command else { panic!("register") };
+        assert_eq!((roles.bits(), models.len()), (3, 0));
+    }
+}

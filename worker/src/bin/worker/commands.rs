@@ -1,0 +1,165 @@
+//! The subcommands: configuration assembled, chain connected, one action, a report on stdout.
+
+use std::str::FromStr;
+
+use alloy::{
+    primitives::{U256, utils::format_units},
+    rpc::types::TransactionReceipt,
+    signers::local::PrivateKeySigner,
+    transports::http::reqwest::Url,
+};
+use anyhow::{Context, bail};
+use verigrad_worker::{Account, Chain, Config, Deployment, Rpc, WorkerStatus};
+
+use crate::cli::{Cli, Command, Unbond};
+
+/// Runs the command `cli` names.
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = match &cli.global.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    cli.global.apply(&mut config);
+    let key = cli.global.key.as_deref();
+    match cli.command {
+        Command::Register { roles, endpoint, models, stake } => {
+            let account = account(&config, key).await?;
+            let receipt = account.register(roles, endpoint, models, stake).await?;
+            println!("registered {} as {roles}, staking {}", account.address(), tokens(stake));
+            print_tx(&receipt);
+        }
+        Command::Stake { amount } => {
+            let account = account(&config, key).await?;
+            let receipt = account.add_stake(amount).await?;
+            println!("staked {} more", tokens(amount));
+            print_tx(&receipt);
+        }
+        Command::Unbond { amount } => {
+            let account = account(&config, key).await?;
+            let amount = match amount {
+                Unbond::All => None,
+                Unbond::Amount(amount) => Some(amount),
+            };
+            let (receipt, until) = account.unbond(amount).await?;
+            println!("unbonding; withdrawable from unix time {until}");
+            print_tx(&receipt);
+        }
+        Command::Withdraw => {
+            let account = account(&config, key).await?;
+            let (receipt, amount) = account.withdraw().await?;
+            println!("withdrew {}", tokens(amount));
+            print_tx(&receipt);
+        }
+        Command::Status { address, json } => {
+            let chain = chain(&config).await?;
+            let address = match (address, key) {
+                (Some(address), _) => address,
+                (None, Some(key)) => signer(key)?.address(),
+                (None, None) => bail!("status of whom? pass --address or a key (VERIGRAD_KEY)"),
+            };
+            let status = chain.worker_status(address).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print_status(&status);
+            }
+        }
+        Command::Run | Command::Submit | Command::Models => {
+            bail!("`worker {}` is not yet implemented (issue 4)", name(&cli.command))
+        }
+    }
+    Ok(())
+}
+
+/// Connects to the node and the deployment the configuration names.
+async fn chain(config: &Config) -> anyhow::Result<Chain> {
+    let url = Url::parse(&config.rpc.url).with_context(|| format!("rpc url {}", config.rpc.url))?;
+    let rpc = Rpc::http(url, config.rpc.retry);
+    let deployment = match &config.deployment {
+        Some(path) => Deployment::load(path)?,
+        None => Deployment::for_chain("deployments", rpc.chain_id().await?)?,
+    };
+    Ok(Chain::connect(rpc, deployment).await?)
+}
+
+/// The signing account.
+async fn account(config: &Config, key: Option<&str>) -> anyhow::Result<Account> {
+    let signer = signer(key.context("no key: set VERIGRAD_KEY (or --key)")?)?;
+    Ok(Account::new(chain(config).await?, signer, config.gas, config.rpc.receipts))
+}
+
+fn signer(key: &str) -> anyhow::Result<PrivateKeySigner> {
+    // The key itself is never echoed in the error.
+    PrivateKeySigner::from_str(key.trim())
+        .map_err(|_| anyhow::anyhow!("the key is not a hex private key"))
+}
+
+fn name(command: &Command) -> &'static str {
+    match command {
+        Command::Run => "run",
+        Command::Register { .. } => "register",
+        Command::Stake { .. } => "stake",
+        Command::Unbond { .. } => "unbond",
+        Command::Withdraw => "withdraw",
+        Command::Status { .. } => "status",
+        Command::Submit => "submit",
+        Command::Models => "models",
+    }
+}
+
+/// Token wei as VGD, without trailing zeros (`2.5 VGD`).
+fn tokens(wei: U256) -> String {
+    format!("{} VGD", decimal(wei))
+}
+
+/// An 18-decimal amount as a plain decimal number.
+fn decimal(wei: U256) -> String {
+    match format_units(wei, 18) {
+        Ok(text) => text.trim_end_matches('0').trim_end_matches('.').to_owned(),
+        Err(_) => format!("{wei} wei"),
+    }
+}
+
+fn print_tx(receipt: &TransactionReceipt) {
+    println!(
+        "  tx {} in block {} (gas {})",
+        receipt.transaction_hash,
+        receipt.block_number.unwrap_or_default(),
+        receipt.gas_used
+    );
+}
+
+fn print_status(s: &WorkerStatus) {
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    println!("worker       {}", s.address);
+    println!("registered   {}", yes_no(s.registered));
+    println!("roles        {}", if s.roles.is_empty() { "-".into() } else { s.roles.to_string() });
+    println!("stake        {} (roles need {})", tokens(s.stake), tokens(s.required_stake));
+    if s.unbonding.is_zero() {
+        println!("unbonding    -");
+    } else {
+        let when = if s.unbonding_until <= s.now {
+            "withdrawable now".to_string()
+        } else {
+            format!("withdrawable in {} s", s.unbonding_until - s.now)
+        };
+        println!("unbonding    {} ({when})", tokens(s.unbonding));
+    }
+    println!(
+        "jailed       {}",
+        if s.jailed { format!("until unix time {}", s.jailed_until) } else { "no".into() }
+    );
+    println!(
+        "reputation   {}.{:02} % ({} tasks done, {} faults)",
+        s.reputation_bps / 100,
+        s.reputation_bps % 100,
+        s.tasks_done,
+        s.faults
+    );
+    println!("endpoint     {}", if s.endpoint.is_empty() { "-" } else { &s.endpoint });
+    println!("models       {}", s.models.len());
+    for model in &s.models {
+        println!("  {model}");
+    }
+    println!("wallet       {}, {} ETH", tokens(s.token_balance), decimal(s.eth_balance));
+}

@@ -1,0 +1,20 @@
+//! `worker`: the verigrad worker node's command line.
+
+mod cli;
+mod commands;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = cli::Cli::parse();
+    // Logs go to stderr, so stdout carries only command output (e.g. `status --json`).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("VERIGRAD_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    commands::run(cli).await
+}

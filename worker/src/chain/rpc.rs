@@ -1,0 +1,116 @@
+//! Reads from the node, each retried through transient failures.
+
+use alloy::{
+    eips::BlockNumberOrTag,
+    network::TransactionBuilder,
+    primitives::{Address, B256, U256},
+    providers::{DynProvider, Provider, RootProvider},
+    rpc::types::{Filter, Log, TransactionReceipt, TransactionRequest},
+    sol_types::SolCall,
+    transports::http::reqwest::Url,
+};
+
+use super::{error::ChainError, error::Result, retry::RetryPolicy};
+
+/// A JSON-RPC connection over HTTP whose reads retry under a [`RetryPolicy`].
+#[derive(Clone)]
+pub struct Rpc {
+    provider: DynProvider,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for Rpc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rpc").field("retry", &self.retry).finish_non_exhaustive()
+    }
+}
+
+impl Rpc {
+    /// A connection to `url`. Nothing is sent until the first request, so a node that is down now
+    /// may come up later.
+    pub fn http(url: Url, retry: RetryPolicy) -> Self {
+        Self { provider: RootProvider::new_http(url).erased(), retry }
+    }
+
+    /// The underlying provider (no fillers, no wallet).
+    pub(crate) fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The retry policy.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// `eth_chainId`.
+    pub async fn chain_id(&self) -> Result<u64> {
+        self.retry.run("eth_chainId", |_| self.provider.get_chain_id()).await
+    }
+
+    /// `eth_blockNumber`.
+    pub async fn block_number(&self) -> Result<u64> {
+        self.retry.run("eth_blockNumber", |_| self.provider.get_block_number()).await
+    }
+
+    /// The latest block's timestamp, in seconds.
+    pub async fn latest_timestamp(&self) -> Result<u64> {
+        let block = self
+            .retry
+            .run("eth_getBlockByNumber", |_| {
+                self.provider.get_block_by_number(BlockNumberOrTag::Latest).into_future()
+            })
+            .await?;
+        Ok(block.map(|b| b.header.timestamp).unwrap_or_default())
+    }
+
+    /// `eth_getBalance` at the latest block.
+    pub async fn balance(&self, account: Address) -> Result<U256> {
+        self.retry.run("eth_getBalance", |_| self.provider.get_balance(account).into_future()).await
+    }
+
+    /// `eth_getTransactionCount` counting the node's pending transactions.
+    pub async fn pending_nonce(&self, account: Address) -> Result<u64> {
+        self.retry
+            .run("eth_getTransactionCount", |_| {
+                self.provider.get_transaction_count(account).pending().into_future()
+            })
+            .await
+    }
+
+    /// `eth_getLogs`.
+    pub async fn logs(&self, filter: &Filter) -> Result<Vec<Log>> {
+        self.retry.run("eth_getLogs", |_| self.provider.get_logs(filter)).await
+    }
+
+    /// `eth_getTransactionReceipt`: `None` while the transaction is not mined.
+    pub async fn receipt(&self, hash: B256) -> Result<Option<TransactionReceipt>> {
+        self.retry
+            .run("eth_getTransactionReceipt", |_| {
+                self.provider.get_transaction_receipt(hash).into_future()
+            })
+            .await
+    }
+
+    /// Whether the node knows the transaction, mined or still in its pool.
+    pub async fn knows(&self, hash: B256) -> Result<bool> {
+        let found = self
+            .retry
+            .run("eth_getTransactionByHash", |_| {
+                self.provider.get_transaction_by_hash(hash).into_future()
+            })
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Calls a view function of the contract at `to` (`eth_call` at the latest block) and decodes
+    /// its answer; a revert is [`ChainError::Reverted`] with the custom error decoded.
+    pub async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return> {
+        let request = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
+        let answer = self
+            .retry
+            .run("eth_call", |_| self.provider.call(request.clone()).into_future())
+            .await?;
+        C::abi_decode_returns(&answer)
+            .map_err(|source| ChainError::Decode { op: C::SIGNATURE, source })
+    }
+}

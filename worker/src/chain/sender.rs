@@ -1,0 +1,208 @@
+//! Signing and sending transactions: exactly once, with a gas margin, in nonce order.
+
+use std::time::Duration;
+
+use alloy::{
+    eips::Encodable2718,
+    network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
+    primitives::{Address, B256, Bytes},
+    providers::Provider,
+    rpc::types::{TransactionReceipt, TransactionRequest},
+    signers::local::PrivateKeySigner,
+    sol_types::SolCall,
+};
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::{
+    error::{ChainError, Result},
+    gas::GasPolicy,
+    nonce::NonceManager,
+    rpc::Rpc,
+};
+
+/// How many times a transaction is re-signed when its nonce was taken by another transaction.
+const NONCE_CONFLICT_ATTEMPTS: u32 = 3;
+
+/// How long to wait for a receipt, and how often to ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReceiptPolicy {
+    /// Give up waiting after this many milliseconds.
+    pub timeout_ms: u64,
+    /// Poll every this many milliseconds.
+    pub poll_ms: u64,
+}
+
+impl Default for ReceiptPolicy {
+    fn default() -> Self {
+        Self { timeout_ms: 120_000, poll_ms: 250 }
+    }
+}
+
+/// Sends one account's transactions.
+///
+/// Each transaction is estimated (plus [`GasPolicy`] headroom) unless its gas limit is set, priced by
+/// the node's EIP-1559 estimate, signed locally with the next nonce from the [`NonceManager`], and
+/// broadcast as raw bytes. The hash is known before the broadcast, which makes resending safe: if
+/// the node does not answer, the retry first asks whether the transaction landed or sits in the pool,
+/// and only otherwise sends the same signed bytes again — which the node cannot execute twice, as
+/// they carry the same nonce. The same bytes go out again if the node forgets the transaction while
+/// we wait for its receipt (a restart that drops the pool). If the nonce was taken by another
+/// transaction from the same key, the manager re-syncs and the call is signed again with a fresh nonce.
+#[derive(Debug)]
+pub struct TxSender {
+    rpc: Rpc,
+    wallet: EthereumWallet,
+    from: Address,
+    chain_id: u64,
+    nonces: NonceManager,
+    gas: GasPolicy,
+    receipts: ReceiptPolicy,
+}
+
+impl TxSender {
+    /// A sender for `signer`'s account on chain `chain_id`.
+    pub fn new(
+        rpc: Rpc,
+        signer: PrivateKeySigner,
+        chain_id: u64,
+        gas: GasPolicy,
+        receipts: ReceiptPolicy,
+    ) -> Self {
+        let from = signer.address();
+        Self {
+            rpc,
+            wallet: EthereumWallet::from(signer),
+            from,
+            chain_id,
+            nonces: NonceManager::default(),
+            gas,
+            receipts,
+        }
+    }
+
+    /// The sending account.
+    pub fn address(&self) -> Address {
+        self.from
+    }
+
+    /// Calls `call` on the contract at `to` in a transaction and waits for its receipt.
+    pub async fn call<C: SolCall>(&self, to: Address, call: C) -> Result<TransactionReceipt> {
+        let request = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
+        tracing::info!(function = C::SIGNATURE, %to, "sending");
+        self.send(request).await
+    }
+
+    /// Sends `request` (its `to`, `input`, `value`, and `gas` if set) and waits for the receipt; a
+    /// mined transaction that failed is [`ChainError::TxReverted`].
+    pub async fn send(&self, request: TransactionRequest) -> Result<TransactionReceipt> {
+        let (hash, raw) = self.broadcast(request).await?;
+        let receipt = self.wait(hash, &raw).await?;
+        if !receipt.status() {
+            return Err(ChainError::TxReverted {
+                hash,
+                block: receipt.block_number.unwrap_or_default(),
+                gas_used: receipt.gas_used,
+            });
+        }
+        Ok(receipt)
+    }
+
+    /// Prices, signs and broadcasts `request`; returns the hash and signed bytes of the transaction
+    /// the node holds.
+    async fn broadcast(&self, request: TransactionRequest) -> Result<(B256, Bytes)> {
+        let rpc = &self.rpc;
+        let request = request.with_from(self.from).with_chain_id(self.chain_id);
+        // Estimated before a nonce is taken: a revert here must not consume one.
+        let gas_limit = match request.gas {
+            Some(gas) => gas,
+            None => {
+                let estimate = rpc
+                    .retry()
+                    .run("eth_estimateGas", |_| {
+                        rpc.provider().estimate_gas(request.clone()).into_future()
+                    })
+                    .await?;
+                self.gas.limit(estimate)
+            }
+        };
+        let fees =
+            rpc.retry().run("eth_feeHistory", |_| rpc.provider().estimate_eip1559_fees()).await?;
+        let request = request
+            .with_gas_limit(gas_limit)
+            .with_max_fee_per_gas(fees.max_fee_per_gas)
+            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+
+        let mut nonce = 0;
+        for _ in 0..NONCE_CONFLICT_ATTEMPTS {
+            let slot = self.nonces.acquire(|| rpc.pending_nonce(self.from)).await?;
+            nonce = slot.nonce();
+            let envelope = request
+                .clone()
+                .with_nonce(nonce)
+                .build(&self.wallet)
+                .await
+                .map_err(|e| ChainError::Sign(e.to_string()))?;
+            let hash = *envelope.tx_hash();
+            let raw = Bytes::from(envelope.encoded_2718());
+            match self.send_raw(hash, &raw).await {
+                Ok(()) => {
+                    tracing::info!(%hash, nonce, gas_limit, "broadcast");
+                    slot.used();
+                    return Ok((hash, raw));
+                }
+                Err(ChainError::Rpc { source, .. })
+                    if source.to_string().contains("nonce too low") =>
+                {
+                    // The slot drops unused: the next acquire re-reads the pending nonce.
+                    tracing::warn!(nonce, "nonce taken by another transaction; re-signing");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(ChainError::NonceConflict { from: self.from, nonce, attempts: NONCE_CONFLICT_ATTEMPTS })
+    }
+
+    /// `eth_sendRawTransaction`, retried through outages without ever having the node hold two
+    /// different transactions for one call: before a resend, a transaction the node already knows is
+    /// taken as sent. A node that refuses the bytes is also asked, since a resend of bytes it holds
+    /// answers "already known" or "nonce too low".
+    async fn send_raw(&self, hash: B256, raw: &Bytes) -> Result<()> {
+        let rpc = &self.rpc;
+        let sent = rpc
+            .retry()
+            .run("eth_sendRawTransaction", |attempt| async move {
+                if attempt > 1 && rpc.provider().get_transaction_by_hash(hash).await?.is_some() {
+                    tracing::info!(%hash, attempt, "the previous attempt reached the node");
+                    return Ok(());
+                }
+                rpc.provider().send_raw_transaction(raw).await.map(drop)
+            })
+            .await;
+        match sent {
+            Err(ChainError::Rpc { .. }) if rpc.knows(hash).await? => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Polls for the receipt of `hash` until [`ReceiptPolicy::timeout_ms`]. A node that no longer
+    /// knows the transaction (its pool was lost in a restart) gets the same signed bytes again.
+    async fn wait(&self, hash: B256, raw: &Bytes) -> Result<TransactionReceipt> {
+        let started = Instant::now();
+        let timeout = Duration::from_millis(self.receipts.timeout_ms);
+        loop {
+            if let Some(receipt) = self.rpc.receipt(hash).await? {
+                return Ok(receipt);
+            }
+            if !self.rpc.knows(hash).await? {
+                tracing::warn!(%hash, "the node lost the transaction; sending it again");
+                self.send_raw(hash, raw).await?;
+            }
+            if started.elapsed() >= timeout {
+                return Err(ChainError::ReceiptTimeout { hash, waited: started.elapsed() });
+            }
+            tokio::time::sleep(Duration::from_millis(self.receipts.poll_ms)).await;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Worker role sets, the registry's `uint8` bitmask (`contracts/types/Roles.sol`).
+
+use std::{fmt, str::FromStr};
+
+use serde::{Serialize, Serializer};
+
+/// The roles, by bit, with their names.
+const ROLES: [(u8, &str); 4] = [(1, "compute"), (2, "verify"), (4, "coordinate"), (8, "store")];
+
+/// A set of worker roles. Parses from and prints as a comma-separated list of names.
+///
+/// ```
+/// use verigrad_worker::RoleSet;
+/// let roles: RoleSet = "verify,compute".parse()?;
+/// assert_eq!(roles.bits(), 0b11);
+/// assert_eq!(roles.to_string(), "compute,verify");
+/// # Ok::<(), verigrad_worker::UnknownRole>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoleSet(u8);
+
+/// A role name that is none of compute, verify, coordinate, store.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?} (roles: compute, verify, coordinate, store)")]
+pub struct UnknownRole(pub String);
+
+impl RoleSet {
+    /// The set with these bits; bits the registry does not define are dropped.
+    pub fn from_bits(bits: u8) -> Self {
+        Self(bits & ROLES.iter().fold(0, |all, (bit, _)| all | bit))
+    }
+
+    /// The registry's bitmask.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Whether no role is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl FromStr for RoleSet {
+    type Err = UnknownRole;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',').map(str::trim).filter(|name| !name.is_empty()).try_fold(
+            Self::default(),
+            |set, name| {
+                let (bit, _) = ROLES
+                    .iter()
+                    .find(|(_, known)| known.eq_ignore_ascii_case(name))
+                    .ok_or_else(|| UnknownRole(name.to_owned()))?;
+                Ok(Self(set.0 | bit))
+            },
+        )
+    }
+}
+
+impl fmt::Display for RoleSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> =
+            ROLES.iter().filter(|(bit, _)| self.0 & bit != 0).map(|(_, name)| *name).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl Serialize for RoleSet {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_role_lists() {
+        let cases = [
+            ("one", "compute", Ok(1)),
+            ("all, spaced, any case", "Store, coordinate ,VERIFY,compute", Ok(15)),
+            ("repeated", "verify,verify", Ok(2)),
+            ("empty", "", Ok(0)),
+            ("unknown", "compute,mine", Err(UnknownRole("mine".into()))),
+        ];
+        for (name, list, expected) in cases {
+            assert_eq!(list.parse::<RoleSet>().map(RoleSet::bits), expected, "{name}");
+        }
+        assert_eq!(RoleSet::from_bits(0b1_0101).to_string(), "compute,coordinate");
+    }
+}

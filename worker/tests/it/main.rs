@@ -1,0 +1,8 @@
+//! End-to-end tests of the worker's chain client and binary against a real anvil with the contracts
+//! deployed by `forge script` (loopback only).
+
+mod account;
+mod events;
+mod harness;
+mod proxy;
+mod sender;

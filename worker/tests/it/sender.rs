@@ -1,0 +1,128 @@
+//! The transaction sender's nonce handling: reverts before and after mining, and a second process
+//! sending with the same key.
+
+use std::sync::Arc;
+
+use alloy::{
+    network::{EthereumWallet, TransactionBuilder},
+    primitives::U256,
+    providers::{Provider, ProviderBuilder},
+    rpc::types::TransactionRequest,
+    signers::local::PrivateKeySigner,
+    sol_types::SolCall,
+};
+use verigrad_worker::{ChainError, bindings::Token};
+
+use crate::{
+    harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, token_balance, tokens},
+    proxy::LossyProxy,
+};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nonce_manager_recovers_after_reverts_and_foreign_transactions() {
+    let anvil = Anvil::start();
+    let deployed = Deployed::on(&anvil);
+    let token = deployed.deployment.token;
+    let deployer = deployed.account(anvil.url(), DEPLOYER_KEY).await;
+    let sender = deployer.sender();
+    let to = address(WORKER_KEY);
+    let transfer = |value: U256| Token::transferCall { to, value };
+    let provider = ProviderBuilder::new().connect_http(anvil.url());
+    let mined_nonce =
+        || async { provider.get_transaction_count(sender.address()).await.expect("nonce") };
+
+    sender.call(token, transfer(tokens(1))).await.expect("first transfer");
+    let start = mined_nonce().await;
+
+    // Reverts in the estimate: named, and no nonce is consumed (a gap would stall what follows).
+    let error =
+        sender.call(token, transfer(U256::MAX >> 8)).await.expect_err("more than the supply");
+    assert!(
+        matches!(&error, ChainError::Reverted { reason, .. } if reason.starts_with("ERC20InsufficientBalance")),
+        "unexpected {error}"
+    );
+    sender.call(token, transfer(tokens(1))).await.expect("after an estimate revert");
+    assert_eq!(mined_nonce().await, start + 1);
+
+    // Reverts on chain (a gas limit given, so no estimate): mined, the nonce is used.
+    let doomed = TransactionRequest::default()
+        .with_to(token)
+        .with_input(transfer(U256::MAX >> 8).abi_encode())
+        .with_gas_limit(100_000);
+    let error = sender.send(doomed).await.expect_err("reverts on chain");
+    assert!(matches!(error, ChainError::TxReverted { .. }), "unexpected {error}");
+    assert_eq!(mined_nonce().await, start + 2);
+    sender.call(token, transfer(tokens(1))).await.expect("after an on-chain revert");
+    assert_eq!(mined_nonce().await, start + 3);
+
+    // Another process sends with the same key: the cached nonce is stale; the sender re-syncs.
+    let signer: PrivateKeySigner = DEPLOYER_KEY.parse().expect("key");
+    let other =
+        ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(anvil.url());
+    for _ in 0..2 {
+        let request = TransactionRequest::default()
+            .with_to(token)
+            .with_input(transfer(tokens(1)).abi_encode());
+        other.send_transaction(request).await.expect("send").get_receipt().await.expect("mined");
+    }
+    sender.call(token, transfer(tokens(1))).await.expect("after foreign transactions");
+    assert_eq!(mined_nonce().await, start + 6);
+
+    // Every successful transfer landed once: 1 + 1 + 1 + 2 + 1 tokens.
+    assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(6));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broadcast_whose_answer_was_lost_is_not_sent_again() {
+    let anvil = Anvil::start();
+    let deployed = Deployed::on(&anvil);
+    let token = deployed.deployment.token;
+    let proxy = LossyProxy::start(anvil.url(), 1).await;
+    let deployer = deployed.account(proxy.url.clone(), DEPLOYER_KEY).await;
+    let to = address(WORKER_KEY);
+    let direct = ProviderBuilder::new().connect_http(anvil.url());
+    let before = direct.get_transaction_count(deployer.address()).await.expect("nonce");
+
+    let receipt = deployer
+        .sender()
+        .call(token, Token::transferCall { to, value: tokens(1) })
+        .await
+        .expect("sent despite the lost answer");
+    assert!(receipt.status());
+
+    // The retry found the transaction at the node and did not broadcast again.
+    assert_eq!(proxy.broadcasts(), 1);
+    assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
+    assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transaction_the_node_lost_in_a_restart_is_sent_again_and_lands_once() {
+    let mut anvil = Anvil::start();
+    let deployed = Deployed::on(&anvil);
+    let token = deployed.deployment.token;
+    let proxy = LossyProxy::start(anvil.url(), 0).await;
+    let deployer = Arc::new(deployed.account(proxy.url.clone(), DEPLOYER_KEY).await);
+    let to = address(WORKER_KEY);
+    let direct = ProviderBuilder::new().connect_http(anvil.url());
+    let before = direct.get_transaction_count(deployer.address()).await.expect("nonce");
+
+    // The node holds the transaction in its pool, unmined, when it is restarted.
+    anvil.rpc("evm_setAutomine", serde_json::json!([false])).await;
+    let pending = tokio::spawn({
+        let deployer = Arc::clone(&deployer);
+        async move { deployer.sender().call(token, Token::transferCall { to, value: tokens(1) }).await }
+    });
+    while direct.get_transaction_count(deployer.address()).pending().await.expect("nonce") == before
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    anvil.stop();
+    anvil.restart(); // mining on arrival again, with the chain but not the pool
+
+    let receipt = pending.await.expect("task").expect("mined after the restart");
+    assert!(receipt.status());
+    assert_eq!(proxy.broadcasts(), 2, "the same bytes went out again");
+    assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
+    assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(1));
+}
