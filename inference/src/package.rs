@@ -42,19 +42,35 @@ impl ModelPackage {
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
         let manifest_raw = read(&dir.join(MANIFEST_FILE))?;
+        Self::assemble(&dir.display().to_string(), manifest_raw, |name, _| {
+            read_listed(&dir.join(name))
+        })
+    }
+
+    /// Assembles and verifies a package from its manifest bytes and a source of the files it lists
+    /// (a folder, a content-addressed store), called with each file's name and recorded hash. `origin`
+    /// names the source in errors.
+    pub fn assemble(
+        origin: &str,
+        manifest_raw: Vec<u8>,
+        mut fetch: impl FnMut(&str, B256) -> Result<Vec<u8>>,
+    ) -> Result<Self> {
         let manifest: Manifest = serde_json::from_slice(&manifest_raw).map_err(|e| {
-            InferenceError::InvalidPackage(format!("{}: {e}", dir.join(MANIFEST_FILE).display()))
+            InferenceError::InvalidPackage(format!("{origin}/{MANIFEST_FILE}: {e}"))
         })?;
         let mut files = BTreeMap::new();
         for (name, expected) in &manifest.files {
             if name.contains(['/', '\\']) || name == MANIFEST_FILE {
                 return Err(InferenceError::InvalidPackage(format!("bad file name '{name}'")));
             }
-            let bytes = read_listed(&dir.join(name))?;
+            let hash: B256 = expected.parse().map_err(|_| {
+                InferenceError::InvalidPackage(format!("'{name}' has a bad hash '{expected}'"))
+            })?;
+            let bytes = fetch(name, hash)?;
             let actual = keccak256(&bytes).to_string();
             if &actual != expected {
                 return Err(InferenceError::Tampered {
-                    what: format!("{}/{name}", dir.display()),
+                    what: format!("{origin}/{name}"),
                     expected: expected.clone(),
                     actual,
                 });
@@ -63,6 +79,11 @@ impl ModelPackage {
         }
         files.insert(MANIFEST_FILE.to_string(), manifest_raw);
         Ok(Self { id: package_id(&files), manifest, files })
+    }
+
+    /// The package's files by name, the manifest among them.
+    pub fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
     }
 
     /// Loads a package and checks it is the one with `id` (e.g. a ModelRegistry release).

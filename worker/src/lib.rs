@@ -8,6 +8,7 @@
 #![warn(unused_crate_dependencies)]
 
 pub mod bindings;
+pub mod blobs;
 mod chain;
 mod config;
 mod deployment;

@@ -6,3 +6,4 @@ mod events;
 mod harness;
 mod proxy;
 mod sender;
+mod store;

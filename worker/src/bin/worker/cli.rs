@@ -1,14 +1,14 @@
 //! Command-line flags and subcommands. Every flag has a `VERIGRAD_*` variable and overrides the
 //! configuration file.
 
-use std::path::PathBuf;
+use std::{net::SocketAddr, path::PathBuf};
 
 use alloy::primitives::{Address, B256, U256, utils::parse_units};
 use clap::{Args, Parser, Subcommand};
 use verigrad_worker::{Config, RoleSet};
 
 /// The verigrad worker node: a worker's account in the registry (register, stake, unbond, withdraw,
-/// status); running the roles follows.
+/// status), the store role and model packages on it; running the other roles follows.
 #[derive(Debug, Parser)]
 #[command(name = "worker", version)]
 pub(crate) struct Cli {
@@ -127,8 +127,52 @@ pub(crate) enum Command {
     },
     /// Submit a task to the escrow (not yet implemented).
     Submit,
-    /// List model releases (not yet implemented).
-    Models,
+    /// Model packages on a store node: list, publish, pull.
+    Models {
+        /// What to do.
+        #[command(subcommand)]
+        action: ModelsAction,
+        /// The store node.
+        #[arg(
+            long,
+            global = true,
+            env = "VERIGRAD_STORE_URL",
+            default_value = "http://127.0.0.1:9100"
+        )]
+        store: String,
+    },
+    /// Serve the store role: a content-addressed blob store for model packages, inputs and outputs.
+    Store {
+        /// Where the blobs live.
+        #[arg(long, default_value = ".worker/store")]
+        dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9100")]
+        listen: SocketAddr,
+        /// Largest blob accepted, in MiB.
+        #[arg(long, default_value_t = 1024)]
+        max_mib: usize,
+    },
+}
+
+/// `worker models …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ModelsAction {
+    /// The packages the store holds.
+    List,
+    /// Publish a package folder (its files, then its manifest under the package id).
+    Publish {
+        /// The package folder (manifest.json and the files it lists).
+        dir: PathBuf,
+    },
+    /// Pull a package by id, checking every file and the id.
+    Pull {
+        /// The package id.
+        id: B256,
+        /// The folder to write it into.
+        #[arg(long)]
+        to: PathBuf,
+    },
 }
 
 /// How much to unbond.

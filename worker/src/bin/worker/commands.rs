@@ -64,7 +64,11 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
                 print_status(&status);
             }
         }
-        Command::Run | Command::Submit | Command::Models => {
+        Command::Models { action, store } => crate::models::run(action, &store).await?,
+        Command::Store { dir, listen, max_mib } => {
+            crate::models::serve(dir, listen, max_mib).await?
+        }
+        Command::Run | Command::Submit => {
             bail!("`worker {}` is not yet implemented (issue 4)", name(&cli.command))
         }
     }
@@ -103,7 +107,8 @@ fn name(command: &Command) -> &'static str {
         Command::Withdraw => "withdraw",
         Command::Status { .. } => "status",
         Command::Submit => "submit",
-        Command::Models => "models",
+        Command::Models { .. } => "models",
+        Command::Store { .. } => "store",
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod models;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
