@@ -173,7 +173,9 @@ impl Engine {
             // or on state an earlier transaction of the block set): infer them and run again.
             stats.rounds += 1;
             let started = Instant::now();
-            parallel_map(&missed, self.config.workers, |request| self.resolve(request, &cache));
+            parallel_map(&missed, self.config.workers, |request| {
+                self.resolve(request.clone(), &cache);
+            });
             stats.inferences += missed.len();
             stats.infer += started.elapsed();
 
@@ -225,12 +227,12 @@ impl Engine {
 
     /// Infers a request and stores its resolution, with the event already encoded so that executing
     /// the call only copies it.
-    pub(crate) fn resolve(&self, request: &PipeRequest, cache: &ResultCache) {
-        let resolution = compute(&self.runtime, request);
+    pub(crate) fn resolve(&self, request: PipeRequest, cache: &ResultCache) {
+        let resolution = compute(&self.runtime, &request);
         if let Ok(answer) = &resolution {
-            answer.encoded_event(request);
+            answer.encoded_event(&request);
         }
-        cache.insert_request(request.clone(), resolution);
+        cache.insert_request(request, resolution);
     }
 
     /// The engine's settings.

@@ -157,7 +157,7 @@ impl<E: ExecuteEvm<Tx = TxEnv>> Simulator<'_, '_, '_, E> {
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(request.id);
             if fresh {
-                self.round.engine.resolve(&request, self.round.cache);
+                self.round.engine.resolve(request, self.round.cache);
                 self.stats.inferences += 1;
             }
         }
