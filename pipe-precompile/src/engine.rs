@@ -17,7 +17,10 @@
 
 use std::{
     collections::BTreeMap,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -144,14 +147,28 @@ pub struct Engine {
     runtime: Runtime,
     config: EngineConfig,
     precompiles: PipePrecompiles,
+    /// The threads that work beside the calling thread, `workers - 1` of them, kept for the engine's
+    /// life: starting and joining a thread per block costs as much as simulating a few transactions.
+    helpers: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl Engine {
-    /// An engine running models on `runtime`.
+    /// An engine running models on `runtime`. If its helper threads cannot be started, it works on
+    /// the calling thread alone.
     pub fn new(runtime: Runtime, config: EngineConfig) -> Self {
         let placeholder: Arc<dyn InferenceBackend> = Arc::new(CachedBackend::new(Arc::default()));
         let precompiles = PipePrecompiles::new(config.spec, placeholder);
-        Self { runtime, config, precompiles }
+        let helpers = (config.workers > 1)
+            .then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(config.workers - 1)
+                    .thread_name(|i| format!("pipe-worker-{i}"))
+                    .build()
+                    .ok()
+            })
+            .flatten()
+            .map(Arc::new);
+        Self { runtime, config, precompiles, helpers }
     }
 
     /// Builds a block of `txs` on `state`: simulates, infers in parallel, executes with the results.
@@ -173,9 +190,13 @@ impl Engine {
             // or on state an earlier transaction of the block set): infer them and run again.
             stats.rounds += 1;
             let started = Instant::now();
-            parallel_map(&missed, self.config.workers, |request| {
-                self.resolve(request.clone(), &cache);
-            });
+            let next = AtomicUsize::new(0);
+            let infer = || {
+                while let Some(request) = missed.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    self.resolve(request.clone(), &cache);
+                }
+            };
+            self.with_helpers(infer, |_| infer());
             stats.inferences += missed.len();
             stats.infer += started.elapsed();
 
@@ -235,9 +256,21 @@ impl Engine {
         cache.insert_request(request, resolution);
     }
 
-    /// The engine's settings.
-    pub(crate) fn config(&self) -> &EngineConfig {
-        &self.config
+    /// Runs `helper` on every helper thread while `main` runs on the calling thread, told how many
+    /// helpers there are; returns `main`'s result once all have finished.
+    pub(crate) fn with_helpers<R>(
+        &self,
+        helper: impl Fn() + Sync,
+        main: impl FnOnce(usize) -> R,
+    ) -> R {
+        let Some(pool) = &self.helpers else { return main(0) };
+        let helper = &helper;
+        pool.in_place_scope(|scope| {
+            for _ in 0..pool.current_num_threads() {
+                scope.spawn(move |_| helper());
+            }
+            main(pool.current_num_threads())
+        })
     }
 
     /// The runtime the engine's models run on.
@@ -352,24 +385,4 @@ fn merge(into: &mut EvmState, state: EvmState) {
             }
         }
     }
-}
-
-/// Maps `items` on up to `workers` scoped threads, keeping order.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    workers: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let workers = workers.clamp(1, items.len().max(1));
-    let chunk = items.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    })
 }

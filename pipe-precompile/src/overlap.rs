@@ -13,8 +13,8 @@
 use std::{
     collections::HashSet,
     sync::{
-        Arc, Condvar, Mutex, MutexGuard, PoisonError,
-        atomic::{AtomicUsize, Ordering},
+        Arc, Condvar, Mutex, PoisonError,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -42,29 +42,25 @@ pub(crate) fn first_round<DB: DatabaseRef + Sync>(
     cache: &Arc<ResultCache>,
     stats: &mut EngineStats,
 ) -> (Vec<TxOutcome>, EvmState, Arc<ExecutionBackend>) {
-    let workers = engine.config().workers.clamp(1, txs.len().max(1));
     let round = Round {
         engine,
         txs,
         cache,
         claimed: Mutex::default(),
         progress: Arc::new(Progress::new(txs.len())),
+        helped: Mutex::default(),
     };
     let phase2 = Arc::new(ExecutionBackend::new(cache.clone(), Some(round.progress.clone())));
     let backend: Arc<dyn InferenceBackend> = phase2.clone();
-    let (results, changes) = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let _abandon = AbandonOnPanic(&round.progress);
-                    let mut simulator = Simulator::new(&round, state, block);
-                    simulator.drain();
-                    simulator.stats
-                })
-            })
-            .collect();
+    let helper = || {
+        let _abandon = AbandonOnPanic(&round.progress);
+        let mut simulator = Simulator::new(&round, state, block);
+        simulator.drain();
+        round.helped.lock().unwrap_or_else(PoisonError::into_inner).push(simulator.stats);
+    };
+    let (results, changes) = engine.with_helpers(helper, |helpers| {
         let mut own = Simulator::new(&round, state, block);
-        if workers == 1 {
+        if helpers == 0 {
             own.drain();
         }
         let started = Instant::now();
@@ -75,17 +71,14 @@ pub(crate) fn first_round<DB: DatabaseRef + Sync>(
             helping += started.elapsed();
         });
         stats.execute += started.elapsed().saturating_sub(helping);
-        for share in helpers
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .chain([own.stats])
-        {
-            stats.simulate += share.simulate;
-            stats.infer += share.infer;
-            stats.inferences += share.inferences;
-        }
+        round.helped.lock().unwrap_or_else(PoisonError::into_inner).push(own.stats);
         executed
     });
+    for share in round.helped.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        stats.simulate += share.simulate;
+        stats.infer += share.infer;
+        stats.inferences += share.inferences;
+    }
     (results, changes, phase2)
 }
 
@@ -97,6 +90,8 @@ struct Round<'a, 'e> {
     /// Requests some thread has taken to infer, so that each is inferred once.
     claimed: Mutex<HashSet<B256>>,
     progress: Arc<Progress>,
+    /// Each thread's time simulating and inferring, and its inferences.
+    helped: Mutex<Vec<EngineStats>>,
 }
 
 /// One thread's simulations: an EVM on the state before the block, reused for each transaction.
@@ -166,65 +161,70 @@ impl<E: ExecuteEvm<Tx = TxEnv>> Simulator<'_, '_, '_, E> {
     }
 }
 
-/// Which transactions of the first round are simulated, their requests inferred.
+/// Which transactions of the first round are simulated, their requests inferred. The flags are
+/// atomics: the executor checks one before every transaction, and a lock there would bounce between
+/// the threads.
 #[derive(Debug)]
 pub(crate) struct Progress {
     next: AtomicUsize,
-    state: Mutex<Done>,
-    changed: Condvar,
-}
-
-#[derive(Debug)]
-struct Done {
-    done: Vec<bool>,
-    left: usize,
+    done: Vec<AtomicBool>,
+    left: AtomicUsize,
     /// A simulating thread panicked: what it took will never be done.
-    abandoned: bool,
+    abandoned: AtomicBool,
+    /// Held to check a condition and sleep, and to notify, so no wake-up is lost in between.
+    sleep: Mutex<()>,
+    changed: Condvar,
 }
 
 impl Progress {
     fn new(txs: usize) -> Self {
-        let done = Done { done: vec![false; txs], left: txs, abandoned: false };
-        Self { next: AtomicUsize::new(0), state: Mutex::new(done), changed: Condvar::new() }
+        Self {
+            next: AtomicUsize::new(0),
+            done: (0..txs).map(|_| AtomicBool::new(false)).collect(),
+            left: AtomicUsize::new(txs),
+            abandoned: AtomicBool::new(false),
+            sleep: Mutex::new(()),
+            changed: Condvar::new(),
+        }
     }
 
     /// Takes the next transaction to simulate, in block order.
     fn claim(&self) -> Option<usize> {
         let i = self.next.fetch_add(1, Ordering::Relaxed);
-        (i < self.lock().done.len()).then_some(i)
+        (i < self.done.len()).then_some(i)
     }
 
     fn finish(&self, i: usize) {
-        let mut state = self.lock();
-        state.done[i] = true;
-        state.left -= 1;
-        self.changed.notify_all();
+        self.done[i].store(true, Ordering::Release);
+        self.left.fetch_sub(1, Ordering::Release);
+        self.notify();
     }
 
     fn is_done(&self, i: usize) -> bool {
-        self.lock().done[i]
+        self.done[i].load(Ordering::Acquire)
     }
 
     /// Blocks until transaction `i` is done.
     fn wait(&self, i: usize) {
-        self.wait_until(|state| state.done[i]);
+        self.wait_until(|| self.is_done(i));
     }
 
     /// Blocks until every transaction is done.
     pub(crate) fn wait_all(&self) {
-        self.wait_until(|state| state.left == 0);
+        self.wait_until(|| self.left.load(Ordering::Acquire) == 0);
     }
 
-    fn wait_until(&self, ready: impl Fn(&Done) -> bool) {
-        let mut state = self.lock();
-        while !ready(&state) {
-            assert!(!state.abandoned, "a simulation thread panicked");
-            state = self.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
+    fn wait_until(&self, ready: impl Fn() -> bool) {
+        let mut guard = self.sleep.lock().unwrap_or_else(PoisonError::into_inner);
+        while !ready() {
+            assert!(!self.abandoned.load(Ordering::Acquire), "a simulation thread panicked");
+            guard = self.changed.wait(guard).unwrap_or_else(PoisonError::into_inner);
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Done> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn notify(&self) {
+        drop(self.sleep.lock().unwrap_or_else(PoisonError::into_inner));
+        self.changed.notify_all();
     }
 }
 
@@ -235,8 +235,8 @@ struct AbandonOnPanic<'a>(&'a Progress);
 impl Drop for AbandonOnPanic<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.lock().abandoned = true;
-            self.0.changed.notify_all();
+            self.0.abandoned.store(true, Ordering::Release);
+            self.0.notify();
         }
     }
 }
