@@ -93,7 +93,7 @@ struct BlockRun {
 }
 
 impl BlockRun {
-    fn measure(runtime: &Runtime, model: &str, size: u64, samples: usize) -> Self {
+    fn measure(runtime: &Runtime, model: &str, size: u64, samples: usize, workers: usize) -> Self {
         let mut state = InMemoryDB::default();
         let funds = U256::from(10).pow(U256::from(24));
         state.insert_account_info(CALLER, AccountInfo { balance: funds, ..Default::default() });
@@ -111,7 +111,8 @@ impl BlockRun {
             })
             .collect();
         let block = BlockEnv::default();
-        let engine = Engine::new(runtime.clone(), EngineConfig::default());
+        let engine =
+            Engine::new(runtime.clone(), EngineConfig { workers, ..EngineConfig::default() });
         let inline_backend: Arc<dyn InferenceBackend> =
             Arc::new(InlineBackend::new(runtime.clone()));
         let inline = time(samples, || {
@@ -152,7 +153,9 @@ fn main() {
         .expect("models (run scripts/setup for the embedder's weights)");
     let workers = EngineConfig::default().workers;
 
-    let target = BlockRun::measure(&runtime, VOLATILITY, 64, samples);
+    let target = BlockRun::measure(&runtime, VOLATILITY, 64, samples, workers);
+    // On one thread PIPE shows its extra work: half of this ratio bounds what two threads can reach.
+    let alone = BlockRun::measure(&runtime, VOLATILITY, 64, samples, 1);
     let infer = one_inference(&runtime, VOLATILITY, samples);
 
     // The precompile alone, on a cache hit: what the execution phase does (by call data), and what
@@ -180,6 +183,11 @@ fn main() {
         "    rounds {}, summed over threads: simulate {:.3?}, infer {:.3?}, execute {:.3?}",
         target.stats.rounds, target.stats.simulate, target.stats.infer, target.stats.execute
     );
+    println!(
+        "  PIPE on one thread     {:>12.3?}   ratio {:.2}x (PIPE's work against inline's)",
+        alone.pipe,
+        alone.ratio()
+    );
     println!("  one inference          {infer:>12.3?}");
     let percent = |d: Duration| 100.0 * d.as_secs_f64() / infer.as_secs_f64();
     println!("  precompile cache hit   {hit:>12.3?}   {:.1} % of one inference", percent(hit));
@@ -201,7 +209,7 @@ fn main() {
         let run = if model == VOLATILITY {
             &target
         } else {
-            measured = BlockRun::measure(&runtime, model, size, samples);
+            measured = BlockRun::measure(&runtime, model, size, samples, workers);
             &measured
         };
         let infer = one_inference(&runtime, model, samples.min(few));
