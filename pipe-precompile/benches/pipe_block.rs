@@ -1,11 +1,15 @@
-//! PIPE against inline inference on one block, in one process (ratios, not absolute times, are what
-//! carry across machines):
+//! PIPE against inline inference, in one process (ratios, not absolute times, are what carry across
+//! machines):
 //!
-//! - block build: 64 transactions that each ask `verigrad/volatility` for a forecast, built with
-//!   inference inline during sequential execution vs with PIPE pre-execution;
-//! - the precompile's overhead on a cache hit, against one inference of the model.
+//! - block build: transactions that each ask a model for an answer, built with inference inline
+//!   during sequential execution vs with PIPE pre-execution; 64 transactions on `verigrad/volatility`
+//!   (the issue's target), then the same for each shipped model, cheapest first, to show where PIPE
+//!   starts to pay;
+//! - the precompile's overhead on a cache hit, against one inference of the model: found by call data
+//!   (the execution phase) and by request id (replaying a block from its committed results).
 //!
-//! `cargo bench -p verigrad-pipe --bench pipe_block` (add `-- --quick` for fewer samples).
+//! `cargo bench -p verigrad-pipe --bench pipe_block` (add `-- --quick` for fewer samples). The
+//! embedder needs its weights (`scripts/setup`).
 
 use std::{
     path::PathBuf,
@@ -22,29 +26,45 @@ use revm::{
     state::AccountInfo,
 };
 use verigrad_inference::{
-    ModelInferenceRequest, ModelInput, MultiDimensionalNumberTensor, Number, Runtime,
+    ModelInferenceRequest, ModelInput, MultiDimensionalNumberTensor, Number, Runtime, StringTensor,
     runModelInferenceCall,
 };
 use verigrad_pipe::{
-    ADDRESS, Engine, EngineConfig, InferenceBackend, InlineBackend, PipeRequest, ResultCache,
-    compute, run,
+    ADDRESS, CachedBackend, Engine, EngineConfig, EngineStats, InferenceBackend, InlineBackend,
+    PipeRequest, ResultCache, compute, run,
 };
 
 const CALLER: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-const BLOCK: u64 = 64;
+const VOLATILITY: &str = "verigrad/volatility";
 
-fn call_data(i: u64) -> Bytes {
-    let values = (0..16).map(|j| Number::new(((i * 31 + j * 17) % 400) as i128 - 200, 4)).collect();
-    let tensor = MultiDimensionalNumberTensor::new("returns", values, vec![1, 16]).expect("tensor");
-    runModelInferenceCall {
-        request: ModelInferenceRequest {
-            mode: 0,
-            modelCID: "verigrad/volatility".into(),
-            input: ModelInput::numbers(vec![tensor]),
-        },
+/// A model's input for the `i`-th transaction of a block: distinct for each `i`.
+fn input(model: &str, i: u64) -> ModelInput {
+    let numbers = |name: &str, values: Vec<Number>| {
+        let shape = vec![1, values.len() as u32];
+        let tensor = MultiDimensionalNumberTensor::new(name, values, shape).expect("tensor");
+        ModelInput::numbers(vec![tensor])
+    };
+    match model {
+        VOLATILITY => numbers(
+            "returns",
+            (0..16).map(|j| Number::new(((i * 31 + j * 17) % 400) as i128 - 200, 4)).collect(),
+        ),
+        "verigrad/risk" => numbers(
+            "features",
+            [(150 + i as i128, 2), (80, 2), (90, 2), (45, 1), (5, 1), (2, 0), (30, 3), (8, 0)]
+                .map(|(value, decimals)| Number::new(value, decimals))
+                .to_vec(),
+        ),
+        _ => ModelInput::strings(vec![StringTensor::new(
+            "text",
+            [format!("Transaction {i} asks whether the pool's volatility is rising.")],
+        )]),
     }
-    .abi_encode()
-    .into()
+}
+
+fn call_data(model: &str, i: u64) -> Bytes {
+    let request = ModelInferenceRequest { mode: 0, modelCID: model.into(), input: input(model, i) };
+    runModelInferenceCall { request }.abi_encode().into()
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -65,81 +85,139 @@ fn time(samples: usize, mut f: impl FnMut()) -> Duration {
     )
 }
 
+/// One block of `size` calls to `model`, built both ways.
+struct BlockRun {
+    inline: Duration,
+    pipe: Duration,
+    stats: EngineStats,
+}
+
+impl BlockRun {
+    fn measure(runtime: &Runtime, model: &str, size: u64, samples: usize, workers: usize) -> Self {
+        let mut state = InMemoryDB::default();
+        let funds = U256::from(10).pow(U256::from(24));
+        state.insert_account_info(CALLER, AccountInfo { balance: funds, ..Default::default() });
+        let txs: Vec<TxEnv> = (0..size)
+            .map(|i| {
+                TxEnv::builder()
+                    .caller(CALLER)
+                    .kind(TxKind::Call(ADDRESS))
+                    .data(call_data(model, i))
+                    .gas_limit(10_000_000)
+                    .nonce(i)
+                    .chain_id(Some(31337))
+                    .build()
+                    .expect("tx")
+            })
+            .collect();
+        let block = BlockEnv::default();
+        let engine =
+            Engine::new(runtime.clone(), EngineConfig { workers, ..EngineConfig::default() });
+        let inline_backend: Arc<dyn InferenceBackend> =
+            Arc::new(InlineBackend::new(runtime.clone()));
+        let inline = time(samples, || {
+            let (results, _) = engine.execute(&state, &block, &txs, &inline_backend);
+            assert!(results.iter().all(|r| r.as_ref().is_ok_and(|r| r.is_success())));
+        });
+        let mut stats = EngineStats::default();
+        let pipe = time(samples, || {
+            let built = engine.build(&state, &block, &txs);
+            assert_eq!(built.pipe.results.len() as u64, size);
+            stats = built.stats;
+        });
+        Self { inline, pipe, stats }
+    }
+
+    fn ratio(&self) -> f64 {
+        self.pipe.as_secs_f64() / self.inline.as_secs_f64()
+    }
+}
+
+/// The mean time of `f` over `reps` calls (a median of `samples` such means).
+fn per_call(samples: usize, reps: u32, mut f: impl FnMut()) -> Duration {
+    time(samples, || (0..reps).for_each(|_| f())) / reps
+}
+
+fn one_inference(runtime: &Runtime, model: &str, samples: usize) -> Duration {
+    let request = PipeRequest::decode(&call_data(model, 7)).expect("request");
+    let reps = if model == "verigrad/minilm" { 2 } else { 200 };
+    per_call(samples, reps, || {
+        runtime.run(model, &request.input).expect("runs");
+    })
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let samples = if quick { 5 } else { 21 };
     let runtime = Runtime::load_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models"))
-        .expect("models");
-
-    let mut state = InMemoryDB::default();
-    state.insert_account_info(
-        CALLER,
-        AccountInfo { balance: U256::from(10).pow(U256::from(24)), ..Default::default() },
-    );
-    let txs: Vec<TxEnv> = (0..BLOCK)
-        .map(|i| {
-            TxEnv::builder()
-                .caller(CALLER)
-                .kind(TxKind::Call(ADDRESS))
-                .data(call_data(i))
-                .gas_limit(1_000_000)
-                .nonce(i)
-                .chain_id(Some(31337))
-                .build()
-                .expect("tx")
-        })
-        .collect();
-    let block = BlockEnv::default();
-    let engine = Engine::new(runtime.clone(), EngineConfig::default());
-    let inline: Arc<dyn InferenceBackend> = Arc::new(InlineBackend::new(runtime.clone()));
-
-    let inline_time = time(samples, || {
-        let (results, _) = engine.execute(&state, &block, &txs, &inline);
-        assert!(results.iter().all(|r| r.as_ref().is_ok_and(|r| r.is_success())));
-    });
-    let mut last_stats = None;
-    let pipe_time = time(samples, || {
-        let built = engine.build(&state, &block, &txs);
-        assert_eq!(built.pipe.results.len() as u64, BLOCK);
-        last_stats = Some(built.stats);
-    });
-
-    // The precompile alone: a cache hit against computing the answer.
-    let data = call_data(7);
-    let request = PipeRequest::decode(&data).expect("request");
-    let cache = Arc::new(ResultCache::new());
-    cache.insert(request.id, compute(&runtime, &request));
-    let cached = verigrad_pipe::CachedBackend::new(cache);
-    let reps = 200;
-    let hit = time(samples, || {
-        for _ in 0..reps {
-            assert!(run(&data, 1_000_000, 0, &cached).output.is_success());
-        }
-    }) / reps;
-    let infer = time(samples, || {
-        for _ in 0..reps {
-            runtime.run("verigrad/volatility", &request.input).expect("runs");
-        }
-    }) / reps;
-
+        .expect("models (run scripts/setup for the embedder's weights)");
     let workers = EngineConfig::default().workers;
+
+    let target = BlockRun::measure(&runtime, VOLATILITY, 64, samples, workers);
+    // On one thread PIPE shows its extra work: half of this ratio bounds what two threads can reach.
+    let alone = BlockRun::measure(&runtime, VOLATILITY, 64, samples, 1);
+    let infer = one_inference(&runtime, VOLATILITY, samples);
+
+    // The precompile alone, on a cache hit: what the execution phase does (by call data), and what
+    // replaying a block from its committed results does (decode, keccak id, lookup).
+    let data = call_data(VOLATILITY, 7);
+    let request = PipeRequest::decode(&data).expect("request");
+    let resolution = compute(&runtime, &request);
+    let by_calldata = Arc::new(ResultCache::new());
+    by_calldata.insert_request(request.clone(), resolution.clone());
+    let by_id = Arc::new(ResultCache::new());
+    by_id.insert(request.id, resolution);
+    let hit = |cache: &Arc<ResultCache>| {
+        let backend = CachedBackend::new(cache.clone());
+        per_call(samples, 2_000, || assert!(run(&data, 1_000_000, 0, &backend).output.is_success()))
+    };
+    let (hit, replay_hit) = (hit(&by_calldata), hit(&by_id));
+
     println!(
-        "PIPE block build, {BLOCK} inference transactions, {workers} worker threads ({samples} samples, median)"
+        "PIPE block build, 64 transactions on {VOLATILITY}, {workers} worker threads ({samples} \
+         samples, median)"
     );
-    println!("  inline sequential      {inline_time:>12.3?}");
+    println!("  inline sequential      {:>12.3?}", target.inline);
+    println!("  PIPE pre-execution     {:>12.3?}   ratio {:.2}x", target.pipe, target.ratio());
     println!(
-        "  PIPE pre-execution     {pipe_time:>12.3?}   ratio {:.2}x",
-        pipe_time.as_secs_f64() / inline_time.as_secs_f64()
+        "    rounds {}, summed over threads: simulate {:.3?}, infer {:.3?}, execute {:.3?}",
+        target.stats.rounds, target.stats.simulate, target.stats.infer, target.stats.execute
     );
-    if let Some(stats) = last_stats {
+    println!(
+        "  PIPE on one thread     {:>12.3?}   ratio {:.2}x (PIPE's work against inline's)",
+        alone.pipe,
+        alone.ratio()
+    );
+    println!("  one inference          {infer:>12.3?}");
+    let percent = |d: Duration| 100.0 * d.as_secs_f64() / infer.as_secs_f64();
+    println!("  precompile cache hit   {hit:>12.3?}   {:.1} % of one inference", percent(hit));
+    println!(
+        "    found by request id  {replay_hit:>12.3?}   {:.1} % (replay)",
+        percent(replay_hit)
+    );
+
+    println!("\nWhere PIPE pays: the same block per model, cheapest model first");
+    println!(
+        "  {:<22} {:>6} {:>14} {:>14} {:>14} {:>7}",
+        "model", "txs", "inference", "inline", "PIPE", "ratio"
+    );
+    let few = if quick { 3 } else { 5 };
+    for (model, size, samples) in
+        [(VOLATILITY, 64, samples), ("verigrad/risk", 64, samples), ("verigrad/minilm", 8, few)]
+    {
+        let measured;
+        let run = if model == VOLATILITY {
+            &target
+        } else {
+            measured = BlockRun::measure(&runtime, model, size, samples, workers);
+            &measured
+        };
+        let infer = one_inference(&runtime, model, samples.min(few));
         println!(
-            "    rounds {}, simulate {:.3?}, infer {:.3?}, execute {:.3?}",
-            stats.rounds, stats.simulate, stats.infer, stats.execute
+            "  {model:<22} {size:>6} {infer:>14.3?} {:>14.3?} {:>14.3?} {:>6.2}x",
+            run.inline,
+            run.pipe,
+            run.ratio()
         );
     }
-    println!("  one inference          {infer:>12.3?}");
-    println!(
-        "  precompile cache hit   {hit:>12.3?}   overhead {:.1} % of one inference",
-        100.0 * hit.as_secs_f64() / infer.as_secs_f64()
-    );
 }

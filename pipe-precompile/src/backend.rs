@@ -47,23 +47,36 @@ impl Answer {
 
     /// The `ModelInferenceEvent(inferenceID, request, response)` data for `request`.
     pub fn event(&self, request: &PipeRequest) -> LogData {
-        self.event
-            .get_or_init(|| {
-                let solidity_request = ModelInferenceRequest {
-                    mode: request.mode_byte(),
-                    modelCID: request.model.clone(),
-                    input: request.input.clone(),
-                };
-                let data = (request.id.to_string(), solidity_request, self.output.clone())
-                    .abi_encode_params();
-                LogData::new_unchecked(vec![*INFERENCE_EVENT_TOPIC], data.into())
-            })
-            .clone()
+        self.encoded_event(request).clone()
+    }
+
+    /// The event data, encoded on the first call; the engine calls it as soon as an answer is
+    /// inferred, so execution only copies it.
+    pub(crate) fn encoded_event(&self, request: &PipeRequest) -> &LogData {
+        self.event.get_or_init(|| {
+            let solidity_request = ModelInferenceRequest {
+                mode: request.mode_byte(),
+                modelCID: request.model.clone(),
+                input: request.input.clone(),
+            };
+            let data =
+                (request.id.to_string(), solidity_request, self.output.clone()).abi_encode_params();
+            LogData::new_unchecked(vec![*INFERENCE_EVENT_TOPIC], data.into())
+        })
     }
 }
 
 /// What a request resolved to: an answer, or a failure that reverts the call.
 pub type Resolution = Result<Arc<Answer>, PipeFailure>;
+
+/// A request known whole, with what it resolved to: what a cache hit by call data serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The request.
+    pub request: PipeRequest,
+    /// Its resolution.
+    pub resolution: Resolution,
+}
 
 /// Answers PIPE requests for the precompile.
 pub trait InferenceBackend: Send + Sync + std::fmt::Debug {
@@ -72,6 +85,13 @@ pub trait InferenceBackend: Send + Sync + std::fmt::Debug {
 
     /// The answer to a request.
     fn answer(&self, request: &PipeRequest) -> Resolution;
+
+    /// The request these exact call data decode to and its resolution, if the backend already has
+    /// them: the precompile then serves it without decoding and hashing the input again, charging the
+    /// answer's cost units (none for a failure), as [`CachedBackend`] does.
+    fn resolved(&self, _calldata: &[u8]) -> Option<Arc<Resolved>> {
+        None
+    }
 }
 
 /// Runs a request on the runtime, enforcing the mode's requirement.
@@ -92,6 +112,9 @@ pub fn compute(runtime: &Runtime, request: &PipeRequest) -> Resolution {
 #[derive(Debug, Default)]
 pub struct ResultCache {
     results: RwLock<HashMap<B256, Resolution>>,
+    /// Results inserted with their whole request, also by the request's call data: a hit then costs
+    /// a fast hash and a comparison of the input instead of decoding it and hashing it with keccak.
+    by_calldata: RwLock<HashMap<Bytes, Arc<Resolved>, foldhash::fast::RandomState>>,
 }
 
 impl ResultCache {
@@ -108,6 +131,19 @@ impl ResultCache {
     /// Records a resolution.
     pub fn insert(&self, id: B256, resolution: Resolution) {
         self.results.write().unwrap_or_else(PoisonError::into_inner).insert(id, resolution);
+    }
+
+    /// Records a request's resolution, findable by its id and by its call data.
+    pub fn insert_request(&self, request: PipeRequest, resolution: Resolution) {
+        self.insert(request.id, resolution.clone());
+        let calldata = request.calldata().clone();
+        let resolved = Arc::new(Resolved { request, resolution });
+        self.by_calldata.write().unwrap_or_else(PoisonError::into_inner).insert(calldata, resolved);
+    }
+
+    /// The request these call data decode to and its resolution, if it was inserted whole.
+    pub fn resolved(&self, calldata: &[u8]) -> Option<Arc<Resolved>> {
+        self.by_calldata.read().unwrap_or_else(PoisonError::into_inner).get(calldata).cloned()
     }
 
     /// Number of results.
@@ -151,12 +187,36 @@ pub struct SimulationBackend {
     runtime: Runtime,
     known: Arc<ResultCache>,
     recorded: Mutex<Vec<PipeRequest>>,
+    /// Placeholders by model reference: the same for every request to a model, so encoded once.
+    placeholders: Mutex<HashMap<String, Arc<Answer>>>,
 }
 
 impl SimulationBackend {
     /// A simulation that already knows `known`.
     pub fn new(runtime: Runtime, known: Arc<ResultCache>) -> Self {
-        Self { runtime, known, recorded: Mutex::new(Vec::new()) }
+        Self { runtime, known, recorded: Mutex::default(), placeholders: Mutex::default() }
+    }
+
+    fn placeholder(&self, model: &str) -> Resolution {
+        let mut placeholders = self.placeholders.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(answer) = placeholders.get(model) {
+            return Ok(answer.clone());
+        }
+        let manifest = self.runtime.manifest(model)?;
+        let numbers = manifest
+            .outputs
+            .iter()
+            .map(|spec| {
+                let zeros =
+                    vec![Number::new(0, spec.decimals.unwrap_or(6).into()); spec.elements()];
+                MultiDimensionalNumberTensor::new(spec.name.clone(), zeros, spec.shape.clone())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut output = ModelOutput::numbers(numbers);
+        output.is_simulation_result = true;
+        let answer = Answer::new(output, manifest.cost_units);
+        placeholders.insert(model.to_string(), answer.clone());
+        Ok(answer)
     }
 
     /// The requests seen that had no known result.
@@ -174,20 +234,9 @@ impl InferenceBackend for SimulationBackend {
         if let Some(known) = self.known.get(&request.id) {
             return known;
         }
-        let manifest = self.runtime.manifest(&request.model)?;
+        let placeholder = self.placeholder(&request.model)?;
         self.recorded.lock().unwrap_or_else(PoisonError::into_inner).push(request.clone());
-        let numbers = manifest
-            .outputs
-            .iter()
-            .map(|spec| {
-                let zeros =
-                    vec![Number::new(0, spec.decimals.unwrap_or(6).into()); spec.elements()];
-                MultiDimensionalNumberTensor::new(spec.name.clone(), zeros, spec.shape.clone())
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut output = ModelOutput::numbers(numbers);
-        output.is_simulation_result = true;
-        Ok(Answer::new(output, manifest.cost_units))
+        Ok(placeholder)
     }
 }
 
@@ -204,19 +253,30 @@ impl CachedBackend {
     }
 
     fn lookup(&self, request: &PipeRequest) -> Resolution {
-        self.cache.get(&request.id).unwrap_or_else(|| {
-            Err(PipeFailure::Failed(format!("request {} was not pre-executed", request.id)))
-        })
+        self.cache.get(&request.id).unwrap_or_else(|| Err(not_pre_executed(request)))
     }
+}
+
+/// How a call reverts when the block's results do not hold its request.
+pub(crate) fn not_pre_executed(request: &PipeRequest) -> PipeFailure {
+    PipeFailure::Failed(format!("request {} was not pre-executed", request.id))
+}
+
+/// The cost units a cached resolution charges: a failure charges none, the call reverts with its reason.
+pub(crate) fn cached_cost_units(resolution: &Resolution) -> u64 {
+    resolution.as_ref().map_or(0, |answer| answer.cost_units)
 }
 
 impl InferenceBackend for CachedBackend {
     fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
-        // A cached failure charges no model cost: the call reverts with the failure's reason.
-        Ok(self.lookup(request).map(|a| a.cost_units).unwrap_or(0))
+        Ok(cached_cost_units(&self.lookup(request)))
     }
 
     fn answer(&self, request: &PipeRequest) -> Resolution {
         self.lookup(request)
+    }
+
+    fn resolved(&self, calldata: &[u8]) -> Option<Arc<Resolved>> {
+        self.cache.resolved(calldata)
     }
 }

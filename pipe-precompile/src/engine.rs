@@ -2,25 +2,31 @@
 //!
 //! 1. **Simulate** every pending transaction, in parallel, against the state before the block, with the
 //!    precompile recording each inference request and answering placeholders.
-//! 2. **Infer** the requests concurrently on a bounded pool of threads.
-//! 3. **Execute** the block in order, speculatively, with answers injected from the result cache. This is
-//!    also the re-simulation: a request the first simulation could not reach (it depends on an answer,
-//!    or on state an earlier transaction of the block set) shows up as a miss; the misses are inferred
-//!    and the block executed again, up to `max_rounds` rounds in all. Past the bound, a missed call
-//!    reverts "not pre-executed" — deterministically, so replay agrees.
+//! 2. **Infer** the requests on the same bounded pool of threads, each as soon as its transaction's
+//!    simulation recorded it.
+//! 3. **Execute** the block in order, speculatively, with answers injected from the result cache. The
+//!    execution starts with the first transaction whose requests are answered, while the other threads
+//!    still simulate and infer the later ones (see [`crate::overlap`]). It is also the re-simulation: a
+//!    request no simulation reached (it depends on an answer, or on state an earlier transaction of the
+//!    block set) shows up as a miss; the misses are inferred and the block executed again, up to
+//!    `max_rounds` rounds in all. Past the bound, a missed call reverts "not pre-executed" —
+//!    deterministically, so replay agrees.
 //!
 //! The block commits to the results it used with a [`PipeCommitment`]; replaying the block with only
 //! those results ([`Engine::execute`] with a [`CachedBackend`]) reproduces it without running a model.
 
 use std::{
     collections::BTreeMap,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
 use alloy_primitives::{B256, keccak256};
 use revm::{
-    Context, DatabaseCommit, DatabaseRef, ExecuteEvm, MainBuilder, MainContext,
+    Context, DatabaseCommit, DatabaseRef, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
     context::{BlockEnv, TxEnv, result::ExecutionResult},
     database::CacheDB,
     primitives::hardfork::SpecId,
@@ -30,7 +36,10 @@ use verigrad_inference::Runtime;
 
 use crate::{
     CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution,
-    ResultCache, SimulationBackend, compute,
+    Resolved, ResultCache,
+    backend::{cached_cost_units, not_pre_executed},
+    compute,
+    overlap::{self, Progress},
 };
 
 /// Settings of the engine.
@@ -99,7 +108,8 @@ pub fn output_hash(resolution: &Resolution) -> B256 {
     }
 }
 
-/// Where the time of a block went.
+/// Where the time of a block went. The phases overlap, so the times are summed over threads and add
+/// up to more than the block took.
 #[derive(Debug, Clone, Default)]
 pub struct EngineStats {
     /// Inference rounds: the simulation's, plus one per speculative execution that found new requests.
@@ -137,14 +147,28 @@ pub struct Engine {
     runtime: Runtime,
     config: EngineConfig,
     precompiles: PipePrecompiles,
+    /// The threads that work beside the calling thread, `workers - 1` of them, kept for the engine's
+    /// life: starting and joining a thread per block costs as much as simulating a few transactions.
+    helpers: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl Engine {
-    /// An engine running models on `runtime`.
+    /// An engine running models on `runtime`. If its helper threads cannot be started, it works on
+    /// the calling thread alone.
     pub fn new(runtime: Runtime, config: EngineConfig) -> Self {
         let placeholder: Arc<dyn InferenceBackend> = Arc::new(CachedBackend::new(Arc::default()));
         let precompiles = PipePrecompiles::new(config.spec, placeholder);
-        Self { runtime, config, precompiles }
+        let helpers = (config.workers > 1)
+            .then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(config.workers - 1)
+                    .thread_name(|i| format!("pipe-worker-{i}"))
+                    .build()
+                    .ok()
+            })
+            .flatten()
+            .map(Arc::new);
+        Self { runtime, config, precompiles, helpers }
     }
 
     /// Builds a block of `txs` on `state`: simulates, infers in parallel, executes with the results.
@@ -154,25 +178,33 @@ impl Engine {
     {
         let cache = Arc::new(ResultCache::new());
         let mut stats = EngineStats { rounds: 1, ..EngineStats::default() };
-        let started = Instant::now();
-        let requests = self.simulate(state, block, txs, &cache);
-        stats.simulate = started.elapsed();
-        self.infer_timed(&requests, &cache, &mut stats);
+        let (mut results, mut changes, mut phase2) =
+            overlap::first_round(self, state, block, txs, &cache, &mut stats);
         loop {
-            let started = Instant::now();
-            let phase2 = Arc::new(ExecutionBackend::new(cache.clone()));
-            let backend: Arc<dyn InferenceBackend> = phase2.clone();
-            let (results, changes) = self.execute(state, block, txs, &backend);
-            stats.execute += started.elapsed();
             let missed = phase2.take_missed();
             if missed.is_empty() || stats.rounds >= self.config.max_rounds {
                 let pipe = PipeCommitment { results: phase2.take_used() };
                 return BlockOutcome { results, changes, pipe, stats };
             }
-            // The speculative execution reached requests the simulation could not (they depend on an
-            // answer, or on state an earlier transaction of the block set): infer them and run again.
+            // The speculative execution reached requests no simulation did (they depend on an answer,
+            // or on state an earlier transaction of the block set): infer them and run again.
             stats.rounds += 1;
-            self.infer_timed(&missed, &cache, &mut stats);
+            let started = Instant::now();
+            let next = AtomicUsize::new(0);
+            let infer = || {
+                while let Some(request) = missed.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    self.resolve(request.clone(), &cache);
+                }
+            };
+            self.with_helpers(infer, |_| infer());
+            stats.inferences += missed.len();
+            stats.infer += started.elapsed();
+
+            let started = Instant::now();
+            phase2 = Arc::new(ExecutionBackend::new(cache.clone(), None));
+            let backend: Arc<dyn InferenceBackend> = phase2.clone();
+            (results, changes) = self.execute(state, block, txs, &backend);
+            stats.execute += started.elapsed();
         }
     }
 
@@ -185,68 +217,76 @@ impl Engine {
         txs: &[TxEnv],
         backend: &Arc<dyn InferenceBackend>,
     ) -> (Vec<TxOutcome>, EvmState) {
-        let mut overlay = CacheDB::new(state);
-        let mut changes = EvmState::default();
-        let mut results = Vec::with_capacity(txs.len());
-        for tx in txs {
-            let mut evm = self.evm(&mut overlay, block, backend.clone(), false);
-            let outcome = evm.transact(tx.clone()).map_err(|e| e.to_string());
-            drop(evm);
-            results.push(outcome.map(|outcome| {
-                overlay.commit(outcome.state.clone());
-                merge(&mut changes, outcome.state);
-                outcome.result
-            }));
-        }
-        (results, changes)
+        self.execute_with(state, block, txs, backend, |_| {})
     }
 
-    /// Simulates every transaction against `state` in parallel; returns the requests without results.
-    fn simulate<DB: DatabaseRef + Sync>(
+    /// [`Self::execute`], calling `before(i)` before transaction `i` runs. One EVM runs the whole block:
+    /// building one per transaction costs more than a simple transaction's execution.
+    pub(crate) fn execute_with<DB: DatabaseRef>(
         &self,
         state: &DB,
         block: &BlockEnv,
         txs: &[TxEnv],
-        cache: &Arc<ResultCache>,
-    ) -> Vec<PipeRequest> {
-        let simulation = Arc::new(SimulationBackend::new(self.runtime.clone(), cache.clone()));
-        let backend: Arc<dyn InferenceBackend> = simulation.clone();
-        parallel_map(txs, self.config.workers, |tx| {
-            let mut overlay = CacheDB::new(state);
-            let mut evm = self.evm(&mut overlay, block, backend.clone(), true);
-            // A failed simulation still recorded the requests it reached.
-            let _ = evm.transact(tx.clone());
-        });
-        let mut unique = BTreeMap::new();
-        for request in simulation.take_recorded() {
-            unique.entry(request.id).or_insert(request);
+        backend: &Arc<dyn InferenceBackend>,
+        mut before: impl FnMut(usize),
+    ) -> (Vec<TxOutcome>, EvmState) {
+        let mut evm = self.evm(CacheDB::new(state), block, backend.clone(), false);
+        let mut changes = EvmState::default();
+        let results = txs
+            .iter()
+            .enumerate()
+            .map(|(i, tx)| {
+                before(i);
+                let outcome = evm.transact(tx.clone()).map_err(|e| e.to_string())?;
+                merge(&mut changes, outcome.state.clone());
+                evm.commit(outcome.state);
+                Ok(outcome.result)
+            })
+            .collect();
+        (results, changes)
+    }
+
+    /// Infers a request and stores its resolution, with the event already encoded so that executing
+    /// the call only copies it.
+    pub(crate) fn resolve(&self, request: PipeRequest, cache: &ResultCache) {
+        let resolution = compute(&self.runtime, &request);
+        if let Ok(answer) = &resolution {
+            answer.encoded_event(&request);
         }
-        unique.into_values().collect()
+        cache.insert_request(request, resolution);
     }
 
-    fn infer_timed(&self, requests: &[PipeRequest], cache: &ResultCache, stats: &mut EngineStats) {
-        let started = Instant::now();
-        self.infer(requests, cache);
-        stats.inferences += requests.len();
-        stats.infer += started.elapsed();
+    /// Runs `helper` on every helper thread while `main` runs on the calling thread, told how many
+    /// helpers there are; returns `main`'s result once all have finished.
+    pub(crate) fn with_helpers<R>(
+        &self,
+        helper: impl Fn() + Sync,
+        main: impl FnOnce(usize) -> R,
+    ) -> R {
+        let Some(pool) = &self.helpers else { return main(0) };
+        let helper = &helper;
+        pool.in_place_scope(|scope| {
+            for _ in 0..pool.current_num_threads() {
+                scope.spawn(move |_| helper());
+            }
+            main(pool.current_num_threads())
+        })
     }
 
-    /// Runs requests concurrently on the bounded pool and stores their resolutions.
-    fn infer(&self, requests: &[PipeRequest], cache: &ResultCache) {
-        let resolved =
-            parallel_map(requests, self.config.workers, |request| compute(&self.runtime, request));
-        for (request, resolution) in requests.iter().zip(resolved) {
-            cache.insert(request.id, resolution);
-        }
+    /// The runtime the engine's models run on.
+    pub(crate) fn runtime(&self) -> &Runtime {
+        &self.runtime
     }
 
-    fn evm<'a, DB: revm::Database + 'a>(
+    /// An EVM for the block on `db`. A simulation's skips the nonce check: it runs each transaction on
+    /// the state before the block, where a sender's later transactions have "future" nonces.
+    pub(crate) fn evm<'a, DB: revm::Database + DatabaseCommit + 'a>(
         &self,
         db: DB,
         block: &BlockEnv,
         backend: Arc<dyn InferenceBackend>,
         simulation: bool,
-    ) -> impl ExecuteEvm<
+    ) -> impl ExecuteCommitEvm<
         Tx = TxEnv,
         ExecutionResult = ExecutionResult,
         State = EvmState,
@@ -260,8 +300,6 @@ impl Engine {
                 // revm's default is its newest fork; run the one the precompile set was built for.
                 cfg.set_spec_and_mainnet_gas_params(spec);
                 cfg.chain_id = chain_id;
-                // Simulations run each transaction on the state before the block, where a sender's
-                // later transactions have "future" nonces.
                 cfg.disable_nonce_check = simulation;
             })
             .build_mainnet()
@@ -271,25 +309,24 @@ impl Engine {
 
 /// The execution phase's backend: answers from the cache, remembers what it served and what it missed.
 #[derive(Debug)]
-struct ExecutionBackend {
-    cached: CachedBackend,
+pub(crate) struct ExecutionBackend {
     cache: Arc<ResultCache>,
-    used: Mutex<BTreeMap<B256, Resolution>>,
+    /// The first round's simulations, while they still run: a request not in the cache yet may still
+    /// be recorded by one of them, so a miss waits for them all before it counts.
+    simulations: Option<Arc<Progress>>,
+    used: Mutex<Vec<(B256, Resolution)>>,
     missed: Mutex<BTreeMap<B256, PipeRequest>>,
 }
 
 impl ExecutionBackend {
-    fn new(cache: Arc<ResultCache>) -> Self {
-        Self {
-            cached: CachedBackend::new(cache.clone()),
-            cache,
-            used: Mutex::default(),
-            missed: Mutex::default(),
-        }
+    pub(crate) fn new(cache: Arc<ResultCache>, simulations: Option<Arc<Progress>>) -> Self {
+        Self { cache, simulations, used: Mutex::default(), missed: Mutex::default() }
     }
 
     fn take_used(&self) -> BTreeMap<B256, Resolution> {
         std::mem::take(&mut *self.used.lock().unwrap_or_else(PoisonError::into_inner))
+            .into_iter()
+            .collect()
     }
 
     fn take_missed(&self) -> Vec<PipeRequest> {
@@ -297,27 +334,40 @@ impl ExecutionBackend {
             .into_values()
             .collect()
     }
+
+    fn find(&self, id: &B256) -> Option<Resolution> {
+        self.cache.get(id).or_else(|| {
+            self.simulations.as_ref()?.wait_all();
+            self.cache.get(id)
+        })
+    }
+
+    fn record_use(&self, id: B256, resolution: &Resolution) {
+        self.used.lock().unwrap_or_else(PoisonError::into_inner).push((id, resolution.clone()));
+    }
 }
 
 impl InferenceBackend for ExecutionBackend {
     fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
-        self.cached.cost_units(request)
+        Ok(self.find(&request.id).as_ref().map_or(0, cached_cost_units))
     }
 
     fn answer(&self, request: &PipeRequest) -> Resolution {
-        let resolution = self.cached.answer(request);
-        if self.cache.get(&request.id).is_some() {
-            self.used
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(request.id, resolution.clone());
-        } else {
+        let Some(resolution) = self.find(&request.id) else {
             self.missed
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(request.id, request.clone());
-        }
+            return Err(not_pre_executed(request));
+        };
+        self.record_use(request.id, &resolution);
         resolution
+    }
+
+    fn resolved(&self, calldata: &[u8]) -> Option<Arc<Resolved>> {
+        let known = self.cache.resolved(calldata)?;
+        self.record_use(known.request.id, &known.resolution);
+        Some(known)
     }
 }
 
@@ -335,24 +385,4 @@ fn merge(into: &mut EvmState, state: EvmState) {
             }
         }
     }
-}
-
-/// Maps `items` on up to `workers` scoped threads, keeping order.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    workers: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let workers = workers.clamp(1, items.len().max(1));
-    let chunk = items.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    })
 }

@@ -9,11 +9,12 @@ use serde_json as _; // used by the integration tests only
 
 mod backend;
 mod engine;
+mod overlap;
 mod precompile;
 mod request;
 
 pub use backend::{
-    Answer, CachedBackend, InferenceBackend, InlineBackend, Resolution, ResultCache,
+    Answer, CachedBackend, InferenceBackend, InlineBackend, Resolution, Resolved, ResultCache,
     SimulationBackend, compute,
 };
 pub use engine::{

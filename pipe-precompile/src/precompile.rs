@@ -12,7 +12,7 @@ use revm::{
     primitives::{AddressSet, hardfork::SpecId},
 };
 
-use crate::{InferenceBackend, PipeRequest};
+use crate::{InferenceBackend, PipeFailure, PipeRequest, Resolution, backend::cached_cost_units};
 
 /// Address of the PIPE precompile.
 pub const ADDRESS: Address = address!("00000000000000000000000000000000000000F4");
@@ -43,42 +43,72 @@ pub struct Served {
 /// Runs the precompile: checks gas before any work, decodes, prices, answers.
 ///
 /// Bad input and failed inference revert with a decodable custom error and spend the gas charged so
-/// far; too little gas halts with out-of-gas.
+/// far; too little gas halts with out-of-gas. Call data the backend already knows whole
+/// ([`InferenceBackend::resolved`]) are served without decoding them again.
 pub fn run(input: &[u8], gas_limit: u64, reservoir: u64, backend: &dyn InferenceBackend) -> Served {
-    let halt = || Served {
-        output: PrecompileOutput::halt(PrecompileHalt::OutOfGas, reservoir),
-        event: None,
-    };
-    let revert = |gas: u64, data: Bytes| Served {
-        output: PrecompileOutput::revert(gas, data, reservoir),
-        event: None,
-    };
+    let charge = Charge { gas_limit, reservoir };
     if gas_limit < BASE_GAS {
-        return halt();
+        return charge.halt();
     }
-    let request = match PipeRequest::decode(input) {
-        Ok(request) => request,
-        Err(failure) => return revert(BASE_GAS, failure.revert_data()),
-    };
-    let gas = BASE_GAS.saturating_add(request.elements().saturating_mul(GAS_PER_ELEMENT));
-    if gas > gas_limit {
-        return halt();
+    if let Some(known) = backend.resolved(input) {
+        let cost_units = cached_cost_units(&known.resolution);
+        return charge.serve(&known.request, || Ok(cost_units), || known.resolution.clone());
     }
-    let cost_units = match backend.cost_units(&request) {
-        Ok(units) => units,
-        Err(failure) => return revert(gas, failure.revert_data()),
-    };
-    let gas = gas.saturating_add(cost_units.saturating_mul(GAS_PER_COST_UNIT));
-    if gas > gas_limit {
-        return halt();
+    match PipeRequest::decode(input) {
+        Ok(request) => {
+            charge.serve(&request, || backend.cost_units(&request), || backend.answer(&request))
+        }
+        Err(failure) => charge.revert(BASE_GAS, failure.revert_data()),
     }
-    match backend.answer(&request) {
-        Ok(answer) => Served {
-            // A simulation's state, logs included, is thrown away: skip encoding the event.
-            event: (!answer.output.is_simulation_result).then(|| answer.event(&request)),
-            output: PrecompileOutput::new(gas, answer.encoded.clone(), reservoir),
-        },
-        Err(failure) => revert(gas, failure.revert_data()),
+}
+
+/// The gas a call may spend, and how each way it ends is charged.
+#[derive(Debug, Clone, Copy)]
+struct Charge {
+    gas_limit: u64,
+    reservoir: u64,
+}
+
+impl Charge {
+    fn halt(self) -> Served {
+        Served {
+            output: PrecompileOutput::halt(PrecompileHalt::OutOfGas, self.reservoir),
+            event: None,
+        }
+    }
+
+    fn revert(self, gas: u64, data: Bytes) -> Served {
+        Served { output: PrecompileOutput::revert(gas, data, self.reservoir), event: None }
+    }
+
+    /// Prices a decoded request (base, elements, then model cost units, each checked against the
+    /// limit before going on) and answers it.
+    fn serve(
+        self,
+        request: &PipeRequest,
+        cost_units: impl FnOnce() -> Result<u64, PipeFailure>,
+        answer: impl FnOnce() -> Resolution,
+    ) -> Served {
+        let gas = BASE_GAS.saturating_add(request.elements().saturating_mul(GAS_PER_ELEMENT));
+        if gas > self.gas_limit {
+            return self.halt();
+        }
+        let cost_units = match cost_units() {
+            Ok(units) => units,
+            Err(failure) => return self.revert(gas, failure.revert_data()),
+        };
+        let gas = gas.saturating_add(cost_units.saturating_mul(GAS_PER_COST_UNIT));
+        if gas > self.gas_limit {
+            return self.halt();
+        }
+        match answer() {
+            Ok(answer) => Served {
+                // A simulation's state, logs included, is thrown away: skip encoding the event.
+                event: (!answer.output.is_simulation_result).then(|| answer.event(request)),
+                output: PrecompileOutput::new(gas, answer.encoded.clone(), self.reservoir),
+            },
+            Err(failure) => self.revert(gas, failure.revert_data()),
+        }
     }
 }
 

@@ -50,6 +50,8 @@ pub struct PipeRequest {
     pub input: ModelInput,
     /// `keccak256(abi.encode(mode, modelCID, input))`: the cache key and the event's inference id.
     pub id: B256,
+    /// The call data it was decoded from.
+    calldata: Bytes,
 }
 
 impl PipeRequest {
@@ -82,6 +84,7 @@ impl PipeRequest {
             model: request.modelCID,
             input: request.input,
             id,
+            calldata: Bytes::copy_from_slice(calldata),
         })
     }
 
@@ -101,6 +104,12 @@ impl PipeRequest {
     /// The mode byte as the caller sent it.
     pub fn mode_byte(&self) -> u8 {
         self.mode_byte
+    }
+
+    /// The call data it was decoded from: a [`ResultCache`](crate::ResultCache) finds the request's
+    /// result by these bytes without decoding them again.
+    pub fn calldata(&self) -> &Bytes {
+        &self.calldata
     }
 }
 

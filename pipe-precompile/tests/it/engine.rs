@@ -162,3 +162,73 @@ fn a_missing_model_reverts_the_transaction_and_is_committed_as_a_failure() {
         "the failure is committed, so a replay reverts the same way: {committed:?}"
     );
 }
+
+/// An account with nothing before the block.
+const SECOND: Address = Address::repeat_byte(0xb0);
+const UNFUNDED: Address = Address::repeat_byte(0xd0);
+
+fn tx_from(caller: Address, nonce: u64, kind: TxKind, data: Bytes, value: U256) -> TxEnv {
+    TxEnv { caller, value, ..tx(nonce, kind, data) }
+}
+
+/// A block whose transactions depend on each other: a consumer deployed and called in the same block
+/// (its second request depends on its first answer), an account funded and then spending in the
+/// block, a request whose own transaction's simulation cannot reach it but a later one's does, the
+/// same request twice, and two invalid transactions.
+fn tangled_block() -> Vec<TxEnv> {
+    let rt = runtime();
+    let volatility = rt.resolve("verigrad/volatility").expect("model").to_string();
+    let risk = rt.resolve("verigrad/risk").expect("model").to_string();
+    let mut deploy = creation_code("ChainedConsumer.sol", "ChainedConsumer");
+    deploy.extend(constructorCall { volatilityModel: volatility, riskModel: risk }.abi_encode());
+    let consumer = CALLER.create(0);
+    let returns_ = window().iter().map(|(v, d)| Number { value: *v, decimals: *d }).collect();
+    let forecast = request(0, "verigrad/volatility", "returns", &window());
+    let ether = U256::from(10).pow(U256::from(18));
+    vec![
+        tx(0, TxKind::Create, deploy.into()),
+        tx(1, TxKind::Call(consumer), scoreCall { returns_ }.abi_encode().into()),
+        tx_from(CALLER, 2, TxKind::Call(SECOND), Bytes::new(), ether),
+        // Simulated on the state before the block, SECOND cannot pay the value: only the next
+        // transaction's simulation records this request.
+        tx_from(SECOND, 0, TxKind::Call(ADDRESS), forecast.clone(), ether / U256::from(2)),
+        tx(3, TxKind::Call(ADDRESS), forecast.clone()),
+        tx(99, TxKind::Call(ADDRESS), forecast.clone()),
+        tx_from(UNFUNDED, 0, TxKind::Call(SECOND), Bytes::new(), ether),
+        tx(4, TxKind::Call(ADDRESS), forecast),
+    ]
+}
+
+#[test]
+fn a_tangled_block_builds_exactly_as_sequential_execution_and_replays() {
+    let state = funded();
+    let block = BlockEnv::default();
+    let txs = tangled_block();
+    let (inline, inline_changes) = engine().execute(&state, &block, &txs, &inline_backend());
+    assert!(inline[..5].iter().all(|r| matches!(r, Ok(ExecutionResult::Success { .. }))));
+    assert!(inline[5].is_err() && inline[6].is_err(), "bad nonce, no funds: {inline:?}");
+
+    let mut roots = Vec::new();
+    for workers in [1, 2, 3] {
+        let config = EngineConfig { workers, ..EngineConfig::default() };
+        let built = Engine::new(runtime(), config).build(&state, &block, &txs);
+        assert_eq!(built.results, inline, "{workers} workers");
+        assert_eq!(built.changes, inline_changes, "{workers} workers");
+        assert_eq!(
+            built.stats.rounds, 3,
+            "the consumer is deployed in the block, and its second request needs its first answer"
+        );
+        assert_eq!(
+            built.pipe.results.len(),
+            3,
+            "the forecast by name (three calls), the consumer's two"
+        );
+
+        let replay: Arc<dyn InferenceBackend> = Arc::new(CachedBackend::new(built.pipe.to_cache()));
+        let (replayed, replayed_changes) = engine().execute(&state, &block, &txs, &replay);
+        assert_eq!(replayed, inline);
+        assert_eq!(replayed_changes, inline_changes);
+        roots.push(built.pipe.root());
+    }
+    assert!(roots.windows(2).all(|pair| pair[0] == pair[1]), "the commitment is the same");
+}
