@@ -5,6 +5,7 @@
 //! [`EventStream`], [`Account`]), the crash-safe [`WorkerStore`], the worker's [`Config`], and the
 //! verification gradient ([`decide`], a bit-exact mirror of `contracts/libraries/VerificationPolicy.sol`)
 //! so that a node can quote a task's tier, redundancy and audit probability without a chain call.
+//! [`serve`] sells inference over HTTP for x402 payments settled on chain.
 #![warn(unused_crate_dependencies)]
 
 pub mod bindings;
@@ -14,6 +15,7 @@ mod config;
 mod deployment;
 mod policy;
 mod role_set;
+pub mod serve;
 mod store;
 
 pub use chain::{
