@@ -7,8 +7,9 @@ use serde_json::Value;
 use super::{
     facilitator::unix_now,
     x402::{
-        self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentPayload, PaymentRequired,
-        PaymentRequirements, Reason, SCHEME, SettleResponse, X_PAYMENT_RESPONSE, X402_VERSION,
+        self, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, PaymentPayload,
+        PaymentRequired, PaymentRequirements, Reason, SCHEME, SettleResponse, X_PAYMENT_RESPONSE,
+        X402_VERSION,
     },
 };
 
@@ -51,7 +52,8 @@ pub async fn pay(
     body: Option<&Value>,
     signer: &PrivateKeySigner,
 ) -> Result<PaidResponse, PayError> {
-    let failed = |e: reqwest::Error| PayError::Http { url: url.to_string(), message: e.to_string() };
+    let failed =
+        |e: reqwest::Error| PayError::Http { url: url.to_string(), message: e.to_string() };
     let request = || match body {
         Some(body) => http.post(url).json(body),
         None => http.get(url),
@@ -66,11 +68,14 @@ pub async fn pay(
         .iter()
         .find(|r| r.scheme == SCHEME && r.network.starts_with("eip155:"))
         .cloned()
-        .ok_or_else(|| PayError::Unpayable(serde_json::to_string(&required.accepts).unwrap_or_default()))?;
+        .ok_or_else(|| {
+            PayError::Unpayable(serde_json::to_string(&required.accepts).unwrap_or_default())
+        })?;
     let chain_id = requirements.network["eip155:".len()..]
         .parse()
         .map_err(|_| PayError::Unpayable(requirements.network.clone()))?;
-    let signed = x402::authorize(signer, &requirements, chain_id, unix_now()).map_err(PayError::Sign)?;
+    let signed =
+        x402::authorize(signer, &requirements, chain_id, unix_now()).map_err(PayError::Sign)?;
     let payment = PaymentPayload {
         x402_version: X402_VERSION,
         resource: Some(required.resource),

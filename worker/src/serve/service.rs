@@ -68,7 +68,8 @@ fn facilitator(
 ) -> Result<Facilitator, ServeError> {
     let deployment = chain.deployment();
     let rpc = chain.rpc().clone();
-    let sender = TxSender::new(rpc, signer, deployment.chain_id, settlement.gas, settlement.receipts);
+    let sender =
+        TxSender::new(rpc, signer, deployment.chain_id, settlement.gas, settlement.receipts);
     let ledger = Ledger::open(&settlement.data_dir)?;
     Ok(Facilitator::new(chain.rpc().clone(), sender, deployment.chain_id, deployment.token, ledger))
 }
@@ -105,7 +106,7 @@ pub async fn serve(
         facilitator: client,
         limiter: RateLimiter::new(options.rate),
     });
-    let api = Arc::new(Api { catalog, paywall });
+    let api = Arc::new(Api::new(catalog, paywall));
     let refresher = tokio::spawn(refresh_prices(api.clone(), chain, options.price_refresh));
     let router = api::router(api).merge(facilitator_routes);
     let served = run(options.listen, router, bound, shutdown).await;
@@ -118,7 +119,7 @@ async fn refresh_prices(api: Arc<Api>, chain: Chain, every: Duration) {
     let registry = chain.deployment().model_registry;
     loop {
         tokio::time::sleep(every).await;
-        if let Err(e) = api.catalog.refresh(chain.rpc(), registry).await {
+        if let Err(e) = api.catalog().refresh(chain.rpc(), registry).await {
             tracing::warn!(%e, "price refresh failed; keeping the last prices");
         }
     }

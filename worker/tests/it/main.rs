@@ -7,3 +7,4 @@ mod harness;
 mod proxy;
 mod sender;
 mod store;
+mod x402;

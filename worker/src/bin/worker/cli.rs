@@ -153,6 +153,26 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 1024)]
         max_mib: usize,
     },
+    /// Serve paid inference over HTTP (x402): the models API and, unless --facilitator names
+    /// another node, the facilitator.
+    Serve(Box<crate::serve::ServeArgs>),
+    /// Serve only the x402 facilitator (/verify, /settle, /supported), as a coordinator does.
+    Facilitator {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9002")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        settlement: crate::serve::SettlementArgs,
+    },
+    /// Make a paid request: read the 402, sign an EIP-3009 authorization with the key (the payer),
+    /// send the request again; print the output and the settlement.
+    Pay {
+        /// The URL.
+        url: String,
+        /// A JSON body to POST (without it, GET).
+        #[arg(long)]
+        body: Option<String>,
+    },
 }
 
 /// `worker models …`.

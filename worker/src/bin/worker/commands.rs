@@ -68,6 +68,11 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store { dir, listen, max_mib } => {
             crate::models::serve(dir, listen, max_mib).await?
         }
+        Command::Serve(args) => crate::serve::run_serve(&config, key, *args).await?,
+        Command::Facilitator { listen, settlement } => {
+            crate::serve::run_facilitator(&config, key, listen, settlement).await?
+        }
+        Command::Pay { url, body } => crate::serve::run_pay(key, &url, body.as_deref()).await?,
         Command::Run | Command::Submit => {
             bail!("`worker {}` is not yet implemented (issue 4)", name(&cli.command))
         }
@@ -76,7 +81,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Connects to the node and the deployment the configuration names.
-async fn chain(config: &Config) -> anyhow::Result<Chain> {
+pub(crate) async fn chain(config: &Config) -> anyhow::Result<Chain> {
     let url = Url::parse(&config.rpc.url).with_context(|| format!("rpc url {}", config.rpc.url))?;
     let rpc = Rpc::http(url, config.rpc.retry);
     let deployment = match &config.deployment {
@@ -92,7 +97,7 @@ async fn account(config: &Config, key: Option<&str>) -> anyhow::Result<Account> 
     Ok(Account::new(chain(config).await?, signer, config.gas, config.rpc.receipts))
 }
 
-fn signer(key: &str) -> anyhow::Result<PrivateKeySigner> {
+pub(crate) fn signer(key: &str) -> anyhow::Result<PrivateKeySigner> {
     // The key itself is never echoed in the error.
     PrivateKeySigner::from_str(key.trim())
         .map_err(|_| anyhow::anyhow!("the key is not a hex private key"))
@@ -109,6 +114,9 @@ fn name(command: &Command) -> &'static str {
         Command::Submit => "submit",
         Command::Models { .. } => "models",
         Command::Store { .. } => "store",
+        Command::Serve(_) => "serve",
+        Command::Facilitator { .. } => "facilitator",
+        Command::Pay { .. } => "pay",
     }
 }
 

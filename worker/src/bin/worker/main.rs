@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod models;
+mod serve;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;

@@ -91,11 +91,8 @@ impl EmbeddingResponse {
     pub fn new(model: String, texts: usize, output: &ModelOutput) -> Result<Self, String> {
         let tensor = output.numbers.first().ok_or("the model returned no embedding")?;
         let width = tensor.values.len() / texts.max(1);
-        let values: Vec<f64> = tensor
-            .values
-            .iter()
-            .map(|n| n.value as f64 / 10f64.powi(n.decimals as i32))
-            .collect();
+        let values: Vec<f64> =
+            tensor.values.iter().map(|n| n.value as f64 / 10f64.powi(n.decimals as i32)).collect();
         let data = values
             .chunks(width.max(1))
             .take(texts)
@@ -115,7 +112,8 @@ mod tests {
     #[test]
     fn accepts_one_or_many_inputs() {
         let one: EmbeddingRequest =
-            serde_json::from_value(json!({"input": "gm", "model": "verigrad/minilm"})).expect("one");
+            serde_json::from_value(json!({"input": "gm", "model": "verigrad/minilm"}))
+                .expect("one");
         assert_eq!(one.input, EmbeddingInput::One("gm".into()));
         let many: EmbeddingRequest = serde_json::from_value(
             json!({"input": ["a", "b"], "model": "verigrad/minilm", "encoding_format": "float"}),

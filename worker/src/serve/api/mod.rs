@@ -2,7 +2,7 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `GET /health` | 200 |
+//! | `GET /health` | 200, with the number of inferences run |
 //! | `GET /v1/models` | 200 the catalog: every model with its current price, and the payment terms |
 //! | `POST /v1/models/{model}/infer` (tensors as JSON) | 200 the output tensors and their commitment, after payment |
 //! | `POST /v1/embeddings` (OpenAI's shape) | 200 the embeddings, after payment |
@@ -17,7 +17,10 @@ mod paywall;
 mod rate;
 mod tensors;
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
 
 use alloy::primitives::{B256, U256};
 use axum::{
@@ -41,16 +44,28 @@ use super::x402::ResourceInfo;
 /// What the API serves with.
 #[derive(Debug)]
 pub struct Api {
+    catalog: Catalog,
+    paywall: Option<Paywall>,
+    inferences: AtomicU64,
+}
+
+impl Api {
+    /// An API selling `catalog`'s models behind `paywall`; without one, everything is free (local
+    /// development and benchmarks).
+    pub fn new(catalog: Catalog, paywall: Option<Paywall>) -> Self {
+        Self { catalog, paywall, inferences: AtomicU64::new(0) }
+    }
+
     /// The models and their prices.
-    pub catalog: Catalog,
-    /// The payment gate; `None` serves everything free (local development and benchmarks).
-    pub paywall: Option<Paywall>,
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
 }
 
 /// The API's routes.
 pub fn router(api: Arc<Api>) -> Router {
     Router::new()
-        .route("/health", get(|| async { Json(json!({ "status": "ok" })) }))
+        .route("/health", get(health))
         .route("/v1/models", get(models))
         .route("/v1/models/{model}/infer", post(infer))
         .route("/v1/models/{namespace}/{name}/infer", post(infer_namespaced))
@@ -84,6 +99,11 @@ fn bad_request(message: impl Into<String>) -> ApiError {
 }
 
 type Shared = State<Arc<Api>>;
+
+/// Liveness, and how many inferences ran (a paid request that is refused runs none).
+async fn health(State(api): Shared) -> Json<Value> {
+    Json(json!({ "status": "ok", "inferences": api.inferences.load(Ordering::Relaxed) }))
+}
 
 async fn models(State(api): Shared) -> Json<Value> {
     let terms = api.paywall.as_ref().map(|p| {
@@ -135,18 +155,31 @@ async fn infer(
     sell(&api, &headers, &uri, id, description, work).await
 }
 
-async fn embeddings(State(api): Shared, uri: Uri, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn embeddings(
+    State(api): Shared,
+    uri: Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let prepared = (|| {
         let request: EmbeddingRequest =
             serde_json::from_slice(&body).map_err(|e| bad_request(format!("request: {e}")))?;
         let runtime = api.catalog.runtime();
         let id = runtime.resolve(&request.model)?;
         let manifest = runtime.manifest(&request.model)?;
-        if !matches!(manifest.architecture, verigrad_inference::Architecture::SentenceEmbedder { .. }) {
+        if !matches!(
+            manifest.architecture,
+            verigrad_inference::Architecture::SentenceEmbedder { .. }
+        ) {
             return Err(bad_request(format!("{} is not a sentence embedder", request.model)));
         }
         let (texts, input) = request.to_input(manifest).map_err(bad_request)?;
-        Ok::<_, ApiError>((id, format!("{}@{}", manifest.name, manifest.version), texts.len(), input))
+        Ok::<_, ApiError>((
+            id,
+            format!("{}@{}", manifest.name, manifest.version),
+            texts.len(),
+            input,
+        ))
     })();
     let (id, model, texts, input) = match prepared {
         Ok(prepared) => prepared,
@@ -192,6 +225,7 @@ async fn sell(
 /// Runs a model off the async threads.
 async fn run(api: &Api, id: B256, input: ModelInput) -> Result<ModelOutput, ApiError> {
     let runtime = api.catalog.runtime().clone();
+    api.inferences.fetch_add(1, Ordering::Relaxed);
     tokio::task::spawn_blocking(move || runtime.run(&id.to_string(), &input))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?

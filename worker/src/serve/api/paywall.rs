@@ -71,7 +71,13 @@ struct Verified {
 impl Paywall {
     /// Runs `work` once the request carries a valid payment of `amount`, then settles; answers the
     /// output with the settlement header, or the 402/400/429 that explains why not.
-    pub async fn charge<F>(&self, headers: &HeaderMap, resource: ResourceInfo, amount: U256, work: F) -> Response
+    pub async fn charge<F>(
+        &self,
+        headers: &HeaderMap,
+        resource: ResourceInfo,
+        amount: U256,
+        work: F,
+    ) -> Response
     where
         F: Future<Output = Result<Value, ApiError>>,
     {
@@ -88,7 +94,12 @@ impl Paywall {
         let settlement = self.facilitator.settle(&payment, &requirements).await;
         if !settlement.success {
             let reason = settlement.error_reason.unwrap_or(Reason::UnexpectedSettleError);
-            return payment_required(StatusCode::PAYMENT_REQUIRED, resource, requirements, reason.as_str());
+            return payment_required(
+                StatusCode::PAYMENT_REQUIRED,
+                resource,
+                requirements,
+                reason.as_str(),
+            );
         }
         let name = if payment.version == 1 { X_PAYMENT_RESPONSE } else { PAYMENT_RESPONSE };
         let mut response = Json(output).into_response();
@@ -99,12 +110,22 @@ impl Paywall {
     }
 
     /// Reads, rate-limits and verifies the request's payment.
-    async fn admit(&self, headers: &HeaderMap, resource: &ResourceInfo, amount: U256) -> Result<Verified, Response> {
+    async fn admit(
+        &self,
+        headers: &HeaderMap,
+        resource: &ResourceInfo,
+        amount: U256,
+    ) -> Result<Verified, Response> {
         let requirements = self.terms.requirements(amount);
-        let refuse = |status, error: &str| payment_required(status, resource.clone(), requirements.clone(), error);
+        let refuse = |status, error: &str| {
+            payment_required(status, resource.clone(), requirements.clone(), error)
+        };
         let header = headers.get(PAYMENT_SIGNATURE).or_else(|| headers.get(X_PAYMENT));
         let Some(header) = header else {
-            return Err(refuse(StatusCode::PAYMENT_REQUIRED, "PAYMENT-SIGNATURE header is required"));
+            return Err(refuse(
+                StatusCode::PAYMENT_REQUIRED,
+                "PAYMENT-SIGNATURE header is required",
+            ));
         };
         let payment = header
             .to_str()
@@ -118,9 +139,11 @@ impl Paywall {
                 refuse(status, reason.as_str())
             })?;
         if !self.limiter.admit(payment.payer(), Instant::now()) {
-            let mut response =
-                ApiError(StatusCode::TOO_MANY_REQUESTS, format!("rate limit for payer {}", payment.payer()))
-                    .into_response();
+            let mut response = ApiError(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("rate limit for payer {}", payment.payer()),
+            )
+            .into_response();
             response.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
             return Err(response);
         }
@@ -134,7 +157,12 @@ impl Paywall {
 }
 
 /// A 402 (or 400): the [`PaymentRequired`] as the `PAYMENT-REQUIRED` header and as the body.
-fn payment_required(status: StatusCode, resource: ResourceInfo, requirements: PaymentRequirements, error: &str) -> Response {
+fn payment_required(
+    status: StatusCode,
+    resource: ResourceInfo,
+    requirements: PaymentRequirements,
+    error: &str,
+) -> Response {
     let required = PaymentRequired {
         x402_version: X402_VERSION,
         error: Some(error.to_string()),

@@ -1,10 +1,6 @@
 //! Per-payer rate limiting: a token bucket per address, refilled continuously.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::Instant,
-};
+use std::{collections::HashMap, sync::Mutex, time::Instant};
 
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
@@ -71,6 +67,10 @@ mod tests {
         assert!(limiter.admit(alice, start + Duration::from_millis(500)), "one refilled");
         assert!(!limiter.admit(alice, start + Duration::from_millis(600)));
         let later = start + Duration::from_secs(60);
-        assert_eq!((0..5).filter(|_| limiter.admit(alice, later)).count(), 3, "capped at the burst");
+        assert_eq!(
+            (0..5).filter(|_| limiter.admit(alice, later)).count(),
+            3,
+            "capped at the burst"
+        );
     }
 }

@@ -53,14 +53,20 @@ impl InputJson {
                 let values = t
                     .values
                     .iter()
-                    .map(|v| parse_number(v).ok_or_else(|| format!("{}: {v} is not a decimal number", t.name)))
+                    .map(|v| {
+                        parse_number(v)
+                            .ok_or_else(|| format!("{}: {v} is not a decimal number", t.name))
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 MultiDimensionalNumberTensor::new(t.name.clone(), values, t.shape.clone())
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let strings =
-            self.strings.iter().map(|t| StringTensor::new(t.name.clone(), t.values.clone())).collect();
+        let strings = self
+            .strings
+            .iter()
+            .map(|t| StringTensor::new(t.name.clone(), t.values.clone()))
+            .collect();
         Ok(ModelInput { numbers, strings })
     }
 }

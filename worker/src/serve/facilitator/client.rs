@@ -31,7 +31,11 @@ impl FacilitatorClient {
     }
 
     /// `POST /verify`; a facilitator that cannot be asked is `unexpected_verify_error`.
-    pub async fn verify(&self, payment: &Payment, requirements: &PaymentRequirements) -> VerifyResponse {
+    pub async fn verify(
+        &self,
+        payment: &Payment,
+        requirements: &PaymentRequirements,
+    ) -> VerifyResponse {
         match self {
             Self::InProcess(f) => f.verify(payment, requirements).await,
             Self::Http { http, base } => {
@@ -49,7 +53,11 @@ impl FacilitatorClient {
     }
 
     /// `POST /settle`; a facilitator that cannot be asked is `unexpected_settle_error`.
-    pub async fn settle(&self, payment: &Payment, requirements: &PaymentRequirements) -> SettleResponse {
+    pub async fn settle(
+        &self,
+        payment: &Payment,
+        requirements: &PaymentRequirements,
+    ) -> SettleResponse {
         match self {
             Self::InProcess(f) => f.settle(payment, requirements).await,
             Self::Http { http, base } => {

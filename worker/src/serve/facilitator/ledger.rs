@@ -53,7 +53,12 @@ impl Ledger {
     }
 
     /// The entry of an authorization, if it was ever claimed.
-    pub fn get(&self, token: Address, payer: Address, nonce: B256) -> Result<Option<Entry>, ServeError> {
+    pub fn get(
+        &self,
+        token: Address,
+        payer: Address,
+        nonce: B256,
+    ) -> Result<Option<Entry>, ServeError> {
         let txn = self.db.begin_read().map_err(redb::Error::from)?;
         let table = txn.open_table(SETTLEMENTS).map_err(redb::Error::from)?;
         let found = table.get(key(token, payer, nonce).as_slice()).map_err(redb::Error::from)?;
@@ -79,7 +84,13 @@ impl Ledger {
     }
 
     /// Records how a claimed authorization ended.
-    pub fn finish(&self, token: Address, payer: Address, nonce: B256, entry: Entry) -> Result<(), ServeError> {
+    pub fn finish(
+        &self,
+        token: Address,
+        payer: Address,
+        nonce: B256,
+        entry: Entry,
+    ) -> Result<(), ServeError> {
         let json = serde_json::to_vec(&entry).map_err(ServeError::Corrupt)?;
         let txn = self.db.begin_write().map_err(redb::Error::from)?;
         txn.open_table(SETTLEMENTS)
@@ -98,17 +109,24 @@ mod tests {
     #[test]
     fn a_claim_holds_across_reopening() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (token, payer, nonce) = (Address::repeat_byte(1), Address::repeat_byte(2), B256::repeat_byte(3));
+        let (token, payer, nonce) =
+            (Address::repeat_byte(1), Address::repeat_byte(2), B256::repeat_byte(3));
         {
             let ledger = Ledger::open(dir.path()).expect("open");
             assert_eq!(ledger.get(token, payer, nonce).expect("get"), None);
             assert!(ledger.claim(token, payer, nonce).expect("claim"));
             assert!(!ledger.claim(token, payer, nonce).expect("claim"), "claimed once only");
-            assert!(ledger.claim(Address::repeat_byte(9), payer, nonce).expect("claim"), "per token");
+            assert!(
+                ledger.claim(Address::repeat_byte(9), payer, nonce).expect("claim"),
+                "per token"
+            );
         }
         let ledger = Ledger::open(dir.path()).expect("reopen");
         assert_eq!(ledger.get(token, payer, nonce).expect("get"), Some(Entry::Pending));
-        assert!(!ledger.claim(token, payer, nonce).expect("claim"), "still claimed after a restart");
+        assert!(
+            !ledger.claim(token, payer, nonce).expect("claim"),
+            "still claimed after a restart"
+        );
         let settled = Entry::Settled { tx: B256::repeat_byte(4) };
         ledger.finish(token, payer, nonce, settled).expect("finish");
         assert_eq!(ledger.get(token, payer, nonce).expect("get"), Some(settled));

@@ -21,10 +21,7 @@ use super::x402::{
     self, DomainInfo, Payment, PaymentRequirements, Reason, SCHEME, SettleResponse, SupportedKind,
     SupportedResponse, VerifyResponse, X402_VERSION,
 };
-use crate::{
-    ChainError, Rpc, TxSender,
-    bindings::Token,
-};
+use crate::{ChainError, Rpc, TxSender, bindings::Token};
 
 /// The Token's EIP-712 domain: OpenZeppelin's `ERC20Permit("Verigrad")`, version "1".
 pub fn token_domain() -> DomainInfo {
@@ -66,17 +63,27 @@ impl Facilitator {
     /// not taken the authorization on before, that its nonce is unused on chain and that the payer
     /// holds the amount.
     #[tracing::instrument(skip_all, fields(payer = %payment.payer()))]
-    pub async fn verify(&self, payment: &Payment, requirements: &PaymentRequirements) -> VerifyResponse {
+    pub async fn verify(
+        &self,
+        payment: &Payment,
+        requirements: &PaymentRequirements,
+    ) -> VerifyResponse {
         let payer = payment.payer();
         let verdict = match self.check(payment, requirements).await {
             Ok(()) => VerifyResponse { is_valid: true, invalid_reason: None, payer: Some(payer) },
-            Err(reason) => VerifyResponse { is_valid: false, invalid_reason: Some(reason), payer: Some(payer) },
+            Err(reason) => {
+                VerifyResponse { is_valid: false, invalid_reason: Some(reason), payer: Some(payer) }
+            }
         };
         tracing::debug!(valid = verdict.is_valid, reason = ?verdict.invalid_reason, "verified");
         verdict
     }
 
-    async fn check(&self, payment: &Payment, requirements: &PaymentRequirements) -> Result<(), Reason> {
+    async fn check(
+        &self,
+        payment: &Payment,
+        requirements: &PaymentRequirements,
+    ) -> Result<(), Reason> {
         if requirements.network != x402::network(self.chain_id) {
             return Err(Reason::NetworkMismatch);
         }
@@ -113,7 +120,11 @@ impl Facilitator {
     /// Verifies `payment` again, claims its authorization and sends `transferWithAuthorization`;
     /// answers once the transaction is mined.
     #[tracing::instrument(skip_all, fields(payer = %payment.payer()))]
-    pub async fn settle(&self, payment: &Payment, requirements: &PaymentRequirements) -> SettleResponse {
+    pub async fn settle(
+        &self,
+        payment: &Payment,
+        requirements: &PaymentRequirements,
+    ) -> SettleResponse {
         let payer = payment.payer();
         let network = x402::network(self.chain_id);
         let failed = |reason: Reason, transaction: String| SettleResponse {

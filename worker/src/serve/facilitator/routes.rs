@@ -24,7 +24,10 @@ pub fn router(facilitator: Arc<Facilitator>) -> Router {
     Router::new()
         .route("/verify", post(verify))
         .route("/settle", post(settle))
-        .route("/supported", get(|State(f): State<Arc<Facilitator>>| async move { Json(f.supported()) }))
+        .route(
+            "/supported",
+            get(|State(f): State<Arc<Facilitator>>| async move { Json(f.supported()) }),
+        )
         .with_state(facilitator)
 }
 
@@ -42,7 +45,8 @@ async fn verify(
             Json(facilitator.verify(&payment, &request.payment_requirements).await).into_response()
         }
         Err(reason) => {
-            let body = VerifyResponse { is_valid: false, invalid_reason: Some(reason), payer: None };
+            let body =
+                VerifyResponse { is_valid: false, invalid_reason: Some(reason), payer: None };
             (StatusCode::BAD_REQUEST, Json(body)).into_response()
         }
     }

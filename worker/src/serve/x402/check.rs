@@ -75,7 +75,10 @@ mod tests {
     }
 
     /// A v2 payment of `signed` for `accepted`.
-    fn payment(accepted: &PaymentRequirements, signed: crate::serve::x402::ExactEvmPayload) -> Payment {
+    fn payment(
+        accepted: &PaymentRequirements,
+        signed: &crate::serve::x402::ExactEvmPayload,
+    ) -> Payment {
         let json = serde_json::json!({ "x402Version": 2, "accepted": accepted, "payload": signed });
         Payment::from_header(&encode_header(&json)).expect("well formed")
     }
@@ -85,13 +88,13 @@ mod tests {
         let good = authorize(&payer(), &requirements(), CHAIN, NOW).expect("signs");
         let mut auth = good.authorization;
         change(&mut auth);
-        payment(&requirements(), sign(&payer(), &requirements(), CHAIN, auth).expect("signs"))
+        payment(&requirements(), &sign(&payer(), &requirements(), CHAIN, auth).expect("signs"))
     }
 
     #[test]
     fn each_bad_payment_gets_its_reason() {
         let offer = requirements();
-        let honest = payment(&offer, authorize(&payer(), &offer, CHAIN, NOW).expect("signs"));
+        let honest = payment(&offer, &authorize(&payer(), &offer, CHAIN, NOW).expect("signs"));
         assert_eq!(check(&honest, &offer, CHAIN, NOW), Ok(payer().address()));
 
         let mut forged = honest.clone();
@@ -104,7 +107,8 @@ mod tests {
         other_scheme.scheme = "upto".into();
         let wrong_key: PrivateKeySigner = PrivateKeySigner::random();
         let mut impostor = honest.clone();
-        impostor.exact = sign(&wrong_key, &offer, CHAIN, honest.exact.authorization).expect("signs");
+        impostor.exact =
+            sign(&wrong_key, &offer, CHAIN, honest.exact.authorization).expect("signs");
 
         let cases = [
             ("changed after signing", forged, Reason::InvalidSignature),
@@ -112,12 +116,24 @@ mod tests {
             ("other network", other_network, Reason::NetworkMismatch),
             ("other asset", other_asset, Reason::InvalidPaymentRequirements),
             ("other scheme", other_scheme, Reason::UnsupportedScheme),
-            ("pays someone else", tampered(|a| a.to = Address::repeat_byte(1)), Reason::RecipientMismatch),
+            (
+                "pays someone else",
+                tampered(|a| a.to = Address::repeat_byte(1)),
+                Reason::RecipientMismatch,
+            ),
             ("short", tampered(|a| a.value -= U256::from(1)), Reason::ValueMismatch),
             ("over", tampered(|a| a.value += U256::from(1)), Reason::ValueMismatch),
             ("expired", tampered(|a| a.valid_before = U256::from(NOW - 1)), Reason::Expired),
-            ("expires too soon", tampered(|a| a.valid_before = U256::from(NOW + 2)), Reason::Expired),
-            ("not yet valid", tampered(|a| a.valid_after = U256::from(NOW + 30)), Reason::NotYetValid),
+            (
+                "expires too soon",
+                tampered(|a| a.valid_before = U256::from(NOW + 2)),
+                Reason::Expired,
+            ),
+            (
+                "not yet valid",
+                tampered(|a| a.valid_after = U256::from(NOW + 30)),
+                Reason::NotYetValid,
+            ),
         ];
         for (name, payment, reason) in cases {
             assert_eq!(check(&payment, &offer, CHAIN, NOW), Err(reason), "{name}");

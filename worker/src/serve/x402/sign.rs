@@ -22,7 +22,12 @@ sol! {
 }
 
 /// The EIP-712 hash the payer signs: the asset's domain on `chain_id`, over `auth`.
-pub fn signing_hash(domain: &DomainInfo, chain_id: u64, asset: Address, auth: &Authorization) -> B256 {
+pub fn signing_hash(
+    domain: &DomainInfo,
+    chain_id: u64,
+    asset: Address,
+    auth: &Authorization,
+) -> B256 {
     let domain = Eip712Domain::new(
         Some(domain.name.clone().into()),
         Some(domain.version.clone().into()),
@@ -110,7 +115,9 @@ mod tests {
     fn signatures_recover_to_the_payer_only() {
         // anvil's development key 2: a public test key.
         let signer: PrivateKeySigner =
-            "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a".parse().expect("key");
+            "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
+                .parse()
+                .expect("key");
         let requirements = PaymentRequirements {
             scheme: "exact".into(),
             network: "eip155:31337".into(),

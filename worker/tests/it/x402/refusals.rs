@@ -1,0 +1,244 @@
+//! Every kind of bad payment is refused with its reason; nothing is charged and no inference runs.
+//! A payer over the rate limit gets 429.
+
+use alloy::{
+    primitives::{Address, U256},
+    signers::local::PrivateKeySigner,
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde_json::{Value, json};
+use verigrad_worker::{
+    bindings::Token,
+    serve::x402::{
+        self, Authorization, PAYMENT_SIGNATURE, PaymentPayload, PaymentRequirements, encode_header,
+    },
+};
+
+use super::{
+    flow::now,
+    setup::{
+        BROKE_KEY, Market, PAYER_KEY, Server, get, payer, post, price_of_volatility,
+        volatility_input,
+    },
+};
+use crate::harness::{DEPLOYER_KEY, WORKER_KEY, address};
+
+/// A `PAYMENT-SIGNATURE` header: `accepted` as chosen, the authorization signed by `key`.
+fn header(
+    accepted: &PaymentRequirements,
+    key: &PrivateKeySigner,
+    chain_id: u64,
+    auth: Authorization,
+) -> String {
+    let payload = x402::sign(key, accepted, chain_id, auth).expect("signs");
+    encode_header(&PaymentPayload {
+        x402_version: 2,
+        resource: None,
+        accepted: accepted.clone(),
+        payload,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_payments_are_refused_and_nothing_is_charged() {
+    let market = Market::open().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::serve(&market, dir.path(), &[]);
+    let chain = market.anvil.chain_id();
+    let url = format!("{}/v1/models/verigrad/volatility/infer", server.url);
+    let offer = post(&url, &volatility_input(), &[]).await.required().accepts[0].clone();
+    let honest = x402::authorize(&payer(), &offer, chain, now()).expect("signs").authorization;
+    let with = |change: &dyn Fn(&mut Authorization)| {
+        let mut auth = honest;
+        auth.nonce = alloy::primitives::B256::random();
+        change(&mut auth);
+        auth
+    };
+    let (me, them) = (address(WORKER_KEY), address(PAYER_KEY));
+    let (mine, theirs) = (market.balance(me).await, market.balance(them).await);
+
+    let stranger = PrivateKeySigner::random();
+    let broke: PrivateKeySigner = BROKE_KEY.parse().expect("key");
+    let mut other_network = offer.clone();
+    other_network.network = "eip155:1".into();
+    let mut other_asset = offer.clone();
+    other_asset.asset = Address::repeat_byte(0x42);
+    let mut other_scheme = offer.clone();
+    other_scheme.scheme = "upto".into();
+    let price = price_of_volatility();
+    let cases: Vec<(&str, String, u16, &str)> = vec![
+        (
+            "signed by another key",
+            header(&offer, &stranger, chain, with(&|_| {})),
+            402,
+            "invalid_exact_evm_signature",
+        ),
+        (
+            "signed for another chain",
+            header(&offer, &payer(), 1, with(&|_| {})),
+            402,
+            "invalid_exact_evm_signature",
+        ),
+        (
+            "pays someone else",
+            header(&offer, &payer(), chain, with(&|a| a.to = Address::repeat_byte(7))),
+            402,
+            "invalid_exact_evm_recipient_mismatch",
+        ),
+        (
+            "short",
+            header(&offer, &payer(), chain, with(&|a| a.value = price - U256::from(1))),
+            402,
+            "invalid_exact_evm_payload_authorization_value_mismatch",
+        ),
+        (
+            "over",
+            header(&offer, &payer(), chain, with(&|a| a.value = price * U256::from(2))),
+            402,
+            "invalid_exact_evm_payload_authorization_value_mismatch",
+        ),
+        (
+            "expired",
+            header(&offer, &payer(), chain, with(&|a| a.valid_before = U256::from(now() - 10))),
+            402,
+            "invalid_exact_evm_payload_authorization_valid_before",
+        ),
+        (
+            "not yet valid",
+            header(&offer, &payer(), chain, with(&|a| a.valid_after = U256::from(now() + 120))),
+            402,
+            "invalid_exact_evm_payload_authorization_valid_after",
+        ),
+        (
+            "balance too low",
+            header(&offer, &broke, chain, with(&|a| a.from = broke.address())),
+            402,
+            "invalid_exact_evm_insufficient_balance",
+        ),
+        (
+            "other network",
+            header(&other_network, &payer(), chain, with(&|_| {})),
+            402,
+            "invalid_exact_evm_network_mismatch",
+        ),
+        (
+            "other asset",
+            header(&other_asset, &payer(), chain, with(&|_| {})),
+            402,
+            "invalid_payment_requirements",
+        ),
+        (
+            "other scheme",
+            header(&other_scheme, &payer(), chain, with(&|_| {})),
+            402,
+            "unsupported_scheme",
+        ),
+        ("not base64", "%%% not base64 %%%".into(), 400, "invalid_payload"),
+        ("not JSON", STANDARD.encode("{\"x402Version\": 2, "), 400, "invalid_payload"),
+        (
+            "not a payment",
+            encode_header(&json!({ "x402Version": 2, "accepted": {} })),
+            400,
+            "invalid_payload",
+        ),
+        (
+            "unknown version",
+            encode_header(&json!({ "x402Version": 9 })),
+            402,
+            "invalid_x402_version",
+        ),
+    ];
+    for (name, value, status, reason) in cases {
+        let answer = post(&url, &volatility_input(), &[(PAYMENT_SIGNATURE, value)]).await;
+        assert_eq!(
+            (answer.status, answer.reason().as_str()),
+            (status, reason),
+            "{name}: {}",
+            answer.body
+        );
+        assert_eq!(answer.required().accepts, vec![offer.clone()], "{name}: the offer stands");
+    }
+
+    // A payment is good once: its replay is refused by the ledger.
+    let good = header(&offer, &payer(), chain, with(&|_| {}));
+    let first = post(&url, &volatility_input(), &[(PAYMENT_SIGNATURE, good.clone())]).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let replay = post(&url, &volatility_input(), &[(PAYMENT_SIGNATURE, good)]).await;
+    assert_eq!(
+        (replay.status, replay.reason().as_str()),
+        (402, "invalid_exact_evm_nonce_already_used")
+    );
+
+    // An authorization used on chain elsewhere (here the payee itself submitted it) is refused too.
+    let used_elsewhere = with(&|_| {});
+    let signed = x402::sign(&payer(), &offer, chain, used_elsewhere).expect("signs");
+    let submitter = market.deployed.account(market.anvil.url(), DEPLOYER_KEY).await;
+    let call = Token::transferWithAuthorization_0Call {
+        from: used_elsewhere.from,
+        to: used_elsewhere.to,
+        value: used_elsewhere.value,
+        validAfter: used_elsewhere.valid_after,
+        validBefore: used_elsewhere.valid_before,
+        nonce: used_elsewhere.nonce,
+        signature: signed.signature.clone(),
+    };
+    submitter.sender().call(market.token(), call).await.expect("settled directly");
+    let late = encode_header(&PaymentPayload {
+        x402_version: 2,
+        resource: None,
+        accepted: offer.clone(),
+        payload: signed,
+    });
+    let answer = post(&url, &volatility_input(), &[(PAYMENT_SIGNATURE, late)]).await;
+    assert_eq!(
+        (answer.status, answer.reason().as_str()),
+        (402, "invalid_exact_evm_nonce_already_used")
+    );
+
+    // Charged exactly twice (the good payment and the one settled directly), and only the good
+    // payment ran a model.
+    assert_eq!(market.balance(them).await, theirs - price * U256::from(2));
+    assert_eq!(market.balance(me).await, mine + price * U256::from(2));
+    assert_eq!(get(&format!("{}/health", server.url)).await["inferences"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payer_over_the_rate_limit_gets_429() {
+    let market = Market::open().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server =
+        Server::serve(&market, dir.path(), &["--rate.burst", "2", "--rate.per-second", "0.01"]);
+    let url = format!("{}/v1/models/verigrad/volatility/infer", server.url);
+    let offer = post(&url, &volatility_input(), &[]).await.required().accepts[0].clone();
+    let chain = market.anvil.chain_id();
+    let statuses: Vec<u16> = {
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            let mut auth =
+                x402::authorize(&payer(), &offer, chain, now()).expect("signs").authorization;
+            auth.value = U256::from(1); // refused anyway; only the admission matters here
+            let answer = post(
+                &url,
+                &volatility_input(),
+                &[(PAYMENT_SIGNATURE, header(&offer, &payer(), chain, auth))],
+            )
+            .await;
+            statuses.push(answer.status);
+        }
+        statuses
+    };
+    assert_eq!(statuses, vec![402, 402, 429]);
+    // Another payer is not held back, and unpaid requests are not counted.
+    let other = PrivateKeySigner::random();
+    let mut auth = x402::authorize(&other, &offer, chain, now()).expect("signs").authorization;
+    auth.value = U256::from(1);
+    let answer = post(
+        &url,
+        &volatility_input(),
+        &[(PAYMENT_SIGNATURE, header(&offer, &other, chain, auth))],
+    )
+    .await;
+    assert_eq!(answer.status, 402);
+    let value: Value = post(&url, &volatility_input(), &[]).await.body;
+    assert_eq!(value["error"], "PAYMENT-SIGNATURE header is required");
+}
