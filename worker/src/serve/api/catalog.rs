@@ -26,9 +26,9 @@ pub struct Listing {
     pub version: String,
     /// `mlp` or `sentence_embedder`.
     pub kind: &'static str,
-    /// The price of one execution in token wei, or `None` when the model has no release on chain
-    /// (then it is not sold).
-    pub price: Option<U256>,
+    /// The price of one execution in token wei as a decimal string, or `None` when the model has
+    /// no release on chain (then it is not sold).
+    pub price: Option<String>,
 }
 
 /// The runtime's models and their current prices.
@@ -87,7 +87,7 @@ impl Catalog {
                     name: manifest.name.clone(),
                     version: manifest.version.clone(),
                     kind,
-                    price: self.price(id),
+                    price: self.price(id).map(|p| p.to_string()),
                 })
             })
             .collect()

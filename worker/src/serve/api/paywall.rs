@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::{ApiError, rate::RateLimiter};
 use crate::serve::{
-    facilitator::FacilitatorClient,
+    facilitator::{FacilitatorClient, unix_now},
     x402::{
         self, DomainInfo, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE, Payment,
         PaymentRequired, PaymentRequirements, Reason, ResourceInfo, SCHEME, X_PAYMENT,
@@ -109,7 +109,7 @@ impl Paywall {
         response
     }
 
-    /// Reads, rate-limits and verifies the request's payment.
+    /// Reads, checks, rate-limits and verifies the request's payment.
     async fn admit(
         &self,
         headers: &HeaderMap,
@@ -138,6 +138,12 @@ impl Paywall {
                 };
                 refuse(status, reason.as_str())
             })?;
+        // The signature is checked before the payer's bucket is touched, so nobody can spend another
+        // payer's allowance by naming it; the checks are repeated by the facilitator.
+        let terms = &self.terms;
+        if let Err(reason) = x402::check(&payment, &requirements, terms.chain_id, unix_now()) {
+            return Err(refuse(StatusCode::PAYMENT_REQUIRED, reason.as_str()));
+        }
         if !self.limiter.admit(payment.payer(), Instant::now()) {
             let mut response = ApiError(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -1,9 +1,16 @@
 //! Per-payer rate limiting: a token bucket per address, refilled continuously.
 
-use std::{collections::HashMap, sync::Mutex, time::Instant};
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
+
+/// Payers tracked before idle buckets are dropped.
+const MAX_TRACKED: usize = 10_000;
 
 /// How fast one payer may send paid requests.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -37,6 +44,13 @@ impl RateLimiter {
     /// Takes one token from `payer`'s bucket at `now`; `false` if it is empty.
     pub fn admit(&self, payer: Address, now: Instant) -> bool {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= MAX_TRACKED {
+            // A bucket idle long enough to be full again is the same as no bucket.
+            let refill = Duration::from_secs_f64(
+                self.limit.burst / self.limit.per_second.max(f64::MIN_POSITIVE),
+            );
+            buckets.retain(|_, (_, last)| now.saturating_duration_since(*last) < refill);
+        }
         let (tokens, last) = buckets.entry(payer).or_insert((self.limit.burst, now));
         let refill = now.saturating_duration_since(*last).as_secs_f64() * self.limit.per_second;
         *tokens = (*tokens + refill).min(self.limit.burst);
@@ -52,8 +66,6 @@ impl RateLimiter {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]

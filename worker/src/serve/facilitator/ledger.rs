@@ -5,7 +5,7 @@
 use std::{path::Path, sync::Arc};
 
 use alloy::primitives::{Address, B256};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 use crate::serve::{ServeError, x402::Reason};
@@ -83,7 +83,8 @@ impl Ledger {
         Ok(fresh)
     }
 
-    /// Records how a claimed authorization ended.
+    /// Records how a claimed authorization ended. Not forced to disk: lost in a crash, the entry
+    /// stays [`Entry::Pending`], which blocks the authorization just the same.
     pub fn finish(
         &self,
         token: Address,
@@ -92,7 +93,8 @@ impl Ledger {
         entry: Entry,
     ) -> Result<(), ServeError> {
         let json = serde_json::to_vec(&entry).map_err(ServeError::Corrupt)?;
-        let txn = self.db.begin_write().map_err(redb::Error::from)?;
+        let mut txn = self.db.begin_write().map_err(redb::Error::from)?;
+        txn.set_durability(Durability::None).map_err(redb::Error::from)?;
         txn.open_table(SETTLEMENTS)
             .map_err(redb::Error::from)?
             .insert(key(token, payer, nonce).as_slice(), json.as_slice())

@@ -49,16 +49,6 @@ impl Facilitator {
         Self { rpc, sender, chain_id, token, ledger }
     }
 
-    /// The chain.
-    pub fn chain_id(&self) -> u64 {
-        self.chain_id
-    }
-
-    /// The token settled in.
-    pub fn token(&self) -> Address {
-        self.token
-    }
-
     /// Checks `payment` against `requirements`: the offline checks, then that this facilitator has
     /// not taken the authorization on before, that its nonce is unused on chain and that the payer
     /// holds the amount.

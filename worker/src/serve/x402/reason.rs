@@ -79,6 +79,8 @@ impl fmt::Display for Reason {
     }
 }
 
+impl std::error::Error for Reason {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

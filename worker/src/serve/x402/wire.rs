@@ -54,8 +54,8 @@ pub struct PaymentRequirements {
     pub scheme: String,
     /// CAIP-2 network, `eip155:<chain id>`.
     pub network: String,
-    /// The price in token wei.
-    #[serde(with = "uint")]
+    /// The price in token wei (`maxAmountRequired` in v1 requirements).
+    #[serde(with = "uint", alias = "maxAmountRequired")]
     pub amount: U256,
     /// The token contract.
     pub asset: Address,

@@ -35,7 +35,7 @@ async fn paid_inference_end_to_end() {
         .expect("listed")
         .clone();
     assert_eq!(volatility["id"], json!(package_id("volatility")));
-    assert_eq!(volatility["price"], json!(price_of_volatility()));
+    assert_eq!(volatility["price"], price_of_volatility().to_string());
     assert_eq!(catalog["payment"]["network"], format!("eip155:{}", market.anvil.chain_id()));
 
     // Without payment: 402 with the requirements in the header and the body.

@@ -206,39 +206,48 @@ async fn bad_payments_are_refused_and_nothing_is_charged() {
 async fn a_payer_over_the_rate_limit_gets_429() {
     let market = Market::open().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let server =
-        Server::serve(&market, dir.path(), &["--rate.burst", "2", "--rate.per-second", "0.01"]);
+    let limit = ["--rate.burst", "2", "--rate.per-second", "0.01"];
+    let server = Server::serve(&market, dir.path(), &limit);
     let url = format!("{}/v1/models/verigrad/volatility/infer", server.url);
     let offer = post(&url, &volatility_input(), &[]).await.required().accepts[0].clone();
     let chain = market.anvil.chain_id();
-    let statuses: Vec<u16> = {
-        let mut statuses = Vec::new();
-        for _ in 0..3 {
-            let mut auth =
-                x402::authorize(&payer(), &offer, chain, now()).expect("signs").authorization;
-            auth.value = U256::from(1); // refused anyway; only the admission matters here
-            let answer = post(
-                &url,
-                &volatility_input(),
-                &[(PAYMENT_SIGNATURE, header(&offer, &payer(), chain, auth))],
-            )
-            .await;
-            statuses.push(answer.status);
-        }
-        statuses
-    };
+    // Well signed, so they reach the bucket; refused on chain for the balance, which costs reads.
+    let broke: PrivateKeySigner = BROKE_KEY.parse().expect("key");
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let auth = x402::authorize(&broke, &offer, chain, now()).expect("signs").authorization;
+        let paid = [(PAYMENT_SIGNATURE, header(&offer, &broke, chain, auth))];
+        statuses.push(post(&url, &volatility_input(), &paid).await.status);
+    }
     assert_eq!(statuses, vec![402, 402, 429]);
-    // Another payer is not held back, and unpaid requests are not counted.
-    let other = PrivateKeySigner::random();
-    let mut auth = x402::authorize(&other, &offer, chain, now()).expect("signs").authorization;
-    auth.value = U256::from(1);
+
+    // Naming the limited payer without its key does not reach its bucket, nor hold others back.
+    let stranger = PrivateKeySigner::random();
+    let forged = with_from(
+        x402::authorize(&stranger, &offer, chain, now()).expect("signs").authorization,
+        broke.address(),
+    );
     let answer = post(
         &url,
         &volatility_input(),
-        &[(PAYMENT_SIGNATURE, header(&offer, &other, chain, auth))],
+        &[(PAYMENT_SIGNATURE, header(&offer, &stranger, chain, forged))],
     )
     .await;
-    assert_eq!(answer.status, 402);
-    let value: Value = post(&url, &volatility_input(), &[]).await.body;
-    assert_eq!(value["error"], "PAYMENT-SIGNATURE header is required");
+    assert_eq!((answer.status, answer.reason().as_str()), (402, "invalid_exact_evm_signature"));
+    let auth = x402::authorize(&payer(), &offer, chain, now()).expect("signs").authorization;
+    let answer = post(
+        &url,
+        &volatility_input(),
+        &[(PAYMENT_SIGNATURE, header(&offer, &payer(), chain, auth))],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let unpaid: Value = post(&url, &volatility_input(), &[]).await.body;
+    assert_eq!(unpaid["error"], "PAYMENT-SIGNATURE header is required");
+}
+
+/// `auth` claiming to come from `from`.
+fn with_from(mut auth: Authorization, from: Address) -> Authorization {
+    auth.from = from;
+    auth
 }
