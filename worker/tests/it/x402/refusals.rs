@@ -251,3 +251,44 @@ fn with_from(mut auth: Authorization, from: Address) -> Authorization {
     auth.from = from;
     auth
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_settlement_returns_no_output() {
+    let market = Market::open().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // anvil's development key 5 (a public test key), left without ether: it cannot pay for the
+    // settlement's gas, though the payment itself is sound.
+    let key = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
+    market.anvil.rpc("anvil_setBalance", json!([address(key), "0x0"])).await;
+    let mut env = market.env();
+    env.retain(|(name, _)| *name != "VERIGRAD_KEY");
+    env.push(("VERIGRAD_KEY", key.to_string()));
+    let data = dir.path().to_string_lossy().into_owned();
+    let args = ["serve", "--models", "models", "--data-dir", &data];
+    let server = Server::start(&env, &args, dir.path().join("serve.log"));
+    let url = format!("{}/v1/models/verigrad/volatility/infer", server.url);
+    let offer = post(&url, &volatility_input(), &[]).await.required().accepts[0].clone();
+    let theirs = market.balance(address(PAYER_KEY)).await;
+
+    let signed = x402::authorize(&payer(), &offer, market.anvil.chain_id(), now()).expect("signs");
+    let nonce = signed.authorization.nonce;
+    let header = encode_header(&PaymentPayload {
+        x402_version: 2,
+        resource: None,
+        accepted: offer,
+        payload: signed,
+    });
+    let answer = post(&url, &volatility_input(), &[(PAYMENT_SIGNATURE, header)]).await;
+    assert_eq!(
+        (answer.status, answer.reason().as_str()),
+        (402, "unexpected_settle_error"),
+        "{}",
+        server.log()
+    );
+    assert!(
+        answer.body.get("numbers").is_none() && answer.body.get("outputHash").is_none(),
+        "no output"
+    );
+    assert_eq!(market.balance(address(PAYER_KEY)).await, theirs, "nothing charged");
+    assert!(!market.used(address(PAYER_KEY), nonce).await);
+}
