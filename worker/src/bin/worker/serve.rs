@@ -142,3 +142,21 @@ pub(crate) async fn run_pay(
     anyhow::ensure!(answer.status < 400, "HTTP {}: {}", answer.status, answer.body);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn serve_listens_on_loopback_port_9000_by_default() {
+        let cli = Cli::try_parse_from(["worker", "serve"]).expect("parses");
+        let Command::Serve(args) = cli.command else { panic!("serve") };
+        assert_eq!(args.listen, "127.0.0.1:9000".parse().expect("address"));
+        assert_eq!((args.facilitator, args.free, args.max_timeout), (None, false, 300));
+        let cli = Cli::try_parse_from(["worker", "facilitator"]).expect("parses");
+        let Command::Facilitator { listen, .. } = cli.command else { panic!("facilitator") };
+        assert_eq!(listen, "127.0.0.1:9002".parse().expect("address"));
+    }
+}

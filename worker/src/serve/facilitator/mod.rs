@@ -77,7 +77,8 @@ impl Facilitator {
         if requirements.network != x402::network(self.chain_id) {
             return Err(Reason::NetworkMismatch);
         }
-        if requirements.asset != self.token {
+        // A signature under any other domain would pass here and revert on chain, at our gas.
+        if requirements.asset != self.token || requirements.extra != Some(token_domain()) {
             return Err(Reason::InvalidPaymentRequirements);
         }
         let payer = x402::check(payment, requirements, self.chain_id, unix_now())?;
