@@ -31,7 +31,7 @@ use axum::{
     routing::{get, post},
 };
 use serde_json::{Value, json};
-use verigrad_inference::{InferenceError, ModelInput, ModelOutput};
+use verigrad_inference::{Architecture, InferenceError, ModelInput, ModelOutput};
 
 pub use catalog::{Catalog, Listing, quote};
 pub use embeddings::{EmbeddingInput, EmbeddingRequest, EmbeddingResponse};
@@ -134,15 +134,8 @@ async fn infer(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let prepared = (|| {
-        let id = api.catalog.runtime().resolve(&model)?;
-        let json: InputJson =
-            serde_json::from_slice(&body).map_err(|e| bad_request(format!("input: {e}")))?;
-        let input = json.to_input().map_err(bad_request)?;
-        Ok::<_, ApiError>((id, input))
-    })();
-    let (id, input) = match prepared {
-        Ok(prepared) => prepared,
+    let (id, input) = match inference_request(&api, &model, &body) {
+        Ok(request) => request,
         Err(e) => return e.into_response(),
     };
     let work = async {
@@ -161,28 +154,8 @@ async fn embeddings(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let prepared = (|| {
-        let request: EmbeddingRequest =
-            serde_json::from_slice(&body).map_err(|e| bad_request(format!("request: {e}")))?;
-        let runtime = api.catalog.runtime();
-        let id = runtime.resolve(&request.model)?;
-        let manifest = runtime.manifest(&request.model)?;
-        if !matches!(
-            manifest.architecture,
-            verigrad_inference::Architecture::SentenceEmbedder { .. }
-        ) {
-            return Err(bad_request(format!("{} is not a sentence embedder", request.model)));
-        }
-        let (texts, input) = request.to_input(manifest).map_err(bad_request)?;
-        Ok::<_, ApiError>((
-            id,
-            format!("{}@{}", manifest.name, manifest.version),
-            texts.len(),
-            input,
-        ))
-    })();
-    let (id, model, texts, input) = match prepared {
-        Ok(prepared) => prepared,
+    let (id, model, texts, input) = match embeddings_request(&api, &body) {
+        Ok(request) => request,
         Err(e) => return e.into_response(),
     };
     let work = async {
@@ -192,6 +165,32 @@ async fn embeddings(
         Ok(json!(response))
     };
     sell(&api, &headers, &uri, id, format!("embeddings by {id}"), work).await
+}
+
+/// The model and input of an inference request, checked before any payment is asked for.
+fn inference_request(api: &Api, model: &str, body: &[u8]) -> Result<(B256, ModelInput), ApiError> {
+    let id = api.catalog.runtime().resolve(model)?;
+    let json: InputJson =
+        serde_json::from_slice(body).map_err(|e| bad_request(format!("input: {e}")))?;
+    Ok((id, json.to_input().map_err(bad_request)?))
+}
+
+/// An embeddings request checked against its model: the package id, `name@version`, the number
+/// of texts and the model input.
+fn embeddings_request(
+    api: &Api,
+    body: &[u8],
+) -> Result<(B256, String, usize, ModelInput), ApiError> {
+    let request: EmbeddingRequest =
+        serde_json::from_slice(body).map_err(|e| bad_request(format!("request: {e}")))?;
+    let runtime = api.catalog.runtime();
+    let id = runtime.resolve(&request.model)?;
+    let manifest = runtime.manifest(&request.model)?;
+    if !matches!(manifest.architecture, Architecture::SentenceEmbedder { .. }) {
+        return Err(bad_request(format!("{} is not a sentence embedder", request.model)));
+    }
+    let (texts, input) = request.to_input(manifest).map_err(bad_request)?;
+    Ok((id, format!("{}@{}", manifest.name, manifest.version), texts.len(), input))
 }
 
 /// Runs `work` behind the paywall at the model's price (or free without a paywall).

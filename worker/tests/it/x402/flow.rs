@@ -169,6 +169,10 @@ async fn a_remote_facilitator_verifies_and_settles() {
     assert_eq!(settled.body["success"], true, "{}", settled.body);
     let again = post(&format!("{}/settle", facilitator.url), &body, &[]).await;
     assert_eq!(again.body["errorReason"], "invalid_exact_evm_nonce_already_used");
+    let mut other_domain = body.clone();
+    other_domain["paymentRequirements"]["extra"]["name"] = "Not Verigrad".into();
+    let refused = post(&format!("{}/verify", facilitator.url), &other_domain, &[]).await;
+    assert_eq!(refused.body["invalidReason"], "invalid_payment_requirements");
     let garbage =
         json!({ "paymentPayload": { "x402Version": 2 }, "paymentRequirements": requirements });
     let malformed = post(&format!("{}/verify", facilitator.url), &garbage, &[]).await;

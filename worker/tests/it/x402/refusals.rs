@@ -46,6 +46,19 @@ async fn bad_payments_are_refused_and_nothing_is_charged() {
     let server = Server::serve(&market, dir.path(), &[]);
     let chain = market.anvil.chain_id();
     let url = format!("{}/v1/models/verigrad/volatility/infer", server.url);
+    // A request the model cannot take is refused before any payment is asked for.
+    let malformed = post(
+        &url,
+        &json!({ "numbers": [{ "name": "returns", "shape": [1, 16], "values": ["x"] }] }),
+        &[],
+    )
+    .await;
+    assert_eq!(malformed.status, 400, "{}", malformed.body);
+    let unknown =
+        post(&format!("{}/v1/models/nobody/nothing/infer", server.url), &volatility_input(), &[])
+            .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+
     let offer = post(&url, &volatility_input(), &[]).await.required().accepts[0].clone();
     let honest = x402::authorize(&payer(), &offer, chain, now()).expect("signs").authorization;
     let with = |change: &dyn Fn(&mut Authorization)| {
