@@ -14,6 +14,7 @@ mod config;
 mod deployment;
 mod policy;
 mod role_set;
+pub mod route;
 mod store;
 
 pub use chain::{

@@ -103,6 +103,18 @@ impl StoreClient {
         serde_json::from_slice(&body).map_err(|e| self.remote(path, e))
     }
 
+    /// The manifest of package `id`, as stored (its bytes, and parsed).
+    pub async fn manifest(&self, id: B256) -> Result<(Vec<u8>, Manifest), BlobError> {
+        let path = format!("/packages/{id}");
+        let (status, bytes) =
+            self.call(self.http.get(format!("{}{path}", self.base)), &path).await?;
+        if status != StatusCode::OK {
+            return Err(self.refused(&path, status, &bytes));
+        }
+        let manifest = serde_json::from_slice(&bytes).map_err(|e| self.remote(&path, e))?;
+        Ok((bytes, manifest))
+    }
+
     /// Publishes a package: each file the store lacks, then the manifest under the package id.
     pub async fn publish(
         &self,
@@ -139,13 +151,7 @@ impl StoreClient {
         mut progress: impl FnMut(&Transfer),
     ) -> Result<ModelPackage, BlobError> {
         let path = format!("/packages/{id}");
-        let (status, manifest) =
-            self.call(self.http.get(format!("{}{path}", self.base)), &path).await?;
-        if status != StatusCode::OK {
-            return Err(self.refused(&path, status, &manifest));
-        }
-        let listed: Manifest =
-            serde_json::from_slice(&manifest).map_err(|e| self.remote(&path, e))?;
+        let (manifest, listed) = self.manifest(id).await?;
         let mut fetched = HashMap::new();
         for (i, (name, hash)) in listed.files.iter().enumerate() {
             let hash: B256 =

@@ -81,6 +81,11 @@ impl Chain {
         &self.rpc
     }
 
+    /// The contracts.
+    pub fn deployment(&self) -> &Deployment {
+        &self.deployment
+    }
+
     /// Reads `worker`'s registry record, reputation and balances.
     pub async fn worker_status(&self, worker: Address) -> Result<WorkerStatus> {
         let registry = self.deployment.worker_registry;

@@ -5,5 +5,6 @@ mod account;
 mod events;
 mod harness;
 mod proxy;
+mod route;
 mod sender;
 mod store;

@@ -153,6 +153,25 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 1024)]
         max_mib: usize,
     },
+    /// Serve the coordinate role: route inference requests to the registered workers by queue
+    /// depth, latency, price and reputation, shedding load at the limits.
+    Coordinate {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9200")]
+        listen: SocketAddr,
+        /// The store node whose package index names the models.
+        #[arg(long, env = "VERIGRAD_STORE_URL", default_value = "http://127.0.0.1:9100")]
+        store: String,
+        /// Requests one worker may have in flight through this coordinator.
+        #[arg(long, default_value_t = 32)]
+        max_in_flight: u32,
+        /// Requests the coordinator admits at once, over all workers.
+        #[arg(long, default_value_t = 256)]
+        max_pending: u32,
+        /// Seconds a model's worker list is trusted before the registry is read again.
+        #[arg(long, default_value_t = 5)]
+        refresh_secs: u64,
+    },
 }
 
 /// `worker models …`.

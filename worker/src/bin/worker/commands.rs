@@ -68,6 +68,11 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store { dir, listen, max_mib } => {
             crate::models::serve(dir, listen, max_mib).await?
         }
+        Command::Coordinate { listen, store, max_in_flight, max_pending, refresh_secs } => {
+            let chain = chain(&config).await?;
+            let limits = crate::coordinate::Limits { max_in_flight, max_pending, refresh_secs };
+            crate::coordinate::serve(chain, listen, &store, limits).await?
+        }
         Command::Run | Command::Submit => {
             bail!("`worker {}` is not yet implemented (issue 4)", name(&cli.command))
         }
@@ -109,6 +114,7 @@ fn name(command: &Command) -> &'static str {
         Command::Submit => "submit",
         Command::Models { .. } => "models",
         Command::Store { .. } => "store",
+        Command::Coordinate { .. } => "coordinate",
     }
 }
 

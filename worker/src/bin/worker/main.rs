@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod coordinate;
 mod models;
 
 use clap::Parser;
