@@ -12,7 +12,7 @@ pub use compare::agrees;
 pub use escrow::{Escrow, Seat, SeatState, TaskState};
 pub use step::{Step, due};
 pub(crate) use step::{lost_race, take};
-pub use tensors::{output_json, parse_input};
+pub use tensors::{check_input, output_json, parse_input};
 
 use crate::{
     blobs::BlobError,

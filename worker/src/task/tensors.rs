@@ -11,7 +11,8 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use verigrad_inference::{
-    MAX_DECIMALS, ModelInput, ModelOutput, MultiDimensionalNumberTensor, Number, StringTensor,
+    MAX_DECIMALS, Manifest, ModelInput, ModelOutput, MultiDimensionalNumberTensor, Number,
+    StringTensor, TensorType,
 };
 
 use super::TaskError;
@@ -70,6 +71,49 @@ pub fn parse_input(json: &str) -> Result<ModelInput, TaskError> {
         .collect::<Result<Vec<_>, _>>()?;
     let strings = parsed.strings.into_iter().map(|t| StringTensor::new(t.name, t.values)).collect();
     Ok(ModelInput { numbers, strings })
+}
+
+/// Checks an input against a model's schema: every tensor the model takes, with its pinned shape
+/// (or, for a batch tensor, 1 to `shape[0]` rows).
+pub fn check_input(input: &ModelInput, manifest: &Manifest) -> Result<(), TaskError> {
+    for spec in &manifest.inputs {
+        let (shape, rows) = match spec.dtype {
+            TensorType::Number => {
+                let tensor =
+                    input.number_tensor(&spec.name).map_err(|e| malformed(e.to_string()))?;
+                (tensor.shape.clone(), tensor.shape.first().copied().unwrap_or(0))
+            }
+            TensorType::String => {
+                let tensor =
+                    input.string_tensor(&spec.name).map_err(|e| malformed(e.to_string()))?;
+                let rows = u32::try_from(tensor.values.len()).unwrap_or(u32::MAX);
+                (
+                    spec.shape.iter().copied().skip(1).fold(vec![rows], |mut s, d| {
+                        s.push(d);
+                        s
+                    }),
+                    rows,
+                )
+            }
+        };
+        let fits = if spec.batch {
+            shape.len() == spec.shape.len()
+                && shape[1..] == spec.shape[1..]
+                && (1..=spec.shape[0]).contains(&rows)
+        } else {
+            shape == spec.shape
+        };
+        if !fits {
+            return Err(malformed(format!(
+                "{} takes '{}' of shape {:?}{}, got {shape:?}",
+                manifest.name,
+                spec.name,
+                spec.shape,
+                if spec.batch { " (up to that many rows)" } else { "" }
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn malformed(reason: impl Into<String>) -> TaskError {

@@ -3,6 +3,8 @@
 mod cli;
 mod commands;
 mod models;
+mod run;
+mod submit;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
