@@ -4,6 +4,8 @@
 mod account;
 mod events;
 mod harness;
+mod market;
 mod proxy;
 mod sender;
 mod store;
+mod tasks;
