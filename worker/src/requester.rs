@@ -75,9 +75,10 @@ impl Requester {
     pub async fn create(&self, request: &TaskRequest) -> Result<(U256, B256), TaskError> {
         self.check_model(request.model).await?;
         let input_hash = self.blobs.put(request.input.abi_encode()).await?;
-        let floor = request.floor.try_into().map_err(|_| {
-            TaskError::MalformedInput(format!("floor {} is not a tier", request.floor))
-        })?;
+        let floor = request.floor;
+        if floor > 2 {
+            return Err(TaskError::MalformedInput(format!("floor {floor} is not a tier")));
+        }
         let max_fee = match request.max_fee {
             Some(fee) => fee,
             None => {
@@ -156,7 +157,7 @@ impl Requester {
         match self.account.sender().call(self.escrow.address(), call).await {
             Ok(receipt) => {
                 if let Some(assigned) = receipt.decoded_log::<TaskEscrow::TaskAssigned>() {
-                    tracing::info!(task = %id, workers = ?assigned.workers, tier = assigned.tier as u8, fee = %assigned.fee, "task assigned");
+                    tracing::info!(task = %id, workers = ?assigned.workers, tier = assigned.tier, fee = %assigned.fee, "task assigned");
                 }
                 Ok(false)
             }

@@ -58,7 +58,7 @@ impl TaskState {
     /// The LIGHT tier.
     pub const LIGHT: u8 = 0;
 
-    fn from_view(id: U256, t: TaskView) -> Self {
+    fn from_view(id: U256, t: &TaskView) -> Self {
         Self {
             id,
             requester: t.requester,
@@ -66,8 +66,8 @@ impl TaskState {
             model: t.modelId,
             until: t.until.to(),
             created_block: t.createdBlock.into(),
-            status: t.status as u8,
-            tier: t.tier as u8,
+            status: t.status,
+            tier: t.tier,
             redundancy: t.redundancy,
             commits: t.commits,
             committee_size: t.committeeSize,
@@ -131,7 +131,7 @@ impl Escrow {
     /// A task's record.
     pub async fn task(&self, id: U256) -> Result<TaskState> {
         let view = self.rpc.view(self.address, TaskEscrow::getTaskCall { taskId: id }).await?;
-        Ok(TaskState::from_view(id, view))
+        Ok(TaskState::from_view(id, &view))
     }
 
     /// The task's compute seats, in seat order.
@@ -142,7 +142,7 @@ impl Escrow {
             let seat = self.rpc.view(self.address, call).await?;
             seats.push(Seat {
                 worker: seat.worker,
-                state: seat_state(seat.state as u8),
+                state: seat_state(seat.state),
                 hash: seat.hash,
             });
         }

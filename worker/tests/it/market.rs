@@ -104,9 +104,9 @@ impl Market {
             repoId: repo_id,
             releaseId: id,
             version: "1.0.0".into(),
-            determinism: determinism.try_into().expect("class"),
+            determinism,
             toleranceE6: tolerance_e6,
-            risk: 0u8.try_into().expect("risk"),
+            risk: 0, // LOW
             basePrice: U96::from(10u128.pow(18)),
             royaltyBps: 500,
         };
@@ -206,7 +206,7 @@ impl Market {
             modelId: model,
             inputHash: input_hash,
             value: U96::ZERO,
-            floor: 0u8.try_into().expect("tier"),
+            floor: 0, // LIGHT
             deadline: alloy::primitives::aliases::U40::from(now + seconds),
             maxFee: U96::from(10u128.pow(18)),
         };
