@@ -4,6 +4,8 @@ mod cli;
 mod commands;
 mod coordinate;
 mod models;
+mod run;
+mod submit;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
