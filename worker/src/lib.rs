@@ -13,10 +13,15 @@ pub mod blobs;
 mod chain;
 mod config;
 mod deployment;
+mod packages;
 mod policy;
+mod requester;
 mod role_set;
+mod roles;
+pub mod route;
 pub mod serve;
 mod store;
+mod task;
 
 pub use chain::{
     Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, LogBatch, ReceiptPolicy,
@@ -24,9 +29,16 @@ pub use chain::{
 };
 pub use config::{Config, ConfigError, RpcConfig};
 pub use deployment::{Deployment, DeploymentError};
+pub use packages::{find_package, load_runtime};
 pub use policy::{Decision, PolicyInputs, Tier, decide, exposure_score, value_points};
+pub use requester::{Requester, TaskOutcome, TaskRequest};
 pub use role_set::{RoleSet, UnknownRole};
+pub use roles::{RunOptions, Worker};
 pub use store::{PendingResult, StoreError, StoreResult, WorkerStore};
+pub use task::{
+    Escrow, Seat, SeatState, Step, TaskError, TaskState, agrees, check_input, due, output_json,
+    parse_input,
+};
 
 // Used by the `worker` binary only.
 use anyhow as _;

@@ -25,6 +25,16 @@ pub struct RoleSet(u8);
 pub struct UnknownRole(pub String);
 
 impl RoleSet {
+    /// Runs models for tasks.
+    pub const COMPUTE: Self = Self(1);
+    /// Re-executes audits, sits on committees, challenges wrong results.
+    pub const VERIFY: Self = Self(2);
+
+    /// Whether every role of `roles` is in the set.
+    pub fn contains(self, roles: Self) -> bool {
+        self.0 & roles.0 == roles.0
+    }
+
     /// The set with these bits; bits the registry does not define are dropped.
     pub fn from_bits(bits: u8) -> Self {
         Self(bits & ROLES.iter().fold(0, |all, (bit, _)| all | bit))

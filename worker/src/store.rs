@@ -4,7 +4,8 @@
 //! - per task, the salt of its commitment, written before the commitment is sent — a worker that lost
 //!   it could not reveal and would be slashed;
 //! - per task, the pending commit/reveal record: which output was committed and which transactions
-//!   carry the commit and the reveal.
+//!   carry the commit and the reveal;
+//! - the tasks the worker follows until they are settled (a seat, a committee place, a result to check).
 //!
 //! Every write is its own durable transaction. A database belongs to one deployment (chain id and
 //! escrow address); opening it for another is refused, so a cursor can never skip a new chain's events.
@@ -26,6 +27,8 @@ const CURSOR: TableDefinition<'_, &str, u64> = TableDefinition::new("cursor");
 const SALTS: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("salts");
 /// Task id (big-endian) → [`PendingResult`] as JSON.
 const PENDING: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("pending");
+/// Task id (big-endian) of each task the worker follows.
+const WATCHED: TableDefinition<'_, [u8; 32], ()> = TableDefinition::new("watched");
 
 const DEPLOYMENT_KEY: &str = "deployment";
 const CURSOR_KEY: &str = "events";
@@ -99,6 +102,7 @@ impl WorkerStore {
             txn.open_table(CURSOR)?;
             txn.open_table(SALTS)?;
             txn.open_table(PENDING)?;
+            txn.open_table(WATCHED)?;
             let mut meta = txn.open_table(META)?;
             let stored = meta.get(DEPLOYMENT_KEY)?.map(|v| v.value().to_owned());
             if stored.is_none() {
@@ -172,12 +176,34 @@ impl WorkerStore {
             .collect()
     }
 
-    /// Drops `task`'s salt and pending record once the task needs nothing more from this worker.
+    /// Follows `task` until [`forget`](Self::forget) (again after a restart).
+    pub fn watch(&self, task: U256) -> StoreResult<()> {
+        self.write(|txn| {
+            txn.open_table(WATCHED)?.insert(task.to_be_bytes::<32>(), ())?;
+            Ok(())
+        })
+    }
+
+    /// The tasks followed, in id order.
+    pub fn watched(&self) -> StoreResult<Vec<U256>> {
+        self.read(|txn| {
+            let table = txn.open_table(WATCHED)?;
+            let mut tasks = Vec::new();
+            for row in table.iter()? {
+                tasks.push(U256::from_be_bytes(row?.0.value()));
+            }
+            Ok(tasks)
+        })
+    }
+
+    /// Drops everything kept for `task` — salt, pending record, the watch — once the task needs
+    /// nothing more from this worker.
     pub fn forget(&self, task: U256) -> StoreResult<()> {
         self.write(|txn| {
             let key = task.to_be_bytes::<32>();
             txn.open_table(SALTS)?.remove(key)?;
             txn.open_table(PENDING)?.remove(key)?;
+            txn.open_table(WATCHED)?.remove(key)?;
             Ok(())
         })
     }
@@ -239,6 +265,8 @@ mod tests {
             store.set_cursor(41).expect("cursor");
             store.set_cursor(42).expect("cursor");
             store.record(task, &pending).expect("record");
+            store.watch(U256::from(9)).expect("watch");
+            store.watch(task).expect("watch");
             let salt = store.salt(task).expect("salt");
             assert_eq!(store.salt(task).expect("salt"), salt, "stable");
             assert_ne!(store.salt(U256::from(8)).expect("salt"), salt, "one per task");
@@ -248,9 +276,11 @@ mod tests {
         assert_eq!(store.cursor().expect("cursor"), Some(42));
         assert_eq!(store.salt(task).expect("salt"), salt);
         assert_eq!(store.pending().expect("pending"), vec![(task, pending)]);
+        assert_eq!(store.watched().expect("watched"), vec![task, U256::from(9)]);
 
         store.forget(task).expect("forget");
         assert!(store.pending().expect("pending").is_empty());
+        assert_eq!(store.watched().expect("watched"), vec![U256::from(9)]);
         assert_ne!(store.salt(task).expect("salt"), salt, "a forgotten salt is not reused");
     }
 

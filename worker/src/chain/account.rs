@@ -81,7 +81,7 @@ impl Chain {
         &self.rpc
     }
 
-    /// The deployment.
+    /// The contracts.
     pub fn deployment(&self) -> &Deployment {
         &self.deployment
     }
@@ -213,22 +213,25 @@ impl Account {
 
     /// Approves the registry to pull `amount` unless its allowance already covers it.
     async fn approve_registry(&self, amount: U96) -> Result<()> {
-        let registry = self.chain.deployment.worker_registry;
+        self.approve(self.chain.deployment.worker_registry, U256::from(amount)).await
+    }
+
+    /// Approves `spender` to pull `amount` tokens unless its allowance already covers it.
+    pub async fn approve(&self, spender: Address, amount: U256) -> Result<()> {
         let token = self.chain.deployment.token;
         let allowance = self
             .chain
             .rpc
-            .view(token, Token::allowanceCall { owner: self.address(), spender: registry })
+            .view(token, Token::allowanceCall { owner: self.address(), spender })
             .await?;
-        if allowance < U256::from(amount) {
-            let call = Token::approveCall { spender: registry, value: U256::from(amount) };
-            self.sender.call(token, call).await?;
+        if allowance < amount {
+            self.sender.call(token, Token::approveCall { spender, value: amount }).await?;
         }
         Ok(())
     }
 }
 
 /// Narrows a token amount to the registry's `uint96`.
-fn to_u96(amount: U256) -> Result<U96> {
+pub(crate) fn to_u96(amount: U256) -> Result<U96> {
     U96::uint_try_from(amount).ok().ok_or(ChainError::AmountTooLarge(amount))
 }

@@ -13,6 +13,7 @@ mod retry;
 mod rpc;
 mod sender;
 
+pub(crate) use account::to_u96;
 pub use account::{Account, Chain, WorkerStatus};
 pub use error::{ChainError, Result, decode_revert};
 pub use events::{EventStream, EventsConfig, LogBatch, StreamError};

@@ -104,15 +104,6 @@ async fn register_stake_unbond_withdraw_round_trip() {
 }
 
 #[test]
-fn unimplemented_commands_say_so() {
-    for command in ["run", "submit"] {
-        let output = worker(&[], &[command]);
-        assert!(!output.status.success(), "{command}");
-        assert!(text(&output).contains("not yet implemented (issue 4)"), "{}", text(&output));
-    }
-}
-
-#[test]
 fn retries_stop_after_the_budget_with_a_clear_error() {
     let url = format!("http://127.0.0.1:{}", free_port());
     let started = std::time::Instant::now();

@@ -30,7 +30,7 @@ pub(crate) fn tokens(n: u64) -> U256 {
     U256::from(n) * U256::from(10).pow(U256::from(18))
 }
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
@@ -49,19 +49,32 @@ pub(crate) fn patient() -> RetryPolicy {
 pub(crate) struct Anvil {
     child: Option<Child>,
     port: u16,
+    block_time: Option<u64>,
     state: PathBuf,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Anvil {
-    /// Starts anvil with a chain id of its own (so concurrent forge broadcasts do not share files).
+    /// Starts anvil with a chain id of its own (so concurrent forge broadcasts do not share files),
+    /// mining a block per transaction.
     pub(crate) fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Starts anvil mining a block every `seconds` whether or not transactions wait, so block time
+    /// moves on by itself and protocol windows close without anyone sending.
+    pub(crate) fn start_mining_every(seconds: u64) -> Self {
+        Self::start_with(Some(seconds))
+    }
+
+    fn start_with(block_time: Option<u64>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let mut anvil = Self {
             child: None,
             port,
+            block_time,
             state: dir.path().join("state.json"),
             log: dir.path().join("anvil.log"),
             _dir: dir,
@@ -92,6 +105,9 @@ impl Anvil {
             .stderr(Stdio::from(log));
         if self.state.exists() {
             command.arg("--load-state").arg(&self.state);
+        }
+        if let Some(seconds) = self.block_time {
+            command.args(["--block-time", &seconds.to_string()]);
         }
         self.child = Some(command.spawn().expect("anvil (run scripts/setup first)"));
         let started = Instant::now();
@@ -151,6 +167,11 @@ pub(crate) struct Deployed {
 
 impl Deployed {
     pub(crate) fn on(anvil: &Anvil) -> Self {
+        Self::with_env(anvil, &[])
+    }
+
+    /// Deploys with `env` for the deploy script (e.g. `VERIGRAD_REVEAL_WINDOW`).
+    pub(crate) fn with_env(anvil: &Anvil, env: &[(&str, &str)]) -> Self {
         let relative = format!("deployments/worker-test-{}.json", anvil.chain_id());
         let output = Command::new(repo().join(".tools/bin/forge"))
             .current_dir(repo())
@@ -158,6 +179,7 @@ impl Deployed {
             .arg(anvil.url().as_str())
             .args(["--private-key", DEPLOYER_KEY])
             .env("VERIGRAD_DEPLOYMENTS", &relative)
+            .envs(env.iter().copied())
             .output()
             .expect("forge (run scripts/setup first)");
         assert!(output.status.success(), "forge script failed:\n{}", text(&output));

@@ -4,7 +4,10 @@
 mod account;
 mod events;
 mod harness;
+mod market;
 mod proxy;
+mod route;
 mod sender;
 mod store;
+mod tasks;
 mod x402;

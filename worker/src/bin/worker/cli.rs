@@ -85,8 +85,8 @@ impl GlobalArgs {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run the node in its registered roles (not yet implemented).
-    Run,
+    /// Run the compute and verify roles: answer assigned tasks, vote, challenge, settle, claim.
+    Run(RunArgs),
     /// Register this worker with roles, an endpoint, served models and an initial stake.
     Register {
         /// Roles, comma-separated: compute, verify, coordinate, store.
@@ -125,8 +125,8 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Submit a task to the escrow (not yet implemented).
-    Submit,
+    /// Submit a task: the input to a store node, the task to the escrow; wait for and print the result.
+    Submit(SubmitArgs),
     /// Model packages on a store node: list, publish, pull.
     Models {
         /// What to do.
@@ -153,6 +153,25 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 1024)]
         max_mib: usize,
     },
+    /// Serve the coordinate role: route inference requests to the registered workers by queue
+    /// depth, latency, price and reputation, shedding load at the limits.
+    Coordinate {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9200")]
+        listen: SocketAddr,
+        /// The store node whose package index names the models.
+        #[arg(long, env = "VERIGRAD_STORE_URL", default_value = "http://127.0.0.1:9100")]
+        store: String,
+        /// Requests one worker may have in flight through this coordinator.
+        #[arg(long, default_value_t = 32)]
+        max_in_flight: u32,
+        /// Requests the coordinator admits at once, over all workers.
+        #[arg(long, default_value_t = 256)]
+        max_pending: u32,
+        /// Seconds a model's worker list is trusted before the registry is read again.
+        #[arg(long, default_value_t = 5)]
+        refresh_secs: u64,
+    },
     /// Serve paid inference over HTTP (x402): the models API and, unless --facilitator names
     /// another node, the facilitator.
     Serve(Box<crate::serve::ServeArgs>),
@@ -173,6 +192,78 @@ pub(crate) enum Command {
         #[arg(long)]
         body: Option<String>,
     },
+}
+
+/// `worker run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Roles to act in, comma-separated: compute, verify.
+    #[arg(long, env = "VERIGRAD_ROLES", default_value = "compute,verify")]
+    pub(crate) roles: RoleSet,
+    /// The store node that holds task inputs and outputs (and model packages to pull).
+    #[arg(long, env = "VERIGRAD_STORE_URL", default_value = "http://127.0.0.1:9100")]
+    pub(crate) store: String,
+    /// Model package folders, or folders of them (repeat, or separate with commas).
+    #[arg(long, env = "VERIGRAD_MODELS", value_delimiter = ',', default_value = "models")]
+    pub(crate) models: Vec<PathBuf>,
+    /// Where the worker keeps its database and pulled packages.
+    #[arg(long, env = "VERIGRAD_DATA_DIR", default_value = ".worker/data")]
+    pub(crate) data_dir: PathBuf,
+    /// Answer wrong outputs on purpose (tests and demos: the protocol must catch and slash it).
+    #[arg(long)]
+    pub(crate) faulty: bool,
+    /// Milliseconds between polls of the chain.
+    #[arg(long, env = "VERIGRAD_POLL_MS", default_value_t = 1_000)]
+    pub(crate) poll_ms: u64,
+    /// Largest task input fetched, in KiB.
+    #[arg(long, default_value_t = 1_024)]
+    pub(crate) max_input_kib: usize,
+}
+
+/// `worker submit`.
+#[derive(Debug, Args)]
+pub(crate) struct SubmitArgs {
+    /// The model: a release id (0x…), or a package name found under --models.
+    #[arg(long)]
+    pub(crate) model: String,
+    /// The input: a JSON file, or inline JSON (`{"numbers":[{"name":…,"shape":[…],"values":[…]}]}`).
+    #[arg(long)]
+    pub(crate) input: String,
+    /// Value at risk on the answer, in tokens: raises redundancy and audits.
+    #[arg(long, value_parser = parse_tokens, default_value = "0")]
+    pub(crate) value: U256,
+    /// The lowest verification tier accepted.
+    #[arg(long, value_enum, default_value_t = Floor::Light)]
+    pub(crate) floor: Floor,
+    /// Seconds until the result (LIGHT) or commit (REDUNDANT, DEEP) deadline.
+    #[arg(long, default_value_t = 300)]
+    pub(crate) deadline: u64,
+    /// Most to pay, in tokens [default: the escrow's quote].
+    #[arg(long, value_parser = parse_tokens)]
+    pub(crate) max_fee: Option<U256>,
+    /// The store node that takes the input and serves the output.
+    #[arg(long, env = "VERIGRAD_STORE_URL", default_value = "http://127.0.0.1:9100")]
+    pub(crate) store: String,
+    /// Where package names are looked up.
+    #[arg(long, env = "VERIGRAD_MODELS", value_delimiter = ',', default_value = "models")]
+    pub(crate) models: Vec<PathBuf>,
+    /// Milliseconds between polls of the chain.
+    #[arg(long, env = "VERIGRAD_POLL_MS", default_value_t = 1_000)]
+    pub(crate) poll_ms: u64,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// A tier floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Floor {
+    /// One worker, challenge window, random audit.
+    Light,
+    /// k workers, commit–reveal.
+    Redundant,
+    /// REDUNDANT plus a committee review.
+    Deep,
 }
 
 /// `worker models …`.

@@ -73,8 +73,20 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::serve::run_facilitator(&config, key, listen, settlement).await?
         }
         Command::Pay { url, body } => crate::serve::run_pay(key, &url, body.as_deref()).await?,
-        Command::Run | Command::Submit => {
-            bail!("`worker {}` is not yet implemented (issue 4)", name(&cli.command))
+        Command::Coordinate { listen, store, max_in_flight, max_pending, refresh_secs } => {
+            let chain = chain(&config).await?;
+            let limits = crate::coordinate::Limits { max_in_flight, max_pending, refresh_secs };
+            crate::coordinate::serve(chain, listen, &store, limits).await?
+        }
+        Command::Run(args) => {
+            let account = account(&config, key).await?;
+            crate::run::run(account, args).await?
+        }
+        Command::Submit(args) => {
+            // Checked before connecting: a bad model name or input needs no chain to be refused.
+            let request = crate::submit::request(&args)?;
+            let account = account(&config, key).await?;
+            crate::submit::run(account, args, request).await?
         }
     }
     Ok(())
@@ -103,25 +115,8 @@ pub(crate) fn signer(key: &str) -> anyhow::Result<PrivateKeySigner> {
         .map_err(|_| anyhow::anyhow!("the key is not a hex private key"))
 }
 
-fn name(command: &Command) -> &'static str {
-    match command {
-        Command::Run => "run",
-        Command::Register { .. } => "register",
-        Command::Stake { .. } => "stake",
-        Command::Unbond { .. } => "unbond",
-        Command::Withdraw => "withdraw",
-        Command::Status { .. } => "status",
-        Command::Submit => "submit",
-        Command::Models { .. } => "models",
-        Command::Store { .. } => "store",
-        Command::Serve(_) => "serve",
-        Command::Facilitator { .. } => "facilitator",
-        Command::Pay { .. } => "pay",
-    }
-}
-
 /// Token wei as VGD, without trailing zeros (`2.5 VGD`).
-fn tokens(wei: U256) -> String {
+pub(crate) fn tokens(wei: U256) -> String {
     format!("{} VGD", decimal(wei))
 }
 

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `GET /health` | 200, with the number of inferences run |
 //! | `GET /v1/models` | 200 the catalog: every model with its current price, and the payment terms |
-//! | `POST /v1/models/{model}/infer` (tensors as JSON) | 200 the output tensors and their commitment, after payment |
+//! | `POST /v1/models/{model}/infer` (tensors as JSON, as [`parse_input`](crate::parse_input) reads them) | 200 the output tensors and their commitment, after payment |
 //! | `POST /v1/embeddings` (OpenAI's shape) | 200 the embeddings, after payment |
 //!
 //! `{model}` is a package id, `name@version`, or a name (`verigrad/volatility` — the slash may stay
@@ -15,7 +15,6 @@ mod catalog;
 mod embeddings;
 mod paywall;
 mod rate;
-mod tensors;
 
 use std::sync::{
     Arc,
@@ -37,9 +36,9 @@ pub use catalog::{Catalog, Listing, quote};
 pub use embeddings::{EmbeddingInput, EmbeddingRequest, EmbeddingResponse};
 pub use paywall::{Paywall, Terms};
 pub use rate::{RateLimit, RateLimiter};
-pub use tensors::{InputJson, output_json};
 
 use super::x402::ResourceInfo;
+use crate::{check_input, output_json, parse_input};
 
 /// What the API serves with.
 #[derive(Debug)]
@@ -141,6 +140,7 @@ async fn infer(
     let work = async {
         let output = run(&api, id, input).await?;
         let mut answer = output_json(&output);
+        answer["outputHash"] = json!(output.commitment());
         answer["model"] = json!(id);
         Ok(answer)
     };
@@ -167,12 +167,15 @@ async fn embeddings(
     sell(&api, &headers, &uri, id, format!("embeddings by {id}"), work).await
 }
 
-/// The model and input of an inference request, checked before any payment is asked for.
+/// The model and input of an inference request, checked against the model's schema before any
+/// payment is asked for.
 fn inference_request(api: &Api, model: &str, body: &[u8]) -> Result<(B256, ModelInput), ApiError> {
-    let id = api.catalog.runtime().resolve(model)?;
-    let json: InputJson =
-        serde_json::from_slice(body).map_err(|e| bad_request(format!("input: {e}")))?;
-    Ok((id, json.to_input().map_err(bad_request)?))
+    let runtime = api.catalog.runtime();
+    let id = runtime.resolve(model)?;
+    let text = std::str::from_utf8(body).map_err(|_| bad_request("the input is not UTF-8"))?;
+    let input = parse_input(text).map_err(|e| bad_request(e.to_string()))?;
+    check_input(&input, runtime.manifest(model)?).map_err(|e| bad_request(e.to_string()))?;
+    Ok((id, input))
 }
 
 /// An embeddings request checked against its model: the package id, `name@version`, the number

@@ -1,0 +1,65 @@
+//! `worker run`: the roles service until SIGINT or SIGTERM.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::sync::watch;
+use verigrad_worker::{
+    Account, EventStream, EventsConfig, RoleSet, RunOptions, Worker, WorkerStore,
+    blobs::StoreClient, load_runtime,
+};
+
+use crate::cli::RunArgs;
+
+/// Runs the worker's roles until a shutdown signal; the step in progress finishes first.
+pub(crate) async fn run(account: Account, args: RunArgs) -> anyhow::Result<()> {
+    let chain = account.chain();
+    let status = chain.worker_status(account.address()).await?;
+    if !status.registered {
+        bail!("{} is not registered: run `worker register` first", account.address());
+    }
+    let roles =
+        RoleSet::from_bits(args.roles.bits() & (RoleSet::COMPUTE.bits() | RoleSet::VERIFY.bits()));
+    if !status.roles.contains(roles) {
+        tracing::warn!(registered = %status.roles, running = %roles, "running roles the registry does not list: no task will come for them");
+    }
+    let deployment = *chain.deployment();
+    let store = WorkerStore::open(&args.data_dir, &deployment)?;
+    let blobs = StoreClient::new(args.store);
+    let runtime = load_runtime(&args.models, &status.models, &blobs, &args.data_dir.join("models"))
+        .await
+        .context("loading models")?;
+    let poll = Duration::from_millis(args.poll_ms);
+    let events = EventsConfig { poll_ms: args.poll_ms, ..EventsConfig::default() };
+    let stream = EventStream::open(
+        chain.rpc().clone(),
+        store.clone(),
+        vec![deployment.task_escrow],
+        deployment.start_block,
+        events,
+    )?;
+    let options =
+        RunOptions { roles, faulty: args.faulty, max_input_bytes: args.max_input_kib << 10, poll };
+    let worker = Worker::new(account, store, blobs, runtime, options).await?;
+    let (stop, shutdown) = watch::channel(false);
+    tokio::spawn(async move {
+        match shutdown_signal().await {
+            Ok(name) => tracing::info!(signal = name, "shutting down after the current step"),
+            Err(error) => tracing::error!(%error, "cannot listen for signals"),
+        }
+        let _ = stop.send(true);
+    });
+    worker.run(stream, shutdown).await?;
+    Ok(())
+}
+
+/// Waits for SIGINT or SIGTERM; returns its name.
+async fn shutdown_signal() -> std::io::Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(tokio::select! {
+        _ = interrupt.recv() => "SIGINT",
+        _ = terminate.recv() => "SIGTERM",
+    })
+}

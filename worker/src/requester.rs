@@ -1,0 +1,205 @@
+//! The requester's side of a task (`worker submit`): the input put in a store node by its hash, the
+//! task created with that commitment, and followed — assigned, stepped to settlement — until its
+//! result can be fetched, checked against the accepted hash and decoded.
+
+use std::time::Duration;
+
+use alloy::{
+    primitives::{Address, B256, U256, aliases::U40},
+    sol_types::SolValue,
+};
+use verigrad_inference::{ModelInput, ModelOutput};
+
+use crate::{
+    bindings::{ModelRegistry, TaskEscrow},
+    blobs::StoreClient,
+    chain::{Account, ChainError, to_u96},
+    task::{Escrow, TaskError, TaskState, due, lost_race, take},
+};
+
+/// A task to submit.
+#[derive(Debug, Clone)]
+pub struct TaskRequest {
+    /// The model release.
+    pub model: B256,
+    /// The input.
+    pub input: ModelInput,
+    /// Value at risk on the answer, token wei (drives the verification gradient).
+    pub value: U256,
+    /// Lowest tier accepted: 0 LIGHT, 1 REDUNDANT, 2 DEEP.
+    pub floor: u8,
+    /// Seconds from now until the result (LIGHT) or commit (REDUNDANT/DEEP) deadline.
+    pub deadline_secs: u64,
+    /// Most the requester pays, token wei; `None`: the escrow's quote.
+    pub max_fee: Option<U256>,
+}
+
+/// How a task ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskOutcome {
+    /// The task.
+    pub task: U256,
+    /// The input's commitment.
+    pub input_hash: B256,
+    /// Its tier: 0 LIGHT, 1 REDUNDANT, 2 DEEP.
+    pub tier: u8,
+    /// Compute seats.
+    pub redundancy: u8,
+    /// Fee charged, token wei.
+    pub fee: U256,
+    /// The accepted output's hash, if a result was accepted.
+    pub output_hash: Option<B256>,
+    /// The accepted output, fetched and checked against its hash.
+    pub output: Option<ModelOutput>,
+    /// What the escrow paid back to the requester (the unused max fee, or all of it without a result).
+    pub refunded: U256,
+}
+
+/// A requester: an account, the escrow, and the store node inputs go to.
+#[derive(Debug)]
+pub struct Requester {
+    account: Account,
+    escrow: Escrow,
+    blobs: StoreClient,
+    poll: Duration,
+}
+
+impl Requester {
+    /// A requester acting for `account`, polling the chain every `poll`.
+    pub fn new(account: Account, blobs: StoreClient, poll: Duration) -> Self {
+        let escrow = Escrow::new(account.chain().rpc().clone(), account.chain().deployment());
+        Self { account, escrow, blobs, poll }
+    }
+
+    /// Creates the task (input stored, fee approved) and returns its id.
+    pub async fn create(&self, request: &TaskRequest) -> Result<(U256, B256), TaskError> {
+        self.check_model(request.model).await?;
+        let input_hash = self.blobs.put(request.input.abi_encode()).await?;
+        let floor = request.floor;
+        if floor > 2 {
+            return Err(TaskError::MalformedInput(format!("floor {floor} is not a tier")));
+        }
+        let max_fee = match request.max_fee {
+            Some(fee) => fee,
+            None => {
+                let quote = TaskEscrow::quoteCall {
+                    modelId: request.model,
+                    value: to_u96(request.value)?,
+                    floor,
+                    worker: Address::ZERO,
+                };
+                U256::from(self.escrow.rpc().view(self.escrow.address(), quote).await?.fee)
+            }
+        };
+        self.account.approve(self.escrow.address(), max_fee).await?;
+        let now = self.escrow.rpc().latest_timestamp().await?;
+        let call = TaskEscrow::createTaskCall {
+            modelId: request.model,
+            inputHash: input_hash,
+            value: to_u96(request.value)?,
+            floor,
+            deadline: U40::from(now + request.deadline_secs),
+            maxFee: to_u96(max_fee)?,
+        };
+        let receipt = self.account.sender().call(self.escrow.address(), call).await?;
+        let created = receipt
+            .decoded_log::<TaskEscrow::TaskCreated>()
+            .ok_or_else(|| TaskError::MalformedInput("createTask emitted no TaskCreated".into()))?;
+        tracing::info!(task = %created.taskId, input = %input_hash, %max_fee, "task created");
+        Ok((created.taskId, input_hash))
+    }
+
+    /// Follows task `id` to settlement — assigning it, taking every step that falls due, claiming
+    /// refunds — and returns how it ended.
+    pub async fn follow(&self, id: U256, input_hash: B256) -> Result<TaskOutcome, TaskError> {
+        let rpc = self.escrow.rpc();
+        let reveal_window = self.escrow.reveal_window().await?;
+        let mut assign = true;
+        let task = loop {
+            let task = self.escrow.task(id).await?;
+            let now = rpc.latest_timestamp().await?;
+            if task.status == TaskState::SETTLED {
+                break task;
+            }
+            let step = due(&task, now, reveal_window);
+            if task.status == TaskState::CREATED && step.is_none() && assign {
+                if rpc.block_number().await? > task.created_block {
+                    assign = self.assign(id).await?;
+                }
+            } else if let Some(step) = step {
+                take(self.account.sender(), self.escrow.address(), id, step).await?;
+                continue;
+            }
+            tokio::time::sleep(self.poll).await;
+        };
+        let output_hash = self.escrow.result_of(id).await?;
+        let output = match output_hash {
+            Some(hash) => Some(self.output(hash).await?),
+            None => None,
+        };
+        let refunded = self.claim().await?;
+        Ok(TaskOutcome {
+            task: id,
+            input_hash,
+            tier: task.tier,
+            redundancy: task.redundancy,
+            fee: task.fee,
+            output_hash,
+            output,
+            refunded,
+        })
+    }
+
+    /// Assigns the task; false if it cannot be assigned (too few workers, fee too low): the
+    /// deadline then refunds it.
+    async fn assign(&self, id: U256) -> Result<bool, TaskError> {
+        let call = TaskEscrow::assignCall { taskId: id };
+        match self.account.sender().call(self.escrow.address(), call).await {
+            Ok(receipt) => {
+                if let Some(assigned) = receipt.decoded_log::<TaskEscrow::TaskAssigned>() {
+                    tracing::info!(task = %id, workers = ?assigned.workers, tier = assigned.tier, fee = %assigned.fee, "task assigned");
+                }
+                Ok(false)
+            }
+            Err(error) if lost_race(&error) => Ok(false),
+            Err(ChainError::Reverted { reason, .. }) => {
+                tracing::error!(task = %id, %reason, "the task cannot be assigned; the deadline will refund it");
+                Ok(false)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Fetches an output from the store (checked against its hash there) and decodes it.
+    async fn output(&self, hash: B256) -> Result<ModelOutput, TaskError> {
+        let bytes = self.blobs.get(hash).await?;
+        ModelOutput::abi_decode(&bytes)
+            .map_err(|e| TaskError::MalformedOutput { hash, reason: e.to_string() })
+    }
+
+    /// Claims what the escrow owes the requester; returns the amount.
+    async fn claim(&self) -> Result<U256, TaskError> {
+        let owed = self.escrow.claimable(self.account.address()).await?;
+        if !owed.is_zero() {
+            self.account.sender().call(self.escrow.address(), TaskEscrow::claimCall {}).await?;
+        }
+        Ok(owed)
+    }
+
+    /// Fails with [`TaskError::UnknownModel`] unless a release with this id is published.
+    async fn check_model(&self, model: B256) -> Result<(), TaskError> {
+        let registry = self.account.chain().deployment().model_registry;
+        match self
+            .escrow
+            .rpc()
+            .view(registry, ModelRegistry::releaseCall { releaseId: model })
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(ChainError::Reverted { reason, .. }) if reason.starts_with("UnknownRelease") => {
+                Err(TaskError::UnknownModel(model.to_string()))
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! `worker run`: the compute and verify roles, driven by the escrow's events and its state.
+//!
+//! Events only tell the worker which tasks concern it (a seat, a committee place, a LIGHT result to
+//! check); those task ids are kept in the [`WorkerStore`]. Every poll the worker reads each such
+//! task's state on chain and does what is due — compute and commit, reveal, vote, challenge, then
+//! the permissionless steps to settlement and the claim. Deciding from the chain's state rather
+//! than from remembered progress is what makes a restart safe: a worker killed anywhere picks up
+//! where the chain says it is, with the salts and committed outputs it stored before sending.
+
+mod compute;
+mod execute;
+mod verify;
+
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
+
+use alloy::{
+    primitives::{Address, U256},
+    rpc::types::Log,
+    sol_types::SolEventInterface,
+};
+use tokio::sync::watch;
+use verigrad_inference::Runtime;
+
+use crate::{
+    bindings::TaskEscrow::TaskEscrowEvents,
+    blobs::StoreClient,
+    chain::{Account, EventStream},
+    role_set::RoleSet,
+    store::WorkerStore,
+    task::{Escrow, TaskError, TaskState, due, take},
+};
+
+/// How a worker runs its roles.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The roles to act in (compute, verify).
+    pub roles: RoleSet,
+    /// Return wrong outputs on purpose (tests and demos: the protocol must catch it).
+    pub faulty: bool,
+    /// Largest task input fetched, in bytes.
+    pub max_input_bytes: usize,
+    /// Wait between polls of the chain.
+    pub poll: Duration,
+}
+
+/// A running worker: its account, the chain, the store node and the models it serves.
+#[derive(Debug)]
+pub struct Worker {
+    account: Account,
+    escrow: Escrow,
+    store: WorkerStore,
+    blobs: StoreClient,
+    runtime: Runtime,
+    options: RunOptions,
+    reveal_window: u64,
+    /// Tasks this worker will not answer, and why (logged once).
+    refused: HashMap<U256, String>,
+    /// LIGHT results already checked since start.
+    checked: HashSet<U256>,
+}
+
+impl Worker {
+    /// A worker acting for `account`.
+    pub async fn new(
+        account: Account,
+        store: WorkerStore,
+        blobs: StoreClient,
+        runtime: Runtime,
+        options: RunOptions,
+    ) -> Result<Self, TaskError> {
+        let escrow = Escrow::new(account.chain().rpc().clone(), account.chain().deployment());
+        let reveal_window = escrow.reveal_window().await?;
+        Ok(Self {
+            account,
+            escrow,
+            store,
+            blobs,
+            runtime,
+            options,
+            reveal_window,
+            refused: HashMap::new(),
+            checked: HashSet::new(),
+        })
+    }
+
+    fn me(&self) -> Address {
+        self.account.address()
+    }
+
+    /// Follows the escrow's events from `stream` and works on this worker's tasks until `shutdown`
+    /// turns true. A step in progress (a transaction waiting for its receipt) finishes first.
+    pub async fn run(
+        mut self,
+        mut stream: EventStream,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), TaskError> {
+        let pending = self.store.pending()?;
+        let watched = self.store.watched()?;
+        tracing::info!(
+            worker = %self.me(),
+            roles = %self.options.roles,
+            faulty = self.options.faulty,
+            from_block = stream.next_block(),
+            tasks = watched.len(),
+            pending_commits = pending.len(),
+            "worker running"
+        );
+        for (task, record) in pending {
+            tracing::info!(%task, output = %record.output_hash, commit_tx = ?record.commit_tx, "resuming a stored commitment");
+        }
+        loop {
+            let polled = tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
+                polled = tokio::time::timeout(self.options.poll, stream.next_batch()) => polled,
+            };
+            match polled {
+                Ok(Ok(batch)) => {
+                    for log in &batch.logs {
+                        self.on_log(log)?;
+                    }
+                    stream.commit(&batch)?;
+                }
+                Ok(Err(error)) => tracing::warn!(%error, "reading events failed; trying again"),
+                Err(_) => {} // no new block within a poll: still look at the tasks
+            }
+            self.tick().await?;
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::info!("worker stopped");
+        Ok(())
+    }
+
+    /// Watches the tasks an event says concern this worker.
+    fn on_log(&mut self, log: &Log) -> Result<(), TaskError> {
+        let Ok(event) = TaskEscrowEvents::decode_log(&log.inner) else { return Ok(()) };
+        let me = self.me();
+        let (task, why) = match event.data {
+            TaskEscrowEvents::TaskAssigned(e)
+                if self.options.roles.contains(RoleSet::COMPUTE) && e.workers.contains(&me) =>
+            {
+                (e.taskId, "assigned a seat")
+            }
+            TaskEscrowEvents::ReviewOpened(e) if e.committee.contains(&me) => {
+                (e.taskId, "drawn for the committee")
+            }
+            TaskEscrowEvents::ResultProposed(e) if self.options.roles.contains(RoleSet::VERIFY) => {
+                (e.taskId, "a result to check")
+            }
+            _ => return Ok(()),
+        };
+        tracing::info!(%task, why, "watching task");
+        Ok(self.store.watch(task)?)
+    }
+
+    /// Works on every watched task; one task's failure is logged and retried at the next poll.
+    async fn tick(&mut self) -> Result<(), TaskError> {
+        for task in self.store.watched()? {
+            if let Err(error) = self.work_on(task).await {
+                tracing::warn!(%task, %error, "task step failed; trying again at the next poll");
+            }
+        }
+        Ok(())
+    }
+
+    async fn work_on(&mut self, id: U256) -> Result<(), TaskError> {
+        let task = self.escrow.task(id).await?;
+        let now = self.escrow.rpc().latest_timestamp().await?;
+        match task.status {
+            TaskState::ASSIGNED if self.options.roles.contains(RoleSet::COMPUTE) => {
+                self.compute(&task, now).await?
+            }
+            TaskState::PROPOSED if self.options.roles.contains(RoleSet::VERIFY) => {
+                self.check_proposed(&task, now).await?
+            }
+            TaskState::REVIEWING => self.vote(&task, now).await?,
+            _ => {}
+        }
+        let task = self.escrow.task(id).await?;
+        let sender = self.account.sender();
+        let settled = match due(&task, now, self.reveal_window) {
+            Some(step) => {
+                take(sender, self.escrow.address(), id, step).await?;
+                self.escrow.task(id).await?.status == TaskState::SETTLED
+            }
+            None => task.status == TaskState::SETTLED,
+        };
+        if settled {
+            self.claim().await?;
+            self.store.forget(id)?;
+            self.refused.remove(&id);
+            tracing::info!(task = %id, "task settled; no longer watched");
+        }
+        Ok(())
+    }
+
+    /// Claims whatever the escrow owes this worker.
+    async fn claim(&self) -> Result<(), TaskError> {
+        if self.escrow.claimable(self.me()).await?.is_zero() {
+            return Ok(());
+        }
+        let call = crate::bindings::TaskEscrow::claimCall {};
+        let receipt = self.account.sender().call(self.escrow.address(), call).await?;
+        if let Some(claimed) = receipt.decoded_log::<crate::bindings::TaskEscrow::Claimed>() {
+            tracing::info!(amount = %claimed.amount, "payout claimed");
+        }
+        Ok(())
+    }
+}

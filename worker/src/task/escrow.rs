@@ -1,0 +1,204 @@
+//! Typed reads of the task escrow.
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
+
+use super::TaskError;
+use crate::{
+    bindings::TaskEscrow::{self, TaskView},
+    chain::{Result, Rpc},
+    deployment::Deployment,
+};
+
+/// A task's stored record, with the numbers in plain integer types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskState {
+    /// The task.
+    pub id: U256,
+    /// Who pays.
+    pub requester: Address,
+    /// The fee escrowed (the max fee before assignment).
+    pub fee: U256,
+    /// The model release.
+    pub model: B256,
+    /// Deadline of the current phase (unix seconds).
+    pub until: u64,
+    /// The block it was created in.
+    pub created_block: u64,
+    /// `TaskStatus`: 1 Created, 2 Assigned, 3 Proposed, 4 Reviewing, 5 Finalized, 6 Settled.
+    pub status: u8,
+    /// `Tier`: 0 LIGHT, 1 REDUNDANT, 2 DEEP.
+    pub tier: u8,
+    /// Compute seats.
+    pub redundancy: u8,
+    /// Commits so far.
+    pub commits: u8,
+    /// Committee seats.
+    pub committee_size: u8,
+    /// The model's determinism class (0 EXACT, 1 TOLERANCE), fixed at assignment.
+    pub determinism: u8,
+}
+
+impl TaskState {
+    /// Statuses, as `contracts/types/TaskTypes.sol` numbers them.
+    pub const CREATED: u8 = 1;
+    /// See [`Self::CREATED`].
+    pub const ASSIGNED: u8 = 2;
+    /// See [`Self::CREATED`].
+    pub const PROPOSED: u8 = 3;
+    /// See [`Self::CREATED`].
+    pub const REVIEWING: u8 = 4;
+    /// See [`Self::CREATED`].
+    pub const FINALIZED: u8 = 5;
+    /// See [`Self::CREATED`].
+    pub const SETTLED: u8 = 6;
+    /// The LIGHT tier.
+    pub const LIGHT: u8 = 0;
+
+    fn from_view(id: U256, t: &TaskView) -> Self {
+        Self {
+            id,
+            requester: t.requester,
+            fee: U256::from(t.fee),
+            model: t.modelId,
+            until: t.until.to(),
+            created_block: t.createdBlock.into(),
+            status: t.status,
+            tier: t.tier,
+            redundancy: t.redundancy,
+            commits: t.commits,
+            committee_size: t.committeeSize,
+            determinism: t.determinism,
+        }
+    }
+}
+
+/// `ITaskEscrow.SeatState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatState {
+    /// No seat.
+    Empty,
+    /// Drawn, nothing sent yet.
+    Assigned,
+    /// Committed to an output.
+    Committed,
+    /// Output revealed (or submitted, in LIGHT).
+    Revealed,
+    /// Accepted at finality.
+    Accepted,
+    /// Proven wrong or silent.
+    Faulty,
+}
+
+/// A compute seat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seat {
+    /// Its worker.
+    pub worker: Address,
+    /// How far it got.
+    pub state: SeatState,
+    /// The commitment, then the output hash once revealed.
+    pub hash: B256,
+}
+
+/// The escrow of a deployment, read through one node.
+#[derive(Debug, Clone)]
+pub struct Escrow {
+    rpc: Rpc,
+    address: Address,
+    start_block: u64,
+}
+
+impl Escrow {
+    /// The escrow of `deployment`.
+    pub fn new(rpc: Rpc, deployment: &Deployment) -> Self {
+        Self { rpc, address: deployment.task_escrow, start_block: deployment.start_block }
+    }
+
+    /// Its address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// The node connection.
+    pub fn rpc(&self) -> &Rpc {
+        &self.rpc
+    }
+
+    /// A task's record.
+    pub async fn task(&self, id: U256) -> Result<TaskState> {
+        let view = self.rpc.view(self.address, TaskEscrow::getTaskCall { taskId: id }).await?;
+        Ok(TaskState::from_view(id, &view))
+    }
+
+    /// The task's compute seats, in seat order.
+    pub async fn seats(&self, task: &TaskState) -> Result<Vec<Seat>> {
+        let mut seats = Vec::with_capacity(task.redundancy.into());
+        for index in 0..task.redundancy {
+            let call = TaskEscrow::seatCall { taskId: task.id, index: U256::from(index) };
+            let seat = self.rpc.view(self.address, call).await?;
+            seats.push(Seat {
+                worker: seat.worker,
+                state: seat_state(seat.state),
+                hash: seat.hash,
+            });
+        }
+        Ok(seats)
+    }
+
+    /// The task's committee: each member and whether it voted.
+    pub async fn committee(&self, task: &TaskState) -> Result<Vec<(Address, bool)>> {
+        let mut members = Vec::with_capacity(task.committee_size.into());
+        for index in 0..task.committee_size {
+            let call = TaskEscrow::committeeSeatCall { taskId: task.id, index: U256::from(index) };
+            let member = self.rpc.view(self.address, call).await?;
+            members.push((member.verifier, member.voted));
+        }
+        Ok(members)
+    }
+
+    /// The reveal window of the escrow's parameters, in seconds.
+    pub async fn reveal_window(&self) -> Result<u64> {
+        let params = self.rpc.view(self.address, TaskEscrow::paramsCall {}).await?;
+        Ok(params.revealWindow.to())
+    }
+
+    /// What `account` may claim.
+    pub async fn claimable(&self, account: Address) -> Result<U256> {
+        self.rpc.view(self.address, TaskEscrow::claimableCall { account }).await
+    }
+
+    /// The accepted output of a finalized task, if any.
+    pub async fn result_of(&self, id: U256) -> Result<Option<B256>> {
+        let hash = self.rpc.view(self.address, TaskEscrow::resultOfCall { taskId: id }).await?;
+        Ok(Some(hash).filter(|h| !h.is_zero()))
+    }
+
+    /// The input commitment of a task, from its `TaskCreated` event (the escrow does not store it).
+    pub async fn input_hash(&self, id: U256) -> Result<B256, TaskError> {
+        let filter = Filter::new()
+            .address(self.address)
+            .event_signature(TaskEscrow::TaskCreated::SIGNATURE_HASH)
+            .topic1(B256::from(id))
+            .from_block(self.start_block);
+        let logs = self.rpc.logs(&filter).await?;
+        let log = logs.first().ok_or(TaskError::NoSuchTask(id))?;
+        let created = TaskEscrow::TaskCreated::decode_log(&log.inner)
+            .map_err(|e| TaskError::MalformedInput(format!("TaskCreated of task {id}: {e}")))?;
+        Ok(created.inputHash)
+    }
+}
+
+fn seat_state(raw: u8) -> SeatState {
+    match raw {
+        1 => SeatState::Assigned,
+        2 => SeatState::Committed,
+        3 => SeatState::Revealed,
+        4 => SeatState::Accepted,
+        5 => SeatState::Faulty,
+        _ => SeatState::Empty,
+    }
+}

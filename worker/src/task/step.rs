@@ -1,0 +1,138 @@
+//! The permissionless steps of the lifecycle, which one a task is due for, and taking it.
+
+use alloy::primitives::{Address, U256};
+
+use super::TaskState;
+use crate::{
+    bindings::TaskEscrow,
+    chain::{ChainError, Result, TxSender},
+};
+
+/// A step anyone may take once its time has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Tally a REDUNDANT/DEEP task whose reveal window ended without every reveal.
+    CloseReveal,
+    /// Close a committee review whose vote window ended.
+    Resolve,
+    /// Finalize after the challenge window, or after a missed deadline.
+    Finalize,
+    /// Credit a finalized task's payments and refunds.
+    Settle,
+}
+
+/// The step `task` is due for at time `now` (the latest block's timestamp), if any, mirroring the
+/// escrow's own checks so that a step is sent only when it would succeed.
+pub fn due(task: &TaskState, now: u64, reveal_window: u64) -> Option<Step> {
+    let passed = |deadline: u64| now >= deadline;
+    match task.status {
+        TaskState::CREATED if passed(task.until) => Some(Step::Finalize),
+        TaskState::ASSIGNED if task.tier == TaskState::LIGHT => {
+            passed(task.until).then_some(Step::Finalize)
+        }
+        TaskState::ASSIGNED => {
+            // Reveals run from the last commit, or start at the commit deadline if a seat is silent.
+            let end = if task.commits == task.redundancy {
+                task.until
+            } else {
+                task.until + reveal_window
+            };
+            passed(end).then_some(Step::CloseReveal)
+        }
+        TaskState::PROPOSED if passed(task.until) => Some(Step::Finalize),
+        TaskState::REVIEWING if passed(task.until) => Some(Step::Resolve),
+        TaskState::FINALIZED => Some(Step::Settle),
+        _ => None,
+    }
+}
+
+/// Sends `step` for `task`. Returns false when another party took it first (the escrow answers
+/// that the task moved on), which is no failure: anyone may take these steps.
+pub(crate) async fn take(
+    sender: &TxSender,
+    escrow: Address,
+    task: U256,
+    step: Step,
+) -> Result<bool> {
+    let sent = match step {
+        Step::CloseReveal => {
+            sender.call(escrow, TaskEscrow::closeRevealCall { taskId: task }).await
+        }
+        Step::Resolve => sender.call(escrow, TaskEscrow::resolveCall { taskId: task }).await,
+        Step::Finalize => sender.call(escrow, TaskEscrow::finalizeCall { taskId: task }).await,
+        Step::Settle => sender.call(escrow, TaskEscrow::settleCall { taskId: task }).await,
+    };
+    match sent {
+        Ok(_) => {
+            tracing::info!(%task, ?step, "step taken");
+            Ok(true)
+        }
+        Err(error) if lost_race(&error) => {
+            tracing::debug!(%task, ?step, %error, "step already taken");
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether a revert says that someone else acted first: the task or seat moved on.
+pub(crate) fn lost_race(error: &ChainError) -> bool {
+    matches!(error, ChainError::Reverted { reason, .. }
+        if ["WrongStatus", "AlreadyActed", "PhaseOpen"].iter().any(|r| reason.starts_with(r)))
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::{Address, B256, U256};
+
+    use super::*;
+
+    fn task(status: u8, tier: u8, commits: u8) -> TaskState {
+        TaskState {
+            id: U256::from(1),
+            requester: Address::ZERO,
+            fee: U256::ZERO,
+            model: B256::ZERO,
+            until: 100,
+            created_block: 1,
+            status,
+            tier,
+            redundancy: 3,
+            commits,
+            committee_size: 0,
+            determinism: 0,
+        }
+    }
+
+    #[test]
+    fn steps_fall_due_when_the_escrow_would_accept_them() {
+        let cases = [
+            ("created, before the deadline", task(TaskState::CREATED, 0, 0), 99, None),
+            ("created, deadline missed", task(TaskState::CREATED, 0, 0), 100, Some(Step::Finalize)),
+            ("light, deadline missed", task(TaskState::ASSIGNED, 0, 0), 100, Some(Step::Finalize)),
+            ("all committed, reveals open", task(TaskState::ASSIGNED, 1, 3), 99, None),
+            (
+                "all committed, window over",
+                task(TaskState::ASSIGNED, 1, 3),
+                100,
+                Some(Step::CloseReveal),
+            ),
+            ("a seat silent, late reveals", task(TaskState::ASSIGNED, 2, 2), 109, None),
+            (
+                "a seat silent, window over",
+                task(TaskState::ASSIGNED, 2, 2),
+                110,
+                Some(Step::CloseReveal),
+            ),
+            ("proposed, window open", task(TaskState::PROPOSED, 0, 0), 99, None),
+            ("proposed, window over", task(TaskState::PROPOSED, 0, 0), 100, Some(Step::Finalize)),
+            ("reviewing, votes open", task(TaskState::REVIEWING, 2, 3), 99, None),
+            ("reviewing, vote over", task(TaskState::REVIEWING, 2, 3), 100, Some(Step::Resolve)),
+            ("finalized", task(TaskState::FINALIZED, 0, 0), 0, Some(Step::Settle)),
+            ("settled", task(TaskState::SETTLED, 0, 0), 1_000, None),
+        ];
+        for (name, task, now, expected) in cases {
+            assert_eq!(due(&task, now, 10), expected, "{name}");
+        }
+    }
+}

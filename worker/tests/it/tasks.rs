@@ -1,0 +1,304 @@
+//! Tasks end to end: real `worker run` processes answering, verifying and settling tasks that
+//! `worker submit` (or the test) creates on anvil, at every tier, with faulty, absent, killed
+//! workers and bad inputs.
+
+use std::time::Duration;
+
+use alloy::primitives::{Address, B256, U256, keccak256};
+use serde_json::Value;
+use verigrad_worker::{SeatState, TaskState, WorkerStore};
+
+use crate::{
+    harness::{text, tokens},
+    market::{
+        KEYS, Market, SLASH, STAKE_PER_ROLE, amount, eventually, expected_output, finish,
+        misshapen_input, risk_input, volatility_input,
+    },
+};
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// `worker submit` flags for `model` with `input` at `floor`.
+fn submit_args<'a>(model: &'a str, input: &'a str, floor: &'a str) -> Vec<&'a str> {
+    vec!["--model", model, "--input", input, "--floor", floor, "--deadline", "60"]
+}
+
+/// Waits until `paid` of `workers` have claimed a payout over their balance before, and nobody has
+/// anything credited left.
+async fn wait_paid(market: &Market, workers: &[(Address, U256)], paid: usize) {
+    eventually("the payouts claimed", LIMIT, || async {
+        let escrow = market.escrow();
+        let mut gained = 0;
+        for &(worker, before) in workers {
+            if !escrow.claimable(worker).await.ok()?.is_zero() {
+                return None;
+            }
+            gained += usize::from(market.balance(worker).await > before);
+        }
+        (gained == paid).then_some(())
+    })
+    .await;
+}
+
+async fn balances(market: &Market, workers: &[Address]) -> Vec<(Address, U256)> {
+    let mut out = Vec::new();
+    for &worker in workers {
+        out.push((worker, market.balance(worker).await));
+    }
+    out
+}
+
+fn output_hash(outcome: &Value) -> B256 {
+    outcome["outputHash"]
+        .as_str()
+        .and_then(|h| h.parse().ok())
+        .unwrap_or_else(|| panic!("no output: {outcome}"))
+}
+
+/// Runs one task at `floor` with `workers` honest compute+verify workers; checks the result against
+/// a local execution, that `paid` workers (the seats, and a DEEP task's committee) claimed their
+/// pay, and that nobody is slashed.
+async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64, paid: usize) {
+    let market = Market::open().await;
+    let mut addresses = Vec::new();
+    for key in &KEYS[..workers] {
+        addresses.push(market.register(key, "compute,verify").await);
+    }
+    let _running: Vec<_> = KEYS[..workers]
+        .iter()
+        .enumerate()
+        .map(|(i, key)| market.spawn(key, &format!("w{i}"), &[]))
+        .collect();
+    let before = balances(&market, &addresses).await;
+    let (json, input) = if model == "risk" { risk_input() } else { volatility_input() };
+    let id = if model == "risk" { market.risk } else { market.volatility }.to_string();
+
+    let outcome = market.submit_and_wait(&submit_args(&id, &json, floor)).await;
+    assert_eq!(outcome["tier"], floor, "{outcome}");
+    assert_eq!(outcome["redundancy"], expect_k, "{outcome}");
+    let hash = output_hash(&outcome);
+    if model == "volatility" {
+        assert_eq!(hash, expected_output(model, &input), "the exact model's output, bit for bit");
+    }
+    let output = &outcome["output"]["numbers"][0];
+    assert_eq!(output["name"], if model == "risk" { "risk" } else { "volatility" }, "{outcome}");
+    assert_eq!(output["values"].as_array().map(Vec::len), Some(1), "{outcome}");
+
+    wait_paid(&market, &before, paid).await;
+    for worker in addresses {
+        let status = market.status(worker).await;
+        assert_eq!(status.faults, 0, "{worker} slashed");
+        assert_eq!(status.stake, tokens(2 * STAKE_PER_ROLE), "{worker} lost stake");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn light_task_finalizes_and_pays() {
+    tier_round_trip("light", "volatility", 3, 1, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redundant_task_finalizes_and_pays() {
+    tier_round_trip("redundant", "volatility", 3, 3, 3).await;
+}
+
+/// DEEP: three seats agree (tolerance model), then a committee of the fourth worker re-executes.
+#[tokio::test(flavor = "multi_thread")]
+async fn deep_task_is_reviewed_and_pays_seats_and_committee() {
+    tier_round_trip("deep", "risk", 4, 3, 4).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faulty_worker_is_slashed_by_the_quorum() {
+    let market = Market::open().await;
+    let honest =
+        [market.register(KEYS[0], "compute").await, market.register(KEYS[1], "compute").await];
+    let faulty = market.register(KEYS[2], "compute").await;
+    let _honest = [market.spawn(KEYS[0], "a", &[]), market.spawn(KEYS[1], "b", &[])];
+    let faulty_worker = market.spawn(KEYS[2], "faulty", &["--faulty"]);
+    let (json, input) = volatility_input();
+    let model = market.volatility.to_string();
+
+    let outcome = market.submit_and_wait(&submit_args(&model, &json, "redundant")).await;
+    assert_eq!(output_hash(&outcome), expected_output("volatility", &input), "the majority's");
+    let status = market.status(faulty).await;
+    assert_eq!(status.faults, 1);
+    assert_eq!(status.stake, tokens(STAKE_PER_ROLE - SLASH));
+    assert!(status.jailed);
+    assert!(faulty_worker.log().contains("--faulty"), "{}", faulty_worker.log());
+    for worker in honest {
+        let status = market.status(worker).await;
+        assert_eq!((status.faults, status.tasks_done), (0, 1), "{worker}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faulty_light_result_is_challenged_and_slashed() {
+    let market = Market::open().await;
+    let faulty = market.register(KEYS[0], "compute").await;
+    let verifiers =
+        [market.register(KEYS[1], "verify").await, market.register(KEYS[2], "verify").await];
+    let before = balances(&market, &verifiers).await;
+    let _faulty = market.spawn(KEYS[0], "faulty", &["--faulty"]);
+    let verifier_procs = [market.spawn(KEYS[1], "v1", &[]), market.spawn(KEYS[2], "v2", &[])];
+    let (json, _) = volatility_input();
+    let model = market.volatility.to_string();
+
+    let outcome = market.submit_and_wait(&submit_args(&model, &json, "light")).await;
+    assert_eq!(outcome["outputHash"], Value::Null, "the wrong result fell: {outcome}");
+    assert_eq!(amount(&outcome["refunded"]), tokens(1), "the whole fee back");
+    let status = market.status(faulty).await;
+    assert_eq!((status.faults, status.stake), (1, tokens(STAKE_PER_ROLE - SLASH)));
+    assert!(verifier_procs.iter().any(|v| v.log().contains("challenging")), "nobody challenged");
+    // The upheld challenger gets its bond back and the slashed stake; both verifiers claim.
+    eventually("the challenger paid", LIMIT, || async {
+        let after = balances(&market, &verifiers).await;
+        let gained: U256 = after.iter().map(|(_, b)| *b).sum::<U256>()
+            - before.iter().map(|(_, b)| *b).sum::<U256>();
+        (gained == tokens(SLASH)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_show_is_slashed_and_the_requester_refunded() {
+    let market = Market::open().await;
+    let absent = market.register(KEYS[0], "compute").await;
+    let model = market.volatility.to_string();
+    let (json, _) = volatility_input();
+
+    let outcome =
+        market.submit_and_wait(&["--model", &model, "--input", &json, "--deadline", "5"]).await;
+    assert_eq!(outcome["outputHash"], Value::Null, "{outcome}");
+    assert_eq!(amount(&outcome["refunded"]), tokens(1), "the whole fee back: {outcome}");
+    let status = market.status(absent).await;
+    assert_eq!((status.faults, status.stake), (1, tokens(STAKE_PER_ROLE - SLASH)));
+    assert!(status.jailed);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn worker_killed_between_commit_and_reveal_reveals_after_restart() {
+    let market = Market::open().await;
+    let victim = market.register(KEYS[0], "compute").await;
+    for key in &KEYS[1..3] {
+        market.register(key, "compute").await;
+    }
+    let mut killed = market.spawn(KEYS[0], "victim", &[]);
+    let (json, input) = volatility_input();
+    let model = market.volatility.to_string();
+    let submit = market.submit(&submit_args(&model, &json, "redundant"));
+
+    // The victim commits alone; reveals cannot open before the others commit.
+    let task = U256::from(1);
+    eventually("the victim's commit", LIMIT, || async {
+        let state = market.task(task).await;
+        let seats = market.escrow().seats(&state).await.ok()?;
+        seats.iter().any(|s| s.worker == victim && s.state == SeatState::Committed).then_some(())
+    })
+    .await;
+    killed.kill();
+    {
+        let deployment = market.deployed.deployment;
+        let store = WorkerStore::open(&killed.data, &deployment).expect("the victim's database");
+        let pending = store.pending().expect("pending");
+        assert_eq!(pending.len(), 1, "the commitment was stored before it was sent");
+        assert_eq!(pending[0].1.output_hash, expected_output("volatility", &input));
+    }
+    killed.restart();
+    let _others = [market.spawn(KEYS[1], "b", &[]), market.spawn(KEYS[2], "c", &[])];
+
+    let output = finish(submit, LIMIT).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let outcome: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output_hash(&outcome), expected_output("volatility", &input));
+    let status = market.status(victim).await;
+    assert_eq!((status.faults, status.tasks_done), (0, 1), "revealed in time, not slashed");
+    let log = killed.log();
+    assert!(log.contains("resuming a stored commitment") && log.contains("revealed"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_inputs_end_with_a_refund() {
+    let market = Market::open().await;
+    market.register(KEYS[0], "compute").await;
+    let worker = market.spawn(KEYS[0], "w", &["--max-input-kib", "1"]);
+    let oversized = {
+        let (_, mut input) = volatility_input();
+        input.strings.push(verigrad_inference::StringTensor::new("padding", ["x".repeat(4096)]));
+        alloy::sol_types::SolValue::abi_encode(&input)
+    };
+    let inputs = [
+        ("not a ModelInput", market.put(vec![1, 2, 3]).await),
+        ("wrong shape", market.put(misshapen_input()).await),
+        ("over the size limit", market.put(oversized).await),
+        ("missing from the store", keccak256(b"never stored")),
+    ];
+    let requester = crate::harness::address(crate::harness::DEPLOYER_KEY);
+    let escrow = market.escrow();
+    let owed_before = escrow.claimable(requester).await.expect("claimable");
+    let mut tasks = Vec::new();
+    for (_, hash) in &inputs {
+        tasks.push(market.create_task(market.volatility, *hash, 12).await);
+    }
+    for &task in &tasks {
+        market.assign(task).await;
+    }
+    for &task in &tasks {
+        eventually("the task settled", LIMIT, || async {
+            (market.task(task).await.status == TaskState::SETTLED).then_some(())
+        })
+        .await;
+        assert_eq!(escrow.result_of(task).await.expect("result"), None);
+    }
+    // Each task's whole fee was credited back to the requester.
+    let owed = escrow.claimable(requester).await.expect("claimable");
+    assert_eq!(owed - owed_before, tokens(inputs.len() as u64));
+    let log = worker.log();
+    for reason in ["malformed input", "over the limit", "404"] {
+        assert!(log.contains(reason), "the log says why ({reason}): {log}");
+    }
+    assert!(log.contains("not answering this task"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn submit_refuses_unknown_models_and_malformed_input() {
+    let market = Market::open().await;
+    let (json, _) = volatility_input();
+    let unknown = B256::repeat_byte(7).to_string();
+    let volatility = market.volatility.to_string();
+    for (args, says) in [
+        (vec!["--model", unknown.as_str(), "--input", json.as_str()], "unknown model"),
+        (vec!["--model", "verigrad/nope", "--input", json.as_str()], "unknown model"),
+        (vec!["--model", volatility.as_str(), "--input", "{\"numbers\":[]}"], "malformed input"),
+        (vec!["--model", volatility.as_str(), "--input", "{not json"], "malformed input"),
+        (
+            vec![
+                "--model",
+                "verigrad/volatility",
+                "--input",
+                r#"{"numbers":[{"name":"returns","shape":[1,2],"values":[1,2]}]}"#,
+            ],
+            "malformed input",
+        ),
+    ] {
+        let mut full = args.clone();
+        full.extend(["--models", "../models"]);
+        let output = finish(market.submit(&full), LIMIT).await;
+        assert!(!output.status.success(), "{args:?} accepted");
+        assert!(text(&output).contains(says), "{args:?}: {}", text(&output));
+    }
+}
+
+/// SIGTERM lets the current step finish and exits cleanly.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_stops_cleanly_on_sigterm() {
+    let market = Market::open().await;
+    market.register(KEYS[0], "compute,verify").await;
+    let mut worker = market.spawn(KEYS[0], "w", &[]);
+    eventually("the worker running", LIMIT, || async {
+        worker.log().contains("worker running").then_some(())
+    })
+    .await;
+    assert!(worker.terminate(), "{}", worker.log());
+    assert!(worker.log().contains("worker stopped"), "{}", worker.log());
+}
