@@ -62,13 +62,13 @@ impl StandIn {
 }
 
 /// A `worker coordinate` process, killed when dropped.
-struct Coordinator {
+pub(crate) struct Coordinator {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Coordinator {
-    fn start(rpc: &str, deployment: &str, store: &str, max_in_flight: u32) -> Self {
+    pub(crate) fn start(rpc: &str, deployment: &str, store: &str, max_in_flight: u32) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_worker"))
             .args(["coordinate", "--listen", "127.0.0.1:0", "--store", store])
             .args(["--max-in-flight", &max_in_flight.to_string(), "--refresh-secs", "1"])

@@ -1,5 +1,6 @@
 //! x402: payment-gated inference against real `worker serve` processes and anvil.
 
+mod coordinated;
 mod flow;
 mod refusals;
 mod restart;
