@@ -71,6 +71,12 @@ pub(crate) async fn take(
             tracing::debug!(%task, ?step, %error, "step already taken");
             Ok(false)
         }
+        // The estimate passed, so the step was due; reverting once mined means another party's
+        // transaction took it in the same or an earlier block.
+        Err(ChainError::TxReverted { hash, .. }) => {
+            tracing::debug!(%task, ?step, %hash, "step taken by another transaction first");
+            Ok(false)
+        }
         Err(error) => Err(error),
     }
 }

@@ -127,6 +127,9 @@ pub(crate) enum Command {
     },
     /// Submit a task: the input to a store node, the task to the escrow; wait for and print the result.
     Submit(SubmitArgs),
+    /// Submit many tasks at once and follow them all to settlement; print a summary (how each ended,
+    /// throughput, answer latency, the escrow against its ledger, who was slashed).
+    Load(LoadArgs),
     /// Model packages on a store node: list, publish, pull.
     Models {
         /// What to do.
@@ -221,6 +224,25 @@ pub(crate) struct RunArgs {
 }
 
 /// `worker submit`.
+/// `worker load`.
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    #[command(flatten)]
+    pub(crate) task: SubmitArgs,
+    /// Tasks to create.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) tasks: usize,
+    /// Tasks being created at once.
+    #[arg(long, default_value_t = 16)]
+    pub(crate) concurrency: usize,
+    /// Floors to cycle through, comma-separated [default: --floor for every task].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub(crate) mix: Vec<Floor>,
+    /// Seconds to wait for the last settlement after the last task is created.
+    #[arg(long, default_value_t = 600)]
+    pub(crate) timeout: u64,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct SubmitArgs {
     /// The model: a release id (0x…), or a package name found under --models.

@@ -82,6 +82,11 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             let account = account(&config, key).await?;
             crate::run::run(account, args).await?
         }
+        Command::Load(args) => {
+            let request = crate::submit::request(&args.task)?;
+            let account = account(&config, key).await?;
+            crate::load::run(account, args, request).await?
+        }
         Command::Submit(args) => {
             // Checked before connecting: a bad model name or input needs no chain to be refused.
             let request = crate::submit::request(&args)?;

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod coordinate;
+mod load;
 mod models;
 mod run;
 mod serve;

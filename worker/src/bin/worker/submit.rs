@@ -34,19 +34,23 @@ pub(crate) fn request(args: &SubmitArgs) -> anyhow::Result<TaskRequest> {
     if let Some(manifest) = &manifest {
         check_input(&input, manifest)?;
     }
-    let floor = match args.floor {
-        Floor::Light => 0,
-        Floor::Redundant => 1,
-        Floor::Deep => 2,
-    };
     Ok(TaskRequest {
         model,
         input,
         value: args.value,
-        floor,
+        floor: floor_number(args.floor),
         deadline_secs: args.deadline,
         max_fee: args.max_fee,
     })
+}
+
+/// The escrow's number for a tier floor.
+pub(crate) fn floor_number(floor: Floor) -> u8 {
+    match floor {
+        Floor::Light => 0,
+        Floor::Redundant => 1,
+        Floor::Deep => 2,
+    }
 }
 
 /// Submits the task, follows it to settlement and prints the outcome.
