@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::B256;
-use verigrad_inference::{MANIFEST_FILE, Manifest, ModelPackage, Runtime};
+use verigrad_inference::{InferenceError, MANIFEST_FILE, Manifest, ModelPackage, Runtime};
 
 use crate::{blobs::StoreClient, task::TaskError};
 
@@ -65,7 +65,7 @@ pub async fn load_runtime(
         Ok::<_, TaskError>(runtime)
     })
     .await
-    .map_err(|e| TaskError::MalformedInput(format!("model loading panicked: {e}")))??;
+    .map_err(|e| InferenceError::Execution(format!("model loading panicked: {e}")))??;
     for &id in served {
         if runtime.ids().any(|loaded| loaded == id) {
             continue;

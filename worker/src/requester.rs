@@ -102,9 +102,12 @@ impl Requester {
             maxFee: to_u96(max_fee)?,
         };
         let receipt = self.account.sender().call(self.escrow.address(), call).await?;
-        let created = receipt
-            .decoded_log::<TaskEscrow::TaskCreated>()
-            .ok_or_else(|| TaskError::MalformedInput("createTask emitted no TaskCreated".into()))?;
+        let created = receipt.decoded_log::<TaskEscrow::TaskCreated>().ok_or_else(|| {
+            TaskError::MissingEvent {
+                event: "TaskCreated",
+                context: format!("transaction {}", receipt.transaction_hash),
+            }
+        })?;
         tracing::info!(task = %created.taskId, input = %input_hash, %max_fee, "task created");
         Ok((created.taskId, input_hash))
     }
@@ -123,8 +126,10 @@ impl Requester {
             }
             let step = due(&task, now, reveal_window);
             if task.status == TaskState::CREATED && step.is_none() && assign {
+                // `assign` works from the block after creation, and is tried once.
                 if rpc.block_number().await? > task.created_block {
-                    assign = self.assign(id).await?;
+                    self.assign(id).await?;
+                    assign = false;
                 }
             } else if let Some(step) = step {
                 take(self.account.sender(), self.escrow.address(), id, step).await?;
@@ -150,21 +155,21 @@ impl Requester {
         })
     }
 
-    /// Assigns the task; false if it cannot be assigned (too few workers, fee too low): the
+    /// Assigns the task. If it cannot be assigned (too few workers, fee too low) that is logged: the
     /// deadline then refunds it.
-    async fn assign(&self, id: U256) -> Result<bool, TaskError> {
+    async fn assign(&self, id: U256) -> Result<(), TaskError> {
         let call = TaskEscrow::assignCall { taskId: id };
         match self.account.sender().call(self.escrow.address(), call).await {
             Ok(receipt) => {
                 if let Some(assigned) = receipt.decoded_log::<TaskEscrow::TaskAssigned>() {
                     tracing::info!(task = %id, workers = ?assigned.workers, tier = assigned.tier, fee = %assigned.fee, "task assigned");
                 }
-                Ok(false)
+                Ok(())
             }
-            Err(error) if lost_race(&error) => Ok(false),
+            Err(error) if lost_race(&error) => Ok(()),
             Err(ChainError::Reverted { reason, .. }) => {
                 tracing::error!(task = %id, %reason, "the task cannot be assigned; the deadline will refund it");
-                Ok(false)
+                Ok(())
             }
             Err(error) => Err(error.into()),
         }

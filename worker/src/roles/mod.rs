@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use verigrad_inference::Runtime;
 
 use crate::{
-    bindings::TaskEscrow::TaskEscrowEvents,
+    bindings::TaskEscrow::{self, TaskEscrowEvents},
     blobs::StoreClient,
     chain::{Account, EventStream},
     role_set::RoleSet,
@@ -204,9 +204,9 @@ impl Worker {
         if self.escrow.claimable(self.me()).await?.is_zero() {
             return Ok(());
         }
-        let call = crate::bindings::TaskEscrow::claimCall {};
+        let call = TaskEscrow::claimCall {};
         let receipt = self.account.sender().call(self.escrow.address(), call).await?;
-        if let Some(claimed) = receipt.decoded_log::<crate::bindings::TaskEscrow::Claimed>() {
+        if let Some(claimed) = receipt.decoded_log::<TaskEscrow::Claimed>() {
             tracing::info!(amount = %claimed.amount, "payout claimed");
         }
         Ok(())

@@ -1,5 +1,7 @@
 //! The verify role: committee votes by re-execution, and challenges of wrong LIGHT results.
 
+use alloy::primitives::U256;
+
 use super::Worker;
 use crate::{
     bindings::TaskEscrow,
@@ -45,7 +47,7 @@ impl Worker {
             .view(self.escrow.address(), TaskEscrow::challengeBondCall { taskId: task.id })
             .await?;
         tracing::warn!(task = %task.id, worker = %seat.worker, output = %seat.hash, %bond, "wrong result: challenging");
-        self.account.approve(self.escrow.address(), alloy::primitives::U256::from(bond)).await?;
+        self.account.approve(self.escrow.address(), U256::from(bond)).await?;
         self.send(TaskEscrow::challengeCall { taskId: task.id }, task.id).await?;
         Ok(())
     }

@@ -9,7 +9,7 @@ use alloy::{
 use super::TaskError;
 use crate::{
     bindings::TaskEscrow::{self, TaskView},
-    chain::{Result, Rpc},
+    chain::{ChainError, Result, Rpc},
     deployment::Deployment,
 };
 
@@ -185,9 +185,12 @@ impl Escrow {
             .topic1(B256::from(id))
             .from_block(self.start_block);
         let logs = self.rpc.logs(&filter).await?;
-        let log = logs.first().ok_or(TaskError::NoSuchTask(id))?;
+        let log = logs.first().ok_or_else(|| TaskError::MissingEvent {
+            event: "TaskCreated",
+            context: format!("task {id}"),
+        })?;
         let created = TaskEscrow::TaskCreated::decode_log(&log.inner)
-            .map_err(|e| TaskError::MalformedInput(format!("TaskCreated of task {id}: {e}")))?;
+            .map_err(|source| ChainError::Decode { op: "TaskCreated", source })?;
         Ok(created.inputHash)
     }
 }
