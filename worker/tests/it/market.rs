@@ -288,6 +288,10 @@ impl WorkerProcess {
 impl Drop for WorkerProcess {
     fn drop(&mut self) {
         self.kill();
+        // `VERIGRAD_TEST_LOGS=1 cargo test … -- --nocapture` shows what each worker did.
+        if std::env::var_os("VERIGRAD_TEST_LOGS").is_some() {
+            eprintln!("── {} ──\n{}", self.log.display(), self.log());
+        }
     }
 }
 

@@ -132,6 +132,37 @@ async fn faulty_worker_is_slashed_by_the_quorum() {
     }
 }
 
+/// A tolerance model: reveals that differ go to a committee, which decodes each seat's output and
+/// accepts those within ε of its own execution.
+#[tokio::test(flavor = "multi_thread")]
+async fn faulty_worker_on_a_tolerance_model_is_rejected_by_the_committee() {
+    let market = Market::open().await;
+    let honest =
+        [market.register(KEYS[0], "compute").await, market.register(KEYS[1], "compute").await];
+    let faulty = market.register(KEYS[2], "compute").await;
+    let verifier = market.register(KEYS[3], "verify").await;
+    let before = market.balance(verifier).await;
+    let _running = [
+        market.spawn(KEYS[0], "a", &[]),
+        market.spawn(KEYS[1], "b", &[]),
+        market.spawn(KEYS[2], "faulty", &["--faulty"]),
+        market.spawn(KEYS[3], "verifier", &[]),
+    ];
+    let (json, input) = risk_input();
+    let model = market.risk.to_string();
+
+    let outcome = market.submit_and_wait(&submit_args(&model, &json, "redundant")).await;
+    assert_eq!(output_hash(&outcome), expected_output("risk", &input), "an honest seat's output");
+    let status = market.status(faulty).await;
+    assert_eq!((status.faults, status.stake), (1, tokens(STAKE_PER_ROLE - SLASH)));
+    for worker in honest {
+        let status = market.status(worker).await;
+        assert_eq!((status.faults, status.tasks_done), (0, 1), "{worker}");
+    }
+    // The committee member voted with the outcome and claimed its share.
+    wait_paid(&market, &[(verifier, before)], 1).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn faulty_light_result_is_challenged_and_slashed() {
     let market = Market::open().await;
