@@ -24,7 +24,7 @@ pub use chain::{
     Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, LogBatch, ReceiptPolicy,
     Result, RetryPolicy, Rpc, StreamError, TxSender, WorkerStatus, decode_revert,
 };
-pub use config::{Config, ConfigError, RpcConfig};
+pub use config::{Config, ConfigError, RpcConfig, TaskConfig};
 pub use deployment::{Deployment, DeploymentError};
 pub use packages::{find_package, load_runtime};
 pub use policy::{Decision, PolicyInputs, Tier, decide, exposure_score, value_points};
