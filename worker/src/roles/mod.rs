@@ -60,6 +60,8 @@ pub struct Worker {
     refused: HashMap<U256, String>,
     /// LIGHT results already checked since start.
     checked: HashSet<U256>,
+    /// The last failure of each task's step, so that one retried every poll is logged once.
+    failing: HashMap<U256, String>,
 }
 
 impl Worker {
@@ -83,6 +85,7 @@ impl Worker {
             reveal_window,
             refused: HashMap::new(),
             checked: HashSet::new(),
+            failing: HashMap::new(),
         })
     }
 
@@ -161,13 +164,25 @@ impl Worker {
     /// Works on every watched task; one task's failure is logged and retried at the next poll.
     async fn tick(&mut self) -> Result<(), TaskError> {
         for task in self.store.watched()? {
-            if let Err(error) = self.work_on(task).await {
-                tracing::warn!(%task, %error, "task step failed; trying again at the next poll");
+            match self.work_on(task).await {
+                Ok(()) => {
+                    self.failing.remove(&task);
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    if self.failing.get(&task) == Some(&message) {
+                        tracing::debug!(%task, %error, "task step failed again");
+                    } else {
+                        tracing::warn!(%task, %error, "task step failed; trying again every poll");
+                        self.failing.insert(task, message);
+                    }
+                }
             }
         }
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(task = %id))]
     async fn work_on(&mut self, id: U256) -> Result<(), TaskError> {
         let task = self.escrow.task(id).await?;
         let now = self.escrow.rpc().latest_timestamp().await?;
@@ -194,6 +209,7 @@ impl Worker {
             self.claim().await?;
             self.store.forget(id)?;
             self.refused.remove(&id);
+            self.checked.remove(&id);
             tracing::info!(task = %id, "task settled; no longer watched");
         }
         Ok(())

@@ -159,10 +159,34 @@ impl Market {
         ]
     }
 
-    /// Starts `worker run` for `key` as `name` (its data directory and log), with `extra` flags.
+    /// Starts `worker run` for `key` as `name` (its data directory and log), with the shipped
+    /// packages and `extra` flags.
     pub(crate) fn spawn(&self, key: &str, name: &str, extra: &[&str]) -> WorkerProcess {
         let models =
             format!("{},{}", package_dir("volatility").display(), package_dir("risk").display());
+        self.spawn_with_models(key, name, models, extra)
+    }
+
+    /// Starts `worker run` with no package on disk: it pulls them from the store node, where they
+    /// are published first.
+    pub(crate) async fn spawn_pulling(&self, key: &str, name: &str) -> WorkerProcess {
+        let client = StoreClient::new(self.store_url.clone());
+        for package in ["volatility", "risk"] {
+            let package = ModelPackage::load(package_dir(package)).expect("package");
+            client.publish(&package, |_| {}).await.expect("publish");
+        }
+        let empty = self.dir.path().join("no-models");
+        std::fs::create_dir_all(&empty).expect("empty dir");
+        self.spawn_with_models(key, name, empty.display().to_string(), &[])
+    }
+
+    fn spawn_with_models(
+        &self,
+        key: &str,
+        name: &str,
+        models: String,
+        extra: &[&str],
+    ) -> WorkerProcess {
         let data = self.dir.path().join(name);
         let mut args = vec!["run".to_string(), "--models".into(), models, "--data-dir".into()];
         args.push(data.display().to_string());

@@ -55,20 +55,32 @@ fn output_hash(outcome: &Value) -> B256 {
         .unwrap_or_else(|| panic!("no output: {outcome}"))
 }
 
-/// Runs one task at `floor` with `workers` honest compute+verify workers; checks the result against
-/// a local execution, that `paid` workers (the seats, and a DEEP task's committee) claimed their
-/// pay, and that nobody is slashed.
-async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64, paid: usize) {
+/// Runs one task at `floor` with `workers` honest compute+verify workers (with the packages on
+/// disk, or `pulling` them from the store node); checks the result against a local execution, that
+/// `paid` workers (the seats, and a DEEP task's committee) claimed their pay, and that nobody is
+/// slashed.
+async fn tier_round_trip(
+    floor: &str,
+    model: &str,
+    workers: usize,
+    expect_k: u64,
+    paid: usize,
+    pulling: bool,
+) {
     let market = Market::open().await;
     let mut addresses = Vec::new();
     for key in &KEYS[..workers] {
         addresses.push(market.register(key, "compute,verify").await);
     }
-    let _running: Vec<_> = KEYS[..workers]
-        .iter()
-        .enumerate()
-        .map(|(i, key)| market.spawn(key, &format!("w{i}"), &[]))
-        .collect();
+    let mut running = Vec::new();
+    for (i, key) in KEYS[..workers].iter().enumerate() {
+        let name = format!("w{i}");
+        running.push(if pulling {
+            market.spawn_pulling(key, &name).await
+        } else {
+            market.spawn(key, &name, &[])
+        });
+    }
     let before = balances(&market, &addresses).await;
     let (json, input) = if model == "risk" { risk_input() } else { volatility_input() };
     let id = if model == "risk" { market.risk } else { market.volatility }.to_string();
@@ -90,22 +102,28 @@ async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64
         assert_eq!(status.faults, 0, "{worker} slashed");
         assert_eq!(status.stake, tokens(2 * STAKE_PER_ROLE), "{worker} lost stake");
     }
+    if pulling {
+        for worker in &running {
+            assert!(worker.log().contains("model pulled from the store"), "{}", worker.log());
+        }
+    }
 }
 
+/// LIGHT, with workers that hold no package and pull them from the store node.
 #[tokio::test(flavor = "multi_thread")]
 async fn light_task_finalizes_and_pays() {
-    tier_round_trip("light", "volatility", 3, 1, 1).await;
+    tier_round_trip("light", "volatility", 3, 1, 1, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn redundant_task_finalizes_and_pays() {
-    tier_round_trip("redundant", "volatility", 3, 3, 3).await;
+    tier_round_trip("redundant", "volatility", 3, 3, 3, false).await;
 }
 
 /// DEEP: three seats agree (tolerance model), then a committee of the fourth worker re-executes.
 #[tokio::test(flavor = "multi_thread")]
 async fn deep_task_is_reviewed_and_pays_seats_and_committee() {
-    tier_round_trip("deep", "risk", 4, 3, 4).await;
+    tier_round_trip("deep", "risk", 4, 3, 4, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
