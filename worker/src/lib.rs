@@ -5,6 +5,10 @@
 //! [`EventStream`], [`Account`]), the crash-safe [`WorkerStore`], the worker's [`Config`], and the
 //! verification gradient ([`decide`], a bit-exact mirror of `contracts/libraries/VerificationPolicy.sol`)
 //! so that a node can quote a task's tier, redundancy and audit probability without a chain call.
+//!
+//! On top of those, the task market: a task's state and the step it is due for ([`Escrow`], [`due`]),
+//! tensors as JSON ([`parse_input`], [`output_json`]), results compared by determinism class
+//! ([`agrees`]), the compute and verify roles ([`Worker`]) and the requester's side ([`Requester`]).
 #![warn(unused_crate_dependencies)]
 
 pub mod bindings;
