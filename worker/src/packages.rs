@@ -88,3 +88,21 @@ pub async fn load_runtime(
     }
     Ok(runtime)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packages_are_found_by_name_or_name_and_version() {
+        let models = [PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models"))];
+        let (id, manifest) = find_package("verigrad/volatility", &models).expect("found");
+        assert_eq!(manifest.name, "verigrad/volatility");
+        let (same, _) = find_package("verigrad/volatility@1.0.0", &models).expect("found");
+        assert_eq!(id, same);
+        for missing in ["verigrad/nope", "verigrad/volatility@9"] {
+            let error = find_package(missing, &models).expect_err(missing);
+            assert!(matches!(error, TaskError::UnknownModel(_)), "{error}");
+        }
+    }
+}

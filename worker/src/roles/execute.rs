@@ -83,3 +83,26 @@ fn corrupt(output: &mut ModelOutput) {
         None => output.jsons.push(JsonScalar { name: "faulty".into(), value: "true".into() }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use verigrad_inference::{MultiDimensionalNumberTensor, Number};
+
+    use super::*;
+
+    #[test]
+    fn a_corrupted_output_is_wrong_beyond_any_tolerance() {
+        let tensor = MultiDimensionalNumberTensor::new("y", vec![Number::new(123, 3)], vec![1])
+            .expect("tensor");
+        let honest = ModelOutput::numbers(vec![tensor]);
+        let mut wrong = honest.clone();
+        corrupt(&mut wrong);
+        assert_eq!(wrong.numbers[0].values[0], Number::new(1_123, 3), "one whole unit more");
+        let tolerance = Determinism::Tolerance { epsilon: 0.5 };
+        assert!(!crate::task::agrees(tolerance, &honest, &wrong));
+
+        let mut empty = ModelOutput::numbers(Vec::new());
+        corrupt(&mut empty);
+        assert_ne!(empty.commitment(), ModelOutput::numbers(Vec::new()).commitment());
+    }
+}
