@@ -10,7 +10,7 @@ use super::Worker;
 use crate::{
     bindings::TaskEscrow,
     store::PendingResult,
-    task::{SeatState, TaskError, TaskState, lost_race},
+    task::{STEP_GAS, SeatState, TaskError, TaskState, lost_race},
 };
 
 impl Worker {
@@ -106,7 +106,8 @@ impl Worker {
         call: C,
         task: U256,
     ) -> Result<Option<B256>, TaskError> {
-        match self.account.sender().call(self.escrow.address(), call).await {
+        let sender = self.account.sender();
+        match sender.call_with_min_gas(self.escrow.address(), call, STEP_GAS).await {
             Ok(receipt) => Ok(Some(receipt.transaction_hash)),
             Err(error) if lost_race(&error) => {
                 tracing::debug!(%task, %error, "already done");

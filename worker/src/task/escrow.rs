@@ -40,6 +40,8 @@ pub struct TaskState {
     pub committee_size: u8,
     /// The model's determinism class (0 EXACT, 1 TOLERANCE), fixed at assignment.
     pub determinism: u8,
+    /// Who challenged the proposed result, or zero.
+    pub challenger: Address,
 }
 
 impl TaskState {
@@ -72,6 +74,7 @@ impl TaskState {
             commits: t.commits,
             committee_size: t.committeeSize,
             determinism: t.determinism,
+            challenger: t.challenger,
         }
     }
 }

@@ -10,8 +10,8 @@ use alloy::primitives::B256;
 
 pub use compare::agrees;
 pub use escrow::{Escrow, Seat, SeatState, TaskState};
+pub(crate) use step::{STEP_GAS, lost_race, take};
 pub use step::{Step, due};
-pub(crate) use step::{lost_race, take};
 pub use tensors::{check_input, output_json, parse_input};
 
 use crate::{

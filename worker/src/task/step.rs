@@ -71,9 +71,18 @@ pub(crate) async fn take(
             tracing::debug!(%task, ?step, %error, "step already taken");
             Ok(false)
         }
+        // Passed the estimate but failed when mined: another party's step landed first in the block.
+        Err(error @ ChainError::TxReverted { .. }) => {
+            tracing::info!(%task, ?step, %error, "step reverted on chain; the task moved on");
+            Ok(false)
+        }
         Err(error) => Err(error),
     }
 }
+
+/// Gas limit floor of the escrow calls that may close a phase (tally, review, slashes, payments):
+/// what they do depends on the calls before them in the block, which the estimate did not see.
+pub(crate) const STEP_GAS: u64 = 1_500_000;
 
 /// Whether a revert says that someone else acted first: the task or seat moved on.
 pub(crate) fn lost_race(error: &ChainError) -> bool {
@@ -101,6 +110,7 @@ mod tests {
             commits,
             committee_size: 0,
             determinism: 0,
+            challenger: Address::ZERO,
         }
     }
 

@@ -57,16 +57,9 @@ fn output_hash(outcome: &Value) -> B256 {
 
 /// Runs one task at `floor` with `workers` honest compute+verify workers (with the packages on
 /// disk, or `pulling` them from the store node); checks the result against a local execution, that
-/// `paid` workers (the seats, and a DEEP task's committee) claimed their pay, and that nobody is
+/// the seats and the committee (DEEP's, or a random audit's) claimed their pay, and that nobody is
 /// slashed.
-async fn tier_round_trip(
-    floor: &str,
-    model: &str,
-    workers: usize,
-    expect_k: u64,
-    paid: usize,
-    pulling: bool,
-) {
+async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64, pulling: bool) {
     let market = Market::open().await;
     let mut addresses = Vec::new();
     for key in &KEYS[..workers] {
@@ -96,6 +89,11 @@ async fn tier_round_trip(
     assert_eq!(output["name"], if model == "risk" { "risk" } else { "volatility" }, "{outcome}");
     assert_eq!(output["values"].as_array().map(Vec::len), Some(1), "{outcome}");
 
+    let task = market.task(amount(&outcome["task"])).await;
+    let paid = usize::from(task.redundancy + task.committee_size);
+    if floor == "deep" {
+        assert!(task.committee_size > 0, "DEEP is reviewed");
+    }
     wait_paid(&market, &before, paid).await;
     for worker in addresses {
         let status = market.status(worker).await;
@@ -112,18 +110,18 @@ async fn tier_round_trip(
 /// LIGHT, with workers that hold no package and pull them from the store node.
 #[tokio::test(flavor = "multi_thread")]
 async fn light_task_finalizes_and_pays() {
-    tier_round_trip("light", "volatility", 3, 1, 1, true).await;
+    tier_round_trip("light", "volatility", 3, 1, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn redundant_task_finalizes_and_pays() {
-    tier_round_trip("redundant", "volatility", 3, 3, 3, false).await;
+    tier_round_trip("redundant", "volatility", 3, 3, false).await;
 }
 
 /// DEEP: three seats agree (tolerance model), then a committee of the fourth worker re-executes.
 #[tokio::test(flavor = "multi_thread")]
 async fn deep_task_is_reviewed_and_pays_seats_and_committee() {
-    tier_round_trip("deep", "risk", 4, 3, 4, false).await;
+    tier_round_trip("deep", "risk", 4, 3, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -198,6 +196,11 @@ async fn faulty_light_result_is_challenged_and_slashed() {
     assert_eq!(amount(&outcome["refunded"]), tokens(1), "the whole fee back");
     let status = market.status(faulty).await;
     assert_eq!((status.faults, status.stake), (1, tokens(STAKE_PER_ROLE - SLASH)));
+    if market.task(U256::from(1)).await.challenger.is_zero() {
+        // The 0.5 % audit lottery sent the result to the verifiers before anyone could challenge:
+        // they rejected it, which is the other way LIGHT catches a wrong result.
+        return;
+    }
     assert!(verifier_procs.iter().any(|v| v.log().contains("challenging")), "nobody challenged");
     // The upheld challenger gets its bond back and the slashed stake; both verifiers claim.
     eventually("the challenger paid", LIMIT, || async {
