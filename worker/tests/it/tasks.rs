@@ -272,25 +272,30 @@ async fn worker_killed_between_commit_and_reveal_reveals_after_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_inputs_end_with_a_refund() {
     let market = Market::open().await;
-    market.register(KEYS[0], "compute").await;
+    // A release the worker serves but whose package exists nowhere.
+    let ghost = market.publish_release("ghost", B256::repeat_byte(0x42), 0, 0).await;
+    market.register_serving(KEYS[0], "compute", vec![market.volatility, ghost]).await;
     let worker = market.spawn(KEYS[0], "w", &["--max-input-kib", "1"]);
+    let (_, good_input) = volatility_input();
+    let good = market.put(alloy::sol_types::SolValue::abi_encode(&good_input)).await;
     let oversized = {
         let (_, mut input) = volatility_input();
         input.strings.push(verigrad_inference::StringTensor::new("padding", ["x".repeat(4096)]));
         alloy::sol_types::SolValue::abi_encode(&input)
     };
     let inputs = [
-        ("not a ModelInput", market.put(vec![1, 2, 3]).await),
-        ("wrong shape", market.put(misshapen_input()).await),
-        ("over the size limit", market.put(oversized).await),
-        ("missing from the store", keccak256(b"never stored")),
+        ("not a ModelInput", market.volatility, market.put(vec![1, 2, 3]).await),
+        ("wrong shape", market.volatility, market.put(misshapen_input()).await),
+        ("over the size limit", market.volatility, market.put(oversized).await),
+        ("missing from the store", market.volatility, keccak256(b"never stored")),
+        ("a model nobody has", ghost, good),
     ];
     let requester = crate::harness::address(crate::harness::DEPLOYER_KEY);
     let escrow = market.escrow();
     let owed_before = escrow.claimable(requester).await.expect("claimable");
     let mut tasks = Vec::new();
-    for (_, hash) in &inputs {
-        tasks.push(market.create_task(market.volatility, *hash, 12).await);
+    for &(_, model, input) in &inputs {
+        tasks.push(market.create_task(model, input, 15).await);
     }
     for &task in &tasks {
         market.assign(task).await;
@@ -306,7 +311,7 @@ async fn bad_inputs_end_with_a_refund() {
     let owed = escrow.claimable(requester).await.expect("claimable");
     assert_eq!(owed - owed_before, tokens(inputs.len() as u64));
     let log = worker.log();
-    for reason in ["malformed input", "over the limit", "404"] {
+    for reason in ["malformed input", "over the limit", "404", "unknown model"] {
         assert!(log.contains(reason), "the log says why ({reason}): {log}");
     }
     assert!(log.contains("not answering this task"), "{log}");
