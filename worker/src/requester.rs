@@ -51,7 +51,8 @@ pub struct TaskOutcome {
     pub output_hash: Option<B256>,
     /// The accepted output, fetched and checked against its hash.
     pub output: Option<ModelOutput>,
-    /// What the escrow paid back to the requester (the unused max fee, or all of it without a result).
+    /// What the task credited back to the requester (the unused max fee, or all of it without a
+    /// result); claimed by [`Requester::follow`] with anything else the escrow owed the requester.
     pub refunded: U256,
 }
 
@@ -142,7 +143,10 @@ impl Requester {
             Some(hash) => Some(self.output(hash).await?),
             None => None,
         };
-        let refunded = self.claim().await?;
+        // The unused max fee came back at assignment; without a result, the fee too at settlement.
+        let charged = if output_hash.is_some() { task.fee } else { U256::ZERO };
+        let refunded = self.escrow.max_fee(id).await? - charged;
+        self.claim().await?;
         Ok(TaskOutcome {
             task: id,
             input_hash,
@@ -182,13 +186,13 @@ impl Requester {
             .map_err(|e| TaskError::MalformedOutput { hash, reason: e.to_string() })
     }
 
-    /// Claims what the escrow owes the requester; returns the amount.
-    async fn claim(&self) -> Result<U256, TaskError> {
+    /// Claims what the escrow owes the requester.
+    async fn claim(&self) -> Result<(), TaskError> {
         let owed = self.escrow.claimable(self.account.address()).await?;
         if !owed.is_zero() {
             self.account.sender().call(self.escrow.address(), TaskEscrow::claimCall {}).await?;
         }
-        Ok(owed)
+        Ok(())
     }
 
     /// Fails with [`TaskError::UnknownModel`] unless a release with this id is published.

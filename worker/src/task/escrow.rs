@@ -182,19 +182,29 @@ impl Escrow {
 
     /// The input commitment of a task, from its `TaskCreated` event (the escrow does not store it).
     pub async fn input_hash(&self, id: U256) -> Result<B256, TaskError> {
+        Ok(self.event::<TaskEscrow::TaskCreated>(id).await?.inputHash)
+    }
+
+    /// The max fee the requester escrowed at creation, from its `TaskCreated` event.
+    pub async fn max_fee(&self, id: U256) -> Result<U256, TaskError> {
+        Ok(U256::from(self.event::<TaskEscrow::TaskCreated>(id).await?.maxFee))
+    }
+
+    /// The first event `E` of task `id` (every task event indexes the task id first).
+    async fn event<E: SolEvent>(&self, id: U256) -> Result<E, TaskError> {
         let filter = Filter::new()
             .address(self.address)
-            .event_signature(TaskEscrow::TaskCreated::SIGNATURE_HASH)
+            .event_signature(E::SIGNATURE_HASH)
             .topic1(B256::from(id))
             .from_block(self.start_block);
         let logs = self.rpc.logs(&filter).await?;
         let log = logs.first().ok_or_else(|| TaskError::MissingEvent {
-            event: "TaskCreated",
+            event: E::SIGNATURE,
             context: format!("task {id}"),
         })?;
-        let created = TaskEscrow::TaskCreated::decode_log(&log.inner)
-            .map_err(|source| ChainError::Decode { op: "TaskCreated", source })?;
-        Ok(created.inputHash)
+        let event = E::decode_log(&log.inner)
+            .map_err(|source| ChainError::Decode { op: E::SIGNATURE, source })?;
+        Ok(event.data)
     }
 }
 

@@ -81,6 +81,7 @@ async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64
     let outcome = market.submit_and_wait(&submit_args(&id, &json, floor)).await;
     assert_eq!(outcome["tier"], floor, "{outcome}");
     assert_eq!(outcome["redundancy"], expect_k, "{outcome}");
+    assert_eq!(amount(&outcome["refunded"]), U256::ZERO, "the quote was the fee: {outcome}");
     let hash = output_hash(&outcome);
     if model == "volatility" {
         assert_eq!(hash, expected_output(model, &input), "the exact model's output, bit for bit");
