@@ -14,7 +14,8 @@ use crate::{
     bindings::{ModelRegistry, TaskEscrow},
     blobs::StoreClient,
     chain::{Account, ChainError, to_u96},
-    task::{Escrow, TaskError, TaskState, due, lost_race, take},
+    policy::Tier,
+    task::{Escrow, TaskError, TaskStatus, due, lost_race, take},
 };
 
 /// A task to submit.
@@ -26,8 +27,8 @@ pub struct TaskRequest {
     pub input: ModelInput,
     /// Value at risk on the answer, token wei (drives the verification gradient).
     pub value: U256,
-    /// Lowest tier accepted: 0 LIGHT, 1 REDUNDANT, 2 DEEP.
-    pub floor: u8,
+    /// Lowest tier accepted.
+    pub floor: Tier,
     /// Seconds from now until the result (LIGHT) or commit (REDUNDANT/DEEP) deadline.
     pub deadline_secs: u64,
     /// Most the requester pays, token wei; `None`: the escrow's quote.
@@ -41,8 +42,8 @@ pub struct TaskOutcome {
     pub task: U256,
     /// The input's commitment.
     pub input_hash: B256,
-    /// Its tier: 0 LIGHT, 1 REDUNDANT, 2 DEEP.
-    pub tier: u8,
+    /// Its tier.
+    pub tier: Tier,
     /// Compute seats.
     pub redundancy: u8,
     /// Fee charged, token wei.
@@ -76,10 +77,7 @@ impl Requester {
     pub async fn create(&self, request: &TaskRequest) -> Result<(U256, B256), TaskError> {
         self.check_model(request.model).await?;
         let input_hash = self.blobs.put(request.input.abi_encode()).await?;
-        let floor = request.floor;
-        if floor > 2 {
-            return Err(TaskError::MalformedInput(format!("floor {floor} is not a tier")));
-        }
+        let floor = u8::from(request.floor);
         let max_fee = match request.max_fee {
             Some(fee) => fee,
             None => {
@@ -122,11 +120,11 @@ impl Requester {
         let task = loop {
             let task = self.escrow.task(id).await?;
             let now = rpc.latest_timestamp().await?;
-            if task.status == TaskState::SETTLED {
+            if task.status == TaskStatus::Settled {
                 break task;
             }
             let step = due(&task, now, reveal_window);
-            if task.status == TaskState::CREATED && step.is_none() && assign {
+            if task.status == TaskStatus::Created && step.is_none() && assign {
                 // `assign` works from the block after creation, and is tried once.
                 if rpc.block_number().await? > task.created_block {
                     self.assign(id).await?;

@@ -9,6 +9,7 @@ use alloy::{
 use super::Worker;
 use crate::{
     bindings::TaskEscrow,
+    policy::Tier,
     store::PendingResult,
     task::{STEP_GAS, SeatState, TaskError, TaskState, lost_race},
 };
@@ -22,7 +23,7 @@ impl Worker {
         let open = now < task.until;
         match seat.state {
             SeatState::Assigned if open && !self.refused.contains_key(&task.id) => {
-                let answered = if task.tier == TaskState::LIGHT {
+                let answered = if task.tier == Tier::Light {
                     self.submit_result(task).await
                 } else {
                     self.commit(task).await

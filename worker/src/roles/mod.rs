@@ -30,7 +30,7 @@ use crate::{
     chain::{Account, EventStream},
     role_set::RoleSet,
     store::WorkerStore,
-    task::{Escrow, TaskError, TaskState, due, take},
+    task::{Escrow, TaskError, TaskStatus, due, take},
 };
 
 /// How a worker runs its roles.
@@ -187,13 +187,13 @@ impl Worker {
         let task = self.escrow.task(id).await?;
         let now = self.escrow.rpc().latest_timestamp().await?;
         match task.status {
-            TaskState::ASSIGNED if self.options.roles.contains(RoleSet::COMPUTE) => {
+            TaskStatus::Assigned if self.options.roles.contains(RoleSet::COMPUTE) => {
                 self.compute(&task, now).await?
             }
-            TaskState::PROPOSED if self.options.roles.contains(RoleSet::VERIFY) => {
+            TaskStatus::Proposed if self.options.roles.contains(RoleSet::VERIFY) => {
                 self.check_proposed(&task, now).await?
             }
-            TaskState::REVIEWING => self.vote(&task, now).await?,
+            TaskStatus::Reviewing => self.vote(&task, now).await?,
             _ => {}
         }
         let task = self.escrow.task(id).await?;
@@ -201,9 +201,9 @@ impl Worker {
         let settled = match due(&task, now, self.reveal_window) {
             Some(step) => {
                 take(sender, self.escrow.address(), id, step).await?;
-                self.escrow.task(id).await?.status == TaskState::SETTLED
+                self.escrow.task(id).await?.status == TaskStatus::Settled
             }
-            None => task.status == TaskState::SETTLED,
+            None => task.status == TaskStatus::Settled,
         };
         if settled {
             self.claim().await?;

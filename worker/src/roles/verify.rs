@@ -5,6 +5,7 @@ use alloy::primitives::U256;
 use super::Worker;
 use crate::{
     bindings::TaskEscrow,
+    policy::Tier,
     task::{SeatState, TaskError, TaskState},
 };
 
@@ -16,7 +17,7 @@ impl Worker {
         task: &TaskState,
         now: u64,
     ) -> Result<(), TaskError> {
-        if task.tier != TaskState::LIGHT || now >= task.until || self.checked.contains(&task.id) {
+        if task.tier != Tier::Light || now >= task.until || self.checked.contains(&task.id) {
             return Ok(());
         }
         let served = self.runtime.ids().any(|id| id == task.model);

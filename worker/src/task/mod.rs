@@ -9,7 +9,7 @@ mod tensors;
 use alloy::primitives::B256;
 
 pub use compare::agrees;
-pub use escrow::{Escrow, Seat, SeatState, TaskState};
+pub use escrow::{Escrow, Seat, SeatState, TaskState, TaskStatus};
 pub(crate) use step::{STEP_GAS, lost_race, take};
 pub use step::{Step, due};
 pub use tensors::{check_input, output_json, parse_input};

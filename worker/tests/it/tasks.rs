@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256, keccak256};
 use serde_json::Value;
-use verigrad_worker::{SeatState, TaskState, WorkerStore};
+use verigrad_worker::{SeatState, TaskStatus, WorkerStore};
 
 use crate::{
     harness::{text, tokens},
@@ -303,7 +303,7 @@ async fn bad_inputs_end_with_a_refund() {
     }
     for &task in &tasks {
         eventually("the task settled", LIMIT, || async {
-            (market.task(task).await.status == TaskState::SETTLED).then_some(())
+            (market.task(task).await.status == TaskStatus::Settled).then_some(())
         })
         .await;
         assert_eq!(escrow.result_of(task).await.expect("result"), None);

@@ -6,8 +6,8 @@ use alloy::primitives::B256;
 use anyhow::Context;
 use serde_json::json;
 use verigrad_worker::{
-    Account, Requester, TaskConfig, TaskOutcome, TaskRequest, blobs::StoreClient, check_input,
-    find_package, output_json, parse_input,
+    Account, Requester, TaskConfig, TaskOutcome, TaskRequest, Tier, blobs::StoreClient,
+    check_input, find_package, output_json, parse_input,
 };
 
 use crate::{
@@ -35,9 +35,9 @@ pub(crate) fn request(args: &SubmitArgs, config: &TaskConfig) -> anyhow::Result<
         check_input(&input, manifest)?;
     }
     let floor = match args.floor {
-        Floor::Light => 0,
-        Floor::Redundant => 1,
-        Floor::Deep => 2,
+        Floor::Light => Tier::Light,
+        Floor::Redundant => Tier::Redundant,
+        Floor::Deep => Tier::Deep,
     };
     Ok(TaskRequest {
         model,
@@ -69,11 +69,11 @@ pub(crate) async fn run(
     Ok(())
 }
 
-fn tier(tier: u8) -> &'static str {
+fn tier(tier: Tier) -> &'static str {
     match tier {
-        0 => "light",
-        1 => "redundant",
-        _ => "deep",
+        Tier::Light => "light",
+        Tier::Redundant => "redundant",
+        Tier::Deep => "deep",
     }
 }
 
