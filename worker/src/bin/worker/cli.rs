@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use verigrad_worker::{Config, RoleSet, TaskConfig};
 
 /// The verigrad worker node: a worker's account in the registry (register, stake, unbond, withdraw,
-/// status), the store role and model packages on it; running the other roles follows.
+/// status), the store role and model packages on it, the compute and verify roles (run), and tasks
+/// submitted by a requester (submit).
 #[derive(Debug, Parser)]
 #[command(name = "worker", version)]
 pub(crate) struct Cli {
@@ -159,13 +160,15 @@ pub(crate) enum Command {
 #[derive(Debug, Default, Args)]
 #[command(next_help_heading = "Tasks")]
 pub(crate) struct TaskArgs {
-    /// The store node for task inputs and outputs (and model packages to pull).
+    /// The store node for task inputs and outputs (and model packages to pull)
+    /// [config tasks.store_url; default http://127.0.0.1:9100].
     #[arg(long, env = "VERIGRAD_STORE_URL")]
     store: Option<String>,
-    /// Model package folders, or folders of them (repeat, or separate with commas).
+    /// Model package folders, or folders of them (repeat, or separate with commas)
+    /// [config tasks.models; default models].
     #[arg(long, env = "VERIGRAD_MODELS", value_delimiter = ',')]
     models: Option<Vec<PathBuf>>,
-    /// Milliseconds between polls of the chain.
+    /// Milliseconds between polls of the chain [config tasks.poll_ms; default 1000].
     #[arg(long, env = "VERIGRAD_POLL_MS")]
     poll_ms: Option<u64>,
 }
@@ -194,10 +197,11 @@ pub(crate) struct RunArgs {
     /// Answer wrong outputs on purpose (tests and demos: the protocol must catch and slash it).
     #[arg(long)]
     pub(crate) faulty: bool,
-    /// Where the worker keeps its database and pulled packages.
+    /// Where the worker keeps its database and pulled packages
+    /// [config tasks.data_dir; default .worker/data].
     #[arg(long, env = "VERIGRAD_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Largest task input fetched, in KiB.
+    /// Largest task input fetched, in KiB [config tasks.max_input_kib; default 1024].
     #[arg(long)]
     max_input_kib: Option<usize>,
     #[command(flatten)]
