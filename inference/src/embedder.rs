@@ -17,8 +17,8 @@ use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use crate::{
-    Architecture, Determinism, InferenceError, Manifest, ModelInput, ModelOutput, ModelPackage,
-    MultiDimensionalNumberTensor, Number, Pooling, Result, TensorType, WEIGHTS_FILE,
+    Architecture, Deadline, Determinism, InferenceError, Manifest, ModelInput, ModelOutput,
+    ModelPackage, MultiDimensionalNumberTensor, Number, Pooling, Result, TensorType, WEIGHTS_FILE,
     model::invalid,
 };
 
@@ -137,7 +137,7 @@ impl Embedder {
     }
 
     /// Embeds the sentences of the input's string tensor.
-    pub(crate) fn run(&self, input: &ModelInput) -> Result<ModelOutput> {
+    pub(crate) fn run(&self, input: &ModelInput, deadline: Deadline) -> Result<ModelOutput> {
         let name = &self.manifest.inputs[0].name;
         let sentences = &input.string_tensor(name)?.values;
         if sentences.is_empty() || sentences.len() > self.max_sentences {
@@ -154,6 +154,7 @@ impl Embedder {
         }
         let mut values = Vec::with_capacity(sentences.len() * self.dimensions);
         for sentence in sentences {
+            deadline.check(&self.manifest.name)?;
             let embedding = self.embed(sentence)?;
             values.extend(embedding.iter().map(|v| Number::from_f32(*v, self.decimals)));
         }

@@ -45,6 +45,12 @@ pub enum InferenceError {
     /// The model failed while running.
     #[error("inference failed: {0}")]
     Execution(String),
+    /// The model did not finish before its deadline.
+    #[error("{model} ran past its deadline")]
+    TimedOut {
+        /// The model's name.
+        model: String,
+    },
 }
 
 impl From<candle_core::Error> for InferenceError {

@@ -13,6 +13,7 @@
 //!   `tokenizers`), packaged as `verigrad/minilm`; its weights are installed by `scripts/setup`.
 #![warn(unused_crate_dependencies)]
 
+mod deadline;
 mod embedder;
 mod error;
 mod manifest;
@@ -24,6 +25,7 @@ mod tensor;
 pub mod training;
 mod weights;
 
+pub use deadline::Deadline;
 pub use embedder::{CONFIG_FILE, TOKENIZER_FILE};
 pub use error::{InferenceError, Result};
 pub use manifest::{

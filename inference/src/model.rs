@@ -1,8 +1,8 @@
 //! A loaded model of any architecture: the one type the runtime holds, resolves and runs.
 
 use crate::{
-    Architecture, InferenceError, Manifest, ModelInput, ModelOutput, ModelPackage, Result,
-    embedder::Embedder, mlp::Mlp,
+    Architecture, Deadline, InferenceError, Manifest, ModelInput, ModelOutput, ModelPackage,
+    Result, embedder::Embedder, mlp::Mlp,
 };
 
 /// A verified package turned into something that runs.
@@ -30,10 +30,14 @@ impl Model {
     }
 
     /// Runs the model on one input.
-    pub(crate) fn run(&self, input: &ModelInput) -> Result<ModelOutput> {
+    pub(crate) fn run(&self, input: &ModelInput, deadline: Deadline) -> Result<ModelOutput> {
         match self {
-            Self::Mlp(model) => model.run(input),
-            Self::Embedder(model) => model.run(input),
+            // Microseconds of work: one checkpoint before it is enough.
+            Self::Mlp(model) => {
+                deadline.check(&model.manifest().name)?;
+                model.run(input)
+            }
+            Self::Embedder(model) => model.run(input, deadline),
         }
     }
 

@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, path::Path, sync::Arc};
 use alloy_primitives::B256;
 
 use crate::{
-    InferenceError, Manifest, ModelInput, ModelOutput, ModelPackage, Result, model::Model,
+    Deadline, InferenceError, Manifest, ModelInput, ModelOutput, ModelPackage, Result, model::Model,
 };
 
 /// Loaded, verified models, ready to run. Cheap to clone; safe to share across threads.
@@ -72,6 +72,16 @@ impl Runtime {
 
     /// Runs a model on one input.
     pub fn run(&self, model: &str, input: &ModelInput) -> Result<ModelOutput> {
-        self.models[&self.resolve(model)?].run(input)
+        self.run_until(model, input, Deadline::NONE)
+    }
+
+    /// Runs a model on one input, giving up with [`InferenceError::TimedOut`] at `deadline`.
+    pub fn run_until(
+        &self,
+        model: &str,
+        input: &ModelInput,
+        deadline: Deadline,
+    ) -> Result<ModelOutput> {
+        self.models[&self.resolve(model)?].run(input, deadline)
     }
 }

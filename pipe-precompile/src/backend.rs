@@ -2,15 +2,17 @@
 //! the results the engine pre-executed (or a block committed).
 
 use std::{
+    any::Any,
     collections::HashMap,
+    panic::AssertUnwindSafe,
     sync::{Arc, Mutex, OnceLock, PoisonError, RwLock},
 };
 
 use alloy_primitives::{B256, Bytes, LogData};
 use alloy_sol_types::{SolCall, SolValue};
 use verigrad_inference::{
-    Determinism, ModelInferenceRequest, ModelOutput, MultiDimensionalNumberTensor, Number, Runtime,
-    runModelInferenceCall,
+    Deadline, Determinism, ModelInferenceRequest, ModelOutput, MultiDimensionalNumberTensor,
+    Number, Runtime, runModelInferenceCall,
 };
 
 use crate::{INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest};
@@ -96,6 +98,33 @@ pub trait InferenceBackend: Send + Sync + std::fmt::Debug {
 
 /// Runs a request on the runtime, enforcing the mode's requirement.
 pub fn compute(runtime: &Runtime, request: &PipeRequest) -> Resolution {
+    compute_until(runtime, request, Deadline::NONE)
+}
+
+/// [`compute`], giving up at `deadline` (the request then fails "ran past its deadline"). A model that
+/// panics fails the request instead of the thread building the block.
+pub fn compute_until(runtime: &Runtime, request: &PipeRequest, deadline: Deadline) -> Resolution {
+    guarded(|| run_request(runtime, request, deadline))
+}
+
+/// Runs `run`, turning a panic into a failed request. The runtime is read-only while a model runs, so
+/// a panic leaves nothing half-changed.
+fn guarded(run: impl FnOnce() -> Resolution) -> Resolution {
+    std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|panic| {
+        Err(PipeFailure::Failed(format!("model panicked: {}", panic_message(&*panic))))
+    })
+}
+
+/// What a caught panic said.
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
+}
+
+fn run_request(runtime: &Runtime, request: &PipeRequest, deadline: Deadline) -> Resolution {
     let manifest = runtime.manifest(&request.model)?;
     if request.mode == Mode::Zkml && !matches!(manifest.determinism, Determinism::Exact { .. }) {
         return Err(PipeFailure::Failed(format!(
@@ -104,7 +133,7 @@ pub fn compute(runtime: &Runtime, request: &PipeRequest) -> Resolution {
         )));
     }
     let cost_units = manifest.cost_units;
-    let output = runtime.run(&request.model, &request.input)?;
+    let output = runtime.run_until(&request.model, &request.input, deadline)?;
     Ok(Answer::new(output, cost_units))
 }
 
@@ -278,5 +307,20 @@ impl InferenceBackend for CachedBackend {
 
     fn resolved(&self, calldata: &[u8]) -> Option<Arc<Resolved>> {
         self.cache.resolved(calldata)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_model_fails_its_request_and_not_the_caller() {
+        let failed = guarded(|| panic!("weights at {:#x} are gone", 0xf4)).expect_err("panicked");
+        assert_eq!(failed, PipeFailure::Failed("model panicked: weights at 0xf4 are gone".into()));
+        assert_eq!(
+            guarded(|| std::panic::panic_any(7u8)).expect_err("panicked"),
+            PipeFailure::Failed("model panicked: no message".into())
+        );
     }
 }

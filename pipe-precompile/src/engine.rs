@@ -32,13 +32,13 @@ use revm::{
     primitives::hardfork::SpecId,
     state::EvmState,
 };
-use verigrad_inference::Runtime;
+use verigrad_inference::{Deadline, Runtime};
 
 use crate::{
     CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution,
     Resolved, ResultCache,
     backend::{cached_cost_units, not_pre_executed},
-    compute,
+    compute_until,
     overlap::{self, Progress},
 };
 
@@ -53,12 +53,21 @@ pub struct EngineConfig {
     pub workers: usize,
     /// Most inference rounds before the block is committed with what is known.
     pub max_rounds: usize,
+    /// How long a round's inference may take: a request still running (or not started) when it has
+    /// passed fails "ran past its deadline", so a slow model cannot stall the block.
+    pub inference_timeout: Duration,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
         let workers = std::thread::available_parallelism().map_or(2, usize::from);
-        Self { spec: SpecId::PRAGUE, chain_id: 31337, workers, max_rounds: 4 }
+        Self {
+            spec: SpecId::PRAGUE,
+            chain_id: 31337,
+            workers,
+            max_rounds: 4,
+            inference_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -178,8 +187,9 @@ impl Engine {
     {
         let cache = Arc::new(ResultCache::new());
         let mut stats = EngineStats { rounds: 1, ..EngineStats::default() };
+        let deadline = Deadline::after(self.config.inference_timeout);
         let (mut results, mut changes, mut phase2) =
-            overlap::first_round(self, state, block, txs, &cache, &mut stats);
+            overlap::first_round(self, state, block, txs, &cache, deadline, &mut stats);
         loop {
             let missed = phase2.take_missed();
             if missed.is_empty() || stats.rounds >= self.config.max_rounds {
@@ -191,9 +201,10 @@ impl Engine {
             stats.rounds += 1;
             let started = Instant::now();
             let next = AtomicUsize::new(0);
+            let deadline = Deadline::after(self.config.inference_timeout);
             let infer = || {
                 while let Some(request) = missed.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    self.resolve(request.clone(), &cache);
+                    self.resolve(request.clone(), &cache, deadline);
                 }
             };
             self.with_helpers(infer, |_| infer());
@@ -246,10 +257,10 @@ impl Engine {
         (results, changes)
     }
 
-    /// Infers a request and stores its resolution, with the event already encoded so that executing
-    /// the call only copies it.
-    pub(crate) fn resolve(&self, request: PipeRequest, cache: &ResultCache) {
-        let resolution = compute(&self.runtime, &request);
+    /// Infers a request (giving up at `deadline`) and stores its resolution, with the event already
+    /// encoded so that executing the call only copies it.
+    pub(crate) fn resolve(&self, request: PipeRequest, cache: &ResultCache, deadline: Deadline) {
+        let resolution = compute_until(&self.runtime, &request, deadline);
         if let Ok(answer) = &resolution {
             answer.encoded_event(&request);
         }

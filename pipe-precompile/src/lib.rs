@@ -15,7 +15,7 @@ mod request;
 
 pub use backend::{
     Answer, CachedBackend, InferenceBackend, InlineBackend, Resolution, Resolved, ResultCache,
-    SimulationBackend, compute,
+    SimulationBackend, compute, compute_until,
 };
 pub use engine::{
     BlockOutcome, Engine, EngineConfig, EngineStats, PipeCommitment, TxOutcome, output_hash,

@@ -27,6 +27,8 @@ use revm::{
     state::EvmState,
 };
 
+use verigrad_inference::Deadline;
+
 use crate::{
     Engine, EngineStats, InferenceBackend, ResultCache, SimulationBackend, TxOutcome,
     engine::ExecutionBackend,
@@ -40,12 +42,14 @@ pub(crate) fn first_round<DB: DatabaseRef + Sync>(
     block: &BlockEnv,
     txs: &[TxEnv],
     cache: &Arc<ResultCache>,
+    deadline: Deadline,
     stats: &mut EngineStats,
 ) -> (Vec<TxOutcome>, EvmState, Arc<ExecutionBackend>) {
     let round = Round {
         engine,
         txs,
         cache,
+        deadline,
         claimed: Mutex::default(),
         progress: Arc::new(Progress::new(txs.len())),
         helped: Mutex::default(),
@@ -87,6 +91,8 @@ struct Round<'a, 'e> {
     engine: &'e Engine,
     txs: &'a [TxEnv],
     cache: &'a ResultCache,
+    /// When the round's inference must be over.
+    deadline: Deadline,
     /// Requests some thread has taken to infer, so that each is inferred once.
     claimed: Mutex<HashSet<B256>>,
     progress: Arc<Progress>,
@@ -152,7 +158,7 @@ impl<E: ExecuteEvm<Tx = TxEnv>> Simulator<'_, '_, '_, E> {
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(request.id);
             if fresh {
-                self.round.engine.resolve(request, self.round.cache);
+                self.round.engine.resolve(request, self.round.cache, self.round.deadline);
                 self.stats.inferences += 1;
             }
         }

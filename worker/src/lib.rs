@@ -16,11 +16,13 @@ pub mod blobs;
 mod chain;
 mod config;
 mod deployment;
+mod load;
 mod packages;
 mod policy;
 mod requester;
 mod role_set;
 mod roles;
+pub mod route;
 mod store;
 mod task;
 
@@ -30,6 +32,7 @@ pub use chain::{
 };
 pub use config::{Config, ConfigError, RpcConfig, TaskConfig};
 pub use deployment::{Deployment, DeploymentError};
+pub use load::{LoadPlan, LoadReport, WorkerChange, run_load};
 pub use packages::{find_package, load_runtime};
 pub use policy::{Decision, PolicyInputs, Tier, decide, exposure_score, value_points};
 pub use requester::{Requester, TaskOutcome, TaskRequest};

@@ -73,6 +73,16 @@ impl Requester {
         Self { account, escrow, blobs, poll }
     }
 
+    /// The requester's account.
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// The escrow it creates tasks on.
+    pub fn escrow(&self) -> &Escrow {
+        &self.escrow
+    }
+
     /// Creates the task (input stored, fee approved) and returns its id.
     pub async fn create(&self, request: &TaskRequest) -> Result<(U256, B256), TaskError> {
         self.check_model(request.model).await?;

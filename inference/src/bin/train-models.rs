@@ -6,7 +6,17 @@
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args().nth(1).map_or_else(|| PathBuf::from("models"), PathBuf::from);
+    let out = match std::env::args().nth(1) {
+        None => PathBuf::from("models"),
+        Some(arg) if arg.starts_with('-') => {
+            eprintln!(
+                "usage: train-models [OUT_DIR]\n\nTrains verigrad/volatility and verigrad/risk from \
+                 generated data and writes their packages to OUT_DIR (default: models/)."
+            );
+            std::process::exit(if arg == "-h" || arg == "--help" { 0 } else { 2 });
+        }
+        Some(dir) => PathBuf::from(dir),
+    };
     for (slug, train) in [
         ("volatility", verigrad_inference::training::volatility as fn() -> _),
         ("risk", verigrad_inference::training::risk),

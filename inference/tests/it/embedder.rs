@@ -1,7 +1,9 @@
 //! The pretrained all-MiniLM-L6-v2 sentence embedder.
 
+use std::time::{Duration, Instant};
+
 use verigrad_inference::{
-    CONFIG_FILE, Determinism, InferenceError, MANIFEST_FILE, ModelInput, ModelOutput,
+    CONFIG_FILE, Deadline, Determinism, InferenceError, MANIFEST_FILE, ModelInput, ModelOutput,
     MultiDimensionalNumberTensor, Number, Runtime, StringTensor, TOKENIZER_FILE, WEIGHTS_FILE,
 };
 
@@ -151,4 +153,23 @@ fn missing_weights_name_the_setup_script() {
     let message = err.to_string();
     assert!(message.contains("scripts/setup"), "{message}");
     assert!([CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE].iter().any(|f| message.contains(f)));
+}
+
+#[test]
+fn a_run_stops_at_its_deadline() {
+    let rt = runtime();
+    let sentences = text(&["The first sentence.", "The second.", "The third one."]);
+    // A deadline that has not passed changes nothing.
+    let later = Deadline::after(Duration::from_secs(600));
+    assert_eq!(
+        rt.run_until(MODEL, &sentences, later).expect("in time"),
+        rt.run(MODEL, &sentences).expect("embeds")
+    );
+    // One that passes while the first sentence is embedded ends the run with a timeout.
+    let started = Instant::now();
+    embed(&["The first sentence."]);
+    let one_sentence = started.elapsed();
+    let deadline = Deadline::at(Instant::now() + one_sentence / 2);
+    let err = rt.run_until(MODEL, &sentences, deadline).expect_err("timed out");
+    assert!(matches!(err, InferenceError::TimedOut { ref model } if model == MODEL), "{err}");
 }

@@ -9,9 +9,10 @@ use revm::{
     database::CacheDB,
     primitives::hardfork::SpecId,
 };
-use verigrad_inference::Runtime;
+use verigrad_inference::{Deadline, Runtime};
 use verigrad_pipe::{
-    InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution, ResultCache, compute,
+    InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution, ResultCache,
+    compute_until,
 };
 
 use crate::state::StateDb;
@@ -21,12 +22,13 @@ use crate::state::StateDb;
 pub struct CallBackend {
     runtime: Runtime,
     answers: ResultCache,
+    deadline: Deadline,
 }
 
 impl CallBackend {
-    /// A backend for one call.
-    pub fn new(runtime: Runtime) -> Self {
-        Self { runtime, answers: ResultCache::new() }
+    /// A backend for one call, whose inference must be over by `deadline`.
+    pub fn new(runtime: Runtime, deadline: Deadline) -> Self {
+        Self { runtime, answers: ResultCache::new(), deadline }
     }
 }
 
@@ -39,7 +41,7 @@ impl InferenceBackend for CallBackend {
         if let Some(known) = self.answers.get(&request.id) {
             return known;
         }
-        let resolution = compute(&self.runtime, request);
+        let resolution = compute_until(&self.runtime, request, self.deadline);
         self.answers.insert(request.id, resolution.clone());
         resolution
     }

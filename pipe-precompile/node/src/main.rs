@@ -59,6 +59,10 @@ struct RunArgs {
     /// Threads for PIPE simulation and inference (default: all cores).
     #[arg(long)]
     workers: Option<usize>,
+    /// Milliseconds a block's inference round (or a call's inference) may take; requests still
+    /// running then revert with PipeInferenceFailed("… ran past its deadline").
+    #[arg(long, default_value_t = 10_000)]
+    inference_timeout_ms: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -91,6 +95,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     config.balance_eth = args.balance;
     config.gas_limit = args.gas_limit;
     config.block_time = (args.block_time > 0.0).then(|| Duration::from_secs_f64(args.block_time));
+    config.inference_timeout = Duration::from_millis(args.inference_timeout_ms);
     if let Some(workers) = args.workers {
         config.workers = workers.max(1);
     }

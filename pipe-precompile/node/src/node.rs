@@ -16,7 +16,7 @@ use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
 use revm::{DatabaseCommit, primitives::hardfork::SpecId};
 use tokio::sync::Notify;
-use verigrad_inference::Runtime;
+use verigrad_inference::{Deadline, Runtime};
 use verigrad_pipe::{CachedBackend, Engine, EngineConfig, EngineStats, PipePrecompiles};
 
 use crate::{
@@ -57,6 +57,8 @@ pub struct NodeConfig {
     pub block_time: Option<Duration>,
     /// Threads for simulation and inference.
     pub workers: usize,
+    /// How long a block's inference round, or a call's inference, may take.
+    pub inference_timeout: Duration,
 }
 
 impl NodeConfig {
@@ -72,6 +74,7 @@ impl NodeConfig {
             base_fee: 1_000_000_000,
             block_time: None,
             workers: std::thread::available_parallelism().map_or(2, usize::from),
+            inference_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -157,6 +160,7 @@ impl Node {
             spec: SPEC,
             chain_id: chain.genesis().chain_id,
             workers: config.workers,
+            inference_timeout: config.inference_timeout,
             ..EngineConfig::default()
         };
         let engine = Engine::new(runtime.clone(), engine_config);
@@ -309,7 +313,10 @@ impl Node {
             spec: SPEC,
             chain_id: self.chain_id(),
             precompiles: self.precompiles.clone(),
-            backend: Arc::new(CallBackend::new(self.runtime.clone())),
+            backend: Arc::new(CallBackend::new(
+                self.runtime.clone(),
+                Deadline::after(self.config.inference_timeout),
+            )),
         }
     }
 

@@ -1,10 +1,10 @@
 //! The pre-execution engine: parallel simulation and inference, re-simulation for dependent requests,
 //! the block's PIPE commitment, and replay without inference.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{SolCall, SolConstructor, SolEvent, sol};
+use alloy_sol_types::{SolCall, SolConstructor, SolError, SolEvent, sol};
 use revm::{
     DatabaseCommit, DatabaseRef,
     context::{BlockEnv, TxEnv, result::ExecutionResult},
@@ -14,6 +14,7 @@ use revm::{
 };
 use verigrad_pipe::{
     ADDRESS, CachedBackend, Engine, EngineConfig, InferenceBackend, InlineBackend,
+    PipeInferenceFailed,
 };
 
 use crate::{CALLER, creation_code, request, runtime, window};
@@ -161,6 +162,28 @@ fn a_missing_model_reverts_the_transaction_and_is_committed_as_a_failure() {
         matches!(committed[..], [Err(verigrad_pipe::PipeFailure::UnknownModel(_))]),
         "the failure is committed, so a replay reverts the same way: {committed:?}"
     );
+}
+
+#[test]
+fn inference_past_the_timeout_reverts_and_the_block_still_builds_and_replays() {
+    let state = funded();
+    let block = BlockEnv::default();
+    let txs = inference_block(4);
+    // No time at all: every request is past its deadline when inference starts.
+    let config = EngineConfig { inference_timeout: Duration::ZERO, ..EngineConfig::default() };
+    let built = Engine::new(runtime(), config).build(&state, &block, &txs);
+
+    for result in &built.results {
+        let Ok(ExecutionResult::Revert { output, .. }) = result else {
+            panic!("a timed-out request reverts its transaction: {result:?}")
+        };
+        let failed = PipeInferenceFailed::abi_decode(output).expect("a decodable reason");
+        assert!(failed.reason.contains("ran past its deadline"), "{}", failed.reason);
+    }
+    assert_eq!(built.pipe.results.len(), 4, "the failures are committed");
+    let replay: Arc<dyn InferenceBackend> = Arc::new(CachedBackend::new(built.pipe.to_cache()));
+    let (replayed, _) = engine().execute(&state, &block, &txs, &replay);
+    assert_eq!(replayed, built.results, "a replay reverts the same way");
 }
 
 /// An account with nothing before the block.

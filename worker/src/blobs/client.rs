@@ -9,7 +9,8 @@ use verigrad_inference::{MANIFEST_FILE, Manifest, ModelPackage};
 
 use super::BlobError;
 
-/// One file of a package transfer, for progress output.
+/// One file of a package transfer, for progress output: reported as its bytes arrive (downloads) or
+/// once it is through (uploads); the last report of a file has `done == bytes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {
     /// 1-based position.
@@ -18,10 +19,19 @@ pub struct Transfer {
     pub count: usize,
     /// The file name.
     pub name: String,
-    /// Its size.
+    /// Its size (as far as known: a download without a length reports what it has so far).
     pub bytes: usize,
+    /// Bytes moved so far.
+    pub done: usize,
     /// Whether the other side already had it.
     pub skipped: bool,
+}
+
+impl Transfer {
+    /// Whether this is the file's last report.
+    pub fn finished(&self) -> bool {
+        self.done >= self.bytes
+    }
 }
 
 /// A client of one store node.
@@ -80,9 +90,28 @@ impl StoreClient {
 
     /// Downloads a blob and checks it is the one asked for (a lying store is caught here).
     pub async fn get(&self, hash: B256) -> Result<Vec<u8>, BlobError> {
+        self.get_streamed(hash, |_, _| {}).await
+    }
+
+    /// [`Self::get`], calling `progress(received, expected)` as the bytes arrive (`expected` is the
+    /// announced length, if any).
+    async fn get_streamed(
+        &self,
+        hash: B256,
+        mut progress: impl FnMut(usize, Option<usize>),
+    ) -> Result<Vec<u8>, BlobError> {
         let path = format!("/blobs/{hash}");
-        let (status, body) =
-            self.call(self.http.get(format!("{}{path}", self.base)), &path).await?;
+        let request = self.http.get(format!("{}{path}", self.base));
+        let mut response = request.send().await.map_err(|e| self.remote(&path, e))?;
+        let status = response.status();
+        let expected = response.content_length().and_then(|n| usize::try_from(n).ok());
+        let mut body = Vec::with_capacity(expected.unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.remote(&path, e))? {
+            body.extend_from_slice(&chunk);
+            if status == StatusCode::OK {
+                progress(body.len(), expected);
+            }
+        }
         if status != StatusCode::OK {
             return Err(self.refused(&path, status, &body));
         }
@@ -103,6 +132,18 @@ impl StoreClient {
         serde_json::from_slice(&body).map_err(|e| self.remote(path, e))
     }
 
+    /// The manifest of package `id`, as stored (its bytes, and parsed).
+    pub async fn manifest(&self, id: B256) -> Result<(Vec<u8>, Manifest), BlobError> {
+        let path = format!("/packages/{id}");
+        let (status, bytes) =
+            self.call(self.http.get(format!("{}{path}", self.base)), &path).await?;
+        if status != StatusCode::OK {
+            return Err(self.refused(&path, status, &bytes));
+        }
+        let manifest = serde_json::from_slice(&bytes).map_err(|e| self.remote(&path, e))?;
+        Ok((bytes, manifest))
+    }
+
     /// Publishes a package: each file the store lacks, then the manifest under the package id.
     pub async fn publish(
         &self,
@@ -120,6 +161,7 @@ impl StoreClient {
                 count: files.len(),
                 name: (*name).to_string(),
                 bytes: bytes.len(),
+                done: bytes.len(),
                 skipped,
             });
         }
@@ -139,25 +181,29 @@ impl StoreClient {
         mut progress: impl FnMut(&Transfer),
     ) -> Result<ModelPackage, BlobError> {
         let path = format!("/packages/{id}");
-        let (status, manifest) =
-            self.call(self.http.get(format!("{}{path}", self.base)), &path).await?;
-        if status != StatusCode::OK {
-            return Err(self.refused(&path, status, &manifest));
-        }
-        let listed: Manifest =
-            serde_json::from_slice(&manifest).map_err(|e| self.remote(&path, e))?;
+        let (manifest, listed) = self.manifest(id).await?;
         let mut fetched = HashMap::new();
         for (i, (name, hash)) in listed.files.iter().enumerate() {
             let hash: B256 =
                 hash.parse().map_err(|_| self.remote(&path, format!("bad hash for {name}")))?;
-            let bytes = self.get(hash).await?;
-            progress(&Transfer {
+            let count = listed.files.len();
+            let report = |done: usize, expected: Option<usize>| Transfer {
                 index: i + 1,
-                count: listed.files.len(),
+                count,
                 name: name.clone(),
-                bytes: bytes.len(),
+                bytes: expected.unwrap_or(done).max(done),
+                done,
                 skipped: false,
-            });
+            };
+            let bytes = self
+                .get_streamed(hash, |done, expected| {
+                    // The last chunk is reported below, once the bytes are checked.
+                    if expected.is_some_and(|expected| done < expected) {
+                        progress(&report(done, expected));
+                    }
+                })
+                .await?;
+            progress(&report(bytes.len(), Some(bytes.len())));
             fetched.insert(name.clone(), bytes);
         }
         let package = ModelPackage::assemble(&self.base, manifest, |name, _| {

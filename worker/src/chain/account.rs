@@ -81,7 +81,7 @@ impl Chain {
         &self.rpc
     }
 
-    /// The deployment.
+    /// The contracts.
     pub fn deployment(&self) -> &Deployment {
         &self.deployment
     }

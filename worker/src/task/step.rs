@@ -55,13 +55,22 @@ pub(crate) async fn take(
     task: U256,
     step: Step,
 ) -> Result<bool> {
+    let gas = STEP_GAS;
     let sent = match step {
         Step::CloseReveal => {
-            sender.call(escrow, TaskEscrow::closeRevealCall { taskId: task }).await
+            sender
+                .call_with_min_gas(escrow, TaskEscrow::closeRevealCall { taskId: task }, gas)
+                .await
         }
-        Step::Resolve => sender.call(escrow, TaskEscrow::resolveCall { taskId: task }).await,
-        Step::Finalize => sender.call(escrow, TaskEscrow::finalizeCall { taskId: task }).await,
-        Step::Settle => sender.call(escrow, TaskEscrow::settleCall { taskId: task }).await,
+        Step::Resolve => {
+            sender.call_with_min_gas(escrow, TaskEscrow::resolveCall { taskId: task }, gas).await
+        }
+        Step::Finalize => {
+            sender.call_with_min_gas(escrow, TaskEscrow::finalizeCall { taskId: task }, gas).await
+        }
+        Step::Settle => {
+            sender.call_with_min_gas(escrow, TaskEscrow::settleCall { taskId: task }, gas).await
+        }
     };
     match sent {
         Ok(_) => {
@@ -72,9 +81,10 @@ pub(crate) async fn take(
             tracing::debug!(%task, ?step, %error, "step already taken");
             Ok(false)
         }
-        // Passed the estimate but failed when mined: another party's step landed first in the block.
-        Err(error @ ChainError::TxReverted { .. }) => {
-            tracing::info!(%task, ?step, %error, "step reverted on chain; the task moved on");
+        // The estimate passed, so the step was due; reverting once mined means another party's
+        // transaction took it in the same or an earlier block.
+        Err(ChainError::TxReverted { hash, .. }) => {
+            tracing::debug!(%task, ?step, %hash, "step taken by another transaction first");
             Ok(false)
         }
         Err(error) => Err(error),

@@ -6,6 +6,7 @@ mod events;
 mod harness;
 mod market;
 mod proxy;
+mod route;
 mod sender;
 mod store;
 mod tasks;

@@ -13,13 +13,13 @@ use verigrad_inference::ModelPackage;
 use crate::harness::{text, worker};
 
 /// A `worker store` process on a port the system picks, killed when dropped.
-struct StoreNode {
+pub(crate) struct StoreNode {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl StoreNode {
-    fn start(dir: &Path) -> Self {
+    pub(crate) fn start(dir: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_worker"))
             .args(["store", "--listen", "127.0.0.1:0", "--max-mib", "256", "--dir"])
             .arg(dir)
@@ -49,13 +49,13 @@ impl Drop for StoreNode {
     }
 }
 
-fn models(store: &StoreNode, args: &[&str]) -> std::process::Output {
+pub(crate) fn models(store: &StoreNode, args: &[&str]) -> std::process::Output {
     let mut all = vec!["models", "--store", &store.url];
     all.extend_from_slice(args);
     worker(&[], &all)
 }
 
-fn shipped(name: &str) -> PathBuf {
+pub(crate) fn shipped(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)
 }
 

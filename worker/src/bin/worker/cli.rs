@@ -128,6 +128,9 @@ pub(crate) enum Command {
     },
     /// Submit a task: the input to a store node, the task to the escrow; wait for and print the result.
     Submit(SubmitArgs),
+    /// Submit many tasks at once and follow them all to settlement; print a summary (how each ended,
+    /// throughput, answer latency, the escrow against its ledger, who was slashed).
+    Load(LoadArgs),
     /// Model packages on a store node: list, publish, pull.
     Models {
         /// What to do.
@@ -153,6 +156,25 @@ pub(crate) enum Command {
         /// Largest blob accepted, in MiB.
         #[arg(long, default_value_t = 1024)]
         max_mib: usize,
+    },
+    /// Serve the coordinate role: route inference requests to the registered workers by queue
+    /// depth, latency, price and reputation, shedding load at the limits.
+    Coordinate {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9200")]
+        listen: SocketAddr,
+        /// The store node whose package index names the models.
+        #[arg(long, env = "VERIGRAD_STORE_URL", default_value = "http://127.0.0.1:9100")]
+        store: String,
+        /// Requests one worker may have in flight through this coordinator.
+        #[arg(long, default_value_t = 32)]
+        max_in_flight: u32,
+        /// Requests the coordinator admits at once, over all workers.
+        #[arg(long, default_value_t = 256)]
+        max_pending: u32,
+        /// Seconds a model's worker list is trusted before the registry is read again.
+        #[arg(long, default_value_t = 5)]
+        refresh_secs: u64,
     },
 }
 
@@ -219,6 +241,25 @@ impl RunArgs {
             config.max_input_kib = kib;
         }
     }
+}
+
+/// `worker load`.
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    #[command(flatten)]
+    pub(crate) task: SubmitArgs,
+    /// Tasks to create.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) tasks: usize,
+    /// Tasks being created at once.
+    #[arg(long, default_value_t = 16)]
+    pub(crate) concurrency: usize,
+    /// Floors to cycle through, comma-separated [default: --floor for every task].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub(crate) mix: Vec<Floor>,
+    /// Seconds to wait for the last settlement after the last task is created.
+    #[arg(long, default_value_t = 600)]
+    pub(crate) timeout: u64,
 }
 
 /// `worker submit`.

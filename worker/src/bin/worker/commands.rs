@@ -68,11 +68,23 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store { dir, listen, max_mib } => {
             crate::models::serve(dir, listen, max_mib).await?
         }
+        Command::Coordinate { listen, store, max_in_flight, max_pending, refresh_secs } => {
+            let chain = chain(&config).await?;
+            let limits = crate::coordinate::Limits { max_in_flight, max_pending, refresh_secs };
+            crate::coordinate::serve(chain, listen, &store, limits).await?
+        }
         Command::Run(args) => {
             let mut tasks = config.tasks.clone();
             args.apply(&mut tasks);
             let account = account(&config, key).await?;
             crate::run::run(account, &args, tasks).await?
+        }
+        Command::Load(args) => {
+            let mut tasks = config.tasks.clone();
+            args.task.tasks.apply(&mut tasks);
+            let request = crate::submit::request(&args.task, &tasks)?;
+            let account = account(&config, key).await?;
+            crate::load::run(account, args, &tasks, request).await?
         }
         Command::Submit(args) => {
             let mut tasks = config.tasks.clone();

@@ -2,6 +2,8 @@
 
 mod cli;
 mod commands;
+mod coordinate;
+mod load;
 mod models;
 mod run;
 mod submit;
@@ -18,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_env("VERIGRAD_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     commands::run(cli).await
 }

@@ -26,12 +26,14 @@ pub(crate) async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()>
                 .with_context(|| format!("loading the package in {}", dir.display()))?;
             let manifest = package.manifest();
             eprintln!("publishing {}@{} to {store}", manifest.name, manifest.version);
-            let id = client.publish(&package, progress).await?;
+            let mut bar = ProgressBar::default();
+            let id = client.publish(&package, |t| bar.show(t)).await?;
             println!("{id}");
         }
         ModelsAction::Pull { id, to } => {
             eprintln!("pulling {id} from {store} into {}", to.display());
-            let package = client.pull(id, &to, progress).await?;
+            let mut bar = ProgressBar::default();
+            let package = client.pull(id, &to, |t| bar.show(t)).await?;
             let manifest = package.manifest();
             println!("{}@{} {id} in {}", manifest.name, manifest.version, to.display());
         }
@@ -39,16 +41,43 @@ pub(crate) async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()>
     Ok(())
 }
 
-/// One line per file: `[2/3] model.safetensors  90.9 MB  sent`.
-fn progress(transfer: &Transfer) {
-    let state = if transfer.skipped { "already there" } else { "done" };
-    eprintln!(
-        "  [{}/{}] {:<24} {:>10}  {state}",
-        transfer.index,
-        transfer.count,
-        transfer.name,
-        size(transfer.bytes)
-    );
+/// Transfer progress on stderr: on a terminal, a bar per file redrawn as its bytes move
+/// (`[2/3] model.safetensors  [#########-----------]  40.2 MiB / 86.6 MiB`); elsewhere (logs, CI)
+/// only each file's final line.
+#[derive(Debug, Default)]
+struct ProgressBar {
+    /// The file and fortieth last drawn, so a redraw happens only when the bar moves.
+    drawn: Option<(usize, usize)>,
+}
+
+impl ProgressBar {
+    const WIDTH: usize = 40;
+
+    fn show(&mut self, transfer: &Transfer) {
+        let label = format!("[{}/{}] {:<24}", transfer.index, transfer.count, transfer.name);
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        if transfer.finished() {
+            let state = if transfer.skipped { "already there" } else { "done" };
+            let line = format!("  {label} {:>10}  {state}", size(transfer.bytes));
+            if self.drawn.take().is_some() {
+                // Over the bar drawn on this line.
+                eprintln!("\r{line:<width$}", width = Self::WIDTH + 60);
+            } else {
+                eprintln!("{line}");
+            }
+            return;
+        }
+        if !terminal {
+            return;
+        }
+        let filled = transfer.done * Self::WIDTH / transfer.bytes.max(1);
+        if self.drawn == Some((transfer.index, filled)) {
+            return;
+        }
+        self.drawn = Some((transfer.index, filled));
+        let bar = format!("{}{}", "#".repeat(filled), "-".repeat(Self::WIDTH - filled));
+        eprint!("\r  {label} [{bar}] {:>10} / {}", size(transfer.done), size(transfer.bytes));
+    }
 }
 
 fn size(bytes: usize) -> String {

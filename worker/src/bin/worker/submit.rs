@@ -34,19 +34,23 @@ pub(crate) fn request(args: &SubmitArgs, config: &TaskConfig) -> anyhow::Result<
     if let Some(manifest) = &manifest {
         check_input(&input, manifest)?;
     }
-    let floor = match args.floor {
-        Floor::Light => Tier::Light,
-        Floor::Redundant => Tier::Redundant,
-        Floor::Deep => Tier::Deep,
-    };
     Ok(TaskRequest {
         model,
         input,
         value: args.value,
-        floor,
+        floor: floor_tier(args.floor),
         deadline_secs: args.deadline,
         max_fee: args.max_fee,
     })
+}
+
+/// The tier a floor flag names.
+pub(crate) fn floor_tier(floor: Floor) -> Tier {
+    match floor {
+        Floor::Light => Tier::Light,
+        Floor::Redundant => Tier::Redundant,
+        Floor::Deep => Tier::Deep,
+    }
 }
 
 /// Submits the task, follows it to settlement and prints the outcome.
@@ -90,6 +94,36 @@ fn outcome_json(o: &TaskOutcome) -> serde_json::Value {
     })
 }
 
+/// One line per output tensor: `volatility [1, 1] = 0.01571655` (long tensors shortened).
+fn print_tensors(output: &serde_json::Value) {
+    const SHOWN: usize = 6;
+    for tensor in output["numbers"].as_array().into_iter().flatten() {
+        let values: Vec<String> = tensor["values"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect();
+        let more = values.len().saturating_sub(SHOWN);
+        let mut shown = values.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            shown.push_str(&format!(", … ({more} more)"));
+        }
+        println!(
+            "           {} {} = {shown}",
+            tensor["name"].as_str().unwrap_or_default(),
+            tensor["shape"]
+        );
+    }
+    for tensor in output["strings"].as_array().into_iter().flatten() {
+        println!(
+            "           {} = {}",
+            tensor["name"].as_str().unwrap_or_default(),
+            tensor["values"]
+        );
+    }
+}
+
 fn print_outcome(o: &TaskOutcome) {
     println!("task       {}", o.task);
     println!("tier       {} (k = {})", tier(o.tier), o.redundancy);
@@ -97,7 +131,7 @@ fn print_outcome(o: &TaskOutcome) {
         (Some(hash), Some(output)) => {
             println!("fee        {}", tokens(o.fee));
             println!("output     {hash}");
-            println!("{}", serde_json::to_string_pretty(&output_json(output)).unwrap_or_default());
+            print_tensors(&output_json(output));
         }
         _ => println!("no result was accepted; the fee is refunded"),
     }

@@ -1,0 +1,102 @@
+//! `worker load`: many tasks at once, followed to settlement, and a summary.
+
+use std::{io::IsTerminal, time::Duration};
+
+use verigrad_worker::{
+    Account, LoadPlan, LoadReport, Requester, TaskConfig, TaskRequest, blobs::StoreClient,
+};
+
+use crate::{cli::LoadArgs, commands::tokens, submit::floor_tier};
+
+/// Runs the load and prints its summary (JSON with `--json`).
+pub(crate) async fn run(
+    account: Account,
+    args: LoadArgs,
+    config: &TaskConfig,
+    request: TaskRequest,
+) -> anyhow::Result<()> {
+    let poll = Duration::from_millis(config.poll_ms);
+    let requester = Requester::new(account, StoreClient::new(&config.store_url), poll);
+    let floors = if args.mix.is_empty() {
+        vec![request.floor]
+    } else {
+        args.mix.iter().copied().map(floor_tier).collect()
+    };
+    let plan = LoadPlan {
+        request,
+        floors,
+        tasks: args.tasks,
+        concurrency: args.concurrency,
+        timeout: Duration::from_secs(args.timeout),
+        poll,
+    };
+    eprintln!("creating {} tasks, {} at a time", plan.tasks, plan.concurrency);
+    let terminal = std::io::stderr().is_terminal();
+    let mut shown = usize::MAX;
+    let report = verigrad_worker::run_load(requester, plan, |settled, created| {
+        // Every change on a terminal; every tenth of the run in a log.
+        let step = if terminal { 1 } else { (created / 10).max(1) };
+        if settled != shown && (settled % step == 0 || settled == created) {
+            shown = settled;
+            if terminal {
+                eprint!("\r  settled {settled}/{created}");
+            } else {
+                eprintln!("  settled {settled}/{created}");
+            }
+        }
+    })
+    .await?;
+    if terminal {
+        eprintln!();
+    }
+    if args.task.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+fn print_report(r: &LoadReport) {
+    let [light, redundant, deep] = r.tiers;
+    println!(
+        "tasks        {} created: {} finalized, {} refunded, {} unsettled",
+        r.created,
+        r.finalized,
+        r.refunded,
+        r.unsettled.len()
+    );
+    println!("tiers        {light} LIGHT, {redundant} REDUNDANT, {deep} DEEP");
+    println!(
+        "throughput   {:.2} settled tasks/s ({:.1} s from first creation to last settlement)",
+        r.settled_per_second, r.seconds
+    );
+    let [p50, p90, max] = r.answer_blocks;
+    println!(
+        "answer       assignment to first worker answer: p50 {p50}, p90 {p90}, max {max} blocks"
+    );
+    let verdict = if r.balanced() { "equal, to the wei" } else { "NOT EQUAL" };
+    println!(
+        "escrow       holds {}, owes {} ({verdict})",
+        tokens(r.escrow_balance),
+        tokens(r.escrow_liabilities)
+    );
+    for w in &r.workers {
+        let change = if w.slashed() {
+            format!(
+                "SLASHED: stake {} -> {}, faults {} -> {}",
+                tokens(w.stake_before),
+                tokens(w.stake_after),
+                w.faults_before,
+                w.faults_after
+            )
+        } else {
+            format!("not slashed (stake {}, faults {})", tokens(w.stake_after), w.faults_after)
+        };
+        println!("worker       {} {change}", w.address);
+    }
+    if !r.unsettled.is_empty() {
+        let ids: Vec<String> = r.unsettled.iter().map(ToString::to_string).collect();
+        println!("unsettled    {}", ids.join(", "));
+    }
+}

@@ -1,0 +1,45 @@
+//! Model references as clients write them — a package id, `name@version` or `name` — resolved to
+//! package ids through the store node's package index.
+
+use std::{collections::HashMap, sync::Mutex};
+
+use alloy::primitives::B256;
+
+use crate::blobs::{BlobError, StoreClient};
+
+/// Names of the packages a store holds, read on demand.
+#[derive(Debug)]
+pub struct Catalog {
+    store: StoreClient,
+    names: Mutex<HashMap<String, B256>>,
+}
+
+impl Catalog {
+    /// A catalog of the packages in `store`.
+    pub fn new(store: StoreClient) -> Self {
+        Self { store, names: Mutex::default() }
+    }
+
+    /// The package id `model` refers to, or `None` if no package answers to it. A name not known yet
+    /// re-reads the store's index, so packages published later are found.
+    pub async fn resolve(&self, model: &str) -> Result<Option<B256>, BlobError> {
+        if let Ok(id) = model.parse::<B256>() {
+            return Ok(Some(id));
+        }
+        if let Some(id) = self.cached(model) {
+            return Ok(Some(id));
+        }
+        let mut names = HashMap::new();
+        for id in self.store.packages().await? {
+            let (_, manifest) = self.store.manifest(id).await?;
+            names.insert(format!("{}@{}", manifest.name, manifest.version), id);
+            names.insert(manifest.name, id);
+        }
+        *self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = names;
+        Ok(self.cached(model))
+    }
+
+    fn cached(&self, model: &str) -> Option<B256> {
+        self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(model).copied()
+    }
+}

@@ -1,0 +1,221 @@
+//! The coordinator's HTTP front: inference requests in, routed to a worker, the worker's answer out.
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /v1/models/{model}/infer` | routed to a worker serving `model` (a package id or a name) |
+//! | `POST /v1/embeddings` | routed by the body's `model` (default `verigrad/minilm`) |
+//! | `GET /v1/workers` | the routing table: each worker seen, its price, reputation and load |
+//! | `GET /health` | 200, with the requests in flight |
+//!
+//! Requests and answers pass through unchanged, x402 headers included, so payment stays between the
+//! client and the worker. A request that carries a payment goes to the worker it pays (its `payTo`):
+//! the 402 that asked for it came from that worker. The answer says who served it in
+//! `x-verigrad-worker`. A worker that cannot be reached is marked down and the next one tried; when
+//! every worker is at its queue limit, or the coordinator at its own, the request is shed with 503 and
+//! `Retry-After`.
+
+use std::sync::Arc;
+
+use alloy::{
+    primitives::{Address, B256},
+    transports::http::reqwest,
+};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde_json::{Value, json};
+
+use super::{Catalog, Route, RoutingTable};
+
+/// Headers passed from the client to the worker.
+const FORWARDED: [&str; 4] = ["content-type", "accept", "payment-signature", "x-payment"];
+/// Headers passed from the worker back to the client.
+const RETURNED: [&str; 5] =
+    ["content-type", "payment-required", "payment-response", "x-payment-response", "retry-after"];
+/// Header naming the worker that answered.
+pub const SERVED_BY: &str = "x-verigrad-worker";
+/// Model the embeddings route uses when the body names none.
+const DEFAULT_EMBEDDER: &str = "verigrad/minilm";
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct Gateway {
+    /// Who serves what, and how they are doing.
+    pub table: Arc<RoutingTable>,
+    /// Model names.
+    pub catalog: Catalog,
+    /// Requests the coordinator admits at once, over all workers.
+    pub max_pending: u32,
+    http: reqwest::Client,
+}
+
+impl Gateway {
+    /// A gateway routing with `table`, naming models with `catalog`.
+    pub fn new(table: Arc<RoutingTable>, catalog: Catalog, max_pending: u32) -> Self {
+        Self { table, catalog, max_pending, http: reqwest::Client::new() }
+    }
+}
+
+/// The coordinator's routes.
+pub fn router(gateway: Arc<Gateway>) -> Router {
+    Router::new()
+        .route("/v1/models/{*rest}", post(infer))
+        .route("/v1/embeddings", post(embeddings))
+        .route("/v1/workers", get(workers))
+        .route(
+            "/health",
+            get(|State(gateway): State<Arc<Gateway>>| async move {
+                Json(json!({ "status": "ok", "inFlight": gateway.table.in_flight() }))
+            }),
+        )
+        .with_state(gateway)
+}
+
+async fn infer(
+    State(gateway): State<Arc<Gateway>>,
+    Path(rest): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(model) = rest.strip_suffix("/infer") else {
+        return error(StatusCode::NOT_FOUND, "no such route: use /v1/models/{model}/infer");
+    };
+    let path = format!("/v1/models/{rest}");
+    forward(&gateway, model, &path, headers, body).await
+}
+
+async fn embeddings(
+    State(gateway): State<Arc<Gateway>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let named = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("model").and_then(Value::as_str).map(str::to_owned));
+    let model = named.unwrap_or_else(|| DEFAULT_EMBEDDER.to_owned());
+    forward(&gateway, &model, "/v1/embeddings", headers, body).await
+}
+
+async fn workers(State(gateway): State<Arc<Gateway>>) -> Response {
+    Json(gateway.table.rows()).into_response()
+}
+
+/// Routes one request: resolve the model, pick a worker, send, and fall over to the next worker if
+/// one cannot be reached.
+async fn forward(
+    gateway: &Gateway,
+    model: &str,
+    path: &str,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if gateway.table.in_flight() >= gateway.max_pending {
+        return shed("the coordinator is at its admission limit");
+    }
+    let id = match gateway.catalog.resolve(model).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return error(StatusCode::NOT_FOUND, &format!("unknown model '{model}'")),
+        Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("model catalog: {e}")),
+    };
+    let pinned = paid_worker(&headers);
+    let mut tried: Vec<Address> = Vec::new();
+    loop {
+        let dispatch = match gateway.table.dispatch(id, pinned, &tried).await {
+            Ok(Ok(dispatch)) => dispatch,
+            Ok(Err(Route::Busy)) => {
+                return shed("every worker serving the model is at its queue limit");
+            }
+            Ok(Err(_)) if !tried.is_empty() => {
+                return error(StatusCode::BAD_GATEWAY, &unreachable(model, &tried));
+            }
+            Ok(Err(_)) => return no_worker(model, id, pinned),
+            Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading the registry: {e}")),
+        };
+        let url = format!("{}{path}", dispatch.candidate.endpoint.trim_end_matches('/'));
+        let mut request = gateway.http.post(url).body(body.clone());
+        for name in FORWARDED {
+            if let Some(value) = headers.get(name) {
+                request = request.header(name, value.as_bytes());
+            }
+        }
+        match request.send().await {
+            Ok(answer) => {
+                let worker = dispatch.candidate.address;
+                let response = relay(answer, worker).await;
+                if response.status().is_server_error() {
+                    dispatch.failed();
+                } else {
+                    dispatch.succeeded();
+                }
+                return response;
+            }
+            // Not delivered: safe to offer to another worker, unless the payment names this one.
+            Err(e) if e.is_connect() && pinned.is_none() => {
+                tracing::warn!(worker = %dispatch.candidate.address, error = %e, "worker unreachable");
+                tried.push(dispatch.candidate.address);
+                dispatch.failed();
+            }
+            Err(e) => {
+                let worker = dispatch.candidate.address;
+                dispatch.failed();
+                return error(StatusCode::BAD_GATEWAY, &format!("worker {worker}: {e}"));
+            }
+        }
+    }
+}
+
+/// The worker's answer, as the client gets it.
+async fn relay(answer: reqwest::Response, worker: Address) -> Response {
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut headers = HeaderMap::new();
+    for name in RETURNED {
+        if let Some(value) = answer.headers().get(name)
+            && let Ok(value) = HeaderValue::from_bytes(value.as_bytes())
+        {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&worker.to_string()) {
+        headers.insert(HeaderName::from_static(SERVED_BY), value);
+    }
+    match answer.bytes().await {
+        Ok(body) => (status, headers, body).into_response(),
+        Err(e) => error(StatusCode::BAD_GATEWAY, &format!("worker {worker} broke off: {e}")),
+    }
+}
+
+/// The worker a request's x402 payment pays (`payload.authorization.to`), if it carries one.
+fn paid_worker(headers: &HeaderMap) -> Option<Address> {
+    use base64::Engine as _;
+    let header = headers.get("payment-signature").or_else(|| headers.get("x-payment"))?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(header.as_bytes()).ok()?;
+    let payment: Value = serde_json::from_slice(&decoded).ok()?;
+    payment.pointer("/payload/authorization/to")?.as_str()?.parse().ok()
+}
+
+fn no_worker(model: &str, id: B256, pinned: Option<Address>) -> Response {
+    let message = match pinned {
+        Some(worker) => format!("the paid worker {worker} does not serve '{model}' ({id}) here"),
+        None => format!("no registered worker serves '{model}' ({id})"),
+    };
+    error(StatusCode::SERVICE_UNAVAILABLE, &message)
+}
+
+fn unreachable(model: &str, tried: &[Address]) -> String {
+    format!("no worker serving '{model}' could be reached (tried {})", tried.len())
+}
+
+fn shed(reason: &str) -> Response {
+    let mut response = error(StatusCode::SERVICE_UNAVAILABLE, reason);
+    response.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+    response
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}

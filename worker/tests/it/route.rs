@@ -1,0 +1,251 @@
+//! The coordinate role end to end: `worker coordinate` routing over loopback to workers registered on
+//! a real anvil, model names resolved through a real store node. The workers' inference APIs are
+//! stand-ins here (the subject is the router): each answers with its own name, or holds a request
+//! until the test lets it go.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::Arc,
+};
+
+use alloy::{
+    primitives::{Address, U256, keccak256},
+    sol_types::SolValue,
+    transports::http::reqwest::{self, StatusCode},
+};
+use axum::{Json, Router, body::Bytes, http::HeaderMap, routing::post};
+use base64::Engine as _;
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use verigrad_worker::{RoleSet, bindings::ModelRegistry, route::SERVED_BY};
+
+use crate::{
+    harness::{Anvil, DEPLOYER_KEY, Deployed, address, tokens},
+    store::{StoreNode, models, shipped},
+};
+
+/// anvil's development keys 2 and 3: the two compute workers.
+const WORKER_KEYS: [&str; 2] = [
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+];
+
+/// A worker's inference API stand-in: answers `{"worker": name}`, echoing any payment header; a body
+/// `{"hold": true}` waits for a permit from `gate` first.
+struct StandIn {
+    url: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl StandIn {
+    async fn start(name: &'static str, gate: Arc<Semaphore>) -> Self {
+        let handler = move |headers: HeaderMap, body: Bytes| {
+            let gate = gate.clone();
+            async move {
+                let body: Value = serde_json::from_slice(&body).unwrap_or_default();
+                if body["hold"] == true {
+                    gate.acquire().await.expect("gate").forget();
+                }
+                let paid = headers
+                    .get("payment-signature")
+                    .map(|v| v.to_str().unwrap_or_default().to_owned());
+                Json(json!({ "worker": name, "paid": paid }))
+            }
+        };
+        let app = Router::new().route("/v1/models/{*rest}", post(handler));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let server = tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        Self { url, server }
+    }
+}
+
+/// A `worker coordinate` process, killed when dropped.
+struct Coordinator {
+    child: Child,
+    url: String,
+}
+
+impl Coordinator {
+    fn start(rpc: &str, deployment: &str, store: &str, max_in_flight: u32) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_worker"))
+            .args(["coordinate", "--listen", "127.0.0.1:0", "--store", store])
+            .args(["--max-in-flight", &max_in_flight.to_string(), "--refresh-secs", "1"])
+            .env_clear()
+            .env("VERIGRAD_RPC_URL", rpc)
+            .env("VERIGRAD_DEPLOYMENT", deployment)
+            .env("VERIGRAD_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("coordinator starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
+        let url = lines
+            .find_map(|line| {
+                let start = line.find("http://")?;
+                Some(line[start..].split_whitespace().next()?.to_string())
+            })
+            .expect("the coordinator reports its address");
+        // Keep draining its log so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self { child, url }
+    }
+}
+
+impl Drop for Coordinator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An x402 payment header paying `to` (only the field the router reads is filled in).
+fn payment_to(to: Address) -> String {
+    let payment = json!({ "x402Version": 2, "payload": { "authorization": { "to": to } } });
+    base64::engine::general_purpose::STANDARD.encode(payment.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() {
+    // A store naming the risk model, and the release priced on chain.
+    let store_dir = tempfile::tempdir().expect("dir");
+    let store = StoreNode::start(store_dir.path());
+    let package = shipped("risk");
+    let published = models(&store, &["publish", &package.to_string_lossy()]);
+    assert!(published.status.success(), "{}", crate::harness::text(&published));
+    let model = verigrad_inference::ModelPackage::load(&package).expect("package").id();
+
+    let anvil = Anvil::start();
+    let deployed = Deployed::on(&anvil);
+    let owner = deployed.account(anvil.url(), DEPLOYER_KEY).await;
+    let registry = deployed.deployment.model_registry;
+    let name = "verigrad/risk".to_string();
+    owner
+        .sender()
+        .call(registry, ModelRegistry::createRepositoryCall { name: name.clone() })
+        .await
+        .expect("repo");
+    let repo_id = keccak256((owner.address(), name).abi_encode_params());
+    let release = ModelRegistry::publishReleaseCall {
+        repoId: repo_id,
+        releaseId: model,
+        version: "1.0.0".into(),
+        determinism: 1,
+        toleranceE6: 10,
+        risk: 0,
+        basePrice: alloy::primitives::aliases::U96::from(10u64.pow(15)),
+        royaltyBps: 500,
+    };
+    owner.sender().call(registry, release).await.expect("release");
+
+    // Two compute workers serving it, each with its stand-in API.
+    let gate = Arc::new(Semaphore::new(0));
+    let mut stand_ins = Vec::new();
+    for (key, name) in WORKER_KEYS.iter().zip(["first", "second"]) {
+        let api = StandIn::start(name, gate.clone()).await;
+        deployed.fund(&anvil, address(key), tokens(300)).await;
+        let account = deployed.account(anvil.url(), key).await;
+        let roles: RoleSet = "compute".parse().expect("roles");
+        account.register(roles, api.url.clone(), vec![model], tokens(200)).await.expect("register");
+        stand_ins.push(api);
+    }
+    let workers = WORKER_KEYS.map(address);
+
+    let file = deployed.file.to_string_lossy().into_owned();
+    let coordinator = Coordinator::start(anvil.url().as_str(), &file, &store.url, 1);
+    let http = reqwest::Client::new();
+    let infer = |model: &str, body: Value, paying: Option<Address>| {
+        let mut request =
+            http.post(format!("{}/v1/models/{model}/infer", coordinator.url)).json(&body);
+        if let Some(to) = paying {
+            request = request.header("payment-signature", payment_to(to));
+        }
+        request.send()
+    };
+
+    // By name or by id, to a registered worker, the answer passed through.
+    for reference in ["verigrad/risk", &model.to_string()] {
+        let answer = infer(reference, json!({}), None).await.expect("routed");
+        assert_eq!(answer.status(), StatusCode::OK);
+        let served: Address =
+            answer.headers()[SERVED_BY].to_str().expect("header").parse().expect("address");
+        assert!(workers.contains(&served), "{served}");
+        let body: Value = answer.json().await.expect("json");
+        assert!(body["worker"] == "first" || body["worker"] == "second", "{body}");
+    }
+    let unknown = infer("nobody/nothing", json!({}), None).await.expect("answered");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(unknown.text().await.expect("text").contains("unknown model 'nobody/nothing'"));
+
+    // A paid request goes to the worker it pays, payment header and all.
+    for (i, worker) in workers.iter().enumerate() {
+        let answer = infer("verigrad/risk", json!({}), Some(*worker)).await.expect("routed");
+        assert_eq!(answer.headers()[SERVED_BY].to_str().expect("header"), worker.to_string());
+        let body: Value = answer.json().await.expect("json");
+        assert_eq!(body["worker"], ["first", "second"][i]);
+        assert_eq!(body["paid"], payment_to(*worker));
+    }
+
+    // One request in flight per worker: two held requests fill both queues, a third is shed.
+    let held: Vec<_> = (0..2)
+        .map(|_| tokio::spawn(infer("verigrad/risk", json!({ "hold": true }), None)))
+        .collect();
+    let mut full = None;
+    for _ in 0..100 {
+        let status: Value = http
+            .get(format!("{}/health", coordinator.url))
+            .send()
+            .await
+            .expect("health")
+            .json()
+            .await
+            .expect("json");
+        if status["inFlight"] == 2 {
+            full = Some(status);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(full.is_some(), "both workers took a held request");
+    let shed = infer("verigrad/risk", json!({}), None).await.expect("answered");
+    assert_eq!(shed.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(shed.headers()["retry-after"], "1");
+    gate.add_permits(2);
+    let mut served_held = Vec::new();
+    for request in held {
+        let answer = request.await.expect("task").expect("routed");
+        assert_eq!(answer.status(), StatusCode::OK);
+        served_held.push(answer.headers()[SERVED_BY].to_str().expect("header").to_owned());
+    }
+    served_held.sort();
+    let mut both: Vec<String> = workers.iter().map(ToString::to_string).collect();
+    both.sort();
+    assert_eq!(served_held, both, "the second held request went to the idle worker");
+
+    // The first worker's API goes away: requests fall over to the second, which it now ranks first.
+    stand_ins[0].server.abort();
+    let _ = (&mut stand_ins[0].server).await;
+    for _ in 0..3 {
+        let answer = infer("verigrad/risk", json!({}), None).await.expect("routed");
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.headers()[SERVED_BY].to_str().expect("header"), workers[1].to_string());
+    }
+    let table: Value = http
+        .get(format!("{}/v1/workers", coordinator.url))
+        .send()
+        .await
+        .expect("table")
+        .json()
+        .await
+        .expect("json");
+    let first = table
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|row| row["address"] == json!(workers[0]))
+        .expect("first listed");
+    assert!(first["load"]["failures"].as_u64() >= Some(1), "{table}");
+    assert_eq!(first["price"], json!(U256::from(10u64.pow(15))));
+}
