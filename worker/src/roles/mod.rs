@@ -44,6 +44,17 @@ pub struct RunOptions {
     pub max_input_bytes: usize,
     /// Wait between polls of the chain.
     pub poll: Duration,
+    /// Drift: a compute worker without the verify role checks proposed LIGHT results too while the
+    /// escrow's verification pressure is at least this many basis points; `None`: never.
+    pub drift_bps: Option<u16>,
+}
+
+/// Whether a worker with `roles` takes verification work at `pressure_bps`: a compute worker drifts
+/// to it once the pressure reaches its threshold; a verifier does it anyway.
+fn drifts(roles: RoleSet, threshold_bps: Option<u16>, pressure_bps: u16) -> bool {
+    roles.contains(RoleSet::COMPUTE)
+        && !roles.contains(RoleSet::VERIFY)
+        && threshold_bps.is_some_and(|threshold| pressure_bps >= threshold)
 }
 
 /// A running worker: its account, the chain, the store node and the models it serves.
@@ -62,6 +73,8 @@ pub struct Worker {
     checked: HashSet<U256>,
     /// The last failure of each task's step, so that one retried every poll is logged once.
     failing: HashMap<U256, String>,
+    /// Whether the verification pressure has this compute worker checking results (drift).
+    drifting: bool,
 }
 
 impl Worker {
@@ -86,7 +99,38 @@ impl Worker {
             refused: HashMap::new(),
             checked: HashSet::new(),
             failing: HashMap::new(),
+            drifting: false,
         })
+    }
+
+    /// Whether this worker checks proposed results now: a verifier, or a compute worker drifting.
+    fn checks_results(&self) -> bool {
+        self.options.roles.contains(RoleSet::VERIFY) || self.drifting
+    }
+
+    /// Reads the escrow's verification pressure and starts or stops drifting by it.
+    async fn update_drift(&mut self) -> Result<(), TaskError> {
+        let Some(threshold) = self.options.drift_bps else { return Ok(()) };
+        let call = TaskEscrow::pressureBpsCall {};
+        let pressure = self.escrow.rpc().view(self.escrow.address(), call).await?;
+        let drifting = drifts(self.options.roles, Some(threshold), pressure);
+        if drifting != self.drifting {
+            if drifting {
+                tracing::info!(
+                    pressure_bps = pressure,
+                    threshold_bps = threshold,
+                    "verification backlog: checking results too"
+                );
+            } else {
+                tracing::info!(
+                    pressure_bps = pressure,
+                    threshold_bps = threshold,
+                    "verification backlog cleared: computing only"
+                );
+            }
+            self.drifting = drifting;
+        }
+        Ok(())
     }
 
     fn me(&self) -> Address {
@@ -115,6 +159,9 @@ impl Worker {
             tracing::info!(%task, output = %record.output_hash, commit_tx = ?record.commit_tx, "resuming a stored commitment");
         }
         loop {
+            if let Err(error) = self.update_drift().await {
+                tracing::warn!(%error, "reading the verification pressure failed");
+            }
             let polled = tokio::select! {
                 biased;
                 _ = shutdown.changed() => break,
@@ -152,9 +199,10 @@ impl Worker {
             TaskEscrowEvents::ReviewOpened(e) if e.committee.contains(&me) => {
                 (e.taskId, "drawn for the committee")
             }
-            TaskEscrowEvents::ResultProposed(e) if self.options.roles.contains(RoleSet::VERIFY) => {
-                (e.taskId, "a result to check")
-            }
+            TaskEscrowEvents::ResultProposed(e) if self.checks_results() => (
+                e.taskId,
+                if self.drifting { "a result to check (drift)" } else { "a result to check" },
+            ),
             _ => return Ok(()),
         };
         tracing::info!(%task, why, "watching task");
@@ -190,7 +238,7 @@ impl Worker {
             TaskStatus::Assigned if self.options.roles.contains(RoleSet::COMPUTE) => {
                 self.compute(&task, now).await?
             }
-            TaskStatus::Proposed if self.options.roles.contains(RoleSet::VERIFY) => {
+            TaskStatus::Proposed if self.checks_results() => {
                 self.check_proposed(&task, now).await?
             }
             TaskStatus::Reviewing => self.vote(&task, now).await?,
@@ -226,5 +274,23 @@ impl Worker {
             tracing::info!(amount = %claimed.amount, "payout claimed");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_compute_worker_drifts_and_only_past_its_threshold() {
+        let compute: RoleSet = "compute".parse().expect("roles");
+        let both: RoleSet = "compute,verify".parse().expect("roles");
+        let verify: RoleSet = "verify".parse().expect("roles");
+        assert!(!drifts(compute, Some(2_500), 2_499));
+        assert!(drifts(compute, Some(2_500), 2_500));
+        assert!(drifts(compute, Some(0), 0), "a zero threshold drifts always");
+        assert!(!drifts(compute, None, 10_000), "no threshold, no drift");
+        assert!(!drifts(both, Some(0), 10_000), "a verifier checks anyway: no drift needed");
+        assert!(!drifts(verify, Some(0), 10_000));
     }
 }

@@ -180,6 +180,50 @@ async fn faulty_worker_on_a_tolerance_model_is_rejected_by_the_committee() {
     wait_paid(&market, &[(verifier, before)], 1).await;
 }
 
+/// Drift: no verifier at work, so the verification backlog is the drifting compute worker's. It
+/// serves only the risk model, so the LIGHT volatility task is the faulty worker's; it re-executes
+/// that result, challenges it, and the committee — started only once the review is open — upholds
+/// the challenge. The faulty worker drifts too, and never checks its own task.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compute_worker_drifts_to_verification_and_catches_a_wrong_result() {
+    let market = Market::open().await;
+    let faulty = market.register_serving(KEYS[0], "compute", vec![market.volatility]).await;
+    let drifter = market.register_serving(KEYS[1], "compute", vec![market.risk]).await;
+    market.register(KEYS[2], "verify").await;
+    market.register(KEYS[3], "verify").await;
+    let faulty_worker = market.spawn(KEYS[0], "faulty", &["--faulty", "--drift-bps", "0"]);
+    let drifting = market.spawn(KEYS[1], "drifter", &["--drift-bps", "0"]);
+    let (json, _) = volatility_input();
+    let model = market.volatility.to_string();
+    let submit = market.submit(&submit_args(&model, &json, "light"));
+
+    let task = U256::from(1);
+    eventually("a review of the result", LIMIT, || async {
+        (market.task(task).await.status == TaskStatus::Reviewing).then_some(())
+    })
+    .await;
+    let _committee = [market.spawn(KEYS[2], "v1", &[]), market.spawn(KEYS[3], "v2", &[])];
+    let output = finish(submit, Duration::from_secs(120)).await;
+    assert!(output.status.success(), "worker submit: {}", text(&output));
+    let outcome: Value = serde_json::from_slice(&output.stdout).expect("outcome");
+    assert_eq!(outcome["outputHash"], Value::Null, "the wrong result fell: {outcome}");
+
+    let status = market.status(faulty).await;
+    assert_eq!((status.faults, status.stake), (1, tokens(STAKE_PER_ROLE - SLASH)));
+    assert_eq!(market.status(drifter).await.faults, 0);
+    assert!(drifting.log().contains("checking results too"), "{}", drifting.log());
+    assert!(!faulty_worker.log().contains("challenging"), "a worker never checks its own task");
+    if market.task(task).await.challenger.is_zero() {
+        // The audit lottery sent the result to review before anyone could challenge it.
+        return;
+    }
+    assert_eq!(
+        market.task(task).await.challenger,
+        drifter,
+        "the drifting compute worker challenged"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn faulty_light_result_is_challenged_and_slashed() {
     let market = Market::open().await;

@@ -219,6 +219,10 @@ pub(crate) struct RunArgs {
     /// Answer wrong outputs on purpose (tests and demos: the protocol must catch and slash it).
     #[arg(long)]
     pub(crate) faulty: bool,
+    /// Drift: as a compute worker, also check proposed LIGHT results (never its own) while the
+    /// escrow's verification pressure is at least this many basis points (0–10000).
+    #[arg(long, env = "VERIGRAD_DRIFT_BPS", value_parser = clap::value_parser!(u16).range(0..=10_000))]
+    pub(crate) drift_bps: Option<u16>,
     /// Where the worker keeps its database and pulled packages
     /// [config tasks.data_dir; default .worker/data].
     #[arg(long, env = "VERIGRAD_DATA_DIR")]

@@ -54,6 +54,7 @@ pub(crate) async fn run(
         faulty: args.faulty,
         max_input_bytes: config.max_input_kib << 10,
         poll,
+        drift_bps: args.drift_bps,
     };
     let worker = Worker::new(account, store, blobs, runtime, options).await?;
     let (stop, shutdown) = watch::channel(false);
