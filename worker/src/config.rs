@@ -28,6 +28,36 @@ pub struct Config {
     pub rpc: RpcConfig,
     /// Gas limits.
     pub gas: GasPolicy,
+    /// Tasks: the store node, models, polling (`worker run`, `worker submit`).
+    pub tasks: TaskConfig,
+}
+
+/// How `worker run` and `worker submit` handle tasks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaskConfig {
+    /// The store node for task inputs, outputs and model packages.
+    pub store_url: String,
+    /// Model package folders, or folders of them.
+    pub models: Vec<PathBuf>,
+    /// Where `worker run` keeps its database and pulled packages.
+    pub data_dir: PathBuf,
+    /// Wait between polls of the chain, in milliseconds.
+    pub poll_ms: u64,
+    /// Largest task input `worker run` fetches, in KiB.
+    pub max_input_kib: usize,
+}
+
+impl Default for TaskConfig {
+    fn default() -> Self {
+        Self {
+            store_url: "http://127.0.0.1:9100".into(),
+            models: vec![PathBuf::from("models")],
+            data_dir: PathBuf::from(".worker/data"),
+            poll_ms: 1_000,
+            max_input_kib: 1_024,
+        }
+    }
 }
 
 /// The node connection.
@@ -112,19 +142,21 @@ mod tests {
         let toml = dir.path().join("worker.toml");
         std::fs::write(
             &toml,
-            "[rpc]\nurl = \"http://127.0.0.1:9\"\n[gas]\nheadroom_percent = 40\n",
+            "[rpc]\nurl = \"http://127.0.0.1:9\"\n[gas]\nheadroom_percent = 40\n[tasks]\npoll_ms = 200\n",
         )
         .expect("write");
         let json = dir.path().join("worker.json");
         std::fs::write(
             &json,
-            r#"{"rpc":{"url":"http://127.0.0.1:9"},"gas":{"headroom_percent":40}}"#,
+            r#"{"rpc":{"url":"http://127.0.0.1:9"},"gas":{"headroom_percent":40},"tasks":{"poll_ms":200}}"#,
         )
         .expect("write");
         for path in [toml, json] {
             let config = Config::load(&path).expect("valid");
             assert_eq!(config.rpc.url, "http://127.0.0.1:9", "{}", path.display());
             assert_eq!(config.gas.headroom_percent, 40);
+            assert_eq!(config.tasks.poll_ms, 200);
+            assert_eq!(config.tasks.store_url, TaskConfig::default().store_url);
             assert_eq!(config.rpc.retry, RetryPolicy::default());
             assert_eq!(config.deployment, None);
         }

@@ -5,6 +5,10 @@
 //! [`EventStream`], [`Account`]), the crash-safe [`WorkerStore`], the worker's [`Config`], and the
 //! verification gradient ([`decide`], a bit-exact mirror of `contracts/libraries/VerificationPolicy.sol`)
 //! so that a node can quote a task's tier, redundancy and audit probability without a chain call.
+//!
+//! On top of those, the task market: a task's state and the step it is due for ([`Escrow`], [`due`]),
+//! tensors as JSON ([`parse_input`], [`output_json`]), results compared by determinism class
+//! ([`agrees`]), the compute and verify roles ([`Worker`]) and the requester's side ([`Requester`]).
 //! [`serve`] sells inference over HTTP for x402 payments settled on chain.
 #![warn(unused_crate_dependencies)]
 
@@ -28,7 +32,7 @@ pub use chain::{
     Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, LogBatch, ReceiptPolicy,
     Result, RetryPolicy, Rpc, StreamError, TxSender, WorkerStatus, decode_revert,
 };
-pub use config::{Config, ConfigError, RpcConfig};
+pub use config::{Config, ConfigError, RpcConfig, TaskConfig};
 pub use deployment::{Deployment, DeploymentError};
 pub use load::{LoadPlan, LoadReport, WorkerChange, run_load};
 pub use packages::{find_package, load_runtime};
@@ -38,8 +42,8 @@ pub use role_set::{RoleSet, UnknownRole};
 pub use roles::{RunOptions, Worker};
 pub use store::{PendingResult, StoreError, StoreResult, WorkerStore};
 pub use task::{
-    Escrow, Seat, SeatState, Step, TaskError, TaskState, agrees, check_input, due, output_json,
-    parse_input,
+    Escrow, Seat, SeatState, Step, TaskError, TaskState, TaskStatus, agrees, check_input, due,
+    output_json, parse_input,
 };
 
 // Used by the `worker` binary only.

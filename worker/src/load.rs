@@ -22,7 +22,8 @@ use crate::{
     Requester, TaskRequest, WorkerStatus,
     bindings::{TaskEscrow, Token, WorkerRegistry},
     chain::ChainError,
-    task::{TaskError, TaskState, due, lost_race, take},
+    policy::Tier,
+    task::{TaskError, TaskStatus, due, lost_race, take},
 };
 
 /// The registry's role bits (`contracts/types/Roles.sol`) whose workers a summary lists.
@@ -35,7 +36,7 @@ pub struct LoadPlan {
     /// distinct by adding `i` to the last digit of its first number.
     pub request: TaskRequest,
     /// Floors to cycle through.
-    pub floors: Vec<u8>,
+    pub floors: Vec<Tier>,
     /// Tasks to create.
     pub tasks: usize,
     /// Tasks being created at once.
@@ -148,7 +149,7 @@ pub async fn run_load(
             }
             let task = escrow.task(*id).await?;
             let now = rpc.latest_timestamp().await?;
-            if !*assigned && task.status == TaskState::CREATED && head > task.created_block {
+            if !*assigned && task.status == TaskStatus::Created && head > task.created_block {
                 *assigned = true;
                 let call = TaskEscrow::assignCall { taskId: *id };
                 match requester.account().sender().call(escrow.address(), call).await {
@@ -160,7 +161,7 @@ pub async fn run_load(
                     }
                     Err(error) => return Err(error.into()),
                 }
-            } else if task.status != TaskState::CREATED {
+            } else if task.status != TaskStatus::Created {
                 *assigned = true;
             }
             if sweep && let Some(step) = due(&task, now, reveal_window) {
@@ -179,7 +180,7 @@ pub async fn run_load(
     let (mut finalized, mut tiers) = (0, [0; 3]);
     for id in &tasks {
         let task = escrow.task(*id).await?;
-        tiers[usize::from(task.tier.min(2))] += 1;
+        tiers[usize::from(u8::from(task.tier))] += 1;
         if escrow.result_of(*id).await?.is_some() {
             finalized += 1;
         }

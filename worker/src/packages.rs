@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::B256;
-use verigrad_inference::{MANIFEST_FILE, Manifest, ModelPackage, Runtime};
+use verigrad_inference::{InferenceError, MANIFEST_FILE, Manifest, ModelPackage, Runtime};
 
 use crate::{blobs::StoreClient, task::TaskError};
 
@@ -65,7 +65,7 @@ pub async fn load_runtime(
         Ok::<_, TaskError>(runtime)
     })
     .await
-    .map_err(|e| TaskError::MalformedInput(format!("model loading panicked: {e}")))??;
+    .map_err(|e| InferenceError::Execution(format!("model loading panicked: {e}")))??;
     for &id in served {
         if runtime.ids().any(|loaded| loaded == id) {
             continue;
@@ -87,4 +87,22 @@ pub async fn load_runtime(
         runtime.add(&package)?;
     }
     Ok(runtime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packages_are_found_by_name_or_name_and_version() {
+        let models = [PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../models"))];
+        let (id, manifest) = find_package("verigrad/volatility", &models).expect("found");
+        assert_eq!(manifest.name, "verigrad/volatility");
+        let (same, _) = find_package("verigrad/volatility@1.0.0", &models).expect("found");
+        assert_eq!(id, same);
+        for missing in ["verigrad/nope", "verigrad/volatility@9"] {
+            let error = find_package(missing, &models).expect_err(missing);
+            assert!(matches!(error, TaskError::UnknownModel(_)), "{error}");
+        }
+    }
 }

@@ -14,7 +14,8 @@ use crate::{
     bindings::{ModelRegistry, TaskEscrow},
     blobs::StoreClient,
     chain::{Account, ChainError, to_u96},
-    task::{Escrow, TaskError, TaskState, due, lost_race, take},
+    policy::Tier,
+    task::{Escrow, TaskError, TaskStatus, due, lost_race, take},
 };
 
 /// A task to submit.
@@ -26,8 +27,8 @@ pub struct TaskRequest {
     pub input: ModelInput,
     /// Value at risk on the answer, token wei (drives the verification gradient).
     pub value: U256,
-    /// Lowest tier accepted: 0 LIGHT, 1 REDUNDANT, 2 DEEP.
-    pub floor: u8,
+    /// Lowest tier accepted.
+    pub floor: Tier,
     /// Seconds from now until the result (LIGHT) or commit (REDUNDANT/DEEP) deadline.
     pub deadline_secs: u64,
     /// Most the requester pays, token wei; `None`: the escrow's quote.
@@ -41,8 +42,8 @@ pub struct TaskOutcome {
     pub task: U256,
     /// The input's commitment.
     pub input_hash: B256,
-    /// Its tier: 0 LIGHT, 1 REDUNDANT, 2 DEEP.
-    pub tier: u8,
+    /// Its tier.
+    pub tier: Tier,
     /// Compute seats.
     pub redundancy: u8,
     /// Fee charged, token wei.
@@ -51,7 +52,8 @@ pub struct TaskOutcome {
     pub output_hash: Option<B256>,
     /// The accepted output, fetched and checked against its hash.
     pub output: Option<ModelOutput>,
-    /// What the escrow paid back to the requester (the unused max fee, or all of it without a result).
+    /// What the task credited back to the requester (the unused max fee, or all of it without a
+    /// result); claimed by [`Requester::follow`] with anything else the escrow owed the requester.
     pub refunded: U256,
 }
 
@@ -85,10 +87,7 @@ impl Requester {
     pub async fn create(&self, request: &TaskRequest) -> Result<(U256, B256), TaskError> {
         self.check_model(request.model).await?;
         let input_hash = self.blobs.put(request.input.abi_encode()).await?;
-        let floor = request.floor;
-        if floor > 2 {
-            return Err(TaskError::MalformedInput(format!("floor {floor} is not a tier")));
-        }
+        let floor = u8::from(request.floor);
         let max_fee = match request.max_fee {
             Some(fee) => fee,
             None => {
@@ -112,9 +111,12 @@ impl Requester {
             maxFee: to_u96(max_fee)?,
         };
         let receipt = self.account.sender().call(self.escrow.address(), call).await?;
-        let created = receipt
-            .decoded_log::<TaskEscrow::TaskCreated>()
-            .ok_or_else(|| TaskError::MalformedInput("createTask emitted no TaskCreated".into()))?;
+        let created = receipt.decoded_log::<TaskEscrow::TaskCreated>().ok_or_else(|| {
+            TaskError::MissingEvent {
+                event: "TaskCreated",
+                context: format!("transaction {}", receipt.transaction_hash),
+            }
+        })?;
         tracing::info!(task = %created.taskId, input = %input_hash, %max_fee, "task created");
         Ok((created.taskId, input_hash))
     }
@@ -128,13 +130,15 @@ impl Requester {
         let task = loop {
             let task = self.escrow.task(id).await?;
             let now = rpc.latest_timestamp().await?;
-            if task.status == TaskState::SETTLED {
+            if task.status == TaskStatus::Settled {
                 break task;
             }
             let step = due(&task, now, reveal_window);
-            if task.status == TaskState::CREATED && step.is_none() && assign {
+            if task.status == TaskStatus::Created && step.is_none() && assign {
+                // `assign` works from the block after creation, and is tried once.
                 if rpc.block_number().await? > task.created_block {
-                    assign = self.assign(id).await?;
+                    self.assign(id).await?;
+                    assign = false;
                 }
             } else if let Some(step) = step {
                 take(self.account.sender(), self.escrow.address(), id, step).await?;
@@ -147,7 +151,10 @@ impl Requester {
             Some(hash) => Some(self.output(hash).await?),
             None => None,
         };
-        let refunded = self.claim().await?;
+        // The unused max fee came back at assignment; without a result, the fee too at settlement.
+        let charged = if output_hash.is_some() { task.fee } else { U256::ZERO };
+        let refunded = self.escrow.max_fee(id).await? - charged;
+        self.claim().await?;
         Ok(TaskOutcome {
             task: id,
             input_hash,
@@ -160,21 +167,21 @@ impl Requester {
         })
     }
 
-    /// Assigns the task; false if it cannot be assigned (too few workers, fee too low): the
+    /// Assigns the task. If it cannot be assigned (too few workers, fee too low) that is logged: the
     /// deadline then refunds it.
-    async fn assign(&self, id: U256) -> Result<bool, TaskError> {
+    async fn assign(&self, id: U256) -> Result<(), TaskError> {
         let call = TaskEscrow::assignCall { taskId: id };
         match self.account.sender().call(self.escrow.address(), call).await {
             Ok(receipt) => {
                 if let Some(assigned) = receipt.decoded_log::<TaskEscrow::TaskAssigned>() {
                     tracing::info!(task = %id, workers = ?assigned.workers, tier = assigned.tier, fee = %assigned.fee, "task assigned");
                 }
-                Ok(false)
+                Ok(())
             }
-            Err(error) if lost_race(&error) => Ok(false),
+            Err(error) if lost_race(&error) => Ok(()),
             Err(ChainError::Reverted { reason, .. }) => {
                 tracing::error!(task = %id, %reason, "the task cannot be assigned; the deadline will refund it");
-                Ok(false)
+                Ok(())
             }
             Err(error) => Err(error.into()),
         }
@@ -187,13 +194,13 @@ impl Requester {
             .map_err(|e| TaskError::MalformedOutput { hash, reason: e.to_string() })
     }
 
-    /// Claims what the escrow owes the requester; returns the amount.
-    async fn claim(&self) -> Result<U256, TaskError> {
+    /// Claims what the escrow owes the requester.
+    async fn claim(&self) -> Result<(), TaskError> {
         let owed = self.escrow.claimable(self.account.address()).await?;
         if !owed.is_zero() {
             self.account.sender().call(self.escrow.address(), TaskEscrow::claimCall {}).await?;
         }
-        Ok(owed)
+        Ok(())
     }
 
     /// Fails with [`TaskError::UnknownModel`] unless a release with this id is published.

@@ -89,15 +89,36 @@ impl TxSender {
 
     /// Calls `call` on the contract at `to` in a transaction and waits for its receipt.
     pub async fn call<C: SolCall>(&self, to: Address, call: C) -> Result<TransactionReceipt> {
+        self.call_with_min_gas(to, call, 0).await
+    }
+
+    /// [`call`](Self::call) with a gas limit of at least `min_gas`, for calls whose cost depends on
+    /// what lands before them in the block: the last reveal of a task tallies it and may draw a
+    /// committee, the last vote resolves and slashes, none of which the estimate saw. Unused gas is
+    /// not charged.
+    pub async fn call_with_min_gas<C: SolCall>(
+        &self,
+        to: Address,
+        call: C,
+        min_gas: u64,
+    ) -> Result<TransactionReceipt> {
         let request = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
         tracing::info!(function = C::SIGNATURE, %to, "sending");
-        self.send(request).await
+        self.send_with_min_gas(request, min_gas).await
     }
 
     /// Sends `request` (its `to`, `input`, `value`, and `gas` if set) and waits for the receipt; a
     /// mined transaction that failed is [`ChainError::TxReverted`].
     pub async fn send(&self, request: TransactionRequest) -> Result<TransactionReceipt> {
-        let (hash, raw) = self.broadcast(request).await?;
+        self.send_with_min_gas(request, 0).await
+    }
+
+    async fn send_with_min_gas(
+        &self,
+        request: TransactionRequest,
+        min_gas: u64,
+    ) -> Result<TransactionReceipt> {
+        let (hash, raw) = self.broadcast(request, min_gas).await?;
         let receipt = self.wait(hash, &raw).await?;
         if !receipt.status() {
             return Err(ChainError::TxReverted {
@@ -111,7 +132,7 @@ impl TxSender {
 
     /// Prices, signs and broadcasts `request`; returns the hash and signed bytes of the transaction
     /// the node holds.
-    async fn broadcast(&self, request: TransactionRequest) -> Result<(B256, Bytes)> {
+    async fn broadcast(&self, request: TransactionRequest, min_gas: u64) -> Result<(B256, Bytes)> {
         let rpc = &self.rpc;
         let request = request.with_from(self.from).with_chain_id(self.chain_id);
         // Estimated before a nonce is taken: a revert here must not consume one.
@@ -124,7 +145,7 @@ impl TxSender {
                         rpc.provider().estimate_gas(request.clone()).into_future()
                     })
                     .await?;
-                self.gas.limit(estimate)
+                self.gas.limit(estimate).max(min_gas)
             }
         };
         let fees =

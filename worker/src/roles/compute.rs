@@ -9,8 +9,9 @@ use alloy::{
 use super::Worker;
 use crate::{
     bindings::TaskEscrow,
+    policy::Tier,
     store::PendingResult,
-    task::{SeatState, TaskError, TaskState, lost_race},
+    task::{STEP_GAS, SeatState, TaskError, TaskState, lost_race},
 };
 
 impl Worker {
@@ -22,7 +23,7 @@ impl Worker {
         let open = now < task.until;
         match seat.state {
             SeatState::Assigned if open && !self.refused.contains_key(&task.id) => {
-                let answered = if task.tier == TaskState::LIGHT {
+                let answered = if task.tier == Tier::Light {
                     self.submit_result(task).await
                 } else {
                     self.commit(task).await
@@ -106,7 +107,8 @@ impl Worker {
         call: C,
         task: U256,
     ) -> Result<Option<B256>, TaskError> {
-        match self.account.sender().call(self.escrow.address(), call).await {
+        let sender = self.account.sender();
+        match sender.call_with_min_gas(self.escrow.address(), call, STEP_GAS).await {
             Ok(receipt) => Ok(Some(receipt.transaction_hash)),
             Err(error) if lost_race(&error) => {
                 tracing::debug!(%task, %error, "already done");

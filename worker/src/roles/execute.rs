@@ -40,9 +40,8 @@ impl Worker {
             corrupt(&mut output);
             tracing::warn!(task = %task.id, "--faulty: answering a wrong output");
         }
-        let hash = self.blobs.put(output.canonical_bytes()).await?;
-        debug_assert_eq!(hash, output.commitment());
-        Ok(hash)
+        // The store names a blob by its keccak: the canonical bytes' hash is the output commitment.
+        Ok(self.blobs.put(output.canonical_bytes()).await?)
     }
 
     /// Whether the output a seat revealed as `hash` agrees with `mine`: by hash for exact models;
@@ -82,5 +81,28 @@ fn corrupt(output: &mut ModelOutput) {
             number.value = number.value.saturating_add(unit);
         }
         None => output.jsons.push(JsonScalar { name: "faulty".into(), value: "true".into() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use verigrad_inference::{MultiDimensionalNumberTensor, Number};
+
+    use super::*;
+
+    #[test]
+    fn a_corrupted_output_is_wrong_beyond_any_tolerance() {
+        let tensor = MultiDimensionalNumberTensor::new("y", vec![Number::new(123, 3)], vec![1])
+            .expect("tensor");
+        let honest = ModelOutput::numbers(vec![tensor]);
+        let mut wrong = honest.clone();
+        corrupt(&mut wrong);
+        assert_eq!(wrong.numbers[0].values[0], Number::new(1_123, 3), "one whole unit more");
+        let tolerance = Determinism::Tolerance { epsilon: 0.5 };
+        assert!(!crate::task::agrees(tolerance, &honest, &wrong));
+
+        let mut empty = ModelOutput::numbers(Vec::new());
+        corrupt(&mut empty);
+        assert_ne!(empty.commitment(), ModelOutput::numbers(Vec::new()).commitment());
     }
 }

@@ -25,12 +25,12 @@ use tokio::sync::watch;
 use verigrad_inference::Runtime;
 
 use crate::{
-    bindings::TaskEscrow::TaskEscrowEvents,
+    bindings::TaskEscrow::{self, TaskEscrowEvents},
     blobs::StoreClient,
     chain::{Account, EventStream},
     role_set::RoleSet,
     store::WorkerStore,
-    task::{Escrow, TaskError, TaskState, due, take},
+    task::{Escrow, TaskError, TaskStatus, due, take},
 };
 
 /// How a worker runs its roles.
@@ -44,6 +44,17 @@ pub struct RunOptions {
     pub max_input_bytes: usize,
     /// Wait between polls of the chain.
     pub poll: Duration,
+    /// Drift: a compute worker without the verify role checks proposed LIGHT results too while the
+    /// escrow's verification pressure is at least this many basis points; `None`: never.
+    pub drift_bps: Option<u16>,
+}
+
+/// Whether a worker with `roles` takes verification work at `pressure_bps`: a compute worker drifts
+/// to it once the pressure reaches its threshold; a verifier does it anyway.
+fn drifts(roles: RoleSet, threshold_bps: Option<u16>, pressure_bps: u16) -> bool {
+    roles.contains(RoleSet::COMPUTE)
+        && !roles.contains(RoleSet::VERIFY)
+        && threshold_bps.is_some_and(|threshold| pressure_bps >= threshold)
 }
 
 /// A running worker: its account, the chain, the store node and the models it serves.
@@ -60,6 +71,10 @@ pub struct Worker {
     refused: HashMap<U256, String>,
     /// LIGHT results already checked since start.
     checked: HashSet<U256>,
+    /// The last failure of each task's step, so that one retried every poll is logged once.
+    failing: HashMap<U256, String>,
+    /// Whether the verification pressure has this compute worker checking results (drift).
+    drifting: bool,
 }
 
 impl Worker {
@@ -83,7 +98,39 @@ impl Worker {
             reveal_window,
             refused: HashMap::new(),
             checked: HashSet::new(),
+            failing: HashMap::new(),
+            drifting: false,
         })
+    }
+
+    /// Whether this worker checks proposed results now: a verifier, or a compute worker drifting.
+    fn checks_results(&self) -> bool {
+        self.options.roles.contains(RoleSet::VERIFY) || self.drifting
+    }
+
+    /// Reads the escrow's verification pressure and starts or stops drifting by it.
+    async fn update_drift(&mut self) -> Result<(), TaskError> {
+        let Some(threshold) = self.options.drift_bps else { return Ok(()) };
+        let call = TaskEscrow::pressureBpsCall {};
+        let pressure = self.escrow.rpc().view(self.escrow.address(), call).await?;
+        let drifting = drifts(self.options.roles, Some(threshold), pressure);
+        if drifting != self.drifting {
+            if drifting {
+                tracing::info!(
+                    pressure_bps = pressure,
+                    threshold_bps = threshold,
+                    "verification backlog: checking results too"
+                );
+            } else {
+                tracing::info!(
+                    pressure_bps = pressure,
+                    threshold_bps = threshold,
+                    "verification backlog cleared: computing only"
+                );
+            }
+            self.drifting = drifting;
+        }
+        Ok(())
     }
 
     fn me(&self) -> Address {
@@ -112,6 +159,9 @@ impl Worker {
             tracing::info!(%task, output = %record.output_hash, commit_tx = ?record.commit_tx, "resuming a stored commitment");
         }
         loop {
+            if let Err(error) = self.update_drift().await {
+                tracing::warn!(%error, "reading the verification pressure failed");
+            }
             let polled = tokio::select! {
                 biased;
                 _ = shutdown.changed() => break,
@@ -149,9 +199,10 @@ impl Worker {
             TaskEscrowEvents::ReviewOpened(e) if e.committee.contains(&me) => {
                 (e.taskId, "drawn for the committee")
             }
-            TaskEscrowEvents::ResultProposed(e) if self.options.roles.contains(RoleSet::VERIFY) => {
-                (e.taskId, "a result to check")
-            }
+            TaskEscrowEvents::ResultProposed(e) if self.checks_results() => (
+                e.taskId,
+                if self.drifting { "a result to check (drift)" } else { "a result to check" },
+            ),
             _ => return Ok(()),
         };
         tracing::info!(%task, why, "watching task");
@@ -161,24 +212,36 @@ impl Worker {
     /// Works on every watched task; one task's failure is logged and retried at the next poll.
     async fn tick(&mut self) -> Result<(), TaskError> {
         for task in self.store.watched()? {
-            if let Err(error) = self.work_on(task).await {
-                tracing::warn!(%task, %error, "task step failed; trying again at the next poll");
+            match self.work_on(task).await {
+                Ok(()) => {
+                    self.failing.remove(&task);
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    if self.failing.get(&task) == Some(&message) {
+                        tracing::debug!(%task, %error, "task step failed again");
+                    } else {
+                        tracing::warn!(%task, %error, "task step failed; trying again every poll");
+                        self.failing.insert(task, message);
+                    }
+                }
             }
         }
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(task = %id))]
     async fn work_on(&mut self, id: U256) -> Result<(), TaskError> {
         let task = self.escrow.task(id).await?;
         let now = self.escrow.rpc().latest_timestamp().await?;
         match task.status {
-            TaskState::ASSIGNED if self.options.roles.contains(RoleSet::COMPUTE) => {
+            TaskStatus::Assigned if self.options.roles.contains(RoleSet::COMPUTE) => {
                 self.compute(&task, now).await?
             }
-            TaskState::PROPOSED if self.options.roles.contains(RoleSet::VERIFY) => {
+            TaskStatus::Proposed if self.checks_results() => {
                 self.check_proposed(&task, now).await?
             }
-            TaskState::REVIEWING => self.vote(&task, now).await?,
+            TaskStatus::Reviewing => self.vote(&task, now).await?,
             _ => {}
         }
         let task = self.escrow.task(id).await?;
@@ -186,14 +249,15 @@ impl Worker {
         let settled = match due(&task, now, self.reveal_window) {
             Some(step) => {
                 take(sender, self.escrow.address(), id, step).await?;
-                self.escrow.task(id).await?.status == TaskState::SETTLED
+                self.escrow.task(id).await?.status == TaskStatus::Settled
             }
-            None => task.status == TaskState::SETTLED,
+            None => task.status == TaskStatus::Settled,
         };
         if settled {
             self.claim().await?;
             self.store.forget(id)?;
             self.refused.remove(&id);
+            self.checked.remove(&id);
             tracing::info!(task = %id, "task settled; no longer watched");
         }
         Ok(())
@@ -204,11 +268,29 @@ impl Worker {
         if self.escrow.claimable(self.me()).await?.is_zero() {
             return Ok(());
         }
-        let call = crate::bindings::TaskEscrow::claimCall {};
+        let call = TaskEscrow::claimCall {};
         let receipt = self.account.sender().call(self.escrow.address(), call).await?;
-        if let Some(claimed) = receipt.decoded_log::<crate::bindings::TaskEscrow::Claimed>() {
+        if let Some(claimed) = receipt.decoded_log::<TaskEscrow::Claimed>() {
             tracing::info!(amount = %claimed.amount, "payout claimed");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_compute_worker_drifts_and_only_past_its_threshold() {
+        let compute: RoleSet = "compute".parse().expect("roles");
+        let both: RoleSet = "compute,verify".parse().expect("roles");
+        let verify: RoleSet = "verify".parse().expect("roles");
+        assert!(!drifts(compute, Some(2_500), 2_499));
+        assert!(drifts(compute, Some(2_500), 2_500));
+        assert!(drifts(compute, Some(0), 0), "a zero threshold drifts always");
+        assert!(!drifts(compute, None, 10_000), "no threshold, no drift");
+        assert!(!drifts(both, Some(0), 10_000), "a verifier checks anyway: no drift needed");
+        assert!(!drifts(verify, Some(0), 10_000));
     }
 }

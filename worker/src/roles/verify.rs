@@ -1,8 +1,11 @@
 //! The verify role: committee votes by re-execution, and challenges of wrong LIGHT results.
 
+use alloy::primitives::U256;
+
 use super::Worker;
 use crate::{
     bindings::TaskEscrow,
+    policy::Tier,
     task::{SeatState, TaskError, TaskState},
 };
 
@@ -14,7 +17,7 @@ impl Worker {
         task: &TaskState,
         now: u64,
     ) -> Result<(), TaskError> {
-        if task.tier != TaskState::LIGHT || now >= task.until || self.checked.contains(&task.id) {
+        if task.tier != Tier::Light || now >= task.until || self.checked.contains(&task.id) {
             return Ok(());
         }
         let served = self.runtime.ids().any(|id| id == task.model);
@@ -45,7 +48,7 @@ impl Worker {
             .view(self.escrow.address(), TaskEscrow::challengeBondCall { taskId: task.id })
             .await?;
         tracing::warn!(task = %task.id, worker = %seat.worker, output = %seat.hash, %bond, "wrong result: challenging");
-        self.account.approve(self.escrow.address(), alloy::primitives::U256::from(bond)).await?;
+        self.account.approve(self.escrow.address(), U256::from(bond)).await?;
         self.send(TaskEscrow::challengeCall { taskId: task.id }, task.id).await?;
         Ok(())
     }

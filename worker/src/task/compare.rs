@@ -7,6 +7,20 @@ use verigrad_inference::{Determinism, ModelOutput, Number};
 /// Exact models agree only bit for bit (the caller compares hashes before decoding anything).
 /// Tolerance models agree when both outputs have the same tensors, shapes and strings, and every
 /// number is within ε of this worker's.
+///
+/// ```
+/// use verigrad_inference::{Determinism, ModelOutput, MultiDimensionalNumberTensor, Number};
+///
+/// let output = |value| -> ModelOutput {
+///     let tensor = MultiDimensionalNumberTensor::new("y", vec![Number::new(value, 6)], vec![1]);
+///     ModelOutput::numbers(vec![tensor.expect("tensor")])
+/// };
+/// let tolerance = Determinism::Tolerance { epsilon: 1e-5 };
+/// assert!(verigrad_worker::agrees(tolerance, &output(500_000), &output(500_004)));
+/// assert!(!verigrad_worker::agrees(tolerance, &output(500_000), &output(500_040)));
+/// let exact = Determinism::Exact { scale_bits: 16 };
+/// assert!(!verigrad_worker::agrees(exact, &output(500_000), &output(500_004)));
+/// ```
 pub fn agrees(determinism: Determinism, mine: &ModelOutput, theirs: &ModelOutput) -> bool {
     let epsilon = match determinism {
         Determinism::Exact { .. } => return mine.commitment() == theirs.commitment(),

@@ -9,8 +9,9 @@ use alloy::{
 use super::TaskError;
 use crate::{
     bindings::TaskEscrow::{self, TaskView},
-    chain::{Result, Rpc},
+    chain::{ChainError, Result, Rpc},
     deployment::Deployment,
+    policy::Tier,
 };
 
 /// A task's stored record, with the numbers in plain integer types.
@@ -28,10 +29,10 @@ pub struct TaskState {
     pub until: u64,
     /// The block it was created in.
     pub created_block: u64,
-    /// `TaskStatus`: 1 Created, 2 Assigned, 3 Proposed, 4 Reviewing, 5 Finalized, 6 Settled.
-    pub status: u8,
-    /// `Tier`: 0 LIGHT, 1 REDUNDANT, 2 DEEP.
-    pub tier: u8,
+    /// Where it is in its lifecycle.
+    pub status: TaskStatus,
+    /// Its protocol path (LIGHT until assigned).
+    pub tier: Tier,
     /// Compute seats.
     pub redundancy: u8,
     /// Commits so far.
@@ -40,39 +41,69 @@ pub struct TaskState {
     pub committee_size: u8,
     /// The model's determinism class (0 EXACT, 1 TOLERANCE), fixed at assignment.
     pub determinism: u8,
+    /// Who challenged the proposed result, or zero.
+    pub challenger: Address,
 }
 
 impl TaskState {
-    /// Statuses, as `contracts/types/TaskTypes.sol` numbers them.
-    pub const CREATED: u8 = 1;
-    /// See [`Self::CREATED`].
-    pub const ASSIGNED: u8 = 2;
-    /// See [`Self::CREATED`].
-    pub const PROPOSED: u8 = 3;
-    /// See [`Self::CREATED`].
-    pub const REVIEWING: u8 = 4;
-    /// See [`Self::CREATED`].
-    pub const FINALIZED: u8 = 5;
-    /// See [`Self::CREATED`].
-    pub const SETTLED: u8 = 6;
-    /// The LIGHT tier.
-    pub const LIGHT: u8 = 0;
-
-    fn from_view(id: U256, t: &TaskView) -> Self {
-        Self {
+    fn from_view(id: U256, t: &TaskView) -> Result<Self> {
+        let invalid = |what: String| ChainError::Decode {
+            op: "getTask",
+            source: alloy::sol_types::Error::custom(what),
+        };
+        Ok(Self {
             id,
             requester: t.requester,
             fee: U256::from(t.fee),
             model: t.modelId,
             until: t.until.to(),
             created_block: t.createdBlock.into(),
-            status: t.status,
-            tier: t.tier,
+            status: TaskStatus::try_from(t.status).map_err(invalid)?,
+            tier: Tier::try_from(t.tier).map_err(invalid)?,
             redundancy: t.redundancy,
             commits: t.commits,
             committee_size: t.committeeSize,
             determinism: t.determinism,
-        }
+            challenger: t.challenger,
+        })
+    }
+}
+
+/// Lifecycle of a task (Solidity `TaskStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TaskStatus {
+    /// No such task.
+    None,
+    /// Fee escrowed; waiting for `assign` in a later block.
+    Created,
+    /// Workers drawn; waiting for results (LIGHT) or commits and reveals.
+    Assigned,
+    /// A result is proposed; the challenge window runs.
+    Proposed,
+    /// A verifier committee is re-executing.
+    Reviewing,
+    /// Outcome fixed, faults slashed.
+    Finalized,
+    /// Payments and refunds credited.
+    Settled,
+}
+
+impl TryFrom<u8> for TaskStatus {
+    type Error = String;
+
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        const ALL: [TaskStatus; 7] = [
+            TaskStatus::None,
+            TaskStatus::Created,
+            TaskStatus::Assigned,
+            TaskStatus::Proposed,
+            TaskStatus::Reviewing,
+            TaskStatus::Finalized,
+            TaskStatus::Settled,
+        ];
+        ALL.get(usize::from(value))
+            .copied()
+            .ok_or_else(|| format!("task status {value} is unknown"))
     }
 }
 
@@ -131,7 +162,7 @@ impl Escrow {
     /// A task's record.
     pub async fn task(&self, id: U256) -> Result<TaskState> {
         let view = self.rpc.view(self.address, TaskEscrow::getTaskCall { taskId: id }).await?;
-        Ok(TaskState::from_view(id, &view))
+        TaskState::from_view(id, &view)
     }
 
     /// The task's compute seats, in seat order.
@@ -179,16 +210,29 @@ impl Escrow {
 
     /// The input commitment of a task, from its `TaskCreated` event (the escrow does not store it).
     pub async fn input_hash(&self, id: U256) -> Result<B256, TaskError> {
+        Ok(self.event::<TaskEscrow::TaskCreated>(id).await?.inputHash)
+    }
+
+    /// The max fee the requester escrowed at creation, from its `TaskCreated` event.
+    pub async fn max_fee(&self, id: U256) -> Result<U256, TaskError> {
+        Ok(U256::from(self.event::<TaskEscrow::TaskCreated>(id).await?.maxFee))
+    }
+
+    /// The first event `E` of task `id` (every task event indexes the task id first).
+    async fn event<E: SolEvent>(&self, id: U256) -> Result<E, TaskError> {
         let filter = Filter::new()
             .address(self.address)
-            .event_signature(TaskEscrow::TaskCreated::SIGNATURE_HASH)
+            .event_signature(E::SIGNATURE_HASH)
             .topic1(B256::from(id))
             .from_block(self.start_block);
         let logs = self.rpc.logs(&filter).await?;
-        let log = logs.first().ok_or(TaskError::NoSuchTask(id))?;
-        let created = TaskEscrow::TaskCreated::decode_log(&log.inner)
-            .map_err(|e| TaskError::MalformedInput(format!("TaskCreated of task {id}: {e}")))?;
-        Ok(created.inputHash)
+        let log = logs.first().ok_or_else(|| TaskError::MissingEvent {
+            event: E::SIGNATURE,
+            context: format!("task {id}"),
+        })?;
+        let event = E::decode_log(&log.inner)
+            .map_err(|source| ChainError::Decode { op: E::SIGNATURE, source })?;
+        Ok(event.data)
     }
 }
 

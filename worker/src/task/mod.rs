@@ -6,12 +6,12 @@ mod escrow;
 mod step;
 mod tensors;
 
-use alloy::primitives::{B256, U256};
+use alloy::primitives::B256;
 
 pub use compare::agrees;
-pub use escrow::{Escrow, Seat, SeatState, TaskState};
+pub use escrow::{Escrow, Seat, SeatState, TaskState, TaskStatus};
+pub(crate) use step::{STEP_GAS, lost_race, take};
 pub use step::{Step, due};
-pub(crate) use step::{lost_race, take};
 pub use tensors::{check_input, output_json, parse_input};
 
 use crate::{
@@ -60,9 +60,14 @@ pub enum TaskError {
     /// No release of the model registry has this id.
     #[error("unknown model {0}: no release with this id is published")]
     UnknownModel(String),
-    /// The task's creation event was not found.
-    #[error("task {0} has no TaskCreated event")]
-    NoSuchTask(U256),
+    /// A transaction or task lacks the event it must have emitted.
+    #[error("no {event} event for {context}")]
+    MissingEvent {
+        /// The event.
+        event: &'static str,
+        /// What it was looked for.
+        context: String,
+    },
 }
 
 impl TaskError {

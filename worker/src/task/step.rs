@@ -2,10 +2,11 @@
 
 use alloy::primitives::{Address, U256};
 
-use super::TaskState;
+use super::{TaskState, TaskStatus};
 use crate::{
     bindings::TaskEscrow,
     chain::{ChainError, Result, TxSender},
+    policy::Tier,
 };
 
 /// A step anyone may take once its time has come.
@@ -26,11 +27,11 @@ pub enum Step {
 pub fn due(task: &TaskState, now: u64, reveal_window: u64) -> Option<Step> {
     let passed = |deadline: u64| now >= deadline;
     match task.status {
-        TaskState::CREATED if passed(task.until) => Some(Step::Finalize),
-        TaskState::ASSIGNED if task.tier == TaskState::LIGHT => {
+        TaskStatus::Created if passed(task.until) => Some(Step::Finalize),
+        TaskStatus::Assigned if task.tier == Tier::Light => {
             passed(task.until).then_some(Step::Finalize)
         }
-        TaskState::ASSIGNED => {
+        TaskStatus::Assigned => {
             // Reveals run from the last commit, or start at the commit deadline if a seat is silent.
             let end = if task.commits == task.redundancy {
                 task.until
@@ -39,9 +40,9 @@ pub fn due(task: &TaskState, now: u64, reveal_window: u64) -> Option<Step> {
             };
             passed(end).then_some(Step::CloseReveal)
         }
-        TaskState::PROPOSED if passed(task.until) => Some(Step::Finalize),
-        TaskState::REVIEWING if passed(task.until) => Some(Step::Resolve),
-        TaskState::FINALIZED => Some(Step::Settle),
+        TaskStatus::Proposed if passed(task.until) => Some(Step::Finalize),
+        TaskStatus::Reviewing if passed(task.until) => Some(Step::Resolve),
+        TaskStatus::Finalized => Some(Step::Settle),
         _ => None,
     }
 }
@@ -54,13 +55,22 @@ pub(crate) async fn take(
     task: U256,
     step: Step,
 ) -> Result<bool> {
+    let gas = STEP_GAS;
     let sent = match step {
         Step::CloseReveal => {
-            sender.call(escrow, TaskEscrow::closeRevealCall { taskId: task }).await
+            sender
+                .call_with_min_gas(escrow, TaskEscrow::closeRevealCall { taskId: task }, gas)
+                .await
         }
-        Step::Resolve => sender.call(escrow, TaskEscrow::resolveCall { taskId: task }).await,
-        Step::Finalize => sender.call(escrow, TaskEscrow::finalizeCall { taskId: task }).await,
-        Step::Settle => sender.call(escrow, TaskEscrow::settleCall { taskId: task }).await,
+        Step::Resolve => {
+            sender.call_with_min_gas(escrow, TaskEscrow::resolveCall { taskId: task }, gas).await
+        }
+        Step::Finalize => {
+            sender.call_with_min_gas(escrow, TaskEscrow::finalizeCall { taskId: task }, gas).await
+        }
+        Step::Settle => {
+            sender.call_with_min_gas(escrow, TaskEscrow::settleCall { taskId: task }, gas).await
+        }
     };
     match sent {
         Ok(_) => {
@@ -81,6 +91,10 @@ pub(crate) async fn take(
     }
 }
 
+/// Gas limit floor of the escrow calls that may close a phase (tally, review, slashes, payments):
+/// what they do depends on the calls before them in the block, which the estimate did not see.
+pub(crate) const STEP_GAS: u64 = 1_500_000;
+
 /// Whether a revert says that someone else acted first: the task or seat moved on.
 pub(crate) fn lost_race(error: &ChainError) -> bool {
     matches!(error, ChainError::Reverted { reason, .. }
@@ -93,7 +107,7 @@ mod tests {
 
     use super::*;
 
-    fn task(status: u8, tier: u8, commits: u8) -> TaskState {
+    fn task(status: TaskStatus, tier: Tier, commits: u8) -> TaskState {
         TaskState {
             id: U256::from(1),
             requester: Address::ZERO,
@@ -107,35 +121,61 @@ mod tests {
             commits,
             committee_size: 0,
             determinism: 0,
+            challenger: Address::ZERO,
         }
     }
 
     #[test]
     fn steps_fall_due_when_the_escrow_would_accept_them() {
         let cases = [
-            ("created, before the deadline", task(TaskState::CREATED, 0, 0), 99, None),
-            ("created, deadline missed", task(TaskState::CREATED, 0, 0), 100, Some(Step::Finalize)),
-            ("light, deadline missed", task(TaskState::ASSIGNED, 0, 0), 100, Some(Step::Finalize)),
-            ("all committed, reveals open", task(TaskState::ASSIGNED, 1, 3), 99, None),
+            ("created, before the deadline", task(TaskStatus::Created, Tier::Light, 0), 99, None),
+            (
+                "created, deadline missed",
+                task(TaskStatus::Created, Tier::Light, 0),
+                100,
+                Some(Step::Finalize),
+            ),
+            (
+                "light, deadline missed",
+                task(TaskStatus::Assigned, Tier::Light, 0),
+                100,
+                Some(Step::Finalize),
+            ),
+            (
+                "all committed, reveals open",
+                task(TaskStatus::Assigned, Tier::Redundant, 3),
+                99,
+                None,
+            ),
             (
                 "all committed, window over",
-                task(TaskState::ASSIGNED, 1, 3),
+                task(TaskStatus::Assigned, Tier::Redundant, 3),
                 100,
                 Some(Step::CloseReveal),
             ),
-            ("a seat silent, late reveals", task(TaskState::ASSIGNED, 2, 2), 109, None),
+            ("a seat silent, late reveals", task(TaskStatus::Assigned, Tier::Deep, 2), 109, None),
             (
                 "a seat silent, window over",
-                task(TaskState::ASSIGNED, 2, 2),
+                task(TaskStatus::Assigned, Tier::Deep, 2),
                 110,
                 Some(Step::CloseReveal),
             ),
-            ("proposed, window open", task(TaskState::PROPOSED, 0, 0), 99, None),
-            ("proposed, window over", task(TaskState::PROPOSED, 0, 0), 100, Some(Step::Finalize)),
-            ("reviewing, votes open", task(TaskState::REVIEWING, 2, 3), 99, None),
-            ("reviewing, vote over", task(TaskState::REVIEWING, 2, 3), 100, Some(Step::Resolve)),
-            ("finalized", task(TaskState::FINALIZED, 0, 0), 0, Some(Step::Settle)),
-            ("settled", task(TaskState::SETTLED, 0, 0), 1_000, None),
+            ("proposed, window open", task(TaskStatus::Proposed, Tier::Light, 0), 99, None),
+            (
+                "proposed, window over",
+                task(TaskStatus::Proposed, Tier::Light, 0),
+                100,
+                Some(Step::Finalize),
+            ),
+            ("reviewing, votes open", task(TaskStatus::Reviewing, Tier::Deep, 3), 99, None),
+            (
+                "reviewing, vote over",
+                task(TaskStatus::Reviewing, Tier::Deep, 3),
+                100,
+                Some(Step::Resolve),
+            ),
+            ("finalized", task(TaskStatus::Finalized, Tier::Light, 0), 0, Some(Step::Settle)),
+            ("settled", task(TaskStatus::Settled, Tier::Light, 0), 1_000, None),
         ];
         for (name, task, now, expected) in cases {
             assert_eq!(due(&task, now, 10), expected, "{name}");

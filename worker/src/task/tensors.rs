@@ -218,6 +218,30 @@ mod tests {
         }
     }
 
+    /// The shipped volatility model: one `returns` tensor of shape [1, 16].
+    fn volatility_manifest() -> Manifest {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/volatility/manifest.json");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("manifest")).expect("parses")
+    }
+
+    #[test]
+    fn inputs_are_checked_against_the_schema() {
+        let manifest = volatility_manifest();
+        let tensor = |name: &str, shape: &str, n: usize| {
+            let values = vec!["0.01"; n].join("\",\"");
+            format!(r#"{{"numbers":[{{"name":"{name}","shape":{shape},"values":["{values}"]}}]}}"#)
+        };
+        for (name, json, ok) in [
+            ("fits", tensor("returns", "[1,16]", 16), true),
+            ("other name", tensor("prices", "[1,16]", 16), false),
+            ("other shape", tensor("returns", "[16]", 16), false),
+            ("too short", tensor("returns", "[1,4]", 4), false),
+        ] {
+            let input = parse_input(&json).expect(name);
+            assert_eq!(check_input(&input, &manifest).is_ok(), ok, "{name}");
+        }
+    }
+
     #[test]
     fn malformed_inputs_are_named() {
         for (json, says) in [

@@ -94,6 +94,17 @@ impl Market {
     /// Publishes a shipped package as a release (risk LOW, 1 token a run, 5 % royalty).
     async fn publish(&self, name: &str, determinism: u8, tolerance_e6: u32) -> B256 {
         let id = ModelPackage::load(package_dir(name)).expect("shipped package").id();
+        self.publish_release(name, id, determinism, tolerance_e6).await
+    }
+
+    /// Publishes release `id` as `verigrad/<name>` whether or not a package has that id.
+    pub(crate) async fn publish_release(
+        &self,
+        name: &str,
+        id: B256,
+        determinism: u8,
+        tolerance_e6: u32,
+    ) -> B256 {
         let owner = self.account(DEPLOYER_KEY).await;
         let registry = self.deployed.deployment.model_registry;
         let call = ModelRegistry::createRepositoryCall { name: format!("verigrad/{name}") };
@@ -127,14 +138,21 @@ impl Market {
 
     /// Funds `key` and registers it with `roles`, serving both models, staking the minimum.
     pub(crate) async fn register(&self, key: &str, roles: &str) -> Address {
+        self.register_serving(key, roles, vec![self.volatility, self.risk]).await
+    }
+
+    /// Funds `key` and registers it with `roles`, serving `models`, staking the minimum.
+    pub(crate) async fn register_serving(
+        &self,
+        key: &str,
+        roles: &str,
+        models: Vec<B256>,
+    ) -> Address {
         let roles: verigrad_worker::RoleSet = roles.parse().expect("roles");
         let stake = tokens(STAKE_PER_ROLE * u64::from(roles.bits().count_ones()));
         self.deployed.fund(&self.anvil, address(key), stake + tokens(100)).await;
         let account = self.account(key).await;
-        account
-            .register(roles, String::new(), vec![self.volatility, self.risk], stake)
-            .await
-            .expect("register");
+        account.register(roles, String::new(), models, stake).await.expect("register");
         account.address()
     }
 
@@ -159,10 +177,34 @@ impl Market {
         ]
     }
 
-    /// Starts `worker run` for `key` as `name` (its data directory and log), with `extra` flags.
+    /// Starts `worker run` for `key` as `name` (its data directory and log), with the shipped
+    /// packages and `extra` flags.
     pub(crate) fn spawn(&self, key: &str, name: &str, extra: &[&str]) -> WorkerProcess {
         let models =
             format!("{},{}", package_dir("volatility").display(), package_dir("risk").display());
+        self.spawn_with_models(key, name, models, extra)
+    }
+
+    /// Starts `worker run` with no package on disk: it pulls them from the store node, where they
+    /// are published first.
+    pub(crate) async fn spawn_pulling(&self, key: &str, name: &str) -> WorkerProcess {
+        let client = StoreClient::new(self.store_url.clone());
+        for package in ["volatility", "risk"] {
+            let package = ModelPackage::load(package_dir(package)).expect("package");
+            client.publish(&package, |_| {}).await.expect("publish");
+        }
+        let empty = self.dir.path().join("no-models");
+        std::fs::create_dir_all(&empty).expect("empty dir");
+        self.spawn_with_models(key, name, empty.display().to_string(), &[])
+    }
+
+    fn spawn_with_models(
+        &self,
+        key: &str,
+        name: &str,
+        models: String,
+        extra: &[&str],
+    ) -> WorkerProcess {
         let data = self.dir.path().join(name);
         let mut args = vec!["run".to_string(), "--models".into(), models, "--data-dir".into()];
         args.push(data.display().to_string());
@@ -288,6 +330,10 @@ impl WorkerProcess {
 impl Drop for WorkerProcess {
     fn drop(&mut self) {
         self.kill();
+        // `VERIGRAD_TEST_LOGS=1 cargo test … -- --nocapture` shows what each worker did.
+        if std::env::var_os("VERIGRAD_TEST_LOGS").is_some() {
+            eprintln!("── {} ──\n{}", self.log.display(), self.log());
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256, keccak256};
 use serde_json::Value;
-use verigrad_worker::{SeatState, TaskState, WorkerStore};
+use verigrad_worker::{SeatState, TaskStatus, WorkerStore};
 
 use crate::{
     harness::{text, tokens},
@@ -55,20 +55,25 @@ fn output_hash(outcome: &Value) -> B256 {
         .unwrap_or_else(|| panic!("no output: {outcome}"))
 }
 
-/// Runs one task at `floor` with `workers` honest compute+verify workers; checks the result against
-/// a local execution, that `paid` workers (the seats, and a DEEP task's committee) claimed their
-/// pay, and that nobody is slashed.
-async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64, paid: usize) {
+/// Runs one task at `floor` with `workers` honest compute+verify workers (with the packages on
+/// disk, or `pulling` them from the store node); checks the result against a local execution, that
+/// the seats and the committee (DEEP's, or a random audit's) claimed their pay, and that nobody is
+/// slashed.
+async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64, pulling: bool) {
     let market = Market::open().await;
     let mut addresses = Vec::new();
     for key in &KEYS[..workers] {
         addresses.push(market.register(key, "compute,verify").await);
     }
-    let _running: Vec<_> = KEYS[..workers]
-        .iter()
-        .enumerate()
-        .map(|(i, key)| market.spawn(key, &format!("w{i}"), &[]))
-        .collect();
+    let mut running = Vec::new();
+    for (i, key) in KEYS[..workers].iter().enumerate() {
+        let name = format!("w{i}");
+        running.push(if pulling {
+            market.spawn_pulling(key, &name).await
+        } else {
+            market.spawn(key, &name, &[])
+        });
+    }
     let before = balances(&market, &addresses).await;
     let (json, input) = if model == "risk" { risk_input() } else { volatility_input() };
     let id = if model == "risk" { market.risk } else { market.volatility }.to_string();
@@ -76,6 +81,7 @@ async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64
     let outcome = market.submit_and_wait(&submit_args(&id, &json, floor)).await;
     assert_eq!(outcome["tier"], floor, "{outcome}");
     assert_eq!(outcome["redundancy"], expect_k, "{outcome}");
+    assert_eq!(amount(&outcome["refunded"]), U256::ZERO, "the quote was the fee: {outcome}");
     let hash = output_hash(&outcome);
     if model == "volatility" {
         assert_eq!(hash, expected_output(model, &input), "the exact model's output, bit for bit");
@@ -84,28 +90,39 @@ async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64
     assert_eq!(output["name"], if model == "risk" { "risk" } else { "volatility" }, "{outcome}");
     assert_eq!(output["values"].as_array().map(Vec::len), Some(1), "{outcome}");
 
+    let task = market.task(amount(&outcome["task"])).await;
+    let paid = usize::from(task.redundancy + task.committee_size);
+    if floor == "deep" {
+        assert!(task.committee_size > 0, "DEEP is reviewed");
+    }
     wait_paid(&market, &before, paid).await;
     for worker in addresses {
         let status = market.status(worker).await;
         assert_eq!(status.faults, 0, "{worker} slashed");
         assert_eq!(status.stake, tokens(2 * STAKE_PER_ROLE), "{worker} lost stake");
     }
+    if pulling {
+        for worker in &running {
+            assert!(worker.log().contains("model pulled from the store"), "{}", worker.log());
+        }
+    }
 }
 
+/// LIGHT, with workers that hold no package and pull them from the store node.
 #[tokio::test(flavor = "multi_thread")]
 async fn light_task_finalizes_and_pays() {
-    tier_round_trip("light", "volatility", 3, 1, 1).await;
+    tier_round_trip("light", "volatility", 3, 1, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn redundant_task_finalizes_and_pays() {
-    tier_round_trip("redundant", "volatility", 3, 3, 3).await;
+    tier_round_trip("redundant", "volatility", 3, 3, false).await;
 }
 
 /// DEEP: three seats agree (tolerance model), then a committee of the fourth worker re-executes.
 #[tokio::test(flavor = "multi_thread")]
 async fn deep_task_is_reviewed_and_pays_seats_and_committee() {
-    tier_round_trip("deep", "risk", 4, 3, 4).await;
+    tier_round_trip("deep", "risk", 4, 3, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,6 +149,81 @@ async fn faulty_worker_is_slashed_by_the_quorum() {
     }
 }
 
+/// A tolerance model: reveals that differ go to a committee, which decodes each seat's output and
+/// accepts those within ε of its own execution.
+#[tokio::test(flavor = "multi_thread")]
+async fn faulty_worker_on_a_tolerance_model_is_rejected_by_the_committee() {
+    let market = Market::open().await;
+    let honest =
+        [market.register(KEYS[0], "compute").await, market.register(KEYS[1], "compute").await];
+    let faulty = market.register(KEYS[2], "compute").await;
+    let verifier = market.register(KEYS[3], "verify").await;
+    let before = market.balance(verifier).await;
+    let _running = [
+        market.spawn(KEYS[0], "a", &[]),
+        market.spawn(KEYS[1], "b", &[]),
+        market.spawn(KEYS[2], "faulty", &["--faulty"]),
+        market.spawn(KEYS[3], "verifier", &[]),
+    ];
+    let (json, input) = risk_input();
+    let model = market.risk.to_string();
+
+    let outcome = market.submit_and_wait(&submit_args(&model, &json, "redundant")).await;
+    assert_eq!(output_hash(&outcome), expected_output("risk", &input), "an honest seat's output");
+    let status = market.status(faulty).await;
+    assert_eq!((status.faults, status.stake), (1, tokens(STAKE_PER_ROLE - SLASH)));
+    for worker in honest {
+        let status = market.status(worker).await;
+        assert_eq!((status.faults, status.tasks_done), (0, 1), "{worker}");
+    }
+    // The committee member voted with the outcome and claimed its share.
+    wait_paid(&market, &[(verifier, before)], 1).await;
+}
+
+/// Drift: no verifier at work, so the verification backlog is the drifting compute worker's. It
+/// serves only the risk model, so the LIGHT volatility task is the faulty worker's; it re-executes
+/// that result, challenges it, and the committee — started only once the review is open — upholds
+/// the challenge. The faulty worker drifts too, and never checks its own task.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compute_worker_drifts_to_verification_and_catches_a_wrong_result() {
+    let market = Market::open().await;
+    let faulty = market.register_serving(KEYS[0], "compute", vec![market.volatility]).await;
+    let drifter = market.register_serving(KEYS[1], "compute", vec![market.risk]).await;
+    market.register(KEYS[2], "verify").await;
+    market.register(KEYS[3], "verify").await;
+    let faulty_worker = market.spawn(KEYS[0], "faulty", &["--faulty", "--drift-bps", "0"]);
+    let drifting = market.spawn(KEYS[1], "drifter", &["--drift-bps", "0"]);
+    let (json, _) = volatility_input();
+    let model = market.volatility.to_string();
+    let submit = market.submit(&submit_args(&model, &json, "light"));
+
+    let task = U256::from(1);
+    eventually("a review of the result", LIMIT, || async {
+        (market.task(task).await.status == TaskStatus::Reviewing).then_some(())
+    })
+    .await;
+    let _committee = [market.spawn(KEYS[2], "v1", &[]), market.spawn(KEYS[3], "v2", &[])];
+    let output = finish(submit, Duration::from_secs(120)).await;
+    assert!(output.status.success(), "worker submit: {}", text(&output));
+    let outcome: Value = serde_json::from_slice(&output.stdout).expect("outcome");
+    assert_eq!(outcome["outputHash"], Value::Null, "the wrong result fell: {outcome}");
+
+    let status = market.status(faulty).await;
+    assert_eq!((status.faults, status.stake), (1, tokens(STAKE_PER_ROLE - SLASH)));
+    assert_eq!(market.status(drifter).await.faults, 0);
+    assert!(drifting.log().contains("checking results too"), "{}", drifting.log());
+    assert!(!faulty_worker.log().contains("challenging"), "a worker never checks its own task");
+    if market.task(task).await.challenger.is_zero() {
+        // The audit lottery sent the result to review before anyone could challenge it.
+        return;
+    }
+    assert_eq!(
+        market.task(task).await.challenger,
+        drifter,
+        "the drifting compute worker challenged"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn faulty_light_result_is_challenged_and_slashed() {
     let market = Market::open().await;
@@ -149,6 +241,11 @@ async fn faulty_light_result_is_challenged_and_slashed() {
     assert_eq!(amount(&outcome["refunded"]), tokens(1), "the whole fee back");
     let status = market.status(faulty).await;
     assert_eq!((status.faults, status.stake), (1, tokens(STAKE_PER_ROLE - SLASH)));
+    if market.task(U256::from(1)).await.challenger.is_zero() {
+        // The 0.5 % audit lottery sent the result to the verifiers before anyone could challenge:
+        // they rejected it, which is the other way LIGHT catches a wrong result.
+        return;
+    }
     assert!(verifier_procs.iter().any(|v| v.log().contains("challenging")), "nobody challenged");
     // The upheld challenger gets its bond back and the slashed stake; both verifiers claim.
     eventually("the challenger paid", LIMIT, || async {
@@ -220,32 +317,37 @@ async fn worker_killed_between_commit_and_reveal_reveals_after_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_inputs_end_with_a_refund() {
     let market = Market::open().await;
-    market.register(KEYS[0], "compute").await;
+    // A release the worker serves but whose package exists nowhere.
+    let ghost = market.publish_release("ghost", B256::repeat_byte(0x42), 0, 0).await;
+    market.register_serving(KEYS[0], "compute", vec![market.volatility, ghost]).await;
     let worker = market.spawn(KEYS[0], "w", &["--max-input-kib", "1"]);
+    let (_, good_input) = volatility_input();
+    let good = market.put(alloy::sol_types::SolValue::abi_encode(&good_input)).await;
     let oversized = {
         let (_, mut input) = volatility_input();
         input.strings.push(verigrad_inference::StringTensor::new("padding", ["x".repeat(4096)]));
         alloy::sol_types::SolValue::abi_encode(&input)
     };
     let inputs = [
-        ("not a ModelInput", market.put(vec![1, 2, 3]).await),
-        ("wrong shape", market.put(misshapen_input()).await),
-        ("over the size limit", market.put(oversized).await),
-        ("missing from the store", keccak256(b"never stored")),
+        ("not a ModelInput", market.volatility, market.put(vec![1, 2, 3]).await),
+        ("wrong shape", market.volatility, market.put(misshapen_input()).await),
+        ("over the size limit", market.volatility, market.put(oversized).await),
+        ("missing from the store", market.volatility, keccak256(b"never stored")),
+        ("a model nobody has", ghost, good),
     ];
     let requester = crate::harness::address(crate::harness::DEPLOYER_KEY);
     let escrow = market.escrow();
     let owed_before = escrow.claimable(requester).await.expect("claimable");
     let mut tasks = Vec::new();
-    for (_, hash) in &inputs {
-        tasks.push(market.create_task(market.volatility, *hash, 12).await);
+    for &(_, model, input) in &inputs {
+        tasks.push(market.create_task(model, input, 15).await);
     }
     for &task in &tasks {
         market.assign(task).await;
     }
     for &task in &tasks {
         eventually("the task settled", LIMIT, || async {
-            (market.task(task).await.status == TaskState::SETTLED).then_some(())
+            (market.task(task).await.status == TaskStatus::Settled).then_some(())
         })
         .await;
         assert_eq!(escrow.result_of(task).await.expect("result"), None);
@@ -254,7 +356,7 @@ async fn bad_inputs_end_with_a_refund() {
     let owed = escrow.claimable(requester).await.expect("claimable");
     assert_eq!(owed - owed_before, tokens(inputs.len() as u64));
     let log = worker.log();
-    for reason in ["malformed input", "over the limit", "404"] {
+    for reason in ["malformed input", "over the limit", "404", "unknown model"] {
         assert!(log.contains(reason), "the log says why ({reason}): {log}");
     }
     assert!(log.contains("not answering this task"), "{log}");

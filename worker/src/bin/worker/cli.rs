@@ -5,10 +5,11 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use alloy::primitives::{Address, B256, U256, utils::parse_units};
 use clap::{Args, Parser, Subcommand};
-use verigrad_worker::{Config, RoleSet};
+use verigrad_worker::{Config, RoleSet, TaskConfig};
 
 /// The verigrad worker node: a worker's account in the registry (register, stake, unbond, withdraw,
-/// status), the store role and model packages on it; running the other roles follows.
+/// status), the store role and model packages on it, the compute and verify roles (run), and tasks
+/// submitted by a requester (submit).
 #[derive(Debug, Parser)]
 #[command(name = "worker", version)]
 pub(crate) struct Cli {
@@ -197,33 +198,75 @@ pub(crate) enum Command {
     },
 }
 
+/// Task handling shared by `worker run` and `worker submit`; each overrides the `[tasks]` config.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Tasks")]
+pub(crate) struct TaskArgs {
+    /// The store node for task inputs and outputs (and model packages to pull)
+    /// [config tasks.store_url; default http://127.0.0.1:9100].
+    #[arg(long, env = "VERIGRAD_STORE_URL")]
+    store: Option<String>,
+    /// Model package folders, or folders of them (repeat, or separate with commas)
+    /// [config tasks.models; default models].
+    #[arg(long, env = "VERIGRAD_MODELS", value_delimiter = ',')]
+    models: Option<Vec<PathBuf>>,
+    /// Milliseconds between polls of the chain [config tasks.poll_ms; default 1000].
+    #[arg(long, env = "VERIGRAD_POLL_MS")]
+    poll_ms: Option<u64>,
+}
+
+impl TaskArgs {
+    /// Applies the flags given to `config`.
+    pub(crate) fn apply(&self, config: &mut TaskConfig) {
+        if let Some(store) = &self.store {
+            config.store_url = store.clone();
+        }
+        if let Some(models) = &self.models {
+            config.models = models.clone();
+        }
+        if let Some(poll_ms) = self.poll_ms {
+            config.poll_ms = poll_ms;
+        }
+    }
+}
+
 /// `worker run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
-    /// Roles to act in, comma-separated: compute, verify.
-    #[arg(long, env = "VERIGRAD_ROLES", default_value = "compute,verify")]
-    pub(crate) roles: RoleSet,
-    /// The store node that holds task inputs and outputs (and model packages to pull).
-    #[arg(long, env = "VERIGRAD_STORE_URL", default_value = "http://127.0.0.1:9100")]
-    pub(crate) store: String,
-    /// Model package folders, or folders of them (repeat, or separate with commas).
-    #[arg(long, env = "VERIGRAD_MODELS", value_delimiter = ',', default_value = "models")]
-    pub(crate) models: Vec<PathBuf>,
-    /// Where the worker keeps its database and pulled packages.
-    #[arg(long, env = "VERIGRAD_DATA_DIR", default_value = ".worker/data")]
-    pub(crate) data_dir: PathBuf,
+    /// Roles to act in, comma-separated: compute, verify [default: the registered ones].
+    #[arg(long, env = "VERIGRAD_ROLES")]
+    pub(crate) roles: Option<RoleSet>,
     /// Answer wrong outputs on purpose (tests and demos: the protocol must catch and slash it).
     #[arg(long)]
     pub(crate) faulty: bool,
-    /// Milliseconds between polls of the chain.
-    #[arg(long, env = "VERIGRAD_POLL_MS", default_value_t = 1_000)]
-    pub(crate) poll_ms: u64,
-    /// Largest task input fetched, in KiB.
-    #[arg(long, default_value_t = 1_024)]
-    pub(crate) max_input_kib: usize,
+    /// Drift: as a compute worker, also check proposed LIGHT results (never its own) while the
+    /// escrow's verification pressure is at least this many basis points (0–10000).
+    #[arg(long, env = "VERIGRAD_DRIFT_BPS", value_parser = clap::value_parser!(u16).range(0..=10_000))]
+    pub(crate) drift_bps: Option<u16>,
+    /// Where the worker keeps its database and pulled packages
+    /// [config tasks.data_dir; default .worker/data].
+    #[arg(long, env = "VERIGRAD_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Largest task input fetched, in KiB [config tasks.max_input_kib; default 1024].
+    #[arg(long)]
+    max_input_kib: Option<usize>,
+    #[command(flatten)]
+    tasks: TaskArgs,
 }
 
-/// `worker submit`.
+impl RunArgs {
+    /// Applies the flags given to `config`.
+    pub(crate) fn apply(&self, config: &mut TaskConfig) {
+        self.tasks.apply(config);
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(kib) = self.max_input_kib {
+            config.max_input_kib = kib;
+        }
+    }
+}
+
 /// `worker load`.
 #[derive(Debug, Args)]
 pub(crate) struct LoadArgs {
@@ -243,6 +286,7 @@ pub(crate) struct LoadArgs {
     pub(crate) timeout: u64,
 }
 
+/// `worker submit`.
 #[derive(Debug, Args)]
 pub(crate) struct SubmitArgs {
     /// The model: a release id (0x…), or a package name found under --models.
@@ -263,18 +307,11 @@ pub(crate) struct SubmitArgs {
     /// Most to pay, in tokens [default: the escrow's quote].
     #[arg(long, value_parser = parse_tokens)]
     pub(crate) max_fee: Option<U256>,
-    /// The store node that takes the input and serves the output.
-    #[arg(long, env = "VERIGRAD_STORE_URL", default_value = "http://127.0.0.1:9100")]
-    pub(crate) store: String,
-    /// Where package names are looked up.
-    #[arg(long, env = "VERIGRAD_MODELS", value_delimiter = ',', default_value = "models")]
-    pub(crate) models: Vec<PathBuf>,
-    /// Milliseconds between polls of the chain.
-    #[arg(long, env = "VERIGRAD_POLL_MS", default_value_t = 1_000)]
-    pub(crate) poll_ms: u64,
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) tasks: TaskArgs,
 }
 
 /// A tier floor.
@@ -359,6 +396,34 @@ mod tests {
         assert_eq!(config.gas.headroom_percent, 50);
         let Command::Stake { amount } = cli.command else { panic!("stake") };
         assert_eq!(amount, U256::from(2_500_000_000_000_000_000_u128));
+    }
+
+    #[test]
+    fn task_flags_override_the_tasks_config() {
+        let cli = Cli::try_parse_from(["worker", "run"]).expect("parses");
+        let Command::Run(args) = cli.command else { panic!("run") };
+        let mut config = TaskConfig::default();
+        args.apply(&mut config);
+        assert_eq!(config, TaskConfig::default(), "no flags, no change");
+
+        let cli = Cli::try_parse_from([
+            "worker",
+            "run",
+            "--store",
+            "http://127.0.0.1:9",
+            "--models",
+            "a,b",
+            "--data-dir",
+            "d",
+            "--poll-ms",
+            "50",
+        ])
+        .expect("parses");
+        let Command::Run(args) = cli.command else { panic!("run") };
+        args.apply(&mut config);
+        assert_eq!(config.store_url, "http://127.0.0.1:9");
+        assert_eq!(config.models, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert_eq!((config.data_dir, config.poll_ms), (PathBuf::from("d"), 50));
     }
 
     #[test]

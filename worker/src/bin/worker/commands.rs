@@ -79,19 +79,25 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::coordinate::serve(chain, listen, &store, limits).await?
         }
         Command::Run(args) => {
+            let mut tasks = config.tasks.clone();
+            args.apply(&mut tasks);
             let account = account(&config, key).await?;
-            crate::run::run(account, args).await?
+            crate::run::run(account, &args, tasks).await?
         }
         Command::Load(args) => {
-            let request = crate::submit::request(&args.task)?;
+            let mut tasks = config.tasks.clone();
+            args.task.tasks.apply(&mut tasks);
+            let request = crate::submit::request(&args.task, &tasks)?;
             let account = account(&config, key).await?;
-            crate::load::run(account, args, request).await?
+            crate::load::run(account, args, &tasks, request).await?
         }
         Command::Submit(args) => {
+            let mut tasks = config.tasks.clone();
+            args.tasks.apply(&mut tasks);
             // Checked before connecting: a bad model name or input needs no chain to be refused.
-            let request = crate::submit::request(&args)?;
+            let request = crate::submit::request(&args, &tasks)?;
             let account = account(&config, key).await?;
-            crate::submit::run(account, args, request).await?
+            crate::submit::run(account, &args, &tasks, request).await?
         }
     }
     Ok(())

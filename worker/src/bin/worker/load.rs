@@ -2,22 +2,25 @@
 
 use std::{io::IsTerminal, time::Duration};
 
-use verigrad_worker::{Account, LoadPlan, LoadReport, Requester, TaskRequest, blobs::StoreClient};
+use verigrad_worker::{
+    Account, LoadPlan, LoadReport, Requester, TaskConfig, TaskRequest, blobs::StoreClient,
+};
 
-use crate::{cli::LoadArgs, commands::tokens, submit::floor_number};
+use crate::{cli::LoadArgs, commands::tokens, submit::floor_tier};
 
 /// Runs the load and prints its summary (JSON with `--json`).
 pub(crate) async fn run(
     account: Account,
     args: LoadArgs,
+    config: &TaskConfig,
     request: TaskRequest,
 ) -> anyhow::Result<()> {
-    let poll = Duration::from_millis(args.task.poll_ms);
-    let requester = Requester::new(account, StoreClient::new(&args.task.store), poll);
+    let poll = Duration::from_millis(config.poll_ms);
+    let requester = Requester::new(account, StoreClient::new(&config.store_url), poll);
     let floors = if args.mix.is_empty() {
         vec![request.floor]
     } else {
-        args.mix.iter().copied().map(floor_number).collect()
+        args.mix.iter().copied().map(floor_tier).collect()
     };
     let plan = LoadPlan {
         request,

@@ -5,32 +5,43 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use tokio::sync::watch;
 use verigrad_worker::{
-    Account, EventStream, EventsConfig, RoleSet, RunOptions, Worker, WorkerStore,
+    Account, EventStream, EventsConfig, RoleSet, RunOptions, TaskConfig, Worker, WorkerStore,
     blobs::StoreClient, load_runtime,
 };
 
 use crate::cli::RunArgs;
 
 /// Runs the worker's roles until a shutdown signal; the step in progress finishes first.
-pub(crate) async fn run(account: Account, args: RunArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(
+    account: Account,
+    args: &RunArgs,
+    config: TaskConfig,
+) -> anyhow::Result<()> {
     let chain = account.chain();
     let status = chain.worker_status(account.address()).await?;
     if !status.registered {
         bail!("{} is not registered: run `worker register` first", account.address());
     }
-    let roles =
-        RoleSet::from_bits(args.roles.bits() & (RoleSet::COMPUTE.bits() | RoleSet::VERIFY.bits()));
+    let runnable = RoleSet::COMPUTE.bits() | RoleSet::VERIFY.bits();
+    let roles = RoleSet::from_bits(args.roles.unwrap_or(status.roles).bits() & runnable);
+    if roles.is_empty() {
+        bail!(
+            "nothing to run: `worker run` acts as compute and verify (registered: {})",
+            status.roles
+        );
+    }
     if !status.roles.contains(roles) {
         tracing::warn!(registered = %status.roles, running = %roles, "running roles the registry does not list: no task will come for them");
     }
     let deployment = *chain.deployment();
-    let store = WorkerStore::open(&args.data_dir, &deployment)?;
-    let blobs = StoreClient::new(args.store);
-    let runtime = load_runtime(&args.models, &status.models, &blobs, &args.data_dir.join("models"))
+    let store = WorkerStore::open(&config.data_dir, &deployment)?;
+    let blobs = StoreClient::new(config.store_url);
+    let cache = config.data_dir.join("models");
+    let runtime = load_runtime(&config.models, &status.models, &blobs, &cache)
         .await
         .context("loading models")?;
-    let poll = Duration::from_millis(args.poll_ms);
-    let events = EventsConfig { poll_ms: args.poll_ms, ..EventsConfig::default() };
+    let poll = Duration::from_millis(config.poll_ms);
+    let events = EventsConfig { poll_ms: config.poll_ms, ..EventsConfig::default() };
     let stream = EventStream::open(
         chain.rpc().clone(),
         store.clone(),
@@ -38,8 +49,13 @@ pub(crate) async fn run(account: Account, args: RunArgs) -> anyhow::Result<()> {
         deployment.start_block,
         events,
     )?;
-    let options =
-        RunOptions { roles, faulty: args.faulty, max_input_bytes: args.max_input_kib << 10, poll };
+    let options = RunOptions {
+        roles,
+        faulty: args.faulty,
+        max_input_bytes: config.max_input_kib << 10,
+        poll,
+        drift_bps: args.drift_bps,
+    };
     let worker = Worker::new(account, store, blobs, runtime, options).await?;
     let (stop, shutdown) = watch::channel(false);
     tokio::spawn(async move {

@@ -6,8 +6,8 @@ use alloy::primitives::B256;
 use anyhow::Context;
 use serde_json::json;
 use verigrad_worker::{
-    Account, Requester, TaskOutcome, TaskRequest, blobs::StoreClient, check_input, find_package,
-    output_json, parse_input,
+    Account, Requester, TaskConfig, TaskOutcome, TaskRequest, Tier, blobs::StoreClient,
+    check_input, find_package, output_json, parse_input,
 };
 
 use crate::{
@@ -16,11 +16,11 @@ use crate::{
 };
 
 /// The task the flags describe: the model resolved, the input parsed.
-pub(crate) fn request(args: &SubmitArgs) -> anyhow::Result<TaskRequest> {
+pub(crate) fn request(args: &SubmitArgs, config: &TaskConfig) -> anyhow::Result<TaskRequest> {
     let (model, manifest) = match args.model.parse::<B256>() {
         Ok(id) => (id, None),
         Err(_) => {
-            let (id, manifest) = find_package(&args.model, &args.models)?;
+            let (id, manifest) = find_package(&args.model, &config.models)?;
             (id, Some(manifest))
         }
     };
@@ -38,29 +38,30 @@ pub(crate) fn request(args: &SubmitArgs) -> anyhow::Result<TaskRequest> {
         model,
         input,
         value: args.value,
-        floor: floor_number(args.floor),
+        floor: floor_tier(args.floor),
         deadline_secs: args.deadline,
         max_fee: args.max_fee,
     })
 }
 
-/// The escrow's number for a tier floor.
-pub(crate) fn floor_number(floor: Floor) -> u8 {
+/// The tier a floor flag names.
+pub(crate) fn floor_tier(floor: Floor) -> Tier {
     match floor {
-        Floor::Light => 0,
-        Floor::Redundant => 1,
-        Floor::Deep => 2,
+        Floor::Light => Tier::Light,
+        Floor::Redundant => Tier::Redundant,
+        Floor::Deep => Tier::Deep,
     }
 }
 
 /// Submits the task, follows it to settlement and prints the outcome.
 pub(crate) async fn run(
     account: Account,
-    args: SubmitArgs,
+    args: &SubmitArgs,
+    config: &TaskConfig,
     request: TaskRequest,
 ) -> anyhow::Result<()> {
-    let requester =
-        Requester::new(account, StoreClient::new(args.store), Duration::from_millis(args.poll_ms));
+    let blobs = StoreClient::new(config.store_url.clone());
+    let requester = Requester::new(account, blobs, Duration::from_millis(config.poll_ms));
     let (task, input_hash) = requester.create(&request).await?;
     eprintln!("task {task} created (input {input_hash}); waiting for its result");
     let outcome = requester.follow(task, input_hash).await?;
@@ -72,11 +73,11 @@ pub(crate) async fn run(
     Ok(())
 }
 
-fn tier(tier: u8) -> &'static str {
+fn tier(tier: Tier) -> &'static str {
     match tier {
-        0 => "light",
-        1 => "redundant",
-        _ => "deep",
+        Tier::Light => "light",
+        Tier::Redundant => "redundant",
+        Tier::Deep => "deep",
     }
 }
 
