@@ -153,7 +153,7 @@ impl Requester {
         };
         // The unused max fee came back at assignment; without a result, the fee too at settlement.
         let charged = if output_hash.is_some() { task.fee } else { U256::ZERO };
-        let refunded = self.escrow.max_fee(id).await? - charged;
+        let refunded = self.escrow.max_fee(&task).await? - charged;
         self.claim().await?;
         Ok(TaskOutcome {
             task: id,

@@ -22,7 +22,7 @@ impl Worker {
         let Some(seat) = seats.iter().find(|s| s.worker == me) else { return Ok(()) };
         let open = now < task.until;
         match seat.state {
-            SeatState::Assigned if open && !self.refused.contains_key(&task.id) => {
+            SeatState::Assigned if open && !self.refused.contains(&task.id) => {
                 let answered = if task.tier == Tier::Light {
                     self.submit_result(task).await
                 } else {
@@ -34,7 +34,7 @@ impl Worker {
                             task = %task.id, %error,
                             "not answering this task: the deadline will refund the requester"
                         );
-                        self.refused.insert(task.id, error.to_string());
+                        self.refused.insert(task.id);
                         Ok(())
                     }
                     other => other,

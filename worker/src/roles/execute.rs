@@ -16,7 +16,7 @@ impl Worker {
     ) -> Result<(ModelOutput, Determinism), TaskError> {
         let model = task.model.to_string();
         let determinism = self.runtime.manifest(&model)?.determinism;
-        let input_hash = self.escrow.input_hash(task.id).await?;
+        let input_hash = self.escrow.input_hash(task).await?;
         let bytes = self.blobs.get(input_hash).await?;
         let limit = self.options.max_input_bytes;
         if bytes.len() > limit {

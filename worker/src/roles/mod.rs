@@ -67,8 +67,8 @@ pub struct Worker {
     runtime: Runtime,
     options: RunOptions,
     reveal_window: u64,
-    /// Tasks this worker will not answer, and why (logged once).
-    refused: HashMap<U256, String>,
+    /// Tasks this worker will not answer (the reason is logged once).
+    refused: HashSet<U256>,
     /// LIGHT results already checked since start.
     checked: HashSet<U256>,
     /// The last failure of each task's step, so that one retried every poll is logged once.
@@ -96,7 +96,7 @@ impl Worker {
             runtime,
             options,
             reveal_window,
-            refused: HashMap::new(),
+            refused: HashSet::new(),
             checked: HashSet::new(),
             failing: HashMap::new(),
             drifting: false,

@@ -140,13 +140,12 @@ pub struct Seat {
 pub struct Escrow {
     rpc: Rpc,
     address: Address,
-    start_block: u64,
 }
 
 impl Escrow {
     /// The escrow of `deployment`.
     pub fn new(rpc: Rpc, deployment: &Deployment) -> Self {
-        Self { rpc, address: deployment.task_escrow, start_block: deployment.start_block }
+        Self { rpc, address: deployment.task_escrow }
     }
 
     /// Its address.
@@ -209,30 +208,31 @@ impl Escrow {
     }
 
     /// The input commitment of a task, from its `TaskCreated` event (the escrow does not store it).
-    pub async fn input_hash(&self, id: U256) -> Result<B256, TaskError> {
-        Ok(self.event::<TaskEscrow::TaskCreated>(id).await?.inputHash)
+    pub async fn input_hash(&self, task: &TaskState) -> Result<B256, TaskError> {
+        Ok(self.created(task).await?.inputHash)
     }
 
     /// The max fee the requester escrowed at creation, from its `TaskCreated` event.
-    pub async fn max_fee(&self, id: U256) -> Result<U256, TaskError> {
-        Ok(U256::from(self.event::<TaskEscrow::TaskCreated>(id).await?.maxFee))
+    pub async fn max_fee(&self, task: &TaskState) -> Result<U256, TaskError> {
+        Ok(U256::from(self.created(task).await?.maxFee))
     }
 
-    /// The first event `E` of task `id` (every task event indexes the task id first).
-    async fn event<E: SolEvent>(&self, id: U256) -> Result<E, TaskError> {
+    /// The task's `TaskCreated` event, read from its creation block only.
+    async fn created(&self, task: &TaskState) -> Result<TaskEscrow::TaskCreated, TaskError> {
         let filter = Filter::new()
             .address(self.address)
-            .event_signature(E::SIGNATURE_HASH)
-            .topic1(B256::from(id))
-            .from_block(self.start_block);
+            .event_signature(TaskEscrow::TaskCreated::SIGNATURE_HASH)
+            .topic1(B256::from(task.id))
+            .from_block(task.created_block)
+            .to_block(task.created_block);
         let logs = self.rpc.logs(&filter).await?;
         let log = logs.first().ok_or_else(|| TaskError::MissingEvent {
-            event: E::SIGNATURE,
-            context: format!("task {id}"),
+            event: "TaskCreated",
+            context: format!("task {} in block {}", task.id, task.created_block),
         })?;
-        let event = E::decode_log(&log.inner)
-            .map_err(|source| ChainError::Decode { op: E::SIGNATURE, source })?;
-        Ok(event.data)
+        let created = TaskEscrow::TaskCreated::decode_log(&log.inner)
+            .map_err(|source| ChainError::Decode { op: "TaskCreated", source })?;
+        Ok(created.data)
     }
 }
 
