@@ -14,6 +14,7 @@ use alloy::{
     rpc::types::{Filter, Log},
     sol_types::SolEvent,
 };
+use futures_util::StreamExt;
 use serde::Serialize;
 use tokio::{sync::Semaphore, task::JoinSet};
 use verigrad_inference::{ModelInput, Number};
@@ -142,30 +143,25 @@ pub async fn run_load(
         progress(tasks.len() - unsettled.len(), tasks.len());
         // Assign what is assignable, and every few seconds step what nobody else stepped (a no-show's
         // refund after its deadline).
+        // Side by side: each mostly waits for its transaction's block.
         let sweep = last_sweep.elapsed() >= Duration::from_secs(5);
-        for (id, assigned) in unsettled.iter_mut() {
-            if *assigned && !sweep {
-                continue;
-            }
-            let task = escrow.task(*id).await?;
-            let now = rpc.latest_timestamp().await?;
-            if !*assigned && task.status == TaskStatus::Created && head > task.created_block {
-                *assigned = true;
-                let call = TaskEscrow::assignCall { taskId: *id };
-                match requester.account().sender().call(escrow.address(), call).await {
-                    // Someone else assigned it first (estimated or mined).
-                    Ok(_) | Err(ChainError::TxReverted { .. }) => {}
-                    Err(error) if lost_race(&error) => {}
-                    Err(ChainError::Reverted { reason, .. }) => {
-                        tracing::warn!(task = %id, %reason, "cannot be assigned; its deadline refunds it");
-                    }
-                    Err(error) => return Err(error.into()),
-                }
-            } else if task.status != TaskStatus::Created {
-                *assigned = true;
-            }
-            if sweep && let Some(step) = due(&task, now, reveal_window) {
-                take(requester.account().sender(), escrow.address(), *id, step).await?;
+        let attend: Vec<U256> = unsettled
+            .iter()
+            .filter(|(_, assigned)| sweep || !**assigned)
+            .map(|(id, _)| *id)
+            .collect();
+        let requester = &requester;
+        let attended: Vec<Result<(U256, bool), TaskError>> = futures_util::stream::iter(attend)
+            .map(|id| async move {
+                attend_to(requester, id, head, sweep, reveal_window).await.map(|a| (id, a))
+            })
+            .buffer_unordered(plan.concurrency.max(1))
+            .collect()
+            .await;
+        for outcome in attended {
+            let (id, assigned) = outcome?;
+            if assigned && let Some(flag) = unsettled.get_mut(&id) {
+                *flag = true;
             }
         }
         if sweep {
@@ -218,6 +214,43 @@ pub async fn run_load(
             })
             .collect(),
     })
+}
+
+/// Assigns task `id` once it can be (a block after its creation), and on a `sweep` takes the step
+/// due on it that nobody else took; returns whether it is past assignment.
+async fn attend_to(
+    requester: &Requester,
+    id: U256,
+    head: u64,
+    sweep: bool,
+    reveal_window: u64,
+) -> Result<bool, TaskError> {
+    let escrow = requester.escrow();
+    let task = escrow.task(id).await?;
+    if task.status != TaskStatus::Created {
+        if sweep {
+            let now = escrow.rpc().latest_timestamp().await?;
+            if let Some(step) = due(&task, now, reveal_window) {
+                take(requester.account().sender(), escrow.address(), id, step).await?;
+            }
+        }
+        return Ok(true);
+    }
+    if head <= task.created_block {
+        return Ok(false);
+    }
+    let call = TaskEscrow::assignCall { taskId: id };
+    match requester.account().sender().call(escrow.address(), call).await {
+        // Assigned, or someone else assigned it first (seen by the estimate, or once mined).
+        Ok(_) | Err(ChainError::TxReverted { .. }) => {}
+        Err(error) if lost_race(&error) => {}
+        Err(ChainError::Reverted { reason, .. }) => {
+            // Not assignable: the deadline refunds it, and the sweep takes that step.
+            tracing::warn!(task = %id, %reason, "cannot be assigned; its deadline refunds it");
+        }
+        Err(error) => return Err(error.into()),
+    }
+    Ok(true)
 }
 
 /// Creates the plan's tasks, `concurrency` at a time; returns their ids in creation order.

@@ -6,7 +6,7 @@ use alloy::{
     sol_types::SolValue,
 };
 
-use super::Worker;
+use super::{Worker, lock};
 use crate::{
     bindings::TaskEscrow,
     policy::Tier,
@@ -16,13 +16,13 @@ use crate::{
 
 impl Worker {
     /// Does what this worker's seat in `task` (status Assigned) needs now.
-    pub(super) async fn compute(&mut self, task: &TaskState, now: u64) -> Result<(), TaskError> {
+    pub(super) async fn compute(&self, task: &TaskState, now: u64) -> Result<(), TaskError> {
         let me = self.me();
         let seats = self.escrow.seats(task).await?;
         let Some(seat) = seats.iter().find(|s| s.worker == me) else { return Ok(()) };
         let open = now < task.until;
         match seat.state {
-            SeatState::Assigned if open && !self.refused.contains(&task.id) => {
+            SeatState::Assigned if open && !lock(&self.refused).contains(&task.id) => {
                 let answered = if task.tier == Tier::Light {
                     self.submit_result(task).await
                 } else {
@@ -34,7 +34,7 @@ impl Worker {
                             task = %task.id, %error,
                             "not answering this task: the deadline will refund the requester"
                         );
-                        self.refused.insert(task.id);
+                        lock(&self.refused).insert(task.id);
                         Ok(())
                     }
                     other => other,

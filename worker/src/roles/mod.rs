@@ -13,6 +13,7 @@ mod verify;
 
 use std::{
     collections::{HashMap, HashSet},
+    sync::{Mutex, MutexGuard, PoisonError},
     time::Duration,
 };
 
@@ -21,6 +22,7 @@ use alloy::{
     rpc::types::Log,
     sol_types::SolEventInterface,
 };
+use futures_util::StreamExt;
 use tokio::sync::watch;
 use verigrad_inference::Runtime;
 
@@ -44,6 +46,8 @@ pub struct RunOptions {
     pub max_input_bytes: usize,
     /// Wait between polls of the chain.
     pub poll: Duration,
+    /// Watched tasks worked on at once.
+    pub concurrency: usize,
     /// Drift: a compute worker without the verify role checks proposed LIGHT results too while the
     /// escrow's verification pressure is at least this many basis points; `None`: never.
     pub drift_bps: Option<u16>,
@@ -68,9 +72,9 @@ pub struct Worker {
     options: RunOptions,
     reveal_window: u64,
     /// Tasks this worker will not answer (the reason is logged once).
-    refused: HashSet<U256>,
+    refused: Mutex<HashSet<U256>>,
     /// LIGHT results already checked since start.
-    checked: HashSet<U256>,
+    checked: Mutex<HashSet<U256>>,
     /// The last failure of each task's step, so that one retried every poll is logged once.
     failing: HashMap<U256, String>,
     /// Whether the verification pressure has this compute worker checking results (drift).
@@ -96,8 +100,8 @@ impl Worker {
             runtime,
             options,
             reveal_window,
-            refused: HashSet::new(),
-            checked: HashSet::new(),
+            refused: Mutex::default(),
+            checked: Mutex::default(),
             failing: HashMap::new(),
             drifting: false,
         })
@@ -209,11 +213,33 @@ impl Worker {
         Ok(self.store.watch(task)?)
     }
 
-    /// Works on every watched task; one task's failure is logged and retried at the next poll.
+    /// Works on every watched task, up to `concurrency` at once (each mostly waits for the chain);
+    /// one task's failure is logged and retried at the next poll. Settled tasks are forgotten after
+    /// one claim of everything they paid.
     async fn tick(&mut self) -> Result<(), TaskError> {
-        for task in self.store.watched()? {
-            match self.work_on(task).await {
-                Ok(()) => {
+        let this = &*self;
+        let outcomes: Vec<(U256, Result<bool, TaskError>)> =
+            futures_util::stream::iter(self.store.watched()?)
+                .map(|task| async move { (task, this.work_on(task).await) })
+                .buffer_unordered(self.options.concurrency.max(1))
+                .collect()
+                .await;
+        let settled: Vec<U256> = outcomes
+            .iter()
+            .filter_map(|(task, o)| matches!(o, Ok(true)).then_some(*task))
+            .collect();
+        if !settled.is_empty() {
+            self.claim().await?;
+            for id in settled {
+                self.store.forget(id)?;
+                lock(&self.refused).remove(&id);
+                lock(&self.checked).remove(&id);
+                tracing::info!(task = %id, "task settled; no longer watched");
+            }
+        }
+        for (task, outcome) in outcomes {
+            match outcome {
+                Ok(_) => {
                     self.failing.remove(&task);
                 }
                 Err(error) => {
@@ -230,8 +256,9 @@ impl Worker {
         Ok(())
     }
 
+    /// Does what `id` needs from this worker now; returns whether the task is settled.
     #[tracing::instrument(skip_all, fields(task = %id))]
-    async fn work_on(&mut self, id: U256) -> Result<(), TaskError> {
+    async fn work_on(&self, id: U256) -> Result<bool, TaskError> {
         let task = self.escrow.task(id).await?;
         let now = self.escrow.rpc().latest_timestamp().await?;
         match task.status {
@@ -246,21 +273,13 @@ impl Worker {
         }
         let task = self.escrow.task(id).await?;
         let sender = self.account.sender();
-        let settled = match due(&task, now, self.reveal_window) {
+        Ok(match due(&task, now, self.reveal_window) {
             Some(step) => {
                 take(sender, self.escrow.address(), id, step).await?;
                 self.escrow.task(id).await?.status == TaskStatus::Settled
             }
             None => task.status == TaskStatus::Settled,
-        };
-        if settled {
-            self.claim().await?;
-            self.store.forget(id)?;
-            self.refused.remove(&id);
-            self.checked.remove(&id);
-            tracing::info!(task = %id, "task settled; no longer watched");
-        }
-        Ok(())
+        })
     }
 
     /// Claims whatever the escrow owes this worker.
@@ -275,6 +294,11 @@ impl Worker {
         }
         Ok(())
     }
+}
+
+/// The set behind `mutex`; a panic elsewhere leaves a set of ids intact.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use alloy::primitives::U256;
 
-use super::Worker;
+use super::{Worker, lock};
 use crate::{
     bindings::TaskEscrow,
     policy::Tier,
@@ -12,19 +12,15 @@ use crate::{
 impl Worker {
     /// Re-executes a proposed LIGHT result of a model this worker serves (never its own) and
     /// challenges it, posting the bond, if it disagrees.
-    pub(super) async fn check_proposed(
-        &mut self,
-        task: &TaskState,
-        now: u64,
-    ) -> Result<(), TaskError> {
-        if task.tier != Tier::Light || now >= task.until || self.checked.contains(&task.id) {
+    pub(super) async fn check_proposed(&self, task: &TaskState, now: u64) -> Result<(), TaskError> {
+        if task.tier != Tier::Light || now >= task.until || lock(&self.checked).contains(&task.id) {
             return Ok(());
         }
         let served = self.runtime.ids().any(|id| id == task.model);
         let seats = self.escrow.seats(task).await?;
         let Some(seat) = seats.first() else { return Ok(()) };
         if !served || seat.worker == self.me() {
-            self.checked.insert(task.id);
+            lock(&self.checked).insert(task.id);
             return Ok(());
         }
         let (mine, determinism) = match self.execute(task).await {
@@ -32,12 +28,12 @@ impl Worker {
             Err(error) if error.is_permanent() => {
                 // Without our own answer we can prove nothing.
                 tracing::warn!(task = %task.id, %error, "cannot re-execute the result; not challenging");
-                self.checked.insert(task.id);
+                lock(&self.checked).insert(task.id);
                 return Ok(());
             }
             Err(error) => return Err(error),
         };
-        self.checked.insert(task.id);
+        lock(&self.checked).insert(task.id);
         if self.accepts(determinism, &mine, seat.hash).await {
             tracing::info!(task = %task.id, output = %seat.hash, "result checked: correct");
             return Ok(());
@@ -55,7 +51,7 @@ impl Worker {
 
     /// Votes in a review this worker sits on: seat i is accepted when its revealed output agrees
     /// with this worker's own execution.
-    pub(super) async fn vote(&mut self, task: &TaskState, now: u64) -> Result<(), TaskError> {
+    pub(super) async fn vote(&self, task: &TaskState, now: u64) -> Result<(), TaskError> {
         let me = self.me();
         if now >= task.until {
             return Ok(());

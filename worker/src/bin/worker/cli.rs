@@ -239,6 +239,9 @@ pub(crate) struct RunArgs {
     /// Answer wrong outputs on purpose (tests and demos: the protocol must catch and slash it).
     #[arg(long)]
     pub(crate) faulty: bool,
+    /// Watched tasks worked on at once (each mostly waits for the chain).
+    #[arg(long, env = "VERIGRAD_CONCURRENCY", default_value_t = 16)]
+    pub(crate) concurrency: usize,
     /// Drift: as a compute worker, also check proposed LIGHT results (never its own) while the
     /// escrow's verification pressure is at least this many basis points (0–10000).
     #[arg(long, env = "VERIGRAD_DRIFT_BPS", value_parser = clap::value_parser!(u16).range(0..=10_000))]
@@ -275,8 +278,8 @@ pub(crate) struct LoadArgs {
     /// Tasks to create.
     #[arg(long, default_value_t = 200)]
     pub(crate) tasks: usize,
-    /// Tasks being created at once.
-    #[arg(long, default_value_t = 16)]
+    /// Tasks being created (and assigned) at once.
+    #[arg(long, env = "VERIGRAD_LOAD_CONCURRENCY", default_value_t = 16)]
     pub(crate) concurrency: usize,
     /// Floors to cycle through, comma-separated [default: --floor for every task].
     #[arg(long, value_enum, value_delimiter = ',')]

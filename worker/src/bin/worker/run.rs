@@ -54,6 +54,7 @@ pub(crate) async fn run(
         faulty: args.faulty,
         max_input_bytes: config.max_input_kib << 10,
         poll,
+        concurrency: args.concurrency,
         drift_bps: args.drift_bps,
     };
     let worker = Worker::new(account, store, blobs, runtime, options).await?;
