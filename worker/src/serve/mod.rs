@@ -11,7 +11,7 @@ pub mod x402;
 use std::path::{Path, PathBuf};
 
 pub use pay::{PaidResponse, PayError, pay};
-pub use service::{ServeOptions, SettlementOptions, facilitate, serve};
+pub use service::{ServeOptions, SettlementOptions, facilitate, facilitator_routes, serve};
 
 /// What can stop the service.
 #[derive(Debug, thiserror::Error)]

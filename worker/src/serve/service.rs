@@ -134,6 +134,15 @@ pub async fn facilitate(
     bound: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let local = facilitator(&chain, signer, &settlement)?;
-    run(listen, facilitator::router(Arc::new(local)), bound, shutdown).await
+    run(listen, facilitator_routes(&chain, signer, &settlement)?, bound, shutdown).await
+}
+
+/// The facilitator's routes (`/verify`, `/settle`, `/supported`), settling with `signer`: for a
+/// node that serves them beside others, as the coordinator does.
+pub fn facilitator_routes(
+    chain: &Chain,
+    signer: PrivateKeySigner,
+    settlement: &SettlementOptions,
+) -> Result<axum::Router, ServeError> {
+    Ok(facilitator::router(Arc::new(facilitator(chain, signer, settlement)?)))
 }

@@ -65,21 +65,36 @@ impl StandIn {
 pub(crate) struct Coordinator {
     child: Child,
     pub(crate) url: String,
+    _data: tempfile::TempDir,
 }
 
 impl Coordinator {
-    pub(crate) fn start(rpc: &str, deployment: &str, store: &str, max_in_flight: u32) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_worker"))
+    /// Starts a coordinator; with `facilitator_key`, it also serves the x402 facilitator, settling
+    /// with that key.
+    pub(crate) fn start(
+        rpc: &str,
+        deployment: &str,
+        store: &str,
+        max_in_flight: u32,
+        facilitator_key: Option<&str>,
+    ) -> Self {
+        let data = tempfile::tempdir().expect("dir");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_worker"));
+        command
             .args(["coordinate", "--listen", "127.0.0.1:0", "--store", store])
             .args(["--max-in-flight", &max_in_flight.to_string(), "--refresh-secs", "1"])
+            .arg("--data-dir")
+            .arg(data.path())
             .env_clear()
             .env("VERIGRAD_RPC_URL", rpc)
             .env("VERIGRAD_DEPLOYMENT", deployment)
             .env("VERIGRAD_LOG", "info")
             .env("NO_COLOR", "1")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("coordinator starts");
+            .stderr(Stdio::piped());
+        if let Some(key) = facilitator_key {
+            command.env("VERIGRAD_KEY", key);
+        }
+        let mut child = command.spawn().expect("coordinator starts");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
         let url = lines
@@ -90,7 +105,7 @@ impl Coordinator {
             .expect("the coordinator reports its address");
         // Keep draining its log so it never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Self { child, url }
+        Self { child, url, _data: data }
     }
 }
 
@@ -154,7 +169,8 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
     let workers = WORKER_KEYS.map(address);
 
     let file = deployed.file.to_string_lossy().into_owned();
-    let coordinator = Coordinator::start(anvil.url().as_str(), &file, &store.url, 1);
+    let coordinator =
+        Coordinator::start(anvil.url().as_str(), &file, &store.url, 1, Some(DEPLOYER_KEY));
     let http = reqwest::Client::new();
     let infer = |model: &str, body: Value, paying: Option<Address>| {
         let mut request =
@@ -248,4 +264,19 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
         .expect("first listed");
     assert!(first["load"]["failures"].as_u64() >= Some(1), "{table}");
     assert_eq!(first["price"], json!(U256::from(10u64.pow(15))));
+
+    // The coordinator is also the x402 facilitator.
+    let supported: Value = http
+        .get(format!("{}/supported", coordinator.url))
+        .send()
+        .await
+        .expect("supported")
+        .json()
+        .await
+        .expect("json");
+    let network = format!("eip155:{}", anvil.chain_id());
+    assert!(
+        supported["kinds"].as_array().into_iter().flatten().any(|k| k["network"] == network),
+        "{supported}"
+    );
 }

@@ -175,6 +175,10 @@ pub(crate) enum Command {
         /// Seconds a model's worker list is trusted before the registry is read again.
         #[arg(long, default_value_t = 5)]
         refresh_secs: u64,
+        /// With a key (VERIGRAD_KEY), also serve the x402 facilitator (/verify, /settle,
+        /// /supported), settling with that key.
+        #[command(flatten)]
+        settlement: crate::serve::SettlementArgs,
     },
     /// Serve paid inference over HTTP (x402): the models API and, unless --facilitator names
     /// another node, the facilitator.

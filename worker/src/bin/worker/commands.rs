@@ -73,10 +73,25 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::serve::run_facilitator(&config, key, listen, settlement).await?
         }
         Command::Pay { url, body } => crate::serve::run_pay(key, &url, body.as_deref()).await?,
-        Command::Coordinate { listen, store, max_in_flight, max_pending, refresh_secs } => {
+        Command::Coordinate {
+            listen,
+            store,
+            max_in_flight,
+            max_pending,
+            refresh_secs,
+            settlement,
+        } => {
             let chain = chain(&config).await?;
+            let facilitator = match key {
+                Some(key) => Some(verigrad_worker::serve::facilitator_routes(
+                    &chain,
+                    signer(key)?,
+                    &settlement.options(&config),
+                )?),
+                None => None,
+            };
             let limits = crate::coordinate::Limits { max_in_flight, max_pending, refresh_secs };
-            crate::coordinate::serve(chain, listen, &store, limits).await?
+            crate::coordinate::serve(chain, listen, &store, limits, facilitator).await?
         }
         Command::Run(args) => {
             let mut tasks = config.tasks.clone();

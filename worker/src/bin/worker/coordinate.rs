@@ -23,6 +23,7 @@ pub(crate) async fn serve(
     listen: SocketAddr,
     store: &str,
     limits: Limits,
+    facilitator: Option<axum::Router>,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
         limits.max_in_flight > 0 && limits.max_pending > 0,
@@ -36,8 +37,18 @@ pub(crate) async fn serve(
         .await
         .with_context(|| format!("cannot listen on {listen} (another coordinator running?)"))?;
     let bound = listener.local_addr()?;
-    tracing::info!(url = %format!("http://{bound}"), store, "coordinator routing");
-    axum::serve(listener, router(Arc::new(gateway)))
+    tracing::info!(
+        url = %format!("http://{bound}"),
+        store,
+        facilitator = facilitator.is_some(),
+        "coordinator routing"
+    );
+    let routes = router(Arc::new(gateway));
+    let routes = match facilitator {
+        Some(facilitator) => routes.merge(facilitator),
+        None => routes,
+    };
+    axum::serve(listener, routes)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -55,7 +55,7 @@ pub(crate) struct SettlementArgs {
 }
 
 impl SettlementArgs {
-    fn options(&self, config: &Config) -> SettlementOptions {
+    pub(crate) fn options(&self, config: &Config) -> SettlementOptions {
         SettlementOptions {
             data_dir: self.data_dir.clone(),
             gas: config.gas,
