@@ -104,6 +104,33 @@ impl LoadReport {
     pub fn balanced(&self) -> bool {
         self.escrow_balance == self.escrow_liabilities
     }
+
+    /// What went wrong against a run where every task ends (finalized or refunded), the escrow
+    /// balances, and exactly the workers in `faulty` are slashed; empty if nothing did.
+    pub fn problems(&self, faulty: &[Address]) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !self.unsettled.is_empty() {
+            problems.push(format!("{} tasks never settled", self.unsettled.len()));
+        }
+        if !self.balanced() {
+            problems.push(format!(
+                "the escrow holds {} but owes {}",
+                self.escrow_balance, self.escrow_liabilities
+            ));
+        }
+        for worker in &self.workers {
+            match (worker.slashed(), faulty.contains(&worker.address)) {
+                (true, false) => {
+                    problems.push(format!("honest worker {} was slashed", worker.address))
+                }
+                (false, true) => {
+                    problems.push(format!("faulty worker {} was not slashed", worker.address))
+                }
+                _ => {}
+            }
+        }
+        problems
+    }
 }
 
 /// Runs `plan` as `requester`, reporting progress through `progress(settled, created)`.
@@ -375,6 +402,48 @@ mod tests {
     use verigrad_inference::MultiDimensionalNumberTensor;
 
     use super::*;
+
+    fn report(workers: Vec<WorkerChange>) -> LoadReport {
+        LoadReport {
+            created: 2,
+            finalized: 1,
+            refunded: 1,
+            unsettled: Vec::new(),
+            tiers: [2, 0, 0],
+            seconds: 1.0,
+            settled_per_second: 2.0,
+            answer_blocks: [1, 1, 1],
+            escrow_balance: U256::from(5),
+            escrow_liabilities: U256::from(5),
+            workers,
+        }
+    }
+
+    fn change(byte: u8, stake_after: u64) -> WorkerChange {
+        WorkerChange {
+            address: Address::repeat_byte(byte),
+            stake_before: U256::from(100),
+            stake_after: U256::from(stake_after),
+            faults_before: 0,
+            faults_after: u32::from(stake_after < 100),
+        }
+    }
+
+    #[test]
+    fn a_run_is_judged_by_settlement_the_ledger_and_who_was_slashed() {
+        let (honest, faulty) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let good = report(vec![change(1, 100), change(2, 90)]);
+        assert!(good.problems(&[faulty]).is_empty());
+        assert_eq!(good.problems(&[]), vec![format!("honest worker {faulty} was slashed")]);
+        assert_eq!(
+            good.problems(&[faulty, honest]),
+            vec![format!("faulty worker {honest} was not slashed")]
+        );
+        let mut bad = report(vec![]);
+        bad.unsettled = vec![U256::from(7)];
+        bad.escrow_balance = U256::from(4);
+        assert_eq!(bad.problems(&[]).len(), 2, "{:?}", bad.problems(&[]));
+    }
 
     #[test]
     fn each_task_gets_an_input_of_its_own() {

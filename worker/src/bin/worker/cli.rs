@@ -274,6 +274,14 @@ impl RunArgs {
     }
 }
 
+/// An address expected to be slashed, or `none`.
+fn parse_expected_slash(text: &str) -> Result<Option<Address>, String> {
+    match text {
+        "none" => Ok(None),
+        address => address.parse().map(Some).map_err(|e| format!("{address}: {e}")),
+    }
+}
+
 /// `worker load`.
 #[derive(Debug, Args)]
 pub(crate) struct LoadArgs {
@@ -291,6 +299,10 @@ pub(crate) struct LoadArgs {
     /// Seconds to wait for the last settlement after the last task is created.
     #[arg(long, default_value_t = 600)]
     pub(crate) timeout: u64,
+    /// Check the run (exit 1 otherwise): every task settled, the escrow balanced, and exactly these
+    /// workers slashed (comma-separated; `none` for none).
+    #[arg(long, value_delimiter = ',', value_parser = parse_expected_slash)]
+    pub(crate) expect_slashed: Option<Vec<Option<Address>>>,
 }
 
 /// `worker submit`.

@@ -54,6 +54,14 @@ pub(crate) async fn run(
     } else {
         print_report(&report);
     }
+    if let Some(expected) = &args.expect_slashed {
+        let faulty: Vec<_> = expected.iter().flatten().copied().collect();
+        let problems = report.problems(&faulty);
+        anyhow::ensure!(problems.is_empty(), "the run failed its check: {}", problems.join("; "));
+        eprintln!(
+            "check passed: every task settled, the escrow balanced, exactly the expected workers slashed"
+        );
+    }
     Ok(())
 }
 
