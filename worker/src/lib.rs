@@ -26,6 +26,7 @@ mod roles;
 pub mod route;
 pub mod serve;
 mod store;
+mod sync;
 mod task;
 
 pub use chain::{

@@ -6,11 +6,12 @@ use alloy::{
     sol_types::SolValue,
 };
 
-use super::{Worker, lock};
+use super::Worker;
 use crate::{
     bindings::TaskEscrow,
     policy::Tier,
     store::PendingResult,
+    sync::lock,
     task::{STEP_GAS, SeatState, TaskError, TaskState, lost_race},
 };
 

@@ -13,7 +13,7 @@ mod verify;
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Mutex, MutexGuard, PoisonError},
+    sync::Mutex,
     time::Duration,
 };
 
@@ -32,6 +32,7 @@ use crate::{
     chain::{Account, EventStream},
     role_set::RoleSet,
     store::WorkerStore,
+    sync::lock,
     task::{Escrow, TaskError, TaskStatus, due, take},
 };
 
@@ -294,11 +295,6 @@ impl Worker {
         }
         Ok(())
     }
-}
-
-/// The set behind `mutex`; a panic elsewhere leaves a set of ids intact.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -2,10 +2,11 @@
 
 use alloy::primitives::U256;
 
-use super::{Worker, lock};
+use super::Worker;
 use crate::{
     bindings::TaskEscrow,
     policy::Tier,
+    sync::lock,
     task::{SeatState, TaskError, TaskState},
 };
 

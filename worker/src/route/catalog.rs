@@ -5,7 +5,10 @@ use std::{collections::HashMap, sync::Mutex};
 
 use alloy::primitives::B256;
 
-use crate::blobs::{BlobError, StoreClient};
+use crate::{
+    blobs::{BlobError, StoreClient},
+    sync::lock,
+};
 
 /// Names of the packages a store holds, read on demand.
 #[derive(Debug)]
@@ -35,11 +38,11 @@ impl Catalog {
             names.insert(format!("{}@{}", manifest.name, manifest.version), id);
             names.insert(manifest.name, id);
         }
-        *self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = names;
+        *lock(&self.names) = names;
         Ok(self.cached(model))
     }
 
     fn cached(&self, model: &str) -> Option<B256> {
-        self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(model).copied()
+        lock(&self.names).get(model).copied()
     }
 }

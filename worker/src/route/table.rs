@@ -3,7 +3,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -14,6 +14,7 @@ use super::score::{Candidate, Load, Route, RoutePolicy};
 use crate::{
     Chain, Result,
     bindings::{ModelRegistry, WorkerRegistry},
+    sync::lock,
 };
 
 /// The registry's COMPUTE role bit (`contracts/types/Roles.sol`): the workers that answer requests.
@@ -214,8 +215,4 @@ impl Drop for Dispatch {
             }
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
