@@ -26,13 +26,13 @@ pub(crate) async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()>
                 .with_context(|| format!("loading the package in {}", dir.display()))?;
             let manifest = package.manifest();
             eprintln!("publishing {}@{} to {store}", manifest.name, manifest.version);
-            let mut bar = ProgressBar::default();
+            let mut bar = ProgressBar::on_stderr();
             let id = client.publish(&package, |t| bar.show(t)).await?;
             println!("{id}");
         }
         ModelsAction::Pull { id, to } => {
             eprintln!("pulling {id} from {store} into {}", to.display());
-            let mut bar = ProgressBar::default();
+            let mut bar = ProgressBar::on_stderr();
             let package = client.pull(id, &to, |t| bar.show(t)).await?;
             let manifest = package.manifest();
             println!("{}@{} {id} in {}", manifest.name, manifest.version, to.display());
@@ -44,8 +44,10 @@ pub(crate) async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()>
 /// Transfer progress on stderr: on a terminal, a bar per file redrawn as its bytes move
 /// (`[2/3] model.safetensors  [#########-----------]  40.2 MiB / 86.6 MiB`); elsewhere (logs, CI)
 /// only each file's final line.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct ProgressBar {
+    /// Whether stderr is a terminal (bars) or not (final lines only).
+    terminal: bool,
     /// The file and fortieth last drawn, so a redraw happens only when the bar moves.
     drawn: Option<(usize, usize)>,
 }
@@ -53,9 +55,12 @@ struct ProgressBar {
 impl ProgressBar {
     const WIDTH: usize = 40;
 
+    fn on_stderr() -> Self {
+        Self { terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()), drawn: None }
+    }
+
     fn show(&mut self, transfer: &Transfer) {
         let label = format!("[{}/{}] {:<24}", transfer.index, transfer.count, transfer.name);
-        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
         if transfer.finished() {
             let state = if transfer.skipped { "already there" } else { "done" };
             let line = format!("  {label} {:>10}  {state}", size(transfer.bytes));
@@ -67,7 +72,7 @@ impl ProgressBar {
             }
             return;
         }
-        if !terminal {
+        if !self.terminal {
             return;
         }
         let filled = transfer.done * Self::WIDTH / transfer.bytes.max(1);
