@@ -69,6 +69,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @notice Longest allowed time between creation and the result deadline.
     uint40 public constant MAX_DEADLINE = 30 days;
+    /// @inheritdoc ITaskEscrow
+    bytes32 public constant INPUT_REJECTED = keccak256("verigrad.input-rejected");
     /// @notice Largest committee.
     uint8 public constant MAX_COMMITTEE = 7;
     /// @notice Marks "no winner" in `Task.winner`.
@@ -362,8 +364,11 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         Task storage task = _task(taskId, TaskStatus.Finalized);
         task.status = TaskStatus.Settled;
         uint96 fee = task.fee;
-        if (task.winner == NO_WINNER) {
+        if (task.winner == NO_WINNER || _seatHashes[taskId][task.winner] == INPUT_REJECTED) {
             _credit(task.requester, fee);
+            // A frivolous challenge of a rightful rejection still pays the committee that disproved it.
+            uint96 bond = task.bond;
+            _credit(_params.treasury, bond - _payCommittee(taskId, task, bond));
             emit TaskSettled(taskId, 0, 0, 0, fee);
             return;
         }
@@ -384,6 +389,16 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         _credit(_params.treasury, dust);
         // forge-lint: disable-next-line(unsafe-typecast)
         emit TaskSettled(taskId, uint96(pot), uint96(royalty), uint96(protocolFee), 0); // all ≤ fee (uint96)
+    }
+
+    /// @inheritdoc ITaskEscrow
+    function batch(bytes[] calldata calls) external returns (bool[] memory ok, bytes[] memory results) {
+        uint256 n = calls.length;
+        ok = new bool[](n);
+        results = new bytes[](n);
+        for (uint256 i; i < n; ++i) {
+            (ok[i], results[i]) = address(this).delegatecall(calls[i]);
+        }
     }
 
     /// @inheritdoc ITaskEscrow

@@ -8,7 +8,9 @@ import {Decision, TaskStatus, Tier} from "../types/TaskTypes.sol";
 ///         the gradient, challenges, committee review, finality, slashing and pull-payment settlement.
 /// @dev Lifecycle: createTask → assign → (submitResult | commit → reveal) → [challenge | audit | DEEP
 ///      review → vote → resolve] → finalize → settle → claim. Every step after createTask that does not
-///      need a specific actor may be called by anyone once its time has come.
+///      need a specific actor may be called by anyone once its time has come. `batch` takes many steps
+///      in one transaction. A worker that cannot run a task's input answers `INPUT_REJECTED` as its
+///      output; verified like any output, an accepted rejection refunds the requester and slashes no one.
 ///      Solvency invariant: token balance == liabilities() == locked fees + bonds + unclaimed payouts.
 interface ITaskEscrow {
     /// @notice Protocol parameters.
@@ -146,7 +148,7 @@ interface ITaskEscrow {
     /// @param amount Stake taken.
     /// @param fault Why.
     event WorkerSlashed(uint256 indexed taskId, address indexed worker, uint96 amount, Fault fault);
-    /// @notice Emitted when a task's payments are credited.
+    /// @notice Emitted when a task's payments are credited; a rejected input refunds the whole fee.
     /// @param taskId The task.
     /// @param paidToWorkers The workers' pot (split among accepted seats).
     /// @param royalty Credited to the model owner.
@@ -282,6 +284,17 @@ interface ITaskEscrow {
     /// @param taskId The task.
     function settle(uint256 taskId) external;
 
+    /// @notice Runs each call on this contract in order, as the caller, without letting one call's revert
+    ///         undo the others: a keeper settles a block's worth of tasks, a worker answers all its seats,
+    ///         a requester creates many tasks, in one transaction. Also a single `eth_call` that reads
+    ///         many views.
+    /// @dev Each call is a delegatecall to this contract, so `msg.sender` is the caller's. Nothing here
+    ///      is payable, so no call can reuse another's value.
+    /// @param calls ABI-encoded calls of this contract's functions.
+    /// @return ok Whether each call succeeded.
+    /// @return results Each call's return data, or its revert data.
+    function batch(bytes[] calldata calls) external returns (bool[] memory ok, bytes[] memory results);
+
     /// @notice Transfers the caller's credited balance to it.
     /// @return amount The amount transferred.
     function claim() external returns (uint256 amount);
@@ -353,6 +366,11 @@ interface ITaskEscrow {
     /// @notice Number of tasks created.
     /// @return The count.
     function taskCount() external view returns (uint256);
+
+    /// @notice The output hash a worker answers when the task's input cannot be run (undecodable,
+    ///         misshapen, too large, or unavailable): `keccak256("verigrad.input-rejected")`.
+    /// @return The marker.
+    function INPUT_REJECTED() external view returns (bytes32);
 
     /// @notice Current parameters.
     /// @return The parameters.
