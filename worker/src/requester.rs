@@ -15,7 +15,7 @@ use crate::{
     blobs::StoreClient,
     chain::{Account, ChainError, to_u96},
     policy::Tier,
-    task::{Escrow, TaskError, TaskStatus, due, lost_race, take},
+    task::{Escrow, INPUT_REJECTED, TaskError, TaskStatus, due, lost_race, take},
 };
 
 /// A task to submit.
@@ -50,6 +50,9 @@ pub struct TaskOutcome {
     pub fee: U256,
     /// The accepted output's hash, if a result was accepted.
     pub output_hash: Option<B256>,
+    /// Whether the network found that the input cannot be run (the accepted answer was
+    /// [`INPUT_REJECTED`]); the fee is then refunded.
+    pub input_rejected: bool,
     /// The accepted output, fetched and checked against its hash.
     pub output: Option<ModelOutput>,
     /// What the task credited back to the requester (the unused max fee, or all of it without a
@@ -146,7 +149,9 @@ impl Requester {
             }
             tokio::time::sleep(self.poll).await;
         };
-        let output_hash = self.escrow.result_of(id).await?;
+        let accepted = self.escrow.result_of(id).await?;
+        let input_rejected = accepted == Some(INPUT_REJECTED);
+        let output_hash = accepted.filter(|_| !input_rejected);
         let output = match output_hash {
             Some(hash) => Some(self.output(hash).await?),
             None => None,
@@ -162,6 +167,7 @@ impl Requester {
             redundancy: task.redundancy,
             fee: task.fee,
             output_hash,
+            input_rejected,
             output,
             refunded,
         })

@@ -112,6 +112,9 @@ impl StoreClient {
                 progress(body.len(), expected);
             }
         }
+        if status == StatusCode::NOT_FOUND {
+            return Err(BlobError::NotFound { url: format!("{}{path}", self.base) });
+        }
         if status != StatusCode::OK {
             return Err(self.refused(&path, status, &body));
         }
@@ -137,6 +140,9 @@ impl StoreClient {
         let path = format!("/packages/{id}");
         let (status, bytes) =
             self.call(self.http.get(format!("{}{path}", self.base)), &path).await?;
+        if status == StatusCode::NOT_FOUND {
+            return Err(BlobError::NotFound { url: format!("{}{path}", self.base) });
+        }
         if status != StatusCode::OK {
             return Err(self.refused(&path, status, &bytes));
         }

@@ -52,6 +52,12 @@ pub enum BlobError {
         /// Why.
         source: std::io::Error,
     },
+    /// The store does not hold the blob (HTTP 404): nobody uploaded it there.
+    #[error("store {url}: 404, no such blob")]
+    NotFound {
+        /// The request.
+        url: String,
+    },
     /// The store answered with an error, or could not be reached.
     #[error("store {url}: {message}")]
     Remote {

@@ -105,7 +105,26 @@ impl Rpc {
     /// Calls a view function of the contract at `to` (`eth_call` at the latest block) and decodes
     /// its answer; a revert is [`ChainError::Reverted`] with the custom error decoded.
     pub async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return> {
-        let request = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
+        self.call_as(TransactionRequest::default(), to, call).await
+    }
+
+    /// [`view`](Self::view) with `from` as the caller: a dry run of a call that checks its sender.
+    pub async fn view_as<C: SolCall>(
+        &self,
+        from: Address,
+        to: Address,
+        call: C,
+    ) -> Result<C::Return> {
+        self.call_as(TransactionRequest::default().with_from(from), to, call).await
+    }
+
+    async fn call_as<C: SolCall>(
+        &self,
+        request: TransactionRequest,
+        to: Address,
+        call: C,
+    ) -> Result<C::Return> {
+        let request = request.with_to(to).with_input(call.abi_encode());
         let answer = self
             .retry
             .run("eth_call", |_| self.provider.call(request.clone()).into_future())

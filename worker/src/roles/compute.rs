@@ -1,5 +1,6 @@
 //! The compute role: answer an assigned seat — LIGHT by `submitResult`, REDUNDANT/DEEP by commit
-//! and reveal, with the salt and committed output stored before the commitment is sent.
+//! and reveal, with the salt and committed output stored before the commitment is sent. Each
+//! returns the calls to send; the worker sends a poll's calls together.
 
 use alloy::{
     primitives::{Address, B256, U256, keccak256},
@@ -12,59 +13,65 @@ use crate::{
     policy::Tier,
     store::PendingResult,
     sync::lock,
-    task::{STEP_GAS, SeatState, TaskError, TaskState, lost_race},
+    task::{EscrowCall, STEP_GAS, Seat, SeatState, TaskError, TaskState, lost_race},
 };
 
 impl Worker {
-    /// Does what this worker's seat in `task` (status Assigned) needs now.
-    pub(super) async fn compute(&self, task: &TaskState, now: u64) -> Result<(), TaskError> {
+    /// What this worker's seat in `task` (status Assigned) needs now.
+    pub(super) async fn compute(
+        &self,
+        task: &TaskState,
+        seats: &[Seat],
+        input: Option<B256>,
+        now: u64,
+    ) -> Result<Vec<EscrowCall>, TaskError> {
         let me = self.me();
-        let seats = self.escrow.seats(task).await?;
-        let Some(seat) = seats.iter().find(|s| s.worker == me) else { return Ok(()) };
+        let Some(seat) = seats.iter().find(|s| s.worker == me) else { return Ok(Vec::new()) };
         let open = now < task.until;
-        match seat.state {
+        let call = match seat.state {
             SeatState::Assigned if open && !lock(&self.refused).contains(&task.id) => {
+                let input = input.ok_or_else(|| missing_input(task))?;
                 let answered = if task.tier == Tier::Light {
-                    self.submit_result(task).await
+                    self.submit_result(task, input).await
                 } else {
-                    self.commit(task).await
+                    self.commit(task, input).await
                 };
                 match answered {
                     Err(error) if error.is_permanent() => {
                         tracing::error!(
                             task = %task.id, %error,
-                            "not answering this task: the deadline will refund the requester"
+                            "not answering this task: this worker cannot run it"
                         );
                         lock(&self.refused).insert(task.id);
-                        Ok(())
+                        None
                     }
-                    other => other,
+                    other => Some(other?),
                 }
             }
-            SeatState::Committed => {
-                // Reveals open once every seat committed, or at the commit deadline.
-                let reveals_open = task.commits == task.redundancy || !open;
-                if reveals_open { self.reveal(task).await } else { Ok(()) }
+            // Reveals open once every seat committed, or at the commit deadline.
+            SeatState::Committed if task.commits == task.redundancy || !open => {
+                self.reveal(task)?
             }
-            _ => Ok(()),
-        }
+            _ => None,
+        };
+        Ok(call.into_iter().collect())
     }
 
-    async fn submit_result(&self, task: &TaskState) -> Result<(), TaskError> {
-        let output = self.produce(task).await?;
-        let call = TaskEscrow::submitResultCall { taskId: task.id, outputHash: output };
-        self.send(call, task.id).await?;
-        tracing::info!(task = %task.id, %output, "result submitted");
-        Ok(())
+    async fn submit_result(&self, task: &TaskState, input: B256) -> Result<EscrowCall, TaskError> {
+        let output = self.produce(task, input).await?;
+        Ok(EscrowCall::new(
+            task.id,
+            &TaskEscrow::submitResultCall { taskId: task.id, outputHash: output },
+        ))
     }
 
     /// Commits to the output. The output and salt are stored first, so a commitment that reached the
     /// chain can always be revealed; a crash before the commit landed sends the same one again.
-    async fn commit(&self, task: &TaskState) -> Result<(), TaskError> {
-        let mut pending = match self.pending(task.id)? {
+    async fn commit(&self, task: &TaskState, input: B256) -> Result<EscrowCall, TaskError> {
+        let pending = match self.pending(task.id)? {
             Some(pending) => pending,
             None => {
-                let output_hash = self.produce(task).await?;
+                let output_hash = self.produce(task, input).await?;
                 let pending = PendingResult { output_hash, commit_tx: None, reveal_tx: None };
                 self.store.salt(task.id)?;
                 self.store.record(task.id, &pending)?;
@@ -73,28 +80,36 @@ impl Worker {
         };
         let salt = self.store.salt(task.id)?;
         let commitment = commitment(pending.output_hash, salt, self.me());
-        let call = TaskEscrow::commitCall { taskId: task.id, commitment };
-        if let Some(tx) = self.send(call, task.id).await? {
-            pending.commit_tx = Some(tx);
-            self.store.record(task.id, &pending)?;
-            tracing::info!(task = %task.id, output = %pending.output_hash, "committed");
-        }
-        Ok(())
+        Ok(EscrowCall::new(task.id, &TaskEscrow::commitCall { taskId: task.id, commitment }))
     }
 
-    async fn reveal(&self, task: &TaskState) -> Result<(), TaskError> {
-        let Some(mut pending) = self.pending(task.id)? else {
+    fn reveal(&self, task: &TaskState) -> Result<Option<EscrowCall>, TaskError> {
+        let Some(pending) = self.pending(task.id)? else {
             tracing::error!(task = %task.id, "committed, but the output and salt are not in the store: cannot reveal");
-            return Ok(());
+            return Ok(None);
         };
         let salt = self.store.salt(task.id)?;
         let call =
             TaskEscrow::revealCall { taskId: task.id, outputHash: pending.output_hash, salt };
-        if let Some(tx) = self.send(call, task.id).await? {
-            pending.reveal_tx = Some(tx);
-            self.store.record(task.id, &pending)?;
-            tracing::info!(task = %task.id, output = %pending.output_hash, "revealed");
-        }
+        Ok(Some(EscrowCall::new(task.id, &call)))
+    }
+
+    /// Notes in the store that a commit or reveal of this worker was mined in `tx`.
+    pub(super) fn record_sent(&self, call: &EscrowCall, tx: B256) -> Result<(), TaskError> {
+        let Some(mut pending) = self.pending(call.task)? else { return Ok(()) };
+        let done = match call.function {
+            "commit" => {
+                pending.commit_tx = Some(tx);
+                "committed"
+            }
+            "reveal" => {
+                pending.reveal_tx = Some(tx);
+                "revealed"
+            }
+            _ => return Ok(()),
+        };
+        self.store.record(call.task, &pending)?;
+        tracing::info!(task = %call.task, output = %pending.output_hash, %tx, "{done}");
         Ok(())
     }
 
@@ -102,7 +117,7 @@ impl Worker {
         Ok(self.store.pending()?.into_iter().find(|(id, _)| *id == task).map(|(_, p)| p))
     }
 
-    /// Sends a call to the escrow; `None` when the seat or task had already moved on.
+    /// Sends one call to the escrow on its own; `None` when the seat or task had already moved on.
     pub(super) async fn send<C: alloy::sol_types::SolCall>(
         &self,
         call: C,
@@ -117,6 +132,13 @@ impl Worker {
             }
             Err(error) => Err(error.into()),
         }
+    }
+}
+
+fn missing_input(task: &TaskState) -> TaskError {
+    TaskError::MissingEvent {
+        event: "TaskCreated",
+        context: format!("task {} in block {}", task.id, task.created_block),
     }
 }
 

@@ -1,9 +1,10 @@
 //! `worker run`: the compute and verify roles, driven by the escrow's events and its state.
 //!
 //! Events only tell the worker which tasks concern it (a seat, a committee place, a LIGHT result to
-//! check); those task ids are kept in the [`WorkerStore`]. Every poll the worker reads each such
-//! task's state on chain and does what is due — compute and commit, reveal, vote, challenge, then
-//! the permissionless steps to settlement and the claim. Deciding from the chain's state rather
+//! check); those task ids are kept in the [`WorkerStore`]. Every poll the worker reads all those
+//! tasks' state on chain in one call and does what is due — compute and commit, reveal, vote,
+//! challenge, then the permissionless steps to settlement and the claim — sending a poll's calls
+//! together as one batch transaction. Deciding from the chain's state rather
 //! than from remembered progress is what makes a restart safe: a worker killed anywhere picks up
 //! where the chain says it is, with the salts and committed outputs it stored before sending.
 
@@ -18,7 +19,7 @@ use std::{
 };
 
 use alloy::{
-    primitives::{Address, U256},
+    primitives::{Address, B256, U256},
     rpc::types::Log,
     sol_types::SolEventInterface,
 };
@@ -33,7 +34,10 @@ use crate::{
     role_set::RoleSet,
     store::WorkerStore,
     sync::lock,
-    task::{Escrow, TaskError, TaskStatus, due, take},
+    task::{
+        Escrow, EscrowCall, Seat, TaskError, TaskState, TaskStatus, due, lost_race_reason,
+        send_batch, step_calls,
+    },
 };
 
 /// How a worker runs its roles.
@@ -214,87 +218,174 @@ impl Worker {
         Ok(self.store.watch(task)?)
     }
 
-    /// Works on every watched task, up to `concurrency` at once (each mostly waits for the chain);
-    /// one task's failure is logged and retried at the next poll. Settled tasks are forgotten after
-    /// one claim of everything they paid.
+    /// One poll's work: reads every watched task (one call for the records, one for their seats
+    /// and committees, one `eth_getLogs` for their inputs), works out what each needs from this
+    /// worker — models run up to `concurrency` at once — and sends all of it as one batch
+    /// transaction. A task's failure is logged and retried at the next poll. Settled tasks, and
+    /// results checked as correct, are forgotten once anything they paid is claimed.
     async fn tick(&mut self) -> Result<(), TaskError> {
-        let this = &*self;
-        let outcomes: Vec<(U256, Result<bool, TaskError>)> =
-            futures_util::stream::iter(self.store.watched()?)
-                .map(|task| async move { (task, this.work_on(task).await) })
-                .buffer_unordered(self.options.concurrency.max(1))
-                .collect()
-                .await;
-        let settled: Vec<U256> = outcomes
-            .iter()
-            .filter_map(|(task, o)| matches!(o, Ok(true)).then_some(*task))
-            .collect();
-        if !settled.is_empty() {
-            self.claim().await?;
-            for id in settled {
-                self.store.forget(id)?;
-                lock(&self.refused).remove(&id);
-                lock(&self.checked).remove(&id);
-                tracing::info!(task = %id, "task settled; no longer watched");
-            }
+        let ids = self.store.watched()?;
+        if ids.is_empty() {
+            return Ok(());
         }
-        for (task, outcome) in outcomes {
-            match outcome {
-                Ok(_) => {
+        let tasks = self.escrow.tasks(&ids).await?;
+        let now = self.escrow.rpc().latest_timestamp().await?;
+        let chain = self.read_context(&tasks).await?;
+        let this = &*self;
+        let plans: Vec<(U256, Result<Plan, TaskError>)> = futures_util::stream::iter(&tasks)
+            .map(|task| {
+                let chain = &chain;
+                async move { (task.id, this.plan(task, chain, now).await) }
+            })
+            .buffer_unordered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+
+        let mut calls = Vec::new();
+        let mut done = Vec::new();
+        for (task, plan) in plans {
+            match plan {
+                Ok(plan) => {
                     self.failing.remove(&task);
-                }
-                Err(error) => {
-                    let message = error.to_string();
-                    if self.failing.get(&task) == Some(&message) {
-                        tracing::debug!(%task, %error, "task step failed again");
-                    } else {
-                        tracing::warn!(%task, %error, "task step failed; trying again every poll");
-                        self.failing.insert(task, message);
+                    calls.extend(plan.calls);
+                    if plan.done {
+                        done.push(task);
                     }
                 }
+                Err(error) => self.report_failure(task, &error.to_string()),
             }
+        }
+        if tasks.iter().any(|t| t.status == TaskStatus::Settled)
+            && !self.escrow.claimable(self.me()).await?.is_zero()
+        {
+            calls.push(EscrowCall::new(U256::ZERO, &TaskEscrow::claimCall {}));
+        }
+        self.send_calls(calls).await?;
+        for id in done {
+            self.store.forget(id)?;
+            lock(&self.refused).remove(&id);
+            lock(&self.checked).remove(&id);
+            tracing::debug!(task = %id, "no longer watched");
         }
         Ok(())
     }
 
-    /// Does what `id` needs from this worker now; returns whether the task is settled.
-    #[tracing::instrument(skip_all, fields(task = %id))]
-    async fn work_on(&self, id: U256) -> Result<bool, TaskError> {
-        let task = self.escrow.task(id).await?;
-        let now = self.escrow.rpc().latest_timestamp().await?;
-        match task.status {
-            TaskStatus::Assigned if self.options.roles.contains(RoleSet::COMPUTE) => {
-                self.compute(&task, now).await?
-            }
-            TaskStatus::Proposed if self.checks_results() => {
-                self.check_proposed(&task, now).await?
-            }
-            TaskStatus::Reviewing => self.vote(&task, now).await?,
-            _ => {}
-        }
-        let task = self.escrow.task(id).await?;
-        let sender = self.account.sender();
-        Ok(match due(&task, now, self.reveal_window) {
-            Some(step) => {
-                take(sender, self.escrow.address(), id, step).await?;
-                self.escrow.task(id).await?.status == TaskStatus::Settled
-            }
-            None => task.status == TaskStatus::Settled,
+    /// The seats, committees and inputs of the tasks in a phase where this worker may act.
+    async fn read_context(&self, tasks: &[TaskState]) -> Result<Context, TaskError> {
+        let active: Vec<&TaskState> = tasks
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.status,
+                    TaskStatus::Assigned | TaskStatus::Proposed | TaskStatus::Reviewing
+                )
+            })
+            .collect();
+        let reviewing: Vec<&TaskState> =
+            active.iter().copied().filter(|t| t.status == TaskStatus::Reviewing).collect();
+        Ok(Context {
+            seats: self.escrow.seats_of(&active).await?,
+            committees: self.escrow.committees_of(&reviewing).await?,
+            inputs: self.escrow.input_hashes(&active).await?,
         })
     }
 
-    /// Claims whatever the escrow owes this worker.
-    async fn claim(&self) -> Result<(), TaskError> {
-        if self.escrow.claimable(self.me()).await?.is_zero() {
-            return Ok(());
+    /// What `task` needs from this worker now: its own answer, check or vote, then any
+    /// permissionless step due on a task it has a stake in.
+    async fn plan(&self, task: &TaskState, chain: &Context, now: u64) -> Result<Plan, TaskError> {
+        let me = self.me();
+        let seats = chain.seats.get(&task.id).map_or(&[][..], Vec::as_slice);
+        let committee = chain.committees.get(&task.id).map_or(&[][..], Vec::as_slice);
+        let input = chain.inputs.get(&task.id).copied();
+        let mut calls = Vec::new();
+        let mut challenged = false;
+        match task.status {
+            TaskStatus::Assigned if self.options.roles.contains(RoleSet::COMPUTE) => {
+                calls.extend(self.compute(task, seats, input, now).await?);
+            }
+            TaskStatus::Proposed if self.checks_results() => {
+                challenged = self.check_proposed(task, seats, input, now).await?;
+            }
+            TaskStatus::Reviewing => {
+                calls.extend(self.vote(task, seats, committee, input, now).await?);
+            }
+            TaskStatus::Settled => return Ok(Plan { calls, done: true }),
+            _ => {}
         }
-        let call = TaskEscrow::claimCall {};
-        let receipt = self.account.sender().call(self.escrow.address(), call).await?;
-        if let Some(claimed) = receipt.decoded_log::<TaskEscrow::Claimed>() {
-            tracing::info!(amount = %claimed.amount, "payout claimed");
+        let involved = seats.iter().any(|s| s.worker == me)
+            || committee.iter().any(|&(member, _)| member == me)
+            || task.challenger == me
+            || challenged;
+        if !involved {
+            // A result checked and found correct is no concern of this worker any more.
+            let done =
+                task.status == TaskStatus::Proposed && lock(&self.checked).contains(&task.id);
+            return Ok(Plan { calls, done });
+        }
+        if let Some(step) = due(task, now, self.reveal_window) {
+            calls.extend(step_calls(task.id, step));
+        }
+        Ok(Plan { calls, done: false })
+    }
+
+    /// Sends `calls` as one batch and logs what became of each.
+    async fn send_calls(&mut self, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
+        let sent = match send_batch(self.account.sender(), &self.escrow, calls).await {
+            Ok(sent) => sent,
+            Err(error) => {
+                tracing::warn!(%error, "sending this poll's calls failed; trying again next poll");
+                return Ok(());
+            }
+        };
+        for (call, reason) in &sent.refused {
+            if lost_race_reason(reason) {
+                tracing::debug!(task = %call.task, call = call.function, %reason, "already done");
+            } else {
+                self.report_failure(call.task, &format!("{} refused: {reason}", call.function));
+            }
+        }
+        let Some(receipt) = sent.receipt else { return Ok(()) };
+        tracing::info!(
+            calls = sent.sent.len(),
+            tx = %receipt.transaction_hash,
+            block = receipt.block_number.unwrap_or_default(),
+            gas_used = receipt.gas_used,
+            "batch mined"
+        );
+        for call in &sent.sent {
+            tracing::info!(task = %call.task, call = call.function, "sent");
+            self.record_sent(call, receipt.transaction_hash)?;
+            if call.function == "claim" {
+                tracing::info!("payout claimed");
+            }
         }
         Ok(())
     }
+
+    /// Logs a task's failure once per distinct message (it is retried every poll).
+    fn report_failure(&mut self, task: U256, message: &str) {
+        if self.failing.get(&task).is_some_and(|m| m == message) {
+            tracing::debug!(%task, error = message, "task step failed again");
+        } else {
+            tracing::warn!(%task, error = message, "task step failed; trying again every poll");
+            self.failing.insert(task, message.to_string());
+        }
+    }
+}
+
+/// What the chain holds about the watched tasks beyond their records.
+struct Context {
+    seats: HashMap<U256, Vec<Seat>>,
+    committees: HashMap<U256, Vec<(Address, bool)>>,
+    inputs: HashMap<U256, B256>,
+}
+
+/// What one task needs from this worker in a poll.
+struct Plan {
+    /// Calls to send.
+    calls: Vec<EscrowCall>,
+    /// Whether to stop watching the task.
+    done: bool,
 }
 
 #[cfg(test)]

@@ -1,43 +1,49 @@
 //! The verify role: committee votes by re-execution, and challenges of wrong LIGHT results.
 
-use alloy::primitives::U256;
+use alloy::primitives::{Address, B256, U256};
 
-use super::Worker;
+use super::{Worker, execute::Answer};
 use crate::{
     bindings::TaskEscrow,
     policy::Tier,
     sync::lock,
-    task::{SeatState, TaskError, TaskState},
+    task::{EscrowCall, Seat, SeatState, TaskError, TaskState},
 };
 
 impl Worker {
     /// Re-executes a proposed LIGHT result of a model this worker serves (never its own) and
-    /// challenges it, posting the bond, if it disagrees.
-    pub(super) async fn check_proposed(&self, task: &TaskState, now: u64) -> Result<(), TaskError> {
+    /// challenges it, posting the bond, if it disagrees; returns whether it challenged. The
+    /// challenge goes out on its own: it needs the bond approved first.
+    pub(super) async fn check_proposed(
+        &self,
+        task: &TaskState,
+        seats: &[Seat],
+        input: Option<B256>,
+        now: u64,
+    ) -> Result<bool, TaskError> {
         if task.tier != Tier::Light || now >= task.until || lock(&self.checked).contains(&task.id) {
-            return Ok(());
+            return Ok(false);
         }
         let served = self.runtime.ids().any(|id| id == task.model);
-        let seats = self.escrow.seats(task).await?;
-        let Some(seat) = seats.first() else { return Ok(()) };
+        let (Some(seat), Some(input)) = (seats.first(), input) else { return Ok(false) };
         if !served || seat.worker == self.me() {
             lock(&self.checked).insert(task.id);
-            return Ok(());
+            return Ok(false);
         }
-        let (mine, determinism) = match self.execute(task).await {
-            Ok(executed) => executed,
+        let mine = match self.execute(task, input).await {
+            Ok(answer) => answer,
             Err(error) if error.is_permanent() => {
                 // Without our own answer we can prove nothing.
                 tracing::warn!(task = %task.id, %error, "cannot re-execute the result; not challenging");
                 lock(&self.checked).insert(task.id);
-                return Ok(());
+                return Ok(false);
             }
             Err(error) => return Err(error),
         };
         lock(&self.checked).insert(task.id);
-        if self.accepts(determinism, &mine, seat.hash).await {
+        if self.accepts(&mine, seat.hash).await {
             tracing::info!(task = %task.id, output = %seat.hash, "result checked: correct");
-            return Ok(());
+            return Ok(false);
         }
         let bond = self
             .escrow
@@ -46,46 +52,49 @@ impl Worker {
             .await?;
         tracing::warn!(task = %task.id, worker = %seat.worker, output = %seat.hash, %bond, "wrong result: challenging");
         self.account.approve(self.escrow.address(), U256::from(bond)).await?;
-        self.send(TaskEscrow::challengeCall { taskId: task.id }, task.id).await?;
-        Ok(())
+        Ok(self.send(TaskEscrow::challengeCall { taskId: task.id }, task.id).await?.is_some())
     }
 
-    /// Votes in a review this worker sits on: seat i is accepted when its revealed output agrees
-    /// with this worker's own execution.
-    pub(super) async fn vote(&self, task: &TaskState, now: u64) -> Result<(), TaskError> {
+    /// The vote of this worker in a review it sits on and has not voted in: seat i is accepted when
+    /// its revealed output agrees with this worker's own answer (a rejected input included).
+    pub(super) async fn vote(
+        &self,
+        task: &TaskState,
+        seats: &[Seat],
+        committee: &[(Address, bool)],
+        input: Option<B256>,
+        now: u64,
+    ) -> Result<Option<EscrowCall>, TaskError> {
         let me = self.me();
-        if now >= task.until {
-            return Ok(());
+        if now >= task.until || !committee.iter().any(|&(member, voted)| member == me && !voted) {
+            return Ok(None);
         }
-        let committee = self.escrow.committee(task).await?;
-        if !committee.iter().any(|&(member, voted)| member == me && !voted) {
-            return Ok(());
-        }
-        let mask = match self.execute(task).await {
-            Ok((mine, determinism)) => {
+        let Some(input) = input else { return Ok(None) };
+        let mask = match self.execute(task, input).await {
+            Ok(mine) => {
+                if let Answer::Rejected(reason) = &mine {
+                    tracing::info!(task = %task.id, %reason, "the input cannot run: accepting only rejections");
+                }
                 let mut mask = 0u8;
-                for (i, seat) in self.escrow.seats(task).await?.iter().enumerate() {
+                for (i, seat) in seats.iter().enumerate() {
                     let revealed = matches!(seat.state, SeatState::Revealed | SeatState::Faulty);
-                    if revealed && self.accepts(determinism, &mine, seat.hash).await {
+                    if revealed && self.accepts(&mine, seat.hash).await {
                         mask |= 1 << i;
                     }
                 }
                 mask
             }
-            // An input that cannot run has no correct output: no seat is accepted.
+            // This worker cannot run the model: it cannot vouch for any seat.
             Err(error) if error.is_permanent() => {
-                tracing::warn!(task = %task.id, %error, "the task cannot be executed; rejecting every seat");
+                tracing::warn!(task = %task.id, %error, "the task cannot be executed here; accepting no seat");
                 0
             }
             Err(error) => return Err(error),
         };
-        if self
-            .send(TaskEscrow::voteCall { taskId: task.id, acceptMask: mask }, task.id)
-            .await?
-            .is_some()
-        {
-            tracing::info!(task = %task.id, accept_mask = format!("{mask:#b}"), "voted");
-        }
-        Ok(())
+        tracing::info!(task = %task.id, accept_mask = format!("{mask:#b}"), "voting");
+        Ok(Some(EscrowCall::new(
+            task.id,
+            &TaskEscrow::voteCall { taskId: task.id, acceptMask: mask },
+        )))
     }
 }

@@ -46,7 +46,7 @@ pub struct TaskState {
 }
 
 impl TaskState {
-    fn from_view(id: U256, t: &TaskView) -> Result<Self> {
+    pub(super) fn from_view(id: U256, t: &TaskView) -> Result<Self> {
         let invalid = |what: String| ChainError::Decode {
             op: "getTask",
             source: alloy::sol_types::Error::custom(what),
@@ -236,7 +236,7 @@ impl Escrow {
     }
 }
 
-fn seat_state(raw: u8) -> SeatState {
+pub(super) fn seat_state(raw: u8) -> SeatState {
     match raw {
         1 => SeatState::Assigned,
         2 => SeatState::Committed,

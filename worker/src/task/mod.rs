@@ -1,16 +1,19 @@
 //! Tasks of the escrow as a worker or requester sees them: reading their state, deciding which
 //! permissionless step is due, inputs and outputs by commitment, and comparing results.
 
+mod batch;
 mod compare;
 mod escrow;
 mod step;
 mod tensors;
 
-use alloy::primitives::B256;
+use alloy::primitives::{B256, b256};
 
+pub(crate) use batch::{EscrowCall, send_batch};
 pub use compare::agrees;
 pub use escrow::{Escrow, Seat, SeatState, TaskState, TaskStatus};
-pub(crate) use step::{STEP_GAS, lost_race, take};
+pub(crate) use step::step_calls;
+pub(crate) use step::{STEP_GAS, lost_race, lost_race_reason, take};
 pub use step::{Step, due};
 pub use tensors::{check_input, output_json, parse_input};
 
@@ -19,6 +22,11 @@ use crate::{
     chain::{ChainError, StreamError},
     store::StoreError,
 };
+
+/// The escrow's `INPUT_REJECTED`: the output hash a worker answers for an input nobody can run,
+/// `keccak256("verigrad.input-rejected")`. An accepted rejection refunds the requester.
+pub const INPUT_REJECTED: B256 =
+    b256!("0x14ad220dc88562a9da74bf0c23d6df176506378d3defb2770795faea78aea151");
 
 /// What can go wrong working on a task.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +68,9 @@ pub enum TaskError {
     /// No release of the model registry has this id.
     #[error("unknown model {0}: no release with this id is published")]
     UnknownModel(String),
+    /// No store holds the package of the task's model: nobody can run it.
+    #[error("model {0} is unavailable: no store holds its package")]
+    ModelUnavailable(B256),
     /// A transaction or task lacks the event it must have emitted.
     #[error("no {event} event for {context}")]
     MissingEvent {
@@ -71,6 +82,20 @@ pub enum TaskError {
 }
 
 impl TaskError {
+    /// Whether the error says the task's input cannot be run by anyone — undecodable, misshapen,
+    /// over the network's size limit, or its input or model package held by no store — so that a
+    /// worker answers `INPUT_REJECTED` and a verifier that reaches the same verdict agrees.
+    pub fn rejects_input(&self) -> bool {
+        matches!(
+            self,
+            Self::MalformedInput(_)
+                | Self::InputTooLarge { .. }
+                | Self::ModelUnavailable(_)
+                | Self::Inference(verigrad_inference::InferenceError::MalformedTensor(_))
+                | Self::Blob(BlobError::NotFound { .. })
+        )
+    }
+
     /// Whether the error says something about the task itself (its input or model), so that trying
     /// again cannot help — as opposed to a node or store that may answer later.
     pub fn is_permanent(&self) -> bool {
@@ -80,7 +105,8 @@ impl TaskError {
                 | Self::MalformedInput(_)
                 | Self::InputTooLarge { .. }
                 | Self::UnknownModel(_)
-                | Self::Blob(BlobError::Mismatch { .. })
+                | Self::ModelUnavailable(_)
+                | Self::Blob(BlobError::Mismatch { .. } | BlobError::NotFound { .. })
         )
     }
 }

@@ -2,7 +2,7 @@
 
 use alloy::primitives::{Address, U256};
 
-use super::{TaskState, TaskStatus};
+use super::{EscrowCall, TaskState, TaskStatus};
 use crate::{
     bindings::TaskEscrow,
     chain::{ChainError, Result, TxSender},
@@ -95,10 +95,32 @@ pub(crate) async fn take(
 /// what they do depends on the calls before them in the block, which the estimate did not see.
 pub(crate) const STEP_GAS: u64 = 1_500_000;
 
+/// The calls that take `step` on `task`: a step that finalizes is followed by the settlement, which
+/// then runs in the same transaction.
+pub(crate) fn step_calls(task: U256, step: Step) -> Vec<EscrowCall> {
+    let settle = EscrowCall::new(task, &TaskEscrow::settleCall { taskId: task });
+    match step {
+        Step::CloseReveal => {
+            vec![EscrowCall::new(task, &TaskEscrow::closeRevealCall { taskId: task })]
+        }
+        Step::Resolve => {
+            vec![EscrowCall::new(task, &TaskEscrow::resolveCall { taskId: task }), settle]
+        }
+        Step::Finalize => {
+            vec![EscrowCall::new(task, &TaskEscrow::finalizeCall { taskId: task }), settle]
+        }
+        Step::Settle => vec![settle],
+    }
+}
+
 /// Whether a revert says that someone else acted first: the task or seat moved on.
 pub(crate) fn lost_race(error: &ChainError) -> bool {
-    matches!(error, ChainError::Reverted { reason, .. }
-        if ["WrongStatus", "AlreadyActed", "PhaseOpen"].iter().any(|r| reason.starts_with(r)))
+    matches!(error, ChainError::Reverted { reason, .. } if lost_race_reason(reason))
+}
+
+/// [`lost_race`] for a decoded revert reason.
+pub(crate) fn lost_race_reason(reason: &str) -> bool {
+    ["WrongStatus", "AlreadyActed", "PhaseOpen"].iter().any(|r| reason.starts_with(r))
 }
 
 #[cfg(test)]

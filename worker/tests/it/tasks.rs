@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256, keccak256};
 use serde_json::Value;
-use verigrad_worker::{SeatState, TaskStatus, WorkerStore};
+use verigrad_worker::{INPUT_REJECTED, SeatState, TaskStatus, WorkerStore};
 
 use crate::{
     harness::{text, tokens},
@@ -350,16 +350,20 @@ async fn bad_inputs_end_with_a_refund() {
             (market.task(task).await.status == TaskStatus::Settled).then_some(())
         })
         .await;
-        assert_eq!(escrow.result_of(task).await.expect("result"), None);
+        let result = escrow.result_of(task).await.expect("result");
+        assert_eq!(result, Some(INPUT_REJECTED), "task {task}: a clear failed state");
     }
-    // Each task's whole fee was credited back to the requester.
+    // Each task's whole fee was credited back to the requester, and the worker that said so is
+    // no worse off: a rightful rejection is not a fault.
     let owed = escrow.claimable(requester).await.expect("claimable");
     assert_eq!(owed - owed_before, tokens(inputs.len() as u64));
+    let status = market.status(crate::harness::address(KEYS[0])).await;
+    assert_eq!(status.faults, 0, "the worker that rejected the inputs was not slashed");
     let log = worker.log();
-    for reason in ["malformed input", "over the limit", "404", "unknown model"] {
+    for reason in ["malformed input", "malformed tensor", "over the limit", "404", "unavailable"] {
         assert!(log.contains(reason), "the log says why ({reason}): {log}");
     }
-    assert!(log.contains("not answering this task"), "{log}");
+    assert!(log.contains("answering INPUT_REJECTED"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -89,6 +89,7 @@ fn outcome_json(o: &TaskOutcome) -> serde_json::Value {
         "redundancy": o.redundancy,
         "fee": o.fee,
         "outputHash": o.output_hash,
+        "inputRejected": o.input_rejected,
         "output": o.output.as_ref().map(output_json),
         "refunded": o.refunded,
     })
@@ -132,6 +133,9 @@ fn print_outcome(o: &TaskOutcome) {
             println!("fee        {}", tokens(o.fee));
             println!("output     {hash}");
             print_tensors(&output_json(output));
+        }
+        _ if o.input_rejected => {
+            println!("the network rejected the input: it cannot be run; the fee is refunded")
         }
         _ => println!("no result was accepted; the fee is refunded"),
     }

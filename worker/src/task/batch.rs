@@ -1,0 +1,215 @@
+//! Many escrow calls as one, through the escrow's `batch`: the state of every watched task in one
+//! `eth_call`, and everything a worker or keeper has to send in one transaction per block. A dry
+//! run first drops the calls that would fail (another party took the step, a phase closed), so the
+//! transaction carries only calls that were due when it was built; a call that fails once mined
+//! (raced in the same block) fails alone, and the next poll sees the chain as it is.
+
+use std::collections::HashMap;
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    rpc::types::{Filter, TransactionReceipt},
+    sol_types::{SolCall, SolEvent},
+};
+
+use super::{Escrow, Seat, TaskState, escrow::seat_state};
+use crate::{
+    bindings::TaskEscrow,
+    chain::{ChainError, Result, TxSender, decode_revert},
+};
+
+/// Gas allowed per call beyond the estimate: a call's cost depends on what lands before it in the
+/// block (the last reveal tallies, the last vote resolves and slashes), which the estimate did not see.
+const GAS_PER_CALL: u64 = 150_000;
+/// Floor of a batch's gas limit, as for a single phase-closing call.
+const MIN_BATCH_GAS: u64 = 1_500_000;
+/// Most gas one batch asks for; a third of anvil's default block.
+const MAX_BATCH_GAS: u64 = 10_000_000;
+
+/// One call of the escrow, with the task it concerns and its function name (for logs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EscrowCall {
+    /// The task, or zero for an account-wide call (`claim`).
+    pub task: U256,
+    /// The function's name.
+    pub function: &'static str,
+    /// The ABI-encoded call.
+    pub data: Bytes,
+}
+
+impl EscrowCall {
+    /// `call` about `task`.
+    pub(crate) fn new<C: SolCall>(task: U256, call: &C) -> Self {
+        let function = C::SIGNATURE.split('(').next().unwrap_or(C::SIGNATURE);
+        Self { task, function, data: call.abi_encode().into() }
+    }
+}
+
+/// What [`send_batch`] did.
+#[derive(Debug, Default)]
+pub(crate) struct BatchSent {
+    /// The calls the dry run passed, sent in one transaction.
+    pub sent: Vec<EscrowCall>,
+    /// The calls the dry run failed, with the escrow's reason.
+    pub refused: Vec<(EscrowCall, String)>,
+    /// The transaction's receipt, if anything was sent.
+    pub receipt: Option<TransactionReceipt>,
+}
+
+/// Dry-runs `calls` as `sender`'s account and sends those that pass as one `batch` transaction,
+/// waiting for its receipt.
+pub(crate) async fn send_batch(
+    sender: &TxSender,
+    escrow: &Escrow,
+    calls: Vec<EscrowCall>,
+) -> Result<BatchSent> {
+    if calls.is_empty() {
+        return Ok(BatchSent::default());
+    }
+    let outcomes = escrow.batch_call(sender.address(), &calls).await?;
+    let mut done = BatchSent::default();
+    for (call, outcome) in calls.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(_) => done.sent.push(call),
+            Err(reason) => done.refused.push((call, reason)),
+        }
+    }
+    if done.sent.is_empty() {
+        return Ok(done);
+    }
+    let batch = TaskEscrow::batchCall { calls: done.sent.iter().map(|c| c.data.clone()).collect() };
+    let gas = (MIN_BATCH_GAS + GAS_PER_CALL * done.sent.len() as u64).min(MAX_BATCH_GAS);
+    done.receipt = Some(sender.call_with_min_gas(escrow.address(), batch, gas).await?);
+    Ok(done)
+}
+
+impl Escrow {
+    /// Runs `calls` in one `eth_call` of `batch` as `from`; each call's return data, or the reason
+    /// it reverted.
+    pub(crate) async fn batch_call(
+        &self,
+        from: Address,
+        calls: &[EscrowCall],
+    ) -> Result<Vec<std::result::Result<Bytes, String>>> {
+        let batch = TaskEscrow::batchCall { calls: calls.iter().map(|c| c.data.clone()).collect() };
+        let answer = self.rpc().view_as(from, self.address(), batch).await?;
+        Ok(answer
+            .ok
+            .into_iter()
+            .zip(answer.results)
+            .map(|(ok, data)| if ok { Ok(data) } else { Err(decode_revert(&data)) })
+            .collect())
+    }
+
+    /// Reads many views of the escrow in one `eth_call`, decoding each answer.
+    async fn read_many<C: SolCall>(&self, calls: Vec<C>) -> Result<Vec<C::Return>> {
+        let calls: Vec<EscrowCall> =
+            calls.into_iter().map(|c| EscrowCall::new(U256::ZERO, &c)).collect();
+        self.batch_call(Address::ZERO, &calls)
+            .await?
+            .into_iter()
+            .map(|answer| {
+                let data =
+                    answer.map_err(|reason| ChainError::Reverted { op: C::SIGNATURE, reason })?;
+                C::abi_decode_returns(&data)
+                    .map_err(|source| ChainError::Decode { op: C::SIGNATURE, source })
+            })
+            .collect()
+    }
+
+    /// The records of tasks `ids`, in order, read in one call.
+    pub async fn tasks(&self, ids: &[U256]) -> Result<Vec<TaskState>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let views = self
+            .read_many(ids.iter().map(|&id| TaskEscrow::getTaskCall { taskId: id }).collect())
+            .await?;
+        ids.iter().zip(&views).map(|(&id, view)| TaskState::from_view(id, view)).collect()
+    }
+
+    /// The compute seats of each task, in seat order, read in one call.
+    pub async fn seats_of(&self, tasks: &[&TaskState]) -> Result<HashMap<U256, Vec<Seat>>> {
+        let calls: Vec<_> = tasks
+            .iter()
+            .flat_map(|t| {
+                (0..t.redundancy)
+                    .map(|i| TaskEscrow::seatCall { taskId: t.id, index: U256::from(i) })
+            })
+            .collect();
+        let mut answers = self.read_many(calls).await?.into_iter();
+        let mut seats = HashMap::with_capacity(tasks.len());
+        for task in tasks {
+            let of_task = answers
+                .by_ref()
+                .take(task.redundancy.into())
+                .map(|s| Seat { worker: s.worker, state: seat_state(s.state), hash: s.hash })
+                .collect();
+            seats.insert(task.id, of_task);
+        }
+        Ok(seats)
+    }
+
+    /// The committee of each task — each member and whether it voted — read in one call.
+    pub async fn committees_of(
+        &self,
+        tasks: &[&TaskState],
+    ) -> Result<HashMap<U256, Vec<(Address, bool)>>> {
+        let calls: Vec<_> = tasks
+            .iter()
+            .flat_map(|t| {
+                (0..t.committee_size)
+                    .map(|i| TaskEscrow::committeeSeatCall { taskId: t.id, index: U256::from(i) })
+            })
+            .collect();
+        let mut answers = self.read_many(calls).await?.into_iter();
+        let mut committees = HashMap::with_capacity(tasks.len());
+        for task in tasks {
+            let members = answers
+                .by_ref()
+                .take(task.committee_size.into())
+                .map(|m| (m.verifier, m.voted))
+                .collect();
+            committees.insert(task.id, members);
+        }
+        Ok(committees)
+    }
+
+    /// The input commitments of `tasks`, from their `TaskCreated` events, read in one `eth_getLogs`
+    /// over the blocks they were created in.
+    pub async fn input_hashes(&self, tasks: &[&TaskState]) -> Result<HashMap<U256, B256>> {
+        let (Some(from), Some(to)) = (
+            tasks.iter().map(|t| t.created_block).min(),
+            tasks.iter().map(|t| t.created_block).max(),
+        ) else {
+            return Ok(HashMap::new());
+        };
+        let filter = Filter::new()
+            .address(self.address())
+            .event_signature(TaskEscrow::TaskCreated::SIGNATURE_HASH)
+            .topic1(tasks.iter().map(|t| B256::from(t.id)).collect::<Vec<_>>())
+            .from_block(from)
+            .to_block(to);
+        let mut hashes = HashMap::with_capacity(tasks.len());
+        for log in self.rpc().logs(&filter).await? {
+            let created = TaskEscrow::TaskCreated::decode_log(&log.inner)
+                .map_err(|source| ChainError::Decode { op: "TaskCreated", source })?;
+            hashes.insert(created.taskId, created.inputHash);
+        }
+        Ok(hashes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_is_named_by_its_function() {
+        let call =
+            EscrowCall::new(U256::from(7), &TaskEscrow::finalizeCall { taskId: U256::from(7) });
+        assert_eq!(call.function, "finalize");
+        assert_eq!(call.task, U256::from(7));
+        assert_eq!(&call.data[..4], TaskEscrow::finalizeCall::SELECTOR.as_slice());
+    }
+}
