@@ -1,11 +1,10 @@
-//! A load run: many tasks created at once by one requester, followed to settlement while the workers
-//! do the rest, then a summary — how each task ended, throughput to settlement, how fast workers
+//! A load run: many tasks created at once by one requester (in batch transactions), followed to
+//! settlement while the workers do the rest, then a summary — how each task ended, throughput to settlement, how fast workers
 //! answered an assignment, whether the escrow still holds exactly what it owes, and which workers
 //! were slashed. `worker load` prints it; `scripts/soak` and the throughput benchmark run it.
 
 use std::{
     collections::{BTreeMap, HashSet},
-    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -14,17 +13,18 @@ use alloy::{
     rpc::types::{Filter, Log},
     sol_types::SolEvent,
 };
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
-use tokio::{sync::Semaphore, task::JoinSet};
 use verigrad_inference::{ModelInput, Number};
 
 use crate::{
     Requester, TaskRequest, WorkerStatus,
     bindings::{TaskEscrow, Token, WorkerRegistry},
-    chain::ChainError,
     policy::Tier,
-    task::{TaskError, TaskStatus, due, lost_race, take},
+    task::{
+        BatchSent, EscrowCall, INPUT_REJECTED, TaskError, due, lost_race_reason, send_batch,
+        step_calls,
+    },
 };
 
 /// The registry's role bits (`contracts/types/Roles.sol`) whose workers a summary lists.
@@ -58,6 +58,8 @@ pub struct LoadReport {
     pub finalized: usize,
     /// Settled without one (refunded to the requester).
     pub refunded: usize,
+    /// Of the refunded, those whose input the network rejected as impossible to run.
+    pub rejected: usize,
     /// Not settled when the run gave up.
     pub unsettled: Vec<U256>,
     /// Tasks by tier: LIGHT, REDUNDANT, DEEP.
@@ -66,6 +68,9 @@ pub struct LoadReport {
     pub seconds: f64,
     /// Settled tasks per second over that time.
     pub settled_per_second: f64,
+    /// Settled tasks per second once the pipeline is full: between the 10th and 90th percentile
+    /// of settlement times (0 with fewer than 10 tasks).
+    pub steady_per_second: f64,
     /// Blocks from a task's assignment to its first worker answer (commit or result): p50, p90, max.
     pub answer_blocks: [u64; 3],
     /// The escrow's token balance at the end.
@@ -133,81 +138,90 @@ impl LoadReport {
     }
 }
 
+/// Creations per batch transaction (about 90 000 gas each).
+const CREATE_PER_TX: usize = 50;
+/// Assignments, or sweep steps, per batch transaction (about 100 000 gas each).
+const STEPS_PER_TX: usize = 50;
+/// Tasks read per `eth_call` in a sweep.
+const READ_PER_CALL: usize = 200;
+/// How long an assignment sent is given to show up before it is sent again.
+const ASSIGN_RETRY: Duration = Duration::from_secs(5);
+/// How often tasks are swept for steps nobody else took.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// Runs `plan` as `requester`, reporting progress through `progress(settled, created)`.
+///
+/// Tasks are created in batch transactions, assigned in batches as soon as their creation block is
+/// past, and followed by their events; every few seconds the unsettled ones are read in bulk and
+/// any step nobody took (a no-show's refund) is taken, again in batches.
 pub async fn run_load(
     requester: Requester,
     plan: LoadPlan,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<LoadReport, TaskError> {
-    let requester = Arc::new(requester);
     let escrow = requester.escrow().clone();
     let rpc = escrow.rpc().clone();
     let workers = workers_of(&requester, plan.request.model).await?;
     let before = statuses(&requester, &workers).await?;
-    // One allowance for the whole run: each task's own approval is then a no-op.
+    // One allowance for the whole run.
     requester.account().approve(escrow.address(), U256::MAX).await?;
     let first_block = rpc.block_number().await?;
 
     let started = Instant::now();
-    let tasks = create_all(&requester, &plan).await?;
+    let created = create_all(&requester, &plan).await?;
+    let tasks: Vec<U256> = created.iter().map(|(id, _)| *id).collect();
     progress(0, tasks.len());
-    let mut unsettled: BTreeMap<U256, bool> = tasks.iter().map(|id| (*id, false)).collect();
-    let mut settled_at = started;
+    let mut waiting: BTreeMap<U256, Attendance> = created
+        .iter()
+        .map(|&(id, block)| (id, Attendance { created_block: block, assigned: false, sent: None }))
+        .collect();
+    let mut settled_at = Vec::with_capacity(tasks.len());
     let mut from = first_block;
     let reveal_window = escrow.reveal_window().await?;
     let mut last_sweep = Instant::now();
     let give_up = Instant::now() + plan.timeout;
-    while !unsettled.is_empty() && Instant::now() < give_up {
+    while !waiting.is_empty() && Instant::now() < give_up {
         let head = rpc.block_number().await?;
-        for log in logs(&rpc, escrow.address(), TaskEscrow::TaskSettled::SIGNATURE_HASH, from, head)
-            .await?
-        {
-            if unsettled.remove(&task_of(&log)).is_some() {
-                settled_at = Instant::now();
+        for log in logs(&rpc, escrow.address(), &FOLLOWED, from, head).await? {
+            let id = task_of(&log);
+            if log.topic0() == Some(&TaskEscrow::TaskSettled::SIGNATURE_HASH) {
+                if waiting.remove(&id).is_some() {
+                    settled_at.push(Instant::now());
+                }
+            } else if let Some(task) = waiting.get_mut(&id) {
+                task.assigned = true;
             }
         }
         from = head + 1;
-        progress(tasks.len() - unsettled.len(), tasks.len());
-        // Assign what is assignable, and every few seconds step what nobody else stepped (a no-show's
-        // refund after its deadline).
-        // Side by side: each mostly waits for its transaction's block.
-        let sweep = last_sweep.elapsed() >= Duration::from_secs(5);
-        let attend: Vec<U256> = unsettled
-            .iter()
-            .filter(|(_, assigned)| sweep || !**assigned)
-            .map(|(id, _)| *id)
-            .collect();
-        let requester = &requester;
-        let attended: Vec<Result<(U256, bool), TaskError>> = futures_util::stream::iter(attend)
-            .map(|id| async move {
-                attend_to(requester, id, head, sweep, reveal_window).await.map(|a| (id, a))
+        progress(tasks.len() - waiting.len(), tasks.len());
+
+        let assignable: Vec<EscrowCall> = waiting
+            .iter_mut()
+            .filter(|(_, t)| {
+                !t.assigned
+                    && t.created_block < head
+                    && t.sent.is_none_or(|at| at.elapsed() >= ASSIGN_RETRY)
             })
-            .buffer_unordered(plan.concurrency.max(1))
-            .collect()
-            .await;
-        for outcome in attended {
-            let (id, assigned) = outcome?;
-            if assigned && let Some(flag) = unsettled.get_mut(&id) {
-                *flag = true;
-            }
-        }
-        if sweep {
+            .map(|(id, t)| {
+                t.sent = Some(Instant::now());
+                EscrowCall::new(*id, &TaskEscrow::assignCall { taskId: *id })
+            })
+            .collect();
+        send_in_batches(&requester, assignable).await?;
+
+        if last_sweep.elapsed() >= SWEEP_EVERY {
+            let unsettled: Vec<U256> = waiting.keys().copied().collect();
+            sweep(&requester, &unsettled, reveal_window).await?;
             last_sweep = Instant::now();
         }
         tokio::time::sleep(plan.poll).await;
     }
-    let seconds = settled_at.duration_since(started).as_secs_f64();
-    let settled = tasks.len() - unsettled.len();
+    let last_settled = settled_at.last().copied().unwrap_or(started);
+    let seconds = last_settled.duration_since(started).as_secs_f64();
+    let settled = settled_at.len();
 
     let head = rpc.block_number().await?;
-    let (mut finalized, mut tiers) = (0, [0; 3]);
-    for id in &tasks {
-        let task = escrow.task(*id).await?;
-        tiers[usize::from(u8::from(task.tier))] += 1;
-        if escrow.result_of(*id).await?.is_some() {
-            finalized += 1;
-        }
-    }
+    let outcomes = outcomes(&rpc, escrow.address(), first_block, head).await?;
     let answer_blocks = answer_latency(&rpc, escrow.address(), first_block, head).await?;
     let owed = escrow.claimable(requester.account().address()).await?;
     if !owed.is_zero() {
@@ -220,12 +234,14 @@ pub async fn run_load(
     let after = statuses(&requester, &workers).await?;
     Ok(LoadReport {
         created: tasks.len(),
-        finalized,
-        refunded: settled - finalized.min(settled),
-        unsettled: unsettled.into_keys().collect(),
-        tiers,
+        finalized: outcomes.finalized,
+        rejected: outcomes.rejected,
+        refunded: settled.saturating_sub(outcomes.finalized),
+        unsettled: waiting.into_keys().collect(),
+        tiers: outcomes.tiers,
         seconds,
         settled_per_second: if seconds > 0.0 { settled as f64 / seconds } else { 0.0 },
+        steady_per_second: steady_rate(&settled_at),
         answer_blocks,
         escrow_balance,
         escrow_liabilities,
@@ -243,66 +259,85 @@ pub async fn run_load(
     })
 }
 
-/// Assigns task `id` once it can be (a block after its creation), and on a `sweep` takes the step
-/// due on it that nobody else took; returns whether it is past assignment.
-async fn attend_to(
-    requester: &Requester,
-    id: U256,
-    head: u64,
-    sweep: bool,
-    reveal_window: u64,
-) -> Result<bool, TaskError> {
-    let escrow = requester.escrow();
-    let task = escrow.task(id).await?;
-    if task.status != TaskStatus::Created {
-        if sweep {
-            let now = escrow.rpc().latest_timestamp().await?;
-            if let Some(step) = due(&task, now, reveal_window) {
-                take(requester.account().sender(), escrow.address(), id, step).await?;
-            }
-        }
-        return Ok(true);
-    }
-    if head <= task.created_block {
-        return Ok(false);
-    }
-    let call = TaskEscrow::assignCall { taskId: id };
-    match requester.account().sender().call(escrow.address(), call).await {
-        // Assigned, or someone else assigned it first (seen by the estimate, or once mined).
-        Ok(_) | Err(ChainError::TxReverted { .. }) => {}
-        Err(error) if lost_race(&error) => {}
-        Err(ChainError::Reverted { reason, .. }) => {
-            // Not assignable: the deadline refunds it, and the sweep takes that step.
-            tracing::warn!(task = %id, %reason, "cannot be assigned; its deadline refunds it");
-        }
-        Err(error) => return Err(error.into()),
-    }
-    Ok(true)
+/// The events a load run follows: assignments and settlements.
+const FOLLOWED: [B256; 2] =
+    [TaskEscrow::TaskAssigned::SIGNATURE_HASH, TaskEscrow::TaskSettled::SIGNATURE_HASH];
+
+/// Where a task of the run stands, as its events tell.
+struct Attendance {
+    created_block: u64,
+    assigned: bool,
+    /// When its assignment was last sent.
+    sent: Option<Instant>,
 }
 
-/// Creates the plan's tasks, `concurrency` at a time; returns their ids in creation order.
-async fn create_all(requester: &Arc<Requester>, plan: &LoadPlan) -> Result<Vec<U256>, TaskError> {
-    let permits = Arc::new(Semaphore::new(plan.concurrency.max(1)));
-    let mut running = JoinSet::new();
+/// Settlements per second between the 10th and the 90th percentile of settlement times: the rate
+/// of the pipeline once full, without the first task's latency or the last ones' tail.
+fn steady_rate(settled_at: &[Instant]) -> f64 {
+    let n = settled_at.len();
+    if n < 10 {
+        return 0.0;
+    }
+    let (lo, hi) = (n / 10, n * 9 / 10);
+    let seconds = settled_at[hi - 1].duration_since(settled_at[lo]).as_secs_f64();
+    if seconds > 0.0 { (hi - 1 - lo) as f64 / seconds } else { 0.0 }
+}
+
+/// Sends `calls` in batch transactions of [`STEPS_PER_TX`], side by side. Calls the dry run
+/// refuses (a step someone else took, a task that cannot be assigned) are logged, not failed:
+/// the deadline refunds what cannot go on.
+async fn send_in_batches(requester: &Requester, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
+    let sent: Vec<BatchSent> = futures_util::stream::iter(calls.chunks(STEPS_PER_TX))
+        .map(|chunk| send_batch(requester.account().sender(), requester.escrow(), chunk.to_vec()))
+        .buffer_unordered(4)
+        .try_collect()
+        .await?;
+    for (call, reason) in sent.iter().flat_map(|s| &s.refused) {
+        if lost_race_reason(reason) {
+            tracing::debug!(task = %call.task, call = call.function, %reason, "already done");
+        } else {
+            tracing::warn!(task = %call.task, call = call.function, %reason, "refused");
+        }
+    }
+    Ok(())
+}
+
+/// Reads `tasks` in bulk and takes every step due on them that nobody else took.
+async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Result<(), TaskError> {
+    let escrow = requester.escrow();
+    let now = escrow.rpc().latest_timestamp().await?;
+    let mut calls = Vec::new();
+    for chunk in tasks.chunks(READ_PER_CALL) {
+        for task in escrow.tasks(chunk).await? {
+            if let Some(step) = due(&task, now, reveal_window) {
+                calls.extend(step_calls(task.id, step));
+            }
+        }
+    }
+    send_in_batches(requester, calls).await
+}
+
+/// Creates the plan's tasks in batch transactions; returns their ids and creation blocks in
+/// creation order.
+async fn create_all(requester: &Requester, plan: &LoadPlan) -> Result<Vec<(U256, u64)>, TaskError> {
+    let mut fees = BTreeMap::new();
+    let mut requests = Vec::with_capacity(plan.tasks);
     for i in 0..plan.tasks {
         let mut request = plan.request.clone();
         request.floor =
             plan.floors.get(i % plan.floors.len().max(1)).copied().unwrap_or(request.floor);
         request.input = distinct(&request.input, i);
-        let (requester, permits) = (requester.clone(), permits.clone());
-        running.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            requester.create(&request).await.map(|(id, _)| id)
-        });
+        if request.max_fee.is_none() {
+            let floor = u8::from(request.floor);
+            let fee = match fees.get(&floor) {
+                Some(fee) => *fee,
+                None => *fees.entry(floor).or_insert(requester.quote(&request).await?),
+            };
+            request.max_fee = Some(fee);
+        }
+        requests.push(request);
     }
-    let mut ids = Vec::with_capacity(plan.tasks);
-    while let Some(joined) = running.join_next().await {
-        let id = joined
-            .map_err(|e| TaskError::MalformedInput(format!("a creation panicked: {e}")))??;
-        ids.push(id);
-    }
-    ids.sort();
-    Ok(ids)
+    requester.create_many(&requests, CREATE_PER_TX, plan.concurrency).await
 }
 
 /// `input` with `i` added to the last digit of its first number, so every task's input (and its
@@ -346,15 +381,53 @@ async fn statuses(
 async fn logs(
     rpc: &crate::Rpc,
     escrow: Address,
-    event: B256,
+    events: &[B256],
     from: u64,
     to: u64,
 ) -> Result<Vec<Log>, TaskError> {
     if from > to {
         return Ok(Vec::new());
     }
-    let filter = Filter::new().address(escrow).event_signature(event).from_block(from).to_block(to);
+    let filter = Filter::new()
+        .address(escrow)
+        .event_signature(events.to_vec())
+        .from_block(from)
+        .to_block(to);
     Ok(rpc.logs(&filter).await?)
+}
+
+/// How the run's tasks ended, from their events.
+struct Outcomes {
+    finalized: usize,
+    rejected: usize,
+    tiers: [usize; 3],
+}
+
+/// Counts tiers (from `TaskAssigned`) and accepted results and rejected inputs (from
+/// `TaskFinalized`) in blocks `from..=to`.
+async fn outcomes(
+    rpc: &crate::Rpc,
+    escrow: Address,
+    from: u64,
+    to: u64,
+) -> Result<Outcomes, TaskError> {
+    let mut outcomes = Outcomes { finalized: 0, rejected: 0, tiers: [0; 3] };
+    let events =
+        [TaskEscrow::TaskAssigned::SIGNATURE_HASH, TaskEscrow::TaskFinalized::SIGNATURE_HASH];
+    for log in logs(rpc, escrow, &events, from, to).await? {
+        if let Ok(assigned) = TaskEscrow::TaskAssigned::decode_log(&log.inner) {
+            if let Some(count) = outcomes.tiers.get_mut(usize::from(assigned.tier)) {
+                *count += 1;
+            }
+        } else if let Ok(finalized) = TaskEscrow::TaskFinalized::decode_log(&log.inner) {
+            match finalized.outputHash {
+                hash if hash == INPUT_REJECTED => outcomes.rejected += 1,
+                hash if !hash.is_zero() => outcomes.finalized += 1,
+                _ => {}
+            }
+        }
+    }
+    Ok(outcomes)
 }
 
 /// The task a TaskEscrow log is about (its first indexed topic).
@@ -371,14 +444,14 @@ async fn answer_latency(
 ) -> Result<[u64; 3], TaskError> {
     let block_of = |log: &Log| log.block_number.unwrap_or_default();
     let mut assigned = BTreeMap::new();
-    for log in logs(rpc, escrow, TaskEscrow::TaskAssigned::SIGNATURE_HASH, from, to).await? {
+    for log in logs(rpc, escrow, &[TaskEscrow::TaskAssigned::SIGNATURE_HASH], from, to).await? {
         assigned.entry(task_of(&log)).or_insert(block_of(&log));
     }
     let mut answered = BTreeMap::new();
     for event in
         [TaskEscrow::ResultCommitted::SIGNATURE_HASH, TaskEscrow::ResultProposed::SIGNATURE_HASH]
     {
-        for log in logs(rpc, escrow, event, from, to).await? {
+        for log in logs(rpc, escrow, &[event], from, to).await? {
             let block = block_of(&log);
             answered
                 .entry(task_of(&log))
@@ -408,10 +481,12 @@ mod tests {
             created: 2,
             finalized: 1,
             refunded: 1,
+            rejected: 0,
             unsettled: Vec::new(),
             tiers: [2, 0, 0],
             seconds: 1.0,
             settled_per_second: 2.0,
+            steady_per_second: 0.0,
             answer_blocks: [1, 1, 1],
             escrow_balance: U256::from(5),
             escrow_liabilities: U256::from(5),

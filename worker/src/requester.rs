@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use futures_util::{StreamExt, TryStreamExt};
+
 use alloy::{
     primitives::{Address, B256, U256, aliases::U40},
     sol_types::SolValue,
@@ -15,7 +17,9 @@ use crate::{
     blobs::StoreClient,
     chain::{Account, ChainError, to_u96},
     policy::Tier,
-    task::{Escrow, INPUT_REJECTED, TaskError, TaskStatus, due, lost_race, take},
+    task::{
+        Escrow, EscrowCall, INPUT_REJECTED, TaskError, TaskStatus, due, lost_race, send_batch, take,
+    },
 };
 
 /// A task to submit.
@@ -89,30 +93,10 @@ impl Requester {
     /// Creates the task (input stored, fee approved) and returns its id.
     pub async fn create(&self, request: &TaskRequest) -> Result<(U256, B256), TaskError> {
         self.check_model(request.model).await?;
-        let input_hash = self.blobs.put(request.input.abi_encode()).await?;
-        let floor = u8::from(request.floor);
-        let max_fee = match request.max_fee {
-            Some(fee) => fee,
-            None => {
-                let quote = TaskEscrow::quoteCall {
-                    modelId: request.model,
-                    value: to_u96(request.value)?,
-                    floor,
-                    worker: Address::ZERO,
-                };
-                U256::from(self.escrow.rpc().view(self.escrow.address(), quote).await?.fee)
-            }
-        };
-        self.account.approve(self.escrow.address(), max_fee).await?;
         let now = self.escrow.rpc().latest_timestamp().await?;
-        let call = TaskEscrow::createTaskCall {
-            modelId: request.model,
-            inputHash: input_hash,
-            value: to_u96(request.value)?,
-            floor,
-            deadline: U40::from(now + request.deadline_secs),
-            maxFee: to_u96(max_fee)?,
-        };
+        let (call, input_hash) = self.creation(request, now).await?;
+        let max_fee = U256::from(call.maxFee);
+        self.account.approve(self.escrow.address(), max_fee).await?;
         let receipt = self.account.sender().call(self.escrow.address(), call).await?;
         let created = receipt.decoded_log::<TaskEscrow::TaskCreated>().ok_or_else(|| {
             TaskError::MissingEvent {
@@ -122,6 +106,90 @@ impl Requester {
         })?;
         tracing::info!(task = %created.taskId, input = %input_hash, %max_fee, "task created");
         Ok((created.taskId, input_hash))
+    }
+
+    /// Creates many tasks of one model, up to `per_tx` in each batch transaction, with inputs
+    /// stored `concurrency` at a time; returns each task's id and creation block, in request order.
+    /// The escrow's allowance must already cover their fees.
+    pub(crate) async fn create_many(
+        &self,
+        requests: &[TaskRequest],
+        per_tx: usize,
+        concurrency: usize,
+    ) -> Result<Vec<(U256, u64)>, TaskError> {
+        let Some(first) = requests.first() else { return Ok(Vec::new()) };
+        self.check_model(first.model).await?;
+        let now = self.escrow.rpc().latest_timestamp().await?;
+        let calls: Vec<EscrowCall> = futures_util::stream::iter(requests)
+            .map(|request| async move {
+                let (call, _) = self.creation(request, now).await?;
+                Ok::<_, TaskError>(EscrowCall::new(U256::ZERO, &call))
+            })
+            .buffered(concurrency.max(1))
+            .try_collect()
+            .await?;
+        let batches: Vec<Vec<(U256, u64)>> =
+            futures_util::stream::iter(calls.chunks(per_tx.max(1)))
+                .map(|chunk| self.create_batch(chunk.to_vec()))
+                .buffered(concurrency.max(1))
+                .try_collect()
+                .await?;
+        Ok(batches.into_iter().flatten().collect())
+    }
+
+    async fn create_batch(&self, calls: Vec<EscrowCall>) -> Result<Vec<(U256, u64)>, TaskError> {
+        let count = calls.len();
+        let sent = send_batch(self.account.sender(), &self.escrow, calls).await?;
+        if let Some((_, reason)) = sent.refused.first() {
+            return Err(ChainError::Reverted { op: "createTask", reason: reason.clone() }.into());
+        }
+        let receipt = sent.receipt.ok_or_else(|| TaskError::MissingEvent {
+            event: "TaskCreated",
+            context: format!("a batch of {count} creations"),
+        })?;
+        let block = receipt.block_number.unwrap_or_default();
+        Ok(receipt
+            .inner
+            .logs()
+            .iter()
+            .filter_map(|log| log.log_decode::<TaskEscrow::TaskCreated>().ok())
+            .map(|created| (created.inner.data.taskId, block))
+            .collect())
+    }
+
+    /// The `createTask` call for `request` at time `now`, its input stored and its max fee quoted
+    /// unless given; with the input's commitment.
+    async fn creation(
+        &self,
+        request: &TaskRequest,
+        now: u64,
+    ) -> Result<(TaskEscrow::createTaskCall, B256), TaskError> {
+        let input_hash = self.blobs.put(request.input.abi_encode()).await?;
+        let floor = u8::from(request.floor);
+        let max_fee = match request.max_fee {
+            Some(fee) => fee,
+            None => self.quote(request).await?,
+        };
+        let call = TaskEscrow::createTaskCall {
+            modelId: request.model,
+            inputHash: input_hash,
+            value: to_u96(request.value)?,
+            floor,
+            deadline: U40::from(now + request.deadline_secs),
+            maxFee: to_u96(max_fee)?,
+        };
+        Ok((call, input_hash))
+    }
+
+    /// The escrow's fee for `request` with the least trusted worker (the most it may charge).
+    pub(crate) async fn quote(&self, request: &TaskRequest) -> Result<U256, TaskError> {
+        let quote = TaskEscrow::quoteCall {
+            modelId: request.model,
+            value: to_u96(request.value)?,
+            floor: u8::from(request.floor),
+            worker: Address::ZERO,
+        };
+        Ok(U256::from(self.escrow.rpc().view(self.escrow.address(), quote).await?.fee))
     }
 
     /// Follows task `id` to settlement — assigning it, taking every step that falls due, claiming

@@ -63,6 +63,11 @@ impl StoreClient {
         Ok((status, body.to_vec()))
     }
 
+    fn not_found(&self, path: &str, body: &[u8]) -> BlobError {
+        let message = String::from_utf8_lossy(body).into_owned();
+        BlobError::NotFound { url: format!("{}{path}", self.base), message }
+    }
+
     fn refused(&self, path: &str, status: StatusCode, body: &[u8]) -> BlobError {
         self.remote(path, format!("{status}: {}", String::from_utf8_lossy(body)))
     }
@@ -113,7 +118,7 @@ impl StoreClient {
             }
         }
         if status == StatusCode::NOT_FOUND {
-            return Err(BlobError::NotFound { url: format!("{}{path}", self.base) });
+            return Err(self.not_found(&path, &body));
         }
         if status != StatusCode::OK {
             return Err(self.refused(&path, status, &body));
@@ -141,7 +146,7 @@ impl StoreClient {
         let (status, bytes) =
             self.call(self.http.get(format!("{}{path}", self.base)), &path).await?;
         if status == StatusCode::NOT_FOUND {
-            return Err(BlobError::NotFound { url: format!("{}{path}", self.base) });
+            return Err(self.not_found(&path, &bytes));
         }
         if status != StatusCode::OK {
             return Err(self.refused(&path, status, &bytes));

@@ -53,10 +53,12 @@ pub enum BlobError {
         source: std::io::Error,
     },
     /// The store does not hold the blob (HTTP 404): nobody uploaded it there.
-    #[error("store {url}: 404, no such blob")]
+    #[error("store {url}: 404, {message}")]
     NotFound {
         /// The request.
         url: String,
+        /// The store's explanation.
+        message: String,
     },
     /// The store answered with an error, or could not be reached.
     #[error("store {url}: {message}")]

@@ -68,16 +68,21 @@ pub(crate) async fn run(
 fn print_report(r: &LoadReport) {
     let [light, redundant, deep] = r.tiers;
     println!(
-        "tasks        {} created: {} finalized, {} refunded, {} unsettled",
+        "tasks        {} created: {} finalized, {} refunded ({} inputs rejected), {} unsettled",
         r.created,
         r.finalized,
         r.refunded,
+        r.rejected,
         r.unsettled.len()
     );
     println!("tiers        {light} LIGHT, {redundant} REDUNDANT, {deep} DEEP");
     println!(
         "throughput   {:.2} settled tasks/s ({:.1} s from first creation to last settlement)",
         r.settled_per_second, r.seconds
+    );
+    println!(
+        "steady       {:.2} settled tasks/s between the 10th and 90th percentile settlements",
+        r.steady_per_second
     );
     let [p50, p90, max] = r.answer_blocks;
     println!(
