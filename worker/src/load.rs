@@ -5,6 +5,10 @@
 
 use std::{
     collections::{BTreeMap, HashSet},
+    sync::{
+        Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -21,6 +25,7 @@ use crate::{
     Requester, TaskRequest, WorkerStatus,
     bindings::{TaskEscrow, Token, WorkerRegistry},
     policy::Tier,
+    sync::lock,
     task::{
         BatchSent, EscrowCall, INPUT_REJECTED, TaskError, due, lost_race_reason, send_batch,
         step_calls,
@@ -42,6 +47,8 @@ pub struct LoadPlan {
     pub tasks: usize,
     /// Tasks being created at once.
     pub concurrency: usize,
+    /// Tasks created per second, in one batch each second; `None`: all at once.
+    pub rate: Option<f64>,
     /// Give up on tasks not settled this long after the last one was created.
     pub timeout: Duration,
     /// How often the chain is read.
@@ -168,54 +175,19 @@ pub async fn run_load(
     let first_block = rpc.block_number().await?;
 
     let started = Instant::now();
-    let created = create_all(&requester, &plan).await?;
-    let tasks: Vec<U256> = created.iter().map(|(id, _)| *id).collect();
-    progress(0, tasks.len());
-    let mut waiting: BTreeMap<U256, Attendance> = created
-        .iter()
-        .map(|&(id, block)| (id, Attendance { created_block: block, assigned: false, sent: None }))
-        .collect();
-    let mut settled_at = Vec::with_capacity(tasks.len());
-    let mut from = first_block;
-    let reveal_window = escrow.reveal_window().await?;
-    let mut last_sweep = Instant::now();
-    let give_up = Instant::now() + plan.timeout;
-    while !waiting.is_empty() && Instant::now() < give_up {
-        let head = rpc.block_number().await?;
-        for log in logs(&rpc, escrow.address(), &FOLLOWED, from, head).await? {
-            let id = task_of(&log);
-            if log.topic0() == Some(&TaskEscrow::TaskSettled::SIGNATURE_HASH) {
-                if waiting.remove(&id).is_some() {
-                    settled_at.push(Instant::now());
-                }
-            } else if let Some(task) = waiting.get_mut(&id) {
-                task.assigned = true;
-            }
-        }
-        from = head + 1;
-        progress(tasks.len() - waiting.len(), tasks.len());
-
-        let assignable: Vec<EscrowCall> = waiting
-            .iter_mut()
-            .filter(|(_, t)| {
-                !t.assigned
-                    && t.created_block < head
-                    && t.sent.is_none_or(|at| at.elapsed() >= ASSIGN_RETRY)
-            })
-            .map(|(id, t)| {
-                t.sent = Some(Instant::now());
-                EscrowCall::new(*id, &TaskEscrow::assignCall { taskId: *id })
-            })
-            .collect();
-        send_in_batches(&requester, assignable).await?;
-
-        if last_sweep.elapsed() >= SWEEP_EVERY {
-            let unsettled: Vec<U256> = waiting.keys().copied().collect();
-            sweep(&requester, &unsettled, reveal_window).await?;
-            last_sweep = Instant::now();
-        }
-        tokio::time::sleep(plan.poll).await;
-    }
+    let requests = requests(&requester, &plan).await?;
+    let created = Mutex::new(Vec::with_capacity(requests.len()));
+    let creating = AtomicBool::new(true);
+    let create = async {
+        let outcome = create_all(&requester, &requests, &plan, &created).await;
+        creating.store(false, Ordering::Release);
+        outcome
+    };
+    let follow = follow(&requester, &plan, first_block, &created, &creating, &mut progress);
+    let (created_all, followed) = tokio::join!(create, follow);
+    created_all?;
+    let (settled_at, waiting) = followed?;
+    let tasks = requests.len();
     let last_settled = settled_at.last().copied().unwrap_or(started);
     let seconds = last_settled.duration_since(started).as_secs_f64();
     let settled = settled_at.len();
@@ -233,7 +205,7 @@ pub async fn run_load(
     let escrow_liabilities = rpc.view(escrow.address(), TaskEscrow::liabilitiesCall {}).await?;
     let after = statuses(&requester, &workers).await?;
     Ok(LoadReport {
-        created: tasks.len(),
+        created: tasks,
         finalized: outcomes.finalized,
         rejected: outcomes.rejected,
         refunded: settled.saturating_sub(outcomes.finalized),
@@ -257,6 +229,78 @@ pub async fn run_load(
             })
             .collect(),
     })
+}
+
+/// Follows the tasks `created` (filled while creation goes on) until all settle or the plan's
+/// timeout passes: assigns them in batches once their creation block is past, watches their
+/// events, and every few seconds takes the steps nobody took. Returns when each settlement was
+/// seen, and the tasks left unsettled.
+async fn follow(
+    requester: &Requester,
+    plan: &LoadPlan,
+    first_block: u64,
+    created: &Mutex<Vec<(U256, u64)>>,
+    creating: &AtomicBool,
+    progress: &mut impl FnMut(usize, usize),
+) -> Result<(Vec<Instant>, BTreeMap<U256, Attendance>), TaskError> {
+    let escrow = requester.escrow();
+    let rpc = escrow.rpc();
+    let reveal_window = escrow.reveal_window().await?;
+    let mut waiting: BTreeMap<U256, Attendance> = BTreeMap::new();
+    let mut settled_at = Vec::with_capacity(plan.tasks);
+    let mut from = first_block;
+    let mut last_sweep = Instant::now();
+    let mut give_up = None;
+    loop {
+        let still_creating = creating.load(Ordering::Acquire);
+        for (id, block) in lock(created).drain(..) {
+            waiting.insert(id, Attendance { created_block: block, assigned: false, sent: None });
+        }
+        if !still_creating {
+            if waiting.is_empty() {
+                break;
+            }
+            let deadline = *give_up.get_or_insert_with(|| Instant::now() + plan.timeout);
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        let head = rpc.block_number().await?;
+        for log in logs(rpc, escrow.address(), &FOLLOWED, from, head).await? {
+            let id = task_of(&log);
+            if log.topic0() == Some(&TaskEscrow::TaskSettled::SIGNATURE_HASH) {
+                if waiting.remove(&id).is_some() {
+                    settled_at.push(Instant::now());
+                }
+            } else if let Some(task) = waiting.get_mut(&id) {
+                task.assigned = true;
+            }
+        }
+        from = head + 1;
+        progress(settled_at.len(), plan.tasks);
+
+        let assignable: Vec<EscrowCall> = waiting
+            .iter_mut()
+            .filter(|(_, t)| {
+                !t.assigned
+                    && t.created_block < head
+                    && t.sent.is_none_or(|at| at.elapsed() >= ASSIGN_RETRY)
+            })
+            .map(|(id, t)| {
+                t.sent = Some(Instant::now());
+                EscrowCall::new(*id, &TaskEscrow::assignCall { taskId: *id })
+            })
+            .collect();
+        send_in_batches(requester, assignable).await?;
+
+        if last_sweep.elapsed() >= SWEEP_EVERY {
+            let unsettled: Vec<U256> = waiting.keys().copied().collect();
+            sweep(requester, &unsettled, reveal_window).await?;
+            last_sweep = Instant::now();
+        }
+        tokio::time::sleep(plan.poll).await;
+    }
+    Ok((settled_at, waiting))
 }
 
 /// The events a load run follows: assignments and settlements.
@@ -317,9 +361,8 @@ async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Res
     send_in_batches(requester, calls).await
 }
 
-/// Creates the plan's tasks in batch transactions; returns their ids and creation blocks in
-/// creation order.
-async fn create_all(requester: &Requester, plan: &LoadPlan) -> Result<Vec<(U256, u64)>, TaskError> {
+/// The plan's requests: floors cycled, inputs made distinct, max fees quoted once per floor.
+async fn requests(requester: &Requester, plan: &LoadPlan) -> Result<Vec<TaskRequest>, TaskError> {
     let mut fees = BTreeMap::new();
     let mut requests = Vec::with_capacity(plan.tasks);
     for i in 0..plan.tasks {
@@ -337,7 +380,28 @@ async fn create_all(requester: &Requester, plan: &LoadPlan) -> Result<Vec<(U256,
         }
         requests.push(request);
     }
-    requester.create_many(&requests, CREATE_PER_TX, plan.concurrency).await
+    Ok(requests)
+}
+
+/// Creates `requests` in batch transactions — all at once, or at the plan's rate, a batch a
+/// second — adding each task's id and creation block to `created` as it lands.
+async fn create_all(
+    requester: &Requester,
+    requests: &[TaskRequest],
+    plan: &LoadPlan,
+    created: &Mutex<Vec<(U256, u64)>>,
+) -> Result<(), TaskError> {
+    let per_second = match plan.rate {
+        Some(rate) if rate > 0.0 => (rate.ceil() as usize).max(1),
+        _ => requests.len().max(1),
+    };
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    for second in requests.chunks(per_second) {
+        tick.tick().await;
+        let ids = requester.create_many(second, CREATE_PER_TX, plan.concurrency).await?;
+        lock(created).extend(ids);
+    }
+    Ok(())
 }
 
 /// `input` with `i` added to the last digit of its first number, so every task's input (and its
@@ -518,6 +582,18 @@ mod tests {
         bad.unsettled = vec![U256::from(7)];
         bad.escrow_balance = U256::from(4);
         assert_eq!(bad.problems(&[]).len(), 2, "{:?}", bad.problems(&[]));
+    }
+
+    #[test]
+    fn the_steady_rate_leaves_out_the_first_and_last_tenth() {
+        let start = Instant::now();
+        // 100 settlements 10 ms apart, then a straggler 10 s later: the pipeline's rate is 100/s.
+        let mut times: Vec<Instant> =
+            (0..100).map(|i| start + Duration::from_millis(10 * i)).collect();
+        times.push(start + Duration::from_secs(11));
+        let rate = steady_rate(&times);
+        assert!((rate - 100.0).abs() < 1.0, "{rate}");
+        assert_eq!(steady_rate(&times[..9]), 0.0, "too few to tell");
     }
 
     #[test]

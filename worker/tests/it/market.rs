@@ -214,9 +214,14 @@ impl Market {
 
     /// `worker submit --json` by the requester (the deployer) with `args`, started now.
     pub(crate) fn submit(&self, args: &[&str]) -> Child {
+        self.requester_command("submit", args)
+    }
+
+    /// Starts `worker SUBCOMMAND --json ARGS` as the requester (the deployer).
+    pub(crate) fn requester_command(&self, subcommand: &str, args: &[&str]) -> Child {
         let mut command = Command::new(env!("CARGO_BIN_EXE_worker"));
         command
-            .arg("submit")
+            .arg(subcommand)
             .arg("--json")
             .args(args)
             .env_clear()

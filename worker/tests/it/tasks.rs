@@ -395,6 +395,47 @@ async fn submit_refuses_unknown_models_and_malformed_input() {
     }
 }
 
+/// `worker load` creates tasks in batches at a steady rate, assigns and follows them, and judges
+/// the run itself: every task finalized, the escrow balanced to the wei, nobody slashed.
+#[tokio::test(flavor = "multi_thread")]
+async fn load_runs_tasks_to_settlement_and_checks_the_ledger() {
+    let market = Market::open().await;
+    for key in &KEYS[..3] {
+        market.register(key, "compute,verify").await;
+    }
+    let _workers = [
+        market.spawn(KEYS[0], "a", &[]),
+        market.spawn(KEYS[1], "b", &[]),
+        market.spawn(KEYS[2], "c", &[]),
+    ];
+    let (json, _) = volatility_input();
+    let model = market.volatility.to_string();
+    let args = [
+        "--tasks",
+        "12",
+        "--rate",
+        "6",
+        "--floor",
+        "light",
+        "--model",
+        &model,
+        "--input",
+        &json,
+        "--deadline",
+        "120",
+        "--expect-slashed",
+        "none",
+    ];
+    let output = finish(market.requester_command("load", &args), LIMIT).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["created"], 12, "{report}");
+    assert_eq!(report["finalized"], 12, "{report}");
+    assert_eq!(report["tiers"], serde_json::json!([12, 0, 0]), "{report}");
+    assert_eq!(report["escrowBalance"], report["escrowLiabilities"], "{report}");
+    assert!(text(&output).contains("check passed"), "{}", text(&output));
+}
+
 /// SIGTERM lets the current step finish and exits cleanly.
 #[tokio::test(flavor = "multi_thread")]
 async fn run_stops_cleanly_on_sigterm() {

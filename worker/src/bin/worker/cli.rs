@@ -293,6 +293,9 @@ pub(crate) struct LoadArgs {
     /// Tasks being created (and assigned) at once.
     #[arg(long, env = "VERIGRAD_LOAD_CONCURRENCY", default_value_t = 16)]
     pub(crate) concurrency: usize,
+    /// Tasks created per second, a batch each second [default: all at once].
+    #[arg(long)]
+    pub(crate) rate: Option<f64>,
     /// Floors to cycle through, comma-separated [default: --floor for every task].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub(crate) mix: Vec<Floor>,

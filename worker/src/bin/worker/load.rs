@@ -27,10 +27,14 @@ pub(crate) async fn run(
         floors,
         tasks: args.tasks,
         concurrency: args.concurrency,
+        rate: args.rate,
         timeout: Duration::from_secs(args.timeout),
         poll,
     };
-    eprintln!("creating {} tasks, {} at a time", plan.tasks, plan.concurrency);
+    match plan.rate {
+        Some(rate) => eprintln!("creating {} tasks, {rate} a second", plan.tasks),
+        None => eprintln!("creating {} tasks at once", plan.tasks),
+    }
     let terminal = std::io::stderr().is_terminal();
     let mut shown = usize::MAX;
     let report = verigrad_worker::run_load(requester, plan, |settled, created| {
