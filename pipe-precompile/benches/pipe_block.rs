@@ -5,8 +5,9 @@
 //!   during sequential execution vs with PIPE pre-execution; 64 transactions on `verigrad/volatility`
 //!   (the issue's target), then the same for each shipped model, cheapest first, to show where PIPE
 //!   starts to pay;
-//! - the precompile's overhead on a cache hit, against one inference of the model: found by call data
-//!   (the execution phase) and by request id (replaying a block from its committed results).
+//! - the precompile's overhead on a cache hit, against one inference of the model: found by position
+//!   (the execution phase: a transaction's k-th call where its simulation placed it), by call data
+//!   (a call off its placed position) and by request id (replaying a block from its committed results).
 //!
 //! `cargo bench -p verigrad-pipe --bench pipe_block` (add `-- --quick` for fewer samples). The
 //! embedder needs its weights (`scripts/setup`).
@@ -158,20 +159,31 @@ fn main() {
     let alone = BlockRun::measure(&runtime, VOLATILITY, 64, samples, 1);
     let infer = one_inference(&runtime, VOLATILITY, samples);
 
-    // The precompile alone, on a cache hit: what the execution phase does (by call data), and what
-    // replaying a block from its committed results does (decode, keccak id, lookup).
+    // The precompile alone, on a cache hit: what the execution phase does (the k-th call of a
+    // transaction found where its simulation placed it; by call data when it strays from that), and
+    // what replaying a block from its committed results does (decode, keccak id, lookup).
+    const CALLS: usize = 2_000;
     let data = call_data(VOLATILITY, 7);
     let request = PipeRequest::decode(&data).expect("request");
     let resolution = compute(&runtime, &request);
+    let by_position = Arc::new(ResultCache::for_block(1));
+    let placed = by_position.insert_request(request.clone(), resolution.clone());
+    by_position.place(0, vec![Some(placed); CALLS]);
     let by_calldata = Arc::new(ResultCache::new());
     by_calldata.insert_request(request.clone(), resolution.clone());
     let by_id = Arc::new(ResultCache::new());
     by_id.insert(request.id, resolution);
+    // One transaction making CALLS calls, per sample.
     let hit = |cache: &Arc<ResultCache>| {
         let backend = CachedBackend::new(cache.clone());
-        per_call(samples, 2_000, || assert!(run(&data, 1_000_000, 0, &backend).output.is_success()))
+        time(samples, || {
+            backend.begin_transaction(0);
+            for _ in 0..CALLS {
+                assert!(run(&data, 1_000_000, 0, &backend).output.is_success());
+            }
+        }) / CALLS as u32
     };
-    let (hit, replay_hit) = (hit(&by_calldata), hit(&by_id));
+    let (hit, calldata_hit, replay_hit) = (hit(&by_position), hit(&by_calldata), hit(&by_id));
 
     println!(
         "PIPE block build, 64 transactions on {VOLATILITY}, {workers} worker threads ({samples} \
@@ -191,6 +203,10 @@ fn main() {
     println!("  one inference          {infer:>12.3?}");
     let percent = |d: Duration| 100.0 * d.as_secs_f64() / infer.as_secs_f64();
     println!("  precompile cache hit   {hit:>12.3?}   {:.1} % of one inference", percent(hit));
+    println!(
+        "    found by call data   {calldata_hit:>12.3?}   {:.1} % (a call off its placed position)",
+        percent(calldata_hit)
+    );
     println!(
         "    found by request id  {replay_hit:>12.3?}   {:.1} % (replay)",
         percent(replay_hit)

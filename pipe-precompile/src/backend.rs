@@ -5,7 +5,10 @@ use std::{
     any::Any,
     collections::HashMap,
     panic::AssertUnwindSafe,
-    sync::{Arc, Mutex, OnceLock, PoisonError, RwLock},
+    sync::{
+        Arc, Mutex, OnceLock, PoisonError, RwLock,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use alloy_primitives::{B256, Bytes, LogData};
@@ -94,6 +97,10 @@ pub trait InferenceBackend: Send + Sync + std::fmt::Debug {
     fn resolved(&self, _calldata: &[u8]) -> Option<Arc<Resolved>> {
         None
     }
+
+    /// Called before the block's transaction `index` runs, so that a backend that knows each
+    /// transaction's requests in call order (from its simulation) can find them by position.
+    fn begin_transaction(&self, _index: usize) {}
 }
 
 /// Runs a request on the runtime, enforcing the mode's requirement.
@@ -144,12 +151,34 @@ pub struct ResultCache {
     /// Results inserted with their whole request, also by the request's call data: a hit then costs
     /// a fast hash and a comparison of the input instead of decoding it and hashing it with keccak.
     by_calldata: RwLock<HashMap<Bytes, Arc<Resolved>, foldhash::fast::RandomState>>,
+    /// Each transaction's requests in the order its simulation made them: the k-th call of
+    /// transaction i is found by a comparison of its call data alone, with no hash of it at all.
+    positions: Vec<OnceLock<Vec<Option<Arc<Resolved>>>>>,
 }
 
 impl ResultCache {
     /// An empty cache.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty cache for a block of `transactions`, whose requests can be [placed](Self::place).
+    pub fn for_block(transactions: usize) -> Self {
+        Self { positions: (0..transactions).map(|_| OnceLock::new()).collect(), ..Self::default() }
+    }
+
+    /// Records transaction `tx`'s requests in call order (`None` where one is not known whole);
+    /// the first placement of a transaction stands.
+    pub fn place(&self, tx: usize, requests: Vec<Option<Arc<Resolved>>>) {
+        if let Some(slot) = self.positions.get(tx) {
+            let _ = slot.set(requests);
+        }
+    }
+
+    /// The request placed `ordinal`-th in transaction `tx`, if these are its call data.
+    pub fn at(&self, tx: usize, ordinal: usize, calldata: &[u8]) -> Option<Arc<Resolved>> {
+        let placed = self.positions.get(tx)?.get()?.get(ordinal)?.as_ref()?;
+        (placed.request.calldata().as_ref() == calldata).then(|| placed.clone())
     }
 
     /// The resolution of a request id, if known.
@@ -162,12 +191,22 @@ impl ResultCache {
         self.results.write().unwrap_or_else(PoisonError::into_inner).insert(id, resolution);
     }
 
-    /// Records a request's resolution, findable by its id and by its call data.
-    pub fn insert_request(&self, request: PipeRequest, resolution: Resolution) {
+    /// Records a request's resolution, findable by its id and by its call data; returns it whole.
+    pub fn insert_request(&self, request: PipeRequest, resolution: Resolution) -> Arc<Resolved> {
         self.insert(request.id, resolution.clone());
         let calldata = request.calldata().clone();
         let resolved = Arc::new(Resolved { request, resolution });
-        self.by_calldata.write().unwrap_or_else(PoisonError::into_inner).insert(calldata, resolved);
+        self.by_calldata
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(calldata, resolved.clone());
+        resolved
+    }
+
+    /// A call's request and resolution: by its position when `cursor` knows it, else by call data.
+    pub(crate) fn find(&self, cursor: &Cursor, calldata: &[u8]) -> Option<Arc<Resolved>> {
+        let (tx, ordinal) = cursor.next_call();
+        self.at(tx, ordinal, calldata).or_else(|| self.resolved(calldata))
     }
 
     /// The request these call data decode to and its resolution, if it was inserted whole.
@@ -269,16 +308,38 @@ impl InferenceBackend for SimulationBackend {
     }
 }
 
+/// Where execution stands: the transaction running and how many PIPE calls it has made. Atomics,
+/// as backends are shared, but only the one thread executing the block moves it.
+#[derive(Debug, Default)]
+pub(crate) struct Cursor {
+    tx: AtomicUsize,
+    calls: AtomicUsize,
+}
+
+impl Cursor {
+    /// Transaction `index` starts.
+    pub(crate) fn begin(&self, index: usize) {
+        self.tx.store(index, Ordering::Relaxed);
+        self.calls.store(0, Ordering::Relaxed);
+    }
+
+    /// The position of the call being made: its transaction and its ordinal in it.
+    pub(crate) fn next_call(&self) -> (usize, usize) {
+        (self.tx.load(Ordering::Relaxed), self.calls.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
 /// PIPE's execution phase, and replay: answers only from pre-executed (or committed) results.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CachedBackend {
     cache: Arc<ResultCache>,
+    cursor: Cursor,
 }
 
 impl CachedBackend {
     /// A backend answering from `cache`.
     pub fn new(cache: Arc<ResultCache>) -> Self {
-        Self { cache }
+        Self { cache, cursor: Cursor::default() }
     }
 
     fn lookup(&self, request: &PipeRequest) -> Resolution {
@@ -306,7 +367,11 @@ impl InferenceBackend for CachedBackend {
     }
 
     fn resolved(&self, calldata: &[u8]) -> Option<Arc<Resolved>> {
-        self.cache.resolved(calldata)
+        self.cache.find(&self.cursor, calldata)
+    }
+
+    fn begin_transaction(&self, index: usize) {
+        self.cursor.begin(index);
     }
 }
 

@@ -37,7 +37,7 @@ use verigrad_inference::{Deadline, Runtime};
 use crate::{
     CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution,
     Resolved, ResultCache,
-    backend::{cached_cost_units, not_pre_executed},
+    backend::{Cursor, cached_cost_units, not_pre_executed},
     compute_until,
     overlap::{self, Progress},
 };
@@ -185,7 +185,7 @@ impl Engine {
     where
         DB: DatabaseRef + Sync,
     {
-        let cache = Arc::new(ResultCache::new());
+        let cache = Arc::new(ResultCache::for_block(txs.len()));
         let mut stats = EngineStats { rounds: 1, ..EngineStats::default() };
         let deadline = Deadline::after(self.config.inference_timeout);
         let (mut results, mut changes, mut phase2) =
@@ -248,6 +248,7 @@ impl Engine {
             .enumerate()
             .map(|(i, tx)| {
                 before(i);
+                backend.begin_transaction(i);
                 let outcome = evm.transact(tx.clone()).map_err(|e| e.to_string())?;
                 merge(&mut changes, outcome.state.clone());
                 evm.commit(outcome.state);
@@ -258,13 +259,18 @@ impl Engine {
     }
 
     /// Infers a request (giving up at `deadline`) and stores its resolution, with the event already
-    /// encoded so that executing the call only copies it.
-    pub(crate) fn resolve(&self, request: PipeRequest, cache: &ResultCache, deadline: Deadline) {
+    /// encoded so that executing the call only copies it; returns it whole.
+    pub(crate) fn resolve(
+        &self,
+        request: PipeRequest,
+        cache: &ResultCache,
+        deadline: Deadline,
+    ) -> Arc<Resolved> {
         let resolution = compute_until(&self.runtime, &request, deadline);
         if let Ok(answer) = &resolution {
             answer.encoded_event(&request);
         }
-        cache.insert_request(request, resolution);
+        cache.insert_request(request, resolution)
     }
 
     /// Runs `helper` on every helper thread while `main` runs on the calling thread, told how many
@@ -327,11 +333,18 @@ pub(crate) struct ExecutionBackend {
     simulations: Option<Arc<Progress>>,
     used: Mutex<Vec<(B256, Resolution)>>,
     missed: Mutex<BTreeMap<B256, PipeRequest>>,
+    cursor: Cursor,
 }
 
 impl ExecutionBackend {
     pub(crate) fn new(cache: Arc<ResultCache>, simulations: Option<Arc<Progress>>) -> Self {
-        Self { cache, simulations, used: Mutex::default(), missed: Mutex::default() }
+        Self {
+            cache,
+            simulations,
+            used: Mutex::default(),
+            missed: Mutex::default(),
+            cursor: Cursor::default(),
+        }
     }
 
     fn take_used(&self) -> BTreeMap<B256, Resolution> {
@@ -376,9 +389,13 @@ impl InferenceBackend for ExecutionBackend {
     }
 
     fn resolved(&self, calldata: &[u8]) -> Option<Arc<Resolved>> {
-        let known = self.cache.resolved(calldata)?;
+        let known = self.cache.find(&self.cursor, calldata)?;
         self.record_use(known.request.id, &known.resolution);
         Some(known)
+    }
+
+    fn begin_transaction(&self, index: usize) {
+        self.cursor.begin(index);
     }
 }
 

@@ -150,6 +150,7 @@ impl<E: ExecuteEvm<Tx = TxEnv>> Simulator<'_, '_, '_, E> {
         let recorded = self.recorder.take_recorded();
         let simulated = Instant::now();
         self.stats.simulate += simulated - started;
+        let mut placed = Vec::with_capacity(recorded.len());
         for request in recorded {
             let fresh = self
                 .round
@@ -158,10 +159,17 @@ impl<E: ExecuteEvm<Tx = TxEnv>> Simulator<'_, '_, '_, E> {
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(request.id);
             if fresh {
-                self.round.engine.resolve(request, self.round.cache, self.round.deadline);
+                let resolved =
+                    self.round.engine.resolve(request, self.round.cache, self.round.deadline);
+                placed.push(Some(resolved));
                 self.stats.inferences += 1;
+            } else {
+                // Claimed by another thread, which may still be inferring it: found by call data then.
+                placed.push(self.round.cache.resolved(request.calldata()));
             }
         }
+        // Placed before the transaction counts as done: its execution finds its calls by position.
+        self.round.cache.place(i, placed);
         self.stats.infer += simulated.elapsed();
         self.round.progress.finish(i);
     }

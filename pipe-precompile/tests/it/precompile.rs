@@ -10,8 +10,8 @@ use revm::{
 use verigrad_inference::runModelInferenceCall;
 use verigrad_pipe::{
     ADDRESS, BASE_GAS, CachedBackend, GAS_PER_COST_UNIT, GAS_PER_ELEMENT, INFERENCE_EVENT_TOPIC,
-    InlineBackend, PipeInferenceFailed, PipeMalformedTensor, PipeRequest, PipeUnknownModel,
-    ResultCache, SimulationBackend, compute,
+    InferenceBackend, InlineBackend, PipeInferenceFailed, PipeMalformedTensor, PipeRequest,
+    PipeUnknownModel, Resolved, ResultCache, SimulationBackend, compute,
 };
 
 use crate::{Chain, position, request, runtime, window};
@@ -201,4 +201,37 @@ fn fuzzed_call_data_never_panics_and_always_gets_an_answer_or_a_reason() {
     }
     assert!(reverted > 1_000, "most corruptions are refused ({reverted})");
     assert!(answered > 0, "some corruptions are harmless (trailing bytes, a flipped value bit)");
+}
+
+/// The execution phase finds a transaction's k-th call where its simulation placed it (a comparison
+/// of call data, no hash); a call off its placed position is found by call data, if known whole.
+#[test]
+fn a_cache_hit_finds_a_call_by_its_position_or_else_by_its_call_data() {
+    let (a, b) = (
+        request(0, VOLATILITY, "returns", &window()),
+        request(1, VOLATILITY, "returns", &window()),
+    );
+    let decoded = |data: &[u8]| PipeRequest::decode(data).expect("request");
+    let placed = |request: PipeRequest| {
+        Some(Arc::new(Resolved { resolution: compute(&runtime(), &request), request }))
+    };
+    let cache = Arc::new(ResultCache::for_block(2));
+    cache.place(0, vec![placed(decoded(&a)), placed(decoded(&b))]);
+    let backend = CachedBackend::new(cache.clone());
+    let found = |data: &[u8]| backend.resolved(data).map(|r| r.request.clone());
+
+    backend.begin_transaction(0);
+    assert_eq!(found(&a), Some(decoded(&a)), "the first call, where it was placed");
+    assert_eq!(
+        found(&a),
+        None,
+        "the second place holds another call, and nothing is known by call data"
+    );
+    backend.begin_transaction(1);
+    assert_eq!(found(&a), None, "nothing was placed for transaction 1");
+    cache.insert_request(decoded(&a), compute(&runtime(), &decoded(&a)));
+    assert_eq!(found(&a), Some(decoded(&a)), "off its position, found by call data");
+    backend.begin_transaction(0);
+    assert_eq!(found(&a), Some(decoded(&a)));
+    assert_eq!(found(&b), Some(decoded(&b)), "each transaction counts its calls from zero");
 }
