@@ -193,14 +193,16 @@ impl ResultCache {
 
     /// Records a request's resolution, findable by its id and by its call data; returns it whole.
     pub fn insert_request(&self, request: PipeRequest, resolution: Resolution) -> Arc<Resolved> {
-        self.insert(request.id, resolution.clone());
-        let calldata = request.calldata().clone();
         let resolved = Arc::new(Resolved { request, resolution });
-        self.by_calldata
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(calldata, resolved.clone());
+        self.insert_resolved(resolved.clone());
         resolved
+    }
+
+    /// [`Self::insert_request`] for a request already paired with its resolution.
+    pub fn insert_resolved(&self, resolved: Arc<Resolved>) {
+        self.insert(resolved.request.id, resolved.resolution.clone());
+        let calldata = resolved.request.calldata().clone();
+        self.by_calldata.write().unwrap_or_else(PoisonError::into_inner).insert(calldata, resolved);
     }
 
     /// A call's request and resolution: by its position when `cursor` knows it, else by call data.

@@ -188,8 +188,23 @@ impl Engine {
         let cache = Arc::new(ResultCache::for_block(txs.len()));
         let mut stats = EngineStats { rounds: 1, ..EngineStats::default() };
         let deadline = Deadline::after(self.config.inference_timeout);
-        let (mut results, mut changes, mut phase2) =
+        let (results, changes, phase2) =
             overlap::first_round(self, state, block, txs, &cache, deadline, &mut stats);
+        self.later_rounds(state, block, txs, &cache, (results, changes, phase2), stats)
+    }
+
+    /// Runs the rounds after a block's first execution until no call misses its answer (or the
+    /// round limit), and returns the block.
+    pub(crate) fn later_rounds<DB: DatabaseRef>(
+        &self,
+        state: &DB,
+        block: &BlockEnv,
+        txs: &[TxEnv],
+        cache: &Arc<ResultCache>,
+        executed: (Vec<TxOutcome>, EvmState, Arc<ExecutionBackend>),
+        mut stats: EngineStats,
+    ) -> BlockOutcome {
+        let (mut results, mut changes, mut phase2) = executed;
         loop {
             let missed = phase2.take_missed();
             if missed.is_empty() || stats.rounds >= self.config.max_rounds {
@@ -204,7 +219,7 @@ impl Engine {
             let deadline = Deadline::after(self.config.inference_timeout);
             let infer = || {
                 while let Some(request) = missed.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    self.resolve(request.clone(), &cache, deadline);
+                    self.resolve(request.clone(), cache, deadline);
                 }
             };
             self.with_helpers(infer, |_| infer());
@@ -258,19 +273,31 @@ impl Engine {
         (results, changes)
     }
 
-    /// Infers a request (giving up at `deadline`) and stores its resolution, with the event already
-    /// encoded so that executing the call only copies it; returns it whole.
+    /// Infers a request (giving up at `deadline`) and stores its resolution; returns it whole.
     pub(crate) fn resolve(
         &self,
         request: PipeRequest,
         cache: &ResultCache,
         deadline: Deadline,
     ) -> Arc<Resolved> {
+        let resolved = self.infer(request, deadline);
+        cache.insert_resolved(resolved.clone());
+        resolved
+    }
+
+    /// Infers a request (giving up at `deadline`), with the event already encoded so that executing
+    /// the call only copies it.
+    pub(crate) fn infer(&self, request: PipeRequest, deadline: Deadline) -> Arc<Resolved> {
         let resolution = compute_until(&self.runtime, &request, deadline);
         if let Ok(answer) = &resolution {
             answer.encoded_event(&request);
         }
-        cache.insert_request(request, resolution)
+        Arc::new(Resolved { request, resolution })
+    }
+
+    /// The engine's settings.
+    pub(crate) fn config(&self) -> &EngineConfig {
+        &self.config
     }
 
     /// Runs `helper` on every helper thread while `main` runs on the calling thread, told how many

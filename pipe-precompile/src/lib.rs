@@ -11,6 +11,7 @@ mod backend;
 mod engine;
 mod overlap;
 mod precompile;
+mod preexec;
 mod request;
 
 pub use backend::{
@@ -24,6 +25,7 @@ pub use precompile::{
     ADDRESS, BASE_GAS, GAS_PER_COST_UNIT, GAS_PER_ELEMENT, INFERENCE_EVENT_TOPIC, PipePrecompiles,
     Served, run,
 };
+pub use preexec::PreExecuted;
 pub use request::{
     Mode, PipeFailure, PipeInferenceFailed, PipeMalformedTensor, PipeRequest, PipeUnknownModel,
 };

@@ -255,3 +255,48 @@ fn a_tangled_block_builds_exactly_as_sequential_execution_and_replays() {
     }
     assert!(roots.windows(2).all(|pair| pair[0] == pair[1]), "the commitment is the same");
 }
+
+/// A block whose transactions were pre-executed as they arrived builds in one round with no
+/// inference, to the same results, state and commitment as a cold build; one that arrived late is
+/// pre-executed in the build.
+#[test]
+fn a_pre_executed_block_builds_without_inference_to_the_same_block() {
+    let state = funded();
+    let block = BlockEnv::default();
+    let txs = inference_block(8);
+    let engine = engine();
+    let cold = engine.build(&state, &block, &txs);
+
+    let pre: Vec<_> = txs.iter().map(|tx| Some(engine.pre_execute(&state, &block, tx))).collect();
+    assert!(pre.iter().all(|p| p.as_ref().is_some_and(|p| p.requests.len() == 1)));
+    let warm = engine.build_pre_executed(&state, &block, &txs, &pre);
+    assert_eq!(warm.results, cold.results);
+    assert_eq!(warm.changes, cold.changes);
+    assert_eq!(warm.pipe.root(), cold.pipe.root());
+    assert_eq!((warm.stats.rounds, warm.stats.inferences), (1, 0), "every answer was ready");
+
+    let mut partly = pre;
+    partly[3] = None;
+    partly.truncate(6);
+    let mixed = engine.build_pre_executed(&state, &block, &txs, &partly);
+    assert_eq!(mixed.results, cold.results);
+    assert_eq!(mixed.pipe.root(), cold.pipe.root());
+    assert_eq!(mixed.stats.inferences, 3, "the late transaction and the two never pre-executed");
+}
+
+/// Pre-executed alone on the state before the block, a transaction can ask something else than it
+/// does inside the block (a contract deployed earlier in the block, an answer it depends on): the
+/// build then infers what missed in later rounds and still matches sequential execution.
+#[test]
+fn a_tangled_pre_executed_block_builds_exactly_as_sequential_execution() {
+    let state = funded();
+    let block = BlockEnv::default();
+    let txs = tangled_block();
+    let (inline, inline_changes) = engine().execute(&state, &block, &txs, &inline_backend());
+    let engine = engine();
+    let pre: Vec<_> = txs.iter().map(|tx| Some(engine.pre_execute(&state, &block, tx))).collect();
+    let built = engine.build_pre_executed(&state, &block, &txs, &pre);
+    assert_eq!(built.results, inline);
+    assert_eq!(built.changes, inline_changes);
+    assert!(built.stats.rounds > 1, "the consumer's requests were not known ahead");
+}
