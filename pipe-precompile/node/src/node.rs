@@ -2,6 +2,7 @@
 //! blocks; what the JSON-RPC handlers and the miner call.
 
 use std::{
+    collections::{HashMap, HashSet},
     path::PathBuf,
     sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -17,7 +18,9 @@ use alloy_signer_local::PrivateKeySigner;
 use revm::{DatabaseCommit, primitives::hardfork::SpecId};
 use tokio::sync::Notify;
 use verigrad_inference::{Deadline, Runtime};
-use verigrad_pipe::{CachedBackend, Engine, EngineConfig, EngineStats, PipePrecompiles};
+use verigrad_pipe::{
+    CachedBackend, Engine, EngineConfig, EngineStats, PipePrecompiles, PreExecuted,
+};
 
 use crate::{
     block::BlockRecord,
@@ -119,6 +122,8 @@ pub struct Node {
     signers: Vec<PrivateKeySigner>,
     mining: Mutex<()>,
     pending: Notify,
+    /// Pending transactions' requests, simulated and inferred as each arrived, by transaction hash.
+    pre_executed: Mutex<HashMap<B256, PreExecuted>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -175,6 +180,7 @@ impl Node {
             signers,
             mining: Mutex::new(()),
             pending: Notify::new(),
+            pre_executed: Mutex::default(),
         })
     }
 
@@ -254,7 +260,13 @@ impl Node {
         }
         let recovered =
             Arc::new(alloy_consensus::transaction::Recovered::new_unchecked(tx, sender));
+        let env = signed_tx_env(&recovered);
         let hash = self.pool().add(recovered, nonce_of(&state, sender))?;
+        // PIPE's pre-execution: simulated alone on the head state and its requests inferred now,
+        // before any block is built (concurrent arrivals pre-execute side by side).
+        let pre_executed =
+            self.engine.pre_execute(&*state, &head.child_env(now(), Address::ZERO), &env);
+        lock(&self.pre_executed).insert(hash, pre_executed);
         self.pending.notify_one();
         Ok(hash)
     }
@@ -320,8 +332,9 @@ impl Node {
         }
     }
 
-    /// Builds and appends the next block from the pending transactions (an empty block if none): one
-    /// PIPE simulation round, parallel inference, execution with the results, commitment.
+    /// Builds and appends the next block from the pending transactions (an empty block if none):
+    /// execution with the answers pre-executed as they arrived (any transaction that was not is
+    /// pre-executed now), later rounds for what the block's own changes made different, commitment.
     pub fn mine(&self) -> Result<Mined, NodeError> {
         let _one_at_a_time = lock(&self.mining);
         let (parent, state) = {
@@ -331,7 +344,11 @@ impl Node {
         let txs = self.pool().executable(|a| nonce_of(&state, a), parent.header.gas_limit);
         let env = parent.child_env(now(), Address::ZERO);
         let envs: Vec<_> = txs.iter().map(|tx| signed_tx_env(tx)).collect();
-        let outcome = self.engine.build(&*state, &env, &envs);
+        let pre: Vec<Option<PreExecuted>> = {
+            let pre_executed = lock(&self.pre_executed);
+            txs.iter().map(|tx| pre_executed.get(tx.tx_hash()).cloned()).collect()
+        };
+        let outcome = self.engine.build_pre_executed(&*state, &env, &envs, &pre);
 
         let mut executed = Vec::with_capacity(txs.len());
         let mut dropped = Vec::new();
@@ -355,6 +372,8 @@ impl Node {
         let mut pool = self.pool();
         pool.remove(included.into_iter().chain(dropped.iter().map(|(hash, _)| *hash)));
         pool.prune(|a| nonce_of(&head_state, a));
+        let pending: HashSet<B256> = pool.hashes().into_iter().collect();
+        lock(&self.pre_executed).retain(|hash, _| pending.contains(hash));
         Ok(Mined { block, dropped, stats: outcome.stats })
     }
 }

@@ -75,6 +75,7 @@ fn log_block(mined: &crate::node::Mined) {
         pipe_results = block.pipe.results.len(),
         pipe_root = %block.pipe_root(),
         rounds = stats.rounds,
+        inferred_in_build = stats.inferences,
         simulate = ?stats.simulate,
         infer = ?stats.infer,
         execute = ?stats.execute,

@@ -3,6 +3,7 @@
 
 mod dapps;
 mod harness;
+mod preexec;
 mod restart;
 
 use std::path::PathBuf;
