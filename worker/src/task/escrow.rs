@@ -179,17 +179,6 @@ impl Escrow {
         Ok(seats)
     }
 
-    /// The task's committee: each member and whether it voted.
-    pub async fn committee(&self, task: &TaskState) -> Result<Vec<(Address, bool)>> {
-        let mut members = Vec::with_capacity(task.committee_size.into());
-        for index in 0..task.committee_size {
-            let call = TaskEscrow::committeeSeatCall { taskId: task.id, index: U256::from(index) };
-            let member = self.rpc.view(self.address, call).await?;
-            members.push((member.verifier, member.voted));
-        }
-        Ok(members)
-    }
-
     /// The reveal window of the escrow's parameters, in seconds.
     pub async fn reveal_window(&self) -> Result<u64> {
         let params = self.rpc.view(self.address, TaskEscrow::paramsCall {}).await?;
@@ -205,11 +194,6 @@ impl Escrow {
     pub async fn result_of(&self, id: U256) -> Result<Option<B256>> {
         let hash = self.rpc.view(self.address, TaskEscrow::resultOfCall { taskId: id }).await?;
         Ok(Some(hash).filter(|h| !h.is_zero()))
-    }
-
-    /// The input commitment of a task, from its `TaskCreated` event (the escrow does not store it).
-    pub async fn input_hash(&self, task: &TaskState) -> Result<B256, TaskError> {
-        Ok(self.created(task).await?.inputHash)
     }
 
     /// The max fee the requester escrowed at creation, from its `TaskCreated` event.
