@@ -149,8 +149,6 @@ impl LoadReport {
 const CREATE_PER_TX: usize = 50;
 /// Assignments, or sweep steps, per batch transaction (about 100 000 gas each).
 const STEPS_PER_TX: usize = 50;
-/// Tasks read per `eth_call` in a sweep.
-const READ_PER_CALL: usize = 200;
 /// How long an assignment sent is given to show up before it is sent again.
 const ASSIGN_RETRY: Duration = Duration::from_secs(5);
 /// How often tasks are swept for steps nobody else took.
@@ -351,11 +349,9 @@ async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Res
     let escrow = requester.escrow();
     let now = escrow.rpc().latest_timestamp().await?;
     let mut calls = Vec::new();
-    for chunk in tasks.chunks(READ_PER_CALL) {
-        for task in escrow.tasks(chunk).await? {
-            if let Some(step) = due(&task, now, reveal_window) {
-                calls.extend(step_calls(task.id, step));
-            }
+    for task in escrow.tasks(tasks).await? {
+        if let Some(step) = due(&task, now, reveal_window) {
+            calls.extend(step_calls(task.id, step));
         }
     }
     send_in_batches(requester, calls).await

@@ -25,6 +25,8 @@ const GAS_PER_CALL: u64 = 150_000;
 const MIN_BATCH_GAS: u64 = 1_500_000;
 /// Most gas one batch asks for; a third of anvil's default block.
 const MAX_BATCH_GAS: u64 = 10_000_000;
+/// Views read in one `eth_call` (about 15 000 gas each): well inside a node's call gas cap.
+const READS_PER_CALL: usize = 200;
 
 /// One call of the escrow, with the task it concerns and its function name (for logs).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,12 +103,15 @@ impl Escrow {
             .collect())
     }
 
-    /// Reads many views of the escrow in one `eth_call`, decoding each answer.
+    /// Reads many views of the escrow, [`READS_PER_CALL`] to an `eth_call`, decoding each answer.
     async fn read_many<C: SolCall>(&self, calls: Vec<C>) -> Result<Vec<C::Return>> {
         let calls: Vec<EscrowCall> =
             calls.into_iter().map(|c| EscrowCall::new(U256::ZERO, &c)).collect();
-        self.batch_call(Address::ZERO, &calls)
-            .await?
+        let mut answers = Vec::with_capacity(calls.len());
+        for chunk in calls.chunks(READS_PER_CALL) {
+            answers.extend(self.batch_call(Address::ZERO, chunk).await?);
+        }
+        answers
             .into_iter()
             .map(|answer| {
                 let data =
