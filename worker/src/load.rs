@@ -17,7 +17,6 @@ use alloy::{
     rpc::types::{Filter, Log},
     sol_types::SolEvent,
 };
-use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use verigrad_inference::{ModelInput, Number};
 
@@ -27,8 +26,7 @@ use crate::{
     policy::Tier,
     sync::lock,
     task::{
-        BatchSent, EscrowCall, INPUT_REJECTED, TaskError, due, lost_race_reason, send_batch,
-        step_calls,
+        EscrowCall, INPUT_REJECTED, TaskError, due, lost_race_reason, send_batches, step_calls,
     },
 };
 
@@ -145,10 +143,6 @@ impl LoadReport {
     }
 }
 
-/// Creations per batch transaction (about 90 000 gas each).
-const CREATE_PER_TX: usize = 50;
-/// Assignments, or sweep steps, per batch transaction (about 100 000 gas each).
-const STEPS_PER_TX: usize = 50;
 /// How long an assignment sent is given to show up before it is sent again.
 const ASSIGN_RETRY: Duration = Duration::from_secs(5);
 /// How often tasks are swept for steps nobody else took.
@@ -325,15 +319,11 @@ fn steady_rate(settled_at: &[Instant]) -> f64 {
     if seconds > 0.0 { (hi - 1 - lo) as f64 / seconds } else { 0.0 }
 }
 
-/// Sends `calls` in batch transactions of [`STEPS_PER_TX`], side by side. Calls the dry run
-/// refuses (a step someone else took, a task that cannot be assigned) are logged, not failed:
-/// the deadline refunds what cannot go on.
+/// Sends `calls` in batch transactions, side by side. Calls the dry run refuses (a step someone
+/// else took, a task that cannot be assigned) are logged, not failed: the deadline refunds what
+/// cannot go on.
 async fn send_in_batches(requester: &Requester, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
-    let sent: Vec<BatchSent> = futures_util::stream::iter(calls.chunks(STEPS_PER_TX))
-        .map(|chunk| send_batch(requester.account().sender(), requester.escrow(), chunk.to_vec()))
-        .buffer_unordered(4)
-        .try_collect()
-        .await?;
+    let sent = send_batches(requester.account().sender(), requester.escrow(), calls).await?;
     for (call, reason) in sent.iter().flat_map(|s| &s.refused) {
         if lost_race_reason(reason) {
             tracing::debug!(task = %call.task, call = call.function, %reason, "already done");
@@ -394,7 +384,7 @@ async fn create_all(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     for second in requests.chunks(per_second) {
         tick.tick().await;
-        let ids = requester.create_many(second, CREATE_PER_TX, plan.concurrency).await?;
+        let ids = requester.create_many(second, plan.concurrency).await?;
         lock(created).extend(ids);
     }
     Ok(())

@@ -18,7 +18,8 @@ use crate::{
     chain::{Account, ChainError, to_u96},
     policy::Tier,
     task::{
-        Escrow, EscrowCall, INPUT_REJECTED, TaskError, TaskStatus, due, lost_race, send_batch, take,
+        Escrow, EscrowCall, INPUT_REJECTED, TaskError, TaskStatus, due, lost_race, send_batches,
+        take,
     },
 };
 
@@ -108,13 +109,12 @@ impl Requester {
         Ok((created.taskId, input_hash))
     }
 
-    /// Creates many tasks of one model, up to `per_tx` in each batch transaction, with inputs
-    /// stored `concurrency` at a time; returns each task's id and creation block, in request order.
-    /// The escrow's allowance must already cover their fees.
+    /// Creates many tasks of one model in batch transactions, with inputs stored `concurrency` at a
+    /// time; returns each task's id and creation block, by id. The escrow's allowance
+    /// must already cover their fees.
     pub(crate) async fn create_many(
         &self,
         requests: &[TaskRequest],
-        per_tx: usize,
         concurrency: usize,
     ) -> Result<Vec<(U256, u64)>, TaskError> {
         let Some(first) = requests.first() else { return Ok(Vec::new()) };
@@ -128,33 +128,36 @@ impl Requester {
             .buffered(concurrency.max(1))
             .try_collect()
             .await?;
-        let batches: Vec<Vec<(U256, u64)>> =
-            futures_util::stream::iter(calls.chunks(per_tx.max(1)))
-                .map(|chunk| self.create_batch(chunk.to_vec()))
-                .buffered(concurrency.max(1))
-                .try_collect()
-                .await?;
-        Ok(batches.into_iter().flatten().collect())
+        self.create_batch(calls).await
     }
 
+    /// Creates tasks by their `createTask` calls in batch transactions; their ids and creation
+    /// blocks, by id.
     async fn create_batch(&self, calls: Vec<EscrowCall>) -> Result<Vec<(U256, u64)>, TaskError> {
         let count = calls.len();
-        let sent = send_batch(self.account.sender(), &self.escrow, calls).await?;
-        if let Some((_, reason)) = sent.refused.first() {
-            return Err(ChainError::Reverted { op: "createTask", reason: reason.clone() }.into());
+        let mut created = Vec::with_capacity(count);
+        for sent in send_batches(self.account.sender(), &self.escrow, calls).await? {
+            if let Some((_, reason)) = sent.refused.first() {
+                return Err(
+                    ChainError::Reverted { op: "createTask", reason: reason.clone() }.into()
+                );
+            }
+            let receipt = sent.receipt.ok_or_else(|| TaskError::MissingEvent {
+                event: "TaskCreated",
+                context: format!("a batch of {count} creations"),
+            })?;
+            let block = receipt.block_number.unwrap_or_default();
+            created.extend(
+                receipt
+                    .inner
+                    .logs()
+                    .iter()
+                    .filter_map(|log| log.log_decode::<TaskEscrow::TaskCreated>().ok())
+                    .map(|log| (log.inner.data.taskId, block)),
+            );
         }
-        let receipt = sent.receipt.ok_or_else(|| TaskError::MissingEvent {
-            event: "TaskCreated",
-            context: format!("a batch of {count} creations"),
-        })?;
-        let block = receipt.block_number.unwrap_or_default();
-        Ok(receipt
-            .inner
-            .logs()
-            .iter()
-            .filter_map(|log| log.log_decode::<TaskEscrow::TaskCreated>().ok())
-            .map(|created| (created.inner.data.taskId, block))
-            .collect())
+        created.sort();
+        Ok(created)
     }
 
     /// The `createTask` call for `request` at time `now`, its input stored and its max fee quoted

@@ -36,7 +36,7 @@ use crate::{
     sync::lock,
     task::{
         Escrow, EscrowCall, Seat, TaskError, TaskState, TaskStatus, due, lost_race_reason,
-        send_batch, step_calls,
+        send_batches, step_calls,
     },
 };
 
@@ -328,35 +328,37 @@ impl Worker {
         Ok(Plan { calls, done: false })
     }
 
-    /// Sends `calls` as one batch and logs what became of each.
+    /// Sends `calls` in batch transactions and logs what became of each.
     async fn send_calls(&mut self, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
-        let sent = match send_batch(self.account.sender(), &self.escrow, calls).await {
-            Ok(sent) => sent,
+        let batches = match send_batches(self.account.sender(), &self.escrow, calls).await {
+            Ok(batches) => batches,
             Err(error) => {
                 tracing::warn!(%error, "sending this poll's calls failed; trying again next poll");
                 return Ok(());
             }
         };
-        for (call, reason) in &sent.refused {
-            if lost_race_reason(reason) {
-                tracing::debug!(task = %call.task, call = call.function, %reason, "already done");
-            } else {
-                self.report_failure(call.task, &format!("{} refused: {reason}", call.function));
+        for sent in batches {
+            for (call, reason) in &sent.refused {
+                if lost_race_reason(reason) {
+                    tracing::debug!(task = %call.task, call = call.function, %reason, "already done");
+                } else {
+                    self.report_failure(call.task, &format!("{} refused: {reason}", call.function));
+                }
             }
-        }
-        let Some(receipt) = sent.receipt else { return Ok(()) };
-        tracing::info!(
-            calls = sent.sent.len(),
-            tx = %receipt.transaction_hash,
-            block = receipt.block_number.unwrap_or_default(),
-            gas_used = receipt.gas_used,
-            "batch mined"
-        );
-        for call in &sent.sent {
-            tracing::info!(task = %call.task, call = call.function, "sent");
-            self.record_sent(call, receipt.transaction_hash)?;
-            if call.function == "claim" {
-                tracing::info!("payout claimed");
+            let Some(receipt) = sent.receipt else { continue };
+            tracing::info!(
+                calls = sent.sent.len(),
+                tx = %receipt.transaction_hash,
+                block = receipt.block_number.unwrap_or_default(),
+                gas_used = receipt.gas_used,
+                "batch mined"
+            );
+            for call in &sent.sent {
+                tracing::info!(task = %call.task, call = call.function, "sent");
+                self.record_sent(call, receipt.transaction_hash)?;
+                if call.function == "claim" {
+                    tracing::info!("payout claimed");
+                }
             }
         }
         Ok(())

@@ -12,6 +12,8 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 
+use futures_util::{StreamExt, TryStreamExt};
+
 use super::{Escrow, Seat, TaskState, escrow::seat_state};
 use crate::{
     bindings::TaskEscrow,
@@ -25,6 +27,11 @@ const GAS_PER_CALL: u64 = 150_000;
 const MIN_BATCH_GAS: u64 = 1_500_000;
 /// Most gas one batch asks for; a third of anvil's default block.
 const MAX_BATCH_GAS: u64 = 10_000_000;
+/// Calls in one batch transaction (up to about 100 000 gas each: an assignment, a finalize with its
+/// settle), so that a batch stays well inside a block.
+const CALLS_PER_TX: usize = 50;
+/// Batch transactions in flight at once.
+const BATCHES_AT_ONCE: usize = 4;
 /// Views read in one `eth_call` (about 15 000 gas each): well inside a node's call gas cap.
 const READS_PER_CALL: usize = 200;
 
@@ -58,9 +65,23 @@ pub(crate) struct BatchSent {
     pub receipt: Option<TransactionReceipt>,
 }
 
+/// Sends `calls` as batch transactions of up to [`CALLS_PER_TX`], a few side by side (see
+/// [`send_batch`]); what became of each batch.
+pub(crate) async fn send_batches(
+    sender: &TxSender,
+    escrow: &Escrow,
+    calls: Vec<EscrowCall>,
+) -> Result<Vec<BatchSent>> {
+    futures_util::stream::iter(calls.chunks(CALLS_PER_TX))
+        .map(|chunk| send_batch(sender, escrow, chunk.to_vec()))
+        .buffer_unordered(BATCHES_AT_ONCE)
+        .try_collect()
+        .await
+}
+
 /// Dry-runs `calls` as `sender`'s account and sends those that pass as one `batch` transaction,
 /// waiting for its receipt.
-pub(crate) async fn send_batch(
+async fn send_batch(
     sender: &TxSender,
     escrow: &Escrow,
     calls: Vec<EscrowCall>,

@@ -9,7 +9,7 @@ mod tensors;
 
 use alloy::primitives::{B256, b256};
 
-pub(crate) use batch::{BatchSent, EscrowCall, send_batch};
+pub(crate) use batch::{EscrowCall, send_batches};
 pub use compare::agrees;
 pub use escrow::{Escrow, Seat, SeatState, TaskState, TaskStatus};
 pub(crate) use step::step_calls;
