@@ -10,7 +10,8 @@ use super::error::Result;
 ///
 /// The next nonce is cached after each broadcast, so a burst of transactions needs no
 /// `eth_getTransactionCount`. Whenever a transaction is not known to have reached the node — the
-/// estimate reverted, signing failed, the node refused it, the task was cancelled — the cache is
+/// estimate reverted, signing failed, the node refused it, the task was cancelled, no receipt came
+/// (the sender calls [`NonceManager::resync`]) — the cache is
 /// dropped and the next [`NonceManager::acquire`] re-reads the pending count, so a failure can neither
 /// leave a gap (which would stall every later transaction) nor reuse a nonce.
 #[derive(Debug, Default)]
@@ -46,6 +47,12 @@ impl NonceManager {
             }
         };
         Ok(NonceSlot { next, nonce, used: false })
+    }
+
+    /// Drops the cached nonce, so the next [`acquire`](Self::acquire) re-reads the node's count:
+    /// after a broadcast transaction's fate became unknown (no receipt in time, the node lost it).
+    pub(crate) async fn resync(&self) {
+        *self.next.lock().await = None;
     }
 }
 
@@ -96,5 +103,11 @@ mod tests {
         chain.store(12, Ordering::SeqCst); // another process sent four transactions meanwhile
         let slot = manager.acquire(pending).await.expect("nonce");
         assert_eq!((slot.nonce(), reads.load(Ordering::SeqCst)), (12, 2), "re-read");
+        slot.used();
+
+        // A transaction sent with 12 was lost by the node: after a resync 12 is handed out again.
+        manager.resync().await;
+        let slot = manager.acquire(pending).await.expect("nonce");
+        assert_eq!((slot.nonce(), reads.load(Ordering::SeqCst)), (12, 3), "re-read after resync");
     }
 }

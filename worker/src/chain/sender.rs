@@ -119,7 +119,16 @@ impl TxSender {
         min_gas: u64,
     ) -> Result<TransactionReceipt> {
         let (hash, raw) = self.broadcast(request, min_gas).await?;
-        let receipt = self.wait(hash, &raw).await?;
+        let receipt = match self.wait(hash, &raw).await {
+            Ok(receipt) => receipt,
+            Err(error) => {
+                // The node may have lost the transaction for good: the next nonce is read from
+                // the node again, so a lost one is reused instead of leaving a gap that would
+                // stall every later transaction.
+                self.nonces.resync().await;
+                return Err(error);
+            }
+        };
         if !receipt.status() {
             return Err(ChainError::TxReverted {
                 hash,
@@ -208,22 +217,37 @@ impl TxSender {
     }
 
     /// Polls for the receipt of `hash` until [`ReceiptPolicy::timeout_ms`]. A node that no longer
-    /// knows the transaction (its pool was lost in a restart) gets the same signed bytes again.
+    /// knows the transaction (its pool was lost in a restart) gets the same signed bytes again. A
+    /// node unreachable past the retry budget is waited for, up to the same timeout: giving up
+    /// sooner would abandon a transaction that may still be mined.
     async fn wait(&self, hash: B256, raw: &Bytes) -> Result<TransactionReceipt> {
         let started = Instant::now();
         let timeout = Duration::from_millis(self.receipts.timeout_ms);
         loop {
-            if let Some(receipt) = self.rpc.receipt(hash).await? {
-                return Ok(receipt);
-            }
-            if !self.rpc.knows(hash).await? {
-                tracing::warn!(%hash, "the node lost the transaction; sending it again");
-                self.send_raw(hash, raw).await?;
+            match self.poll_receipt(hash, raw).await {
+                Ok(Some(receipt)) => return Ok(receipt),
+                Ok(None) => {}
+                Err(error @ ChainError::RetriesExhausted { .. }) => {
+                    tracing::warn!(%hash, %error, "the node is unreachable; still waiting for the receipt");
+                }
+                Err(error) => return Err(error),
             }
             if started.elapsed() >= timeout {
                 return Err(ChainError::ReceiptTimeout { hash, waited: started.elapsed() });
             }
             tokio::time::sleep(Duration::from_millis(self.receipts.poll_ms)).await;
         }
+    }
+
+    /// One look for the receipt of `hash`; resends `raw` if the node no longer knows it.
+    async fn poll_receipt(&self, hash: B256, raw: &Bytes) -> Result<Option<TransactionReceipt>> {
+        if let Some(receipt) = self.rpc.receipt(hash).await? {
+            return Ok(Some(receipt));
+        }
+        if !self.rpc.knows(hash).await? {
+            tracing::warn!(%hash, "the node lost the transaction; sending it again");
+            self.send_raw(hash, raw).await?;
+        }
+        Ok(None)
     }
 }

@@ -186,7 +186,15 @@ impl Worker {
                 Ok(Err(error)) => tracing::warn!(%error, "reading events failed; trying again"),
                 Err(_) => {} // no new block within a poll: still look at the tasks
             }
-            self.tick().await?;
+            match self.tick().await {
+                // The node is unreachable past the retry budget: a daemon waits it out, and the
+                // next poll reads everything afresh.
+                Err(TaskError::Chain(error)) => {
+                    tracing::warn!(%error, "reading the watched tasks failed; trying again next poll");
+                    tokio::time::sleep(self.options.poll).await;
+                }
+                done => done?,
+            }
             if *shutdown.borrow() {
                 break;
             }

@@ -327,6 +327,11 @@ impl WorkerProcess {
         child.wait().expect("exits").success()
     }
 
+    /// Whether the process is still running (it has not exited since it was started).
+    pub(crate) fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|c| c.try_wait().expect("try_wait").is_none())
+    }
+
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

@@ -314,6 +314,53 @@ async fn worker_killed_between_commit_and_reveal_reveals_after_restart() {
     assert!(log.contains("resuming a stored commitment") && log.contains("revealed"), "{log}");
 }
 
+/// The chain's node goes away for a few seconds mid-task (stopped, then restarted from its state):
+/// workers whose retry budget is shorter than the outage keep running, re-send what the node lost,
+/// and the task finalizes with everyone paid and nobody slashed.
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_ride_out_an_rpc_outage_mid_task() {
+    let mut market = Market::open().await;
+    let mut addresses = Vec::new();
+    for key in &KEYS[..3] {
+        addresses.push(market.register(key, "compute").await);
+    }
+    // Two attempts 100 ms apart: every request made during the outage gives up.
+    let impatient = ["--rpc.attempts", "2", "--rpc.backoff-ms", "100"];
+    let mut workers: Vec<_> = KEYS[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, key)| market.spawn(key, &format!("w{i}"), &impatient))
+        .collect();
+    let (json, input) = volatility_input();
+    let model = market.volatility.to_string();
+    let submit = market.submit(&submit_args(&model, &json, "redundant"));
+
+    let task = U256::from(1);
+    eventually("a first commit", LIMIT, || async {
+        let state = market.task(task).await;
+        let seats = market.escrow().seats(&state).await.ok()?;
+        seats.iter().any(|s| s.state == SeatState::Committed).then_some(())
+    })
+    .await;
+    market.anvil.stop();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    market.anvil.restart();
+
+    let output = finish(submit, LIMIT).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let outcome: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output_hash(&outcome), expected_output("volatility", &input));
+    for (worker, process) in addresses.iter().zip(&mut workers) {
+        assert!(process.is_running(), "{worker} exited:\n{}", process.log());
+        let status = market.status(*worker).await;
+        assert_eq!((status.faults, status.tasks_done), (0, 1), "{worker}: {}", process.log());
+    }
+    assert!(
+        workers.iter().all(|w| w.log().contains("gave up after 2 attempts")),
+        "the outage outlasted every worker's retry budget"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_inputs_end_with_a_refund() {
     let market = Market::open().await;
