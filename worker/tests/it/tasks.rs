@@ -487,12 +487,24 @@ async fn load_runs_tasks_to_settlement_and_checks_the_ledger() {
 #[tokio::test(flavor = "multi_thread")]
 async fn run_stops_cleanly_on_sigterm() {
     let market = Market::open().await;
-    market.register(KEYS[0], "compute,verify").await;
-    let mut worker = market.spawn(KEYS[0], "w", &[]);
+    let address = market.register(KEYS[0], "compute,verify").await;
+    let mut worker = market.spawn(KEYS[0], "w", &["--log.format", "json"]);
     eventually("the worker running", LIMIT, || async {
         worker.log().contains("worker running").then_some(())
     })
     .await;
     assert!(worker.terminate(), "{}", worker.log());
-    assert!(worker.log().contains("worker stopped"), "{}", worker.log());
+    // Structured logs: one JSON object a line, the message and its fields apart.
+    let lines: Vec<Value> = worker
+        .log()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let running = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "worker running")
+        .unwrap_or_else(|| panic!("no start line: {lines:?}"));
+    assert_eq!(running["level"], "INFO");
+    assert_eq!(running["fields"]["worker"], address.to_string(), "{running}");
+    assert_eq!(lines.last().map(|l| &l["fields"]["message"]), Some(&"worker stopped".into()));
 }

@@ -15,8 +15,35 @@ use verigrad_worker::{Config, RoleSet, TaskConfig};
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
+    #[command(flatten)]
+    pub(crate) log: LogArgs,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// How logs are written (always to stderr; stdout carries only command output).
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Logs")]
+pub(crate) struct LogArgs {
+    /// Log lines as text, or as one JSON object a line (for a log collector).
+    #[arg(
+        long = "log.format",
+        env = "VERIGRAD_LOG_FORMAT",
+        global = true,
+        value_enum,
+        default_value_t
+    )]
+    pub(crate) format: LogFormat,
+}
+
+/// A log line's form.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// `time LEVEL target: message key=value…`
+    #[default]
+    Text,
+    /// `{"timestamp":…,"level":…,"fields":{…},"target":…}`
+    Json,
 }
 
 /// Where the configuration comes from, and the overrides of its fields.
