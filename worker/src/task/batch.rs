@@ -156,24 +156,13 @@ impl Escrow {
 
     /// The compute seats of each task, in seat order, read in one call.
     pub async fn seats_of(&self, tasks: &[&TaskState]) -> Result<HashMap<U256, Vec<Seat>>> {
-        let calls: Vec<_> = tasks
-            .iter()
-            .flat_map(|t| {
-                (0..t.redundancy)
-                    .map(|i| TaskEscrow::seatCall { taskId: t.id, index: U256::from(i) })
-            })
-            .collect();
-        let mut answers = self.read_many(calls).await?.into_iter();
-        let mut seats = HashMap::with_capacity(tasks.len());
-        for task in tasks {
-            let of_task = answers
-                .by_ref()
-                .take(task.redundancy.into())
-                .map(|s| Seat { worker: s.worker, state: seat_state(s.state), hash: s.hash })
-                .collect();
-            seats.insert(task.id, of_task);
-        }
-        Ok(seats)
+        self.rows_of(
+            tasks,
+            |t| t.redundancy,
+            |task, index| TaskEscrow::seatCall { taskId: task, index },
+            |s| Seat { worker: s.worker, state: seat_state(s.state), hash: s.hash },
+        )
+        .await
     }
 
     /// The committee of each task — each member and whether it voted — read in one call.
@@ -181,24 +170,31 @@ impl Escrow {
         &self,
         tasks: &[&TaskState],
     ) -> Result<HashMap<U256, Vec<(Address, bool)>>> {
-        let calls: Vec<_> = tasks
-            .iter()
-            .flat_map(|t| {
-                (0..t.committee_size)
-                    .map(|i| TaskEscrow::committeeSeatCall { taskId: t.id, index: U256::from(i) })
-            })
-            .collect();
+        self.rows_of(
+            tasks,
+            |t| t.committee_size,
+            |task, index| TaskEscrow::committeeSeatCall { taskId: task, index },
+            |m| (m.verifier, m.voted),
+        )
+        .await
+    }
+
+    /// Rows `0..count(task)` of each task, read by `view(task id, index)` all in one call and
+    /// grouped by task in order, each answer mapped by `row`.
+    async fn rows_of<C: SolCall, T>(
+        &self,
+        tasks: &[&TaskState],
+        count: impl Fn(&TaskState) -> u8,
+        view: impl Fn(U256, U256) -> C,
+        row: impl Fn(C::Return) -> T,
+    ) -> Result<HashMap<U256, Vec<T>>> {
+        let calls: Vec<C> =
+            tasks.iter().flat_map(|&t| (0..count(t)).map(|i| view(t.id, U256::from(i)))).collect();
         let mut answers = self.read_many(calls).await?.into_iter();
-        let mut committees = HashMap::with_capacity(tasks.len());
-        for task in tasks {
-            let members = answers
-                .by_ref()
-                .take(task.committee_size.into())
-                .map(|m| (m.verifier, m.voted))
-                .collect();
-            committees.insert(task.id, members);
-        }
-        Ok(committees)
+        Ok(tasks
+            .iter()
+            .map(|&t| (t.id, answers.by_ref().take(count(t).into()).map(&row).collect()))
+            .collect())
     }
 
     /// The input commitments of `tasks`, from their `TaskCreated` events, read in one `eth_getLogs`
