@@ -48,6 +48,19 @@ async fn balances(market: &Market, workers: &[Address]) -> Vec<(Address, U256)> 
     out
 }
 
+/// Waits until a seat of `task` — `by` that worker's, or anyone's — has committed.
+async fn wait_committed(market: &Market, task: U256, by: Option<Address>) {
+    eventually("a commit", LIMIT, || async {
+        let state = market.task(task).await;
+        let seats = market.escrow().seats(&state).await.ok()?;
+        seats
+            .iter()
+            .any(|s| s.state == SeatState::Committed && by.is_none_or(|w| s.worker == w))
+            .then_some(())
+    })
+    .await;
+}
+
 fn output_hash(outcome: &Value) -> B256 {
     outcome["outputHash"]
         .as_str()
@@ -286,13 +299,7 @@ async fn worker_killed_between_commit_and_reveal_reveals_after_restart() {
     let submit = market.submit(&submit_args(&model, &json, "redundant"));
 
     // The victim commits alone; reveals cannot open before the others commit.
-    let task = U256::from(1);
-    eventually("the victim's commit", LIMIT, || async {
-        let state = market.task(task).await;
-        let seats = market.escrow().seats(&state).await.ok()?;
-        seats.iter().any(|s| s.worker == victim && s.state == SeatState::Committed).then_some(())
-    })
-    .await;
+    wait_committed(&market, U256::from(1), Some(victim)).await;
     killed.kill();
     {
         let deployment = market.deployed.deployment;
@@ -335,13 +342,7 @@ async fn workers_ride_out_an_rpc_outage_mid_task() {
     let model = market.volatility.to_string();
     let submit = market.submit(&submit_args(&model, &json, "redundant"));
 
-    let task = U256::from(1);
-    eventually("a first commit", LIMIT, || async {
-        let state = market.task(task).await;
-        let seats = market.escrow().seats(&state).await.ok()?;
-        seats.iter().any(|s| s.state == SeatState::Committed).then_some(())
-    })
-    .await;
+    wait_committed(&market, U256::from(1), None).await;
     market.anvil.stop();
     tokio::time::sleep(Duration::from_secs(5)).await;
     market.anvil.restart();
