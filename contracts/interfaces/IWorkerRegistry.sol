@@ -8,20 +8,21 @@ pragma solidity ^0.8.24;
 ///      fault. Only holders of SLASHER_ROLE (the task escrow) may slash, jail or record outcomes.
 interface IWorkerRegistry {
     /// @notice A worker's record.
-    /// @dev Slot 0 holds everything a draw and the reputation need: stake | jailedUntil | roles | registered |
-    ///      tasksDone | faults. Slot 1: unbonding | unbondingUntil. Then the endpoint.
+    /// @dev The implementation may pack it differently; this is how `getWorker` presents it.
     struct Worker {
-        /// @notice Active stake, in token wei.
+        /// @notice Bonded stake, in token wei (locked stake included).
         uint96 stake;
+        /// @notice Part of `stake` locked as collateral by open task seats; it cannot be unbonded.
+        uint96 locked;
         /// @notice The worker is not drawn for tasks until this time.
         uint40 jailedUntil;
         /// @notice Role bitmask (see `Roles`).
         uint8 roles;
         /// @notice Whether the worker has registered.
         bool registered;
-        /// @notice Tasks completed with an accepted result.
+        /// @notice Tasks completed with an accepted result, over all models.
         uint32 tasksDone;
-        /// @notice Proven faults (wrong result, missed reveal, missed vote).
+        /// @notice Proven faults (wrong result, missed reveal, missed vote), over all models.
         uint32 faults;
         /// @notice Stake waiting out the unbonding delay (still slashable).
         uint96 unbonding;
@@ -82,12 +83,29 @@ interface IWorkerRegistry {
     /// @param until The end of the jail time.
     event Jailed(address indexed worker, uint40 until);
 
-    /// @notice Emitted when a task outcome is recorded against a worker.
+    /// @notice Emitted when a task outcome is recorded against a worker for a model.
     /// @param worker The worker.
+    /// @param modelId The release the task ran.
     /// @param ok Whether its result was accepted.
-    /// @param tasksDone Its new count of accepted tasks.
-    /// @param faults Its new count of faults.
-    event OutcomeRecorded(address indexed worker, bool ok, uint32 tasksDone, uint32 faults);
+    /// @param tasksDone Its new count of accepted tasks on this model.
+    /// @param faults Its new count of faults on this model.
+    event OutcomeRecorded(address indexed worker, bytes32 indexed modelId, bool ok, uint32 tasksDone, uint32 faults);
+
+    /// @notice Emitted when stake is locked as a seat's collateral.
+    /// @param worker The worker.
+    /// @param amount The amount locked.
+    /// @param locked The worker's total locked stake.
+    event StakeLocked(address indexed worker, uint96 amount, uint96 locked);
+
+    /// @notice Emitted when locked stake is released.
+    /// @param worker The worker.
+    /// @param amount The amount released.
+    /// @param locked The worker's total locked stake.
+    event StakeUnlocked(address indexed worker, uint96 amount, uint96 locked);
+
+    /// @notice Emitted when the epoch length changes.
+    /// @param blocks The new epoch length in blocks.
+    event EpochBlocksChanged(uint32 blocks);
 
     /// @notice Emitted when the minimum stake for a role changes.
     /// @param role The role bit.
@@ -118,10 +136,14 @@ interface IWorkerRegistry {
     /// @notice Thrown by `register`, `addStake` and `unbond` if the amount is zero.
     error ZeroAmount();
 
-    /// @notice Thrown by `unbond` if the amount exceeds the active stake.
+    /// @notice Thrown by `unbond` if the amount exceeds the stake that is not locked.
     /// @param amount The requested amount.
-    /// @param stake The active stake.
-    error UnbondExceedsStake(uint96 amount, uint96 stake);
+    /// @param free The stake not locked by open seats.
+    error UnbondExceedsStake(uint96 amount, uint96 free);
+
+    /// @notice Thrown by `setEpochBlocks` if the length is outside 4..256 (a draw must see its anchor's hash).
+    /// @param blocks The value.
+    error InvalidEpochBlocks(uint32 blocks);
 
     /// @notice Thrown by `withdraw` if nothing is unbonding or the delay has not passed.
     /// @param unbondingUntil When withdrawal opens (0 if nothing is unbonding).
@@ -131,7 +153,7 @@ interface IWorkerRegistry {
     /// @param modelId The release id.
     error ServingUnchanged(bytes32 modelId);
 
-    /// @notice Thrown by `setMinStake`, `roleCount` and `draw` if `role` is not a single defined role bit.
+    /// @notice Thrown by `setMinStake`, `roleCount` and `drawAndLock` if `role` is not a single defined role bit.
     /// @param role The value.
     error InvalidRole(uint8 role);
 
@@ -166,7 +188,8 @@ interface IWorkerRegistry {
     function stopServing(bytes32 modelId) external;
 
     /// @notice Moves stake to unbonding; it may be withdrawn after the delay and stays slashable until then.
-    /// @dev The remaining active stake must be zero or cover the worker's roles. Unbonding more restarts the delay.
+    /// @dev Locked stake cannot be unbonded (`UnbondExceedsStake`). The remaining stake must be zero or cover the
+    ///      worker's roles. Unbonding more restarts the delay.
     /// @param amount Amount to unbond.
     function unbond(uint96 amount) external;
 
@@ -174,8 +197,9 @@ interface IWorkerRegistry {
     /// @return amount The amount transferred to the caller.
     function withdraw() external returns (uint96 amount);
 
-    /// @notice Takes up to `amount` of a worker's stake (active first, then unbonding) and sends it to the caller.
+    /// @notice Takes up to `amount` of a worker's stake (bonded first, then unbonding) and sends it to the caller.
     /// @dev SLASHER_ROLE only. Never reverts for lack of stake; emits `Slashed` only if something is taken.
+    ///      Locked stake is slashable; `locked` is capped at the remaining stake afterwards.
     /// @param worker The worker.
     /// @param amount The amount to take.
     /// @return taken The amount actually taken (capped by what the worker has).
@@ -187,11 +211,19 @@ interface IWorkerRegistry {
     /// @param until End of the jail time.
     function jail(address worker, uint40 until) external;
 
-    /// @notice Records a task outcome in the worker's reputation counters.
+    /// @notice Records a task outcome in the worker's reputation counters for one model.
+    /// @dev SLASHER_ROLE only. The caller decides what earns reputation (the escrow: only tasks paid for by
+    ///      someone else); the registry just counts.
+    /// @param worker The worker.
+    /// @param modelId The release the task ran.
+    /// @param ok True for an accepted result, false for a fault.
+    function recordOutcome(address worker, bytes32 modelId, bool ok) external;
+
+    /// @notice Releases stake locked by `drawAndLock` (capped at what is locked).
     /// @dev SLASHER_ROLE only.
     /// @param worker The worker.
-    /// @param ok True for an accepted result, false for a fault.
-    function recordOutcome(address worker, bool ok) external;
+    /// @param amount The amount to release.
+    function unlock(address worker, uint96 amount) external;
 
     /// @notice Sets the minimum stake for one role.
     /// @dev DEFAULT_ADMIN_ROLE only.
@@ -204,45 +236,74 @@ interface IWorkerRegistry {
     /// @param delay Seconds.
     function setUnbondingDelay(uint40 delay) external;
 
-    /// @notice Draws up to `count` distinct eligible workers, stake-weighted, without replacement.
-    /// @dev Eligible: as `isEligible`, and not in `exclude`.
-    ///      Window: scans at most `MAX_CANDIDATES` (64) entries of `workersOf(modelId, role)`, starting at index
-    ///      `seed % length` and wrapping. Workers outside the window cannot be drawn in this call, and
-    ///      ineligible entries (jailed, unbonded, under-staked) still take up window places; a model with more
-    ///      than 64 serving workers is drawn from a seed-chosen window of 64 consecutive entries.
-    ///      Sampling: the candidates are the eligible workers of the window, in scan order, weighted by active
-    ///      stake. Pick `i` computes `r = uint256(keccak256(abi.encode(seed, i))) % remainingWeight`, walks the
-    ///      cumulative weights to the candidate whose interval holds `r`, takes it and sets its weight to zero.
-    ///      Each pick is thus stake-proportional among the candidates not yet drawn.
-    ///      Randomness: the draw is a pure function of `seed` and registry state. The caller must supply a seed
-    ///      that nobody who benefits from the outcome could know or steer when the inputs were fixed (e.g. a
-    ///      future block hash mixed with prevrandao); a predictable seed makes the draw predictable.
+    /// @notice Sets the epoch length. Draw weights are those in force at the start of the current epoch.
+    /// @dev DEFAULT_ADMIN_ROLE only. Reverts `InvalidEpochBlocks` outside 4..256.
+    /// @param blocks Blocks per epoch.
+    function setEpochBlocks(uint32 blocks) external;
+
+    /// @notice Draws up to `count` distinct eligible workers, stake-weighted over every worker serving the
+    ///         model in the role, and locks `lockEach` of each drawn worker's stake as collateral.
+    /// @dev SLASHER_ROLE only. Weights live in a sum tree per (model, role), so each pick costs O(log n)
+    ///      storage reads whatever the number of workers: there is no window for sybils to crowd.
+    ///      Weights are epoch-lagged: a pick sees each worker's bonded stake as it stood at the start of the
+    ///      current epoch (`block.number / epochBlocks()`); stake added, registered or served during the epoch
+    ///      counts from the next one. A drawn worker is passed over (and not drawn again in this call) if it
+    ///      is in `exclude`, jailed, no longer holds the role or covers its roles' minimum, or its free stake
+    ///      is below `lockEach`, where free = min(stake now, stake at the epoch's start) - max(locked now,
+    ///      locked at the epoch's start). Nothing done after the epoch began can therefore raise a worker's
+    ///      chance or make it eligible; it can only lower them.
+    ///      Pick `i` uses `r = uint256(keccak256(abi.encode(seed, i))) % remaining`, where `remaining` is the
+    ///      total weight not yet drawn or passed over. The caller must supply a seed nobody could know when
+    ///      the epoch's weights could still change (the escrow uses a future block's hash, drawn in its epoch).
     ///      Reverts `InvalidRole` if `role` is not a single defined role bit.
     /// @param modelId The release id.
     /// @param role The role bit required.
     /// @param seed Randomness; the caller is responsible for its unpredictability.
     /// @param count How many to draw.
     /// @param exclude Addresses that may not be drawn.
-    /// @return drawn The drawn workers, in draw order.
-    function draw(bytes32 modelId, uint8 role, uint256 seed, uint256 count, address[] calldata exclude)
-        external
-        view
-        returns (address[] memory drawn);
+    /// @param lockEach Stake to lock on each drawn worker (0 locks nothing).
+    /// @return drawn The drawn workers, in draw order (fewer than `count` if not enough are eligible).
+    function drawAndLock(
+        bytes32 modelId,
+        uint8 role,
+        uint256 seed,
+        uint256 count,
+        address[] calldata exclude,
+        uint96 lockEach
+    ) external returns (address[] memory drawn);
 
-    /// @notice Whether a worker would be eligible in `draw`.
-    /// @dev Eligible: registered, holds `role`, serves `modelId`, active stake is non-zero and covers
-    ///      `requiredStake` of all its roles, and `jailedUntil <= block.timestamp`. False for an invalid role.
+    /// @notice Whether a worker could be drawn now (with nothing to lock).
+    /// @dev Registered, holds `role`, serves `modelId`, has draw weight in the current epoch, its stake is
+    ///      non-zero and covers `requiredStake` of all its roles, and `jailedUntil <= block.timestamp`. False for
+    ///      an invalid role.
     /// @param worker The worker.
     /// @param modelId The release id.
     /// @param role The role bit.
     /// @return True if eligible.
     function isEligible(address worker, bytes32 modelId, uint8 role) external view returns (bool);
 
-    /// @notice Reputation in basis points: `tasksDone * 10_000 / (tasksDone + 10 * faults + 10)`.
+    /// @notice Reputation on one model in basis points: `done * 10_000 / (done + 10 * faults + 10)`, counted
+    ///         from that model's outcomes only.
     /// @dev New workers start at 0; one fault costs as much as ten successes.
     /// @param worker The worker.
+    /// @param modelId The release.
     /// @return The reputation, 0..10_000.
-    function reputationBps(address worker) external view returns (uint16);
+    function reputationBps(address worker, bytes32 modelId) external view returns (uint16);
+
+    /// @notice Stake a worker could lock now: bonded stake minus locked stake.
+    /// @param worker The worker.
+    /// @return The free stake.
+    function freeStake(address worker) external view returns (uint96);
+
+    /// @notice Total draw weight of a (model, role) pair in the current epoch.
+    /// @param modelId The release id.
+    /// @param role A single role bit.
+    /// @return The sum of the epoch-lagged weights (jailed or fully locked workers included).
+    function drawWeight(bytes32 modelId, uint8 role) external view returns (uint256);
+
+    /// @notice Blocks per epoch.
+    /// @return The epoch length.
+    function epochBlocks() external view returns (uint32);
 
     /// @notice Minimum active stake for a role set: the sum of each held role's minimum.
     /// @param roles Role bitmask.
@@ -270,7 +331,7 @@ interface IWorkerRegistry {
     /// @return True if served.
     function serves(address worker, bytes32 modelId) external view returns (bool);
 
-    /// @notice Workers serving a model release in a role (the list `draw` scans).
+    /// @notice Workers serving a model release in a role (the leaves of its draw tree; order not meaningful).
     /// @param modelId The release id.
     /// @param role A single role bit.
     /// @return The workers.
