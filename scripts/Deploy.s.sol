@@ -13,7 +13,8 @@ import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
 ///         the worker and the fork suite read.
 /// @dev Usage: `forge script scripts/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
 ///      Optional environment: VERIGRAD_SUPPLY (token wei minted to the deployer), VERIGRAD_TREASURY,
-///      VERIGRAD_CHALLENGE_WINDOW / _REVEAL_WINDOW / _VOTE_WINDOW (seconds), VERIGRAD_DEPLOYMENTS (output path).
+///      VERIGRAD_CHALLENGE_WINDOW / _REVEAL_WINDOW / _VOTE_WINDOW (seconds), VERIGRAD_EPOCH_BLOCKS (the registry's
+///      epoch, default 16), VERIGRAD_DEPLOYMENTS (output path).
 contract Deploy is Script {
     /// @notice The deployed addresses.
     struct Deployment {
@@ -43,6 +44,11 @@ contract Deploy is Script {
         d.token = new Token(owner, supply);
         d.modelRegistry = new ModelRegistry();
         d.workerRegistry = new WorkerRegistry(address(d.token), owner);
+        uint256 epochBlocks = vm.envOr("VERIGRAD_EPOCH_BLOCKS", uint256(0));
+        if (epochBlocks != 0) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            d.workerRegistry.setEpochBlocks(uint32(epochBlocks)); // the registry bounds it to 4..256
+        }
         d.taskEscrow = new TaskEscrow(d.token, d.workerRegistry, d.modelRegistry, p, owner);
         d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.taskEscrow));
     }
@@ -59,7 +65,8 @@ contract Deploy is Script {
             protocolFeeBps: 200,
             committeeShareBps: 2_000,
             committeeSize: 3,
-            slashFeeMultiple: 2,
+            collateralBps: 2_000,
+            bountyBps: 5_000,
             minSlash: 10e18,
             minChallengeBond: 10e18,
             treasury: vm.envOr("VERIGRAD_TREASURY", treasuryDefault)

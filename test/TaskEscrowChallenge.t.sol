@@ -17,9 +17,11 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         _submit(taskId, output, false);
     }
 
+    /// @dev The challenger challenges; the committee is drawn once the anchor is mined.
     function _challenge(uint256 taskId) internal {
         vm.prank(challenger);
         escrow.challenge(taskId);
+        _drawCommittee(taskId);
     }
 
     function test_challenge_takesTheBondAndOpensAReview() public {
@@ -28,23 +30,27 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         uint256 before = token.balanceOf(challenger);
         vm.expectEmit(address(escrow));
         emit ITaskEscrow.Challenged(taskId, challenger, BOND);
-        _challenge(taskId);
+        vm.prank(challenger);
+        escrow.challenge(taskId);
         assertEq(token.balanceOf(challenger), before - BOND);
         ITaskEscrow.TaskView memory task = _task(taskId);
         assertEq(uint8(task.status), uint8(TaskStatus.Reviewing));
+        assertEq(task.committeeSize, 0, "the committee is drawn from a later block");
+        assertGt(task.anchor, block.number);
         assertEq(task.challenger, challenger);
         assertEq(task.bond, BOND);
         _assertSolvent();
     }
 
-    function test_challenge_upheldPaysChallengerTheSlashAndRefundsRequester() public {
+    function test_challenge_upheldPaysChallengerTheBountyAndRefundsRequester() public {
         uint256 taskId = _proposed(bad);
         address worker = _worker(taskId, 0);
         _challenge(taskId);
         _voteAll(taskId, 0);
 
         assertEq(_stake(worker), STAKE - 10e18);
-        assertEq(escrow.claimable(challenger), BOND + 10e18, "bond back plus the slash");
+        assertEq(escrow.claimable(challenger), BOND + 5e18, "bond back plus half the slash");
+        assertEq(escrow.claimable(treasury), 5e18, "the other half to the treasury");
         escrow.settle(taskId);
         assertEq(escrow.claimable(requester), 100 * PRICE);
         _assertSolvent();
@@ -64,6 +70,32 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         assertEq(escrow.claimable(worker), pot - committeePot);
         assertEq(escrow.claimable(_member(taskId, 0)), (committeePot + BOND) / 3);
         _assertSolvent();
+    }
+
+    function test_challenge_revertsIfTheRequesterOrASeatChallenges() public {
+        uint256 taskId = _proposed(bad);
+        address seat = _worker(taskId, 0);
+        _fund(seat, 1_000e18);
+        vm.prank(seat);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.SelfReview.selector, taskId, seat));
+        escrow.challenge(taskId);
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.SelfReview.selector, taskId, requester));
+        escrow.challenge(taskId);
+    }
+
+    function test_drawCommittee_revertsUntilTheAnchorIsMinedAndOnce() public {
+        uint256 taskId = _proposed(bad);
+        vm.prank(challenger);
+        escrow.challenge(taskId);
+        uint256 anchor = _task(taskId).anchor;
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.AnchorPending.selector, taskId, anchor));
+        escrow.drawCommittee(taskId);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Reviewing));
+        escrow.resolve(taskId);
+        _drawCommittee(taskId);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.CommitteeAlreadyDrawn.selector, taskId));
+        escrow.drawCommittee(taskId);
     }
 
     function test_challenge_revertsAfterTheWindow() public {
@@ -88,6 +120,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
             vm.prank(verifiers[i]);
             workers.stopServing(exactModel);
         }
+        _nextEpoch();
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NoVerifiersAvailable.selector, taskId));
         escrow.challenge(taskId);
@@ -178,6 +211,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         uint256 taskId = _proposed(bad);
         vm.prank(judge);
         escrow.challenge(taskId);
+        _drawCommittee(taskId);
         for (uint256 i; i < _task(taskId).committeeSize; ++i) {
             address member = _member(taskId, i);
             assertTrue(member != judge && member != _worker(taskId, 0) && member != requester);
@@ -210,6 +244,10 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         escrow.setParams(p);
         p = defaultParams();
         p.treasury = address(0);
+        vm.expectRevert(ITaskEscrow.InvalidParams.selector);
+        escrow.setParams(p);
+        p = defaultParams();
+        p.bountyBps = 5_001;
         vm.expectRevert(ITaskEscrow.InvalidParams.selector);
         escrow.setParams(p);
         vm.stopPrank();

@@ -63,8 +63,7 @@ contract TaskEscrowLightTest is EscrowFixture {
 
     function test_assign_drawsOneWorkerAndRefundsTheUnusedFee() public {
         uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
-        vm.roll(block.number + 1);
-        escrow.assign(taskId);
+        _assign(taskId);
 
         ITaskEscrow.TaskView memory task = _task(taskId);
         assertEq(uint8(task.status), uint8(TaskStatus.Assigned));
@@ -81,22 +80,24 @@ contract TaskEscrowLightTest is EscrowFixture {
 
     function test_assign_matchesQuote() public {
         uint256 taskId = _create(exactModel, 500e18, Tier.LIGHT);
-        vm.roll(block.number + 1);
-        escrow.assign(taskId);
+        _assign(taskId);
         (ITaskEscrow.TaskView memory task) = _task(taskId);
         (, uint96 fee) = escrow.quote(exactModel, 500e18, Tier.LIGHT, _worker(taskId, 0));
         assertEq(task.fee, fee);
     }
 
-    function test_assign_revertsIfCalledInTheCreationBlock() public {
+    function test_assign_revertsUntilTheAnchorIsMined() public {
         uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
-        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.AssignTooEarly.selector, taskId, block.number));
+        uint256 anchor = _task(taskId).anchor;
+        assertGe(anchor, block.number + 2, "the anchor lies ahead");
+        vm.roll(anchor);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.AnchorPending.selector, taskId, anchor));
         escrow.assign(taskId);
     }
 
     function test_assign_revertsIfDeadlinePassed() public {
         uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
-        vm.roll(block.number + 1);
+        _pastAnchor(taskId);
         uint40 deadline = _task(taskId).until;
         vm.warp(deadline);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseClosed.selector, taskId, deadline));
@@ -117,7 +118,7 @@ contract TaskEscrowLightTest is EscrowFixture {
             workers.stopServing(exactModel);
         }
         uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
-        vm.roll(block.number + 1);
+        _pastAnchor(taskId);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, taskId, 1, 0));
         escrow.assign(taskId);
     }
@@ -128,7 +129,7 @@ contract TaskEscrowLightTest is EscrowFixture {
             workers.stopServing(exactModel);
         }
         uint256 taskId = _create(exactModel, VALUE, Tier.REDUNDANT);
-        vm.roll(block.number + 1);
+        _pastAnchor(taskId);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, taskId, 3, 2));
         escrow.assign(taskId);
     }
@@ -137,7 +138,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         vm.prank(requester);
         uint256 taskId =
             escrow.createTask(exactModel, input, VALUE, Tier.REDUNDANT, uint40(block.timestamp + 60), 2 * PRICE);
-        vm.roll(block.number + 1);
+        _pastAnchor(taskId);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PriceAboveMax.selector, taskId, 3 * PRICE, 2 * PRICE));
         escrow.assign(taskId);
     }
@@ -149,8 +150,7 @@ contract TaskEscrowLightTest is EscrowFixture {
             vm.prank(both);
             uint256 taskId =
                 escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 60), PRICE);
-            vm.roll(block.number + 1);
-            escrow.assign(taskId);
+            _assign(taskId);
             assertTrue(_worker(taskId, 0) != both);
         }
     }
@@ -297,7 +297,7 @@ contract TaskEscrowLightTest is EscrowFixture {
 
     // ─── Audits ──────────────────────────────────────────────────────────────────────────────────
 
-    function test_submitResult_opensAnAuditWhenTheLotteryHits() public {
+    function test_audit_requestsAReviewWhenTheLotteryHits() public {
         uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, good, true);
         ITaskEscrow.TaskView memory task = _task(taskId);

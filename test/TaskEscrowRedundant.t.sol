@@ -116,9 +116,9 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         _commit(taskId, 1, good);
         vm.warp(_task(taskId).until); // commit deadline passes; reveals open
         _reveal(taskId, 0, good);
-        _steerAudit(taskId, false);
         _reveal(taskId, 1, good);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Proposed));
+        _steerAudit(taskId, false);
         _passChallengeWindow(taskId);
         escrow.finalize(taskId);
 
@@ -141,9 +141,9 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         escrow.closeReveal(taskId);
 
         vm.warp(end);
-        _steerAudit(taskId, false);
         escrow.closeReveal(taskId);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Proposed));
+        _steerAudit(taskId, false);
         _passChallengeWindow(taskId);
         escrow.finalize(taskId);
         assertEq(_stake(_worker(taskId, 2)), STAKE - 10e18);

@@ -73,6 +73,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
         uint96 bond = escrow.challengeBond(taskId);
         vm.prank(challenger);
         escrow.challenge(taskId);
+        _drawCommittee(taskId);
         _voteAll(taskId, 1); // the rejection stands
 
         escrow.settle(taskId);

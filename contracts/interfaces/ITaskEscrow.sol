@@ -7,7 +7,12 @@ import {Decision, TaskStatus, Tier} from "../types/TaskTypes.sol";
 /// @notice The task market: escrowed fees, stake-weighted assignment, commit–reveal, verification by
 ///         the gradient, challenges, committee review, finality, slashing and pull-payment settlement.
 /// @dev Lifecycle: createTask → assign → (submitResult | commit → reveal) → [challenge | audit | DEEP
-///      review → vote → resolve] → finalize → settle → claim. Every step after createTask that does not
+///      review: drawCommittee → vote → resolve] → finalize → settle → claim.
+///      Randomness nobody can choose: every draw (the seats, the audit roll, a committee) reads the hash of
+///      an anchor block fixed in the future by an earlier transaction, so no caller can compute it in the
+///      transaction that triggers it. Draws of workers also happen inside the anchor's epoch of the worker
+///      registry, whose weights are frozen for the epoch; a stale anchor is re-anchored (a stale audit roll
+///      audits). See docs/soundness.md. Every step after createTask that does not
 ///      need a specific actor may be called by anyone once its time has come. `batch` takes many steps
 ///      in one transaction. A worker that cannot run a task's input answers `INPUT_REJECTED` as its
 ///      output; verified like any output, an accepted rejection refunds the requester and slashes no one.
@@ -29,9 +34,13 @@ interface ITaskEscrow {
         uint16 committeeShareBps;
         /// @notice Committee size (≤ 7).
         uint8 committeeSize;
-        /// @notice Stake slashed per fault is max(minSlash, fee * slashFeeMultiple).
-        uint8 slashFeeMultiple;
-        /// @notice Minimum slash per fault, token wei.
+        /// @notice Collateral each compute seat locks, and loses on a fault: max(minSlash, value * collateralBps
+        ///         / 10_000), value being the requester's declared value at risk.
+        uint16 collateralBps;
+        /// @notice Share of a slash paid to the challenger who proved the fault, basis points (≤ 5_000: a
+        ///         self-challenge through a sybil never recovers the slashed stake).
+        uint16 bountyBps;
+        /// @notice Minimum slash per fault, token wei; also what each committee member locks.
         uint96 minSlash;
         /// @notice Minimum challenge bond; the bond is max(minChallengeBond, fee).
         uint96 minChallengeBond;
@@ -49,7 +58,11 @@ interface ITaskEscrow {
         uint96 value;
         /// @notice Deadline of the current phase (result, reveal, challenge or vote).
         uint40 until;
+        /// @notice The block the task was created in.
         uint32 createdBlock;
+        /// @notice The block whose hash the next draw reads (the seats, the audit roll or the committee);
+        ///         0 when no draw is pending.
+        uint32 anchor;
         TaskStatus status;
         Tier floor;
         Tier tier;
@@ -64,6 +77,8 @@ interface ITaskEscrow {
         uint8 determinism;
         address challenger;
         uint96 bond;
+        /// @notice Stake locked by each compute seat (slashed on a fault), fixed at assignment.
+        uint96 seatLock;
     }
 
     /// @notice State of a compute or committee seat.
@@ -117,6 +132,19 @@ interface ITaskEscrow {
     /// @param outputHash The proposed output.
     /// @param challengeEnd End of the challenge window.
     event ResultProposed(uint256 indexed taskId, bytes32 outputHash, uint40 challengeEnd);
+    /// @notice Emitted when a draw's anchor block is fixed (or re-fixed because the old one went stale).
+    /// @param taskId The task.
+    /// @param anchor The block whose hash the draw will read, from the block after it on.
+    event Anchored(uint256 indexed taskId, uint32 anchor);
+    /// @notice Emitted when a proposed result's audit lottery is drawn.
+    /// @param taskId The task.
+    /// @param audited Whether a committee will review it.
+    event AuditRolled(uint256 indexed taskId, bool audited);
+    /// @notice Emitted when a review is due; its committee is drawn from `anchor`'s hash by `drawCommittee`.
+    /// @param taskId The task.
+    /// @param reason Audit, challenge, DEEP or no quorum.
+    /// @param anchor The anchor block.
+    event ReviewRequested(uint256 indexed taskId, ReviewReason reason, uint32 anchor);
     /// @notice Emitted when a committee review opens.
     /// @param taskId The task.
     /// @param reason Audit, challenge, DEEP or no quorum.
@@ -192,8 +220,14 @@ interface ITaskEscrow {
     error ModelDeprecated(bytes32 modelId);
     /// @notice Thrown by `createTask` if `maxFee` does not fit or is zero.
     error InvalidFee(uint256 maxFee);
-    /// @notice Thrown by `assign` in the block of creation: the draw needs a later block hash.
-    error AssignTooEarly(uint256 taskId, uint256 createdBlock);
+    /// @notice Thrown by `assign`, `audit` and `drawCommittee` until the block after the anchor.
+    error AnchorPending(uint256 taskId, uint256 anchor);
+    /// @notice Thrown by `audit` if the task's audit lottery was already drawn (or it has none).
+    error NoAuditPending(uint256 taskId);
+    /// @notice Thrown by `drawCommittee` if the task's committee is already drawn.
+    error CommitteeAlreadyDrawn(uint256 taskId);
+    /// @notice Thrown by `challenge` if the caller holds a seat of the task or requested it.
+    error SelfReview(uint256 taskId, address account);
     /// @notice Thrown by `assign` if the price for the decided redundancy exceeds the requester's max fee.
     error PriceAboveMax(uint256 taskId, uint96 price, uint96 maxFee);
     /// @notice Thrown by `assign` if too few eligible workers serve the model.
@@ -235,11 +269,26 @@ interface ITaskEscrow {
         external
         returns (uint256 taskId);
 
-    /// @notice Draws workers stake-weighted from the model's eligible workers and fixes tier and fee.
-    /// @dev Callable by anyone from the block after creation. The seed mixes the creation block's hash
-    ///      and the current `prevrandao`, neither known to the requester when it sent the task.
+    /// @notice Draws workers stake-weighted from the model's eligible workers, locks each seat's
+    ///         collateral, and fixes tier and fee.
+    /// @dev Callable by anyone after the task's anchor block (two blocks after creation, or the start of
+    ///      the next registry epoch). The seed is the anchor's hash, unknown when the task was created. If the
+    ///      anchor's epoch is over, re-anchors instead (emits `Anchored`) and assigns nothing.
     /// @param taskId The task.
     function assign(uint256 taskId) external;
+
+    /// @notice Draws a proposed result's audit lottery from its anchor's hash; an audit requests a review.
+    /// @dev Callable by anyone after the anchor; `finalize` draws it too if nobody did. If the anchor is
+    ///      more than 256 blocks old its hash is gone and the result is audited: a worker cannot escape an
+    ///      audit by waiting.
+    /// @param taskId The task.
+    function audit(uint256 taskId) external;
+
+    /// @notice Draws a requested review's committee from its anchor's hash, locks each member's
+    ///         `minSlash`, and opens the vote. With no eligible verifier the review is void.
+    /// @dev Callable by anyone after the anchor; re-anchors instead if the anchor's epoch is over.
+    /// @param taskId The task.
+    function drawCommittee(uint256 taskId) external;
 
     /// @notice LIGHT: the assigned worker submits its output hash; the challenge window opens, or an audit.
     /// @param taskId The task.
@@ -263,6 +312,8 @@ interface ITaskEscrow {
     function closeReveal(uint256 taskId) external;
 
     /// @notice Challenges a proposed result inside the window, posting a bond of `challengeBond(taskId)`.
+    /// @dev The task's requester and seats may not challenge it (`SelfReview`). An upheld challenger gets
+    ///      its bond back and `bountyBps` of the slash; the rest of the slash goes to the treasury.
     /// @param taskId The task.
     function challenge(uint256 taskId) external;
 

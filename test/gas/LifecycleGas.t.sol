@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 
@@ -11,8 +12,9 @@ import {EscrowFixture} from "../utils/EscrowFixture.sol";
 ///      cost; a slot touched by an earlier step is warm). `forge test --isolate` runs every call as its own
 ///      transaction, intrinsic cost included: scripts/gas-report prints both.
 contract LifecycleGasTest is EscrowFixture {
-    uint256 internal constant LIGHT_BUDGET = 250_000;
-    uint256 internal constant REDUNDANT_BUDGET = 700_000;
+    /// @dev Issue 10's budgets, with anchored draws, collateral locks and per-model reputation.
+    uint256 internal constant LIGHT_BUDGET = 300_000;
+    uint256 internal constant REDUNDANT_BUDGET = 800_000;
     uint96 internal constant VALUE = 1e18;
 
     uint256 internal total;
@@ -27,15 +29,15 @@ contract LifecycleGasTest is EscrowFixture {
         uint256 taskId =
             escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 1 hours), PRICE);
         _measure(group, "1 createTask");
-        vm.roll(block.number + 1);
+        _pastAnchor(taskId);
         escrow.assign(taskId);
         _measure(group, "2 assign");
-        _steerAudit(taskId, false);
         vm.prank(_worker(taskId, 0));
         escrow.submitResult(taskId, good);
         _measure(group, "3 submitResult");
+        _aimAudit(taskId);
         _passChallengeWindow(taskId);
-        escrow.finalize(taskId);
+        escrow.finalize(taskId); // draws the audit lottery, which misses, then finalizes
         _measure(group, "4 finalize");
         escrow.settle(taskId);
         _measure(group, "5 settle");
@@ -49,7 +51,7 @@ contract LifecycleGasTest is EscrowFixture {
         uint256 taskId =
             escrow.createTask(exactModel, input, VALUE, floor, uint40(block.timestamp + 1 hours), 6 * PRICE);
         _measure(group, "1 createTask");
-        vm.roll(block.number + 1);
+        _pastAnchor(taskId);
         escrow.assign(taskId);
         _measure(group, "2 assign");
         for (uint256 i; i < 3; ++i) {
@@ -57,19 +59,20 @@ contract LifecycleGasTest is EscrowFixture {
             _measure(group, string.concat("3 commit ", vm.toString(i)));
         }
         for (uint256 i; i < 3; ++i) {
-            if (i == 2) {
-                _steerAudit(taskId, false);
-            }
             _reveal(taskId, i, good);
             _measure(group, string.concat("4 reveal ", vm.toString(i)));
         }
         if (floor == Tier.DEEP) {
+            _pastAnchor(taskId);
+            escrow.drawCommittee(taskId);
+            _measure(group, "5 drawCommittee");
             for (uint256 i; i < 3; ++i) {
                 vm.prank(_member(taskId, i));
                 escrow.vote(taskId, 7);
                 _measure(group, string.concat("5 vote ", vm.toString(i)));
             }
         } else {
+            _aimAudit(taskId);
             _passChallengeWindow(taskId);
             escrow.finalize(taskId);
             _measure(group, "5 finalize");
@@ -78,6 +81,18 @@ contract LifecycleGasTest is EscrowFixture {
         _measure(group, "6 settle");
         vm.snapshotValue(group, "total", total);
         return total;
+    }
+
+    /// @dev Sets the hash of a proposal's audit anchor so that its lottery misses, and rolls past it.
+    function _aimAudit(uint256 taskId) internal {
+        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
+        _pastAnchor(taskId);
+        for (uint256 r = 1;; ++r) {
+            if (uint256(keccak256(abi.encode(bytes32(r), taskId, uint256(1)))) % 10_000 >= task.auditBps) {
+                vm.setBlockhash(task.anchor, bytes32(r));
+                break;
+            }
+        }
     }
 
     function setUp() public override {

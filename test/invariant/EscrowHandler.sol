@@ -9,6 +9,7 @@ import {Vm} from "forge-std/Vm.sol";
 import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
 import {Token} from "../../contracts/Token.sol";
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
+import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
 import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 
 /// @notice Drives the escrow with random requesters' tasks, honest and faulty workers, challenges and time.
@@ -21,12 +22,16 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
     address internal immutable requester;
     address internal immutable challenger;
     bytes32 internal immutable modelId;
+    IWorkerRegistry internal immutable WORKERS;
 
     mapping(address => bool) public isFaulty;
     uint256[] public taskIds;
     mapping(uint256 taskId => uint256) public finalizedCount;
     mapping(uint256 taskId => uint256) public settledCount;
     uint256 public ghostClaimed;
+    /// @notice Attacker moves that went through (must stay 0).
+    uint256 public selfChallengesAccepted;
+    uint256 public collateralUnbonded;
 
     constructor(
         TaskEscrow escrow_,
@@ -41,6 +46,7 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         requester = requester_;
         challenger = challenger_;
         modelId = modelId_;
+        WORKERS = escrow_.WORKERS();
         for (uint256 i; i < faulty.length; ++i) {
             isFaulty[faulty[i]] = true;
         }
@@ -85,7 +91,8 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         if (taskId == 0) {
             return;
         }
-        vm.roll(block.number + 1);
+        uint256 anchor = escrow.getTask(taskId).anchor;
+        vm.roll(block.number > anchor ? block.number + 1 : anchor + 1);
         try escrow.assign(taskId) {} catch {}
     }
 
@@ -121,16 +128,49 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
-    /// @notice Anyone pushes a task forward: finalize, closeReveal, resolve, settle.
+    /// @notice Anyone pushes a task forward: finalize, audit, drawCommittee, closeReveal, resolve, settle.
     function advance(uint256 index) external recorded {
         uint256 taskId = _pick(index);
         if (taskId == 0) {
             return;
         }
         try escrow.finalize(taskId) {} catch {}
+        try escrow.audit(taskId) {} catch {}
+        try escrow.drawCommittee(taskId) {} catch {}
         try escrow.closeReveal(taskId) {} catch {}
         try escrow.resolve(taskId) {} catch {}
         try escrow.settle(taskId) {} catch {}
+    }
+
+    /// @notice An attacker's moves on a task: a seat or the requester challenges its own task, and a seated
+    ///         worker tries to unbond all its stake, collateral included. Both must be refused.
+    function attack(uint256 index) external recorded {
+        uint256 taskId = _pick(index);
+        if (taskId == 0) {
+            return;
+        }
+        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
+        if (task.status == TaskStatus.Proposed) {
+            (address seat,,) = escrow.seat(taskId, 0);
+            address[2] memory parties = [seat, requester];
+            for (uint256 i; i < 2; ++i) {
+                deal(address(token), parties[i], token.balanceOf(parties[i]) + escrow.challengeBond(taskId));
+                vm.startPrank(parties[i]);
+                token.approve(address(escrow), type(uint256).max);
+                try escrow.challenge(taskId) {
+                    ++selfChallengesAccepted;
+                } catch {}
+                vm.stopPrank();
+            }
+        }
+        if (task.status == TaskStatus.Assigned || task.status == TaskStatus.Proposed) {
+            (address seat,,) = escrow.seat(taskId, 0);
+            IWorkerRegistry.Worker memory w = WORKERS.getWorker(seat);
+            vm.prank(seat);
+            try WORKERS.unbond(w.stake) {
+                ++collateralUnbonded;
+            } catch {}
+        }
     }
 
     function claim(uint256 who) external recorded {
@@ -166,7 +206,14 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
                 }
                 vm.stopPrank();
             }
-        } else if (task.status == TaskStatus.Reviewing && !faulty) {
+        } else if (faulty || task.anchor == 0 || block.number <= task.anchor) {
+            // Draws below are taken by honest keepers, once their anchor is mined.
+        } else if (task.status == TaskStatus.Proposed) {
+            escrow.audit(taskId);
+        } else if (task.status == TaskStatus.Reviewing) {
+            escrow.drawCommittee(taskId);
+        }
+        if (task.status == TaskStatus.Reviewing && task.committeeSize != 0 && !faulty) {
             uint8 mask = _honestMask(taskId, task.redundancy);
             for (uint256 i; i < task.committeeSize; ++i) {
                 (address verifier, bool voted,) = escrow.committeeSeat(taskId, i);

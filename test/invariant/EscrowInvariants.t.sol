@@ -105,6 +105,55 @@ contract EscrowInvariantsTest is EscrowFixture {
         assertEq(token.balanceOf(address(workers)), total);
     }
 
+    /// @notice Stake accounting with locks: every worker's locked stake is exactly the collateral of the open
+    ///         seats it holds (compute seats of tasks not yet finalized, committee seats of open reviews), and
+    ///         never more than its stake.
+    function invariant_lockedStakeBacksExactlyTheOpenSeats() public view {
+        address[] memory all = new address[](computeWorkers.length + verifiers.length);
+        for (uint256 i; i < computeWorkers.length; ++i) {
+            all[i] = computeWorkers[i];
+        }
+        for (uint256 i; i < verifiers.length; ++i) {
+            all[computeWorkers.length + i] = verifiers[i];
+        }
+        for (uint256 w; w < all.length; ++w) {
+            uint256 expected;
+            for (uint256 i; i < handler.taskCount(); ++i) {
+                expected += _openCollateral(handler.taskIds(i), all[w]);
+            }
+            IWorkerRegistry.Worker memory record = workers.getWorker(all[w]);
+            assertEq(record.locked, expected, "locked == collateral of open seats");
+            assertLe(record.locked, record.stake, "locked <= stake");
+        }
+    }
+
+    /// @dev The collateral `worker` has locked on task `taskId`.
+    function _openCollateral(uint256 taskId, address worker) internal view returns (uint256 total) {
+        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
+        if (task.status < TaskStatus.Assigned || task.status >= TaskStatus.Finalized) {
+            return 0;
+        }
+        for (uint256 j; j < task.redundancy; ++j) {
+            if (_worker(taskId, j) == worker) {
+                total += task.seatLock;
+            }
+        }
+        if (task.status == TaskStatus.Reviewing) {
+            for (uint256 j; j < task.committeeSize; ++j) {
+                if (_member(taskId, j) == worker) {
+                    total += escrow.params().minSlash;
+                }
+            }
+        }
+    }
+
+    /// @notice The attacker's moves never succeed: no party challenged its own task, and no seated worker
+    ///         unbonded its collateral.
+    function invariant_attacksAreRefused() public view {
+        assertEq(handler.selfChallengesAccepted(), 0, "no self-review");
+        assertEq(handler.collateralUnbonded(), 0, "no escape with locked stake");
+    }
+
     /// @notice No task is finalized or settled twice.
     function invariant_noTaskFinalizedOrPaidTwice() public view {
         for (uint256 i; i < handler.taskCount(); ++i) {

@@ -58,6 +58,13 @@ abstract contract EscrowFixture is Test {
         }
         _fund(requester, 1_000_000e18);
         _fund(challenger, 1_000_000e18);
+        _nextEpoch();
+    }
+
+    /// @dev Rolls to the first block of the registry's next epoch, where stake registered so far counts.
+    function _nextEpoch() internal {
+        uint256 epochBlocks = workers.epochBlocks();
+        vm.roll((block.number / epochBlocks + 1) * epochBlocks);
     }
 
     /// @dev Deploys a fresh core; the fork suite overrides this to attach to a live deployment.
@@ -82,7 +89,8 @@ abstract contract EscrowFixture is Test {
             protocolFeeBps: 200,
             committeeShareBps: 2_000,
             committeeSize: 3,
-            slashFeeMultiple: 2,
+            collateralBps: 2_000,
+            bountyBps: 5_000,
             minSlash: 10e18,
             minChallengeBond: 10e18,
             treasury: treasury
@@ -118,11 +126,30 @@ abstract contract EscrowFixture is Test {
         taskId = escrow.createTask(model, input, value, floor, uint40(block.timestamp) + TASK_TIME, 100 * PRICE);
     }
 
-    /// @dev Creates and assigns a task in the next block.
+    /// @dev Creates and assigns a task once its anchor is mined.
     function _createAssigned(bytes32 model, uint96 value, Tier floor) internal returns (uint256 taskId) {
         taskId = _create(model, value, floor);
-        vm.roll(block.number + 1);
+        _assign(taskId);
+    }
+
+    /// @dev Rolls past the task's anchor and assigns it.
+    function _assign(uint256 taskId) internal {
+        _pastAnchor(taskId);
         escrow.assign(taskId);
+    }
+
+    /// @dev Rolls to the block after the task's anchor (if not there yet): its draw can happen now.
+    function _pastAnchor(uint256 taskId) internal {
+        uint256 anchor = escrow.getTask(taskId).anchor;
+        if (block.number <= anchor) {
+            vm.roll(anchor + 1);
+        }
+    }
+
+    /// @dev Draws the committee of a requested review.
+    function _drawCommittee(uint256 taskId) internal {
+        _pastAnchor(taskId);
+        escrow.drawCommittee(taskId);
     }
 
     function _worker(uint256 taskId, uint256 index) internal view returns (address worker) {
@@ -141,25 +168,28 @@ abstract contract EscrowFixture is Test {
         return escrow.getTask(taskId).status;
     }
 
-    /// @dev Picks a prevrandao so that the next audit roll of `taskId` hits (or misses) its audit probability.
+    /// @dev Draws the pending audit lottery of a proposed task so that it hits (an audit, whose committee is then
+    ///      drawn) or misses: sets the anchor block's hash (as its proposer could), rolls past it and calls `audit`.
     function _steerAudit(uint256 taskId, bool hit) internal {
-        uint256 auditBps = escrow.getTask(taskId).auditBps;
-        if (hit ? auditBps == 0 : auditBps >= 10_000) {
-            return; // nothing to steer: the roll cannot land the other way
-        }
+        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
+        _pastAnchor(taskId);
         for (uint256 r = 1;; ++r) {
-            uint256 roll = uint256(keccak256(abi.encode(r, blockhash(block.number - 1), taskId))) % 10_000;
-            if ((roll < auditBps) == hit) {
-                vm.prevrandao(bytes32(r));
-                return;
+            uint256 roll = uint256(keccak256(abi.encode(bytes32(r), taskId, uint256(1)))) % 10_000;
+            if ((roll < task.auditBps) == hit) {
+                vm.setBlockhash(task.anchor, bytes32(r));
+                break;
             }
+        }
+        escrow.audit(taskId);
+        if (hit) {
+            _drawCommittee(taskId);
         }
     }
 
     function _submit(uint256 taskId, bytes32 output, bool audit) internal {
-        _steerAudit(taskId, audit);
         vm.prank(_worker(taskId, 0));
         escrow.submitResult(taskId, output);
+        _steerAudit(taskId, audit);
     }
 
     function _commitment(bytes32 output, bytes32 salt, address worker) internal pure returns (bytes32) {
@@ -177,16 +207,25 @@ abstract contract EscrowFixture is Test {
         escrow.reveal(taskId, output, bytes32(index));
     }
 
-    /// @dev Every seat commits and reveals its output; the last reveal tallies (audit steered off).
+    /// @dev Every seat commits and reveals its output; the last reveal tallies. A proposed result's audit is
+    ///      steered off; a requested review's committee is drawn.
     function _commitReveal(uint256 taskId, bytes32[] memory outputs) internal {
         for (uint256 i; i < outputs.length; ++i) {
             _commit(taskId, i, outputs[i]);
         }
         for (uint256 i; i < outputs.length; ++i) {
-            if (i == outputs.length - 1) {
-                _steerAudit(taskId, false);
-            }
             _reveal(taskId, i, outputs[i]);
+        }
+        _afterTally(taskId);
+    }
+
+    /// @dev After a tally: steers a proposal's audit off, or draws a requested review's committee.
+    function _afterTally(uint256 taskId) internal {
+        TaskStatus status = _status(taskId);
+        if (status == TaskStatus.Proposed) {
+            _steerAudit(taskId, false);
+        } else if (status == TaskStatus.Reviewing) {
+            _drawCommittee(taskId);
         }
     }
 

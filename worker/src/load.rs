@@ -145,6 +145,10 @@ impl LoadReport {
 
 /// How long an assignment sent is given to show up before it is sent again.
 const ASSIGN_RETRY: Duration = Duration::from_secs(5);
+
+/// Blocks between a task's creation and the earliest anchor of its draw (`Anchors.DELAY` in the
+/// escrow): `assign` can work from the block after it.
+const ANCHOR_DELAY: u64 = 2;
 /// How often tasks are swept for steps nobody else took.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
@@ -275,7 +279,7 @@ async fn follow(
             .iter_mut()
             .filter(|(_, t)| {
                 !t.assigned
-                    && t.created_block < head
+                    && t.created_block + ANCHOR_DELAY < head
                     && t.sent.is_none_or(|at| at.elapsed() >= ASSIGN_RETRY)
             })
             .map(|(id, t)| {
@@ -337,10 +341,10 @@ async fn send_in_batches(requester: &Requester, calls: Vec<EscrowCall>) -> Resul
 /// Reads `tasks` in bulk and takes every step due on them that nobody else took.
 async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Result<(), TaskError> {
     let escrow = requester.escrow();
-    let now = escrow.rpc().latest_timestamp().await?;
+    let head = escrow.rpc().head().await?;
     let mut calls = Vec::new();
     for task in escrow.tasks(tasks).await? {
-        if let Some(step) = due(&task, now, reveal_window) {
+        if let Some(step) = due(&task, head, reveal_window) {
             calls.extend(step_calls(task.id, step));
         }
     }

@@ -18,7 +18,7 @@ use crate::{
     chain::{Account, ChainError, to_u96},
     policy::Tier,
     task::{
-        Escrow, EscrowCall, INPUT_REJECTED, TaskError, TaskStatus, due, lost_race, send_batches,
+        Escrow, EscrowCall, INPUT_REJECTED, Step, TaskError, TaskStatus, due, lost_race, send_batches,
         take,
     },
 };
@@ -200,23 +200,23 @@ impl Requester {
     pub async fn follow(&self, id: U256, input_hash: B256) -> Result<TaskOutcome, TaskError> {
         let rpc = self.escrow.rpc();
         let reveal_window = self.escrow.reveal_window().await?;
-        let mut assign = true;
+        let mut refused = None;
         let task = loop {
             let task = self.escrow.task(id).await?;
-            let now = rpc.latest_timestamp().await?;
+            let head = rpc.head().await?;
             if task.status == TaskStatus::Settled {
                 break task;
             }
-            let step = due(&task, now, reveal_window);
-            if task.status == TaskStatus::Created && step.is_none() && assign {
-                // `assign` works from the block after creation, and is tried once.
-                if rpc.block_number().await? > task.created_block {
-                    self.assign(id).await?;
-                    assign = false;
+            match due(&task, head, reveal_window) {
+                // Assignment may be refused until the registry's next epoch counts new stake, or
+                // for good (too few workers, a fee too low): it is retried, and the deadline
+                // refunds a task nobody can take.
+                Some(Step::Assign) => self.assign(id, &mut refused).await?,
+                Some(step) => {
+                    take(self.account.sender(), self.escrow.address(), id, step).await?;
+                    continue;
                 }
-            } else if let Some(step) = step {
-                take(self.account.sender(), self.escrow.address(), id, step).await?;
-                continue;
+                None => {}
             }
             tokio::time::sleep(self.poll).await;
         };
@@ -244,20 +244,26 @@ impl Requester {
         })
     }
 
-    /// Assigns the task. If it cannot be assigned (too few workers, fee too low) that is logged: the
-    /// deadline then refunds it.
-    async fn assign(&self, id: U256) -> Result<(), TaskError> {
+    /// Assigns the task (or re-anchors its draw, if its anchor went stale). A refusal (too few
+    /// workers, fee too low) is logged once per distinct reason in `refused`: the deadline refunds a
+    /// task that stays refused.
+    async fn assign(&self, id: U256, refused: &mut Option<String>) -> Result<(), TaskError> {
         let call = TaskEscrow::assignCall { taskId: id };
         match self.account.sender().call(self.escrow.address(), call).await {
             Ok(receipt) => {
                 if let Some(assigned) = receipt.decoded_log::<TaskEscrow::TaskAssigned>() {
                     tracing::info!(task = %id, workers = ?assigned.workers, tier = assigned.tier, fee = %assigned.fee, "task assigned");
+                } else if let Some(anchored) = receipt.decoded_log::<TaskEscrow::Anchored>() {
+                    tracing::info!(task = %id, anchor = anchored.anchor, "draw re-anchored");
                 }
                 Ok(())
             }
             Err(error) if lost_race(&error) => Ok(()),
             Err(ChainError::Reverted { reason, .. }) => {
-                tracing::error!(task = %id, %reason, "the task cannot be assigned; the deadline will refund it");
+                if refused.as_deref() != Some(reason.as_str()) {
+                    tracing::warn!(task = %id, %reason, "the task cannot be assigned yet; retrying until its deadline");
+                    *refused = Some(reason);
+                }
                 Ok(())
             }
             Err(error) => Err(error.into()),

@@ -36,8 +36,10 @@ pub struct WorkerStatus {
     pub registered: bool,
     /// Its roles.
     pub roles: RoleSet,
-    /// Active stake, token wei.
+    /// Bonded stake, token wei (locked stake included).
     pub stake: U256,
+    /// Part of the stake locked as collateral by open task seats, token wei.
+    pub locked: U256,
     /// Minimum active stake its roles need, token wei.
     pub required_stake: U256,
     /// Stake waiting out the unbonding delay, token wei.
@@ -48,11 +50,11 @@ pub struct WorkerStatus {
     pub jailed_until: u64,
     /// Whether it is jailed at the latest block.
     pub jailed: bool,
-    /// Reputation in basis points.
-    pub reputation_bps: u16,
-    /// Tasks completed with an accepted result.
+    /// Reputation in basis points on each model of `models`, in the same order.
+    pub reputation_bps: Vec<u16>,
+    /// Tasks completed with an accepted result, over all models.
     pub tasks_done: u32,
-    /// Proven faults.
+    /// Proven faults, over all models.
     pub faults: u32,
     /// Its API endpoint.
     pub endpoint: String,
@@ -96,9 +98,12 @@ impl Chain {
             .rpc
             .view(registry, WorkerRegistry::requiredStakeCall { roles: roles.bits() })
             .await?;
-        let reputation_bps =
-            self.rpc.view(registry, WorkerRegistry::reputationBpsCall { worker }).await?;
         let models = self.rpc.view(registry, WorkerRegistry::modelsOfCall { worker }).await?;
+        let mut reputation_bps = Vec::with_capacity(models.len());
+        for &model in &models {
+            let call = WorkerRegistry::reputationBpsCall { worker, modelId: model };
+            reputation_bps.push(self.rpc.view(registry, call).await?);
+        }
         let token_balance = self.rpc.view(token, Token::balanceOfCall { account: worker }).await?;
         let eth_balance = self.rpc.balance(worker).await?;
         let now = self.rpc.latest_timestamp().await?;
@@ -108,6 +113,7 @@ impl Chain {
             registered: record.registered,
             roles,
             stake: U256::from(record.stake),
+            locked: U256::from(record.locked),
             required_stake: U256::from(required_stake),
             unbonding: U256::from(record.unbonding),
             unbonding_until: record.unbondingUntil.to(),

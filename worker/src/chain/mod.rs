@@ -19,5 +19,5 @@ pub use error::{ChainError, Result, decode_revert};
 pub use events::{EventStream, EventsConfig, LogBatch, StreamError};
 pub use gas::GasPolicy;
 pub use retry::RetryPolicy;
-pub use rpc::Rpc;
+pub use rpc::{Head, Rpc};
 pub use sender::{ReceiptPolicy, TxSender};

@@ -12,6 +12,15 @@ use alloy::{
 
 use super::{error::ChainError, error::Result, retry::RetryPolicy};
 
+/// Where the chain is: the latest block's number and timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// The latest block's number.
+    pub block: u64,
+    /// The latest block's timestamp (unix seconds).
+    pub time: u64,
+}
+
 /// A JSON-RPC connection over HTTP whose reads retry under a [`RetryPolicy`].
 #[derive(Clone)]
 pub struct Rpc {
@@ -54,13 +63,21 @@ impl Rpc {
 
     /// The latest block's timestamp, in seconds.
     pub async fn latest_timestamp(&self) -> Result<u64> {
+        Ok(self.head().await?.time)
+    }
+
+    /// The latest block's number and timestamp, read together.
+    pub async fn head(&self) -> Result<Head> {
         let block = self
             .retry
             .run("eth_getBlockByNumber", |_| {
                 self.provider.get_block_by_number(BlockNumberOrTag::Latest).into_future()
             })
             .await?;
-        Ok(block.map(|b| b.header.timestamp).unwrap_or_default())
+        Ok(block.map_or(Head { block: 0, time: 0 }, |b| Head {
+            block: b.header.number,
+            time: b.header.timestamp,
+        }))
     }
 
     /// `eth_getBalance` at the latest block.

@@ -30,7 +30,7 @@ use verigrad_inference::Runtime;
 use crate::{
     bindings::TaskEscrow::{self, TaskEscrowEvents},
     blobs::StoreClient,
-    chain::{Account, EventStream},
+    chain::{Account, EventStream, Head},
     role_set::RoleSet,
     store::WorkerStore,
     sync::lock,
@@ -216,6 +216,9 @@ impl Worker {
             TaskEscrowEvents::ReviewOpened(e) if e.committee.contains(&me) => {
                 (e.taskId, "drawn for the committee")
             }
+            TaskEscrowEvents::ReviewRequested(e) if self.options.roles.contains(RoleSet::VERIFY) => {
+                (e.taskId, "a committee to draw")
+            }
             TaskEscrowEvents::ResultProposed(e) if self.checks_results() => (
                 e.taskId,
                 if self.drifting { "a result to check (drift)" } else { "a result to check" },
@@ -237,13 +240,13 @@ impl Worker {
             return Ok(());
         }
         let tasks = self.escrow.tasks(&ids).await?;
-        let now = self.escrow.rpc().latest_timestamp().await?;
+        let head = self.escrow.rpc().head().await?;
         let chain = self.read_context(&tasks).await?;
         let this = &*self;
         let plans: Vec<(U256, Result<Plan, TaskError>)> = futures_util::stream::iter(&tasks)
             .map(|task| {
                 let chain = &chain;
-                async move { (task.id, this.plan(task, chain, now).await) }
+                async move { (task.id, this.plan(task, chain, head).await) }
             })
             .buffer_unordered(self.options.concurrency.max(1))
             .collect()
@@ -300,7 +303,8 @@ impl Worker {
 
     /// What `task` needs from this worker now: its own answer, check or vote, then any
     /// permissionless step due on a task it has a stake in.
-    async fn plan(&self, task: &TaskState, chain: &Context, now: u64) -> Result<Plan, TaskError> {
+    async fn plan(&self, task: &TaskState, chain: &Context, head: Head) -> Result<Plan, TaskError> {
+        let now = head.time;
         let me = self.me();
         let seats = chain.seats.get(&task.id).map_or(&[][..], Vec::as_slice);
         let committee = chain.committees.get(&task.id).map_or(&[][..], Vec::as_slice);
@@ -324,13 +328,22 @@ impl Worker {
             || committee.iter().any(|&(member, _)| member == me)
             || task.challenger == me
             || challenged;
+        let step = due(task, head, self.reveal_window);
         if !involved {
-            // A result checked and found correct is no concern of this worker any more.
-            let done =
-                task.status == TaskStatus::Proposed && lock(&self.checked).contains(&task.id);
+            // A draw is taken by anyone watching: whoever would lose by it could otherwise stall it.
+            if let Some(step) = step.filter(|s| s.is_draw()) {
+                calls.extend(step_calls(task.id, step));
+            }
+            // A result checked and found correct, or a review whose committee left this worker
+            // out, is no concern of this worker any more.
+            let done = match task.status {
+                TaskStatus::Proposed => lock(&self.checked).contains(&task.id),
+                TaskStatus::Reviewing => task.committee_size > 0,
+                _ => false,
+            };
             return Ok(Plan { calls, done });
         }
-        if let Some(step) = due(task, now, self.reveal_window) {
+        if let Some(step) = step {
             calls.extend(step_calls(task.id, step));
         }
         Ok(Plan { calls, done: false })

@@ -100,7 +100,7 @@ impl RoutingTable {
                 continue;
             }
             let reputation_bps =
-                rpc.view(registry, WorkerRegistry::reputationBpsCall { worker }).await?;
+                rpc.view(registry, WorkerRegistry::reputationBpsCall { worker, modelId: model }).await?;
             candidates.push(Candidate {
                 address: worker,
                 endpoint: record.endpoint,

@@ -29,6 +29,9 @@ pub struct TaskState {
     pub until: u64,
     /// The block it was created in.
     pub created_block: u64,
+    /// The block whose hash its next draw reads (seats, audit lottery or committee); 0 when none is
+    /// pending. The draw can happen from the block after it.
+    pub anchor: u64,
     /// Where it is in its lifecycle.
     pub status: TaskStatus,
     /// Its protocol path (LIGHT until assigned).
@@ -58,6 +61,7 @@ impl TaskState {
             model: t.modelId,
             until: t.until.to(),
             created_block: t.createdBlock.into(),
+            anchor: t.anchor.into(),
             status: TaskStatus::try_from(t.status).map_err(invalid)?,
             tier: Tier::try_from(t.tier).map_err(invalid)?,
             redundancy: t.redundancy,

@@ -5,13 +5,19 @@ use alloy::primitives::{Address, U256};
 use super::{EscrowCall, TaskState, TaskStatus};
 use crate::{
     bindings::TaskEscrow,
-    chain::{ChainError, Result, TxSender},
+    chain::{ChainError, Head, Result, TxSender},
     policy::Tier,
 };
 
 /// A step anyone may take once its time has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// Draw a created task's seats from its anchor block's hash.
+    Assign,
+    /// Draw a proposed result's audit lottery from its anchor block's hash.
+    Audit,
+    /// Draw a requested review's committee from its anchor block's hash.
+    DrawCommittee,
     /// Tally a REDUNDANT/DEEP task whose reveal window ended without every reveal.
     CloseReveal,
     /// Close a committee review whose vote window ended.
@@ -22,12 +28,22 @@ pub enum Step {
     Settle,
 }
 
-/// The step `task` is due for at time `now` (the latest block's timestamp), if any, mirroring the
-/// escrow's own checks so that a step is sent only when it would succeed.
-pub fn due(task: &TaskState, now: u64, reveal_window: u64) -> Option<Step> {
-    let passed = |deadline: u64| now >= deadline;
+impl Step {
+    /// Whether the step draws from an anchor: anyone watching the task takes it, since a party that
+    /// would lose by the draw could otherwise stall it.
+    pub fn is_draw(self) -> bool {
+        matches!(self, Self::Assign | Self::Audit | Self::DrawCommittee)
+    }
+}
+
+/// The step `task` is due for at `head`, if any, mirroring the escrow's own checks so that a step
+/// is sent only when it would succeed. A draw falls due in the block after its anchor.
+pub fn due(task: &TaskState, head: Head, reveal_window: u64) -> Option<Step> {
+    let passed = |deadline: u64| head.time >= deadline;
+    let anchored = task.anchor != 0 && head.block > task.anchor;
     match task.status {
         TaskStatus::Created if passed(task.until) => Some(Step::Finalize),
+        TaskStatus::Created => anchored.then_some(Step::Assign),
         TaskStatus::Assigned if task.tier == Tier::Light => {
             passed(task.until).then_some(Step::Finalize)
         }
@@ -40,7 +56,14 @@ pub fn due(task: &TaskState, now: u64, reveal_window: u64) -> Option<Step> {
             };
             passed(end).then_some(Step::CloseReveal)
         }
-        TaskStatus::Proposed if passed(task.until) => Some(Step::Finalize),
+        // Finalize draws a pending audit lottery itself.
+        TaskStatus::Proposed if passed(task.until) && (task.anchor == 0 || anchored) => {
+            Some(Step::Finalize)
+        }
+        TaskStatus::Proposed => anchored.then_some(Step::Audit),
+        TaskStatus::Reviewing if task.committee_size == 0 => {
+            anchored.then_some(Step::DrawCommittee)
+        }
         TaskStatus::Reviewing if passed(task.until) => Some(Step::Resolve),
         TaskStatus::Finalized => Some(Step::Settle),
         _ => None,
@@ -57,6 +80,17 @@ pub(crate) async fn take(
 ) -> Result<bool> {
     let gas = STEP_GAS;
     let sent = match step {
+        Step::Assign => {
+            sender.call_with_min_gas(escrow, TaskEscrow::assignCall { taskId: task }, gas).await
+        }
+        Step::Audit => {
+            sender.call_with_min_gas(escrow, TaskEscrow::auditCall { taskId: task }, gas).await
+        }
+        Step::DrawCommittee => {
+            sender
+                .call_with_min_gas(escrow, TaskEscrow::drawCommitteeCall { taskId: task }, gas)
+                .await
+        }
         Step::CloseReveal => {
             sender
                 .call_with_min_gas(escrow, TaskEscrow::closeRevealCall { taskId: task }, gas)
@@ -100,6 +134,11 @@ pub(crate) const STEP_GAS: u64 = 1_500_000;
 pub(crate) fn step_calls(task: U256, step: Step) -> Vec<EscrowCall> {
     let settle = EscrowCall::new(task, &TaskEscrow::settleCall { taskId: task });
     match step {
+        Step::Assign => vec![EscrowCall::new(task, &TaskEscrow::assignCall { taskId: task })],
+        Step::Audit => vec![EscrowCall::new(task, &TaskEscrow::auditCall { taskId: task })],
+        Step::DrawCommittee => {
+            vec![EscrowCall::new(task, &TaskEscrow::drawCommitteeCall { taskId: task })]
+        }
         Step::CloseReveal => {
             vec![EscrowCall::new(task, &TaskEscrow::closeRevealCall { taskId: task })]
         }
@@ -118,9 +157,12 @@ pub(crate) fn lost_race(error: &ChainError) -> bool {
     matches!(error, ChainError::Reverted { reason, .. } if lost_race_reason(reason))
 }
 
-/// [`lost_race`] for a decoded revert reason.
+/// [`lost_race`] for a decoded revert reason (a draw someone else took, or one whose anchor block
+/// this node has not seen yet, counts too).
 pub(crate) fn lost_race_reason(reason: &str) -> bool {
-    ["WrongStatus", "AlreadyActed", "PhaseOpen"].iter().any(|r| reason.starts_with(r))
+    ["WrongStatus", "AlreadyActed", "PhaseOpen", "NoAuditPending", "CommitteeAlreadyDrawn", "AnchorPending"]
+        .iter()
+        .any(|r| reason.starts_with(r))
 }
 
 #[cfg(test)]
@@ -137,70 +179,92 @@ mod tests {
             model: B256::ZERO,
             until: 100,
             created_block: 1,
+            anchor: 0,
             status,
             tier,
             redundancy: 3,
             commits,
-            committee_size: 0,
+            committee_size: 3,
             determinism: 0,
             challenger: Address::ZERO,
         }
     }
 
+    fn anchored(mut task: TaskState, anchor: u64) -> TaskState {
+        task.anchor = anchor;
+        task
+    }
+
+    fn undrawn(mut task: TaskState) -> TaskState {
+        task.committee_size = 0;
+        task
+    }
+
     #[test]
     fn steps_fall_due_when_the_escrow_would_accept_them() {
+        let at = |time, block| Head { time, block };
+        let created = task(TaskStatus::Created, Tier::Light, 0);
+        let proposed = task(TaskStatus::Proposed, Tier::Light, 0);
+        let reviewing = task(TaskStatus::Reviewing, Tier::Deep, 3);
         let cases = [
-            ("created, before the deadline", task(TaskStatus::Created, Tier::Light, 0), 99, None),
-            (
-                "created, deadline missed",
-                task(TaskStatus::Created, Tier::Light, 0),
-                100,
-                Some(Step::Finalize),
-            ),
+            ("created, anchor not mined", anchored(created.clone(), 10), at(99, 10), None),
+            ("created, anchor mined", anchored(created.clone(), 10), at(99, 11), Some(Step::Assign)),
+            ("created, deadline missed", anchored(created, 10), at(100, 11), Some(Step::Finalize)),
             (
                 "light, deadline missed",
                 task(TaskStatus::Assigned, Tier::Light, 0),
-                100,
+                at(100, 1),
                 Some(Step::Finalize),
             ),
             (
                 "all committed, reveals open",
                 task(TaskStatus::Assigned, Tier::Redundant, 3),
-                99,
+                at(99, 1),
                 None,
             ),
             (
                 "all committed, window over",
                 task(TaskStatus::Assigned, Tier::Redundant, 3),
-                100,
+                at(100, 1),
                 Some(Step::CloseReveal),
             ),
-            ("a seat silent, late reveals", task(TaskStatus::Assigned, Tier::Deep, 2), 109, None),
+            ("a seat silent, late reveals", task(TaskStatus::Assigned, Tier::Deep, 2), at(109, 1), None),
             (
                 "a seat silent, window over",
                 task(TaskStatus::Assigned, Tier::Deep, 2),
-                110,
+                at(110, 1),
                 Some(Step::CloseReveal),
             ),
-            ("proposed, window open", task(TaskStatus::Proposed, Tier::Light, 0), 99, None),
+            ("proposed, audit anchor not mined", anchored(proposed.clone(), 10), at(99, 10), None),
             (
-                "proposed, window over",
-                task(TaskStatus::Proposed, Tier::Light, 0),
-                100,
+                "proposed, audit anchor mined",
+                anchored(proposed.clone(), 10),
+                at(99, 11),
+                Some(Step::Audit),
+            ),
+            ("proposed, audit drawn, window open", proposed.clone(), at(99, 11), None),
+            ("proposed, window over", proposed.clone(), at(100, 11), Some(Step::Finalize)),
+            (
+                "proposed, window over, audit anchor mined",
+                anchored(proposed.clone(), 10),
+                at(100, 11),
                 Some(Step::Finalize),
             ),
-            ("reviewing, votes open", task(TaskStatus::Reviewing, Tier::Deep, 3), 99, None),
+            ("proposed, window over, audit anchor not mined", anchored(proposed, 10), at(100, 10), None),
+            ("review requested, anchor not mined", anchored(undrawn(reviewing.clone()), 10), at(99, 10), None),
             (
-                "reviewing, vote over",
-                task(TaskStatus::Reviewing, Tier::Deep, 3),
-                100,
-                Some(Step::Resolve),
+                "review requested, anchor mined",
+                anchored(undrawn(reviewing.clone()), 10),
+                at(99, 11),
+                Some(Step::DrawCommittee),
             ),
-            ("finalized", task(TaskStatus::Finalized, Tier::Light, 0), 0, Some(Step::Settle)),
-            ("settled", task(TaskStatus::Settled, Tier::Light, 0), 1_000, None),
+            ("reviewing, votes open", reviewing.clone(), at(99, 11), None),
+            ("reviewing, vote over", reviewing, at(100, 11), Some(Step::Resolve)),
+            ("finalized", task(TaskStatus::Finalized, Tier::Light, 0), at(0, 0), Some(Step::Settle)),
+            ("settled", task(TaskStatus::Settled, Tier::Light, 0), at(1_000, 1_000), None),
         ];
-        for (name, task, now, expected) in cases {
-            assert_eq!(due(&task, now, 10), expected, "{name}");
+        for (name, task, head, expected) in cases {
+            assert_eq!(due(&task, head, 10), expected, "{name}");
         }
     }
 }

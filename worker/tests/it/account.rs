@@ -63,7 +63,7 @@ async fn register_stake_unbond_withdraw_round_trip() {
     assert_eq!(amount(&registered, "tokenBalance"), tokens(300));
     assert_eq!(
         (registered["jailed"].clone(), registered["reputationBps"].clone()),
-        (false.into(), 0.into())
+        (false.into(), serde_json::json!([0]))
     );
 
     run(&["stake", "50"]);

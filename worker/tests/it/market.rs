@@ -66,6 +66,9 @@ impl Market {
                 ("VERIGRAD_CHALLENGE_WINDOW", "6"),
                 ("VERIGRAD_REVEAL_WINDOW", "12"),
                 ("VERIGRAD_VOTE_WINDOW", "12"),
+                // Blocks come every second: new stake counts for draws within 8 s, and each draw
+                // has at least 3 blocks to land in after its anchor.
+                ("VERIGRAD_EPOCH_BLOCKS", "8"),
                 // Not the requester's address: its refunds are then exactly what the escrow owes it.
                 ("VERIGRAD_TREASURY", TREASURY),
             ],

@@ -168,7 +168,12 @@ fn print_status(s: &WorkerStatus) {
     println!("worker       {}", s.address);
     println!("registered   {}", yes_no(s.registered));
     println!("roles        {}", if s.roles.is_empty() { "-".into() } else { s.roles.to_string() });
-    println!("stake        {} (roles need {})", tokens(s.stake), tokens(s.required_stake));
+    println!(
+        "stake        {} (roles need {}; {} locked by open seats)",
+        tokens(s.stake),
+        tokens(s.required_stake),
+        tokens(s.locked)
+    );
     if s.unbonding.is_zero() {
         println!("unbonding    -");
     } else {
@@ -183,17 +188,11 @@ fn print_status(s: &WorkerStatus) {
         "jailed       {}",
         if s.jailed { format!("until unix time {}", s.jailed_until) } else { "no".into() }
     );
-    println!(
-        "reputation   {}.{:02} % ({} tasks done, {} faults)",
-        s.reputation_bps / 100,
-        s.reputation_bps % 100,
-        s.tasks_done,
-        s.faults
-    );
+    println!("record       {} tasks done, {} faults", s.tasks_done, s.faults);
     println!("endpoint     {}", if s.endpoint.is_empty() { "-" } else { &s.endpoint });
-    println!("models       {}", s.models.len());
-    for model in &s.models {
-        println!("  {model}");
+    println!("models       {} (reputation on each)", s.models.len());
+    for (model, reputation) in s.models.iter().zip(&s.reputation_bps) {
+        println!("  {model}  {}.{:02} %", reputation / 100, reputation % 100);
     }
     println!("wallet       {}, {} ETH", tokens(s.token_balance), decimal(s.eth_balance));
 }

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
+import {TaskStatus, Tier} from "./TaskTypes.sol";
+
+/// @notice A task as stored: four slots; `getTask` presents it as an `ITaskEscrow.TaskView`.
+/// @dev Slot 0: requester | fee. Slot 1: the lifecycle word, fields as in `TaskView`, except that the value is
+///      kept in gwei (ample precision: the policy counts in units of 0.01 token) and the model as an index into
+///      `EscrowState.models`. Slot 2: challenger | bond, written only by `challenge`. Slot 3: the collateral
+///      each compute seat and each committee member locked, fixed when they were drawn, and the creation block.
+struct Task {
+    address requester;
+    uint96 fee;
+    uint64 valueGwei;
+    uint40 until;
+    uint32 anchor;
+    uint32 modelIndex;
+    TaskStatus status;
+    Tier floor;
+    Tier tier;
+    uint8 redundancy;
+    uint8 commits;
+    uint8 reveals;
+    uint16 auditBps;
+    uint8 winner;
+    uint8 committeeSize;
+    uint8 determinism;
+    address challenger;
+    uint96 bond;
+    uint96 seatLock;
+    uint96 memberLock;
+    uint32 createdBlock;
+}
+
+/// @notice Task counters, packed in one slot.
+struct Counters {
+    uint64 tasks;
+    uint64 openReviews;
+    uint128 liabilities;
+}
+
+/// @notice A compute seat: one slot.
+struct Seat {
+    address worker;
+    ITaskEscrow.SeatState state;
+}
+
+/// @notice A committee seat: one slot.
+struct Member {
+    address verifier;
+    bool voted;
+    uint8 acceptMask;
+}
+
+/// @notice Everything the escrow stores, in one struct so that its libraries can work on it.
+struct EscrowState {
+    ITaskEscrow.Params params;
+    Counters counters;
+    /// @dev Model ids by index + 1; a task stores the 32-bit index instead of the 32-byte id.
+    bytes32[] models;
+    mapping(bytes32 modelId => uint32 indexPlusOne) modelIndex;
+    mapping(uint256 taskId => Task) tasks;
+    mapping(uint256 taskId => mapping(uint256 index => Seat)) seats;
+    /// @dev A seat's commitment, then its output hash once revealed.
+    mapping(uint256 taskId => mapping(uint256 index => bytes32)) seatHashes;
+    mapping(uint256 taskId => mapping(uint256 index => Member)) committees;
+    mapping(address account => uint256) claimable;
+}
