@@ -4,27 +4,97 @@ pragma solidity 0.8.30;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
+import {SumTree} from "./libraries/SumTree.sol";
 import {Roles} from "./types/Roles.sol";
 
 /// @title WorkerRegistry
-/// @notice Worker registration, staking and stake-weighted draws. See IWorkerRegistry.
+/// @notice Worker registration, staking, stake locks and stake-weighted draws. See IWorkerRegistry.
 /// @dev Token accounting: the registry's token balance equals the sum over workers of `stake + unbonding`.
 ///      Tokens enter only in `register` and `addStake` and leave only in `withdraw` and `slash`.
-///      A worker never deregisters; its reputation counters and jail live on its address.
-///      Each (model, role) pair keeps the list of workers that serve the model and hold the role, with a
-///      1-based position index for O(1) removal, so a draw for a role scans only workers holding it. Each
-///      worker keeps the list of models it serves, which `setRoles` walks to move it between role lists.
+///      A worker never deregisters (it is registered while its role mask is non-zero); its reputation counters
+///      and jail live on its address.
+///      Draws: each (model, role bit) pair has a `SumTree` with one leaf per worker that has ever served the model
+///      in the role. A leaf's weight is the worker's stake while it is registered, holds the role and serves the
+///      model, and 0 otherwise; leaves never move, so a worker that comes back reuses its leaf. Tree weights and
+///      locks are epoch-lagged: a draw reads the values in force at the start of the current epoch, and every
+///      change counts from the next one, except that the candidate check also applies the live values when
+///      they are lower.
+///      Epochs: epoch = block.number / `_epochBlocks` + `_epochShift`. A change of `_epochBlocks` moves the shift
+///      so that a new epoch starts at once (every pending change takes effect) and epoch numbers never decrease,
+///      which the lagged words require.
 contract WorkerRegistry is IWorkerRegistry, AccessControl {
     using SafeERC20 for IERC20;
+    using SumTree for SumTree.Tree;
 
-    /// @notice Role that may slash, jail and record outcomes (the task escrow).
+    /// @notice Role that may slash, jail, record outcomes, draw and lock, and unlock (the task escrow).
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
-    /// @notice Most entries of a model's worker list that one `draw` scans.
-    uint256 public constant MAX_CANDIDATES = 64;
     /// @notice Number of defined role bits.
     uint256 internal constant ROLE_BITS = 4;
+    /// @dev Picks a draw may make beyond `count` when it passes workers over; bounds its gas.
+    uint256 private constant _EXTRA_TRIES = 16;
+    /// @dev Epoch length bounds (a draw's anchor block hash must stay readable within an epoch).
+    uint32 private constant _MIN_EPOCH_BLOCKS = 4;
+    uint32 private constant _MAX_EPOCH_BLOCKS = 256;
+
+    /// @dev A worker's record, in storage.
+    struct Record {
+        // Slot 0: everything the candidate check of a draw reads, unless `lockDipped`.
+        /// @dev Bonded stake (locked stake included). Bits 0..95.
+        uint96 stake;
+        /// @dev Locked stake now, <= stake. Bits 96..191.
+        uint96 locked;
+        /// @dev Not drawn before this time. Bits 192..231.
+        uint40 jailedUntil;
+        /// @dev Role bitmask; non-zero exactly when registered. Bits 232..239.
+        uint8 roles;
+        /// @dev `lockedStart > locked`: locked fell during `lockEpoch` below its value at that epoch's start, so
+        ///      a draw in `lockEpoch` must read slot 1. Bits 240..247.
+        bool lockDipped;
+        // Slot 1.
+        /// @dev Locked stake at the start of `lockEpoch`.
+        uint96 lockedStart;
+        /// @dev Epoch of the last change of `locked`.
+        uint32 lockEpoch;
+        /// @dev Accepted tasks, over all models.
+        uint32 tasksDone;
+        /// @dev Faults, over all models.
+        uint32 faults;
+        // Slot 2.
+        /// @dev Stake waiting out the unbonding delay.
+        uint96 unbonding;
+        /// @dev When `unbonding` may be withdrawn.
+        uint40 unbondingUntil;
+        // Slot 3.
+        /// @dev API endpoint.
+        string endpoint;
+    }
+
+    /// @dev A worker's outcomes on one model.
+    struct Outcomes {
+        /// @dev Accepted tasks.
+        uint32 done;
+        /// @dev Faults.
+        uint32 faults;
+    }
+
+    /// @dev What a draw carries from pick to pick (kept in memory: the stack is too small for it).
+    struct Draw {
+        /// @dev The current epoch.
+        uint256 epoch;
+        /// @dev Weight in `epoch` not yet drawn or passed over.
+        uint256 remaining;
+        /// @dev Number of leaves of the tree.
+        uint256 size;
+        /// @dev The role bit drawn for.
+        uint8 role;
+        /// @dev Stake to lock on each accepted worker.
+        uint96 lockEach;
+        /// @dev `_minStake`, read once.
+        uint96[ROLE_BITS] mins;
+    }
 
     /// @notice The staked token.
     IERC20 private immutable _TOKEN;
@@ -35,14 +105,18 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     uint256[ROLE_BITS] private _roleCount;
     /// @dev Seconds between `unbond` and `withdraw`.
     uint40 private _unbondingDelay;
-    /// @dev Worker records, laid out as `IWorkerRegistry.Worker` documents (draw reads slot 0 only).
-    mapping(address worker => Worker) private _workers;
-    /// @dev Workers serving each model in each role (by role bit position).
-    mapping(bytes32 modelId => mapping(uint256 roleBit => address[] workers)) private _roleLists;
-    /// @dev 1-based position of a worker in `_roleLists[modelId][roleBit]`; 0 if absent.
-    mapping(bytes32 modelId => mapping(uint256 roleBit => mapping(address worker => uint256))) private _rolePosition;
+    /// @dev Blocks per epoch (shares the slot above).
+    uint32 private _epochBlocks;
+    /// @dev Added to `block.number / _epochBlocks` to number epochs (shares the slot above).
+    uint64 private _epochShift;
+    /// @dev Worker records.
+    mapping(address worker => Record) private _workers;
+    /// @dev Draw trees, by model and role bit position.
+    mapping(bytes32 modelId => mapping(uint256 roleBit => SumTree.Tree)) private _trees;
     /// @dev Models each worker serves (a handful: scanned linearly).
     mapping(address worker => bytes32[] models) private _served;
+    /// @dev Outcome counters per worker and model.
+    mapping(address worker => mapping(bytes32 modelId => Outcomes)) private _outcomes;
 
     /// @param stakeToken_ The token staked by workers.
     /// @param admin Receives DEFAULT_ADMIN_ROLE (parameters and granting SLASHER_ROLE).
@@ -54,14 +128,17 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         _setMinStake(Roles.COORDINATE, 50e18);
         _setMinStake(Roles.STORE, 50e18);
         _setUnbondingDelay(7 days);
+        _epochBlocks = 16;
+        _epochShift = 1; // epochs are numbered from 1, so a stored epoch is never 0 (see `register`)
+        emit EpochBlocksChanged(16);
     }
 
     // ---------------------------------------------------------------- workers
 
     /// @inheritdoc IWorkerRegistry
     function register(uint8 roles, string calldata endpoint, bytes32[] calldata models, uint96 stake) external {
-        Worker storage w = _workers[msg.sender];
-        if (w.registered) {
+        Record storage w = _workers[msg.sender];
+        if (w.roles != 0) {
             revert AlreadyRegistered(msg.sender);
         }
         _checkRoles(roles);
@@ -71,43 +148,50 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         _checkCovered(stake, roles);
 
         // Jail and counters are left as they are: they belong to the address, not the registration.
+        uint256 epoch = _epoch();
         w.stake = stake;
         w.roles = roles;
-        w.registered = true;
+        // Nothing is locked (an address registers once), so this records that truly; it also makes slot 1
+        // non-zero, so that the first lock pays for a change of it, not for its creation.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        w.lockEpoch = uint32(epoch); // see `_epoch`
         w.endpoint = endpoint;
         _countRoles(roles, true);
         emit WorkerRegistered(msg.sender, roles, stake, endpoint);
 
         for (uint256 i; i < models.length; ++i) {
-            _serve(models[i]);
+            _serve(models[i], roles, stake, epoch);
         }
         _TOKEN.safeTransferFrom(msg.sender, address(this), stake);
     }
 
     /// @inheritdoc IWorkerRegistry
     function addStake(uint96 amount) external {
-        Worker storage w = _registered();
+        Record storage w = _registered();
         if (amount == 0) {
             revert ZeroAmount();
         }
         uint96 stake = w.stake + amount;
         w.stake = stake;
+        _reweigh(msg.sender, w.roles, stake);
         emit StakeAdded(msg.sender, amount, stake);
         _TOKEN.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @inheritdoc IWorkerRegistry
     function setRoles(uint8 roles) external {
-        Worker storage w = _registered();
+        Record storage w = _registered();
         _checkRoles(roles);
-        _checkCovered(w.stake, roles);
+        uint96 stake = w.stake;
+        _checkCovered(stake, roles);
         uint8 old = w.roles;
         _countRoles(old, false);
         _countRoles(roles, true);
         bytes32[] storage models = _served[msg.sender];
+        uint256 epoch = _epoch();
         for (uint256 i; i < models.length; ++i) {
-            _listRoles(models[i], old & ~roles, false);
-            _listRoles(models[i], roles & ~old, true);
+            _setWeights(msg.sender, models[i], old & ~roles, 0, epoch);
+            _setWeights(msg.sender, models[i], roles & ~old, stake, epoch);
         }
         w.roles = roles;
         emit RolesChanged(msg.sender, roles);
@@ -121,13 +205,13 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @inheritdoc IWorkerRegistry
     function serveModel(bytes32 modelId) external {
-        _registered();
-        _serve(modelId);
+        Record storage w = _registered();
+        _serve(modelId, w.roles, w.stake, _epoch());
     }
 
     /// @inheritdoc IWorkerRegistry
     function stopServing(bytes32 modelId) external {
-        Worker storage w = _registered();
+        Record storage w = _registered();
         bytes32[] storage models = _served[msg.sender];
         uint256 at = _find(models, modelId);
         if (at == models.length) {
@@ -135,37 +219,44 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         }
         models[at] = models[models.length - 1];
         models.pop();
-        _listRoles(modelId, w.roles, false);
+        _setWeights(msg.sender, modelId, w.roles, 0, _epoch());
         emit ModelServingChanged(msg.sender, modelId, false);
     }
 
     /// @inheritdoc IWorkerRegistry
     function unbond(uint96 amount) external {
-        Worker storage w = _registered();
+        Record storage w = _registered();
         if (amount == 0) {
             revert ZeroAmount();
         }
         uint96 stake = w.stake;
-        if (amount > stake) {
-            revert UnbondExceedsStake(amount, stake);
+        // Cannot underflow: locked <= stake always holds.
+        uint96 free;
+        unchecked {
+            free = stake - w.locked;
         }
-        // Cannot underflow: amount <= stake was checked above.
+        if (amount > free) {
+            revert UnbondExceedsStake(amount, free);
+        }
+        // Cannot underflow: amount <= free <= stake was checked above.
         unchecked {
             stake -= amount;
         }
+        uint8 roles = w.roles;
         if (stake != 0) {
-            _checkCovered(stake, w.roles);
+            _checkCovered(stake, roles);
         }
         uint40 until = uint40(block.timestamp) + _unbondingDelay;
         w.stake = stake;
         w.unbonding += amount;
         w.unbondingUntil = until;
+        _reweigh(msg.sender, roles, stake);
         emit Unbonding(msg.sender, amount, until);
     }
 
     /// @inheritdoc IWorkerRegistry
     function withdraw() external returns (uint96 amount) {
-        Worker storage w = _workers[msg.sender];
+        Record storage w = _workers[msg.sender];
         amount = w.unbonding;
         if (amount == 0) {
             revert NothingToWithdraw(0);
@@ -185,7 +276,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @inheritdoc IWorkerRegistry
     function slash(address worker, uint96 amount) external onlyRole(SLASHER_ROLE) returns (uint96 taken) {
-        Worker storage w = _workers[worker];
+        Record storage w = _workers[worker];
         uint96 stake = w.stake;
         uint96 unbonding = w.unbonding;
         uint96 fromUnbonding;
@@ -194,8 +285,15 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
             taken = amount < stake ? amount : stake;
             uint96 rest = amount - taken;
             fromUnbonding = rest < unbonding ? rest : unbonding;
-            w.stake = stake - taken;
+            stake -= taken;
             w.unbonding = unbonding - fromUnbonding;
+        }
+        if (taken != 0) {
+            w.stake = stake;
+            if (w.locked > stake) {
+                _setLocked(w, stake, _epoch());
+            }
+            _reweigh(worker, w.roles, stake);
         }
         // Cannot overflow in uint96 terms: taken + fromUnbonding <= amount.
         taken += fromUnbonding;
@@ -207,7 +305,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @inheritdoc IWorkerRegistry
     function jail(address worker, uint40 until) external onlyRole(SLASHER_ROLE) {
-        Worker storage w = _workers[worker];
+        Record storage w = _workers[worker];
         if (until > w.jailedUntil) {
             w.jailedUntil = until;
             emit Jailed(worker, until);
@@ -215,16 +313,53 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function recordOutcome(address worker, bool ok) external onlyRole(SLASHER_ROLE) {
-        Worker storage w = _workers[worker];
-        uint32 done = w.tasksDone;
-        uint32 faults = w.faults;
+    function recordOutcome(address worker, bytes32 modelId, bool ok) external onlyRole(SLASHER_ROLE) {
+        Record storage w = _workers[worker];
+        Outcomes storage o = _outcomes[worker][modelId];
+        uint32 done = o.done;
+        uint32 faults = o.faults;
         if (ok) {
-            w.tasksDone = ++done;
+            o.done = ++done;
+            ++w.tasksDone;
         } else {
-            w.faults = ++faults;
+            o.faults = ++faults;
+            ++w.faults;
         }
-        emit OutcomeRecorded(worker, ok, done, faults);
+        emit OutcomeRecorded(worker, modelId, ok, done, faults);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function unlock(address worker, uint96 amount) external onlyRole(SLASHER_ROLE) {
+        Record storage w = _workers[worker];
+        uint96 locked = w.locked;
+        if (amount > locked) {
+            amount = locked;
+        }
+        // Cannot underflow: amount <= locked.
+        unchecked {
+            locked -= amount;
+        }
+        _setLocked(w, locked, _epoch());
+        emit StakeUnlocked(worker, amount, locked);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function drawAndLock(
+        bytes32 modelId,
+        uint8 role,
+        uint256 seed,
+        uint256 count,
+        address[] calldata exclude,
+        uint96 lockEach
+    ) external onlyRole(SLASHER_ROLE) returns (address[] memory drawn) {
+        SumTree.Tree storage tree = _trees[modelId][_bitIndex(role)];
+        Draw memory d;
+        d.epoch = _epoch();
+        (d.remaining, d.size) = tree.totalAt(d.epoch);
+        d.role = role;
+        d.lockEach = lockEach;
+        d.mins = _minStakes();
+        return _draw(tree, seed, count < d.size ? count : d.size, exclude, d);
     }
 
     // ---------------------------------------------------------------- admin
@@ -239,69 +374,62 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         _setUnbondingDelay(delay);
     }
 
-    // ---------------------------------------------------------------- draws
-
     /// @inheritdoc IWorkerRegistry
-    function draw(bytes32 modelId, uint8 role, uint256 seed, uint256 count, address[] calldata exclude)
-        external
-        view
-        returns (address[] memory drawn)
-    {
-        if (!_isRole(role)) {
-            revert InvalidRole(role);
+    function setEpochBlocks(uint32 blocks) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (blocks < _MIN_EPOCH_BLOCKS || blocks > _MAX_EPOCH_BLOCKS) {
+            revert InvalidEpochBlocks(blocks);
         }
-        address[] storage list = _roleLists[modelId][_bitIndex(role)];
-        uint256 len = list.length;
-        if (len == 0 || count == 0) {
-            return drawn;
-        }
-        (uint256[] memory pool, uint256 n, uint256 total) = _pool(list, len, seed % len, role, exclude);
-        if (count > n) {
-            count = n;
-        }
-        drawn = new address[](count);
-        for (uint256 i; i < count; ++i) {
-            uint256 r;
-            // r = uint256(keccak256(abi.encode(seed, i))) % total, hashed in scratch space.
-            assembly ("memory-safe") {
-                mstore(0, seed)
-                mstore(0x20, i)
-                r := mod(keccak256(0, 0x40), total)
-            }
-            uint256 j;
-            uint256 entry = pool[0];
-            // Cannot underflow: r < total = the sum of the remaining weights, so the walk stops at a live entry
-            // before passing the last one, and total shrinks by exactly the weight it still counts.
-            unchecked {
-                while (r >= entry >> 160) {
-                    r -= entry >> 160;
-                    entry = pool[++j];
-                }
-                total -= entry >> 160;
-            }
-            // forge-lint: disable-next-line(unsafe-typecast)
-            drawn[i] = address(uint160(entry)); // the low 160 bits are the address
-            // Without replacement: a zero weight is never picked again, and the scan order is kept.
-            pool[j] = 0;
-        }
-    }
-
-    /// @inheritdoc IWorkerRegistry
-    function isEligible(address worker, bytes32 modelId, uint8 role) external view returns (bool) {
-        if (!_isRole(role) || _rolePosition[modelId][_bitIndex(role)][worker] == 0) {
-            return false;
-        }
-        return _weight(worker, role, _minStakes()) != 0;
+        // The next epoch starts now: the new numbering continues from the current epoch + 1 (or higher, if the
+        // plain quotient is already past it), so epoch numbers never decrease.
+        uint256 next = _epoch() + 1;
+        uint256 base = block.number / blocks;
+        _epochBlocks = blocks;
+        _epochShift = SafeCast.toUint64(next > base ? next - base : 0);
+        emit EpochBlocksChanged(blocks);
     }
 
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IWorkerRegistry
-    function reputationBps(address worker) external view returns (uint16) {
-        Worker storage w = _workers[worker];
-        uint256 done = w.tasksDone;
+    function isEligible(address worker, bytes32 modelId, uint8 role) external view returns (bool) {
+        if (!_isRole(role)) {
+            return false;
+        }
+        SumTree.Tree storage tree = _trees[modelId][_bitIndex(role)];
+        uint256 index = tree.indexOf[worker];
+        if (index == 0) {
+            return false;
+        }
+        uint256 leaf = tree.leaves[index];
+        Draw memory d;
+        d.epoch = _epoch();
+        d.role = role;
+        d.mins = _minStakes();
+        return _accepts(worker, leaf, SumTree.valueAt(leaf, d.epoch), d);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function reputationBps(address worker, bytes32 modelId) external view returns (uint16) {
+        Outcomes storage o = _outcomes[worker][modelId];
+        uint256 done = o.done;
         // forge-lint: disable-next-line(unsafe-typecast)
-        return uint16(done * 10_000 / (done + 10 * uint256(w.faults) + 10)); // ≤ 10_000: done < denominator
+        return uint16(done * 10_000 / (done + 10 * uint256(o.faults) + 10)); // ≤ 10_000: done < denominator
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function freeStake(address worker) external view returns (uint96) {
+        Record storage w = _workers[worker];
+        return w.stake - w.locked;
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function drawWeight(bytes32 modelId, uint8 role) external view returns (uint256 total) {
+        (total,) = _trees[modelId][_bitIndex(role)].totalAt(_epoch());
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function epochBlocks() external view returns (uint32) {
+        return _epochBlocks;
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -321,7 +449,19 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @inheritdoc IWorkerRegistry
     function getWorker(address worker) external view returns (Worker memory) {
-        return _workers[worker];
+        Record storage w = _workers[worker];
+        return Worker({
+            stake: w.stake,
+            locked: w.locked,
+            jailedUntil: w.jailedUntil,
+            roles: w.roles,
+            registered: w.roles != 0,
+            tasksDone: w.tasksDone,
+            faults: w.faults,
+            unbonding: w.unbonding,
+            unbondingUntil: w.unbondingUntil,
+            endpoint: w.endpoint
+        });
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -331,8 +471,21 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function workersOf(bytes32 modelId, uint8 role) external view returns (address[] memory) {
-        return _roleLists[modelId][_bitIndex(role)];
+    function workersOf(bytes32 modelId, uint8 role) external view returns (address[] memory list) {
+        SumTree.Tree storage tree = _trees[modelId][_bitIndex(role)];
+        (, uint256 size) = tree.totalAt(0);
+        list = new address[](size);
+        uint256 n;
+        for (uint256 i = 1; i <= size; ++i) {
+            address worker = tree.accountAt[i];
+            bytes32[] storage models = _served[worker];
+            if (_workers[worker].roles & role != 0 && _find(models, modelId) != models.length) {
+                list[n++] = worker;
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(list, n) // shrink to the workers that serve the model in the role now
+        }
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -348,54 +501,171 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     // ---------------------------------------------------------------- internals
 
     /// @dev The caller's record; reverts `NotRegistered` if it has none.
-    function _registered() private view returns (Worker storage w) {
+    function _registered() private view returns (Record storage w) {
         w = _workers[msg.sender];
-        if (!w.registered) {
+        if (w.roles == 0) {
             revert NotRegistered(msg.sender);
         }
     }
 
-    /// @dev Adds `modelId` to the caller's models and the caller to the model's list of each role it holds;
-    ///      reverts `ServingUnchanged` if it serves the model already.
-    function _serve(bytes32 modelId) private {
+    /// @dev The current epoch (below 2^32 for any block number below 2^34, the bound the lagged words need).
+    function _epoch() private view returns (uint256) {
+        return block.number / _epochBlocks + _epochShift;
+    }
+
+    /// @dev The body of `drawAndLock`, for `count` <= the number of leaves: picks until `count` workers are
+    ///      accepted, `count + _EXTRA_TRIES` picks are made, or no weight remains, and locks `d.lockEach` on each
+    ///      accepted worker.
+    function _draw(SumTree.Tree storage tree, uint256 seed, uint256 count, address[] calldata exclude, Draw memory d)
+        private
+        returns (address[] memory drawn)
+    {
+        uint256 tries;
+        // Cannot overflow: count <= size < 2^32.
+        unchecked {
+            tries = count + _EXTRA_TRIES < d.size ? count + _EXTRA_TRIES : d.size;
+        }
+        drawn = new address[](count);
+        // Drawn or passed-over leaves, as `index << 96 | weight in the epoch`.
+        uint256[] memory removed = new uint256[](tries);
+        uint256 n;
+        for (uint256 i; i < tries && n < count && d.remaining != 0; ++i) {
+            (address worker, uint256 leaf, uint256 weight) = _pick(tree, seed, i, d, removed);
+            if (!_contains(exclude, worker) && _accepts(worker, leaf, weight, d)) {
+                drawn[n] = worker;
+                // Cannot overflow: n < count.
+                unchecked {
+                    ++n;
+                }
+                if (d.lockEach != 0) {
+                    Record storage w = _workers[worker];
+                    uint96 locked = w.locked + d.lockEach;
+                    _setLocked(w, locked, d.epoch);
+                    emit StakeLocked(worker, d.lockEach, locked);
+                }
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(drawn, n) // shrink to the accepted workers
+        }
+    }
+
+    /// @dev Pick `i` of a draw: the leaf at `keccak256(abi.encode(seed, i)) % d.remaining` of the weight not yet
+    ///      removed, which it then removes (records in `removed[i]` and takes off `d.remaining`).
+    /// @return worker The leaf's worker.
+    /// @return leaf The leaf's lagged word.
+    /// @return weight The leaf's weight in the epoch.
+    function _pick(SumTree.Tree storage tree, uint256 seed, uint256 i, Draw memory d, uint256[] memory removed)
+        private
+        view
+        returns (address worker, uint256 leaf, uint256 weight)
+    {
+        uint256 r = d.remaining;
+        // r = uint256(keccak256(abi.encode(seed, i))) % remaining, hashed in scratch space.
+        assembly ("memory-safe") {
+            mstore(0, seed)
+            mstore(0x20, i)
+            r := mod(keccak256(0, 0x40), r)
+        }
+        uint256 index = tree.find(r, d.size, d.epoch, removed, i);
+        leaf = tree.leaves[index];
+        weight = SumTree.valueAt(leaf, d.epoch);
+        removed[i] = index << 96 | weight;
+        // Cannot underflow: the leaf found is one of those `remaining` still counts.
+        unchecked {
+            d.remaining -= weight;
+        }
+        worker = tree.accountAt[index];
+    }
+
+    /// @dev Whether a draw accepts `worker`, picked at a leaf whose word is `leaf` and whose weight in the epoch
+    ///      is `weight` (non-zero for a leaf a draw picks): still serving the model in the role with stake (the leaf's live weight is then its stake),
+    ///      not jailed, covering its roles, and with free stake of at least `d.lockEach`, where
+    ///      free = min(stake now, `weight`) - max(locked now, locked at the epoch's start). `exclude` is the
+    ///      caller's to check.
+    function _accepts(address worker, uint256 leaf, uint256 weight, Draw memory d) private view returns (bool) {
+        if (weight == 0 || SumTree.nextOf(leaf) == 0) {
+            return false;
+        }
+        Record storage w = _workers[worker];
+        uint256 word0;
+        // Whole-slot read: field by field, the legacy code generator would SLOAD slot 0 once per field.
+        assembly ("memory-safe") {
+            word0 := sload(w.slot)
+        }
+        // forge-lint: disable-start(unsafe-typecast)
+        // Slot 0 as `Record` documents it; each cast keeps exactly one field's bits.
+        uint256 stake = uint96(word0);
+        uint256 locked = uint96(word0 >> 96);
+        uint256 jailedUntil = uint40(word0 >> 192);
+        uint8 roles = uint8(word0 >> 232);
+        bool dipped = uint8(word0 >> 240) != 0;
+        // forge-lint: disable-end(unsafe-typecast)
+        // forge-lint: disable-next-line(block-timestamp)
+        if (roles & d.role == 0 || jailedUntil > block.timestamp || stake < _required(roles, d.mins)) {
+            return false;
+        }
+        if (dipped && w.lockEpoch == d.epoch) {
+            locked = w.lockedStart; // > locked, as `dipped` says
+        }
+        uint256 cap = stake < weight ? stake : weight;
+        return cap >= locked + d.lockEach;
+    }
+
+    /// @dev Sets `w.locked` in epoch `epoch`, first recording the value at the epoch's start if this is the
+    ///      first change in it.
+    function _setLocked(Record storage w, uint96 locked, uint256 epoch) private {
+        uint96 start = w.lockedStart;
+        if (epoch != w.lockEpoch) {
+            start = w.locked;
+            w.lockedStart = start;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            w.lockEpoch = uint32(epoch); // see `_epoch`
+        }
+        w.locked = locked;
+        w.lockDipped = start > locked;
+    }
+
+    /// @dev Adds `modelId` to the caller's models and gives it weight `stake` in the model's tree of each role it
+    ///      holds; reverts `ServingUnchanged` if it serves the model already.
+    function _serve(bytes32 modelId, uint8 roles, uint96 stake, uint256 epoch) private {
         bytes32[] storage models = _served[msg.sender];
         if (_find(models, modelId) != models.length) {
             revert ServingUnchanged(modelId);
         }
         models.push(modelId);
-        _listRoles(modelId, _workers[msg.sender].roles, true);
+        _setWeights(msg.sender, modelId, roles, stake, epoch);
         emit ModelServingChanged(msg.sender, modelId, true);
     }
 
-    /// @dev Adds the caller to (or removes it from) `modelId`'s list of each role in `roles`.
-    function _listRoles(bytes32 modelId, uint8 roles, bool add) private {
+    /// @dev Sets `worker`'s weight to `stake` in every tree it has weight in: each model it serves, in each role.
+    function _reweigh(address worker, uint8 roles, uint96 stake) private {
+        bytes32[] storage models = _served[worker];
+        uint256 n = models.length;
+        if (n == 0) {
+            return;
+        }
+        uint256 epoch = _epoch();
+        for (uint256 i; i < n; ++i) {
+            _setWeights(worker, models[i], roles, stake, epoch);
+        }
+    }
+
+    /// @dev Sets `worker`'s leaf weight to `weight` in `modelId`'s tree of each role in `roles`, appending a leaf
+    ///      where it has none.
+    function _setWeights(address worker, bytes32 modelId, uint8 roles, uint256 weight, uint256 epoch) private {
         for (uint256 bit; bit < ROLE_BITS; ++bit) {
             if ((roles >> bit) & 1 == 0) {
                 continue;
             }
-            address[] storage list = _roleLists[modelId][bit];
-            mapping(address => uint256) storage position = _rolePosition[modelId][bit];
-            if (add) {
-                list.push(msg.sender);
-                position[msg.sender] = list.length;
+            SumTree.Tree storage tree = _trees[modelId][bit];
+            uint256 index = tree.indexOf[worker];
+            if (index == 0) {
+                tree.insert(worker, weight, epoch);
             } else {
-                _removeAt(list, position, position[msg.sender]);
+                tree.update(index, weight, epoch);
             }
         }
-    }
-
-    /// @dev Removes the entry at 1-based `at` from a list with a position index, moving the last entry into
-    ///      its place.
-    function _removeAt(address[] storage list, mapping(address => uint256) storage position, uint256 at) private {
-        uint256 last = list.length;
-        address removed = list[at - 1];
-        if (at != last) {
-            address moved = list[last - 1];
-            list[at - 1] = moved;
-            position[moved] = at;
-        }
-        list.pop();
-        delete position[removed];
     }
 
     /// @dev Index of `modelId` in `models`, or `models.length` if absent.
@@ -434,77 +704,6 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         uint256 required = _required(roles, _minStakes());
         if (stake < required) {
             revert InsufficientStake(stake, _saturate(required));
-        }
-    }
-
-    /// @dev The draw weight of `worker` for `role`: its active stake if it is registered, holds `role`, has
-    ///      stake, covers its roles and is not jailed; otherwise 0. Model membership and `exclude` are the
-    ///      caller's to check. One SLOAD: slot 0 of the record holds every field it needs.
-    function _weight(address worker, uint8 role, uint96[ROLE_BITS] memory mins) private view returns (uint256) {
-        Worker storage w = _workers[worker];
-        uint256 word0;
-        // Whole-slot read: field by field, the legacy code generator would SLOAD slot 0 once per field.
-        assembly ("memory-safe") {
-            word0 := sload(w.slot)
-        }
-        // forge-lint: disable-start(unsafe-typecast)
-        // Slot 0 as `Worker` documents it; each cast keeps exactly one field's bits.
-        uint96 stake = uint96(word0); // bits 0..95
-        uint40 jailedUntil = uint40(word0 >> 96); // bits 96..135
-        uint8 roles = uint8(word0 >> 136); // bits 136..143
-        bool registered = uint8(word0 >> 144) != 0; // bits 144..151
-        // forge-lint: disable-end(unsafe-typecast)
-        if (!registered || roles & role == 0 || stake == 0 || stake < _required(roles, mins)) {
-            return 0;
-        }
-        // forge-lint: disable-next-line(block-timestamp)
-        if (jailedUntil > block.timestamp) {
-            return 0;
-        }
-        return stake;
-    }
-
-    /// @dev Loads the draw candidates: up to `MAX_CANDIDATES` entries of `list` (of length `len`) from index
-    ///      `start`, wrapping, that are not in `exclude` and have a non-zero `_weight`. Each worker's record is
-    ///      read at most once, and not at all if it is excluded.
-    /// @return pool `n` entries packed as `stake << 160 | address` (stake fits in 96 bits), then unused space.
-    /// @return n The number of candidates.
-    /// @return total The sum of their stakes.
-    function _pool(address[] storage list, uint256 len, uint256 start, uint8 role, address[] calldata exclude)
-        private
-        view
-        returns (uint256[] memory pool, uint256 n, uint256 total)
-    {
-        pool = new uint256[](len < MAX_CANDIDATES ? len : MAX_CANDIDATES);
-        uint96[ROLE_BITS] memory mins = _minStakes();
-        uint256 data;
-        // The array's elements start at keccak256(slot); reading them directly skips the length SLOAD that
-        // `list[i]` repeats for its bounds check (every index below is < len).
-        assembly ("memory-safe") {
-            mstore(0, list.slot)
-            data := keccak256(0, 0x20)
-        }
-        uint256 index = start;
-        uint256 scan = pool.length;
-        // Cannot overflow: k, index and n stay below 64 or len, and total is at most 64 stakes of 96 bits.
-        unchecked {
-            for (uint256 k; k < scan; ++k) {
-                address worker;
-                assembly ("memory-safe") {
-                    worker := sload(add(data, index))
-                }
-                if (++index == len) {
-                    index = 0;
-                }
-                if (_contains(exclude, worker)) {
-                    continue;
-                }
-                uint256 weight = _weight(worker, role, mins);
-                if (weight != 0) {
-                    pool[n++] = weight << 160 | uint160(worker);
-                    total += weight;
-                }
-            }
         }
     }
 

@@ -16,7 +16,7 @@ contract WorkerRegistryTest is RegistryFixtures {
         assertEq(workers.stakeToken(), address(token));
         assertTrue(workers.hasRole(workers.DEFAULT_ADMIN_ROLE(), admin));
         assertEq(workers.SLASHER_ROLE(), keccak256("SLASHER_ROLE"));
-        assertEq(workers.MAX_CANDIDATES(), 64);
+        assertEq(workers.epochBlocks(), 16);
         assertEq(workers.requiredStake(Roles.COMPUTE), MIN_COMPUTE);
         assertEq(workers.requiredStake(Roles.VERIFY), MIN_VERIFY);
         assertEq(workers.requiredStake(Roles.COORDINATE), MIN_COORDINATE);
@@ -35,6 +35,8 @@ contract WorkerRegistryTest is RegistryFixtures {
         emit IWorkerRegistry.MinStakeChanged(Roles.STORE, MIN_STORE);
         vm.expectEmit();
         emit IWorkerRegistry.UnbondingDelayChanged(UNBONDING_DELAY);
+        vm.expectEmit();
+        emit IWorkerRegistry.EpochBlocksChanged(16);
         new WorkerRegistry(address(token), admin);
     }
 
@@ -76,7 +78,7 @@ contract WorkerRegistryTest is RegistryFixtures {
     function test_register_keepsJailAndCountersOfTheAddress() public {
         vm.startPrank(slasher);
         workers.jail(alice, uint40(block.timestamp + 1 days));
-        workers.recordOutcome(alice, false);
+        workers.recordOutcome(alice, MODEL, false);
         vm.stopPrank();
         _registerCompute(alice, MIN_COMPUTE);
         IWorkerRegistry.Worker memory w = workers.getWorker(alice);
@@ -203,6 +205,7 @@ contract WorkerRegistryTest is RegistryFixtures {
             assertEq(workers.workersOf(served[i], Roles.COMPUTE).length, 0, "left the compute lists");
             assertEq(workers.workersOf(served[i], Roles.VERIFY)[0], alice, "joined the verify lists");
         }
+        _nextEpoch();
         assertTrue(workers.isEligible(alice, MODEL, Roles.VERIFY));
         assertFalse(workers.isEligible(alice, MODEL, Roles.COMPUTE));
 
@@ -279,7 +282,7 @@ contract WorkerRegistryTest is RegistryFixtures {
         workers.serveModel(MODEL);
     }
 
-    function test_stopServing_swapsLastWorkerIntoTheGapAndEmits() public {
+    function test_stopServing_removesTheWorkerFromWorkersOfAndEmits() public {
         _registerCompute(alice, MIN_COMPUTE);
         _registerCompute(bob, MIN_COMPUTE);
         _registerCompute(carol, MIN_COMPUTE);
@@ -291,11 +294,9 @@ contract WorkerRegistryTest is RegistryFixtures {
 
         address[] memory list = workers.workersOf(MODEL, Roles.COMPUTE);
         assertEq(list.length, 2);
-        assertEq(list[0], carol);
-        assertEq(list[1], bob);
+        assertTrue(_has(list, bob) && _has(list, carol));
         assertFalse(workers.serves(alice, MODEL));
 
-        // The moved worker's position was updated: removing it leaves bob alone.
         vm.prank(carol);
         workers.stopServing(MODEL);
         list = workers.workersOf(MODEL, Roles.COMPUTE);
@@ -305,10 +306,22 @@ contract WorkerRegistryTest is RegistryFixtures {
         vm.prank(bob);
         workers.stopServing(MODEL);
         assertEq(workers.workersOf(MODEL, Roles.COMPUTE).length, 0);
+        _nextEpoch();
+        assertEq(workers.drawWeight(MODEL, Roles.COMPUTE), 0, "no weight left");
+    }
 
+    function test_serveModel_reusesTheLeafOfAReturningWorker() public {
+        _registerCompute(alice, MIN_COMPUTE);
+        _registerCompute(bob, 2 * MIN_COMPUTE);
+        vm.prank(alice);
+        workers.stopServing(MODEL);
         vm.prank(alice);
         workers.serveModel(MODEL);
-        assertEq(workers.workersOf(MODEL, Roles.COMPUTE)[0], alice);
+        address[] memory list = workers.workersOf(MODEL, Roles.COMPUTE);
+        assertEq(list.length, 2, "one leaf each");
+        assertTrue(_has(list, alice) && _has(list, bob));
+        _nextEpoch();
+        assertEq(workers.drawWeight(MODEL, Roles.COMPUTE), 3 * MIN_COMPUTE);
     }
 
     function test_stopServing_revertsIfNotRegistered() public {
@@ -382,6 +395,19 @@ contract WorkerRegistryTest is RegistryFixtures {
         );
         vm.prank(alice);
         workers.unbond(MIN_COMPUTE + 1);
+    }
+
+    function test_unbond_revertsIfAmountExceedsFreeStake() public {
+        _registerCompute(alice, 300e18);
+        _nextEpoch();
+        _draw(1, 1, _none(), 150e18);
+        assertEq(workers.freeStake(alice), 150e18);
+        vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.UnbondExceedsStake.selector, uint96(150e18 + 1), 150e18));
+        vm.prank(alice);
+        workers.unbond(150e18 + 1);
+        vm.prank(alice);
+        workers.unbond(100e18); // leaves the locked 150 and covers the minimum
+        assertEq(workers.getWorker(alice).stake, 200e18);
     }
 
     function test_unbond_revertsIfRemainderBelowRequired() public {
@@ -542,17 +568,21 @@ contract WorkerRegistryTest is RegistryFixtures {
 
     // ------------------------------------------------------------ recordOutcome
 
-    function test_recordOutcome_countsSuccessesAndFaults() public {
+    function test_recordOutcome_countsPerModelAndOverallAndEmits() public {
         vm.expectEmit(address(workers));
-        emit IWorkerRegistry.OutcomeRecorded(alice, true, 1, 0);
+        emit IWorkerRegistry.OutcomeRecorded(alice, MODEL, true, 1, 0);
         vm.prank(slasher);
-        workers.recordOutcome(alice, true);
+        workers.recordOutcome(alice, MODEL, true);
         vm.expectEmit(address(workers));
-        emit IWorkerRegistry.OutcomeRecorded(alice, false, 1, 1);
+        emit IWorkerRegistry.OutcomeRecorded(alice, MODEL, false, 1, 1);
         vm.prank(slasher);
-        workers.recordOutcome(alice, false);
+        workers.recordOutcome(alice, MODEL, false);
+        vm.expectEmit(address(workers));
+        emit IWorkerRegistry.OutcomeRecorded(alice, OTHER_MODEL, true, 1, 0);
+        vm.prank(slasher);
+        workers.recordOutcome(alice, OTHER_MODEL, true);
         IWorkerRegistry.Worker memory w = workers.getWorker(alice);
-        assertEq(w.tasksDone, 1);
+        assertEq(w.tasksDone, 2);
         assertEq(w.faults, 1);
     }
 
@@ -563,7 +593,7 @@ contract WorkerRegistryTest is RegistryFixtures {
             )
         );
         vm.prank(bob);
-        workers.recordOutcome(alice, true);
+        workers.recordOutcome(alice, MODEL, true);
     }
 
     // ------------------------------------------------------------ admin
@@ -621,25 +651,26 @@ contract WorkerRegistryTest is RegistryFixtures {
 
     // ------------------------------------------------------------ views
 
-    function test_reputationBps_followsTheFormula() public {
-        assertEq(workers.reputationBps(alice), 0, "new worker");
+    function test_reputationBps_followsTheFormulaPerModel() public {
+        assertEq(workers.reputationBps(alice, MODEL), 0, "new worker");
         vm.startPrank(slasher);
         for (uint256 i; i < 90; ++i) {
-            workers.recordOutcome(alice, true);
+            workers.recordOutcome(alice, MODEL, true);
         }
-        assertEq(workers.reputationBps(alice), 9_000, "90 / 100");
-        workers.recordOutcome(alice, false);
+        assertEq(workers.reputationBps(alice, MODEL), 9_000, "90 / 100");
+        workers.recordOutcome(alice, MODEL, false);
+        workers.recordOutcome(alice, OTHER_MODEL, false);
         vm.stopPrank();
-        assertEq(workers.reputationBps(alice), 8_181, "90 * 10_000 / 110");
+        assertEq(workers.reputationBps(alice, MODEL), 8_181, "90 * 10_000 / 110");
+        assertEq(workers.reputationBps(alice, OTHER_MODEL), 0, "the other model's fault only");
     }
 
     function testFuzz_reputationBps_staysWithinBasisPoints(uint32 done, uint32 faults) public {
-        bytes32 slot0 = _workerSlot(alice);
-        uint256 word0 = uint256(vm.load(address(workers), slot0));
-        word0 = word0 & ~(uint256(type(uint64).max) << 152) | uint256(done) << 152 | uint256(faults) << 184;
-        vm.store(address(workers), slot0, bytes32(word0));
+        // `_outcomes[alice][MODEL]` (mapping at slot 11): done in bits 0..31, faults in bits 32..63.
+        bytes32 slot = keccak256(abi.encode(MODEL, keccak256(abi.encode(alice, uint256(11)))));
+        vm.store(address(workers), slot, bytes32(uint256(done) | uint256(faults) << 32));
         uint256 expected = uint256(done) * 10_000 / (uint256(done) + 10 * uint256(faults) + 10);
-        assertEq(workers.reputationBps(alice), expected);
+        assertEq(workers.reputationBps(alice, MODEL), expected);
         assertLe(expected, 10_000);
     }
 
@@ -673,24 +704,40 @@ contract WorkerRegistryTest is RegistryFixtures {
         workers.unbond(20e18);
         vm.startPrank(slasher);
         workers.jail(alice, 12_345);
-        workers.recordOutcome(alice, true);
-        workers.recordOutcome(alice, true);
-        workers.recordOutcome(alice, false);
+        workers.recordOutcome(alice, MODEL, true);
+        workers.recordOutcome(alice, MODEL, true);
+        workers.recordOutcome(alice, MODEL, false);
         vm.stopPrank();
+        _nextEpoch();
+        vm.prank(slasher);
+        workers.drawAndLock(MODEL, Roles.COMPUTE, 1, 1, _none(), 70e18);
+        vm.prank(slasher);
+        workers.unlock(alice, 30e18);
 
+        IWorkerRegistry.Worker memory w = workers.getWorker(alice);
+        assertEq(w.stake, 180e18);
+        assertEq(w.locked, 40e18);
+        assertEq(w.jailedUntil, 12_345);
+        assertEq(w.roles, Roles.COMPUTE | Roles.COORDINATE);
+        assertTrue(w.registered);
+        assertEq(w.tasksDone, 2);
+        assertEq(w.faults, 1);
+        assertEq(w.unbonding, 20e18);
+        assertEq(w.unbondingUntil, 1_700_000_000 + UNBONDING_DELAY);
+
+        // A draw's candidate check decodes slot 0 by hand.
         bytes32 slot = _workerSlot(alice);
         uint256 word0 = uint256(vm.load(address(workers), slot));
         uint256 word1 = uint256(vm.load(address(workers), bytes32(uint256(slot) + 1)));
         // forge-lint: disable-start(unsafe-typecast)
         // Each cast cuts out one field.
         assertEq(uint96(word0), 180e18, "stake: bits 0..95");
-        assertEq(uint40(word0 >> 96), 12_345, "jailedUntil: bits 96..135");
-        assertEq(uint8(word0 >> 136), Roles.COMPUTE | Roles.COORDINATE, "roles: bits 136..143");
-        assertEq(uint8(word0 >> 144), 1, "registered: bits 144..151");
-        assertEq(uint32(word0 >> 152), 2, "tasksDone: bits 152..183");
-        assertEq(uint32(word0 >> 184), 1, "faults: bits 184..215");
-        assertEq(uint96(word1), 20e18, "unbonding: slot 1 bits 0..95");
-        assertEq(uint40(word1 >> 96), block.timestamp + UNBONDING_DELAY, "unbondingUntil: slot 1 bits 96..135");
+        assertEq(uint96(word0 >> 96), 40e18, "locked: bits 96..191");
+        assertEq(uint40(word0 >> 192), 12_345, "jailedUntil: bits 192..231");
+        assertEq(uint8(word0 >> 232), Roles.COMPUTE | Roles.COORDINATE, "roles: bits 232..239");
+        assertEq(uint8(word0 >> 240), 0, "lockDipped: bits 240..247 (locked is not below the epoch's start)");
+        assertEq(uint96(word1), 0, "lockedStart: slot 1 bits 0..95");
+        assertEq(uint32(word1 >> 96), block.number / 16 + 1, "lockEpoch: slot 1 bits 96..127 (epochs count from 1)");
         // forge-lint: disable-end(unsafe-typecast)
     }
 
@@ -756,5 +803,16 @@ contract WorkerRegistryTest is RegistryFixtures {
         assertEq(w.stake, stake - unbonded - (taken < stake - unbonded ? taken : stake - unbonded), "active first");
         assertEq(token.balanceOf(address(workers)) + token.balanceOf(slasher), held, "tokens conserved");
         assertEq(token.balanceOf(slasher), taken);
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    function _has(address[] memory list, address who) internal pure returns (bool) {
+        for (uint256 i; i < list.length; ++i) {
+            if (list[i] == who) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -9,7 +9,7 @@ import {Roles} from "../../contracts/types/Roles.sol";
 import {MockToken} from "../mocks/MockToken.sol";
 
 /// @notice Shared setup: a token, both registries, an admin and a slasher, and helpers to fund and register
-///         workers.
+///         workers, move to the next epoch and draw.
 abstract contract RegistryFixtures is Test {
     uint96 internal constant MIN_COMPUTE = 100e18;
     uint96 internal constant MIN_VERIFY = 100e18;
@@ -58,13 +58,35 @@ abstract contract RegistryFixtures is Test {
         _register(who, Roles.COMPUTE, _one(MODEL), stake);
     }
 
-    /// @dev Registers `n` COMPUTE workers serving MODEL, with stakes MIN_COMPUTE, 2 * MIN_COMPUTE, ...
+    /// @dev Registers `n` COMPUTE workers serving MODEL, with stakes MIN_COMPUTE, 2 * MIN_COMPUTE, ..., then rolls
+    ///      to the next epoch so that their stakes count in draws.
     function _registerMany(uint256 n) internal returns (address[] memory list) {
         list = new address[](n);
         for (uint256 i; i < n; ++i) {
             list[i] = makeAddr(string.concat("worker", vm.toString(i)));
             _registerCompute(list[i], uint96(MIN_COMPUTE * (i + 1)));
         }
+        _nextEpoch();
+    }
+
+    /// @dev Rolls to the first block of the next epoch, where every change made so far counts in draws.
+    function _nextEpoch() internal {
+        uint256 blocks = workers.epochBlocks();
+        vm.roll((block.number / blocks + 1) * blocks);
+    }
+
+    /// @dev `drawAndLock(MODEL, COMPUTE, ...)` as the slasher.
+    function _draw(uint256 seed, uint256 count, address[] memory exclude, uint96 lockEach)
+        internal
+        returns (address[] memory)
+    {
+        vm.prank(slasher);
+        return workers.drawAndLock(MODEL, Roles.COMPUTE, seed, count, exclude, lockEach);
+    }
+
+    /// @dev `drawAndLock(MODEL, COMPUTE, seed, count, none, 0)` as the slasher: a draw that locks nothing.
+    function _draw(uint256 seed, uint256 count) internal returns (address[] memory) {
+        return _draw(seed, count, _none(), 0);
     }
 
     /// @dev Storage slot of `_workers[who]` in the worker registry (the mapping is at slot 8; `forge inspect
