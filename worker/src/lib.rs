@@ -30,7 +30,7 @@ mod sync;
 mod task;
 
 pub use chain::{
-    Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, LogBatch, ReceiptPolicy,
+    Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, Head, LogBatch, ReceiptPolicy,
     Result, RetryPolicy, Rpc, StreamError, TxSender, WorkerStatus, decode_revert,
 };
 pub use config::{Config, ConfigError, RpcConfig, TaskConfig};

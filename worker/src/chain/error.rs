@@ -177,9 +177,9 @@ mod tests {
         let cases: [(&str, Vec<u8>, &str); 4] = [
             (
                 "registry custom error",
-                WorkerRegistry::UnbondExceedsStake { amount: U96::from(5), stake: U96::from(3) }
+                WorkerRegistry::UnbondExceedsStake { amount: U96::from(5), free: U96::from(3) }
                     .abi_encode(),
-                "UnbondExceedsStake { amount: 5, stake: 3 }",
+                "UnbondExceedsStake { amount: 5, free: 3 }",
             ),
             ("unit error", WorkerRegistry::ZeroAmount {}.abi_encode(), "ZeroAmount"),
             ("require string", Revert::from("no").abi_encode(), "revert: no"),
