@@ -536,6 +536,44 @@ contract WorkerRegistryDrawTest is RegistryFixtures {
         assertEq(keccak256(abi.encode(drawn)), keccak256(abi.encode(expected)));
     }
 
+    function testFuzz_drawAndLock_matchesTheReferenceModelAcrossEpochs(
+        uint256 seed,
+        uint256 n,
+        uint256 count,
+        uint256 stakes,
+        uint256 epochMask,
+        uint256 topUpMask
+    ) public {
+        n = bound(n, 1, 40);
+        count = bound(count, 0, 9);
+        address[] memory list = new address[](n);
+        uint256[] memory inForce = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            if ((epochMask >> i) & 1 == 1) {
+                _nextEpoch(); // leaves appended in later epochs than their neighbours
+                for (uint256 j; j < i; ++j) {
+                    inForce[j] = workers.getWorker(list[j]).stake;
+                }
+            }
+            list[i] = makeAddr(string.concat("w", vm.toString(i)));
+            _registerCompute(list[i], uint96(MIN_COMPUTE + uint256(keccak256(abi.encode(stakes, i))) % 1_000e18));
+            if ((topUpMask >> i) & 1 == 1) {
+                _fund(list[0], 500e18);
+                vm.prank(list[0]);
+                workers.addStake(500e18); // changes nodes on the path of leaf 1 in various epochs
+            }
+        }
+        uint256[] memory weights = new uint256[](n);
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            weights[i] = inForce[i];
+            total += inForce[i];
+        }
+        assertEq(workers.drawWeight(MODEL, Roles.COMPUTE), total);
+        address[] memory expected = _referenceDraw(seed, count, _none(), list, weights);
+        assertEq(keccak256(abi.encode(_draw(seed, count))), keccak256(abi.encode(expected)));
+    }
+
     // ------------------------------------------------------------ drawAndLock: gas
 
     function test_drawAndLock_snapshotsGasAmong16Workers() public {
@@ -571,21 +609,36 @@ contract WorkerRegistryDrawTest is RegistryFixtures {
 
     /// @dev `drawAndLock(MODEL, COMPUTE, seed, count, exclude, 0)` written out plainly from the interface's
     ///      description, for a tree whose weights in force are every listed worker's stake: a linear walk over the
-    ///      leaves in `workersOf` order instead of the tree's descent.
+    ///      leaves in `workersOf` order (leaf order while nobody has left) instead of the tree's descent.
     function _referenceDraw(uint256 seed, uint256 count, address[] memory exclude)
         internal
         view
-        returns (address[] memory out)
+        returns (address[] memory)
     {
         address[] memory leaves = workers.workersOf(MODEL, Roles.COMPUTE);
+        uint256[] memory weights = new uint256[](leaves.length);
+        uint256 total;
+        for (uint256 j; j < leaves.length; ++j) {
+            weights[j] = workers.getWorker(leaves[j]).stake;
+            total += weights[j];
+        }
+        assertEq(total, workers.drawWeight(MODEL, Roles.COMPUTE));
+        return _referenceDraw(seed, count, exclude, leaves, weights);
+    }
+
+    /// @dev The same over explicit leaves (in leaf order) and their weights in force.
+    function _referenceDraw(
+        uint256 seed,
+        uint256 count,
+        address[] memory exclude,
+        address[] memory leaves,
+        uint256[] memory weights
+    ) internal view returns (address[] memory out) {
         uint256 size = leaves.length;
-        uint256[] memory weights = new uint256[](size);
         uint256 remaining;
         for (uint256 j; j < size; ++j) {
-            weights[j] = workers.getWorker(leaves[j]).stake;
             remaining += weights[j];
         }
-        assertEq(remaining, workers.drawWeight(MODEL, Roles.COMPUTE));
         if (count > size) {
             count = size;
         }

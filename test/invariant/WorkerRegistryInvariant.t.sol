@@ -50,22 +50,56 @@ contract WorkerRegistryInvariantTest is RegistryFixtures {
         }
     }
 
-    function invariant_drawReturnsDistinctEligibleWorkers() public {
+    function invariant_lockedWithinStake() public view {
+        address[] memory list = handler.actors();
+        for (uint256 i; i < list.length; ++i) {
+            IWorkerRegistry.Worker memory w = workers.getWorker(list[i]);
+            assertLe(w.locked, w.stake);
+            assertEq(workers.freeStake(list[i]), w.stake - w.locked);
+        }
+    }
+
+    function invariant_drawWeightEqualsTheWeightsInForce() public {
+        vm.roll(handler.ghostBlock());
+        bytes32 model = handler.MODEL();
+        for (uint8 role = 1; role <= Roles.STORE; role <<= 1) {
+            assertEq(workers.drawWeight(model, role), handler.weightInForce(role), "this epoch");
+        }
+        // From the next epoch on, the tree holds each worker's current stake where it serves in the role.
+        uint256 blocks = workers.epochBlocks();
+        vm.roll((block.number / blocks + 1) * blocks);
+        for (uint8 role = 1; role <= Roles.STORE; role <<= 1) {
+            assertEq(workers.drawWeight(model, role), handler.weightLive(role), "next epoch");
+        }
+    }
+
+    function invariant_drawsKeepTheirPromises() public view {
+        assertEq(handler.ghostDrawFaults(), 0);
+    }
+
+    function invariant_fullDrawReturnsEveryEligibleWorker() public {
         vm.warp(handler.ghostTime());
+        vm.roll(handler.ghostBlock());
         bytes32 model = handler.MODEL();
         address[] memory list = handler.actors();
-        uint256 eligible;
-        for (uint256 i; i < list.length; ++i) {
-            if (workers.isEligible(list[i], model, Roles.COMPUTE)) {
-                ++eligible;
+        uint256 seed = handler.ghostBlock();
+        for (uint8 role = 1; role <= Roles.STORE; role <<= 1) {
+            // With count >= the number of leaves every leaf gets a pick, so the descent must reach each eligible
+            // worker exactly once, whatever the tree's sums.
+            vm.prank(slasher);
+            address[] memory drawn = workers.drawAndLock(model, role, seed, list.length, _none(), 0);
+            uint256 eligible;
+            for (uint256 i; i < list.length; ++i) {
+                if (workers.isEligible(list[i], model, role)) {
+                    ++eligible;
+                }
             }
-        }
-        address[] memory drawn = workers.draw(model, Roles.COMPUTE, handler.ghostTime(), 4, new address[](0));
-        assertEq(drawn.length, eligible < 4 ? eligible : 4);
-        for (uint256 i; i < drawn.length; ++i) {
-            assertTrue(workers.isEligible(drawn[i], model, Roles.COMPUTE));
-            for (uint256 j; j < i; ++j) {
-                assertTrue(drawn[i] != drawn[j]);
+            assertEq(drawn.length, eligible);
+            for (uint256 i; i < drawn.length; ++i) {
+                assertTrue(workers.isEligible(drawn[i], model, role));
+                for (uint256 j; j < i; ++j) {
+                    assertTrue(drawn[i] != drawn[j]);
+                }
             }
         }
     }
