@@ -237,7 +237,8 @@ interface IWorkerRegistry {
     function setUnbondingDelay(uint40 delay) external;
 
     /// @notice Sets the epoch length. Draw weights are those in force at the start of the current epoch.
-    /// @dev DEFAULT_ADMIN_ROLE only. Reverts `InvalidEpochBlocks` outside 4..256.
+    /// @dev DEFAULT_ADMIN_ROLE only. Reverts `InvalidEpochBlocks` outside 4..256. A new epoch starts at once (every
+    ///      change made so far takes effect in draws), then at each block number that is a multiple of `blocks`.
     /// @param blocks Blocks per epoch.
     function setEpochBlocks(uint32 blocks) external;
 
@@ -246,8 +247,8 @@ interface IWorkerRegistry {
     /// @dev SLASHER_ROLE only. Weights live in a sum tree per (model, role), so each pick costs O(log n)
     ///      storage reads whatever the number of workers: there is no window for sybils to crowd.
     ///      Weights are epoch-lagged: a pick sees each worker's bonded stake as it stood at the start of the
-    ///      current epoch (`block.number / epochBlocks()`); stake added, registered or served during the epoch
-    ///      counts from the next one. A drawn worker is passed over (and not drawn again in this call) if it
+    ///      current epoch (epochs start at block numbers that are multiples of `epochBlocks()`, and when it
+    ///      changes); stake added, registered or served during the epoch counts from the next one. A drawn worker is passed over (and not drawn again in this call) if it
     ///      is in `exclude`, jailed, no longer holds the role or covers its roles' minimum, or its free stake
     ///      is below `lockEach`, where free = min(stake now, stake at the epoch's start) - max(locked now,
     ///      locked at the epoch's start). Nothing done after the epoch began can therefore raise a worker's
