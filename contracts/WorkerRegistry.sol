@@ -92,8 +92,12 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         uint8 role;
         /// @dev Stake to lock on each accepted worker.
         uint96 lockEach;
-        /// @dev `_minStake`, read once.
-        uint96[ROLE_BITS] mins;
+        /// @dev The `_minStake` slots read so far (bit 0: COMPUTE and VERIFY, bit 1: COORDINATE and STORE).
+        uint256 minsRead;
+        /// @dev The first `_minStake` slot, once read.
+        uint256 minsLow;
+        /// @dev The second `_minStake` slot, once read.
+        uint256 minsHigh;
     }
 
     /// @notice The staked token.
@@ -358,7 +362,6 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         (d.remaining, d.size) = tree.totalAt(d.epoch);
         d.role = role;
         d.lockEach = lockEach;
-        d.mins = _minStakes();
         return _draw(tree, seed, count < d.size ? count : d.size, exclude, d);
     }
 
@@ -404,7 +407,6 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         Draw memory d;
         d.epoch = _epoch();
         d.role = role;
-        d.mins = _minStakes();
         return _accepts(worker, leaf, SumTree.valueAt(leaf, d.epoch), d);
     }
 
@@ -473,7 +475,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     /// @inheritdoc IWorkerRegistry
     function workersOf(bytes32 modelId, uint8 role) external view returns (address[] memory list) {
         SumTree.Tree storage tree = _trees[modelId][_bitIndex(role)];
-        (, uint256 size) = tree.totalAt(0);
+        uint256 size = tree.size();
         list = new address[](size);
         uint256 n;
         for (uint256 i = 1; i <= size; ++i) {
@@ -508,9 +510,10 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         }
     }
 
-    /// @dev The current epoch (below 2^32 for any block number below 2^34, the bound the lagged words need).
+    /// @dev The current epoch. Lagged words store epochs in 32 bits: at 4 blocks an epoch that lasts past block
+    ///      2^34; the cast makes sure.
     function _epoch() private view returns (uint256) {
-        return block.number / _epochBlocks + _epochShift;
+        return SafeCast.toUint32(block.number / _epochBlocks + _epochShift);
     }
 
     /// @dev The body of `drawAndLock`, for `count` <= the number of leaves: picks until `count` workers are
@@ -602,7 +605,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         bool dipped = uint8(word0 >> 240) != 0;
         // forge-lint: disable-end(unsafe-typecast)
         // forge-lint: disable-next-line(block-timestamp)
-        if (roles & d.role == 0 || jailedUntil > block.timestamp || stake < _required(roles, d.mins)) {
+        if (roles & d.role == 0 || jailedUntil > block.timestamp || stake < _requiredOnce(roles, d)) {
             return false;
         }
         if (dipped && w.lockEpoch == d.epoch) {
@@ -610,6 +613,31 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         }
         uint256 cap = stake < weight ? stake : weight;
         return cap >= locked + d.lockEach;
+    }
+
+    /// @dev `_required(roles)` for a draw: reads each `_minStake` slot at most once per call, and only if a worker
+    ///      holds a role whose minimum lives there (a COMPUTE-only draw never reads the second).
+    function _requiredOnce(uint8 roles, Draw memory d) private view returns (uint256) {
+        if (roles & (Roles.COMPUTE | Roles.VERIFY) != 0 && d.minsRead & 1 == 0) {
+            d.minsLow = _minStakeSlot(0);
+            d.minsRead |= 1;
+        }
+        if (roles & (Roles.COORDINATE | Roles.STORE) != 0 && d.minsRead & 2 == 0) {
+            d.minsHigh = _minStakeSlot(1);
+            d.minsRead |= 2;
+        }
+        // forge-lint: disable-start(unsafe-typecast)
+        // Two uint96 per slot, lower index in the low bits; a slot not read is not needed by `roles`.
+        return
+            _required(roles, [uint96(d.minsLow), uint96(d.minsLow >> 96), uint96(d.minsHigh), uint96(d.minsHigh >> 96)]);
+        // forge-lint: disable-end(unsafe-typecast)
+    }
+
+    /// @dev Slot `i` (0 or 1) of `_minStake`.
+    function _minStakeSlot(uint256 i) private view returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := sload(add(_minStake.slot, i))
+        }
     }
 
     /// @dev Sets `w.locked` in epoch `epoch`, first recording the value at the epoch's start if this is the
@@ -709,12 +737,8 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @dev `_minStake` in memory, with one SLOAD per slot (copying the array reads each slot once per element).
     function _minStakes() private view returns (uint96[ROLE_BITS] memory mins) {
-        uint256 low;
-        uint256 high;
-        assembly ("memory-safe") {
-            low := sload(_minStake.slot)
-            high := sload(add(_minStake.slot, 1))
-        }
+        uint256 low = _minStakeSlot(0);
+        uint256 high = _minStakeSlot(1);
         // forge-lint: disable-start(unsafe-typecast)
         // Two uint96 per slot, lower index in the low bits.
         mins[0] = uint96(low);

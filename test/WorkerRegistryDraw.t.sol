@@ -144,6 +144,20 @@ contract WorkerRegistryDrawTest is RegistryFixtures {
         assertEq(verifiers[0], alice);
     }
 
+    function test_drawAndLock_passesOverAWorkerBelowTheMinimumOfAnyOfItsRoles() public {
+        _register(alice, Roles.COMPUTE | Roles.STORE, _one(MODEL), 200e18);
+        _registerCompute(bob, MIN_COMPUTE);
+        _nextEpoch();
+        assertEq(_draw(1, 2).length, 2);
+        vm.prank(admin);
+        workers.setMinStake(Roles.STORE, 100e18 + 1); // alice's COMPUTE + STORE now needs 200e18 + 1
+        for (uint256 seed; seed < 10; ++seed) {
+            address[] memory drawn = _draw(seed, 2);
+            assertEq(drawn.length, 1);
+            assertEq(drawn[0], bob);
+        }
+    }
+
     function test_drawAndLock_isDeterministicInTheSeed() public {
         _registerMany(8);
         address[] memory a = _draw(1234, 5);

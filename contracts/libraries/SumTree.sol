@@ -75,10 +75,10 @@ library SumTree {
         }
         self.leaves[index] = _shift(leaf, epoch, old, weight);
         uint256 head = self.head;
-        uint256 size = head >> _SIZE;
-        // Cannot overflow: i <= size < 2^32 before each step.
+        uint256 last = head >> _SIZE;
+        // Cannot overflow: i <= last < 2^32 before each step.
         unchecked {
-            for (uint256 i = index; i <= size; i += _lowbit(i)) {
+            for (uint256 i = index; i <= last; i += _lowbit(i)) {
                 self.nodes[i] = _shift(self.nodes[i], epoch, old, weight);
             }
         }
@@ -86,9 +86,14 @@ library SumTree {
     }
 
     /// @notice The total weight in epoch `epoch` and the number of leaves.
-    function totalAt(Tree storage self, uint256 epoch) internal view returns (uint256 total, uint256 size) {
+    function totalAt(Tree storage self, uint256 epoch) internal view returns (uint256 total, uint256 leaves) {
         uint256 head = self.head;
         return (valueAt(head, epoch), head >> _SIZE);
+    }
+
+    /// @notice The number of leaves.
+    function size(Tree storage self) internal view returns (uint256) {
+        return self.head >> _SIZE;
     }
 
     /// @notice The leaf at which the cumulative weight in epoch `epoch` passes `r`, leaving out the leaves in
@@ -97,26 +102,26 @@ library SumTree {
     ///      that is not removed. Each entry of `removed[0..removedCount)` is `index << 96 | weight`, where weight
     ///      is the leaf's value in `epoch`. One SLOAD per level; the removed weights are subtracted in memory
     ///      from the nodes whose range holds them.
-    /// @param size The number of leaves.
+    /// @param leaves The number of leaves.
     function find(
         Tree storage self,
         uint256 r,
-        uint256 size,
+        uint256 leaves,
         uint256 epoch,
         uint256[] memory removed,
         uint256 removedCount
     ) internal view returns (uint256) {
         uint256 step = 1;
-        while (step << 1 <= size) {
+        while (step << 1 <= leaves) {
             step <<= 1;
         }
         uint256 pos;
-        // Cannot overflow or underflow: pos + step <= 2 * size; a node's value in `epoch` includes the weights
+        // Cannot overflow or underflow: pos + step <= 2 * leaves; a node's value in `epoch` includes the weights
         // of the removed leaves in its range, and r stays below the remaining weight past pos.
         unchecked {
             for (; step != 0; step >>= 1) {
                 uint256 node = pos + step;
-                if (node > size) {
+                if (node > leaves) {
                     continue;
                 }
                 uint256 value = valueAt(self.nodes[node], epoch);
