@@ -62,8 +62,9 @@ abstract contract AdversarialFixture is EscrowFixture {
 
     /// @dev What `who` owns in the network's token: wallet, stake (bonded + unbonding) and escrow credit.
     function _wealth(address who) internal view returns (uint256) {
-        return token.balanceOf(who) + workers.getWorker(who).stake + workers.getWorker(who).unbonding
-            + escrow.claimable(who);
+        return
+            token.balanceOf(who) + workers.getWorker(who).stake + workers.getWorker(who).unbonding
+                + escrow.claimable(who);
     }
 
     /// @dev Summed `_wealth` of a group.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Decision, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
+import {Decision, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
 
 /// @notice Reputation earned for gas alone, then spent to lower the verification of a valuable task.

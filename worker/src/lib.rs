@@ -30,8 +30,8 @@ mod sync;
 mod task;
 
 pub use chain::{
-    Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, Head, LogBatch, ReceiptPolicy,
-    Result, RetryPolicy, Rpc, StreamError, TxSender, WorkerStatus, decode_revert,
+    Account, Chain, ChainError, EventStream, EventsConfig, GasPolicy, Head, LogBatch,
+    ReceiptPolicy, Result, RetryPolicy, Rpc, StreamError, TxSender, WorkerStatus, decode_revert,
 };
 pub use config::{Config, ConfigError, RpcConfig, TaskConfig};
 pub use deployment::{Deployment, DeploymentError};

@@ -18,8 +18,8 @@ use crate::{
     chain::{Account, ChainError, to_u96},
     policy::Tier,
     task::{
-        Escrow, EscrowCall, INPUT_REJECTED, Step, TaskError, TaskStatus, due, lost_race, send_batches,
-        take,
+        Escrow, EscrowCall, INPUT_REJECTED, Step, TaskError, TaskStatus, due, lost_race,
+        send_batches, take,
     },
 };
 

@@ -216,7 +216,9 @@ impl Worker {
             TaskEscrowEvents::ReviewOpened(e) if e.committee.contains(&me) => {
                 (e.taskId, "drawn for the committee")
             }
-            TaskEscrowEvents::ReviewRequested(e) if self.options.roles.contains(RoleSet::VERIFY) => {
+            TaskEscrowEvents::ReviewRequested(e)
+                if self.options.roles.contains(RoleSet::VERIFY) =>
+            {
                 (e.taskId, "a committee to draw")
             }
             TaskEscrowEvents::ResultProposed(e) if self.checks_results() => (

@@ -99,8 +99,9 @@ impl RoutingTable {
             {
                 continue;
             }
-            let reputation_bps =
-                rpc.view(registry, WorkerRegistry::reputationBpsCall { worker, modelId: model }).await?;
+            let reputation_bps = rpc
+                .view(registry, WorkerRegistry::reputationBpsCall { worker, modelId: model })
+                .await?;
             candidates.push(Candidate {
                 address: worker,
                 endpoint: record.endpoint,

@@ -160,9 +160,16 @@ pub(crate) fn lost_race(error: &ChainError) -> bool {
 /// [`lost_race`] for a decoded revert reason (a draw someone else took, or one whose anchor block
 /// this node has not seen yet, counts too).
 pub(crate) fn lost_race_reason(reason: &str) -> bool {
-    ["WrongStatus", "AlreadyActed", "PhaseOpen", "NoAuditPending", "CommitteeAlreadyDrawn", "AnchorPending"]
-        .iter()
-        .any(|r| reason.starts_with(r))
+    [
+        "WrongStatus",
+        "AlreadyActed",
+        "PhaseOpen",
+        "NoAuditPending",
+        "CommitteeAlreadyDrawn",
+        "AnchorPending",
+    ]
+    .iter()
+    .any(|r| reason.starts_with(r))
 }
 
 #[cfg(test)]
@@ -208,7 +215,12 @@ mod tests {
         let reviewing = task(TaskStatus::Reviewing, Tier::Deep, 3);
         let cases = [
             ("created, anchor not mined", anchored(created.clone(), 10), at(99, 10), None),
-            ("created, anchor mined", anchored(created.clone(), 10), at(99, 11), Some(Step::Assign)),
+            (
+                "created, anchor mined",
+                anchored(created.clone(), 10),
+                at(99, 11),
+                Some(Step::Assign),
+            ),
             ("created, deadline missed", anchored(created, 10), at(100, 11), Some(Step::Finalize)),
             (
                 "light, deadline missed",
@@ -228,7 +240,12 @@ mod tests {
                 at(100, 1),
                 Some(Step::CloseReveal),
             ),
-            ("a seat silent, late reveals", task(TaskStatus::Assigned, Tier::Deep, 2), at(109, 1), None),
+            (
+                "a seat silent, late reveals",
+                task(TaskStatus::Assigned, Tier::Deep, 2),
+                at(109, 1),
+                None,
+            ),
             (
                 "a seat silent, window over",
                 task(TaskStatus::Assigned, Tier::Deep, 2),
@@ -250,8 +267,18 @@ mod tests {
                 at(100, 11),
                 Some(Step::Finalize),
             ),
-            ("proposed, window over, audit anchor not mined", anchored(proposed, 10), at(100, 10), None),
-            ("review requested, anchor not mined", anchored(undrawn(reviewing.clone()), 10), at(99, 10), None),
+            (
+                "proposed, window over, audit anchor not mined",
+                anchored(proposed, 10),
+                at(100, 10),
+                None,
+            ),
+            (
+                "review requested, anchor not mined",
+                anchored(undrawn(reviewing.clone()), 10),
+                at(99, 10),
+                None,
+            ),
             (
                 "review requested, anchor mined",
                 anchored(undrawn(reviewing.clone()), 10),
@@ -260,7 +287,12 @@ mod tests {
             ),
             ("reviewing, votes open", reviewing.clone(), at(99, 11), None),
             ("reviewing, vote over", reviewing, at(100, 11), Some(Step::Resolve)),
-            ("finalized", task(TaskStatus::Finalized, Tier::Light, 0), at(0, 0), Some(Step::Settle)),
+            (
+                "finalized",
+                task(TaskStatus::Finalized, Tier::Light, 0),
+                at(0, 0),
+                Some(Step::Settle),
+            ),
             ("settled", task(TaskStatus::Settled, Tier::Light, 0), at(1_000, 1_000), None),
         ];
         for (name, task, head, expected) in cases {

@@ -18,8 +18,8 @@ use alloy::{
 use serde_json::Value;
 use verigrad_inference::{ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime};
 use verigrad_worker::{
-    Account, Escrow, TaskState, WorkerStatus,
-    bindings::{ModelRegistry, TaskEscrow},
+    Account, Escrow, TaskState, TaskStatus, WorkerStatus,
+    bindings::{ModelRegistry, TaskEscrow, WorkerRegistry},
     blobs::{BlobDir, StoreClient, router},
 };
 
@@ -155,8 +155,22 @@ impl Market {
         let stake = tokens(STAKE_PER_ROLE * u64::from(roles.bits().count_ones()));
         self.deployed.fund(&self.anvil, address(key), stake + tokens(100)).await;
         let account = self.account(key).await;
+        let first_model = models.first().copied();
         account.register(roles, String::new(), models, stake).await.expect("register");
-        account.address()
+        let worker = account.address();
+        // New stake counts for draws from the registry's next epoch (8 blocks here): wait for it, so
+        // that a task created next can be assigned at once.
+        let role = roles.bits() & roles.bits().wrapping_neg(); // the lowest role bit
+        if let Some(model) = first_model.filter(|_| role != 0) {
+            let rpc = account.chain().rpc();
+            let registry = self.deployed.deployment.worker_registry;
+            eventually("the new stake to count for draws", Duration::from_secs(30), || async {
+                let call = WorkerRegistry::isEligibleCall { worker, modelId: model, role };
+                rpc.view(registry, call).await.expect("isEligible").then_some(())
+            })
+            .await;
+        }
+        worker
     }
 
     pub(crate) async fn status(&self, worker: Address) -> WorkerStatus {
@@ -264,11 +278,27 @@ impl Market {
         receipt.decoded_log::<TaskEscrow::TaskCreated>().expect("created").taskId
     }
 
-    /// Assigns a task directly.
+    /// Assigns a task directly, once its anchor block is mined.
     pub(crate) async fn assign(&self, task: U256) {
         let requester = self.account(DEPLOYER_KEY).await;
-        let call = TaskEscrow::assignCall { taskId: task };
-        requester.sender().call(self.deployed.deployment.task_escrow, call).await.expect("assign");
+        let rpc = requester.chain().rpc().clone();
+        let escrow = self.deployed.deployment.task_escrow;
+        eventually("the task assigned", Duration::from_secs(30), || async {
+            let state = self.task(task).await;
+            if state.status != TaskStatus::Created {
+                return Some(());
+            }
+            if rpc.block_number().await.expect("block") > state.anchor {
+                // A stale anchor is re-anchored instead: the loop then waits for the new one.
+                requester
+                    .sender()
+                    .call(escrow, TaskEscrow::assignCall { taskId: task })
+                    .await
+                    .expect("assign");
+            }
+            None
+        })
+        .await;
     }
 
     pub(crate) async fn task(&self, id: U256) -> TaskState {
