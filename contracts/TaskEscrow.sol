@@ -95,13 +95,11 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         task.until = deadline;
         // forge-lint: disable-next-line(unsafe-typecast)
         task.createdBlock = uint32(block.number); // 2^32 blocks is centuries at L1 block times
-        uint32 anchor = Anchors.forDraw(WORKERS.epochBlocks());
-        task.anchor = anchor;
+        task.anchor = Anchors.forDraw(WORKERS.epochBlocks());
         task.status = TaskStatus.Created;
         task.floor = floor;
         task.winner = TaskReview.NO_WINNER;
         emit TaskCreated(taskId, msg.sender, modelId, inputHash, value, floor, deadline, maxFee);
-        emit Anchored(taskId, anchor);
         TOKEN.safeTransferFrom(msg.sender, address(this), maxFee);
     }
 
@@ -115,8 +113,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             return;
         }
         ReleaseTerms memory terms = MODELS.terms(_modelOf(task));
-        (address[] memory workers, Decision memory decision, uint96 lock) = _drawSeats(taskId, task, terms);
-        uint96 price = _price(terms.basePrice, decision);
+        (address[] memory workers, Decision memory decision, uint64 lockGwei) = _drawSeats(taskId, task, terms);
+        (uint96 price, uint64 reserveGwei) = _price(terms.basePrice, decision);
         uint96 maxFee = task.fee;
         if (price > maxFee) {
             revert PriceAboveMax(taskId, price, maxFee);
@@ -129,7 +127,10 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         task.redundancy = decision.redundancy;
         task.auditBps = decision.auditBps;
         task.determinism = uint8(terms.determinism);
-        task.seatLock = lock;
+        task.seatLockGwei = lockGwei;
+        task.reserveGwei = reserveGwei;
+        // The review reserve pays into the fund now: reviews are paid whatever their outcome.
+        _s.reviewFund += uint256(reserveGwei) * 1 gwei;
         for (uint256 i; i < workers.length; ++i) {
             _s.seats[taskId][i] = Seat(workers[i], SeatState.Assigned);
         }
@@ -268,13 +269,18 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function vote(uint256 taskId, uint8 acceptMask) external {
-        TaskReview.vote(_s, WORKERS, taskId, acceptMask);
+    function commitVote(uint256 taskId, bytes32 commitment) external {
+        TaskReview.commitVote(_s, taskId, commitment);
+    }
+
+    /// @inheritdoc ITaskEscrow
+    function revealVote(uint256 taskId, uint8 acceptMask, bytes32 salt) external {
+        TaskReview.revealVote(_s, WORKERS, MODELS, taskId, acceptMask, salt);
     }
 
     /// @inheritdoc ITaskEscrow
     function resolve(uint256 taskId) external {
-        TaskReview.resolve(_s, WORKERS, taskId);
+        TaskReview.resolve(_s, WORKERS, MODELS, taskId);
     }
 
     // ─── Finality and money ──────────────────────────────────────────────────────────────────────
@@ -299,7 +305,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             }
             _acceptRevealed(taskId, task.redundancy);
         }
-        TaskReview.close(_s, WORKERS, taskId, address(0));
+        _closeToTreasury(taskId);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -347,7 +353,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         PolicyInputs memory inputs = _policyInputs(terms, value, floor);
         inputs.reputationBps = WORKERS.reputationBps(worker, modelId);
         decision = VerificationPolicy.decide(inputs);
-        fee = _price(terms.basePrice, decision);
+        (fee,) = _price(terms.basePrice, decision);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -373,7 +379,9 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view_.determinism = t.determinism;
         view_.challenger = t.challenger;
         view_.bond = t.bond;
-        view_.seatLock = t.seatLock;
+        view_.seatLock = uint96(t.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
+        view_.reserve = uint96(t.reserveGwei) * 1 gwei; // as above
+        view_.voteCommits = t.voteCommits;
     }
 
     /// @inheritdoc ITaskEscrow
@@ -386,10 +394,15 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     function committeeSeat(uint256 taskId, uint256 index)
         external
         view
-        returns (address verifier, bool voted, uint8 acceptMask)
+        returns (address verifier, VoteState state, uint8 acceptMask)
     {
         Member memory m = _s.committees[taskId][index];
-        return (m.verifier, m.voted, m.acceptMask);
+        return (m.verifier, m.state, m.acceptMask);
+    }
+
+    /// @inheritdoc ITaskEscrow
+    function reviewFund() external view returns (uint256) {
+        return _s.reviewFund;
     }
 
     /// @inheritdoc ITaskEscrow
@@ -453,7 +466,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         }
         if (task.reveals == 0) {
             task.winner = TaskReview.NO_WINNER;
-            TaskReview.close(_s, WORKERS, taskId, address(0));
+            _closeToTreasury(taskId);
             return;
         }
         (uint256 best, uint256 bestCount) = _plurality(hashes);
@@ -481,12 +494,10 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     ///      and drawn later (`audit`, or `finalize`), so the proposer cannot see it when it submits.
     function _propose(uint256 taskId, Task storage task) private {
         uint40 end = uint40(block.timestamp) + _s.params.challengeWindow;
-        uint32 anchor = Anchors.forRoll();
         task.status = TaskStatus.Proposed;
         task.until = end;
-        task.anchor = anchor;
+        task.anchor = Anchors.forRoll();
         emit ResultProposed(taskId, _s.seatHashes[taskId][task.winner], end);
-        emit Anchored(taskId, anchor);
     }
 
     /// @dev Draws the audit lottery of a proposed result; returns whether it is audited (a review is then
@@ -499,7 +510,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         }
         audited = phase == Anchors.Phase.Stale || Anchors.seed(anchor, taskId, AUDIT_ROLL) % BPS < task.auditBps;
         task.anchor = 0;
-        emit AuditRolled(taskId, audited);
         if (audited) {
             _requestReview(taskId, task, ReviewReason.Audit);
         }
@@ -531,6 +541,11 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         return true;
     }
 
+    /// @dev Finalizes a task without a review: its slashes go to the treasury.
+    function _closeToTreasury(uint256 taskId) private {
+        TaskReview.credit(_s, _s.params.treasury, TaskReview.close(_s, WORKERS, taskId));
+    }
+
     function _acceptRevealed(uint256 taskId, uint256 k) private {
         for (uint256 i; i < k; ++i) {
             Seat storage s = _s.seats[taskId][i];
@@ -547,13 +562,14 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     ///      `decision.redundancy` workers; extra draws are released.
     function _drawSeats(uint256 taskId, Task storage task, ReleaseTerms memory terms)
         private
-        returns (address[] memory workers, Decision memory decision, uint96 lock)
+        returns (address[] memory workers, Decision memory decision, uint64 lockGwei)
     {
         uint256 value = _valueOf(task);
         PolicyInputs memory inputs = _policyInputs(terms, value, task.floor);
         // Draw as many workers as the least trusted primary could need: reputation only ever lowers k.
         bytes32 modelId = _modelOf(task);
-        lock = _collateral(value);
+        lockGwei = _collateralGwei(value);
+        uint96 lock = uint96(lockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
         workers = _drawLocked(taskId, task, modelId, VerificationPolicy.decide(inputs).redundancy, lock);
         if (workers.length == 0) {
             revert InsufficientWorkers(taskId, 1, 0);
@@ -584,12 +600,14 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         return WORKERS.drawAndLock(modelId, Roles.COMPUTE, seed, count, exclude, lock);
     }
 
-    /// @dev What each compute seat locks and loses on a fault: max(minSlash, value × collateralBps / 10_000).
-    function _collateral(uint256 value) private view returns (uint96) {
+    /// @dev What each compute seat locks and loses on a fault, in gwei: max(minSlash, value × collateralBps /
+    ///      10_000), rounded down to whole gwei.
+    function _collateralGwei(uint256 value) private view returns (uint64) {
         uint256 lock = value * _s.params.collateralBps / BPS;
-        uint96 floor = _s.params.minSlash;
+        uint256 floor = _s.params.minSlash;
+        uint256 gwei_ = (lock <= floor ? floor : lock) / 1 gwei;
         // forge-lint: disable-next-line(unsafe-typecast)
-        return lock <= floor ? floor : lock > type(uint96).max ? type(uint96).max : uint96(lock); // capped
+        return gwei_ > type(uint64).max ? type(uint64).max : uint64(gwei_); // capped just above
     }
 
     /// @dev The policy's inputs for a task, reputation still 0 (the least trusted case).
@@ -601,15 +619,15 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         return PolicyInputs(value, uint8(terms.risk), floor, 0, pressureBps());
     }
 
-    /// @dev k executions, plus one per committee seat for DEEP tasks, at the release's base price.
-    function _price(uint96 basePrice, Decision memory decision) private view returns (uint96) {
-        uint256 units = decision.redundancy;
-        if (decision.tier == Tier.DEEP) {
-            units += _s.params.committeeSize;
-        }
-        uint256 price = uint256(basePrice) * units;
+    /// @dev The fee: k executions at the release's base price, plus the review reserve — each committee seat's
+    ///      base price times the audit probability (10_000 bps for DEEP), in whole gwei.
+    function _price(uint96 basePrice, Decision memory decision) private view returns (uint96, uint64 reserveGwei) {
+        uint256 reserve = uint256(basePrice) * _s.params.committeeSize * decision.auditBps / BPS / 1 gwei;
         // forge-lint: disable-next-line(unsafe-typecast)
-        return price > type(uint96).max ? type(uint96).max : uint96(price); // capped just above
+        reserveGwei = reserve > type(uint64).max ? type(uint64).max : uint64(reserve); // capped
+        uint256 price = uint256(basePrice) * decision.redundancy + uint256(reserveGwei) * 1 gwei;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return (price > type(uint96).max ? type(uint96).max : uint96(price), reserveGwei); // capped just above
     }
 
     function _challengeBond(uint96 fee) private view returns (uint96) {
@@ -705,8 +723,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     function _setParams(Params memory p) private {
         if (
             p.committeeSize == 0 || p.committeeSize > MAX_COMMITTEE || p.protocolFeeBps > 2_000
-                || p.committeeShareBps > 5_000 || p.bountyBps > MAX_BOUNTY_BPS || p.treasury == address(0)
-                || p.challengeWindow == 0 || p.revealWindow == 0 || p.voteWindow == 0 || p.minSlash == 0
+                || p.bountyBps > MAX_BOUNTY_BPS || p.treasury == address(0) || p.challengeWindow == 0
+                || p.revealWindow == 0 || p.voteWindow == 0 || p.minSlash == 0
         ) {
             revert InvalidParams();
         }

@@ -63,7 +63,6 @@ contract Deploy is Script {
             voteWindow: uint40(vm.envOr("VERIGRAD_VOTE_WINDOW", uint256(10 minutes))),
             jailDuration: 1 days,
             protocolFeeBps: 200,
-            committeeShareBps: 2_000,
             committeeSize: 3,
             collateralBps: 2_000,
             bountyBps: 5_000,

@@ -52,7 +52,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         assertEq(escrow.claimable(challenger), BOND + 5e18, "bond back plus half the slash");
         assertEq(escrow.claimable(treasury), 5e18, "the other half to the treasury");
         escrow.settle(taskId);
-        assertEq(escrow.claimable(requester), 100 * PRICE);
+        assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         _assertSolvent();
     }
 
@@ -60,15 +60,16 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         uint256 taskId = _proposed(good);
         address worker = _worker(taskId, 0);
         _challenge(taskId);
+        uint256 fund = escrow.reviewFund();
         _voteAll(taskId, 1);
 
         assertEq(_stake(worker), STAKE, "honest worker not slashed");
         assertEq(escrow.claimable(challenger), 0);
         escrow.settle(taskId);
         uint256 pot = PRICE - PRICE * 200 / 10_000 - PRICE * ROYALTY_BPS / 10_000;
-        uint256 committeePot = pot * 2_000 / 10_000;
-        assertEq(escrow.claimable(worker), pot - committeePot);
-        assertEq(escrow.claimable(_member(taskId, 0)), (committeePot + BOND) / 3);
+        assertEq(escrow.claimable(worker), pot);
+        uint256 each = fund < 3 * PRICE ? fund / 3 : PRICE;
+        assertEq(escrow.claimable(_member(taskId, 0)), each + BOND / 3, "review pay and a third of the bond");
         _assertSolvent();
     }
 
@@ -126,56 +127,84 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         escrow.challenge(taskId);
     }
 
-    function test_vote_revertsIfNotAMember() public {
+    function test_commitVote_revertsIfNotAMember() public {
         uint256 taskId = _proposed(bad);
         _challenge(taskId);
         vm.prank(requester);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NotAssigned.selector, taskId, requester));
-        escrow.vote(taskId, 0);
+        escrow.commitVote(taskId, keccak256("vote"));
     }
 
-    function test_vote_revertsIfVotedTwice() public {
+    function test_commitVote_revertsIfCommittedTwice() public {
         uint256 taskId = _proposed(bad);
         _challenge(taskId);
         address member = _member(taskId, 0);
         vm.startPrank(member);
-        escrow.vote(taskId, 0);
+        escrow.commitVote(taskId, keccak256("vote"));
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.AlreadyActed.selector, taskId, member));
-        escrow.vote(taskId, 0);
+        escrow.commitVote(taskId, keccak256("vote"));
         vm.stopPrank();
     }
 
-    function test_vote_revertsIfMaskNamesMissingSeats() public {
-        uint256 taskId = _proposed(bad);
-        _challenge(taskId);
-        vm.prank(_member(taskId, 0));
-        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InvalidMask.selector, 2));
-        escrow.vote(taskId, 2);
-    }
-
-    function test_vote_revertsAfterTheVoteWindow() public {
+    function test_commitVote_revertsAfterTheVoteWindow() public {
         uint256 taskId = _proposed(bad);
         _challenge(taskId);
         uint40 end = _task(taskId).until;
         vm.warp(end);
         vm.prank(_member(taskId, 0));
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseClosed.selector, taskId, end));
-        escrow.vote(taskId, 0);
+        escrow.commitVote(taskId, keccak256("vote"));
     }
 
-    function test_resolve_slashesSilentMembersAndDecidesByTheVotesCast() public {
+    function test_revealVote_revertsUntilEveryMemberCommittedOrTheWindowEnds() public {
+        uint256 taskId = _proposed(bad);
+        _challenge(taskId);
+        _commitVote(taskId, 0, 0);
+        vm.prank(_member(taskId, 0));
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.RevealNotOpen.selector, taskId));
+        escrow.revealVote(taskId, 0, bytes32(uint256(100)));
+        vm.warp(_task(taskId).until); // the vote window ends: reveals open for the committed
+        _revealVote(taskId, 0, 0);
+    }
+
+    function test_revealVote_revertsIfTheVoteIsNotTheOneCommitted() public {
+        uint256 taskId = _proposed(bad);
+        _challenge(taskId);
+        for (uint256 i; i < 3; ++i) {
+            _commitVote(taskId, i, 0);
+        }
+        address member = _member(taskId, 0);
+        vm.prank(member);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.CommitmentMismatch.selector, taskId, member));
+        escrow.revealVote(taskId, 1, bytes32(uint256(100))); // a copied answer is not what it committed
+    }
+
+    function test_revealVote_revertsIfMaskNamesMissingSeats() public {
+        uint256 taskId = _proposed(bad);
+        _challenge(taskId);
+        for (uint256 i; i < 3; ++i) {
+            _commitVote(taskId, i, 2);
+        }
+        vm.prank(_member(taskId, 0));
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InvalidMask.selector, 2));
+        escrow.revealVote(taskId, 2, bytes32(uint256(100)));
+    }
+
+    function test_resolve_slashesSilentMembersAndDecidesByTheVotesRevealed() public {
         uint256 taskId = _proposed(bad);
         address worker = _worker(taskId, 0);
         _challenge(taskId);
-        vm.prank(_member(taskId, 0));
-        escrow.vote(taskId, 0);
-        uint40 end = _task(taskId).until;
+        _commitVote(taskId, 0, 0);
+        _commitVote(taskId, 1, 0);
+        vm.warp(_task(taskId).until);
+        _revealVote(taskId, 0, 0); // member 1 committed but never reveals; member 2 never committed
+        uint40 end = _task(taskId).until + escrow.params().revealWindow;
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseOpen.selector, taskId, end));
         escrow.resolve(taskId);
 
         vm.warp(end);
         escrow.resolve(taskId);
-        assertEq(_stake(_member(taskId, 1)), STAKE - 10e18, "missed vote");
+        assertEq(_stake(_member(taskId, 1)), STAKE - 10e18, "missed reveal");
         assertEq(_stake(_member(taskId, 2)), STAKE - 10e18, "missed vote");
         assertEq(_stake(_member(taskId, 0)), STAKE);
         assertEq(_stake(worker), STAKE - 10e18, "one vote of one rejects");
@@ -183,17 +212,43 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         _assertSolvent();
     }
 
+    function test_resolve_slashesAVoteOnTheLosingSide() public {
+        uint256 taskId = _proposed(good);
+        _challenge(taskId);
+        uint8[] memory masks = new uint8[](3);
+        (masks[0], masks[1], masks[2]) = (1, 1, 0); // member 2 votes the correct result down
+        _vote(taskId, masks);
+        assertEq(_stake(_member(taskId, 2)), STAKE - 10e18, "the losing vote is slashed");
+        assertEq(_stake(_member(taskId, 0)), STAKE);
+        assertEq(_stake(_worker(taskId, 0)), STAKE, "the honest worker keeps its stake");
+        escrow.settle(taskId);
+        _assertSolvent();
+    }
+
+    function test_resolve_paysTheCommitteeFromTheFundWhateverTheOutcome() public {
+        uint256 taskId = _proposed(bad);
+        _challenge(taskId);
+        uint256 fund = escrow.reviewFund();
+        assertGt(fund, 0, "the reserves of the tasks so far");
+        _voteAll(taskId, 0); // the result falls: the requester gets its fee back, the committee is paid anyway
+        uint256 each = fund < 3 * PRICE ? fund / 3 : PRICE;
+        for (uint256 i; i < 3; ++i) {
+            assertGe(escrow.claimable(_member(taskId, i)), each, "paid from the fund");
+        }
+        _assertSolvent();
+    }
+
     function test_resolve_voidReviewRefundsEveryoneAndSlashesNoWorker() public {
         uint256 taskId = _proposed(bad);
         address worker = _worker(taskId, 0);
         _challenge(taskId);
-        vm.warp(_task(taskId).until);
+        vm.warp(_task(taskId).until + escrow.params().revealWindow);
         escrow.resolve(taskId);
 
         assertEq(_stake(worker), STAKE, "nothing proven");
         assertEq(escrow.claimable(challenger), BOND, "bond back");
         escrow.settle(taskId);
-        assertEq(escrow.claimable(requester), 100 * PRICE);
+        assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         assertEq(escrow.claimable(worker), 0);
         _assertSolvent();
     }

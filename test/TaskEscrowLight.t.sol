@@ -69,12 +69,14 @@ contract TaskEscrowLightTest is EscrowFixture {
         assertEq(uint8(task.status), uint8(TaskStatus.Assigned));
         assertEq(uint8(task.tier), uint8(Tier.LIGHT));
         assertEq(task.redundancy, 1);
-        assertEq(task.fee, PRICE);
+        assertGt(task.reserve, 0, "the review reserve");
+        assertEq(task.fee, PRICE + task.reserve);
         assertGt(task.auditBps, 0);
         (address worker, ITaskEscrow.SeatState state,) = escrow.seat(taskId, 0);
         assertTrue(workers.isEligible(worker, exactModel, 1));
         assertEq(uint8(state), uint8(ITaskEscrow.SeatState.Assigned));
-        assertEq(escrow.claimable(requester), 99 * PRICE, "unused max fee credited back");
+        assertEq(escrow.claimable(requester), 100 * PRICE - task.fee, "unused max fee credited back");
+        assertEq(escrow.reviewFund(), task.reserve, "the reserve is in the review fund");
         _assertSolvent();
     }
 
@@ -139,7 +141,8 @@ contract TaskEscrowLightTest is EscrowFixture {
         uint256 taskId =
             escrow.createTask(exactModel, input, VALUE, Tier.REDUNDANT, uint40(block.timestamp + 60), 2 * PRICE);
         _pastAnchor(taskId);
-        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PriceAboveMax.selector, taskId, 3 * PRICE, 2 * PRICE));
+        (, uint96 price) = escrow.quote(exactModel, VALUE, Tier.REDUNDANT, address(0));
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PriceAboveMax.selector, taskId, price, 2 * PRICE));
         escrow.assign(taskId);
     }
 
@@ -149,7 +152,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         for (uint256 n; n < 20; ++n) {
             vm.prank(both);
             uint256 taskId =
-                escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 60), PRICE);
+                escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 60), 2 * PRICE);
             _assign(taskId);
             assertTrue(_worker(taskId, 0) != both);
         }
@@ -284,7 +287,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         assertEq(escrow.claimable(treasury), 10e18, "slash to treasury");
 
         escrow.settle(taskId);
-        assertEq(escrow.claimable(requester), 100 * PRICE);
+        assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         _assertSolvent();
     }
 
@@ -317,7 +320,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized));
         assertEq(_stake(worker), STAKE - 10e18);
         escrow.settle(taskId);
-        assertEq(escrow.claimable(requester), 100 * PRICE);
+        assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         assertEq(uint256(escrow.pressureBps()), 0);
         _assertSolvent();
     }
@@ -326,12 +329,14 @@ contract TaskEscrowLightTest is EscrowFixture {
         uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, good, true);
+        uint256 fund = escrow.reviewFund();
         _voteAll(taskId, 1);
         escrow.settle(taskId);
         uint256 pot = PRICE - PRICE * 200 / 10_000 - PRICE * ROYALTY_BPS / 10_000;
-        uint256 committeePot = pot * 2_000 / 10_000;
-        assertEq(escrow.claimable(worker), pot - committeePot);
-        assertEq(escrow.claimable(_member(taskId, 0)), committeePot / 3);
+        assertEq(escrow.claimable(worker), pot, "the worker's pot is whole: the review is paid by the fund");
+        uint256 each = fund < 3 * PRICE ? fund / 3 : PRICE;
+        assertEq(escrow.claimable(_member(taskId, 0)), each);
+        assertEq(escrow.reviewFund(), fund - 3 * each);
         assertEq(_stake(worker), STAKE);
         _assertSolvent();
     }

@@ -18,7 +18,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         ITaskEscrow.TaskView memory task = _task(taskId);
         assertEq(uint8(task.tier), uint8(Tier.REDUNDANT));
         assertEq(task.redundancy, 3);
-        assertEq(task.fee, 3 * PRICE);
+        assertEq(task.fee, 3 * PRICE + task.reserve);
 
         _commitReveal(taskId, _outputs(3, good));
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Proposed));
@@ -100,13 +100,15 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         _commitReveal(taskId, _outputs(3, good));
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Reviewing));
 
+        assertEq(task.reserve, 3 * PRICE, "the whole committee is reserved");
+        uint256 fund = escrow.reviewFund();
+        assertGe(fund, 3 * PRICE);
         _voteAll(taskId, 7);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized));
         escrow.settle(taskId);
-        uint256 pot = _pot(6 * PRICE);
-        uint256 committeePot = pot * 2_000 / 10_000;
-        assertEq(escrow.claimable(_worker(taskId, 0)), (pot - committeePot) / 3);
-        assertEq(escrow.claimable(_member(taskId, 0)), committeePot / 3);
+        assertEq(escrow.claimable(_worker(taskId, 0)), _pot(3 * PRICE) / 3);
+        assertEq(escrow.claimable(_member(taskId, 0)), PRICE, "each member is paid a run from the fund");
+        assertEq(escrow.reviewFund(), fund - 3 * PRICE);
         _assertSolvent();
     }
 
@@ -160,7 +162,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
             assertEq(_stake(_worker(taskId, i)), STAKE - 10e18);
         }
         escrow.settle(taskId);
-        assertEq(escrow.claimable(requester), 100 * PRICE);
+        assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         _assertSolvent();
     }
 
@@ -256,7 +258,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         }
         escrow.settle(taskId);
         if (liars == 3) {
-            assertEq(escrow.claimable(requester), 100 * PRICE, "nobody was right: full refund");
+            assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "nobody was right: refund");
         }
         _assertSolvent();
     }

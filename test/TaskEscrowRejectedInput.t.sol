@@ -33,7 +33,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
         vm.expectEmit(address(escrow));
         emit ITaskEscrow.TaskSettled(taskId, 0, 0, 0, PRICE);
         escrow.settle(taskId);
-        assertEq(escrow.claimable(requester), 100 * PRICE, "unused max fee and the fee itself");
+        assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         assertEq(escrow.claimable(worker), 0);
         assertEq(escrow.claimable(modelOwner), 0, "no royalty on a rejected input");
         assertEq(_stake(worker), STAKE, "a rightful rejection is not a fault");
@@ -48,7 +48,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
         _passChallengeWindow(taskId);
         escrow.finalize(taskId);
         escrow.settle(taskId);
-        assertEq(escrow.claimable(requester), 100 * PRICE);
+        assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         for (uint256 i; i < k; ++i) {
             assertEq(_stake(_worker(taskId, i)), STAKE);
         }
@@ -62,7 +62,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
         _voteAll(taskId, 0); // the committee ran the input: it was fine
         assertEq(_stake(worker), STAKE - 10e18, "a lazy rejection is a wrong result");
         escrow.settle(taskId);
-        assertEq(escrow.claimable(requester), 100 * PRICE);
+        assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         _assertSolvent();
     }
 
@@ -74,11 +74,13 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
         vm.prank(challenger);
         escrow.challenge(taskId);
         _drawCommittee(taskId);
+        uint256 fund = escrow.reviewFund();
         _voteAll(taskId, 1); // the rejection stands
 
         escrow.settle(taskId);
-        assertEq(escrow.claimable(requester), 100 * PRICE);
-        assertEq(escrow.claimable(_member(taskId, 0)), bond / 3);
+        assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
+        uint256 each = fund < 3 * PRICE ? fund / 3 : PRICE;
+        assertEq(escrow.claimable(_member(taskId, 0)), each + bond / 3, "review pay and a third of the bond");
         assertEq(escrow.claimable(challenger), 0);
         assertEq(_stake(worker), STAKE);
         _assertSolvent();

@@ -7,7 +7,7 @@ import {Decision, TaskStatus, Tier} from "../types/TaskTypes.sol";
 /// @notice The task market: escrowed fees, stake-weighted assignment, commit–reveal, verification by
 ///         the gradient, challenges, committee review, finality, slashing and pull-payment settlement.
 /// @dev Lifecycle: createTask → assign → (submitResult | commit → reveal) → [challenge | audit | DEEP
-///      review: drawCommittee → vote → resolve] → finalize → settle → claim.
+///      review: drawCommittee → commitVote → revealVote → resolve] → finalize → settle → claim.
 ///      Randomness nobody can choose: every draw (the seats, the audit roll, a committee) reads the hash of
 ///      an anchor block fixed in the future by an earlier transaction, so no caller can compute it in the
 ///      transaction that triggers it. Draws of workers also happen inside the anchor's epoch of the worker
@@ -30,8 +30,6 @@ interface ITaskEscrow {
         uint40 jailDuration;
         /// @notice Protocol fee share, basis points.
         uint16 protocolFeeBps;
-        /// @notice Share of the workers' pot paid to committee voters when a review happens, basis points.
-        uint16 committeeShareBps;
         /// @notice Committee size (≤ 7).
         uint8 committeeSize;
         /// @notice Collateral each compute seat locks, and loses on a fault: max(minSlash, value * collateralBps
@@ -79,9 +77,21 @@ interface ITaskEscrow {
         uint96 bond;
         /// @notice Stake locked by each compute seat (slashed on a fault), fixed at assignment.
         uint96 seatLock;
+        /// @notice The part of the fee that paid into the review fund at assignment (the expected cost of
+        ///         reviewing the task); it is never refunded.
+        uint96 reserve;
+        /// @notice Committee members that committed their vote.
+        uint8 voteCommits;
     }
 
-    /// @notice State of a compute or committee seat.
+    /// @notice Where a committee member's vote stands.
+    enum VoteState {
+        None,
+        Committed,
+        Revealed
+    }
+
+    /// @notice State of a compute seat.
     enum SeatState {
         Empty,
         Assigned,
@@ -132,14 +142,11 @@ interface ITaskEscrow {
     /// @param outputHash The proposed output.
     /// @param challengeEnd End of the challenge window.
     event ResultProposed(uint256 indexed taskId, bytes32 outputHash, uint40 challengeEnd);
-    /// @notice Emitted when a draw's anchor block is fixed (or re-fixed because the old one went stale).
+    /// @notice Emitted when a draw's anchor went stale and was fixed anew (the first anchor of a draw is in
+    ///         `getTask`; a review's is also in `ReviewRequested`).
     /// @param taskId The task.
     /// @param anchor The block whose hash the draw will read, from the block after it on.
     event Anchored(uint256 indexed taskId, uint32 anchor);
-    /// @notice Emitted when a proposed result's audit lottery is drawn.
-    /// @param taskId The task.
-    /// @param audited Whether a committee will review it.
-    event AuditRolled(uint256 indexed taskId, bool audited);
     /// @notice Emitted when a review is due; its committee is drawn from `anchor`'s hash by `drawCommittee`.
     /// @param taskId The task.
     /// @param reason Audit, challenge, DEEP or no quorum.
@@ -156,11 +163,16 @@ interface ITaskEscrow {
     /// @param challenger Who challenged.
     /// @param bond The bond posted.
     event Challenged(uint256 indexed taskId, address indexed challenger, uint96 bond);
-    /// @notice Emitted when a committee member votes.
+    /// @notice Emitted when a committee member commits to its vote.
+    /// @param taskId The task.
+    /// @param verifier The member.
+    /// @param commitment `keccak256(abi.encode(acceptMask, salt, verifier))`.
+    event VoteCommitted(uint256 indexed taskId, address indexed verifier, bytes32 commitment);
+    /// @notice Emitted when a committee member reveals its vote.
     /// @param taskId The task.
     /// @param verifier The member.
     /// @param acceptMask Bit i set: seat i's output is correct.
-    event Voted(uint256 indexed taskId, address indexed verifier, uint8 acceptMask);
+    event VoteRevealed(uint256 indexed taskId, address indexed verifier, uint8 acceptMask);
     /// @notice Emitted when a review closes.
     /// @param taskId The task.
     /// @param acceptedMask Seats accepted by a majority of the votes cast.
@@ -207,7 +219,8 @@ interface ITaskEscrow {
     enum Fault {
         MissedResult,
         WrongResult,
-        MissedVote
+        MissedVote,
+        WrongVote
     }
 
     /// @notice Thrown if a task id does not exist.
@@ -277,7 +290,8 @@ interface ITaskEscrow {
     /// @param taskId The task.
     function assign(uint256 taskId) external;
 
-    /// @notice Draws a proposed result's audit lottery from its anchor's hash; an audit requests a review.
+    /// @notice Draws a proposed result's audit lottery from its anchor's hash; an audit requests a review
+    ///         (`ReviewRequested` with reason Audit).
     /// @dev Callable by anyone after the anchor; `finalize` draws it too if nobody did. If the anchor is
     ///      more than 256 blocks old its hash is gone and the result is audited: a worker cannot escape an
     ///      audit by waiting.
@@ -317,12 +331,26 @@ interface ITaskEscrow {
     /// @param taskId The task.
     function challenge(uint256 taskId) external;
 
-    /// @notice A committee member votes which seats' results are correct (bit i = seat i accepted).
+    /// @notice A committee member commits to its vote, `keccak256(abi.encode(acceptMask, salt, member))`, within
+    ///         the vote window: nobody can copy a vote it cannot see.
+    /// @dev The vote's reveals open once every member committed (then for `revealWindow`) or when the vote
+    ///      window ends (then until `revealWindow` after it).
+    /// @param taskId The task.
+    /// @param commitment The commitment.
+    function commitVote(uint256 taskId, bytes32 commitment) external;
+
+    /// @notice A committee member reveals which seats' results are correct (bit i = seat i accepted). The last
+    ///         reveal resolves the review.
     /// @param taskId The task.
     /// @param acceptMask Bitmask over compute seats.
-    function vote(uint256 taskId, uint8 acceptMask) external;
+    /// @param salt The salt committed to.
+    function revealVote(uint256 taskId, uint8 acceptMask, bytes32 salt) external;
 
-    /// @notice Closes a review once every member voted or the vote window ended, and finalizes the task.
+    /// @notice Closes a review once its reveals ended, and finalizes the task. A seat is accepted when a strict
+    ///         majority of the revealed votes accept it. Members whose revealed vote matches that outcome are
+    ///         paid out of the review fund, whatever the outcome, and share a failed challenger's bond and the
+    ///         bounty of a fault their review proved; members that did not reveal, or revealed another vote,
+    ///         are slashed their collateral.
     /// @param taskId The task.
     function resolve(uint256 taskId) external;
 
@@ -361,7 +389,9 @@ interface ITaskEscrow {
     /// @param floor Tier floor.
     /// @param worker The primary worker (its reputation counts).
     /// @return decision The policy decision.
-    /// @return fee The fee that would be charged.
+    /// @return fee The fee that would be charged: the base price for each of the k executions, plus the review
+    ///         reserve, the base price for each committee seat times the audit probability (the whole
+    ///         committee for DEEP), rounded down to whole gwei.
     function quote(bytes32 modelId, uint96 value, Tier floor, address worker)
         external
         view
@@ -384,12 +414,17 @@ interface ITaskEscrow {
     /// @param taskId The task.
     /// @param index Seat index.
     /// @return verifier The verifier.
-    /// @return voted Whether it voted.
-    /// @return acceptMask Its vote.
+    /// @return state Whether it committed, then revealed.
+    /// @return acceptMask Its vote, once revealed.
     function committeeSeat(uint256 taskId, uint256 index)
         external
         view
-        returns (address verifier, bool voted, uint8 acceptMask);
+        returns (address verifier, VoteState state, uint8 acceptMask);
+
+    /// @notice The review fund: the reserves every assigned task paid in, less what reviews paid out. Each
+    ///         member whose vote matches a review's outcome is paid the release's base price from it.
+    /// @return The fund.
+    function reviewFund() external view returns (uint256);
 
     /// @notice The accepted output hash of a finalized task, or zero.
     /// @param taskId The task.
@@ -406,7 +441,8 @@ interface ITaskEscrow {
     /// @return The balance.
     function claimable(address account) external view returns (uint256);
 
-    /// @notice Everything the escrow owes: locked fees, bonds and unclaimed payouts. Equals its token balance.
+    /// @notice Everything the escrow owes: locked fees, bonds, unclaimed payouts and the review fund. Equals its
+    ///         token balance.
     /// @return The total.
     function liabilities() external view returns (uint256);
 

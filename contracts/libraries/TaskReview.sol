@@ -18,6 +18,8 @@ import {Anchors} from "./Anchors.sol";
 library TaskReview {
     /// @notice Marks "no winner" in `Task.winner`.
     uint8 internal constant NO_WINNER = type(uint8).max;
+    /// @notice Marks a review that decided nothing (no revealed vote): no member voted against anything.
+    uint256 internal constant NO_OUTCOME = type(uint256).max;
     /// @notice Basis points denominator.
     uint256 internal constant BPS = 10_000;
     /// @notice The `Anchors.seed` purpose of a committee draw.
@@ -57,7 +59,8 @@ library TaskReview {
         }
         exclude[k] = task.requester;
         exclude[k + 1] = task.challenger;
-        uint96 memberLock = s.params.minSlash;
+        uint64 memberLockGwei = uint64(s.params.minSlash / 1 gwei); // < 2^96 / 1e9 < 2^64
+        uint96 memberLock = uint96(memberLockGwei) * 1 gwei; // whole gwei, as stored
         address[] memory committee = workers.drawAndLock(
             _modelOf(s, task),
             Roles.VERIFY,
@@ -70,94 +73,122 @@ library TaskReview {
         uint256 size = committee.length;
         if (size == 0) {
             // Nobody can review: the review is void (nothing proven either way).
-            _resolve(s, workers, taskId, task);
+            _resolve(s, workers, 0, taskId, task);
             return;
         }
         for (uint256 i; i < size; ++i) {
-            s.committees[taskId][i] = Member(committee[i], false, 0);
+            s.committees[taskId][i] = Member(committee[i], ITaskEscrow.VoteState.None, 0);
         }
         uint40 end = uint40(block.timestamp) + s.params.voteWindow;
-        task.memberLock = memberLock;
+        task.memberLockGwei = memberLockGwei;
         // forge-lint: disable-next-line(unsafe-typecast)
         task.committeeSize = uint8(size); // size ≤ committeeSize ≤ 7
         task.until = end;
         emit ITaskEscrow.ReviewOpened(taskId, reasonOf(task), committee, end);
     }
 
-    /// @notice Records a member's vote; the last vote resolves the review (see `ITaskEscrow.vote`).
+    /// @notice Records a member's vote commitment (see `ITaskEscrow.commitVote`).
+    /// @param s The escrow's storage.
+    /// @param taskId The task.
+    /// @param commitment `keccak256(abi.encode(acceptMask, salt, member))`.
+    function commitVote(EscrowState storage s, uint256 taskId, bytes32 commitment) external {
+        Task storage task = _reviewing(s, taskId);
+        uint256 size = task.committeeSize;
+        if (block.timestamp >= task.until || task.voteCommits == size) {
+            revert ITaskEscrow.PhaseClosed(taskId, task.until);
+        }
+        if (commitment == bytes32(0)) {
+            revert ITaskEscrow.ZeroOutput();
+        }
+        uint256 index = _memberOf(s, taskId, size);
+        Member storage m = s.committees[taskId][index];
+        if (m.state != ITaskEscrow.VoteState.None) {
+            revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
+        }
+        m.state = ITaskEscrow.VoteState.Committed;
+        s.voteHashes[taskId][index] = commitment;
+        uint8 commits = task.voteCommits + 1;
+        task.voteCommits = commits;
+        if (commits == size) {
+            // Everyone is bound: reveals open now, for the reveal window.
+            task.until = uint40(block.timestamp) + s.params.revealWindow;
+        }
+        emit ITaskEscrow.VoteCommitted(taskId, msg.sender, commitment);
+    }
+
+    /// @notice Reveals a member's vote; the last reveal resolves the review (see `ITaskEscrow.revealVote`).
     /// @param s The escrow's storage.
     /// @param workers The worker registry.
+    /// @param models The model registry (the review pay is the release's base price).
     /// @param taskId The task.
     /// @param acceptMask Bit i set: seat i's output is correct.
-    function vote(EscrowState storage s, IWorkerRegistry workers, uint256 taskId, uint8 acceptMask) external {
-        Task storage task = s.tasks[taskId];
-        if (task.status != TaskStatus.Reviewing || task.committeeSize == 0) {
-            revert ITaskEscrow.WrongStatus(taskId, task.status);
+    /// @param salt The salt committed to.
+    function revealVote(
+        EscrowState storage s,
+        IWorkerRegistry workers,
+        IModelRegistry models,
+        uint256 taskId,
+        uint8 acceptMask,
+        bytes32 salt
+    ) external {
+        Task storage task = _reviewing(s, taskId);
+        (bool open, uint40 end) = _votePhase(s, task);
+        if (!open) {
+            revert ITaskEscrow.RevealNotOpen(taskId);
         }
-        if (block.timestamp >= task.until) {
-            revert ITaskEscrow.PhaseClosed(taskId, task.until);
+        if (block.timestamp >= end) {
+            revert ITaskEscrow.PhaseClosed(taskId, end);
         }
         if (acceptMask >> task.redundancy != 0) {
             revert ITaskEscrow.InvalidMask(acceptMask);
         }
-        uint256 size = task.committeeSize;
-        uint256 votes;
-        bool found;
-        for (uint256 i; i < size; ++i) {
-            Member storage m = s.committees[taskId][i];
-            if (m.verifier == msg.sender) {
-                if (m.voted) {
-                    revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
-                }
-                m.voted = true;
-                m.acceptMask = acceptMask;
-                found = true;
-            }
-            if (m.voted) {
-                ++votes;
-            }
+        uint256 index = _memberOf(s, taskId, task.committeeSize);
+        Member storage m = s.committees[taskId][index];
+        if (m.state != ITaskEscrow.VoteState.Committed) {
+            revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
         }
-        if (!found) {
-            revert ITaskEscrow.NotAssigned(taskId, msg.sender);
+        if (keccak256(abi.encode(acceptMask, salt, msg.sender)) != s.voteHashes[taskId][index]) {
+            revert ITaskEscrow.CommitmentMismatch(taskId, msg.sender);
         }
-        emit ITaskEscrow.Voted(taskId, msg.sender, acceptMask);
-        if (votes == size) {
-            _resolve(s, workers, taskId, task);
+        m.state = ITaskEscrow.VoteState.Revealed;
+        m.acceptMask = acceptMask;
+        uint8 reveals = task.voteReveals + 1;
+        task.voteReveals = reveals;
+        emit ITaskEscrow.VoteRevealed(taskId, msg.sender, acceptMask);
+        if (reveals == task.voteCommits && (reveals == task.committeeSize || block.timestamp >= task.until)) {
+            _resolve(s, workers, _reviewPay(s, models, task), taskId, task);
         }
     }
 
-    /// @notice Closes a review whose vote window ended (see `ITaskEscrow.resolve`).
+    /// @notice Closes a review whose reveals ended (see `ITaskEscrow.resolve`).
     /// @param s The escrow's storage.
     /// @param workers The worker registry.
+    /// @param models The model registry (the review pay is the release's base price).
     /// @param taskId The task.
-    function resolve(EscrowState storage s, IWorkerRegistry workers, uint256 taskId) external {
-        Task storage task = s.tasks[taskId];
-        if (task.status != TaskStatus.Reviewing || task.committeeSize == 0) {
-            revert ITaskEscrow.WrongStatus(taskId, task.status);
+    function resolve(EscrowState storage s, IWorkerRegistry workers, IModelRegistry models, uint256 taskId) external {
+        Task storage task = _reviewing(s, taskId);
+        (, uint40 end) = _votePhase(s, task);
+        if (block.timestamp < end) {
+            revert ITaskEscrow.PhaseOpen(taskId, end);
         }
-        if (block.timestamp < task.until) {
-            revert ITaskEscrow.PhaseOpen(taskId, task.until);
-        }
-        _resolve(s, workers, taskId, task);
+        _resolve(s, workers, _reviewPay(s, models, task), taskId, task);
     }
 
     /// @notice Finalizes a task: accepted seats gain reputation, faulty and silent seats are slashed and jailed,
-    ///         every seat's collateral is released. The bounty share of the slashes goes to `beneficiary` (an
-    ///         upheld challenger), the rest to the treasury.
+    ///         every seat's collateral is released. The caller credits what was slashed.
     /// @param s The escrow's storage.
     /// @param workers The worker registry.
     /// @param taskId The task.
-    /// @param beneficiary Who proved the fault, or zero.
-    function close(EscrowState storage s, IWorkerRegistry workers, uint256 taskId, address beneficiary) public {
+    /// @return slashed The stake taken from the task's seats, now held by the escrow.
+    function close(EscrowState storage s, IWorkerRegistry workers, uint256 taskId) public returns (uint256 slashed) {
         Task storage task = s.tasks[taskId];
         task.status = TaskStatus.Finalized;
         bytes32 modelId = _modelOf(s, task);
         bytes32 result = task.winner == NO_WINNER ? bytes32(0) : s.seatHashes[taskId][task.winner];
         // Reputation is earned only from work someone else paid for, and never from a rejected input.
         bool earns = task.fee != 0 && result != INPUT_REJECTED;
-        uint96 lock = task.seatLock;
+        uint96 lock = uint96(task.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
         uint256 k = task.redundancy;
-        uint256 slashed;
         for (uint256 i; i < k; ++i) {
             Seat storage seat = s.seats[taskId][i];
             ITaskEscrow.SeatState state = seat.state;
@@ -174,9 +205,6 @@ library TaskReview {
                 }
             }
         }
-        uint256 bounty = beneficiary == address(0) ? 0 : slashed * s.params.bountyBps / BPS;
-        credit(s, beneficiary, bounty);
-        credit(s, s.params.treasury, slashed - bounty);
         emit ITaskEscrow.TaskFinalized(taskId, result);
     }
 
@@ -192,12 +220,10 @@ library TaskReview {
             revert ITaskEscrow.WrongStatus(taskId, task.status);
         }
         task.status = TaskStatus.Settled;
-        uint96 fee = task.fee;
+        // The review reserve went to the review fund at assignment; the rest of the fee is settled here.
+        uint96 fee = task.fee - uint96(task.reserveGwei) * 1 gwei; // reserve ≤ fee: it is part of the price
         if (task.winner == NO_WINNER || s.seatHashes[taskId][task.winner] == INPUT_REJECTED) {
             credit(s, task.requester, fee);
-            // A frivolous challenge of a rightful rejection still pays the committee that disproved it.
-            uint96 bond = task.bond;
-            credit(s, s.params.treasury, bond - _payCommittee(s, taskId, task, bond));
             emit ITaskEscrow.TaskSettled(taskId, 0, 0, 0, fee);
             return;
         }
@@ -205,15 +231,7 @@ library TaskReview {
         uint256 protocolFee = fee * s.params.protocolFeeBps / BPS;
         uint256 royalty = fee * terms.royaltyBps / BPS;
         uint256 pot = fee - protocolFee - royalty;
-        uint256 dust = protocolFee;
-        if (task.committeeSize > 0) {
-            uint256 committeePot = pot * s.params.committeeShareBps / BPS;
-            // A frivolous challenger's bond pays the committee that disproved it.
-            uint256 paid = _payCommittee(s, taskId, task, committeePot + task.bond);
-            dust += committeePot + task.bond - paid;
-            pot -= committeePot;
-        }
-        dust += pot - _payAccepted(s, taskId, task.redundancy, pot);
+        uint256 dust = protocolFee + pot - _payAccepted(s, taskId, task.redundancy, pot);
         credit(s, terms.owner, royalty);
         credit(s, s.params.treasury, dust);
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -251,49 +269,77 @@ library TaskReview {
 
     // ─── Internals ───────────────────────────────────────────────────────────────────────────────
 
-    /// @dev Applies the committee's votes: a revealed seat is accepted when a strict majority of the votes
-    ///      cast accept it. With no votes nothing is proven: no result, no wrong-result slash. Members that did
-    ///      not vote are slashed; every member's collateral is released. A challenger whose target fell (or
-    ///      whose review was void) gets the bond back and, if it fell, the bounty.
-    function _resolve(EscrowState storage s, IWorkerRegistry workers, uint256 taskId, Task storage task) private {
-        (uint256[] memory accepts, uint256 votes) = _countVotes(s, workers, taskId, task);
+    /// @dev Applies the revealed votes: a revealed seat is accepted when a strict majority of the revealed votes
+    ///      accept it; with no votes nothing is proven (no result, no wrong-result slash). Finalizes the task, then
+    ///      settles the committee: members that did not reveal, or revealed a vote other than the outcome, are
+    ///      slashed their collateral (to the treasury); the others get their collateral back, `pay` each from the
+    ///      review fund (as far as it goes), and equal shares of a failed challenger's bond and of the bounty of a
+    ///      fault the review proved. An upheld challenger gets its bond back and the bounty; a void review
+    ///      returns the bond.
+    function _resolve(EscrowState storage s, IWorkerRegistry workers, uint256 pay, uint256 taskId, Task storage task)
+        private
+    {
         uint8 proposed = task.winner;
-        _judgeSeats(s, taskId, task, accepts, votes);
+        uint256 outcome = _decide(s, taskId, task);
         --s.counters.openReviews;
-
-        address challenger = task.challenger;
-        address beneficiary;
-        if (challenger != address(0)) {
-            bool upheld = votes > 0 && s.seats[taskId][proposed].state == ITaskEscrow.SeatState.Faulty;
-            if (upheld || votes == 0) {
-                credit(s, challenger, task.bond);
-                task.bond = 0;
-            }
-            if (upheld) {
-                beneficiary = challenger;
-            }
-        }
-        close(s, workers, taskId, beneficiary);
+        uint256 slashed = close(s, workers, taskId);
+        (uint256 bounty, uint256 forMembers) = _settleChallenge(s, taskId, task, proposed, outcome, slashed);
+        (address[] memory winners, uint256 slashedMembers) = _judgeMembers(s, workers, taskId, task, outcome);
+        uint256 unpaid = _payMembers(s, winners, pay, forMembers);
+        credit(s, s.params.treasury, slashed - bounty + slashedMembers + unpaid);
     }
 
-    /// @dev Counts the accepting votes per seat; slashes members that did not vote (to the treasury) and
-    ///      releases the collateral of those that did.
-    function _countVotes(EscrowState storage s, IWorkerRegistry workers, uint256 taskId, Task storage task)
+    /// @dev Counts the revealed votes and judges the seats by them; returns the outcome (the accepted seats as
+    ///      a mask), or `NO_OUTCOME` without any revealed vote.
+    function _decide(EscrowState storage s, uint256 taskId, Task storage task) private returns (uint256) {
+        (uint256[] memory accepts, uint256 votes) = _countVotes(s, taskId, task);
+        uint8 outcome = _judgeSeats(s, taskId, task, accepts, votes);
+        return votes == 0 ? NO_OUTCOME : outcome;
+    }
+
+    /// @dev Settles a challenge's bond: back to an upheld challenger with the bounty (its share of `slashed`),
+    ///      back on a void review, else to the committee. Returns the part of `slashed` given away as a bounty
+    ///      (to the challenger, or to the committee when no one challenged) and what the committee shares (a
+    ///      failed challenger's bond, or the bounty of a fault its review proved).
+    function _settleChallenge(
+        EscrowState storage s,
+        uint256 taskId,
+        Task storage task,
+        uint8 proposed,
+        uint256 outcome,
+        uint256 slashed
+    ) private returns (uint256 bounty, uint256 forMembers) {
+        if (outcome == NO_OUTCOME) {
+            if (task.challenger != address(0)) {
+                credit(s, task.challenger, task.bond);
+            }
+            return (0, 0);
+        }
+        bounty = slashed * s.params.bountyBps / BPS;
+        if (task.challenger == address(0)) {
+            return (bounty, bounty);
+        }
+        if (s.seats[taskId][proposed].state == ITaskEscrow.SeatState.Faulty) {
+            credit(s, task.challenger, task.bond + bounty);
+            return (bounty, 0);
+        }
+        return (0, task.bond); // a frivolous challenge pays the committee that disproved it
+    }
+
+    /// @dev Counts the accepting revealed votes per seat.
+    function _countVotes(EscrowState storage s, uint256 taskId, Task storage task)
         private
+        view
         returns (uint256[] memory accepts, uint256 votes)
     {
         uint256 k = task.redundancy;
         uint256 size = task.committeeSize;
         accepts = new uint256[](k);
-        uint256 slashed;
-        uint96 memberLock = task.memberLock;
         for (uint256 i; i < size; ++i) {
             Member memory m = s.committees[taskId][i];
-            if (!m.voted) {
-                slashed += _penalize(s, workers, taskId, m.verifier, memberLock, ITaskEscrow.Fault.MissedVote);
+            if (m.state != ITaskEscrow.VoteState.Revealed) {
                 continue;
             }
-            workers.unlock(m.verifier, memberLock);
             ++votes;
             for (uint256 j; j < k; ++j) {
                 if (m.acceptMask & (1 << j) != 0) {
@@ -301,20 +347,19 @@ library TaskReview {
                 }
             }
         }
-        credit(s, s.params.treasury, slashed);
     }
 
-    /// @dev Marks each revealed seat accepted or faulty by the votes and sets the winner (the first accepted).
+    /// @dev Marks each revealed seat accepted or faulty by the votes and sets the winner (the first accepted);
+    ///      returns the accepted seats as a mask (the outcome every honest vote matches).
     function _judgeSeats(
         EscrowState storage s,
         uint256 taskId,
         Task storage task,
         uint256[] memory accepts,
         uint256 votes
-    ) private {
+    ) private returns (uint8 acceptedMask) {
         uint256 k = task.redundancy;
         uint8 winner = NO_WINNER;
-        uint8 acceptedMask;
         if (votes > 0) {
             for (uint256 j; j < k; ++j) {
                 Seat storage seat = s.seats[taskId][j];
@@ -336,6 +381,56 @@ library TaskReview {
         task.winner = winner;
         // forge-lint: disable-next-line(unsafe-typecast)
         emit ITaskEscrow.ReviewResolved(taskId, acceptedMask, uint8(votes)); // votes ≤ 7
+    }
+
+    /// @dev Slashes members that did not reveal, or voted against `outcome` (unless it is `NO_OUTCOME`), and
+    ///      releases the others; returns those (`winners`) and what was slashed.
+    function _judgeMembers(
+        EscrowState storage s,
+        IWorkerRegistry workers,
+        uint256 taskId,
+        Task storage task,
+        uint256 outcome
+    ) private returns (address[] memory winners, uint256 slashed) {
+        uint256 size = task.committeeSize;
+        uint96 lock = uint96(task.memberLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
+        winners = new address[](size);
+        uint256 n;
+        for (uint256 i; i < size; ++i) {
+            Member memory m = s.committees[taskId][i];
+            if (m.state != ITaskEscrow.VoteState.Revealed) {
+                slashed += _penalize(s, workers, taskId, m.verifier, lock, ITaskEscrow.Fault.MissedVote);
+            } else if (outcome != NO_OUTCOME && m.acceptMask != outcome) {
+                slashed += _penalize(s, workers, taskId, m.verifier, lock, ITaskEscrow.Fault.WrongVote);
+            } else {
+                workers.unlock(m.verifier, lock);
+                winners[n++] = m.verifier;
+            }
+        }
+        // Keep the first n: shrink the array in place.
+        assembly ("memory-safe") {
+            mstore(winners, n)
+        }
+    }
+
+    /// @dev Pays each of `winners` `pay` from the review fund (an equal part of what is left, if it runs short)
+    ///      and an equal share of `shared`; returns what no one took, for the treasury.
+    function _payMembers(EscrowState storage s, address[] memory winners, uint256 pay, uint256 shared)
+        private
+        returns (uint256 unpaid)
+    {
+        uint256 n = winners.length;
+        if (n == 0) {
+            return shared;
+        }
+        uint256 fund = s.reviewFund;
+        uint256 each = pay * n <= fund ? pay : fund / n;
+        s.reviewFund = fund - each * n;
+        uint256 share = shared / n;
+        for (uint256 i; i < n; ++i) {
+            credit(s, winners[i], each + share);
+        }
+        unpaid = shared - share * n;
     }
 
     /// @dev Releases a seat's collateral, then slashes it and jails the worker for a fault; returns what was
@@ -379,37 +474,40 @@ library TaskReview {
         }
     }
 
-    /// @dev Splits `pot` evenly among committee members whose vote matches the outcome; returns the amount credited.
-    function _payCommittee(EscrowState storage s, uint256 taskId, Task storage task, uint256 pot)
+    /// @dev The task in `Reviewing` with its committee drawn; reverts `WrongStatus` otherwise.
+    function _reviewing(EscrowState storage s, uint256 taskId) private view returns (Task storage task) {
+        task = s.tasks[taskId];
+        if (task.status != TaskStatus.Reviewing || task.committeeSize == 0) {
+            revert ITaskEscrow.WrongStatus(taskId, task.status);
+        }
+    }
+
+    /// @dev The caller's committee seat; reverts `NotAssigned` if it has none.
+    function _memberOf(EscrowState storage s, uint256 taskId, uint256 size) private view returns (uint256) {
+        for (uint256 i; i < size; ++i) {
+            if (s.committees[taskId][i].verifier == msg.sender) {
+                return i;
+            }
+        }
+        revert ITaskEscrow.NotAssigned(taskId, msg.sender);
+    }
+
+    /// @dev Whether vote reveals are open, and when they close: once every member committed (the window then
+    ///      runs from the last commit) or once the vote window passed.
+    function _votePhase(EscrowState storage s, Task storage task) private view returns (bool open, uint40 end) {
+        if (task.voteCommits == task.committeeSize) {
+            return (true, task.until);
+        }
+        return (block.timestamp >= task.until, task.until + s.params.revealWindow);
+    }
+
+    /// @dev What each member whose vote matches the outcome is paid: the release's base price.
+    function _reviewPay(EscrowState storage s, IModelRegistry models, Task storage task)
         private
-        returns (uint256 paid)
+        view
+        returns (uint256)
     {
-        uint256 k = task.redundancy;
-        uint8 outcome;
-        for (uint256 j; j < k; ++j) {
-            if (s.seats[taskId][j].state == ITaskEscrow.SeatState.Accepted) {
-                outcome |= _bit(j);
-            }
-        }
-        uint256 size = task.committeeSize;
-        uint256 agreeing;
-        for (uint256 i; i < size; ++i) {
-            Member memory m = s.committees[taskId][i];
-            if (m.voted && m.acceptMask == outcome) {
-                ++agreeing;
-            }
-        }
-        if (agreeing == 0) {
-            return 0;
-        }
-        uint256 share = pot / agreeing;
-        for (uint256 i; i < size; ++i) {
-            Member memory m = s.committees[taskId][i];
-            if (m.voted && m.acceptMask == outcome) {
-                credit(s, m.verifier, share);
-                paid += share;
-            }
-        }
+        return models.terms(_modelOf(s, task)).basePrice;
     }
 
     function _modelOf(EscrowState storage s, Task storage task) private view returns (bytes32) {

@@ -8,7 +8,8 @@ import {TaskStatus, Tier} from "./TaskTypes.sol";
 /// @dev Slot 0: requester | fee. Slot 1: the lifecycle word, fields as in `TaskView`, except that the value is
 ///      kept in gwei (ample precision: the policy counts in units of 0.01 token) and the model as an index into
 ///      `EscrowState.models`. Slot 2: challenger | bond, written only by `challenge`. Slot 3: the collateral
-///      each compute seat and each committee member locked, fixed when they were drawn, and the creation block.
+///      each compute seat and each committee member locked (in gwei), fixed when they were drawn, the review
+///      reserve (in gwei), the creation block, and the committee's vote counts.
 struct Task {
     address requester;
     uint96 fee;
@@ -28,9 +29,12 @@ struct Task {
     uint8 determinism;
     address challenger;
     uint96 bond;
-    uint96 seatLock;
-    uint96 memberLock;
+    uint64 seatLockGwei;
+    uint64 memberLockGwei;
+    uint64 reserveGwei;
     uint32 createdBlock;
+    uint8 voteCommits;
+    uint8 voteReveals;
 }
 
 /// @notice Task counters, packed in one slot.
@@ -49,7 +53,7 @@ struct Seat {
 /// @notice A committee seat: one slot.
 struct Member {
     address verifier;
-    bool voted;
+    ITaskEscrow.VoteState state;
     uint8 acceptMask;
 }
 
@@ -65,5 +69,9 @@ struct EscrowState {
     /// @dev A seat's commitment, then its output hash once revealed.
     mapping(uint256 taskId => mapping(uint256 index => bytes32)) seatHashes;
     mapping(uint256 taskId => mapping(uint256 index => Member)) committees;
+    /// @dev A member's vote commitment.
+    mapping(uint256 taskId => mapping(uint256 index => bytes32)) voteHashes;
     mapping(address account => uint256) claimable;
+    /// @dev Review reserves paid in at assignment, less review pay paid out; part of the liabilities.
+    uint256 reviewFund;
 }

@@ -49,15 +49,16 @@ abstract contract AdversarialFixture is EscrowFixture {
     /// @dev Every committee member of `taskId` votes: `honestMask` unless it is in `liars`, which vote `lieMask`.
     function _voteAs(uint256 taskId, uint8 honestMask, address[] memory liars, uint8 lieMask) internal {
         uint256 size = escrow.getTask(taskId).committeeSize;
+        uint8[] memory masks = new uint8[](size);
         for (uint256 i; i < size; ++i) {
             address member = _member(taskId, i);
             bool lies;
             for (uint256 j; j < liars.length; ++j) {
                 lies = lies || liars[j] == member;
             }
-            vm.prank(member);
-            escrow.vote(taskId, lies ? lieMask : honestMask);
+            masks[i] = lies ? lieMask : honestMask;
         }
+        _vote(taskId, masks);
     }
 
     /// @dev What `who` owns in the network's token: wallet, stake (bonded + unbonding) and escrow credit.

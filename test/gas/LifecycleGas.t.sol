@@ -27,7 +27,7 @@ contract LifecycleGasTest is EscrowFixture {
         total = 0;
         vm.prank(requester);
         uint256 taskId =
-            escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 1 hours), PRICE);
+            escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 1 hours), 2 * PRICE);
         _measure(group, "1 createTask");
         _pastAnchor(taskId);
         escrow.assign(taskId);
@@ -67,9 +67,12 @@ contract LifecycleGasTest is EscrowFixture {
             escrow.drawCommittee(taskId);
             _measure(group, "5 drawCommittee");
             for (uint256 i; i < 3; ++i) {
-                vm.prank(_member(taskId, i));
-                escrow.vote(taskId, 7);
-                _measure(group, string.concat("5 vote ", vm.toString(i)));
+                _commitVote(taskId, i, 7);
+                _measure(group, string.concat("6 commitVote ", vm.toString(i)));
+            }
+            for (uint256 i; i < 3; ++i) {
+                _revealVote(taskId, i, 7);
+                _measure(group, string.concat("7 revealVote ", vm.toString(i)));
             }
         } else {
             _aimAudit(taskId);
@@ -78,7 +81,7 @@ contract LifecycleGasTest is EscrowFixture {
             _measure(group, "5 finalize");
         }
         escrow.settle(taskId);
-        _measure(group, "6 settle");
+        _measure(group, floor == Tier.DEEP ? "8 settle" : "6 settle");
         vm.snapshotValue(group, "total", total);
         return total;
     }

@@ -216,10 +216,12 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         if (task.status == TaskStatus.Reviewing && task.committeeSize != 0 && !faulty) {
             uint8 mask = _honestMask(taskId, task.redundancy);
             for (uint256 i; i < task.committeeSize; ++i) {
-                (address verifier, bool voted,) = escrow.committeeSeat(taskId, i);
-                if (!voted) {
-                    vm.prank(verifier);
-                    try escrow.vote(taskId, mask) {} catch {}
+                (address verifier, ITaskEscrow.VoteState state,) = escrow.committeeSeat(taskId, i);
+                vm.prank(verifier);
+                if (state == ITaskEscrow.VoteState.None) {
+                    try escrow.commitVote(taskId, keccak256(abi.encode(mask, bytes32(0), verifier))) {} catch {}
+                } else if (state == ITaskEscrow.VoteState.Committed) {
+                    try escrow.revealVote(taskId, mask, bytes32(0)) {} catch {}
                 }
             }
         }

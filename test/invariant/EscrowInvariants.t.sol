@@ -74,21 +74,26 @@ contract EscrowInvariantsTest is EscrowFixture {
         invariant_honestWorkersAreNeverSlashed();
     }
 
-    /// @notice Escrow solvency: its token balance equals locked fees + bonds + unclaimed payouts, exactly.
+    /// @notice Escrow solvency: its token balance equals locked fees + bonds + unclaimed payouts + the review fund,
+    ///         exactly.
     function invariant_escrowBalanceEqualsLockedFeesBondsAndPayouts() public view {
         uint256 locked;
         for (uint256 i; i < handler.taskCount(); ++i) {
             ITaskEscrow.TaskView memory task = escrow.getTask(handler.taskIds(i));
             if (task.status != TaskStatus.Settled) {
-                locked += uint256(task.fee) + task.bond;
+                locked += uint256(task.fee) - task.reserve; // the reserve is in the review fund
+            }
+            if (task.status < TaskStatus.Finalized) {
+                locked += task.bond; // a bond is credited when its review resolves
             }
         }
+        locked += escrow.reviewFund();
         uint256 payouts;
         for (uint256 i; i < accounts.length; ++i) {
             payouts += escrow.claimable(accounts[i]);
         }
-        assertEq(token.balanceOf(address(escrow)), locked + payouts, "balance == fees + bonds + payouts");
-        assertEq(escrow.liabilities(), locked + payouts, "liabilities == fees + bonds + payouts");
+        assertEq(token.balanceOf(address(escrow)), locked + payouts, "balance == fees + bonds + payouts + fund");
+        assertEq(escrow.liabilities(), locked + payouts, "liabilities == fees + bonds + payouts + fund");
     }
 
     /// @notice Stake accounting: the registry holds exactly the active plus unbonding stake.

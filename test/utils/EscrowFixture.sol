@@ -87,7 +87,6 @@ abstract contract EscrowFixture is Test {
             voteWindow: 1 hours,
             jailDuration: 1 days,
             protocolFeeBps: 200,
-            committeeShareBps: 2_000,
             committeeSize: 3,
             collateralBps: 2_000,
             bountyBps: 5_000,
@@ -236,13 +235,39 @@ abstract contract EscrowFixture is Test {
         }
     }
 
-    /// @dev Every committee member votes `mask`.
+    /// @dev Every committee member votes `mask`: all commit, then all reveal (the last reveal resolves).
     function _voteAll(uint256 taskId, uint8 mask) internal {
         uint256 size = escrow.getTask(taskId).committeeSize;
+        uint8[] memory masks = new uint8[](size);
         for (uint256 i; i < size; ++i) {
-            vm.prank(_member(taskId, i));
-            escrow.vote(taskId, mask);
+            masks[i] = mask;
         }
+        _vote(taskId, masks);
+    }
+
+    /// @dev Committee member i votes `masks[i]`: all commit, then all reveal.
+    function _vote(uint256 taskId, uint8[] memory masks) internal {
+        for (uint256 i; i < masks.length; ++i) {
+            _commitVote(taskId, i, masks[i]);
+        }
+        for (uint256 i; i < masks.length; ++i) {
+            _revealVote(taskId, i, masks[i]);
+        }
+    }
+
+    function _voteCommitment(uint8 mask, bytes32 salt, address member) internal pure returns (bytes32) {
+        return keccak256(abi.encode(mask, salt, member));
+    }
+
+    function _commitVote(uint256 taskId, uint256 index, uint8 mask) internal {
+        address member = _member(taskId, index);
+        vm.prank(member);
+        escrow.commitVote(taskId, _voteCommitment(mask, bytes32(index + 100), member));
+    }
+
+    function _revealVote(uint256 taskId, uint256 index, uint8 mask) internal {
+        vm.prank(_member(taskId, index));
+        escrow.revealVote(taskId, mask, bytes32(index + 100));
     }
 
     function _passChallengeWindow(uint256 taskId) internal {

@@ -227,8 +227,9 @@ impl Requester {
             Some(hash) => Some(self.output(hash).await?),
             None => None,
         };
-        // The unused max fee came back at assignment; without a result, the fee too at settlement.
-        let charged = if output_hash.is_some() { task.fee } else { U256::ZERO };
+        // The unused max fee came back at assignment; without a result, the fee too at settlement,
+        // but for the review reserve, which paid for verification whatever the outcome.
+        let charged = if output_hash.is_some() { task.fee } else { task.reserve };
         let refunded = self.escrow.max_fee(&task).await? - charged;
         self.claim().await?;
         Ok(TaskOutcome {

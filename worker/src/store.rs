@@ -1,8 +1,9 @@
 //! The worker's embedded database (redb): what must survive a crash.
 //!
 //! - the last block whose events were processed, so the event stream resumes where it stopped;
-//! - per task, the salt of its commitment, written before the commitment is sent — a worker that lost
-//!   it could not reveal and would be slashed;
+//! - per task, the salt of its commitment (an output's, or a committee vote's), written before the
+//!   commitment is sent — a worker that lost it could not reveal and would be slashed;
+//! - per task, the committee vote it committed to, for the same reason;
 //! - per task, the pending commit/reveal record: which output was committed and which transactions
 //!   carry the commit and the reveal;
 //! - the tasks the worker follows until they are settled (a seat, a committee place, a result to check).
@@ -27,6 +28,8 @@ const CURSOR: TableDefinition<'_, &str, u64> = TableDefinition::new("cursor");
 const SALTS: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("salts");
 /// Task id (big-endian) → [`PendingResult`] as JSON.
 const PENDING: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("pending");
+/// Task id (big-endian) → the accept mask of the vote this worker committed to.
+const VOTES: TableDefinition<'_, [u8; 32], u8> = TableDefinition::new("votes");
 /// Task id (big-endian) of each task the worker follows.
 const WATCHED: TableDefinition<'_, [u8; 32], ()> = TableDefinition::new("watched");
 
@@ -102,6 +105,7 @@ impl WorkerStore {
             txn.open_table(CURSOR)?;
             txn.open_table(SALTS)?;
             txn.open_table(PENDING)?;
+            txn.open_table(VOTES)?;
             txn.open_table(WATCHED)?;
             let mut meta = txn.open_table(META)?;
             let stored = meta.get(DEPLOYMENT_KEY)?.map(|v| v.value().to_owned());
@@ -196,6 +200,27 @@ impl WorkerStore {
         })
     }
 
+    /// The vote this worker committed to on `task`, stored first as `mask` if none is: a vote once
+    /// committed is never changed, so a restarted worker reveals what it committed.
+    pub fn vote(&self, task: U256, mask: u8) -> StoreResult<u8> {
+        self.write(|txn| {
+            let mut votes = txn.open_table(VOTES)?;
+            let key = task.to_be_bytes::<32>();
+            if let Some(stored) = votes.get(key)? {
+                return Ok(stored.value());
+            }
+            votes.insert(key, mask)?;
+            Ok(mask)
+        })
+    }
+
+    /// The vote stored for `task`, if any.
+    pub fn stored_vote(&self, task: U256) -> StoreResult<Option<u8>> {
+        self.read(|txn| {
+            Ok(txn.open_table(VOTES)?.get(task.to_be_bytes::<32>())?.map(|v| v.value()))
+        })
+    }
+
     /// Drops everything kept for `task` — salt, pending record, the watch — once the task needs
     /// nothing more from this worker.
     pub fn forget(&self, task: U256) -> StoreResult<()> {
@@ -203,6 +228,7 @@ impl WorkerStore {
             let key = task.to_be_bytes::<32>();
             txn.open_table(SALTS)?.remove(key)?;
             txn.open_table(PENDING)?.remove(key)?;
+            txn.open_table(VOTES)?.remove(key)?;
             txn.open_table(WATCHED)?.remove(key)?;
             Ok(())
         })

@@ -35,8 +35,8 @@ use crate::{
     store::WorkerStore,
     sync::lock,
     task::{
-        Escrow, EscrowCall, Seat, TaskError, TaskState, TaskStatus, due, lost_race_reason,
-        send_batches, step_calls,
+        Escrow, EscrowCall, Seat, TaskError, TaskState, TaskStatus, VoteState, due,
+        lost_race_reason, send_batches, step_calls,
     },
 };
 
@@ -401,7 +401,7 @@ impl Worker {
 /// What the chain holds about the watched tasks beyond their records.
 struct Context {
     seats: HashMap<U256, Vec<Seat>>,
-    committees: HashMap<U256, Vec<(Address, bool)>>,
+    committees: HashMap<U256, Vec<(Address, VoteState)>>,
     inputs: HashMap<U256, B256>,
 }
 

@@ -1,13 +1,17 @@
-//! The verify role: committee votes by re-execution, and challenges of wrong LIGHT results.
+//! The verify role: committee votes by re-execution, committed then revealed, and challenges of
+//! wrong LIGHT results.
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::{
+    primitives::{Address, B256, U256, keccak256},
+    sol_types::SolValue,
+};
 
 use super::{Worker, execute::Answer};
 use crate::{
     bindings::TaskEscrow,
     policy::Tier,
     sync::lock,
-    task::{EscrowCall, Seat, SeatState, TaskError, TaskState},
+    task::{EscrowCall, Seat, SeatState, TaskError, TaskState, VoteState},
 };
 
 impl Worker {
@@ -55,22 +59,54 @@ impl Worker {
         Ok(self.send(TaskEscrow::challengeCall { taskId: task.id }, task.id).await?.is_some())
     }
 
-    /// The vote of this worker in a review it sits on and has not voted in: seat i is accepted when
-    /// its revealed output agrees with this worker's own answer (a rejected input included).
+    /// This worker's next move in a review it sits on: in the vote window, a commitment to its vote
+    /// (seat i accepted when its revealed output agrees with this worker's own answer, a rejected
+    /// input included), stored with its salt before it is sent; once reveals open, the reveal of
+    /// what it committed.
     pub(super) async fn vote(
         &self,
         task: &TaskState,
         seats: &[Seat],
-        committee: &[(Address, bool)],
+        committee: &[(Address, VoteState)],
         input: Option<B256>,
         now: u64,
     ) -> Result<Option<EscrowCall>, TaskError> {
         let me = self.me();
-        if now >= task.until || !committee.iter().any(|&(member, voted)| member == me && !voted) {
+        let Some(&(_, state)) = committee.iter().find(|&&(member, _)| member == me) else {
             return Ok(None);
+        };
+        let all_committed = task.vote_commits == task.committee_size;
+        match state {
+            VoteState::None if now < task.until && !all_committed => {
+                let Some(input) = input else { return Ok(None) };
+                let mask = self.store.vote(task.id, self.judge(task, seats, input).await?)?;
+                let salt = self.store.salt(task.id)?;
+                tracing::info!(task = %task.id, accept_mask = format!("{mask:#b}"), "committing a vote");
+                let commitment = vote_commitment(mask, salt, me);
+                Ok(Some(EscrowCall::new(
+                    task.id,
+                    &TaskEscrow::commitVoteCall { taskId: task.id, commitment },
+                )))
+            }
+            VoteState::Committed if all_committed || now >= task.until => {
+                let Some(mask) = self.store.stored_vote(task.id)? else {
+                    tracing::error!(task = %task.id, "committed a vote that is not in the store: cannot reveal");
+                    return Ok(None);
+                };
+                let salt = self.store.salt(task.id)?;
+                tracing::info!(task = %task.id, accept_mask = format!("{mask:#b}"), "revealing the vote");
+                Ok(Some(EscrowCall::new(
+                    task.id,
+                    &TaskEscrow::revealVoteCall { taskId: task.id, acceptMask: mask, salt },
+                )))
+            }
+            _ => Ok(None),
         }
-        let Some(input) = input else { return Ok(None) };
-        let mask = match self.execute(task, input).await {
+    }
+
+    /// The accept mask this worker's own execution gives the revealed seats.
+    async fn judge(&self, task: &TaskState, seats: &[Seat], input: B256) -> Result<u8, TaskError> {
+        match self.execute(task, input).await {
             Ok(mine) => {
                 if let Answer::Rejected(reason) = &mine {
                     tracing::info!(task = %task.id, %reason, "the input cannot run: accepting only rejections");
@@ -82,19 +118,43 @@ impl Worker {
                         mask |= 1 << i;
                     }
                 }
-                mask
+                Ok(mask)
             }
             // This worker cannot run the model: it cannot vouch for any seat.
             Err(error) if error.is_permanent() => {
                 tracing::warn!(task = %task.id, %error, "the task cannot be executed here; accepting no seat");
-                0
+                Ok(0)
             }
-            Err(error) => return Err(error),
-        };
-        tracing::info!(task = %task.id, accept_mask = format!("{mask:#b}"), "voting");
-        Ok(Some(EscrowCall::new(
-            task.id,
-            &TaskEscrow::voteCall { taskId: task.id, acceptMask: mask },
-        )))
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// The escrow's vote commitment: `keccak256(abi.encode(acceptMask, salt, member))`.
+fn vote_commitment(mask: u8, salt: B256, member: Address) -> B256 {
+    keccak256((U256::from(mask), salt, member).abi_encode())
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::{address, b256};
+
+    use super::*;
+
+    #[test]
+    fn the_vote_commitment_is_the_escrows() {
+        // keccak256(abi.encode(uint8(5), bytes32(uint256(100)), 0x…01)), as `test/utils/EscrowFixture.sol`'s
+        // `_voteCommitment` computes it.
+        let member = address!("0000000000000000000000000000000000000001");
+        let salt = b256!("0000000000000000000000000000000000000000000000000000000000000064");
+        let expected = keccak256(
+            [
+                U256::from(5).to_be_bytes::<32>().as_slice(),
+                salt.as_slice(),
+                B256::left_padding_from(member.as_slice()).as_slice(),
+            ]
+            .concat(),
+        );
+        assert_eq!(vote_commitment(5, salt, member), expected);
     }
 }

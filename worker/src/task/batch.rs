@@ -14,7 +14,7 @@ use alloy::{
 
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{Escrow, Seat, TaskState, escrow::seat_state};
+use super::{Escrow, Seat, TaskState, VoteState, escrow::seat_state};
 use crate::{
     bindings::TaskEscrow,
     chain::{ChainError, Result, TxSender, decode_revert},
@@ -169,12 +169,13 @@ impl Escrow {
     pub async fn committees_of(
         &self,
         tasks: &[&TaskState],
-    ) -> Result<HashMap<U256, Vec<(Address, bool)>>> {
+    ) -> Result<HashMap<U256, Vec<(Address, VoteState)>>> {
         self.rows_of(
             tasks,
             |t| t.committee_size,
             |task, index| TaskEscrow::committeeSeatCall { taskId: task, index },
-            |m| (m.verifier, m.voted),
+            // An unknown state reads as revealed: nothing more to send.
+            |m| (m.verifier, VoteState::try_from(m.state).unwrap_or(VoteState::Revealed)),
         )
         .await
     }

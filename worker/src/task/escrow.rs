@@ -40,8 +40,12 @@ pub struct TaskState {
     pub redundancy: u8,
     /// Commits so far.
     pub commits: u8,
-    /// Committee seats.
+    /// Committee seats (0 until the committee is drawn).
     pub committee_size: u8,
+    /// Committee members that committed their vote.
+    pub vote_commits: u8,
+    /// The part of the fee paid into the review fund at assignment; never refunded.
+    pub reserve: U256,
     /// The model's determinism class (0 EXACT, 1 TOLERANCE), fixed at assignment.
     pub determinism: u8,
     /// Who challenged the proposed result, or zero.
@@ -67,6 +71,8 @@ impl TaskState {
             redundancy: t.redundancy,
             commits: t.commits,
             committee_size: t.committeeSize,
+            vote_commits: t.voteCommits,
+            reserve: U256::from(t.reserve),
             determinism: t.determinism,
             challenger: t.challenger,
         })
@@ -126,6 +132,30 @@ pub enum SeatState {
     Accepted,
     /// Proven wrong or silent.
     Faulty,
+}
+
+/// `ITaskEscrow.VoteState`: where a committee member's vote stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteState {
+    /// Nothing sent yet.
+    None,
+    /// Committed to a vote.
+    Committed,
+    /// Vote revealed.
+    Revealed,
+}
+
+impl TryFrom<u8> for VoteState {
+    type Error = String;
+
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        match value {
+            0 => Ok(Self::None),
+            1 => Ok(Self::Committed),
+            2 => Ok(Self::Revealed),
+            _ => Err(format!("vote state {value} is unknown")),
+        }
+    }
 }
 
 /// A compute seat.

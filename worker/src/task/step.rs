@@ -64,7 +64,15 @@ pub fn due(task: &TaskState, head: Head, reveal_window: u64) -> Option<Step> {
         TaskStatus::Reviewing if task.committee_size == 0 => {
             anchored.then_some(Step::DrawCommittee)
         }
-        TaskStatus::Reviewing if passed(task.until) => Some(Step::Resolve),
+        TaskStatus::Reviewing => {
+            // Vote reveals run from the last commit, or start when the vote window ends.
+            let end = if task.vote_commits == task.committee_size {
+                task.until
+            } else {
+                task.until + reveal_window
+            };
+            passed(end).then_some(Step::Resolve)
+        }
         TaskStatus::Finalized => Some(Step::Settle),
         _ => None,
     }
@@ -187,6 +195,8 @@ mod tests {
             until: 100,
             created_block: 1,
             anchor: 0,
+            vote_commits: 3,
+            reserve: U256::ZERO,
             status,
             tier,
             redundancy: 3,
