@@ -42,6 +42,10 @@ const TREASURY: &str = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
 pub(crate) const STAKE_PER_ROLE: u64 = 100;
 pub(crate) const SLASH: u64 = 10;
 
+/// The max fee of the tasks `create_task` makes: two runs, above any LIGHT price with its review
+/// reserve.
+pub(crate) const MAX_FEE: u128 = 2 * 10u128.pow(18);
+
 /// The shipped packages the market publishes.
 fn package_dir(name: &str) -> PathBuf {
     repo().join("models").join(name)
@@ -272,7 +276,7 @@ impl Market {
             value: U96::ZERO,
             floor: 0, // LIGHT
             deadline: alloy::primitives::aliases::U40::from(now + seconds),
-            maxFee: U96::from(10u128.pow(18)),
+            maxFee: U96::from(MAX_FEE),
         };
         let receipt = requester.sender().call(escrow, call).await.expect("createTask");
         receipt.decoded_log::<TaskEscrow::TaskCreated>().expect("created").taskId

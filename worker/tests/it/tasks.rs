@@ -261,12 +261,14 @@ async fn faulty_light_result_is_challenged_and_slashed() {
     }
     assert!(verifier_procs.iter().any(|v| v.log().contains("challenging")), "nobody challenged");
     // The upheld challenger gets its bond back and the bounty, half the slashed stake (the rest
-    // goes to the treasury); both verifiers claim.
-    eventually("the challenger paid", LIMIT, || async {
+    // goes to the treasury); the other verifier, the committee, is paid a run from the review fund,
+    // which holds just this task's reserve; both verifiers claim.
+    let reserve = market.task(U256::from(1)).await.reserve;
+    eventually("the challenger and the committee paid", LIMIT, || async {
         let after = balances(&market, &verifiers).await;
         let gained: U256 = after.iter().map(|(_, b)| *b).sum::<U256>()
             - before.iter().map(|(_, b)| *b).sum::<U256>();
-        (gained == tokens(SLASH) / U256::from(2)).then_some(())
+        (gained == tokens(SLASH) / U256::from(2) + reserve).then_some(())
     })
     .await;
 }
@@ -402,10 +404,14 @@ async fn bad_inputs_end_with_a_refund() {
         let result = escrow.result_of(task).await.expect("result");
         assert_eq!(result, Some(INPUT_REJECTED), "task {task}: a clear failed state");
     }
-    // Each task's whole fee was credited back to the requester, and the worker that said so is
-    // no worse off: a rightful rejection is not a fault.
+    // Each task's whole max fee but its review reserve was credited back to the requester, and
+    // the worker that said so is no worse off: a rightful rejection is not a fault.
     let owed = escrow.claimable(requester).await.expect("claimable");
-    assert_eq!(owed - owed_before, tokens(inputs.len() as u64));
+    let mut refunds = U256::ZERO;
+    for &task in &tasks {
+        refunds += U256::from(crate::market::MAX_FEE) - market.task(task).await.reserve;
+    }
+    assert_eq!(owed - owed_before, refunds);
     let status = market.status(crate::harness::address(KEYS[0])).await;
     assert_eq!(status.faults, 0, "the worker that rejected the inputs was not slashed");
     let log = worker.log();
