@@ -9,15 +9,15 @@ use alloy::{
 use super::{Worker, execute::Answer};
 use crate::{
     bindings::TaskEscrow,
-    policy::Tier,
     sync::lock,
     task::{EscrowCall, Seat, SeatState, TaskError, TaskState, VoteState},
 };
 
 impl Worker {
-    /// Re-executes a proposed LIGHT result of a model this worker serves (never its own) and
-    /// challenges it, posting the bond, if it disagrees; returns whether it challenged. The
-    /// challenge goes out on its own: it needs the bond approved first.
+    /// Re-executes a proposed result of a model this worker serves — a LIGHT seat's, or a REDUNDANT
+    /// quorum's (a colluding majority outvotes the honest minority, so the quorum is no proof) — on a
+    /// task it holds no seat of, and challenges it, posting the bond, if it disagrees; returns whether
+    /// it challenged. The challenge goes out on its own: it needs the bond approved first.
     pub(super) async fn check_proposed(
         &self,
         task: &TaskState,
@@ -25,12 +25,15 @@ impl Worker {
         input: Option<B256>,
         now: u64,
     ) -> Result<bool, TaskError> {
-        if task.tier != Tier::Light || now >= task.until || lock(&self.checked).contains(&task.id) {
+        if now >= task.until || lock(&self.checked).contains(&task.id) {
             return Ok(false);
         }
         let served = self.runtime.ids().any(|id| id == task.model);
-        let (Some(seat), Some(input)) = (seats.first(), input) else { return Ok(false) };
-        if !served || seat.worker == self.me() {
+        // The proposed output: the LIGHT seat's, or the first seat of the quorum (the minority is
+        // marked faulty at the tally).
+        let proposed = seats.iter().find(|s| s.state == SeatState::Revealed);
+        let (Some(seat), Some(input)) = (proposed, input) else { return Ok(false) };
+        if !served || seats.iter().any(|s| s.worker == self.me()) {
             lock(&self.checked).insert(task.id);
             return Ok(false);
         }
