@@ -73,18 +73,6 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         _assertSolvent();
     }
 
-    function test_challenge_revertsIfTheRequesterOrASeatChallenges() public {
-        uint256 taskId = _proposed(bad);
-        address seat = _worker(taskId, 0);
-        _fund(seat, 1_000e18);
-        vm.prank(seat);
-        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.SelfReview.selector, taskId, seat));
-        escrow.challenge(taskId);
-        vm.prank(requester);
-        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.SelfReview.selector, taskId, requester));
-        escrow.challenge(taskId);
-    }
-
     function test_drawCommittee_revertsUntilTheAnchorIsMinedAndOnce() public {
         uint256 taskId = _proposed(bad);
         vm.prank(challenger);

@@ -397,10 +397,18 @@ async fn bad_inputs_end_with_a_refund() {
         market.assign(task).await;
     }
     for &task in &tasks {
-        eventually("the task settled", LIMIT, || async {
-            (market.task(task).await.status == TaskStatus::Settled).then_some(())
+        let settled = tokio::time::timeout(LIMIT, async {
+            while market.task(task).await.status != TaskStatus::Settled {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
         })
         .await;
+        assert!(
+            settled.is_ok(),
+            "task {task} did not settle: {:?}\nworker log:\n{}",
+            market.task(task).await,
+            worker.log()
+        );
         let result = escrow.result_of(task).await.expect("result");
         assert_eq!(result, Some(INPUT_REJECTED), "task {task}: a clear failed state");
     }
