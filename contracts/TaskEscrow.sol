@@ -109,7 +109,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (block.timestamp >= task.until) {
             revert PhaseClosed(taskId, task.until);
         }
-        if (!_drawReady(taskId, task)) {
+        if (!TaskReview.drawReady(task, taskId, WORKERS.epochBlocks())) {
             return;
         }
         ReleaseTerms memory terms = MODELS.terms(_modelOf(task));
@@ -248,7 +248,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (block.timestamp >= task.until) {
             revert PhaseClosed(taskId, task.until);
         }
-        if (msg.sender == task.requester || _holdsSeat(taskId, task.redundancy, msg.sender)) {
+        if (msg.sender == task.requester || _seatIndex(taskId, task.redundancy, msg.sender) < task.redundancy) {
             revert SelfReview(taskId, msg.sender);
         }
         if (WORKERS.drawWeight(_modelOf(task), Roles.VERIFY) == 0) {
@@ -524,23 +524,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         emit ReviewRequested(taskId, reason, anchor);
     }
 
-    /// @dev Whether a draw of workers from the task's anchor can happen now; re-anchors (returning false) if
-    ///      the anchor went stale, reverts `AnchorPending` before it.
-    function _drawReady(uint256 taskId, Task storage task) private returns (bool) {
-        uint256 epochBlocks = WORKERS.epochBlocks();
-        Anchors.Phase phase = Anchors.drawPhase(task.anchor, epochBlocks);
-        if (phase == Anchors.Phase.Pending) {
-            revert AnchorPending(taskId, task.anchor);
-        }
-        if (phase == Anchors.Phase.Stale) {
-            uint32 anchor = Anchors.forDraw(epochBlocks);
-            task.anchor = anchor;
-            emit Anchored(taskId, anchor);
-            return false;
-        }
-        return true;
-    }
-
     /// @dev Finalizes a task without a review: its slashes go to the treasury.
     function _closeToTreasury(uint256 taskId) private {
         TaskReview.credit(_s, _s.params.treasury, TaskReview.close(_s, WORKERS, taskId));
@@ -634,31 +617,24 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         return fee > _s.params.minChallengeBond ? fee : _s.params.minChallengeBond;
     }
 
-    /// @dev Whether reveals are open, and when they close. Reveals open once every seat committed (the
-    ///      window then runs from the last commit) or once the commit deadline passed.
+    /// @dev Whether the task's compute reveals are open, and when they close.
     function _revealPhase(Task storage task) private view returns (bool open, uint40 end) {
-        if (task.commits == task.redundancy) {
-            return (true, task.until);
-        }
-        return (block.timestamp >= task.until, task.until + _s.params.revealWindow);
+        return TaskReview.revealPhase(task.commits, task.redundancy, task.until, _s.params.revealWindow);
     }
 
-    function _seatOf(uint256 taskId, uint256 k, address worker) private view returns (uint256) {
-        for (uint256 i; i < k; ++i) {
-            if (_s.seats[taskId][i].worker == worker) {
-                return i;
-            }
+    /// @dev The caller's seat; reverts `NotAssigned` if it holds none.
+    function _seatOf(uint256 taskId, uint256 k, address worker) private view returns (uint256 index) {
+        index = _seatIndex(taskId, k, worker);
+        if (index == k) {
+            revert NotAssigned(taskId, worker);
         }
-        revert NotAssigned(taskId, worker);
     }
 
-    function _holdsSeat(uint256 taskId, uint256 k, address account) private view returns (bool) {
-        for (uint256 i; i < k; ++i) {
-            if (_s.seats[taskId][i].worker == account) {
-                return true;
-            }
+    /// @dev The seat `account` holds among the first `k`, or `k` if none.
+    function _seatIndex(uint256 taskId, uint256 k, address account) private view returns (uint256 i) {
+        while (i < k && _s.seats[taskId][i].worker != account) {
+            ++i;
         }
-        return false;
     }
 
     /// @dev The most frequent non-zero hash (lowest index on ties) and its count.

@@ -42,14 +42,7 @@ library TaskReview {
         if (task.anchor == 0) {
             revert ITaskEscrow.CommitteeAlreadyDrawn(taskId);
         }
-        Anchors.Phase phase = Anchors.drawPhase(task.anchor, workers.epochBlocks());
-        if (phase == Anchors.Phase.Pending) {
-            revert ITaskEscrow.AnchorPending(taskId, task.anchor);
-        }
-        if (phase == Anchors.Phase.Stale) {
-            uint32 anchor = Anchors.forDraw(workers.epochBlocks());
-            task.anchor = anchor;
-            emit ITaskEscrow.Anchored(taskId, anchor);
+        if (!drawReady(task, taskId, workers.epochBlocks())) {
             return;
         }
         uint256 k = task.redundancy;
@@ -132,7 +125,7 @@ library TaskReview {
         bytes32 salt
     ) external {
         Task storage task = _reviewing(s, taskId);
-        (bool open, uint40 end) = _votePhase(s, task);
+        (bool open, uint40 end) = revealPhase(task.voteCommits, task.committeeSize, task.until, s.params.revealWindow);
         if (!open) {
             revert ITaskEscrow.RevealNotOpen(taskId);
         }
@@ -167,7 +160,7 @@ library TaskReview {
     /// @param taskId The task.
     function resolve(EscrowState storage s, IWorkerRegistry workers, IModelRegistry models, uint256 taskId) external {
         Task storage task = _reviewing(s, taskId);
-        (, uint40 end) = _votePhase(s, task);
+        (, uint40 end) = revealPhase(task.voteCommits, task.committeeSize, task.until, s.params.revealWindow);
         if (block.timestamp < end) {
             revert ITaskEscrow.PhaseOpen(taskId, end);
         }
@@ -236,6 +229,47 @@ library TaskReview {
         credit(s, s.params.treasury, dust);
         // forge-lint: disable-next-line(unsafe-typecast)
         emit ITaskEscrow.TaskSettled(taskId, uint96(pot), uint96(royalty), uint96(protocolFee), 0); // all ≤ fee
+    }
+
+    /// @notice Whether a draw of workers from the task's anchor can happen now; re-anchors it (returning false,
+    ///         emitting `Anchored`) if the anchor went stale; reverts `AnchorPending` before it is mined.
+    /// @param task The task.
+    /// @param taskId Its id.
+    /// @param epochBlocks The registry's epoch length.
+    /// @return Whether to draw now.
+    function drawReady(Task storage task, uint256 taskId, uint256 epochBlocks) internal returns (bool) {
+        uint32 anchor = task.anchor;
+        Anchors.Phase phase = Anchors.drawPhase(anchor, epochBlocks);
+        if (phase == Anchors.Phase.Pending) {
+            revert ITaskEscrow.AnchorPending(taskId, anchor);
+        }
+        if (phase == Anchors.Phase.Stale) {
+            anchor = Anchors.forDraw(epochBlocks);
+            task.anchor = anchor;
+            emit ITaskEscrow.Anchored(taskId, anchor);
+            return false;
+        }
+        return true;
+    }
+
+    /// @notice Whether the reveals of a commit–reveal phase (compute seats or committee votes) are open, and when
+    ///         they close: once all `seats` committed (the window then runs from the last commit, and `until` is
+    ///         its end), or once the commit deadline `until` passed (then for `window` more).
+    /// @param commits Commitments made.
+    /// @param seats Seats that must commit.
+    /// @param until The phase's stored deadline.
+    /// @param window The reveal window.
+    /// @return open Whether reveals are open.
+    /// @return end When they close.
+    function revealPhase(uint8 commits, uint8 seats, uint40 until, uint40 window)
+        internal
+        view
+        returns (bool open, uint40 end)
+    {
+        if (commits == seats) {
+            return (true, until);
+        }
+        return (block.timestamp >= until, until + window);
     }
 
     /// @notice Credits `amount` to `account`'s claimable balance (nothing for zero).
@@ -490,15 +524,6 @@ library TaskReview {
             }
         }
         revert ITaskEscrow.NotAssigned(taskId, msg.sender);
-    }
-
-    /// @dev Whether vote reveals are open, and when they close: once every member committed (the window then
-    ///      runs from the last commit) or once the vote window passed.
-    function _votePhase(EscrowState storage s, Task storage task) private view returns (bool open, uint40 end) {
-        if (task.voteCommits == task.committeeSize) {
-            return (true, task.until);
-        }
-        return (block.timestamp >= task.until, task.until + s.params.revealWindow);
     }
 
     /// @dev What each member whose vote matches the outcome is paid: the release's base price.

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @notice How a PIPE request is verified. ABI-compatible with OpenGradient's SolidML modes; verigrad maps
-///         them onto its verification tiers (see README, "PIPE modes").
+///         them onto its verification tiers (see docs/pipe.md, "Modes").
 enum ModelInferenceMode {
     /// @notice Executed by the block producer's runtime; re-executed by validators replaying the block.
     VANILLA,

@@ -75,20 +75,6 @@ abstract contract AdversarialFixture is EscrowFixture {
         }
     }
 
-    /// @dev Registers a fresh worker named `name` with `stake`, serving `served`.
-    function _registerWith(string memory name, uint8 roles, bytes32[] memory served, uint96 stake)
-        internal
-        returns (address worker)
-    {
-        worker = makeAddr(name);
-        vm.prank(admin);
-        token.mint(worker, stake);
-        vm.startPrank(worker);
-        token.approve(address(workers), stake);
-        workers.register(roles, "http://127.0.0.1:9000", served, stake);
-        vm.stopPrank();
-    }
-
     function _single(bytes32 model) internal pure returns (bytes32[] memory list) {
         list = new bytes32[](1);
         list[0] = model;

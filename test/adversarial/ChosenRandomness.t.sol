@@ -154,14 +154,35 @@ contract ChosenRandomnessTest is AdversarialFixture {
     ///         committee its sybils control. The committee is drawn from a block after the challenge, from the
     ///         weights of the epoch: over twenty challenges the attacker group ends poorer.
     function test_challengeGrinder_endsPoorer() public {
-        address[] memory group = new address[](3);
+        (address[] memory group, uint256 before) = _challengeCorrectResultsWithSybils(0); // sybils reject them
+        assertLt(_wealth(group), before, "challenging correct results costs the attacker");
+        _assertSolvent();
+    }
+
+    /// @notice A review-fund drainer: the same group challenges correct results only to sit its sybils on the
+    ///         committees, where they vote honestly to collect the review pay and a share of the lost bond.
+    ///         The bond it loses on every challenge is worth more than what its sybils collect.
+    function test_reviewFundDrainer_endsPoorer() public {
+        (address[] memory group, uint256 before) = _challengeCorrectResultsWithSybils(1); // sybils accept them
+        assertLt(_wealth(group), before, "draining the review fund costs the attacker");
+        _assertSolvent();
+    }
+
+    /// @dev A challenger and two sybil verifiers (stake like the three honest ones): twenty correct LIGHT results
+    ///      challenged, the sybils voting `sybilVote` and the honest members accepting; returns the group and its
+    ///      wealth before, after everyone claimed.
+    function _challengeCorrectResultsWithSybils(uint8 sybilVote)
+        internal
+        returns (address[] memory group, uint256 before)
+    {
+        group = new address[](3);
         group[0] = challenger;
         group[1] = _registerWith("sybil verifier 1", Roles.VERIFY, _single(exactModel), STAKE);
         group[2] = _registerWith("sybil verifier 2", Roles.VERIFY, _single(exactModel), STAKE);
         address[] memory sybils = new address[](2);
         (sybils[0], sybils[1]) = (group[1], group[2]);
         _nextEpoch();
-        uint256 before = _wealth(group);
+        before = _wealth(group);
 
         for (uint256 n; n < 20; ++n) {
             uint256 taskId = _createAs(requester, exactModel, 1e18, Tier.LIGHT, 100 * PRICE);
@@ -172,7 +193,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
             escrow.challenge(taskId);
             _mineAnchor(taskId);
             escrow.drawCommittee(taskId);
-            _voteAs(taskId, 1, sybils, 0); // honest members accept the correct result; sybils reject it
+            _voteAs(taskId, 1, sybils, sybilVote); // honest members accept the correct result
             escrow.settle(taskId);
             vm.warp(block.timestamp + 1 days); // any slashed worker or member is out of jail again
         }
@@ -182,7 +203,5 @@ contract ChosenRandomnessTest is AdversarialFixture {
                 escrow.claim();
             }
         }
-        assertLt(_wealth(group), before, "challenging correct results costs the attacker");
-        _assertSolvent();
     }
 }

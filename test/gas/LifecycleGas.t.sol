@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 
@@ -35,7 +34,7 @@ contract LifecycleGasTest is EscrowFixture {
         vm.prank(_worker(taskId, 0));
         escrow.submitResult(taskId, good);
         _measure(group, "3 submitResult");
-        _aimAudit(taskId);
+        _aimAudit(taskId, false);
         _passChallengeWindow(taskId);
         escrow.finalize(taskId); // draws the audit lottery, which misses, then finalizes
         _measure(group, "4 finalize");
@@ -75,7 +74,7 @@ contract LifecycleGasTest is EscrowFixture {
                 _measure(group, string.concat("7 revealVote ", vm.toString(i)));
             }
         } else {
-            _aimAudit(taskId);
+            _aimAudit(taskId, false);
             _passChallengeWindow(taskId);
             escrow.finalize(taskId);
             _measure(group, "5 finalize");
@@ -84,18 +83,6 @@ contract LifecycleGasTest is EscrowFixture {
         _measure(group, floor == Tier.DEEP ? "8 settle" : "6 settle");
         vm.snapshotValue(group, "total", total);
         return total;
-    }
-
-    /// @dev Sets the hash of a proposal's audit anchor so that its lottery misses, and rolls past it.
-    function _aimAudit(uint256 taskId) internal {
-        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
-        _pastAnchor(taskId);
-        for (uint256 r = 1;; ++r) {
-            if (uint256(keccak256(abi.encode(bytes32(r), taskId, uint256(1)))) % 10_000 >= task.auditBps) {
-                vm.setBlockhash(task.anchor, bytes32(r));
-                break;
-            }
-        }
     }
 
     function setUp() public override {

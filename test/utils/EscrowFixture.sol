@@ -105,16 +105,25 @@ abstract contract EscrowFixture is Test {
         token.approve(address(escrow), type(uint256).max);
     }
 
+    /// @dev Registers a fresh worker named `name` with `STAKE`, serving both models.
     function _register(string memory name, uint8 roles) internal returns (address worker) {
-        worker = makeAddr(name);
-        vm.prank(admin);
-        token.mint(worker, STAKE);
         bytes32[] memory served = new bytes32[](2);
         served[0] = exactModel;
         served[1] = toleranceModel;
+        return _registerWith(name, roles, served, STAKE);
+    }
+
+    /// @dev Registers a fresh worker named `name` with `stake`, serving `served`.
+    function _registerWith(string memory name, uint8 roles, bytes32[] memory served, uint96 stake)
+        internal
+        returns (address worker)
+    {
+        worker = makeAddr(name);
+        vm.prank(admin);
+        token.mint(worker, stake);
         vm.startPrank(worker);
-        token.approve(address(workers), STAKE);
-        workers.register(roles, "http://127.0.0.1:9000", served, STAKE);
+        token.approve(address(workers), stake);
+        workers.register(roles, "http://127.0.0.1:9000", served, stake);
         vm.stopPrank();
     }
 
@@ -170,18 +179,24 @@ abstract contract EscrowFixture is Test {
     /// @dev Draws the pending audit lottery of a proposed task so that it hits (an audit, whose committee is then
     ///      drawn) or misses: sets the anchor block's hash (as its proposer could), rolls past it and calls `audit`.
     function _steerAudit(uint256 taskId, bool hit) internal {
+        _aimAudit(taskId, hit);
+        escrow.audit(taskId);
+        if (hit) {
+            _drawCommittee(taskId);
+        }
+    }
+
+    /// @dev Rolls past a proposal's audit anchor and sets its hash (as the anchor block's proposer could) so that
+    ///      the lottery hits (or misses); the lottery itself is left to be drawn.
+    function _aimAudit(uint256 taskId, bool hit) internal {
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
         _pastAnchor(taskId);
         for (uint256 r = 1;; ++r) {
             uint256 roll = uint256(keccak256(abi.encode(bytes32(r), taskId, uint256(1)))) % 10_000;
             if ((roll < task.auditBps) == hit) {
                 vm.setBlockhash(task.anchor, bytes32(r));
-                break;
+                return;
             }
-        }
-        escrow.audit(taskId);
-        if (hit) {
-            _drawCommittee(taskId);
         }
     }
 

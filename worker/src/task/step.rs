@@ -48,13 +48,8 @@ pub fn due(task: &TaskState, head: Head, reveal_window: u64) -> Option<Step> {
             passed(task.until).then_some(Step::Finalize)
         }
         TaskStatus::Assigned => {
-            // Reveals run from the last commit, or start at the commit deadline if a seat is silent.
-            let end = if task.commits == task.redundancy {
-                task.until
-            } else {
-                task.until + reveal_window
-            };
-            passed(end).then_some(Step::CloseReveal)
+            passed(reveal_end(task.commits, task.redundancy, task.until, reveal_window))
+                .then_some(Step::CloseReveal)
         }
         // Finalize draws a pending audit lottery itself.
         TaskStatus::Proposed if passed(task.until) && (task.anchor == 0 || anchored) => {
@@ -65,17 +60,19 @@ pub fn due(task: &TaskState, head: Head, reveal_window: u64) -> Option<Step> {
             anchored.then_some(Step::DrawCommittee)
         }
         TaskStatus::Reviewing => {
-            // Vote reveals run from the last commit, or start when the vote window ends.
-            let end = if task.vote_commits == task.committee_size {
-                task.until
-            } else {
-                task.until + reveal_window
-            };
-            passed(end).then_some(Step::Resolve)
+            passed(reveal_end(task.vote_commits, task.committee_size, task.until, reveal_window))
+                .then_some(Step::Resolve)
         }
         TaskStatus::Finalized => Some(Step::Settle),
         _ => None,
     }
+}
+
+/// When the reveals of a commit–reveal phase (compute seats or committee votes) close, as the
+/// escrow's `TaskReview.revealPhase`: once all `seats` committed, `until` is already the reveals'
+/// end; otherwise reveals start at the commit deadline `until` and run for the reveal window.
+fn reveal_end(commits: u8, seats: u8, until: u64, reveal_window: u64) -> u64 {
+    if commits == seats { until } else { until + reveal_window }
 }
 
 /// Sends `step` for `task`. Returns false when another party took it first (the escrow answers
