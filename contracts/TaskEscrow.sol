@@ -14,7 +14,7 @@ import {VerificationPolicy} from "./libraries/VerificationPolicy.sol";
 import {EscrowState, Member, Seat, Task} from "./types/EscrowTypes.sol";
 import {DeterminismClass, ReleaseTerms} from "./types/ModelTypes.sol";
 import {Roles} from "./types/Roles.sol";
-import {Decision, PolicyInputs, TaskStatus, Tier} from "./types/TaskTypes.sol";
+import {Decision, Deterrence, PolicyInputs, TaskStatus, Tier} from "./types/TaskTypes.sol";
 
 /// @title TaskEscrow
 /// @notice The verigrad task market. See ITaskEscrow for the lifecycle.
@@ -99,7 +99,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         task.status = TaskStatus.Created;
         task.floor = floor;
         task.winner = TaskReview.NO_WINNER;
-        emit TaskCreated(taskId, msg.sender, modelId, inputHash, value, floor, deadline, maxFee);
+        emit TaskCreated(taskId, msg.sender, modelId, inputHash, maxFee);
         TOKEN.safeTransferFrom(msg.sender, address(this), maxFee);
     }
 
@@ -347,12 +347,20 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     function quote(bytes32 modelId, uint96 value, Tier floor, address worker)
         external
         view
-        returns (Decision memory decision, uint96 fee)
+        returns (Decision memory decision, uint96 fee, uint96 seatLock)
     {
+        if (WORKERS.drawWeight(modelId, Roles.VERIFY) == 0) {
+            revert NoVerifiers(modelId);
+        }
         ReleaseTerms memory terms = MODELS.terms(modelId);
         PolicyInputs memory inputs = _policyInputs(terms, value, floor);
+        Deterrence memory deterrence = _deterrence(terms, value);
+        uint256 lock;
+        (decision, lock) = _firstDecision(inputs, deterrence);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        seatLock = lock > type(uint96).max ? type(uint96).max : uint96(lock); // capped: no stake covers it
         inputs.reputationBps = WORKERS.reputationBps(worker, modelId);
-        decision = VerificationPolicy.decide(inputs);
+        decision = _finalDecision(inputs, deterrence, lock, decision);
         (fee,) = _price(terms.basePrice, decision);
     }
 
@@ -549,22 +557,30 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     {
         uint256 value = _valueOf(task);
         PolicyInputs memory inputs = _policyInputs(terms, value, task.floor);
-        // Draw as many workers as the least trusted primary could need: reputation only ever lowers k.
+        Deterrence memory deterrence = _deterrence(terms, value);
+        // Draw and lock as the least trusted primary would need: reputation only ever lowers k, and the final
+        // decision raises its audit probability until the lock taken here deters.
+        (Decision memory first, uint256 lock) = _firstDecision(inputs, deterrence);
+        if (lock > uint256(type(uint64).max) * 1 gwei) {
+            revert InsufficientWorkers(taskId, first.redundancy, 0); // more than any stake the escrow can record
+        }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        lockGwei = uint64(lock / 1 gwei); // whole gwei, < 2^64 just above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint96 seatLock = uint96(lock); // < 2^64 gwei < 2^96 wei
         bytes32 modelId = _modelOf(task);
-        lockGwei = _collateralGwei(value);
-        uint96 lock = uint96(lockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
-        workers = _drawLocked(taskId, task, modelId, VerificationPolicy.decide(inputs).redundancy, lock);
+        workers = _drawLocked(taskId, task, modelId, first.redundancy, seatLock);
         if (workers.length == 0) {
             revert InsufficientWorkers(taskId, 1, 0);
         }
         inputs.reputationBps = WORKERS.reputationBps(workers[0], modelId);
-        decision = VerificationPolicy.decide(inputs);
+        decision = _finalDecision(inputs, deterrence, lock, first);
         uint256 k = decision.redundancy;
         if (workers.length < k) {
             revert InsufficientWorkers(taskId, k, workers.length);
         }
         for (uint256 i = k; i < workers.length; ++i) {
-            WORKERS.unlock(workers[i], lock);
+            WORKERS.unlock(workers[i], seatLock);
         }
         // Keep the first k: shrink the array in place.
         assembly ("memory-safe") {
@@ -583,14 +599,37 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         return WORKERS.drawAndLock(modelId, Roles.COMPUTE, seed, count, exclude, lock);
     }
 
-    /// @dev What each compute seat locks and loses on a fault, in gwei: max(minSlash, value × collateralBps /
-    ///      10_000), rounded down to whole gwei.
-    function _collateralGwei(uint256 value) private view returns (uint64) {
-        uint256 lock = value * _s.params.collateralBps / BPS;
-        uint256 floor = _s.params.minSlash;
-        uint256 gwei_ = (lock <= floor ? floor : lock) / 1 gwei;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        return gwei_ > type(uint64).max ? type(uint64).max : uint64(gwei_); // capped just above
+    /// @dev The policy's decision for the least trusted primary, with its audit probability raised so that a
+    ///      skipped run never pays, and the collateral each seat then locks (whole gwei).
+    function _firstDecision(PolicyInputs memory inputs, Deterrence memory deterrence)
+        private
+        pure
+        returns (Decision memory decision, uint256 lock)
+    {
+        decision = VerificationPolicy.decide(inputs);
+        VerificationPolicy.deterSkippedRun(decision, deterrence);
+        lock = VerificationPolicy.collateral(decision, deterrence);
+    }
+
+    /// @dev The policy's decision with the primary's reputation, its audit probability raised until `lock`
+    ///      deters: p·(R + lock) ≥ C + G ÷ coalition. Without reputation that is `first`, which `lock` deters.
+    function _finalDecision(
+        PolicyInputs memory inputs,
+        Deterrence memory deterrence,
+        uint256 lock,
+        Decision memory first
+    ) private pure returns (Decision memory decision) {
+        if (inputs.reputationBps == 0) {
+            return first;
+        }
+        decision = VerificationPolicy.decide(inputs);
+        VerificationPolicy.deter(decision, deterrence, lock);
+    }
+
+    /// @dev What a wrong answer on this task can gain (the value at risk × gainBps), what a run is worth, and the
+    ///      least a caught seat loses.
+    function _deterrence(ReleaseTerms memory terms, uint256 value) private view returns (Deterrence memory) {
+        return Deterrence(value * _s.params.gainBps / BPS, terms.basePrice, _s.params.minSlash);
     }
 
     /// @dev The policy's inputs for a task, reputation still 0 (the least trusted case).
@@ -700,7 +739,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (
             p.committeeSize == 0 || p.committeeSize > MAX_COMMITTEE || p.protocolFeeBps > 2_000
                 || p.bountyBps > MAX_BOUNTY_BPS || p.treasury == address(0) || p.challengeWindow == 0
-                || p.revealWindow == 0 || p.voteWindow == 0 || p.minSlash == 0
+                || p.revealWindow == 0 || p.voteWindow == 0 || p.minSlash == 0 || p.gainBps < BPS
         ) {
             revert InvalidParams();
         }

@@ -64,7 +64,7 @@ contract Deploy is Script {
             jailDuration: 1 days,
             protocolFeeBps: 200,
             committeeSize: 3,
-            collateralBps: 2_000,
+            gainBps: 10_000,
             bountyBps: 5_000,
             minSlash: 10e18,
             minChallengeBond: 10e18,

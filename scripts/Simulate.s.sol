@@ -272,7 +272,7 @@ contract SoundnessSimulation is CommonBase {
             voteWindow: 10 minutes,
             jailDuration: 1 days,
             protocolFeeBps: 200,
-            collateralBps: 2_000,
+            gainBps: 10_000,
             bountyBps: 5_000,
             committeeSize: 3,
             minSlash: 10e18,

@@ -48,9 +48,10 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         _challenge(taskId);
         _voteAll(taskId, 0);
 
-        assertEq(_stake(worker), STAKE - 10e18);
-        assertEq(escrow.claimable(challenger), BOND + 5e18, "bond back plus half the slash");
-        assertEq(escrow.claimable(treasury), 5e18, "the other half to the treasury");
+        assertEq(_stake(worker), STAKE - _task(taskId).seatLock);
+        assertEq(escrow.claimable(challenger), BOND + _task(taskId).seatLock / 2, "bond back plus half the slash");
+        uint96 lock = _task(taskId).seatLock;
+        assertEq(escrow.claimable(treasury), lock - lock / 2, "the other half to the treasury");
         escrow.settle(taskId);
         assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         _assertSolvent();
@@ -195,7 +196,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         assertEq(_stake(_member(taskId, 1)), STAKE - 10e18, "missed reveal");
         assertEq(_stake(_member(taskId, 2)), STAKE - 10e18, "missed vote");
         assertEq(_stake(_member(taskId, 0)), STAKE);
-        assertEq(_stake(worker), STAKE - 10e18, "one vote of one rejects");
+        assertEq(_stake(worker), STAKE - _task(taskId).seatLock, "one vote of one rejects");
         escrow.settle(taskId);
         _assertSolvent();
     }
@@ -294,5 +295,15 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         vm.expectRevert(ITaskEscrow.InvalidParams.selector);
         escrow.setParams(p);
         vm.stopPrank();
+    }
+
+    /// @notice Collateral sized for less than the whole value at risk would let a wrong answer worth the value
+    ///         pay: the deterrence condition breaks, and the escrow refuses the setting.
+    function test_setParams_refusesAGainBelowTheValueAtRisk() public {
+        ITaskEscrow.Params memory p = defaultParams();
+        p.gainBps = 9_999;
+        vm.prank(admin);
+        vm.expectRevert(ITaskEscrow.InvalidParams.selector);
+        escrow.setParams(p);
     }
 }

@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
-import {TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {Decision, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 
 /// @notice Creation, assignment, the LIGHT path, timeouts, settlement and claims.
@@ -15,7 +15,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     function test_createTask_escrowsMaxFeeAndEmits() public {
         uint40 deadline = uint40(block.timestamp) + TASK_TIME;
         vm.expectEmit(address(escrow));
-        emit ITaskEscrow.TaskCreated(1, requester, exactModel, input, VALUE, Tier.LIGHT, deadline, 100 * PRICE);
+        emit ITaskEscrow.TaskCreated(1, requester, exactModel, input, 100 * PRICE);
         uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
 
         assertEq(taskId, 1);
@@ -81,11 +81,14 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_assign_matchesQuote() public {
-        uint256 taskId = _create(exactModel, 500e18, Tier.LIGHT);
+        uint256 taskId = _create(exactModel, 20e18, Tier.LIGHT);
         _assign(taskId);
         (ITaskEscrow.TaskView memory task) = _task(taskId);
-        (, uint96 fee) = escrow.quote(exactModel, 500e18, Tier.LIGHT, _worker(taskId, 0));
+        (Decision memory decision, uint96 fee, uint96 seatLock) =
+            escrow.quote(exactModel, 20e18, Tier.LIGHT, _worker(taskId, 0));
         assertEq(task.fee, fee);
+        assertEq(task.seatLock, seatLock);
+        assertEq(task.auditBps, decision.auditBps);
     }
 
     function test_assign_revertsUntilTheAnchorIsMined() public {
@@ -141,7 +144,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         uint256 taskId =
             escrow.createTask(exactModel, input, VALUE, Tier.REDUNDANT, uint40(block.timestamp + 60), 2 * PRICE);
         _pastAnchor(taskId);
-        (, uint96 price) = escrow.quote(exactModel, VALUE, Tier.REDUNDANT, address(0));
+        (, uint96 price,) = escrow.quote(exactModel, VALUE, Tier.REDUNDANT, address(0));
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PriceAboveMax.selector, taskId, price, 2 * PRICE));
         escrow.assign(taskId);
     }
@@ -277,14 +280,15 @@ contract TaskEscrowLightTest is EscrowFixture {
     function test_finalize_slashesAndJailsANoShowAndRefunds() public {
         uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
+        uint96 lock = _task(taskId).seatLock;
         vm.warp(_task(taskId).until);
         vm.expectEmit(address(escrow));
-        emit ITaskEscrow.WorkerSlashed(taskId, worker, 10e18, ITaskEscrow.Fault.MissedResult);
+        emit ITaskEscrow.WorkerSlashed(taskId, worker, lock, ITaskEscrow.Fault.MissedResult);
         escrow.finalize(taskId);
-        assertEq(_stake(worker), STAKE - 10e18);
+        assertEq(_stake(worker), STAKE - lock);
         assertEq(workers.getWorker(worker).faults, 1);
         assertFalse(workers.isEligible(worker, exactModel, 1), "jailed");
-        assertEq(escrow.claimable(treasury), 10e18, "slash to treasury");
+        assertEq(escrow.claimable(treasury), lock, "slash to treasury");
 
         escrow.settle(taskId);
         assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
@@ -318,7 +322,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         _submit(taskId, bad, true);
         _voteAll(taskId, 0);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized));
-        assertEq(_stake(worker), STAKE - 10e18);
+        assertEq(_stake(worker), STAKE - _task(taskId).seatLock);
         escrow.settle(taskId);
         assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         assertEq(uint256(escrow.pressureBps()), 0);

@@ -46,7 +46,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         escrow.settle(taskId);
 
         address liar = _worker(taskId, 1);
-        assertEq(_stake(liar), STAKE - 10e18);
+        assertEq(_stake(liar), STAKE - _task(taskId).seatLock);
         assertEq(escrow.claimable(liar), 0);
         assertEq(escrow.claimable(_worker(taskId, 0)), _pot(3 * PRICE) / 2);
         assertEq(_stake(_worker(taskId, 2)), STAKE);
@@ -65,8 +65,8 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         _voteAll(taskId, 1); // only seat 0 is right
         assertEq(escrow.resultOf(taskId), good);
         assertEq(_stake(_worker(taskId, 0)), STAKE);
-        assertEq(_stake(_worker(taskId, 1)), STAKE - 10e18);
-        assertEq(_stake(_worker(taskId, 2)), STAKE - 10e18);
+        assertEq(_stake(_worker(taskId, 1)), STAKE - _task(taskId).seatLock);
+        assertEq(_stake(_worker(taskId, 2)), STAKE - _task(taskId).seatLock);
         escrow.settle(taskId);
         _assertSolvent();
     }
@@ -124,7 +124,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         _passChallengeWindow(taskId);
         escrow.finalize(taskId);
 
-        assertEq(_stake(_worker(taskId, 2)), STAKE - 10e18, "no-show slashed");
+        assertEq(_stake(_worker(taskId, 2)), STAKE - _task(taskId).seatLock, "no-show slashed");
         assertEq(_stake(_worker(taskId, 0)), STAKE);
         escrow.settle(taskId);
         assertEq(escrow.claimable(_worker(taskId, 0)), _pot(3 * PRICE) / 2);
@@ -148,7 +148,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         _steerAudit(taskId, false);
         _passChallengeWindow(taskId);
         escrow.finalize(taskId);
-        assertEq(_stake(_worker(taskId, 2)), STAKE - 10e18);
+        assertEq(_stake(_worker(taskId, 2)), STAKE - _task(taskId).seatLock);
         (, ITaskEscrow.SeatState state,) = escrow.seat(taskId, 2);
         assertEq(uint8(state), uint8(ITaskEscrow.SeatState.Faulty));
     }
@@ -159,7 +159,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         escrow.closeReveal(taskId);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized));
         for (uint256 i; i < 3; ++i) {
-            assertEq(_stake(_worker(taskId, i)), STAKE - 10e18);
+            assertEq(_stake(_worker(taskId, i)), STAKE - _task(taskId).seatLock);
         }
         escrow.settle(taskId);
         assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
@@ -253,7 +253,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
             escrow.finalize(taskId);
         }
         for (uint256 i; i < 3; ++i) {
-            uint96 expected = liarMask & (1 << i) != 0 ? STAKE - 10e18 : STAKE;
+            uint96 expected = liarMask & (1 << i) != 0 ? STAKE - _task(taskId).seatLock : STAKE;
             assertEq(_stake(_worker(taskId, i)), expected);
         }
         escrow.settle(taskId);

@@ -32,9 +32,11 @@ interface ITaskEscrow {
         uint16 protocolFeeBps;
         /// @notice Committee size (≤ 7).
         uint8 committeeSize;
-        /// @notice Collateral each compute seat locks, and loses on a fault: max(minSlash, value * collateralBps
-        ///         / 10_000), value being the requester's declared value at risk.
-        uint16 collateralBps;
+        /// @notice The most a wrong answer can gain its authors, as a share of the requester's declared value
+        ///         at risk, basis points (≥ 10_000: the whole value, or more for a safety margin). Each compute
+        ///         seat locks, and loses on a fault, minSlash + value × gainBps ÷ 10_000 ÷ (coalition × audit
+        ///         probability) (see `VerificationPolicy.collateral`).
+        uint16 gainBps;
         /// @notice Share of a slash paid to the challenger who proved the fault, basis points (≤ 5_000: a
         ///         self-challenge through a sybil never recovers the slashed stake).
         uint16 bountyBps;
@@ -101,24 +103,14 @@ interface ITaskEscrow {
         Faulty
     }
 
-    /// @notice Emitted when a task is created.
+    /// @notice Emitted when a task is created. Its value, floor and deadline are in `getTask`.
     /// @param taskId The new task.
     /// @param requester Who pays.
     /// @param modelId The model release.
     /// @param inputHash Commitment to the input, fetched off chain.
-    /// @param value Value at risk (as given; stored rounded down to whole gwei).
-    /// @param floor The lowest tier accepted.
-    /// @param deadline Result (LIGHT) or commit (REDUNDANT/DEEP) deadline.
     /// @param maxFee Amount escrowed.
     event TaskCreated(
-        uint256 indexed taskId,
-        address indexed requester,
-        bytes32 indexed modelId,
-        bytes32 inputHash,
-        uint96 value,
-        Tier floor,
-        uint40 deadline,
-        uint96 maxFee
+        uint256 indexed taskId, address indexed requester, bytes32 indexed modelId, bytes32 inputHash, uint96 maxFee
     );
     /// @notice Emitted when workers are drawn and the fee fixed.
     /// @param taskId The task.
@@ -263,6 +255,9 @@ interface ITaskEscrow {
     error InvalidMask(uint8 mask);
     /// @notice Thrown by `challenge` if no verifier is available to review.
     error NoVerifiersAvailable(uint256 taskId);
+    /// @notice Thrown by `quote` if no verifier serves the model (draw weight 0 this epoch): nobody could audit
+    ///         or review its results, so no collateral would deter a wrong answer.
+    error NoVerifiers(bytes32 modelId);
     /// @notice Thrown by `claim` when nothing is owed.
     error NothingToClaim(address account);
     /// @notice Thrown by `setParams` on out-of-range values.
@@ -392,10 +387,12 @@ interface ITaskEscrow {
     /// @return fee The fee that would be charged: the base price for each of the k executions, plus the review
     ///         reserve, the base price for each committee seat times the audit probability (the whole
     ///         committee for DEEP), rounded down to whole gwei.
+    /// @return seatLock The collateral each compute seat would lock: what makes cheating lose money at the
+    ///         decided audit probability (a worker whose free stake is below it is never drawn).
     function quote(bytes32 modelId, uint96 value, Tier floor, address worker)
         external
         view
-        returns (Decision memory decision, uint96 fee);
+        returns (Decision memory decision, uint96 fee, uint96 seatLock);
 
     /// @notice A task.
     /// @param taskId The task.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Decision, PolicyInputs, Tier} from "../types/TaskTypes.sol";
+import {Decision, Deterrence, PolicyInputs, Tier} from "../types/TaskTypes.sol";
 
 /// @title VerificationPolicy
 /// @notice The verification gradient: a pure function from a task's value, its model's risk class, the
@@ -22,6 +22,12 @@ import {Decision, PolicyInputs, Tier} from "../types/TaskTypes.sol";
 ///      - The floor only raises: REDUNDANT forces k ≥ 3, DEEP forces k ≥ 3 and a review.
 ///      Every function is monotone: more value or risk never lowers k or the audit rate; more reputation
 ///      never raises them.
+///
+///      Deterrence then ties the decision to money (`deter`, `collateral`): a seat that cheats is caught with
+///      probability p (the audit probability; certain for DEEP), loses its reward R and collateral S, and saves
+///      at most the run's cost C ≤ R and gains at most G, shared by the coalition of seats that must lie
+///      together. The escrow locks S = minSlash + G·coalition⁻¹ ÷ p and raises p to at least
+///      R ÷ (R + minSlash) and to what the locked S needs, so p·(R + S) ≥ C + G/coalition on every task.
 library VerificationPolicy {
     /// @notice One value unit: 0.01 token (18 decimals).
     uint256 internal constant VALUE_UNIT = 1e16;
@@ -100,11 +106,13 @@ library VerificationPolicy {
     /// @param value Value at risk, token wei.
     /// @return The value points.
     function valuePoints(uint256 value) internal pure returns (uint256) {
-        // x ≥ 1 and x ≤ 2^256/1e16 + 1, so the shift below never overflows.
-        uint256 x = 1 + value / VALUE_UNIT;
-        uint256 n = _floorLog2(x);
-        uint256 base = uint256(1) << n;
-        return POINTS_PER_DOUBLING * n + POINTS_PER_DOUBLING * (x - base) / base;
+        // x ≥ 1 and x ≤ 2^256/1e16 + 1 < 2^203, so neither the shift nor the products overflow.
+        unchecked {
+            uint256 x = 1 + value / VALUE_UNIT;
+            uint256 n = _floorLog2(x);
+            uint256 base = uint256(1) << n;
+            return POINTS_PER_DOUBLING * n + POINTS_PER_DOUBLING * (x - base) / base;
+        }
     }
 
     /// @notice Audit probability for a non-DEEP task.
@@ -123,12 +131,74 @@ library VerificationPolicy {
         return uint16(p < MIN_AUDIT_BPS ? MIN_AUDIT_BPS : p); // p ≤ MAX_AUDIT_BPS
     }
 
+    /// @notice Raises a decision's audit probability until a skipped run never pays, whatever the
+    ///         collateral: p ≥ R ÷ (R + minSlash), so p·(R + minSlash) ≥ R ≥ C. DEEP is already certain.
+    /// @param decision The decision, changed in place.
+    /// @param terms The task's gain, run price and minimum slash.
+    function deterSkippedRun(Decision memory decision, Deterrence memory terms) internal pure {
+        _raiseAudit(decision, _ceilDiv(terms.runPrice * BPS, terms.runPrice + terms.minSlash));
+    }
+
+    /// @notice Raises a decision's audit probability until the deterrence condition holds with collateral
+    ///         `lock` per seat: a skipped run never pays (`deterSkippedRun`), and neither does a wrong answer,
+    ///         p ≥ G ÷ (coalition × (lock − minSlash)). Then p·(R + lock) ≥ C + G ÷ coalition.
+    /// @param decision The decision, changed in place.
+    /// @param terms The task's gain, run price and minimum slash.
+    /// @param lock Collateral each seat locks, token wei.
+    function deter(Decision memory decision, Deterrence memory terms, uint256 lock) internal pure {
+        deterSkippedRun(decision, terms);
+        uint256 gain = terms.gain;
+        if (gain != 0) {
+            uint256 minSlash = terms.minSlash;
+            uint256 cover = lock > minSlash ? coalition(decision) * (lock - minSlash) : 0;
+            // Values are token amounts (< 2^96) times bps: nothing here overflows.
+            unchecked {
+                _raiseAudit(decision, cover == 0 ? BPS : _ceilDiv(gain * BPS, cover));
+            }
+        }
+    }
+
+    /// @notice Collateral per seat that makes a wrong answer lose money at the decision's audit probability:
+    ///         minSlash + G ÷ (coalition × p), rounded up to whole gwei (the escrow stores gwei).
+    /// @param decision The decision (audit probability > 0).
+    /// @param terms The task's gain, run price and minimum slash.
+    /// @return The collateral, token wei.
+    function collateral(Decision memory decision, Deterrence memory terms) internal pure returns (uint256) {
+        uint256 share = _ceilDiv(terms.gain * BPS, coalition(decision) * decision.auditBps);
+        return _ceilDiv(terms.minSlash + share, 1 gwei) * 1 gwei;
+    }
+
+    /// @notice The seats that must give the same wrong answer for it to stand: one for LIGHT, a strict
+    ///         majority of k otherwise. They share the gain, and each loses its collateral when caught.
+    /// @param decision The decision.
+    /// @return The coalition size.
+    function coalition(Decision memory decision) internal pure returns (uint256) {
+        return decision.tier == Tier.LIGHT ? 1 : uint256(decision.redundancy) / 2 + 1;
+    }
+
+    /// @dev Raises the audit probability to at least `floorBps`, at most 10_000.
+    function _raiseAudit(Decision memory decision, uint256 floorBps) private pure {
+        uint256 p = floorBps > BPS ? BPS : floorBps;
+        if (decision.auditBps < p) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            decision.auditBps = uint16(p); // ≤ 10_000
+        }
+    }
+
+    function _ceilDiv(uint256 a, uint256 b) private pure returns (uint256) {
+        unchecked {
+            return a == 0 ? 0 : (a - 1) / b + 1; // a ≥ 1 in the subtraction
+        }
+    }
+
     function _floorLog2(uint256 x) private pure returns (uint256 n) {
-        // Binary search on the bit length; x > 0.
-        for (uint256 step = 128; step > 0; step >>= 1) {
-            if (x >= uint256(1) << step) {
-                x >>= step;
-                n += step;
+        // Binary search on the bit length; x > 0, n < 256.
+        unchecked {
+            for (uint256 step = 128; step > 0; step >>= 1) {
+                if (x >= uint256(1) << step) {
+                    x >>= step;
+                    n += step;
+                }
             }
         }
     }

@@ -52,3 +52,14 @@ struct PolicyInputs {
     /// @notice Current verification pressure, in basis points (open reviews per verifier).
     uint16 pressureBps;
 }
+
+/// @notice What a cheating seat weighs against its collateral: the deterrence condition p·(R + S) > C + G.
+struct Deterrence {
+    /// @notice G: the most a wrong answer can gain its authors, token wei (the value at risk × `gainBps`).
+    uint256 gain;
+    /// @notice The release's base price, token wei: it bounds both the reward R of a run and the cost C a
+    ///         skipped run saves (an honest worker's run costs less than it earns).
+    uint256 runPrice;
+    /// @notice The least a caught seat loses, token wei.
+    uint256 minSlash;
+}

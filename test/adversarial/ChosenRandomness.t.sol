@@ -116,7 +116,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
     function test_auditDodger_isAuditedAndEndsPoorer() public {
         bytes32 model = _publishModel(modelOwner, "attacker/dodged", PRICE);
         AuditDodger dodger = new AuditDodger(escrow);
-        uint96 stake = 400e18;
+        uint96 stake = 10_000e18; // a 40-token LIGHT seat locks about 200
         vm.prank(admin);
         token.mint(address(dodger), stake);
         dodger.join(workers, token, model, stake);

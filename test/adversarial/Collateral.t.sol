@@ -23,28 +23,56 @@ contract CollateralTest is AdversarialFixture {
     /// @notice The issue's attack: a 100-token stake sat on any number of concurrent tasks. Each seat now locks
     ///         its collateral, so the stake backs at most stake / collateral open seats at once.
     function test_oneStake_backsOnlyAsManySeatsAsItCovers() public {
-        uint96 lock = escrow.params().minSlash; // value 40 → 20 % is 8, under the 10-token floor
+        uint96 lock = escrow.params().minSlash; // nothing of value at risk: the floor alone
         uint256 seats = 100e18 / lock;
         for (uint256 i; i < seats; ++i) {
-            uint256 taskId = _createAs(requester, model, 40e18, Tier.LIGHT, 100 * PRICE);
+            uint256 taskId = _createAs(requester, model, 0, Tier.LIGHT, 100 * PRICE);
             _assignFresh(taskId);
             assertEq(_worker(taskId, 0), thin);
             assertEq(_view(taskId).seatLock, lock);
         }
         assertEq(workers.getWorker(thin).locked, seats * lock, "every seat's collateral is locked");
-        uint256 extra = _createAs(requester, model, 40e18, Tier.LIGHT, 100 * PRICE);
+        uint256 extra = _createAs(requester, model, 0, Tier.LIGHT, 100 * PRICE);
         _mineAnchor(extra);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, extra, 1, 0));
         escrow.assign(extra);
     }
 
-    /// @notice Collateral grows with the value at risk: a 500-token task locks 100 tokens per seat.
-    function test_collateral_growsWithTheValueAtRisk() public {
-        uint256 taskId = _createAs(requester, exactModel, 500e18, Tier.LIGHT, 100 * PRICE);
+    /// @notice A task whose collateral no worker's free stake covers is not assigned: the thin worker cannot sit
+    ///         on a 40-token LIGHT task, whose seat must lock about five times the value at a 20 % audit.
+    function test_assign_passesOverStakeThatCannotCoverTheCollateral() public {
+        uint256 taskId = _createAs(requester, model, 40e18, Tier.LIGHT, 100 * PRICE);
+        _mineAnchor(taskId);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, taskId, 1, 0));
+        escrow.assign(taskId);
+    }
+
+    /// @notice The issue's attack: a model nobody verifies gets no audits, so its worker could answer anything.
+    ///         `quote` now says so, and the collateral a quote shows is what the seat would lock.
+    function test_quote_refusesAModelNobodyVerifies() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NoVerifiers.selector, model));
+        escrow.quote(model, 1e18, Tier.LIGHT, thin);
+        (, uint96 fee, uint96 seatLock) = escrow.quote(exactModel, 1e18, Tier.LIGHT, thin);
+        assertGt(fee, PRICE, "the run and the review reserve");
+        assertGt(seatLock, escrow.params().minSlash, "value at risk raises the lock above the floor");
+    }
+
+    /// @notice The deterrence condition holds on every task, whatever its value and floor: with the release's
+    ///         price bounding both the reward R and the cost C a skipped run saves, and the value at risk as the
+    ///         gain G shared by the coalition that must lie together, p·(R + S) ≥ C + G ÷ coalition.
+    function testFuzz_collateral_makesCheatingLoseMoney(uint96 value, uint8 floor) public {
+        value = uint96(bound(value, 0, 60e18));
+        Tier tier = Tier(bound(floor, 0, 2));
+        uint256 taskId = _createAs(requester, exactModel, value, tier, 100 * PRICE);
         _assignFresh(taskId);
-        assertEq(_view(taskId).seatLock, 100e18, "20 % of the value");
-        for (uint256 i; i < _view(taskId).redundancy; ++i) {
-            assertEq(workers.getWorker(_worker(taskId, i)).locked, 100e18);
+        ITaskEscrow.TaskView memory task = _view(taskId);
+        uint256 coalition = task.tier == Tier.LIGHT ? 1 : task.redundancy / 2 + 1;
+        uint256 gain = uint256(value) / 1 gwei * 1 gwei; // as stored
+        uint256 p = task.auditBps;
+        assertGe(p * (PRICE + task.seatLock), PRICE * 10_000 + gain * 10_000 / coalition, "p(R + S) >= C + G");
+        assertGe(task.seatLock, escrow.params().minSlash);
+        for (uint256 i; i < task.redundancy; ++i) {
+            assertEq(workers.getWorker(_worker(taskId, i)).locked, task.seatLock, "each seat locks it");
         }
     }
 
@@ -57,7 +85,7 @@ contract CollateralTest is AdversarialFixture {
         token.approve(address(workers), 50e18);
         workers.addStake(50e18);
         vm.stopPrank();
-        uint256 taskId = _createAs(requester, model, 40e18, Tier.LIGHT, 100 * PRICE);
+        uint256 taskId = _createAs(requester, model, 10e18, Tier.LIGHT, 100 * PRICE);
         _assignFresh(taskId);
         uint96 lock = _view(taskId).seatLock;
 

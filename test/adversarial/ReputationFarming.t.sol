@@ -32,7 +32,7 @@ contract ReputationFarmingTest is AdversarialFixture {
         }
         assertEq(workers.getWorker(worker).tasksDone, 0, "free work earns no reputation");
         assertEq(workers.reputationBps(worker, ownModel), 0);
-        (Decision memory decision,) = escrow.quote(exactModel, 500e18, Tier.LIGHT, worker);
+        (Decision memory decision,,) = escrow.quote(exactModel, 500e18, Tier.LIGHT, worker);
         assertEq(uint8(decision.tier), uint8(Tier.REDUNDANT), "a valuable task stays redundant");
         assertEq(decision.redundancy, 3);
     }

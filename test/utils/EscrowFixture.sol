@@ -88,7 +88,7 @@ abstract contract EscrowFixture is Test {
             jailDuration: 1 days,
             protocolFeeBps: 200,
             committeeSize: 3,
-            collateralBps: 2_000,
+            gainBps: 10_000,
             bountyBps: 5_000,
             minSlash: 10e18,
             minChallengeBond: 10e18,
