@@ -21,7 +21,8 @@ import {Decision, Deterrence, PolicyInputs, TaskStatus, Tier} from "./types/Task
 /// @dev The task lifecycle up to a proposal lives here; committee reviews, finality and settlement live in the
 ///      linked `TaskReview` library, which works on the same `EscrowState`. Money moves only through
 ///      `TaskReview.credit` (internal ledger) and `claim` (the one outbound transfer).
-///      Seats: a task has `redundancy` compute seats (index 0..k-1) and up to `committeeSize` committee seats.
+///      Seats: a task has `redundancy` compute seats (index 0..k-1), up to `committeeSize` committee seats
+///      (0..6) and, if appealed, up to `MAX_COMMITTEE` appeal committee seats (8..14).
 contract TaskEscrow is ITaskEscrow, Ownable {
     using SafeERC20 for IERC20;
 
@@ -30,7 +31,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @inheritdoc ITaskEscrow
     bytes32 public constant INPUT_REJECTED = TaskReview.INPUT_REJECTED;
     /// @notice Largest committee.
-    uint8 public constant MAX_COMMITTEE = 7;
+    uint8 public constant MAX_COMMITTEE = TaskReview.MAX_COMMITTEE;
     /// @notice Largest share of a slash a challenger may earn: a self-challenge never breaks even.
     uint16 public constant MAX_BOUNTY_BPS = 5_000;
     /// @notice Basis points denominator.
@@ -254,7 +255,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (WORKERS.drawWeight(_modelOf(task), Roles.VERIFY) == 0) {
             revert NoVerifiersAvailable(taskId);
         }
-        uint96 bond = _challengeBond(task.fee);
+        uint96 bond = TaskReview.challengeBond(_s, task.fee);
         task.challenger = msg.sender;
         task.bond = bond;
         _s.counters.liabilities += bond;
@@ -265,7 +266,12 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function drawCommittee(uint256 taskId) external {
-        TaskReview.drawCommittee(_s, WORKERS, taskId);
+        TaskReview.drawCommittee(_s, WORKERS, MODELS, taskId);
+    }
+
+    /// @inheritdoc ITaskEscrow
+    function appeal(uint256 taskId) external {
+        TOKEN.safeTransferFrom(msg.sender, address(this), TaskReview.appeal(_s, WORKERS, taskId));
     }
 
     /// @inheritdoc ITaskEscrow
@@ -390,6 +396,10 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view_.seatLock = uint96(t.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
         view_.reserve = uint96(t.reserveGwei) * 1 gwei; // as above
         view_.voteCommits = t.voteCommits;
+        view_.appeal = t.appeal;
+        view_.appealSize = t.appealSize;
+        view_.appellant = t.appellant;
+        view_.appealBond = t.appealBond;
     }
 
     /// @inheritdoc ITaskEscrow
@@ -424,7 +434,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function challengeBond(uint256 taskId) external view returns (uint96) {
-        return _challengeBond(_existing(taskId).fee);
+        return TaskReview.challengeBond(_s, _existing(taskId).fee);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -650,10 +660,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         uint256 price = uint256(basePrice) * decision.redundancy + uint256(reserveGwei) * 1 gwei;
         // forge-lint: disable-next-line(unsafe-typecast)
         return (price > type(uint96).max ? type(uint96).max : uint96(price), reserveGwei); // capped just above
-    }
-
-    function _challengeBond(uint96 fee) private view returns (uint96) {
-        return fee > _s.params.minChallengeBond ? fee : _s.params.minChallengeBond;
     }
 
     /// @dev Whether the task's compute reveals are open, and when they close.

@@ -47,6 +47,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         address worker = _worker(taskId, 0);
         _challenge(taskId);
         _voteAll(taskId, 0);
+        _closeAppealWindow(taskId);
 
         assertEq(_stake(worker), STAKE - _task(taskId).seatLock);
         assertEq(escrow.claimable(challenger), BOND + _task(taskId).seatLock / 2, "bond back plus half the slash");
@@ -63,6 +64,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         _challenge(taskId);
         uint256 fund = escrow.reviewFund();
         _voteAll(taskId, 1);
+        _closeAppealWindow(taskId);
 
         assertEq(_stake(worker), STAKE, "honest worker not slashed");
         assertEq(escrow.claimable(challenger), 0);
@@ -193,6 +195,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
 
         vm.warp(end);
         escrow.resolve(taskId);
+        _closeAppealWindow(taskId);
         assertEq(_stake(_member(taskId, 1)), STAKE - 10e18, "missed reveal");
         assertEq(_stake(_member(taskId, 2)), STAKE - 10e18, "missed vote");
         assertEq(_stake(_member(taskId, 0)), STAKE);
@@ -207,6 +210,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         uint8[] memory masks = new uint8[](3);
         (masks[0], masks[1], masks[2]) = (1, 1, 0); // member 2 votes the correct result down
         _vote(taskId, masks);
+        _closeAppealWindow(taskId);
         assertEq(_stake(_member(taskId, 2)), STAKE - 10e18, "the losing vote is slashed");
         assertEq(_stake(_member(taskId, 0)), STAKE);
         assertEq(_stake(_worker(taskId, 0)), STAKE, "the honest worker keeps its stake");
@@ -220,6 +224,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         uint256 fund = escrow.reviewFund();
         assertGt(fund, 0, "the reserves of the tasks so far");
         _voteAll(taskId, 0); // the result falls: the requester gets its fee back, the committee is paid anyway
+        _closeAppealWindow(taskId);
         uint256 each = fund < 3 * PRICE ? fund / 3 : PRICE;
         for (uint256 i; i < 3; ++i) {
             assertGe(escrow.claimable(_member(taskId, i)), each, "paid from the fund");

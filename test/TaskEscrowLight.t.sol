@@ -321,6 +321,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         address worker = _worker(taskId, 0);
         _submit(taskId, bad, true);
         _voteAll(taskId, 0);
+        _closeAppealWindow(taskId);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized));
         assertEq(_stake(worker), STAKE - _task(taskId).seatLock);
         escrow.settle(taskId);

@@ -63,6 +63,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Reviewing));
 
         _voteAll(taskId, 1); // only seat 0 is right
+        _closeAppealWindow(taskId);
         assertEq(escrow.resultOf(taskId), good);
         assertEq(_stake(_worker(taskId, 0)), STAKE);
         assertEq(_stake(_worker(taskId, 1)), STAKE - _task(taskId).seatLock);
@@ -248,6 +249,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
         _commitReveal(taskId, outputs);
         if (_status(taskId) == TaskStatus.Reviewing) {
             _voteAll(taskId, ~liarMask & 7);
+            _closeAppealWindow(taskId);
         } else {
             _passChallengeWindow(taskId);
             escrow.finalize(taskId);

@@ -60,6 +60,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
         address worker = _worker(taskId, 0);
         _submit(taskId, rejected, true);
         _voteAll(taskId, 0); // the committee ran the input: it was fine
+        _closeAppealWindow(taskId);
         assertEq(_stake(worker), STAKE - _task(taskId).seatLock, "a lazy rejection is a wrong result");
         escrow.settle(taskId);
         assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
@@ -76,6 +77,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
         _drawCommittee(taskId);
         uint256 fund = escrow.reviewFund();
         _voteAll(taskId, 1); // the rejection stands
+        _closeAppealWindow(taskId);
 
         escrow.settle(taskId);
         assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");

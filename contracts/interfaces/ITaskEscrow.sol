@@ -7,7 +7,9 @@ import {Decision, TaskStatus, Tier} from "../types/TaskTypes.sol";
 /// @notice The task market: escrowed fees, stake-weighted assignment, commit–reveal, verification by
 ///         the gradient, challenges, committee review, finality, slashing and pull-payment settlement.
 /// @dev Lifecycle: createTask → assign → (submitResult | commit → reveal) → [challenge | audit | DEEP
-///      review: drawCommittee → commitVote → revealVote → resolve] → finalize → settle → claim.
+///      review: drawCommittee → commitVote → revealVote → resolve, [appeal: drawCommittee → commitVote →
+///      revealVote → resolve]] → finalize → settle → claim. A review with a losing party waits an appeal
+///      window before it settles (see `appeal`).
 ///      Randomness nobody can choose: every draw (the seats, the audit roll, a committee) reads the hash of
 ///      an anchor block fixed in the future by an earlier transaction, so no caller can compute it in the
 ///      transaction that triggers it. Draws of workers also happen inside the anchor's epoch of the worker
@@ -20,7 +22,7 @@ import {Decision, TaskStatus, Tier} from "../types/TaskTypes.sol";
 interface ITaskEscrow {
     /// @notice Protocol parameters.
     struct Params {
-        /// @notice Length of the optimistic challenge window, seconds.
+        /// @notice Length of the optimistic challenge window, seconds; also the appeal window of a review.
         uint40 challengeWindow;
         /// @notice Time to reveal once the commit phase closes, seconds.
         uint40 revealWindow;
@@ -56,7 +58,7 @@ interface ITaskEscrow {
         bytes32 modelId;
         /// @notice Requester-declared value at risk.
         uint96 value;
-        /// @notice Deadline of the current phase (result, reveal, challenge or vote).
+        /// @notice Deadline of the current phase (result, reveal, challenge, vote or appeal).
         uint40 until;
         /// @notice The block the task was created in.
         uint32 createdBlock;
@@ -82,8 +84,25 @@ interface ITaskEscrow {
         /// @notice The part of the fee that paid into the review fund at assignment (the expected cost of
         ///         reviewing the task); it is never refunded.
         uint96 reserve;
-        /// @notice Committee members that committed their vote.
+        /// @notice Members of the current committee (the appeal's, once drawn) that committed their vote.
         uint8 voteCommits;
+        /// @notice Where the task's appeal stands.
+        AppealStage appeal;
+        /// @notice The appeal committee's size; its members are `committeeSeat(taskId, 8 + i)`.
+        uint8 appealSize;
+        /// @notice Who appealed, or zero.
+        address appellant;
+        /// @notice The appellant's bond.
+        uint96 appealBond;
+    }
+
+    /// @notice Where a review's appeal stands: none (first committee voting, or no review); open (the first
+    ///         committee decided against a party, and `appeal` may be called until `until`); appealed (a larger
+    ///         committee reviews again).
+    enum AppealStage {
+        None,
+        Open,
+        Appealed
     }
 
     /// @notice Where a committee member's vote stands.
@@ -165,11 +184,22 @@ interface ITaskEscrow {
     /// @param verifier The member.
     /// @param acceptMask Bit i set: seat i's output is correct.
     event VoteRevealed(uint256 indexed taskId, address indexed verifier, uint8 acceptMask);
-    /// @notice Emitted when a review closes.
+    /// @notice Emitted when a committee decides (the first, then an appeal's); a decision against a party
+    ///         opens an appeal window (`AppealOpened`) before the task finalizes.
     /// @param taskId The task.
     /// @param acceptedMask Seats accepted by a majority of the votes cast.
     /// @param votes Votes cast.
     event ReviewResolved(uint256 indexed taskId, uint8 acceptedMask, uint8 votes);
+    /// @notice Emitted when the first committee's decision has a losing party: it settles after `appealEnd`
+    ///         unless someone appeals.
+    /// @param taskId The task.
+    /// @param appealEnd End of the appeal window.
+    event AppealOpened(uint256 indexed taskId, uint40 appealEnd);
+    /// @notice Emitted when a review is appealed; the appeal committee is drawn like any committee.
+    /// @param taskId The task.
+    /// @param appellant Who appealed.
+    /// @param bond The bond posted.
+    event Appealed(uint256 indexed taskId, address indexed appellant, uint96 bond);
     /// @notice Emitted when a task is finalized; `outputHash` is zero if no result was accepted.
     /// @param taskId The task.
     /// @param outputHash The accepted output, or zero.
@@ -204,7 +234,8 @@ interface ITaskEscrow {
         Audit,
         Challenge,
         Deep,
-        NoQuorum
+        NoQuorum,
+        Appeal
     }
 
     /// @notice Why a worker was slashed.
@@ -231,7 +262,12 @@ interface ITaskEscrow {
     error NoAuditPending(uint256 taskId);
     /// @notice Thrown by `drawCommittee` if the task's committee is already drawn.
     error CommitteeAlreadyDrawn(uint256 taskId);
-    /// @notice Thrown by `challenge` if the caller holds a seat of the task or requested it.
+    /// @notice Thrown by `appeal` if the task's review has no open appeal window.
+    error NotAppealable(uint256 taskId);
+    /// @notice Thrown by `appeal` if the task was appealed already.
+    error AlreadyAppealed(uint256 taskId);
+    /// @notice Thrown by `challenge` if the caller holds a seat of the task or requested it, and by `appeal`
+    ///         if the caller requested it or sat on its first committee.
     error SelfReview(uint256 taskId, address account);
     /// @notice Thrown by `assign` if the price for the decided redundancy exceeds the requester's max fee.
     error PriceAboveMax(uint256 taskId, uint96 price, uint96 maxFee);
@@ -326,6 +362,17 @@ interface ITaskEscrow {
     /// @param taskId The task.
     function challenge(uint256 taskId) external;
 
+    /// @notice Appeals a review's first decision inside its appeal window, posting a bond of
+    ///         `challengeBond(taskId)`: a committee of 2 × committeeSize + 1 verifiers (at most 7) is drawn
+    ///         from a new anchor, none of them a party to the task or a member of the first committee, and
+    ///         its majority is the final outcome (the first decision stands if it reveals no vote).
+    /// @dev Anyone but the requester and the first committee's members may appeal, once per task: a seat
+    ///      judged faulty, a failed challenger, or a stranger. The bond comes back if the appeal overturns the
+    ///      first decision (or is void); else the appeal members who voted the outcome share it. Both
+    ///      committees are judged against the final outcome.
+    /// @param taskId The task, with an open appeal window (`AppealOpened`).
+    function appeal(uint256 taskId) external;
+
     /// @notice A committee member commits to its vote, `keccak256(abi.encode(acceptMask, salt, member))`, within
     ///         the vote window: nobody can copy a vote it cannot see.
     /// @dev The vote's reveals open once every member committed (then for `revealWindow`) or when the vote
@@ -341,11 +388,14 @@ interface ITaskEscrow {
     /// @param salt The salt committed to.
     function revealVote(uint256 taskId, uint8 acceptMask, bytes32 salt) external;
 
-    /// @notice Closes a review once its reveals ended, and finalizes the task. A seat is accepted when a strict
-    ///         majority of the revealed votes accept it. Members whose revealed vote matches that outcome are
-    ///         paid out of the review fund, whatever the outcome, and share a failed challenger's bond and the
-    ///         bounty of a fault their review proved; members that did not reveal, or revealed another vote,
-    ///         are slashed their collateral.
+    /// @notice Closes a committee's vote once its reveals ended, or a review whose appeal window passed
+    ///         unappealed. A seat is accepted when a strict majority of the revealed votes accept it. A first
+    ///         decision that judges a revealed seat faulty or fails a challenge opens an appeal window
+    ///         (`AppealOpened`) instead of finalizing; otherwise, and after an appeal, the task finalizes by the
+    ///         final outcome. Members of both committees whose revealed vote matches it are paid out of the
+    ///         review fund, whatever the outcome, and share a failed challenger's bond and the bounty of a fault
+    ///         their review proved; members that did not reveal, or revealed another vote, are slashed their
+    ///         collateral.
     /// @param taskId The task.
     function resolve(uint256 taskId) external;
 
@@ -409,7 +459,7 @@ interface ITaskEscrow {
 
     /// @notice A committee seat.
     /// @param taskId The task.
-    /// @param index Seat index.
+    /// @param index Seat index: i for the first committee, 8 + i for the appeal's.
     /// @return verifier The verifier.
     /// @return state Whether it committed, then revealed.
     /// @return acceptMask Its vote, once revealed.

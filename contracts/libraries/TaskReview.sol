@@ -24,17 +24,25 @@ library TaskReview {
     uint256 internal constant BPS = 10_000;
     /// @notice The `Anchors.seed` purpose of a committee draw.
     uint256 internal constant COMMITTEE_DRAW = 2;
+    /// @notice Largest committee.
+    uint8 internal constant MAX_COMMITTEE = 7;
+    /// @notice Index of an appeal committee's first member in `committees` (the first committee's are 0..6).
+    uint256 internal constant APPEAL_BASE = 8;
     /// @notice `keccak256("verigrad.input-rejected")`, as `ITaskEscrow.INPUT_REJECTED`.
     bytes32 internal constant INPUT_REJECTED = keccak256("verigrad.input-rejected");
 
     // ─── Committees ──────────────────────────────────────────────────────────────────────────────
 
-    /// @notice Draws the committee of a requested review from its anchor and opens the vote (see
-    ///         `ITaskEscrow.drawCommittee`). Members are verifiers of the model with no stake in the outcome.
+    /// @notice Draws the committee of a requested review or an appeal from its anchor and opens the vote (see
+    ///         `ITaskEscrow.drawCommittee`). Members are verifiers of the model with no stake in the outcome; an
+    ///         appeal's are also none of the first committee, and 2 × committeeSize + 1 of them (at most 7).
     /// @param s The escrow's storage.
     /// @param workers The worker registry.
-    /// @param taskId The task, in `Reviewing` with no committee yet.
-    function drawCommittee(EscrowState storage s, IWorkerRegistry workers, uint256 taskId) external {
+    /// @param models The model registry (the review pay, should an appeal find no member).
+    /// @param taskId The task, in `Reviewing` with no committee yet for the current round.
+    function drawCommittee(EscrowState storage s, IWorkerRegistry workers, IModelRegistry models, uint256 taskId)
+        external
+    {
         Task storage task = s.tasks[taskId];
         if (task.status != TaskStatus.Reviewing) {
             revert ITaskEscrow.WrongStatus(taskId, task.status);
@@ -45,39 +53,83 @@ library TaskReview {
         if (!drawReady(task, taskId, workers.epochBlocks())) {
             return;
         }
-        uint256 k = task.redundancy;
-        address[] memory exclude = new address[](k + 2);
-        for (uint256 i; i < k; ++i) {
-            exclude[i] = s.seats[taskId][i].worker;
+        bool appealed = task.appeal == ITaskEscrow.AppealStage.Appealed;
+        uint256 count = s.params.committeeSize;
+        uint64 memberLockGwei = task.memberLockGwei; // an appeal's members lock what the first committee did
+        if (appealed) {
+            count = count * 2 + 1 > MAX_COMMITTEE ? MAX_COMMITTEE : count * 2 + 1;
+        } else {
+            memberLockGwei = uint64(s.params.minSlash / 1 gwei); // < 2^96 / 1e9 < 2^64
         }
-        exclude[k] = task.requester;
-        exclude[k + 1] = task.challenger;
-        uint64 memberLockGwei = uint64(s.params.minSlash / 1 gwei); // < 2^96 / 1e9 < 2^64
-        uint96 memberLock = uint96(memberLockGwei) * 1 gwei; // whole gwei, as stored
         address[] memory committee = workers.drawAndLock(
             _modelOf(s, task),
             Roles.VERIFY,
             Anchors.seed(task.anchor, taskId, COMMITTEE_DRAW),
-            s.params.committeeSize,
-            exclude,
-            memberLock
+            count,
+            _parties(s, taskId, task),
+            uint96(memberLockGwei) * 1 gwei // whole gwei, as stored
         );
         task.anchor = 0;
         uint256 size = committee.length;
         if (size == 0) {
-            // Nobody can review: the review is void (nothing proven either way).
-            _resolve(s, workers, 0, taskId, task);
+            // Nobody can review: the round is void (nothing proven either way).
+            _resolve(s, workers, appealed ? _reviewPay(s, models, task) : 0, taskId, task);
             return;
         }
+        uint256 base = appealed ? APPEAL_BASE : 0;
         for (uint256 i; i < size; ++i) {
-            s.committees[taskId][i] = Member(committee[i], ITaskEscrow.VoteState.None, 0);
+            s.committees[taskId][base + i] = Member(committee[i], ITaskEscrow.VoteState.None, 0);
         }
         uint40 end = uint40(block.timestamp) + s.params.voteWindow;
         task.memberLockGwei = memberLockGwei;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        task.committeeSize = uint8(size); // size ≤ committeeSize ≤ 7
+        if (appealed) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            task.appealSize = uint8(size); // size ≤ 7
+            (task.voteCommits, task.voteReveals) = (0, 0);
+        } else {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            task.committeeSize = uint8(size); // size ≤ committeeSize ≤ 7
+        }
         task.until = end;
         emit ITaskEscrow.ReviewOpened(taskId, reasonOf(task), committee, end);
+    }
+
+    /// @notice Appeals a review's first decision (see `ITaskEscrow.appeal`); the caller takes the bond in.
+    /// @param s The escrow's storage.
+    /// @param workers The worker registry.
+    /// @param taskId The task, with an open appeal window.
+    /// @return bond The appeal bond, now owed by the escrow.
+    function appeal(EscrowState storage s, IWorkerRegistry workers, uint256 taskId) external returns (uint96 bond) {
+        Task storage task = s.tasks[taskId];
+        if (task.status != TaskStatus.Reviewing) {
+            revert ITaskEscrow.WrongStatus(taskId, task.status);
+        }
+        if (task.appeal == ITaskEscrow.AppealStage.Appealed) {
+            revert ITaskEscrow.AlreadyAppealed(taskId);
+        }
+        if (task.appeal != ITaskEscrow.AppealStage.Open) {
+            revert ITaskEscrow.NotAppealable(taskId);
+        }
+        if (block.timestamp >= task.until) {
+            revert ITaskEscrow.PhaseClosed(taskId, task.until);
+        }
+        // The requester and the first committee would appeal their own decision: only strangers review it.
+        bool party = msg.sender == task.requester;
+        for (uint256 i; i < task.committeeSize; ++i) {
+            party = party || s.committees[taskId][i].verifier == msg.sender;
+        }
+        if (party) {
+            revert ITaskEscrow.SelfReview(taskId, msg.sender);
+        }
+        bond = challengeBond(s, task.fee);
+        uint32 anchor = Anchors.forDraw(workers.epochBlocks());
+        task.appeal = ITaskEscrow.AppealStage.Appealed;
+        task.appellant = msg.sender;
+        task.appealBond = bond;
+        task.anchor = anchor;
+        s.counters.liabilities += bond;
+        emit ITaskEscrow.Appealed(taskId, msg.sender, bond);
+        emit ITaskEscrow.ReviewRequested(taskId, ITaskEscrow.ReviewReason.Appeal, anchor);
     }
 
     /// @notice Records a member's vote commitment (see `ITaskEscrow.commitVote`).
@@ -85,15 +137,14 @@ library TaskReview {
     /// @param taskId The task.
     /// @param commitment `keccak256(abi.encode(acceptMask, salt, member))`.
     function commitVote(EscrowState storage s, uint256 taskId, bytes32 commitment) external {
-        Task storage task = _reviewing(s, taskId);
-        uint256 size = task.committeeSize;
+        (Task storage task, uint256 base, uint256 size) = _voting(s, taskId);
         if (block.timestamp >= task.until || task.voteCommits == size) {
             revert ITaskEscrow.PhaseClosed(taskId, task.until);
         }
         if (commitment == bytes32(0)) {
             revert ITaskEscrow.ZeroOutput();
         }
-        uint256 index = _memberOf(s, taskId, size);
+        uint256 index = _memberOf(s, taskId, base, size);
         Member storage m = s.committees[taskId][index];
         if (m.state != ITaskEscrow.VoteState.None) {
             revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
@@ -124,18 +175,20 @@ library TaskReview {
         uint8 acceptMask,
         bytes32 salt
     ) external {
-        Task storage task = _reviewing(s, taskId);
-        (bool open, uint40 end) = revealPhase(task.voteCommits, task.committeeSize, task.until, s.params.revealWindow);
-        if (!open) {
-            revert ITaskEscrow.RevealNotOpen(taskId);
-        }
-        if (block.timestamp >= end) {
-            revert ITaskEscrow.PhaseClosed(taskId, end);
+        (Task storage task, uint256 base, uint256 size) = _voting(s, taskId);
+        {
+            (bool open, uint40 end) = revealPhase(task.voteCommits, size, task.until, s.params.revealWindow);
+            if (!open) {
+                revert ITaskEscrow.RevealNotOpen(taskId);
+            }
+            if (block.timestamp >= end) {
+                revert ITaskEscrow.PhaseClosed(taskId, end);
+            }
         }
         if (acceptMask >> task.redundancy != 0) {
             revert ITaskEscrow.InvalidMask(acceptMask);
         }
-        uint256 index = _memberOf(s, taskId, task.committeeSize);
+        uint256 index = _memberOf(s, taskId, base, size);
         Member storage m = s.committees[taskId][index];
         if (m.state != ITaskEscrow.VoteState.Committed) {
             revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
@@ -148,19 +201,29 @@ library TaskReview {
         uint8 reveals = task.voteReveals + 1;
         task.voteReveals = reveals;
         emit ITaskEscrow.VoteRevealed(taskId, msg.sender, acceptMask);
-        if (reveals == task.voteCommits && (reveals == task.committeeSize || block.timestamp >= task.until)) {
+        if (reveals == task.voteCommits && (reveals == size || block.timestamp >= task.until)) {
             _resolve(s, workers, _reviewPay(s, models, task), taskId, task);
         }
     }
 
-    /// @notice Closes a review whose reveals ended (see `ITaskEscrow.resolve`).
+    /// @notice Closes a committee's vote whose reveals ended, or a review whose appeal window passed unappealed
+    ///         (see `ITaskEscrow.resolve`).
     /// @param s The escrow's storage.
     /// @param workers The worker registry.
     /// @param models The model registry (the review pay is the release's base price).
     /// @param taskId The task.
     function resolve(EscrowState storage s, IWorkerRegistry workers, IModelRegistry models, uint256 taskId) external {
-        Task storage task = _reviewing(s, taskId);
-        (, uint40 end) = revealPhase(task.voteCommits, task.committeeSize, task.until, s.params.revealWindow);
+        Task storage task = s.tasks[taskId];
+        if (task.status == TaskStatus.Reviewing && task.appeal == ITaskEscrow.AppealStage.Open) {
+            if (block.timestamp < task.until) {
+                revert ITaskEscrow.PhaseOpen(taskId, task.until);
+            }
+            (uint8 first,) = _count(s, taskId, task, 0, task.committeeSize);
+            _finish(s, workers, _reviewPay(s, models, task), taskId, task, first, NO_OUTCOME);
+            return;
+        }
+        (,, uint256 size) = _voting(s, taskId);
+        (, uint40 end) = revealPhase(task.voteCommits, size, task.until, s.params.revealWindow);
         if (block.timestamp < end) {
             revert ITaskEscrow.PhaseOpen(taskId, end);
         }
@@ -261,7 +324,7 @@ library TaskReview {
     /// @param window The reveal window.
     /// @return open Whether reveals are open.
     /// @return end When they close.
-    function revealPhase(uint8 commits, uint8 seats, uint40 until, uint40 window)
+    function revealPhase(uint8 commits, uint256 seats, uint40 until, uint40 window)
         internal
         view
         returns (bool open, uint40 end)
@@ -284,11 +347,22 @@ library TaskReview {
         emit ITaskEscrow.Credited(account, amount);
     }
 
-    /// @notice Why a review of `task` happens, from its state: a challenger, no quorum (no proposed seat), a
-    ///         DEEP task, or else an audit.
+    /// @notice The bond a challenge or an appeal of a task with this fee needs: max(minChallengeBond, fee).
+    /// @param s The escrow's storage.
+    /// @param fee The task's fee.
+    /// @return The bond.
+    function challengeBond(EscrowState storage s, uint96 fee) internal view returns (uint96) {
+        return fee > s.params.minChallengeBond ? fee : s.params.minChallengeBond;
+    }
+
+    /// @notice Why a review of `task` happens, from its state: an appeal, a challenger, no quorum (no proposed
+    ///         seat), a DEEP task, or else an audit.
     /// @param task The task, in `Reviewing`.
     /// @return The reason.
     function reasonOf(Task storage task) internal view returns (ITaskEscrow.ReviewReason) {
+        if (task.appeal == ITaskEscrow.AppealStage.Appealed) {
+            return ITaskEscrow.ReviewReason.Appeal;
+        }
         if (task.challenger != address(0)) {
             return ITaskEscrow.ReviewReason.Challenge;
         }
@@ -303,32 +377,130 @@ library TaskReview {
 
     // ─── Internals ───────────────────────────────────────────────────────────────────────────────
 
-    /// @dev Applies the revealed votes: a revealed seat is accepted when a strict majority of the revealed votes
-    ///      accept it; with no votes nothing is proven (no result, no wrong-result slash). Finalizes the task, then
-    ///      settles the committee: members that did not reveal, or revealed a vote other than the outcome, are
-    ///      slashed their collateral (to the treasury); the others get their collateral back, `pay` each from the
-    ///      review fund (as far as it goes), and equal shares of a failed challenger's bond and of the bounty of a
-    ///      fault the review proved. An upheld challenger gets its bond back and the bounty; a void review
-    ///      returns the bond.
+    /// @dev Decides the current committee's vote: a revealed seat is accepted when a strict majority of the revealed
+    ///      votes accept it; with no votes nothing is proven. A first decision against a party (a revealed seat
+    ///      judged faulty, or any challenger: upheld, the seat lost; failed, the challenger) opens the appeal window
+    ///      instead of finalizing. An appeal's decision is final; without a revealed vote the first one stands.
     function _resolve(EscrowState storage s, IWorkerRegistry workers, uint256 pay, uint256 taskId, Task storage task)
         private
     {
+        bool appealed = task.appeal == ITaskEscrow.AppealStage.Appealed;
+        (uint8 mask, uint256 votes) = appealed
+            ? _count(s, taskId, task, APPEAL_BASE, task.appealSize)
+            : _count(s, taskId, task, 0, task.committeeSize);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        emit ITaskEscrow.ReviewResolved(taskId, mask, uint8(votes)); // votes ≤ 7
+        uint256 outcome = votes == 0 ? NO_OUTCOME : mask;
+        if (appealed) {
+            (uint8 first,) = _count(s, taskId, task, 0, task.committeeSize);
+            _finish(s, workers, pay, taskId, task, first, outcome);
+        } else if (outcome != NO_OUTCOME && _contested(s, taskId, task, mask)) {
+            uint40 end = uint40(block.timestamp) + s.params.challengeWindow;
+            task.appeal = ITaskEscrow.AppealStage.Open;
+            task.until = end;
+            emit ITaskEscrow.AppealOpened(taskId, end);
+        } else {
+            _finish(s, workers, pay, taskId, task, outcome, NO_OUTCOME);
+        }
+    }
+
+    /// @dev Judges the seats by the final outcome (the appeal's, `second`, unless it is `NO_OUTCOME`; else the first
+    ///      committee's, `first`), finalizes the task, then settles the bonds and both committees: members that
+    ///      did not reveal, or revealed a vote other than the outcome, are slashed their collateral (to the
+    ///      treasury); the others get their collateral back, `pay` each from the review fund (as far as it goes),
+    ///      and equal shares of a failed challenger's bond and of the bounty of a fault the review proved; the
+    ///      appeal members among them share a frivolous appeal's bond.
+    function _finish(
+        EscrowState storage s,
+        IWorkerRegistry workers,
+        uint256 pay,
+        uint256 taskId,
+        Task storage task,
+        uint256 first,
+        uint256 second
+    ) private {
+        uint256 outcome = second == NO_OUTCOME ? first : second;
         uint8 proposed = task.winner;
-        uint256 outcome = _decide(s, taskId, task);
+        _judgeSeats(s, taskId, task, outcome);
         --s.counters.openReviews;
         uint256 slashed = close(s, workers, taskId);
         (uint256 bounty, uint256 forMembers) = _settleChallenge(s, taskId, task, proposed, outcome, slashed);
-        (address[] memory winners, uint256 slashedMembers) = _judgeMembers(s, workers, taskId, task, outcome);
-        uint256 unpaid = _payMembers(s, winners, pay, forMembers);
-        credit(s, s.params.treasury, slashed - bounty + slashedMembers + unpaid);
+        uint256 forAppeal = _settleAppeal(s, task, first, second);
+        uint256 rest = _settleCommittees(s, workers, pay, taskId, task, outcome, forMembers, forAppeal);
+        credit(s, s.params.treasury, slashed - bounty + rest);
     }
 
-    /// @dev Counts the revealed votes and judges the seats by them; returns the outcome (the accepted seats as
-    ///      a mask), or `NO_OUTCOME` without any revealed vote.
-    function _decide(EscrowState storage s, uint256 taskId, Task storage task) private returns (uint256) {
-        (uint256[] memory accepts, uint256 votes) = _countVotes(s, taskId, task);
-        uint8 outcome = _judgeSeats(s, taskId, task, accepts, votes);
-        return votes == 0 ? NO_OUTCOME : outcome;
+    /// @dev Whether a first decision `mask` has a losing party: a challenger, or a revealed seat it rejects.
+    function _contested(EscrowState storage s, uint256 taskId, Task storage task, uint8 mask)
+        private
+        view
+        returns (bool)
+    {
+        if (task.challenger != address(0)) {
+            return true;
+        }
+        uint256 k = task.redundancy;
+        for (uint256 j; j < k; ++j) {
+            if (_revealed(s.seats[taskId][j].state) && mask & _bit(j) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// @dev Settles an appeal's bond: back to the appellant if the appeal overturned the first decision or
+    ///      decided nothing; else returns it, for the appeal members who upheld the decision.
+    function _settleAppeal(EscrowState storage s, Task storage task, uint256 first, uint256 second)
+        private
+        returns (uint256 forAppealMembers)
+    {
+        address appellant = task.appellant;
+        if (appellant == address(0)) {
+            return 0;
+        }
+        if (second == NO_OUTCOME || second != first) {
+            credit(s, appellant, task.appealBond);
+            return 0;
+        }
+        return task.appealBond;
+    }
+
+    /// @dev Judges both committees against `outcome` and pays the members who matched it: `pay` and an equal share
+    ///      of `forMembers` each, and the appeal's among them an equal share of `forAppeal`. Returns what was
+    ///      slashed or left unpaid, for the treasury.
+    function _settleCommittees(
+        EscrowState storage s,
+        IWorkerRegistry workers,
+        uint256 pay,
+        uint256 taskId,
+        Task storage task,
+        uint256 outcome,
+        uint256 forMembers,
+        uint256 forAppeal
+    ) private returns (uint256 rest) {
+        (address[] memory winners, uint256 firstWinners, uint256 slashed) =
+            _judgeCommittees(s, workers, taskId, task, outcome);
+        rest =
+            slashed + _payMembers(s, winners, 0, pay, forMembers) + _payMembers(s, winners, firstWinners, 0, forAppeal);
+    }
+
+    /// @dev Judges the first committee, then the appeal's; returns the members who matched `outcome` (the first
+    ///      committee's before `firstWinners`) and what was slashed.
+    function _judgeCommittees(
+        EscrowState storage s,
+        IWorkerRegistry workers,
+        uint256 taskId,
+        Task storage task,
+        uint256 outcome
+    ) private returns (address[] memory winners, uint256 firstWinners, uint256 slashed) {
+        winners = new address[](task.committeeSize + task.appealSize);
+        (firstWinners, slashed) = _judgeMembers(s, workers, taskId, task, outcome, false, winners, 0);
+        (uint256 n, uint256 more) = _judgeMembers(s, workers, taskId, task, outcome, true, winners, firstWinners);
+        slashed += more;
+        // Keep the first n: shrink the array in place.
+        assembly ("memory-safe") {
+            mstore(winners, n)
+        }
     }
 
     /// @dev Settles a challenge's bond: back to an upheld challenger with the bounty (its share of `slashed`),
@@ -360,49 +532,47 @@ library TaskReview {
         return (0, task.bond); // a frivolous challenge pays the committee that disproved it
     }
 
-    /// @dev Counts the accepting revealed votes per seat.
-    function _countVotes(EscrowState storage s, uint256 taskId, Task storage task)
+    /// @dev Counts the revealed votes of the committee at `base`..`base + size`; returns the seats that revealed
+    ///      and a strict majority of the votes accepts, as a mask (the outcome every honest vote matches).
+    function _count(EscrowState storage s, uint256 taskId, Task storage task, uint256 base, uint256 size)
         private
         view
-        returns (uint256[] memory accepts, uint256 votes)
+        returns (uint8 mask, uint256 votes)
     {
         uint256 k = task.redundancy;
-        uint256 size = task.committeeSize;
-        accepts = new uint256[](k);
-        for (uint256 i; i < size; ++i) {
+        uint256[] memory accepts = new uint256[](k);
+        for (uint256 i = base; i < base + size; ++i) {
             Member memory m = s.committees[taskId][i];
             if (m.state != ITaskEscrow.VoteState.Revealed) {
                 continue;
             }
             ++votes;
             for (uint256 j; j < k; ++j) {
-                if (m.acceptMask & (1 << j) != 0) {
+                if (m.acceptMask & _bit(j) != 0) {
                     ++accepts[j];
                 }
             }
         }
+        for (uint256 j; j < k; ++j) {
+            if (accepts[j] * 2 > votes && _revealed(s.seats[taskId][j].state)) {
+                mask |= _bit(j);
+            }
+        }
     }
 
-    /// @dev Marks each revealed seat accepted or faulty by the votes and sets the winner (the first accepted);
-    ///      returns the accepted seats as a mask (the outcome every honest vote matches).
-    function _judgeSeats(
-        EscrowState storage s,
-        uint256 taskId,
-        Task storage task,
-        uint256[] memory accepts,
-        uint256 votes
-    ) private returns (uint8 acceptedMask) {
+    /// @dev Marks each revealed seat accepted or faulty by `outcome` and sets the winner (the first accepted);
+    ///      `NO_OUTCOME` proves nothing: no winner, seats left as they are.
+    function _judgeSeats(EscrowState storage s, uint256 taskId, Task storage task, uint256 outcome) private {
         uint256 k = task.redundancy;
         uint8 winner = NO_WINNER;
-        if (votes > 0) {
+        if (outcome != NO_OUTCOME) {
             for (uint256 j; j < k; ++j) {
                 Seat storage seat = s.seats[taskId][j];
-                if (seat.state != ITaskEscrow.SeatState.Revealed && seat.state != ITaskEscrow.SeatState.Faulty) {
+                if (!_revealed(seat.state)) {
                     continue; // never revealed: faulty at close whatever the votes say
                 }
-                if (accepts[j] * 2 > votes) {
+                if (outcome & _bit(j) != 0) {
                     seat.state = ITaskEscrow.SeatState.Accepted;
-                    acceptedMask |= _bit(j);
                     if (winner == NO_WINNER) {
                         // forge-lint: disable-next-line(unsafe-typecast)
                         winner = uint8(j); // j < k ≤ 7
@@ -413,24 +583,25 @@ library TaskReview {
             }
         }
         task.winner = winner;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        emit ITaskEscrow.ReviewResolved(taskId, acceptedMask, uint8(votes)); // votes ≤ 7
     }
 
-    /// @dev Slashes members that did not reveal, or voted against `outcome` (unless it is `NO_OUTCOME`), and
-    ///      releases the others; returns those (`winners`) and what was slashed.
+    /// @dev Slashes the members of the first (or the appeal) committee that did not reveal, or voted against
+    ///      `outcome` (unless it is `NO_OUTCOME`), and releases the others, writing them to `winners` from index
+    ///      `n` on; returns the new count and what was slashed.
     function _judgeMembers(
         EscrowState storage s,
         IWorkerRegistry workers,
         uint256 taskId,
         Task storage task,
-        uint256 outcome
-    ) private returns (address[] memory winners, uint256 slashed) {
-        uint256 size = task.committeeSize;
+        uint256 outcome,
+        bool appealRound,
+        address[] memory winners,
+        uint256 n
+    ) private returns (uint256, uint256 slashed) {
+        (uint256 base, uint256 end) =
+            appealRound ? (APPEAL_BASE, APPEAL_BASE + task.appealSize) : (0, uint256(task.committeeSize));
         uint96 lock = uint96(task.memberLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
-        winners = new address[](size);
-        uint256 n;
-        for (uint256 i; i < size; ++i) {
+        for (uint256 i = base; i < end; ++i) {
             Member memory m = s.committees[taskId][i];
             if (m.state != ITaskEscrow.VoteState.Revealed) {
                 slashed += _penalize(s, workers, taskId, m.verifier, lock, ITaskEscrow.Fault.MissedVote);
@@ -441,19 +612,16 @@ library TaskReview {
                 winners[n++] = m.verifier;
             }
         }
-        // Keep the first n: shrink the array in place.
-        assembly ("memory-safe") {
-            mstore(winners, n)
-        }
+        return (n, slashed);
     }
 
-    /// @dev Pays each of `winners` `pay` from the review fund (an equal part of what is left, if it runs short)
-    ///      and an equal share of `shared`; returns what no one took, for the treasury.
-    function _payMembers(EscrowState storage s, address[] memory winners, uint256 pay, uint256 shared)
+    /// @dev Pays each of `winners[from:]` `pay` from the review fund (an equal part of what is left, if it runs
+    ///      short) and an equal share of `shared`; returns what no one took, for the treasury.
+    function _payMembers(EscrowState storage s, address[] memory winners, uint256 from, uint256 pay, uint256 shared)
         private
         returns (uint256 unpaid)
     {
-        uint256 n = winners.length;
+        uint256 n = winners.length - from;
         if (n == 0) {
             return shared;
         }
@@ -461,7 +629,7 @@ library TaskReview {
         uint256 each = pay * n <= fund ? pay : fund / n;
         s.reviewFund = fund - each * n;
         uint256 share = shared / n;
-        for (uint256 i; i < n; ++i) {
+        for (uint256 i = from; i < winners.length; ++i) {
             credit(s, winners[i], each + share);
         }
         unpaid = shared - share * n;
@@ -508,22 +676,55 @@ library TaskReview {
         }
     }
 
-    /// @dev The task in `Reviewing` with its committee drawn; reverts `WrongStatus` otherwise.
-    function _reviewing(EscrowState storage s, uint256 taskId) private view returns (Task storage task) {
+    /// @dev The task in `Reviewing` with its current committee (the appeal's, once appealed) drawn and voting,
+    ///      and that committee's first index and size; reverts `WrongStatus` otherwise (also in an appeal window).
+    function _voting(EscrowState storage s, uint256 taskId)
+        private
+        view
+        returns (Task storage task, uint256 base, uint256 size)
+    {
         task = s.tasks[taskId];
-        if (task.status != TaskStatus.Reviewing || task.committeeSize == 0) {
+        (base, size) = task.appeal == ITaskEscrow.AppealStage.Appealed
+            ? (APPEAL_BASE, uint256(task.appealSize))
+            : (0, uint256(task.committeeSize));
+        if (task.status != TaskStatus.Reviewing || task.appeal == ITaskEscrow.AppealStage.Open || size == 0) {
             revert ITaskEscrow.WrongStatus(taskId, task.status);
         }
     }
 
-    /// @dev The caller's committee seat; reverts `NotAssigned` if it has none.
-    function _memberOf(EscrowState storage s, uint256 taskId, uint256 size) private view returns (uint256) {
-        for (uint256 i; i < size; ++i) {
+    /// @dev The caller's seat in the committee at `base`..`base + size`; reverts `NotAssigned` if it has none.
+    function _memberOf(EscrowState storage s, uint256 taskId, uint256 base, uint256 size)
+        private
+        view
+        returns (uint256)
+    {
+        for (uint256 i = base; i < base + size; ++i) {
             if (s.committees[taskId][i].verifier == msg.sender) {
                 return i;
             }
         }
         revert ITaskEscrow.NotAssigned(taskId, msg.sender);
+    }
+
+    /// @dev Everyone a committee of the task must not seat: its seats, requester, challenger and appellant, and
+    ///      (drawing an appeal's) the first committee.
+    function _parties(EscrowState storage s, uint256 taskId, Task storage task)
+        private
+        view
+        returns (address[] memory parties)
+    {
+        uint256 k = task.redundancy;
+        uint256 members = task.committeeSize; // 0 until the first committee is drawn
+        parties = new address[](k + 3 + members);
+        for (uint256 i; i < k; ++i) {
+            parties[i] = s.seats[taskId][i].worker;
+        }
+        parties[k] = task.requester;
+        parties[k + 1] = task.challenger;
+        parties[k + 2] = task.appellant;
+        for (uint256 i; i < members; ++i) {
+            parties[k + 3 + i] = s.committees[taskId][i].verifier;
+        }
     }
 
     /// @dev What each member whose vote matches the outcome is paid: the release's base price.
@@ -537,6 +738,11 @@ library TaskReview {
 
     function _modelOf(EscrowState storage s, Task storage task) private view returns (bytes32) {
         return s.models[task.modelIndex - 1];
+    }
+
+    /// @dev Whether a seat in `state` revealed an output (later judged or not); the others never did.
+    function _revealed(ITaskEscrow.SeatState state) private pure returns (bool) {
+        return state != ITaskEscrow.SeatState.Assigned && state != ITaskEscrow.SeatState.Committed;
     }
 
     function _bit(uint256 index) private pure returns (uint8) {

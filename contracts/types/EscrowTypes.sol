@@ -4,12 +4,13 @@ pragma solidity ^0.8.24;
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {TaskStatus, Tier} from "./TaskTypes.sol";
 
-/// @notice A task as stored: four slots; `getTask` presents it as an `ITaskEscrow.TaskView`.
+/// @notice A task as stored: five slots; `getTask` presents it as an `ITaskEscrow.TaskView`.
 /// @dev Slot 0: requester | fee. Slot 1: the lifecycle word, fields as in `TaskView`, except that the value is
 ///      kept in gwei (ample precision: the policy counts in units of 0.01 token) and the model as an index into
 ///      `EscrowState.models`. Slot 2: challenger | bond, written only by `challenge`. Slot 3: the collateral
 ///      each compute seat and each committee member locked (in gwei), fixed when they were drawn, the review
-///      reserve (in gwei), the creation block, and the committee's vote counts.
+///      reserve (in gwei), the creation block, the current committee's vote counts, the appeal's stage and the
+///      appeal committee's size. Slot 4: appellant | appeal bond, written only by `appeal`.
 struct Task {
     address requester;
     uint96 fee;
@@ -35,6 +36,10 @@ struct Task {
     uint32 createdBlock;
     uint8 voteCommits;
     uint8 voteReveals;
+    ITaskEscrow.AppealStage appeal;
+    uint8 appealSize;
+    address appellant;
+    uint96 appealBond;
 }
 
 /// @notice Task counters, packed in one slot.
@@ -68,6 +73,7 @@ struct EscrowState {
     mapping(uint256 taskId => mapping(uint256 index => Seat)) seats;
     /// @dev A seat's commitment, then its output hash once revealed.
     mapping(uint256 taskId => mapping(uint256 index => bytes32)) seatHashes;
+    /// @dev The first committee at 0..6, an appeal's at `TaskReview.APPEAL_BASE` (8) on.
     mapping(uint256 taskId => mapping(uint256 index => Member)) committees;
     /// @dev A member's vote commitment.
     mapping(uint256 taskId => mapping(uint256 index => bytes32)) voteHashes;

@@ -46,12 +46,13 @@ abstract contract AdversarialFixture is EscrowFixture {
         }
     }
 
-    /// @dev Every committee member of `taskId` votes: `honestMask` unless it is in `liars`, which vote `lieMask`.
+    /// @dev Every member of the current committee of `taskId` votes: `honestMask` unless it is in `liars`, which
+    ///      vote `lieMask`.
     function _voteAs(uint256 taskId, uint8 honestMask, address[] memory liars, uint8 lieMask) internal {
-        uint256 size = escrow.getTask(taskId).committeeSize;
+        (uint256 base, uint256 size) = _round(taskId);
         uint8[] memory masks = new uint8[](size);
         for (uint256 i; i < size; ++i) {
-            address member = _member(taskId, i);
+            address member = _member(taskId, base + i);
             bool lies;
             for (uint256 j; j < liars.length; ++j) {
                 lies = lies || liars[j] == member;

@@ -137,6 +137,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
             if (_auditFresh(taskId)) {
                 ++audits;
                 _voteAll(taskId, lied ? 0 : 1);
+                _closeAppealWindow(taskId);
                 escrow.settle(taskId);
                 vm.warp(block.timestamp + 1 days); // out of jail for the next task
             } else {
@@ -194,6 +195,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
             _mineAnchor(taskId);
             escrow.drawCommittee(taskId);
             _voteAs(taskId, 1, sybils, sybilVote); // honest members accept the correct result
+            _closeAppealWindow(taskId);
             escrow.settle(taskId);
             vm.warp(block.timestamp + 1 days); // any slashed worker or member is out of jail again
         }

@@ -40,6 +40,7 @@ contract SelfReviewTest is AdversarialFixture {
         escrow.challenge(taskId);
         _drawCommittee(taskId);
         _voteAll(taskId, 0);
+        _closeAppealWindow(taskId);
         escrow.settle(taskId);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Settled));
         uint96 lock = escrow.getTask(taskId).seatLock;

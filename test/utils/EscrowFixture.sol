@@ -250,9 +250,10 @@ abstract contract EscrowFixture is Test {
         }
     }
 
-    /// @dev Every committee member votes `mask`: all commit, then all reveal (the last reveal resolves).
+    /// @dev Every member of the current committee votes `mask`: all commit, then all reveal (the last reveal
+    ///      decides; a decision against a party leaves the task in its appeal window, see `_closeAppealWindow`).
     function _voteAll(uint256 taskId, uint8 mask) internal {
-        uint256 size = escrow.getTask(taskId).committeeSize;
+        (, uint256 size) = _round(taskId);
         uint8[] memory masks = new uint8[](size);
         for (uint256 i; i < size; ++i) {
             masks[i] = mask;
@@ -260,13 +261,29 @@ abstract contract EscrowFixture is Test {
         _vote(taskId, masks);
     }
 
-    /// @dev Committee member i votes `masks[i]`: all commit, then all reveal.
+    /// @dev Member i of the current committee votes `masks[i]`: all commit, then all reveal.
     function _vote(uint256 taskId, uint8[] memory masks) internal {
+        (uint256 base,) = _round(taskId);
         for (uint256 i; i < masks.length; ++i) {
-            _commitVote(taskId, i, masks[i]);
+            _commitVote(taskId, base + i, masks[i]);
         }
         for (uint256 i; i < masks.length; ++i) {
-            _revealVote(taskId, i, masks[i]);
+            _revealVote(taskId, base + i, masks[i]);
+        }
+    }
+
+    /// @dev The current committee's first `committeeSeat` index and size: the appeal's once appealed.
+    function _round(uint256 taskId) internal view returns (uint256 base, uint256 size) {
+        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
+        return task.appeal == ITaskEscrow.AppealStage.Appealed ? (8, task.appealSize) : (0, task.committeeSize);
+    }
+
+    /// @dev Lets a decided review's appeal window pass unappealed and resolves it (nothing if none is open).
+    function _closeAppealWindow(uint256 taskId) internal {
+        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
+        if (task.status == TaskStatus.Reviewing && task.appeal == ITaskEscrow.AppealStage.Open) {
+            vm.warp(task.until);
+            escrow.resolve(taskId);
         }
     }
 
