@@ -200,6 +200,37 @@ abstract contract EscrowFixture is Test {
         }
     }
 
+    /// @dev Draws the pending committee of `taskId` from the first anchor hash (as the anchor block's proposer
+    ///      could choose it) whose committee seats every one of `wanted`.
+    function _steerCommittee(uint256 taskId, address[] memory wanted) internal {
+        _pastAnchor(taskId);
+        uint256 anchor = escrow.getTask(taskId).anchor;
+        for (uint256 r = 1;; ++r) {
+            uint256 snapshot = vm.snapshotState();
+            vm.setBlockhash(anchor, keccak256(abi.encode("committee", r)));
+            escrow.drawCommittee(taskId);
+            if (_seatsAll(taskId, wanted)) {
+                return;
+            }
+            vm.revertToState(snapshot);
+        }
+    }
+
+    /// @dev Whether the current committee of `taskId` seats every one of `wanted`.
+    function _seatsAll(uint256 taskId, address[] memory wanted) internal view returns (bool) {
+        (uint256 base, uint256 size) = _round(taskId);
+        for (uint256 j; j < wanted.length; ++j) {
+            bool seated;
+            for (uint256 i = base; i < base + size; ++i) {
+                seated = seated || _member(taskId, i) == wanted[j];
+            }
+            if (!seated) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     function _submit(uint256 taskId, bytes32 output, bool audit) internal {
         vm.prank(_worker(taskId, 0));
         escrow.submitResult(taskId, output);
