@@ -113,6 +113,20 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         try escrow.challenge(taskId) {} catch {}
     }
 
+    /// @notice The challenger appeals a review's first decision inside its appeal window (honest committees
+    ///         decide by the truth, so its appeals are frivolous: they exercise the appeal's bond and settlement).
+    function appeal(uint256 index) external recorded {
+        uint256 taskId = _pickOpenAppeal(index);
+        if (taskId == 0) {
+            return;
+        }
+        deal(address(token), challenger, token.balanceOf(challenger) + escrow.challengeBond(taskId));
+        vm.startPrank(challenger);
+        token.approve(address(escrow), type(uint256).max);
+        try escrow.appeal(taskId) {} catch {}
+        vm.stopPrank();
+    }
+
     /// @notice Time passes in steps of at most five minutes; honest actors do their duties at every step,
     ///         as a worker watching the chain would.
     function warp(uint256 secondsAhead) external recorded {
@@ -128,7 +142,8 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
-    /// @notice Anyone pushes a task forward: finalize, audit, drawCommittee, closeReveal, resolve, settle.
+    /// @notice Anyone pushes a task forward: finalize, audit, drawCommittee, closeReveal, resolve (a vote or an
+    ///         appeal window), settle.
     function advance(uint256 index) external recorded {
         uint256 taskId = _pick(index);
         if (taskId == 0) {
@@ -213,9 +228,12 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         } else if (task.status == TaskStatus.Reviewing) {
             escrow.drawCommittee(taskId);
         }
-        if (task.status == TaskStatus.Reviewing && task.committeeSize != 0 && !faulty) {
+        (uint256 base, uint256 size) = task.appeal == ITaskEscrow.AppealStage.Appealed
+            ? (8, uint256(task.appealSize))
+            : (0, uint256(task.committeeSize)); // the current committee's seats
+        if (task.status == TaskStatus.Reviewing && task.appeal != ITaskEscrow.AppealStage.Open && !faulty) {
             uint8 mask = _honestMask(taskId, task.redundancy);
-            for (uint256 i; i < task.committeeSize; ++i) {
+            for (uint256 i = base; i < base + size; ++i) {
                 (address verifier, ITaskEscrow.VoteState state,) = escrow.committeeSeat(taskId, i);
                 vm.prank(verifier);
                 if (state == ITaskEscrow.VoteState.None) {
@@ -236,6 +254,20 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
                 mask |= uint8(1 << i); // i < 8
             }
         }
+    }
+
+    /// @dev The first task from `index` on (cyclically) whose appeal window is open, or 0: windows are rare
+    ///      among all tasks, so a plain pick would seldom find one.
+    function _pickOpenAppeal(uint256 index) internal view returns (uint256) {
+        uint256 n = taskIds.length;
+        for (uint256 i; i < n; ++i) {
+            uint256 taskId = taskIds[(index % n + i) % n];
+            ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
+            if (task.appeal == ITaskEscrow.AppealStage.Open && block.timestamp < task.until) {
+                return taskId;
+            }
+        }
+        return 0;
     }
 
     function _pick(uint256 index) internal view returns (uint256) {

@@ -16,6 +16,11 @@ contract EscrowInvariantsTest is EscrowFixture {
 
     function setUp() public override {
         super.setUp();
+        // Four more verifiers: enough strangers to draw an appeal committee besides the first.
+        for (uint256 i = 3; i < 7; ++i) {
+            verifiers.push(_register(string.concat("verifier", vm.toString(i)), Roles.VERIFY));
+        }
+        _nextEpoch();
         // Two of the five compute workers answer wrong (each its own wrong answer) or not at all.
         faulty.push(computeWorkers[3]);
         faulty.push(computeWorkers[4]);
@@ -38,7 +43,7 @@ contract EscrowInvariantsTest is EscrowFixture {
     function test_handler_reachesEveryPath() public {
         for (uint256 i; i < 400; ++i) {
             uint256 r = uint256(keccak256(abi.encode(i)));
-            uint256 action = r % 7;
+            uint256 action = (r >> 248) % 8; // the top byte: the low bits draw the inputs
             if (action == 0) {
                 // forge-lint: disable-next-line(unsafe-typecast)
                 handler.createTask(uint96(r >> 8), uint8(r >> 120), uint96(r >> 128)); // truncation draws inputs
@@ -52,6 +57,8 @@ contract EscrowInvariantsTest is EscrowFixture {
                 handler.warp(r >> 8);
             } else if (action == 5) {
                 handler.advance(r >> 8);
+            } else if (action == 6) {
+                handler.appeal(r >> 8);
             } else {
                 handler.claim(r >> 8);
             }
@@ -59,15 +66,18 @@ contract EscrowInvariantsTest is EscrowFixture {
         uint256 settled;
         uint256 reviewed;
         uint256 challenged;
+        uint256 appealed;
         for (uint256 i; i < handler.taskCount(); ++i) {
             ITaskEscrow.TaskView memory task = escrow.getTask(handler.taskIds(i));
             settled += task.status == TaskStatus.Settled ? 1 : 0;
             reviewed += task.committeeSize > 0 ? 1 : 0;
             challenged += task.challenger != address(0) ? 1 : 0;
+            appealed += task.appealSize > 0 ? 1 : 0;
         }
         assertGt(settled, 5, "tasks settle");
         assertGt(reviewed, 0, "committees review");
         assertGt(challenged, 0, "challenges happen");
+        assertGt(appealed, 0, "appeal committees review");
         assertLt(_stake(faulty[0]) + _stake(faulty[1]), 2 * STAKE, "faulty workers are slashed");
         assertGt(handler.ghostClaimed(), 0, "claims pay out");
         invariant_escrowBalanceEqualsLockedFeesBondsAndPayouts();
@@ -84,7 +94,7 @@ contract EscrowInvariantsTest is EscrowFixture {
                 locked += uint256(task.fee) - task.reserve; // the reserve is in the review fund
             }
             if (task.status < TaskStatus.Finalized) {
-                locked += task.bond; // a bond is credited when its review resolves
+                locked += task.bond + task.appealBond; // bonds are credited when their review resolves
             }
         }
         locked += escrow.reviewFund();
@@ -144,9 +154,9 @@ contract EscrowInvariantsTest is EscrowFixture {
             }
         }
         if (task.status == TaskStatus.Reviewing) {
-            for (uint256 j; j < task.committeeSize; ++j) {
-                if (_member(taskId, j) == worker) {
-                    total += escrow.params().minSlash;
+            for (uint256 j; j < 8 + task.appealSize; ++j) {
+                if ((j < task.committeeSize || j >= 8) && _member(taskId, j) == worker) {
+                    total += escrow.params().minSlash; // both committees hold their locks until the end
                 }
             }
         }
