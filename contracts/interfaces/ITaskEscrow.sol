@@ -74,6 +74,7 @@ interface ITaskEscrow {
         uint16 auditBps;
         /// @notice Index of the seat whose output is the result (valid when finalized with a result).
         uint8 winner;
+        /// @notice The first committee's size; its members are `committeeSeat(taskId, i)`.
         uint8 committeeSize;
         /// @notice The model's determinism class, copied at assignment (0 EXACT, 1 TOLERANCE).
         uint8 determinism;
@@ -329,8 +330,9 @@ interface ITaskEscrow {
     /// @param taskId The task.
     function audit(uint256 taskId) external;
 
-    /// @notice Draws a requested review's committee from its anchor's hash, locks each member's
-    ///         `minSlash`, and opens the vote. With no eligible verifier the review is void.
+    /// @notice Draws a requested review's committee, or an appeal's, from its anchor's hash, locks each member's
+    ///         `minSlash`, and opens the vote. With no eligible verifier the review is void (an appeal then
+    ///         leaves the first decision standing and returns the bond).
     /// @dev Callable by anyone after the anchor; re-anchors instead if the anchor's epoch is over.
     /// @param taskId The task.
     function drawCommittee(uint256 taskId) external;
@@ -373,8 +375,9 @@ interface ITaskEscrow {
     /// @param taskId The task, with an open appeal window (`AppealOpened`).
     function appeal(uint256 taskId) external;
 
-    /// @notice A committee member commits to its vote, `keccak256(abi.encode(acceptMask, salt, member))`, within
-    ///         the vote window: nobody can copy a vote it cannot see.
+    /// @notice A member of the current committee (the appeal's, once appealed) commits to its vote,
+    ///         `keccak256(abi.encode(acceptMask, salt, member))`, within the vote window: nobody can copy a vote it
+    ///         cannot see. No vote is taken in an appeal window.
     /// @dev The vote's reveals open once every member committed (then for `revealWindow`) or when the vote
     ///      window ends (then until `revealWindow` after it).
     /// @param taskId The task.
@@ -382,7 +385,7 @@ interface ITaskEscrow {
     function commitVote(uint256 taskId, bytes32 commitment) external;
 
     /// @notice A committee member reveals which seats' results are correct (bit i = seat i accepted). The last
-    ///         reveal resolves the review.
+    ///         reveal decides the committee's vote (as `resolve`).
     /// @param taskId The task.
     /// @param acceptMask Bitmask over compute seats.
     /// @param salt The salt committed to.

@@ -55,11 +55,10 @@ library TaskReview {
         }
         bool appealed = task.appeal == ITaskEscrow.AppealStage.Appealed;
         uint256 count = s.params.committeeSize;
-        uint64 memberLockGwei = task.memberLockGwei; // an appeal's members lock what the first committee did
+        uint64 memberLockGwei = uint64(s.params.minSlash / 1 gwei); // < 2^96 / 1e9 < 2^64
         if (appealed) {
             count = count * 2 + 1 > MAX_COMMITTEE ? MAX_COMMITTEE : count * 2 + 1;
-        } else {
-            memberLockGwei = uint64(s.params.minSlash / 1 gwei); // < 2^96 / 1e9 < 2^64
+            memberLockGwei = task.memberLockGwei; // what the first committee locked: one lock judges both
         }
         address[] memory committee = workers.drawAndLock(
             _modelOf(s, task),
@@ -81,12 +80,12 @@ library TaskReview {
             s.committees[taskId][base + i] = Member(committee[i], ITaskEscrow.VoteState.None, 0);
         }
         uint40 end = uint40(block.timestamp) + s.params.voteWindow;
-        task.memberLockGwei = memberLockGwei;
         if (appealed) {
             // forge-lint: disable-next-line(unsafe-typecast)
             task.appealSize = uint8(size); // size ≤ 7
-            (task.voteCommits, task.voteReveals) = (0, 0);
+            (task.voteCommits, task.voteReveals) = (0, 0); // the first committee's votes stay in its seats
         } else {
+            task.memberLockGwei = memberLockGwei;
             // forge-lint: disable-next-line(unsafe-typecast)
             task.committeeSize = uint8(size); // size ≤ committeeSize ≤ 7
         }
