@@ -44,7 +44,7 @@ interface ITaskEscrow {
         uint16 bountyBps;
         /// @notice Minimum slash per fault, token wei; also what each committee member locks.
         uint96 minSlash;
-        /// @notice Minimum challenge bond; the bond is max(minChallengeBond, fee).
+        /// @notice Minimum challenge (and appeal) bond; the bond is max(minChallengeBond, fee).
         uint96 minChallengeBond;
         /// @notice Receives protocol fees and undirected slashes.
         address treasury;
@@ -481,7 +481,7 @@ interface ITaskEscrow {
     /// @return The output hash.
     function resultOf(uint256 taskId) external view returns (bytes32);
 
-    /// @notice The bond a challenge of this task needs.
+    /// @notice The bond a challenge, or an appeal, of this task needs.
     /// @param taskId The task.
     /// @return The bond.
     function challengeBond(uint256 taskId) external view returns (uint96);
