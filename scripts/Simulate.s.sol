@@ -29,7 +29,7 @@ enum Strategy {
 contract SoundnessSimulation is CommonBase {
     uint96 internal constant PRICE = 1e18;
     uint256 internal constant RUN_COST = 0.3e18;
-    uint96 internal constant STAKE = 10_000e18;
+    uint96 internal constant STAKE = 100_000e18;
     uint256 internal constant BPS = 10_000;
     /// @notice In the lazy verifier's world, one task in `LIAR_EVERY` has a worker that answers wrong.
     uint256 internal constant LIAR_EVERY = 5;
@@ -277,7 +277,8 @@ contract SoundnessSimulation is CommonBase {
             committeeSize: 3,
             minSlash: 10e18,
             minChallengeBond: 10e18,
-            treasury: treasury
+            treasury: treasury,
+            minReviewPay: 0.1e18
         });
         escrow = new TaskEscrow(token, workers, models, p, admin);
         vm.startPrank(admin);
