@@ -652,9 +652,10 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev The fee: k executions at the release's base price, plus the review reserve — each committee seat's
-    ///      base price times the audit probability (10_000 bps for DEEP), in whole gwei.
+    ///      review pay (`TaskReview.reviewPay`) times the audit probability (10_000 bps for DEEP), in whole gwei.
     function _price(uint96 basePrice, Decision memory decision) private view returns (uint96, uint64 reserveGwei) {
-        uint256 reserve = uint256(basePrice) * _s.params.committeeSize * decision.auditBps / BPS / 1 gwei;
+        uint256 reserve =
+            TaskReview.reviewPay(_s, basePrice) * _s.params.committeeSize * decision.auditBps / BPS / 1 gwei;
         // forge-lint: disable-next-line(unsafe-typecast)
         reserveGwei = reserve > type(uint64).max ? type(uint64).max : uint64(reserve); // capped
         uint256 price = uint256(basePrice) * decision.redundancy + uint256(reserveGwei) * 1 gwei;

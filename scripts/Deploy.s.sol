@@ -68,7 +68,8 @@ contract Deploy is Script {
             bountyBps: 5_000,
             minSlash: 10e18,
             minChallengeBond: 10e18,
-            treasury: vm.envOr("VERIGRAD_TREASURY", treasuryDefault)
+            treasury: vm.envOr("VERIGRAD_TREASURY", treasuryDefault),
+            minReviewPay: 0.1e18
         });
     }
 

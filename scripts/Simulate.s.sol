@@ -21,7 +21,18 @@ enum Strategy {
     NoShow,
     Grinding,
     CollusiveMajority,
+    /// @notice Lies on every task (alone on LIGHT, as a majority of two on REDUNDANT and DEEP) in a network where
+    ///         nobody re-checks proposals — only the audit lottery (and DEEP's review) catches it — and gains the
+    ///         whole value at risk whenever its lie stands: the deterrence condition's world.
+    LotteryOnlyLiar,
     LazyVerifier
+}
+
+/// @notice How the simulation draws an audit lottery: from a fresh hash, or aimed to hit or to miss.
+enum Aim {
+    None,
+    Hit,
+    Miss
 }
 
 /// @notice The agents and the network of one row of the simulation, driven task by task by `Simulate` (each call
@@ -29,7 +40,7 @@ enum Strategy {
 contract SoundnessSimulation is CommonBase {
     uint96 internal constant PRICE = 1e18;
     uint256 internal constant RUN_COST = 0.3e18;
-    uint96 internal constant STAKE = 10_000e18;
+    uint96 internal constant STAKE = 100_000e18;
     uint256 internal constant BPS = 10_000;
     /// @notice In the lazy verifier's world, one task in `LIAR_EVERY` has a worker that answers wrong.
     uint256 internal constant LIAR_EVERY = 5;
@@ -52,6 +63,7 @@ contract SoundnessSimulation is CommonBase {
     bool internal lazySat;
     Tier internal _tier;
     Strategy internal _strategy;
+    Aim internal aim;
 
     // ─── Scenarios ───────────────────────────────────────────────────────────────────────────────
 
@@ -63,7 +75,9 @@ contract SoundnessSimulation is CommonBase {
         delete measured;
         delete verifiers;
         uint256 seats = tier == Tier.LIGHT ? 1 : 3;
-        uint256 attackers = strategy == Strategy.CollusiveMajority ? 2 : 1;
+        bool majority =
+            strategy == Strategy.CollusiveMajority || (strategy == Strategy.LotteryOnlyLiar && tier != Tier.LIGHT);
+        uint256 attackers = majority ? 2 : 1;
         if (strategy == Strategy.Honest || strategy == Strategy.LazyVerifier) {
             attackers = 0;
         }
@@ -96,19 +110,31 @@ contract SoundnessSimulation is CommonBase {
     function runTask(uint256 n) external returns (bool sampled, int256 profit) {
         int256 before = int256(_wealth());
         lazySat = false;
-        uint256 runs = _task(_tier, _strategy, n);
-        profit = int256(_wealth()) - before - int256(runs * RUN_COST);
+        (uint256 taskId, uint256 runs) = _begin(_tier, _strategy, n);
+        uint256 p = escrow.getTask(taskId).auditBps;
+        if (_strategy == Strategy.LotteryOnlyLiar && _status(taskId) == TaskStatus.Proposed) {
+            // Its exact expectation over the audit lottery, both outcomes played out on the contracts: the liar
+            // either gains the value or loses its collateral, and a sampled mean of that would need thousands of
+            // tasks to pin down. The run goes on from the lottery's miss.
+            uint256 snapshot = vm.snapshotState();
+            int256 caught = _finishAimed(taskId, Aim.Hit, before, runs);
+            vm.revertToState(snapshot);
+            int256 missed = _finishAimed(taskId, Aim.Miss, before, runs);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            profit = (caught * int256(p) + missed * int256(BPS - p)) / int256(BPS); // p ≤ BPS = 10_000
+        } else {
+            profit = _finishAimed(taskId, Aim.None, before, runs);
+        }
         sampled = _strategy != Strategy.LazyVerifier || lazySat;
         vm.warp(block.timestamp + 1 days + 1); // any jail is over
     }
 
-    /// @dev One task through its whole life; returns the runs the measured agents paid for.
-    function _task(Tier tier, Strategy strategy, uint256 n) internal returns (uint256 runs) {
-        // LIGHT at 40 VGD (the most a new worker's LIGHT task can carry): audited about one time in five; a
-        // 100-VGD task is REDUNDANT (k = 3) of itself.
+    /// @dev Creates, assigns and answers task `n`; returns it and the runs the measured agents paid for.
+    function _begin(Tier tier, Strategy strategy, uint256 n) internal returns (uint256 taskId, uint256 runs) {
+        // LIGHT at 40 VGD: audited about one time in five; a 100-VGD task is REDUNDANT (k = 3) of itself.
         uint96 value = tier == Tier.LIGHT ? 40e18 : 100e18;
         vm.prank(requester);
-        uint256 taskId = escrow.createTask(
+        taskId = escrow.createTask(
             model, keccak256(abi.encode(n)), value, tier, uint40(block.timestamp + 1 hours), 100 * PRICE
         );
         _freshAnchor(taskId);
@@ -116,8 +142,15 @@ contract SoundnessSimulation is CommonBase {
         // In the lazy verifier's world, one task in five has a worker that answers wrong.
         bool liarTask = strategy == Strategy.LazyVerifier && n % LIAR_EVERY == 0;
         runs = _answer(taskId, liarTask);
-        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
-        if (task.status == TaskStatus.Proposed) {
+    }
+
+    /// @dev Takes an answered task to settlement, its audit lottery aimed as `how` says; returns the measured
+    ///      agents' profit since `before`: their wealth, less the runs they paid for (`runs` so far and those of
+    ///      reviews), plus what they gained outside the escrow — the value at risk, if a lottery-only liar's lie
+    ///      stood.
+    function _finishAimed(uint256 taskId, Aim how, int256 before, uint256 runs) internal returns (int256) {
+        aim = how;
+        if (_status(taskId) == TaskStatus.Proposed) {
             _check(taskId);
         }
         if (_status(taskId) == TaskStatus.Reviewing) {
@@ -131,6 +164,12 @@ contract SoundnessSimulation is CommonBase {
             escrow.settle(taskId);
         }
         require(_status(taskId) == TaskStatus.Settled, "the task did not settle");
+        int256 gained;
+        if (_strategy == Strategy.LotteryOnlyLiar && escrow.resultOf(taskId) == _lie(taskId)) {
+            gained = int256(uint256(escrow.getTask(taskId).value));
+        }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return int256(_wealth()) - before - int256(runs * RUN_COST) + gained; // token amounts, far below 2^255
     }
 
     /// @dev The seats answer by their strategies; returns the runs the measured agents paid for.
@@ -189,21 +228,21 @@ contract SoundnessSimulation is CommonBase {
         if (s == Strategy.NoShow) {
             return bytes32(0);
         }
-        if (s == Strategy.WrongOutput || s == Strategy.CollusiveMajority) {
-            return keccak256(abi.encode("lie", taskId));
+        if (s == Strategy.WrongOutput || s == Strategy.CollusiveMajority || s == Strategy.LotteryOnlyLiar) {
+            return _lie(taskId);
         }
         if (s == Strategy.Grinding) {
             uint256 anchor = block.number + 2; // what its submission will anchor: not mined, its hash reads zero
             bool audited = uint256(keccak256(abi.encode(blockhash(anchor), taskId, uint256(1)))) % BPS < auditBps;
-            return audited ? _truth(taskId) : keccak256(abi.encode("lie", taskId));
+            return audited ? _truth(taskId) : _lie(taskId);
         }
         return _truth(taskId);
     }
 
-    /// @dev Honest verifiers re-execute the proposed result; a wrong one is challenged, else its audit lottery is
-    ///      drawn.
+    /// @dev Honest verifiers re-execute the proposed result (except in the lottery-only world); a wrong one is
+    ///      challenged, else its audit lottery is drawn.
     function _check(uint256 taskId) internal {
-        if (_proposedOutput(taskId) != _truth(taskId)) {
+        if (_strategy != Strategy.LotteryOnlyLiar && _proposedOutput(taskId) != _truth(taskId)) {
             address checker = verifiers[0];
             uint96 bond = escrow.challengeBond(taskId);
             vm.prank(admin);
@@ -214,7 +253,7 @@ contract SoundnessSimulation is CommonBase {
             vm.stopPrank();
             return;
         }
-        _freshAnchor(taskId);
+        _lotteryAnchor(taskId);
         escrow.audit(taskId);
     }
 
@@ -277,7 +316,8 @@ contract SoundnessSimulation is CommonBase {
             committeeSize: 3,
             minSlash: 10e18,
             minChallengeBond: 10e18,
-            treasury: treasury
+            treasury: treasury,
+            minReviewPay: 0.1e18
         });
         escrow = new TaskEscrow(token, workers, models, p, admin);
         vm.startPrank(admin);
@@ -308,6 +348,26 @@ contract SoundnessSimulation is CommonBase {
     }
 
     /// @dev Gives the task's pending draw a fresh anchor hash and rolls past the anchor.
+    /// @dev Mines the audit lottery's anchor with a fresh hash, or one chosen to make it hit or miss as `aim` says.
+    function _lotteryAnchor(uint256 taskId) internal {
+        if (aim == Aim.None) {
+            _freshAnchor(taskId);
+            return;
+        }
+        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
+        if (block.number <= task.anchor) {
+            vm.roll(task.anchor + 1);
+        }
+        for (uint256 r = 1;; ++r) {
+            bytes32 hash = keccak256(abi.encode("aimed block", r));
+            bool hits = uint256(keccak256(abi.encode(hash, taskId, uint256(1)))) % BPS < task.auditBps;
+            if (hits == (aim == Aim.Hit)) {
+                vm.setBlockhash(task.anchor, hash);
+                return;
+            }
+        }
+    }
+
     function _freshAnchor(uint256 taskId) internal {
         uint256 anchor = escrow.getTask(taskId).anchor;
         if (block.number <= anchor) {
@@ -343,6 +403,10 @@ contract SoundnessSimulation is CommonBase {
         return keccak256(abi.encode("truth", taskId));
     }
 
+    function _lie(uint256 taskId) internal pure returns (bytes32) {
+        return keccak256(abi.encode("lie", taskId));
+    }
+
     function _status(uint256 taskId) internal view returns (TaskStatus) {
         return escrow.getTask(taskId).status;
     }
@@ -354,9 +418,11 @@ contract SoundnessSimulation is CommonBase {
 ///         strategy's interval lies below zero and the honest one's above.
 /// @dev Run with `scripts/simulate` (or `forge script scripts/Simulate.s.sol`). Every draw reads a fresh anchor hash
 ///      (the chain's randomness), so no agent can choose one. Economics: a run of the model costs its worker
-///      `RUN_COST`; a wrong answer gains its author nothing beyond the run it saved (G = 0: with G > 0 the policy must
-///      raise p or S, see docs/soundness.md). Honest verifiers re-execute every proposed result and challenge a wrong
-///      one; committees are the model's verifiers.
+///      `RUN_COST`. Honest verifiers re-execute every proposed result and challenge a wrong one, so a wrong answer
+///      never stands and gains its author nothing beyond the run it saved — except in the lottery-only liar's world,
+///      where nobody re-checks, only the audit lottery (or DEEP's review) catches a lie, and a lie that stands gains
+///      its authors the whole value at risk (G = value): the world the collateral is sized for. Committees are the
+///      model's verifiers.
 contract Simulate is Script {
     /// @notice Samples per row: tasks, or the reviews a lazy verifier sat on.
     uint256 internal constant SAMPLES = 60;
@@ -367,7 +433,7 @@ contract Simulate is Script {
     /// @notice Runs every strategy at every tier and prints the table.
     function run() external {
         console.log(
-            "verigrad soundness simulation: a run of the model costs 0.3 VGD, a wrong answer gains nothing more (G = 0)"
+            "verigrad soundness simulation: a run of the model costs 0.3 VGD; a lie that stands gains the value at risk"
         );
         console.log(
             "mean profit per task in VGD (a lazy verifier: per review it sat on), with its 95 percent confidence interval"
@@ -505,6 +571,9 @@ contract Simulate is Script {
         }
         if (s == Strategy.CollusiveMajority) {
             return "colluding majority";
+        }
+        if (s == Strategy.LotteryOnlyLiar) {
+            return "liar, lottery only";
         }
         return "lazy verifier";
     }

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 
 import {VerificationPolicy} from "../contracts/libraries/VerificationPolicy.sol";
-import {Decision, PolicyInputs, Tier} from "../contracts/types/TaskTypes.sol";
+import {Decision, Deterrence, PolicyInputs, Tier} from "../contracts/types/TaskTypes.sol";
 
 contract VerificationPolicyTest is Test {
     uint256 internal constant TOKEN = 1e18;
@@ -173,5 +173,64 @@ contract VerificationPolicyTest is Test {
         if (d.tier != Tier.DEEP) {
             assertLe(d.auditBps, VerificationPolicy.MAX_AUDIT_BPS);
         }
+    }
+
+    // ─── Deterrence ──────────────────────────────────────────────────────────────────────────────
+
+    /// @notice The escrow's two steps — decide for the least trusted primary and lock its collateral, then decide
+    ///         with the real primary's reputation and raise the audit until that lock deters — leave the
+    ///         deterrence condition p·(R + S) ≥ C + G ÷ coalition true for any value, risk, floor, reputation,
+    ///         verification pressure, price and minimum slash (R = C = the price: the worst case). Pressure lowers
+    ///         audits only by raising the collateral: it never weakens deterrence.
+    function testFuzz_deterrence_holdsForEveryTask(
+        uint96 value,
+        uint8 risk,
+        uint8 floor,
+        uint16 rep,
+        uint16 pressure,
+        uint96 price,
+        uint96 minSlash
+    ) public pure {
+        PolicyInputs memory inputs = PolicyInputs(value, risk % 4, Tier(floor % 3), 0, pressure);
+        minSlash = uint96(bound(minSlash, 1 gwei, 1e24));
+        Deterrence memory terms = Deterrence(value, price, minSlash);
+        Decision memory first = VerificationPolicy.decide(inputs);
+        VerificationPolicy.deterSkippedRun(first, terms);
+        uint256 lock = VerificationPolicy.collateral(first, terms);
+        inputs.reputationBps = rep;
+        Decision memory d = VerificationPolicy.decide(inputs);
+        VerificationPolicy.deter(d, terms, lock);
+
+        uint256 p = d.auditBps;
+        uint256 coalition = VerificationPolicy.coalition(d);
+        assertLe(p, 10_000);
+        assertGe(lock, minSlash);
+        assertGe(
+            p * (uint256(price) + lock) * coalition, (uint256(price) * coalition + value) * 10_000, "p(R+S) >= C+G/m"
+        );
+    }
+
+    /// @notice Collateral scales with 1 ÷ p: halving the audit probability (as full pressure does) doubles what
+    ///         the value at risk adds to the lock.
+    function test_collateral_scalesInverselyWithTheAuditProbability() public pure {
+        Deterrence memory terms = Deterrence(40 * TOKEN, TOKEN, 10 * TOKEN);
+        Decision memory d = Decision(Tier.LIGHT, 1, 2_000);
+        assertEq(
+            VerificationPolicy.collateral(d, terms), 10 * TOKEN + 200 * TOKEN, "40 at 20 %: 200 on top of the floor"
+        );
+        d.auditBps = 1_000;
+        assertEq(VerificationPolicy.collateral(d, terms), 10 * TOKEN + 400 * TOKEN);
+        d = Decision(Tier.REDUNDANT, 3, 1_000);
+        assertEq(VerificationPolicy.collateral(d, terms), 10 * TOKEN + 200 * TOKEN, "two colluders share the gain");
+    }
+
+    /// @notice A skipped run never pays: the audit is raised to at least R ÷ (R + minSlash).
+    function test_deterSkippedRun_raisesTheAuditToTheCostFloor() public pure {
+        Decision memory d = Decision(Tier.LIGHT, 1, 50);
+        VerificationPolicy.deterSkippedRun(d, Deterrence(0, TOKEN, 10 * TOKEN));
+        assertEq(d.auditBps, 910, "1 / 11, rounded up");
+        d = Decision(Tier.DEEP, 3, 10_000);
+        VerificationPolicy.deterSkippedRun(d, Deterrence(0, TOKEN, 10 * TOKEN));
+        assertEq(d.auditBps, 10_000, "DEEP stays certain");
     }
 }

@@ -48,6 +48,10 @@ interface ITaskEscrow {
         uint96 minChallengeBond;
         /// @notice Receives protocol fees and undirected slashes.
         address treasury;
+        /// @notice The least a committee member whose vote matches the outcome is paid, token wei: the review pay
+        ///         is max(the release's base price, this), and every fee's review reserve is priced with it, so
+        ///         no review is free to request (not even on a price-0 model) and no member works for nothing.
+        uint96 minReviewPay;
     }
 
     /// @notice A task as stored.

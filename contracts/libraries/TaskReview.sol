@@ -240,8 +240,9 @@ library TaskReview {
         task.status = TaskStatus.Finalized;
         bytes32 modelId = _modelOf(s, task);
         bytes32 result = task.winner == NO_WINNER ? bytes32(0) : s.seatHashes[taskId][task.winner];
-        // Reputation is earned only from work someone else paid for, and never from a rejected input.
-        bool earns = task.fee != 0 && result != INPUT_REJECTED;
+        // Reputation is earned only from work someone else paid for (a fee beyond the review reserve), and never
+        // from a rejected input.
+        bool earns = task.fee > uint96(task.reserveGwei) * 1 gwei && result != INPUT_REJECTED;
         uint96 lock = uint96(task.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
         uint256 k = task.redundancy;
         for (uint256 i; i < k; ++i) {
@@ -291,6 +292,16 @@ library TaskReview {
         credit(s, s.params.treasury, dust);
         // forge-lint: disable-next-line(unsafe-typecast)
         emit ITaskEscrow.TaskSettled(taskId, uint96(pot), uint96(royalty), uint96(protocolFee), 0); // all ≤ fee
+    }
+
+    /// @notice What each committee member whose vote matches the outcome is paid: the release's base price, at
+    ///         least `minReviewPay` (so that no review is free to request).
+    /// @param s The escrow's storage.
+    /// @param basePrice The release's base price.
+    /// @return The review pay, token wei.
+    function reviewPay(EscrowState storage s, uint256 basePrice) internal view returns (uint256) {
+        uint256 floor = s.params.minReviewPay;
+        return basePrice > floor ? basePrice : floor;
     }
 
     /// @notice Whether a draw of workers from the task's anchor can happen now; re-anchors it (returning false,
@@ -726,13 +737,13 @@ library TaskReview {
         }
     }
 
-    /// @dev What each member whose vote matches the outcome is paid: the release's base price.
+    /// @dev What each member whose vote matches the outcome is paid, for this task's release.
     function _reviewPay(EscrowState storage s, IModelRegistry models, Task storage task)
         private
         view
         returns (uint256)
     {
-        return models.terms(_modelOf(s, task)).basePrice;
+        return reviewPay(s, models.terms(_modelOf(s, task)).basePrice);
     }
 
     function _modelOf(EscrowState storage s, Task storage task) private view returns (bytes32) {

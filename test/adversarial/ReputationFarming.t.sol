@@ -21,7 +21,7 @@ contract ReputationFarmingTest is AdversarialFixture {
         _nextEpoch();
 
         for (uint256 n; n < 30; ++n) {
-            uint256 taskId = _createAs(sybil, ownModel, 1e18, Tier.LIGHT, 1);
+            uint256 taskId = _createAs(sybil, ownModel, 1e18, Tier.LIGHT, 1e18);
             _assignFresh(taskId);
             vm.prank(worker);
             escrow.submitResult(taskId, good);

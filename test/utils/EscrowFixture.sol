@@ -92,7 +92,8 @@ abstract contract EscrowFixture is Test {
             bountyBps: 5_000,
             minSlash: 10e18,
             minChallengeBond: 10e18,
-            treasury: treasury
+            treasury: treasury,
+            minReviewPay: 0.1e18
         });
     }
 

@@ -198,6 +198,13 @@ impl Market {
         ]
     }
 
+    /// Registers `key` as a verifier and runs its daemon: a quote needs a verifier serving the
+    /// model (nobody could audit it otherwise), and an audit needs one that votes.
+    pub(crate) async fn verifier(&self, key: &str, name: &str) -> WorkerProcess {
+        self.register(key, "verify").await;
+        self.spawn(key, name, &[])
+    }
+
     /// Starts `worker run` for `key` as `name` (its data directory and log), with the shipped
     /// packages and `extra` flags.
     pub(crate) fn spawn(&self, key: &str, name: &str, extra: &[&str]) -> WorkerProcess {

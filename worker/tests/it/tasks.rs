@@ -144,6 +144,7 @@ async fn faulty_worker_is_slashed_by_the_quorum() {
     let honest =
         [market.register(KEYS[0], "compute").await, market.register(KEYS[1], "compute").await];
     let faulty = market.register(KEYS[2], "compute").await;
+    let _verifier = market.verifier(KEYS[3], "verifier").await;
     let _honest = [market.spawn(KEYS[0], "a", &[]), market.spawn(KEYS[1], "b", &[])];
     let faulty_worker = market.spawn(KEYS[2], "faulty", &["--faulty"]);
     let (json, input) = volatility_input();
@@ -277,6 +278,7 @@ async fn faulty_light_result_is_challenged_and_slashed() {
 async fn no_show_is_slashed_and_the_requester_refunded() {
     let market = Market::open().await;
     let absent = market.register(KEYS[0], "compute").await;
+    let _verifier = market.verifier(KEYS[1], "verifier").await;
     let model = market.volatility.to_string();
     let (json, _) = volatility_input();
 
@@ -296,6 +298,7 @@ async fn worker_killed_between_commit_and_reveal_reveals_after_restart() {
     for key in &KEYS[1..3] {
         market.register(key, "compute").await;
     }
+    let _verifier = market.verifier(KEYS[3], "verifier").await;
     let mut killed = market.spawn(KEYS[0], "victim", &[]);
     let (json, input) = volatility_input();
     let model = market.volatility.to_string();
@@ -334,6 +337,7 @@ async fn workers_ride_out_an_rpc_outage_mid_task() {
     for key in &KEYS[..3] {
         addresses.push(market.register(key, "compute").await);
     }
+    let _verifier = market.verifier(KEYS[3], "verifier").await;
     // Two attempts 100 ms apart: every request made during the outage gives up.
     let impatient = ["--rpc.attempts", "2", "--rpc.backoff-ms", "100"];
     let mut workers: Vec<_> = KEYS[..3]
