@@ -398,8 +398,12 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view_.voteCommits = t.voteCommits;
         view_.appeal = t.appeal;
         view_.appealSize = t.appealSize;
-        view_.appellant = t.appellant;
-        view_.appealBond = t.appealBond;
+    }
+
+    /// @inheritdoc ITaskEscrow
+    function appealOf(uint256 taskId) external view returns (address appellant, uint96 bond) {
+        Task storage t = _s.tasks[taskId];
+        return (t.appellant, t.appealBond);
     }
 
     /// @inheritdoc ITaskEscrow

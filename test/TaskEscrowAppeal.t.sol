@@ -147,8 +147,9 @@ contract TaskEscrowAppealTest is EscrowFixture {
         _appeal(taskId, worker);
         ITaskEscrow.TaskView memory task = _task(taskId);
         assertEq(uint8(task.appeal), uint8(ITaskEscrow.AppealStage.Appealed));
-        assertEq(task.appellant, worker);
-        assertEq(task.appealBond, BOND);
+        (address appellant, uint96 bond) = escrow.appealOf(taskId);
+        assertEq(appellant, worker);
+        assertEq(bond, BOND);
         assertEq(task.appealSize, 7, "2 x 3 + 1");
         _voteAll(taskId, 1);
 

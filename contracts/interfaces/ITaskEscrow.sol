@@ -93,12 +93,9 @@ interface ITaskEscrow {
         uint8 voteCommits;
         /// @notice Where the task's appeal stands.
         AppealStage appeal;
-        /// @notice The appeal committee's size; its members are `committeeSeat(taskId, 8 + i)`.
+        /// @notice The appeal committee's size; its members are `committeeSeat(taskId, 8 + i)`. Who appealed,
+        ///         and for what bond, is `appealOf`.
         uint8 appealSize;
-        /// @notice Who appealed, or zero.
-        address appellant;
-        /// @notice The appellant's bond.
-        uint96 appealBond;
     }
 
     /// @notice Where a review's appeal stands: none (first committee voting, or no review); open (the first
@@ -455,6 +452,13 @@ interface ITaskEscrow {
     /// @param taskId The task.
     /// @return The stored task.
     function getTask(uint256 taskId) external view returns (TaskView memory);
+
+    /// @notice Who appealed a task's review, and the bond it posted (kept apart from `TaskView`, which
+    ///         already has as many fields as ABI tuple decoders commonly take).
+    /// @param taskId The task.
+    /// @return appellant The appellant, or zero.
+    /// @return bond Its bond, held until the appeal resolves.
+    function appealOf(uint256 taskId) external view returns (address appellant, uint96 bond);
 
     /// @notice A compute seat.
     /// @param taskId The task.

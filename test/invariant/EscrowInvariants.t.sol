@@ -94,7 +94,8 @@ contract EscrowInvariantsTest is EscrowFixture {
                 locked += uint256(task.fee) - task.reserve; // the reserve is in the review fund
             }
             if (task.status < TaskStatus.Finalized) {
-                locked += task.bond + task.appealBond; // bonds are credited when their review resolves
+                (, uint96 appealBond) = escrow.appealOf(handler.taskIds(i));
+                locked += task.bond + appealBond; // bonds are credited when their review resolves
             }
         }
         locked += escrow.reviewFund();

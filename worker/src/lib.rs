@@ -43,8 +43,8 @@ pub use role_set::{RoleSet, UnknownRole};
 pub use roles::{RunOptions, Worker};
 pub use store::{PendingResult, StoreError, StoreResult, WorkerStore};
 pub use task::{
-    Escrow, INPUT_REJECTED, Seat, SeatState, Step, TaskError, TaskState, TaskStatus, VoteState,
-    agrees, check_input, due, output_json, parse_input,
+    AppealStage, Escrow, INPUT_REJECTED, Member, Seat, SeatState, Step, TaskError, TaskState,
+    TaskStatus, VoteState, agrees, check_input, due, output_json, parse_input,
 };
 
 // Used by the `worker` binary only.

@@ -8,6 +8,7 @@
 //! than from remembered progress is what makes a restart safe: a worker killed anywhere picks up
 //! where the chain says it is, with the salts and committed outputs it stored before sending.
 
+mod appeal;
 mod compute;
 mod execute;
 mod verify;
@@ -35,7 +36,7 @@ use crate::{
     store::WorkerStore,
     sync::lock,
     task::{
-        Escrow, EscrowCall, Seat, TaskError, TaskState, TaskStatus, VoteState, due,
+        AppealStage, Escrow, EscrowCall, Member, Seat, TaskError, TaskState, TaskStatus, due,
         lost_race_reason, send_batches, step_calls,
     },
 };
@@ -80,6 +81,8 @@ pub struct Worker {
     refused: Mutex<HashSet<U256>>,
     /// LIGHT results already checked since start.
     checked: Mutex<HashSet<U256>>,
+    /// First review decisions already checked for an appeal since start.
+    appeal_checked: Mutex<HashSet<U256>>,
     /// The last failure of each task's step, so that one retried every poll is logged once.
     failing: HashMap<U256, String>,
     /// Whether the verification pressure has this compute worker checking results (drift).
@@ -107,6 +110,7 @@ impl Worker {
             reveal_window,
             refused: Mutex::default(),
             checked: Mutex::default(),
+            appeal_checked: Mutex::default(),
             failing: HashMap::new(),
             drifting: false,
         })
@@ -320,6 +324,12 @@ impl Worker {
             TaskStatus::Proposed if self.checks_results() => {
                 challenged = self.check_proposed(task, seats, input, now).await?;
             }
+            TaskStatus::Reviewing if task.appeal == AppealStage::Open => {
+                let party = seats.iter().any(|s| s.worker == me) || task.challenger == me;
+                if party {
+                    self.appeal_if_wrong(task, seats, committee, input, now).await?;
+                }
+            }
             TaskStatus::Reviewing => {
                 calls.extend(self.vote(task, seats, committee, input, now).await?);
             }
@@ -327,7 +337,7 @@ impl Worker {
             _ => {}
         }
         let involved = seats.iter().any(|s| s.worker == me)
-            || committee.iter().any(|&(member, _)| member == me)
+            || committee.iter().any(|m| m.verifier == me)
             || task.challenger == me
             || challenged;
         let step = due(task, head, self.reveal_window);
@@ -401,7 +411,7 @@ impl Worker {
 /// What the chain holds about the watched tasks beyond their records.
 struct Context {
     seats: HashMap<U256, Vec<Seat>>,
-    committees: HashMap<U256, Vec<(Address, VoteState)>>,
+    committees: HashMap<U256, Vec<Member>>,
     inputs: HashMap<U256, B256>,
 }
 

@@ -3,14 +3,14 @@
 
 use alloy::{
     primitives::{Address, B256, U256, keccak256},
-    sol_types::SolValue,
+    sol_types::{SolCall, SolValue},
 };
 
 use super::{Worker, execute::Answer};
 use crate::{
     bindings::TaskEscrow,
     sync::lock,
-    task::{EscrowCall, Seat, SeatState, TaskError, TaskState, VoteState},
+    task::{EscrowCall, Member, Seat, SeatState, TaskError, TaskState, VoteState},
 };
 
 impl Worker {
@@ -52,14 +52,25 @@ impl Worker {
             tracing::info!(task = %task.id, output = %seat.hash, "result checked: correct");
             return Ok(false);
         }
+        tracing::warn!(task = %task.id, worker = %seat.worker, output = %seat.hash, "wrong result: challenging");
+        self.send_bonded(TaskEscrow::challengeCall { taskId: task.id }, task.id).await
+    }
+
+    /// Approves the escrow to take the task's bond (`challengeBond`: a challenge's and an appeal's)
+    /// and sends `call`, which posts it; returns whether it went through.
+    pub(super) async fn send_bonded<C: SolCall>(
+        &self,
+        call: C,
+        task: U256,
+    ) -> Result<bool, TaskError> {
         let bond = self
             .escrow
             .rpc()
-            .view(self.escrow.address(), TaskEscrow::challengeBondCall { taskId: task.id })
+            .view(self.escrow.address(), TaskEscrow::challengeBondCall { taskId: task })
             .await?;
-        tracing::warn!(task = %task.id, worker = %seat.worker, output = %seat.hash, %bond, "wrong result: challenging");
+        tracing::info!(%task, %bond, "posting the bond");
         self.account.approve(self.escrow.address(), U256::from(bond)).await?;
-        Ok(self.send(TaskEscrow::challengeCall { taskId: task.id }, task.id).await?.is_some())
+        Ok(self.send(call, task).await?.is_some())
     }
 
     /// This worker's next move in a review it sits on: in the vote window, a commitment to its vote
@@ -70,16 +81,16 @@ impl Worker {
         &self,
         task: &TaskState,
         seats: &[Seat],
-        committee: &[(Address, VoteState)],
+        committee: &[Member],
         input: Option<B256>,
         now: u64,
     ) -> Result<Option<EscrowCall>, TaskError> {
         let me = self.me();
-        let Some(&(_, state)) = committee.iter().find(|&&(member, _)| member == me) else {
+        let Some(member) = committee.iter().find(|m| m.verifier == me) else {
             return Ok(None);
         };
-        let all_committed = task.vote_commits == task.committee_size;
-        match state {
+        let all_committed = task.vote_commits == task.current_committee().1;
+        match member.state {
             VoteState::None if now < task.until && !all_committed => {
                 let Some(input) = input else { return Ok(None) };
                 let mask = self.store.vote(task.id, self.judge(task, seats, input).await?)?;
@@ -108,7 +119,12 @@ impl Worker {
     }
 
     /// The accept mask this worker's own execution gives the revealed seats.
-    async fn judge(&self, task: &TaskState, seats: &[Seat], input: B256) -> Result<u8, TaskError> {
+    pub(super) async fn judge(
+        &self,
+        task: &TaskState,
+        seats: &[Seat],
+        input: B256,
+    ) -> Result<u8, TaskError> {
         match self.execute(task, input).await {
             Ok(mine) => {
                 if let Answer::Rejected(reason) = &mine {

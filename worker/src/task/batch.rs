@@ -14,7 +14,7 @@ use alloy::{
 
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{Escrow, Seat, TaskState, VoteState, escrow::seat_state};
+use super::{Escrow, Member, Seat, TaskState, VoteState, escrow::seat_state};
 use crate::{
     bindings::TaskEscrow,
     chain::{ChainError, Result, TxSender, decode_revert},
@@ -158,43 +158,50 @@ impl Escrow {
     pub async fn seats_of(&self, tasks: &[&TaskState]) -> Result<HashMap<U256, Vec<Seat>>> {
         self.rows_of(
             tasks,
-            |t| t.redundancy,
+            |t| (0, t.redundancy),
             |task, index| TaskEscrow::seatCall { taskId: task, index },
             |s| Seat { worker: s.worker, state: seat_state(s.state), hash: s.hash },
         )
         .await
     }
 
-    /// The committee of each task — each member and whether it voted — read in one call.
-    pub async fn committees_of(
-        &self,
-        tasks: &[&TaskState],
-    ) -> Result<HashMap<U256, Vec<(Address, VoteState)>>> {
+    /// The committee now reviewing each task (the appeal committee, once appealed) — each member,
+    /// whether it voted, and how — read in one call.
+    pub async fn committees_of(&self, tasks: &[&TaskState]) -> Result<HashMap<U256, Vec<Member>>> {
         self.rows_of(
             tasks,
-            |t| t.committee_size,
+            TaskState::current_committee,
             |task, index| TaskEscrow::committeeSeatCall { taskId: task, index },
-            // An unknown state reads as revealed: nothing more to send.
-            |m| (m.verifier, VoteState::try_from(m.state).unwrap_or(VoteState::Revealed)),
+            |m| Member {
+                verifier: m.verifier,
+                // An unknown state reads as revealed: nothing more to send.
+                state: VoteState::try_from(m.state).unwrap_or(VoteState::Revealed),
+                accept_mask: m.acceptMask,
+            },
         )
         .await
     }
 
-    /// Rows `0..count(task)` of each task, read by `view(task id, index)` all in one call and
-    /// grouped by task in order, each answer mapped by `row`.
+    /// Rows `first..first + count` of each task, where `rows(task)` is `(first, count)`, read by
+    /// `view(task id, index)` all in one call and grouped by task in order, each answer mapped by
+    /// `row`.
     async fn rows_of<C: SolCall, T>(
         &self,
         tasks: &[&TaskState],
-        count: impl Fn(&TaskState) -> u8,
+        rows: impl Fn(&TaskState) -> (u8, u8),
         view: impl Fn(U256, U256) -> C,
         row: impl Fn(C::Return) -> T,
     ) -> Result<HashMap<U256, Vec<T>>> {
+        let indexes = |t: &TaskState| {
+            let (first, count) = rows(t);
+            first..first + count
+        };
         let calls: Vec<C> =
-            tasks.iter().flat_map(|&t| (0..count(t)).map(|i| view(t.id, U256::from(i)))).collect();
+            tasks.iter().flat_map(|&t| indexes(t).map(|i| view(t.id, U256::from(i)))).collect();
         let mut answers = self.read_many(calls).await?.into_iter();
         Ok(tasks
             .iter()
-            .map(|&t| (t.id, answers.by_ref().take(count(t).into()).map(&row).collect()))
+            .map(|&t| (t.id, answers.by_ref().take(indexes(t).len()).map(&row).collect()))
             .collect())
     }
 

@@ -50,6 +50,59 @@ pub struct TaskState {
     pub determinism: u8,
     /// Who challenged the proposed result, or zero.
     pub challenger: Address,
+    /// Where the appeal of its review stands.
+    pub appeal: AppealStage,
+    /// The appeal committee's size (0 until drawn); its members sit at `APPEAL_SEATS + i`.
+    pub appeal_size: u8,
+}
+
+impl TaskState {
+    /// The committee now reviewing: its first seat index and its size — the appeal committee's
+    /// once an appeal was made, else the first committee's.
+    pub fn current_committee(&self) -> (u8, u8) {
+        match self.appeal {
+            AppealStage::Appealed => (APPEAL_SEATS, self.appeal_size),
+            _ => (0, self.committee_size),
+        }
+    }
+}
+
+/// Where an appeal committee's seats start in `committeeSeat` (the escrow's own numbering).
+pub(crate) const APPEAL_SEATS: u8 = 8;
+
+/// A committee seat: who sits on it, where its vote stands, and the vote once revealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    /// The verifier.
+    pub verifier: Address,
+    /// Where its vote stands.
+    pub state: VoteState,
+    /// Its revealed vote: bit i set when it accepts seat i (0 until revealed).
+    pub accept_mask: u8,
+}
+
+/// `ITaskEscrow.AppealStage`: where the appeal of a task's review stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppealStage {
+    /// No appeal window: no review decided against a party yet.
+    None,
+    /// A first decision against a party waits out its appeal window (`until`).
+    Open,
+    /// Appealed: a larger committee reviews, and its decision is final.
+    Appealed,
+}
+
+impl TryFrom<u8> for AppealStage {
+    type Error = String;
+
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        match value {
+            0 => Ok(Self::None),
+            1 => Ok(Self::Open),
+            2 => Ok(Self::Appealed),
+            _ => Err(format!("appeal stage {value} is unknown")),
+        }
+    }
 }
 
 impl TaskState {
@@ -75,6 +128,8 @@ impl TaskState {
             reserve: U256::from(t.reserve),
             determinism: t.determinism,
             challenger: t.challenger,
+            appeal: AppealStage::try_from(t.appeal).map_err(invalid)?,
+            appeal_size: t.appealSize,
         })
     }
 }

@@ -11,6 +11,7 @@ use alloy::primitives::{B256, b256};
 
 pub(crate) use batch::{EscrowCall, send_batches};
 pub use compare::agrees;
+pub use escrow::{AppealStage, Member};
 pub use escrow::{Escrow, Seat, SeatState, TaskState, TaskStatus, VoteState};
 pub(crate) use step::step_calls;
 pub(crate) use step::{STEP_GAS, lost_race, lost_race_reason, take};

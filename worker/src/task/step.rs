@@ -2,7 +2,7 @@
 
 use alloy::primitives::{Address, U256};
 
-use super::{EscrowCall, TaskState, TaskStatus};
+use super::{AppealStage, EscrowCall, TaskState, TaskStatus};
 use crate::{
     bindings::TaskEscrow,
     chain::{ChainError, Head, Result, TxSender},
@@ -56,11 +56,15 @@ pub fn due(task: &TaskState, head: Head, reveal_window: u64) -> Option<Step> {
             Some(Step::Finalize)
         }
         TaskStatus::Proposed => anchored.then_some(Step::Audit),
-        TaskStatus::Reviewing if task.committee_size == 0 => {
-            anchored.then_some(Step::DrawCommittee)
+        // A committee to draw: the first one, or an appeal's.
+        TaskStatus::Reviewing if task.anchor != 0 => anchored.then_some(Step::DrawCommittee),
+        // A first decision against a party applies once its appeal window ends unappealed.
+        TaskStatus::Reviewing if task.appeal == AppealStage::Open => {
+            passed(task.until).then_some(Step::Resolve)
         }
         TaskStatus::Reviewing => {
-            passed(reveal_end(task.vote_commits, task.committee_size, task.until, reveal_window))
+            let (_, size) = task.current_committee();
+            passed(reveal_end(task.vote_commits, size, task.until, reveal_window))
                 .then_some(Step::Resolve)
         }
         TaskStatus::Finalized => Some(Step::Settle),
@@ -201,6 +205,8 @@ mod tests {
             committee_size: 3,
             determinism: 0,
             challenger: Address::ZERO,
+            appeal: AppealStage::None,
+            appeal_size: 0,
         }
     }
 
@@ -211,6 +217,14 @@ mod tests {
 
     fn undrawn(mut task: TaskState) -> TaskState {
         task.committee_size = 0;
+        task
+    }
+
+    /// A review at `stage` of its appeal, the appeal committee (if any) of seven with `commits`.
+    fn appeal(mut task: TaskState, stage: AppealStage, size: u8, commits: u8) -> TaskState {
+        task.appeal = stage;
+        task.appeal_size = size;
+        task.vote_commits = commits;
         task
     }
 
@@ -293,7 +307,43 @@ mod tests {
                 Some(Step::DrawCommittee),
             ),
             ("reviewing, votes open", reviewing.clone(), at(99, 11), None),
-            ("reviewing, vote over", reviewing, at(100, 11), Some(Step::Resolve)),
+            ("reviewing, vote over", reviewing.clone(), at(100, 11), Some(Step::Resolve)),
+            (
+                "decided against a party, appeal window open",
+                appeal(reviewing.clone(), AppealStage::Open, 0, 3),
+                at(99, 11),
+                None,
+            ),
+            (
+                "decided against a party, unappealed",
+                appeal(reviewing.clone(), AppealStage::Open, 0, 3),
+                at(100, 11),
+                Some(Step::Resolve),
+            ),
+            (
+                "appealed, anchor mined",
+                anchored(appeal(reviewing.clone(), AppealStage::Appealed, 0, 3), 10),
+                at(99, 11),
+                Some(Step::DrawCommittee),
+            ),
+            (
+                "appeal committee of seven, three committed, commits open",
+                appeal(reviewing.clone(), AppealStage::Appealed, 7, 3),
+                at(100, 11),
+                None,
+            ),
+            (
+                "appeal committee of seven, three committed, reveals over",
+                appeal(reviewing.clone(), AppealStage::Appealed, 7, 3),
+                at(110, 11),
+                Some(Step::Resolve),
+            ),
+            (
+                "appeal committee of seven, all committed, reveals over",
+                appeal(reviewing, AppealStage::Appealed, 7, 7),
+                at(100, 11),
+                Some(Step::Resolve),
+            ),
             (
                 "finalized",
                 task(TaskStatus::Finalized, Tier::Light, 0),
