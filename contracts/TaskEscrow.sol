@@ -626,7 +626,9 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev The policy's decision with the primary's reputation, its audit probability raised until `lock`
-    ///      deters: p·(R + lock) ≥ C + G ÷ coalition. Without reputation that is `first`, which `lock` deters.
+    ///      deters: p·(R + lock) ≥ C + G ÷ coalition. Without reputation that is `first`, which `lock` deters;
+    ///      so is it when no audit probability makes `lock` deter the reputed decision (fewer seats, each
+    ///      liar's share of the gain larger): reputation never buys less deterrence.
     function _finalDecision(
         PolicyInputs memory inputs,
         Deterrence memory deterrence,
@@ -637,7 +639,9 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             return first;
         }
         decision = VerificationPolicy.decide(inputs);
-        VerificationPolicy.deter(decision, deterrence, lock);
+        if (!VerificationPolicy.deter(decision, deterrence, lock)) {
+            return first;
+        }
     }
 
     /// @dev What a wrong answer on this task can gain (the value at risk × gainBps), what a run is worth, and the

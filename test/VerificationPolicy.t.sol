@@ -199,7 +199,9 @@ contract VerificationPolicyTest is Test {
         uint256 lock = VerificationPolicy.collateral(first, terms);
         inputs.reputationBps = rep;
         Decision memory d = VerificationPolicy.decide(inputs);
-        VerificationPolicy.deter(d, terms, lock);
+        if (!VerificationPolicy.deter(d, terms, lock)) {
+            d = first; // as the escrow does: the reputed decision is not used
+        }
 
         uint256 p = d.auditBps;
         uint256 coalition = VerificationPolicy.coalition(d);
@@ -222,6 +224,19 @@ contract VerificationPolicyTest is Test {
         assertEq(VerificationPolicy.collateral(d, terms), 10 * TOKEN + 400 * TOKEN);
         d = Decision(Tier.REDUNDANT, 3, 1_000);
         assertEq(VerificationPolicy.collateral(d, terms), 10 * TOKEN + 200 * TOKEN, "two colluders share the gain");
+    }
+
+    /// @notice A reputation that drops a DEEP task from k = 5 to k = 3 leaves two liars sharing the gain instead
+    ///         of three: no audit probability covers that with the lock taken for k = 5, so `deter` says the
+    ///         reputed decision must not be used (the escrow keeps the first).
+    function test_deter_refusesADecisionItsLockCannotCover() public pure {
+        Deterrence memory terms = Deterrence(60 * TOKEN, TOKEN, 10 * TOKEN);
+        Decision memory five = Decision(Tier.DEEP, 5, 10_000);
+        uint256 lock = VerificationPolicy.collateral(five, terms);
+        assertEq(lock, 30 * TOKEN, "10 + 60 / 3");
+        assertTrue(VerificationPolicy.deter(five, terms, lock));
+        Decision memory three = Decision(Tier.DEEP, 3, 10_000);
+        assertFalse(VerificationPolicy.deter(three, terms, lock), "60 / 2 = 30 is more than the 20 covered");
     }
 
     /// @notice A skipped run never pays: the audit is raised to at least R ÷ (R + minSlash).

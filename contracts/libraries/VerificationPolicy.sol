@@ -141,21 +141,30 @@ library VerificationPolicy {
 
     /// @notice Raises a decision's audit probability until the deterrence condition holds with collateral
     ///         `lock` per seat: a skipped run never pays (`deterSkippedRun`), and neither does a wrong answer,
-    ///         p ≥ G ÷ (coalition × (lock − minSlash)). Then p·(R + lock) ≥ C + G ÷ coalition.
+    ///         p ≥ G ÷ (coalition × (lock − minSlash)). Then p·(R + lock) ≥ C + G ÷ coalition — unless that
+    ///         takes p above 1 (a smaller coalition, each liar's share of the gain larger than the lock covers).
     /// @param decision The decision, changed in place.
     /// @param terms The task's gain, run price and minimum slash.
     /// @param lock Collateral each seat locks, token wei.
-    function deter(Decision memory decision, Deterrence memory terms, uint256 lock) internal pure {
+    /// @return Whether the condition holds: if not, the decision must not be used with this lock.
+    function deter(Decision memory decision, Deterrence memory terms, uint256 lock) internal pure returns (bool) {
         deterSkippedRun(decision, terms);
         uint256 gain = terms.gain;
-        if (gain != 0) {
-            uint256 minSlash = terms.minSlash;
-            uint256 cover = lock > minSlash ? coalition(decision) * (lock - minSlash) : 0;
-            // Values are token amounts (< 2^96) times bps: nothing here overflows.
-            unchecked {
-                _raiseAudit(decision, cover == 0 ? BPS : _ceilDiv(gain * BPS, cover));
-            }
+        if (gain == 0) {
+            return true;
         }
+        uint256 minSlash = terms.minSlash;
+        uint256 cover = lock > minSlash ? coalition(decision) * (lock - minSlash) : 0;
+        if (cover == 0) {
+            return false;
+        }
+        // Values are token amounts (< 2^96) times bps: nothing here overflows.
+        uint256 floorBps;
+        unchecked {
+            floorBps = _ceilDiv(gain * BPS, cover);
+        }
+        _raiseAudit(decision, floorBps);
+        return floorBps <= BPS;
     }
 
     /// @notice Collateral per seat that makes a wrong answer lose money at the decision's audit probability:
