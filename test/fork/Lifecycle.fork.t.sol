@@ -48,7 +48,7 @@ contract LifecycleForkTest is EscrowFixture {
         _passChallengeWindow(taskId);
         escrow.finalize(taskId);
         escrow.settle(taskId);
-        assertEq(_stake(_worker(taskId, 2)), STAKE - 10e18);
+        assertEq(_stake(_worker(taskId, 2)), STAKE - _task(taskId).seatLock);
         assertEq(_stake(_worker(taskId, 0)), STAKE);
         _assertSolvent();
     }
@@ -71,9 +71,11 @@ contract LifecycleForkTest is EscrowFixture {
         escrow.challenge(taskId);
         _drawCommittee(taskId);
         _voteAll(taskId, 0);
+        _closeAppealWindow(taskId);
         escrow.settle(taskId);
-        assertEq(_stake(worker), STAKE - 10e18);
-        assertEq(escrow.claimable(challenger), 10e18 + 5e18, "bond back plus the bounty: half the slash");
+        uint96 lock = _task(taskId).seatLock;
+        assertEq(_stake(worker), STAKE - lock);
+        assertEq(escrow.claimable(challenger), 10e18 + lock / 2, "bond back plus the bounty: half the slash");
         _assertSolvent();
     }
 
@@ -83,7 +85,7 @@ contract LifecycleForkTest is EscrowFixture {
         vm.warp(_task(taskId).until);
         escrow.finalize(taskId);
         escrow.settle(taskId);
-        assertEq(_stake(worker), STAKE - 10e18);
+        assertEq(_stake(worker), STAKE - _task(taskId).seatLock);
         assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         _assertSolvent();
     }
