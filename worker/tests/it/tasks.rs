@@ -127,9 +127,11 @@ async fn light_task_finalizes_and_pays() {
     tier_round_trip("light", "volatility", 3, 1, true).await;
 }
 
+/// REDUNDANT: three seats agree; a fourth worker stays free to sit on the committee of a random audit
+/// (a committee never seats a party to the task: with every verifier seated, an audit would be void).
 #[tokio::test(flavor = "multi_thread")]
 async fn redundant_task_finalizes_and_pays() {
-    tier_round_trip("redundant", "volatility", 3, 3, false).await;
+    tier_round_trip("redundant", "volatility", 4, 3, false).await;
 }
 
 /// DEEP: three seats agree (tolerance model), then a committee of the fourth worker re-executes.
