@@ -233,8 +233,7 @@ contract SoundnessSimulation is CommonBase {
         }
         if (s == Strategy.Grinding) {
             uint256 anchor = block.number + 2; // what its submission will anchor: not mined, its hash reads zero
-            bool audited = uint256(keccak256(abi.encode(blockhash(anchor), taskId, uint256(1)))) % BPS < auditBps;
-            return audited ? _truth(taskId) : _lie(taskId);
+            return _audits(blockhash(anchor), taskId, auditBps) ? _truth(taskId) : _lie(taskId);
         }
         return _truth(taskId);
     }
@@ -354,26 +353,32 @@ contract SoundnessSimulation is CommonBase {
             _freshAnchor(taskId);
             return;
         }
-        ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
-        if (block.number <= task.anchor) {
-            vm.roll(task.anchor + 1);
-        }
+        uint16 auditBps = escrow.getTask(taskId).auditBps;
         for (uint256 r = 1;; ++r) {
             bytes32 hash = keccak256(abi.encode("aimed block", r));
-            bool hits = uint256(keccak256(abi.encode(hash, taskId, uint256(1)))) % BPS < task.auditBps;
-            if (hits == (aim == Aim.Hit)) {
-                vm.setBlockhash(task.anchor, hash);
+            if (_audits(hash, taskId, auditBps) == (aim == Aim.Hit)) {
+                _mineAnchor(taskId, hash);
                 return;
             }
         }
     }
 
     function _freshAnchor(uint256 taskId) internal {
+        _mineAnchor(taskId, keccak256(abi.encode("sim block", ++entropy)));
+    }
+
+    /// @dev Rolls past the task's pending anchor and gives it `hash`.
+    function _mineAnchor(uint256 taskId, bytes32 hash) internal {
         uint256 anchor = escrow.getTask(taskId).anchor;
         if (block.number <= anchor) {
             vm.roll(anchor + 1);
         }
-        vm.setBlockhash(anchor, keccak256(abi.encode("sim block", ++entropy)));
+        vm.setBlockhash(anchor, hash);
+    }
+
+    /// @dev Whether an audit lottery whose anchor block has `hash` hits, as `Anchors.seed` draws it.
+    function _audits(bytes32 hash, uint256 taskId, uint16 auditBps) internal pure returns (bool) {
+        return uint256(keccak256(abi.encode(hash, taskId, uint256(1)))) % BPS < auditBps;
     }
 
     /// @dev The measured agents' wealth: wallet, stake, unbonding stake and escrow credit.

@@ -24,11 +24,13 @@ impl Worker {
         now: u64,
     ) -> Result<bool, TaskError> {
         let Some(input) = input else { return Ok(false) };
-        if self.options.faulty || now >= task.until || !lock(&self.appeal_checked).insert(task.id) {
+        if self.options.faulty || now >= task.until || lock(&self.appeal_checked).contains(&task.id)
+        {
             return Ok(false);
         }
         let decided = decision(committee, seats.len());
         let mine = self.judge(task, seats, input).await?;
+        lock(&self.appeal_checked).insert(task.id);
         if mine == decided {
             tracing::info!(task = %task.id, decided = format!("{decided:#b}"), "the review's decision agrees with ours");
             return Ok(false);

@@ -282,6 +282,7 @@ impl Worker {
             self.store.forget(id)?;
             lock(&self.refused).remove(&id);
             lock(&self.checked).remove(&id);
+            lock(&self.appeal_checked).remove(&id);
             tracing::debug!(task = %id, "no longer watched");
         }
         Ok(())

@@ -56,17 +56,6 @@ pub struct TaskState {
     pub appeal_size: u8,
 }
 
-impl TaskState {
-    /// The committee now reviewing: its first seat index and its size — the appeal committee's
-    /// once an appeal was made, else the first committee's.
-    pub fn current_committee(&self) -> (u8, u8) {
-        match self.appeal {
-            AppealStage::Appealed => (APPEAL_SEATS, self.appeal_size),
-            _ => (0, self.committee_size),
-        }
-    }
-}
-
 /// Where an appeal committee's seats start in `committeeSeat` (the escrow's own numbering).
 pub(crate) const APPEAL_SEATS: u8 = 8;
 
@@ -106,6 +95,15 @@ impl TryFrom<u8> for AppealStage {
 }
 
 impl TaskState {
+    /// The committee now reviewing: its first seat index and its size — the appeal committee's
+    /// once an appeal was made, else the first committee's.
+    pub fn current_committee(&self) -> (u8, u8) {
+        match self.appeal {
+            AppealStage::Appealed => (APPEAL_SEATS, self.appeal_size),
+            _ => (0, self.committee_size),
+        }
+    }
+
     pub(super) fn from_view(id: U256, t: &TaskView) -> Result<Self> {
         let invalid = |what: String| ChainError::Decode {
             op: "getTask",
