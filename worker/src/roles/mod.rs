@@ -288,14 +288,18 @@ impl Worker {
         Ok(())
     }
 
-    /// The seats, committees and inputs of the tasks in a phase where this worker may act.
+    /// The seats, committees and inputs of the tasks in a phase where this worker may act (a
+    /// finalized task's seats too: a seat settles it, even one a void review finalized).
     async fn read_context(&self, tasks: &[TaskState]) -> Result<Context, TaskError> {
         let active: Vec<&TaskState> = tasks
             .iter()
             .filter(|t| {
                 matches!(
                     t.status,
-                    TaskStatus::Assigned | TaskStatus::Proposed | TaskStatus::Reviewing
+                    TaskStatus::Assigned
+                        | TaskStatus::Proposed
+                        | TaskStatus::Reviewing
+                        | TaskStatus::Finalized
                 )
             })
             .collect();
