@@ -378,6 +378,11 @@ async fn bad_inputs_end_with_a_refund() {
     let ghost = market.publish_release("ghost", B256::repeat_byte(0x42), 0, 0).await;
     market.register_serving(KEYS[0], "compute", vec![market.volatility, ghost]).await;
     let worker = market.spawn(KEYS[0], "w", &["--max-input-kib", "1"]);
+    // An audit (at least 9.1 % of LIGHT tasks) needs a verifier of both models, or its review
+    // would be void and the task would close with no result. The size limit is a network-wide
+    // rule: the verifier keeps the same one.
+    market.register_serving(KEYS[1], "verify", vec![market.volatility, ghost]).await;
+    let _verifier = market.spawn(KEYS[1], "v", &["--max-input-kib", "1"]);
     let (_, good_input) = volatility_input();
     let good = market.put(alloy::sol_types::SolValue::abi_encode(&good_input)).await;
     let oversized = {
