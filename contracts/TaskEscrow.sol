@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "./interfaces/ITaskEscrow.sol";
@@ -41,6 +42,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @notice The `Anchors.seed` purposes of the seat draw and the audit roll.
     uint256 internal constant SEAT_DRAW = 0;
     uint256 internal constant AUDIT_ROLL = 1;
+    /// @notice The unit a task's value is stored in: 0.001 token.
+    uint256 internal constant MILLI = 1e15;
 
     /// @notice The network token: fees, bonds, payouts.
     IERC20 public immutable TOKEN;
@@ -85,18 +88,21 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (MODELS.isDeprecated(modelId)) {
             revert ModelDeprecated(modelId);
         }
+        (uint32 epochBlocks, uint256 verifiers) = WORKERS.epochAndWeight(modelId, Roles.VERIFY);
+        if (verifiers == 0) {
+            revert NoVerifiers(modelId); // its audits could never be drawn
+        }
         taskId = ++_s.counters.tasks;
         _s.counters.liabilities += maxFee;
         Task storage task = _s.tasks[taskId];
         task.requester = msg.sender;
         task.fee = maxFee;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        task.valueGwei = uint64(value / 1 gwei); // < 2^96 / 1e9 < 2^64
+        task.valueMilli = _toMilli(value);
         task.modelIndex = _indexOf(modelId);
         task.until = deadline;
         // forge-lint: disable-next-line(unsafe-typecast)
         task.createdBlock = uint32(block.number); // 2^32 blocks is centuries at L1 block times
-        task.anchor = Anchors.forDraw(WORKERS.epochBlocks());
+        task.anchor = Anchors.forDraw(epochBlocks);
         task.status = TaskStatus.Created;
         task.floor = floor;
         task.winner = TaskReview.NO_WINNER;
@@ -377,7 +383,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view_.fee = t.fee;
         view_.modelId = t.modelIndex == 0 ? bytes32(0) : _modelOf(t);
         // forge-lint: disable-next-line(unsafe-typecast)
-        view_.value = uint96(_valueOf(t)); // gwei × 1e9 < 2^96
+        view_.value = uint96(Math.min(_valueOf(t), type(uint96).max)); // rounded up to a milli-token
         view_.until = t.until;
         view_.createdBlock = t.createdBlock;
         view_.anchor = t.anchor;
@@ -715,7 +721,13 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     function _valueOf(Task storage task) private view returns (uint256) {
-        return uint256(task.valueGwei) * 1 gwei;
+        return uint256(task.valueMilli) * MILLI;
+    }
+
+    /// @dev `value` in whole milli-tokens, rounded up: < 2^96 / 1e15 + 1 < 2^48.
+    function _toMilli(uint96 value) private pure returns (uint48) {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint48(Math.ceilDiv(value, MILLI));
     }
 
     /// @dev The model's index + 1 in `models`, registering it on first use.

@@ -317,8 +317,9 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function recordOutcome(address worker, bytes32 modelId, bool ok) external onlyRole(SLASHER_ROLE) {
+    function closeSeat(address worker, bytes32 modelId, uint96 lock, bool ok) external onlyRole(SLASHER_ROLE) {
         Record storage w = _workers[worker];
+        _unlock(worker, w, lock);
         Outcomes storage o = _outcomes[worker][modelId];
         uint32 done = o.done;
         uint32 faults = o.faults;
@@ -334,17 +335,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @inheritdoc IWorkerRegistry
     function unlock(address worker, uint96 amount) external onlyRole(SLASHER_ROLE) {
-        Record storage w = _workers[worker];
-        uint96 locked = w.locked;
-        if (amount > locked) {
-            amount = locked;
-        }
-        // Cannot underflow: amount <= locked.
-        unchecked {
-            locked -= amount;
-        }
-        _setLocked(w, locked, _epoch());
-        emit StakeUnlocked(worker, amount, locked);
+        _unlock(worker, _workers[worker], amount);
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -432,6 +423,12 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     /// @inheritdoc IWorkerRegistry
     function epochBlocks() external view returns (uint32) {
         return _epochBlocks;
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function epochAndWeight(bytes32 modelId, uint8 role) external view returns (uint32 blocks, uint256 weight) {
+        blocks = _epochBlocks;
+        (weight,) = _trees[modelId][_bitIndex(role)].totalAt(_epoch());
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -638,6 +635,20 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         assembly ("memory-safe") {
             word := sload(add(_minStake.slot, i))
         }
+    }
+
+    /// @dev Releases up to `amount` of `w`'s locked stake.
+    function _unlock(address worker, Record storage w, uint96 amount) private {
+        uint96 locked = w.locked;
+        if (amount > locked) {
+            amount = locked;
+        }
+        // Cannot underflow: amount <= locked.
+        unchecked {
+            locked -= amount;
+        }
+        _setLocked(w, locked, _epoch());
+        emit StakeUnlocked(worker, amount, locked);
     }
 
     /// @dev Sets `w.locked` in epoch `epoch`, first recording the value at the epoch's start if this is the

@@ -499,7 +499,7 @@ contract Simulate is Script {
     ///      to lie (DEEP tasks are always reviewed), which must simply earn no more than honest work.
     function _report(Tier tier, Strategy strategy, int256[] memory samples, int256 honest)
         internal
-        view
+        pure
         returns (bool ok, int256 mean)
     {
         int256 half;
@@ -537,14 +537,17 @@ contract Simulate is Script {
         for (uint256 i; i < n; ++i) {
             sum += xs[i];
         }
-        mean = sum / int256(n);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        mean = sum / int256(n); // n is a sample count
         uint256 squares;
         for (uint256 i; i < n; ++i) {
             int256 d = (xs[i] - mean) / 1e9; // in gwei: squares stay far from overflow
-            squares += uint256(d * d);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            squares += uint256(d * d); // a square is never negative
         }
         uint256 sd = Math.sqrt(squares / (n - 1)) * 1e9;
-        half = int256(sd * 196 / 100 / Math.sqrt(n));
+        // forge-lint: disable-next-line(unsafe-typecast)
+        half = int256(sd * 196 / 100 / Math.sqrt(n)); // below the samples' spread, far below 2^255
     }
 
     /// @dev `wei` as VGD with two decimals.

@@ -13,7 +13,6 @@ contract TaskEscrowLightTest is EscrowFixture {
     // ─── createTask ──────────────────────────────────────────────────────────────────────────────
 
     function test_createTask_escrowsMaxFeeAndEmits() public {
-        uint40 deadline = uint40(block.timestamp) + TASK_TIME;
         vm.expectEmit(address(escrow));
         emit ITaskEscrow.TaskCreated(1, requester, exactModel, input, 100 * PRICE);
         uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
@@ -27,6 +26,20 @@ contract TaskEscrowLightTest is EscrowFixture {
         assertEq(uint8(task.status), uint8(TaskStatus.Created));
         assertEq(token.balanceOf(address(escrow)), 100 * PRICE);
         _assertSolvent();
+    }
+
+    /// @notice The value is kept in whole milli-tokens, rounded up: never less verification than asked for,
+    ///         and the largest value the call accepts still reads back whole (it once wrapped around in storage).
+    function testFuzz_createTask_keepsTheValueRoundedUpToAMilliToken(uint96 value) public {
+        uint256 taskId = _create(exactModel, value, Tier.LIGHT);
+        uint256 stored = _task(taskId).value;
+        assertGe(stored, value, "never rounded down");
+        assertLt(stored - value, 1e15, "less than a milli-token more");
+        if (value > type(uint96).max - 1e15) {
+            assertEq(stored, type(uint96).max, "capped where a milli-token more would not fit");
+        } else {
+            assertEq(stored % 1e15, 0);
+        }
     }
 
     function test_createTask_revertsIfFeeIsZero() public {

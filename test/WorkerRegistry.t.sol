@@ -78,7 +78,7 @@ contract WorkerRegistryTest is RegistryFixtures {
     function test_register_keepsJailAndCountersOfTheAddress() public {
         vm.startPrank(slasher);
         workers.jail(alice, uint40(block.timestamp + 1 days));
-        workers.recordOutcome(alice, MODEL, false);
+        workers.closeSeat(alice, MODEL, 0, false);
         vm.stopPrank();
         _registerCompute(alice, MIN_COMPUTE);
         IWorkerRegistry.Worker memory w = workers.getWorker(alice);
@@ -572,15 +572,15 @@ contract WorkerRegistryTest is RegistryFixtures {
         vm.expectEmit(address(workers));
         emit IWorkerRegistry.OutcomeRecorded(alice, MODEL, true, 1, 0);
         vm.prank(slasher);
-        workers.recordOutcome(alice, MODEL, true);
+        workers.closeSeat(alice, MODEL, 0, true);
         vm.expectEmit(address(workers));
         emit IWorkerRegistry.OutcomeRecorded(alice, MODEL, false, 1, 1);
         vm.prank(slasher);
-        workers.recordOutcome(alice, MODEL, false);
+        workers.closeSeat(alice, MODEL, 0, false);
         vm.expectEmit(address(workers));
         emit IWorkerRegistry.OutcomeRecorded(alice, OTHER_MODEL, true, 1, 0);
         vm.prank(slasher);
-        workers.recordOutcome(alice, OTHER_MODEL, true);
+        workers.closeSeat(alice, OTHER_MODEL, 0, true);
         IWorkerRegistry.Worker memory w = workers.getWorker(alice);
         assertEq(w.tasksDone, 2);
         assertEq(w.faults, 1);
@@ -593,7 +593,7 @@ contract WorkerRegistryTest is RegistryFixtures {
             )
         );
         vm.prank(bob);
-        workers.recordOutcome(alice, MODEL, true);
+        workers.closeSeat(alice, MODEL, 0, true);
     }
 
     // ------------------------------------------------------------ admin
@@ -655,11 +655,11 @@ contract WorkerRegistryTest is RegistryFixtures {
         assertEq(workers.reputationBps(alice, MODEL), 0, "new worker");
         vm.startPrank(slasher);
         for (uint256 i; i < 90; ++i) {
-            workers.recordOutcome(alice, MODEL, true);
+            workers.closeSeat(alice, MODEL, 0, true);
         }
         assertEq(workers.reputationBps(alice, MODEL), 9_000, "90 / 100");
-        workers.recordOutcome(alice, MODEL, false);
-        workers.recordOutcome(alice, OTHER_MODEL, false);
+        workers.closeSeat(alice, MODEL, 0, false);
+        workers.closeSeat(alice, OTHER_MODEL, 0, false);
         vm.stopPrank();
         assertEq(workers.reputationBps(alice, MODEL), 8_181, "90 * 10_000 / 110");
         assertEq(workers.reputationBps(alice, OTHER_MODEL), 0, "the other model's fault only");
@@ -704,9 +704,9 @@ contract WorkerRegistryTest is RegistryFixtures {
         workers.unbond(20e18);
         vm.startPrank(slasher);
         workers.jail(alice, 12_345);
-        workers.recordOutcome(alice, MODEL, true);
-        workers.recordOutcome(alice, MODEL, true);
-        workers.recordOutcome(alice, MODEL, false);
+        workers.closeSeat(alice, MODEL, 0, true);
+        workers.closeSeat(alice, MODEL, 0, true);
+        workers.closeSeat(alice, MODEL, 0, false);
         vm.stopPrank();
         _nextEpoch();
         vm.prank(slasher);

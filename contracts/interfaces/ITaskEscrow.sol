@@ -293,7 +293,7 @@ interface ITaskEscrow {
     error InvalidMask(uint8 mask);
     /// @notice Thrown by `challenge` if no verifier is available to review.
     error NoVerifiersAvailable(uint256 taskId);
-    /// @notice Thrown by `quote` if no verifier serves the model (draw weight 0 this epoch): nobody could audit
+    /// @notice Thrown by `quote` and `createTask` if no verifier serves the model (draw weight 0 this epoch): nobody could audit
     ///         or review its results, so no collateral would deter a wrong answer.
     error NoVerifiers(bytes32 modelId);
     /// @notice Thrown by `claim` when nothing is owed.
@@ -304,6 +304,7 @@ interface ITaskEscrow {
     error ZeroOutput();
 
     /// @notice Creates a task and escrows `maxFee`.
+    /// @dev Reverts `NoVerifiers` if no verifier serves the model: its audits could never be drawn.
     /// @param modelId The model release (content hash).
     /// @param inputHash Commitment to the input (keccak-256 of its canonical encoding), fetched off chain.
     /// @param value Value at risk on the answer; drives the verification gradient.

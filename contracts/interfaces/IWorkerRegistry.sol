@@ -211,13 +211,15 @@ interface IWorkerRegistry {
     /// @param until End of the jail time.
     function jail(address worker, uint40 until) external;
 
-    /// @notice Records a task outcome in the worker's reputation counters for one model.
+    /// @notice Closes a task seat: releases its collateral (capped at what is locked) and records its outcome in
+    ///         the worker's reputation counters for one model.
     /// @dev SLASHER_ROLE only. The caller decides what earns reputation (the escrow: only tasks paid for by
-    ///      someone else); the registry just counts.
+    ///      someone else; a seat that earns nothing is only `unlock`ed); the registry just counts.
     /// @param worker The worker.
     /// @param modelId The release the task ran.
+    /// @param lock The collateral the seat locked.
     /// @param ok True for an accepted result, false for a fault.
-    function recordOutcome(address worker, bytes32 modelId, bool ok) external;
+    function closeSeat(address worker, bytes32 modelId, uint96 lock, bool ok) external;
 
     /// @notice Releases stake locked by `drawAndLock` (capped at what is locked).
     /// @dev SLASHER_ROLE only.
@@ -305,6 +307,14 @@ interface IWorkerRegistry {
     /// @notice Blocks per epoch.
     /// @return The epoch length.
     function epochBlocks() external view returns (uint32);
+
+    /// @notice `epochBlocks` and `drawWeight(modelId, role)` in one call (what a new task needs: an anchor and
+    ///         someone to audit it).
+    /// @param modelId The release id.
+    /// @param role A single role bit.
+    /// @return blocks The epoch length.
+    /// @return weight The total draw weight of the pair in the current epoch.
+    function epochAndWeight(bytes32 modelId, uint8 role) external view returns (uint32 blocks, uint256 weight);
 
     /// @notice Minimum active stake for a role set: the sum of each held role's minimum.
     /// @param roles Role bitmask.

@@ -255,9 +255,10 @@ library TaskReview {
                 slashed += _penalize(s, workers, taskId, seat.worker, lock, ITaskEscrow.Fault.WrongResult);
             } else {
                 // Accepted, or Revealed after a void review (neither proven right nor wrong).
-                workers.unlock(seat.worker, lock);
                 if (state == ITaskEscrow.SeatState.Accepted && earns && seat.worker != task.requester) {
-                    workers.recordOutcome(seat.worker, modelId, true);
+                    workers.closeSeat(seat.worker, modelId, lock, true);
+                } else {
+                    workers.unlock(seat.worker, lock);
                 }
             }
         }
@@ -655,10 +656,9 @@ library TaskReview {
         uint96 amount,
         ITaskEscrow.Fault fault
     ) private returns (uint256 taken) {
-        workers.unlock(worker, amount);
+        workers.closeSeat(worker, _modelOf(s, s.tasks[taskId]), amount, false);
         taken = workers.slash(worker, amount);
         workers.jail(worker, uint40(block.timestamp) + s.params.jailDuration);
-        workers.recordOutcome(worker, _modelOf(s, s.tasks[taskId]), false);
         // forge-lint: disable-next-line(unsafe-typecast)
         s.counters.liabilities += uint128(taken); // taken < 2^96
         // forge-lint: disable-next-line(unsafe-typecast)

@@ -6,18 +6,21 @@ import {TaskStatus, Tier} from "./TaskTypes.sol";
 
 /// @notice A task as stored: five slots; `getTask` presents it as an `ITaskEscrow.TaskView`.
 /// @dev Slot 0: requester | fee. Slot 1: the lifecycle word, fields as in `TaskView`, except that the value is
-///      kept in gwei (ample precision: the policy counts in units of 0.01 token) and the model as an index into
-///      `EscrowState.models`. Slot 2: challenger | bond, written only by `challenge`. Slot 3: the collateral
-///      each compute seat and each committee member locked (in gwei), fixed when they were drawn, the review
-///      reserve (in gwei), the creation block, the current committee's vote counts, the appeal's stage and the
-///      appeal committee's size. Slot 4: appellant | appeal bond, written only by `appeal`.
+///      kept in whole milli-tokens, rounded up (the policy counts in units of 0.01 token; rounding up never
+///      lowers verification or collateral), and the model as an index into `EscrowState.models`. `createTask`
+///      writes only slots 0 and 1. Slot 2: challenger | bond, written only by `challenge`. Slot 3, first
+///      written at assignment: the collateral each compute seat and each committee member locked (in gwei),
+///      fixed when they were drawn, the review reserve (in gwei), the current committee's vote counts, the
+///      appeal's stage, the appeal committee's size, the first committee's size and the model's determinism
+///      class. Slot 4: appellant | appeal bond, written only by `appeal`.
 struct Task {
     address requester;
     uint96 fee;
-    uint64 valueGwei;
+    uint48 valueMilli;
     uint40 until;
     uint32 anchor;
     uint32 modelIndex;
+    uint32 createdBlock;
     TaskStatus status;
     Tier floor;
     Tier tier;
@@ -26,18 +29,17 @@ struct Task {
     uint8 reveals;
     uint16 auditBps;
     uint8 winner;
-    uint8 committeeSize;
-    uint8 determinism;
     address challenger;
     uint96 bond;
     uint64 seatLockGwei;
     uint64 memberLockGwei;
     uint64 reserveGwei;
-    uint32 createdBlock;
     uint8 voteCommits;
     uint8 voteReveals;
     ITaskEscrow.AppealStage appeal;
     uint8 appealSize;
+    uint8 committeeSize;
+    uint8 determinism;
     address appellant;
     uint96 appealBond;
 }

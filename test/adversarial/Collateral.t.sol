@@ -12,11 +12,12 @@ contract CollateralTest is AdversarialFixture {
     bytes32 internal model;
     address internal thin;
 
-    /// @dev A fresh model served by one compute worker with the minimum stake (100 tokens).
+    /// @dev A fresh model served by one compute worker with the minimum stake (100 tokens), and one verifier.
     function setUp() public override {
         super.setUp();
         model = _publishModel(modelOwner, "attacker/thin", PRICE);
         thin = _registerWith("thinly staked worker", Roles.COMPUTE, _single(model), 100e18);
+        _registerWith("verifier of the thin model", Roles.VERIFY, _single(model), 100e18);
         _nextEpoch();
     }
 
@@ -48,10 +49,19 @@ contract CollateralTest is AdversarialFixture {
     }
 
     /// @notice The issue's attack: a model nobody verifies gets no audits, so its worker could answer anything.
-    ///         `quote` now says so, and the collateral a quote shows is what the seat would lock.
-    function test_quote_refusesAModelNobodyVerifies() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NoVerifiers.selector, model));
-        escrow.quote(model, 1e18, Tier.LIGHT, thin);
+    ///         `quote` now says so and `createTask` refuses it (nothing is escrowed), and the collateral a quote
+    ///         shows is what the seat would lock.
+    function test_aModelNobodyVerifies_isRefused() public {
+        bytes32 unverified = _publishModel(modelOwner, "attacker/unverified", PRICE);
+        _registerWith("its only worker", Roles.COMPUTE, _single(unverified), 100e18);
+        _nextEpoch();
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NoVerifiers.selector, unverified));
+        escrow.quote(unverified, 1e18, Tier.LIGHT, thin);
+        uint256 balance = token.balanceOf(requester);
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NoVerifiers.selector, unverified));
+        escrow.createTask(unverified, keccak256("input"), 1e18, Tier.LIGHT, uint40(block.timestamp + 1 hours), PRICE);
+        assertEq(token.balanceOf(requester), balance, "nothing escrowed");
         (, uint96 fee, uint96 seatLock) = escrow.quote(exactModel, 1e18, Tier.LIGHT, thin);
         assertGt(fee, PRICE, "the run and the review reserve");
         assertGt(seatLock, escrow.params().minSlash, "value at risk raises the lock above the floor");
@@ -67,7 +77,8 @@ contract CollateralTest is AdversarialFixture {
         _assignFresh(taskId);
         ITaskEscrow.TaskView memory task = _view(taskId);
         uint256 coalition = task.tier == Tier.LIGHT ? 1 : task.redundancy / 2 + 1;
-        uint256 gain = uint256(value) / 1 gwei * 1 gwei; // as stored
+        uint256 gain = task.value; // as stored: rounded up to a milli-token
+        assertGe(gain, value);
         uint256 p = task.auditBps;
         assertGe(p * (PRICE + task.seatLock), PRICE * 10_000 + gain * 10_000 / coalition, "p(R + S) >= C + G");
         assertGe(task.seatLock, escrow.params().minSlash);

@@ -16,6 +16,7 @@ contract ReputationFarmingTest is AdversarialFixture {
         bytes32[] memory served = new bytes32[](2);
         (served[0], served[1]) = (ownModel, exactModel);
         address worker = _registerWith("farming worker", Roles.COMPUTE, served, STAKE);
+        _registerWith("farmer's verifier", Roles.VERIFY, _single(ownModel), STAKE); // tasks need one
         address sybil = makeAddr("farmer's requester");
         _fund(sybil, 100e18);
         _nextEpoch();
@@ -41,7 +42,7 @@ contract ReputationFarmingTest is AdversarialFixture {
     function test_reputation_countsPerModel() public {
         address worker = computeWorkers[0];
         vm.prank(address(escrow));
-        workers.recordOutcome(worker, toleranceModel, true); // the escrow is the registry's slasher
+        workers.closeSeat(worker, toleranceModel, 0, true); // the escrow is the registry's slasher
         assertGt(workers.reputationBps(worker, toleranceModel), 0);
         assertEq(workers.reputationBps(worker, exactModel), 0, "nothing carries over");
     }
