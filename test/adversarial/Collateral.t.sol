@@ -71,6 +71,25 @@ contract CollateralTest is AdversarialFixture {
     ///         price bounding both the reward R and the cost C a skipped run saves, and the value at risk as the
     ///         gain G shared by the coalition that must lie together, p·(R + S) ≥ C + G ÷ coalition.
     function testFuzz_collateral_makesCheatingLoseMoney(uint96 value, uint8 floor) public {
+        _assertDeters(value, floor);
+    }
+
+    /// @notice The same with reputed workers, whose reputation lowers k or the audit rate: the escrow raises the
+    ///         audit again until the lock it drew deters, or keeps the least trusted decision.
+    function testFuzz_collateral_makesCheatingLoseMoney_forReputedWorkers(uint96 value, uint8 floor, uint8 done)
+        public
+    {
+        for (uint256 i; i < computeWorkers.length; ++i) {
+            for (uint256 n; n < bound(done, 0, 60); ++n) {
+                vm.prank(address(escrow)); // the escrow is the registry's slasher: paid work earns this
+                workers.closeSeat(computeWorkers[i], exactModel, 0, true);
+            }
+        }
+        _assertDeters(value, floor);
+    }
+
+    /// @dev p·(R + S) ≥ C + G ÷ coalition on a task of `value` at `floor` (both bounded), and each seat locks S.
+    function _assertDeters(uint96 value, uint8 floor) internal {
         value = uint96(bound(value, 0, 60e18));
         Tier tier = Tier(bound(floor, 0, 2));
         uint256 taskId = _createAs(requester, exactModel, value, tier, 100 * PRICE);
