@@ -15,7 +15,7 @@ import {VerificationPolicy} from "./libraries/VerificationPolicy.sol";
 import {EscrowState, Member, Seat, Task} from "./types/EscrowTypes.sol";
 import {DeterminismClass, ReleaseTerms} from "./types/ModelTypes.sol";
 import {Roles} from "./types/Roles.sol";
-import {Decision, Deterrence, PolicyInputs, TaskStatus, Tier} from "./types/TaskTypes.sol";
+import {Decision, Deterrence, PolicyInputs, TaskId, TaskStatus, Tier} from "./types/TaskTypes.sol";
 
 /// @title TaskEscrow
 /// @notice The verigrad task market. See ITaskEscrow for the lifecycle.
@@ -77,7 +77,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @inheritdoc ITaskEscrow
     function createTask(bytes32 modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
         external
-        returns (uint256 taskId)
+        returns (TaskId taskId)
     {
         if (maxFee == 0) {
             revert InvalidFee(maxFee);
@@ -92,7 +92,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (verifiers == 0) {
             revert NoVerifiers(modelId); // its audits could never be drawn
         }
-        taskId = ++_s.counters.tasks;
+        taskId = TaskId.wrap(++_s.counters.tasks);
         _s.counters.liabilities += maxFee;
         Task storage task = _s.tasks[taskId];
         task.requester = msg.sender;
@@ -111,7 +111,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function assign(uint256 taskId) external {
+    function assign(TaskId taskId) external {
         Task storage task = _task(taskId, TaskStatus.Created);
         if (block.timestamp >= task.until) {
             revert PhaseClosed(taskId, task.until);
@@ -150,7 +150,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     // ─── Compute workers ─────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc ITaskEscrow
-    function submitResult(uint256 taskId, bytes32 outputHash) external {
+    function submitResult(TaskId taskId, bytes32 outputHash) external {
         Task storage task = _task(taskId, TaskStatus.Assigned);
         if (task.tier != Tier.LIGHT) {
             revert WrongTier(taskId, task.tier);
@@ -173,7 +173,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function commit(uint256 taskId, bytes32 commitment) external {
+    function commit(TaskId taskId, bytes32 commitment) external {
         Task storage task = _redundantTask(taskId);
         if (block.timestamp >= task.until) {
             revert PhaseClosed(taskId, task.until);
@@ -198,7 +198,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function reveal(uint256 taskId, bytes32 outputHash, bytes32 salt) external {
+    function reveal(TaskId taskId, bytes32 outputHash, bytes32 salt) external {
         Task storage task = _redundantTask(taskId);
         (bool open, uint40 end) = _revealPhase(task);
         if (!open) {
@@ -229,7 +229,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function closeReveal(uint256 taskId) external {
+    function closeReveal(TaskId taskId) external {
         Task storage task = _redundantTask(taskId);
         (, uint40 end) = _revealPhase(task);
         if (block.timestamp < end) {
@@ -241,7 +241,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     // ─── Audits, challenges and committees ───────────────────────────────────────────────────────
 
     /// @inheritdoc ITaskEscrow
-    function audit(uint256 taskId) external {
+    function audit(TaskId taskId) external {
         Task storage task = _task(taskId, TaskStatus.Proposed);
         if (task.anchor == 0) {
             revert NoAuditPending(taskId);
@@ -250,7 +250,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function challenge(uint256 taskId) external {
+    function challenge(TaskId taskId) external {
         Task storage task = _task(taskId, TaskStatus.Proposed);
         if (block.timestamp >= task.until) {
             revert PhaseClosed(taskId, task.until);
@@ -271,34 +271,34 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function drawCommittee(uint256 taskId) external {
+    function drawCommittee(TaskId taskId) external {
         TaskReview.drawCommittee(_s, WORKERS, MODELS, taskId);
     }
 
     /// @inheritdoc ITaskEscrow
-    function appeal(uint256 taskId) external {
+    function appeal(TaskId taskId) external {
         TOKEN.safeTransferFrom(msg.sender, address(this), TaskReview.appeal(_s, WORKERS, taskId));
     }
 
     /// @inheritdoc ITaskEscrow
-    function commitVote(uint256 taskId, bytes32 commitment) external {
+    function commitVote(TaskId taskId, bytes32 commitment) external {
         TaskReview.commitVote(_s, taskId, commitment);
     }
 
     /// @inheritdoc ITaskEscrow
-    function revealVote(uint256 taskId, uint8 acceptMask, bytes32 salt) external {
+    function revealVote(TaskId taskId, uint8 acceptMask, bytes32 salt) external {
         TaskReview.revealVote(_s, WORKERS, MODELS, taskId, acceptMask, salt);
     }
 
     /// @inheritdoc ITaskEscrow
-    function resolve(uint256 taskId) external {
+    function resolve(TaskId taskId) external {
         TaskReview.resolve(_s, WORKERS, MODELS, taskId);
     }
 
     // ─── Finality and money ──────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc ITaskEscrow
-    function finalize(uint256 taskId) external {
+    function finalize(TaskId taskId) external {
         Task storage task = _existing(taskId);
         TaskStatus status = task.status;
         bool timedOut = status == TaskStatus.Created || (status == TaskStatus.Assigned && task.tier == Tier.LIGHT);
@@ -321,7 +321,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function settle(uint256 taskId) external {
+    function settle(TaskId taskId) external {
         TaskReview.settle(_s, MODELS, taskId);
     }
 
@@ -377,7 +377,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function getTask(uint256 taskId) external view returns (TaskView memory view_) {
+    function getTask(TaskId taskId) external view returns (TaskView memory view_) {
         Task storage t = _s.tasks[taskId];
         view_.requester = t.requester;
         view_.fee = t.fee;
@@ -407,19 +407,19 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function appealOf(uint256 taskId) external view returns (address appellant, uint96 bond) {
+    function appealOf(TaskId taskId) external view returns (address appellant, uint96 bond) {
         Task storage t = _s.tasks[taskId];
         return (t.appellant, t.appealBond);
     }
 
     /// @inheritdoc ITaskEscrow
-    function seat(uint256 taskId, uint256 index) external view returns (address worker, SeatState state, bytes32 hash) {
+    function seat(TaskId taskId, uint256 index) external view returns (address worker, SeatState state, bytes32 hash) {
         Seat memory s = _s.seats[taskId][index];
         return (s.worker, s.state, _s.seatHashes[taskId][index]);
     }
 
     /// @inheritdoc ITaskEscrow
-    function committeeSeat(uint256 taskId, uint256 index)
+    function committeeSeat(TaskId taskId, uint256 index)
         external
         view
         returns (address verifier, VoteState state, uint8 acceptMask)
@@ -434,7 +434,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function resultOf(uint256 taskId) external view returns (bytes32) {
+    function resultOf(TaskId taskId) external view returns (bytes32) {
         Task storage task = _s.tasks[taskId];
         if (task.status < TaskStatus.Finalized || task.winner == TaskReview.NO_WINNER) {
             return bytes32(0);
@@ -443,7 +443,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function challengeBond(uint256 taskId) external view returns (uint96) {
+    function challengeBond(TaskId taskId) external view returns (uint96) {
         return TaskReview.challengeBond(_s, _existing(taskId).fee);
     }
 
@@ -484,7 +484,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @dev Decides the outcome of a REDUNDANT/DEEP task from its reveals. Seats that never revealed
     ///      are faulty. EXACT models agree by hash with a strict majority of k; TOLERANCE models need
     ///      every reveal to match (a mismatch may be honest float noise, so a committee decides).
-    function _tally(uint256 taskId, Task storage task) private {
+    function _tally(TaskId taskId, Task storage task) private {
         uint256 k = task.redundancy;
         bytes32[] memory hashes = new bytes32[](k);
         for (uint256 i; i < k; ++i) {
@@ -520,7 +520,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @dev Proposes the winner's output and opens the challenge window; the audit lottery is anchored now
     ///      and drawn later (`audit`, or `finalize`), so the proposer cannot see it when it submits.
-    function _propose(uint256 taskId, Task storage task) private {
+    function _propose(TaskId taskId, Task storage task) private {
         uint40 end = uint40(block.timestamp) + _s.params.challengeWindow;
         task.status = TaskStatus.Proposed;
         task.until = end;
@@ -530,7 +530,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @dev Draws the audit lottery of a proposed result; returns whether it is audited (a review is then
     ///      requested). Reverts `AnchorPending` before the anchor; past the hash horizon it audits.
-    function _rollAudit(uint256 taskId, Task storage task) private returns (bool audited) {
+    function _rollAudit(TaskId taskId, Task storage task) private returns (bool audited) {
         uint32 anchor = task.anchor;
         Anchors.Phase phase = Anchors.rollPhase(anchor);
         if (phase == Anchors.Phase.Pending) {
@@ -544,7 +544,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev Moves a task to review; its committee is drawn from a future anchor by `drawCommittee`.
-    function _requestReview(uint256 taskId, Task storage task, ReviewReason reason) private {
+    function _requestReview(TaskId taskId, Task storage task, ReviewReason reason) private {
         uint32 anchor = Anchors.forDraw(WORKERS.epochBlocks());
         task.status = TaskStatus.Reviewing;
         task.anchor = anchor;
@@ -553,11 +553,11 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev Finalizes a task without a review: its slashes go to the treasury.
-    function _closeToTreasury(uint256 taskId) private {
+    function _closeToTreasury(TaskId taskId) private {
         TaskReview.credit(_s, _s.params.treasury, TaskReview.close(_s, WORKERS, taskId));
     }
 
-    function _acceptRevealed(uint256 taskId, uint256 k) private {
+    function _acceptRevealed(TaskId taskId, uint256 k) private {
         for (uint256 i; i < k; ++i) {
             Seat storage s = _s.seats[taskId][i];
             if (s.state == SeatState.Revealed) {
@@ -571,7 +571,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @dev Draws the compute workers of a task, locking each seat's collateral, and decides its verification:
     ///      the primary (first drawn) worker's reputation on this model feeds the policy. Returns exactly
     ///      `decision.redundancy` workers; extra draws are released.
-    function _drawSeats(uint256 taskId, Task storage task, ReleaseTerms memory terms)
+    function _drawSeats(TaskId taskId, Task storage task, ReleaseTerms memory terms)
         private
         returns (address[] memory workers, Decision memory decision, uint64 lockGwei)
     {
@@ -609,7 +609,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev Draws `count` compute workers for a task from its anchor (never its requester), locking `lock` each.
-    function _drawLocked(uint256 taskId, Task storage task, bytes32 modelId, uint256 count, uint96 lock)
+    function _drawLocked(TaskId taskId, Task storage task, bytes32 modelId, uint256 count, uint96 lock)
         private
         returns (address[] memory)
     {
@@ -683,7 +683,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev The caller's seat; reverts `NotAssigned` if it holds none.
-    function _seatOf(uint256 taskId, uint256 k, address worker) private view returns (uint256 index) {
+    function _seatOf(TaskId taskId, uint256 k, address worker) private view returns (uint256 index) {
         index = _seatIndex(taskId, k, worker);
         if (index == k) {
             revert NotAssigned(taskId, worker);
@@ -691,7 +691,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev The seat `account` holds among the first `k`, or `k` if none.
-    function _seatIndex(uint256 taskId, uint256 k, address account) private view returns (uint256 i) {
+    function _seatIndex(TaskId taskId, uint256 k, address account) private view returns (uint256 i) {
         while (i < k && _s.seats[taskId][i].worker != account) {
             ++i;
         }
@@ -741,21 +741,21 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         }
     }
 
-    function _existing(uint256 taskId) private view returns (Task storage task) {
+    function _existing(TaskId taskId) private view returns (Task storage task) {
         task = _s.tasks[taskId];
         if (task.status == TaskStatus.None) {
             revert UnknownTask(taskId);
         }
     }
 
-    function _task(uint256 taskId, TaskStatus status) private view returns (Task storage task) {
+    function _task(TaskId taskId, TaskStatus status) private view returns (Task storage task) {
         task = _existing(taskId);
         if (task.status != status) {
             revert WrongStatus(taskId, task.status);
         }
     }
 
-    function _redundantTask(uint256 taskId) private view returns (Task storage task) {
+    function _redundantTask(TaskId taskId) private view returns (Task storage task) {
         task = _task(taskId, TaskStatus.Assigned);
         if (task.tier == Tier.LIGHT) {
             revert WrongTier(taskId, task.tier);

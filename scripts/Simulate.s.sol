@@ -12,7 +12,7 @@ import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
 import {DeterminismClass, RiskClass} from "../contracts/types/ModelTypes.sol";
 import {Roles} from "../contracts/types/Roles.sol";
-import {TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 
 /// @notice The strategies of the simulation, from the attacker's side.
 enum Strategy {
@@ -110,7 +110,7 @@ contract SoundnessSimulation is CommonBase {
     function runTask(uint256 n) external returns (bool sampled, int256 profit) {
         int256 before = int256(_wealth());
         lazySat = false;
-        (uint256 taskId, uint256 runs) = _begin(_tier, _strategy, n);
+        (TaskId taskId, uint256 runs) = _begin(_tier, _strategy, n);
         uint256 p = escrow.getTask(taskId).auditBps;
         if (_strategy == Strategy.LotteryOnlyLiar && _status(taskId) == TaskStatus.Proposed) {
             // Its exact expectation over the audit lottery, both outcomes played out on the contracts: the liar
@@ -130,7 +130,7 @@ contract SoundnessSimulation is CommonBase {
     }
 
     /// @dev Creates, assigns and answers task `n`; returns it and the runs the measured agents paid for.
-    function _begin(Tier tier, Strategy strategy, uint256 n) internal returns (uint256 taskId, uint256 runs) {
+    function _begin(Tier tier, Strategy strategy, uint256 n) internal returns (TaskId taskId, uint256 runs) {
         // LIGHT at 40 VGD: audited about one time in five; a 100-VGD task is REDUNDANT (k = 3) of itself.
         uint96 value = tier == Tier.LIGHT ? 40e18 : 100e18;
         vm.prank(requester);
@@ -148,7 +148,7 @@ contract SoundnessSimulation is CommonBase {
     ///      agents' profit since `before`: their wealth, less the runs they paid for (`runs` so far and those of
     ///      reviews), plus what they gained outside the escrow — the value at risk, if a lottery-only liar's lie
     ///      stood.
-    function _finishAimed(uint256 taskId, Aim how, int256 before, uint256 runs) internal returns (int256) {
+    function _finishAimed(TaskId taskId, Aim how, int256 before, uint256 runs) internal returns (int256) {
         aim = how;
         if (_status(taskId) == TaskStatus.Proposed) {
             _check(taskId);
@@ -179,7 +179,7 @@ contract SoundnessSimulation is CommonBase {
     }
 
     /// @dev The seats answer by their strategies; returns the runs the measured agents paid for.
-    function _answer(uint256 taskId, bool liarTask) internal returns (uint256 runs) {
+    function _answer(TaskId taskId, bool liarTask) internal returns (uint256 runs) {
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
         bytes32[] memory outputs = new bytes32[](task.redundancy);
         for (uint256 i; i < task.redundancy; ++i) {
@@ -230,7 +230,7 @@ contract SoundnessSimulation is CommonBase {
 
     /// @dev What a seat of strategy `s` answers: the truth, its wrong answer, or nothing (zero). The grinder lies
     ///      when the best prediction it can make in its own transaction says the audit lottery will miss.
-    function _output(uint256 taskId, Strategy s, uint16 auditBps) internal view returns (bytes32) {
+    function _output(TaskId taskId, Strategy s, uint16 auditBps) internal view returns (bytes32) {
         if (s == Strategy.NoShow) {
             return bytes32(0);
         }
@@ -246,7 +246,7 @@ contract SoundnessSimulation is CommonBase {
 
     /// @dev Honest verifiers re-execute the proposed result (except in the lottery-only world); a wrong one is
     ///      challenged, else its audit lottery is drawn.
-    function _check(uint256 taskId) internal {
+    function _check(TaskId taskId) internal {
         if (_strategy != Strategy.LotteryOnlyLiar && _proposedOutput(taskId) != _truth(taskId)) {
             address checker = verifiers[0];
             uint96 bond = escrow.challengeBond(taskId);
@@ -264,7 +264,7 @@ contract SoundnessSimulation is CommonBase {
 
     /// @dev Draws the committee and has it vote: honest members accept exactly the true seats, the lazy one every
     ///      revealed seat without running anything. Returns the runs the measured agents paid for.
-    function _review(uint256 taskId) internal returns (uint256 runs) {
+    function _review(TaskId taskId) internal returns (uint256 runs) {
         _freshAnchor(taskId);
         escrow.drawCommittee(taskId);
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
@@ -290,7 +290,7 @@ contract SoundnessSimulation is CommonBase {
         }
     }
 
-    function _mask(uint256 taskId, uint256 k, bool lazy) internal view returns (uint8 mask) {
+    function _mask(TaskId taskId, uint256 k, bool lazy) internal view returns (uint8 mask) {
         for (uint256 i; i < k; ++i) {
             (,, bytes32 hash) = escrow.seat(taskId, i);
             (, ITaskEscrow.SeatState state,) = escrow.seat(taskId, i);
@@ -354,7 +354,7 @@ contract SoundnessSimulation is CommonBase {
 
     /// @dev Gives the task's pending draw a fresh anchor hash and rolls past the anchor.
     /// @dev Mines the audit lottery's anchor with a fresh hash, or one chosen to make it hit or miss as `aim` says.
-    function _lotteryAnchor(uint256 taskId) internal {
+    function _lotteryAnchor(TaskId taskId) internal {
         if (aim == Aim.None) {
             _freshAnchor(taskId);
             return;
@@ -369,12 +369,12 @@ contract SoundnessSimulation is CommonBase {
         }
     }
 
-    function _freshAnchor(uint256 taskId) internal {
+    function _freshAnchor(TaskId taskId) internal {
         _mineAnchor(taskId, keccak256(abi.encode("sim block", ++entropy)));
     }
 
     /// @dev Rolls past the task's pending anchor and gives it `hash`.
-    function _mineAnchor(uint256 taskId, bytes32 hash) internal {
+    function _mineAnchor(TaskId taskId, bytes32 hash) internal {
         uint256 anchor = escrow.getTask(taskId).anchor;
         if (block.number <= anchor) {
             vm.roll(anchor + 1);
@@ -383,7 +383,7 @@ contract SoundnessSimulation is CommonBase {
     }
 
     /// @dev Whether an audit lottery whose anchor block has `hash` hits, as `Anchors.seed` draws it.
-    function _audits(bytes32 hash, uint256 taskId, uint16 auditBps) internal pure returns (bool) {
+    function _audits(bytes32 hash, TaskId taskId, uint16 auditBps) internal pure returns (bool) {
         return uint256(keccak256(abi.encode(hash, taskId, uint256(1)))) % BPS < auditBps;
     }
 
@@ -405,20 +405,20 @@ contract SoundnessSimulation is CommonBase {
         return false;
     }
 
-    function _proposedOutput(uint256 taskId) internal view returns (bytes32 output) {
+    function _proposedOutput(TaskId taskId) internal view returns (bytes32 output) {
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
         (,, output) = escrow.seat(taskId, task.winner);
     }
 
-    function _truth(uint256 taskId) internal pure returns (bytes32) {
+    function _truth(TaskId taskId) internal pure returns (bytes32) {
         return keccak256(abi.encode("truth", taskId));
     }
 
-    function _lie(uint256 taskId) internal pure returns (bytes32) {
+    function _lie(TaskId taskId) internal pure returns (bytes32) {
         return keccak256(abi.encode("lie", taskId));
     }
 
-    function _status(uint256 taskId) internal view returns (TaskStatus) {
+    function _status(TaskId taskId) internal view returns (TaskStatus) {
         return escrow.getTask(taskId).status;
     }
 }

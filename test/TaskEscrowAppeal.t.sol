@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
 import {Roles} from "../contracts/types/Roles.sol";
-import {TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 
 /// @notice One appeal of a review's first decision to a larger committee of strangers.
@@ -27,7 +27,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     }
 
     /// @dev A LIGHT task whose worker submitted `output`, audited, with both colluders on its first committee.
-    function _auditedByColluders(bytes32 output) internal returns (uint256 taskId) {
+    function _auditedByColluders(bytes32 output) internal returns (TaskId taskId) {
         taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         vm.prank(_worker(taskId, 0));
         escrow.submitResult(taskId, output);
@@ -37,11 +37,11 @@ contract TaskEscrowAppealTest is EscrowFixture {
     }
 
     /// @dev The first committee votes: colluders `lie`, the honest member `truth`.
-    function _firstVote(uint256 taskId, uint8 truth, uint8 lie) internal {
+    function _firstVote(TaskId taskId, uint8 truth, uint8 lie) internal {
         _vote(taskId, _firstMasks(taskId, truth, lie));
     }
 
-    function _firstMasks(uint256 taskId, uint8 truth, uint8 lie) internal view returns (uint8[] memory masks) {
+    function _firstMasks(TaskId taskId, uint8 truth, uint8 lie) internal view returns (uint8[] memory masks) {
         masks = new uint8[](3);
         for (uint256 i; i < 3; ++i) {
             address member = _member(taskId, i);
@@ -50,13 +50,13 @@ contract TaskEscrowAppealTest is EscrowFixture {
     }
 
     /// @dev `who` (funded) appeals, and the appeal committee is drawn.
-    function _appeal(uint256 taskId, address who) internal {
+    function _appeal(TaskId taskId, address who) internal {
         vm.prank(who);
         escrow.appeal(taskId);
         _drawCommittee(taskId);
     }
 
-    function _isFirstMember(uint256 taskId, address account) internal view returns (bool member) {
+    function _isFirstMember(TaskId taskId, address account) internal view returns (bool member) {
         for (uint256 i; i < _task(taskId).committeeSize; ++i) {
             member = member || _member(taskId, i) == account;
         }
@@ -65,7 +65,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     // ─── The window ──────────────────────────────────────────────────────────────────────────────
 
     function test_resolve_decisionAgainstAPartyOpensTheAppealWindow() public {
-        uint256 taskId = _auditedByColluders(good);
+        TaskId taskId = _auditedByColluders(good);
         uint16 pressure = escrow.pressureBps();
         uint8[] memory masks = _firstMasks(taskId, 1, 0);
         for (uint256 i; i < 3; ++i) {
@@ -88,7 +88,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     }
 
     function test_resolve_unappealedAfterTheWindowAppliesTheFirstDecision() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, bad, false);
         vm.prank(challenger);
         escrow.challenge(taskId);
@@ -108,7 +108,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     }
 
     function test_resolve_withoutALosingPartyFinalizesAtOnce() public {
-        uint256 taskId = _auditedByColluders(good);
+        TaskId taskId = _auditedByColluders(good);
         _voteAll(taskId, 1);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized), "no appeal window");
         assertEq(uint8(_task(taskId).appeal), uint8(ITaskEscrow.AppealStage.None));
@@ -118,7 +118,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     }
 
     function test_votes_refusedInTheAppealWindow() public {
-        uint256 taskId = _auditedByColluders(good);
+        TaskId taskId = _auditedByColluders(good);
         _commitVote(taskId, 0, 1);
         _commitVote(taskId, 2, 0);
         vm.warp(_task(taskId).until);
@@ -136,7 +136,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     /// @notice Two colluders of three vote a correct result down; the worker appeals, seven strangers accept it:
     ///         the worker keeps its stake and gets its bond back, the colluders are slashed.
     function test_appeal_overturnsAColludingMajority() public {
-        uint256 taskId = _auditedByColluders(good);
+        TaskId taskId = _auditedByColluders(good);
         address worker = _worker(taskId, 0);
         _firstVote(taskId, 1, 0);
         uint256 fund = escrow.reviewFund();
@@ -171,7 +171,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
 
     /// @notice A frivolous appeal: the appeal committee upholds the first decision and shares the bond.
     function test_appeal_upheldLosesTheBondToTheAppealCommittee() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, bad, true);
         _voteAll(taskId, 0);
@@ -195,7 +195,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
 
     /// @notice A failed challenger appeals; the appeal overturns the decision: the challenge is upheld after all.
     function test_appeal_byAFailedChallengerSettlesTheChallengeByTheFinalOutcome() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, bad, false);
         vm.prank(challenger);
         escrow.challenge(taskId);
@@ -216,7 +216,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     /// @notice An appeal committee that reveals nothing decides nothing: the first decision stands, the bond
     ///         comes back, the silent members are slashed.
     function test_appeal_withoutAppealVotesKeepsTheFirstDecision() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, bad, true);
         _voteAll(taskId, 0);
@@ -235,7 +235,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     // ─── Refusals ────────────────────────────────────────────────────────────────────────────────
 
     function test_appeal_revertsAfterTheWindow() public {
-        uint256 taskId = _auditedByColluders(good);
+        TaskId taskId = _auditedByColluders(good);
         _firstVote(taskId, 1, 0);
         uint40 end = _task(taskId).until;
         vm.warp(end);
@@ -245,7 +245,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     }
 
     function test_appeal_revertsTwice() public {
-        uint256 taskId = _auditedByColluders(good);
+        TaskId taskId = _auditedByColluders(good);
         _firstVote(taskId, 1, 0);
         address worker = _worker(taskId, 0);
         _fund(worker, 1_000e18);
@@ -256,7 +256,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     }
 
     function test_appeal_revertsForTheRequesterAndFirstMembers() public {
-        uint256 taskId = _auditedByColluders(good);
+        TaskId taskId = _auditedByColluders(good);
         _firstVote(taskId, 1, 0);
         vm.prank(requester);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.SelfReview.selector, taskId, requester));
@@ -268,7 +268,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
     }
 
     function test_appeal_revertsWhileTheFirstCommitteeVotes() public {
-        uint256 taskId = _auditedByColluders(good);
+        TaskId taskId = _auditedByColluders(good);
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NotAppealable.selector, taskId));
         escrow.appeal(taskId);
@@ -284,7 +284,7 @@ contract TaskEscrowAppealTest is EscrowFixture {
             workers.setRoles(Roles.COMPUTE | Roles.VERIFY);
         }
         _nextEpoch();
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, good, false);
         vm.prank(judge);
         escrow.challenge(taskId);

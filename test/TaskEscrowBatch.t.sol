@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
-import {TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 
 /// @notice `batch`: many calls in one transaction, each as the caller, none undoing another.
@@ -26,8 +26,8 @@ contract TaskEscrowBatchTest is EscrowFixture {
         assertTrue(ok[0] && ok[1]);
         assertEq(abi.decode(results[0], (uint256)), 1);
         assertEq(abi.decode(results[1], (uint256)), 2);
-        assertEq(_task(1).requester, requester, "msg.sender is the batch's caller");
-        assertEq(_task(2).requester, requester);
+        assertEq(_task(TaskId.wrap(1)).requester, requester, "msg.sender is the batch's caller");
+        assertEq(_task(TaskId.wrap(2)).requester, requester);
         assertEq(token.balanceOf(address(escrow)), 2 * PRICE);
         _assertSolvent();
     }
@@ -35,7 +35,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
     function test_batch_keepsTheOtherCallsWhenOneReverts() public {
         bytes[] memory calls = new bytes[](3);
         calls[0] = _createCall();
-        calls[1] = abi.encodeCall(ITaskEscrow.finalize, (99));
+        calls[1] = abi.encodeCall(ITaskEscrow.finalize, (TaskId.wrap(99)));
         calls[2] = _createCall();
         vm.prank(requester);
         (bool[] memory ok, bytes[] memory results) = escrow.batch(calls);
@@ -46,7 +46,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
     }
 
     function test_batch_finalizesAndSettlesInOneTransaction() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, good, false);
         _passChallengeWindow(taskId);
         bytes[] memory calls = new bytes[](2);
@@ -59,8 +59,8 @@ contract TaskEscrowBatchTest is EscrowFixture {
     }
 
     function test_batch_readsManyViewsInOneCall() public {
-        uint256 first = _create(exactModel, VALUE, Tier.LIGHT);
-        uint256 second = _create(toleranceModel, VALUE, Tier.REDUNDANT);
+        TaskId first = _create(exactModel, VALUE, Tier.LIGHT);
+        TaskId second = _create(toleranceModel, VALUE, Tier.REDUNDANT);
         bytes[] memory calls = new bytes[](2);
         calls[0] = abi.encodeCall(ITaskEscrow.getTask, (first));
         calls[1] = abi.encodeCall(ITaskEscrow.getTask, (second));
@@ -84,7 +84,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
         uint256 expected;
         for (uint256 i; i < n; ++i) {
             bool bad_ = (badMask >> i) & 1 == 1;
-            calls[i] = bad_ ? abi.encodeCall(ITaskEscrow.assign, (1_000 + i)) : _createCall();
+            calls[i] = bad_ ? abi.encodeCall(ITaskEscrow.assign, (TaskId.wrap(1_000 + i))) : _createCall();
             if (!bad_) {
                 ++expected;
             }

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
-import {TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 
 /// @notice Challenges, committee votes and resolution, parameters.
@@ -12,20 +12,20 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     uint96 internal constant VALUE = 1e18;
     uint96 internal constant BOND = 10e18;
 
-    function _proposed(bytes32 output) internal returns (uint256 taskId) {
+    function _proposed(bytes32 output) internal returns (TaskId taskId) {
         taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, output, false);
     }
 
     /// @dev The challenger challenges; the committee is drawn once the anchor is mined.
-    function _challenge(uint256 taskId) internal {
+    function _challenge(TaskId taskId) internal {
         vm.prank(challenger);
         escrow.challenge(taskId);
         _drawCommittee(taskId);
     }
 
     function test_challenge_takesTheBondAndOpensAReview() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         assertEq(escrow.challengeBond(taskId), BOND);
         uint256 before = token.balanceOf(challenger);
         vm.expectEmit(address(escrow));
@@ -43,7 +43,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_challenge_upheldPaysChallengerTheBountyAndRefundsRequester() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         address worker = _worker(taskId, 0);
         _challenge(taskId);
         _voteAll(taskId, 0);
@@ -59,7 +59,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_challenge_frivolousLosesTheBondToTheCommittee() public {
-        uint256 taskId = _proposed(good);
+        TaskId taskId = _proposed(good);
         address worker = _worker(taskId, 0);
         _challenge(taskId);
         uint256 fund = escrow.reviewFund();
@@ -77,7 +77,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_drawCommittee_revertsUntilTheAnchorIsMinedAndOnce() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         vm.prank(challenger);
         escrow.challenge(taskId);
         uint256 anchor = _task(taskId).anchor;
@@ -91,7 +91,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_challenge_revertsAfterTheWindow() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         uint40 end = _task(taskId).until;
         vm.warp(end);
         vm.prank(challenger);
@@ -100,14 +100,14 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_challenge_revertsIfNotProposed() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Assigned));
         escrow.challenge(taskId);
     }
 
     function test_challenge_revertsIfNoVerifierIsAvailable() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         for (uint256 i; i < verifiers.length; ++i) {
             vm.prank(verifiers[i]);
             workers.stopServing(exactModel);
@@ -119,7 +119,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_commitVote_revertsIfNotAMember() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         _challenge(taskId);
         vm.prank(requester);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NotAssigned.selector, taskId, requester));
@@ -127,7 +127,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_commitVote_revertsIfCommittedTwice() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         _challenge(taskId);
         address member = _member(taskId, 0);
         vm.startPrank(member);
@@ -138,7 +138,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_commitVote_revertsAfterTheVoteWindow() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         _challenge(taskId);
         uint40 end = _task(taskId).until;
         vm.warp(end);
@@ -148,7 +148,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_revealVote_revertsUntilEveryMemberCommittedOrTheWindowEnds() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         _challenge(taskId);
         _commitVote(taskId, 0, 0);
         vm.prank(_member(taskId, 0));
@@ -159,7 +159,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_revealVote_revertsIfTheVoteIsNotTheOneCommitted() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         _challenge(taskId);
         for (uint256 i; i < 3; ++i) {
             _commitVote(taskId, i, 0);
@@ -171,7 +171,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_revealVote_revertsIfMaskNamesMissingSeats() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         _challenge(taskId);
         for (uint256 i; i < 3; ++i) {
             _commitVote(taskId, i, 2);
@@ -182,7 +182,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_resolve_slashesSilentMembersAndDecidesByTheVotesRevealed() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         address worker = _worker(taskId, 0);
         _challenge(taskId);
         _commitVote(taskId, 0, 0);
@@ -205,7 +205,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_resolve_slashesAVoteOnTheLosingSide() public {
-        uint256 taskId = _proposed(good);
+        TaskId taskId = _proposed(good);
         _challenge(taskId);
         uint8[] memory masks = new uint8[](3);
         (masks[0], masks[1], masks[2]) = (1, 1, 0); // member 2 votes the correct result down
@@ -219,7 +219,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_resolve_paysTheCommitteeFromTheFundWhateverTheOutcome() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         _challenge(taskId);
         uint256 fund = escrow.reviewFund();
         assertGt(fund, 0, "the reserves of the tasks so far");
@@ -233,7 +233,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_resolve_voidReviewRefundsEveryoneAndSlashesNoWorker() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         address worker = _worker(taskId, 0);
         _challenge(taskId);
         vm.warp(_task(taskId).until + escrow.params().revealWindow);
@@ -248,7 +248,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
     }
 
     function test_resolve_revertsIfNotReviewing() public {
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Proposed));
         escrow.resolve(taskId);
     }
@@ -257,7 +257,7 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         // The challenger and the requester also verify: they must not judge this task.
         address judge = verifiers[0];
         _fund(judge, 1_000e18);
-        uint256 taskId = _proposed(bad);
+        TaskId taskId = _proposed(bad);
         vm.prank(judge);
         escrow.challenge(taskId);
         _drawCommittee(taskId);

@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
-import {Decision, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {Decision, TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 
 /// @notice Creation, assignment, the LIGHT path, timeouts, settlement and claims.
@@ -14,10 +14,10 @@ contract TaskEscrowLightTest is EscrowFixture {
 
     function test_createTask_escrowsMaxFeeAndEmits() public {
         vm.expectEmit(address(escrow));
-        emit ITaskEscrow.TaskCreated(1, requester, exactModel, input, 100 * PRICE);
-        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        emit ITaskEscrow.TaskCreated(TaskId.wrap(1), requester, exactModel, input, 100 * PRICE);
+        TaskId taskId = _create(exactModel, VALUE, Tier.LIGHT);
 
-        assertEq(taskId, 1);
+        assertEq(TaskId.unwrap(taskId), 1);
         assertEq(escrow.taskCount(), 1);
         ITaskEscrow.TaskView memory task = _task(taskId);
         assertEq(task.requester, requester);
@@ -31,7 +31,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     /// @notice The value is kept in whole milli-tokens, rounded up: never less verification than asked for,
     ///         and the largest value the call accepts still reads back whole (it once wrapped around in storage).
     function testFuzz_createTask_keepsTheValueRoundedUpToAMilliToken(uint96 value) public {
-        uint256 taskId = _create(exactModel, value, Tier.LIGHT);
+        TaskId taskId = _create(exactModel, value, Tier.LIGHT);
         uint256 stored = _task(taskId).value;
         assertGe(stored, value, "never rounded down");
         assertLt(stored - value, 1e15, "less than a milli-token more");
@@ -75,7 +75,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     // ─── assign ──────────────────────────────────────────────────────────────────────────────────
 
     function test_assign_drawsOneWorkerAndRefundsTheUnusedFee() public {
-        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _create(exactModel, VALUE, Tier.LIGHT);
         _assign(taskId);
 
         ITaskEscrow.TaskView memory task = _task(taskId);
@@ -94,7 +94,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_assign_matchesQuote() public {
-        uint256 taskId = _create(exactModel, 20e18, Tier.LIGHT);
+        TaskId taskId = _create(exactModel, 20e18, Tier.LIGHT);
         _assign(taskId);
         (ITaskEscrow.TaskView memory task) = _task(taskId);
         (Decision memory decision, uint96 fee, uint96 seatLock) =
@@ -105,7 +105,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_assign_revertsUntilTheAnchorIsMined() public {
-        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _create(exactModel, VALUE, Tier.LIGHT);
         uint256 anchor = _task(taskId).anchor;
         assertGe(anchor, block.number + 2, "the anchor lies ahead");
         vm.roll(anchor);
@@ -114,7 +114,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_assign_revertsIfDeadlinePassed() public {
-        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _create(exactModel, VALUE, Tier.LIGHT);
         _pastAnchor(taskId);
         uint40 deadline = _task(taskId).until;
         vm.warp(deadline);
@@ -124,8 +124,8 @@ contract TaskEscrowLightTest is EscrowFixture {
 
     function test_assign_revertsIfTaskIsUnknownOrAssigned() public {
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.UnknownTask.selector, 7));
-        escrow.assign(7);
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        escrow.assign(TaskId.wrap(7));
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Assigned));
         escrow.assign(taskId);
     }
@@ -135,7 +135,7 @@ contract TaskEscrowLightTest is EscrowFixture {
             vm.prank(computeWorkers[i]);
             workers.stopServing(exactModel);
         }
-        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _create(exactModel, VALUE, Tier.LIGHT);
         _pastAnchor(taskId);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, taskId, 1, 0));
         escrow.assign(taskId);
@@ -146,7 +146,7 @@ contract TaskEscrowLightTest is EscrowFixture {
             vm.prank(computeWorkers[i]);
             workers.stopServing(exactModel);
         }
-        uint256 taskId = _create(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _create(exactModel, VALUE, Tier.REDUNDANT);
         _pastAnchor(taskId);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, taskId, 3, 2));
         escrow.assign(taskId);
@@ -154,7 +154,7 @@ contract TaskEscrowLightTest is EscrowFixture {
 
     function test_assign_revertsIfPriceExceedsMaxFee() public {
         vm.prank(requester);
-        uint256 taskId =
+        TaskId taskId =
             escrow.createTask(exactModel, input, VALUE, Tier.REDUNDANT, uint40(block.timestamp + 60), 2 * PRICE);
         _pastAnchor(taskId);
         (, uint96 price,) = escrow.quote(exactModel, VALUE, Tier.REDUNDANT, address(0));
@@ -167,7 +167,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         _fund(both, 1_000e18);
         for (uint256 n; n < 20; ++n) {
             vm.prank(both);
-            uint256 taskId =
+            TaskId taskId =
                 escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 60), 2 * PRICE);
             _assign(taskId);
             assertTrue(_worker(taskId, 0) != both);
@@ -177,7 +177,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     // ─── submitResult and finality ───────────────────────────────────────────────────────────────
 
     function test_lightLifecycle_paysWorkerRoyaltyAndProtocol() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, good, false);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Proposed));
@@ -206,21 +206,21 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_submitResult_revertsIfCallerIsNotTheWorker() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NotAssigned.selector, taskId, challenger));
         escrow.submitResult(taskId, good);
     }
 
     function test_submitResult_revertsIfOutputIsZero() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         vm.prank(_worker(taskId, 0));
         vm.expectRevert(ITaskEscrow.ZeroOutput.selector);
         escrow.submitResult(taskId, bytes32(0));
     }
 
     function test_submitResult_revertsIfDeadlinePassed() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         uint40 deadline = _task(taskId).until;
         vm.warp(deadline);
         vm.prank(_worker(taskId, 0));
@@ -229,14 +229,14 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_submitResult_revertsIfTaskIsRedundant() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         vm.prank(_worker(taskId, 0));
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongTier.selector, taskId, Tier.REDUNDANT));
         escrow.submitResult(taskId, good);
     }
 
     function test_submitResult_revertsIfSubmittedTwice() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, good, false);
         vm.prank(_worker(taskId, 0));
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Proposed));
@@ -244,7 +244,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_finalize_revertsInsideTheChallengeWindow() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, good, false);
         uint40 end = _task(taskId).until;
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseOpen.selector, taskId, end));
@@ -252,7 +252,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_finalize_revertsIfFinalizedTwice() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, good, false);
         _passChallengeWindow(taskId);
         escrow.finalize(taskId);
@@ -261,7 +261,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_settle_revertsIfNotFinalizedOrSettledTwice() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongStatus.selector, taskId, TaskStatus.Assigned));
         escrow.settle(taskId);
         _submit(taskId, good, false);
@@ -281,7 +281,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     // ─── Timeouts ────────────────────────────────────────────────────────────────────────────────
 
     function test_finalize_refundsIfNeverAssigned() public {
-        uint256 taskId = _create(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _create(exactModel, VALUE, Tier.LIGHT);
         vm.warp(_task(taskId).until);
         escrow.finalize(taskId);
         assertEq(escrow.resultOf(taskId), bytes32(0));
@@ -291,7 +291,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_finalize_slashesAndJailsANoShowAndRefunds() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         uint96 lock = _task(taskId).seatLock;
         vm.warp(_task(taskId).until);
@@ -309,7 +309,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_finalize_revertsBeforeTheDeadline() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         uint40 deadline = _task(taskId).until;
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PhaseOpen.selector, taskId, deadline));
         escrow.finalize(taskId);
@@ -318,7 +318,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     // ─── Audits ──────────────────────────────────────────────────────────────────────────────────
 
     function test_audit_requestsAReviewWhenTheLotteryHits() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         _submit(taskId, good, true);
         ITaskEscrow.TaskView memory task = _task(taskId);
         assertEq(uint8(task.status), uint8(TaskStatus.Reviewing));
@@ -330,7 +330,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_audit_slashesAWrongResultAndRefunds() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, bad, true);
         _voteAll(taskId, 0);
@@ -344,7 +344,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_audit_paysWorkerAndCommitteeForACorrectResult() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, good, true);
         uint256 fund = escrow.reviewFund();

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
-import {TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 
 /// @notice REDUNDANT and DEEP paths: commit–reveal, quorum by determinism class, missed commits and reveals.
@@ -14,7 +14,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_redundantLifecycle_paysEveryAgreeingWorker() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         ITaskEscrow.TaskView memory task = _task(taskId);
         assertEq(uint8(task.tier), uint8(Tier.REDUNDANT));
         assertEq(task.redundancy, 3);
@@ -37,7 +37,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_redundant_slashesTheMinorityOnAnExactModel() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         bytes32[] memory outputs = _outputs(3, good);
         outputs[1] = bad;
         _commitReveal(taskId, outputs);
@@ -54,7 +54,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_redundant_reviewsIfNoMajority() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         bytes32[] memory outputs = new bytes32[](3);
         outputs[0] = good;
         outputs[1] = bad;
@@ -73,7 +73,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_redundant_reviewsAToleranceModelUnlessUnanimous() public {
-        uint256 taskId = _createAssigned(toleranceModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(toleranceModel, VALUE, Tier.REDUNDANT);
         bytes32[] memory outputs = _outputs(3, good);
         outputs[2] = keccak256("within epsilon, different bits");
         _commitReveal(taskId, outputs);
@@ -88,13 +88,13 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_redundant_unanimousToleranceModelNeedsNoReview() public {
-        uint256 taskId = _createAssigned(toleranceModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(toleranceModel, VALUE, Tier.REDUNDANT);
         _commitReveal(taskId, _outputs(3, good));
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Proposed));
     }
 
     function test_deep_alwaysReviewsAndPaysTheCommittee() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.DEEP);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.DEEP);
         ITaskEscrow.TaskView memory task = _task(taskId);
         assertEq(uint8(task.tier), uint8(Tier.DEEP));
         assertEq(task.fee, 6 * PRICE, "three workers + three committee seats");
@@ -114,7 +114,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_redundant_slashesAMissedCommitAndTalliesTheRest() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         _commit(taskId, 0, good);
         _commit(taskId, 1, good);
         vm.warp(_task(taskId).until); // commit deadline passes; reveals open
@@ -133,7 +133,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_closeReveal_slashesAMissedReveal() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         for (uint256 i; i < 3; ++i) {
             _commit(taskId, i, good);
         }
@@ -155,7 +155,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_closeReveal_refundsIfNobodyRevealed() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         vm.warp(_task(taskId).until + 10 minutes);
         escrow.closeReveal(taskId);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized));
@@ -168,7 +168,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_reveal_revertsBeforeEveryoneCommitted() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         _commit(taskId, 0, good);
         vm.prank(_worker(taskId, 0));
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.RevealNotOpen.selector, taskId));
@@ -176,7 +176,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_reveal_revertsIfCommitmentDoesNotMatch() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         for (uint256 i; i < 3; ++i) {
             _commit(taskId, i, good);
         }
@@ -187,7 +187,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_reveal_revertsIfRevealedTwiceOrNeverCommitted() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         _commit(taskId, 0, good);
         _commit(taskId, 1, good);
         vm.warp(_task(taskId).until);
@@ -203,7 +203,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_commit_revertsIfNotASeatOrTwiceOrLate() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NotAssigned.selector, taskId, challenger));
         escrow.commit(taskId, keccak256("c"));
@@ -222,14 +222,14 @@ contract TaskEscrowRedundantTest is EscrowFixture {
     }
 
     function test_commit_revertsOnALightTask() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         vm.prank(_worker(taskId, 0));
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.WrongTier.selector, taskId, Tier.LIGHT));
         escrow.commit(taskId, keccak256("c"));
     }
 
     function test_commit_revertsIfCommitmentIsZero() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         vm.prank(_worker(taskId, 0));
         vm.expectRevert(ITaskEscrow.ZeroOutput.selector);
         escrow.commit(taskId, bytes32(0));
@@ -237,7 +237,7 @@ contract TaskEscrowRedundantTest is EscrowFixture {
 
     function testFuzz_redundant_honestMajorityIsNeverSlashed(uint8 liarMask) public {
         liarMask = uint8(bound(liarMask, 0, 7));
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.REDUNDANT);
         bytes32[] memory outputs = _outputs(3, good);
         uint256 liars;
         for (uint256 i; i < 3; ++i) {

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
-import {TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 
 /// @notice A worker that cannot run a task's input answers INPUT_REJECTED: verified like any output,
@@ -21,7 +21,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
     }
 
     function test_lightRejection_refundsTheWholeFeeAndSlashesNoOne() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, rejected, false);
         _passChallengeWindow(taskId);
@@ -42,7 +42,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
     }
 
     function test_redundantRejection_byEverySeatRefunds() public {
-        uint256 taskId = _createAssigned(exactModel, 50e18, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, 50e18, Tier.REDUNDANT);
         uint256 k = _task(taskId).redundancy;
         _commitReveal(taskId, _outputs(k, rejected));
         _passChallengeWindow(taskId);
@@ -56,7 +56,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
     }
 
     function test_falseRejection_isSlashedByTheAudit() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, rejected, true);
         _voteAll(taskId, 0); // the committee ran the input: it was fine
@@ -68,7 +68,7 @@ contract TaskEscrowRejectedInputTest is EscrowFixture {
     }
 
     function test_frivolousChallengeOfARejection_paysItsBondToTheCommittee() public {
-        uint256 taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, VALUE, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, rejected, false);
         uint96 bond = escrow.challengeBond(taskId);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Decision, TaskStatus, Tier} from "../types/TaskTypes.sol";
+import {Decision, TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 
 /// @title ITaskEscrow
 /// @notice The task market: escrowed fees, stake-weighted assignment, commit–reveal, verification by
@@ -131,7 +131,7 @@ interface ITaskEscrow {
     /// @param inputHash Commitment to the input, fetched off chain.
     /// @param maxFee Amount escrowed.
     event TaskCreated(
-        uint256 indexed taskId, address indexed requester, bytes32 indexed modelId, bytes32 inputHash, uint96 maxFee
+        TaskId indexed taskId, address indexed requester, bytes32 indexed modelId, bytes32 inputHash, uint96 maxFee
     );
     /// @notice Emitted when workers are drawn and the fee fixed.
     /// @param taskId The task.
@@ -139,86 +139,86 @@ interface ITaskEscrow {
     /// @param tier The protocol path.
     /// @param auditBps Audit probability.
     /// @param fee The fee charged (the rest of the max fee is credited back).
-    event TaskAssigned(uint256 indexed taskId, address[] workers, Tier tier, uint16 auditBps, uint96 fee);
+    event TaskAssigned(TaskId indexed taskId, address[] workers, Tier tier, uint16 auditBps, uint96 fee);
     /// @notice Emitted when a worker commits to an output.
     /// @param taskId The task.
     /// @param worker The seat's worker.
     /// @param commitment `keccak256(abi.encode(outputHash, salt, worker))`.
-    event ResultCommitted(uint256 indexed taskId, address indexed worker, bytes32 commitment);
+    event ResultCommitted(TaskId indexed taskId, address indexed worker, bytes32 commitment);
     /// @notice Emitted when a worker reveals (or, in LIGHT, submits) an output hash.
     /// @param taskId The task.
     /// @param worker The seat's worker.
     /// @param outputHash keccak-256 of the canonical output encoding.
-    event ResultRevealed(uint256 indexed taskId, address indexed worker, bytes32 outputHash);
+    event ResultRevealed(TaskId indexed taskId, address indexed worker, bytes32 outputHash);
     /// @notice Emitted when a result is proposed and the challenge window opens.
     /// @param taskId The task.
     /// @param outputHash The proposed output.
     /// @param challengeEnd End of the challenge window.
-    event ResultProposed(uint256 indexed taskId, bytes32 outputHash, uint40 challengeEnd);
+    event ResultProposed(TaskId indexed taskId, bytes32 outputHash, uint40 challengeEnd);
     /// @notice Emitted when a draw's anchor went stale and was fixed anew (the first anchor of a draw is in
     ///         `getTask`; a review's is also in `ReviewRequested`).
     /// @param taskId The task.
     /// @param anchor The block whose hash the draw will read, from the block after it on.
-    event Anchored(uint256 indexed taskId, uint32 anchor);
+    event Anchored(TaskId indexed taskId, uint32 anchor);
     /// @notice Emitted when a review is due; its committee is drawn from `anchor`'s hash by `drawCommittee`.
     /// @param taskId The task.
     /// @param reason Audit, challenge, DEEP or no quorum.
     /// @param anchor The anchor block.
-    event ReviewRequested(uint256 indexed taskId, ReviewReason reason, uint32 anchor);
+    event ReviewRequested(TaskId indexed taskId, ReviewReason reason, uint32 anchor);
     /// @notice Emitted when a committee review opens.
     /// @param taskId The task.
     /// @param reason Audit, challenge, DEEP or no quorum.
     /// @param committee The verifiers drawn.
     /// @param voteEnd End of the vote window.
-    event ReviewOpened(uint256 indexed taskId, ReviewReason reason, address[] committee, uint40 voteEnd);
+    event ReviewOpened(TaskId indexed taskId, ReviewReason reason, address[] committee, uint40 voteEnd);
     /// @notice Emitted when a challenge is raised.
     /// @param taskId The task.
     /// @param challenger Who challenged.
     /// @param bond The bond posted.
-    event Challenged(uint256 indexed taskId, address indexed challenger, uint96 bond);
+    event Challenged(TaskId indexed taskId, address indexed challenger, uint96 bond);
     /// @notice Emitted when a committee member commits to its vote.
     /// @param taskId The task.
     /// @param verifier The member.
     /// @param commitment `keccak256(abi.encode(acceptMask, salt, verifier))`.
-    event VoteCommitted(uint256 indexed taskId, address indexed verifier, bytes32 commitment);
+    event VoteCommitted(TaskId indexed taskId, address indexed verifier, bytes32 commitment);
     /// @notice Emitted when a committee member reveals its vote.
     /// @param taskId The task.
     /// @param verifier The member.
     /// @param acceptMask Bit i set: seat i's output is correct.
-    event VoteRevealed(uint256 indexed taskId, address indexed verifier, uint8 acceptMask);
+    event VoteRevealed(TaskId indexed taskId, address indexed verifier, uint8 acceptMask);
     /// @notice Emitted when a committee decides (the first, then an appeal's); a decision against a party
     ///         opens an appeal window (`AppealOpened`) before the task finalizes.
     /// @param taskId The task.
     /// @param acceptedMask Seats accepted by a majority of the votes cast.
     /// @param votes Votes cast.
-    event ReviewResolved(uint256 indexed taskId, uint8 acceptedMask, uint8 votes);
+    event ReviewResolved(TaskId indexed taskId, uint8 acceptedMask, uint8 votes);
     /// @notice Emitted when the first committee's decision has a losing party: it settles after `appealEnd`
     ///         unless someone appeals.
     /// @param taskId The task.
     /// @param appealEnd End of the appeal window.
-    event AppealOpened(uint256 indexed taskId, uint40 appealEnd);
+    event AppealOpened(TaskId indexed taskId, uint40 appealEnd);
     /// @notice Emitted when a review is appealed; the appeal committee is drawn like any committee.
     /// @param taskId The task.
     /// @param appellant Who appealed.
     /// @param bond The bond posted.
-    event Appealed(uint256 indexed taskId, address indexed appellant, uint96 bond);
+    event Appealed(TaskId indexed taskId, address indexed appellant, uint96 bond);
     /// @notice Emitted when a task is finalized; `outputHash` is zero if no result was accepted.
     /// @param taskId The task.
     /// @param outputHash The accepted output, or zero.
-    event TaskFinalized(uint256 indexed taskId, bytes32 outputHash);
+    event TaskFinalized(TaskId indexed taskId, bytes32 outputHash);
     /// @notice Emitted when a seat is slashed.
     /// @param taskId The task.
     /// @param worker The worker slashed.
     /// @param amount Stake taken.
     /// @param fault Why.
-    event WorkerSlashed(uint256 indexed taskId, address indexed worker, uint96 amount, Fault fault);
+    event WorkerSlashed(TaskId indexed taskId, address indexed worker, uint96 amount, Fault fault);
     /// @notice Emitted when a task's payments are credited; a rejected input refunds the whole fee.
     /// @param taskId The task.
     /// @param paidToWorkers The workers' pot (split among accepted seats).
     /// @param royalty Credited to the model owner.
     /// @param protocolFee Credited to the treasury.
     /// @param refund Credited back to the requester.
-    event TaskSettled(uint256 indexed taskId, uint96 paidToWorkers, uint96 royalty, uint96 protocolFee, uint96 refund);
+    event TaskSettled(TaskId indexed taskId, uint96 paidToWorkers, uint96 royalty, uint96 protocolFee, uint96 refund);
     /// @notice Emitted when an account's balance is credited.
     /// @param account Who may claim it.
     /// @param amount The amount.
@@ -249,9 +249,9 @@ interface ITaskEscrow {
     }
 
     /// @notice Thrown if a task id does not exist.
-    error UnknownTask(uint256 taskId);
+    error UnknownTask(TaskId taskId);
     /// @notice Thrown if a task is not in the status the call needs.
-    error WrongStatus(uint256 taskId, TaskStatus status);
+    error WrongStatus(TaskId taskId, TaskStatus status);
     /// @notice Thrown by `createTask` if the deadline is in the past or too far ahead.
     error InvalidDeadline(uint40 deadline);
     /// @notice Thrown by `createTask` if the model release is deprecated.
@@ -259,40 +259,40 @@ interface ITaskEscrow {
     /// @notice Thrown by `createTask` if `maxFee` does not fit or is zero.
     error InvalidFee(uint256 maxFee);
     /// @notice Thrown by `assign`, `audit` and `drawCommittee` until the block after the anchor.
-    error AnchorPending(uint256 taskId, uint256 anchor);
+    error AnchorPending(TaskId taskId, uint256 anchor);
     /// @notice Thrown by `audit` if the task's audit lottery was already drawn (or it has none).
-    error NoAuditPending(uint256 taskId);
+    error NoAuditPending(TaskId taskId);
     /// @notice Thrown by `drawCommittee` if the task's committee is already drawn.
-    error CommitteeAlreadyDrawn(uint256 taskId);
+    error CommitteeAlreadyDrawn(TaskId taskId);
     /// @notice Thrown by `appeal` if the task's review has no open appeal window.
-    error NotAppealable(uint256 taskId);
+    error NotAppealable(TaskId taskId);
     /// @notice Thrown by `appeal` if the task was appealed already.
-    error AlreadyAppealed(uint256 taskId);
+    error AlreadyAppealed(TaskId taskId);
     /// @notice Thrown by `challenge` if the caller holds a seat of the task or requested it, and by `appeal`
     ///         if the caller requested it or sat on its first committee.
-    error SelfReview(uint256 taskId, address account);
+    error SelfReview(TaskId taskId, address account);
     /// @notice Thrown by `assign` if the price for the decided redundancy exceeds the requester's max fee.
-    error PriceAboveMax(uint256 taskId, uint96 price, uint96 maxFee);
+    error PriceAboveMax(TaskId taskId, uint96 price, uint96 maxFee);
     /// @notice Thrown by `assign` if too few eligible workers serve the model.
-    error InsufficientWorkers(uint256 taskId, uint256 needed, uint256 available);
+    error InsufficientWorkers(TaskId taskId, uint256 needed, uint256 available);
     /// @notice Thrown if the caller does not hold a seat the call needs.
-    error NotAssigned(uint256 taskId, address caller);
+    error NotAssigned(TaskId taskId, address caller);
     /// @notice Thrown by `submitResult` on a non-LIGHT task, or `commit`/`reveal` on a LIGHT task.
-    error WrongTier(uint256 taskId, Tier tier);
+    error WrongTier(TaskId taskId, Tier tier);
     /// @notice Thrown if a phase deadline has passed.
-    error PhaseClosed(uint256 taskId, uint40 until);
+    error PhaseClosed(TaskId taskId, uint40 until);
     /// @notice Thrown if a phase has not ended yet.
-    error PhaseOpen(uint256 taskId, uint40 until);
+    error PhaseOpen(TaskId taskId, uint40 until);
     /// @notice Thrown if a seat already acted in this phase.
-    error AlreadyActed(uint256 taskId, address worker);
+    error AlreadyActed(TaskId taskId, address worker);
     /// @notice Thrown by `reveal` before every seat committed and before the commit deadline.
-    error RevealNotOpen(uint256 taskId);
+    error RevealNotOpen(TaskId taskId);
     /// @notice Thrown by `reveal` if the output and salt do not match the commitment.
-    error CommitmentMismatch(uint256 taskId, address worker);
+    error CommitmentMismatch(TaskId taskId, address worker);
     /// @notice Thrown by `vote` if the mask names seats that do not exist.
     error InvalidMask(uint8 mask);
     /// @notice Thrown by `challenge` if no verifier is available to review.
-    error NoVerifiersAvailable(uint256 taskId);
+    error NoVerifiersAvailable(TaskId taskId);
     /// @notice Thrown by `quote` and `createTask` if no verifier serves the model (draw weight 0 this epoch): nobody could audit
     ///         or review its results, so no collateral would deter a wrong answer.
     error NoVerifiers(bytes32 modelId);
@@ -314,7 +314,7 @@ interface ITaskEscrow {
     /// @return taskId The new task's id.
     function createTask(bytes32 modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
         external
-        returns (uint256 taskId);
+        returns (TaskId taskId);
 
     /// @notice Draws workers stake-weighted from the model's eligible workers, locks each seat's
     ///         collateral, and fixes tier and fee.
@@ -322,7 +322,7 @@ interface ITaskEscrow {
     ///      the next registry epoch). The seed is the anchor's hash, unknown when the task was created. If the
     ///      anchor's epoch is over, re-anchors instead (emits `Anchored`) and assigns nothing.
     /// @param taskId The task.
-    function assign(uint256 taskId) external;
+    function assign(TaskId taskId) external;
 
     /// @notice Draws a proposed result's audit lottery from its anchor's hash; an audit requests a review
     ///         (`ReviewRequested` with reason Audit).
@@ -330,41 +330,41 @@ interface ITaskEscrow {
     ///      more than 256 blocks old its hash is gone and the result is audited: a worker cannot escape an
     ///      audit by waiting.
     /// @param taskId The task.
-    function audit(uint256 taskId) external;
+    function audit(TaskId taskId) external;
 
     /// @notice Draws a requested review's committee, or an appeal's, from its anchor's hash, locks each member's
     ///         `minSlash`, and opens the vote. With no eligible verifier the review is void (an appeal then
     ///         leaves the first decision standing and returns the bond).
     /// @dev Callable by anyone after the anchor; re-anchors instead if the anchor's epoch is over.
     /// @param taskId The task.
-    function drawCommittee(uint256 taskId) external;
+    function drawCommittee(TaskId taskId) external;
 
     /// @notice LIGHT: the assigned worker submits its output hash; the challenge window opens, or an audit.
     /// @param taskId The task.
     /// @param outputHash keccak-256 of the canonical output encoding.
-    function submitResult(uint256 taskId, bytes32 outputHash) external;
+    function submitResult(TaskId taskId, bytes32 outputHash) external;
 
     /// @notice REDUNDANT/DEEP: an assigned worker commits `keccak256(abi.encode(outputHash, salt, worker))`.
     /// @param taskId The task.
     /// @param commitment The commitment.
-    function commit(uint256 taskId, bytes32 commitment) external;
+    function commit(TaskId taskId, bytes32 commitment) external;
 
     /// @notice REDUNDANT/DEEP: reveals a committed output; opens once all seats committed or the deadline passed.
     /// @dev The last reveal tallies at once.
     /// @param taskId The task.
     /// @param outputHash The output hash committed to.
     /// @param salt The salt committed to.
-    function reveal(uint256 taskId, bytes32 outputHash, bytes32 salt) external;
+    function reveal(TaskId taskId, bytes32 outputHash, bytes32 salt) external;
 
     /// @notice Tallies a REDUNDANT/DEEP task whose reveal window ended without every reveal.
     /// @param taskId The task.
-    function closeReveal(uint256 taskId) external;
+    function closeReveal(TaskId taskId) external;
 
     /// @notice Challenges a proposed result inside the window, posting a bond of `challengeBond(taskId)`.
     /// @dev The task's requester and seats may not challenge it (`SelfReview`). An upheld challenger gets
     ///      its bond back and `bountyBps` of the slash; the rest of the slash goes to the treasury.
     /// @param taskId The task.
-    function challenge(uint256 taskId) external;
+    function challenge(TaskId taskId) external;
 
     /// @notice Appeals a review's first decision inside its appeal window, posting a bond of
     ///         `challengeBond(taskId)`: a committee of 2 × committeeSize + 1 verifiers (at most 7) is drawn
@@ -375,7 +375,7 @@ interface ITaskEscrow {
     ///      first decision (or is void); else the appeal members who voted the outcome share it. Both
     ///      committees are judged against the final outcome.
     /// @param taskId The task, with an open appeal window (`AppealOpened`).
-    function appeal(uint256 taskId) external;
+    function appeal(TaskId taskId) external;
 
     /// @notice A member of the current committee (the appeal's, once appealed) commits to its vote,
     ///         `keccak256(abi.encode(acceptMask, salt, member))`, within the vote window: nobody can copy a vote it
@@ -384,14 +384,14 @@ interface ITaskEscrow {
     ///      window ends (then until `revealWindow` after it).
     /// @param taskId The task.
     /// @param commitment The commitment.
-    function commitVote(uint256 taskId, bytes32 commitment) external;
+    function commitVote(TaskId taskId, bytes32 commitment) external;
 
     /// @notice A committee member reveals which seats' results are correct (bit i = seat i accepted). The last
     ///         reveal decides the committee's vote (as `resolve`).
     /// @param taskId The task.
     /// @param acceptMask Bitmask over compute seats.
     /// @param salt The salt committed to.
-    function revealVote(uint256 taskId, uint8 acceptMask, bytes32 salt) external;
+    function revealVote(TaskId taskId, uint8 acceptMask, bytes32 salt) external;
 
     /// @notice Closes a committee's vote once its reveals ended, or a review whose appeal window passed
     ///         unappealed. A seat is accepted when a strict majority of the revealed votes accept it. A first
@@ -402,16 +402,16 @@ interface ITaskEscrow {
     ///         their review proved; members that did not reveal, or revealed another vote, are slashed their
     ///         collateral.
     /// @param taskId The task.
-    function resolve(uint256 taskId) external;
+    function resolve(TaskId taskId) external;
 
     /// @notice Finalizes a task: after the challenge window of a proposed result, or after a missed
     ///         deadline (no-shows are slashed, the requester is refunded at settle).
     /// @param taskId The task.
-    function finalize(uint256 taskId) external;
+    function finalize(TaskId taskId) external;
 
     /// @notice Credits a finalized task's payments: workers, royalty, protocol fee, refunds, bonds.
     /// @param taskId The task.
-    function settle(uint256 taskId) external;
+    function settle(TaskId taskId) external;
 
     /// @notice Runs each call on this contract in order, as the caller, without letting one call's revert
     ///         undo the others: a keeper settles a block's worth of tasks, a worker answers all its seats,
@@ -452,14 +452,14 @@ interface ITaskEscrow {
     /// @notice A task.
     /// @param taskId The task.
     /// @return The stored task.
-    function getTask(uint256 taskId) external view returns (TaskView memory);
+    function getTask(TaskId taskId) external view returns (TaskView memory);
 
     /// @notice Who appealed a task's review, and the bond it posted (kept apart from `TaskView`, which
     ///         already has as many fields as ABI tuple decoders commonly take).
     /// @param taskId The task.
     /// @return appellant The appellant, or zero.
     /// @return bond Its bond, held until the appeal resolves.
-    function appealOf(uint256 taskId) external view returns (address appellant, uint96 bond);
+    function appealOf(TaskId taskId) external view returns (address appellant, uint96 bond);
 
     /// @notice A compute seat.
     /// @param taskId The task.
@@ -467,7 +467,7 @@ interface ITaskEscrow {
     /// @return worker The worker.
     /// @return state The seat state.
     /// @return hash The commitment, then the output hash once revealed.
-    function seat(uint256 taskId, uint256 index) external view returns (address worker, SeatState state, bytes32 hash);
+    function seat(TaskId taskId, uint256 index) external view returns (address worker, SeatState state, bytes32 hash);
 
     /// @notice A committee seat.
     /// @param taskId The task.
@@ -475,7 +475,7 @@ interface ITaskEscrow {
     /// @return verifier The verifier.
     /// @return state Whether it committed, then revealed.
     /// @return acceptMask Its vote, once revealed.
-    function committeeSeat(uint256 taskId, uint256 index)
+    function committeeSeat(TaskId taskId, uint256 index)
         external
         view
         returns (address verifier, VoteState state, uint8 acceptMask);
@@ -488,12 +488,12 @@ interface ITaskEscrow {
     /// @notice The accepted output hash of a finalized task, or zero.
     /// @param taskId The task.
     /// @return The output hash.
-    function resultOf(uint256 taskId) external view returns (bytes32);
+    function resultOf(TaskId taskId) external view returns (bytes32);
 
     /// @notice The bond a challenge, or an appeal, of this task needs.
     /// @param taskId The task.
     /// @return The bond.
-    function challengeBond(uint256 taskId) external view returns (uint96);
+    function challengeBond(TaskId taskId) external view returns (uint96);
 
     /// @notice Credited, unclaimed balance.
     /// @param account The account.

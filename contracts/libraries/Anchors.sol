@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {TaskId} from "../types/TaskTypes.sol";
+
 /// @title Anchors
 /// @notice Randomness nobody can choose: a step that needs a draw fixes an anchor block in the future, and a
 ///         later transaction draws from that block's hash. No transaction can read the hash of a block that
@@ -77,7 +79,7 @@ library Anchors {
     /// @param taskId The task.
     /// @param purpose Which draw of the task (seats, audit, committee).
     /// @return The seed.
-    function seed(uint256 anchor, uint256 taskId, uint256 purpose) internal view returns (uint256) {
+    function seed(uint256 anchor, TaskId taskId, uint256 purpose) internal view returns (uint256) {
         return uint256(keccak256(abi.encode(blockhash(anchor), taskId, purpose)));
     }
 }

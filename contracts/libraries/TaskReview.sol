@@ -7,7 +7,7 @@ import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
 import {EscrowState, Member, Seat, Task} from "../types/EscrowTypes.sol";
 import {ReleaseTerms} from "../types/ModelTypes.sol";
 import {Roles} from "../types/Roles.sol";
-import {TaskStatus, Tier} from "../types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 import {Anchors} from "./Anchors.sol";
 
 /// @title TaskReview
@@ -40,7 +40,7 @@ library TaskReview {
     /// @param workers The worker registry.
     /// @param models The model registry (the review pay, should an appeal find no member).
     /// @param taskId The task, in `Reviewing` with no committee yet for the current round.
-    function drawCommittee(EscrowState storage s, IWorkerRegistry workers, IModelRegistry models, uint256 taskId)
+    function drawCommittee(EscrowState storage s, IWorkerRegistry workers, IModelRegistry models, TaskId taskId)
         external
     {
         Task storage task = s.tasks[taskId];
@@ -98,7 +98,7 @@ library TaskReview {
     /// @param workers The worker registry.
     /// @param taskId The task, with an open appeal window.
     /// @return bond The appeal bond, now owed by the escrow.
-    function appeal(EscrowState storage s, IWorkerRegistry workers, uint256 taskId) external returns (uint96 bond) {
+    function appeal(EscrowState storage s, IWorkerRegistry workers, TaskId taskId) external returns (uint96 bond) {
         Task storage task = s.tasks[taskId];
         if (task.status != TaskStatus.Reviewing) {
             revert ITaskEscrow.WrongStatus(taskId, task.status);
@@ -135,7 +135,7 @@ library TaskReview {
     /// @param s The escrow's storage.
     /// @param taskId The task.
     /// @param commitment `keccak256(abi.encode(acceptMask, salt, member))`.
-    function commitVote(EscrowState storage s, uint256 taskId, bytes32 commitment) external {
+    function commitVote(EscrowState storage s, TaskId taskId, bytes32 commitment) external {
         (Task storage task, uint256 base, uint256 size) = _voting(s, taskId);
         if (block.timestamp >= task.until || task.voteCommits == size) {
             revert ITaskEscrow.PhaseClosed(taskId, task.until);
@@ -170,7 +170,7 @@ library TaskReview {
         EscrowState storage s,
         IWorkerRegistry workers,
         IModelRegistry models,
-        uint256 taskId,
+        TaskId taskId,
         uint8 acceptMask,
         bytes32 salt
     ) external {
@@ -211,7 +211,7 @@ library TaskReview {
     /// @param workers The worker registry.
     /// @param models The model registry (the review pay is the release's base price).
     /// @param taskId The task.
-    function resolve(EscrowState storage s, IWorkerRegistry workers, IModelRegistry models, uint256 taskId) external {
+    function resolve(EscrowState storage s, IWorkerRegistry workers, IModelRegistry models, TaskId taskId) external {
         Task storage task = s.tasks[taskId];
         if (task.status == TaskStatus.Reviewing && task.appeal == ITaskEscrow.AppealStage.Open) {
             if (block.timestamp < task.until) {
@@ -235,7 +235,7 @@ library TaskReview {
     /// @param workers The worker registry.
     /// @param taskId The task.
     /// @return slashed The stake taken from the task's seats, now held by the escrow.
-    function close(EscrowState storage s, IWorkerRegistry workers, uint256 taskId) public returns (uint256 slashed) {
+    function close(EscrowState storage s, IWorkerRegistry workers, TaskId taskId) public returns (uint256 slashed) {
         Task storage task = s.tasks[taskId];
         task.status = TaskStatus.Finalized;
         bytes32 modelId = _modelOf(s, task);
@@ -271,7 +271,7 @@ library TaskReview {
     /// @param s The escrow's storage.
     /// @param models The model registry (royalties).
     /// @param taskId The task.
-    function settle(EscrowState storage s, IModelRegistry models, uint256 taskId) external {
+    function settle(EscrowState storage s, IModelRegistry models, TaskId taskId) external {
         Task storage task = s.tasks[taskId];
         if (task.status != TaskStatus.Finalized) {
             revert ITaskEscrow.WrongStatus(taskId, task.status);
@@ -311,7 +311,7 @@ library TaskReview {
     /// @param taskId Its id.
     /// @param epochBlocks The registry's epoch length.
     /// @return Whether to draw now.
-    function drawReady(Task storage task, uint256 taskId, uint256 epochBlocks) internal returns (bool) {
+    function drawReady(Task storage task, TaskId taskId, uint256 epochBlocks) internal returns (bool) {
         uint32 anchor = task.anchor;
         Anchors.Phase phase = Anchors.drawPhase(anchor, epochBlocks);
         if (phase == Anchors.Phase.Pending) {
@@ -392,7 +392,7 @@ library TaskReview {
     ///      votes accept it; with no votes nothing is proven. A first decision against a party (a revealed seat
     ///      judged faulty, or any challenger: upheld, the seat lost; failed, the challenger) opens the appeal window
     ///      instead of finalizing. An appeal's decision is final; without a revealed vote the first one stands.
-    function _resolve(EscrowState storage s, IWorkerRegistry workers, uint256 pay, uint256 taskId, Task storage task)
+    function _resolve(EscrowState storage s, IWorkerRegistry workers, uint256 pay, TaskId taskId, Task storage task)
         private
     {
         bool appealed = task.appeal == ITaskEscrow.AppealStage.Appealed;
@@ -425,7 +425,7 @@ library TaskReview {
         EscrowState storage s,
         IWorkerRegistry workers,
         uint256 pay,
-        uint256 taskId,
+        TaskId taskId,
         Task storage task,
         uint256 first,
         uint256 second
@@ -442,7 +442,7 @@ library TaskReview {
     }
 
     /// @dev Whether a first decision `mask` has a losing party: a challenger, or a revealed seat it rejects.
-    function _contested(EscrowState storage s, uint256 taskId, Task storage task, uint8 mask)
+    function _contested(EscrowState storage s, TaskId taskId, Task storage task, uint8 mask)
         private
         view
         returns (bool)
@@ -483,7 +483,7 @@ library TaskReview {
         EscrowState storage s,
         IWorkerRegistry workers,
         uint256 pay,
-        uint256 taskId,
+        TaskId taskId,
         Task storage task,
         uint256 outcome,
         uint256 forMembers,
@@ -500,7 +500,7 @@ library TaskReview {
     function _judgeCommittees(
         EscrowState storage s,
         IWorkerRegistry workers,
-        uint256 taskId,
+        TaskId taskId,
         Task storage task,
         uint256 outcome
     ) private returns (address[] memory winners, uint256 firstWinners, uint256 slashed) {
@@ -520,7 +520,7 @@ library TaskReview {
     ///      failed challenger's bond, or the bounty of a fault its review proved).
     function _settleChallenge(
         EscrowState storage s,
-        uint256 taskId,
+        TaskId taskId,
         Task storage task,
         uint8 proposed,
         uint256 outcome,
@@ -545,7 +545,7 @@ library TaskReview {
 
     /// @dev Counts the revealed votes of the committee at `base`..`base + size`; returns the seats that revealed
     ///      and a strict majority of the votes accepts, as a mask (the outcome every honest vote matches).
-    function _count(EscrowState storage s, uint256 taskId, Task storage task, uint256 base, uint256 size)
+    function _count(EscrowState storage s, TaskId taskId, Task storage task, uint256 base, uint256 size)
         private
         view
         returns (uint8 mask, uint256 votes)
@@ -573,7 +573,7 @@ library TaskReview {
 
     /// @dev Marks each revealed seat accepted or faulty by `outcome` and sets the winner (the first accepted);
     ///      `NO_OUTCOME` proves nothing: no winner, seats left as they are.
-    function _judgeSeats(EscrowState storage s, uint256 taskId, Task storage task, uint256 outcome) private {
+    function _judgeSeats(EscrowState storage s, TaskId taskId, Task storage task, uint256 outcome) private {
         uint256 k = task.redundancy;
         uint8 winner = NO_WINNER;
         if (outcome != NO_OUTCOME) {
@@ -602,7 +602,7 @@ library TaskReview {
     function _judgeMembers(
         EscrowState storage s,
         IWorkerRegistry workers,
-        uint256 taskId,
+        TaskId taskId,
         Task storage task,
         uint256 outcome,
         bool appealRound,
@@ -651,7 +651,7 @@ library TaskReview {
     function _penalize(
         EscrowState storage s,
         IWorkerRegistry workers,
-        uint256 taskId,
+        TaskId taskId,
         address worker,
         uint96 amount,
         ITaskEscrow.Fault fault
@@ -666,10 +666,7 @@ library TaskReview {
     }
 
     /// @dev Splits `pot` evenly among accepted seats; returns the amount credited.
-    function _payAccepted(EscrowState storage s, uint256 taskId, uint256 k, uint256 pot)
-        private
-        returns (uint256 paid)
-    {
+    function _payAccepted(EscrowState storage s, TaskId taskId, uint256 k, uint256 pot) private returns (uint256 paid) {
         uint256 accepted;
         for (uint256 i; i < k; ++i) {
             if (s.seats[taskId][i].state == ITaskEscrow.SeatState.Accepted) {
@@ -688,7 +685,7 @@ library TaskReview {
 
     /// @dev The task in `Reviewing` with its current committee (the appeal's, once appealed) drawn and voting,
     ///      and that committee's first index and size; reverts `WrongStatus` otherwise (also in an appeal window).
-    function _voting(EscrowState storage s, uint256 taskId)
+    function _voting(EscrowState storage s, TaskId taskId)
         private
         view
         returns (Task storage task, uint256 base, uint256 size)
@@ -703,7 +700,7 @@ library TaskReview {
     }
 
     /// @dev The caller's seat in the committee at `base`..`base + size`; reverts `NotAssigned` if it has none.
-    function _memberOf(EscrowState storage s, uint256 taskId, uint256 base, uint256 size)
+    function _memberOf(EscrowState storage s, TaskId taskId, uint256 base, uint256 size)
         private
         view
         returns (uint256)
@@ -718,7 +715,7 @@ library TaskReview {
 
     /// @dev Everyone a committee of the task must not seat: its seats, requester, challenger and appellant, and
     ///      (drawing an appeal's) the first committee.
-    function _parties(EscrowState storage s, uint256 taskId, Task storage task)
+    function _parties(EscrowState storage s, TaskId taskId, Task storage task)
         private
         view
         returns (address[] memory parties)

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
-import {TaskStatus, Tier} from "./TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "./TaskTypes.sol";
 
 /// @notice A task as stored: five slots; `getTask` presents it as an `ITaskEscrow.TaskView`.
 /// @dev Slot 0: requester | fee. Slot 1: the lifecycle word, fields as in `TaskView`, except that the value is
@@ -71,14 +71,14 @@ struct EscrowState {
     /// @dev Model ids by index + 1; a task stores the 32-bit index instead of the 32-byte id.
     bytes32[] models;
     mapping(bytes32 modelId => uint32 indexPlusOne) modelIndex;
-    mapping(uint256 taskId => Task) tasks;
-    mapping(uint256 taskId => mapping(uint256 index => Seat)) seats;
+    mapping(TaskId taskId => Task) tasks;
+    mapping(TaskId taskId => mapping(uint256 index => Seat)) seats;
     /// @dev A seat's commitment, then its output hash once revealed.
-    mapping(uint256 taskId => mapping(uint256 index => bytes32)) seatHashes;
+    mapping(TaskId taskId => mapping(uint256 index => bytes32)) seatHashes;
     /// @dev The first committee at 0..6, an appeal's at `TaskReview.APPEAL_BASE` (8) on.
-    mapping(uint256 taskId => mapping(uint256 index => Member)) committees;
+    mapping(TaskId taskId => mapping(uint256 index => Member)) committees;
     /// @dev A member's vote commitment.
-    mapping(uint256 taskId => mapping(uint256 index => bytes32)) voteHashes;
+    mapping(TaskId taskId => mapping(uint256 index => bytes32)) voteHashes;
     mapping(address account => uint256) claimable;
     /// @dev Review reserves paid in at assignment, less review pay paid out; part of the liabilities.
     uint256 reviewFund;

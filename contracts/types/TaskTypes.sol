@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+/// @notice A task's id: 1, 2, … in creation order (0 names no task). In the ABI, a `uint256`.
+type TaskId is uint256;
+
 /// @notice Named points on the verification gradient. The gradient itself is continuous in
 ///         redundancy and audit probability; the tier says which protocol path a task takes.
 enum Tier {

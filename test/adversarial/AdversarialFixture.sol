@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {DeterminismClass, RiskClass} from "../../contracts/types/ModelTypes.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 
 /// @notice Helpers for attacks written from the attacker's side: fresh models an attacker controls, anchor hashes
@@ -22,21 +22,21 @@ abstract contract AdversarialFixture is EscrowFixture {
     }
 
     /// @dev Gives the next pending draw of `taskId` a fresh anchor hash (as the chain would) and rolls past it.
-    function _mineAnchor(uint256 taskId) internal {
+    function _mineAnchor(TaskId taskId) internal {
         uint256 anchor = escrow.getTask(taskId).anchor;
         _pastAnchor(taskId);
         vm.setBlockhash(anchor, keccak256(abi.encode("block", ++_entropy)));
     }
 
     /// @dev Assigns `taskId` from a fresh anchor hash.
-    function _assignFresh(uint256 taskId) internal {
+    function _assignFresh(TaskId taskId) internal {
         _mineAnchor(taskId);
         escrow.assign(taskId);
     }
 
     /// @dev Draws a proposal's audit lottery from a fresh anchor hash; if it hits, draws the committee too.
     ///      Returns whether it was audited.
-    function _auditFresh(uint256 taskId) internal returns (bool audited) {
+    function _auditFresh(TaskId taskId) internal returns (bool audited) {
         _mineAnchor(taskId);
         escrow.audit(taskId);
         audited = _status(taskId) == TaskStatus.Reviewing;
@@ -48,7 +48,7 @@ abstract contract AdversarialFixture is EscrowFixture {
 
     /// @dev Every member of the current committee of `taskId` votes: `honestMask` unless it is in `liars`, which
     ///      vote `lieMask`.
-    function _voteAs(uint256 taskId, uint8 honestMask, address[] memory liars, uint8 lieMask) internal {
+    function _voteAs(TaskId taskId, uint8 honestMask, address[] memory liars, uint8 lieMask) internal {
         (uint256 base, uint256 size) = _round(taskId);
         uint8[] memory masks = new uint8[](size);
         for (uint256 i; i < size; ++i) {
@@ -84,21 +84,21 @@ abstract contract AdversarialFixture is EscrowFixture {
     /// @dev Creates a task as `who` with a one-hour deadline.
     function _createAs(address who, bytes32 model, uint96 value, Tier floor, uint96 maxFee)
         internal
-        returns (uint256 taskId)
+        returns (TaskId taskId)
     {
         vm.prank(who);
         taskId = escrow.createTask(model, input, value, floor, uint40(block.timestamp) + TASK_TIME, maxFee);
     }
 
     /// @dev Finalizes a proposal whose audit lottery was drawn, after its challenge window, and settles it.
-    function _finalizeAndSettle(uint256 taskId) internal {
+    function _finalizeAndSettle(TaskId taskId) internal {
         vm.warp(escrow.getTask(taskId).until);
         escrow.finalize(taskId);
         escrow.settle(taskId);
     }
 
     /// @dev The task record.
-    function _view(uint256 taskId) internal view returns (ITaskEscrow.TaskView memory) {
+    function _view(TaskId taskId) internal view returns (ITaskEscrow.TaskView memory) {
         return escrow.getTask(taskId);
     }
 }

@@ -6,7 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
 
 /// @notice A compute worker that is a contract: it reads everything the chain shows in the transaction that
@@ -27,7 +27,7 @@ contract AuditDodger {
     }
 
     /// @notice Answers `wrong` unless it predicts an audit; returns whether it lied.
-    function answer(uint256 taskId, bytes32 right, bytes32 wrong) external returns (bool lied) {
+    function answer(TaskId taskId, bytes32 right, bytes32 wrong) external returns (bool lied) {
         uint16 auditBps = ESCROW.getTask(taskId).auditBps;
         // The roll of the old escrow, computable in this very transaction.
         uint256 oldRoll = uint256(keccak256(abi.encode(block.prevrandao, blockhash(block.number - 1), taskId))) % 10_000;
@@ -53,7 +53,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
     /// @notice A draw of seats is fixed once its anchor is mined: whoever calls `assign`, in whichever block of
     ///         the window and with whatever prevrandao, the same workers are drawn.
     function test_assign_drawsTheSameSeatsWhicheverBlockItLandsIn() public {
-        uint256 taskId = _create(exactModel, 100e18, Tier.REDUNDANT);
+        TaskId taskId = _create(exactModel, 100e18, Tier.REDUNDANT);
         uint256 anchor = _view(taskId).anchor;
         address[3] memory first;
         for (uint256 delay; delay < 3; ++delay) {
@@ -77,7 +77,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
     /// @notice The requester cannot see the draw when it creates the task: the anchor lies ahead, its hash is
     ///         zero to every contract in the creation transaction.
     function test_createTask_anchorsTheDrawInAFutureBlock() public {
-        uint256 taskId = _create(exactModel, 1e18, Tier.LIGHT);
+        TaskId taskId = _create(exactModel, 1e18, Tier.LIGHT);
         uint256 anchor = _view(taskId).anchor;
         assertGt(anchor, block.number, "anchored ahead");
         assertEq(blockhash(anchor), bytes32(0), "unknowable when the task is created");
@@ -87,7 +87,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
 
     /// @notice A stale anchor is re-anchored, never drawn from a hash that is gone (which would read as zero).
     function test_assign_reanchorsAStaleAnchor() public {
-        uint256 taskId = _create(exactModel, 1e18, Tier.LIGHT);
+        TaskId taskId = _create(exactModel, 1e18, Tier.LIGHT);
         uint256 anchor = _view(taskId).anchor;
         vm.roll(anchor + workers.epochBlocks() + 1); // past the anchor's epoch
         vm.expectEmit(address(escrow));
@@ -100,7 +100,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
 
     /// @notice An audit lottery nobody drew within 256 blocks audits: waiting out the hash horizon escapes nothing.
     function test_audit_ofAStaleAnchorAudits() public {
-        uint256 taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
         vm.prank(_worker(taskId, 0));
         escrow.submitResult(taskId, bad);
         vm.roll(_view(taskId).anchor + 257);
@@ -130,7 +130,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
         uint256 lies;
         uint256 audits;
         for (uint256 n; n < 40; ++n) {
-            uint256 taskId = _createAs(requester, model, 40e18, Tier.LIGHT, 100 * PRICE);
+            TaskId taskId = _createAs(requester, model, 40e18, Tier.LIGHT, 100 * PRICE);
             _assignFresh(taskId);
             bool lied = dodger.answer(taskId, good, bad);
             lies += lied ? 1 : 0;
@@ -186,7 +186,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
         before = _wealth(group);
 
         for (uint256 n; n < 20; ++n) {
-            uint256 taskId = _createAs(requester, exactModel, 1e18, Tier.LIGHT, 100 * PRICE);
+            TaskId taskId = _createAs(requester, exactModel, 1e18, Tier.LIGHT, 100 * PRICE);
             _assignFresh(taskId);
             vm.prank(_worker(taskId, 0));
             escrow.submitResult(taskId, good);

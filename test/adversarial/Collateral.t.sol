@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
 
 /// @notice Collateral tied to value: one stake backing many tasks, and a seated worker walking away.
@@ -27,13 +27,13 @@ contract CollateralTest is AdversarialFixture {
         uint96 lock = escrow.params().minSlash; // nothing of value at risk: the floor alone
         uint256 seats = 100e18 / lock;
         for (uint256 i; i < seats; ++i) {
-            uint256 taskId = _createAs(requester, model, 0, Tier.LIGHT, 100 * PRICE);
+            TaskId taskId = _createAs(requester, model, 0, Tier.LIGHT, 100 * PRICE);
             _assignFresh(taskId);
             assertEq(_worker(taskId, 0), thin);
             assertEq(_view(taskId).seatLock, lock);
         }
         assertEq(workers.getWorker(thin).locked, seats * lock, "every seat's collateral is locked");
-        uint256 extra = _createAs(requester, model, 0, Tier.LIGHT, 100 * PRICE);
+        TaskId extra = _createAs(requester, model, 0, Tier.LIGHT, 100 * PRICE);
         _mineAnchor(extra);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, extra, 1, 0));
         escrow.assign(extra);
@@ -42,7 +42,7 @@ contract CollateralTest is AdversarialFixture {
     /// @notice A task whose collateral no worker's free stake covers is not assigned: the thin worker cannot sit
     ///         on a 40-token LIGHT task, whose seat must lock about five times the value at a 20 % audit.
     function test_assign_passesOverStakeThatCannotCoverTheCollateral() public {
-        uint256 taskId = _createAs(requester, model, 40e18, Tier.LIGHT, 100 * PRICE);
+        TaskId taskId = _createAs(requester, model, 40e18, Tier.LIGHT, 100 * PRICE);
         _mineAnchor(taskId);
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InsufficientWorkers.selector, taskId, 1, 0));
         escrow.assign(taskId);
@@ -92,7 +92,7 @@ contract CollateralTest is AdversarialFixture {
     function _assertDeters(uint96 value, uint8 floor) internal {
         value = uint96(bound(value, 0, 60e18));
         Tier tier = Tier(bound(floor, 0, 2));
-        uint256 taskId = _createAs(requester, exactModel, value, tier, 100 * PRICE);
+        TaskId taskId = _createAs(requester, exactModel, value, tier, 100 * PRICE);
         _assignFresh(taskId);
         ITaskEscrow.TaskView memory task = _view(taskId);
         uint256 coalition = task.tier == Tier.LIGHT ? 1 : task.redundancy / 2 + 1;
@@ -115,7 +115,7 @@ contract CollateralTest is AdversarialFixture {
         token.approve(address(workers), 50e18);
         workers.addStake(50e18);
         vm.stopPrank();
-        uint256 taskId = _createAs(requester, model, 10e18, Tier.LIGHT, 100 * PRICE);
+        TaskId taskId = _createAs(requester, model, 10e18, Tier.LIGHT, 100 * PRICE);
         _assignFresh(taskId);
         uint96 lock = _view(taskId).seatLock;
 

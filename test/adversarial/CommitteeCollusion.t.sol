@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Roles} from "../../contracts/types/Roles.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
 
 /// @notice A group that controls two of a committee's three seats votes an honest result faulty.
@@ -24,7 +24,7 @@ contract CommitteeCollusionTest is AdversarialFixture {
         _nextEpoch();
         uint256 groupBefore = _wealth(group);
 
-        uint256 taskId = _createAs(requester, exactModel, 1e18, Tier.LIGHT, 100 * PRICE);
+        TaskId taskId = _createAs(requester, exactModel, 1e18, Tier.LIGHT, 100 * PRICE);
         _assignFresh(taskId);
         address worker = _worker(taskId, 0);
         _fund(worker, 1_000e18); // for the appeal bond

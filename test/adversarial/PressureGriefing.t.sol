@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Roles} from "../../contracts/types/Roles.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
 
 /// @notice Verification pressure raised for gas alone: reviews kept open on an own price-0 model.
@@ -31,7 +31,7 @@ contract PressureGriefingTest is AdversarialFixture {
         uint256 before = _wealth(group);
         uint256 verifiersBefore = _wealth(verifiers);
 
-        uint256[] memory tasks = new uint256[](REVIEWS);
+        TaskId[] memory tasks = new TaskId[](REVIEWS);
         for (uint256 n; n < REVIEWS; ++n) {
             tasks[n] = _createAs(griefer, own, 0, Tier.DEEP, 10e18);
             _assignFresh(tasks[n]);

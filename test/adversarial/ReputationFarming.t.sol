@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Roles} from "../../contracts/types/Roles.sol";
-import {Decision, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {Decision, TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
 
 /// @notice Reputation earned for gas alone, then spent to lower the verification of a valuable task.
@@ -22,7 +22,7 @@ contract ReputationFarmingTest is AdversarialFixture {
         _nextEpoch();
 
         for (uint256 n; n < 30; ++n) {
-            uint256 taskId = _createAs(sybil, ownModel, 1e18, Tier.LIGHT, 1e18);
+            TaskId taskId = _createAs(sybil, ownModel, 1e18, Tier.LIGHT, 1e18);
             _assignFresh(taskId);
             vm.prank(worker);
             escrow.submitResult(taskId, good);
@@ -49,7 +49,7 @@ contract ReputationFarmingTest is AdversarialFixture {
 
     /// @notice An accepted INPUT_REJECTED refunds the requester and earns the worker no reputation.
     function test_inputRejected_earnsNoReputation() public {
-        uint256 taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         bytes32 rejected = escrow.INPUT_REJECTED();
         vm.prank(worker);

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
 
 /// @notice A worker that answers wrong and challenges itself, to be judged by friends or to recover its slash.
@@ -10,7 +10,7 @@ contract SelfReviewTest is AdversarialFixture {
     /// @notice The issue's attack: a seat challenges its own wrong result (in the same transaction, once it is
     ///         the committee's friend). Seats and the requester may not challenge their own task.
     function test_seatAndRequester_cannotChallengeTheirOwnTask() public {
-        uint256 taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
         address seat = _worker(taskId, 0);
         vm.prank(seat);
         escrow.submitResult(taskId, bad);
@@ -26,7 +26,7 @@ contract SelfReviewTest is AdversarialFixture {
     /// @notice Through a sybil the challenge goes in, but the challenger earns at most half the slash: the
     ///         worker and its sybil together end poorer than if the worker had answered right.
     function test_sybilSelfChallenge_neverRecoversTheSlash() public {
-        uint256 taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
         address seat = _worker(taskId, 0);
         address sybil = makeAddr("the worker's sybil");
         _fund(sybil, 100e18);
@@ -62,7 +62,7 @@ contract SelfReviewTest is AdversarialFixture {
             vm.stopPrank();
         }
         _nextEpoch();
-        uint256 taskId = _createAs(requester, exactModel, 1e18, Tier.LIGHT, 100 * PRICE);
+        TaskId taskId = _createAs(requester, exactModel, 1e18, Tier.LIGHT, 100 * PRICE);
         _assignFresh(taskId);
         parties[0] = _worker(taskId, 0);
         parties[1] = requester;

@@ -5,7 +5,7 @@ import {ModelRegistry} from "../../contracts/ModelRegistry.sol";
 import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
 import {Token} from "../../contracts/Token.sol";
 import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 
 /// @notice Real lifecycles on the contracts deployed to a live chain by `scripts/Deploy.s.sol`.
@@ -27,7 +27,7 @@ contract LifecycleForkTest is EscrowFixture {
     }
 
     function test_fork_lightLifecycleFinalizesAndPays() public {
-        uint256 taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, good, false);
         _passChallengeWindow(taskId);
@@ -41,7 +41,7 @@ contract LifecycleForkTest is EscrowFixture {
     }
 
     function test_fork_redundantLifecycleSlashesTheMinority() public {
-        uint256 taskId = _createAssigned(exactModel, 1e18, Tier.REDUNDANT);
+        TaskId taskId = _createAssigned(exactModel, 1e18, Tier.REDUNDANT);
         bytes32[] memory outputs = _outputs(3, good);
         outputs[2] = bad;
         _commitReveal(taskId, outputs);
@@ -54,7 +54,7 @@ contract LifecycleForkTest is EscrowFixture {
     }
 
     function test_fork_deepLifecycleIsReviewedByACommittee() public {
-        uint256 taskId = _createAssigned(exactModel, 1e18, Tier.DEEP);
+        TaskId taskId = _createAssigned(exactModel, 1e18, Tier.DEEP);
         _commitReveal(taskId, _outputs(3, good));
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Reviewing));
         _voteAll(taskId, 7);
@@ -64,7 +64,7 @@ contract LifecycleForkTest is EscrowFixture {
     }
 
     function test_fork_challengeSlashesAWrongLightResult() public {
-        uint256 taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         _submit(taskId, bad, false);
         vm.prank(challenger);
@@ -80,7 +80,7 @@ contract LifecycleForkTest is EscrowFixture {
     }
 
     function test_fork_noShowIsSlashedAndRequesterRefunded() public {
-        uint256 taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
+        TaskId taskId = _createAssigned(exactModel, 1e18, Tier.LIGHT);
         address worker = _worker(taskId, 0);
         vm.warp(_task(taskId).until);
         escrow.finalize(taskId);

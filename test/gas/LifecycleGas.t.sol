@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 
 /// @notice Gas of a whole task lifecycle per tier, step by step, written to `snapshots/` by
@@ -25,7 +25,7 @@ contract LifecycleGasTest is EscrowFixture {
     function _light(string memory group) internal returns (uint256) {
         total = 0;
         vm.prank(requester);
-        uint256 taskId =
+        TaskId taskId =
             escrow.createTask(exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 1 hours), 2 * PRICE);
         _measure(group, "1 createTask");
         _pastAnchor(taskId);
@@ -47,8 +47,7 @@ contract LifecycleGasTest is EscrowFixture {
     function _redundant(string memory group, Tier floor) internal returns (uint256) {
         total = 0;
         vm.prank(requester);
-        uint256 taskId =
-            escrow.createTask(exactModel, input, VALUE, floor, uint40(block.timestamp + 1 hours), 6 * PRICE);
+        TaskId taskId = escrow.createTask(exactModel, input, VALUE, floor, uint40(block.timestamp + 1 hours), 6 * PRICE);
         _measure(group, "1 createTask");
         _pastAnchor(taskId);
         escrow.assign(taskId);

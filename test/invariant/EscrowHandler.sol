@@ -10,7 +10,7 @@ import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
 import {Token} from "../../contracts/Token.sol";
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 
 /// @notice Drives the escrow with random requesters' tasks, honest and faulty workers, challenges and time.
 /// @dev Honest actors follow the protocol: before time moves on they do every duty they have (submit,
@@ -25,9 +25,9 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
     IWorkerRegistry internal immutable WORKERS;
 
     mapping(address => bool) public isFaulty;
-    uint256[] public taskIds;
-    mapping(uint256 taskId => uint256) public finalizedCount;
-    mapping(uint256 taskId => uint256) public settledCount;
+    TaskId[] public taskIds;
+    mapping(TaskId taskId => uint256) public finalizedCount;
+    mapping(TaskId taskId => uint256) public settledCount;
     uint256 public ghostClaimed;
     /// @notice Attacker moves that went through (must stay 0).
     uint256 public selfChallengesAccepted;
@@ -58,11 +58,14 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
 
     /// @notice The correct output of a task (what honest workers compute); every fourth task's input
     ///         cannot be run, so its correct answer is the escrow's INPUT_REJECTED.
-    function truth(uint256 taskId) public pure returns (bytes32) {
-        return taskId % 4 == 0 ? keccak256("verigrad.input-rejected") : keccak256(abi.encode("truth", taskId));
+    function truth(TaskId taskId) public pure returns (bytes32) {
+        return
+            TaskId.unwrap(taskId) % 4 == 0
+                ? keccak256("verigrad.input-rejected")
+                : keccak256(abi.encode("truth", taskId));
     }
 
-    function _output(uint256 taskId, address worker) internal view returns (bytes32) {
+    function _output(TaskId taskId, address worker) internal view returns (bytes32) {
         return isFaulty[worker] ? keccak256(abi.encode("lie", taskId, worker)) : truth(taskId);
     }
 
@@ -80,15 +83,15 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         value = uint96(bound(value, 0, 100e18));
         maxFee = uint96(bound(maxFee, 1e18, 20e18));
         vm.prank(requester);
-        uint256 taskId = escrow.createTask(
+        TaskId taskId = escrow.createTask(
             modelId, keccak256("input"), value, Tier(bound(floor, 0, 2)), uint40(block.timestamp + 1 hours), maxFee
         );
         taskIds.push(taskId);
     }
 
     function assign(uint256 index) external recorded {
-        uint256 taskId = _pick(index);
-        if (taskId == 0) {
+        TaskId taskId = _pick(index);
+        if (TaskId.unwrap(taskId) == 0) {
             return;
         }
         uint256 anchor = escrow.getTask(taskId).anchor;
@@ -98,15 +101,15 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
 
     /// @notice A faulty worker acts (wrongly) on a task, if it holds a seat.
     function faultyActs(uint256 index) external recorded {
-        uint256 taskId = _pick(index);
-        if (taskId != 0) {
+        TaskId taskId = _pick(index);
+        if (TaskId.unwrap(taskId) != 0) {
             _doDuties(taskId, true);
         }
     }
 
     function challenge(uint256 index) external recorded {
-        uint256 taskId = _pick(index);
-        if (taskId == 0 || escrow.getTask(taskId).status != TaskStatus.Proposed) {
+        TaskId taskId = _pick(index);
+        if (TaskId.unwrap(taskId) == 0 || escrow.getTask(taskId).status != TaskStatus.Proposed) {
             return;
         }
         vm.prank(challenger);
@@ -116,8 +119,8 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
     /// @notice The challenger appeals a review's first decision inside its appeal window (honest committees
     ///         decide by the truth, so its appeals are frivolous: they exercise the appeal's bond and settlement).
     function appeal(uint256 index) external recorded {
-        uint256 taskId = _pickOpenAppeal(index);
-        if (taskId == 0) {
+        TaskId taskId = _pickOpenAppeal(index);
+        if (TaskId.unwrap(taskId) == 0) {
             return;
         }
         deal(address(token), challenger, token.balanceOf(challenger) + escrow.challengeBond(taskId));
@@ -145,8 +148,8 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
     /// @notice Anyone pushes a task forward: finalize, audit, drawCommittee, closeReveal, resolve (a vote or an
     ///         appeal window), settle.
     function advance(uint256 index) external recorded {
-        uint256 taskId = _pick(index);
-        if (taskId == 0) {
+        TaskId taskId = _pick(index);
+        if (TaskId.unwrap(taskId) == 0) {
             return;
         }
         try escrow.finalize(taskId) {} catch {}
@@ -160,8 +163,8 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
     /// @notice An attacker's moves on a task: a seat or the requester challenges its own task, and a seated
     ///         worker tries to unbond all its stake, collateral included. Both must be refused.
     function attack(uint256 index) external recorded {
-        uint256 taskId = _pick(index);
-        if (taskId == 0) {
+        TaskId taskId = _pick(index);
+        if (TaskId.unwrap(taskId) == 0) {
             return;
         }
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
@@ -202,7 +205,7 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
     // ─── Duties ──────────────────────────────────────────────────────────────────────────────────
 
     /// @dev Performs the pending duties of honest (or of faulty) actors on one task.
-    function _doDuties(uint256 taskId, bool faulty) internal {
+    function _doDuties(TaskId taskId, bool faulty) internal {
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
         if (task.status == TaskStatus.Assigned) {
             for (uint256 i; i < task.redundancy; ++i) {
@@ -246,7 +249,7 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
     }
 
     /// @dev Honest verifiers accept exactly the seats whose revealed output is the truth.
-    function _honestMask(uint256 taskId, uint256 k) internal view returns (uint8 mask) {
+    function _honestMask(TaskId taskId, uint256 k) internal view returns (uint8 mask) {
         for (uint256 i; i < k; ++i) {
             (,, bytes32 hash) = escrow.seat(taskId, i);
             if (hash == truth(taskId)) {
@@ -258,20 +261,20 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
 
     /// @dev The first task from `index` on (cyclically) whose appeal window is open, or 0: windows are rare
     ///      among all tasks, so a plain pick would seldom find one.
-    function _pickOpenAppeal(uint256 index) internal view returns (uint256) {
+    function _pickOpenAppeal(uint256 index) internal view returns (TaskId) {
         uint256 n = taskIds.length;
         for (uint256 i; i < n; ++i) {
-            uint256 taskId = taskIds[(index % n + i) % n];
+            TaskId taskId = taskIds[(index % n + i) % n];
             ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
             if (task.appeal == ITaskEscrow.AppealStage.Open && block.timestamp < task.until) {
                 return taskId;
             }
         }
-        return 0;
+        return TaskId.wrap(0);
     }
 
-    function _pick(uint256 index) internal view returns (uint256) {
-        return taskIds.length == 0 ? 0 : taskIds[index % taskIds.length];
+    function _pick(uint256 index) internal view returns (TaskId) {
+        return taskIds.length == 0 ? TaskId.wrap(0) : taskIds[index % taskIds.length];
     }
 
     function _record() internal {
@@ -279,9 +282,9 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         for (uint256 i; i < logs.length; ++i) {
             bytes32 topic = logs[i].topics[0];
             if (topic == ITaskEscrow.TaskFinalized.selector) {
-                ++finalizedCount[uint256(logs[i].topics[1])];
+                ++finalizedCount[TaskId.wrap(uint256(logs[i].topics[1]))];
             } else if (topic == ITaskEscrow.TaskSettled.selector) {
-                ++settledCount[uint256(logs[i].topics[1])];
+                ++settledCount[TaskId.wrap(uint256(logs[i].topics[1]))];
             }
         }
     }

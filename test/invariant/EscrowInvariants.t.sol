@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 import {EscrowHandler} from "./EscrowHandler.sol";
 
@@ -144,7 +144,7 @@ contract EscrowInvariantsTest is EscrowFixture {
     }
 
     /// @dev The collateral `worker` has locked on task `taskId`.
-    function _openCollateral(uint256 taskId, address worker) internal view returns (uint256 total) {
+    function _openCollateral(TaskId taskId, address worker) internal view returns (uint256 total) {
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
         if (task.status < TaskStatus.Assigned || task.status >= TaskStatus.Finalized) {
             return 0;
@@ -173,7 +173,7 @@ contract EscrowInvariantsTest is EscrowFixture {
     /// @notice No task is finalized or settled twice.
     function invariant_noTaskFinalizedOrPaidTwice() public view {
         for (uint256 i; i < handler.taskCount(); ++i) {
-            uint256 taskId = handler.taskIds(i);
+            TaskId taskId = handler.taskIds(i);
             assertLe(handler.finalizedCount(taskId), 1, "finalized once");
             assertLe(handler.settledCount(taskId), 1, "settled once");
             if (handler.settledCount(taskId) == 1) {
@@ -197,7 +197,7 @@ contract EscrowInvariantsTest is EscrowFixture {
     /// @dev LIGHT results are optimistic: a wrong one stands unless audited or challenged in the window.
     function invariant_finalResultsAreTrue() public view {
         for (uint256 i; i < handler.taskCount(); ++i) {
-            uint256 taskId = handler.taskIds(i);
+            TaskId taskId = handler.taskIds(i);
             bytes32 result = escrow.resultOf(taskId);
             if (result != bytes32(0) && escrow.getTask(taskId).tier != Tier.LIGHT) {
                 assertEq(result, handler.truth(taskId), "quorum or committee picked the truth");

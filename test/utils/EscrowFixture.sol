@@ -10,7 +10,7 @@ import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {DeterminismClass, RiskClass} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
-import {TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 
 /// @notice The whole on-chain core, deployed fresh: token, registries, escrow; five compute workers,
 ///         three verifiers, an EXACT and a TOLERANCE model, and a funded requester.
@@ -130,25 +130,25 @@ abstract contract EscrowFixture is Test {
 
     // ─── Lifecycle helpers ───────────────────────────────────────────────────────────────────────
 
-    function _create(bytes32 model, uint96 value, Tier floor) internal returns (uint256 taskId) {
+    function _create(bytes32 model, uint96 value, Tier floor) internal returns (TaskId taskId) {
         vm.prank(requester);
         taskId = escrow.createTask(model, input, value, floor, uint40(block.timestamp) + TASK_TIME, 100 * PRICE);
     }
 
     /// @dev Creates and assigns a task once its anchor is mined.
-    function _createAssigned(bytes32 model, uint96 value, Tier floor) internal returns (uint256 taskId) {
+    function _createAssigned(bytes32 model, uint96 value, Tier floor) internal returns (TaskId taskId) {
         taskId = _create(model, value, floor);
         _assign(taskId);
     }
 
     /// @dev Rolls past the task's anchor and assigns it.
-    function _assign(uint256 taskId) internal {
+    function _assign(TaskId taskId) internal {
         _pastAnchor(taskId);
         escrow.assign(taskId);
     }
 
     /// @dev Rolls to the block after the task's anchor (if not there yet): its draw can happen now.
-    function _pastAnchor(uint256 taskId) internal {
+    function _pastAnchor(TaskId taskId) internal {
         uint256 anchor = escrow.getTask(taskId).anchor;
         if (block.number <= anchor) {
             vm.roll(anchor + 1);
@@ -156,30 +156,30 @@ abstract contract EscrowFixture is Test {
     }
 
     /// @dev Draws the committee of a requested review.
-    function _drawCommittee(uint256 taskId) internal {
+    function _drawCommittee(TaskId taskId) internal {
         _pastAnchor(taskId);
         escrow.drawCommittee(taskId);
     }
 
-    function _worker(uint256 taskId, uint256 index) internal view returns (address worker) {
+    function _worker(TaskId taskId, uint256 index) internal view returns (address worker) {
         (worker,,) = escrow.seat(taskId, index);
     }
 
-    function _member(uint256 taskId, uint256 index) internal view returns (address verifier) {
+    function _member(TaskId taskId, uint256 index) internal view returns (address verifier) {
         (verifier,,) = escrow.committeeSeat(taskId, index);
     }
 
-    function _task(uint256 taskId) internal view returns (ITaskEscrow.TaskView memory) {
+    function _task(TaskId taskId) internal view returns (ITaskEscrow.TaskView memory) {
         return escrow.getTask(taskId);
     }
 
-    function _status(uint256 taskId) internal view returns (TaskStatus) {
+    function _status(TaskId taskId) internal view returns (TaskStatus) {
         return escrow.getTask(taskId).status;
     }
 
     /// @dev Draws the pending audit lottery of a proposed task so that it hits (an audit, whose committee is then
     ///      drawn) or misses: sets the anchor block's hash (as its proposer could), rolls past it and calls `audit`.
-    function _steerAudit(uint256 taskId, bool hit) internal {
+    function _steerAudit(TaskId taskId, bool hit) internal {
         _aimAudit(taskId, hit);
         escrow.audit(taskId);
         if (hit) {
@@ -189,7 +189,7 @@ abstract contract EscrowFixture is Test {
 
     /// @dev Rolls past a proposal's audit anchor and sets its hash (as the anchor block's proposer could) so that
     ///      the lottery hits (or misses); the lottery itself is left to be drawn.
-    function _aimAudit(uint256 taskId, bool hit) internal {
+    function _aimAudit(TaskId taskId, bool hit) internal {
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
         _pastAnchor(taskId);
         for (uint256 r = 1;; ++r) {
@@ -203,7 +203,7 @@ abstract contract EscrowFixture is Test {
 
     /// @dev Draws the pending committee of `taskId` from the first anchor hash (as the anchor block's proposer
     ///      could choose it) whose committee seats every one of `wanted`.
-    function _steerCommittee(uint256 taskId, address[] memory wanted) internal {
+    function _steerCommittee(TaskId taskId, address[] memory wanted) internal {
         _pastAnchor(taskId);
         uint256 anchor = escrow.getTask(taskId).anchor;
         for (uint256 r = 1;; ++r) {
@@ -218,7 +218,7 @@ abstract contract EscrowFixture is Test {
     }
 
     /// @dev Whether the current committee of `taskId` seats every one of `wanted`.
-    function _seatsAll(uint256 taskId, address[] memory wanted) internal view returns (bool) {
+    function _seatsAll(TaskId taskId, address[] memory wanted) internal view returns (bool) {
         (uint256 base, uint256 size) = _round(taskId);
         for (uint256 j; j < wanted.length; ++j) {
             bool seated;
@@ -232,7 +232,7 @@ abstract contract EscrowFixture is Test {
         return true;
     }
 
-    function _submit(uint256 taskId, bytes32 output, bool audit) internal {
+    function _submit(TaskId taskId, bytes32 output, bool audit) internal {
         vm.prank(_worker(taskId, 0));
         escrow.submitResult(taskId, output);
         _steerAudit(taskId, audit);
@@ -242,20 +242,20 @@ abstract contract EscrowFixture is Test {
         return keccak256(abi.encode(output, salt, worker));
     }
 
-    function _commit(uint256 taskId, uint256 index, bytes32 output) internal {
+    function _commit(TaskId taskId, uint256 index, bytes32 output) internal {
         address worker = _worker(taskId, index);
         vm.prank(worker);
         escrow.commit(taskId, _commitment(output, bytes32(index), worker));
     }
 
-    function _reveal(uint256 taskId, uint256 index, bytes32 output) internal {
+    function _reveal(TaskId taskId, uint256 index, bytes32 output) internal {
         vm.prank(_worker(taskId, index));
         escrow.reveal(taskId, output, bytes32(index));
     }
 
     /// @dev Every seat commits and reveals its output; the last reveal tallies. A proposed result's audit is
     ///      steered off; a requested review's committee is drawn.
-    function _commitReveal(uint256 taskId, bytes32[] memory outputs) internal {
+    function _commitReveal(TaskId taskId, bytes32[] memory outputs) internal {
         for (uint256 i; i < outputs.length; ++i) {
             _commit(taskId, i, outputs[i]);
         }
@@ -266,7 +266,7 @@ abstract contract EscrowFixture is Test {
     }
 
     /// @dev After a tally: steers a proposal's audit off, or draws a requested review's committee.
-    function _afterTally(uint256 taskId) internal {
+    function _afterTally(TaskId taskId) internal {
         TaskStatus status = _status(taskId);
         if (status == TaskStatus.Proposed) {
             _steerAudit(taskId, false);
@@ -284,7 +284,7 @@ abstract contract EscrowFixture is Test {
 
     /// @dev Every member of the current committee votes `mask`: all commit, then all reveal (the last reveal
     ///      decides; a decision against a party leaves the task in its appeal window, see `_closeAppealWindow`).
-    function _voteAll(uint256 taskId, uint8 mask) internal {
+    function _voteAll(TaskId taskId, uint8 mask) internal {
         (, uint256 size) = _round(taskId);
         uint8[] memory masks = new uint8[](size);
         for (uint256 i; i < size; ++i) {
@@ -294,7 +294,7 @@ abstract contract EscrowFixture is Test {
     }
 
     /// @dev Member i of the current committee votes `masks[i]`: all commit, then all reveal.
-    function _vote(uint256 taskId, uint8[] memory masks) internal {
+    function _vote(TaskId taskId, uint8[] memory masks) internal {
         (uint256 base,) = _round(taskId);
         for (uint256 i; i < masks.length; ++i) {
             _commitVote(taskId, base + i, masks[i]);
@@ -305,13 +305,13 @@ abstract contract EscrowFixture is Test {
     }
 
     /// @dev The current committee's first `committeeSeat` index and size: the appeal's once appealed.
-    function _round(uint256 taskId) internal view returns (uint256 base, uint256 size) {
+    function _round(TaskId taskId) internal view returns (uint256 base, uint256 size) {
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
         return task.appeal == ITaskEscrow.AppealStage.Appealed ? (8, task.appealSize) : (0, task.committeeSize);
     }
 
     /// @dev Lets a decided review's appeal window pass unappealed and resolves it (nothing if none is open).
-    function _closeAppealWindow(uint256 taskId) internal {
+    function _closeAppealWindow(TaskId taskId) internal {
         ITaskEscrow.TaskView memory task = escrow.getTask(taskId);
         if (task.status == TaskStatus.Reviewing && task.appeal == ITaskEscrow.AppealStage.Open) {
             vm.warp(task.until);
@@ -323,18 +323,18 @@ abstract contract EscrowFixture is Test {
         return keccak256(abi.encode(mask, salt, member));
     }
 
-    function _commitVote(uint256 taskId, uint256 index, uint8 mask) internal {
+    function _commitVote(TaskId taskId, uint256 index, uint8 mask) internal {
         address member = _member(taskId, index);
         vm.prank(member);
         escrow.commitVote(taskId, _voteCommitment(mask, bytes32(index + 100), member));
     }
 
-    function _revealVote(uint256 taskId, uint256 index, uint8 mask) internal {
+    function _revealVote(TaskId taskId, uint256 index, uint8 mask) internal {
         vm.prank(_member(taskId, index));
         escrow.revealVote(taskId, mask, bytes32(index + 100));
     }
 
-    function _passChallengeWindow(uint256 taskId) internal {
+    function _passChallengeWindow(TaskId taskId) internal {
         vm.warp(escrow.getTask(taskId).until);
     }
 
