@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {DeterminismClass, ReleaseTerms, RiskClass} from "./types/ModelTypes.sol";
+import {DeterminismClass, ModelId, ReleaseTerms, RiskClass} from "./types/ModelTypes.sol";
 
 /// @title ModelRegistry
 /// @notice The Model Hub on chain. See IModelRegistry.
@@ -56,9 +56,9 @@ contract ModelRegistry is IModelRegistry {
     /// @dev Repositories by index (1-based).
     mapping(uint256 index => Repository) private _repos;
     /// @dev Release ids of each repository, oldest first.
-    mapping(bytes32 repoId => bytes32[] releaseIds) private _releasesOf;
+    mapping(bytes32 repoId => ModelId[] releaseIds) private _releasesOf;
     /// @dev Releases by content hash.
-    mapping(bytes32 releaseId => StoredRelease) private _releases;
+    mapping(ModelId releaseId => StoredRelease) private _releases;
 
     /// @inheritdoc IModelRegistry
     function createRepository(string calldata name) external returns (bytes32 repoId) {
@@ -88,7 +88,7 @@ contract ModelRegistry is IModelRegistry {
     /// @inheritdoc IModelRegistry
     function publishRelease(
         bytes32 repoId,
-        bytes32 releaseId,
+        ModelId releaseId,
         string calldata version,
         DeterminismClass determinism,
         uint32 toleranceE6,
@@ -97,7 +97,7 @@ contract ModelRegistry is IModelRegistry {
         uint16 royaltyBps
     ) external {
         (uint48 repoIndex,) = _ownedRepository(repoId);
-        if (releaseId == bytes32(0)) {
+        if (ModelId.unwrap(releaseId) == 0) {
             revert EmptyValue();
         }
         StoredRelease storage stored = _releases[releaseId];
@@ -126,14 +126,14 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function setBasePrice(bytes32 releaseId, uint96 basePrice) external {
+    function setBasePrice(ModelId releaseId, uint96 basePrice) external {
         Hot storage hot = _ownedRelease(releaseId);
         hot.basePrice = basePrice;
         emit ReleasePriceChanged(releaseId, basePrice);
     }
 
     /// @inheritdoc IModelRegistry
-    function deprecate(bytes32 releaseId) external {
+    function deprecate(ModelId releaseId) external {
         Hot storage hot = _ownedRelease(releaseId);
         if (hot.deprecated) {
             revert ReleaseAlreadyDeprecated(releaseId);
@@ -148,12 +148,12 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function releasesOf(bytes32 repoId) external view returns (bytes32[] memory) {
+    function releasesOf(bytes32 repoId) external view returns (ModelId[] memory) {
         return _releasesOf[repoId];
     }
 
     /// @inheritdoc IModelRegistry
-    function release(bytes32 releaseId) external view returns (Release memory) {
+    function release(ModelId releaseId) external view returns (Release memory) {
         StoredRelease storage stored = _releases[releaseId];
         Hot memory hot = _hot(releaseId);
         return Release({
@@ -170,7 +170,7 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function terms(bytes32 releaseId) external view returns (ReleaseTerms memory) {
+    function terms(ModelId releaseId) external view returns (ReleaseTerms memory) {
         Hot memory hot = _hot(releaseId);
         return ReleaseTerms({
             owner: _repos[hot.repoIndex].owner,
@@ -183,13 +183,13 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function isDeprecated(bytes32 releaseId) external view returns (bool) {
+    function isDeprecated(ModelId releaseId) external view returns (bool) {
         return _hot(releaseId).deprecated;
     }
 
     /// @dev Decodes a release's hot slot with one SLOAD; reverts `UnknownRelease` if absent. The shifts follow
     ///      the bit ranges documented on `Hot`; the round-trip tests check them against the compiler's layout.
-    function _hot(bytes32 releaseId) private view returns (Hot memory hot) {
+    function _hot(ModelId releaseId) private view returns (Hot memory hot) {
         Hot storage stored = _releases[releaseId].hot;
         uint256 word;
         // One read of the whole slot: copying the struct to memory makes the legacy code generator SLOAD it
@@ -228,7 +228,7 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @dev The hot slot of release `releaseId`; reverts unless it exists and the caller owns its repository.
-    function _ownedRelease(bytes32 releaseId) private view returns (Hot storage hot) {
+    function _ownedRelease(ModelId releaseId) private view returns (Hot storage hot) {
         hot = _releases[releaseId].hot;
         uint48 index = hot.repoIndex;
         if (index == 0) {

@@ -13,7 +13,7 @@ import {Anchors} from "./libraries/Anchors.sol";
 import {TaskReview} from "./libraries/TaskReview.sol";
 import {VerificationPolicy} from "./libraries/VerificationPolicy.sol";
 import {EscrowState, Member, Seat, Task} from "./types/EscrowTypes.sol";
-import {DeterminismClass, ReleaseTerms} from "./types/ModelTypes.sol";
+import {DeterminismClass, ModelId, ReleaseTerms} from "./types/ModelTypes.sol";
 import {Roles} from "./types/Roles.sol";
 import {Decision, Deterrence, PolicyInputs, TaskId, TaskStatus, Tier} from "./types/TaskTypes.sol";
 
@@ -75,7 +75,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     // ─── Requester ───────────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc ITaskEscrow
-    function createTask(bytes32 modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
+    function createTask(ModelId modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
         external
         returns (TaskId taskId)
     {
@@ -356,7 +356,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     // ─── Views ───────────────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc ITaskEscrow
-    function quote(bytes32 modelId, uint96 value, Tier floor, address worker)
+    function quote(ModelId modelId, uint96 value, Tier floor, address worker)
         external
         view
         returns (Decision memory decision, uint96 fee, uint96 seatLock)
@@ -381,7 +381,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         Task storage t = _s.tasks[taskId];
         view_.requester = t.requester;
         view_.fee = t.fee;
-        view_.modelId = t.modelIndex == 0 ? bytes32(0) : _modelOf(t);
+        view_.modelId = t.modelIndex == 0 ? ModelId.wrap(0) : _modelOf(t);
         // forge-lint: disable-next-line(unsafe-typecast)
         view_.value = uint96(Math.min(_valueOf(t), type(uint96).max)); // rounded up to a milli-token
         view_.until = t.until;
@@ -588,7 +588,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         lockGwei = uint64(lock / 1 gwei); // whole gwei, < 2^64 just above
         // forge-lint: disable-next-line(unsafe-typecast)
         uint96 seatLock = uint96(lock); // < 2^64 gwei < 2^96 wei
-        bytes32 modelId = _modelOf(task);
+        ModelId modelId = _modelOf(task);
         workers = _drawLocked(taskId, task, modelId, first.redundancy, seatLock);
         if (workers.length == 0) {
             revert InsufficientWorkers(taskId, 1, 0);
@@ -609,7 +609,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev Draws `count` compute workers for a task from its anchor (never its requester), locking `lock` each.
-    function _drawLocked(TaskId taskId, Task storage task, bytes32 modelId, uint256 count, uint96 lock)
+    function _drawLocked(TaskId taskId, Task storage task, ModelId modelId, uint256 count, uint96 lock)
         private
         returns (address[] memory)
     {
@@ -716,7 +716,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         }
     }
 
-    function _modelOf(Task storage task) private view returns (bytes32) {
+    function _modelOf(Task storage task) private view returns (ModelId) {
         return _s.models[task.modelIndex - 1];
     }
 
@@ -731,7 +731,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev The model's index + 1 in `models`, registering it on first use.
-    function _indexOf(bytes32 modelId) private returns (uint32 index) {
+    function _indexOf(ModelId modelId) private returns (uint32 index) {
         index = _s.modelIndex[modelId];
         if (index == 0) {
             _s.models.push(modelId);

@@ -8,6 +8,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 import {SumTree} from "./libraries/SumTree.sol";
+import {ModelId} from "./types/ModelTypes.sol";
 import {Roles} from "./types/Roles.sol";
 
 /// @title WorkerRegistry
@@ -116,11 +117,11 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     /// @dev Worker records.
     mapping(address worker => Record) private _workers;
     /// @dev Draw trees, by model and role bit position.
-    mapping(bytes32 modelId => mapping(uint256 roleBit => SumTree.Tree)) private _trees;
+    mapping(ModelId modelId => mapping(uint256 roleBit => SumTree.Tree)) private _trees;
     /// @dev Models each worker serves (a handful: scanned linearly).
-    mapping(address worker => bytes32[] models) private _served;
+    mapping(address worker => ModelId[] models) private _served;
     /// @dev Outcome counters per worker and model.
-    mapping(address worker => mapping(bytes32 modelId => Outcomes)) private _outcomes;
+    mapping(address worker => mapping(ModelId modelId => Outcomes)) private _outcomes;
 
     /// @param stakeToken_ The token staked by workers.
     /// @param admin Receives DEFAULT_ADMIN_ROLE (parameters and granting SLASHER_ROLE).
@@ -140,7 +141,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     // ---------------------------------------------------------------- workers
 
     /// @inheritdoc IWorkerRegistry
-    function register(uint8 roles, string calldata endpoint, bytes32[] calldata models, uint96 stake) external {
+    function register(uint8 roles, string calldata endpoint, ModelId[] calldata models, uint96 stake) external {
         Record storage w = _workers[msg.sender];
         if (w.roles != 0) {
             revert AlreadyRegistered(msg.sender);
@@ -191,7 +192,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
         uint8 old = w.roles;
         _countRoles(old, false);
         _countRoles(roles, true);
-        bytes32[] storage models = _served[msg.sender];
+        ModelId[] storage models = _served[msg.sender];
         uint256 epoch = _epoch();
         for (uint256 i; i < models.length; ++i) {
             _setWeights(msg.sender, models[i], old & ~roles, 0, epoch);
@@ -208,15 +209,15 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function serveModel(bytes32 modelId) external {
+    function serveModel(ModelId modelId) external {
         Record storage w = _registered();
         _serve(modelId, w.roles, w.stake, _epoch());
     }
 
     /// @inheritdoc IWorkerRegistry
-    function stopServing(bytes32 modelId) external {
+    function stopServing(ModelId modelId) external {
         Record storage w = _registered();
-        bytes32[] storage models = _served[msg.sender];
+        ModelId[] storage models = _served[msg.sender];
         uint256 at = _find(models, modelId);
         if (at == models.length) {
             revert ServingUnchanged(modelId);
@@ -317,7 +318,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function closeSeat(address worker, bytes32 modelId, uint96 lock, bool ok) external onlyRole(SLASHER_ROLE) {
+    function closeSeat(address worker, ModelId modelId, uint96 lock, bool ok) external onlyRole(SLASHER_ROLE) {
         Record storage w = _workers[worker];
         _unlock(worker, w, lock);
         Outcomes storage o = _outcomes[worker][modelId];
@@ -340,7 +341,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @inheritdoc IWorkerRegistry
     function drawAndLock(
-        bytes32 modelId,
+        ModelId modelId,
         uint8 role,
         uint256 seed,
         uint256 count,
@@ -385,7 +386,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IWorkerRegistry
-    function isEligible(address worker, bytes32 modelId, uint8 role) external view returns (bool) {
+    function isEligible(address worker, ModelId modelId, uint8 role) external view returns (bool) {
         if (!_isRole(role)) {
             return false;
         }
@@ -402,7 +403,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function reputationBps(address worker, bytes32 modelId) external view returns (uint16) {
+    function reputationBps(address worker, ModelId modelId) external view returns (uint16) {
         Outcomes storage o = _outcomes[worker][modelId];
         uint256 done = o.done;
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -416,7 +417,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function drawWeight(bytes32 modelId, uint8 role) external view returns (uint256 total) {
+    function drawWeight(ModelId modelId, uint8 role) external view returns (uint256 total) {
         (total,) = _trees[modelId][_bitIndex(role)].totalAt(_epoch());
     }
 
@@ -426,7 +427,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function epochAndWeight(bytes32 modelId, uint8 role) external view returns (uint32 blocks, uint256 weight) {
+    function epochAndWeight(ModelId modelId, uint8 role) external view returns (uint32 blocks, uint256 weight) {
         blocks = _epochBlocks;
         (weight,) = _trees[modelId][_bitIndex(role)].totalAt(_epoch());
     }
@@ -464,20 +465,20 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function serves(address worker, bytes32 modelId) external view returns (bool) {
-        bytes32[] storage models = _served[worker];
+    function serves(address worker, ModelId modelId) external view returns (bool) {
+        ModelId[] storage models = _served[worker];
         return _find(models, modelId) != models.length;
     }
 
     /// @inheritdoc IWorkerRegistry
-    function workersOf(bytes32 modelId, uint8 role) external view returns (address[] memory list) {
+    function workersOf(ModelId modelId, uint8 role) external view returns (address[] memory list) {
         SumTree.Tree storage tree = _trees[modelId][_bitIndex(role)];
         uint256 size = tree.size();
         list = new address[](size);
         uint256 n;
         for (uint256 i = 1; i <= size; ++i) {
             address worker = tree.accountAt[i];
-            bytes32[] storage models = _served[worker];
+            ModelId[] storage models = _served[worker];
             if (_workers[worker].roles & role != 0 && _find(models, modelId) != models.length) {
                 list[n++] = worker;
             }
@@ -488,7 +489,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function modelsOf(address worker) external view returns (bytes32[] memory) {
+    function modelsOf(address worker) external view returns (ModelId[] memory) {
         return _served[worker];
     }
 
@@ -667,8 +668,8 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @dev Adds `modelId` to the caller's models and gives it weight `stake` in the model's tree of each role it
     ///      holds; reverts `ServingUnchanged` if it serves the model already.
-    function _serve(bytes32 modelId, uint8 roles, uint96 stake, uint256 epoch) private {
-        bytes32[] storage models = _served[msg.sender];
+    function _serve(ModelId modelId, uint8 roles, uint96 stake, uint256 epoch) private {
+        ModelId[] storage models = _served[msg.sender];
         if (_find(models, modelId) != models.length) {
             revert ServingUnchanged(modelId);
         }
@@ -679,7 +680,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @dev Sets `worker`'s weight to `stake` in every tree it has weight in: each model it serves, in each role.
     function _reweigh(address worker, uint8 roles, uint96 stake) private {
-        bytes32[] storage models = _served[worker];
+        ModelId[] storage models = _served[worker];
         uint256 n = models.length;
         if (n == 0) {
             return;
@@ -692,7 +693,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
 
     /// @dev Sets `worker`'s leaf weight to `weight` in `modelId`'s tree of each role in `roles`, appending a leaf
     ///      where it has none.
-    function _setWeights(address worker, bytes32 modelId, uint8 roles, uint256 weight, uint256 epoch) private {
+    function _setWeights(address worker, ModelId modelId, uint8 roles, uint256 weight, uint256 epoch) private {
         for (uint256 bit; bit < ROLE_BITS; ++bit) {
             if ((roles >> bit) & 1 == 0) {
                 continue;
@@ -708,7 +709,7 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @dev Index of `modelId` in `models`, or `models.length` if absent.
-    function _find(bytes32[] storage models, bytes32 modelId) private view returns (uint256 i) {
+    function _find(ModelId[] storage models, ModelId modelId) private view returns (uint256 i) {
         uint256 n = models.length;
         while (i < n && models[i] != modelId) {
             ++i;

@@ -10,7 +10,7 @@ import {TaskEscrow} from "../contracts/TaskEscrow.sol";
 import {Token} from "../contracts/Token.sol";
 import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
-import {DeterminismClass, RiskClass} from "../contracts/types/ModelTypes.sol";
+import {DeterminismClass, ModelId, RiskClass} from "../contracts/types/ModelTypes.sol";
 import {Roles} from "../contracts/types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 
@@ -49,7 +49,7 @@ contract SoundnessSimulation is CommonBase {
     WorkerRegistry internal workers;
     ModelRegistry internal models;
     TaskEscrow internal escrow;
-    bytes32 internal model;
+    ModelId internal model;
 
     address internal admin = address(0xAD);
     address internal treasury = address(0x7EA);
@@ -334,7 +334,7 @@ contract SoundnessSimulation is CommonBase {
         address owner = address(0x0E);
         vm.startPrank(owner);
         bytes32 repo = models.createRepository("sim/model");
-        model = keccak256("sim/model 1.0.0");
+        model = ModelId.wrap(keccak256("sim/model 1.0.0"));
         models.publishRelease(repo, model, "1.0.0", DeterminismClass.EXACT, 0, RiskClass.LOW, PRICE, 500);
         vm.stopPrank();
     }
@@ -344,7 +344,7 @@ contract SoundnessSimulation is CommonBase {
         strategyOf[worker] = strategy;
         vm.prank(admin);
         token.mint(worker, STAKE);
-        bytes32[] memory served = new bytes32[](1);
+        ModelId[] memory served = new ModelId[](1);
         served[0] = model;
         vm.startPrank(worker);
         token.approve(address(workers), STAKE);

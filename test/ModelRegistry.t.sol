@@ -3,12 +3,12 @@ pragma solidity 0.8.30;
 
 import {ModelRegistry} from "../contracts/ModelRegistry.sol";
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
-import {DeterminismClass, ReleaseTerms, RiskClass} from "../contracts/types/ModelTypes.sol";
+import {DeterminismClass, ModelId, ReleaseTerms, RiskClass} from "../contracts/types/ModelTypes.sol";
 import {RegistryFixtures} from "./utils/RegistryFixtures.sol";
 
 contract ModelRegistryTest is RegistryFixtures {
-    bytes32 internal constant RELEASE = keccak256("package-1.0.0");
-    bytes32 internal constant RELEASE_2 = keccak256("package-1.1.0");
+    ModelId internal constant RELEASE = ModelId.wrap(keccak256("package-1.0.0"));
+    ModelId internal constant RELEASE_2 = ModelId.wrap(keccak256("package-1.1.0"));
     uint96 internal constant PRICE = 2e18;
     uint16 internal constant ROYALTY = 1_000;
 
@@ -20,7 +20,7 @@ contract ModelRegistryTest is RegistryFixtures {
         repo = models.createRepository("llama");
     }
 
-    function _publish(bytes32 releaseId) internal {
+    function _publish(ModelId releaseId) internal {
         vm.prank(alice);
         models.publishRelease(repo, releaseId, "1.0.0", DeterminismClass.EXACT, 0, RiskClass.MEDIUM, PRICE, ROYALTY);
     }
@@ -131,10 +131,10 @@ contract ModelRegistryTest is RegistryFixtures {
     function test_publishRelease_listsReleasesOldestFirst() public {
         _publish(RELEASE);
         _publish(RELEASE_2);
-        bytes32[] memory ids = models.releasesOf(repo);
+        ModelId[] memory ids = models.releasesOf(repo);
         assertEq(ids.length, 2);
-        assertEq(ids[0], RELEASE);
-        assertEq(ids[1], RELEASE_2);
+        assertEq(ModelId.unwrap(ids[0]), ModelId.unwrap(RELEASE));
+        assertEq(ModelId.unwrap(ids[1]), ModelId.unwrap(RELEASE_2));
     }
 
     function test_publishRelease_acceptsMaxRoyalty() public {
@@ -161,7 +161,7 @@ contract ModelRegistryTest is RegistryFixtures {
     function test_publishRelease_revertsIfContentHashZero() public {
         vm.expectRevert(IModelRegistry.EmptyValue.selector);
         vm.prank(alice);
-        models.publishRelease(repo, bytes32(0), "1", DeterminismClass.EXACT, 0, RiskClass.LOW, 1, 0);
+        models.publishRelease(repo, ModelId.wrap(0), "1", DeterminismClass.EXACT, 0, RiskClass.LOW, 1, 0);
     }
 
     function test_publishRelease_revertsIfReleaseExists() public {
@@ -203,7 +203,7 @@ contract ModelRegistryTest is RegistryFixtures {
     }
 
     function testFuzz_publishRelease_roundTripsEveryField(
-        bytes32 releaseId,
+        ModelId releaseId,
         bool tolerant,
         uint32 toleranceE6,
         uint8 risk,
@@ -211,7 +211,7 @@ contract ModelRegistryTest is RegistryFixtures {
         uint16 royaltyBps,
         uint40 time
     ) public {
-        releaseId = releaseId == bytes32(0) ? RELEASE : releaseId;
+        releaseId = ModelId.unwrap(releaseId) == 0 ? RELEASE : releaseId;
         toleranceE6 = tolerant ? uint32(bound(toleranceE6, 1, type(uint32).max)) : 0;
         DeterminismClass determinism = tolerant ? DeterminismClass.TOLERANCE : DeterminismClass.EXACT;
         RiskClass riskClass = RiskClass(bound(risk, 0, uint8(type(RiskClass).max)));

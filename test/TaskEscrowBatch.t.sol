@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
+import {ModelId} from "../contracts/types/ModelTypes.sol";
 import {TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 
@@ -65,7 +66,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
         calls[0] = abi.encodeCall(ITaskEscrow.getTask, (first));
         calls[1] = abi.encodeCall(ITaskEscrow.getTask, (second));
         (, bytes[] memory results) = escrow.batch(calls);
-        assertEq(abi.decode(results[0], (ITaskEscrow.TaskView)).modelId, exactModel);
+        assertEq(ModelId.unwrap(abi.decode(results[0], (ITaskEscrow.TaskView)).modelId), ModelId.unwrap(exactModel));
         assertEq(uint8(abi.decode(results[1], (ITaskEscrow.TaskView)).floor), uint8(Tier.REDUNDANT));
     }
 

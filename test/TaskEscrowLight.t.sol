@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
+import {ModelId} from "../contracts/types/ModelTypes.sol";
 import {Decision, TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 
@@ -22,7 +23,7 @@ contract TaskEscrowLightTest is EscrowFixture {
         ITaskEscrow.TaskView memory task = _task(taskId);
         assertEq(task.requester, requester);
         assertEq(task.fee, 100 * PRICE);
-        assertEq(task.modelId, exactModel);
+        assertEq(ModelId.unwrap(task.modelId), ModelId.unwrap(exactModel));
         assertEq(uint8(task.status), uint8(TaskStatus.Created));
         assertEq(token.balanceOf(address(escrow)), 100 * PRICE);
         _assertSolvent();
@@ -60,7 +61,7 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_createTask_revertsIfModelIsUnknownOrDeprecated() public {
-        bytes32 unknown = keccak256("nope");
+        ModelId unknown = ModelId.wrap(keccak256("nope"));
         vm.prank(requester);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.UnknownRelease.selector, unknown));
         escrow.createTask(unknown, input, VALUE, Tier.LIGHT, uint40(block.timestamp + 60), PRICE);

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
+import {ModelId} from "../contracts/types/ModelTypes.sol";
 import {TaskId, TaskStatus, Tier} from "../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "./utils/EscrowFixture.sol";
 

@@ -6,6 +6,7 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 
 import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
 import {IWorkerRegistry} from "../contracts/interfaces/IWorkerRegistry.sol";
+import {ModelId} from "../contracts/types/ModelTypes.sol";
 import {Roles} from "../contracts/types/Roles.sol";
 import {RegistryFixtures} from "./utils/RegistryFixtures.sol";
 
@@ -43,7 +44,7 @@ contract WorkerRegistryTest is RegistryFixtures {
     // ------------------------------------------------------------ register
 
     function test_register_storesWorkerPullsStakeAndEmits() public {
-        bytes32[] memory served = new bytes32[](2);
+        ModelId[] memory served = new ModelId[](2);
         served[0] = MODEL;
         served[1] = OTHER_MODEL;
         uint8 roles = Roles.COMPUTE | Roles.STORE;
@@ -91,21 +92,21 @@ contract WorkerRegistryTest is RegistryFixtures {
         _fund(alice, MIN_COMPUTE);
         vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.AlreadyRegistered.selector, alice));
         vm.prank(alice);
-        workers.register(Roles.COMPUTE, "", new bytes32[](0), MIN_COMPUTE);
+        workers.register(Roles.COMPUTE, "", new ModelId[](0), MIN_COMPUTE);
     }
 
     function test_register_revertsIfRolesEmpty() public {
         _fund(alice, MIN_COMPUTE);
         vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.InvalidRoles.selector, uint8(0)));
         vm.prank(alice);
-        workers.register(0, "", new bytes32[](0), MIN_COMPUTE);
+        workers.register(0, "", new ModelId[](0), MIN_COMPUTE);
     }
 
     function test_register_revertsIfRolesHaveUndefinedBits() public {
         _fund(alice, 1_000e18);
         vm.expectRevert(abi.encodeWithSelector(IWorkerRegistry.InvalidRoles.selector, uint8(0x11)));
         vm.prank(alice);
-        workers.register(0x11, "", new bytes32[](0), 1_000e18);
+        workers.register(0x11, "", new ModelId[](0), 1_000e18);
     }
 
     function test_register_revertsIfStakeZero() public {
@@ -113,7 +114,7 @@ contract WorkerRegistryTest is RegistryFixtures {
         workers.setMinStake(Roles.STORE, 0);
         vm.expectRevert(IWorkerRegistry.ZeroAmount.selector);
         vm.prank(alice);
-        workers.register(Roles.STORE, "", new bytes32[](0), 0);
+        workers.register(Roles.STORE, "", new ModelId[](0), 0);
     }
 
     function test_register_revertsIfStakeBelowRequired() public {
@@ -123,11 +124,11 @@ contract WorkerRegistryTest is RegistryFixtures {
             abi.encodeWithSelector(IWorkerRegistry.InsufficientStake.selector, uint96(200e18 - 1), uint96(200e18))
         );
         vm.prank(alice);
-        workers.register(roles, "", new bytes32[](0), 200e18 - 1);
+        workers.register(roles, "", new ModelId[](0), 200e18 - 1);
     }
 
     function test_register_revertsIfModelListedTwice() public {
-        bytes32[] memory served = new bytes32[](2);
+        ModelId[] memory served = new ModelId[](2);
         served[0] = MODEL;
         served[1] = MODEL;
         _fund(alice, MIN_COMPUTE);
@@ -144,7 +145,7 @@ contract WorkerRegistryTest is RegistryFixtures {
             )
         );
         vm.prank(alice);
-        workers.register(Roles.COMPUTE, "", new bytes32[](0), MIN_COMPUTE);
+        workers.register(Roles.COMPUTE, "", new ModelId[](0), MIN_COMPUTE);
     }
 
     // ------------------------------------------------------------ addStake
@@ -191,7 +192,7 @@ contract WorkerRegistryTest is RegistryFixtures {
     }
 
     function test_setRoles_movesTheWorkerBetweenRoleLists() public {
-        bytes32[] memory served = new bytes32[](2);
+        ModelId[] memory served = new ModelId[](2);
         served[0] = MODEL;
         served[1] = OTHER_MODEL;
         _register(alice, Roles.COMPUTE, served, 250e18);
@@ -212,7 +213,7 @@ contract WorkerRegistryTest is RegistryFixtures {
         vm.prank(alice);
         workers.stopServing(MODEL);
         assertEq(workers.workersOf(MODEL, Roles.VERIFY).length, 0);
-        assertEq(workers.modelsOf(alice)[0], OTHER_MODEL);
+        assertEq(ModelId.unwrap(workers.modelsOf(alice)[0]), ModelId.unwrap(OTHER_MODEL));
     }
 
     function test_setRoles_revertsIfNotRegistered() public {

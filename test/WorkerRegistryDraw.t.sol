@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 
 import {IWorkerRegistry} from "../contracts/interfaces/IWorkerRegistry.sol";
+import {ModelId} from "../contracts/types/ModelTypes.sol";
 import {Roles} from "../contracts/types/Roles.sol";
 import {RegistryFixtures} from "./utils/RegistryFixtures.sol";
 
@@ -310,7 +311,7 @@ contract WorkerRegistryDrawTest is RegistryFixtures {
         vm.prank(alice);
         workers.setRoles(Roles.COMPUTE | Roles.VERIFY);
         vm.prank(alice);
-        workers.serveModel(keccak256("model-c"));
+        workers.serveModel(ModelId.wrap(keccak256("model-c")));
         assertFalse(workers.isEligible(alice, MODEL, Roles.COMPUTE));
         assertFalse(workers.isEligible(alice, OTHER_MODEL, Roles.VERIFY));
         assertTrue(workers.isEligible(alice, OTHER_MODEL, Roles.COMPUTE), "served before the epoch");
@@ -679,7 +680,7 @@ contract WorkerRegistryDrawTest is RegistryFixtures {
 
     /// @dev Storage slot of `_trees[modelId][roleBit].accountAt` (the mapping is at slot 9; `accountAt` is the
     ///      tree's fourth member).
-    function _accountAtSlot(bytes32 modelId, uint256 roleBit) internal pure returns (bytes32) {
+    function _accountAtSlot(ModelId modelId, uint256 roleBit) internal pure returns (bytes32) {
         bytes32 tree = keccak256(abi.encode(roleBit, keccak256(abi.encode(modelId, uint256(9)))));
         return bytes32(uint256(tree) + 3);
     }

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 
 import {IWorkerRegistry} from "../contracts/interfaces/IWorkerRegistry.sol";
+import {ModelId} from "../contracts/types/ModelTypes.sol";
 import {Roles} from "../contracts/types/Roles.sol";
 import {RegistryFixtures} from "./utils/RegistryFixtures.sol";
 
@@ -93,7 +94,7 @@ contract WorkerRegistryLockTest is RegistryFixtures {
     }
 
     function test_slash_lowersTheWorkersWeightFromTheNextEpoch() public {
-        bytes32[] memory served = new bytes32[](2);
+        ModelId[] memory served = new ModelId[](2);
         served[0] = MODEL;
         served[1] = OTHER_MODEL;
         _register(alice, Roles.COMPUTE | Roles.VERIFY, served, 500e18);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {DeterminismClass, ReleaseTerms, RiskClass} from "../types/ModelTypes.sol";
+import {DeterminismClass, ModelId, ReleaseTerms, RiskClass} from "../types/ModelTypes.sol";
 
 /// @title IModelRegistry
 /// @notice The Model Hub on chain: model repositories with pinned releases.
@@ -52,7 +52,7 @@ interface IModelRegistry {
     /// @param royaltyBps Royalty share.
     event ReleasePublished(
         bytes32 indexed repoId,
-        bytes32 indexed releaseId,
+        ModelId indexed releaseId,
         string version,
         DeterminismClass determinism,
         RiskClass risk,
@@ -63,11 +63,11 @@ interface IModelRegistry {
     /// @notice Emitted when a release's price changes.
     /// @param releaseId The release.
     /// @param basePrice The new price per execution.
-    event ReleasePriceChanged(bytes32 indexed releaseId, uint96 basePrice);
+    event ReleasePriceChanged(ModelId indexed releaseId, uint96 basePrice);
 
     /// @notice Emitted when a release is deprecated.
     /// @param releaseId The release.
-    event ReleaseDeprecated(bytes32 indexed releaseId);
+    event ReleaseDeprecated(ModelId indexed releaseId);
 
     /// @notice Thrown by `createRepository` if the caller already created a repository of that name
     ///         (even if it has since been transferred: the id is fixed at creation).
@@ -85,15 +85,15 @@ interface IModelRegistry {
 
     /// @notice Thrown by `publishRelease` if a release with this content hash exists.
     /// @param releaseId The content hash.
-    error ReleaseExists(bytes32 releaseId);
+    error ReleaseExists(ModelId releaseId);
 
     /// @notice Thrown if a release does not exist.
     /// @param releaseId The unknown id.
-    error UnknownRelease(bytes32 releaseId);
+    error UnknownRelease(ModelId releaseId);
 
     /// @notice Thrown by `deprecate` if the release is already deprecated.
     /// @param releaseId The release.
-    error ReleaseAlreadyDeprecated(bytes32 releaseId);
+    error ReleaseAlreadyDeprecated(ModelId releaseId);
 
     /// @notice Thrown if a royalty exceeds `MAX_ROYALTY_BPS`.
     /// @param royaltyBps The requested royalty.
@@ -128,7 +128,7 @@ interface IModelRegistry {
     /// @param royaltyBps Owner royalty in basis points.
     function publishRelease(
         bytes32 repoId,
-        bytes32 releaseId,
+        ModelId releaseId,
         string calldata version,
         DeterminismClass determinism,
         uint32 toleranceE6,
@@ -140,11 +140,11 @@ interface IModelRegistry {
     /// @notice Changes a release's base price.
     /// @param releaseId The release; caller must own its repository.
     /// @param basePrice The new price.
-    function setBasePrice(bytes32 releaseId, uint96 basePrice) external;
+    function setBasePrice(ModelId releaseId, uint96 basePrice) external;
 
     /// @notice Deprecates a release: no new tasks may use it.
     /// @param releaseId The release; caller must own its repository.
-    function deprecate(bytes32 releaseId) external;
+    function deprecate(ModelId releaseId) external;
 
     /// @notice The owner of a repository.
     /// @param repoId The repository.
@@ -154,20 +154,20 @@ interface IModelRegistry {
     /// @notice All release ids of a repository, oldest first.
     /// @param repoId The repository.
     /// @return The release ids.
-    function releasesOf(bytes32 repoId) external view returns (bytes32[] memory);
+    function releasesOf(bytes32 repoId) external view returns (ModelId[] memory);
 
     /// @notice The full record of a release.
     /// @param releaseId The release.
     /// @return The release; reverts `UnknownRelease` if absent.
-    function release(bytes32 releaseId) external view returns (Release memory);
+    function release(ModelId releaseId) external view returns (Release memory);
 
     /// @notice Whether a release is deprecated (one storage read: what task creation checks).
     /// @param releaseId The release.
     /// @return True if deprecated; reverts `UnknownRelease` if absent.
-    function isDeprecated(bytes32 releaseId) external view returns (bool);
+    function isDeprecated(ModelId releaseId) external view returns (bool);
 
     /// @notice The pricing and verification terms of a release, in one call.
     /// @param releaseId The release.
     /// @return The terms; reverts `UnknownRelease` if absent.
-    function terms(bytes32 releaseId) external view returns (ReleaseTerms memory);
+    function terms(ModelId releaseId) external view returns (ReleaseTerms memory);
 }

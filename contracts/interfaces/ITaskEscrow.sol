@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {ModelId} from "../types/ModelTypes.sol";
 import {Decision, TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 
 /// @title ITaskEscrow
@@ -59,7 +60,7 @@ interface ITaskEscrow {
         address requester;
         /// @notice Escrowed amount: the max fee until assignment, then the actual fee.
         uint96 fee;
-        bytes32 modelId;
+        ModelId modelId;
         /// @notice Requester-declared value at risk.
         uint96 value;
         /// @notice Deadline of the current phase (result, reveal, challenge, vote or appeal).
@@ -131,7 +132,7 @@ interface ITaskEscrow {
     /// @param inputHash Commitment to the input, fetched off chain.
     /// @param maxFee Amount escrowed.
     event TaskCreated(
-        TaskId indexed taskId, address indexed requester, bytes32 indexed modelId, bytes32 inputHash, uint96 maxFee
+        TaskId indexed taskId, address indexed requester, ModelId indexed modelId, bytes32 inputHash, uint96 maxFee
     );
     /// @notice Emitted when workers are drawn and the fee fixed.
     /// @param taskId The task.
@@ -255,7 +256,7 @@ interface ITaskEscrow {
     /// @notice Thrown by `createTask` if the deadline is in the past or too far ahead.
     error InvalidDeadline(uint40 deadline);
     /// @notice Thrown by `createTask` if the model release is deprecated.
-    error ModelDeprecated(bytes32 modelId);
+    error ModelDeprecated(ModelId modelId);
     /// @notice Thrown by `createTask` if `maxFee` does not fit or is zero.
     error InvalidFee(uint256 maxFee);
     /// @notice Thrown by `assign`, `audit` and `drawCommittee` until the block after the anchor.
@@ -295,7 +296,7 @@ interface ITaskEscrow {
     error NoVerifiersAvailable(TaskId taskId);
     /// @notice Thrown by `quote` and `createTask` if no verifier serves the model (draw weight 0 this epoch): nobody could audit
     ///         or review its results, so no collateral would deter a wrong answer.
-    error NoVerifiers(bytes32 modelId);
+    error NoVerifiers(ModelId modelId);
     /// @notice Thrown by `claim` when nothing is owed.
     error NothingToClaim(address account);
     /// @notice Thrown by `setParams` on out-of-range values.
@@ -312,7 +313,7 @@ interface ITaskEscrow {
     /// @param deadline Time by which the result must be in (LIGHT) or committed (REDUNDANT/DEEP).
     /// @param maxFee The most the requester pays; the unused part is refunded at assignment.
     /// @return taskId The new task's id.
-    function createTask(bytes32 modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
+    function createTask(ModelId modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
         external
         returns (TaskId taskId);
 
@@ -444,7 +445,7 @@ interface ITaskEscrow {
     ///         committee for DEEP), rounded down to whole gwei.
     /// @return seatLock The collateral each compute seat would lock: what makes cheating lose money at the
     ///         decided audit probability (a worker whose free stake is below it is never drawn).
-    function quote(bytes32 modelId, uint96 value, Tier floor, address worker)
+    function quote(ModelId modelId, uint96 value, Tier floor, address worker)
         external
         view
         returns (Decision memory decision, uint96 fee, uint96 seatLock);

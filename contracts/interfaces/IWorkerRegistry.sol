@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {ModelId} from "../types/ModelTypes.sol";
+
 /// @title IWorkerRegistry
 /// @notice Worker registration, staking, unbonding, slashing, jailing, reputation, and stake-weighted
 ///         draws of workers for tasks and committees.
@@ -53,7 +55,7 @@ interface IWorkerRegistry {
     /// @param worker The worker.
     /// @param modelId The release id.
     /// @param serving Whether it now serves the model.
-    event ModelServingChanged(address indexed worker, bytes32 indexed modelId, bool serving);
+    event ModelServingChanged(address indexed worker, ModelId indexed modelId, bool serving);
 
     /// @notice Emitted when stake is added.
     /// @param worker The worker.
@@ -89,7 +91,7 @@ interface IWorkerRegistry {
     /// @param ok Whether its result was accepted.
     /// @param tasksDone Its new count of accepted tasks on this model.
     /// @param faults Its new count of faults on this model.
-    event OutcomeRecorded(address indexed worker, bytes32 indexed modelId, bool ok, uint32 tasksDone, uint32 faults);
+    event OutcomeRecorded(address indexed worker, ModelId indexed modelId, bool ok, uint32 tasksDone, uint32 faults);
 
     /// @notice Emitted when stake is locked as a seat's collateral.
     /// @param worker The worker.
@@ -151,7 +153,7 @@ interface IWorkerRegistry {
 
     /// @notice Thrown by `serveModel` if the worker already serves the model, or by `stopServing` if it does not.
     /// @param modelId The release id.
-    error ServingUnchanged(bytes32 modelId);
+    error ServingUnchanged(ModelId modelId);
 
     /// @notice Thrown by `setMinStake`, `roleCount` and `drawAndLock` if `role` is not a single defined role bit.
     /// @param role The value.
@@ -165,7 +167,7 @@ interface IWorkerRegistry {
     /// @param endpoint API endpoint.
     /// @param models Release ids served.
     /// @param stake Initial stake.
-    function register(uint8 roles, string calldata endpoint, bytes32[] calldata models, uint96 stake) external;
+    function register(uint8 roles, string calldata endpoint, ModelId[] calldata models, uint96 stake) external;
 
     /// @notice Adds stake.
     /// @param amount Amount pulled with `transferFrom`.
@@ -181,11 +183,11 @@ interface IWorkerRegistry {
 
     /// @notice Starts serving a model release.
     /// @param modelId The release id.
-    function serveModel(bytes32 modelId) external;
+    function serveModel(ModelId modelId) external;
 
     /// @notice Stops serving a model release.
     /// @param modelId The release id.
-    function stopServing(bytes32 modelId) external;
+    function stopServing(ModelId modelId) external;
 
     /// @notice Moves stake to unbonding; it may be withdrawn after the delay and stays slashable until then.
     /// @dev Locked stake cannot be unbonded (`UnbondExceedsStake`). The remaining stake must be zero or cover the
@@ -219,7 +221,7 @@ interface IWorkerRegistry {
     /// @param modelId The release the task ran.
     /// @param lock The collateral the seat locked.
     /// @param ok True for an accepted result, false for a fault.
-    function closeSeat(address worker, bytes32 modelId, uint96 lock, bool ok) external;
+    function closeSeat(address worker, ModelId modelId, uint96 lock, bool ok) external;
 
     /// @notice Releases stake locked by `drawAndLock` (capped at what is locked).
     /// @dev SLASHER_ROLE only.
@@ -267,7 +269,7 @@ interface IWorkerRegistry {
     /// @param lockEach Stake to lock on each drawn worker (0 locks nothing).
     /// @return drawn The drawn workers, in draw order (fewer than `count` if not enough are eligible).
     function drawAndLock(
-        bytes32 modelId,
+        ModelId modelId,
         uint8 role,
         uint256 seed,
         uint256 count,
@@ -283,7 +285,7 @@ interface IWorkerRegistry {
     /// @param modelId The release id.
     /// @param role The role bit.
     /// @return True if eligible.
-    function isEligible(address worker, bytes32 modelId, uint8 role) external view returns (bool);
+    function isEligible(address worker, ModelId modelId, uint8 role) external view returns (bool);
 
     /// @notice Reputation on one model in basis points: `done * 10_000 / (done + 10 * faults + 10)`, counted
     ///         from that model's outcomes only.
@@ -291,7 +293,7 @@ interface IWorkerRegistry {
     /// @param worker The worker.
     /// @param modelId The release.
     /// @return The reputation, 0..10_000.
-    function reputationBps(address worker, bytes32 modelId) external view returns (uint16);
+    function reputationBps(address worker, ModelId modelId) external view returns (uint16);
 
     /// @notice Stake a worker could lock now: bonded stake minus locked stake.
     /// @param worker The worker.
@@ -302,7 +304,7 @@ interface IWorkerRegistry {
     /// @param modelId The release id.
     /// @param role A single role bit.
     /// @return The sum of the epoch-lagged weights (jailed or fully locked workers included).
-    function drawWeight(bytes32 modelId, uint8 role) external view returns (uint256);
+    function drawWeight(ModelId modelId, uint8 role) external view returns (uint256);
 
     /// @notice Blocks per epoch.
     /// @return The epoch length.
@@ -314,7 +316,7 @@ interface IWorkerRegistry {
     /// @param role A single role bit.
     /// @return blocks The epoch length.
     /// @return weight The total draw weight of the pair in the current epoch.
-    function epochAndWeight(bytes32 modelId, uint8 role) external view returns (uint32 blocks, uint256 weight);
+    function epochAndWeight(ModelId modelId, uint8 role) external view returns (uint32 blocks, uint256 weight);
 
     /// @notice Minimum active stake for a role set: the sum of each held role's minimum.
     /// @param roles Role bitmask.
@@ -340,18 +342,18 @@ interface IWorkerRegistry {
     /// @param worker The worker.
     /// @param modelId The release id.
     /// @return True if served.
-    function serves(address worker, bytes32 modelId) external view returns (bool);
+    function serves(address worker, ModelId modelId) external view returns (bool);
 
     /// @notice Workers serving a model release in a role (the leaves of its draw tree; order not meaningful).
     /// @param modelId The release id.
     /// @param role A single role bit.
     /// @return The workers.
-    function workersOf(bytes32 modelId, uint8 role) external view returns (address[] memory);
+    function workersOf(ModelId modelId, uint8 role) external view returns (address[] memory);
 
     /// @notice Model releases a worker serves.
     /// @param worker The worker.
     /// @return The release ids.
-    function modelsOf(address worker) external view returns (bytes32[] memory);
+    function modelsOf(address worker) external view returns (ModelId[] memory);
 
     /// @notice The token staked.
     /// @return The token address.

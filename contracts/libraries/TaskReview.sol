@@ -5,7 +5,7 @@ import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
 import {EscrowState, Member, Seat, Task} from "../types/EscrowTypes.sol";
-import {ReleaseTerms} from "../types/ModelTypes.sol";
+import {ModelId, ReleaseTerms} from "../types/ModelTypes.sol";
 import {Roles} from "../types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 import {Anchors} from "./Anchors.sol";
@@ -238,7 +238,7 @@ library TaskReview {
     function close(EscrowState storage s, IWorkerRegistry workers, TaskId taskId) public returns (uint256 slashed) {
         Task storage task = s.tasks[taskId];
         task.status = TaskStatus.Finalized;
-        bytes32 modelId = _modelOf(s, task);
+        ModelId modelId = _modelOf(s, task);
         bytes32 result = task.winner == NO_WINNER ? bytes32(0) : s.seatHashes[taskId][task.winner];
         // Reputation is earned only from work someone else paid for (a fee beyond the review reserve), and never
         // from a rejected input.
@@ -743,7 +743,7 @@ library TaskReview {
         return reviewPay(s, models.terms(_modelOf(s, task)).basePrice);
     }
 
-    function _modelOf(EscrowState storage s, Task storage task) private view returns (bytes32) {
+    function _modelOf(EscrowState storage s, Task storage task) private view returns (ModelId) {
         return s.models[task.modelIndex - 1];
     }
 

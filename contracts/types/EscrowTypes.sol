@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
+import {ModelId} from "../types/ModelTypes.sol";
 import {TaskId, TaskStatus, Tier} from "./TaskTypes.sol";
 
 /// @notice A task as stored: five slots; `getTask` presents it as an `ITaskEscrow.TaskView`.
@@ -69,8 +70,8 @@ struct EscrowState {
     ITaskEscrow.Params params;
     Counters counters;
     /// @dev Model ids by index + 1; a task stores the 32-bit index instead of the 32-byte id.
-    bytes32[] models;
-    mapping(bytes32 modelId => uint32 indexPlusOne) modelIndex;
+    ModelId[] models;
+    mapping(ModelId modelId => uint32 indexPlusOne) modelIndex;
     mapping(TaskId taskId => Task) tasks;
     mapping(TaskId taskId => mapping(uint256 index => Seat)) seats;
     /// @dev A seat's commitment, then its output hash once revealed.

@@ -1,6 +1,21 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+/// @notice A model release's id: the keccak-256 content hash of its package. In the ABI, a `bytes32`.
+type ModelId is bytes32;
+
+using {_sameModel as ==, _otherModel as !=} for ModelId global;
+
+/// @dev `a == b` for model ids.
+function _sameModel(ModelId a, ModelId b) pure returns (bool) {
+    return ModelId.unwrap(a) == ModelId.unwrap(b);
+}
+
+/// @dev `a != b` for model ids.
+function _otherModel(ModelId a, ModelId b) pure returns (bool) {
+    return ModelId.unwrap(a) != ModelId.unwrap(b);
+}
+
 /// @notice How two executions of a model are compared.
 /// @dev EXACT: fixed-point/integer models, outputs compared by hash. TOLERANCE: floating point,
 ///      outputs compared element-wise within the release's tolerance (off chain, by committees).

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
-import {DeterminismClass, RiskClass} from "../../contracts/types/ModelTypes.sol";
+import {DeterminismClass, ModelId, RiskClass} from "../../contracts/types/ModelTypes.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 
@@ -13,8 +13,8 @@ abstract contract AdversarialFixture is EscrowFixture {
     uint256 internal _entropy;
 
     /// @dev Publishes a fresh EXACT release at `price` in its own repository, owned by `owner`.
-    function _publishModel(address owner, string memory name, uint96 price) internal returns (bytes32 releaseId) {
-        releaseId = keccak256(abi.encode("release", name));
+    function _publishModel(address owner, string memory name, uint96 price) internal returns (ModelId releaseId) {
+        releaseId = ModelId.wrap(keccak256(abi.encode("release", name)));
         vm.startPrank(owner);
         bytes32 repo = models.createRepository(name);
         models.publishRelease(repo, releaseId, "1.0.0", DeterminismClass.EXACT, 0, RiskClass.LOW, price, 0);
@@ -76,13 +76,13 @@ abstract contract AdversarialFixture is EscrowFixture {
         }
     }
 
-    function _single(bytes32 model) internal pure returns (bytes32[] memory list) {
-        list = new bytes32[](1);
+    function _single(ModelId model) internal pure returns (ModelId[] memory list) {
+        list = new ModelId[](1);
         list[0] = model;
     }
 
     /// @dev Creates a task as `who` with a one-hour deadline.
-    function _createAs(address who, bytes32 model, uint96 value, Tier floor, uint96 maxFee)
+    function _createAs(address who, ModelId model, uint96 value, Tier floor, uint96 maxFee)
         internal
         returns (TaskId taskId)
     {

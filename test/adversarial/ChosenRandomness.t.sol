@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
+import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
@@ -19,9 +20,9 @@ contract AuditDodger {
     }
 
     /// @notice Joins the network as a compute worker of `model`.
-    function join(IWorkerRegistry workers, IERC20 token, bytes32 model, uint96 stake) external {
+    function join(IWorkerRegistry workers, IERC20 token, ModelId model, uint96 stake) external {
         token.approve(address(workers), stake);
-        bytes32[] memory served = new bytes32[](1);
+        ModelId[] memory served = new ModelId[](1);
         served[0] = model;
         workers.register(Roles.COMPUTE, "http://127.0.0.1:9100", served, stake);
     }
@@ -114,7 +115,7 @@ contract ChosenRandomnessTest is AdversarialFixture {
     ///         in 20 tasks at an 18.75 % nominal rate). It can no longer see the roll, is audited at about the
     ///         nominal rate, and ends poorer than it started.
     function test_auditDodger_isAuditedAndEndsPoorer() public {
-        bytes32 model = _publishModel(modelOwner, "attacker/dodged", PRICE);
+        ModelId model = _publishModel(modelOwner, "attacker/dodged", PRICE);
         AuditDodger dodger = new AuditDodger(escrow);
         uint96 stake = 10_000e18; // a 40-token LIGHT seat locks about 200
         vm.prank(admin);

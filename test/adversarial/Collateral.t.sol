@@ -3,13 +3,14 @@ pragma solidity 0.8.30;
 
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
+import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
 
 /// @notice Collateral tied to value: one stake backing many tasks, and a seated worker walking away.
 contract CollateralTest is AdversarialFixture {
-    bytes32 internal model;
+    ModelId internal model;
     address internal thin;
 
     /// @dev A fresh model served by one compute worker with the minimum stake (100 tokens), and one verifier.
@@ -52,7 +53,7 @@ contract CollateralTest is AdversarialFixture {
     ///         `quote` now says so and `createTask` refuses it (nothing is escrowed), and the collateral a quote
     ///         shows is what the seat would lock.
     function test_aModelNobodyVerifies_isRefused() public {
-        bytes32 unverified = _publishModel(modelOwner, "attacker/unverified", PRICE);
+        ModelId unverified = _publishModel(modelOwner, "attacker/unverified", PRICE);
         _registerWith("its only worker", Roles.COMPUTE, _single(unverified), 100e18);
         _nextEpoch();
         vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NoVerifiers.selector, unverified));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
@@ -15,7 +16,7 @@ contract PressureGriefingTest is AdversarialFixture {
     ///         committee (`minReviewPay` at least), which goes to the members who did the work.
     function test_reviewsOnAnOwnFreeModel_costTheGriefer() public {
         address griefer = makeAddr("griefer");
-        bytes32 own = _publishModel(griefer, "griefer/free", 0);
+        ModelId own = _publishModel(griefer, "griefer/free", 0);
         address[] memory group = new address[](4);
         group[0] = griefer;
         for (uint256 i = 1; i < 4; ++i) {

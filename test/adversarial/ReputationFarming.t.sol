@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
 import {Decision, TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {AdversarialFixture} from "./AdversarialFixture.sol";
@@ -12,8 +13,8 @@ contract ReputationFarmingTest is AdversarialFixture {
     ///         counts per model.
     function test_freeSelfServedTasks_earnNoReputation() public {
         address farmer = makeAddr("farmer");
-        bytes32 ownModel = _publishModel(farmer, "farmer/free", 0);
-        bytes32[] memory served = new bytes32[](2);
+        ModelId ownModel = _publishModel(farmer, "farmer/free", 0);
+        ModelId[] memory served = new ModelId[](2);
         (served[0], served[1]) = (ownModel, exactModel);
         address worker = _registerWith("farming worker", Roles.COMPUTE, served, STAKE);
         _registerWith("farmer's verifier", Roles.VERIFY, _single(ownModel), STAKE); // tasks need one

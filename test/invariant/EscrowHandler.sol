@@ -10,6 +10,7 @@ import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
 import {Token} from "../../contracts/Token.sol";
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
+import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 
 /// @notice Drives the escrow with random requesters' tasks, honest and faulty workers, challenges and time.
@@ -21,7 +22,7 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
     Token internal immutable token;
     address internal immutable requester;
     address internal immutable challenger;
-    bytes32 internal immutable modelId;
+    ModelId internal immutable modelId;
     IWorkerRegistry internal immutable WORKERS;
 
     mapping(address => bool) public isFaulty;
@@ -38,7 +39,7 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         Token token_,
         address requester_,
         address challenger_,
-        bytes32 modelId_,
+        ModelId modelId_,
         address[] memory faulty
     ) {
         escrow = escrow_;

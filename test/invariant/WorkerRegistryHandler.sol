@@ -7,6 +7,7 @@ import {StdUtils} from "forge-std/StdUtils.sol";
 
 import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
+import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
 import {MockToken} from "../mocks/MockToken.sol";
 
@@ -15,8 +16,8 @@ import {MockToken} from "../mocks/MockToken.sol";
 ///         totals of every token flow and a plain model of each worker's draw weight per role: the value in force in
 ///         the current epoch and the live one.
 contract WorkerRegistryHandler is CommonBase, StdCheats, StdUtils {
-    bytes32 public constant MODEL = keccak256("model-a");
-    bytes32 public constant OTHER_MODEL = keccak256("model-b");
+    ModelId public constant MODEL = ModelId.wrap(keccak256("model-a"));
+    ModelId public constant OTHER_MODEL = ModelId.wrap(keccak256("model-b"));
     uint256 internal constant ACTORS = 6;
 
     WorkerRegistry public immutable WORKERS;
@@ -81,7 +82,7 @@ contract WorkerRegistryHandler is CommonBase, StdCheats, StdUtils {
         stake = uint96(bound(stake, WORKERS.requiredStake(roles), 1e24));
         TOKEN.mint(actor, stake);
         // Half the actors also serve a second model, so that stake changes move several trees.
-        bytes32[] memory models = new bytes32[](1 + (actorSeed / ACTORS) % 2);
+        ModelId[] memory models = new ModelId[](1 + (actorSeed / ACTORS) % 2);
         models[0] = MODEL;
         if (models.length == 2) {
             models[1] = OTHER_MODEL;

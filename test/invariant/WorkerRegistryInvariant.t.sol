@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
+import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
 import {RegistryFixtures} from "../utils/RegistryFixtures.sol";
 import {WorkerRegistryHandler} from "./WorkerRegistryHandler.sol";
@@ -61,7 +62,7 @@ contract WorkerRegistryInvariantTest is RegistryFixtures {
 
     function invariant_drawWeightEqualsTheWeightsInForce() public {
         vm.roll(handler.ghostBlock());
-        bytes32 model = handler.MODEL();
+        ModelId model = handler.MODEL();
         for (uint8 role = 1; role <= Roles.STORE; role <<= 1) {
             assertEq(workers.drawWeight(model, role), handler.weightInForce(role), "this epoch");
         }
@@ -80,7 +81,7 @@ contract WorkerRegistryInvariantTest is RegistryFixtures {
     function invariant_fullDrawReturnsEveryEligibleWorker() public {
         vm.warp(handler.ghostTime());
         vm.roll(handler.ghostBlock());
-        bytes32 model = handler.MODEL();
+        ModelId model = handler.MODEL();
         address[] memory list = handler.actors();
         uint256 seed = handler.ghostBlock();
         for (uint8 role = 1; role <= Roles.STORE; role <<= 1) {

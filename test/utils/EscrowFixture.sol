@@ -8,7 +8,7 @@ import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
 import {Token} from "../../contracts/Token.sol";
 import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
-import {DeterminismClass, RiskClass} from "../../contracts/types/ModelTypes.sol";
+import {DeterminismClass, ModelId, RiskClass} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 
@@ -33,8 +33,8 @@ abstract contract EscrowFixture is Test {
     address[] internal computeWorkers;
     address[] internal verifiers;
 
-    bytes32 internal exactModel = keccak256("package:volatility-1.0.0");
-    bytes32 internal toleranceModel = keccak256("package:embedder-2.0.0");
+    ModelId internal exactModel = ModelId.wrap(keccak256("package:volatility-1.0.0"));
+    ModelId internal toleranceModel = ModelId.wrap(keccak256("package:embedder-2.0.0"));
     bytes32 internal input = keccak256("input");
     bytes32 internal good = keccak256("correct output");
     bytes32 internal bad = keccak256("wrong output");
@@ -108,14 +108,14 @@ abstract contract EscrowFixture is Test {
 
     /// @dev Registers a fresh worker named `name` with `STAKE`, serving both models.
     function _register(string memory name, uint8 roles) internal returns (address worker) {
-        bytes32[] memory served = new bytes32[](2);
+        ModelId[] memory served = new ModelId[](2);
         served[0] = exactModel;
         served[1] = toleranceModel;
         return _registerWith(name, roles, served, STAKE);
     }
 
     /// @dev Registers a fresh worker named `name` with `stake`, serving `served`.
-    function _registerWith(string memory name, uint8 roles, bytes32[] memory served, uint96 stake)
+    function _registerWith(string memory name, uint8 roles, ModelId[] memory served, uint96 stake)
         internal
         returns (address worker)
     {
@@ -130,13 +130,13 @@ abstract contract EscrowFixture is Test {
 
     // ─── Lifecycle helpers ───────────────────────────────────────────────────────────────────────
 
-    function _create(bytes32 model, uint96 value, Tier floor) internal returns (TaskId taskId) {
+    function _create(ModelId model, uint96 value, Tier floor) internal returns (TaskId taskId) {
         vm.prank(requester);
         taskId = escrow.createTask(model, input, value, floor, uint40(block.timestamp) + TASK_TIME, 100 * PRICE);
     }
 
     /// @dev Creates and assigns a task once its anchor is mined.
-    function _createAssigned(bytes32 model, uint96 value, Tier floor) internal returns (TaskId taskId) {
+    function _createAssigned(ModelId model, uint96 value, Tier floor) internal returns (TaskId taskId) {
         taskId = _create(model, value, floor);
         _assign(taskId);
     }

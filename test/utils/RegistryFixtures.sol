@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 
 import {ModelRegistry} from "../../contracts/ModelRegistry.sol";
 import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
+import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
 import {MockToken} from "../mocks/MockToken.sol";
 
@@ -16,8 +17,8 @@ abstract contract RegistryFixtures is Test {
     uint96 internal constant MIN_COORDINATE = 50e18;
     uint96 internal constant MIN_STORE = 50e18;
     uint40 internal constant UNBONDING_DELAY = 7 days;
-    bytes32 internal constant MODEL = keccak256("model-a");
-    bytes32 internal constant OTHER_MODEL = keccak256("model-b");
+    ModelId internal constant MODEL = ModelId.wrap(keccak256("model-a"));
+    ModelId internal constant OTHER_MODEL = ModelId.wrap(keccak256("model-b"));
 
     MockToken internal token;
     WorkerRegistry internal workers;
@@ -47,7 +48,7 @@ abstract contract RegistryFixtures is Test {
     }
 
     /// @dev Funds and registers `who` with an endpoint derived from its address.
-    function _register(address who, uint8 roles, bytes32[] memory served, uint96 stake) internal {
+    function _register(address who, uint8 roles, ModelId[] memory served, uint96 stake) internal {
         _fund(who, stake);
         vm.prank(who);
         workers.register(roles, "http://127.0.0.1:9000", served, stake);
@@ -95,8 +96,8 @@ abstract contract RegistryFixtures is Test {
         return keccak256(abi.encode(who, uint256(8)));
     }
 
-    function _one(bytes32 id) internal pure returns (bytes32[] memory ids) {
-        ids = new bytes32[](1);
+    function _one(ModelId id) internal pure returns (ModelId[] memory ids) {
+        ids = new ModelId[](1);
         ids[0] = id;
     }
 
