@@ -5,11 +5,9 @@
 use alloy::primitives::B256;
 
 use super::Worker;
-use crate::{
-    bindings::TaskEscrow,
-    sync::lock,
-    task::{Member, Seat, TaskError, TaskState, VoteState},
-};
+use verigrad_contracts::{Member, Seat, TaskEscrow, TaskState, VoteState};
+
+use crate::{sync::lock, task::TaskError};
 
 impl Worker {
     /// In the appeal window of `task`'s first decision, once per task: appeals if this worker's own
