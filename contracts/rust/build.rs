@@ -7,8 +7,9 @@
 //! enums declared (alloy's `ToSolConfig::enum_definitions`), so that every Solidity enum reaches Rust as
 //! an enum, once, and nothing is copied by hand. A missing declaration fails the build.
 //!
-//! Also generated, from the same ABIs: `ContractError`, one variant per contract, and the `Display` of
-//! each contract's error enum (the error as `Name { field: value }`).
+//! Also generated, from the same ABIs and declarations: each enum's variant names (`EnumName`),
+//! `ContractError`, one variant per contract, and the `Display` of each contract's error enum (the
+//! error as `Name { field: value }`).
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -31,6 +32,7 @@ fn main() {
     let enums = solidity_enums(&root);
 
     let mut contracts = Vec::new();
+    let mut enum_impls = BTreeMap::new();
     let abi_dir = root.join("abi");
     println!("cargo:rerun-if-changed={}", abi_dir.display());
     let mut paths: Vec<_> = fs::read_dir(&abi_dir)
@@ -47,7 +49,9 @@ fn main() {
         let mut abi = JsonAbi::from_json_str(&json)
             .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
         abi.dedup();
-        check_enums_declared(&name, &json, &enums);
+        for used in enums_used(&name, &json, &enums) {
+            enum_impls.insert(used.rust_path(&name), enums[&used.0].clone());
+        }
         let config = ToSolConfig::new()
             .for_sol_macro(true)
             .enum_definitions(enums.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -57,7 +61,7 @@ fn main() {
         contracts.push((name, abi));
     }
     let rust = out.join("bindings.rs");
-    fs::write(&rust, bindings(&out, &contracts))
+    fs::write(&rust, bindings(&out, &contracts, &enum_impls))
         .unwrap_or_else(|e| panic!("write {}: {e}", rust.display()));
 }
 
@@ -99,18 +103,33 @@ fn collect_enums(scope: Option<&str>, items: &[Item], enums: &mut BTreeMap<Strin
     }
 }
 
-/// Fails the build if `contract`'s ABI names an enum whose declaration was not found: it would be
-/// bound as a bare `uint8`.
-fn check_enums_declared(contract: &str, json: &str, enums: &BTreeMap<String, Vec<String>>) {
+/// An enum as an ABI names it: `Enum`, or `Contract.Enum`.
+struct AbiEnum(String);
+
+impl AbiEnum {
+    /// Where `sol!` puts it: in the library of its contract, or else in the interface of the
+    /// contract whose ABI uses it.
+    fn rust_path(&self, contract: &str) -> String {
+        match self.0.split_once('.') {
+            Some((library, name)) => format!("{library}::{name}"),
+            None => format!("{contract}::{}", self.0),
+        }
+    }
+}
+
+/// The enums `contract`'s ABI names. Fails the build if one has no declaration: it would be bound as
+/// a bare `uint8`.
+fn enums_used(contract: &str, json: &str, enums: &BTreeMap<String, Vec<String>>) -> Vec<AbiEnum> {
     let value: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
     let mut named = BTreeSet::new();
     enum_types(&value, &mut named);
-    for name in named {
+    for name in &named {
         assert!(
-            enums.contains_key(&name),
+            enums.contains_key(name),
             "{contract}'s ABI uses enum {name}, declared in none of {SOLIDITY_DIRS:?}"
         );
     }
+    named.into_iter().map(AbiEnum).collect()
 }
 
 fn enum_types(value: &serde_json::Value, out: &mut BTreeSet<String>) {
@@ -129,7 +148,11 @@ fn enum_types(value: &serde_json::Value, out: &mut BTreeSet<String>) {
 }
 
 /// The Rust that includes each contract's Solidity through `sol!`, and the error types over them.
-fn bindings(out: &Path, contracts: &[(String, JsonAbi)]) -> String {
+fn bindings(
+    out: &Path,
+    contracts: &[(String, JsonAbi)],
+    enums: &BTreeMap<String, Vec<String>>,
+) -> String {
     let mut rust = String::new();
     for (name, _) in contracts {
         // An absolute path: `sol!` takes a literal, and reads a relative one from the crate.
@@ -138,6 +161,16 @@ fn bindings(out: &Path, contracts: &[(String, JsonAbi)]) -> String {
             rust,
             "sol!(#[sol(all_derives, extra_methods)] {:?});",
             path.display().to_string()
+        )
+        .expect("write to a String");
+    }
+
+    for (path, variants) in enums {
+        let names: Vec<String> = variants.iter().map(|v| format!("{v:?}")).collect();
+        writeln!(
+            rust,
+            "\nimpl crate::EnumName for {path} {{\n    const VARIANTS: &'static [&'static str] = &[{}];\n}}",
+            names.join(", ")
         )
         .expect("write to a String");
     }

@@ -1,11 +1,8 @@
 //! Names for the Solidity enums, as the CLI takes them and reports print them.
 
-use std::fmt::Debug;
-
-use alloy::sol_types::SolEnum;
-
-/// A Solidity enum's variants by name, in lower case (`Tier::REDUNDANT` is `redundant`), derived
-/// from the variants `sol!` generated: nothing to keep in step with the Solidity by hand.
+/// A Solidity enum's variants by name, in lower case (`Tier::REDUNDANT` is `redundant`). `build.rs`
+/// implements it for every enum of the bindings with the names of the Solidity declaration: nothing
+/// to keep in step by hand.
 ///
 /// ```
 /// use verigrad_contracts::{EnumName, Tier};
@@ -14,35 +11,24 @@ use alloy::sol_types::SolEnum;
 /// assert_eq!(Tier::from_name("Redundant"), Some(Tier::REDUNDANT));
 /// assert_eq!(Tier::names(), ["light", "redundant", "deep"]);
 /// ```
-pub trait EnumName: Sized {
+pub trait EnumName: Copy + Into<u8> + TryFrom<u8> {
+    /// The variants' names in the Solidity declaration, in order.
+    const VARIANTS: &'static [&'static str];
+
     /// The variant's name in lower case.
-    fn name(&self) -> String;
+    fn name(self) -> String {
+        let index = usize::from(self.into());
+        Self::VARIANTS.get(index).map_or_else(|| format!("#{index}"), |n| n.to_ascii_lowercase())
+    }
 
     /// The variant named `name` (any case).
-    fn from_name(name: &str) -> Option<Self>;
-
-    /// Every variant's name, in declaration order.
-    fn names() -> Vec<String>;
-}
-
-impl<T> EnumName for T
-where
-    T: SolEnum + TryFrom<u8> + Copy + Debug,
-{
-    fn name(&self) -> String {
-        format!("{self:?}").to_ascii_lowercase()
-    }
-
     fn from_name(name: &str) -> Option<Self> {
-        variants::<T>().find(|v| v.name().eq_ignore_ascii_case(name))
+        let index = Self::VARIANTS.iter().position(|v| v.eq_ignore_ascii_case(name))?;
+        Self::try_from(u8::try_from(index).ok()?).ok()
     }
 
+    /// Every variant's name in lower case, in declaration order.
     fn names() -> Vec<String> {
-        variants::<T>().map(|v| v.name()).collect()
+        Self::VARIANTS.iter().map(|n| n.to_ascii_lowercase()).collect()
     }
-}
-
-/// The variants of `T` in declaration order (the `__Invalid` that `sol!` adds is not among them).
-fn variants<T: SolEnum + TryFrom<u8>>() -> impl Iterator<Item = T> {
-    (0..T::COUNT).filter_map(|i| u8::try_from(i).ok()).filter_map(|i| T::try_from(i).ok())
 }
