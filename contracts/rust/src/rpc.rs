@@ -127,7 +127,7 @@ impl Rpc {
     }
 
     /// Calls a view function of the contract at `to` (`eth_call` at the latest block) and decodes
-    /// its answer; a revert is [`ChainError::Reverted`] with the custom error decoded.
+    /// its answer; a revert is [`ChainError::Reverted`], its data kept to decode on demand.
     pub async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return> {
         self.call_as(TransactionRequest::default(), to, call).await
     }

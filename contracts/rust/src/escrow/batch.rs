@@ -109,7 +109,7 @@ impl EscrowClient {
 
     /// Runs `calls` in one `eth_call` of `batch` as `from`; each call's return data, or what it
     /// reverted with.
-    pub async fn batch_call(
+    async fn batch_call(
         &self,
         from: Address,
         calls: &[EscrowCall],
