@@ -1,4 +1,5 @@
-//! The on-chain core of one deployment, read through one node: a client per contract.
+//! The on-chain core of one deployment, read through one node. Each contract's client module adds
+//! the accessor that reaches it from here (`chain.escrow()`, `chain.token()`, …).
 
 use alloy::primitives::{Address, B256, U256};
 use serde::Serialize;
@@ -6,12 +7,8 @@ use serde::Serialize;
 use crate::{
     deployment::Deployment,
     error::{ChainError, Result},
-    escrow::EscrowClient,
-    models::ModelRegistryClient,
-    registry::WorkerRegistryClient,
     roles::RoleSet,
     rpc::Rpc,
-    token::TokenClient,
 };
 
 /// The on-chain core, read through one node.
@@ -81,26 +78,6 @@ impl Chain {
     /// The contracts.
     pub fn deployment(&self) -> &Deployment {
         &self.deployment
-    }
-
-    /// The task escrow.
-    pub fn escrow(&self) -> EscrowClient {
-        EscrowClient::new(self.rpc.clone(), self.deployment.task_escrow)
-    }
-
-    /// The worker registry.
-    pub fn workers(&self) -> WorkerRegistryClient {
-        WorkerRegistryClient::new(self.rpc.clone(), self.deployment.worker_registry)
-    }
-
-    /// The model registry.
-    pub fn models(&self) -> ModelRegistryClient {
-        ModelRegistryClient::new(self.rpc.clone(), self.deployment.model_registry)
-    }
-
-    /// The token.
-    pub fn token(&self) -> TokenClient {
-        TokenClient::new(self.rpc.clone(), self.deployment.token)
     }
 
     /// Reads `worker`'s registry record, reputation and balances.

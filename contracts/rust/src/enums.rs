@@ -32,3 +32,39 @@ pub trait EnumName: Copy + Into<u8> + TryFrom<u8> {
         Self::VARIANTS.iter().map(|n| n.to_ascii_lowercase()).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AppealStage, DeterminismClass, RiskClass, SeatState, TaskStatus, Tier, VoteState};
+
+    /// The generated names follow the Solidity declarations (file-level and inside an interface),
+    /// and name and number agree both ways.
+    #[test]
+    fn names_come_from_the_solidity_declarations() {
+        fn check<T: EnumName + PartialEq + std::fmt::Debug>(expected: &[&str]) {
+            assert_eq!(T::names(), expected);
+            for (i, name) in expected.iter().enumerate() {
+                let variant = T::from_name(name).expect("a variant");
+                assert_eq!(usize::from(variant.into()), i, "{name}");
+                assert_eq!(variant.name(), *name);
+            }
+            assert_eq!(T::from_name("nonsense"), None);
+        }
+        check::<Tier>(&["light", "redundant", "deep"]);
+        check::<TaskStatus>(&[
+            "none",
+            "created",
+            "assigned",
+            "proposed",
+            "reviewing",
+            "finalized",
+            "settled",
+        ]);
+        check::<SeatState>(&["empty", "assigned", "committed", "revealed", "accepted", "faulty"]);
+        check::<VoteState>(&["none", "committed", "revealed"]);
+        check::<AppealStage>(&["none", "open", "appealed"]);
+        check::<DeterminismClass>(&["exact", "tolerance"]);
+        check::<RiskClass>(&["low", "medium", "high", "critical"]);
+    }
+}

@@ -4,9 +4,17 @@ use alloy::primitives::{Address, B256, U256};
 
 use crate::{
     bindings::ModelRegistry::{self, ModelRegistryErrors, Release, ReleaseTerms},
+    chain::Chain,
     error::Result,
     rpc::Rpc,
 };
+
+impl Chain {
+    /// The model registry.
+    pub fn models(&self) -> ModelRegistryClient {
+        ModelRegistryClient::new(self.rpc().clone(), self.deployment().model_registry)
+    }
+}
 
 /// The model registry of a deployment, read through one node.
 #[derive(Debug, Clone)]

@@ -6,9 +6,17 @@ use alloy::primitives::{Address, B256, U256};
 use crate::{
     RoleSet,
     bindings::WorkerRegistry::{self, Worker},
+    chain::Chain,
     error::Result,
     rpc::Rpc,
 };
+
+impl Chain {
+    /// The worker registry.
+    pub fn workers(&self) -> WorkerRegistryClient {
+        WorkerRegistryClient::new(self.rpc().clone(), self.deployment().worker_registry)
+    }
+}
 
 /// The worker registry of a deployment, read through one node.
 #[derive(Debug, Clone)]

@@ -157,7 +157,7 @@ impl Rpc {
     }
 
     /// Calls a view function of the contract at `to` once for each of `calls`, sending the
-    /// `eth_call`s [`CALLS_PER_BATCH`] to a JSON-RPC batch (one round trip each), and decodes the
+    /// `eth_call`s 100 to a JSON-RPC batch (one round trip each), and decodes the
     /// answers in order. A revert of any call fails the whole read.
     pub async fn view_many<C: SolCall>(&self, to: Address, calls: &[C]) -> Result<Vec<C::Return>> {
         let requests: Vec<TransactionRequest> = calls

@@ -2,7 +2,14 @@
 
 use alloy::primitives::{Address, B256, U256};
 
-use crate::{bindings::Token, error::Result, rpc::Rpc};
+use crate::{bindings::Token, chain::Chain, error::Result, rpc::Rpc};
+
+impl Chain {
+    /// The network token.
+    pub fn token(&self) -> TokenClient {
+        TokenClient::new(self.rpc().clone(), self.deployment().token)
+    }
+}
 
 /// The network token at one address, read through one node.
 #[derive(Debug, Clone)]

@@ -69,8 +69,7 @@ pub struct BatchSent {
 }
 
 impl EscrowClient {
-    /// Sends `calls` as `sender` in batch transactions of up to [`CALLS_PER_TX`], a few side by
-    /// side; what became of each batch. Each batch is dry-run first, and only the calls that pass
+    /// Sends `calls` as `sender` in batch transactions of up to 50 calls, a few side by side; what became of each batch. Each batch is dry-run first, and only the calls that pass
     /// are sent, in one `batch` transaction.
     pub async fn send_batches(
         &self,

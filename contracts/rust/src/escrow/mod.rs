@@ -16,6 +16,7 @@ pub use state::{APPEAL_SEATS, Member, Seat, TaskState};
 use crate::{
     Tier,
     bindings::TaskEscrow::{self, TaskEscrowErrors},
+    chain::Chain,
     error::{ChainError, Result},
     rpc::Rpc,
 };
@@ -122,6 +123,13 @@ impl EscrowClient {
         let created = TaskEscrow::TaskCreated::decode_log(&log.inner)
             .map_err(|source| ChainError::Decode { op: "TaskCreated", source })?;
         Ok(created.data)
+    }
+}
+
+impl Chain {
+    /// The task escrow.
+    pub fn escrow(&self) -> EscrowClient {
+        EscrowClient::new(self.rpc().clone(), self.deployment().task_escrow)
     }
 }
 
