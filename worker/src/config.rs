@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-
 use verigrad_contracts::{GasPolicy, ReceiptPolicy, RetryPolicy};
 
 /// Everything the worker reads at start. Every field has a default, so a file sets only what it

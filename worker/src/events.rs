@@ -7,7 +7,6 @@ use alloy::{
     rpc::types::{Filter, Log},
 };
 use serde::{Deserialize, Serialize};
-
 use verigrad_contracts::{ChainError, Result, Rpc};
 
 use crate::store::{StoreError, WorkerStore};

@@ -18,13 +18,8 @@ use alloy::{
     sol_types::SolEvent,
 };
 use serde::Serialize;
+use verigrad_contracts::{EscrowCall, RoleSet, TaskEscrow, Tier, WorkerStatus};
 use verigrad_inference::{ModelInput, Number};
-
-use verigrad_contracts::{
-    EscrowCall, RoleSet,
-    TaskEscrow::{self, TaskEscrowErrors},
-    Tier, WorkerStatus,
-};
 
 use crate::{
     Requester, TaskRequest,
@@ -329,7 +324,7 @@ fn steady_rate(settled_at: &[Instant]) -> f64 {
 async fn send_in_batches(requester: &Requester, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
     let sent = requester.escrow().send_batches(requester.account().sender(), calls).await?;
     for (call, revert) in sent.iter().flat_map(|s| &s.refused) {
-        if revert.as_error::<TaskEscrowErrors>().is_some_and(|e| e.is_lost_race()) {
+        if revert.is_lost_race() {
             tracing::debug!(task = %call.task, call = call.function(), %revert, "already done");
         } else {
             tracing::warn!(task = %call.task, call = call.function(), %revert, "refused");

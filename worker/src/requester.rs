@@ -10,11 +10,10 @@ use alloy::{
     primitives::{Address, B256, U256, aliases::U40},
     sol_types::SolValue,
 };
-use verigrad_inference::{ModelInput, ModelOutput};
-
 use verigrad_contracts::{
     Account, ChainError, EscrowCall, EscrowClient, Revert, TaskEscrow, TaskStatus, Tier, to_u96,
 };
+use verigrad_inference::{ModelInput, ModelOutput};
 
 use crate::{
     blobs::StoreClient,

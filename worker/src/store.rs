@@ -19,7 +19,6 @@ use std::{
 use alloy::primitives::{B256, U256};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
-
 use verigrad_contracts::Deployment;
 
 const META: TableDefinition<'_, &str, &str> = TableDefinition::new("meta");

@@ -3,10 +3,9 @@
 //! committee of strangers, posting the bond, when they differ.
 
 use alloy::primitives::B256;
-
-use super::Worker;
 use verigrad_contracts::{Member, Seat, TaskEscrow, TaskState, VoteState};
 
+use super::Worker;
 use crate::{sync::lock, task::TaskError};
 
 impl Worker {

@@ -6,14 +6,13 @@ use alloy::{
     primitives::{Address, B256, U256, keccak256},
     sol_types::SolValue,
 };
-
-use super::Worker;
 use verigrad_contracts::{
     ChainError, EscrowCall, Seat, SeatState,
     TaskEscrow::{self, TaskEscrowCalls},
     TaskState, Tier,
 };
 
+use super::Worker;
 use crate::{
     store::PendingResult,
     sync::lock,

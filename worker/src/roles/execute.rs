@@ -2,9 +2,8 @@
 //! seat's output judged against this worker's own execution.
 
 use alloy::{primitives::B256, sol_types::SolValue};
-use verigrad_inference::{Determinism, InferenceError, JsonScalar, ModelInput, ModelOutput};
-
 use verigrad_contracts::TaskState;
+use verigrad_inference::{Determinism, InferenceError, JsonScalar, ModelInput, ModelOutput};
 
 use super::Worker;
 use crate::{

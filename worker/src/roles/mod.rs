@@ -26,13 +26,12 @@ use alloy::{
 };
 use futures_util::StreamExt;
 use tokio::sync::watch;
-use verigrad_inference::Runtime;
-
 use verigrad_contracts::{
     Account, AppealStage, EscrowCall, EscrowClient, Head, Member, RoleSet, Seat,
-    TaskEscrow::{self, TaskEscrowCalls, TaskEscrowErrors, TaskEscrowEvents},
+    TaskEscrow::{self, TaskEscrowCalls, TaskEscrowEvents},
     TaskState, TaskStatus,
 };
+use verigrad_inference::Runtime;
 
 use crate::{
     blobs::StoreClient,
@@ -377,7 +376,7 @@ impl Worker {
         };
         for sent in batches {
             for (call, revert) in &sent.refused {
-                if revert.as_error::<TaskEscrowErrors>().is_some_and(|e| e.is_lost_race()) {
+                if revert.is_lost_race() {
                     tracing::debug!(task = %call.task, call = call.function(), %revert, "already done");
                 } else {
                     self.report_failure(

@@ -5,10 +5,9 @@ use alloy::{
     primitives::{Address, B256, U256, keccak256},
     sol_types::{SolCall, SolValue},
 };
-
-use super::{Worker, execute::Answer};
 use verigrad_contracts::{EscrowCall, Member, Seat, SeatState, TaskEscrow, TaskState, VoteState};
 
+use super::{Worker, execute::Answer};
 use crate::{sync::lock, task::TaskError};
 
 impl Worker {

@@ -1,18 +1,18 @@
-//! Tasks of the escrow as a worker or requester sees them: reading their state, deciding which
-//! permissionless step is due, inputs and outputs by commitment, and comparing results.
+//! Tasks of the escrow as a worker or requester sees them: which permissionless step is due, inputs
+//! and outputs by commitment, and comparing results. Their state is read by the contracts crate's
+//! `EscrowClient`.
 
 mod compare;
 mod step;
 mod tensors;
 
 use alloy::primitives::{B256, b256};
+use verigrad_contracts::ChainError;
 
 pub use compare::agrees;
 pub(crate) use step::{STEP_GAS, step_calls, take};
 pub use step::{Step, due};
 pub use tensors::{check_input, output_json, parse_input};
-
-use verigrad_contracts::ChainError;
 
 use crate::{blobs::BlobError, events::StreamError, store::StoreError};
 

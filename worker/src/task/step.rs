@@ -1,7 +1,6 @@
 //! The permissionless steps of the lifecycle, which one a task is due for, and taking it.
 
 use alloy::primitives::{Address, U256};
-
 use verigrad_contracts::{
     AppealStage, ChainError, EscrowCall, Head, Result, TaskEscrow, TaskState, TaskStatus, Tier,
     TxSender,

@@ -18,6 +18,7 @@ use crate::{
     bindings::TaskEscrow::{self, TaskEscrowErrors},
     chain::Chain,
     error::{ChainError, Result},
+    revert::Revert,
     rpc::Rpc,
 };
 
@@ -149,12 +150,18 @@ impl TaskEscrowErrors {
     }
 }
 
-impl ChainError {
-    /// Whether the escrow refused a step that someone else took first
+impl Revert {
+    /// Whether an escrow call reverted because someone else acted first
     /// ([`TaskEscrowErrors::is_lost_race`]).
     pub fn is_lost_race(&self) -> bool {
-        self.revert()
-            .and_then(|revert| revert.as_error::<TaskEscrowErrors>())
-            .is_some_and(|error| error.is_lost_race())
+        self.as_error::<TaskEscrowErrors>().is_some_and(|error| error.is_lost_race())
+    }
+}
+
+impl ChainError {
+    /// Whether an escrow call reverted because someone else acted first
+    /// ([`TaskEscrowErrors::is_lost_race`]).
+    pub fn is_lost_race(&self) -> bool {
+        self.revert().is_some_and(Revert::is_lost_race)
     }
 }

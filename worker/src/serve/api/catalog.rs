@@ -4,9 +4,8 @@ use std::{collections::BTreeMap, sync::RwLock};
 
 use alloy::primitives::{B256, U256};
 use serde::Serialize;
-use verigrad_inference::{Architecture, Runtime};
-
 use verigrad_contracts::{ChainError, ModelRegistryClient};
+use verigrad_inference::{Architecture, Runtime};
 
 /// A model in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

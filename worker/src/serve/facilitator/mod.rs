@@ -12,6 +12,7 @@ mod routes;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy::primitives::Address;
+use verigrad_contracts::{ChainError, Rpc, Token, TokenClient, TxSender};
 
 pub use client::FacilitatorClient;
 pub use ledger::{Entry, Ledger};
@@ -21,7 +22,6 @@ use super::x402::{
     self, DomainInfo, Payment, PaymentRequirements, Reason, SCHEME, SettleResponse, SupportedKind,
     SupportedResponse, VerifyResponse, X402_VERSION,
 };
-use verigrad_contracts::{ChainError, Rpc, Token, TokenClient, TxSender};
 
 /// The Token's EIP-712 domain: OpenZeppelin's `ERC20Permit("Verigrad")`, version "1".
 pub fn token_domain() -> DomainInfo {
