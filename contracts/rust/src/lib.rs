@@ -56,6 +56,3 @@ pub use roles::{RoleSet, UnknownRole};
 pub use rpc::{Head, Rpc};
 pub use sender::{ReceiptPolicy, TxSender};
 pub use token::TokenClient;
-
-#[cfg(test)]
-use tokio as _;
