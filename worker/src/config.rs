@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-
-use crate::chain::{GasPolicy, ReceiptPolicy, RetryPolicy};
+use verigrad_contracts::{GasPolicy, ReceiptPolicy, RetryPolicy};
 
 /// Everything the worker reads at start. Every field has a default, so a file sets only what it
 /// changes.

@@ -18,20 +18,17 @@ use alloy::{
     sol_types::SolEvent,
 };
 use serde::Serialize;
+use verigrad_contracts::{EscrowCall, RoleSet, TaskEscrow, Tier, WorkerStatus};
 use verigrad_inference::{ModelInput, Number};
 
 use crate::{
-    Requester, TaskRequest, WorkerStatus,
-    bindings::{TaskEscrow, Token, WorkerRegistry},
-    policy::Tier,
+    Requester, TaskRequest,
     sync::lock,
-    task::{
-        EscrowCall, INPUT_REJECTED, TaskError, due, lost_race_reason, send_batches, step_calls,
-    },
+    task::{INPUT_REJECTED, TaskError, due, step_calls},
 };
 
-/// The registry's role bits (`contracts/types/Roles.sol`) whose workers a summary lists.
-const COMPUTE_AND_VERIFY: [u8; 2] = [1, 2];
+/// The roles whose workers a summary lists.
+const COMPUTE_AND_VERIFY: [RoleSet; 2] = [RoleSet::COMPUTE, RoleSet::VERIFY];
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -195,10 +192,8 @@ pub async fn run_load(
     if !owed.is_zero() {
         requester.account().sender().call(escrow.address(), TaskEscrow::claimCall {}).await?;
     }
-    let token = requester.account().chain().deployment().token;
-    let escrow_balance =
-        rpc.view(token, Token::balanceOfCall { account: escrow.address() }).await?;
-    let escrow_liabilities = rpc.view(escrow.address(), TaskEscrow::liabilitiesCall {}).await?;
+    let escrow_balance = requester.account().chain().token().balance_of(escrow.address()).await?;
+    let escrow_liabilities = escrow.liabilities().await?;
     let after = statuses(&requester, &workers).await?;
     Ok(LoadReport {
         created: tasks,
@@ -284,7 +279,7 @@ async fn follow(
             })
             .map(|(id, t)| {
                 t.sent = Some(Instant::now());
-                EscrowCall::new(*id, &TaskEscrow::assignCall { taskId: *id })
+                EscrowCall::new(*id, TaskEscrow::assignCall { taskId: *id })
             })
             .collect();
         send_in_batches(requester, assignable).await?;
@@ -327,12 +322,12 @@ fn steady_rate(settled_at: &[Instant]) -> f64 {
 /// else took, a task that cannot be assigned) are logged, not failed: the deadline refunds what
 /// cannot go on.
 async fn send_in_batches(requester: &Requester, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
-    let sent = send_batches(requester.account().sender(), requester.escrow(), calls).await?;
-    for (call, reason) in sent.iter().flat_map(|s| &s.refused) {
-        if lost_race_reason(reason) {
-            tracing::debug!(task = %call.task, call = call.function, %reason, "already done");
+    let sent = requester.escrow().send_batches(requester.account().sender(), calls).await?;
+    for (call, revert) in sent.iter().flat_map(|s| &s.refused) {
+        if revert.is_lost_race() {
+            tracing::debug!(task = %call.task, call = call.function(), %revert, "already done");
         } else {
-            tracing::warn!(task = %call.task, call = call.function, %reason, "refused");
+            tracing::warn!(task = %call.task, call = call.function(), %revert, "refused");
         }
     }
     Ok(())
@@ -406,13 +401,11 @@ fn distinct(input: &ModelInput, i: usize) -> ModelInput {
 
 /// The compute and verify workers registered for `model`.
 async fn workers_of(requester: &Requester, model: B256) -> Result<Vec<Address>, TaskError> {
-    let chain = requester.account().chain();
-    let registry = chain.deployment().worker_registry;
+    let registry = requester.account().chain().workers();
     let mut seen = HashSet::new();
     let mut workers = Vec::new();
     for role in COMPUTE_AND_VERIFY {
-        let call = WorkerRegistry::workersOfCall { modelId: model, role };
-        for worker in chain.rpc().view(registry, call).await? {
+        for worker in registry.workers_of(model, role).await? {
             if seen.insert(worker) {
                 workers.push(worker);
             }
@@ -470,7 +463,7 @@ async fn outcomes(
         [TaskEscrow::TaskAssigned::SIGNATURE_HASH, TaskEscrow::TaskFinalized::SIGNATURE_HASH];
     for log in logs(rpc, escrow, &events, from, to).await? {
         if let Ok(assigned) = TaskEscrow::TaskAssigned::decode_log(&log.inner) {
-            if let Some(count) = outcomes.tiers.get_mut(usize::from(assigned.tier)) {
+            if let Some(count) = outcomes.tiers.get_mut(usize::from(u8::from(assigned.tier))) {
                 *count += 1;
             }
         } else if let Ok(finalized) = TaskEscrow::TaskFinalized::decode_log(&log.inner) {

@@ -5,7 +5,7 @@
 //! implementations are tested against.
 
 use alloy_primitives::U256;
-use serde::{Deserialize, Serialize};
+use verigrad_contracts::Tier;
 
 const VALUE_UNIT: u64 = 10_000_000_000_000_000; // 0.01 token
 const POINTS_PER_DOUBLING: u64 = 1_000;
@@ -21,37 +21,6 @@ const MIN_AUDIT_BPS: u64 = 50;
 const MAX_AUDIT_BPS: u64 = 2_500;
 const POINTS_PER_AUDIT_BPS: u64 = 6;
 const BPS: u64 = 10_000;
-
-/// A protocol path (Solidity `Tier`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(into = "u8", try_from = "u8")]
-pub enum Tier {
-    /// One worker, optimistic challenge window, random audit.
-    Light,
-    /// k workers, commit–reveal, agreement by determinism class.
-    Redundant,
-    /// Redundant plus a mandatory committee review.
-    Deep,
-}
-
-impl From<Tier> for u8 {
-    fn from(tier: Tier) -> Self {
-        tier as Self
-    }
-}
-
-impl TryFrom<u8> for Tier {
-    type Error = String;
-
-    fn try_from(value: u8) -> Result<Self, Self::Error> {
-        match value {
-            0 => Ok(Self::Light),
-            1 => Ok(Self::Redundant),
-            2 => Ok(Self::Deep),
-            other => Err(format!("tier {other} is not 0 (LIGHT), 1 (REDUNDANT) or 2 (DEEP)")),
-        }
-    }
-}
 
 /// Inputs of the policy (Solidity `PolicyInputs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,17 +52,18 @@ pub struct Decision {
 ///
 /// ```
 /// use alloy_primitives::U256;
-/// use verigrad_worker::{PolicyInputs, Tier, decide};
+/// use verigrad_contracts::Tier;
+/// use verigrad_worker::{PolicyInputs, decide};
 ///
 /// let one_token = U256::from(10u64).pow(U256::from(18));
 /// let d = decide(&PolicyInputs {
 ///     value: one_token,
 ///     risk: 0,
-///     floor: Tier::Light,
+///     floor: Tier::LIGHT,
 ///     reputation_bps: 0,
 ///     pressure_bps: 0,
 /// });
-/// assert_eq!((d.tier, d.redundancy, d.audit_bps), (Tier::Light, 1, 1_146));
+/// assert_eq!((d.tier, d.redundancy, d.audit_bps), (Tier::LIGHT, 1, 1_146));
 /// ```
 pub fn decide(inputs: &PolicyInputs) -> Decision {
     let score = exposure_score(inputs.value, inputs.risk, inputs.reputation_bps);
@@ -104,15 +74,15 @@ pub fn decide(inputs: &PolicyInputs) -> Decision {
     if score >= threshold {
         k = (MIN_QUORUM + 2 * ((score - threshold) / POINTS_PER_PAIR)).min(MAX_REDUNDANCY);
     }
-    let deep = score >= DEEP_THRESHOLD || inputs.floor == Tier::Deep;
-    if (deep || inputs.floor == Tier::Redundant) && k < MIN_QUORUM {
+    let deep = score >= DEEP_THRESHOLD || inputs.floor == Tier::DEEP;
+    if (deep || inputs.floor == Tier::REDUNDANT) && k < MIN_QUORUM {
         k = MIN_QUORUM;
     }
     let redundancy = k as u8; // k ≤ MAX_REDUNDANCY
     if deep {
-        return Decision { tier: Tier::Deep, redundancy, audit_bps: BPS as u16 };
+        return Decision { tier: Tier::DEEP, redundancy, audit_bps: BPS as u16 };
     }
-    let tier = if k > 1 { Tier::Redundant } else { Tier::Light };
+    let tier = if k > 1 { Tier::REDUNDANT } else { Tier::LIGHT };
     Decision { tier, redundancy, audit_bps: audit_bps(score, k, pressure) }
 }
 
@@ -142,6 +112,8 @@ fn audit_bps(score: u64, k: u64, pressure: u64) -> u16 {
 
 #[cfg(test)]
 mod tests {
+    use serde::Deserialize;
+
     use super::*;
 
     #[derive(Debug, Deserialize)]
@@ -150,10 +122,10 @@ mod tests {
         name: String,
         value: String,
         risk: u8,
-        floor: Tier,
+        floor: u8,
         reputation_bps: u16,
         pressure_bps: u16,
-        tier: Tier,
+        tier: u8,
         redundancy: u8,
         audit_bps: u16,
     }
@@ -193,12 +165,12 @@ mod tests {
             let inputs = PolicyInputs {
                 value: case.value.parse().expect("decimal value"),
                 risk: case.risk,
-                floor: case.floor,
+                floor: Tier::try_from(case.floor).expect("floor"),
                 reputation_bps: case.reputation_bps,
                 pressure_bps: case.pressure_bps,
             };
             let expected = Decision {
-                tier: case.tier,
+                tier: Tier::try_from(case.tier).expect("tier"),
                 redundancy: case.redundancy,
                 audit_bps: case.audit_bps,
             };
@@ -208,7 +180,7 @@ mod tests {
 
     #[test]
     fn floor_only_raises() {
-        for floor in [Tier::Light, Tier::Redundant, Tier::Deep] {
+        for floor in [Tier::LIGHT, Tier::REDUNDANT, Tier::DEEP] {
             for value in [0, 1, 100, 10_000] {
                 let inputs = PolicyInputs {
                     value: token(value),
@@ -218,18 +190,10 @@ mod tests {
                     pressure_bps: 0,
                 };
                 let d = decide(&inputs);
-                assert!(d.tier >= floor, "{floor:?} {value}: {d:?}");
-                let unconstrained = decide(&PolicyInputs { floor: Tier::Light, ..inputs });
+                assert!(u8::from(d.tier) >= u8::from(floor), "{floor:?} {value}: {d:?}");
+                let unconstrained = decide(&PolicyInputs { floor: Tier::LIGHT, ..inputs });
                 assert!(d.redundancy >= unconstrained.redundancy);
             }
         }
-    }
-
-    #[test]
-    fn tier_round_trips_through_its_solidity_number() {
-        for tier in [Tier::Light, Tier::Redundant, Tier::Deep] {
-            assert_eq!(Tier::try_from(u8::from(tier)), Ok(tier));
-        }
-        assert!(Tier::try_from(3).is_err());
     }
 }

@@ -10,17 +10,14 @@ use alloy::{
     primitives::{Address, B256, U256, aliases::U40},
     sol_types::SolValue,
 };
+use verigrad_contracts::{
+    Account, ChainError, EscrowCall, EscrowClient, Revert, TaskEscrow, TaskStatus, Tier, to_u96,
+};
 use verigrad_inference::{ModelInput, ModelOutput};
 
 use crate::{
-    bindings::{ModelRegistry, TaskEscrow},
     blobs::StoreClient,
-    chain::{Account, ChainError, to_u96},
-    policy::Tier,
-    task::{
-        Escrow, EscrowCall, INPUT_REJECTED, Step, TaskError, TaskStatus, due, lost_race,
-        send_batches, take,
-    },
+    task::{INPUT_REJECTED, Step, TaskError, due, take},
 };
 
 /// A task to submit.
@@ -69,7 +66,7 @@ pub struct TaskOutcome {
 #[derive(Debug)]
 pub struct Requester {
     account: Account,
-    escrow: Escrow,
+    escrow: EscrowClient,
     blobs: StoreClient,
     poll: Duration,
 }
@@ -77,7 +74,7 @@ pub struct Requester {
 impl Requester {
     /// A requester acting for `account`, polling the chain every `poll`.
     pub fn new(account: Account, blobs: StoreClient, poll: Duration) -> Self {
-        let escrow = Escrow::new(account.chain().rpc().clone(), account.chain().deployment());
+        let escrow = account.chain().escrow();
         Self { account, escrow, blobs, poll }
     }
 
@@ -87,7 +84,7 @@ impl Requester {
     }
 
     /// The escrow it creates tasks on.
-    pub fn escrow(&self) -> &Escrow {
+    pub fn escrow(&self) -> &EscrowClient {
         &self.escrow
     }
 
@@ -100,7 +97,7 @@ impl Requester {
         self.account.approve(self.escrow.address(), max_fee).await?;
         let receipt = self.account.sender().call(self.escrow.address(), call).await?;
         let created = receipt.decoded_log::<TaskEscrow::TaskCreated>().ok_or_else(|| {
-            TaskError::MissingEvent {
+            ChainError::MissingEvent {
                 event: "TaskCreated",
                 context: format!("transaction {}", receipt.transaction_hash),
             }
@@ -123,7 +120,7 @@ impl Requester {
         let calls: Vec<EscrowCall> = futures_util::stream::iter(requests)
             .map(|request| async move {
                 let (call, _) = self.creation(request, now).await?;
-                Ok::<_, TaskError>(EscrowCall::new(U256::ZERO, &call))
+                Ok::<_, TaskError>(EscrowCall::new(U256::ZERO, call))
             })
             .buffered(concurrency.max(1))
             .try_collect()
@@ -136,13 +133,13 @@ impl Requester {
     async fn create_batch(&self, calls: Vec<EscrowCall>) -> Result<Vec<(U256, u64)>, TaskError> {
         let count = calls.len();
         let mut created = Vec::with_capacity(count);
-        for sent in send_batches(self.account.sender(), &self.escrow, calls).await? {
-            if let Some((_, reason)) = sent.refused.first() {
+        for sent in self.escrow.send_batches(self.account.sender(), calls).await? {
+            if let Some((_, revert)) = sent.refused.first() {
                 return Err(
-                    ChainError::Reverted { op: "createTask", reason: reason.clone() }.into()
+                    ChainError::Reverted { op: "createTask", revert: revert.clone() }.into()
                 );
             }
-            let receipt = sent.receipt.ok_or_else(|| TaskError::MissingEvent {
+            let receipt = sent.receipt.ok_or_else(|| ChainError::MissingEvent {
                 event: "TaskCreated",
                 context: format!("a batch of {count} creations"),
             })?;
@@ -168,7 +165,7 @@ impl Requester {
         now: u64,
     ) -> Result<(TaskEscrow::createTaskCall, B256), TaskError> {
         let input_hash = self.blobs.put(request.input.abi_encode()).await?;
-        let floor = u8::from(request.floor);
+        let floor = request.floor;
         let max_fee = match request.max_fee {
             Some(fee) => fee,
             None => self.quote(request).await?,
@@ -186,13 +183,8 @@ impl Requester {
 
     /// The escrow's fee for `request` with the least trusted worker (the most it may charge).
     pub(crate) async fn quote(&self, request: &TaskRequest) -> Result<U256, TaskError> {
-        let quote = TaskEscrow::quoteCall {
-            modelId: request.model,
-            value: to_u96(request.value)?,
-            floor: u8::from(request.floor),
-            worker: Address::ZERO,
-        };
-        Ok(U256::from(self.escrow.rpc().view(self.escrow.address(), quote).await?.fee))
+        let value = to_u96(request.value)?;
+        Ok(self.escrow.quote(request.model, value, request.floor, Address::ZERO).await?)
     }
 
     /// Follows task `id` to settlement — assigning it, taking every step that falls due, claiming
@@ -248,22 +240,22 @@ impl Requester {
     /// Assigns the task (or re-anchors its draw, if its anchor went stale). A refusal (too few
     /// workers, fee too low) is logged once per distinct reason in `refused`: the deadline refunds a
     /// task that stays refused.
-    async fn assign(&self, id: U256, refused: &mut Option<String>) -> Result<(), TaskError> {
+    async fn assign(&self, id: U256, refused: &mut Option<Revert>) -> Result<(), TaskError> {
         let call = TaskEscrow::assignCall { taskId: id };
         match self.account.sender().call(self.escrow.address(), call).await {
             Ok(receipt) => {
                 if let Some(assigned) = receipt.decoded_log::<TaskEscrow::TaskAssigned>() {
-                    tracing::info!(task = %id, workers = ?assigned.workers, tier = assigned.tier, fee = %assigned.fee, "task assigned");
+                    tracing::info!(task = %id, workers = ?assigned.workers, tier = ?assigned.tier, fee = %assigned.fee, "task assigned");
                 } else if let Some(anchored) = receipt.decoded_log::<TaskEscrow::Anchored>() {
                     tracing::info!(task = %id, anchor = anchored.anchor, "draw re-anchored");
                 }
                 Ok(())
             }
-            Err(error) if lost_race(&error) => Ok(()),
-            Err(ChainError::Reverted { reason, .. }) => {
-                if refused.as_deref() != Some(reason.as_str()) {
-                    tracing::warn!(task = %id, %reason, "the task cannot be assigned yet; retrying until its deadline");
-                    *refused = Some(reason);
+            Err(error) if error.is_lost_race() => Ok(()),
+            Err(ChainError::Reverted { revert, .. }) => {
+                if refused.as_ref() != Some(&revert) {
+                    tracing::warn!(task = %id, %revert, "the task cannot be assigned yet; retrying until its deadline");
+                    *refused = Some(revert);
                 }
                 Ok(())
             }
@@ -289,18 +281,9 @@ impl Requester {
 
     /// Fails with [`TaskError::UnknownModel`] unless a release with this id is published.
     async fn check_model(&self, model: B256) -> Result<(), TaskError> {
-        let registry = self.account.chain().deployment().model_registry;
-        match self
-            .escrow
-            .rpc()
-            .view(registry, ModelRegistry::releaseCall { releaseId: model })
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(ChainError::Reverted { reason, .. }) if reason.starts_with("UnknownRelease") => {
-                Err(TaskError::UnknownModel(model.to_string()))
-            }
-            Err(error) => Err(error.into()),
+        match self.account.chain().models().release(model).await? {
+            Some(_) => Ok(()),
+            None => Err(TaskError::UnknownModel(model.to_string())),
         }
     }
 }

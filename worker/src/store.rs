@@ -19,8 +19,7 @@ use std::{
 use alloy::primitives::{B256, U256};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
-
-use crate::deployment::Deployment;
+use verigrad_contracts::Deployment;
 
 const META: TableDefinition<'_, &str, &str> = TableDefinition::new("meta");
 const CURSOR: TableDefinition<'_, &str, u64> = TableDefinition::new("cursor");

@@ -3,13 +3,10 @@
 //! committee of strangers, posting the bond, when they differ.
 
 use alloy::primitives::B256;
+use verigrad_contracts::{Member, Seat, TaskEscrow, TaskState, VoteState};
 
 use super::Worker;
-use crate::{
-    bindings::TaskEscrow,
-    sync::lock,
-    task::{Member, Seat, TaskError, TaskState, VoteState},
-};
+use crate::{sync::lock, task::TaskError};
 
 impl Worker {
     /// In the appeal window of `task`'s first decision, once per task: appeals if this worker's own

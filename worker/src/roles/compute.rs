@@ -6,14 +6,17 @@ use alloy::{
     primitives::{Address, B256, U256, keccak256},
     sol_types::SolValue,
 };
+use verigrad_contracts::{
+    ChainError, EscrowCall, Seat, SeatState,
+    TaskEscrow::{self, TaskEscrowCalls},
+    TaskState, Tier,
+};
 
 use super::Worker;
 use crate::{
-    bindings::TaskEscrow,
-    policy::Tier,
     store::PendingResult,
     sync::lock,
-    task::{EscrowCall, STEP_GAS, Seat, SeatState, TaskError, TaskState, lost_race},
+    task::{STEP_GAS, TaskError},
 };
 
 impl Worker {
@@ -31,7 +34,7 @@ impl Worker {
         let call = match seat.state {
             SeatState::Assigned if open && !lock(&self.refused).contains(&task.id) => {
                 let input = input.ok_or_else(|| missing_input(task))?;
-                let answered = if task.tier == Tier::Light {
+                let answered = if task.tier == Tier::LIGHT {
                     self.submit_result(task, input).await
                 } else {
                     self.commit(task, input).await
@@ -61,7 +64,7 @@ impl Worker {
         let output = self.produce(task, input).await?;
         Ok(EscrowCall::new(
             task.id,
-            &TaskEscrow::submitResultCall { taskId: task.id, outputHash: output },
+            TaskEscrow::submitResultCall { taskId: task.id, outputHash: output },
         ))
     }
 
@@ -80,7 +83,7 @@ impl Worker {
         };
         let salt = self.store.salt(task.id)?;
         let commitment = commitment(pending.output_hash, salt, self.me());
-        Ok(EscrowCall::new(task.id, &TaskEscrow::commitCall { taskId: task.id, commitment }))
+        Ok(EscrowCall::new(task.id, TaskEscrow::commitCall { taskId: task.id, commitment }))
     }
 
     fn reveal(&self, task: &TaskState) -> Result<Option<EscrowCall>, TaskError> {
@@ -91,18 +94,18 @@ impl Worker {
         let salt = self.store.salt(task.id)?;
         let call =
             TaskEscrow::revealCall { taskId: task.id, outputHash: pending.output_hash, salt };
-        Ok(Some(EscrowCall::new(task.id, &call)))
+        Ok(Some(EscrowCall::new(task.id, call)))
     }
 
     /// Notes in the store that a commit or reveal of this worker was mined in `tx`.
     pub(super) fn record_sent(&self, call: &EscrowCall, tx: B256) -> Result<(), TaskError> {
         let Some(mut pending) = self.pending(call.task)? else { return Ok(()) };
-        let done = match call.function {
-            "commit" => {
+        let done = match call.call {
+            TaskEscrowCalls::commit(_) => {
                 pending.commit_tx = Some(tx);
                 "committed"
             }
-            "reveal" => {
+            TaskEscrowCalls::reveal(_) => {
                 pending.reveal_tx = Some(tx);
                 "revealed"
             }
@@ -126,7 +129,7 @@ impl Worker {
         let sender = self.account.sender();
         match sender.call_with_min_gas(self.escrow.address(), call, STEP_GAS).await {
             Ok(receipt) => Ok(Some(receipt.transaction_hash)),
-            Err(error) if lost_race(&error) => {
+            Err(error) if error.is_lost_race() => {
                 tracing::debug!(%task, %error, "already done");
                 Ok(None)
             }
@@ -136,10 +139,11 @@ impl Worker {
 }
 
 fn missing_input(task: &TaskState) -> TaskError {
-    TaskError::MissingEvent {
+    ChainError::MissingEvent {
         event: "TaskCreated",
         context: format!("task {} in block {}", task.id, task.created_block),
     }
+    .into()
 }
 
 /// The escrow's commitment: `keccak256(abi.encode(outputHash, salt, worker))`.

@@ -2,12 +2,13 @@
 //! seat's output judged against this worker's own execution.
 
 use alloy::{primitives::B256, sol_types::SolValue};
+use verigrad_contracts::TaskState;
 use verigrad_inference::{Determinism, InferenceError, JsonScalar, ModelInput, ModelOutput};
 
 use super::Worker;
 use crate::{
     blobs::BlobError,
-    task::{INPUT_REJECTED, TaskError, TaskState, agrees},
+    task::{INPUT_REJECTED, TaskError, agrees},
 };
 
 /// A worker's own answer to a task: the model's output, or the verdict that its input cannot run.

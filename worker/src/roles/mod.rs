@@ -26,19 +26,19 @@ use alloy::{
 };
 use futures_util::StreamExt;
 use tokio::sync::watch;
+use verigrad_contracts::{
+    Account, AppealStage, EscrowCall, EscrowClient, Head, Member, RoleSet, Seat,
+    TaskEscrow::{self, TaskEscrowCalls, TaskEscrowEvents},
+    TaskState, TaskStatus,
+};
 use verigrad_inference::Runtime;
 
 use crate::{
-    bindings::TaskEscrow::{self, TaskEscrowEvents},
     blobs::StoreClient,
-    chain::{Account, EventStream, Head},
-    role_set::RoleSet,
+    events::EventStream,
     store::WorkerStore,
     sync::lock,
-    task::{
-        AppealStage, Escrow, EscrowCall, Member, Seat, TaskError, TaskState, TaskStatus, due,
-        lost_race_reason, send_batches, step_calls,
-    },
+    task::{TaskError, due, step_calls},
 };
 
 /// How a worker runs its roles.
@@ -71,7 +71,7 @@ fn drifts(roles: RoleSet, threshold_bps: Option<u16>, pressure_bps: u16) -> bool
 #[derive(Debug)]
 pub struct Worker {
     account: Account,
-    escrow: Escrow,
+    escrow: EscrowClient,
     store: WorkerStore,
     blobs: StoreClient,
     runtime: Runtime,
@@ -98,7 +98,7 @@ impl Worker {
         runtime: Runtime,
         options: RunOptions,
     ) -> Result<Self, TaskError> {
-        let escrow = Escrow::new(account.chain().rpc().clone(), account.chain().deployment());
+        let escrow = account.chain().escrow();
         let reveal_window = escrow.reveal_window().await?;
         Ok(Self {
             account,
@@ -124,8 +124,7 @@ impl Worker {
     /// Reads the escrow's verification pressure and starts or stops drifting by it.
     async fn update_drift(&mut self) -> Result<(), TaskError> {
         let Some(threshold) = self.options.drift_bps else { return Ok(()) };
-        let call = TaskEscrow::pressureBpsCall {};
-        let pressure = self.escrow.rpc().view(self.escrow.address(), call).await?;
+        let pressure = self.escrow.pressure_bps().await?;
         let drifting = drifts(self.options.roles, Some(threshold), pressure);
         if drifting != self.drifting {
             if drifting {
@@ -275,7 +274,7 @@ impl Worker {
         if tasks.iter().any(|t| t.status == TaskStatus::Settled)
             && !self.escrow.claimable(self.me()).await?.is_zero()
         {
-            calls.push(EscrowCall::new(U256::ZERO, &TaskEscrow::claimCall {}));
+            calls.push(EscrowCall::new(U256::ZERO, TaskEscrow::claimCall {}));
         }
         self.send_calls(calls).await?;
         for id in done {
@@ -368,7 +367,7 @@ impl Worker {
 
     /// Sends `calls` in batch transactions and logs what became of each.
     async fn send_calls(&mut self, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
-        let batches = match send_batches(self.account.sender(), &self.escrow, calls).await {
+        let batches = match self.escrow.send_batches(self.account.sender(), calls).await {
             Ok(batches) => batches,
             Err(error) => {
                 tracing::warn!(%error, "sending this poll's calls failed; trying again next poll");
@@ -376,11 +375,14 @@ impl Worker {
             }
         };
         for sent in batches {
-            for (call, reason) in &sent.refused {
-                if lost_race_reason(reason) {
-                    tracing::debug!(task = %call.task, call = call.function, %reason, "already done");
+            for (call, revert) in &sent.refused {
+                if revert.is_lost_race() {
+                    tracing::debug!(task = %call.task, call = call.function(), %revert, "already done");
                 } else {
-                    self.report_failure(call.task, &format!("{} refused: {reason}", call.function));
+                    self.report_failure(
+                        call.task,
+                        &format!("{} refused: {revert}", call.function()),
+                    );
                 }
             }
             let Some(receipt) = sent.receipt else { continue };
@@ -392,9 +394,9 @@ impl Worker {
                 "batch mined"
             );
             for call in &sent.sent {
-                tracing::info!(task = %call.task, call = call.function, "sent");
+                tracing::info!(task = %call.task, call = call.function(), "sent");
                 self.record_sent(call, receipt.transaction_hash)?;
-                if call.function == "claim" {
+                if matches!(call.call, TaskEscrowCalls::claim(_)) {
                     tracing::info!("payout claimed");
                 }
             }

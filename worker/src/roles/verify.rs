@@ -5,13 +5,10 @@ use alloy::{
     primitives::{Address, B256, U256, keccak256},
     sol_types::{SolCall, SolValue},
 };
+use verigrad_contracts::{EscrowCall, Member, Seat, SeatState, TaskEscrow, TaskState, VoteState};
 
 use super::{Worker, execute::Answer};
-use crate::{
-    bindings::TaskEscrow,
-    sync::lock,
-    task::{EscrowCall, Member, Seat, SeatState, TaskError, TaskState, VoteState},
-};
+use crate::{sync::lock, task::TaskError};
 
 impl Worker {
     /// Re-executes a proposed result of a model this worker serves — a LIGHT seat's, or a REDUNDANT
@@ -63,13 +60,9 @@ impl Worker {
         call: C,
         task: U256,
     ) -> Result<bool, TaskError> {
-        let bond = self
-            .escrow
-            .rpc()
-            .view(self.escrow.address(), TaskEscrow::challengeBondCall { taskId: task })
-            .await?;
+        let bond = self.escrow.challenge_bond(task).await?;
         tracing::info!(%task, %bond, "posting the bond");
-        self.account.approve(self.escrow.address(), U256::from(bond)).await?;
+        self.account.approve(self.escrow.address(), bond).await?;
         Ok(self.send(call, task).await?.is_some())
     }
 
@@ -99,7 +92,7 @@ impl Worker {
                 let commitment = vote_commitment(mask, salt, me);
                 Ok(Some(EscrowCall::new(
                     task.id,
-                    &TaskEscrow::commitVoteCall { taskId: task.id, commitment },
+                    TaskEscrow::commitVoteCall { taskId: task.id, commitment },
                 )))
             }
             VoteState::Committed if all_committed || now >= task.until => {
@@ -111,7 +104,7 @@ impl Worker {
                 tracing::info!(task = %task.id, accept_mask = format!("{mask:#b}"), "revealing the vote");
                 Ok(Some(EscrowCall::new(
                     task.id,
-                    &TaskEscrow::revealVoteCall { taskId: task.id, acceptMask: mask, salt },
+                    TaskEscrow::revealVoteCall { taskId: task.id, acceptMask: mask, salt },
                 )))
             }
             _ => Ok(None),

@@ -7,18 +7,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256};
 use serde::Serialize;
+use verigrad_contracts::{Chain, Result, RoleSet};
 
 use super::score::{Candidate, Load, Route, RoutePolicy};
-use crate::{
-    Chain, Result,
-    bindings::{ModelRegistry, WorkerRegistry},
-    sync::lock,
-};
-
-/// The registry's COMPUTE role bit (`contracts/types/Roles.sol`): the workers that answer requests.
-const COMPUTE: u8 = 1;
+use crate::sync::lock;
 
 /// A model's candidates, as last read.
 #[derive(Debug, Clone)]
@@ -80,36 +74,29 @@ impl RoutingTable {
     }
 
     async fn read_candidates(&self, model: B256) -> Result<Vec<Candidate>> {
-        let deployment = self.chain.deployment();
-        let rpc = self.chain.rpc();
-        let (registry, models) = (deployment.worker_registry, deployment.model_registry);
-        let price = U256::from(
-            rpc.view(models, ModelRegistry::termsCall { releaseId: model }).await?.basePrice,
-        );
-        let role = COMPUTE;
-        let workers =
-            rpc.view(registry, WorkerRegistry::workersOfCall { modelId: model, role }).await?;
-        let now = rpc.latest_timestamp().await?;
-        let mut candidates = Vec::with_capacity(workers.len());
-        for worker in workers {
-            let record = rpc.view(registry, WorkerRegistry::getWorkerCall { worker }).await?;
-            if !record.registered
-                || record.jailedUntil.to::<u64>() > now
-                || record.endpoint.is_empty()
-            {
-                continue;
-            }
-            let reputation_bps = rpc
-                .view(registry, WorkerRegistry::reputationBpsCall { worker, modelId: model })
-                .await?;
-            candidates.push(Candidate {
-                address: worker,
+        let price = self.chain.models().price(model).await?;
+        let registry = self.chain.workers();
+        let workers = registry.workers_of(model, RoleSet::COMPUTE).await?;
+        let records = registry.workers(&workers).await?;
+        let pairs: Vec<_> = workers.iter().map(|&worker| (worker, model)).collect();
+        let reputations = registry.reputations(&pairs).await?;
+        let now = self.chain.rpc().latest_timestamp().await?;
+        Ok(workers
+            .into_iter()
+            .zip(records)
+            .zip(reputations)
+            .filter(|((_, record), _)| {
+                record.registered
+                    && record.jailedUntil.to::<u64>() <= now
+                    && !record.endpoint.is_empty()
+            })
+            .map(|((address, record), reputation_bps)| Candidate {
+                address,
                 endpoint: record.endpoint,
                 reputation_bps,
                 price,
-            });
-        }
-        Ok(candidates)
+            })
+            .collect())
     }
 
     /// Picks a worker for `model` by the policy; the returned dispatch holds its queue slot.

@@ -86,7 +86,7 @@ pub async fn serve(
     let runtime = Runtime::load_dir(&options.models)?;
     let catalog = Catalog::new(runtime);
     let deployment = *chain.deployment();
-    catalog.refresh(chain.rpc(), deployment.model_registry).await?;
+    catalog.refresh(&chain.models()).await?;
     let pay_to = options.pay_to.unwrap_or(signer.address());
     let (client, facilitator_routes) = match &options.facilitator {
         Some(url) => (FacilitatorClient::http(url), Router::new()),
@@ -116,10 +116,10 @@ pub async fn serve(
 
 /// Reads the prices again every `every`, keeping the old ones through a node outage.
 async fn refresh_prices(api: Arc<Api>, chain: Chain, every: Duration) {
-    let registry = chain.deployment().model_registry;
+    let models = chain.models();
     loop {
         tokio::time::sleep(every).await;
-        if let Err(e) = api.catalog().refresh(chain.rpc(), registry).await {
+        if let Err(e) = api.catalog().refresh(&models).await {
             tracing::warn!(%e, "price refresh failed; keeping the last prices");
         }
     }

@@ -1,28 +1,20 @@
-//! Tasks of the escrow as a worker or requester sees them: reading their state, deciding which
-//! permissionless step is due, inputs and outputs by commitment, and comparing results.
+//! Tasks of the escrow as a worker or requester sees them: which permissionless step is due, inputs
+//! and outputs by commitment, and comparing results. Their state is read by the contracts crate's
+//! `EscrowClient`.
 
-mod batch;
 mod compare;
-mod escrow;
 mod step;
 mod tensors;
 
 use alloy::primitives::{B256, b256};
+use verigrad_contracts::ChainError;
 
-pub(crate) use batch::{EscrowCall, send_batches};
 pub use compare::agrees;
-pub use escrow::{AppealStage, Member};
-pub use escrow::{Escrow, Seat, SeatState, TaskState, TaskStatus, VoteState};
-pub(crate) use step::step_calls;
-pub(crate) use step::{STEP_GAS, lost_race, lost_race_reason, take};
+pub(crate) use step::{STEP_GAS, step_calls, take};
 pub use step::{Step, due};
 pub use tensors::{check_input, output_json, parse_input};
 
-use crate::{
-    blobs::BlobError,
-    chain::{ChainError, StreamError},
-    store::StoreError,
-};
+use crate::{blobs::BlobError, events::StreamError, store::StoreError};
 
 /// The escrow's `INPUT_REJECTED`: the output hash a worker answers for an input nobody can run,
 /// `keccak256("verigrad.input-rejected")`. An accepted rejection refunds the requester.
@@ -72,14 +64,6 @@ pub enum TaskError {
     /// No store holds the package of the task's model: nobody can run it.
     #[error("model {0} is unavailable: no store holds its package")]
     ModelUnavailable(B256),
-    /// A transaction or task lacks the event it must have emitted.
-    #[error("no {event} event for {context}")]
-    MissingEvent {
-        /// The event.
-        event: &'static str,
-        /// What it was looked for.
-        context: String,
-    },
 }
 
 impl TaskError {

@@ -1,12 +1,9 @@
 //! The permissionless steps of the lifecycle, which one a task is due for, and taking it.
 
 use alloy::primitives::{Address, U256};
-
-use super::{AppealStage, EscrowCall, TaskState, TaskStatus};
-use crate::{
-    bindings::TaskEscrow,
-    chain::{ChainError, Head, Result, TxSender},
-    policy::Tier,
+use verigrad_contracts::{
+    AppealStage, ChainError, EscrowCall, Head, Result, TaskEscrow, TaskState, TaskStatus, Tier,
+    TxSender,
 };
 
 /// A step anyone may take once its time has come.
@@ -44,7 +41,7 @@ pub fn due(task: &TaskState, head: Head, reveal_window: u64) -> Option<Step> {
     match task.status {
         TaskStatus::Created if passed(task.until) => Some(Step::Finalize),
         TaskStatus::Created => anchored.then_some(Step::Assign),
-        TaskStatus::Assigned if task.tier == Tier::Light => {
+        TaskStatus::Assigned if task.tier == Tier::LIGHT => {
             passed(task.until).then_some(Step::Finalize)
         }
         TaskStatus::Assigned => {
@@ -120,7 +117,7 @@ pub(crate) async fn take(
             tracing::info!(%task, ?step, "step taken");
             Ok(true)
         }
-        Err(error) if lost_race(&error) => {
+        Err(error) if error.is_lost_race() => {
             tracing::debug!(%task, ?step, %error, "step already taken");
             Ok(false)
         }
@@ -141,44 +138,24 @@ pub(crate) const STEP_GAS: u64 = 1_500_000;
 /// The calls that take `step` on `task`: a step that finalizes is followed by the settlement, which
 /// then runs in the same transaction.
 pub(crate) fn step_calls(task: U256, step: Step) -> Vec<EscrowCall> {
-    let settle = EscrowCall::new(task, &TaskEscrow::settleCall { taskId: task });
+    let settle = EscrowCall::new(task, TaskEscrow::settleCall { taskId: task });
     match step {
-        Step::Assign => vec![EscrowCall::new(task, &TaskEscrow::assignCall { taskId: task })],
-        Step::Audit => vec![EscrowCall::new(task, &TaskEscrow::auditCall { taskId: task })],
+        Step::Assign => vec![EscrowCall::new(task, TaskEscrow::assignCall { taskId: task })],
+        Step::Audit => vec![EscrowCall::new(task, TaskEscrow::auditCall { taskId: task })],
         Step::DrawCommittee => {
-            vec![EscrowCall::new(task, &TaskEscrow::drawCommitteeCall { taskId: task })]
+            vec![EscrowCall::new(task, TaskEscrow::drawCommitteeCall { taskId: task })]
         }
         Step::CloseReveal => {
-            vec![EscrowCall::new(task, &TaskEscrow::closeRevealCall { taskId: task })]
+            vec![EscrowCall::new(task, TaskEscrow::closeRevealCall { taskId: task })]
         }
         Step::Resolve => {
-            vec![EscrowCall::new(task, &TaskEscrow::resolveCall { taskId: task }), settle]
+            vec![EscrowCall::new(task, TaskEscrow::resolveCall { taskId: task }), settle]
         }
         Step::Finalize => {
-            vec![EscrowCall::new(task, &TaskEscrow::finalizeCall { taskId: task }), settle]
+            vec![EscrowCall::new(task, TaskEscrow::finalizeCall { taskId: task }), settle]
         }
         Step::Settle => vec![settle],
     }
-}
-
-/// Whether a revert says that someone else acted first: the task or seat moved on.
-pub(crate) fn lost_race(error: &ChainError) -> bool {
-    matches!(error, ChainError::Reverted { reason, .. } if lost_race_reason(reason))
-}
-
-/// [`lost_race`] for a decoded revert reason (a draw someone else took, or one whose anchor block
-/// this node has not seen yet, counts too).
-pub(crate) fn lost_race_reason(reason: &str) -> bool {
-    [
-        "WrongStatus",
-        "AlreadyActed",
-        "PhaseOpen",
-        "NoAuditPending",
-        "CommitteeAlreadyDrawn",
-        "AnchorPending",
-    ]
-    .iter()
-    .any(|r| reason.starts_with(r))
 }
 
 #[cfg(test)]
@@ -203,7 +180,7 @@ mod tests {
             redundancy: 3,
             commits,
             committee_size: 3,
-            determinism: 0,
+            determinism: verigrad_contracts::DeterminismClass::EXACT,
             challenger: Address::ZERO,
             appeal: AppealStage::None,
             appeal_size: 0,
@@ -231,9 +208,9 @@ mod tests {
     #[test]
     fn steps_fall_due_when_the_escrow_would_accept_them() {
         let at = |time, block| Head { time, block };
-        let created = task(TaskStatus::Created, Tier::Light, 0);
-        let proposed = task(TaskStatus::Proposed, Tier::Light, 0);
-        let reviewing = task(TaskStatus::Reviewing, Tier::Deep, 3);
+        let created = task(TaskStatus::Created, Tier::LIGHT, 0);
+        let proposed = task(TaskStatus::Proposed, Tier::LIGHT, 0);
+        let reviewing = task(TaskStatus::Reviewing, Tier::DEEP, 3);
         let cases = [
             ("created, anchor not mined", anchored(created.clone(), 10), at(99, 10), None),
             (
@@ -245,31 +222,31 @@ mod tests {
             ("created, deadline missed", anchored(created, 10), at(100, 11), Some(Step::Finalize)),
             (
                 "light, deadline missed",
-                task(TaskStatus::Assigned, Tier::Light, 0),
+                task(TaskStatus::Assigned, Tier::LIGHT, 0),
                 at(100, 1),
                 Some(Step::Finalize),
             ),
             (
                 "all committed, reveals open",
-                task(TaskStatus::Assigned, Tier::Redundant, 3),
+                task(TaskStatus::Assigned, Tier::REDUNDANT, 3),
                 at(99, 1),
                 None,
             ),
             (
                 "all committed, window over",
-                task(TaskStatus::Assigned, Tier::Redundant, 3),
+                task(TaskStatus::Assigned, Tier::REDUNDANT, 3),
                 at(100, 1),
                 Some(Step::CloseReveal),
             ),
             (
                 "a seat silent, late reveals",
-                task(TaskStatus::Assigned, Tier::Deep, 2),
+                task(TaskStatus::Assigned, Tier::DEEP, 2),
                 at(109, 1),
                 None,
             ),
             (
                 "a seat silent, window over",
-                task(TaskStatus::Assigned, Tier::Deep, 2),
+                task(TaskStatus::Assigned, Tier::DEEP, 2),
                 at(110, 1),
                 Some(Step::CloseReveal),
             ),
@@ -346,11 +323,11 @@ mod tests {
             ),
             (
                 "finalized",
-                task(TaskStatus::Finalized, Tier::Light, 0),
+                task(TaskStatus::Finalized, Tier::LIGHT, 0),
                 at(0, 0),
                 Some(Step::Settle),
             ),
-            ("settled", task(TaskStatus::Settled, Tier::Light, 0), at(1_000, 1_000), None),
+            ("settled", task(TaskStatus::Settled, Tier::LIGHT, 0), at(1_000, 1_000), None),
         ];
         for (name, task, head, expected) in cases {
             assert_eq!(due(&task, head, 10), expected, "{name}");

@@ -16,9 +16,10 @@ use alloy::{
     sol_types::SolValue,
 };
 use serde_json::Value;
+use verigrad_contracts::{DeterminismClass, RiskClass, Tier};
 use verigrad_inference::{ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime};
 use verigrad_worker::{
-    Account, Escrow, TaskState, TaskStatus, WorkerStatus,
+    Account, EscrowClient, TaskState, TaskStatus, WorkerStatus,
     bindings::{ModelRegistry, TaskEscrow, WorkerRegistry},
     blobs::{BlobDir, StoreClient, router},
 };
@@ -93,13 +94,13 @@ impl Market {
             dir,
             store,
         };
-        market.volatility = market.publish("volatility", 0, 0).await;
-        market.risk = market.publish("risk", 1, 10).await;
+        market.volatility = market.publish("volatility", DeterminismClass::EXACT, 0).await;
+        market.risk = market.publish("risk", DeterminismClass::TOLERANCE, 10).await;
         market
     }
 
     /// Publishes a shipped package as a release (risk LOW, 1 token a run, 5 % royalty).
-    async fn publish(&self, name: &str, determinism: u8, tolerance_e6: u32) -> B256 {
+    async fn publish(&self, name: &str, determinism: DeterminismClass, tolerance_e6: u32) -> B256 {
         let id = ModelPackage::load(package_dir(name)).expect("shipped package").id();
         self.publish_release(name, id, determinism, tolerance_e6).await
     }
@@ -109,7 +110,7 @@ impl Market {
         &self,
         name: &str,
         id: B256,
-        determinism: u8,
+        determinism: DeterminismClass,
         tolerance_e6: u32,
     ) -> B256 {
         let owner = self.account(DEPLOYER_KEY).await;
@@ -124,7 +125,7 @@ impl Market {
             version: "1.0.0".into(),
             determinism,
             toleranceE6: tolerance_e6,
-            risk: 0, // LOW
+            risk: RiskClass::LOW,
             basePrice: U96::from(10u128.pow(18)),
             royaltyBps: 500,
         };
@@ -136,10 +137,10 @@ impl Market {
         self.deployed.account(self.anvil.url(), key).await
     }
 
-    pub(crate) fn escrow(&self) -> Escrow {
-        Escrow::new(
+    pub(crate) fn escrow(&self) -> EscrowClient {
+        EscrowClient::new(
             verigrad_worker::Rpc::http(self.anvil.url(), crate::harness::patient()),
-            &self.deployed.deployment,
+            self.deployed.deployment.task_escrow,
         )
     }
 
@@ -281,7 +282,7 @@ impl Market {
             modelId: model,
             inputHash: input_hash,
             value: U96::ZERO,
-            floor: 0, // LIGHT
+            floor: Tier::LIGHT,
             deadline: alloy::primitives::aliases::U40::from(now + seconds),
             maxFee: U96::from(MAX_FEE),
         };

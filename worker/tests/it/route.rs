@@ -18,6 +18,7 @@ use axum::{Json, Router, body::Bytes, http::HeaderMap, routing::post};
 use base64::Engine as _;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
+use verigrad_contracts::{DeterminismClass, RiskClass};
 use verigrad_worker::{RoleSet, bindings::ModelRegistry, route::SERVED_BY};
 
 use crate::{
@@ -147,9 +148,9 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
         repoId: repo_id,
         releaseId: model,
         version: "1.0.0".into(),
-        determinism: 1,
+        determinism: DeterminismClass::TOLERANCE,
         toleranceE6: 10,
-        risk: 0,
+        risk: RiskClass::LOW,
         basePrice: alloy::primitives::aliases::U96::from(10u64.pow(15)),
         royaltyBps: 500,
     };

@@ -38,7 +38,10 @@ async fn nonce_manager_recovers_after_reverts_and_foreign_transactions() {
     let error =
         sender.call(token, transfer(U256::MAX >> 8)).await.expect_err("more than the supply");
     assert!(
-        matches!(&error, ChainError::Reverted { reason, .. } if reason.starts_with("ERC20InsufficientBalance")),
+        matches!(
+            error.revert().and_then(|r| r.as_error::<Token::TokenErrors>()),
+            Some(Token::TokenErrors::ERC20InsufficientBalance(_))
+        ),
         "unexpected {error}"
     );
     sender.call(token, transfer(tokens(1))).await.expect("after an estimate revert");

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256, keccak256};
 use serde_json::Value;
+use verigrad_contracts::DeterminismClass;
 use verigrad_worker::{INPUT_REJECTED, SeatState, TaskStatus, WorkerStore};
 
 use crate::{
@@ -375,7 +376,8 @@ async fn workers_ride_out_an_rpc_outage_mid_task() {
 async fn bad_inputs_end_with_a_refund() {
     let market = Market::open().await;
     // A release the worker serves but whose package exists nowhere.
-    let ghost = market.publish_release("ghost", B256::repeat_byte(0x42), 0, 0).await;
+    let ghost =
+        market.publish_release("ghost", B256::repeat_byte(0x42), DeterminismClass::EXACT, 0).await;
     market.register_serving(KEYS[0], "compute", vec![market.volatility, ghost]).await;
     let worker = market.spawn(KEYS[0], "w", &["--max-input-kib", "1"]);
     // An audit (at least 9.1 % of LIGHT tasks) needs a verifier of both models, or its review

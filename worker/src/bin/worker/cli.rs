@@ -5,6 +5,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use alloy::primitives::{Address, B256, U256, utils::parse_units};
 use clap::{Args, Parser, Subcommand};
+use verigrad_contracts::{EnumName, Tier};
 use verigrad_worker::{Config, RoleSet, TaskConfig};
 
 /// The verigrad worker node: a worker's account in the registry (register, stake, unbond, withdraw,
@@ -324,8 +325,8 @@ pub(crate) struct LoadArgs {
     #[arg(long)]
     pub(crate) rate: Option<f64>,
     /// Floors to cycle through, comma-separated [default: --floor for every task].
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub(crate) mix: Vec<Floor>,
+    #[arg(long, value_delimiter = ',', value_parser = parse_enum::<Tier>)]
+    pub(crate) mix: Vec<Tier>,
     /// Seconds to wait for the last settlement after the last task is created.
     #[arg(long, default_value_t = 600)]
     pub(crate) timeout: u64,
@@ -347,9 +348,10 @@ pub(crate) struct SubmitArgs {
     /// Value at risk on the answer, in tokens: raises redundancy and audits.
     #[arg(long, value_parser = parse_tokens, default_value = "0")]
     pub(crate) value: U256,
-    /// The lowest verification tier accepted.
-    #[arg(long, value_enum, default_value_t = Floor::Light)]
-    pub(crate) floor: Floor,
+    /// The lowest verification tier accepted: light (one worker, challenge window, random audit),
+    /// redundant (k workers, commit–reveal) or deep (redundant plus a committee review).
+    #[arg(long, value_parser = parse_enum::<Tier>, default_value = "light")]
+    pub(crate) floor: Tier,
     /// Seconds until the result (LIGHT) or commit (REDUNDANT, DEEP) deadline.
     #[arg(long, default_value_t = 300)]
     pub(crate) deadline: u64,
@@ -361,17 +363,6 @@ pub(crate) struct SubmitArgs {
     pub(crate) json: bool,
     #[command(flatten)]
     pub(crate) tasks: TaskArgs,
-}
-
-/// A tier floor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Floor {
-    /// One worker, challenge window, random audit.
-    Light,
-    /// k workers, commit–reveal.
-    Redundant,
-    /// REDUNDANT plus a committee review.
-    Deep,
 }
 
 /// `worker models …`.
@@ -406,6 +397,11 @@ pub(crate) enum Unbond {
 /// Tokens as a decimal number, in token wei. VGD has 18 decimals (OpenZeppelin ERC-20's default).
 fn parse_tokens(text: &str) -> Result<U256, String> {
     parse_units(text, 18).map(Into::into).map_err(|e| format!("not a token amount ({e})"))
+}
+
+/// A Solidity enum by its variant's name, in any case (`--floor deep`).
+fn parse_enum<T: EnumName>(text: &str) -> Result<T, String> {
+    T::from_name(text).ok_or_else(|| format!("not one of {}", T::names().join(", ")))
 }
 
 fn parse_unbond(text: &str) -> Result<Unbond, String> {

@@ -6,7 +6,7 @@ use verigrad_worker::{
     Account, LoadPlan, LoadReport, Requester, TaskConfig, TaskRequest, blobs::StoreClient,
 };
 
-use crate::{cli::LoadArgs, commands::tokens, submit::floor_tier};
+use crate::{cli::LoadArgs, commands::tokens};
 
 /// Runs the load and prints its summary (JSON with `--json`).
 pub(crate) async fn run(
@@ -17,11 +17,7 @@ pub(crate) async fn run(
 ) -> anyhow::Result<()> {
     let poll = Duration::from_millis(config.poll_ms);
     let requester = Requester::new(account, StoreClient::new(&config.store_url), poll);
-    let floors = if args.mix.is_empty() {
-        vec![request.floor]
-    } else {
-        args.mix.iter().copied().map(floor_tier).collect()
-    };
+    let floors = if args.mix.is_empty() { vec![request.floor] } else { args.mix.clone() };
     let plan = LoadPlan {
         request,
         floors,

@@ -5,15 +5,13 @@ use std::time::Duration;
 use alloy::primitives::B256;
 use anyhow::Context;
 use serde_json::json;
+use verigrad_contracts::EnumName;
 use verigrad_worker::{
-    Account, Requester, TaskConfig, TaskOutcome, TaskRequest, Tier, blobs::StoreClient,
-    check_input, find_package, output_json, parse_input,
+    Account, Requester, TaskConfig, TaskOutcome, TaskRequest, blobs::StoreClient, check_input,
+    find_package, output_json, parse_input,
 };
 
-use crate::{
-    cli::{Floor, SubmitArgs},
-    commands::tokens,
-};
+use crate::{cli::SubmitArgs, commands::tokens};
 
 /// The task the flags describe: the model resolved, the input parsed.
 pub(crate) fn request(args: &SubmitArgs, config: &TaskConfig) -> anyhow::Result<TaskRequest> {
@@ -38,19 +36,10 @@ pub(crate) fn request(args: &SubmitArgs, config: &TaskConfig) -> anyhow::Result<
         model,
         input,
         value: args.value,
-        floor: floor_tier(args.floor),
+        floor: args.floor,
         deadline_secs: args.deadline,
         max_fee: args.max_fee,
     })
-}
-
-/// The tier a floor flag names.
-pub(crate) fn floor_tier(floor: Floor) -> Tier {
-    match floor {
-        Floor::Light => Tier::Light,
-        Floor::Redundant => Tier::Redundant,
-        Floor::Deep => Tier::Deep,
-    }
 }
 
 /// Submits the task, follows it to settlement and prints the outcome.
@@ -73,19 +62,11 @@ pub(crate) async fn run(
     Ok(())
 }
 
-fn tier(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Light => "light",
-        Tier::Redundant => "redundant",
-        Tier::Deep => "deep",
-    }
-}
-
 fn outcome_json(o: &TaskOutcome) -> serde_json::Value {
     json!({
         "task": o.task,
         "inputHash": o.input_hash,
-        "tier": tier(o.tier),
+        "tier": o.tier.name(),
         "redundancy": o.redundancy,
         "fee": o.fee,
         "outputHash": o.output_hash,
@@ -127,7 +108,7 @@ fn print_tensors(output: &serde_json::Value) {
 
 fn print_outcome(o: &TaskOutcome) {
     println!("task       {}", o.task);
-    println!("tier       {} (k = {})", tier(o.tier), o.redundancy);
+    println!("tier       {} (k = {})", o.tier.name(), o.redundancy);
     match (&o.output_hash, &o.output) {
         (Some(hash), Some(output)) => {
             println!("fee        {}", tokens(o.fee));

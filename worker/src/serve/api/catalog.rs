@@ -2,17 +2,10 @@
 
 use std::{collections::BTreeMap, sync::RwLock};
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{B256, U256};
 use serde::Serialize;
+use verigrad_contracts::{ChainError, ModelRegistryClient};
 use verigrad_inference::{Architecture, Runtime};
-
-use crate::{ChainError, Rpc, bindings::ModelRegistry};
-
-/// The price of one execution quoted off chain for x402: today the release's base price in the
-/// ModelRegistry. The load-following price (DESIGN §7) replaces this one function.
-pub fn quote(base_price: U256) -> U256 {
-    base_price
-}
 
 /// A model in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,18 +42,13 @@ impl Catalog {
         &self.runtime
     }
 
-    /// Reads every model's release from the registry at `registry`; a model with no release (or a
+    /// Reads every model's current price from the registry; a model with no release (or a
     /// deprecated one) loses its price.
-    pub async fn refresh(&self, rpc: &Rpc, registry: Address) -> Result<(), ChainError> {
+    pub async fn refresh(&self, models: &ModelRegistryClient) -> Result<(), ChainError> {
         let mut prices = BTreeMap::new();
         for id in self.runtime.ids() {
-            match rpc.view(registry, ModelRegistry::releaseCall { releaseId: id }).await {
-                Ok(release) if !release.deprecated => {
-                    prices.insert(id, quote(U256::from(release.basePrice)));
-                }
-                Ok(_) => {}
-                Err(ChainError::Reverted { .. }) => {} // UnknownRelease: not sold.
-                Err(e) => return Err(e),
+            if let Some(price) = models.offer(id).await? {
+                prices.insert(id, price);
             }
         }
         *self.prices.write().unwrap_or_else(|p| p.into_inner()) = prices;

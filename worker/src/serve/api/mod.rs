@@ -32,7 +32,7 @@ use axum::{
 use serde_json::{Value, json};
 use verigrad_inference::{Architecture, InferenceError, ModelInput, ModelOutput};
 
-pub use catalog::{Catalog, Listing, quote};
+pub use catalog::{Catalog, Listing};
 pub use embeddings::{EmbeddingInput, EmbeddingRequest, EmbeddingResponse};
 pub use paywall::{Paywall, Terms};
 pub use rate::{RateLimit, RateLimiter};

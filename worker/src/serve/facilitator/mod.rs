@@ -12,6 +12,7 @@ mod routes;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy::primitives::Address;
+use verigrad_contracts::{ChainError, Rpc, Token, TokenClient, TxSender};
 
 pub use client::FacilitatorClient;
 pub use ledger::{Entry, Ledger};
@@ -21,7 +22,6 @@ use super::x402::{
     self, DomainInfo, Payment, PaymentRequirements, Reason, SCHEME, SettleResponse, SupportedKind,
     SupportedResponse, VerifyResponse, X402_VERSION,
 };
-use crate::{ChainError, Rpc, TxSender, bindings::Token};
 
 /// The Token's EIP-712 domain: OpenZeppelin's `ERC20Permit("Verigrad")`, version "1".
 pub fn token_domain() -> DomainInfo {
@@ -36,17 +36,16 @@ pub(crate) fn unix_now() -> u64 {
 /// Verifies and settles payments in the network Token on one chain.
 #[derive(Debug)]
 pub struct Facilitator {
-    rpc: Rpc,
+    token: TokenClient,
     sender: TxSender,
     chain_id: u64,
-    token: Address,
     ledger: Ledger,
 }
 
 impl Facilitator {
     /// A facilitator for `token` on chain `chain_id`, settling with `sender` and recording in `ledger`.
     pub fn new(rpc: Rpc, sender: TxSender, chain_id: u64, token: Address, ledger: Ledger) -> Self {
-        Self { rpc, sender, chain_id, token, ledger }
+        Self { token: TokenClient::new(rpc, token), sender, chain_id, ledger }
     }
 
     /// Checks `payment` against `requirements`: the offline checks, then that this facilitator has
@@ -78,12 +77,13 @@ impl Facilitator {
             return Err(Reason::NetworkMismatch);
         }
         // A signature under any other domain would pass here and revert on chain, at our gas.
-        if requirements.asset != self.token || requirements.extra != Some(token_domain()) {
+        if requirements.asset != self.token.address() || requirements.extra != Some(token_domain())
+        {
             return Err(Reason::InvalidPaymentRequirements);
         }
         let payer = x402::check(payment, requirements, self.chain_id, unix_now())?;
         let nonce = payment.exact.authorization.nonce;
-        let known = self.ledger.get(self.token, payer, nonce).map_err(|e| {
+        let known = self.ledger.get(self.token.address(), payer, nonce).map_err(|e| {
             tracing::error!(%e, "ledger");
             Reason::UnexpectedVerifyError
         })?;
@@ -92,8 +92,8 @@ impl Facilitator {
         }
         // Both reads at once: this is most of the time verification adds to a request.
         let (used, balance) = tokio::join!(
-            self.rpc.view(self.token, Token::authorizationStateCall { authorizer: payer, nonce }),
-            self.rpc.view(self.token, Token::balanceOfCall { account: payer }),
+            self.token.authorization_used(payer, nonce),
+            self.token.balance_of(payer),
         );
         let unexpected = |e: ChainError| {
             tracing::warn!(%e, "verification reads failed");
@@ -129,7 +129,7 @@ impl Facilitator {
             return failed(reason, String::new());
         }
         let auth = payment.exact.authorization;
-        match self.ledger.claim(self.token, payer, auth.nonce) {
+        match self.ledger.claim(self.token.address(), payer, auth.nonce) {
             Ok(true) => {}
             Ok(false) => return failed(Reason::NonceAlreadyUsed, String::new()),
             Err(e) => {
@@ -146,7 +146,7 @@ impl Facilitator {
             nonce: auth.nonce,
             signature: payment.exact.signature.clone(),
         };
-        let (entry, response) = match self.sender.call(self.token, call).await {
+        let (entry, response) = match self.sender.call(self.token.address(), call).await {
             Ok(receipt) => {
                 let tx = receipt.transaction_hash;
                 tracing::info!(%tx, value = %auth.value, "settled");
@@ -170,7 +170,7 @@ impl Facilitator {
                 (Entry::Failed { reason }, failed(reason, String::new()))
             }
         };
-        if let Err(e) = self.ledger.finish(self.token, payer, auth.nonce, entry) {
+        if let Err(e) = self.ledger.finish(self.token.address(), payer, auth.nonce, entry) {
             // The claim stands, so the authorization is still never sent twice.
             tracing::error!(%e, "ledger");
         }

@@ -13,6 +13,7 @@ use alloy::{
     transports::http::reqwest,
 };
 use serde_json::Value;
+use verigrad_contracts::{DeterminismClass, RiskClass};
 use verigrad_inference::ModelPackage;
 use verigrad_worker::{
     Rpc,
@@ -85,9 +86,9 @@ impl Market {
                 repoId: repo,
                 releaseId: package_id(name),
                 version: "1.0.0".into(),
-                determinism: 0,
+                determinism: DeterminismClass::EXACT,
                 toleranceE6: 0,
-                risk: 0,
+                risk: RiskClass::LOW,
                 basePrice: price.to(),
                 royaltyBps: 500,
             };

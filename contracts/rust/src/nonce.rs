@@ -4,7 +4,7 @@ use std::future::Future;
 
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::error::Result;
+use crate::error::Result;
 
 /// Hands out the account's nonces in order, one transaction at a time.
 ///

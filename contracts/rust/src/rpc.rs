@@ -3,14 +3,21 @@
 use alloy::{
     eips::BlockNumberOrTag,
     network::TransactionBuilder,
-    primitives::{Address, B256, U256},
+    primitives::{Address, B256, Bytes, U256},
     providers::{DynProvider, Provider, RootProvider},
+    rpc::client::BatchRequest,
     rpc::types::{Filter, Log, TransactionReceipt, TransactionRequest},
     sol_types::SolCall,
     transports::http::reqwest::Url,
 };
 
-use super::{error::ChainError, error::Result, retry::RetryPolicy};
+use crate::{
+    error::{ChainError, Result},
+    retry::RetryPolicy,
+};
+
+/// Calls sent in one JSON-RPC batch by [`Rpc::view_many`]: a node caps a batch's size.
+const CALLS_PER_BATCH: usize = 100;
 
 /// Where the chain is: the latest block's number and timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +49,7 @@ impl Rpc {
     }
 
     /// The underlying provider (no fillers, no wallet).
-    pub(crate) fn provider(&self) -> &DynProvider {
+    pub fn provider(&self) -> &DynProvider {
         &self.provider
     }
 
@@ -120,7 +127,7 @@ impl Rpc {
     }
 
     /// Calls a view function of the contract at `to` (`eth_call` at the latest block) and decodes
-    /// its answer; a revert is [`ChainError::Reverted`] with the custom error decoded.
+    /// its answer; a revert is [`ChainError::Reverted`], its data kept to decode on demand.
     pub async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return> {
         self.call_as(TransactionRequest::default(), to, call).await
     }
@@ -146,7 +153,46 @@ impl Rpc {
             .retry
             .run("eth_call", |_| self.provider.call(request.clone()).into_future())
             .await?;
-        C::abi_decode_returns(&answer)
-            .map_err(|source| ChainError::Decode { op: C::SIGNATURE, source })
+        decode::<C>(&answer)
     }
+
+    /// Calls a view function of the contract at `to` once for each of `calls`, sending the
+    /// `eth_call`s 100 to a JSON-RPC batch (one round trip each), and decodes the
+    /// answers in order. A revert of any call fails the whole read.
+    pub async fn view_many<C: SolCall>(&self, to: Address, calls: &[C]) -> Result<Vec<C::Return>> {
+        let requests: Vec<TransactionRequest> = calls
+            .iter()
+            .map(|call| TransactionRequest::default().with_to(to).with_input(call.abi_encode()))
+            .collect();
+        let mut answers = Vec::with_capacity(calls.len());
+        for chunk in requests.chunks(CALLS_PER_BATCH) {
+            let data = self
+                .retry
+                .run("eth_call", |_| async move {
+                    let mut batch = BatchRequest::new(self.provider.client());
+                    let waiters = chunk
+                        .iter()
+                        .map(|request| {
+                            batch.add_call::<_, Bytes>(
+                                "eth_call",
+                                &(request, BlockNumberOrTag::Latest),
+                            )
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    batch.send().await?;
+                    futures_util::future::try_join_all(waiters).await
+                })
+                .await?;
+            for answer in &data {
+                answers.push(decode::<C>(answer)?);
+            }
+        }
+        Ok(answers)
+    }
+}
+
+/// Decodes `C`'s answer, checking that its values are in range (an enum's variant).
+fn decode<C: SolCall>(answer: &[u8]) -> Result<C::Return> {
+    C::abi_decode_returns_validate(answer)
+        .map_err(|source| ChainError::Decode { op: C::SIGNATURE, source })
 }

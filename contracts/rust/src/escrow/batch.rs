@@ -9,15 +9,16 @@ use std::collections::HashMap;
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
     rpc::types::{Filter, TransactionReceipt},
-    sol_types::{SolCall, SolEvent},
+    sol_types::{SolCall, SolEvent, SolInterface},
 };
-
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{Escrow, Member, Seat, TaskState, VoteState, escrow::seat_state};
+use super::{EscrowClient, Member, Seat, TaskState};
 use crate::{
-    bindings::TaskEscrow,
-    chain::{ChainError, Result, TxSender, decode_revert},
+    bindings::TaskEscrow::{self, TaskEscrowCalls},
+    error::{ChainError, Result},
+    revert::Revert,
+    sender::TxSender,
 };
 
 /// Gas allowed per call beyond the estimate: a call's cost depends on what lands before it in the
@@ -35,99 +36,99 @@ const BATCHES_AT_ONCE: usize = 4;
 /// Views read in one `eth_call` (about 15 000 gas each): well inside a node's call gas cap.
 const READS_PER_CALL: usize = 200;
 
-/// One call of the escrow, with the task it concerns and its function name (for logs).
+/// One call of the escrow, with the task it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct EscrowCall {
+pub struct EscrowCall {
     /// The task, or zero for an account-wide call (`claim`).
     pub task: U256,
-    /// The function's name.
-    pub function: &'static str,
-    /// The ABI-encoded call.
-    pub data: Bytes,
+    /// The call.
+    pub call: TaskEscrowCalls,
 }
 
 impl EscrowCall {
     /// `call` about `task`.
-    pub(crate) fn new<C: SolCall>(task: U256, call: &C) -> Self {
-        let function = C::SIGNATURE.split('(').next().unwrap_or(C::SIGNATURE);
-        Self { task, function, data: call.abi_encode().into() }
+    pub fn new(task: U256, call: impl Into<TaskEscrowCalls>) -> Self {
+        Self { task, call: call.into() }
+    }
+
+    /// The function's name, for logs.
+    pub fn function(&self) -> &'static str {
+        TaskEscrowCalls::name_by_selector(self.call.selector()).unwrap_or("unknown")
     }
 }
 
-/// What [`send_batch`] did.
+/// What one batch transaction did.
 #[derive(Debug, Default)]
-pub(crate) struct BatchSent {
+pub struct BatchSent {
     /// The calls the dry run passed, sent in one transaction.
     pub sent: Vec<EscrowCall>,
-    /// The calls the dry run failed, with the escrow's reason.
-    pub refused: Vec<(EscrowCall, String)>,
+    /// The calls the dry run failed, with what they reverted with.
+    pub refused: Vec<(EscrowCall, Revert)>,
     /// The transaction's receipt, if anything was sent.
     pub receipt: Option<TransactionReceipt>,
 }
 
-/// Sends `calls` as batch transactions of up to [`CALLS_PER_TX`], a few side by side (see
-/// [`send_batch`]); what became of each batch.
-pub(crate) async fn send_batches(
-    sender: &TxSender,
-    escrow: &Escrow,
-    calls: Vec<EscrowCall>,
-) -> Result<Vec<BatchSent>> {
-    futures_util::stream::iter(calls.chunks(CALLS_PER_TX))
-        .map(|chunk| send_batch(sender, escrow, chunk.to_vec()))
-        .buffer_unordered(BATCHES_AT_ONCE)
-        .try_collect()
-        .await
-}
-
-/// Dry-runs `calls` as `sender`'s account and sends those that pass as one `batch` transaction,
-/// waiting for its receipt.
-async fn send_batch(
-    sender: &TxSender,
-    escrow: &Escrow,
-    calls: Vec<EscrowCall>,
-) -> Result<BatchSent> {
-    if calls.is_empty() {
-        return Ok(BatchSent::default());
+impl EscrowClient {
+    /// Sends `calls` as `sender` in batch transactions of up to 50 calls, a few side by side; what became of each batch. Each batch is dry-run first, and only the calls that pass
+    /// are sent, in one `batch` transaction.
+    pub async fn send_batches(
+        &self,
+        sender: &TxSender,
+        calls: Vec<EscrowCall>,
+    ) -> Result<Vec<BatchSent>> {
+        futures_util::stream::iter(calls.chunks(CALLS_PER_TX))
+            .map(|chunk| self.send_batch(sender, chunk.to_vec()))
+            .buffer_unordered(BATCHES_AT_ONCE)
+            .try_collect()
+            .await
     }
-    let outcomes = escrow.batch_call(sender.address(), &calls).await?;
-    let mut done = BatchSent::default();
-    for (call, outcome) in calls.into_iter().zip(outcomes) {
-        match outcome {
-            Ok(_) => done.sent.push(call),
-            Err(reason) => done.refused.push((call, reason)),
+
+    /// Dry-runs `calls` as `sender`'s account and sends those that pass as one `batch`
+    /// transaction, waiting for its receipt.
+    async fn send_batch(&self, sender: &TxSender, calls: Vec<EscrowCall>) -> Result<BatchSent> {
+        if calls.is_empty() {
+            return Ok(BatchSent::default());
         }
+        let outcomes = self.batch_call(sender.address(), &calls).await?;
+        let mut done = BatchSent::default();
+        for (call, outcome) in calls.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(_) => done.sent.push(call),
+                Err(revert) => done.refused.push((call, revert)),
+            }
+        }
+        if done.sent.is_empty() {
+            return Ok(done);
+        }
+        let batch = batch_of(&done.sent);
+        let gas = (MIN_BATCH_GAS + GAS_PER_CALL * done.sent.len() as u64).min(MAX_BATCH_GAS);
+        done.receipt = Some(sender.call_with_min_gas(self.address(), batch, gas).await?);
+        Ok(done)
     }
-    if done.sent.is_empty() {
-        return Ok(done);
-    }
-    let batch = TaskEscrow::batchCall { calls: done.sent.iter().map(|c| c.data.clone()).collect() };
-    let gas = (MIN_BATCH_GAS + GAS_PER_CALL * done.sent.len() as u64).min(MAX_BATCH_GAS);
-    done.receipt = Some(sender.call_with_min_gas(escrow.address(), batch, gas).await?);
-    Ok(done)
-}
 
-impl Escrow {
-    /// Runs `calls` in one `eth_call` of `batch` as `from`; each call's return data, or the reason
-    /// it reverted.
-    pub(crate) async fn batch_call(
+    /// Runs `calls` in one `eth_call` of `batch` as `from`; each call's return data, or what it
+    /// reverted with.
+    async fn batch_call(
         &self,
         from: Address,
         calls: &[EscrowCall],
-    ) -> Result<Vec<std::result::Result<Bytes, String>>> {
-        let batch = TaskEscrow::batchCall { calls: calls.iter().map(|c| c.data.clone()).collect() };
-        let answer = self.rpc().view_as(from, self.address(), batch).await?;
+    ) -> Result<Vec<std::result::Result<Bytes, Revert>>> {
+        let answer = self.rpc().view_as(from, self.address(), batch_of(calls)).await?;
         Ok(answer
             .ok
             .into_iter()
             .zip(answer.results)
-            .map(|(ok, data)| if ok { Ok(data) } else { Err(decode_revert(&data)) })
+            .map(|(ok, data)| if ok { Ok(data) } else { Err(Revert::new(data)) })
             .collect())
     }
 
     /// Reads many views of the escrow, [`READS_PER_CALL`] to an `eth_call`, decoding each answer.
-    async fn read_many<C: SolCall>(&self, calls: Vec<C>) -> Result<Vec<C::Return>> {
+    async fn read_many<C: SolCall + Into<TaskEscrowCalls>>(
+        &self,
+        calls: Vec<C>,
+    ) -> Result<Vec<C::Return>> {
         let calls: Vec<EscrowCall> =
-            calls.into_iter().map(|c| EscrowCall::new(U256::ZERO, &c)).collect();
+            calls.into_iter().map(|c| EscrowCall::new(U256::ZERO, c)).collect();
         let mut answers = Vec::with_capacity(calls.len());
         for chunk in calls.chunks(READS_PER_CALL) {
             answers.extend(self.batch_call(Address::ZERO, chunk).await?);
@@ -136,8 +137,8 @@ impl Escrow {
             .into_iter()
             .map(|answer| {
                 let data =
-                    answer.map_err(|reason| ChainError::Reverted { op: C::SIGNATURE, reason })?;
-                C::abi_decode_returns(&data)
+                    answer.map_err(|revert| ChainError::Reverted { op: C::SIGNATURE, revert })?;
+                C::abi_decode_returns_validate(&data)
                     .map_err(|source| ChainError::Decode { op: C::SIGNATURE, source })
             })
             .collect()
@@ -154,13 +155,18 @@ impl Escrow {
         ids.iter().zip(&views).map(|(&id, view)| TaskState::from_view(id, view)).collect()
     }
 
+    /// The task's compute seats, in seat order.
+    pub async fn seats(&self, task: &TaskState) -> Result<Vec<Seat>> {
+        Ok(self.seats_of(&[task]).await?.remove(&task.id).unwrap_or_default())
+    }
+
     /// The compute seats of each task, in seat order, read in one call.
     pub async fn seats_of(&self, tasks: &[&TaskState]) -> Result<HashMap<U256, Vec<Seat>>> {
         self.rows_of(
             tasks,
             |t| (0, t.redundancy),
             |task, index| TaskEscrow::seatCall { taskId: task, index },
-            |s| Seat { worker: s.worker, state: seat_state(s.state), hash: s.hash },
+            |s| Seat { worker: s.worker, state: s.state, hash: s.hash },
         )
         .await
     }
@@ -172,12 +178,7 @@ impl Escrow {
             tasks,
             TaskState::current_committee,
             |task, index| TaskEscrow::committeeSeatCall { taskId: task, index },
-            |m| Member {
-                verifier: m.verifier,
-                // An unknown state reads as revealed: nothing more to send.
-                state: VoteState::try_from(m.state).unwrap_or(VoteState::Revealed),
-                accept_mask: m.acceptMask,
-            },
+            |m| Member { verifier: m.verifier, state: m.state, accept_mask: m.acceptMask },
         )
         .await
     }
@@ -185,7 +186,7 @@ impl Escrow {
     /// Rows `first..first + count` of each task, where `rows(task)` is `(first, count)`, read by
     /// `view(task id, index)` all in one call and grouped by task in order, each answer mapped by
     /// `row`.
-    async fn rows_of<C: SolCall, T>(
+    async fn rows_of<C: SolCall + Into<TaskEscrowCalls>, T>(
         &self,
         tasks: &[&TaskState],
         rows: impl Fn(&TaskState) -> (u8, u8),
@@ -230,16 +231,23 @@ impl Escrow {
     }
 }
 
+/// The escrow's `batch` of `calls`.
+fn batch_of(calls: &[EscrowCall]) -> TaskEscrow::batchCall {
+    TaskEscrow::batchCall { calls: calls.iter().map(|c| c.call.abi_encode().into()).collect() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_call_is_named_by_its_function() {
+    fn a_call_is_typed_and_named_by_its_function() {
         let call =
-            EscrowCall::new(U256::from(7), &TaskEscrow::finalizeCall { taskId: U256::from(7) });
-        assert_eq!(call.function, "finalize");
+            EscrowCall::new(U256::from(7), TaskEscrow::finalizeCall { taskId: U256::from(7) });
+        assert!(call.call.is_finalize());
+        assert_eq!(call.function(), "finalize");
         assert_eq!(call.task, U256::from(7));
-        assert_eq!(&call.data[..4], TaskEscrow::finalizeCall::SELECTOR.as_slice());
+        let encoded = batch_of(std::slice::from_ref(&call)).calls;
+        assert_eq!(&encoded[0][..4], TaskEscrow::finalizeCall::SELECTOR.as_slice());
     }
 }

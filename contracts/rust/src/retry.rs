@@ -6,7 +6,7 @@ use alloy::transports::TransportError;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::error::{ChainError, Result, is_transient};
+use crate::error::{ChainError, Result, is_transient};
 
 /// How often and how patiently a request is retried when the node is unreachable.
 ///
@@ -17,7 +17,7 @@ use super::error::{ChainError, Result, is_transient};
 ///
 /// ```
 /// use std::time::Duration;
-/// let policy = verigrad_worker::RetryPolicy { attempts: 5, initial_backoff_ms: 100, max_backoff_ms: 300 };
+/// let policy = verigrad_contracts::RetryPolicy { attempts: 5, initial_backoff_ms: 100, max_backoff_ms: 300 };
 /// let waits: Vec<_> = (1..5).map(|n| policy.backoff(n)).collect();
 /// assert_eq!(waits, [100, 200, 300, 300].map(Duration::from_millis));
 /// ```
@@ -136,7 +136,7 @@ mod tests {
                 calls.fetch_add(1, Ordering::SeqCst);
                 async {
                     Err::<(), _>(TransportError::ErrorResp(
-                        serde_json::from_str(r#"{"code":-32000,"message":"nonce too low"}"#)
+                        serde_json::from_str(r#"{"code":-32000,"message":"already known"}"#)
                             .expect("payload"),
                     ))
                 }

@@ -7,11 +7,8 @@ use alloy::{
     rpc::types::{Filter, Log},
 };
 use serde::{Deserialize, Serialize};
+use verigrad_contracts::{ChainError, Result, Rpc};
 
-use super::{
-    error::{ChainError, Result},
-    rpc::Rpc,
-};
 use crate::store::{StoreError, WorkerStore};
 
 /// How the event stream polls.
@@ -69,7 +66,7 @@ pub enum StreamError {
 /// until the caller [`commit`](Self::commit)s the batch, which records its last block in the
 /// [`WorkerStore`]. A stream opened later starts after that block — or at the deployment's first
 /// block the first time. While the node is unreachable, reads retry with backoff (the RPC's
-/// [`RetryPolicy`](super::RetryPolicy)); once the budget is spent the error is returned and the next
+/// [`RetryPolicy`](verigrad_contracts::RetryPolicy)); once the budget is spent the error is returned and the next
 /// call starts over from the same block, so nothing is skipped.
 #[derive(Debug)]
 pub struct EventStream {

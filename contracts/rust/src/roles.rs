@@ -5,16 +5,21 @@ use std::{fmt, str::FromStr};
 use serde::{Serialize, Serializer};
 
 /// The roles, by bit, with their names.
-const ROLES: [(u8, &str); 4] = [(1, "compute"), (2, "verify"), (4, "coordinate"), (8, "store")];
+const ROLES: [(RoleSet, &str); 4] = [
+    (RoleSet::COMPUTE, "compute"),
+    (RoleSet::VERIFY, "verify"),
+    (RoleSet::COORDINATE, "coordinate"),
+    (RoleSet::STORE, "store"),
+];
 
 /// A set of worker roles. Parses from and prints as a comma-separated list of names.
 ///
 /// ```
-/// use verigrad_worker::RoleSet;
+/// use verigrad_contracts::RoleSet;
 /// let roles: RoleSet = "verify,compute".parse()?;
 /// assert_eq!(roles.bits(), 0b11);
 /// assert_eq!(roles.to_string(), "compute,verify");
-/// # Ok::<(), verigrad_worker::UnknownRole>(())
+/// # Ok::<(), verigrad_contracts::UnknownRole>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RoleSet(u8);
@@ -29,6 +34,10 @@ impl RoleSet {
     pub const COMPUTE: Self = Self(1);
     /// Re-executes audits, sits on committees, challenges wrong results.
     pub const VERIFY: Self = Self(2);
+    /// Routes requests and acts as the x402 facilitator.
+    pub const COORDINATE: Self = Self(4);
+    /// Serves the content-addressed store.
+    pub const STORE: Self = Self(8);
 
     /// Whether every role of `roles` is in the set.
     pub fn contains(self, roles: Self) -> bool {
@@ -37,7 +46,7 @@ impl RoleSet {
 
     /// The set with these bits; bits the registry does not define are dropped.
     pub fn from_bits(bits: u8) -> Self {
-        Self(bits & ROLES.iter().fold(0, |all, (bit, _)| all | bit))
+        Self(bits & ROLES.iter().fold(0, |all, (role, _)| all | role.0))
     }
 
     /// The registry's bitmask.
@@ -58,11 +67,11 @@ impl FromStr for RoleSet {
         list.split(',').map(str::trim).filter(|name| !name.is_empty()).try_fold(
             Self::default(),
             |set, name| {
-                let (bit, _) = ROLES
+                let (role, _) = ROLES
                     .iter()
                     .find(|(_, known)| known.eq_ignore_ascii_case(name))
                     .ok_or_else(|| UnknownRole(name.to_owned()))?;
-                Ok(Self(set.0 | bit))
+                Ok(Self(set.0 | role.0))
             },
         )
     }
@@ -71,7 +80,7 @@ impl FromStr for RoleSet {
 impl fmt::Display for RoleSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> =
-            ROLES.iter().filter(|(bit, _)| self.0 & bit != 0).map(|(_, name)| *name).collect();
+            ROLES.iter().filter(|(role, _)| self.contains(*role)).map(|(_, name)| *name).collect();
         f.write_str(&names.join(","))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy_primitives::Address;
+use alloy::primitives::Address;
 use serde::Deserialize;
 
 /// Errors loading a deployment file.
@@ -54,9 +54,9 @@ pub enum DeploymentError {
 ///   "workerRegistry":"0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
 ///   "modelRegistry":"0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
 ///   "taskEscrow":"0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9","startBlock":1}"#;
-/// let deployment = verigrad_worker::Deployment::from_json(json, "inline")?;
+/// let deployment = verigrad_contracts::Deployment::from_json(json, "inline")?;
 /// assert_eq!(deployment.chain_id, 31337);
-/// # Ok::<(), verigrad_worker::DeploymentError>(())
+/// # Ok::<(), verigrad_contracts::DeploymentError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

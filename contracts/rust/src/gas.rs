@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// out of gas (and still pay for it); 25 % covers every draw the demo makes.
 ///
 /// ```
-/// let gas = verigrad_worker::GasPolicy { headroom_percent: 25 };
+/// let gas = verigrad_contracts::GasPolicy { headroom_percent: 25 };
 /// assert_eq!(gas.limit(100_000), 125_000);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

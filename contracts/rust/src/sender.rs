@@ -14,7 +14,7 @@ use alloy::{
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::{
+use crate::{
     error::{ChainError, Result},
     gas::GasPolicy,
     nonce::NonceManager,
@@ -182,9 +182,7 @@ impl TxSender {
                     slot.used();
                     return Ok((hash, raw));
                 }
-                Err(ChainError::Rpc { source, .. })
-                    if source.to_string().contains("nonce too low") =>
-                {
+                Err(ChainError::NonceTooLow { .. }) => {
                     // The slot drops unused: the next acquire re-reads the pending nonce.
                     tracing::warn!(nonce, "nonce taken by another transaction; re-signing");
                 }
@@ -211,7 +209,11 @@ impl TxSender {
             })
             .await;
         match sent {
-            Err(ChainError::Rpc { .. }) if rpc.knows(hash).await? => Ok(()),
+            Err(ChainError::Rpc { .. } | ChainError::NonceTooLow { .. })
+                if rpc.knows(hash).await? =>
+            {
+                Ok(())
+            }
             other => other,
         }
     }

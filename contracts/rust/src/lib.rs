@@ -1,0 +1,58 @@
+//! Typed access to the verigrad contracts, for everything in Rust that talks to them.
+//!
+//! - **Bindings** ([`bindings`]), generated from Forge's artifacts: every call, event and custom
+//!   error, and the Solidity enums as Rust enums ([`Tier`], [`TaskStatus`], [`SeatState`], …) with
+//!   their variants read from the Solidity declarations; [`EnumName`] names them for CLIs and reports.
+//! - **Reverts** are kept as bytes ([`Revert`]) and decoded on demand into the called contract's error
+//!   enum ([`Revert::as_error`]) or any core contract's ([`ContractError`]); a node's error answers are
+//!   sorted once, into [`ChainError`].
+//! - **The connection**: reads that retry with backoff, one at a time or batched ([`Rpc`],
+//!   [`RetryPolicy`]), and a sender that never sends a call twice, with local nonces and gas headroom
+//!   ([`TxSender`], [`GasPolicy`]).
+//! - **One client per contract** — [`EscrowClient`] (with batched reads and batch transactions),
+//!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the current price) and [`TokenClient`] —
+//!   reached through a deployment's [`Chain`]; a worker's own registry [`Account`].
+#![warn(unused_crate_dependencies)]
+
+mod account;
+pub mod bindings;
+mod chain;
+mod deployment;
+mod enums;
+mod error;
+mod escrow;
+mod gas;
+mod models;
+mod nonce;
+mod registry;
+mod retry;
+mod revert;
+mod roles;
+mod rpc;
+mod sender;
+mod token;
+
+pub use account::{Account, to_u96};
+pub use bindings::{
+    ContractError, ITaskEscrow,
+    ITaskEscrow::{AppealStage, Fault, ReviewReason, SeatState, VoteState},
+    ModelRegistry,
+    ModelRegistry::{DeterminismClass, RiskClass},
+    TaskEscrow,
+    TaskEscrow::{TaskStatus, Tier},
+    Token, WorkerRegistry,
+};
+pub use chain::{Chain, WorkerStatus};
+pub use deployment::{Deployment, DeploymentError};
+pub use enums::EnumName;
+pub use error::{ChainError, Result};
+pub use escrow::{APPEAL_SEATS, BatchSent, EscrowCall, EscrowClient, Member, Seat, TaskState};
+pub use gas::GasPolicy;
+pub use models::ModelRegistryClient;
+pub use registry::WorkerRegistryClient;
+pub use retry::RetryPolicy;
+pub use revert::Revert;
+pub use roles::{RoleSet, UnknownRole};
+pub use rpc::{Head, Rpc};
+pub use sender::{ReceiptPolicy, TxSender};
+pub use token::TokenClient;

@@ -1,0 +1,86 @@
+//! The model registry's client: releases, and the price of one execution of each.
+
+use alloy::primitives::{Address, B256, U256};
+
+use crate::{
+    bindings::ModelRegistry::{self, ModelRegistryErrors, Release, ReleaseTerms},
+    chain::Chain,
+    error::Result,
+    rpc::Rpc,
+};
+
+impl Chain {
+    /// The model registry.
+    pub fn models(&self) -> ModelRegistryClient {
+        ModelRegistryClient::new(self.rpc().clone(), self.deployment().model_registry)
+    }
+}
+
+/// The model registry of a deployment, read through one node.
+#[derive(Debug, Clone)]
+pub struct ModelRegistryClient {
+    rpc: Rpc,
+    address: Address,
+}
+
+impl ModelRegistryClient {
+    /// The registry at `address`.
+    pub fn new(rpc: Rpc, address: Address) -> Self {
+        Self { rpc, address }
+    }
+
+    /// Its address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// Release `id`, or `None` if no release has this id.
+    pub async fn release(&self, id: B256) -> Result<Option<Release>> {
+        unknown_as_none(
+            self.rpc.view(self.address, ModelRegistry::releaseCall { releaseId: id }).await,
+        )
+    }
+
+    /// What the escrow reads of release `id` to price and verify a task, or `None` if no release
+    /// has this id.
+    pub async fn terms(&self, id: B256) -> Result<Option<ReleaseTerms>> {
+        unknown_as_none(
+            self.rpc.view(self.address, ModelRegistry::termsCall { releaseId: id }).await,
+        )
+    }
+
+    /// The current price of one execution of release `id`, token wei; an unknown release is the
+    /// registry's `UnknownRelease` revert.
+    pub async fn price(&self, id: B256) -> Result<U256> {
+        let terms = self.rpc.view(self.address, ModelRegistry::termsCall { releaseId: id }).await?;
+        Ok(current_price(&terms))
+    }
+
+    /// The price at which release `id` is sold, or `None` if it is not: no such release, or a
+    /// deprecated one.
+    pub async fn offer(&self, id: B256) -> Result<Option<U256>> {
+        Ok(self.terms(id).await?.filter(|t| !t.deprecated).map(|t| current_price(&t)))
+    }
+}
+
+/// The price of one execution under `terms` — what every door (x402, routing, `GET /v1/models`)
+/// charges. Today the release's base price; the load-following price replaces this one function.
+fn current_price(terms: &ReleaseTerms) -> U256 {
+    U256::from(terms.basePrice)
+}
+
+/// A read that reverted with `UnknownRelease` as `None`.
+fn unknown_as_none<T>(read: Result<T>) -> Result<Option<T>> {
+    match read {
+        Ok(value) => Ok(Some(value)),
+        Err(error)
+            if matches!(
+                error.revert().and_then(|r| r.as_error::<ModelRegistryErrors>()),
+                Some(ModelRegistryErrors::UnknownRelease(_))
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
+}
