@@ -15,12 +15,10 @@ mod setup;
 use std::time::{Duration, Instant};
 
 use alloy::primitives::U256;
-use verigrad_worker::{
-    GasPolicy, ReceiptPolicy, TxSender,
-    serve::{
-        facilitator::{Facilitator, Ledger},
-        x402::{self, PAYMENT_SIGNATURE, Payment, PaymentPayload, encode_header},
-    },
+use verigrad_contracts::{GasPolicy, ReceiptPolicy, TxSender};
+use verigrad_x402::{
+    facilitator::{Facilitator, Ledger},
+    x402::{self, PAYMENT_SIGNATURE, Payment, PaymentPayload, encode_header},
 };
 
 use crate::{

@@ -14,7 +14,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
     transports::http::reqwest::Url,
 };
-use verigrad_worker::{
+use verigrad_contracts::{
     Account, Chain, Deployment, GasPolicy, ReceiptPolicy, RetryPolicy, Rpc, bindings::Token,
 };
 

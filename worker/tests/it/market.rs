@@ -16,13 +16,13 @@ use alloy::{
     sol_types::SolValue,
 };
 use serde_json::Value;
-use verigrad_contracts::{DeterminismClass, RiskClass, Tier};
-use verigrad_inference::{ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime};
-use verigrad_worker::{
+use verigrad_blobs::{BlobDir, StoreClient, router};
+use verigrad_contracts::{
     Account, EscrowClient, TaskState, TaskStatus, WorkerStatus,
     bindings::{ModelRegistry, TaskEscrow, WorkerRegistry},
-    blobs::{BlobDir, StoreClient, router},
 };
+use verigrad_contracts::{DeterminismClass, RiskClass, Tier};
+use verigrad_inference::{ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime};
 
 use crate::harness::{Anvil, DEPLOYER_KEY, Deployed, address, repo, text, token_balance, tokens};
 
@@ -139,7 +139,7 @@ impl Market {
 
     pub(crate) fn escrow(&self) -> EscrowClient {
         EscrowClient::new(
-            verigrad_worker::Rpc::http(self.anvil.url(), crate::harness::patient()),
+            verigrad_contracts::Rpc::http(self.anvil.url(), crate::harness::patient()),
             self.deployed.deployment.task_escrow,
         )
     }
@@ -156,7 +156,7 @@ impl Market {
         roles: &str,
         models: Vec<B256>,
     ) -> Address {
-        let roles: verigrad_worker::RoleSet = roles.parse().expect("roles");
+        let roles: verigrad_contracts::RoleSet = roles.parse().expect("roles");
         let stake = tokens(STAKE_PER_ROLE * u64::from(roles.bits().count_ones()));
         self.deployed.fund(&self.anvil, address(key), stake + tokens(100)).await;
         let account = self.account(key).await;
@@ -183,7 +183,7 @@ impl Market {
     }
 
     pub(crate) async fn balance(&self, holder: Address) -> U256 {
-        let rpc = verigrad_worker::Rpc::http(self.anvil.url(), crate::harness::patient());
+        let rpc = verigrad_contracts::Rpc::http(self.anvil.url(), crate::harness::patient());
         token_balance(&rpc, self.deployed.deployment.token, holder).await
     }
 
@@ -427,14 +427,14 @@ pub(crate) fn volatility_input() -> (String, ModelInput) {
     let returns: Vec<String> =
         (0..16).map(|i| format!("{}0.0{}", if i % 3 == 0 { "-" } else { "" }, 10 + i)).collect();
     let json = serde_json::json!({ "numbers": [{ "name": "returns", "shape": [1, 16], "values": returns }] });
-    (json.to_string(), verigrad_worker::parse_input(&json.to_string()).expect("input"))
+    (json.to_string(), verigrad_task::parse_input(&json.to_string()).expect("input"))
 }
 
 /// A risk input (8 loan features).
 pub(crate) fn risk_input() -> (String, ModelInput) {
     let json = serde_json::json!({ "numbers": [{ "name": "features", "shape": [1, 8],
         "values": ["1.35", "0.6", "0.8", "6.2", "1.5", "1", "0.02", "3.5"] }] });
-    (json.to_string(), verigrad_worker::parse_input(&json.to_string()).expect("input"))
+    (json.to_string(), verigrad_task::parse_input(&json.to_string()).expect("input"))
 }
 
 /// The output hash the shipped package `name` gives for `input`, computed here.

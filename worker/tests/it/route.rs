@@ -19,7 +19,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use verigrad_contracts::{DeterminismClass, RiskClass};
-use verigrad_worker::{RoleSet, bindings::ModelRegistry, route::SERVED_BY};
+use verigrad_contracts::{RoleSet, bindings::ModelRegistry};
+use verigrad_route::SERVED_BY;
 
 use crate::{
     harness::{Anvil, DEPLOYER_KEY, Deployed, address, tokens},

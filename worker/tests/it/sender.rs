@@ -11,7 +11,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
-use verigrad_worker::{ChainError, bindings::Token};
+use verigrad_contracts::{ChainError, bindings::Token};
 
 use crate::{
     harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, token_balance, tokens},

@@ -7,7 +7,8 @@ use std::time::Duration;
 use alloy::primitives::{Address, B256, U256, keccak256};
 use serde_json::Value;
 use verigrad_contracts::DeterminismClass;
-use verigrad_worker::{INPUT_REJECTED, SeatState, TaskStatus, WorkerStore};
+use verigrad_contracts::{SeatState, TaskStatus};
+use verigrad_task::{INPUT_REJECTED, WorkerStore};
 
 use crate::{
     harness::{text, tokens},

@@ -2,7 +2,8 @@
 //! `worker serve` and passes the x402 headers through both ways.
 
 use alloy::transports::http::reqwest;
-use verigrad_worker::{RoleSet, serve::pay};
+use verigrad_contracts::RoleSet;
+use verigrad_x402::pay;
 
 use super::setup::{Market, Server, package_id, payer, price_of_volatility, volatility_input};
 use crate::{

@@ -4,7 +4,7 @@
 
 use alloy::{primitives::U256, transports::http::reqwest};
 use serde_json::json;
-use verigrad_worker::serve::{
+use verigrad_x402::{
     pay,
     x402::{
         self, PAYMENT_RESPONSE, PaymentPayload, SettleResponse, X_PAYMENT, X_PAYMENT_RESPONSE,

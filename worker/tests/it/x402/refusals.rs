@@ -7,11 +7,9 @@ use alloy::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::{Value, json};
-use verigrad_worker::{
-    bindings::Token,
-    serve::x402::{
-        self, Authorization, PAYMENT_SIGNATURE, PaymentPayload, PaymentRequirements, encode_header,
-    },
+use verigrad_contracts::bindings::Token;
+use verigrad_x402::x402::{
+    self, Authorization, PAYMENT_SIGNATURE, PaymentPayload, PaymentRequirements, encode_header,
 };
 
 use super::{

@@ -3,12 +3,10 @@
 //! and sending).
 
 use alloy::primitives::U256;
-use verigrad_worker::{
-    GasPolicy, ReceiptPolicy, TxSender,
-    serve::{
-        facilitator::{Entry, Facilitator, Ledger},
-        x402::{self, PAYMENT_SIGNATURE, Payment, PaymentPayload, Reason, encode_header},
-    },
+use verigrad_contracts::{GasPolicy, ReceiptPolicy, TxSender};
+use verigrad_x402::{
+    facilitator::{Entry, Facilitator, Ledger},
+    x402::{self, PAYMENT_SIGNATURE, Payment, PaymentPayload, Reason, encode_header},
 };
 
 use super::{

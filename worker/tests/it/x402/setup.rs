@@ -14,12 +14,12 @@ use alloy::{
 };
 use serde_json::Value;
 use verigrad_contracts::{DeterminismClass, RiskClass};
-use verigrad_inference::ModelPackage;
-use verigrad_worker::{
+use verigrad_contracts::{
     Rpc,
     bindings::{ModelRegistry, Token},
-    serve::x402::{self, PaymentRequired, decode_header},
 };
+use verigrad_inference::ModelPackage;
+use verigrad_x402::x402::{self, PaymentRequired, decode_header};
 
 use crate::harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, tokens};
 
@@ -245,6 +245,6 @@ pub(crate) fn offer(market: &Market, pay_to: Address) -> x402::PaymentRequiremen
         asset: market.token(),
         pay_to,
         max_timeout_seconds: 300,
-        extra: Some(verigrad_worker::serve::facilitator::token_domain()),
+        extra: Some(verigrad_x402::facilitator::token_domain()),
     }
 }
