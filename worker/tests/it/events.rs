@@ -10,7 +10,7 @@ use alloy::{
 use verigrad_contracts::{Rpc, bindings::Token};
 use verigrad_task::{EventStream, EventsConfig, StreamError, WorkerStore};
 
-use crate::harness::{
+use verigrad_testkit::{
     Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, patient, token_balance, tokens,
 };
 

@@ -24,7 +24,7 @@ use verigrad_contracts::{
 use verigrad_contracts::{DeterminismClass, RiskClass, Tier};
 use verigrad_inference::{ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime};
 
-use crate::harness::{Anvil, DEPLOYER_KEY, Deployed, address, repo, text, token_balance, tokens};
+use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, address, repo, text, token_balance, tokens};
 
 /// anvil's development keys 1–6 (public test keys), for workers.
 pub(crate) const KEYS: [&str; 6] = [
@@ -139,7 +139,7 @@ impl Market {
 
     pub(crate) fn escrow(&self) -> EscrowClient {
         EscrowClient::new(
-            verigrad_contracts::Rpc::http(self.anvil.url(), crate::harness::patient()),
+            verigrad_contracts::Rpc::http(self.anvil.url(), verigrad_testkit::patient()),
             self.deployed.deployment.task_escrow,
         )
     }
@@ -183,7 +183,7 @@ impl Market {
     }
 
     pub(crate) async fn balance(&self, holder: Address) -> U256 {
-        let rpc = verigrad_contracts::Rpc::http(self.anvil.url(), crate::harness::patient());
+        let rpc = verigrad_contracts::Rpc::http(self.anvil.url(), verigrad_testkit::patient());
         token_balance(&rpc, self.deployed.deployment.token, holder).await
     }
 

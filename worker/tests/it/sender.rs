@@ -13,10 +13,8 @@ use alloy::{
 };
 use verigrad_contracts::{ChainError, bindings::Token};
 
-use crate::{
-    harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, token_balance, tokens},
-    proxy::LossyProxy,
-};
+use crate::proxy::LossyProxy;
+use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, token_balance, tokens};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nonce_manager_recovers_after_reverts_and_foreign_transactions() {

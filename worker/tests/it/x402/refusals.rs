@@ -12,14 +12,11 @@ use verigrad_x402::x402::{
     self, Authorization, PAYMENT_SIGNATURE, PaymentPayload, PaymentRequirements, encode_header,
 };
 
-use super::{
-    flow::now,
-    setup::{
-        BROKE_KEY, Market, PAYER_KEY, Server, get, payer, post, price_of_volatility,
-        volatility_input,
-    },
+use super::flow::now;
+use verigrad_testkit::x402::{
+    BROKE_KEY, Market, PAYER_KEY, Server, get, payer, post, price_of_volatility, volatility_input,
 };
-use crate::harness::{DEPLOYER_KEY, WORKER_KEY, address};
+use verigrad_testkit::{DEPLOYER_KEY, WORKER_KEY, address};
 
 /// A `PAYMENT-SIGNATURE` header: `accepted` as chosen, the authorization signed by `key`.
 fn header(

@@ -18,35 +18,45 @@ use verigrad_contracts::{
     Account, Chain, Deployment, GasPolicy, ReceiptPolicy, RetryPolicy, Rpc, bindings::Token,
 };
 
-/// anvil's development keys 0 (the deployer, holding the token supply) and 1 (a worker). Public test
-/// keys: they hold nothing outside a local chain.
-pub(crate) const DEPLOYER_KEY: &str =
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-pub(crate) const WORKER_KEY: &str =
-    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+/// anvil's development key 0: the deployer, holding the token supply. A public test key: it holds
+/// nothing outside a local chain.
+pub const DEPLOYER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/// anvil's development key 1: a worker. A public test key.
+pub const WORKER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 /// One token (18 decimals).
-pub(crate) fn tokens(n: u64) -> U256 {
+pub fn tokens(n: u64) -> U256 {
     U256::from(n) * U256::from(10).pow(U256::from(18))
 }
 
-pub(crate) fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+/// The repository's root: forge runs there, and the shipped models and tools live under it.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+/// The `worker` binary of the build running this test or bench. Cargo builds a package's binaries
+/// before its integration tests and benches, next to their `deps/` folder; `CARGO_BIN_EXE_worker`
+/// would name it too, but cargo sets that only while compiling the package that has the binary.
+pub fn worker_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let profile = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
+    profile.join(format!("worker{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// A loopback port nothing listens on (just now).
-pub(crate) fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
 }
 
 /// A retry policy patient enough to span an anvil restart in these tests.
-pub(crate) fn patient() -> RetryPolicy {
+pub fn patient() -> RetryPolicy {
     RetryPolicy { attempts: 40, initial_backoff_ms: 50, max_backoff_ms: 400 }
 }
 
 /// An anvil process on a fixed port, dumping its state to a file when stopped, so it can be
 /// restarted on the same port with the same chain. Killed when dropped.
-pub(crate) struct Anvil {
+#[derive(Debug)]
+pub struct Anvil {
     child: Option<Child>,
     port: u16,
     block_time: Option<u64>,
@@ -58,13 +68,13 @@ pub(crate) struct Anvil {
 impl Anvil {
     /// Starts anvil with a chain id of its own (so concurrent forge broadcasts do not share files),
     /// mining a block per transaction.
-    pub(crate) fn start() -> Self {
+    pub fn start() -> Self {
         Self::start_with(None)
     }
 
     /// Starts anvil mining a block every `seconds` whether or not transactions wait, so block time
     /// moves on by itself and protocol windows close without anyone sending.
-    pub(crate) fn start_mining_every(seconds: u64) -> Self {
+    pub fn start_mining_every(seconds: u64) -> Self {
         Self::start_with(Some(seconds))
     }
 
@@ -84,11 +94,12 @@ impl Anvil {
     }
 
     /// The chain id: distinct per port.
-    pub(crate) fn chain_id(&self) -> u64 {
+    pub fn chain_id(&self) -> u64 {
         40_000 + u64::from(self.port)
     }
 
-    pub(crate) fn url(&self) -> Url {
+    /// The JSON-RPC endpoint.
+    pub fn url(&self) -> Url {
         format!("http://127.0.0.1:{}", self.port).parse().expect("url")
     }
 
@@ -122,7 +133,7 @@ impl Anvil {
     }
 
     /// Stops anvil the way an operator would (SIGTERM), which writes its state file.
-    pub(crate) fn stop(&mut self) {
+    pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else { return };
         let status = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -134,12 +145,12 @@ impl Anvil {
     }
 
     /// Starts anvil again on the same port from the dumped state.
-    pub(crate) fn restart(&mut self) {
+    pub fn restart(&mut self) {
         self.spawn();
     }
 
     /// Calls an anvil-only method (time travel, mining).
-    pub(crate) async fn rpc(&self, method: &'static str, params: serde_json::Value) {
+    pub async fn rpc(&self, method: &'static str, params: serde_json::Value) {
         let provider = ProviderBuilder::new().connect_http(self.url());
         provider
             .raw_request::<_, serde_json::Value>(method.into(), params)
@@ -160,18 +171,22 @@ impl Drop for Anvil {
 /// The core contracts deployed on an anvil by `scripts/Deploy.s.sol`. What forge leaves in the
 /// repository — the addresses file (it may only write under `deployments/`) and the broadcast
 /// records of this chain id — is removed when dropped.
-pub(crate) struct Deployed {
-    pub(crate) deployment: Deployment,
-    pub(crate) file: PathBuf,
+#[derive(Debug)]
+pub struct Deployed {
+    /// The contracts' addresses.
+    pub deployment: Deployment,
+    /// The addresses file, for `--deployment` (`VERIGRAD_DEPLOYMENT`).
+    pub file: PathBuf,
 }
 
 impl Deployed {
-    pub(crate) fn on(anvil: &Anvil) -> Self {
+    /// Deploys the core on `anvil` with the deploy script's defaults.
+    pub fn on(anvil: &Anvil) -> Self {
         Self::with_env(anvil, &[])
     }
 
     /// Deploys with `env` for the deploy script (e.g. `VERIGRAD_REVEAL_WINDOW`).
-    pub(crate) fn with_env(anvil: &Anvil, env: &[(&str, &str)]) -> Self {
+    pub fn with_env(anvil: &Anvil, env: &[(&str, &str)]) -> Self {
         let relative = format!("deployments/worker-test-{}.json", anvil.chain_id());
         let output = Command::new(repo().join(".tools/bin/forge"))
             .current_dir(repo())
@@ -189,7 +204,7 @@ impl Deployed {
     }
 
     /// The account of `key`, connected to `url` through a patient RPC.
-    pub(crate) async fn account(&self, url: Url, key: &str) -> Account {
+    pub async fn account(&self, url: Url, key: &str) -> Account {
         let chain =
             Chain::connect(Rpc::http(url, patient()), self.deployment).await.expect("connect");
         let receipts = ReceiptPolicy { timeout_ms: 30_000, poll_ms: 50 };
@@ -197,7 +212,7 @@ impl Deployed {
     }
 
     /// Sends `amount` tokens from the deployer to `to`.
-    pub(crate) async fn fund(&self, anvil: &Anvil, to: Address, amount: U256) {
+    pub async fn fund(&self, anvil: &Anvil, to: Address, amount: U256) {
         let deployer = self.account(anvil.url(), DEPLOYER_KEY).await;
         deployer
             .sender()
@@ -221,18 +236,18 @@ impl Drop for Deployed {
 }
 
 /// `holder`'s token balance.
-pub(crate) async fn token_balance(rpc: &Rpc, token: Address, holder: Address) -> U256 {
+pub async fn token_balance(rpc: &Rpc, token: Address, holder: Address) -> U256 {
     rpc.view(token, Token::balanceOfCall { account: holder }).await.expect("balanceOf")
 }
 
 /// The address of a key.
-pub(crate) fn address(key: &str) -> Address {
+pub fn address(key: &str) -> Address {
     key.parse::<PrivateKeySigner>().expect("key").address()
 }
 
 /// Runs the `worker` binary with `env` and `args`; returns its output.
-pub(crate) fn worker(env: &[(&str, &str)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_worker"))
+pub fn worker(env: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(worker_bin())
         .args(args)
         .env_clear()
         .env("VERIGRAD_LOG", "warn")
@@ -242,7 +257,7 @@ pub(crate) fn worker(env: &[(&str, &str)], args: &[&str]) -> Output {
 }
 
 /// A process's stdout and stderr, for assertion messages.
-pub(crate) fn text(output: &Output) -> String {
+pub fn text(output: &Output) -> String {
     format!(
         "status {}\nstdout:\n{}\nstderr:\n{}",
         output.status,

@@ -21,45 +21,43 @@ use verigrad_contracts::{
 use verigrad_inference::ModelPackage;
 use verigrad_x402::x402::{self, PaymentRequired, decode_header};
 
-use crate::harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, tokens};
+use crate::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, repo, tokens};
 
 /// anvil's development key 2: pays for inference. A public test key.
-pub(crate) const PAYER_KEY: &str =
-    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+pub const PAYER_KEY: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
 /// anvil's development key 4: holds no tokens. A public test key.
-pub(crate) const BROKE_KEY: &str =
-    "0x47e179ec197488593b187f8a8eb2d9ee2f2c8bd7196f9b1df58a7f1a7ded9c4f";
+pub const BROKE_KEY: &str = "0x47e179ec197488593b187f8a8eb2d9ee2f2c8bd7196f9b1df58a7f1a7ded9c4f";
 
 /// One volatility inference costs 0.01 VGD; the embedder 0.02 VGD.
-pub(crate) fn price_of_volatility() -> U256 {
+pub fn price_of_volatility() -> U256 {
     tokens(1) / U256::from(100)
 }
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 /// The package id of a shipped model.
-pub(crate) fn package_id(name: &str) -> B256 {
+pub fn package_id(name: &str) -> B256 {
     ModelPackage::load(repo().join("models").join(name)).expect("package (run scripts/setup)").id()
 }
 
 /// A volatility input: 16 log-returns.
-pub(crate) fn volatility_input() -> Value {
+pub fn volatility_input() -> Value {
     let returns: Vec<Value> = (0..16).map(|i| format!("0.0{}", i % 7 + 1).into()).collect();
     serde_json::json!({ "numbers": [{ "name": "returns", "shape": [1, 16], "values": returns }] })
 }
 
 /// The chain, its deployment and the released models.
-pub(crate) struct Market {
-    pub(crate) anvil: Anvil,
-    pub(crate) deployed: Deployed,
-    pub(crate) rpc: Rpc,
+#[derive(Debug)]
+pub struct Market {
+    /// The chain.
+    pub anvil: Anvil,
+    /// The core contracts on it.
+    pub deployed: Deployed,
+    /// A patient RPC to it, for reads.
+    pub rpc: Rpc,
 }
 
 impl Market {
     /// Deploys, releases volatility, risk and the embedder, and funds the payer with 100 VGD.
-    pub(crate) async fn open() -> Self {
+    pub async fn open() -> Self {
         let anvil = Anvil::start();
         let deployed = Deployed::on(&anvil);
         let owner = deployed.account(anvil.url(), DEPLOYER_KEY).await;
@@ -95,28 +93,28 @@ impl Market {
             owner.sender().call(registry, release).await.expect("publishRelease");
         }
         deployed.fund(&anvil, address(PAYER_KEY), tokens(100)).await;
-        let rpc = Rpc::http(anvil.url(), crate::harness::patient());
+        let rpc = Rpc::http(anvil.url(), crate::patient());
         Self { anvil, deployed, rpc }
     }
 
     /// The network token.
-    pub(crate) fn token(&self) -> Address {
+    pub fn token(&self) -> Address {
         self.deployed.deployment.token
     }
 
     /// `who`'s token balance.
-    pub(crate) async fn balance(&self, who: Address) -> U256 {
-        crate::harness::token_balance(&self.rpc, self.token(), who).await
+    pub async fn balance(&self, who: Address) -> U256 {
+        crate::token_balance(&self.rpc, self.token(), who).await
     }
 
     /// Whether `payer`'s authorization `nonce` was used on chain.
-    pub(crate) async fn used(&self, payer: Address, nonce: B256) -> bool {
+    pub async fn used(&self, payer: Address, nonce: B256) -> bool {
         let call = Token::authorizationStateCall { authorizer: payer, nonce };
         self.rpc.view(self.token(), call).await.expect("authorizationState")
     }
 
     /// The worker's environment: node, deployment, and the worker's key (it settles and is paid).
-    pub(crate) fn env(&self) -> Vec<(&'static str, String)> {
+    pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("VERIGRAD_RPC_URL", self.anvil.url().to_string()),
             ("VERIGRAD_DEPLOYMENT", self.deployed.file.to_string_lossy().into_owned()),
@@ -127,17 +125,19 @@ impl Market {
 }
 
 /// A `worker serve` (or `worker facilitator`) process; killed (SIGKILL, like a crash) when dropped.
-pub(crate) struct Server {
+#[derive(Debug)]
+pub struct Server {
     child: Child,
-    pub(crate) url: String,
+    /// Where it listens (`http://127.0.0.1:<port>`).
+    pub url: String,
     log: PathBuf,
 }
 
 impl Server {
     /// Starts `worker <args>` with `env` on a port of its choosing and waits until it listens.
-    pub(crate) fn start(env: &[(&'static str, String)], args: &[&str], log: PathBuf) -> Self {
+    pub fn start(env: &[(&'static str, String)], args: &[&str], log: PathBuf) -> Self {
         let stderr = std::fs::File::create(&log).expect("log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_worker"))
+        let mut child = Command::new(crate::worker_bin())
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
             .env_clear()
@@ -161,7 +161,7 @@ impl Server {
     }
 
     /// `worker serve` for `market`, with its ledger in `data_dir`, plus `extra` flags.
-    pub(crate) fn serve(market: &Market, data_dir: &Path, extra: &[&str]) -> Self {
+    pub fn serve(market: &Market, data_dir: &Path, extra: &[&str]) -> Self {
         std::fs::create_dir_all(data_dir).expect("data dir");
         let data = data_dir.to_string_lossy().into_owned();
         let mut args = vec!["serve", "--models", "models", "--data-dir", &data];
@@ -170,7 +170,7 @@ impl Server {
     }
 
     /// What the process logged.
-    pub(crate) fn log(&self) -> String {
+    pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -184,15 +184,18 @@ impl Drop for Server {
 
 /// An HTTP answer: status, x402 headers and JSON body.
 #[derive(Debug)]
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    pub(crate) headers: reqwest::header::HeaderMap,
-    pub(crate) body: Value,
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers, x402's among them.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON (null if it is not JSON).
+    pub body: Value,
 }
 
 impl Answer {
     /// The decoded `PAYMENT-REQUIRED` header, which must equal the body.
-    pub(crate) fn required(&self) -> PaymentRequired {
+    pub fn required(&self) -> PaymentRequired {
         let header = self.headers.get(x402::PAYMENT_REQUIRED).expect("PAYMENT-REQUIRED header");
         let required: PaymentRequired =
             decode_header(header.to_str().expect("ascii")).expect("base64 JSON");
@@ -205,13 +208,13 @@ impl Answer {
     }
 
     /// The reason a payment was refused.
-    pub(crate) fn reason(&self) -> String {
+    pub fn reason(&self) -> String {
         self.required().error.unwrap_or_default()
     }
 }
 
 /// POSTs `body` to `url` with `headers`.
-pub(crate) async fn post(url: &str, body: &Value, headers: &[(&str, String)]) -> Answer {
+pub async fn post(url: &str, body: &Value, headers: &[(&str, String)]) -> Answer {
     let mut request = reqwest::Client::new().post(url).json(body);
     for (name, value) in headers {
         request = request.header(*name, value);
@@ -225,19 +228,19 @@ pub(crate) async fn post(url: &str, body: &Value, headers: &[(&str, String)]) ->
 }
 
 /// GETs `url` as JSON.
-pub(crate) async fn get(url: &str) -> Value {
+pub async fn get(url: &str) -> Value {
     let response = reqwest::get(url).await.expect("request");
     assert!(response.status().is_success(), "GET {url}: {}", response.status());
     serde_json::from_slice(&response.bytes().await.expect("body")).expect("JSON")
 }
 
 /// The payer's signer.
-pub(crate) fn payer() -> PrivateKeySigner {
+pub fn payer() -> PrivateKeySigner {
     PAYER_KEY.parse().expect("key")
 }
 
 /// The requirements `worker serve` would quote for one volatility inference paid to `pay_to`.
-pub(crate) fn offer(market: &Market, pay_to: Address) -> x402::PaymentRequirements {
+pub fn offer(market: &Market, pay_to: Address) -> x402::PaymentRequirements {
     x402::PaymentRequirements {
         scheme: x402::SCHEME.into(),
         network: x402::network(market.anvil.chain_id()),
