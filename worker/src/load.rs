@@ -2,15 +2,66 @@
 
 use std::{io::IsTerminal, time::Duration};
 
+use alloy::primitives::Address;
+use clap::Args;
 use verigrad_blobs::StoreClient;
-use verigrad_contracts::Account;
+use verigrad_contracts::{Account, Tier};
 use verigrad_requester::{LoadPlan, LoadReport, Requester, TaskRequest};
 use verigrad_roles::TaskConfig;
 
-use crate::{cli::LoadArgs, commands::tokens};
+use crate::{
+    account::tokens,
+    cli::{Context, parse_enum},
+    submit::{SubmitArgs, request},
+};
+
+/// An address expected to be slashed, or `none`.
+fn parse_expected_slash(text: &str) -> Result<Option<Address>, String> {
+    match text {
+        "none" => Ok(None),
+        address => address.parse().map(Some).map_err(|e| format!("{address}: {e}")),
+    }
+}
+
+/// `worker load`.
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    #[command(flatten)]
+    pub(crate) task: SubmitArgs,
+    /// Tasks to create.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) tasks: usize,
+    /// Tasks being created (and assigned) at once.
+    #[arg(long, env = "VERIGRAD_LOAD_CONCURRENCY", default_value_t = 16)]
+    pub(crate) concurrency: usize,
+    /// Tasks created per second, a batch each second [default: all at once].
+    #[arg(long)]
+    pub(crate) rate: Option<f64>,
+    /// Floors to cycle through, comma-separated [default: --floor for every task].
+    #[arg(long, value_delimiter = ',', value_parser = parse_enum::<Tier>)]
+    pub(crate) mix: Vec<Tier>,
+    /// Seconds to wait for the last settlement after the last task is created.
+    #[arg(long, default_value_t = 600)]
+    pub(crate) timeout: u64,
+    /// Check the run (exit 1 otherwise): every task settled, the escrow balanced, and exactly these
+    /// workers slashed (comma-separated; `none` for none).
+    #[arg(long, value_delimiter = ',', value_parser = parse_expected_slash)]
+    pub(crate) expect_slashed: Option<Vec<Option<Address>>>,
+}
+
+impl LoadArgs {
+    /// Runs the load and prints its summary; fails if `--expect-slashed` is given and not met.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let mut tasks = ctx.config.tasks.clone();
+        self.task.tasks.apply(&mut tasks);
+        let request = request(&self.task, &tasks)?;
+        let account = ctx.account().await?;
+        run(account, self, &tasks, request).await
+    }
+}
 
 /// Runs the load and prints its summary (JSON with `--json`).
-pub(crate) async fn run(
+async fn run(
     account: Account,
     args: LoadArgs,
     config: &TaskConfig,

@@ -1,7 +1,7 @@
 //! `worker`: the verigrad worker node's command line.
 
+mod account;
 mod cli;
-mod commands;
 mod coordinate;
 mod load;
 mod models;
@@ -27,5 +27,5 @@ async fn main() -> anyhow::Result<()> {
         }
         cli::LogFormat::Json => logs.json().init(),
     }
-    commands::run(cli).await
+    cli.run().await
 }

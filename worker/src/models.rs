@@ -2,14 +2,78 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
+use alloy::primitives::B256;
 use anyhow::Context;
+use clap::{Args, Subcommand};
 use verigrad_blobs::{BlobDir, StoreClient, Transfer, router};
 use verigrad_inference::ModelPackage;
 
-use crate::cli::ModelsAction;
+/// `worker models …`.
+#[derive(Debug, Args)]
+pub(crate) struct ModelsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    action: ModelsAction,
+    /// The store node.
+    #[arg(
+        long,
+        global = true,
+        env = "VERIGRAD_STORE_URL",
+        default_value = "http://127.0.0.1:9100"
+    )]
+    store: String,
+}
+
+/// `worker models …`.
+#[derive(Debug, Subcommand)]
+enum ModelsAction {
+    /// The packages the store holds.
+    List,
+    /// Publish a package folder (its files, then its manifest under the package id).
+    Publish {
+        /// The package folder (manifest.json and the files it lists).
+        dir: PathBuf,
+    },
+    /// Pull a package by id, checking every file and the id.
+    Pull {
+        /// The package id.
+        id: B256,
+        /// The folder to write it into.
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+impl ModelsArgs {
+    /// Runs the action against the store.
+    pub(crate) async fn run(self) -> anyhow::Result<()> {
+        run(self.action, &self.store).await
+    }
+}
+
+/// `worker store`.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// Where the blobs live.
+    #[arg(long, default_value = ".worker/store")]
+    dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    listen: SocketAddr,
+    /// Largest blob accepted, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    max_mib: usize,
+}
+
+impl StoreArgs {
+    /// Serves the store role until Ctrl-C.
+    pub(crate) async fn run(self) -> anyhow::Result<()> {
+        serve(self.dir, self.listen, self.max_mib).await
+    }
+}
 
 /// Runs a `models` action against the store at `store`.
-pub(crate) async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()> {
+async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()> {
     let client = StoreClient::new(store);
     match action {
         ModelsAction::List => {
@@ -94,7 +158,7 @@ fn size(bytes: usize) -> String {
 }
 
 /// Serves the store role until Ctrl-C.
-pub(crate) async fn serve(dir: PathBuf, listen: SocketAddr, max_mib: usize) -> anyhow::Result<()> {
+async fn serve(dir: PathBuf, listen: SocketAddr, max_mib: usize) -> anyhow::Result<()> {
     let store = BlobDir::open(&dir)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await

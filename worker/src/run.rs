@@ -1,22 +1,64 @@
 //! `worker run`: the roles service until SIGINT or SIGTERM.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
-use anyhow::{Context, bail};
+use anyhow::{Context as _, bail};
+use clap::Args;
 use tokio::sync::watch;
 use verigrad_blobs::StoreClient;
 use verigrad_contracts::{Account, RoleSet};
 use verigrad_roles::{RunOptions, TaskConfig, Worker, load_runtime};
 use verigrad_task::{EventStream, EventsConfig, WorkerStore};
 
-use crate::cli::RunArgs;
+use crate::cli::{Context, TaskArgs};
+/// `worker run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Roles to act in, comma-separated: compute, verify [default: the registered ones].
+    #[arg(long, env = "VERIGRAD_ROLES")]
+    pub(crate) roles: Option<RoleSet>,
+    /// Answer wrong outputs on purpose (tests and demos: the protocol must catch and slash it).
+    #[arg(long)]
+    pub(crate) faulty: bool,
+    /// Watched tasks worked on at once (each mostly waits for the chain).
+    #[arg(long, env = "VERIGRAD_CONCURRENCY", default_value_t = 16)]
+    pub(crate) concurrency: usize,
+    /// Drift: as a compute worker, also check proposed LIGHT results (never its own) while the
+    /// escrow's verification pressure is at least this many basis points (0–10000).
+    #[arg(long, env = "VERIGRAD_DRIFT_BPS", value_parser = clap::value_parser!(u16).range(0..=10_000))]
+    pub(crate) drift_bps: Option<u16>,
+    /// Where the worker keeps its database and pulled packages
+    /// [config tasks.data_dir; default .worker/data].
+    #[arg(long, env = "VERIGRAD_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Largest task input fetched, in KiB [config tasks.max_input_kib; default 1024].
+    #[arg(long)]
+    max_input_kib: Option<usize>,
+    #[command(flatten)]
+    tasks: TaskArgs,
+}
 
-/// Runs the worker's roles until a shutdown signal; the step in progress finishes first.
-pub(crate) async fn run(
-    account: Account,
-    args: &RunArgs,
-    config: TaskConfig,
-) -> anyhow::Result<()> {
+impl RunArgs {
+    /// Applies the flags given to `config`.
+    pub(crate) fn apply(&self, config: &mut TaskConfig) {
+        self.tasks.apply(config);
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(kib) = self.max_input_kib {
+            config.max_input_kib = kib;
+        }
+    }
+    /// Runs the worker's roles until a shutdown signal; the step in progress finishes first.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let mut config = ctx.config.tasks.clone();
+        self.apply(&mut config);
+        let account = ctx.account().await?;
+        run(account, &self, config).await
+    }
+}
+
+async fn run(account: Account, args: &RunArgs, config: TaskConfig) -> anyhow::Result<()> {
     let chain = account.chain();
     let status = chain.worker_status(account.address()).await?;
     if !status.registered {

@@ -2,13 +2,13 @@
 
 use std::{io::Write, net::SocketAddr, path::PathBuf, time::Duration};
 
-use alloy::{primitives::Address, transports::http::reqwest};
-use anyhow::Context;
+use alloy::{primitives::Address, signers::local::PrivateKeySigner, transports::http::reqwest};
+use anyhow::Context as _;
 use clap::Args;
 use verigrad_roles::Config;
 use verigrad_x402::{ServeOptions, SettlementOptions, api::RateLimit, facilitate, pay, serve};
 
-use crate::commands::{chain, signer};
+use crate::cli::Context;
 
 /// `worker serve`.
 #[derive(Debug, Args)]
@@ -80,14 +80,16 @@ async fn shutdown() {
     }
 }
 
-/// `worker serve`: the API until Ctrl-C or SIGTERM.
-pub(crate) async fn run_serve(
-    config: &Config,
-    key: Option<&str>,
-    args: ServeArgs,
-) -> anyhow::Result<()> {
-    let signer =
-        signer(key.context("no key: set VERIGRAD_KEY (it settles payments and is paid)")?)?;
+impl ServeArgs {
+    /// Serves the API until Ctrl-C or SIGTERM.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let signer = ctx.signer("it settles payments and is paid")?;
+        run_serve(ctx, signer, self).await
+    }
+}
+
+async fn run_serve(ctx: &Context, signer: PrivateKeySigner, args: ServeArgs) -> anyhow::Result<()> {
+    let config = &ctx.config;
     let options = ServeOptions {
         listen: args.listen,
         models: args.models,
@@ -99,32 +101,52 @@ pub(crate) async fn run_serve(
         price_refresh: Duration::from_secs(args.price_refresh.max(1)),
         settlement: args.settlement.options(config),
     };
-    serve(chain(config).await?, signer, options, announce, shutdown()).await?;
+    serve(ctx.chain().await?, signer, options, announce, shutdown()).await?;
     Ok(())
 }
 
-/// `worker facilitator`: only `/verify`, `/settle`, `/supported`.
-pub(crate) async fn run_facilitator(
-    config: &Config,
-    key: Option<&str>,
+/// `worker facilitator`.
+#[derive(Debug, Args)]
+pub(crate) struct FacilitatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9002")]
     listen: SocketAddr,
+    #[command(flatten)]
     settlement: SettlementArgs,
-) -> anyhow::Result<()> {
-    let signer = signer(key.context("no key: set VERIGRAD_KEY (it sends the settlements)")?)?;
-    let options = settlement.options(config);
-    facilitate(chain(config).await?, signer, listen, options, announce, shutdown()).await?;
-    Ok(())
 }
 
-/// `worker pay`: one paid request; prints the output and the settlement.
-pub(crate) async fn run_pay(
-    key: Option<&str>,
-    url: &str,
-    body: Option<&str>,
-) -> anyhow::Result<()> {
-    let signer = signer(key.context("no key: set VERIGRAD_KEY (the payer)")?)?;
+impl FacilitatorArgs {
+    /// Serves only `/verify`, `/settle`, `/supported` until Ctrl-C or SIGTERM.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let signer = ctx.signer("it sends the settlements")?;
+        let options = self.settlement.options(&ctx.config);
+        let chain = ctx.chain().await?;
+        facilitate(chain, signer, self.listen, options, announce, shutdown()).await?;
+        Ok(())
+    }
+}
+
+/// `worker pay`.
+#[derive(Debug, Args)]
+pub(crate) struct PayArgs {
+    /// The URL.
+    url: String,
+    /// A JSON body to POST (without it, GET).
+    #[arg(long)]
+    body: Option<String>,
+}
+
+impl PayArgs {
+    /// One paid request; prints the output and the settlement.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let signer = ctx.signer("the payer")?;
+        run_pay(&signer, &self.url, self.body.as_deref()).await
+    }
+}
+
+async fn run_pay(signer: &PrivateKeySigner, url: &str, body: Option<&str>) -> anyhow::Result<()> {
     let body = body.map(serde_json::from_str).transpose().context("--body is not JSON")?;
-    let answer = pay(&reqwest::Client::new(), url, body.as_ref(), &signer).await?;
+    let answer = pay(&reqwest::Client::new(), url, body.as_ref(), signer).await?;
     println!("{}", serde_json::to_string_pretty(&answer.body)?);
     if let Some(paid) = &answer.paid {
         eprintln!(
@@ -154,7 +176,7 @@ mod tests {
         assert_eq!(args.listen, "127.0.0.1:9000".parse().expect("address"));
         assert_eq!((args.facilitator, args.free, args.max_timeout), (None, false, 300));
         let cli = Cli::try_parse_from(["worker", "facilitator"]).expect("parses");
-        let Command::Facilitator { listen, .. } = cli.command else { panic!("facilitator") };
-        assert_eq!(listen, "127.0.0.1:9002".parse().expect("address"));
+        let Command::Facilitator(args) = cli.command else { panic!("facilitator") };
+        assert_eq!(args.listen, "127.0.0.1:9002".parse().expect("address"));
     }
 }

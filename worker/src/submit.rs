@@ -2,17 +2,61 @@
 
 use std::time::Duration;
 
-use alloy::primitives::B256;
-use anyhow::Context;
+use alloy::primitives::{B256, U256};
+use anyhow::Context as _;
+use clap::Args;
 use serde_json::json;
 use verigrad_blobs::StoreClient;
-use verigrad_contracts::Account;
-use verigrad_contracts::EnumName;
+use verigrad_contracts::{Account, EnumName, Tier};
 use verigrad_requester::{Requester, TaskOutcome, TaskRequest};
 use verigrad_roles::{TaskConfig, find_package};
 use verigrad_task::{check_input, output_json, parse_input};
 
-use crate::{cli::SubmitArgs, commands::tokens};
+use crate::{
+    account::tokens,
+    cli::{Context, TaskArgs, parse_enum, parse_tokens},
+};
+
+/// `worker submit`.
+#[derive(Debug, Args)]
+pub(crate) struct SubmitArgs {
+    /// The model: a release id (0x…), or a package name found under --models.
+    #[arg(long)]
+    pub(crate) model: String,
+    /// The input: a JSON file, or inline JSON (`{"numbers":[{"name":…,"shape":[…],"values":[…]}]}`).
+    #[arg(long)]
+    pub(crate) input: String,
+    /// Value at risk on the answer, in tokens: raises redundancy and audits.
+    #[arg(long, value_parser = parse_tokens, default_value = "0")]
+    pub(crate) value: U256,
+    /// The lowest verification tier accepted: light (one worker, challenge window, random audit),
+    /// redundant (k workers, commit–reveal) or deep (redundant plus a committee review).
+    #[arg(long, value_parser = parse_enum::<Tier>, default_value = "light")]
+    pub(crate) floor: Tier,
+    /// Seconds until the result (LIGHT) or commit (REDUNDANT, DEEP) deadline.
+    #[arg(long, default_value_t = 300)]
+    pub(crate) deadline: u64,
+    /// Most to pay, in tokens [default: the escrow's quote].
+    #[arg(long, value_parser = parse_tokens)]
+    pub(crate) max_fee: Option<U256>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) tasks: TaskArgs,
+}
+
+impl SubmitArgs {
+    /// Creates the task and follows it to its result.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let mut tasks = ctx.config.tasks.clone();
+        self.tasks.apply(&mut tasks);
+        // Checked before connecting: a bad model name or input needs no chain to be refused.
+        let request = request(&self, &tasks)?;
+        let account = ctx.account().await?;
+        run(account, &self, &tasks, request).await
+    }
+}
 
 /// The task the flags describe: the model resolved, the input parsed.
 pub(crate) fn request(args: &SubmitArgs, config: &TaskConfig) -> anyhow::Result<TaskRequest> {
@@ -44,7 +88,7 @@ pub(crate) fn request(args: &SubmitArgs, config: &TaskConfig) -> anyhow::Result<
 }
 
 /// Submits the task, follows it to settlement and prints the outcome.
-pub(crate) async fn run(
+async fn run(
     account: Account,
     args: &SubmitArgs,
     config: &TaskConfig,
