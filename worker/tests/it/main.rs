@@ -3,7 +3,6 @@
 
 mod account;
 mod events;
-mod market;
 mod proxy;
 mod route;
 mod sender;

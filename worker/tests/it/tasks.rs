@@ -10,7 +10,7 @@ use verigrad_contracts::DeterminismClass;
 use verigrad_contracts::{SeatState, TaskStatus};
 use verigrad_task::{INPUT_REJECTED, WorkerStore};
 
-use crate::market::{
+use verigrad_testkit::market::{
     KEYS, Market, SLASH, STAKE_PER_ROLE, amount, eventually, expected_output, finish,
     misshapen_input, risk_input, volatility_input,
 };
@@ -429,7 +429,7 @@ async fn bad_inputs_end_with_a_refund() {
     let owed = escrow.claimable(requester).await.expect("claimable");
     let mut refunds = U256::ZERO;
     for &task in &tasks {
-        refunds += U256::from(crate::market::MAX_FEE) - market.task(task).await.reserve;
+        refunds += U256::from(verigrad_testkit::market::MAX_FEE) - market.task(task).await.reserve;
     }
     assert_eq!(owed - owed_before, refunds);
     let status = market.status(verigrad_testkit::address(KEYS[0])).await;

@@ -24,10 +24,10 @@ use verigrad_contracts::{
 use verigrad_contracts::{DeterminismClass, RiskClass, Tier};
 use verigrad_inference::{ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime};
 
-use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, address, repo, text, token_balance, tokens};
+use crate::{Anvil, DEPLOYER_KEY, Deployed, address, repo, text, token_balance, tokens};
 
 /// anvil's development keys 1–6 (public test keys), for workers.
-pub(crate) const KEYS: [&str; 6] = [
+pub const KEYS: [&str; 6] = [
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
     "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
@@ -39,31 +39,41 @@ pub(crate) const KEYS: [&str; 6] = [
 /// The treasury: anvil's development account 9, which no test uses.
 const TREASURY: &str = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
 
-/// Stake per role (the registry's default minimum) and what a fault costs (the escrow's `minSlash`).
-pub(crate) const STAKE_PER_ROLE: u64 = 100;
-pub(crate) const SLASH: u64 = 10;
+/// Stake per role, in tokens: the registry's default minimum.
+pub const STAKE_PER_ROLE: u64 = 100;
+/// What a fault costs, in tokens: the escrow's `minSlash`.
+pub const SLASH: u64 = 10;
 
 /// The max fee of the tasks `create_task` makes: two runs, above any LIGHT price with its review
 /// reserve.
-pub(crate) const MAX_FEE: u128 = 2 * 10u128.pow(18);
+pub const MAX_FEE: u128 = 2 * 10u128.pow(18);
 
 /// The shipped packages the market publishes.
 fn package_dir(name: &str) -> PathBuf {
     repo().join("models").join(name)
 }
 
-pub(crate) struct Market {
-    pub(crate) anvil: Anvil,
-    pub(crate) deployed: Deployed,
-    pub(crate) store_url: String,
-    pub(crate) volatility: B256,
-    pub(crate) risk: B256,
+/// The chain, the core, the released models and a store node: what `worker run` and `worker submit`
+/// need. The store stops when the market is dropped.
+#[derive(Debug)]
+pub struct Market {
+    /// The chain, mining a block every second.
+    pub anvil: Anvil,
+    /// The core contracts on it.
+    pub deployed: Deployed,
+    /// The store node on loopback.
+    pub store_url: String,
+    /// The release id of `verigrad/volatility` (exact).
+    pub volatility: B256,
+    /// The release id of `verigrad/risk` (tolerance).
+    pub risk: B256,
     dir: tempfile::TempDir,
     store: tokio::task::JoinHandle<()>,
 }
 
 impl Market {
-    pub(crate) async fn open() -> Self {
+    /// Deploys with windows of seconds, starts the store node and publishes both models.
+    pub async fn open() -> Self {
         let anvil = Anvil::start_mining_every(1);
         let deployed = Deployed::with_env(
             &anvil,
@@ -106,7 +116,7 @@ impl Market {
     }
 
     /// Publishes release `id` as `verigrad/<name>` whether or not a package has that id.
-    pub(crate) async fn publish_release(
+    pub async fn publish_release(
         &self,
         name: &str,
         id: B256,
@@ -133,29 +143,26 @@ impl Market {
         id
     }
 
-    pub(crate) async fn account(&self, key: &str) -> Account {
+    /// The account of `key` on the market's chain.
+    pub async fn account(&self, key: &str) -> Account {
         self.deployed.account(self.anvil.url(), key).await
     }
 
-    pub(crate) fn escrow(&self) -> EscrowClient {
+    /// The escrow's client, on a patient RPC.
+    pub fn escrow(&self) -> EscrowClient {
         EscrowClient::new(
-            verigrad_contracts::Rpc::http(self.anvil.url(), verigrad_testkit::patient()),
+            verigrad_contracts::Rpc::http(self.anvil.url(), crate::patient()),
             self.deployed.deployment.task_escrow,
         )
     }
 
     /// Funds `key` and registers it with `roles`, serving both models, staking the minimum.
-    pub(crate) async fn register(&self, key: &str, roles: &str) -> Address {
+    pub async fn register(&self, key: &str, roles: &str) -> Address {
         self.register_serving(key, roles, vec![self.volatility, self.risk]).await
     }
 
     /// Funds `key` and registers it with `roles`, serving `models`, staking the minimum.
-    pub(crate) async fn register_serving(
-        &self,
-        key: &str,
-        roles: &str,
-        models: Vec<B256>,
-    ) -> Address {
+    pub async fn register_serving(&self, key: &str, roles: &str, models: Vec<B256>) -> Address {
         let roles: verigrad_contracts::RoleSet = roles.parse().expect("roles");
         let stake = tokens(STAKE_PER_ROLE * u64::from(roles.bits().count_ones()));
         self.deployed.fund(&self.anvil, address(key), stake + tokens(100)).await;
@@ -178,12 +185,14 @@ impl Market {
         worker
     }
 
-    pub(crate) async fn status(&self, worker: Address) -> WorkerStatus {
+    /// A worker's registry record.
+    pub async fn status(&self, worker: Address) -> WorkerStatus {
         self.account(DEPLOYER_KEY).await.chain().worker_status(worker).await.expect("status")
     }
 
-    pub(crate) async fn balance(&self, holder: Address) -> U256 {
-        let rpc = verigrad_contracts::Rpc::http(self.anvil.url(), verigrad_testkit::patient());
+    /// `holder`'s token balance.
+    pub async fn balance(&self, holder: Address) -> U256 {
+        let rpc = verigrad_contracts::Rpc::http(self.anvil.url(), crate::patient());
         token_balance(&rpc, self.deployed.deployment.token, holder).await
     }
 
@@ -201,14 +210,14 @@ impl Market {
 
     /// Registers `key` as a verifier and runs its daemon: a quote needs a verifier serving the
     /// model (nobody could audit it otherwise), and an audit needs one that votes.
-    pub(crate) async fn verifier(&self, key: &str, name: &str) -> WorkerProcess {
+    pub async fn verifier(&self, key: &str, name: &str) -> WorkerProcess {
         self.register(key, "verify").await;
         self.spawn(key, name, &[])
     }
 
     /// Starts `worker run` for `key` as `name` (its data directory and log), with the shipped
     /// packages and `extra` flags.
-    pub(crate) fn spawn(&self, key: &str, name: &str, extra: &[&str]) -> WorkerProcess {
+    pub fn spawn(&self, key: &str, name: &str, extra: &[&str]) -> WorkerProcess {
         let models =
             format!("{},{}", package_dir("volatility").display(), package_dir("risk").display());
         self.spawn_with_models(key, name, models, extra)
@@ -216,7 +225,7 @@ impl Market {
 
     /// Starts `worker run` with no package on disk: it pulls them from the store node, where they
     /// are published first.
-    pub(crate) async fn spawn_pulling(&self, key: &str, name: &str) -> WorkerProcess {
+    pub async fn spawn_pulling(&self, key: &str, name: &str) -> WorkerProcess {
         let client = StoreClient::new(self.store_url.clone());
         for package in ["volatility", "risk"] {
             let package = ModelPackage::load(package_dir(package)).expect("package");
@@ -242,13 +251,13 @@ impl Market {
     }
 
     /// `worker submit --json` by the requester (the deployer) with `args`, started now.
-    pub(crate) fn submit(&self, args: &[&str]) -> Child {
+    pub fn submit(&self, args: &[&str]) -> Child {
         self.requester_command("submit", args)
     }
 
     /// Starts `worker SUBCOMMAND --json ARGS` as the requester (the deployer).
-    pub(crate) fn requester_command(&self, subcommand: &str, args: &[&str]) -> Child {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_worker"));
+    pub fn requester_command(&self, subcommand: &str, args: &[&str]) -> Child {
+        let mut command = Command::new(crate::worker_bin());
         command
             .arg(subcommand)
             .arg("--json")
@@ -261,19 +270,19 @@ impl Market {
     }
 
     /// Runs `worker submit` to the end (at most two minutes) and returns its JSON outcome.
-    pub(crate) async fn submit_and_wait(&self, args: &[&str]) -> Value {
+    pub async fn submit_and_wait(&self, args: &[&str]) -> Value {
         let output = finish(self.submit(args), Duration::from_secs(120)).await;
         assert!(output.status.success(), "worker submit: {}", text(&output));
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output)))
     }
 
     /// Puts `bytes` in the market's store node.
-    pub(crate) async fn put(&self, bytes: Vec<u8>) -> B256 {
+    pub async fn put(&self, bytes: Vec<u8>) -> B256 {
         StoreClient::new(self.store_url.clone()).put(bytes).await.expect("put")
     }
 
     /// Creates a task directly (not through `worker submit`) and returns its id.
-    pub(crate) async fn create_task(&self, model: B256, input_hash: B256, seconds: u64) -> U256 {
+    pub async fn create_task(&self, model: B256, input_hash: B256, seconds: u64) -> U256 {
         let requester = self.account(DEPLOYER_KEY).await;
         let escrow = self.deployed.deployment.task_escrow;
         requester.approve(escrow, tokens(100)).await.expect("approve");
@@ -291,7 +300,7 @@ impl Market {
     }
 
     /// Assigns a task directly, once its anchor block is mined.
-    pub(crate) async fn assign(&self, task: U256) {
+    pub async fn assign(&self, task: U256) {
         let requester = self.account(DEPLOYER_KEY).await;
         let rpc = requester.chain().rpc().clone();
         let escrow = self.deployed.deployment.task_escrow;
@@ -313,7 +322,8 @@ impl Market {
         .await;
     }
 
-    pub(crate) async fn task(&self, id: U256) -> TaskState {
+    /// A task's state on chain.
+    pub async fn task(&self, id: U256) -> TaskState {
         self.escrow().task(id).await.expect("task")
     }
 }
@@ -325,12 +335,14 @@ impl Drop for Market {
 }
 
 /// A `worker run` process; killed when dropped. Its log survives restarts (appended).
-pub(crate) struct WorkerProcess {
+#[derive(Debug)]
+pub struct WorkerProcess {
     child: Option<Child>,
     env: Vec<(String, String)>,
     args: Vec<String>,
     log: PathBuf,
-    pub(crate) data: PathBuf,
+    /// Its data directory (database, pulled packages), kept across restarts.
+    pub data: PathBuf,
 }
 
 impl WorkerProcess {
@@ -341,10 +353,10 @@ impl WorkerProcess {
     }
 
     /// Starts the process (again), with the same key, flags and data directory.
-    pub(crate) fn restart(&mut self) {
+    pub fn restart(&mut self) {
         let file =
             std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log");
-        let child = Command::new(env!("CARGO_BIN_EXE_worker"))
+        let child = Command::new(crate::worker_bin())
             .args(&self.args)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
@@ -356,7 +368,7 @@ impl WorkerProcess {
     }
 
     /// SIGKILL: no chance to finish anything.
-    pub(crate) fn kill(&mut self) {
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             child.kill().expect("kill");
             child.wait().expect("reaped");
@@ -364,7 +376,7 @@ impl WorkerProcess {
     }
 
     /// SIGTERM, then waits for the exit; returns whether it exited cleanly.
-    pub(crate) fn terminate(&mut self) -> bool {
+    pub fn terminate(&mut self) -> bool {
         let Some(mut child) = self.child.take() else { return false };
         let pid = child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
@@ -373,11 +385,12 @@ impl WorkerProcess {
     }
 
     /// Whether the process is still running (it has not exited since it was started).
-    pub(crate) fn is_running(&mut self) -> bool {
+    pub fn is_running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|c| c.try_wait().expect("try_wait").is_none())
     }
 
-    pub(crate) fn log(&self) -> String {
+    /// What the process logged, across its restarts.
+    pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -393,7 +406,7 @@ impl Drop for WorkerProcess {
 }
 
 /// Waits for `child` to exit, at most `limit`; kills it and fails if it does not.
-pub(crate) async fn finish(mut child: Child, limit: Duration) -> std::process::Output {
+pub async fn finish(mut child: Child, limit: Duration) -> std::process::Output {
     let started = Instant::now();
     while child.try_wait().expect("try_wait").is_none() {
         if started.elapsed() > limit {
@@ -407,7 +420,7 @@ pub(crate) async fn finish(mut child: Child, limit: Duration) -> std::process::O
 }
 
 /// Polls `check` until it returns `Some`, at most `limit`; panics with `what` otherwise.
-pub(crate) async fn eventually<T, F: Future<Output = Option<T>>>(
+pub async fn eventually<T, F: Future<Output = Option<T>>>(
     what: &str,
     limit: Duration,
     mut check: impl FnMut() -> F,
@@ -423,7 +436,7 @@ pub(crate) async fn eventually<T, F: Future<Output = Option<T>>>(
 }
 
 /// A volatility input (16 log-returns) as `worker submit` takes it, and as the model gets it.
-pub(crate) fn volatility_input() -> (String, ModelInput) {
+pub fn volatility_input() -> (String, ModelInput) {
     let returns: Vec<String> =
         (0..16).map(|i| format!("{}0.0{}", if i % 3 == 0 { "-" } else { "" }, 10 + i)).collect();
     let json = serde_json::json!({ "numbers": [{ "name": "returns", "shape": [1, 16], "values": returns }] });
@@ -431,21 +444,21 @@ pub(crate) fn volatility_input() -> (String, ModelInput) {
 }
 
 /// A risk input (8 loan features).
-pub(crate) fn risk_input() -> (String, ModelInput) {
+pub fn risk_input() -> (String, ModelInput) {
     let json = serde_json::json!({ "numbers": [{ "name": "features", "shape": [1, 8],
         "values": ["1.35", "0.6", "0.8", "6.2", "1.5", "1", "0.02", "3.5"] }] });
     (json.to_string(), verigrad_task::parse_input(&json.to_string()).expect("input"))
 }
 
 /// The output hash the shipped package `name` gives for `input`, computed here.
-pub(crate) fn expected_output(name: &str, input: &ModelInput) -> B256 {
+pub fn expected_output(name: &str, input: &ModelInput) -> B256 {
     let mut runtime = Runtime::new();
     let id = runtime.add(&ModelPackage::load(package_dir(name)).expect("package")).expect("add");
     runtime.run(&id.to_string(), input).expect("runs").commitment()
 }
 
 /// A number tensor input of the wrong shape for the volatility model.
-pub(crate) fn misshapen_input() -> Vec<u8> {
+pub fn misshapen_input() -> Vec<u8> {
     let tensor =
         MultiDimensionalNumberTensor::new("returns", vec![Number::new(1, 2); 4], vec![1, 4])
             .expect("tensor");
@@ -453,6 +466,6 @@ pub(crate) fn misshapen_input() -> Vec<u8> {
 }
 
 /// A JSON field holding a token amount (decimal or hex string).
-pub(crate) fn amount(value: &Value) -> U256 {
+pub fn amount(value: &Value) -> U256 {
     serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{value}: {e}"))
 }
