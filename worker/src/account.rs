@@ -121,8 +121,10 @@ impl StatusArgs {
         let chain = ctx.chain().await?;
         let address = match self.address {
             Some(address) => address,
-            None if ctx.has_key() => ctx.signer("")?.address(),
-            None => bail!("status of whom? pass --address or a key (VERIGRAD_KEY)"),
+            None => match ctx.optional_signer()? {
+                Some(signer) => signer.address(),
+                None => bail!("status of whom? pass --address or a key (VERIGRAD_KEY)"),
+            },
         };
         let status = chain.worker_status(address).await?;
         if self.json {

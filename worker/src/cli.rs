@@ -200,16 +200,14 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    /// The key, or an error saying what it is needed for (`why`). The key is never echoed.
+    /// The key's signer, or an error saying what it is needed for (`why`).
     pub(crate) fn signer(&self, why: &str) -> anyhow::Result<PrivateKeySigner> {
-        let key =
-            self.key.as_deref().with_context(|| format!("no key: set VERIGRAD_KEY ({why})"))?;
-        signer(key)
+        self.optional_signer()?.with_context(|| format!("no key: set VERIGRAD_KEY ({why})"))
     }
 
-    /// Whether a key was given.
-    pub(crate) fn has_key(&self) -> bool {
-        self.key.is_some()
+    /// The key's signer if a key was given (commands that do more with one).
+    pub(crate) fn optional_signer(&self) -> anyhow::Result<Option<PrivateKeySigner>> {
+        self.key.as_deref().map(signer).transpose()
     }
 
     /// Connects to the node and the deployment the configuration names.

@@ -39,11 +39,11 @@ impl CoordinateArgs {
     /// Serves the gateway (and, given a key, the facilitator) until Ctrl-C.
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let chain = ctx.chain().await?;
-        let facilitator = if ctx.has_key() {
-            let options = self.settlement.options(&ctx.config);
-            Some(facilitator_routes(&chain, ctx.signer("")?, &options)?)
-        } else {
-            None
+        let facilitator = match ctx.optional_signer()? {
+            Some(signer) => {
+                Some(facilitator_routes(&chain, signer, &self.settlement.options(&ctx.config))?)
+            }
+            None => None,
         };
         serve(chain, self, facilitator).await
     }
