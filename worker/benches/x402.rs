@@ -4,28 +4,18 @@
 //! `cargo bench -p verigrad-worker --bench x402` (`X402_BENCH_RUNS` requests per series, default 200).
 //! Not a test: it prints a table and asserts nothing.
 
-// The integration tests' processes and market, shared rather than copied; the bench uses part of them.
-#[allow(dead_code, unreachable_pub)]
-#[path = "../tests/it/harness.rs"]
-mod harness;
-#[allow(dead_code, unreachable_pub)]
-#[path = "../tests/it/x402/setup.rs"]
-mod setup;
-
 use std::time::{Duration, Instant};
 
 use alloy::primitives::U256;
-use verigrad_worker::{
-    GasPolicy, ReceiptPolicy, TxSender,
-    serve::{
-        facilitator::{Facilitator, Ledger},
-        x402::{self, PAYMENT_SIGNATURE, Payment, PaymentPayload, encode_header},
-    },
+use verigrad_contracts::{GasPolicy, ReceiptPolicy, TxSender};
+use verigrad_x402::{
+    facilitator::{Facilitator, Ledger},
+    x402::{self, PAYMENT_SIGNATURE, Payment, PaymentPayload, encode_header},
 };
 
-use crate::{
-    harness::{WORKER_KEY, address},
-    setup::{Market, Server, offer, payer, post, volatility_input},
+use verigrad_testkit::{
+    WORKER_KEY, address,
+    x402::{Market, Server, offer, payer, post, volatility_input},
 };
 
 fn now() -> u64 {

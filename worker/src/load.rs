@@ -1,596 +1,167 @@
-//! A load run: many tasks created at once by one requester (in batch transactions), followed to
-//! settlement while the workers do the rest, then a summary — how each task ended, throughput to settlement, how fast workers
-//! answered an assignment, whether the escrow still holds exactly what it owes, and which workers
-//! were slashed. `worker load` prints it; `scripts/soak` and the throughput benchmark run it.
+//! `worker load`: many tasks at once, followed to settlement, and a summary.
 
-use std::{
-    collections::{BTreeMap, HashSet},
-    sync::{
-        Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::{Duration, Instant},
-};
+use std::{io::IsTerminal, time::Duration};
 
-use alloy::{
-    primitives::{Address, B256, U256},
-    rpc::types::{Filter, Log},
-    sol_types::SolEvent,
-};
-use serde::Serialize;
-use verigrad_contracts::{EscrowCall, RoleSet, TaskEscrow, Tier, WorkerStatus};
-use verigrad_inference::{ModelInput, Number};
+use alloy::primitives::Address;
+use clap::Args;
+use verigrad_blobs::StoreClient;
+use verigrad_contracts::{Account, Tier};
+use verigrad_requester::{LoadPlan, LoadReport, Requester, TaskRequest};
+use verigrad_roles::TaskConfig;
 
 use crate::{
-    Requester, TaskRequest,
-    sync::lock,
-    task::{INPUT_REJECTED, TaskError, due, step_calls},
+    account::tokens,
+    cli::{Context, parse_enum},
+    submit::{SubmitArgs, request},
 };
 
-/// The roles whose workers a summary lists.
-const COMPUTE_AND_VERIFY: [RoleSet; 2] = [RoleSet::COMPUTE, RoleSet::VERIFY];
+/// An address expected to be slashed, or `none`.
+fn parse_expected_slash(text: &str) -> Result<Option<Address>, String> {
+    match text {
+        "none" => Ok(None),
+        address => address.parse().map(Some).map_err(|e| format!("{address}: {e}")),
+    }
+}
 
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct LoadPlan {
-    /// Every task's request; task `i` gets floor `floors[i % floors.len()]` and an input made
-    /// distinct by adding `i` to the last digit of its first number.
-    pub request: TaskRequest,
-    /// Floors to cycle through.
-    pub floors: Vec<Tier>,
+/// `worker load`.
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    #[command(flatten)]
+    pub(crate) task: SubmitArgs,
     /// Tasks to create.
-    pub tasks: usize,
-    /// Tasks being created at once.
-    pub concurrency: usize,
-    /// Tasks created per second, in one batch each second; `None`: all at once.
-    pub rate: Option<f64>,
-    /// Give up on tasks not settled this long after the last one was created.
-    pub timeout: Duration,
-    /// How often the chain is read.
-    pub poll: Duration,
+    #[arg(long, default_value_t = 200)]
+    pub(crate) tasks: usize,
+    /// Tasks being created (and assigned) at once.
+    #[arg(long, env = "VERIGRAD_LOAD_CONCURRENCY", default_value_t = 16)]
+    pub(crate) concurrency: usize,
+    /// Tasks created per second, a batch each second [default: all at once].
+    #[arg(long)]
+    pub(crate) rate: Option<f64>,
+    /// Floors to cycle through, comma-separated [default: --floor for every task].
+    #[arg(long, value_delimiter = ',', value_parser = parse_enum::<Tier>)]
+    pub(crate) mix: Vec<Tier>,
+    /// Seconds to wait for the last settlement after the last task is created.
+    #[arg(long, default_value_t = 600)]
+    pub(crate) timeout: u64,
+    /// Check the run (exit 1 otherwise): every task settled, the escrow balanced, and exactly these
+    /// workers slashed (comma-separated; `none` for none).
+    #[arg(long, value_delimiter = ',', value_parser = parse_expected_slash)]
+    pub(crate) expect_slashed: Option<Vec<Option<Address>>>,
 }
 
-/// How the run went.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LoadReport {
-    /// Tasks created.
-    pub created: usize,
-    /// Settled with an accepted result.
-    pub finalized: usize,
-    /// Settled without one (refunded to the requester).
-    pub refunded: usize,
-    /// Of the refunded, those whose input the network rejected as impossible to run.
-    pub rejected: usize,
-    /// Not settled when the run gave up.
-    pub unsettled: Vec<U256>,
-    /// Tasks by tier: LIGHT, REDUNDANT, DEEP.
-    pub tiers: [usize; 3],
-    /// Seconds from the first creation to the last settlement.
-    pub seconds: f64,
-    /// Settled tasks per second over that time.
-    pub settled_per_second: f64,
-    /// Settled tasks per second once the pipeline is full: between the 10th and 90th percentile
-    /// of settlement times (0 with fewer than 10 tasks).
-    pub steady_per_second: f64,
-    /// Blocks from a task's assignment to its first worker answer (commit or result): p50, p90, max.
-    pub answer_blocks: [u64; 3],
-    /// The escrow's token balance at the end.
-    pub escrow_balance: U256,
-    /// What the escrow owes at the end (fees, bonds, unclaimed payouts).
-    pub escrow_liabilities: U256,
-    /// Every compute or verify worker of the model: stake and faults before and after.
-    pub workers: Vec<WorkerChange>,
-}
-
-/// One worker's stake and faults across the run.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkerChange {
-    /// The worker.
-    pub address: Address,
-    /// Stake before, token wei.
-    pub stake_before: U256,
-    /// Stake after, token wei.
-    pub stake_after: U256,
-    /// Faults before.
-    pub faults_before: u32,
-    /// Faults after.
-    pub faults_after: u32,
-}
-
-impl WorkerChange {
-    /// Whether the run slashed it.
-    pub fn slashed(&self) -> bool {
-        self.stake_after < self.stake_before || self.faults_after > self.faults_before
+impl LoadArgs {
+    /// Runs the load and prints its summary; fails if `--expect-slashed` is given and not met.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let mut tasks = ctx.config.tasks.clone();
+        self.task.tasks.apply(&mut tasks);
+        let request = request(&self.task, &tasks)?;
+        let account = ctx.account().await?;
+        run(account, self, &tasks, request).await
     }
 }
 
-impl LoadReport {
-    /// Whether the escrow's balance equals its ledger, to the wei.
-    pub fn balanced(&self) -> bool {
-        self.escrow_balance == self.escrow_liabilities
+/// Runs the load and prints its summary (JSON with `--json`).
+async fn run(
+    account: Account,
+    args: LoadArgs,
+    config: &TaskConfig,
+    request: TaskRequest,
+) -> anyhow::Result<()> {
+    let poll = Duration::from_millis(config.poll_ms);
+    let requester = Requester::new(account, StoreClient::new(&config.store_url), poll);
+    let floors = if args.mix.is_empty() { vec![request.floor] } else { args.mix.clone() };
+    let plan = LoadPlan {
+        request,
+        floors,
+        tasks: args.tasks,
+        concurrency: args.concurrency,
+        rate: args.rate,
+        timeout: Duration::from_secs(args.timeout),
+        poll,
+    };
+    match plan.rate {
+        Some(rate) => eprintln!("creating {} tasks, {rate} a second", plan.tasks),
+        None => eprintln!("creating {} tasks at once", plan.tasks),
     }
-
-    /// What went wrong against a run where every task ends (finalized or refunded), the escrow
-    /// balances, and exactly the workers in `faulty` are slashed; empty if nothing did.
-    pub fn problems(&self, faulty: &[Address]) -> Vec<String> {
-        let mut problems = Vec::new();
-        if !self.unsettled.is_empty() {
-            problems.push(format!("{} tasks never settled", self.unsettled.len()));
-        }
-        if !self.balanced() {
-            problems.push(format!(
-                "the escrow holds {} but owes {}",
-                self.escrow_balance, self.escrow_liabilities
-            ));
-        }
-        for worker in &self.workers {
-            match (worker.slashed(), faulty.contains(&worker.address)) {
-                (true, false) => {
-                    problems.push(format!("honest worker {} was slashed", worker.address))
-                }
-                (false, true) => {
-                    problems.push(format!("faulty worker {} was not slashed", worker.address))
-                }
-                _ => {}
+    let terminal = std::io::stderr().is_terminal();
+    let mut shown = usize::MAX;
+    let report = verigrad_requester::run_load(requester, plan, |settled, created| {
+        // Every change on a terminal; every tenth of the run in a log.
+        let step = if terminal { 1 } else { (created / 10).max(1) };
+        if settled != shown && (settled % step == 0 || settled == created) {
+            shown = settled;
+            if terminal {
+                eprint!("\r  settled {settled}/{created}");
+            } else {
+                eprintln!("  settled {settled}/{created}");
             }
         }
-        problems
-    }
-}
-
-/// How long an assignment sent is given to show up before it is sent again.
-const ASSIGN_RETRY: Duration = Duration::from_secs(5);
-
-/// Blocks between a task's creation and the earliest anchor of its draw (`Anchors.DELAY` in the
-/// escrow): `assign` can work from the block after it.
-const ANCHOR_DELAY: u64 = 2;
-/// How often tasks are swept for steps nobody else took.
-const SWEEP_EVERY: Duration = Duration::from_secs(5);
-
-/// Runs `plan` as `requester`, reporting progress through `progress(settled, created)`.
-///
-/// Tasks are created in batch transactions, assigned in batches as soon as their creation block is
-/// past, and followed by their events; every few seconds the unsettled ones are read in bulk and
-/// any step nobody took (a no-show's refund) is taken, again in batches.
-pub async fn run_load(
-    requester: Requester,
-    plan: LoadPlan,
-    mut progress: impl FnMut(usize, usize),
-) -> Result<LoadReport, TaskError> {
-    let escrow = requester.escrow().clone();
-    let rpc = escrow.rpc().clone();
-    let workers = workers_of(&requester, plan.request.model).await?;
-    let before = statuses(&requester, &workers).await?;
-    // One allowance for the whole run.
-    requester.account().approve(escrow.address(), U256::MAX).await?;
-    let first_block = rpc.block_number().await?;
-
-    let started = Instant::now();
-    let requests = requests(&requester, &plan).await?;
-    let created = Mutex::new(Vec::with_capacity(requests.len()));
-    let creating = AtomicBool::new(true);
-    let create = async {
-        let outcome = create_all(&requester, &requests, &plan, &created).await;
-        creating.store(false, Ordering::Release);
-        outcome
-    };
-    let follow = follow(&requester, &plan, first_block, &created, &creating, &mut progress);
-    let (created_all, followed) = tokio::join!(create, follow);
-    created_all?;
-    let (settled_at, waiting) = followed?;
-    let tasks = requests.len();
-    let last_settled = settled_at.last().copied().unwrap_or(started);
-    let seconds = last_settled.duration_since(started).as_secs_f64();
-    let settled = settled_at.len();
-
-    let head = rpc.block_number().await?;
-    let outcomes = outcomes(&rpc, escrow.address(), first_block, head).await?;
-    let answer_blocks = answer_latency(&rpc, escrow.address(), first_block, head).await?;
-    let owed = escrow.claimable(requester.account().address()).await?;
-    if !owed.is_zero() {
-        requester.account().sender().call(escrow.address(), TaskEscrow::claimCall {}).await?;
-    }
-    let escrow_balance = requester.account().chain().token().balance_of(escrow.address()).await?;
-    let escrow_liabilities = escrow.liabilities().await?;
-    let after = statuses(&requester, &workers).await?;
-    Ok(LoadReport {
-        created: tasks,
-        finalized: outcomes.finalized,
-        rejected: outcomes.rejected,
-        refunded: settled.saturating_sub(outcomes.finalized),
-        unsettled: waiting.into_keys().collect(),
-        tiers: outcomes.tiers,
-        seconds,
-        settled_per_second: if seconds > 0.0 { settled as f64 / seconds } else { 0.0 },
-        steady_per_second: steady_rate(&settled_at),
-        answer_blocks,
-        escrow_balance,
-        escrow_liabilities,
-        workers: before
-            .into_iter()
-            .zip(after)
-            .map(|(b, a)| WorkerChange {
-                address: b.address,
-                stake_before: b.stake,
-                stake_after: a.stake,
-                faults_before: b.faults,
-                faults_after: a.faults,
-            })
-            .collect(),
     })
-}
-
-/// Follows the tasks `created` (filled while creation goes on) until all settle or the plan's
-/// timeout passes: assigns them in batches once their creation block is past, watches their
-/// events, and every few seconds takes the steps nobody took. Returns when each settlement was
-/// seen, and the tasks left unsettled.
-async fn follow(
-    requester: &Requester,
-    plan: &LoadPlan,
-    first_block: u64,
-    created: &Mutex<Vec<(U256, u64)>>,
-    creating: &AtomicBool,
-    progress: &mut impl FnMut(usize, usize),
-) -> Result<(Vec<Instant>, BTreeMap<U256, Attendance>), TaskError> {
-    let escrow = requester.escrow();
-    let rpc = escrow.rpc();
-    let reveal_window = escrow.reveal_window().await?;
-    let mut waiting: BTreeMap<U256, Attendance> = BTreeMap::new();
-    let mut settled_at = Vec::with_capacity(plan.tasks);
-    let mut from = first_block;
-    let mut last_sweep = Instant::now();
-    let mut give_up = None;
-    loop {
-        let still_creating = creating.load(Ordering::Acquire);
-        for (id, block) in lock(created).drain(..) {
-            waiting.insert(id, Attendance { created_block: block, assigned: false, sent: None });
-        }
-        if !still_creating {
-            if waiting.is_empty() {
-                break;
-            }
-            let deadline = *give_up.get_or_insert_with(|| Instant::now() + plan.timeout);
-            if Instant::now() >= deadline {
-                break;
-            }
-        }
-        let head = rpc.block_number().await?;
-        for log in logs(rpc, escrow.address(), &FOLLOWED, from, head).await? {
-            let id = task_of(&log);
-            if log.topic0() == Some(&TaskEscrow::TaskSettled::SIGNATURE_HASH) {
-                if waiting.remove(&id).is_some() {
-                    settled_at.push(Instant::now());
-                }
-            } else if let Some(task) = waiting.get_mut(&id) {
-                task.assigned = true;
-            }
-        }
-        from = head + 1;
-        progress(settled_at.len(), plan.tasks);
-
-        let assignable: Vec<EscrowCall> = waiting
-            .iter_mut()
-            .filter(|(_, t)| {
-                !t.assigned
-                    && t.created_block + ANCHOR_DELAY < head
-                    && t.sent.is_none_or(|at| at.elapsed() >= ASSIGN_RETRY)
-            })
-            .map(|(id, t)| {
-                t.sent = Some(Instant::now());
-                EscrowCall::new(*id, TaskEscrow::assignCall { taskId: *id })
-            })
-            .collect();
-        send_in_batches(requester, assignable).await?;
-
-        if last_sweep.elapsed() >= SWEEP_EVERY {
-            let unsettled: Vec<U256> = waiting.keys().copied().collect();
-            sweep(requester, &unsettled, reveal_window).await?;
-            last_sweep = Instant::now();
-        }
-        tokio::time::sleep(plan.poll).await;
+    .await?;
+    if terminal {
+        eprintln!();
     }
-    Ok((settled_at, waiting))
-}
-
-/// The events a load run follows: assignments and settlements.
-const FOLLOWED: [B256; 2] =
-    [TaskEscrow::TaskAssigned::SIGNATURE_HASH, TaskEscrow::TaskSettled::SIGNATURE_HASH];
-
-/// Where a task of the run stands, as its events tell.
-struct Attendance {
-    created_block: u64,
-    assigned: bool,
-    /// When its assignment was last sent.
-    sent: Option<Instant>,
-}
-
-/// Settlements per second between the 10th and the 90th percentile of settlement times: the rate
-/// of the pipeline once full, without the first task's latency or the last ones' tail.
-fn steady_rate(settled_at: &[Instant]) -> f64 {
-    let n = settled_at.len();
-    if n < 10 {
-        return 0.0;
+    if args.task.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
     }
-    let (lo, hi) = (n / 10, n * 9 / 10);
-    let seconds = settled_at[hi - 1].duration_since(settled_at[lo]).as_secs_f64();
-    if seconds > 0.0 { (hi - 1 - lo) as f64 / seconds } else { 0.0 }
-}
-
-/// Sends `calls` in batch transactions, side by side. Calls the dry run refuses (a step someone
-/// else took, a task that cannot be assigned) are logged, not failed: the deadline refunds what
-/// cannot go on.
-async fn send_in_batches(requester: &Requester, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
-    let sent = requester.escrow().send_batches(requester.account().sender(), calls).await?;
-    for (call, revert) in sent.iter().flat_map(|s| &s.refused) {
-        if revert.is_lost_race() {
-            tracing::debug!(task = %call.task, call = call.function(), %revert, "already done");
-        } else {
-            tracing::warn!(task = %call.task, call = call.function(), %revert, "refused");
-        }
-    }
-    Ok(())
-}
-
-/// Reads `tasks` in bulk and takes every step due on them that nobody else took.
-async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Result<(), TaskError> {
-    let escrow = requester.escrow();
-    let head = escrow.rpc().head().await?;
-    let mut calls = Vec::new();
-    for task in escrow.tasks(tasks).await? {
-        if let Some(step) = due(&task, head, reveal_window) {
-            calls.extend(step_calls(task.id, step));
-        }
-    }
-    send_in_batches(requester, calls).await
-}
-
-/// The plan's requests: floors cycled, inputs made distinct, max fees quoted once per floor.
-async fn requests(requester: &Requester, plan: &LoadPlan) -> Result<Vec<TaskRequest>, TaskError> {
-    let mut fees = BTreeMap::new();
-    let mut requests = Vec::with_capacity(plan.tasks);
-    for i in 0..plan.tasks {
-        let mut request = plan.request.clone();
-        request.floor =
-            plan.floors.get(i % plan.floors.len().max(1)).copied().unwrap_or(request.floor);
-        request.input = distinct(&request.input, i);
-        if request.max_fee.is_none() {
-            let floor = u8::from(request.floor);
-            let fee = match fees.get(&floor) {
-                Some(fee) => *fee,
-                None => *fees.entry(floor).or_insert(requester.quote(&request).await?),
-            };
-            request.max_fee = Some(fee);
-        }
-        requests.push(request);
-    }
-    Ok(requests)
-}
-
-/// Creates `requests` in batch transactions — all at once, or at the plan's rate, a batch a
-/// second — adding each task's id and creation block to `created` as it lands.
-async fn create_all(
-    requester: &Requester,
-    requests: &[TaskRequest],
-    plan: &LoadPlan,
-    created: &Mutex<Vec<(U256, u64)>>,
-) -> Result<(), TaskError> {
-    let per_second = match plan.rate {
-        Some(rate) if rate > 0.0 => (rate.ceil() as usize).max(1),
-        _ => requests.len().max(1),
-    };
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    for second in requests.chunks(per_second) {
-        tick.tick().await;
-        let ids = requester.create_many(second, plan.concurrency).await?;
-        lock(created).extend(ids);
-    }
-    Ok(())
-}
-
-/// `input` with `i` added to the last digit of its first number, so every task's input (and its
-/// commitment) is its own.
-fn distinct(input: &ModelInput, i: usize) -> ModelInput {
-    let mut input = input.clone();
-    if let Some(first) = input.numbers.first_mut().and_then(|t| t.values.first_mut()) {
-        *first = Number::new(first.value + i as i128, first.decimals);
-    }
-    input
-}
-
-/// The compute and verify workers registered for `model`.
-async fn workers_of(requester: &Requester, model: B256) -> Result<Vec<Address>, TaskError> {
-    let registry = requester.account().chain().workers();
-    let mut seen = HashSet::new();
-    let mut workers = Vec::new();
-    for role in COMPUTE_AND_VERIFY {
-        for worker in registry.workers_of(model, role).await? {
-            if seen.insert(worker) {
-                workers.push(worker);
-            }
-        }
-    }
-    Ok(workers)
-}
-
-async fn statuses(
-    requester: &Requester,
-    workers: &[Address],
-) -> Result<Vec<WorkerStatus>, TaskError> {
-    let mut statuses = Vec::with_capacity(workers.len());
-    for worker in workers {
-        statuses.push(requester.account().chain().worker_status(*worker).await?);
-    }
-    Ok(statuses)
-}
-
-async fn logs(
-    rpc: &crate::Rpc,
-    escrow: Address,
-    events: &[B256],
-    from: u64,
-    to: u64,
-) -> Result<Vec<Log>, TaskError> {
-    if from > to {
-        return Ok(Vec::new());
-    }
-    let filter = Filter::new()
-        .address(escrow)
-        .event_signature(events.to_vec())
-        .from_block(from)
-        .to_block(to);
-    Ok(rpc.logs(&filter).await?)
-}
-
-/// How the run's tasks ended, from their events.
-struct Outcomes {
-    finalized: usize,
-    rejected: usize,
-    tiers: [usize; 3],
-}
-
-/// Counts tiers (from `TaskAssigned`) and accepted results and rejected inputs (from
-/// `TaskFinalized`) in blocks `from..=to`.
-async fn outcomes(
-    rpc: &crate::Rpc,
-    escrow: Address,
-    from: u64,
-    to: u64,
-) -> Result<Outcomes, TaskError> {
-    let mut outcomes = Outcomes { finalized: 0, rejected: 0, tiers: [0; 3] };
-    let events =
-        [TaskEscrow::TaskAssigned::SIGNATURE_HASH, TaskEscrow::TaskFinalized::SIGNATURE_HASH];
-    for log in logs(rpc, escrow, &events, from, to).await? {
-        if let Ok(assigned) = TaskEscrow::TaskAssigned::decode_log(&log.inner) {
-            if let Some(count) = outcomes.tiers.get_mut(usize::from(u8::from(assigned.tier))) {
-                *count += 1;
-            }
-        } else if let Ok(finalized) = TaskEscrow::TaskFinalized::decode_log(&log.inner) {
-            match finalized.outputHash {
-                hash if hash == INPUT_REJECTED => outcomes.rejected += 1,
-                hash if !hash.is_zero() => outcomes.finalized += 1,
-                _ => {}
-            }
-        }
-    }
-    Ok(outcomes)
-}
-
-/// The task a TaskEscrow log is about (its first indexed topic).
-fn task_of(log: &Log) -> U256 {
-    log.topics().get(1).map_or(U256::ZERO, |topic| U256::from_be_bytes(topic.0))
-}
-
-/// Blocks from each task's assignment to the first commit or proposed result: p50, p90, max.
-async fn answer_latency(
-    rpc: &crate::Rpc,
-    escrow: Address,
-    from: u64,
-    to: u64,
-) -> Result<[u64; 3], TaskError> {
-    let block_of = |log: &Log| log.block_number.unwrap_or_default();
-    let mut assigned = BTreeMap::new();
-    for log in logs(rpc, escrow, &[TaskEscrow::TaskAssigned::SIGNATURE_HASH], from, to).await? {
-        assigned.entry(task_of(&log)).or_insert(block_of(&log));
-    }
-    let mut answered = BTreeMap::new();
-    for event in
-        [TaskEscrow::ResultCommitted::SIGNATURE_HASH, TaskEscrow::ResultProposed::SIGNATURE_HASH]
-    {
-        for log in logs(rpc, escrow, &[event], from, to).await? {
-            let block = block_of(&log);
-            answered
-                .entry(task_of(&log))
-                .and_modify(|b: &mut u64| *b = (*b).min(block))
-                .or_insert(block);
-        }
-    }
-    let mut delays: Vec<u64> = assigned
-        .iter()
-        .filter_map(|(task, at)| Some(answered.get(task)?.saturating_sub(*at)))
-        .collect();
-    delays.sort_unstable();
-    let pick = |q: f64| {
-        delays.get(((delays.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0)
-    };
-    Ok([pick(0.5), pick(0.9), delays.last().copied().unwrap_or(0)])
-}
-
-#[cfg(test)]
-mod tests {
-    use verigrad_inference::MultiDimensionalNumberTensor;
-
-    use super::*;
-
-    fn report(workers: Vec<WorkerChange>) -> LoadReport {
-        LoadReport {
-            created: 2,
-            finalized: 1,
-            refunded: 1,
-            rejected: 0,
-            unsettled: Vec::new(),
-            tiers: [2, 0, 0],
-            seconds: 1.0,
-            settled_per_second: 2.0,
-            steady_per_second: 0.0,
-            answer_blocks: [1, 1, 1],
-            escrow_balance: U256::from(5),
-            escrow_liabilities: U256::from(5),
-            workers,
-        }
-    }
-
-    fn change(byte: u8, stake_after: u64) -> WorkerChange {
-        WorkerChange {
-            address: Address::repeat_byte(byte),
-            stake_before: U256::from(100),
-            stake_after: U256::from(stake_after),
-            faults_before: 0,
-            faults_after: u32::from(stake_after < 100),
-        }
-    }
-
-    #[test]
-    fn a_run_is_judged_by_settlement_the_ledger_and_who_was_slashed() {
-        let (honest, faulty) = (Address::repeat_byte(1), Address::repeat_byte(2));
-        let good = report(vec![change(1, 100), change(2, 90)]);
-        assert!(good.problems(&[faulty]).is_empty());
-        assert_eq!(good.problems(&[]), vec![format!("honest worker {faulty} was slashed")]);
-        assert_eq!(
-            good.problems(&[faulty, honest]),
-            vec![format!("faulty worker {honest} was not slashed")]
+    if let Some(expected) = &args.expect_slashed {
+        let faulty: Vec<_> = expected.iter().flatten().copied().collect();
+        let problems = report.problems(&faulty);
+        anyhow::ensure!(problems.is_empty(), "the run failed its check: {}", problems.join("; "));
+        eprintln!(
+            "check passed: every task settled, the escrow balanced, exactly the expected workers slashed"
         );
-        let mut bad = report(vec![]);
-        bad.unsettled = vec![U256::from(7)];
-        bad.escrow_balance = U256::from(4);
-        assert_eq!(bad.problems(&[]).len(), 2, "{:?}", bad.problems(&[]));
     }
+    Ok(())
+}
 
-    #[test]
-    fn the_steady_rate_leaves_out_the_first_and_last_tenth() {
-        let start = Instant::now();
-        // 100 settlements 10 ms apart, then a straggler 10 s later: the pipeline's rate is 100/s.
-        let mut times: Vec<Instant> =
-            (0..100).map(|i| start + Duration::from_millis(10 * i)).collect();
-        times.push(start + Duration::from_secs(11));
-        let rate = steady_rate(&times);
-        assert!((rate - 100.0).abs() < 1.0, "{rate}");
-        assert_eq!(steady_rate(&times[..9]), 0.0, "too few to tell");
+fn print_report(r: &LoadReport) {
+    let [light, redundant, deep] = r.tiers;
+    println!(
+        "tasks        {} created: {} finalized, {} refunded ({} inputs rejected), {} unsettled",
+        r.created,
+        r.finalized,
+        r.refunded,
+        r.rejected,
+        r.unsettled.len()
+    );
+    println!("tiers        {light} LIGHT, {redundant} REDUNDANT, {deep} DEEP");
+    println!(
+        "throughput   {:.2} settled tasks/s ({:.1} s from first creation to last settlement)",
+        r.settled_per_second, r.seconds
+    );
+    println!(
+        "steady       {:.2} settled tasks/s between the 10th and 90th percentile settlements",
+        r.steady_per_second
+    );
+    let [p50, p90, max] = r.answer_blocks;
+    println!(
+        "answer       assignment to first worker answer: p50 {p50}, p90 {p90}, max {max} blocks"
+    );
+    let verdict = if r.balanced() { "equal, to the wei" } else { "NOT EQUAL" };
+    println!(
+        "escrow       holds {}, owes {} ({verdict})",
+        tokens(r.escrow_balance),
+        tokens(r.escrow_liabilities)
+    );
+    for w in &r.workers {
+        let change = if w.slashed() {
+            format!(
+                "SLASHED: stake {} -> {}, faults {} -> {}",
+                tokens(w.stake_before),
+                tokens(w.stake_after),
+                w.faults_before,
+                w.faults_after
+            )
+        } else {
+            format!("not slashed (stake {}, faults {})", tokens(w.stake_after), w.faults_after)
+        };
+        println!("worker       {} {change}", w.address);
     }
-
-    #[test]
-    fn each_task_gets_an_input_of_its_own() {
-        let tensor = MultiDimensionalNumberTensor::new(
-            "x",
-            vec![Number::new(125, 4), Number::new(3, 0)],
-            vec![1, 2],
-        )
-        .expect("tensor");
-        let input = ModelInput::numbers(vec![tensor]);
-        let inputs: Vec<ModelInput> = (0..3).map(|i| distinct(&input, i)).collect();
-        assert_eq!(inputs[0], input);
-        assert_eq!(inputs[2].numbers[0].values, vec![Number::new(127, 4), Number::new(3, 0)]);
-        assert_ne!(inputs[1], inputs[2]);
+    if !r.unsettled.is_empty() {
+        let ids: Vec<String> = r.unsettled.iter().map(ToString::to_string).collect();
+        println!("unsettled    {}", ids.join(", "));
     }
 }

@@ -7,9 +7,10 @@ use alloy::{
     primitives::B256,
     rpc::types::{Filter, Log},
 };
-use verigrad_worker::{EventStream, EventsConfig, Rpc, StreamError, WorkerStore, bindings::Token};
+use verigrad_contracts::{Rpc, bindings::Token};
+use verigrad_task::{EventStream, EventsConfig, StreamError, WorkerStore};
 
-use crate::harness::{
+use verigrad_testkit::{
     Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, patient, token_balance, tokens,
 };
 

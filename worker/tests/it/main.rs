@@ -3,8 +3,6 @@
 
 mod account;
 mod events;
-mod harness;
-mod market;
 mod proxy;
 mod route;
 mod sender;

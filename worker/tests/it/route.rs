@@ -19,12 +19,11 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use verigrad_contracts::{DeterminismClass, RiskClass};
-use verigrad_worker::{RoleSet, bindings::ModelRegistry, route::SERVED_BY};
+use verigrad_contracts::{RoleSet, bindings::ModelRegistry};
+use verigrad_route::SERVED_BY;
 
-use crate::{
-    harness::{Anvil, DEPLOYER_KEY, Deployed, address, tokens},
-    store::{StoreNode, models, shipped},
-};
+use crate::store::{StoreNode, models, shipped};
+use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, address, tokens};
 
 /// anvil's development keys 2 and 3: the two compute workers.
 const WORKER_KEYS: [&str; 2] = [
@@ -130,7 +129,7 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
     let store = StoreNode::start(store_dir.path());
     let package = shipped("risk");
     let published = models(&store, &["publish", &package.to_string_lossy()]);
-    assert!(published.status.success(), "{}", crate::harness::text(&published));
+    assert!(published.status.success(), "{}", verigrad_testkit::text(&published));
     let model = verigrad_inference::ModelPackage::load(&package).expect("package").id();
 
     let anvil = Anvil::start();

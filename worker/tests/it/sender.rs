@@ -11,12 +11,10 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
-use verigrad_worker::{ChainError, bindings::Token};
+use verigrad_contracts::{ChainError, bindings::Token};
 
-use crate::{
-    harness::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, token_balance, tokens},
-    proxy::LossyProxy,
-};
+use crate::proxy::LossyProxy;
+use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, token_balance, tokens};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nonce_manager_recovers_after_reverts_and_foreign_transactions() {

@@ -10,7 +10,7 @@ use std::{
 use alloy::{primitives::keccak256, transports::http::reqwest};
 use verigrad_inference::ModelPackage;
 
-use crate::harness::{text, worker};
+use verigrad_testkit::{text, worker};
 
 /// A `worker store` process on a port the system picks, killed when dropped.
 pub(crate) struct StoreNode {

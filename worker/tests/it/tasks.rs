@@ -7,15 +7,14 @@ use std::time::Duration;
 use alloy::primitives::{Address, B256, U256, keccak256};
 use serde_json::Value;
 use verigrad_contracts::DeterminismClass;
-use verigrad_worker::{INPUT_REJECTED, SeatState, TaskStatus, WorkerStore};
+use verigrad_contracts::{SeatState, TaskStatus};
+use verigrad_task::{INPUT_REJECTED, WorkerStore};
 
-use crate::{
-    harness::{text, tokens},
-    market::{
-        KEYS, Market, SLASH, STAKE_PER_ROLE, amount, eventually, expected_output, finish,
-        misshapen_input, risk_input, volatility_input,
-    },
+use verigrad_testkit::market::{
+    KEYS, Market, SLASH, STAKE_PER_ROLE, amount, eventually, expected_output, finish,
+    misshapen_input, risk_input, volatility_input,
 };
+use verigrad_testkit::{text, tokens};
 
 const LIMIT: Duration = Duration::from_secs(90);
 
@@ -399,7 +398,7 @@ async fn bad_inputs_end_with_a_refund() {
         ("missing from the store", market.volatility, keccak256(b"never stored")),
         ("a model nobody has", ghost, good),
     ];
-    let requester = crate::harness::address(crate::harness::DEPLOYER_KEY);
+    let requester = verigrad_testkit::address(verigrad_testkit::DEPLOYER_KEY);
     let escrow = market.escrow();
     let owed_before = escrow.claimable(requester).await.expect("claimable");
     let mut tasks = Vec::new();
@@ -430,10 +429,10 @@ async fn bad_inputs_end_with_a_refund() {
     let owed = escrow.claimable(requester).await.expect("claimable");
     let mut refunds = U256::ZERO;
     for &task in &tasks {
-        refunds += U256::from(crate::market::MAX_FEE) - market.task(task).await.reserve;
+        refunds += U256::from(verigrad_testkit::market::MAX_FEE) - market.task(task).await.reserve;
     }
     assert_eq!(owed - owed_before, refunds);
-    let status = market.status(crate::harness::address(KEYS[0])).await;
+    let status = market.status(verigrad_testkit::address(KEYS[0])).await;
     assert_eq!(status.faults, 0, "the worker that rejected the inputs was not slashed");
     let log = worker.log();
     for reason in ["malformed input", "malformed tensor", "over the limit", "404", "unavailable"] {

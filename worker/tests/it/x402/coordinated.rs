@@ -2,14 +2,17 @@
 //! `worker serve` and passes the x402 headers through both ways.
 
 use alloy::transports::http::reqwest;
-use verigrad_worker::{RoleSet, serve::pay};
+use verigrad_contracts::RoleSet;
+use verigrad_x402::pay;
 
-use super::setup::{Market, Server, package_id, payer, price_of_volatility, volatility_input};
 use crate::{
-    harness::{WORKER_KEY, address, tokens},
     route::Coordinator,
     store::{StoreNode, models, shipped},
 };
+use verigrad_testkit::x402::{
+    Market, Server, package_id, payer, price_of_volatility, volatility_input,
+};
+use verigrad_testkit::{WORKER_KEY, address, tokens};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_pays_a_worker_through_the_coordinator() {
@@ -17,7 +20,7 @@ async fn a_client_pays_a_worker_through_the_coordinator() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = StoreNode::start(&dir.path().join("store"));
     let published = models(&store, &["publish", &shipped("volatility").to_string_lossy()]);
-    assert!(published.status.success(), "{}", crate::harness::text(&published));
+    assert!(published.status.success(), "{}", verigrad_testkit::text(&published));
 
     // The worker serves its API, then registers it as a COMPUTE worker of the model.
     let server = Server::serve(&market, &dir.path().join("worker"), &[]);

@@ -4,7 +4,7 @@
 
 use alloy::{primitives::U256, transports::http::reqwest};
 use serde_json::json;
-use verigrad_worker::serve::{
+use verigrad_x402::{
     pay,
     x402::{
         self, PAYMENT_RESPONSE, PaymentPayload, SettleResponse, X_PAYMENT, X_PAYMENT_RESPONSE,
@@ -12,10 +12,10 @@ use verigrad_worker::serve::{
     },
 };
 
-use super::setup::{
+use verigrad_testkit::x402::{
     Market, PAYER_KEY, Server, get, package_id, payer, post, price_of_volatility, volatility_input,
 };
-use crate::harness::{WORKER_KEY, address, text, worker};
+use verigrad_testkit::{WORKER_KEY, address, text, worker};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn paid_inference_end_to_end() {
@@ -136,7 +136,7 @@ async fn a_remote_facilitator_verifies_and_settles() {
     assert_eq!(supported["signers"]["eip155:*"], json!([address(WORKER_KEY)]));
 
     // The API node is paid at another address and settles nothing itself.
-    let pay_to = address(crate::x402::setup::BROKE_KEY).to_string();
+    let pay_to = address(verigrad_testkit::x402::BROKE_KEY).to_string();
     let server = Server::serve(
         &market,
         &dir.path().join("api"),

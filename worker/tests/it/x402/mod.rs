@@ -4,4 +4,3 @@ mod coordinated;
 mod flow;
 mod refusals;
 mod restart;
-mod setup;

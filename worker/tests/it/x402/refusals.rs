@@ -7,21 +7,16 @@ use alloy::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::{Value, json};
-use verigrad_worker::{
-    bindings::Token,
-    serve::x402::{
-        self, Authorization, PAYMENT_SIGNATURE, PaymentPayload, PaymentRequirements, encode_header,
-    },
+use verigrad_contracts::bindings::Token;
+use verigrad_x402::x402::{
+    self, Authorization, PAYMENT_SIGNATURE, PaymentPayload, PaymentRequirements, encode_header,
 };
 
-use super::{
-    flow::now,
-    setup::{
-        BROKE_KEY, Market, PAYER_KEY, Server, get, payer, post, price_of_volatility,
-        volatility_input,
-    },
+use super::flow::now;
+use verigrad_testkit::x402::{
+    BROKE_KEY, Market, PAYER_KEY, Server, get, payer, post, price_of_volatility, volatility_input,
 };
-use crate::harness::{DEPLOYER_KEY, WORKER_KEY, address};
+use verigrad_testkit::{DEPLOYER_KEY, WORKER_KEY, address};
 
 /// A `PAYMENT-SIGNATURE` header: `accepted` as chosen, the authorization signed by `key`.
 fn header(

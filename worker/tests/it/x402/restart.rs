@@ -3,19 +3,17 @@
 //! and sending).
 
 use alloy::primitives::U256;
-use verigrad_worker::{
-    GasPolicy, ReceiptPolicy, TxSender,
-    serve::{
-        facilitator::{Entry, Facilitator, Ledger},
-        x402::{self, PAYMENT_SIGNATURE, Payment, PaymentPayload, Reason, encode_header},
-    },
+use verigrad_contracts::{GasPolicy, ReceiptPolicy, TxSender};
+use verigrad_x402::{
+    facilitator::{Entry, Facilitator, Ledger},
+    x402::{self, PAYMENT_SIGNATURE, Payment, PaymentPayload, Reason, encode_header},
 };
 
-use super::{
-    flow::now,
-    setup::{Market, PAYER_KEY, Server, payer, post, price_of_volatility, volatility_input},
+use super::flow::now;
+use verigrad_testkit::x402::{
+    Market, PAYER_KEY, Server, payer, post, price_of_volatility, volatility_input,
 };
-use crate::harness::{WORKER_KEY, address};
+use verigrad_testkit::{WORKER_KEY, address};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_double_settlement_at_once_or_across_a_restart() {
@@ -83,7 +81,7 @@ async fn a_claim_in_the_ledger_is_never_sent_after_a_restart() {
             Ledger::open(dir.path()).expect("ledger"),
         )
     };
-    let requirements = super::setup::offer(&market, address(WORKER_KEY));
+    let requirements = verigrad_testkit::x402::offer(&market, address(WORKER_KEY));
     let payload = x402::authorize(&payer(), &requirements, chain_id, now()).expect("signs");
     let auth = payload.authorization;
     let header = encode_header(&PaymentPayload {

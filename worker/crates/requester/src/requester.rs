@@ -1,0 +1,287 @@
+//! The requester's side of a task (`worker submit`): the input put in a store node by its hash, the
+//! task created with that commitment, and followed — assigned, stepped to settlement — until its
+//! result can be fetched, checked against the accepted hash and decoded.
+
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
+
+use alloy::{
+    primitives::{Address, B256, U256, aliases::U40},
+    sol_types::SolValue,
+};
+use verigrad_contracts::{
+    Account, ChainError, EscrowCall, EscrowClient, Revert, TaskEscrow, TaskStatus, Tier, to_u96,
+};
+use verigrad_inference::{ModelInput, ModelOutput};
+
+use verigrad_blobs::StoreClient;
+use verigrad_task::{INPUT_REJECTED, Step, TaskError, due, take};
+
+/// A task to submit.
+#[derive(Debug, Clone)]
+pub struct TaskRequest {
+    /// The model release.
+    pub model: B256,
+    /// The input.
+    pub input: ModelInput,
+    /// Value at risk on the answer, token wei (drives the verification gradient).
+    pub value: U256,
+    /// Lowest tier accepted.
+    pub floor: Tier,
+    /// Seconds from now until the result (LIGHT) or commit (REDUNDANT/DEEP) deadline.
+    pub deadline_secs: u64,
+    /// Most the requester pays, token wei; `None`: the escrow's quote.
+    pub max_fee: Option<U256>,
+}
+
+/// How a task ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskOutcome {
+    /// The task.
+    pub task: U256,
+    /// The input's commitment.
+    pub input_hash: B256,
+    /// Its tier.
+    pub tier: Tier,
+    /// Compute seats.
+    pub redundancy: u8,
+    /// Fee charged, token wei.
+    pub fee: U256,
+    /// The accepted output's hash, if a result was accepted.
+    pub output_hash: Option<B256>,
+    /// Whether the network found that the input cannot be run (the accepted answer was
+    /// [`INPUT_REJECTED`]); the fee is then refunded.
+    pub input_rejected: bool,
+    /// The accepted output, fetched and checked against its hash.
+    pub output: Option<ModelOutput>,
+    /// What the task credited back to the requester (the unused max fee, or all of it without a
+    /// result); claimed by [`Requester::follow`] with anything else the escrow owed the requester.
+    pub refunded: U256,
+}
+
+/// A requester: an account, the escrow, and the store node inputs go to.
+#[derive(Debug)]
+pub struct Requester {
+    account: Account,
+    escrow: EscrowClient,
+    blobs: StoreClient,
+    poll: Duration,
+}
+
+impl Requester {
+    /// A requester acting for `account`, polling the chain every `poll`.
+    pub fn new(account: Account, blobs: StoreClient, poll: Duration) -> Self {
+        let escrow = account.chain().escrow();
+        Self { account, escrow, blobs, poll }
+    }
+
+    /// The requester's account.
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// The escrow it creates tasks on.
+    pub fn escrow(&self) -> &EscrowClient {
+        &self.escrow
+    }
+
+    /// Creates the task (input stored, fee approved) and returns its id.
+    pub async fn create(&self, request: &TaskRequest) -> Result<(U256, B256), TaskError> {
+        self.check_model(request.model).await?;
+        let now = self.escrow.rpc().latest_timestamp().await?;
+        let (call, input_hash) = self.creation(request, now).await?;
+        let max_fee = U256::from(call.maxFee);
+        self.account.approve(self.escrow.address(), max_fee).await?;
+        let receipt = self.account.sender().call(self.escrow.address(), call).await?;
+        let created = receipt.decoded_log::<TaskEscrow::TaskCreated>().ok_or_else(|| {
+            ChainError::MissingEvent {
+                event: "TaskCreated",
+                context: format!("transaction {}", receipt.transaction_hash),
+            }
+        })?;
+        tracing::info!(task = %created.taskId, input = %input_hash, %max_fee, "task created");
+        Ok((created.taskId, input_hash))
+    }
+
+    /// Creates many tasks of one model in batch transactions, with inputs stored `concurrency` at a
+    /// time; returns each task's id and creation block, by id. The escrow's allowance
+    /// must already cover their fees.
+    pub(crate) async fn create_many(
+        &self,
+        requests: &[TaskRequest],
+        concurrency: usize,
+    ) -> Result<Vec<(U256, u64)>, TaskError> {
+        let Some(first) = requests.first() else { return Ok(Vec::new()) };
+        self.check_model(first.model).await?;
+        let now = self.escrow.rpc().latest_timestamp().await?;
+        let calls: Vec<EscrowCall> = futures_util::stream::iter(requests)
+            .map(|request| async move {
+                let (call, _) = self.creation(request, now).await?;
+                Ok::<_, TaskError>(EscrowCall::new(U256::ZERO, call))
+            })
+            .buffered(concurrency.max(1))
+            .try_collect()
+            .await?;
+        self.create_batch(calls).await
+    }
+
+    /// Creates tasks by their `createTask` calls in batch transactions; their ids and creation
+    /// blocks, by id.
+    async fn create_batch(&self, calls: Vec<EscrowCall>) -> Result<Vec<(U256, u64)>, TaskError> {
+        let count = calls.len();
+        let mut created = Vec::with_capacity(count);
+        for sent in self.escrow.send_batches(self.account.sender(), calls).await? {
+            if let Some((_, revert)) = sent.refused.first() {
+                return Err(
+                    ChainError::Reverted { op: "createTask", revert: revert.clone() }.into()
+                );
+            }
+            let receipt = sent.receipt.ok_or_else(|| ChainError::MissingEvent {
+                event: "TaskCreated",
+                context: format!("a batch of {count} creations"),
+            })?;
+            let block = receipt.block_number.unwrap_or_default();
+            created.extend(
+                receipt
+                    .inner
+                    .logs()
+                    .iter()
+                    .filter_map(|log| log.log_decode::<TaskEscrow::TaskCreated>().ok())
+                    .map(|log| (log.inner.data.taskId, block)),
+            );
+        }
+        created.sort();
+        Ok(created)
+    }
+
+    /// The `createTask` call for `request` at time `now`, its input stored and its max fee quoted
+    /// unless given; with the input's commitment.
+    async fn creation(
+        &self,
+        request: &TaskRequest,
+        now: u64,
+    ) -> Result<(TaskEscrow::createTaskCall, B256), TaskError> {
+        let input_hash = self.blobs.put(request.input.abi_encode()).await?;
+        let floor = request.floor;
+        let max_fee = match request.max_fee {
+            Some(fee) => fee,
+            None => self.quote(request).await?,
+        };
+        let call = TaskEscrow::createTaskCall {
+            modelId: request.model,
+            inputHash: input_hash,
+            value: to_u96(request.value)?,
+            floor,
+            deadline: U40::from(now + request.deadline_secs),
+            maxFee: to_u96(max_fee)?,
+        };
+        Ok((call, input_hash))
+    }
+
+    /// The escrow's fee for `request` with the least trusted worker (the most it may charge).
+    pub(crate) async fn quote(&self, request: &TaskRequest) -> Result<U256, TaskError> {
+        let value = to_u96(request.value)?;
+        Ok(self.escrow.quote(request.model, value, request.floor, Address::ZERO).await?)
+    }
+
+    /// Follows task `id` to settlement — assigning it, taking every step that falls due, claiming
+    /// refunds — and returns how it ended.
+    pub async fn follow(&self, id: U256, input_hash: B256) -> Result<TaskOutcome, TaskError> {
+        let rpc = self.escrow.rpc();
+        let reveal_window = self.escrow.reveal_window().await?;
+        let mut refused = None;
+        let task = loop {
+            let task = self.escrow.task(id).await?;
+            let head = rpc.head().await?;
+            if task.status == TaskStatus::Settled {
+                break task;
+            }
+            match due(&task, head, reveal_window) {
+                // Assignment may be refused until the registry's next epoch counts new stake, or
+                // for good (too few workers, a fee too low): it is retried, and the deadline
+                // refunds a task nobody can take.
+                Some(Step::Assign) => self.assign(id, &mut refused).await?,
+                Some(step) => {
+                    take(self.account.sender(), self.escrow.address(), id, step).await?;
+                    continue;
+                }
+                None => {}
+            }
+            tokio::time::sleep(self.poll).await;
+        };
+        let accepted = self.escrow.result_of(id).await?;
+        let input_rejected = accepted == Some(INPUT_REJECTED);
+        let output_hash = accepted.filter(|_| !input_rejected);
+        let output = match output_hash {
+            Some(hash) => Some(self.output(hash).await?),
+            None => None,
+        };
+        // The unused max fee came back at assignment; without a result, the fee too at settlement,
+        // but for the review reserve, which paid for verification whatever the outcome.
+        let charged = if output_hash.is_some() { task.fee } else { task.reserve };
+        let refunded = self.escrow.max_fee(&task).await? - charged;
+        self.claim().await?;
+        Ok(TaskOutcome {
+            task: id,
+            input_hash,
+            tier: task.tier,
+            redundancy: task.redundancy,
+            fee: task.fee,
+            output_hash,
+            input_rejected,
+            output,
+            refunded,
+        })
+    }
+
+    /// Assigns the task (or re-anchors its draw, if its anchor went stale). A refusal (too few
+    /// workers, fee too low) is logged once per distinct reason in `refused`: the deadline refunds a
+    /// task that stays refused.
+    async fn assign(&self, id: U256, refused: &mut Option<Revert>) -> Result<(), TaskError> {
+        let call = TaskEscrow::assignCall { taskId: id };
+        match self.account.sender().call(self.escrow.address(), call).await {
+            Ok(receipt) => {
+                if let Some(assigned) = receipt.decoded_log::<TaskEscrow::TaskAssigned>() {
+                    tracing::info!(task = %id, workers = ?assigned.workers, tier = ?assigned.tier, fee = %assigned.fee, "task assigned");
+                } else if let Some(anchored) = receipt.decoded_log::<TaskEscrow::Anchored>() {
+                    tracing::info!(task = %id, anchor = anchored.anchor, "draw re-anchored");
+                }
+                Ok(())
+            }
+            Err(error) if error.is_lost_race() => Ok(()),
+            Err(ChainError::Reverted { revert, .. }) => {
+                if refused.as_ref() != Some(&revert) {
+                    tracing::warn!(task = %id, %revert, "the task cannot be assigned yet; retrying until its deadline");
+                    *refused = Some(revert);
+                }
+                Ok(())
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Fetches an output from the store (checked against its hash there) and decodes it.
+    async fn output(&self, hash: B256) -> Result<ModelOutput, TaskError> {
+        let bytes = self.blobs.get(hash).await?;
+        ModelOutput::abi_decode(&bytes)
+            .map_err(|e| TaskError::MalformedOutput { hash, reason: e.to_string() })
+    }
+
+    /// Claims what the escrow owes the requester.
+    async fn claim(&self) -> Result<(), TaskError> {
+        let owed = self.escrow.claimable(self.account.address()).await?;
+        if !owed.is_zero() {
+            self.account.sender().call(self.escrow.address(), TaskEscrow::claimCall {}).await?;
+        }
+        Ok(())
+    }
+
+    /// Fails with [`TaskError::UnknownModel`] unless a release with this id is published.
+    async fn check_model(&self, model: B256) -> Result<(), TaskError> {
+        match self.account.chain().models().release(model).await? {
+            Some(_) => Ok(()),
+            None => Err(TaskError::UnknownModel(model.to_string())),
+        }
+    }
+}

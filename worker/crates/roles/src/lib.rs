@@ -1,0 +1,457 @@
+//! `worker run`: the compute and verify roles, driven by the escrow's events and its state.
+//!
+//! Events only tell the worker which tasks concern it (a seat, a committee place, a LIGHT result to
+//! check); those task ids are kept in the [`WorkerStore`]. Every poll the worker reads all those
+//! tasks' state on chain in one call and does what is due — compute and commit, reveal, vote,
+//! challenge, then the permissionless steps to settlement and the claim — sending a poll's calls
+//! together as one batch transaction. Deciding from the chain's state rather
+//! than from remembered progress is what makes a restart safe: a worker killed anywhere picks up
+//! where the chain says it is, with the salts and committed outputs it stored before sending.
+//!
+//! Around the roles: the worker's [`Config`] (TOML, overridden by flags), the model packages it runs
+//! ([`load_runtime`]), and the verification gradient ([`decide`], a bit-exact mirror of
+//! `contracts/libraries/VerificationPolicy.sol`) so that a node can quote a task's tier, redundancy
+//! and audit probability without a chain call.
+#![warn(unused_crate_dependencies)]
+
+mod appeal;
+mod compute;
+mod config;
+mod execute;
+mod packages;
+mod policy;
+mod verify;
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Mutex,
+    time::Duration,
+};
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    rpc::types::Log,
+    sol_types::SolEventInterface,
+};
+use futures_util::StreamExt;
+use tokio::sync::watch;
+use verigrad_contracts::{
+    Account, AppealStage, EscrowCall, EscrowClient, Head, Member, RoleSet, Seat,
+    TaskEscrow::{self, TaskEscrowCalls, TaskEscrowEvents},
+    TaskState, TaskStatus,
+};
+use verigrad_inference::Runtime;
+
+use verigrad_blobs::StoreClient;
+use verigrad_task::{EventStream, TaskError, WorkerStore, due, lock, step_calls};
+
+pub use config::{Config, ConfigError, RpcConfig, TaskConfig};
+pub use packages::{find_package, load_runtime};
+pub use policy::{Decision, PolicyInputs, decide, exposure_score, value_points};
+
+/// How a worker runs its roles.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The roles to act in (compute, verify).
+    pub roles: RoleSet,
+    /// Return wrong outputs on purpose (tests and demos: the protocol must catch it).
+    pub faulty: bool,
+    /// Largest task input fetched, in bytes.
+    pub max_input_bytes: usize,
+    /// Wait between polls of the chain.
+    pub poll: Duration,
+    /// Watched tasks worked on at once.
+    pub concurrency: usize,
+    /// Drift: a compute worker without the verify role checks proposed LIGHT results too while the
+    /// escrow's verification pressure is at least this many basis points; `None`: never.
+    pub drift_bps: Option<u16>,
+}
+
+/// Whether a worker with `roles` takes verification work at `pressure_bps`: a compute worker drifts
+/// to it once the pressure reaches its threshold; a verifier does it anyway.
+fn drifts(roles: RoleSet, threshold_bps: Option<u16>, pressure_bps: u16) -> bool {
+    roles.contains(RoleSet::COMPUTE)
+        && !roles.contains(RoleSet::VERIFY)
+        && threshold_bps.is_some_and(|threshold| pressure_bps >= threshold)
+}
+
+/// A running worker: its account, the chain, the store node and the models it serves.
+#[derive(Debug)]
+pub struct Worker {
+    account: Account,
+    escrow: EscrowClient,
+    store: WorkerStore,
+    blobs: StoreClient,
+    runtime: Runtime,
+    options: RunOptions,
+    reveal_window: u64,
+    /// Tasks this worker will not answer (the reason is logged once).
+    refused: Mutex<HashSet<U256>>,
+    /// LIGHT results already checked since start.
+    checked: Mutex<HashSet<U256>>,
+    /// First review decisions already checked for an appeal since start.
+    appeal_checked: Mutex<HashSet<U256>>,
+    /// The last failure of each task's step, so that one retried every poll is logged once.
+    failing: HashMap<U256, String>,
+    /// Whether the verification pressure has this compute worker checking results (drift).
+    drifting: bool,
+}
+
+impl Worker {
+    /// A worker acting for `account`.
+    pub async fn new(
+        account: Account,
+        store: WorkerStore,
+        blobs: StoreClient,
+        runtime: Runtime,
+        options: RunOptions,
+    ) -> Result<Self, TaskError> {
+        let escrow = account.chain().escrow();
+        let reveal_window = escrow.reveal_window().await?;
+        Ok(Self {
+            account,
+            escrow,
+            store,
+            blobs,
+            runtime,
+            options,
+            reveal_window,
+            refused: Mutex::default(),
+            checked: Mutex::default(),
+            appeal_checked: Mutex::default(),
+            failing: HashMap::new(),
+            drifting: false,
+        })
+    }
+
+    /// Whether this worker checks proposed results now: a verifier, or a compute worker drifting.
+    fn checks_results(&self) -> bool {
+        self.options.roles.contains(RoleSet::VERIFY) || self.drifting
+    }
+
+    /// Reads the escrow's verification pressure and starts or stops drifting by it.
+    async fn update_drift(&mut self) -> Result<(), TaskError> {
+        let Some(threshold) = self.options.drift_bps else { return Ok(()) };
+        let pressure = self.escrow.pressure_bps().await?;
+        let drifting = drifts(self.options.roles, Some(threshold), pressure);
+        if drifting != self.drifting {
+            if drifting {
+                tracing::info!(
+                    pressure_bps = pressure,
+                    threshold_bps = threshold,
+                    "verification backlog: checking results too"
+                );
+            } else {
+                tracing::info!(
+                    pressure_bps = pressure,
+                    threshold_bps = threshold,
+                    "verification backlog cleared: computing only"
+                );
+            }
+            self.drifting = drifting;
+        }
+        Ok(())
+    }
+
+    fn me(&self) -> Address {
+        self.account.address()
+    }
+
+    /// Follows the escrow's events from `stream` and works on this worker's tasks until `shutdown`
+    /// turns true. A step in progress (a transaction waiting for its receipt) finishes first.
+    pub async fn run(
+        mut self,
+        mut stream: EventStream,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), TaskError> {
+        let pending = self.store.pending()?;
+        let watched = self.store.watched()?;
+        tracing::info!(
+            worker = %self.me(),
+            roles = %self.options.roles,
+            faulty = self.options.faulty,
+            from_block = stream.next_block(),
+            tasks = watched.len(),
+            pending_commits = pending.len(),
+            "worker running"
+        );
+        for (task, record) in pending {
+            tracing::info!(%task, output = %record.output_hash, commit_tx = ?record.commit_tx, "resuming a stored commitment");
+        }
+        loop {
+            if let Err(error) = self.update_drift().await {
+                tracing::warn!(%error, "reading the verification pressure failed");
+            }
+            let polled = tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
+                polled = tokio::time::timeout(self.options.poll, stream.next_batch()) => polled,
+            };
+            match polled {
+                Ok(Ok(batch)) => {
+                    for log in &batch.logs {
+                        self.on_log(log)?;
+                    }
+                    stream.commit(&batch)?;
+                }
+                Ok(Err(error)) => tracing::warn!(%error, "reading events failed; trying again"),
+                Err(_) => {} // no new block within a poll: still look at the tasks
+            }
+            match self.tick().await {
+                // The node is unreachable past the retry budget: a daemon waits it out, and the
+                // next poll reads everything afresh.
+                Err(TaskError::Chain(error)) => {
+                    tracing::warn!(%error, "reading the watched tasks failed; trying again next poll");
+                    tokio::time::sleep(self.options.poll).await;
+                }
+                done => done?,
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::info!("worker stopped");
+        Ok(())
+    }
+
+    /// Watches the tasks an event says concern this worker.
+    fn on_log(&mut self, log: &Log) -> Result<(), TaskError> {
+        let Ok(event) = TaskEscrowEvents::decode_log(&log.inner) else { return Ok(()) };
+        let me = self.me();
+        let (task, why) = match event.data {
+            TaskEscrowEvents::TaskAssigned(e)
+                if self.options.roles.contains(RoleSet::COMPUTE) && e.workers.contains(&me) =>
+            {
+                (e.taskId, "assigned a seat")
+            }
+            TaskEscrowEvents::ReviewOpened(e) if e.committee.contains(&me) => {
+                (e.taskId, "drawn for the committee")
+            }
+            TaskEscrowEvents::ReviewRequested(e)
+                if self.options.roles.contains(RoleSet::VERIFY) =>
+            {
+                (e.taskId, "a committee to draw")
+            }
+            TaskEscrowEvents::ResultProposed(e) if self.checks_results() => (
+                e.taskId,
+                if self.drifting { "a result to check (drift)" } else { "a result to check" },
+            ),
+            _ => return Ok(()),
+        };
+        tracing::info!(%task, why, "watching task");
+        Ok(self.store.watch(task)?)
+    }
+
+    /// One poll's work: reads every watched task (one call for the records, one for their seats
+    /// and committees, one `eth_getLogs` for their inputs), works out what each needs from this
+    /// worker — models run up to `concurrency` at once — and sends all of it as one batch
+    /// transaction. A task's failure is logged and retried at the next poll. Settled tasks, and
+    /// results checked as correct, are forgotten once anything they paid is claimed.
+    async fn tick(&mut self) -> Result<(), TaskError> {
+        let ids = self.store.watched()?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let tasks = self.escrow.tasks(&ids).await?;
+        let head = self.escrow.rpc().head().await?;
+        let chain = self.read_context(&tasks).await?;
+        let this = &*self;
+        let plans: Vec<(U256, Result<Plan, TaskError>)> = futures_util::stream::iter(&tasks)
+            .map(|task| {
+                let chain = &chain;
+                async move { (task.id, this.plan(task, chain, head).await) }
+            })
+            .buffer_unordered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+
+        let mut calls = Vec::new();
+        let mut done = Vec::new();
+        for (task, plan) in plans {
+            match plan {
+                Ok(plan) => {
+                    self.failing.remove(&task);
+                    calls.extend(plan.calls);
+                    if plan.done {
+                        done.push(task);
+                    }
+                }
+                Err(error) => self.report_failure(task, &error.to_string()),
+            }
+        }
+        if tasks.iter().any(|t| t.status == TaskStatus::Settled)
+            && !self.escrow.claimable(self.me()).await?.is_zero()
+        {
+            calls.push(EscrowCall::new(U256::ZERO, TaskEscrow::claimCall {}));
+        }
+        self.send_calls(calls).await?;
+        for id in done {
+            self.store.forget(id)?;
+            lock(&self.refused).remove(&id);
+            lock(&self.checked).remove(&id);
+            lock(&self.appeal_checked).remove(&id);
+            tracing::debug!(task = %id, "no longer watched");
+        }
+        Ok(())
+    }
+
+    /// The seats, committees and inputs of the tasks in a phase where this worker may act (a
+    /// finalized task's seats too: a seat settles it, even one a void review finalized).
+    async fn read_context(&self, tasks: &[TaskState]) -> Result<Context, TaskError> {
+        let active: Vec<&TaskState> = tasks
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.status,
+                    TaskStatus::Assigned
+                        | TaskStatus::Proposed
+                        | TaskStatus::Reviewing
+                        | TaskStatus::Finalized
+                )
+            })
+            .collect();
+        let reviewing: Vec<&TaskState> =
+            active.iter().copied().filter(|t| t.status == TaskStatus::Reviewing).collect();
+        Ok(Context {
+            seats: self.escrow.seats_of(&active).await?,
+            committees: self.escrow.committees_of(&reviewing).await?,
+            inputs: self.escrow.input_hashes(&active).await?,
+        })
+    }
+
+    /// What `task` needs from this worker now: its own answer, check or vote, then any
+    /// permissionless step due on a task it has a stake in.
+    async fn plan(&self, task: &TaskState, chain: &Context, head: Head) -> Result<Plan, TaskError> {
+        let now = head.time;
+        let me = self.me();
+        let seats = chain.seats.get(&task.id).map_or(&[][..], Vec::as_slice);
+        let committee = chain.committees.get(&task.id).map_or(&[][..], Vec::as_slice);
+        let input = chain.inputs.get(&task.id).copied();
+        let mut calls = Vec::new();
+        let mut challenged = false;
+        match task.status {
+            TaskStatus::Assigned if self.options.roles.contains(RoleSet::COMPUTE) => {
+                calls.extend(self.compute(task, seats, input, now).await?);
+            }
+            TaskStatus::Proposed if self.checks_results() => {
+                challenged = self.check_proposed(task, seats, input, now).await?;
+            }
+            TaskStatus::Reviewing if task.appeal == AppealStage::Open => {
+                let party = seats.iter().any(|s| s.worker == me) || task.challenger == me;
+                if party {
+                    self.appeal_if_wrong(task, seats, committee, input, now).await?;
+                }
+            }
+            TaskStatus::Reviewing => {
+                calls.extend(self.vote(task, seats, committee, input, now).await?);
+            }
+            TaskStatus::Settled => return Ok(Plan { calls, done: true }),
+            _ => {}
+        }
+        let involved = seats.iter().any(|s| s.worker == me)
+            || committee.iter().any(|m| m.verifier == me)
+            || task.challenger == me
+            || challenged;
+        let step = due(task, head, self.reveal_window);
+        if !involved {
+            // A draw is taken by anyone watching: whoever would lose by it could otherwise stall it.
+            if let Some(step) = step.filter(|s| s.is_draw()) {
+                calls.extend(step_calls(task.id, step));
+            }
+            // A result checked and found correct, or a review whose committee left this worker
+            // out, is no concern of this worker any more.
+            let done = match task.status {
+                TaskStatus::Proposed => lock(&self.checked).contains(&task.id),
+                TaskStatus::Reviewing => task.committee_size > 0,
+                _ => false,
+            };
+            return Ok(Plan { calls, done });
+        }
+        if let Some(step) = step {
+            calls.extend(step_calls(task.id, step));
+        }
+        Ok(Plan { calls, done: false })
+    }
+
+    /// Sends `calls` in batch transactions and logs what became of each.
+    async fn send_calls(&mut self, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
+        let batches = match self.escrow.send_batches(self.account.sender(), calls).await {
+            Ok(batches) => batches,
+            Err(error) => {
+                tracing::warn!(%error, "sending this poll's calls failed; trying again next poll");
+                return Ok(());
+            }
+        };
+        for sent in batches {
+            for (call, revert) in &sent.refused {
+                if revert.is_lost_race() {
+                    tracing::debug!(task = %call.task, call = call.function(), %revert, "already done");
+                } else {
+                    self.report_failure(
+                        call.task,
+                        &format!("{} refused: {revert}", call.function()),
+                    );
+                }
+            }
+            let Some(receipt) = sent.receipt else { continue };
+            tracing::info!(
+                calls = sent.sent.len(),
+                tx = %receipt.transaction_hash,
+                block = receipt.block_number.unwrap_or_default(),
+                gas_used = receipt.gas_used,
+                "batch mined"
+            );
+            for call in &sent.sent {
+                tracing::info!(task = %call.task, call = call.function(), "sent");
+                self.record_sent(call, receipt.transaction_hash)?;
+                if matches!(call.call, TaskEscrowCalls::claim(_)) {
+                    tracing::info!("payout claimed");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Logs a task's failure once per distinct message (it is retried every poll).
+    fn report_failure(&mut self, task: U256, message: &str) {
+        if self.failing.get(&task).is_some_and(|m| m == message) {
+            tracing::debug!(%task, error = message, "task step failed again");
+        } else {
+            tracing::warn!(%task, error = message, "task step failed; trying again every poll");
+            self.failing.insert(task, message.to_string());
+        }
+    }
+}
+
+/// What the chain holds about the watched tasks beyond their records.
+struct Context {
+    seats: HashMap<U256, Vec<Seat>>,
+    committees: HashMap<U256, Vec<Member>>,
+    inputs: HashMap<U256, B256>,
+}
+
+/// What one task needs from this worker in a poll.
+struct Plan {
+    /// Calls to send.
+    calls: Vec<EscrowCall>,
+    /// Whether to stop watching the task.
+    done: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_compute_worker_drifts_and_only_past_its_threshold() {
+        let compute: RoleSet = "compute".parse().expect("roles");
+        let both: RoleSet = "compute,verify".parse().expect("roles");
+        let verify: RoleSet = "verify".parse().expect("roles");
+        assert!(!drifts(compute, Some(2_500), 2_499));
+        assert!(drifts(compute, Some(2_500), 2_500));
+        assert!(drifts(compute, Some(0), 0), "a zero threshold drifts always");
+        assert!(!drifts(compute, None, 10_000), "no threshold, no drift");
+        assert!(!drifts(both, Some(0), 10_000), "a verifier checks anyway: no drift needed");
+        assert!(!drifts(verify, Some(0), 10_000));
+    }
+}

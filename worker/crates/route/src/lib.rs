@@ -1,0 +1,14 @@
+//! The coordinate role's router: requests for a model go to the worker with the lowest expected cost
+//! — by queue depth, measured latency, price and reputation — and are shed when every worker, or the
+//! coordinator itself, is at its limit.
+#![warn(unused_crate_dependencies)]
+
+mod catalog;
+mod gateway;
+mod score;
+mod table;
+
+pub use catalog::Catalog;
+pub use gateway::{Gateway, SERVED_BY, router};
+pub use score::{Candidate, Load, Route, RoutePolicy};
+pub use table::{Dispatch, RoutingTable, WorkerRow};

@@ -1,0 +1,471 @@
+//! A task market for end-to-end tests of `worker run` and `worker submit`: anvil mining a block
+//! every second (so protocol windows close on their own), the core deployed with windows of
+//! seconds, the shipped `verigrad/volatility` (exact) and `verigrad/risk` (tolerance) packages
+//! published as releases, a store node on loopback, and `worker` processes with their own keys,
+//! data directories and logs.
+
+use std::{
+    future::Future,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    primitives::{Address, B256, U256, aliases::U96},
+    sol_types::SolValue,
+};
+use serde_json::Value;
+use verigrad_blobs::{BlobDir, StoreClient, router};
+use verigrad_contracts::{
+    Account, EscrowClient, TaskState, TaskStatus, WorkerStatus,
+    bindings::{ModelRegistry, TaskEscrow, WorkerRegistry},
+};
+use verigrad_contracts::{DeterminismClass, RiskClass, Tier};
+use verigrad_inference::{ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime};
+
+use crate::{Anvil, DEPLOYER_KEY, Deployed, address, repo, text, token_balance, tokens};
+
+/// anvil's development keys 1–6 (public test keys), for workers.
+pub const KEYS: [&str; 6] = [
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+];
+
+/// The treasury: anvil's development account 9, which no test uses.
+const TREASURY: &str = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
+
+/// Stake per role, in tokens: the registry's default minimum.
+pub const STAKE_PER_ROLE: u64 = 100;
+/// What a fault costs, in tokens: the escrow's `minSlash`.
+pub const SLASH: u64 = 10;
+
+/// The max fee of the tasks `create_task` makes: two runs, above any LIGHT price with its review
+/// reserve.
+pub const MAX_FEE: u128 = 2 * 10u128.pow(18);
+
+/// The shipped packages the market publishes.
+fn package_dir(name: &str) -> PathBuf {
+    repo().join("models").join(name)
+}
+
+/// The chain, the core, the released models and a store node: what `worker run` and `worker submit`
+/// need. The store stops when the market is dropped.
+#[derive(Debug)]
+pub struct Market {
+    /// The chain, mining a block every second.
+    pub anvil: Anvil,
+    /// The core contracts on it.
+    pub deployed: Deployed,
+    /// The store node on loopback.
+    pub store_url: String,
+    /// The release id of `verigrad/volatility` (exact).
+    pub volatility: B256,
+    /// The release id of `verigrad/risk` (tolerance).
+    pub risk: B256,
+    dir: tempfile::TempDir,
+    store: tokio::task::JoinHandle<()>,
+}
+
+impl Market {
+    /// Deploys with windows of seconds, starts the store node and publishes both models.
+    pub async fn open() -> Self {
+        let anvil = Anvil::start_mining_every(1);
+        let deployed = Deployed::with_env(
+            &anvil,
+            &[
+                ("VERIGRAD_CHALLENGE_WINDOW", "6"),
+                ("VERIGRAD_REVEAL_WINDOW", "12"),
+                ("VERIGRAD_VOTE_WINDOW", "12"),
+                // Blocks come every second: new stake counts for draws within 8 s, and each draw
+                // has at least 3 blocks to land in after its anchor.
+                ("VERIGRAD_EPOCH_BLOCKS", "8"),
+                // Not the requester's address: its refunds are then exactly what the escrow owes it.
+                ("VERIGRAD_TREASURY", TREASURY),
+            ],
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blobs = BlobDir::open(dir.path().join("store")).expect("blob dir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let store_url = format!("http://{}", listener.local_addr().expect("addr"));
+        let store = tokio::spawn(async move {
+            axum::serve(listener, router(blobs, 16 << 20)).await.expect("store serves");
+        });
+        let mut market = Self {
+            anvil,
+            deployed,
+            store_url,
+            volatility: B256::ZERO,
+            risk: B256::ZERO,
+            dir,
+            store,
+        };
+        market.volatility = market.publish("volatility", DeterminismClass::EXACT, 0).await;
+        market.risk = market.publish("risk", DeterminismClass::TOLERANCE, 10).await;
+        market
+    }
+
+    /// Publishes a shipped package as a release (risk LOW, 1 token a run, 5 % royalty).
+    async fn publish(&self, name: &str, determinism: DeterminismClass, tolerance_e6: u32) -> B256 {
+        let id = ModelPackage::load(package_dir(name)).expect("shipped package").id();
+        self.publish_release(name, id, determinism, tolerance_e6).await
+    }
+
+    /// Publishes release `id` as `verigrad/<name>` whether or not a package has that id.
+    pub async fn publish_release(
+        &self,
+        name: &str,
+        id: B256,
+        determinism: DeterminismClass,
+        tolerance_e6: u32,
+    ) -> B256 {
+        let owner = self.account(DEPLOYER_KEY).await;
+        let registry = self.deployed.deployment.model_registry;
+        let call = ModelRegistry::createRepositoryCall { name: format!("verigrad/{name}") };
+        let receipt = owner.sender().call(registry, call).await.expect("repository");
+        let repo_id =
+            receipt.decoded_log::<ModelRegistry::RepositoryCreated>().expect("created").repoId;
+        let call = ModelRegistry::publishReleaseCall {
+            repoId: repo_id,
+            releaseId: id,
+            version: "1.0.0".into(),
+            determinism,
+            toleranceE6: tolerance_e6,
+            risk: RiskClass::LOW,
+            basePrice: U96::from(10u128.pow(18)),
+            royaltyBps: 500,
+        };
+        owner.sender().call(registry, call).await.expect("release");
+        id
+    }
+
+    /// The account of `key` on the market's chain.
+    pub async fn account(&self, key: &str) -> Account {
+        self.deployed.account(self.anvil.url(), key).await
+    }
+
+    /// The escrow's client, on a patient RPC.
+    pub fn escrow(&self) -> EscrowClient {
+        EscrowClient::new(
+            verigrad_contracts::Rpc::http(self.anvil.url(), crate::patient()),
+            self.deployed.deployment.task_escrow,
+        )
+    }
+
+    /// Funds `key` and registers it with `roles`, serving both models, staking the minimum.
+    pub async fn register(&self, key: &str, roles: &str) -> Address {
+        self.register_serving(key, roles, vec![self.volatility, self.risk]).await
+    }
+
+    /// Funds `key` and registers it with `roles`, serving `models`, staking the minimum.
+    pub async fn register_serving(&self, key: &str, roles: &str, models: Vec<B256>) -> Address {
+        let roles: verigrad_contracts::RoleSet = roles.parse().expect("roles");
+        let stake = tokens(STAKE_PER_ROLE * u64::from(roles.bits().count_ones()));
+        self.deployed.fund(&self.anvil, address(key), stake + tokens(100)).await;
+        let account = self.account(key).await;
+        let first_model = models.first().copied();
+        account.register(roles, String::new(), models, stake).await.expect("register");
+        let worker = account.address();
+        // New stake counts for draws from the registry's next epoch (8 blocks here): wait for it, so
+        // that a task created next can be assigned at once.
+        let role = roles.bits() & roles.bits().wrapping_neg(); // the lowest role bit
+        if let Some(model) = first_model.filter(|_| role != 0) {
+            let rpc = account.chain().rpc();
+            let registry = self.deployed.deployment.worker_registry;
+            eventually("the new stake to count for draws", Duration::from_secs(30), || async {
+                let call = WorkerRegistry::isEligibleCall { worker, modelId: model, role };
+                rpc.view(registry, call).await.expect("isEligible").then_some(())
+            })
+            .await;
+        }
+        worker
+    }
+
+    /// A worker's registry record.
+    pub async fn status(&self, worker: Address) -> WorkerStatus {
+        self.account(DEPLOYER_KEY).await.chain().worker_status(worker).await.expect("status")
+    }
+
+    /// `holder`'s token balance.
+    pub async fn balance(&self, holder: Address) -> U256 {
+        let rpc = verigrad_contracts::Rpc::http(self.anvil.url(), crate::patient());
+        token_balance(&rpc, self.deployed.deployment.token, holder).await
+    }
+
+    fn env(&self, key: &str) -> Vec<(String, String)> {
+        vec![
+            ("VERIGRAD_RPC_URL".into(), self.anvil.url().to_string()),
+            ("VERIGRAD_DEPLOYMENT".into(), self.deployed.file.display().to_string()),
+            ("VERIGRAD_KEY".into(), key.into()),
+            ("VERIGRAD_STORE_URL".into(), self.store_url.clone()),
+            ("VERIGRAD_POLL_MS".into(), "300".into()),
+            ("VERIGRAD_LOG".into(), "info".into()),
+            ("NO_COLOR".into(), "1".into()),
+        ]
+    }
+
+    /// Registers `key` as a verifier and runs its daemon: a quote needs a verifier serving the
+    /// model (nobody could audit it otherwise), and an audit needs one that votes.
+    pub async fn verifier(&self, key: &str, name: &str) -> WorkerProcess {
+        self.register(key, "verify").await;
+        self.spawn(key, name, &[])
+    }
+
+    /// Starts `worker run` for `key` as `name` (its data directory and log), with the shipped
+    /// packages and `extra` flags.
+    pub fn spawn(&self, key: &str, name: &str, extra: &[&str]) -> WorkerProcess {
+        let models =
+            format!("{},{}", package_dir("volatility").display(), package_dir("risk").display());
+        self.spawn_with_models(key, name, models, extra)
+    }
+
+    /// Starts `worker run` with no package on disk: it pulls them from the store node, where they
+    /// are published first.
+    pub async fn spawn_pulling(&self, key: &str, name: &str) -> WorkerProcess {
+        let client = StoreClient::new(self.store_url.clone());
+        for package in ["volatility", "risk"] {
+            let package = ModelPackage::load(package_dir(package)).expect("package");
+            client.publish(&package, |_| {}).await.expect("publish");
+        }
+        let empty = self.dir.path().join("no-models");
+        std::fs::create_dir_all(&empty).expect("empty dir");
+        self.spawn_with_models(key, name, empty.display().to_string(), &[])
+    }
+
+    fn spawn_with_models(
+        &self,
+        key: &str,
+        name: &str,
+        models: String,
+        extra: &[&str],
+    ) -> WorkerProcess {
+        let data = self.dir.path().join(name);
+        let mut args = vec!["run".to_string(), "--models".into(), models, "--data-dir".into()];
+        args.push(data.display().to_string());
+        args.extend(extra.iter().map(|a| a.to_string()));
+        WorkerProcess::start(self.env(key), args, self.dir.path().join(format!("{name}.log")), data)
+    }
+
+    /// `worker submit --json` by the requester (the deployer) with `args`, started now.
+    pub fn submit(&self, args: &[&str]) -> Child {
+        self.requester_command("submit", args)
+    }
+
+    /// Starts `worker SUBCOMMAND --json ARGS` as the requester (the deployer).
+    pub fn requester_command(&self, subcommand: &str, args: &[&str]) -> Child {
+        let mut command = Command::new(crate::worker_bin());
+        command
+            .arg(subcommand)
+            .arg("--json")
+            .args(args)
+            .env_clear()
+            .envs(self.env(DEPLOYER_KEY))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command.spawn().expect("worker submit")
+    }
+
+    /// Runs `worker submit` to the end (at most two minutes) and returns its JSON outcome.
+    pub async fn submit_and_wait(&self, args: &[&str]) -> Value {
+        let output = finish(self.submit(args), Duration::from_secs(120)).await;
+        assert!(output.status.success(), "worker submit: {}", text(&output));
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output)))
+    }
+
+    /// Puts `bytes` in the market's store node.
+    pub async fn put(&self, bytes: Vec<u8>) -> B256 {
+        StoreClient::new(self.store_url.clone()).put(bytes).await.expect("put")
+    }
+
+    /// Creates a task directly (not through `worker submit`) and returns its id.
+    pub async fn create_task(&self, model: B256, input_hash: B256, seconds: u64) -> U256 {
+        let requester = self.account(DEPLOYER_KEY).await;
+        let escrow = self.deployed.deployment.task_escrow;
+        requester.approve(escrow, tokens(100)).await.expect("approve");
+        let now = requester.chain().rpc().latest_timestamp().await.expect("now");
+        let call = TaskEscrow::createTaskCall {
+            modelId: model,
+            inputHash: input_hash,
+            value: U96::ZERO,
+            floor: Tier::LIGHT,
+            deadline: alloy::primitives::aliases::U40::from(now + seconds),
+            maxFee: U96::from(MAX_FEE),
+        };
+        let receipt = requester.sender().call(escrow, call).await.expect("createTask");
+        receipt.decoded_log::<TaskEscrow::TaskCreated>().expect("created").taskId
+    }
+
+    /// Assigns a task directly, once its anchor block is mined.
+    pub async fn assign(&self, task: U256) {
+        let requester = self.account(DEPLOYER_KEY).await;
+        let rpc = requester.chain().rpc().clone();
+        let escrow = self.deployed.deployment.task_escrow;
+        eventually("the task assigned", Duration::from_secs(30), || async {
+            let state = self.task(task).await;
+            if state.status != TaskStatus::Created {
+                return Some(());
+            }
+            if rpc.block_number().await.expect("block") > state.anchor {
+                // A stale anchor is re-anchored instead: the loop then waits for the new one.
+                requester
+                    .sender()
+                    .call(escrow, TaskEscrow::assignCall { taskId: task })
+                    .await
+                    .expect("assign");
+            }
+            None
+        })
+        .await;
+    }
+
+    /// A task's state on chain.
+    pub async fn task(&self, id: U256) -> TaskState {
+        self.escrow().task(id).await.expect("task")
+    }
+}
+
+impl Drop for Market {
+    fn drop(&mut self) {
+        self.store.abort();
+    }
+}
+
+/// A `worker run` process; killed when dropped. Its log survives restarts (appended).
+#[derive(Debug)]
+pub struct WorkerProcess {
+    child: Option<Child>,
+    env: Vec<(String, String)>,
+    args: Vec<String>,
+    log: PathBuf,
+    /// Its data directory (database, pulled packages), kept across restarts.
+    pub data: PathBuf,
+}
+
+impl WorkerProcess {
+    fn start(env: Vec<(String, String)>, args: Vec<String>, log: PathBuf, data: PathBuf) -> Self {
+        let mut process = Self { child: None, env, args, log, data };
+        process.restart();
+        process
+    }
+
+    /// Starts the process (again), with the same key, flags and data directory.
+    pub fn restart(&mut self) {
+        let file =
+            std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log");
+        let child = Command::new(crate::worker_bin())
+            .args(&self.args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::from(file.try_clone().expect("log")))
+            .stderr(Stdio::from(file))
+            .spawn()
+            .expect("worker run");
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill");
+            child.wait().expect("reaped");
+        }
+    }
+
+    /// SIGTERM, then waits for the exit; returns whether it exited cleanly.
+    pub fn terminate(&mut self) -> bool {
+        let Some(mut child) = self.child.take() else { return false };
+        let pid = child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        assert!(sent.success());
+        child.wait().expect("exits").success()
+    }
+
+    /// Whether the process is still running (it has not exited since it was started).
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|c| c.try_wait().expect("try_wait").is_none())
+    }
+
+    /// What the process logged, across its restarts.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        self.kill();
+        // `VERIGRAD_TEST_LOGS=1 cargo test … -- --nocapture` shows what each worker did.
+        if std::env::var_os("VERIGRAD_TEST_LOGS").is_some() {
+            eprintln!("── {} ──\n{}", self.log.display(), self.log());
+        }
+    }
+}
+
+/// Waits for `child` to exit, at most `limit`; kills it and fails if it does not.
+pub async fn finish(mut child: Child, limit: Duration) -> std::process::Output {
+    let started = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("output");
+            panic!("still running after {limit:?}: {}", text(&output));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// Polls `check` until it returns `Some`, at most `limit`; panics with `what` otherwise.
+pub async fn eventually<T, F: Future<Output = Option<T>>>(
+    what: &str,
+    limit: Duration,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// A volatility input (16 log-returns) as `worker submit` takes it, and as the model gets it.
+pub fn volatility_input() -> (String, ModelInput) {
+    let returns: Vec<String> =
+        (0..16).map(|i| format!("{}0.0{}", if i % 3 == 0 { "-" } else { "" }, 10 + i)).collect();
+    let json = serde_json::json!({ "numbers": [{ "name": "returns", "shape": [1, 16], "values": returns }] });
+    (json.to_string(), verigrad_task::parse_input(&json.to_string()).expect("input"))
+}
+
+/// A risk input (8 loan features).
+pub fn risk_input() -> (String, ModelInput) {
+    let json = serde_json::json!({ "numbers": [{ "name": "features", "shape": [1, 8],
+        "values": ["1.35", "0.6", "0.8", "6.2", "1.5", "1", "0.02", "3.5"] }] });
+    (json.to_string(), verigrad_task::parse_input(&json.to_string()).expect("input"))
+}
+
+/// The output hash the shipped package `name` gives for `input`, computed here.
+pub fn expected_output(name: &str, input: &ModelInput) -> B256 {
+    let mut runtime = Runtime::new();
+    let id = runtime.add(&ModelPackage::load(package_dir(name)).expect("package")).expect("add");
+    runtime.run(&id.to_string(), input).expect("runs").commitment()
+}
+
+/// A number tensor input of the wrong shape for the volatility model.
+pub fn misshapen_input() -> Vec<u8> {
+    let tensor =
+        MultiDimensionalNumberTensor::new("returns", vec![Number::new(1, 2); 4], vec![1, 4])
+            .expect("tensor");
+    ModelInput::numbers(vec![tensor]).abi_encode()
+}
+
+/// A JSON field holding a token amount (decimal or hex string).
+pub fn amount(value: &Value) -> U256 {
+    serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{value}: {e}"))
+}

@@ -1,0 +1,148 @@
+//! Running the API and the facilitator: load the models, read prices, bind, serve until shutdown.
+
+use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use alloy::{primitives::Address, signers::local::PrivateKeySigner};
+use axum::Router;
+use verigrad_inference::Runtime;
+
+use super::{
+    ServeError,
+    api::{self, Api, Catalog, Paywall, RateLimit, RateLimiter, Terms},
+    facilitator::{self, Facilitator, FacilitatorClient, Ledger, token_domain},
+};
+use verigrad_contracts::{Chain, GasPolicy, ReceiptPolicy, TxSender};
+
+/// How `worker serve` runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeOptions {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The folder of model packages.
+    pub models: PathBuf,
+    /// Another node's facilitator; `None` runs one in this process (and serves its routes).
+    pub facilitator: Option<String>,
+    /// Who is paid; by default the key's address.
+    pub pay_to: Option<Address>,
+    /// Serve without payment (local development, benchmarks).
+    pub free: bool,
+    /// Per-payer rate limit.
+    pub rate: RateLimit,
+    /// How long an authorization must stay valid.
+    pub max_timeout_seconds: u64,
+    /// How often prices are read again from the ModelRegistry.
+    pub price_refresh: Duration,
+    /// How the in-process facilitator settles.
+    pub settlement: SettlementOptions,
+}
+
+/// How a facilitator settles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettlementOptions {
+    /// Where the settlement ledger lives.
+    pub data_dir: PathBuf,
+    /// Gas for settlements.
+    pub gas: GasPolicy,
+    /// Waiting for settlement receipts.
+    pub receipts: ReceiptPolicy,
+}
+
+/// Binds `listen`, tells `bound` the address, and serves `router` until `shutdown`.
+async fn run(
+    listen: SocketAddr,
+    router: Router,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let io = |e| ServeError::io(listen.to_string().as_ref(), e);
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
+    bound(listener.local_addr().map_err(io)?);
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await.map_err(io)
+}
+
+/// The in-process facilitator for `signer` on `chain`, with its ledger in `data_dir`.
+fn facilitator(
+    chain: &Chain,
+    signer: PrivateKeySigner,
+    settlement: &SettlementOptions,
+) -> Result<Facilitator, ServeError> {
+    let deployment = chain.deployment();
+    let rpc = chain.rpc().clone();
+    let sender =
+        TxSender::new(rpc, signer, deployment.chain_id, settlement.gas, settlement.receipts);
+    let ledger = Ledger::open(&settlement.data_dir)?;
+    Ok(Facilitator::new(chain.rpc().clone(), sender, deployment.chain_id, deployment.token, ledger))
+}
+
+/// Serves the API (and, without `options.facilitator`, the facilitator) until `shutdown`.
+/// `signer` settles payments and, unless `options.pay_to` says otherwise, is paid.
+pub async fn serve(
+    chain: Chain,
+    signer: PrivateKeySigner,
+    options: ServeOptions,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let runtime = Runtime::load_dir(&options.models)?;
+    let catalog = Catalog::new(runtime);
+    let deployment = *chain.deployment();
+    catalog.refresh(&chain.models()).await?;
+    let pay_to = options.pay_to.unwrap_or(signer.address());
+    let (client, facilitator_routes) = match &options.facilitator {
+        Some(url) => (FacilitatorClient::http(url), Router::new()),
+        None => {
+            let local = Arc::new(facilitator(&chain, signer, &options.settlement)?);
+            (FacilitatorClient::InProcess(local.clone()), facilitator::router(local))
+        }
+    };
+    let paywall = (!options.free).then(|| Paywall {
+        terms: Terms {
+            chain_id: deployment.chain_id,
+            asset: deployment.token,
+            domain: token_domain(),
+            pay_to,
+            max_timeout_seconds: options.max_timeout_seconds,
+        },
+        facilitator: client,
+        limiter: RateLimiter::new(options.rate),
+    });
+    let api = Arc::new(Api::new(catalog, paywall));
+    let refresher = tokio::spawn(refresh_prices(api.clone(), chain, options.price_refresh));
+    let router = api::router(api).merge(facilitator_routes);
+    let served = run(options.listen, router, bound, shutdown).await;
+    refresher.abort();
+    served
+}
+
+/// Reads the prices again every `every`, keeping the old ones through a node outage.
+async fn refresh_prices(api: Arc<Api>, chain: Chain, every: Duration) {
+    let models = chain.models();
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = api.catalog().refresh(&models).await {
+            tracing::warn!(%e, "price refresh failed; keeping the last prices");
+        }
+    }
+}
+
+/// Serves only the facilitator (`/verify`, `/settle`, `/supported`) until `shutdown`.
+pub async fn facilitate(
+    chain: Chain,
+    signer: PrivateKeySigner,
+    listen: SocketAddr,
+    settlement: SettlementOptions,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    run(listen, facilitator_routes(&chain, signer, &settlement)?, bound, shutdown).await
+}
+
+/// The facilitator's routes (`/verify`, `/settle`, `/supported`), settling with `signer`: for a
+/// node that serves them beside others, as the coordinator does.
+pub fn facilitator_routes(
+    chain: &Chain,
+    signer: PrivateKeySigner,
+    settlement: &SettlementOptions,
+) -> Result<axum::Router, ServeError> {
+    Ok(facilitator::router(Arc::new(facilitator(chain, signer, settlement)?)))
+}

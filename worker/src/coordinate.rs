@@ -1,0 +1,84 @@
+//! `worker coordinate`: the coordinate role's routing gateway.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use clap::Args;
+use verigrad_blobs::StoreClient;
+use verigrad_contracts::Chain;
+use verigrad_route::{Catalog, Gateway, RoutePolicy, RoutingTable, router};
+use verigrad_x402::facilitator_routes;
+
+use crate::{cli::Context, serve::SettlementArgs};
+
+/// `worker coordinate`.
+#[derive(Debug, Args)]
+pub(crate) struct CoordinateArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9200")]
+    listen: SocketAddr,
+    /// The store node whose package index names the models.
+    #[arg(long, env = "VERIGRAD_STORE_URL", default_value = "http://127.0.0.1:9100")]
+    store: String,
+    /// Requests one worker may have in flight through this coordinator.
+    #[arg(long, default_value_t = 32)]
+    max_in_flight: u32,
+    /// Requests the coordinator admits at once, over all workers.
+    #[arg(long, default_value_t = 256)]
+    max_pending: u32,
+    /// Seconds a model's worker list is trusted before the registry is read again.
+    #[arg(long, default_value_t = 5)]
+    refresh_secs: u64,
+    /// With a key (VERIGRAD_KEY), also serve the x402 facilitator (/verify, /settle,
+    /// /supported), settling with that key.
+    #[command(flatten)]
+    settlement: SettlementArgs,
+}
+
+impl CoordinateArgs {
+    /// Serves the gateway (and, given a key, the facilitator) until Ctrl-C.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let chain = ctx.chain().await?;
+        let facilitator = match ctx.optional_signer()? {
+            Some(signer) => {
+                Some(facilitator_routes(&chain, signer, &self.settlement.options(&ctx.config))?)
+            }
+            None => None,
+        };
+        serve(chain, self, facilitator).await
+    }
+}
+
+async fn serve(
+    chain: Chain,
+    args: CoordinateArgs,
+    facilitator: Option<axum::Router>,
+) -> anyhow::Result<()> {
+    let CoordinateArgs { listen, store, max_in_flight, max_pending, refresh_secs, .. } = args;
+    anyhow::ensure!(max_in_flight > 0 && max_pending > 0, "limits must be at least 1");
+    let store = store.as_str();
+    let policy = RoutePolicy { max_in_flight, ..RoutePolicy::default() };
+    let table = Arc::new(RoutingTable::new(chain, policy, Duration::from_secs(refresh_secs)));
+    let gateway = Gateway::new(table, Catalog::new(StoreClient::new(store)), max_pending);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (another coordinator running?)"))?;
+    let bound = listener.local_addr()?;
+    tracing::info!(
+        url = %format!("http://{bound}"),
+        store,
+        facilitator = facilitator.is_some(),
+        "coordinator routing"
+    );
+    let routes = router(Arc::new(gateway));
+    let routes = match facilitator {
+        Some(facilitator) => routes.merge(facilitator),
+        None => routes,
+    };
+    axum::serve(listener, routes)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! `worker`: the verigrad worker node's command line.
+
+mod account;
+mod cli;
+mod coordinate;
+mod load;
+mod models;
+mod run;
+mod serve;
+mod submit;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = cli::Cli::parse();
+    // Logs go to stderr, so stdout carries only command output (e.g. `status --json`).
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("VERIGRAD_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr);
+    match cli.log.format {
+        cli::LogFormat::Text => {
+            logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init()
+        }
+        cli::LogFormat::Json => logs.json().init(),
+    }
+    cli.run().await
+}

@@ -1,0 +1,174 @@
+//! `worker models …` and `worker store`: model packages on a store node, and the store itself.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use alloy::primitives::B256;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use verigrad_blobs::{BlobDir, StoreClient, Transfer, router};
+use verigrad_inference::ModelPackage;
+
+/// `worker models …`.
+#[derive(Debug, Args)]
+pub(crate) struct ModelsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    action: ModelsAction,
+    /// The store node.
+    #[arg(
+        long,
+        global = true,
+        env = "VERIGRAD_STORE_URL",
+        default_value = "http://127.0.0.1:9100"
+    )]
+    store: String,
+}
+
+/// `worker models …`.
+#[derive(Debug, Subcommand)]
+enum ModelsAction {
+    /// The packages the store holds.
+    List,
+    /// Publish a package folder (its files, then its manifest under the package id).
+    Publish {
+        /// The package folder (manifest.json and the files it lists).
+        dir: PathBuf,
+    },
+    /// Pull a package by id, checking every file and the id.
+    Pull {
+        /// The package id.
+        id: B256,
+        /// The folder to write it into.
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+impl ModelsArgs {
+    /// Runs the action against the store.
+    pub(crate) async fn run(self) -> anyhow::Result<()> {
+        run(self.action, &self.store).await
+    }
+}
+
+/// `worker store`.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// Where the blobs live.
+    #[arg(long, default_value = ".worker/store")]
+    dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    listen: SocketAddr,
+    /// Largest blob accepted, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    max_mib: usize,
+}
+
+impl StoreArgs {
+    /// Serves the store role until Ctrl-C.
+    pub(crate) async fn run(self) -> anyhow::Result<()> {
+        serve(self.dir, self.listen, self.max_mib).await
+    }
+}
+
+/// Runs a `models` action against the store at `store`.
+async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()> {
+    let client = StoreClient::new(store);
+    match action {
+        ModelsAction::List => {
+            let ids = client.packages().await?;
+            if ids.is_empty() {
+                println!("{store} holds no packages");
+            }
+            for id in ids {
+                println!("{id}");
+            }
+        }
+        ModelsAction::Publish { dir } => {
+            let package = ModelPackage::load(&dir)
+                .with_context(|| format!("loading the package in {}", dir.display()))?;
+            let manifest = package.manifest();
+            eprintln!("publishing {}@{} to {store}", manifest.name, manifest.version);
+            let mut bar = ProgressBar::on_stderr();
+            let id = client.publish(&package, |t| bar.show(t)).await?;
+            println!("{id}");
+        }
+        ModelsAction::Pull { id, to } => {
+            eprintln!("pulling {id} from {store} into {}", to.display());
+            let mut bar = ProgressBar::on_stderr();
+            let package = client.pull(id, &to, |t| bar.show(t)).await?;
+            let manifest = package.manifest();
+            println!("{}@{} {id} in {}", manifest.name, manifest.version, to.display());
+        }
+    }
+    Ok(())
+}
+
+/// Transfer progress on stderr: on a terminal, a bar per file redrawn as its bytes move
+/// (`[2/3] model.safetensors  [#########-----------]  40.2 MiB / 86.6 MiB`); elsewhere (logs, CI)
+/// only each file's final line.
+#[derive(Debug)]
+struct ProgressBar {
+    /// Whether stderr is a terminal (bars) or not (final lines only).
+    terminal: bool,
+    /// The file and fortieth last drawn, so a redraw happens only when the bar moves.
+    drawn: Option<(usize, usize)>,
+}
+
+impl ProgressBar {
+    const WIDTH: usize = 40;
+
+    fn on_stderr() -> Self {
+        Self { terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()), drawn: None }
+    }
+
+    fn show(&mut self, transfer: &Transfer) {
+        let label = format!("[{}/{}] {:<24}", transfer.index, transfer.count, transfer.name);
+        if transfer.finished() {
+            let state = if transfer.skipped { "already there" } else { "done" };
+            let line = format!("  {label} {:>10}  {state}", size(transfer.bytes));
+            if self.drawn.take().is_some() {
+                // Over the bar drawn on this line.
+                eprintln!("\r{line:<width$}", width = Self::WIDTH + 60);
+            } else {
+                eprintln!("{line}");
+            }
+            return;
+        }
+        if !self.terminal {
+            return;
+        }
+        let filled = transfer.done * Self::WIDTH / transfer.bytes.max(1);
+        if self.drawn == Some((transfer.index, filled)) {
+            return;
+        }
+        self.drawn = Some((transfer.index, filled));
+        let bar = format!("{}{}", "#".repeat(filled), "-".repeat(Self::WIDTH - filled));
+        eprint!("\r  {label} [{bar}] {:>10} / {}", size(transfer.done), size(transfer.bytes));
+    }
+}
+
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1 << 20)),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / f64::from(1 << 10)),
+        b => format!("{b} B"),
+    }
+}
+
+/// Serves the store role until Ctrl-C.
+async fn serve(dir: PathBuf, listen: SocketAddr, max_mib: usize) -> anyhow::Result<()> {
+    let store = BlobDir::open(&dir)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (another store running?)"))?;
+    let bound = listener.local_addr()?;
+    tracing::info!(url = %format!("http://{bound}"), dir = %dir.display(), "store serving");
+    axum::serve(listener, router(store, max_mib << 20))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

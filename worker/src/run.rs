@@ -1,0 +1,124 @@
+//! `worker run`: the roles service until SIGINT or SIGTERM.
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use tokio::sync::watch;
+use verigrad_blobs::StoreClient;
+use verigrad_contracts::{Account, RoleSet};
+use verigrad_roles::{RunOptions, TaskConfig, Worker, load_runtime};
+use verigrad_task::{EventStream, EventsConfig, WorkerStore};
+
+use crate::cli::{Context, TaskArgs};
+/// `worker run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Roles to act in, comma-separated: compute, verify [default: the registered ones].
+    #[arg(long, env = "VERIGRAD_ROLES")]
+    pub(crate) roles: Option<RoleSet>,
+    /// Answer wrong outputs on purpose (tests and demos: the protocol must catch and slash it).
+    #[arg(long)]
+    pub(crate) faulty: bool,
+    /// Watched tasks worked on at once (each mostly waits for the chain).
+    #[arg(long, env = "VERIGRAD_CONCURRENCY", default_value_t = 16)]
+    pub(crate) concurrency: usize,
+    /// Drift: as a compute worker, also check proposed LIGHT results (never its own) while the
+    /// escrow's verification pressure is at least this many basis points (0–10000).
+    #[arg(long, env = "VERIGRAD_DRIFT_BPS", value_parser = clap::value_parser!(u16).range(0..=10_000))]
+    pub(crate) drift_bps: Option<u16>,
+    /// Where the worker keeps its database and pulled packages
+    /// [config tasks.data_dir; default .worker/data].
+    #[arg(long, env = "VERIGRAD_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Largest task input fetched, in KiB [config tasks.max_input_kib; default 1024].
+    #[arg(long)]
+    max_input_kib: Option<usize>,
+    #[command(flatten)]
+    tasks: TaskArgs,
+}
+
+impl RunArgs {
+    /// Applies the flags given to `config`.
+    pub(crate) fn apply(&self, config: &mut TaskConfig) {
+        self.tasks.apply(config);
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(kib) = self.max_input_kib {
+            config.max_input_kib = kib;
+        }
+    }
+    /// Runs the worker's roles until a shutdown signal; the step in progress finishes first.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let mut config = ctx.config.tasks.clone();
+        self.apply(&mut config);
+        let account = ctx.account().await?;
+        run(account, &self, config).await
+    }
+}
+
+async fn run(account: Account, args: &RunArgs, config: TaskConfig) -> anyhow::Result<()> {
+    let chain = account.chain();
+    let status = chain.worker_status(account.address()).await?;
+    if !status.registered {
+        bail!("{} is not registered: run `worker register` first", account.address());
+    }
+    let runnable = RoleSet::COMPUTE.bits() | RoleSet::VERIFY.bits();
+    let roles = RoleSet::from_bits(args.roles.unwrap_or(status.roles).bits() & runnable);
+    if roles.is_empty() {
+        bail!(
+            "nothing to run: `worker run` acts as compute and verify (registered: {})",
+            status.roles
+        );
+    }
+    if !status.roles.contains(roles) {
+        tracing::warn!(registered = %status.roles, running = %roles, "running roles the registry does not list: no task will come for them");
+    }
+    let deployment = *chain.deployment();
+    let store = WorkerStore::open(&config.data_dir, &deployment)?;
+    let blobs = StoreClient::new(config.store_url);
+    let cache = config.data_dir.join("models");
+    let runtime = load_runtime(&config.models, &status.models, &blobs, &cache)
+        .await
+        .context("loading models")?;
+    let poll = Duration::from_millis(config.poll_ms);
+    let events = EventsConfig { poll_ms: config.poll_ms, ..EventsConfig::default() };
+    let stream = EventStream::open(
+        chain.rpc().clone(),
+        store.clone(),
+        vec![deployment.task_escrow],
+        deployment.start_block,
+        events,
+    )?;
+    let options = RunOptions {
+        roles,
+        faulty: args.faulty,
+        max_input_bytes: config.max_input_kib << 10,
+        poll,
+        concurrency: args.concurrency,
+        drift_bps: args.drift_bps,
+    };
+    let worker = Worker::new(account, store, blobs, runtime, options).await?;
+    let (stop, shutdown) = watch::channel(false);
+    tokio::spawn(async move {
+        match shutdown_signal().await {
+            Ok(name) => tracing::info!(signal = name, "shutting down after the current step"),
+            Err(error) => tracing::error!(%error, "cannot listen for signals"),
+        }
+        let _ = stop.send(true);
+    });
+    worker.run(stream, shutdown).await?;
+    Ok(())
+}
+
+/// Waits for SIGINT or SIGTERM; returns its name.
+async fn shutdown_signal() -> std::io::Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(tokio::select! {
+        _ = interrupt.recv() => "SIGINT",
+        _ = terminate.recv() => "SIGTERM",
+    })
+}
