@@ -18,7 +18,7 @@ use verigrad_inference::{
     Number, Runtime, runModelInferenceCall,
 };
 
-use crate::{INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest};
+use crate::{Attestation, INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest};
 
 /// A model's answer and what it costs.
 #[derive(Debug, Clone)]
@@ -30,6 +30,8 @@ pub struct Answer {
     /// The output as the precompile returns it (`runModelInference`'s ABI return), encoded once so a
     /// cache hit only copies it.
     pub encoded: Bytes,
+    /// The workers that signed it, when the network answered (`None` for the node's own answer).
+    pub attestation: Option<Attestation>,
     /// The `ModelInferenceEvent` data, encoded on first use (never, for a simulation's placeholder).
     event: OnceLock<LogData>,
 }
@@ -37,7 +39,9 @@ pub struct Answer {
 // Equal answers are equal whether or not their event has been encoded yet.
 impl PartialEq for Answer {
     fn eq(&self, other: &Self) -> bool {
-        self.output == other.output && self.cost_units == other.cost_units
+        self.output == other.output
+            && self.cost_units == other.cost_units
+            && self.attestation == other.attestation
     }
 }
 
@@ -46,8 +50,17 @@ impl Eq for Answer {}
 impl Answer {
     /// The answer to a request, with its return encoding.
     pub fn new(output: ModelOutput, cost_units: u64) -> Arc<Self> {
+        Self::attested(output, cost_units, None)
+    }
+
+    /// The answer to a request, signed by the workers of `attestation` (if any).
+    pub fn attested(
+        output: ModelOutput,
+        cost_units: u64,
+        attestation: Option<Attestation>,
+    ) -> Arc<Self> {
         let encoded = runModelInferenceCall::abi_encode_returns(&output).into();
-        Arc::new(Self { output, cost_units, encoded, event: OnceLock::new() })
+        Arc::new(Self { output, cost_units, encoded, attestation, event: OnceLock::new() })
     }
 
     /// The `ModelInferenceEvent(inferenceID, request, response)` data for `request`.

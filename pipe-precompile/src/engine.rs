@@ -35,10 +35,9 @@ use revm::{
 use verigrad_inference::{Deadline, Runtime};
 
 use crate::{
-    CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution,
+    Answerer, CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution,
     Resolved, ResultCache,
     backend::{Cursor, cached_cost_units, not_pre_executed},
-    compute_until,
     overlap::{self, Progress},
 };
 
@@ -72,8 +71,9 @@ impl Default for EngineConfig {
 }
 
 /// The PIPE results a block used: `root = keccak256(leaf₀ ‖ leaf₁ ‖ …)` over the entries sorted by
-/// request id, `leaf = keccak256(request id ‖ output hash)`; a failure's output hash is that of its
-/// revert data.
+/// request id, `leaf = keccak256(request id ‖ output hash)` — `keccak256(request id ‖ output hash ‖
+/// attestation hash)` for an answer the network signed, so the root covers its release and signers;
+/// a failure's output hash is that of its revert data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PipeCommitment {
     /// The results, by request id.
@@ -81,9 +81,17 @@ pub struct PipeCommitment {
 }
 
 impl PipeCommitment {
-    /// `(request id, output hash)` pairs, sorted by id.
-    pub fn entries(&self) -> Vec<(B256, B256)> {
-        self.results.iter().map(|(id, resolution)| (*id, output_hash(resolution))).collect()
+    /// Each result's leaf, sorted by request id.
+    pub fn leaves(&self) -> impl Iterator<Item = B256> + '_ {
+        self.results.iter().map(|(id, resolution)| {
+            let output = output_hash(resolution);
+            match resolution.as_ref().ok().and_then(|answer| answer.attestation.as_ref()) {
+                Some(attestation) => keccak256(
+                    [id.as_slice(), output.as_slice(), attestation.hash().as_slice()].concat(),
+                ),
+                None => keccak256([id.as_slice(), output.as_slice()].concat()),
+            }
+        })
     }
 
     /// The block's PIPE root (zero for a block without inference).
@@ -91,11 +99,7 @@ impl PipeCommitment {
         if self.results.is_empty() {
             return B256::ZERO;
         }
-        let leaves: Vec<u8> = self
-            .entries()
-            .iter()
-            .flat_map(|(id, output)| keccak256([id.as_slice(), output.as_slice()].concat()).0)
-            .collect();
+        let leaves: Vec<u8> = self.leaves().flat_map(|leaf| leaf.0).collect();
         keccak256(leaves)
     }
 
@@ -154,6 +158,9 @@ pub struct BlockOutcome {
 #[derive(Debug, Clone)]
 pub struct Engine {
     runtime: Runtime,
+    /// Who answers recorded requests: the runtime itself unless [`Engine::with_answerer`] says
+    /// otherwise.
+    answerer: Arc<dyn Answerer>,
     config: EngineConfig,
     precompiles: PipePrecompiles,
     /// The threads that work beside the calling thread, `workers - 1` of them, kept for the engine's
@@ -177,7 +184,15 @@ impl Engine {
             })
             .flatten()
             .map(Arc::new);
-        Self { runtime, config, precompiles, helpers }
+        let answerer = Arc::new(runtime.clone());
+        Self { runtime, answerer, config, precompiles, helpers }
+    }
+
+    /// The same engine, with recorded requests answered by `answerer` (the worker network) instead
+    /// of its own runtime, which then only describes the models (cost units, outputs' shapes).
+    pub fn with_answerer(mut self, answerer: Arc<dyn Answerer>) -> Self {
+        self.answerer = answerer;
+        self
     }
 
     /// Builds a block of `txs` on `state`: simulates, infers in parallel, executes with the results.
@@ -288,7 +303,7 @@ impl Engine {
     /// Infers a request (giving up at `deadline`), with the event already encoded so that executing
     /// the call only copies it.
     pub(crate) fn infer(&self, request: PipeRequest, deadline: Deadline) -> Arc<Resolved> {
-        let resolution = compute_until(&self.runtime, &request, deadline);
+        let resolution = self.answerer.answer(&request, deadline);
         if let Ok(answer) = &resolution {
             answer.encoded_event(&request);
         }

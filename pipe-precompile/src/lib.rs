@@ -7,6 +7,7 @@
 #[cfg(test)]
 use serde_json as _; // used by the integration tests only
 
+mod attest;
 mod backend;
 mod engine;
 mod overlap;
@@ -14,6 +15,7 @@ mod precompile;
 mod preexec;
 mod request;
 
+pub use attest::{Answerer, Attestation, Signed, unanswered};
 pub use backend::{
     Answer, CachedBackend, InferenceBackend, InlineBackend, Resolution, Resolved, ResultCache,
     SimulationBackend, compute, compute_until,

@@ -12,6 +12,8 @@
 //! - **One client per contract** — [`EscrowClient`] (with batched reads and batch transactions),
 //!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the current price) and [`TokenClient`] —
 //!   reached through a deployment's [`Chain`]; a worker's own registry [`Account`].
+//! - **Signed PIPE answers** ([`PipeAnswer`]): what a worker signs for each PIPE request it answers,
+//!   in the EIP-712 domain of the chain's PipeSettlement ([`pipe_domain`]).
 #![warn(unused_crate_dependencies)]
 
 mod account;
@@ -24,6 +26,7 @@ mod escrow;
 mod gas;
 mod models;
 mod nonce;
+mod pipe_answer;
 mod registry;
 mod retry;
 mod revert;
@@ -49,6 +52,7 @@ pub use error::{ChainError, Result};
 pub use escrow::{APPEAL_SEATS, BatchSent, EscrowCall, EscrowClient, Member, Seat, TaskState};
 pub use gas::GasPolicy;
 pub use models::ModelRegistryClient;
+pub use pipe_answer::{AnswerSignatureError, PipeAnswer, pipe_domain};
 pub use registry::WorkerRegistryClient;
 pub use retry::RetryPolicy;
 pub use revert::Revert;
