@@ -6,11 +6,14 @@ use alloy_primitives::{Address, B256, Bytes, keccak256};
 
 use crate::{PipeFailure, PipeRequest, Resolution};
 
-/// One worker's signature over an answer (65 bytes, `r ‖ s ‖ v`).
+/// One worker's signature over its answer (65 bytes, `r ‖ s ‖ v`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
     /// The worker that signed, as its signature recovers.
     pub worker: Address,
+    /// The hash of the output it signed: the committed output's for an EXACT model; for a
+    /// TOLERANCE model, its own output, which agreed with the committed one within ε.
+    pub output_hash: B256,
     /// The signature.
     pub signature: Bytes,
 }
@@ -37,12 +40,14 @@ impl Attestation {
         self.signatures.iter().map(|signed| signed.worker)
     }
 
-    /// `keccak256(release ‖ signer₀ ‖ signer₁ ‖ …)`: what a block's PIPE root commits to of it.
+    /// `keccak256(release ‖ signer₀ ‖ output hash₀ ‖ signer₁ ‖ …)`: what a block's PIPE root commits
+    /// to of it.
     pub fn hash(&self) -> B256 {
-        let mut bytes = Vec::with_capacity(32 + 20 * self.signatures.len());
+        let mut bytes = Vec::with_capacity(32 + 52 * self.signatures.len());
         bytes.extend_from_slice(self.release.as_slice());
-        for worker in self.signers() {
-            bytes.extend_from_slice(worker.as_slice());
+        for signed in &self.signatures {
+            bytes.extend_from_slice(signed.worker.as_slice());
+            bytes.extend_from_slice(signed.output_hash.as_slice());
         }
         keccak256(bytes)
     }

@@ -63,6 +63,16 @@ impl Answer {
         Arc::new(Self { output, cost_units, encoded, attestation, event: OnceLock::new() })
     }
 
+    /// An answer read back from its return encoding ([`Answer::encoded`]).
+    pub fn decode(
+        encoded: &[u8],
+        cost_units: u64,
+        attestation: Option<Attestation>,
+    ) -> Result<Arc<Self>, alloy_sol_types::Error> {
+        let output = runModelInferenceCall::abi_decode_returns(encoded)?;
+        Ok(Self::attested(output, cost_units, attestation))
+    }
+
     /// The `ModelInferenceEvent(inferenceID, request, response)` data for `request`.
     pub fn event(&self, request: &PipeRequest) -> LogData {
         self.encoded_event(request).clone()

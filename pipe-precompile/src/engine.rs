@@ -35,8 +35,8 @@ use revm::{
 use verigrad_inference::{Deadline, Runtime};
 
 use crate::{
-    Answerer, CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution,
-    Resolved, ResultCache,
+    Answerer, CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest,
+    Resolution, Resolved, ResultCache,
     backend::{Cursor, cached_cost_units, not_pre_executed},
     overlap::{self, Progress},
 };

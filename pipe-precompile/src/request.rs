@@ -139,6 +139,21 @@ impl PipeFailure {
     }
 }
 
+impl PipeFailure {
+    /// The failure whose revert data these are, if they are a PIPE error.
+    pub fn from_revert_data(data: &[u8]) -> Option<Self> {
+        if let Ok(e) = PipeUnknownModel::abi_decode(data) {
+            Some(Self::UnknownModel(e.modelCID))
+        } else if let Ok(e) = PipeMalformedTensor::abi_decode(data) {
+            Some(Self::Malformed(e.reason))
+        } else if let Ok(e) = PipeInferenceFailed::abi_decode(data) {
+            Some(Self::Failed(e.reason))
+        } else {
+            None
+        }
+    }
+}
+
 impl From<InferenceError> for PipeFailure {
     fn from(e: InferenceError) -> Self {
         match e {

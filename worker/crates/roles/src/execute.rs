@@ -3,9 +3,7 @@
 
 use alloy::{primitives::B256, sol_types::SolValue};
 use verigrad_contracts::TaskState;
-use verigrad_inference::{
-    Determinism, InferenceError, ModelInput, ModelOutput, agrees, falsify,
-};
+use verigrad_inference::{Determinism, InferenceError, ModelInput, ModelOutput, agrees, falsify};
 
 use super::Worker;
 use verigrad_blobs::BlobError;
