@@ -2,7 +2,7 @@
 //! signature over it. The engine only carries attestations into the block's commitment; checking
 //! them (signature, stake) is the node's job, at arrival and on replay.
 
-use alloy_primitives::{Address, B256, Bytes, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 
 use crate::{PipeFailure, PipeRequest, Resolution};
 
@@ -18,21 +18,32 @@ pub struct Signed {
     pub signature: Bytes,
 }
 
-/// The release an answer came from and the workers that signed it, sorted by address.
+/// The release an answer came from, the workers that signed it (sorted by address), and what a
+/// call served it pays.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attestation {
     /// The release (package id) the workers ran.
     pub release: B256,
+    /// The PipeSettlement whose EIP-712 domain the signatures are in, and which bills the calls.
+    pub settlement: Address,
+    /// The release's price when the answer was gathered: what each call served it pays.
+    pub price: U256,
     /// The signatures, one per worker, sorted by worker address.
     pub signatures: Vec<Signed>,
 }
 
 impl Attestation {
-    /// An attestation of `release` by `signatures`, put in their canonical order.
-    pub fn new(release: B256, mut signatures: Vec<Signed>) -> Self {
+    /// An attestation of `release` by `signatures` (put in their canonical order), in the domain of
+    /// `settlement`, each call paying `price`.
+    pub fn new(
+        release: B256,
+        settlement: Address,
+        price: U256,
+        mut signatures: Vec<Signed>,
+    ) -> Self {
         signatures.sort_by_key(|signed| signed.worker);
         signatures.dedup_by_key(|signed| signed.worker);
-        Self { release, signatures }
+        Self { release, settlement, price, signatures }
     }
 
     /// The signers, in order.
@@ -40,11 +51,13 @@ impl Attestation {
         self.signatures.iter().map(|signed| signed.worker)
     }
 
-    /// `keccak256(release ‖ signer₀ ‖ output hash₀ ‖ signer₁ ‖ …)`: what a block's PIPE root commits
-    /// to of it.
+    /// `keccak256(release ‖ settlement ‖ price ‖ signer₀ ‖ output hash₀ ‖ signer₁ ‖ …)`: what a
+    /// block's PIPE root commits to of it.
     pub fn hash(&self) -> B256 {
-        let mut bytes = Vec::with_capacity(32 + 52 * self.signatures.len());
+        let mut bytes = Vec::with_capacity(84 + 52 * self.signatures.len());
         bytes.extend_from_slice(self.release.as_slice());
+        bytes.extend_from_slice(self.settlement.as_slice());
+        bytes.extend_from_slice(&self.price.to_be_bytes::<32>());
         for signed in &self.signatures {
             bytes.extend_from_slice(signed.worker.as_slice());
             bytes.extend_from_slice(signed.output_hash.as_slice());

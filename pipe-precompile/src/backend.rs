@@ -18,7 +18,9 @@ use verigrad_inference::{
     Number, Runtime, runModelInferenceCall,
 };
 
-use crate::{Attestation, INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest};
+use crate::{
+    Attestation, Charge, ChargeLedger, INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest,
+};
 
 /// A model's answer and what it costs.
 #[derive(Debug, Clone)]
@@ -124,6 +126,12 @@ pub trait InferenceBackend: Send + Sync + std::fmt::Debug {
     /// Called before the block's transaction `index` runs, so that a backend that knows each
     /// transaction's requests in call order (from its simulation) can find them by position.
     fn begin_transaction(&self, _index: usize) {}
+
+    /// Where the calls it serves are charged, for a backend that executes a block (a simulation or
+    /// an `eth_call` charges nobody).
+    fn ledger(&self) -> Option<&ChargeLedger> {
+        None
+    }
 }
 
 /// Runs a request on the runtime, enforcing the mode's requirement.
@@ -359,12 +367,18 @@ impl Cursor {
 pub struct CachedBackend {
     cache: Arc<ResultCache>,
     cursor: Cursor,
+    ledger: ChargeLedger,
 }
 
 impl CachedBackend {
     /// A backend answering from `cache`.
     pub fn new(cache: Arc<ResultCache>) -> Self {
-        Self { cache, cursor: Cursor::default() }
+        Self { cache, cursor: Cursor::default(), ledger: ChargeLedger::default() }
+    }
+
+    /// The charges of the calls it served, in order.
+    pub fn take_charges(&self) -> Vec<Charge> {
+        self.ledger.take()
     }
 
     fn lookup(&self, request: &PipeRequest) -> Resolution {
@@ -397,6 +411,10 @@ impl InferenceBackend for CachedBackend {
 
     fn begin_transaction(&self, index: usize) {
         self.cursor.begin(index);
+    }
+
+    fn ledger(&self) -> Option<&ChargeLedger> {
+        Some(&self.ledger)
     }
 }
 

@@ -35,8 +35,8 @@ use revm::{
 use verigrad_inference::{Deadline, Runtime};
 
 use crate::{
-    Answerer, CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest,
-    Resolution, Resolved, ResultCache,
+    Answerer, CachedBackend, Charge, ChargeLedger, InferenceBackend, PipeFailure, PipePrecompiles,
+    PipeRequest, Resolution, Resolved, ResultCache,
     backend::{Cursor, cached_cost_units, not_pre_executed},
     overlap::{self, Progress},
 };
@@ -150,6 +150,8 @@ pub struct BlockOutcome {
     pub changes: EvmState,
     /// The PIPE results the block used.
     pub pipe: PipeCommitment,
+    /// What its PIPE calls owe, in call order (to settle after its last transaction).
+    pub charges: Vec<Charge>,
     /// Timings.
     pub stats: EngineStats,
 }
@@ -224,7 +226,8 @@ impl Engine {
             let missed = phase2.take_missed();
             if missed.is_empty() || stats.rounds >= self.config.max_rounds {
                 let pipe = PipeCommitment { results: phase2.take_used() };
-                return BlockOutcome { results, changes, pipe, stats };
+                let charges = phase2.ledger.take();
+                return BlockOutcome { results, changes, pipe, charges, stats };
             }
             // The speculative execution reached requests no simulation did (they depend on an answer,
             // or on state an earlier transaction of the block set): infer them and run again.
@@ -376,6 +379,7 @@ pub(crate) struct ExecutionBackend {
     used: Mutex<Vec<(B256, Resolution)>>,
     missed: Mutex<BTreeMap<B256, PipeRequest>>,
     cursor: Cursor,
+    ledger: ChargeLedger,
 }
 
 impl ExecutionBackend {
@@ -386,6 +390,7 @@ impl ExecutionBackend {
             used: Mutex::default(),
             missed: Mutex::default(),
             cursor: Cursor::default(),
+            ledger: ChargeLedger::default(),
         }
     }
 
@@ -438,6 +443,10 @@ impl InferenceBackend for ExecutionBackend {
 
     fn begin_transaction(&self, index: usize) {
         self.cursor.begin(index);
+    }
+
+    fn ledger(&self) -> Option<&ChargeLedger> {
+        Some(&self.ledger)
     }
 }
 

@@ -9,6 +9,7 @@ use serde_json as _; // used by the integration tests only
 
 mod attest;
 mod backend;
+mod billing;
 mod engine;
 mod overlap;
 mod precompile;
@@ -20,6 +21,7 @@ pub use backend::{
     Answer, CachedBackend, InferenceBackend, InlineBackend, Resolution, Resolved, ResultCache,
     SimulationBackend, compute, compute_until,
 };
+pub use billing::{Charge, ChargeLedger, balance_slot};
 pub use engine::{
     BlockOutcome, Engine, EngineConfig, EngineStats, PipeCommitment, TxOutcome, output_hash,
 };
@@ -29,5 +31,6 @@ pub use precompile::{
 };
 pub use preexec::PreExecuted;
 pub use request::{
-    Mode, PipeFailure, PipeInferenceFailed, PipeMalformedTensor, PipeRequest, PipeUnknownModel,
+    Mode, PipeFailure, PipeInferenceFailed, PipeInsufficientBalance, PipeMalformedTensor,
+    PipeRequest, PipeUnknownModel,
 };

@@ -11,6 +11,9 @@ sol! {
     error PipeMalformedTensor(string reason);
     /// The model failed or timed out, or the mode's requirement was not met.
     error PipeInferenceFailed(string reason);
+    /// The calling contract's prepaid balance in the PipeSettlement (less what this block already
+    /// charged it) does not cover the release's price.
+    error PipeInsufficientBalance(address payer, uint256 price, uint256 available);
 }
 
 /// The verification mode a request asks for (`ModelInferenceMode` in Solidity).

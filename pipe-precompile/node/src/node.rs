@@ -27,6 +27,7 @@ use crate::{
     call::{CallBackend, CallContext},
     chain::Chain,
     genesis::{Genesis, dev_signers},
+    network::{InferenceSource, NetworkAnswerer, NetworkConfig},
     state::{StateDb, StateDiff},
     store::StoreError,
     tx::signed_tx_env,
@@ -62,6 +63,8 @@ pub struct NodeConfig {
     pub workers: usize,
     /// How long a block's inference round, or a call's inference, may take.
     pub inference_timeout: Duration,
+    /// Where PIPE's answers come from: the worker network or the node's own runtime.
+    pub network: NetworkConfig,
 }
 
 impl NodeConfig {
@@ -78,6 +81,13 @@ impl NodeConfig {
             block_time: None,
             workers: std::thread::available_parallelism().map_or(2, usize::from),
             inference_timeout: Duration::from_secs(10),
+            network: NetworkConfig {
+                source: InferenceSource::Auto,
+                coordinator: "http://127.0.0.1:9200".into(),
+                deployments: PathBuf::from("deployments"),
+                tee_quorum: 3,
+                timeout: Duration::from_secs(2),
+            },
         }
     }
 }
@@ -117,7 +127,7 @@ pub struct Node {
     runtime: Runtime,
     engine: Engine,
     precompiles: PipePrecompiles,
-    chain: RwLock<Chain>,
+    chain: Arc<RwLock<Chain>>,
     pool: Mutex<TxPool>,
     signers: Vec<PrivateKeySigner>,
     mining: Mutex<()>,
@@ -159,23 +169,26 @@ impl Node {
             config.base_fee,
             now(),
         )?;
-        let chain = Chain::open(&config.data_dir, genesis)?;
+        let chain = Arc::new(RwLock::new(Chain::open(&config.data_dir, genesis)?));
+        let chain_id = chain.read().unwrap_or_else(PoisonError::into_inner).genesis().chain_id;
         let signers = dev_signers(config.accounts)?;
         let engine_config = EngineConfig {
             spec: SPEC,
-            chain_id: chain.genesis().chain_id,
+            chain_id,
             workers: config.workers,
             inference_timeout: config.inference_timeout,
             ..EngineConfig::default()
         };
-        let engine = Engine::new(runtime.clone(), engine_config);
+        let network = NetworkAnswerer::new(runtime.clone(), chain.clone(), config.network.clone())
+            .map_err(|e| anyhow::anyhow!("starting the network client: {e}"))?;
+        let engine = Engine::new(runtime.clone(), engine_config).with_answerer(Arc::new(network));
         let placeholder = Arc::new(CachedBackend::new(Arc::default()));
         Ok(Self {
             precompiles: PipePrecompiles::new(SPEC, placeholder),
             engine,
             runtime,
             config,
-            chain: RwLock::new(chain),
+            chain,
             pool: Mutex::default(),
             signers,
             mining: Mutex::new(()),

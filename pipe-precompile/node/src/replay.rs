@@ -1,18 +1,21 @@
 //! Replay: re-execute a stored chain from genesis with inference switched off, answering PIPE only
-//! from each block's committed results, and check every block comes out identical.
+//! from each block's committed results, and check every block comes out identical — and that every
+//! answer the network gave is signed by workers staked for its release on the state before its block.
 
 use std::sync::Arc;
 
-use revm::DatabaseCommit;
+use revm::{DatabaseCommit, context::BlockEnv};
 use verigrad_inference::Runtime;
 use verigrad_pipe::{CachedBackend, Engine, EngineConfig, InferenceBackend};
 
 use crate::{
     block::BlockRecord,
     genesis::Genesis,
+    network::Contracts,
     node::SPEC,
-    state::{genesis_state, remember_block_hash},
+    state::{StateDb, genesis_state, remember_block_hash},
     tx::signed_tx_env,
+    view::Views,
 };
 
 /// Where a replay diverged.
@@ -28,6 +31,16 @@ pub enum ReplayError {
         block: u64,
         /// Transaction index.
         index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// A committed answer's signatures or signers do not check out.
+    #[error("block {block}: the answer to request {request} does not check out: {reason}")]
+    Answer {
+        /// Block number.
+        block: u64,
+        /// The request.
+        request: alloy_primitives::B256,
         /// Why.
         reason: String,
     },
@@ -54,12 +67,19 @@ pub struct ReplayReport {
     pub transactions: usize,
     /// PIPE results used from the commitments (no model ran).
     pub pipe_results: usize,
+    /// Of those, answers the network signed (each signature and signer checked).
+    pub signed_answers: usize,
     /// The final state root, equal to the stored head's.
     pub state_root: alloy_primitives::B256,
 }
 
-/// Replays `blocks` (block 0 first) on `genesis` without any model.
-pub fn replay(genesis: &Genesis, blocks: &[Arc<BlockRecord>]) -> Result<ReplayReport, ReplayError> {
+/// Replays `blocks` (block 0 first) on `genesis` without any model, checking signed answers against
+/// `contracts` (a chain with signed answers cannot be replayed without them).
+pub fn replay(
+    genesis: &Genesis,
+    blocks: &[Arc<BlockRecord>],
+    contracts: Option<Contracts>,
+) -> Result<ReplayReport, ReplayError> {
     let engine = Engine::new(
         Runtime::new(),
         EngineConfig { spec: SPEC, chain_id: genesis.chain_id, ..EngineConfig::default() },
@@ -74,12 +94,14 @@ pub fn replay(genesis: &Genesis, blocks: &[Arc<BlockRecord>]) -> Result<ReplayRe
         blocks: 0,
         transactions: 0,
         pipe_results: 0,
+        signed_answers: 0,
         state_root: first.header.state_root,
     };
     for pair in blocks.windows(2) {
         let (parent, stored) = (&pair[0], &pair[1]);
         let number = stored.number();
         let env = parent.child_env(stored.header.timestamp, stored.header.beneficiary);
+        report.signed_answers += check_answers(&state, &env, genesis.chain_id, stored, contracts)?;
         let envs: Vec<_> = stored.transactions.iter().map(signed_tx_env).collect();
         let backend: Arc<dyn InferenceBackend> =
             Arc::new(CachedBackend::new(stored.pipe.to_cache()));
@@ -120,4 +142,33 @@ pub fn replay(genesis: &Genesis, blocks: &[Arc<BlockRecord>]) -> Result<ReplayRe
         report.state_root = replayed.header.state_root;
     }
     Ok(report)
+}
+
+/// Checks the signed answers `block` committed on `state`, the state before it; returns how many.
+fn check_answers(
+    state: &StateDb,
+    env: &BlockEnv,
+    chain_id: u64,
+    block: &BlockRecord,
+    contracts: Option<Contracts>,
+) -> Result<usize, ReplayError> {
+    let views = Views::at(state, env.clone(), chain_id);
+    let mut signed = 0;
+    for (request, resolution) in &block.pipe.results {
+        let Ok(answer) = resolution else { continue };
+        if answer.attestation.is_none() {
+            continue;
+        }
+        let failed = |reason: String| ReplayError::Answer {
+            block: block.number(),
+            request: *request,
+            reason,
+        };
+        let contracts = contracts.ok_or_else(|| {
+            failed("it is signed, and no deployment names the contracts to check it against".into())
+        })?;
+        contracts.check(&views, chain_id, *request, answer).map_err(failed)?;
+        signed += 1;
+    }
+    Ok(signed)
 }

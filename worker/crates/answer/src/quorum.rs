@@ -1,7 +1,11 @@
 //! Turning the workers' signed answers into one attested result: every signature checked, every
 //! signer staked, and `size` of them agreeing by the model's determinism class.
 
-use alloy::{primitives::Address, sol_types::Eip712Domain};
+use alloy::{
+    primitives::{Address, B256, U256},
+    sol_types::Eip712Domain,
+};
+use verigrad_contracts::pipe_domain;
 use verigrad_inference::{Determinism, agrees};
 use verigrad_pipe::{
     Answer, Attestation, PipeFailure, PipeRequest, Resolution, Signed, output_hash, unanswered,
@@ -9,7 +13,7 @@ use verigrad_pipe::{
 
 use crate::SignedAnswer;
 
-/// What a request needs from the network.
+/// What a request needs from the network, and what its answer is worth.
 #[derive(Debug, Clone, Copy)]
 pub struct Quorum {
     /// Distinct staked workers that must agree.
@@ -18,6 +22,12 @@ pub struct Quorum {
     pub determinism: Determinism,
     /// The model's cost units (the answer's gas).
     pub cost_units: u64,
+    /// The chain.
+    pub chain_id: u64,
+    /// Its PipeSettlement: the signatures' EIP-712 domain, and who bills the calls.
+    pub settlement: Address,
+    /// The release's price: what each call served the answer pays.
+    pub price: U256,
 }
 
 /// One answer that checked out.
@@ -34,12 +44,12 @@ struct Checked {
 /// request "no worker answered".
 pub fn attest(
     request: &PipeRequest,
-    release: alloy::primitives::B256,
+    release: B256,
     answers: &[SignedAnswer],
-    domain: &Eip712Domain,
     quorum: Quorum,
     eligible: impl Fn(Address) -> bool,
 ) -> Resolution {
+    let domain = &pipe_domain(quorum.chain_id, quorum.settlement);
     let mut groups: Vec<Vec<Checked>> = Vec::new();
     let mut seen: Vec<Address> = Vec::new();
     for answer in answers {
@@ -62,7 +72,7 @@ pub fn attest(
             None => groups.push(vec![checked]),
         }
         if let Some(agreed) = groups.iter_mut().find(|group| group.len() >= quorum.size) {
-            return attested(release, std::mem::take(agreed), quorum.size);
+            return attested(release, std::mem::take(agreed), quorum);
         }
     }
     let largest = groups.iter().map(Vec::len).max().unwrap_or(0);
@@ -79,7 +89,7 @@ pub fn attest(
 
 fn check(
     request: &PipeRequest,
-    release: alloy::primitives::B256,
+    release: B256,
     answer: &SignedAnswer,
     domain: &Eip712Domain,
     cost_units: u64,
@@ -113,12 +123,12 @@ fn same(determinism: Determinism, a: &Resolution, b: &Resolution) -> bool {
 
 /// The agreed result: the first answer's output, attested by the group's signatures. A failure
 /// every worker agreed on (a malformed input, say) carries no attestation: it pays nobody.
-fn attested(release: alloy::primitives::B256, group: Vec<Checked>, size: usize) -> Resolution {
-    let mut group = group.into_iter().take(size);
+fn attested(release: B256, group: Vec<Checked>, quorum: Quorum) -> Resolution {
+    let mut group = group.into_iter().take(quorum.size);
     let first = group.next().expect("a group is never empty");
     let answer = first.resolution.map_err(|failure: PipeFailure| failure)?;
     let signatures = std::iter::once(first.signed).chain(group.map(|c| c.signed)).collect();
-    let attestation = Attestation::new(release, signatures);
+    let attestation = Attestation::new(release, quorum.settlement, quorum.price, signatures);
     Ok(Answer::attested(answer.output.clone(), answer.cost_units, Some(attestation)))
 }
 
@@ -126,12 +136,7 @@ fn attested(release: alloy::primitives::B256, group: Vec<Checked>, size: usize) 
 mod tests {
     use std::{path::PathBuf, time::Duration};
 
-    use alloy::{
-        primitives::{Address, B256, Bytes},
-        signers::local::PrivateKeySigner,
-        sol_types::SolCall,
-    };
-    use verigrad_contracts::pipe_domain;
+    use alloy::{primitives::Bytes, signers::local::PrivateKeySigner, sol_types::SolCall};
     use verigrad_inference::{
         ModelInferenceRequest, ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number,
         Runtime, runModelInferenceCall,
@@ -195,16 +200,15 @@ mod tests {
             eligible: impl Fn(Address) -> bool,
         ) -> Resolution {
             let request = PipeRequest::decode(&self.ask().request).expect("decodes");
-            let quorum =
-                Quorum { size, determinism: Determinism::Exact { scale_bits: 16 }, cost_units: 1 };
-            attest(
-                &request,
-                self.release,
-                answers,
-                &pipe_domain(CHAIN, SETTLEMENT),
-                quorum,
-                eligible,
-            )
+            let quorum = Quorum {
+                size,
+                determinism: Determinism::Exact { scale_bits: 16 },
+                cost_units: 1,
+                chain_id: CHAIN,
+                settlement: SETTLEMENT,
+                price: U256::from(5),
+            };
+            attest(&request, self.release, answers, quorum, eligible)
         }
     }
 
@@ -220,6 +224,7 @@ mod tests {
         assert_eq!(attestation.signatures.len(), 2);
         assert!(attestation.signers().all(|signer| signer != liar));
         assert!(attestation.signatures.iter().all(|s| s.output_hash == answer.output.commitment()));
+        assert_eq!((attestation.settlement, attestation.price), (SETTLEMENT, U256::from(5)));
     }
 
     #[test]
