@@ -10,8 +10,9 @@
 //!   [`RetryPolicy`]), and a sender that never sends a call twice, with local nonces and gas headroom
 //!   ([`TxSender`], [`GasPolicy`]).
 //! - **One client per contract** — [`EscrowClient`] (with batched reads and batch transactions),
-//!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the current price) and [`TokenClient`] —
-//!   reached through a deployment's [`Chain`]; a worker's own registry [`Account`].
+//!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the current price), [`TokenClient`]
+//!   and [`SettlementClient`] (PIPE billing) — reached through a deployment's [`Chain`]; a worker's
+//!   own registry [`Account`].
 //! - **Signed PIPE answers** ([`PipeAnswer`]): what a worker signs for each PIPE request it answers,
 //!   in the EIP-712 domain of the chain's PipeSettlement ([`pipe_domain`]).
 #![warn(unused_crate_dependencies)]
@@ -33,6 +34,7 @@ mod revert;
 mod roles;
 mod rpc;
 mod sender;
+mod settlement;
 mod token;
 
 pub use account::{Account, to_u96};
@@ -41,7 +43,7 @@ pub use bindings::{
     ITaskEscrow::{AppealStage, Fault, ReviewReason, SeatState, VoteState},
     ModelRegistry,
     ModelRegistry::{DeterminismClass, RiskClass},
-    TaskEscrow,
+    PipeSettlement, TaskEscrow,
     TaskEscrow::{TaskStatus, Tier},
     Token, WorkerRegistry,
 };
@@ -59,4 +61,5 @@ pub use revert::Revert;
 pub use roles::{RoleSet, UnknownRole};
 pub use rpc::{Head, Rpc};
 pub use sender::{ReceiptPolicy, TxSender};
+pub use settlement::SettlementClient;
 pub use token::TokenClient;
