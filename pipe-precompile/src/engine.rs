@@ -24,7 +24,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{B256, keccak256};
+use alloy_primitives::{Address, B256, keccak256};
 use revm::{
     Context, DatabaseCommit, DatabaseRef, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
     context::{BlockEnv, TxEnv, result::ExecutionResult},
@@ -78,6 +78,9 @@ impl Default for EngineConfig {
 pub struct PipeCommitment {
     /// The results, by request id.
     pub results: BTreeMap<B256, Resolution>,
+    /// The PipeSettlement the node settled the block's charges at after its last transaction, if
+    /// any (replay makes the same call).
+    pub settlement: Option<Address>,
 }
 
 impl PipeCommitment {
@@ -225,7 +228,7 @@ impl Engine {
         loop {
             let missed = phase2.take_missed();
             if missed.is_empty() || stats.rounds >= self.config.max_rounds {
-                let pipe = PipeCommitment { results: phase2.take_used() };
+                let pipe = PipeCommitment { results: phase2.take_used(), settlement: None };
                 let charges = phase2.ledger.take();
                 return BlockOutcome { results, changes, pipe, charges, stats };
             }
@@ -450,8 +453,8 @@ impl InferenceBackend for ExecutionBackend {
     }
 }
 
-/// Folds one transaction's state changes into the block's.
-fn merge(into: &mut EvmState, state: EvmState) {
+/// Folds one transaction's (or system call's) state changes into the block's.
+pub fn merge(into: &mut EvmState, state: EvmState) {
     for (address, account) in state {
         match into.get_mut(&address) {
             Some(existing) => {

@@ -23,7 +23,7 @@ pub use backend::{
 };
 pub use billing::{Charge, ChargeLedger, balance_slot};
 pub use engine::{
-    BlockOutcome, Engine, EngineConfig, EngineStats, PipeCommitment, TxOutcome, output_hash,
+    BlockOutcome, Engine, EngineConfig, EngineStats, PipeCommitment, TxOutcome, merge, output_hash,
 };
 pub use precompile::{
     ADDRESS, BASE_GAS, GAS_PER_COST_UNIT, GAS_PER_ELEMENT, INFERENCE_EVENT_TOPIC, PipePrecompiles,

@@ -2,7 +2,7 @@
 //! PIPE results the block used, so replay needs no model.
 
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::{RlpDecodable, RlpEncodable};
 use verigrad_pipe::{Answer, Attestation, PipeCommitment, PipeFailure, Resolution, Signed};
 
@@ -19,6 +19,8 @@ pub struct StoredBlock {
     pub receipts: Vec<Bytes>,
     /// The PIPE results the block used.
     pub pipe: Vec<StoredResult>,
+    /// The PipeSettlement settled after the block's last transaction (zero: none).
+    pub settlement: Address,
 }
 
 /// One committed PIPE result.
@@ -34,6 +36,10 @@ pub struct StoredResult {
     pub data: Bytes,
     /// For an answer the network gave: the release run (zero for the node's own answer).
     pub release: B256,
+    /// For an answer the network gave: the PipeSettlement of its signatures' domain.
+    pub settlement: Address,
+    /// For an answer the network gave: what each call it served paid.
+    pub price: U256,
     /// For an answer the network gave: each signer and its EIP-712 signature, sorted by signer.
     pub signatures: Vec<StoredSignature>,
 }
@@ -77,6 +83,8 @@ impl StoredResult {
                     cost_units: answer.cost_units,
                     data: answer.encoded.clone(),
                     release: attestation.map_or(B256::ZERO, |a| a.release),
+                    settlement: attestation.map_or(Address::ZERO, |a| a.settlement),
+                    price: attestation.map_or(U256::ZERO, |a| a.price),
                     signatures: attestation.map_or_else(Vec::new, |a| {
                         a.signatures
                             .iter()
@@ -95,6 +103,8 @@ impl StoredResult {
                 cost_units: 0,
                 data: failure.revert_data(),
                 release: B256::ZERO,
+                settlement: Address::ZERO,
+                price: U256::ZERO,
                 signatures: Vec::new(),
             },
         }
@@ -114,7 +124,7 @@ impl StoredResult {
                         signature: s.signature.clone(),
                     })
                     .collect();
-                Attestation::new(self.release, signatures)
+                Attestation::new(self.release, self.settlement, self.price, signatures)
             });
             return Answer::decode(&self.data, self.cost_units, attestation)
                 .map(Ok)
@@ -131,13 +141,16 @@ pub fn store_commitment(commitment: &PipeCommitment) -> Vec<StoredResult> {
     commitment.results.iter().map(|(id, resolution)| StoredResult::new(*id, resolution)).collect()
 }
 
-/// A stored commitment read back.
-pub fn load_commitment(results: &[StoredResult]) -> Result<PipeCommitment, CodecError> {
+/// A stored commitment read back, with the settlement the block settled at (zero: none).
+pub fn load_commitment(
+    results: &[StoredResult],
+    settlement: Address,
+) -> Result<PipeCommitment, CodecError> {
     let results = results
         .iter()
         .map(|stored| Ok((stored.id, stored.resolution()?)))
         .collect::<Result<_, CodecError>>()?;
-    Ok(PipeCommitment { results })
+    Ok(PipeCommitment { results, settlement: (!settlement.is_zero()).then_some(settlement) })
 }
 
 #[cfg(test)]
@@ -168,7 +181,12 @@ mod tests {
             PipeFailure::Malformed("shape".into()),
             PipeFailure::Failed("timeout".into()),
         ];
-        let attested = Attestation::new(B256::with_last_byte(9), vec![signed(2), signed(1)]);
+        let attested = Attestation::new(
+            B256::with_last_byte(9),
+            Address::with_last_byte(7),
+            U256::from(10).pow(U256::from(18)),
+            vec![signed(2), signed(1)],
+        );
         let mut resolutions =
             vec![Ok(Answer::new(output(), 7)), Ok(Answer::attested(output(), 7, Some(attested)))];
         resolutions.extend(failures.into_iter().map(Err));
@@ -189,6 +207,8 @@ mod tests {
             cost_units: 1,
             data: Bytes::from_static(b"junk"),
             release: B256::ZERO,
+            settlement: Address::ZERO,
+            price: U256::ZERO,
             signatures: Vec::new(),
         };
         assert!(matches!(stored.resolution(), Err(CodecError::Result { .. })));

@@ -17,6 +17,7 @@ pub mod node;
 pub mod replay;
 pub mod rpc;
 pub mod server;
+pub mod settle;
 pub mod state;
 pub mod store;
 pub mod tx;

@@ -16,18 +16,23 @@ use std::{
 };
 
 use alloy::{
-    primitives::{Address, B256},
-    sol_types::Eip712Domain,
+    primitives::{Address, B256, U256},
     transports::http::reqwest,
 };
 use verigrad_answer::{AnswerRequest, AnswersReply, AnswersRequest, Quorum, attest};
-use verigrad_contracts::{Deployment, PipeAnswer, RoleSet, WorkerRegistry, pipe_domain};
+use verigrad_contracts::{
+    Deployment, PipeAnswer, PipeSettlement, RoleSet, WorkerRegistry, pipe_domain,
+};
 use verigrad_inference::{Deadline, Determinism, Runtime};
 use verigrad_pipe::{
     Answer, Answerer, Mode, PipeFailure, PipeRequest, Resolution, compute_until, unanswered,
 };
 
-use crate::{chain::Chain, node::now, view::Views};
+use crate::{
+    chain::Chain,
+    node::now,
+    view::{ViewError, Views},
+};
 
 /// Where answers come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -96,6 +101,14 @@ impl Contracts {
         answer: &Answer,
     ) -> Result<usize, String> {
         let Some(attestation) = &answer.attestation else { return Ok(0) };
+        if attestation.settlement != self.settlement {
+            return Err(format!("signed for another PipeSettlement ({})", attestation.settlement));
+        }
+        let call = PipeSettlement::priceCall { releaseId: attestation.release };
+        let price = views.call(self.settlement, &call).map_err(|e| e.to_string())?;
+        if U256::from(price) != attestation.price {
+            return Err(format!("priced {}, not the release's price {price}", attestation.price));
+        }
         let domain = pipe_domain(chain_id, self.settlement);
         let committed = answer.output.commitment();
         if !attestation.signatures.iter().any(|s| s.output_hash == committed) {
@@ -168,7 +181,7 @@ impl NetworkAnswerer {
 
     /// The contracts of this chain's deployment file, re-read when the file changes (the core is
     /// deployed after the node starts).
-    fn contracts(&self) -> Option<Contracts> {
+    pub fn contracts(&self) -> Option<Contracts> {
         let path = self.config.deployments.join(format!("{}.json", self.chain_id));
         let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         {
@@ -201,7 +214,10 @@ impl NetworkAnswerer {
             .copied()
             .filter(|&worker| contracts.is_staked(&views, worker, release))
             .collect();
-        Staked { listed: listed.len(), eligible }
+        let price = views
+            .call(contracts.settlement, &PipeSettlement::priceCall { releaseId: release })
+            .map(U256::from);
+        Staked { listed: listed.len(), eligible, price }
     }
 
     /// Asks the coordinator, waiting at most `timeout`.
@@ -229,7 +245,8 @@ impl NetworkAnswerer {
         request: &PipeRequest,
         deadline: Deadline,
         contracts: Contracts,
-        staked: &Staked,
+        eligible: &[Address],
+        price: U256,
     ) -> Resolution {
         let release = self.runtime.resolve(&request.model)?;
         let manifest = self.runtime.manifest(&request.model)?;
@@ -253,12 +270,16 @@ impl NetworkAnswerer {
             Ok(reply) => reply,
             Err(why) => return Err(unanswered(request, &why)),
         };
-        let quorum =
-            Quorum { size, determinism: manifest.determinism, cost_units: manifest.cost_units };
-        let domain: Eip712Domain = pipe_domain(self.chain_id, contracts.settlement);
-        let attested = attest(request, release, &reply.answers, &domain, quorum, |worker| {
-            staked.eligible.contains(&worker)
-        });
+        let quorum = Quorum {
+            size,
+            determinism: manifest.determinism,
+            cost_units: manifest.cost_units,
+            chain_id: self.chain_id,
+            settlement: contracts.settlement,
+            price,
+        };
+        let attested =
+            attest(request, release, &reply.answers, quorum, |worker| eligible.contains(&worker));
         match attested {
             Err(PipeFailure::Failed(why)) if !reply.errors.is_empty() => {
                 Err(PipeFailure::Failed(format!("{why}; {}", reply.errors.join("; "))))
@@ -293,6 +314,8 @@ struct Staked {
     listed: usize,
     /// Those staked enough to answer (the registry's draw eligibility).
     eligible: Vec<Address>,
+    /// What a call pays for an answer, if the release is published.
+    price: Result<U256, ViewError>,
 }
 
 impl Answerer for NetworkAnswerer {
@@ -315,6 +338,12 @@ impl Answerer for NetworkAnswerer {
         if staked.eligible.is_empty() {
             return Err(unanswered(request, &format!("no staked worker serves release {release}")));
         }
-        self.from_network(request, deadline, contracts, &staked)
+        let price = match &staked.price {
+            Ok(price) => *price,
+            Err(e) => {
+                return Err(unanswered(request, &format!("release {release} has no price: {e}")));
+            }
+        };
+        self.from_network(request, deadline, contracts, &staked.eligible, price)
     }
 }

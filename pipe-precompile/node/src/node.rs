@@ -28,6 +28,7 @@ use crate::{
     chain::Chain,
     genesis::{Genesis, dev_signers},
     network::{InferenceSource, NetworkAnswerer, NetworkConfig},
+    settle::settle,
     state::{StateDb, StateDiff},
     store::StoreError,
     tx::signed_tx_env,
@@ -126,6 +127,8 @@ pub struct Node {
     config: NodeConfig,
     runtime: Runtime,
     engine: Engine,
+    /// The worker network: answers, and the contracts a block settles at.
+    network: Arc<NetworkAnswerer>,
     precompiles: PipePrecompiles,
     chain: Arc<RwLock<Chain>>,
     pool: Mutex<TxPool>,
@@ -181,11 +184,13 @@ impl Node {
         };
         let network = NetworkAnswerer::new(runtime.clone(), chain.clone(), config.network.clone())
             .map_err(|e| anyhow::anyhow!("starting the network client: {e}"))?;
-        let engine = Engine::new(runtime.clone(), engine_config).with_answerer(Arc::new(network));
+        let network = Arc::new(network);
+        let engine = Engine::new(runtime.clone(), engine_config).with_answerer(network.clone());
         let placeholder = Arc::new(CachedBackend::new(Arc::default()));
         Ok(Self {
             precompiles: PipePrecompiles::new(SPEC, placeholder),
             engine,
+            network,
             runtime,
             config,
             chain,
@@ -361,7 +366,12 @@ impl Node {
             let pre_executed = lock(&self.pre_executed);
             txs.iter().map(|tx| pre_executed.get(tx.tx_hash()).cloned()).collect()
         };
-        let outcome = self.engine.build_pre_executed(&*state, &env, &envs, &pre);
+        let mut outcome = self.engine.build_pre_executed(&*state, &env, &envs, &pre);
+        if let Some(contracts) = self.network.contracts() {
+            let (settlement, charges) = (contracts.settlement, &outcome.charges);
+            settle(&state, &env, self.chain_id(), &mut outcome.changes, settlement, charges);
+            outcome.pipe.settlement = Some(settlement);
+        }
 
         let mut executed = Vec::with_capacity(txs.len());
         let mut dropped = Vec::new();

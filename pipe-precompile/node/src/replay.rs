@@ -13,6 +13,7 @@ use crate::{
     genesis::Genesis,
     network::Contracts,
     node::SPEC,
+    settle::settle,
     state::{StateDb, genesis_state, remember_block_hash},
     tx::signed_tx_env,
     view::Views,
@@ -103,9 +104,13 @@ pub fn replay(
         let env = parent.child_env(stored.header.timestamp, stored.header.beneficiary);
         report.signed_answers += check_answers(&state, &env, genesis.chain_id, stored, contracts)?;
         let envs: Vec<_> = stored.transactions.iter().map(signed_tx_env).collect();
-        let backend: Arc<dyn InferenceBackend> =
-            Arc::new(CachedBackend::new(stored.pipe.to_cache()));
-        let (results, changes) = engine.execute(&state, &env, &envs, &backend);
+        let cached = Arc::new(CachedBackend::new(stored.pipe.to_cache()));
+        let backend: Arc<dyn InferenceBackend> = cached.clone();
+        let (results, mut changes) = engine.execute(&state, &env, &envs, &backend);
+        if let Some(settlement) = stored.pipe.settlement {
+            let charges = cached.take_charges();
+            settle(&state, &env, genesis.chain_id, &mut changes, settlement, &charges);
+        }
         let executed =
             stored
                 .transactions
