@@ -221,9 +221,9 @@ impl NetworkAnswerer {
     }
 
     /// Asks the coordinator, waiting at most `timeout`.
-    fn ask(&self, asked: AnswersRequest, timeout: Duration) -> Result<AnswersReply, String> {
+    fn ask(&self, asked: &AnswersRequest, timeout: Duration) -> Result<AnswersReply, String> {
         let url = format!("{}/v1/pipe/answers", self.config.coordinator.trim_end_matches('/'));
-        let request = self.http.post(url).json(&asked).timeout(timeout);
+        let request = self.http.post(url).json(asked).timeout(timeout);
         let (sender, receiver) = mpsc::channel();
         self.io.spawn(async move {
             let reply = match request.send().await {
@@ -240,7 +240,7 @@ impl NetworkAnswerer {
             .map_err(|_| "the coordinator did not answer in time".to_string())?
     }
 
-    fn from_network(
+    fn ask_network(
         &self,
         request: &PipeRequest,
         deadline: Deadline,
@@ -266,7 +266,7 @@ impl NetworkAnswerer {
             quorum: u32::try_from(size).unwrap_or(u32::MAX),
             timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
         };
-        let reply = match self.ask(asked, timeout) {
+        let reply = match self.ask(&asked, timeout) {
             Ok(reply) => reply,
             Err(why) => return Err(unanswered(request, &why)),
         };
@@ -344,6 +344,6 @@ impl Answerer for NetworkAnswerer {
                 return Err(unanswered(request, &format!("release {release} has no price: {e}")));
             }
         };
-        self.from_network(request, deadline, contracts, &staked.eligible, price)
+        self.ask_network(request, deadline, contracts, &staked.eligible, price)
     }
 }
