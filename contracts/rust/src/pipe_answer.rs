@@ -120,4 +120,22 @@ mod tests {
             Err(AnswerSignatureError::Malformed(_))
         ));
     }
+
+    /// The vector `test/pipe/PipeAnswers.t.sol` pins: the same digest, and anvil's first development
+    /// key signs it to the same bytes (RFC 6979), so an answer signed here verifies on chain.
+    #[test]
+    fn the_digest_and_signature_match_the_solidity_vector() {
+        let domain = pipe_domain(31338, address!("00000000000000000000000000000000005e771E"));
+        assert_eq!(
+            answer().digest(&domain),
+            b256!("485182772224246108de4809690357cd287a79e5005d54108e93d6e9de15abfc")
+        );
+        let key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        let signer: PrivateKeySigner = key.parse().expect("dev key");
+        let signature = answer().sign(&domain, &signer).expect("signs");
+        assert_eq!(
+            alloy::primitives::hex::encode(signature),
+            "ea87066bd7b25c84e5eafcd987c195ac885afa226b31ac7fa3cd7a0057bd3d721a6c2739feaa80955fe65ab3f0690f99af77dc7546fcb4b7b3023097ef0eb2331b"
+        );
+    }
 }

@@ -369,8 +369,9 @@ impl Node {
         let mut outcome = self.engine.build_pre_executed(&*state, &env, &envs, &pre);
         if let Some(contracts) = self.network.contracts() {
             let (settlement, charges) = (contracts.settlement, &outcome.charges);
-            settle(&state, &env, self.chain_id(), &mut outcome.changes, settlement, charges);
-            outcome.pipe.settlement = Some(settlement);
+            if settle(&state, &env, self.chain_id(), &mut outcome.changes, settlement, charges) {
+                outcome.pipe.settlement = Some(settlement);
+            }
         }
 
         let mut executed = Vec::with_capacity(txs.len());

@@ -15,7 +15,8 @@ use verigrad_pipe::{Charge, merge};
 use crate::{node::SPEC, state::StateDb};
 
 /// Settles `charges` at `settlement` on `state` after the block's `changes`, folding the call's
-/// changes into them. A call that fails (it never should) changes nothing and is logged: settlement
+/// changes into them — if there is anything to settle: a charge, or a queued withdrawal. Returns
+/// whether it called. A call that fails (it never should) changes nothing and is logged: settlement
 /// must not make a block impossible to build.
 pub fn settle(
     state: &StateDb,
@@ -24,7 +25,7 @@ pub fn settle(
     changes: &mut EvmState,
     settlement: Address,
     charges: &[Charge],
-) {
+) -> bool {
     let charges: Vec<PipeSettlement::Charge> = charges
         .iter()
         .filter(|charge| charge.settlement == settlement)
@@ -35,6 +36,7 @@ pub fn settle(
             workers: charge.workers.clone(),
         })
         .collect();
+    let empty = charges.is_empty();
     let data = PipeSettlement::settleCall { charges }.abi_encode();
     let mut db = CacheDB::new(state);
     db.commit(changes.clone());
@@ -46,11 +48,21 @@ pub fn settle(
             cfg.chain_id = chain_id;
         })
         .build_mainnet();
+    if empty {
+        let queued = PipeSettlement::queuedWithdrawalsCall {}.abi_encode();
+        let queued = evm.system_call_one(settlement, queued.into()).ok().and_then(|result| {
+            PipeSettlement::queuedWithdrawalsCall::abi_decode_returns(result.output()?).ok()
+        });
+        if queued.is_none_or(|queued| queued.is_zero()) {
+            return false;
+        }
+    }
     match evm.system_call(settlement, data.into()) {
         Ok(outcome) if outcome.result.is_success() => merge(changes, outcome.state),
         Ok(outcome) => {
-            tracing::error!(%settlement, result = ?outcome.result, "PIPE settlement failed")
+            tracing::error!(%settlement, result = ?outcome.result, "PIPE settlement failed");
         }
         Err(error) => tracing::error!(%settlement, %error, "PIPE settlement failed"),
     }
+    true
 }
