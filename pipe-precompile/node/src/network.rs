@@ -25,7 +25,8 @@ use verigrad_contracts::{
 };
 use verigrad_inference::{Deadline, Determinism, Runtime};
 use verigrad_pipe::{
-    Answer, Answerer, Mode, PipeFailure, PipeRequest, Resolution, compute_until, unanswered,
+    Answer, Answerer, Mode, PipeFailure, PipeRequest, Resolution, compute_until, output_hash,
+    unanswered,
 };
 
 use crate::{
@@ -256,6 +257,13 @@ impl NetworkAnswerer {
             Mode::Zkml if matches!(manifest.determinism, Determinism::Exact { .. }) => 1,
             Mode::Zkml => return compute_until(&self.runtime, request, deadline),
         };
+        // Ask more workers than must agree where a liar could block the quorum: a TEE quorum of k
+        // out of up to 2k − 1 answers; for ZKML, a second answer in case the first is wrong.
+        let wanted = match request.mode {
+            Mode::Vanilla => 1,
+            Mode::Tee => eligible.len().min(2 * size - 1).max(size),
+            Mode::Zkml => eligible.len().clamp(1, 2),
+        };
         let timeout = deadline.remaining().unwrap_or(self.config.timeout).min(self.config.timeout);
         let asked = AnswersRequest {
             request: AnswerRequest {
@@ -263,13 +271,29 @@ impl NetworkAnswerer {
                 release_id: release,
                 request: request.calldata().clone(),
             },
-            quorum: u32::try_from(size).unwrap_or(u32::MAX),
+            quorum: u32::try_from(wanted).unwrap_or(u32::MAX),
             timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
         };
-        let reply = match self.ask(&asked, timeout) {
+        let mut reply = match self.ask(&asked, timeout) {
             Ok(reply) => reply,
             Err(why) => return Err(unanswered(request, &why)),
         };
+        if request.mode == Mode::Zkml {
+            // Every validator re-executes a ZKML answer: only answers equal to the node's own count.
+            let mine = output_hash(&compute_until(&self.runtime, request, deadline));
+            let before = reply.answers.len();
+            reply.answers.retain(|answer| {
+                answer
+                    .resolution(manifest.cost_units)
+                    .is_ok_and(|theirs| output_hash(&theirs) == mine)
+            });
+            if reply.answers.len() < before {
+                reply.errors.push(format!(
+                    "{} answer(s) differ from the re-execution",
+                    before - reply.answers.len()
+                ));
+            }
+        }
         let quorum = Quorum {
             size,
             determinism: manifest.determinism,
@@ -284,26 +308,8 @@ impl NetworkAnswerer {
             Err(PipeFailure::Failed(why)) if !reply.errors.is_empty() => {
                 Err(PipeFailure::Failed(format!("{why}; {}", reply.errors.join("; "))))
             }
-            Ok(answer) if request.mode == Mode::Zkml => self.recomputed(request, answer, deadline),
             other => other,
         }
-    }
-
-    /// A ZKML answer stands only if the node's own execution gives the same output, bit for bit.
-    fn recomputed(
-        &self,
-        request: &PipeRequest,
-        answer: Arc<Answer>,
-        deadline: Deadline,
-    ) -> Resolution {
-        let mine = compute_until(&self.runtime, request, deadline)?;
-        if mine.output.commitment() != answer.output.commitment() {
-            return Err(PipeFailure::Failed(format!(
-                "ZKML: the worker's answer to request {} differs from the re-execution",
-                request.id
-            )));
-        }
-        Ok(answer)
     }
 }
 
