@@ -260,6 +260,7 @@ contract PipeSettlement is IPipeSettlement {
         return _buildDomainSeparator();
     }
 
+    /// @dev keccak256(abi.encode(DOMAIN_TYPEHASH, "verigrad PIPE", "1", chain id, this contract)), names hashed.
     function _buildDomainSeparator() private view returns (bytes32) {
         return keccak256(
             abi.encode(DOMAIN_TYPEHASH, keccak256("verigrad PIPE"), keccak256("1"), block.chainid, address(this))
