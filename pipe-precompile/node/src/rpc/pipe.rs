@@ -48,6 +48,25 @@ fn result_json(id: &B256, resolution: &Resolution) -> Value {
             entry["status"] = json!("answered");
             entry["costUnits"] = json!(answer.cost_units);
             entry["output"] = output_json(&answer.output);
+            if let Some(attestation) = &answer.attestation {
+                let signatures: Vec<Value> = attestation
+                    .signatures
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "worker": s.worker,
+                            "outputHash": s.output_hash,
+                            "signature": s.signature,
+                        })
+                    })
+                    .collect();
+                entry["attestation"] = json!({
+                    "release": attestation.release,
+                    "settlement": attestation.settlement,
+                    "price": attestation.price.to_string(),
+                    "signatures": signatures,
+                });
+            }
         }
         Err(failure) => {
             entry["status"] = json!("failed");
