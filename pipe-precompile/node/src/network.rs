@@ -50,7 +50,7 @@ pub enum InferenceSource {
 /// How the node reaches the network.
 #[derive(Debug, Clone)]
 pub struct NetworkConfig {
-    /// Where answers come from.
+    /// Where answers come from at start.
     pub source: InferenceSource,
     /// The coordinator's URL.
     pub coordinator: String,
@@ -153,6 +153,8 @@ pub struct NetworkAnswerer {
     /// Runs the HTTP calls: the engine asks from its own threads, outside any async runtime.
     io: tokio::runtime::Runtime,
     known: RwLock<Known>,
+    /// Where answers come from now (`pipe_setInference` changes it).
+    source: RwLock<InferenceSource>,
 }
 
 impl NetworkAnswerer {
@@ -169,6 +171,7 @@ impl NetworkAnswerer {
             .thread_name("pipe-network")
             .enable_all()
             .build()?;
+        let source = RwLock::new(config.source);
         Ok(Self {
             runtime,
             chain,
@@ -177,7 +180,18 @@ impl NetworkAnswerer {
             http: reqwest::Client::new(),
             io,
             known: RwLock::default(),
+            source,
         })
+    }
+
+    /// Where answers come from now.
+    pub fn source(&self) -> InferenceSource {
+        *self.source.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Changes where answers come from (a development switch, for benchmarks).
+    pub fn set_source(&self, source: InferenceSource) {
+        *self.source.write().unwrap_or_else(PoisonError::into_inner) = source;
     }
 
     /// The contracts of this chain's deployment file, re-read when the file changes (the core is
@@ -327,18 +341,19 @@ struct Staked {
 impl Answerer for NetworkAnswerer {
     fn answer(&self, request: &PipeRequest, deadline: Deadline) -> Resolution {
         let local = || compute_until(&self.runtime, request, deadline);
-        if self.config.source == InferenceSource::Local {
+        let source = self.source();
+        if source == InferenceSource::Local {
             return local();
         }
         let release = self.runtime.resolve(&request.model)?;
         let Some(contracts) = self.contracts() else {
-            return match self.config.source {
+            return match source {
                 InferenceSource::Auto => local(),
                 _ => Err(unanswered(request, "no PipeSettlement is deployed on this chain")),
             };
         };
         let staked = self.staked(contracts, release);
-        if staked.listed == 0 && self.config.source == InferenceSource::Auto {
+        if staked.listed == 0 && source == InferenceSource::Auto {
             return local();
         }
         if staked.eligible.is_empty() {

@@ -4,7 +4,10 @@
 use std::{
     collections::{HashMap, HashSet},
     path::PathBuf,
-    sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard},
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -134,6 +137,8 @@ pub struct Node {
     pool: Mutex<TxPool>,
     signers: Vec<PrivateKeySigner>,
     mining: Mutex<()>,
+    /// Whether the miner task builds blocks (`evm_setAutomine`); `evm_mine` always does.
+    automine: AtomicBool,
     pending: Notify,
     /// Pending transactions' requests, simulated and inferred as each arrived, by transaction hash.
     pre_executed: Mutex<HashMap<B256, PreExecuted>>,
@@ -197,6 +202,7 @@ impl Node {
             pool: Mutex::default(),
             signers,
             mining: Mutex::new(()),
+            automine: AtomicBool::new(true),
             pending: Notify::new(),
             pre_executed: Mutex::default(),
         })
@@ -230,6 +236,22 @@ impl Node {
     /// The development accounts the node signs for.
     pub fn accounts(&self) -> Vec<Address> {
         self.signers.iter().map(PrivateKeySigner::address).collect()
+    }
+
+    /// Whether the miner task builds blocks.
+    pub fn automine(&self) -> bool {
+        self.automine.load(Ordering::Relaxed)
+    }
+
+    /// Pauses (`false`) or resumes the miner task; blocks are then only built by `evm_mine`.
+    pub fn set_automine(&self, on: bool) {
+        self.automine.store(on, Ordering::Relaxed);
+        self.pending.notify_one();
+    }
+
+    /// The worker network's answerer (where answers come from can be switched).
+    pub fn network(&self) -> &NetworkAnswerer {
+        &self.network
     }
 
     /// Resolves when a transaction arrives (the on-demand miner waits on it).
