@@ -25,4 +25,4 @@ pub mod txpool;
 pub mod view;
 
 pub use node::{Node, NodeConfig};
-pub use replay::{ReplayReport, replay};
+pub use replay::{ReplayChecks, ReplayReport, replay};

@@ -6,8 +6,9 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use verigrad_contracts::Deployment;
+use verigrad_inference::Runtime;
 use verigrad_pipe_node::{
-    Node, NodeConfig,
+    Node, NodeConfig, ReplayChecks,
     chain::Chain,
     genesis::Genesis,
     network::{Contracts, InferenceSource, NetworkConfig},
@@ -36,6 +37,10 @@ enum Command {
         /// checked against.
         #[arg(long, default_value = "deployments", env = "PIPE_NODE_DEPLOYMENTS")]
         deployments: PathBuf,
+        /// Model packages to re-execute every ZKML answer with, bit for bit (without them no
+        /// model runs).
+        #[arg(long)]
+        models: Option<PathBuf>,
     },
 }
 
@@ -110,7 +115,9 @@ fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Replay { data_dir, deployments }) => replay(&data_dir, &deployments),
+        Some(Command::Replay { data_dir, deployments, models }) => {
+            replay(&data_dir, &deployments, models.as_deref())
+        }
         None => run(cli.run),
     }
 }
@@ -170,7 +177,11 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     })
 }
 
-fn replay(data_dir: &std::path::Path, deployments: &std::path::Path) -> anyhow::Result<()> {
+fn replay(
+    data_dir: &std::path::Path,
+    deployments: &std::path::Path,
+    models: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     anyhow::ensure!(data_dir.join("chain.redb").exists(), "no chain in {}", data_dir.display());
     // The stored genesis wins; this placeholder is never written.
     let placeholder = Genesis::dev(0, 0, 0, 0, 0, 0)?;
@@ -179,14 +190,21 @@ fn replay(data_dir: &std::path::Path, deployments: &std::path::Path) -> anyhow::
     let chain_id = chain.genesis().chain_id;
     let contracts =
         Deployment::for_chain(deployments, chain_id).ok().as_ref().and_then(Contracts::of);
-    let report = verigrad_pipe_node::replay(chain.genesis(), chain.blocks(), contracts)?;
+    let recompute = models
+        .map(|dir| {
+            Runtime::load_dir(dir).with_context(|| format!("loading models from {}", dir.display()))
+        })
+        .transpose()?;
+    let checks = ReplayChecks { contracts, recompute };
+    let report = verigrad_pipe_node::replay(chain.genesis(), chain.blocks(), &checks)?;
     println!(
-        "replayed {} blocks ({} transactions, {} PIPE results from commitments, no model run; {} \
-         answers signed by staked workers, every signature checked): state root {}",
+        "replayed {} blocks ({} transactions, {} PIPE results from commitments; {} answers signed by \
+         staked workers, every signature checked; {} ZKML answers re-executed): state root {}",
         report.blocks,
         report.transactions,
         report.pipe_results,
         report.signed_answers,
+        report.zkml_recomputed,
         report.state_root
     );
     Ok(())
