@@ -129,6 +129,17 @@ pub(super) fn models(node: &Node) -> Result<Value, RpcError> {
     ok(models)
 }
 
+/// `pipe_setInference("auto" | "network" | "local")`: where answers come from from now on (a
+/// development switch, like anvil's; the benchmark compares the two on one chain).
+pub(super) fn set_inference(node: &Node, params: &[Value]) -> Result<Value, RpcError> {
+    let name: String = param(params, 0)?;
+    let source = <InferenceSource as clap::ValueEnum>::from_str(&name, true).map_err(|_| {
+        RpcError::new(-32602, format!("unknown inference source {name:?}: auto, network or local"))
+    })?;
+    node.network().set_source(source);
+    ok(format!("{source:?}").to_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,15 +152,4 @@ mod tests {
         assert_eq!(decimal(&Number::new(7, -2)), "700");
         assert_eq!(decimal(&Number::new(0, 1)), "0.0");
     }
-}
-
-/// `pipe_setInference("auto" | "network" | "local")`: where answers come from from now on (a
-/// development switch, like anvil's; the benchmark compares the two on one chain).
-pub(super) fn set_inference(node: &Node, params: &[Value]) -> Result<Value, RpcError> {
-    let name: String = param(params, 0)?;
-    let source = <InferenceSource as clap::ValueEnum>::from_str(&name, true).map_err(|_| {
-        RpcError::new(-32602, format!("unknown inference source {name:?}: auto, network or local"))
-    })?;
-    node.network().set_source(source);
-    ok(format!("{source:?}").to_lowercase())
 }
