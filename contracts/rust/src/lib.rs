@@ -1,8 +1,9 @@
 //! Typed access to the verigrad contracts, for everything in Rust that talks to them.
 //!
-//! - **Bindings** ([`bindings`]), generated from Forge's artifacts: every call, event and custom
-//!   error, and the Solidity enums as Rust enums ([`Tier`], [`TaskStatus`], [`SeatState`], …) with
-//!   their variants read from the Solidity declarations; [`EnumName`] names them for CLIs and reports.
+//! - **Bindings** ([`bindings`]), generated from Forge's artifacts of the core and the PIPE example
+//!   dApps: every call, event and custom error, and the Solidity enums as Rust enums ([`Tier`],
+//!   [`TaskStatus`], [`SeatState`], …) with their variants read from the Solidity declarations;
+//!   [`EnumName`] names them for CLIs and reports.
 //! - **Reverts** are kept as bytes ([`Revert`]) and decoded on demand into the called contract's error
 //!   enum ([`Revert::as_error`]) or any core contract's ([`ContractError`]); a node's error answers are
 //!   sorted once, into [`ChainError`].
@@ -11,7 +12,8 @@
 //!   ([`TxSender`], [`GasPolicy`]).
 //! - **One client per contract** — [`EscrowClient`] (with batched reads and batch transactions),
 //!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the current price) and [`TokenClient`] —
-//!   reached through a deployment's [`Chain`]; a worker's own registry [`Account`].
+//!   reached through a deployment's [`Chain`]; an [`Account`] for a key: a worker's registry
+//!   commands, a model owner's releases ([`Account::publish_release`]).
 #![warn(unused_crate_dependencies)]
 
 mod account;
@@ -25,6 +27,7 @@ mod gas;
 mod models;
 mod nonce;
 mod registry;
+mod release;
 mod retry;
 mod revert;
 mod roles;
@@ -50,6 +53,7 @@ pub use escrow::{APPEAL_SEATS, BatchSent, EscrowCall, EscrowClient, Member, Seat
 pub use gas::GasPolicy;
 pub use models::ModelRegistryClient;
 pub use registry::WorkerRegistryClient;
+pub use release::{NewRelease, Published, repository_id};
 pub use retry::RetryPolicy;
 pub use revert::Revert;
 pub use roles::{RoleSet, UnknownRole};

@@ -1,0 +1,91 @@
+//! pipe-node on loopback: the project's own chain, with the PIPE precompile.
+
+use std::{path::PathBuf, process::Command, time::Duration};
+
+use alloy::transports::http::reqwest::Url;
+
+use crate::{Node, NodeOptions, Process, built, repo};
+
+/// A `pipe-node` process with its chain in `pipe-node/` and its log in `pipe-node.log` of its
+/// folder, serving the shipped models; restartable on the same chain. Killed when dropped.
+#[derive(Debug)]
+pub struct PipeNode {
+    process: Process,
+    bin: PathBuf,
+    port: u16,
+    chain_id: u64,
+    block_time: Option<u64>,
+    data: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl PipeNode {
+    /// Starts the `pipe-node` of this build (see [`built`]) with `options`.
+    pub fn start(options: &NodeOptions) -> Self {
+        Self::start_bin(built("pipe-node"), options)
+    }
+
+    /// Starts the `pipe-node` binary `bin` with `options`.
+    pub fn start_bin(bin: PathBuf, options: &NodeOptions) -> Self {
+        assert!(
+            bin.exists(),
+            "{} is not built: cargo build -p verigrad-pipe-node --bin pipe-node",
+            bin.display()
+        );
+        let (port, chain_id) = options.endpoint();
+        let (dir, temp) = options.folder();
+        let mut node = Self {
+            process: Process::new("pipe-node", dir.join("pipe-node.log")),
+            bin,
+            port,
+            chain_id,
+            block_time: options.block_time,
+            data: dir.join("pipe-node"),
+            _temp: temp,
+        };
+        node.restart();
+        node
+    }
+
+    /// Stops the node cleanly (SIGINT, as Ctrl-C), which closes its database.
+    pub fn stop(&mut self) {
+        self.process.stop_with("INT");
+    }
+
+    /// Starts the node (again) on its port and chain.
+    pub fn restart(&mut self) {
+        let mut command = Command::new(&self.bin);
+        command
+            .args(["--port", &self.port.to_string(), "--chain-id", &self.chain_id.to_string()])
+            .arg("--data-dir")
+            .arg(&self.data)
+            .arg("--models")
+            .arg(repo().join("models"));
+        if let Some(seconds) = self.block_time {
+            command.args(["--block-time", &seconds.to_string()]);
+        }
+        self.process.spawn(command);
+        // Loading the models (the 90 MB embedder among them) takes seconds in a debug build.
+        self.process.wait_listening(self.port, Duration::from_secs(120));
+    }
+
+    /// Whether the process runs.
+    pub fn is_running(&mut self) -> bool {
+        self.process.is_running()
+    }
+
+    /// What it logged.
+    pub fn log(&self) -> String {
+        self.process.log()
+    }
+}
+
+impl Node for PipeNode {
+    fn url(&self) -> Url {
+        format!("http://127.0.0.1:{}", self.port).parse().expect("url")
+    }
+
+    fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+}
