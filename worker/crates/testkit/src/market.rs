@@ -234,26 +234,48 @@ impl Market {
 
     /// Funds `key` and registers it with `roles`, serving `models`, staking the minimum.
     pub async fn register_serving(&self, key: &str, roles: &str, models: Vec<B256>) -> Address {
+        let worker = self.enroll(key, roles, models.clone()).await;
+        self.wait_eligible(worker, roles, &models).await;
+        worker
+    }
+
+    /// Funds each `(key, roles)` and registers it serving both models, staking the minimum; then
+    /// waits until all count for draws (one epoch for all, not one each).
+    pub async fn register_all(&self, workers: &[(&str, &str)]) -> Vec<Address> {
+        let models = vec![self.volatility, self.risk];
+        let mut addresses = Vec::new();
+        for (key, roles) in workers {
+            addresses.push(self.enroll(key, roles, models.clone()).await);
+        }
+        for (worker, (_, roles)) in addresses.iter().zip(workers) {
+            self.wait_eligible(*worker, roles, &models).await;
+        }
+        addresses
+    }
+
+    /// Funds `key` with its stake and 100 tokens more, and registers it.
+    async fn enroll(&self, key: &str, roles: &str, models: Vec<B256>) -> Address {
         let roles: verigrad_contracts::RoleSet = roles.parse().expect("roles");
         let stake = tokens(STAKE_PER_ROLE * u64::from(roles.bits().count_ones()));
         self.deployed.fund(&self.chain, address(key), stake + tokens(100)).await;
         let account = self.account(key).await;
-        let first_model = models.first().copied();
         account.register(roles, String::new(), models, stake).await.expect("register");
-        let worker = account.address();
-        // New stake counts for draws from the registry's next epoch (8 blocks here): wait for it, so
-        // that a task created next can be assigned at once.
+        account.address()
+    }
+
+    /// Waits until `worker`'s new stake counts for draws of its first model: from the registry's
+    /// next epoch (8 blocks here), so that a task created next can be assigned at once.
+    async fn wait_eligible(&self, worker: Address, roles: &str, models: &[B256]) {
+        let roles: verigrad_contracts::RoleSet = roles.parse().expect("roles");
         let role = roles.bits() & roles.bits().wrapping_neg(); // the lowest role bit
-        if let Some(model) = first_model.filter(|_| role != 0) {
-            let rpc = account.chain().rpc();
-            let registry = self.deployed.deployment.worker_registry;
-            eventually("the new stake to count for draws", Duration::from_secs(30), || async {
-                let call = WorkerRegistry::isEligibleCall { worker, modelId: model, role };
-                rpc.view(registry, call).await.expect("isEligible").then_some(())
-            })
-            .await;
-        }
-        worker
+        let Some(&model) = models.first().filter(|_| role != 0) else { return };
+        let rpc = verigrad_contracts::Rpc::http(self.chain.url(), crate::patient());
+        let registry = self.deployed.deployment.worker_registry;
+        eventually("the new stake to count for draws", Duration::from_secs(30), || async {
+            let call = WorkerRegistry::isEligibleCall { worker, modelId: model, role };
+            rpc.view(registry, call).await.expect("isEligible").then_some(())
+        })
+        .await;
     }
 
     /// A worker's registry record.

@@ -29,6 +29,8 @@ pub struct NodeOptions {
     pub block_time: Option<u64>,
     /// The folder of its log (and pipe-node's chain) [default: a temporary one].
     pub dir: Option<PathBuf>,
+    /// The `pipe-node` binary [default: this build's, see [`built`](crate::built)].
+    pub pipe_node: Option<PathBuf>,
 }
 
 impl NodeOptions {

@@ -20,13 +20,9 @@ pub struct PipeNode {
 }
 
 impl PipeNode {
-    /// Starts the `pipe-node` of this build (see [`built`]) with `options`.
+    /// Starts the `pipe-node` binary the options name with them.
     pub fn start(options: &NodeOptions) -> Self {
-        Self::start_bin(built("pipe-node"), options)
-    }
-
-    /// Starts the `pipe-node` binary `bin` with `options`.
-    pub fn start_bin(bin: PathBuf, options: &NodeOptions) -> Self {
+        let bin = options.pipe_node.clone().unwrap_or_else(|| built("pipe-node"));
         assert!(
             bin.exists(),
             "{} is not built: cargo build -p verigrad-pipe-node --bin pipe-node",
