@@ -7,7 +7,7 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 
-use crate::{Node, NodeOptions, Process, repo};
+use crate::{Node, NodeOptions, Process, node::loopback, repo};
 
 /// An anvil process on a fixed port, dumping its state to a file when stopped, so it can be
 /// restarted on the same port with the same chain. Killed when dropped.
@@ -94,7 +94,7 @@ impl Anvil {
 
 impl Node for Anvil {
     fn url(&self) -> Url {
-        format!("http://127.0.0.1:{}", self.port).parse().expect("url")
+        loopback(self.port)
     }
 
     fn chain_id(&self) -> u64 {

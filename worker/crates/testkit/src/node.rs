@@ -14,6 +14,11 @@ pub trait Node {
     fn chain_id(&self) -> u64;
 }
 
+/// The JSON-RPC endpoint on loopback `port`.
+pub(crate) fn loopback(port: u16) -> Url {
+    format!("http://127.0.0.1:{port}").parse().expect("a URL")
+}
+
 /// Where and how a local chain runs. The defaults suit a test: a free port, a chain id of its
 /// own, a block per transaction, a temporary directory.
 #[derive(Debug, Clone, Default)]

@@ -4,7 +4,7 @@ use std::{path::PathBuf, process::Command, time::Duration};
 
 use alloy::transports::http::reqwest::Url;
 
-use crate::{Node, NodeOptions, Process, built, repo};
+use crate::{Node, NodeOptions, Process, built, node::loopback, repo};
 
 /// A `pipe-node` process with its chain in `pipe-node/` and its log in `pipe-node.log` of its
 /// folder, serving the shipped models; restartable on the same chain. Killed when dropped.
@@ -78,7 +78,7 @@ impl PipeNode {
 
 impl Node for PipeNode {
     fn url(&self) -> Url {
-        format!("http://127.0.0.1:{}", self.port).parse().expect("url")
+        loopback(self.port)
     }
 
     fn chain_id(&self) -> u64 {
