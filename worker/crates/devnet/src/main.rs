@@ -97,7 +97,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     ..NodeOptions::default()
                 };
                 let node = LocalChain::PipeNode(PipeNode::start(&options));
-                println!("  pipe-node on {} (chain kept in .devnet/pipe-node; log .devnet/pipe-node.log)", node.url());
+                println!(
+                    "  pipe-node on 127.0.0.1:{} (chain kept in .devnet/pipe-node; log .devnet/pipe-node.log)",
+                    cli.ports.pipe_node
+                );
                 node
             });
             if own.is_none() {
@@ -109,15 +112,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let dapps = pipe::run(pipe).await?;
             if keep {
                 let market = &network.market;
+                let shown = |file: &std::path::Path| {
+                    file.strip_prefix(verigrad_testkit::repo())
+                        .unwrap_or(file)
+                        .display()
+                        .to_string()
+                };
                 println!(
                     "\ndevnet: {} {} ({}), store {}, coordinator {},\n        PIPE on {} ({}); worker logs in .devnet/workers/. Ctrl-C stops.",
                     market.chain.name(),
-                    market.chain.url(),
-                    market.deployed.file.display(),
+                    market.chain.url().as_str().trim_end_matches('/'),
+                    shown(&market.deployed.file),
                     market.store_url,
                     network.coordinator,
-                    pipe.url(),
-                    dapps.file.display()
+                    pipe.url().as_str().trim_end_matches('/'),
+                    shown(&dapps.file)
                 );
                 status::run(&mut network, own.as_ref()).await?;
             }

@@ -26,7 +26,9 @@ pub fn tokens(n: u64) -> U256 {
 
 /// The repository's root: forge runs there, and the shipped models and tools live under it.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    // Without the `..`s where the path is printed (or shown in the process list).
+    root.canonicalize().unwrap_or(root)
 }
 
 /// The binary `name` of the build running this program: next to it, or next to the `deps/` folder
