@@ -10,7 +10,7 @@ use verigrad_contracts::{Chain, Rpc};
 use verigrad_inference::ModelPackage;
 use verigrad_testkit::{
     ChainKind, DEPLOYER_KEY, Node, NodeOptions, address,
-    market::{KEYS, Market, MarketOptions, TREASURY, WorkerProcess, package_dir},
+    market::{KEYS, Market, MarketOptions, STAKE_PER_ROLE, TREASURY, WorkerProcess, package_dir},
     patient,
 };
 
@@ -150,7 +150,7 @@ impl Network {
             .collect();
         self.market.register_all(&keyed).await;
         for (name, roles) in workers {
-            let stake = 100 * roles.split(',').count();
+            let stake = STAKE_PER_ROLE * roles.split(',').count() as u64;
             println!("  {name:<10} {roles:<16} stake {stake} VGD");
         }
     }

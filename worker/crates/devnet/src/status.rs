@@ -32,8 +32,10 @@ async fn line(network: &mut Network, pipe: Option<&Rpc>) -> anyhow::Result<Strin
     let escrow = network.chain.deployment().task_escrow;
     let tasks = rpc.view(escrow, TaskEscrow::taskCountCall {}).await?;
     let (held, owed) = network.escrow_books().await?;
-    let total = network.processes.len();
-    let up = network.processes.values_mut().map(WorkerProcess::is_running).filter(|&up| up).count();
+    // The workers, the coordinator and the chain's node.
+    let total = network.processes.len() + 1;
+    let up = network.processes.values_mut().map(WorkerProcess::is_running).filter(|&up| up).count()
+        + usize::from(network.market.chain.is_running());
     let mut line = format!(
         "{}  {} block {block}  tasks {tasks}  processes up {up}/{total}  escrow {} VGD (owes {})",
         clock(),

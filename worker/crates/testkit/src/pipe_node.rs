@@ -69,11 +69,6 @@ impl PipeNode {
     pub fn is_running(&mut self) -> bool {
         self.process.is_running()
     }
-
-    /// What it logged.
-    pub fn log(&self) -> String {
-        self.process.log()
-    }
 }
 
 impl Node for PipeNode {
