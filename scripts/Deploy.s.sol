@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Script, console} from "forge-std/Script.sol";
 
 import {ModelRegistry} from "../contracts/ModelRegistry.sol";
@@ -8,13 +9,15 @@ import {TaskEscrow} from "../contracts/TaskEscrow.sol";
 import {Token} from "../contracts/Token.sol";
 import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
+import {PipeSettlement} from "../contracts/pipe/PipeSettlement.sol";
 
-/// @notice Deploys the on-chain core and writes its addresses to `deployments/<chainId>.json`, the file
-///         the worker and the fork suite read.
+/// @notice Deploys the on-chain core and PIPE billing, and writes their addresses to `deployments/<chainId>.json`,
+///         the file the worker, the node and the fork suite read.
 /// @dev Usage: `forge script scripts/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
 ///      Optional environment: VERIGRAD_SUPPLY (token wei minted to the deployer), VERIGRAD_TREASURY,
 ///      VERIGRAD_CHALLENGE_WINDOW / _REVEAL_WINDOW / _VOTE_WINDOW (seconds), VERIGRAD_EPOCH_BLOCKS (the registry's
-///      epoch, default 16), VERIGRAD_DEPLOYMENTS (output path).
+///      epoch, default 16), VERIGRAD_PIPE_FEE_BPS (PIPE billing's protocol fee, default 500), VERIGRAD_DEPLOYMENTS
+///      (output path).
 contract Deploy is Script {
     /// @notice The deployed addresses.
     struct Deployment {
@@ -22,6 +25,7 @@ contract Deploy is Script {
         WorkerRegistry workerRegistry;
         ModelRegistry modelRegistry;
         TaskEscrow taskEscrow;
+        PipeSettlement pipeSettlement;
     }
 
     /// @notice Deploys, wires roles, and writes the addresses file.
@@ -35,7 +39,8 @@ contract Deploy is Script {
         write(d, deployer, startBlock);
     }
 
-    /// @notice Deploys the core contracts and grants the escrow its slasher role.
+    /// @notice Deploys the core contracts, grants the escrow its slasher role, and deploys PIPE billing paying
+    ///         protocol fees to the escrow's treasury.
     /// @param owner Owner of the token and the escrow, admin of the worker registry.
     /// @param supply Tokens minted to `owner`.
     /// @param p Escrow parameters.
@@ -51,6 +56,8 @@ contract Deploy is Script {
         }
         d.taskEscrow = new TaskEscrow(d.token, d.workerRegistry, d.modelRegistry, p, owner);
         d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.taskEscrow));
+        uint16 pipeFeeBps = SafeCast.toUint16(vm.envOr("VERIGRAD_PIPE_FEE_BPS", uint256(500)));
+        d.pipeSettlement = new PipeSettlement(d.token, d.modelRegistry, p.treasury, pipeFeeBps);
     }
 
     /// @notice Escrow parameters, with windows overridable from the environment.
@@ -81,6 +88,7 @@ contract Deploy is Script {
         vm.serializeAddress(key, "workerRegistry", address(d.workerRegistry));
         vm.serializeAddress(key, "modelRegistry", address(d.modelRegistry));
         vm.serializeAddress(key, "taskEscrow", address(d.taskEscrow));
+        vm.serializeAddress(key, "pipeSettlement", address(d.pipeSettlement));
         string memory json = vm.serializeUint(key, "startBlock", startBlock);
         string memory path = vm.envOr(
             "VERIGRAD_DEPLOYMENTS",

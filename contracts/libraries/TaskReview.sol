@@ -9,6 +9,7 @@ import {ModelId, ReleaseTerms} from "../types/ModelTypes.sol";
 import {Roles} from "../types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 import {Anchors} from "./Anchors.sol";
+import {FeeSplit} from "./FeeSplit.sol";
 
 /// @title TaskReview
 /// @notice The escrow's committee reviews, finality and settlement, as functions on its storage. Linked
@@ -285,9 +286,8 @@ library TaskReview {
             return;
         }
         ReleaseTerms memory terms = models.terms(_modelOf(s, task));
-        uint256 protocolFee = fee * s.params.protocolFeeBps / BPS;
-        uint256 royalty = fee * terms.royaltyBps / BPS;
-        uint256 pot = fee - protocolFee - royalty;
+        (uint256 royalty, uint256 protocolFee, uint256 pot) =
+            FeeSplit.split(fee, terms.royaltyBps, s.params.protocolFeeBps);
         uint256 dust = protocolFee + pot - _payAccepted(s, taskId, task.redundancy, pot);
         credit(s, terms.owner, royalty);
         credit(s, s.params.treasury, dust);

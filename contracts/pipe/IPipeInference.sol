@@ -29,9 +29,19 @@ interface IPipeInference {
     /// @param reason What happened.
     error PipeInferenceFailed(string reason);
 
+    /// @notice Thrown if the calling contract's prepaid balance in the PIPE settlement contract
+    ///         (`IPipeSettlement.available`, less what this block has already charged it) cannot pay the release's
+    ///         price. Top it up with `IPipeSettlement.deposit`.
+    /// @param payer The calling contract.
+    /// @param price The release's price, token wei.
+    /// @param available What the payer has left to spend in this block, token wei.
+    error PipeInsufficientBalance(address payer, uint256 price, uint256 available);
+
     /// @notice Runs a model.
     /// @dev Reverts with a reason for an unknown model, a malformed tensor, an inference error or timeout,
-    ///      or out of gas. Gas: a base cost, plus a cost per input element, plus the model's cost units.
+    ///      a caller that cannot pay the release's price, or out of gas. Gas: a base cost, plus a cost per input
+    ///      element, plus the model's cost units. The price is charged to the caller's prepaid balance at the end
+    ///      of the block, even if the calling transaction reverts (see IPipeSettlement).
     /// @param request The mode, model and input.
     /// @return The model's output.
     function runModelInference(ModelInferenceRequest memory request) external returns (ModelOutput memory);

@@ -25,6 +25,11 @@ impl Deadline {
         Self(Instant::now().checked_add(timeout))
     }
 
+    /// The time left, if there is a deadline (zero once it has passed).
+    pub fn remaining(&self) -> Option<Duration> {
+        self.0.map(|at| at.saturating_duration_since(Instant::now()))
+    }
+
     /// Fails with [`InferenceError::TimedOut`] if the deadline has passed.
     pub fn check(&self, model: &str) -> Result<()> {
         match self.0 {

@@ -6,13 +6,15 @@
 //!   bit-identical on every machine, compared by hash) and `tolerance(ε)` (floating point, compared
 //!   element-wise).
 //! - **Tensors and commitments** ([`ModelInput`], [`ModelOutput`]): the SolidML structs PIPE speaks, and
-//!   one canonical output encoding whose keccak-256 is the output commitment.
+//!   one canonical output encoding whose keccak-256 is the output commitment; whether two outputs
+//!   agree by their determinism class ([`agrees`]).
 //! - **Project models** ([`training`]): data generators and a deterministic trainer that build the
 //!   shipped `verigrad/volatility` and `verigrad/risk` packages.
 //! - **A pretrained sentence embedder**: all-MiniLM-L6-v2 (BERT on candle-transformers, tokenized by
 //!   `tokenizers`), packaged as `verigrad/minilm`; its weights are installed by `scripts/setup`.
 #![warn(unused_crate_dependencies)]
 
+mod compare;
 mod deadline;
 mod embedder;
 mod error;
@@ -25,6 +27,7 @@ mod tensor;
 pub mod training;
 mod weights;
 
+pub use compare::{agrees, falsify};
 pub use deadline::Deadline;
 pub use embedder::{CONFIG_FILE, TOKENIZER_FILE};
 pub use error::{InferenceError, Result};

@@ -18,7 +18,9 @@ use verigrad_inference::{
     Number, Runtime, runModelInferenceCall,
 };
 
-use crate::{INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest};
+use crate::{
+    Attestation, Charge, ChargeLedger, INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest,
+};
 
 /// A model's answer and what it costs.
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub struct Answer {
     /// The output as the precompile returns it (`runModelInference`'s ABI return), encoded once so a
     /// cache hit only copies it.
     pub encoded: Bytes,
+    /// The workers that signed it, when the network answered (`None` for the node's own answer).
+    pub attestation: Option<Attestation>,
     /// The `ModelInferenceEvent` data, encoded on first use (never, for a simulation's placeholder).
     event: OnceLock<LogData>,
 }
@@ -37,7 +41,9 @@ pub struct Answer {
 // Equal answers are equal whether or not their event has been encoded yet.
 impl PartialEq for Answer {
     fn eq(&self, other: &Self) -> bool {
-        self.output == other.output && self.cost_units == other.cost_units
+        self.output == other.output
+            && self.cost_units == other.cost_units
+            && self.attestation == other.attestation
     }
 }
 
@@ -46,8 +52,27 @@ impl Eq for Answer {}
 impl Answer {
     /// The answer to a request, with its return encoding.
     pub fn new(output: ModelOutput, cost_units: u64) -> Arc<Self> {
+        Self::attested(output, cost_units, None)
+    }
+
+    /// The answer to a request, signed by the workers of `attestation` (if any).
+    pub fn attested(
+        output: ModelOutput,
+        cost_units: u64,
+        attestation: Option<Attestation>,
+    ) -> Arc<Self> {
         let encoded = runModelInferenceCall::abi_encode_returns(&output).into();
-        Arc::new(Self { output, cost_units, encoded, event: OnceLock::new() })
+        Arc::new(Self { output, cost_units, encoded, attestation, event: OnceLock::new() })
+    }
+
+    /// An answer read back from its return encoding ([`Answer::encoded`]).
+    pub fn decode(
+        encoded: &[u8],
+        cost_units: u64,
+        attestation: Option<Attestation>,
+    ) -> Result<Arc<Self>, alloy_sol_types::Error> {
+        let output = runModelInferenceCall::abi_decode_returns(encoded)?;
+        Ok(Self::attested(output, cost_units, attestation))
     }
 
     /// The `ModelInferenceEvent(inferenceID, request, response)` data for `request`.
@@ -101,6 +126,12 @@ pub trait InferenceBackend: Send + Sync + std::fmt::Debug {
     /// Called before the block's transaction `index` runs, so that a backend that knows each
     /// transaction's requests in call order (from its simulation) can find them by position.
     fn begin_transaction(&self, _index: usize) {}
+
+    /// Where the calls it serves are charged, for a backend that executes a block (a simulation or
+    /// an `eth_call` charges nobody).
+    fn ledger(&self) -> Option<&ChargeLedger> {
+        None
+    }
 }
 
 /// Runs a request on the runtime, enforcing the mode's requirement.
@@ -336,12 +367,18 @@ impl Cursor {
 pub struct CachedBackend {
     cache: Arc<ResultCache>,
     cursor: Cursor,
+    ledger: ChargeLedger,
 }
 
 impl CachedBackend {
     /// A backend answering from `cache`.
     pub fn new(cache: Arc<ResultCache>) -> Self {
-        Self { cache, cursor: Cursor::default() }
+        Self { cache, cursor: Cursor::default(), ledger: ChargeLedger::default() }
+    }
+
+    /// The charges of the calls it served, in order.
+    pub fn take_charges(&self) -> Vec<Charge> {
+        self.ledger.take()
     }
 
     fn lookup(&self, request: &PipeRequest) -> Resolution {
@@ -374,6 +411,10 @@ impl InferenceBackend for CachedBackend {
 
     fn begin_transaction(&self, index: usize) {
         self.cursor.begin(index);
+    }
+
+    fn ledger(&self) -> Option<&ChargeLedger> {
+        Some(&self.ledger)
     }
 }
 

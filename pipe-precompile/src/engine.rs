@@ -24,7 +24,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{B256, keccak256};
+use alloy_primitives::{Address, B256, keccak256};
 use revm::{
     Context, DatabaseCommit, DatabaseRef, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
     context::{BlockEnv, TxEnv, result::ExecutionResult},
@@ -35,10 +35,9 @@ use revm::{
 use verigrad_inference::{Deadline, Runtime};
 
 use crate::{
-    CachedBackend, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution,
-    Resolved, ResultCache,
+    Answerer, CachedBackend, Charge, ChargeLedger, InferenceBackend, PipeFailure, PipePrecompiles,
+    PipeRequest, Resolution, Resolved, ResultCache,
     backend::{Cursor, cached_cost_units, not_pre_executed},
-    compute_until,
     overlap::{self, Progress},
 };
 
@@ -72,18 +71,30 @@ impl Default for EngineConfig {
 }
 
 /// The PIPE results a block used: `root = keccak256(leaf₀ ‖ leaf₁ ‖ …)` over the entries sorted by
-/// request id, `leaf = keccak256(request id ‖ output hash)`; a failure's output hash is that of its
-/// revert data.
+/// request id, `leaf = keccak256(request id ‖ output hash)` — `keccak256(request id ‖ output hash ‖
+/// attestation hash)` for an answer the network signed, so the root covers its release and signers;
+/// a failure's output hash is that of its revert data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PipeCommitment {
     /// The results, by request id.
     pub results: BTreeMap<B256, Resolution>,
+    /// The PipeSettlement the node settled the block's charges at after its last transaction, if
+    /// any (replay makes the same call).
+    pub settlement: Option<Address>,
 }
 
 impl PipeCommitment {
-    /// `(request id, output hash)` pairs, sorted by id.
-    pub fn entries(&self) -> Vec<(B256, B256)> {
-        self.results.iter().map(|(id, resolution)| (*id, output_hash(resolution))).collect()
+    /// Each result's leaf, sorted by request id.
+    pub fn leaves(&self) -> impl Iterator<Item = B256> + '_ {
+        self.results.iter().map(|(id, resolution)| {
+            let output = output_hash(resolution);
+            match resolution.as_ref().ok().and_then(|answer| answer.attestation.as_ref()) {
+                Some(attestation) => keccak256(
+                    [id.as_slice(), output.as_slice(), attestation.hash().as_slice()].concat(),
+                ),
+                None => keccak256([id.as_slice(), output.as_slice()].concat()),
+            }
+        })
     }
 
     /// The block's PIPE root (zero for a block without inference).
@@ -91,11 +102,7 @@ impl PipeCommitment {
         if self.results.is_empty() {
             return B256::ZERO;
         }
-        let leaves: Vec<u8> = self
-            .entries()
-            .iter()
-            .flat_map(|(id, output)| keccak256([id.as_slice(), output.as_slice()].concat()).0)
-            .collect();
+        let leaves: Vec<u8> = self.leaves().flat_map(|leaf| leaf.0).collect();
         keccak256(leaves)
     }
 
@@ -146,6 +153,8 @@ pub struct BlockOutcome {
     pub changes: EvmState,
     /// The PIPE results the block used.
     pub pipe: PipeCommitment,
+    /// What its PIPE calls owe, in call order (to settle after its last transaction).
+    pub charges: Vec<Charge>,
     /// Timings.
     pub stats: EngineStats,
 }
@@ -154,6 +163,9 @@ pub struct BlockOutcome {
 #[derive(Debug, Clone)]
 pub struct Engine {
     runtime: Runtime,
+    /// Who answers recorded requests: the runtime itself unless [`Engine::with_answerer`] says
+    /// otherwise.
+    answerer: Arc<dyn Answerer>,
     config: EngineConfig,
     precompiles: PipePrecompiles,
     /// The threads that work beside the calling thread, `workers - 1` of them, kept for the engine's
@@ -177,7 +189,15 @@ impl Engine {
             })
             .flatten()
             .map(Arc::new);
-        Self { runtime, config, precompiles, helpers }
+        let answerer = Arc::new(runtime.clone());
+        Self { runtime, answerer, config, precompiles, helpers }
+    }
+
+    /// The same engine, with recorded requests answered by `answerer` (the worker network) instead
+    /// of its own runtime, which then only describes the models (cost units, outputs' shapes).
+    pub fn with_answerer(mut self, answerer: Arc<dyn Answerer>) -> Self {
+        self.answerer = answerer;
+        self
     }
 
     /// Builds a block of `txs` on `state`: simulates, infers in parallel, executes with the results.
@@ -208,8 +228,9 @@ impl Engine {
         loop {
             let missed = phase2.take_missed();
             if missed.is_empty() || stats.rounds >= self.config.max_rounds {
-                let pipe = PipeCommitment { results: phase2.take_used() };
-                return BlockOutcome { results, changes, pipe, stats };
+                let pipe = PipeCommitment { results: phase2.take_used(), settlement: None };
+                let charges = phase2.ledger.take();
+                return BlockOutcome { results, changes, pipe, charges, stats };
             }
             // The speculative execution reached requests no simulation did (they depend on an answer,
             // or on state an earlier transaction of the block set): infer them and run again.
@@ -288,7 +309,7 @@ impl Engine {
     /// Infers a request (giving up at `deadline`), with the event already encoded so that executing
     /// the call only copies it.
     pub(crate) fn infer(&self, request: PipeRequest, deadline: Deadline) -> Arc<Resolved> {
-        let resolution = compute_until(&self.runtime, &request, deadline);
+        let resolution = self.answerer.answer(&request, deadline);
         if let Ok(answer) = &resolution {
             answer.encoded_event(&request);
         }
@@ -361,6 +382,7 @@ pub(crate) struct ExecutionBackend {
     used: Mutex<Vec<(B256, Resolution)>>,
     missed: Mutex<BTreeMap<B256, PipeRequest>>,
     cursor: Cursor,
+    ledger: ChargeLedger,
 }
 
 impl ExecutionBackend {
@@ -371,6 +393,7 @@ impl ExecutionBackend {
             used: Mutex::default(),
             missed: Mutex::default(),
             cursor: Cursor::default(),
+            ledger: ChargeLedger::default(),
         }
     }
 
@@ -424,10 +447,14 @@ impl InferenceBackend for ExecutionBackend {
     fn begin_transaction(&self, index: usize) {
         self.cursor.begin(index);
     }
+
+    fn ledger(&self) -> Option<&ChargeLedger> {
+        Some(&self.ledger)
+    }
 }
 
-/// Folds one transaction's state changes into the block's.
-fn merge(into: &mut EvmState, state: EvmState) {
+/// Folds one transaction's (or system call's) state changes into the block's.
+pub fn merge(into: &mut EvmState, state: EvmState) {
     for (address, account) in state {
         match into.get_mut(&address) {
             Some(existing) => {

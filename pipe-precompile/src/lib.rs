@@ -7,19 +7,23 @@
 #[cfg(test)]
 use serde_json as _; // used by the integration tests only
 
+mod attest;
 mod backend;
+mod billing;
 mod engine;
 mod overlap;
 mod precompile;
 mod preexec;
 mod request;
 
+pub use attest::{Answerer, Attestation, Signed, unanswered};
 pub use backend::{
     Answer, CachedBackend, InferenceBackend, InlineBackend, Resolution, Resolved, ResultCache,
     SimulationBackend, compute, compute_until,
 };
+pub use billing::{Charge, ChargeLedger, balance_slot};
 pub use engine::{
-    BlockOutcome, Engine, EngineConfig, EngineStats, PipeCommitment, TxOutcome, output_hash,
+    BlockOutcome, Engine, EngineConfig, EngineStats, PipeCommitment, TxOutcome, merge, output_hash,
 };
 pub use precompile::{
     ADDRESS, BASE_GAS, GAS_PER_COST_UNIT, GAS_PER_ELEMENT, INFERENCE_EVENT_TOPIC, PipePrecompiles,
@@ -27,5 +31,6 @@ pub use precompile::{
 };
 pub use preexec::PreExecuted;
 pub use request::{
-    Mode, PipeFailure, PipeInferenceFailed, PipeMalformedTensor, PipeRequest, PipeUnknownModel,
+    Mode, PipeFailure, PipeInferenceFailed, PipeInsufficientBalance, PipeMalformedTensor,
+    PipeRequest, PipeUnknownModel,
 };

@@ -2,7 +2,8 @@
 
 use std::sync::{Arc, LazyLock};
 
-use alloy_primitives::{Address, B256, Bytes, Log, LogData, address, keccak256};
+use alloy_primitives::{Address, B256, Bytes, Log, LogData, U256, address, keccak256};
+use alloy_sol_types::SolError;
 use revm::{
     context::Cfg,
     context_interface::{ContextTr, JournalTr},
@@ -12,7 +13,10 @@ use revm::{
     primitives::{AddressSet, hardfork::SpecId},
 };
 
-use crate::{InferenceBackend, PipeFailure, PipeRequest, Resolution, backend::cached_cost_units};
+use crate::{
+    Answer, ChargeLedger, InferenceBackend, PipeFailure, PipeInsufficientBalance, PipeRequest,
+    Resolution, backend::cached_cost_units, balance_slot,
+};
 
 /// Address of the PIPE precompile.
 pub const ADDRESS: Address = address!("00000000000000000000000000000000000000F4");
@@ -38,6 +42,8 @@ pub struct Served {
     pub output: PrecompileOutput,
     /// `ModelInferenceEvent` data, for a successful call.
     pub event: Option<LogData>,
+    /// The answer served, for a successful call.
+    pub answer: Option<Arc<Answer>>,
 }
 
 /// Runs the precompile: checks gas before any work, decodes, prices, answers.
@@ -46,7 +52,7 @@ pub struct Served {
 /// far; too little gas halts with out-of-gas. Call data the backend already knows whole
 /// ([`InferenceBackend::resolved`]) are served without decoding them again.
 pub fn run(input: &[u8], gas_limit: u64, reservoir: u64, backend: &dyn InferenceBackend) -> Served {
-    let charge = Charge { gas_limit, reservoir };
+    let charge = Metered { gas_limit, reservoir };
     if gas_limit < BASE_GAS {
         return charge.halt();
     }
@@ -64,21 +70,26 @@ pub fn run(input: &[u8], gas_limit: u64, reservoir: u64, backend: &dyn Inference
 
 /// The gas a call may spend, and how each way it ends is charged.
 #[derive(Debug, Clone, Copy)]
-struct Charge {
+struct Metered {
     gas_limit: u64,
     reservoir: u64,
 }
 
-impl Charge {
+impl Metered {
     fn halt(self) -> Served {
         Served {
             output: PrecompileOutput::halt(PrecompileHalt::OutOfGas, self.reservoir),
             event: None,
+            answer: None,
         }
     }
 
     fn revert(self, gas: u64, data: Bytes) -> Served {
-        Served { output: PrecompileOutput::revert(gas, data, self.reservoir), event: None }
+        Served {
+            output: PrecompileOutput::revert(gas, data, self.reservoir),
+            event: None,
+            answer: None,
+        }
     }
 
     /// Prices a decoded request (base, elements, then model cost units, each checked against the
@@ -106,10 +117,42 @@ impl Charge {
                 // A simulation's state, logs included, is thrown away: skip encoding the event.
                 event: (!answer.output.is_simulation_result).then(|| answer.event(request)),
                 output: PrecompileOutput::new(gas, answer.encoded.clone(), self.reservoir),
+                answer: Some(answer),
             },
             Err(failure) => self.revert(gas, failure.revert_data()),
         }
     }
+}
+
+/// Charges `payer` for a signed answer with a price, if its balance at the answer's settlement,
+/// less what the block already charged it, covers the price; else the revert data refusing the call.
+fn bill<CTX: ContextTr>(
+    context: &mut CTX,
+    ledger: &ChargeLedger,
+    payer: Address,
+    answer: &Answer,
+) -> Option<Bytes> {
+    let attestation = answer.attestation.as_ref().filter(|a| !a.price.is_zero())?;
+    let settlement = attestation.settlement;
+    let journal = context.journal_mut();
+    let loaded = journal.load_account(settlement).is_ok();
+    let balance = loaded
+        .then(|| journal.sload(settlement, balance_slot(payer)).ok())
+        .flatten()
+        .map_or(U256::ZERO, |load| load.data);
+    let available = balance.saturating_sub(ledger.owed(settlement, payer));
+    if available < attestation.price {
+        let price = attestation.price;
+        return Some(PipeInsufficientBalance { payer, price, available }.abi_encode().into());
+    }
+    ledger.record(crate::Charge {
+        settlement,
+        payer,
+        release: attestation.release,
+        price: attestation.price,
+        workers: attestation.signers().collect(),
+    });
+    None
 }
 
 /// Ethereum's precompiles plus PIPE at [`ADDRESS`].
@@ -161,7 +204,14 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for PipePrecompiles {
             return self.eth.run(context, inputs);
         }
         let input = inputs.input.bytes(context);
-        let served = run(&input, inputs.gas_limit, inputs.reservoir, &*self.backend);
+        let mut served = run(&input, inputs.gas_limit, inputs.reservoir, &*self.backend);
+        if let (Some(answer), Some(ledger)) = (&served.answer, self.backend.ledger())
+            && let Some(refusal) = bill(context, ledger, inputs.caller, answer)
+        {
+            let gas = served.output.gas_used;
+            served = Metered { gas_limit: inputs.gas_limit, reservoir: inputs.reservoir }
+                .revert(gas, refusal);
+        }
         // A static call may not log; the answer itself is still served.
         if let (Some(data), false) = (served.event, inputs.is_static) {
             context.journal_mut().log(Log { address: ADDRESS, data });

@@ -11,6 +11,9 @@ sol! {
     error PipeMalformedTensor(string reason);
     /// The model failed or timed out, or the mode's requirement was not met.
     error PipeInferenceFailed(string reason);
+    /// The calling contract's prepaid balance in the PipeSettlement (less what this block already
+    /// charged it) does not cover the release's price.
+    error PipeInsufficientBalance(address payer, uint256 price, uint256 available);
 }
 
 /// The verification mode a request asks for (`ModelInferenceMode` in Solidity).
@@ -136,6 +139,21 @@ impl PipeFailure {
             Self::Failed(reason) => PipeInferenceFailed { reason: reason.clone() }.abi_encode(),
         }
         .into()
+    }
+}
+
+impl PipeFailure {
+    /// The failure whose revert data these are, if they are a PIPE error.
+    pub fn from_revert_data(data: &[u8]) -> Option<Self> {
+        if let Ok(e) = PipeUnknownModel::abi_decode(data) {
+            Some(Self::UnknownModel(e.modelCID))
+        } else if let Ok(e) = PipeMalformedTensor::abi_decode(data) {
+            Some(Self::Malformed(e.reason))
+        } else if let Ok(e) = PipeInferenceFailed::abi_decode(data) {
+            Some(Self::Failed(e.reason))
+        } else {
+            None
+        }
     }
 }
 

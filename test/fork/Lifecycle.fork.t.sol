@@ -5,6 +5,8 @@ import {ModelRegistry} from "../../contracts/ModelRegistry.sol";
 import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
 import {Token} from "../../contracts/Token.sol";
 import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
+import {IPipeSettlement} from "../../contracts/interfaces/IPipeSettlement.sol";
+import {PipeSettlement} from "../../contracts/pipe/PipeSettlement.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 
@@ -13,6 +15,8 @@ import {EscrowFixture} from "../utils/EscrowFixture.sol";
 ///      addresses file the deploy wrote. Each test forks the chain as deployed: the deployer's roles and the
 ///      escrow's parameters are the live ones.
 contract LifecycleForkTest is EscrowFixture {
+    PipeSettlement internal settlement;
+
     function _deployCore() internal override {
         string memory json = vm.readFile(vm.envString("VERIGRAD_DEPLOYMENTS"));
         assertEq(vm.parseJsonUint(json, ".chainId"), block.chainid, "addresses file is for this chain");
@@ -22,8 +26,12 @@ contract LifecycleForkTest is EscrowFixture {
         escrow = TaskEscrow(vm.parseJsonAddress(json, ".taskEscrow"));
         admin = vm.parseJsonAddress(json, ".deployer");
         treasury = escrow.params().treasury;
+        settlement = PipeSettlement(vm.parseJsonAddress(json, ".pipeSettlement"));
         assertTrue(address(escrow).code.length > 0, "escrow deployed");
         assertTrue(workers.hasRole(workers.SLASHER_ROLE(), address(escrow)), "escrow may slash");
+        assertEq(address(settlement.TOKEN()), address(token), "PIPE billing takes the network token");
+        assertEq(address(settlement.MODELS()), address(models), "and prices by the registry");
+        assertEq(settlement.TREASURY(), treasury, "and pays the escrow's treasury");
     }
 
     function test_fork_lightLifecycleFinalizesAndPays() public {
@@ -88,5 +96,38 @@ contract LifecycleForkTest is EscrowFixture {
         assertEq(_stake(worker), STAKE - _task(taskId).seatLock);
         assertEq(escrow.claimable(requester), 100 * PRICE - _task(taskId).reserve, "all but the review reserve");
         _assertSolvent();
+    }
+
+    /// @notice PIPE billing as deployed: a sponsor tops up a dApp, the node's end-of-block system call charges
+    ///         one call, and the payees claim.
+    function test_fork_pipeCallIsPaidAtSettlement() public {
+        address dapp = makeAddr("dapp");
+        vm.prank(admin);
+        token.mint(requester, 5 * PRICE);
+        vm.startPrank(requester);
+        token.approve(address(settlement), 5 * PRICE);
+        settlement.deposit(dapp, 5 * PRICE);
+        vm.stopPrank();
+        uint256 liabilities = settlement.liabilities();
+        uint256 treasuryCredit = settlement.claimable(treasury);
+
+        address[] memory answered = new address[](2);
+        answered[0] = computeWorkers[0];
+        answered[1] = computeWorkers[1];
+        IPipeSettlement.Charge[] memory charges = new IPipeSettlement.Charge[](1);
+        charges[0] = IPipeSettlement.Charge(dapp, exactModel, settlement.price(exactModel), answered);
+        vm.prank(settlement.SYSTEM());
+        settlement.settle(charges);
+
+        uint256 royalty = PRICE * ROYALTY_BPS / 10_000;
+        uint256 fee = PRICE * settlement.PROTOCOL_FEE_BPS() / 10_000;
+        uint256 share = (PRICE - royalty - fee) / 2;
+        assertEq(settlement.balanceOf(dapp), 4 * PRICE);
+        assertEq(settlement.claimable(modelOwner), royalty);
+        assertEq(settlement.claimable(treasury) - treasuryCredit, PRICE - royalty - 2 * share);
+        vm.prank(computeWorkers[0]);
+        assertEq(settlement.claim(), share);
+        assertEq(settlement.liabilities(), liabilities - share);
+        assertEq(token.balanceOf(address(settlement)), settlement.liabilities(), "PIPE billing is solvent");
     }
 }

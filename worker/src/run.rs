@@ -1,10 +1,12 @@
 //! `worker run`: the roles service until SIGINT or SIGTERM.
 
-use std::{path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
+use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use tokio::sync::watch;
+use verigrad_answer::{Answering, router};
 use verigrad_blobs::StoreClient;
 use verigrad_contracts::{Account, RoleSet};
 use verigrad_roles::{RunOptions, TaskConfig, Worker, load_runtime};
@@ -34,6 +36,10 @@ pub(crate) struct RunArgs {
     /// Largest task input fetched, in KiB [config tasks.max_input_kib; default 1024].
     #[arg(long)]
     max_input_kib: Option<usize>,
+    /// As a compute worker, answer PIPE requests on this address (`POST /v1/pipe/answer`, signed
+    /// with the worker's key); register it as the worker's endpoint so the coordinator finds it.
+    #[arg(long, env = "VERIGRAD_LISTEN")]
+    listen: Option<SocketAddr>,
     #[command(flatten)]
     tasks: TaskArgs,
 }
@@ -54,11 +60,17 @@ impl RunArgs {
         let mut config = ctx.config.tasks.clone();
         self.apply(&mut config);
         let account = ctx.account().await?;
-        run(account, &self, config).await
+        let signer = ctx.signer("signing PIPE answers")?;
+        run(account, signer, &self, config).await
     }
 }
 
-async fn run(account: Account, args: &RunArgs, config: TaskConfig) -> anyhow::Result<()> {
+async fn run(
+    account: Account,
+    signer: PrivateKeySigner,
+    args: &RunArgs,
+    config: TaskConfig,
+) -> anyhow::Result<()> {
     let chain = account.chain();
     let status = chain.worker_status(account.address()).await?;
     if !status.registered {
@@ -99,8 +111,24 @@ async fn run(account: Account, args: &RunArgs, config: TaskConfig) -> anyhow::Re
         concurrency: args.concurrency,
         drift_bps: args.drift_bps,
     };
-    let worker = Worker::new(account, store, blobs, runtime, options).await?;
     let (stop, shutdown) = watch::channel(false);
+    if let Some(listen) = args.listen.filter(|_| roles.contains(RoleSet::COMPUTE)) {
+        let settlement = deployment.pipe_settlement;
+        anyhow::ensure!(
+            !settlement.is_zero(),
+            "--listen: this chain's deployment has no PipeSettlement, so PIPE answers cannot be signed"
+        );
+        let answering = Answering::new(
+            runtime.clone(),
+            signer,
+            deployment.chain_id,
+            settlement,
+            args.faulty,
+            PIPE_TIMEOUT,
+        );
+        serve_answers(listen, Arc::new(answering), shutdown.clone()).await?;
+    }
+    let worker = Worker::new(account, store, blobs, runtime, options).await?;
     tokio::spawn(async move {
         match shutdown_signal().await {
             Ok(name) => tracing::info!(signal = name, "shutting down after the current step"),
@@ -109,6 +137,32 @@ async fn run(account: Account, args: &RunArgs, config: TaskConfig) -> anyhow::Re
         let _ = stop.send(true);
     });
     worker.run(stream, shutdown).await?;
+    Ok(())
+}
+
+/// The longest a PIPE request's model may run.
+const PIPE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves the PIPE answer endpoint on `listen` until `shutdown`.
+async fn serve_answers(
+    listen: SocketAddr,
+    answering: Arc<Answering>,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} for PIPE requests"))?;
+    tracing::info!(url = %format!("http://{}", listener.local_addr()?), "answering PIPE requests");
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        };
+        if let Err(error) =
+            axum::serve(listener, router(answering)).with_graceful_shutdown(stopped).await
+        {
+            tracing::error!(%error, "the PIPE endpoint stopped");
+        }
+    });
     Ok(())
 }
 

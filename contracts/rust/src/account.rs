@@ -8,7 +8,7 @@ use alloy::{
 };
 
 use crate::{
-    bindings::{Token, WorkerRegistry},
+    bindings::WorkerRegistry,
     chain::Chain,
     error::{ChainError, Result},
     gas::GasPolicy,
@@ -107,12 +107,7 @@ impl Account {
 
     /// Approves `spender` to pull `amount` tokens unless its allowance already covers it.
     pub async fn approve(&self, spender: Address, amount: U256) -> Result<()> {
-        let token = self.chain.token();
-        if token.allowance(self.address(), spender).await? < amount {
-            let call = Token::approveCall { spender, value: amount };
-            self.sender.call(token.address(), call).await?;
-        }
-        Ok(())
+        self.chain.token().approve(&self.sender, spender, amount).await
     }
 }
 

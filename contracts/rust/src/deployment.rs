@@ -53,9 +53,11 @@ pub enum DeploymentError {
 ///   "token":"0x5FbDB2315678afecb367f032d93F642f64180aa3",
 ///   "workerRegistry":"0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
 ///   "modelRegistry":"0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
-///   "taskEscrow":"0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9","startBlock":1}"#;
+///   "taskEscrow":"0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
+///   "pipeSettlement":"0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9","startBlock":1}"#;
 /// let deployment = verigrad_contracts::Deployment::from_json(json, "inline")?;
 /// assert_eq!(deployment.chain_id, 31337);
+/// assert!(!deployment.pipe_settlement.is_zero());
 /// # Ok::<(), verigrad_contracts::DeploymentError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -73,6 +75,10 @@ pub struct Deployment {
     pub model_registry: Address,
     /// The task escrow.
     pub task_escrow: Address,
+    /// PIPE billing (`PipeSettlement`); zero in a file written before the deploy script deployed it,
+    /// which [`Chain::settlement`](crate::Chain::settlement) refuses.
+    #[serde(default)]
+    pub pipe_settlement: Address,
     /// Block from which to read events.
     pub start_block: u64,
 }
@@ -127,7 +133,8 @@ mod tests {
         "token":"0x5FbDB2315678afecb367f032d93F642f64180aa3",
         "workerRegistry":"0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
         "modelRegistry":"0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
-        "taskEscrow":"0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9","startBlock":7}"#;
+        "taskEscrow":"0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
+        "pipeSettlement":"0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9","startBlock":7}"#;
 
     #[test]
     fn parses_the_deploy_script_output() {
@@ -138,6 +145,19 @@ mod tests {
             d.task_escrow,
             "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9".parse::<Address>().expect("address")
         );
+        assert_eq!(
+            d.pipe_settlement,
+            "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9".parse::<Address>().expect("address")
+        );
+    }
+
+    #[test]
+    fn loads_a_file_written_before_pipe_billing() {
+        let old =
+            VALID.replace(r#""pipeSettlement":"0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9","#, "");
+        assert_ne!(old, VALID);
+        let d = Deployment::from_json(&old, "old").expect("an older file still loads");
+        assert!(d.pipe_settlement.is_zero());
     }
 
     #[test]

@@ -111,6 +111,10 @@ pub enum ChainError {
     /// The deployment file could not be used.
     #[error(transparent)]
     Deployment(#[from] DeploymentError),
+    /// The deployment file has no address for a contract: it was written before the deploy script
+    /// deployed that contract.
+    #[error("the deployment file has no {0} address; redeploy with scripts/Deploy.s.sol")]
+    NotDeployed(&'static str),
     /// A token amount does not fit the contract's 96-bit field.
     #[error("amount {0} wei does not fit in a uint96")]
     AmountTooLarge(alloy::primitives::U256),

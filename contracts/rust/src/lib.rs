@@ -11,9 +11,12 @@
 //!   [`RetryPolicy`]), and a sender that never sends a call twice, with local nonces and gas headroom
 //!   ([`TxSender`], [`GasPolicy`]).
 //! - **One client per contract** — [`EscrowClient`] (with batched reads and batch transactions),
-//!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the current price) and [`TokenClient`] —
-//!   reached through a deployment's [`Chain`]; an [`Account`] for a key: a worker's registry
-//!   commands, a model owner's releases ([`Account::publish_release`]).
+//!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the current price), [`TokenClient`]
+//!   and [`SettlementClient`] (PIPE billing) — reached through a deployment's [`Chain`]; an
+//!   [`Account`] for a key: a worker's registry commands, a model owner's releases
+//!   ([`Account::publish_release`]).
+//! - **Signed PIPE answers** ([`PipeAnswer`]): what a worker signs for each PIPE request it answers,
+//!   in the EIP-712 domain of the chain's PipeSettlement ([`pipe_domain`]).
 #![warn(unused_crate_dependencies)]
 
 mod account;
@@ -26,6 +29,7 @@ mod escrow;
 mod gas;
 mod models;
 mod nonce;
+mod pipe_answer;
 mod registry;
 mod release;
 mod retry;
@@ -33,6 +37,7 @@ mod revert;
 mod roles;
 mod rpc;
 mod sender;
+mod settlement;
 mod token;
 
 pub use account::{Account, to_u96};
@@ -41,7 +46,7 @@ pub use bindings::{
     ITaskEscrow::{AppealStage, Fault, ReviewReason, SeatState, VoteState},
     ModelRegistry,
     ModelRegistry::{DeterminismClass, RiskClass},
-    TaskEscrow,
+    PipeSettlement, TaskEscrow,
     TaskEscrow::{TaskStatus, Tier},
     Token, WorkerRegistry,
 };
@@ -52,6 +57,7 @@ pub use error::{ChainError, Result};
 pub use escrow::{APPEAL_SEATS, BatchSent, EscrowCall, EscrowClient, Member, Seat, TaskState};
 pub use gas::GasPolicy;
 pub use models::ModelRegistryClient;
+pub use pipe_answer::{AnswerSignatureError, PipeAnswer, pipe_domain};
 pub use registry::WorkerRegistryClient;
 pub use release::{NewRelease, Published, repository_id};
 pub use retry::RetryPolicy;
@@ -59,4 +65,5 @@ pub use revert::Revert;
 pub use roles::{RoleSet, UnknownRole};
 pub use rpc::{Head, Rpc};
 pub use sender::{ReceiptPolicy, TxSender};
+pub use settlement::SettlementClient;
 pub use token::TokenClient;

@@ -1,8 +1,8 @@
-//! The token's client: balances, allowances and EIP-3009 authorizations.
+//! The token's client: balances, allowances, approvals and EIP-3009 authorizations.
 
 use alloy::primitives::{Address, B256, U256};
 
-use crate::{bindings::Token, chain::Chain, error::Result, rpc::Rpc};
+use crate::{bindings::Token, chain::Chain, error::Result, rpc::Rpc, sender::TxSender};
 
 impl Chain {
     /// The network token.
@@ -37,6 +37,16 @@ impl TokenClient {
     /// What `spender` may pull from `owner`, token wei.
     pub async fn allowance(&self, owner: Address, spender: Address) -> Result<U256> {
         self.rpc.view(self.address, Token::allowanceCall { owner, spender }).await
+    }
+
+    /// Approves `spender` to pull `amount` tokens from `sender`'s account, unless its allowance
+    /// already covers it.
+    pub async fn approve(&self, sender: &TxSender, spender: Address, amount: U256) -> Result<()> {
+        if self.allowance(sender.address(), spender).await? < amount {
+            let call = Token::approveCall { spender, value: amount };
+            sender.call(self.address, call).await?;
+        }
+        Ok(())
     }
 
     /// Whether `authorizer`'s EIP-3009 authorization `nonce` was used or cancelled.

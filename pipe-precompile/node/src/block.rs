@@ -88,6 +88,7 @@ impl BlockRecord {
             transactions: self.transactions.iter().map(|tx| tx.encoded_2718().into()).collect(),
             receipts: self.receipts.iter().map(|r| r.encoded_2718().into()).collect(),
             pipe: store_commitment(&self.pipe),
+            settlement: self.pipe.settlement.unwrap_or_default(),
         }
     }
 
@@ -114,7 +115,7 @@ impl BlockRecord {
                     .map_err(|_| alloy_rlp::Error::Custom("receipt").into())
             })
             .collect::<Result<_, CodecError>>()?;
-        let pipe = load_commitment(&stored.pipe)?;
+        let pipe = load_commitment(&stored.pipe, stored.settlement)?;
         Ok(Self::from_parts(stored.header, transactions, receipts, pipe))
     }
 

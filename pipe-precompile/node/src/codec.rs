@@ -2,14 +2,9 @@
 //! PIPE results the block used, so replay needs no model.
 
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::{RlpDecodable, RlpEncodable};
-use alloy_sol_types::{SolCall, SolError};
-use verigrad_inference::runModelInferenceCall;
-use verigrad_pipe::{
-    Answer, PipeCommitment, PipeFailure, PipeInferenceFailed, PipeMalformedTensor,
-    PipeUnknownModel, Resolution,
-};
+use verigrad_pipe::{Answer, Attestation, PipeCommitment, PipeFailure, Resolution, Signed};
 
 /// A block as stored.
 #[derive(Debug, Clone, PartialEq, Eq, RlpEncodable, RlpDecodable)]
@@ -24,6 +19,8 @@ pub struct StoredBlock {
     pub receipts: Vec<Bytes>,
     /// The PIPE results the block used.
     pub pipe: Vec<StoredResult>,
+    /// The PipeSettlement settled after the block's last transaction (zero: none).
+    pub settlement: Address,
 }
 
 /// One committed PIPE result.
@@ -37,6 +34,25 @@ pub struct StoredResult {
     pub cost_units: u64,
     /// The precompile's return data, or the failure's revert data.
     pub data: Bytes,
+    /// For an answer the network gave: the release run (zero for the node's own answer).
+    pub release: B256,
+    /// For an answer the network gave: the PipeSettlement of its signatures' domain.
+    pub settlement: Address,
+    /// For an answer the network gave: what each call it served paid.
+    pub price: U256,
+    /// For an answer the network gave: each signer and its EIP-712 signature, sorted by signer.
+    pub signatures: Vec<StoredSignature>,
+}
+
+/// One worker's signature over a committed answer.
+#[derive(Debug, Clone, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct StoredSignature {
+    /// The worker.
+    pub worker: Address,
+    /// The hash of the output it signed.
+    pub output_hash: B256,
+    /// Its 65-byte signature.
+    pub signature: Bytes,
 }
 
 /// Why stored bytes could not be read back.
@@ -59,15 +75,38 @@ impl StoredResult {
     /// The stored form of a resolution.
     pub fn new(id: B256, resolution: &Resolution) -> Self {
         match resolution {
-            Ok(answer) => Self {
-                id,
-                answered: true,
-                cost_units: answer.cost_units,
-                data: answer.encoded.clone(),
-            },
-            Err(failure) => {
-                Self { id, answered: false, cost_units: 0, data: failure.revert_data() }
+            Ok(answer) => {
+                let attestation = answer.attestation.as_ref();
+                Self {
+                    id,
+                    answered: true,
+                    cost_units: answer.cost_units,
+                    data: answer.encoded.clone(),
+                    release: attestation.map_or(B256::ZERO, |a| a.release),
+                    settlement: attestation.map_or(Address::ZERO, |a| a.settlement),
+                    price: attestation.map_or(U256::ZERO, |a| a.price),
+                    signatures: attestation.map_or_else(Vec::new, |a| {
+                        a.signatures
+                            .iter()
+                            .map(|s| StoredSignature {
+                                worker: s.worker,
+                                output_hash: s.output_hash,
+                                signature: s.signature.clone(),
+                            })
+                            .collect()
+                    }),
+                }
             }
+            Err(failure) => Self {
+                id,
+                answered: false,
+                cost_units: 0,
+                data: failure.revert_data(),
+                release: B256::ZERO,
+                settlement: Address::ZERO,
+                price: U256::ZERO,
+                signatures: Vec::new(),
+            },
         }
     }
 
@@ -75,21 +114,25 @@ impl StoredResult {
     pub fn resolution(&self) -> Result<Resolution, CodecError> {
         let corrupt = |reason: String| CodecError::Result { id: self.id, reason };
         if self.answered {
-            let output = runModelInferenceCall::abi_decode_returns(&self.data)
-                .map_err(|e| corrupt(e.to_string()))?;
-            return Ok(Ok(Answer::new(output, self.cost_units)));
+            let attestation = (!self.signatures.is_empty()).then(|| {
+                let signatures = self
+                    .signatures
+                    .iter()
+                    .map(|s| Signed {
+                        worker: s.worker,
+                        output_hash: s.output_hash,
+                        signature: s.signature.clone(),
+                    })
+                    .collect();
+                Attestation::new(self.release, self.settlement, self.price, signatures)
+            });
+            return Answer::decode(&self.data, self.cost_units, attestation)
+                .map(Ok)
+                .map_err(|e| corrupt(e.to_string()));
         }
-        let data = &self.data;
-        let failure = if let Ok(e) = PipeUnknownModel::abi_decode(data) {
-            PipeFailure::UnknownModel(e.modelCID)
-        } else if let Ok(e) = PipeMalformedTensor::abi_decode(data) {
-            PipeFailure::Malformed(e.reason)
-        } else if let Ok(e) = PipeInferenceFailed::abi_decode(data) {
-            PipeFailure::Failed(e.reason)
-        } else {
-            return Err(corrupt("revert data is no PIPE error".into()));
-        };
-        Ok(Err(failure))
+        PipeFailure::from_revert_data(&self.data)
+            .map(Err)
+            .ok_or_else(|| corrupt("revert data is no PIPE error".into()))
     }
 }
 
@@ -98,13 +141,16 @@ pub fn store_commitment(commitment: &PipeCommitment) -> Vec<StoredResult> {
     commitment.results.iter().map(|(id, resolution)| StoredResult::new(*id, resolution)).collect()
 }
 
-/// A stored commitment read back.
-pub fn load_commitment(results: &[StoredResult]) -> Result<PipeCommitment, CodecError> {
+/// A stored commitment read back, with the settlement the block settled at (zero: none).
+pub fn load_commitment(
+    results: &[StoredResult],
+    settlement: Address,
+) -> Result<PipeCommitment, CodecError> {
     let results = results
         .iter()
         .map(|stored| Ok((stored.id, stored.resolution()?)))
         .collect::<Result<_, CodecError>>()?;
-    Ok(PipeCommitment { results })
+    Ok(PipeCommitment { results, settlement: (!settlement.is_zero()).then_some(settlement) })
 }
 
 #[cfg(test)]
@@ -114,10 +160,18 @@ mod tests {
 
     use super::*;
 
-    fn answer() -> Resolution {
+    fn output() -> ModelOutput {
         let tensor = MultiDimensionalNumberTensor::new("y", vec![Number::new(-42, 3)], vec![1, 1])
             .expect("valid");
-        Ok(Answer::new(ModelOutput::numbers(vec![tensor]), 7))
+        ModelOutput::numbers(vec![tensor])
+    }
+
+    fn signed(worker: u8) -> Signed {
+        Signed {
+            worker: Address::with_last_byte(worker),
+            output_hash: B256::with_last_byte(worker),
+            signature: Bytes::from(vec![worker; 65]),
+        }
     }
 
     #[test]
@@ -127,7 +181,14 @@ mod tests {
             PipeFailure::Malformed("shape".into()),
             PipeFailure::Failed("timeout".into()),
         ];
-        let mut resolutions = vec![answer()];
+        let attested = Attestation::new(
+            B256::with_last_byte(9),
+            Address::with_last_byte(7),
+            U256::from(10).pow(U256::from(18)),
+            vec![signed(2), signed(1)],
+        );
+        let mut resolutions =
+            vec![Ok(Answer::new(output(), 7)), Ok(Answer::attested(output(), 7, Some(attested)))];
         resolutions.extend(failures.into_iter().map(Err));
         for (i, resolution) in resolutions.iter().enumerate() {
             let stored = StoredResult::new(B256::with_last_byte(i as u8), resolution);
@@ -145,6 +206,10 @@ mod tests {
             answered: true,
             cost_units: 1,
             data: Bytes::from_static(b"junk"),
+            release: B256::ZERO,
+            settlement: Address::ZERO,
+            price: U256::ZERO,
+            signatures: Vec::new(),
         };
         assert!(matches!(stored.resolution(), Err(CodecError::Result { .. })));
         let failed = StoredResult { answered: false, ..stored };

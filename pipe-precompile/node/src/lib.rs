@@ -3,21 +3,26 @@
 //!
 //! It speaks enough Ethereum JSON-RPC for `cast`, `forge script --broadcast`, alloy and viem, prefunds
 //! anvil's development accounts, keeps the chain and the committed PIPE results in an embedded database
-//! (redb), and can replay the chain from genesis with inference switched off ([`replay`]).
+//! (redb), and can replay the chain from genesis with inference switched off ([`replay`]). Its PIPE
+//! answers come from the staked worker network, signed by each worker ([`network`]), or from its own
+//! runtime.
 
 pub mod block;
 pub mod call;
 pub mod chain;
 pub mod codec;
 pub mod genesis;
+pub mod network;
 pub mod node;
 pub mod replay;
 pub mod rpc;
 pub mod server;
+pub mod settle;
 pub mod state;
 pub mod store;
 pub mod tx;
 pub mod txpool;
+pub mod view;
 
 pub use node::{Node, NodeConfig};
-pub use replay::{ReplayReport, replay};
+pub use replay::{ReplayChecks, ReplayReport, replay};

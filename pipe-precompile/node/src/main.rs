@@ -5,7 +5,16 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
-use verigrad_pipe_node::{Node, NodeConfig, chain::Chain, genesis::Genesis, rpc::Rpc, server};
+use verigrad_contracts::Deployment;
+use verigrad_inference::Runtime;
+use verigrad_pipe_node::{
+    Node, NodeConfig, ReplayChecks,
+    chain::Chain,
+    genesis::Genesis,
+    network::{Contracts, InferenceSource, NetworkConfig},
+    rpc::Rpc,
+    server,
+};
 
 /// A local EVM chain with the PIPE precompile at 0x…F4: contracts call models inside transactions.
 #[derive(Debug, Parser)]
@@ -24,6 +33,14 @@ enum Command {
         /// The chain's data directory.
         #[arg(long, default_value = ".pipe-node")]
         data_dir: PathBuf,
+        /// Folder of deployment files: `<chain id>.json` names the contracts signed answers are
+        /// checked against.
+        #[arg(long, default_value = "deployments", env = "PIPE_NODE_DEPLOYMENTS")]
+        deployments: PathBuf,
+        /// Model packages to re-execute every ZKML answer with, bit for bit (without them no
+        /// model runs).
+        #[arg(long)]
+        models: Option<PathBuf>,
     },
 }
 
@@ -63,6 +80,25 @@ struct RunArgs {
     /// running then revert with PipeInferenceFailed("… ran past its deadline").
     #[arg(long, default_value_t = 10_000)]
     inference_timeout_ms: u64,
+    /// Where PIPE's answers come from: auto — the staked worker network for every release a compute
+    /// worker is registered for on this chain, the node's own runtime for the others; network —
+    /// always the workers; local — always the node's own runtime.
+    #[arg(long, value_enum, default_value_t = InferenceSource::Auto, env = "PIPE_NODE_INFERENCE")]
+    inference: InferenceSource,
+    /// The coordinator that routes PIPE requests to compute workers.
+    #[arg(long, default_value = "http://127.0.0.1:9200", env = "PIPE_NODE_COORDINATOR")]
+    coordinator: String,
+    /// Folder of deployment files: `<chain id>.json` names the WorkerRegistry and PipeSettlement
+    /// the network's answers are checked against (re-read when it changes).
+    #[arg(long, default_value = "deployments", env = "PIPE_NODE_DEPLOYMENTS")]
+    deployments: PathBuf,
+    /// Staked workers that must agree on a TEE-mode answer.
+    #[arg(long, default_value_t = 3)]
+    tee_quorum: usize,
+    /// Milliseconds the node waits for the network's answers to one request; then the call reverts
+    /// with PipeInferenceFailed("no worker answered …").
+    #[arg(long, default_value_t = 2_000)]
+    answer_timeout_ms: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -79,7 +115,9 @@ fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Replay { data_dir }) => replay(&data_dir),
+        Some(Command::Replay { data_dir, deployments, models }) => {
+            replay(&data_dir, &deployments, models.as_deref())
+        }
         None => run(cli.run),
     }
 }
@@ -96,6 +134,14 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     config.gas_limit = args.gas_limit;
     config.block_time = (args.block_time > 0.0).then(|| Duration::from_secs_f64(args.block_time));
     config.inference_timeout = Duration::from_millis(args.inference_timeout_ms);
+    anyhow::ensure!(args.tee_quorum > 0, "--tee-quorum must be at least 1");
+    config.network = NetworkConfig {
+        source: args.inference,
+        coordinator: args.coordinator,
+        deployments: args.deployments,
+        tee_quorum: args.tee_quorum,
+        timeout: Duration::from_millis(args.answer_timeout_ms),
+    };
     if let Some(workers) = args.workers {
         config.workers = workers.max(1);
     }
@@ -114,6 +160,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             models = node.runtime().ids().count(),
             data_dir = %config.data_dir.display(),
             mining = %config.block_time.map_or("on demand".to_string(), |t| format!("every {t:?}")),
+            inference = ?config.network.source,
+            coordinator = %config.network.coordinator,
             "pipe-node ready"
         );
         for (i, account) in node.accounts().iter().enumerate() {
@@ -129,16 +177,35 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     })
 }
 
-fn replay(data_dir: &std::path::Path) -> anyhow::Result<()> {
+fn replay(
+    data_dir: &std::path::Path,
+    deployments: &std::path::Path,
+    models: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     anyhow::ensure!(data_dir.join("chain.redb").exists(), "no chain in {}", data_dir.display());
     // The stored genesis wins; this placeholder is never written.
     let placeholder = Genesis::dev(0, 0, 0, 0, 0, 0)?;
     let chain = Chain::open(data_dir, placeholder)
         .with_context(|| format!("opening the chain in {}", data_dir.display()))?;
-    let report = verigrad_pipe_node::replay(chain.genesis(), chain.blocks())?;
+    let chain_id = chain.genesis().chain_id;
+    let contracts =
+        Deployment::for_chain(deployments, chain_id).ok().as_ref().and_then(Contracts::of);
+    let recompute = models
+        .map(|dir| {
+            Runtime::load_dir(dir).with_context(|| format!("loading models from {}", dir.display()))
+        })
+        .transpose()?;
+    let checks = ReplayChecks { contracts, recompute };
+    let report = verigrad_pipe_node::replay(chain.genesis(), chain.blocks(), &checks)?;
     println!(
-        "replayed {} blocks ({} transactions, {} PIPE results from commitments, no model run): state root {}",
-        report.blocks, report.transactions, report.pipe_results, report.state_root
+        "replayed {} blocks ({} transactions, {} PIPE results from commitments; {} answers signed by \
+         staked workers, every signature checked; {} ZKML answers re-executed): state root {}",
+        report.blocks,
+        report.transactions,
+        report.pipe_results,
+        report.signed_answers,
+        report.zkml_recomputed,
+        report.state_root
     );
     Ok(())
 }

@@ -4,7 +4,10 @@
 use std::{
     collections::{HashMap, HashSet},
     path::PathBuf,
-    sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard},
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -27,6 +30,8 @@ use crate::{
     call::{CallBackend, CallContext},
     chain::Chain,
     genesis::{Genesis, dev_signers},
+    network::{InferenceSource, NetworkAnswerer, NetworkConfig},
+    settle::settle,
     state::{StateDb, StateDiff},
     store::StoreError,
     tx::signed_tx_env,
@@ -62,6 +67,8 @@ pub struct NodeConfig {
     pub workers: usize,
     /// How long a block's inference round, or a call's inference, may take.
     pub inference_timeout: Duration,
+    /// Where PIPE's answers come from: the worker network or the node's own runtime.
+    pub network: NetworkConfig,
 }
 
 impl NodeConfig {
@@ -78,6 +85,13 @@ impl NodeConfig {
             block_time: None,
             workers: std::thread::available_parallelism().map_or(2, usize::from),
             inference_timeout: Duration::from_secs(10),
+            network: NetworkConfig {
+                source: InferenceSource::Auto,
+                coordinator: "http://127.0.0.1:9200".into(),
+                deployments: PathBuf::from("deployments"),
+                tee_quorum: 3,
+                timeout: Duration::from_secs(2),
+            },
         }
     }
 }
@@ -116,11 +130,15 @@ pub struct Node {
     config: NodeConfig,
     runtime: Runtime,
     engine: Engine,
+    /// The worker network: answers, and the contracts a block settles at.
+    network: Arc<NetworkAnswerer>,
     precompiles: PipePrecompiles,
-    chain: RwLock<Chain>,
+    chain: Arc<RwLock<Chain>>,
     pool: Mutex<TxPool>,
     signers: Vec<PrivateKeySigner>,
     mining: Mutex<()>,
+    /// Whether the miner task builds blocks (`evm_setAutomine`); `evm_mine` always does.
+    automine: AtomicBool,
     pending: Notify,
     /// Pending transactions' requests, simulated and inferred as each arrived, by transaction hash.
     pre_executed: Mutex<HashMap<B256, PreExecuted>>,
@@ -159,26 +177,32 @@ impl Node {
             config.base_fee,
             now(),
         )?;
-        let chain = Chain::open(&config.data_dir, genesis)?;
+        let chain = Arc::new(RwLock::new(Chain::open(&config.data_dir, genesis)?));
+        let chain_id = chain.read().unwrap_or_else(PoisonError::into_inner).genesis().chain_id;
         let signers = dev_signers(config.accounts)?;
         let engine_config = EngineConfig {
             spec: SPEC,
-            chain_id: chain.genesis().chain_id,
+            chain_id,
             workers: config.workers,
             inference_timeout: config.inference_timeout,
             ..EngineConfig::default()
         };
-        let engine = Engine::new(runtime.clone(), engine_config);
+        let network = NetworkAnswerer::new(runtime.clone(), chain.clone(), config.network.clone())
+            .map_err(|e| anyhow::anyhow!("starting the network client: {e}"))?;
+        let network = Arc::new(network);
+        let engine = Engine::new(runtime.clone(), engine_config).with_answerer(network.clone());
         let placeholder = Arc::new(CachedBackend::new(Arc::default()));
         Ok(Self {
             precompiles: PipePrecompiles::new(SPEC, placeholder),
             engine,
+            network,
             runtime,
             config,
-            chain: RwLock::new(chain),
+            chain,
             pool: Mutex::default(),
             signers,
             mining: Mutex::new(()),
+            automine: AtomicBool::new(true),
             pending: Notify::new(),
             pre_executed: Mutex::default(),
         })
@@ -212,6 +236,22 @@ impl Node {
     /// The development accounts the node signs for.
     pub fn accounts(&self) -> Vec<Address> {
         self.signers.iter().map(PrivateKeySigner::address).collect()
+    }
+
+    /// Whether the miner task builds blocks.
+    pub fn automine(&self) -> bool {
+        self.automine.load(Ordering::Relaxed)
+    }
+
+    /// Pauses (`false`) or resumes the miner task; blocks are then only built by `evm_mine`.
+    pub fn set_automine(&self, on: bool) {
+        self.automine.store(on, Ordering::Relaxed);
+        self.pending.notify_one();
+    }
+
+    /// The worker network's answerer (where answers come from can be switched).
+    pub fn network(&self) -> &NetworkAnswerer {
+        &self.network
     }
 
     /// Resolves when a transaction arrives (the on-demand miner waits on it).
@@ -348,7 +388,13 @@ impl Node {
             let pre_executed = lock(&self.pre_executed);
             txs.iter().map(|tx| pre_executed.get(tx.tx_hash()).cloned()).collect()
         };
-        let outcome = self.engine.build_pre_executed(&*state, &env, &envs, &pre);
+        let mut outcome = self.engine.build_pre_executed(&*state, &env, &envs, &pre);
+        if let Some(contracts) = self.network.contracts() {
+            let (settlement, charges) = (contracts.settlement, &outcome.charges);
+            if settle(&state, &env, self.chain_id(), &mut outcome.changes, settlement, charges) {
+                outcome.pipe.settlement = Some(settlement);
+            }
+        }
 
         let mut executed = Vec::with_capacity(txs.len());
         let mut dropped = Vec::new();

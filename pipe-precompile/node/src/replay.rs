@@ -1,18 +1,27 @@
 //! Replay: re-execute a stored chain from genesis with inference switched off, answering PIPE only
-//! from each block's committed results, and check every block comes out identical.
+//! from each block's committed results, and check every block comes out identical — and that every
+//! answer the network gave is signed by workers staked for its release on the state before its block.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use revm::DatabaseCommit;
+use alloy_primitives::B256;
+
+use revm::{DatabaseCommit, context::BlockEnv};
 use verigrad_inference::Runtime;
-use verigrad_pipe::{CachedBackend, Engine, EngineConfig, InferenceBackend};
+use verigrad_pipe::{
+    CachedBackend, ChargeLedger, Engine, EngineConfig, InferenceBackend, Mode, PipeFailure,
+    PipeRequest, Resolution, compute, output_hash,
+};
 
 use crate::{
     block::BlockRecord,
     genesis::Genesis,
+    network::Contracts,
     node::SPEC,
-    state::{genesis_state, remember_block_hash},
+    settle::settle,
+    state::{StateDb, genesis_state, remember_block_hash},
     tx::signed_tx_env,
+    view::Views,
 };
 
 /// Where a replay diverged.
@@ -28,6 +37,16 @@ pub enum ReplayError {
         block: u64,
         /// Transaction index.
         index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// A committed answer's signatures or signers do not check out.
+    #[error("block {block}: the answer to request {request} does not check out: {reason}")]
+    Answer {
+        /// Block number.
+        block: u64,
+        /// The request.
+        request: alloy_primitives::B256,
         /// Why.
         reason: String,
     },
@@ -54,12 +73,31 @@ pub struct ReplayReport {
     pub transactions: usize,
     /// PIPE results used from the commitments (no model ran).
     pub pipe_results: usize,
+    /// Of those, answers the network signed (each signature and signer checked).
+    pub signed_answers: usize,
+    /// ZKML answers re-executed (with a runtime to run them).
+    pub zkml_recomputed: usize,
     /// The final state root, equal to the stored head's.
     pub state_root: alloy_primitives::B256,
 }
 
-/// Replays `blocks` (block 0 first) on `genesis` without any model.
-pub fn replay(genesis: &Genesis, blocks: &[Arc<BlockRecord>]) -> Result<ReplayReport, ReplayError> {
+/// What a replay checks beyond re-execution.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayChecks {
+    /// The contracts signed answers are checked against (a chain with signed answers cannot be
+    /// replayed without them).
+    pub contracts: Option<Contracts>,
+    /// Models to re-execute every ZKML answer with, bit for bit; without them no model runs.
+    pub recompute: Option<Runtime>,
+}
+
+/// Replays `blocks` (block 0 first) on `genesis`, answering PIPE from the committed results.
+pub fn replay(
+    genesis: &Genesis,
+    blocks: &[Arc<BlockRecord>],
+    checks: &ReplayChecks,
+) -> Result<ReplayReport, ReplayError> {
+    let contracts = checks.contracts;
     let engine = Engine::new(
         Runtime::new(),
         EngineConfig { spec: SPEC, chain_id: genesis.chain_id, ..EngineConfig::default() },
@@ -74,16 +112,32 @@ pub fn replay(genesis: &Genesis, blocks: &[Arc<BlockRecord>]) -> Result<ReplayRe
         blocks: 0,
         transactions: 0,
         pipe_results: 0,
+        signed_answers: 0,
+        zkml_recomputed: 0,
         state_root: first.header.state_root,
     };
     for pair in blocks.windows(2) {
         let (parent, stored) = (&pair[0], &pair[1]);
         let number = stored.number();
         let env = parent.child_env(stored.header.timestamp, stored.header.beneficiary);
+        report.signed_answers += check_answers(&state, &env, genesis.chain_id, stored, contracts)?;
         let envs: Vec<_> = stored.transactions.iter().map(signed_tx_env).collect();
-        let backend: Arc<dyn InferenceBackend> =
-            Arc::new(CachedBackend::new(stored.pipe.to_cache()));
-        let (results, changes) = engine.execute(&state, &env, &envs, &backend);
+        let cached = Arc::new(CachedBackend::new(stored.pipe.to_cache()));
+        let recomputing = checks.recompute.clone().map(|runtime| {
+            Arc::new(Recomputing { cached: cached.clone(), runtime, seen: Mutex::default() })
+        });
+        let backend: Arc<dyn InferenceBackend> = match &recomputing {
+            Some(recomputing) => recomputing.clone(),
+            None => cached.clone(),
+        };
+        let (results, mut changes) = engine.execute(&state, &env, &envs, &backend);
+        if let Some(recomputing) = &recomputing {
+            report.zkml_recomputed += recomputing.check(number)?;
+        }
+        if let Some(settlement) = stored.pipe.settlement {
+            let charges = cached.take_charges();
+            settle(&state, &env, genesis.chain_id, &mut changes, settlement, &charges);
+        }
         let executed =
             stored
                 .transactions
@@ -120,4 +174,81 @@ pub fn replay(genesis: &Genesis, blocks: &[Arc<BlockRecord>]) -> Result<ReplayRe
         report.state_root = replayed.header.state_root;
     }
     Ok(report)
+}
+
+/// Checks the signed answers `block` committed on `state`, the state before it; returns how many.
+fn check_answers(
+    state: &StateDb,
+    env: &BlockEnv,
+    chain_id: u64,
+    block: &BlockRecord,
+    contracts: Option<Contracts>,
+) -> Result<usize, ReplayError> {
+    let views = Views::at(state, env.clone(), chain_id);
+    let mut signed = 0;
+    for (request, resolution) in &block.pipe.results {
+        let Ok(answer) = resolution else { continue };
+        if answer.attestation.is_none() {
+            continue;
+        }
+        let failed = |reason: String| ReplayError::Answer {
+            block: block.number(),
+            request: *request,
+            reason,
+        };
+        let contracts = contracts.ok_or_else(|| {
+            failed("it is signed, and no deployment names the contracts to check it against".into())
+        })?;
+        contracts.check(&views, chain_id, *request, answer).map_err(failed)?;
+        signed += 1;
+    }
+    Ok(signed)
+}
+
+/// Replay's backend for a validator that runs models: serves the committed results, and re-executes
+/// every ZKML answer it serves.
+#[derive(Debug)]
+struct Recomputing {
+    cached: Arc<CachedBackend>,
+    runtime: Runtime,
+    /// Each ZKML request served, and whether the re-execution agreed.
+    seen: Mutex<Vec<(B256, bool)>>,
+}
+
+impl Recomputing {
+    /// How many ZKML answers were re-executed, or the first that differed.
+    fn check(&self, block: u64) -> Result<usize, ReplayError> {
+        let seen = std::mem::take(&mut *self.seen.lock().unwrap_or_else(PoisonError::into_inner));
+        match seen.iter().find(|(_, agreed)| !agreed) {
+            Some((request, _)) => Err(ReplayError::Answer {
+                block,
+                request: *request,
+                reason: "the ZKML answer differs from the re-execution".into(),
+            }),
+            None => Ok(seen.len()),
+        }
+    }
+}
+
+impl InferenceBackend for Recomputing {
+    fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
+        self.cached.cost_units(request)
+    }
+
+    fn answer(&self, request: &PipeRequest) -> Resolution {
+        let committed = self.cached.answer(request);
+        if request.mode == Mode::Zkml && committed.is_ok() {
+            let agreed = output_hash(&compute(&self.runtime, request)) == output_hash(&committed);
+            self.seen.lock().unwrap_or_else(PoisonError::into_inner).push((request.id, agreed));
+        }
+        committed
+    }
+
+    fn begin_transaction(&self, index: usize) {
+        self.cached.begin_transaction(index);
+    }
+
+    fn ledger(&self) -> Option<&ChargeLedger> {
+        self.cached.ledger()
+    }
 }

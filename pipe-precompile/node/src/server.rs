@@ -56,6 +56,10 @@ pub async fn mine_forever(node: Arc<Node>, block_time: Option<Duration>) {
                 }
             }
         }
+        // Paused (`evm_setAutomine false`): only `evm_mine` builds blocks.
+        while !node.automine() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let miner = node.clone();
         match tokio::task::spawn_blocking(move || miner.mine()).await {
             Ok(Ok(mined)) => log_block(&mined),

@@ -1,6 +1,7 @@
 //! The PIPE precompile inside revm: direct calls, failures, the phases' backends, and a real consumer
 //! contract (forge's artifact of `RiskGate`) using an answer in the same transaction.
 
+mod billing;
 mod consumer;
 mod engine;
 mod precompile;

@@ -179,6 +179,10 @@ impl Rpc {
             "eth_uninstallFilter" => self.filters().uninstall(params),
             "evm_mine" => eth::mine(node, &[]),
             "anvil_mine" => eth::mine(node, params),
+            "evm_setAutomine" | "anvil_setAutomine" => {
+                node.set_automine(param(params, 0)?);
+                ok(true)
+            }
             "txpool_status" => ok(json!({
                 "pending": format!("{:#x}", node.pool().len()),
                 "queued": "0x0",
@@ -186,6 +190,7 @@ impl Rpc {
             "pipe_getBlockResults" => pipe::block_results(node, params),
             "pipe_getResult" => pipe::result(node, params),
             "pipe_models" => pipe::models(node),
+            "pipe_setInference" => pipe::set_inference(node, params),
             _ => Err(RpcError::new(
                 -32601,
                 format!("the method {method} does not exist/is not available"),

@@ -8,7 +8,7 @@ use verigrad_inference::{ModelOutput, Number};
 use verigrad_pipe::{Resolution, output_hash};
 
 use super::{RpcError, eth, ok, param};
-use crate::node::Node;
+use crate::{network::InferenceSource, node::Node};
 
 /// A fixed-point number as a decimal string: `(12345, 3)` → `"12.345"`.
 fn decimal(number: &Number) -> String {
@@ -48,6 +48,25 @@ fn result_json(id: &B256, resolution: &Resolution) -> Value {
             entry["status"] = json!("answered");
             entry["costUnits"] = json!(answer.cost_units);
             entry["output"] = output_json(&answer.output);
+            if let Some(attestation) = &answer.attestation {
+                let signatures: Vec<Value> = attestation
+                    .signatures
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "worker": s.worker,
+                            "outputHash": s.output_hash,
+                            "signature": s.signature,
+                        })
+                    })
+                    .collect();
+                entry["attestation"] = json!({
+                    "release": attestation.release,
+                    "settlement": attestation.settlement,
+                    "price": attestation.price.to_string(),
+                    "signatures": signatures,
+                });
+            }
         }
         Err(failure) => {
             entry["status"] = json!("failed");
@@ -122,4 +141,15 @@ mod tests {
         assert_eq!(decimal(&Number::new(7, -2)), "700");
         assert_eq!(decimal(&Number::new(0, 1)), "0.0");
     }
+}
+
+/// `pipe_setInference("auto" | "network" | "local")`: where answers come from from now on (a
+/// development switch, like anvil's; the benchmark compares the two on one chain).
+pub(super) fn set_inference(node: &Node, params: &[Value]) -> Result<Value, RpcError> {
+    let name: String = param(params, 0)?;
+    let source = <InferenceSource as clap::ValueEnum>::from_str(&name, true).map_err(|_| {
+        RpcError::new(-32602, format!("unknown inference source {name:?}: auto, network or local"))
+    })?;
+    node.network().set_source(source);
+    ok(format!("{source:?}").to_lowercase())
 }

@@ -68,7 +68,8 @@ async fn a_crashed_node_keeps_its_chain_and_replays_from_genesis_without_models(
     // In-process replay, with an empty runtime: every answer comes from the committed results.
     let chain = open_chain(&data_dir);
     assert_eq!(chain.head().number(), head, "nothing lost in the crash");
-    let report = verigrad_pipe_node::replay(chain.genesis(), chain.blocks()).expect("replays");
+    let report = verigrad_pipe_node::replay(chain.genesis(), chain.blocks(), &Default::default())
+        .expect("replays");
     assert_eq!(report.state_root, head_block.header.state_root);
     assert_eq!(report.pipe_results, 4);
     assert_eq!(report.blocks, head);
@@ -84,7 +85,7 @@ async fn a_crashed_node_keeps_its_chain_and_replays_from_genesis_without_models(
     block.pipe.results.insert(id, Ok(Answer::new(output, 0)));
     tampered[number] = Arc::new(block);
     assert!(matches!(
-        verigrad_pipe_node::replay(chain.genesis(), &tampered),
+        verigrad_pipe_node::replay(chain.genesis(), &tampered, &Default::default()),
         Err(ReplayError::Diverged { .. })
     ));
     drop(chain);

@@ -109,7 +109,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let pipe = own.as_ref().unwrap_or(&network.market.chain);
-            let dapps = pipe::run(pipe).await?;
+            // On one chain the dApps pay for their calls and the staked workers answer them.
+            let billing = own.is_none().then_some(&network);
+            let dapps = pipe::run(pipe, billing).await?;
             if keep {
                 let market = &network.market;
                 let shown = |file: &std::path::Path| {

@@ -10,7 +10,10 @@ use verigrad_contracts::{Chain, Rpc};
 use verigrad_inference::ModelPackage;
 use verigrad_testkit::{
     ChainKind, DEPLOYER_KEY, Node, NodeOptions, address,
-    market::{KEYS, Market, MarketOptions, STAKE_PER_ROLE, TREASURY, WorkerProcess, package_dir},
+    market::{
+        Enrollment, KEYS, Market, MarketOptions, STAKE_PER_ROLE, TREASURY, WorkerProcess,
+        package_dir,
+    },
     patient,
 };
 
@@ -30,27 +33,30 @@ pub(crate) struct Actor {
     pub(crate) address: Address,
     /// Whether it registers as a worker.
     pub(crate) worker: bool,
+    /// The loopback port a compute worker answers PIPE requests on (`worker run --listen`).
+    pub(crate) answer_port: Option<u16>,
 }
 
 /// The requester, five workers, the model owner and the treasury: anvil's development accounts
-/// 0–5, 8 and 9.
+/// 0–5, 8 and 9. Compute worker N answers PIPE requests on port 9000 + N.
 pub(crate) fn actors() -> [Actor; 8] {
-    let key = |name, key: &'static str, worker| Actor {
+    let key = |name, key: &'static str, worker, answer_port| Actor {
         name,
         key: Some(key),
         address: address(key),
         worker,
+        answer_port,
     };
     let treasury = TREASURY.parse().expect("an address");
     [
-        key("requester", DEPLOYER_KEY, false),
-        key("worker1", KEYS[0], true),
-        key("worker2", KEYS[1], true),
-        key("worker3", KEYS[2], true),
-        key("verifier4", KEYS[3], true),
-        key("faulty5", KEYS[4], true),
-        key("model-owner", MODEL_OWNER_KEY, false),
-        Actor { name: "treasury", key: None, address: treasury, worker: false },
+        key("requester", DEPLOYER_KEY, false, None),
+        key("worker1", KEYS[0], true, Some(9001)),
+        key("worker2", KEYS[1], true, Some(9002)),
+        key("worker3", KEYS[2], true, Some(9003)),
+        key("verifier4", KEYS[3], true, None),
+        key("faulty5", KEYS[4], true, Some(9005)),
+        key("model-owner", MODEL_OWNER_KEY, false, None),
+        Actor { name: "treasury", key: None, address: treasury, worker: false, answer_port: None },
     ]
 }
 
@@ -91,9 +97,10 @@ impl Network {
             ChainKind::Anvil => ("anvil", ports.anvil, 31_337),
             ChainKind::PipeNode => ("pipe-node", ports.pipe_node, 31_338),
         };
-        for (what, port) in
-            [(name, port), ("the store", ports.store), ("the coordinator", ports.coordinator)]
-        {
+        let answering = actors().into_iter().filter_map(|a| Some((a.name, a.answer_port?)));
+        let fixed =
+            [(name, port), ("the store", ports.store), ("the coordinator", ports.coordinator)];
+        for (what, port) in fixed.into_iter().chain(answering) {
             free(what, port)?;
         }
         let [challenge, reveal, vote] = windows;
@@ -108,6 +115,8 @@ impl Network {
             block_time: Some(1),
             dir: Some(dir.clone()),
             pipe_node: Some(binaries.pipe_node.clone()),
+            // PIPE requests go to the staked workers through the demo's coordinator.
+            coordinator: Some(format!("http://127.0.0.1:{}", ports.coordinator)),
         };
         let options = MarketOptions {
             chain: kind,
@@ -142,24 +151,39 @@ impl Network {
         Ok(Self { market, chain, processes: BTreeMap::new(), coordinator: String::new(), dir })
     }
 
-    /// Registers the named workers (`(name, roles)`), each with the minimum stake for its roles.
+    /// Registers the named workers (`(name, roles)`), each with the minimum stake for its roles and,
+    /// if it computes, the endpoint it answers PIPE requests on.
     pub(crate) async fn register(&self, workers: &[(&'static str, &str)]) {
-        let keyed: Vec<(&str, &str)> = workers
+        let endpoints: Vec<String> = workers
             .iter()
-            .map(|(name, roles)| (actor(name).key.expect("a worker's key"), *roles))
+            .map(|(name, roles)| match actor(name).answer_port {
+                Some(port) if roles.contains("compute") => format!("http://127.0.0.1:{port}"),
+                _ => String::new(),
+            })
             .collect();
-        self.market.register_all(&keyed).await;
-        for (name, roles) in workers {
+        let enrollments: Vec<Enrollment<'_>> = workers
+            .iter()
+            .zip(&endpoints)
+            .map(|((name, roles), endpoint)| Enrollment {
+                key: actor(name).key.expect("a worker's key"),
+                roles,
+                endpoint,
+            })
+            .collect();
+        self.market.register_all(&enrollments).await;
+        for ((name, roles), endpoint) in workers.iter().zip(&endpoints) {
             let stake = STAKE_PER_ROLE * roles.split(',').count() as u64;
-            println!("  {name:<10} {roles:<16} stake {stake} VGD");
+            println!("  {name:<10} {roles:<16} stake {stake} VGD {endpoint}");
         }
     }
 
     /// Starts `worker run` for the named worker with `extra` flags (its data and log in
-    /// `.devnet/workers/`).
+    /// `.devnet/workers/`), answering PIPE requests on its port if it has one.
     pub(crate) fn run_worker(&mut self, name: &'static str, extra: &[&str]) {
-        let key = actor(name).key.expect("a worker's key");
-        let process = self.market.spawn(key, name, extra);
+        let actor = actor(name);
+        let listen = actor.answer_port.map(|port| format!("--listen=127.0.0.1:{port}"));
+        let flags: Vec<&str> = extra.iter().copied().chain(listen.as_deref()).collect();
+        let process = self.market.spawn(actor.key.expect("a worker's key"), name, &flags);
         self.processes.insert(name, process);
     }
 

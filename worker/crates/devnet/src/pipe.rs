@@ -17,7 +17,7 @@ use verigrad_contracts::{
 };
 use verigrad_testkit::{DEPLOYER_KEY, Node, PipeDapps, patient, tokens};
 
-use crate::network::vgd;
+use crate::network::{Network, actor, vgd};
 
 /// A position the risk model scores as safe (collateral ratio 3.0, low volatility).
 const SAFE: [(i128, i128); 8] =
@@ -30,14 +30,18 @@ const RETURNS: [i128; 16] =
     [12, -8, 5, -15, 9, -3, 11, -6, 140, -210, 95, -180, 260, -120, 75, -300];
 
 /// Deploys the example dApps on `node` and sends one accepted position, one refused (by
-/// `eth_call`) and one vault deposit; fails unless each does what the story says. Returns the
-/// dApps (their addresses file is removed when they are dropped).
-pub(crate) async fn run(node: &impl Node) -> anyhow::Result<PipeDapps> {
+/// `eth_call`) and one vault deposit; fails unless each does what the story says. With `billing`
+/// (the network, on the same chain) the dApps prepay their calls and the staked workers answer and
+/// sign them. Returns the dApps (their addresses file is removed when they are dropped).
+pub(crate) async fn run(node: &impl Node, billing: Option<&Network>) -> anyhow::Result<PipeDapps> {
     let dapps = PipeDapps::on(node);
     println!(
         "  deployed with forge script: RiskGate {}, VolatilityFeeVault {}",
         dapps.risk_gate, dapps.volatility_fee_vault
     );
+    if let Some(network) = billing {
+        prepay(network, &dapps).await?;
+    }
     let rpc = Rpc::http(node.url(), patient());
     let receipts = ReceiptPolicy { timeout_ms: 60_000, poll_ms: 100 };
     let key = DEPLOYER_KEY.parse()?;
@@ -55,7 +59,7 @@ pub(crate) async fn run(node: &impl Node) -> anyhow::Result<PipeDapps> {
             .collect(),
     };
     let receipt = sender.call(dapps.risk_gate, open(&SAFE)).await?;
-    show_results(&rpc, &receipt).await?;
+    signed(show_results(&rpc, &receipt).await?, billing.is_some())?;
     let count = rpc.view(dapps.risk_gate, RiskGate::positionCountCall {}).await?;
     println!("    -> positions opened: {count}");
 
@@ -84,16 +88,60 @@ pub(crate) async fn run(node: &impl Node) -> anyhow::Result<PipeDapps> {
     let returns = RETURNS.iter().map(|&value| Number { value, decimals: 4 }).collect();
     let deposit = VolatilityFeeVault::depositCall { amount: tokens(1000), recentReturns: returns };
     let receipt = sender.call(vault, deposit).await?;
-    show_results(&rpc, &receipt).await?;
+    signed(show_results(&rpc, &receipt).await?, billing.is_some())?;
     let fees = rpc.view(vault, VolatilityFeeVault::feesCall {}).await?;
     anyhow::ensure!(!fees.is_zero(), "the vault charged no fee");
     println!("    -> fees held by the vault: {} VGD", vgd(fees));
+    if let Some(network) = billing {
+        paid(network, &dapps).await?;
+    }
     Ok(dapps)
 }
 
-/// Prints the receipt's block and gas, and the PIPE results its block committed to
-/// (`pipe_getBlockResults`); fails if the block lists none.
-async fn show_results(rpc: &Rpc, receipt: &TransactionReceipt) -> anyhow::Result<()> {
+/// Each dApp prepays its PIPE calls: 10 VGD into the PipeSettlement, from the requester.
+async fn prepay(network: &Network, dapps: &PipeDapps) -> anyhow::Result<()> {
+    let settlement = network.chain.settlement()?;
+    println!(
+        "  the dApps prepay their PIPE calls: 10 VGD each into PipeSettlement {}; the staked workers",
+        settlement.address()
+    );
+    println!(
+        "  answer and sign (RiskGate: TEE, three agreeing; the vault: ZKML, one, re-executed by the node)"
+    );
+    let requester = network.market.account(DEPLOYER_KEY).await;
+    for dapp in [dapps.risk_gate, dapps.volatility_fee_vault] {
+        settlement.deposit(requester.sender(), dapp, tokens(10)).await?;
+    }
+    Ok(())
+}
+
+/// What the dApps have left of their prepayment, and what the answering workers, the model owner
+/// and the treasury earned, all settled in the blocks of the calls.
+async fn paid(network: &Network, dapps: &PipeDapps) -> anyhow::Result<()> {
+    let settlement = network.chain.settlement()?;
+    println!(
+        "  paid in the same blocks: what the dApps have left, and what the answering workers earned (claimable)"
+    );
+    for dapp in [dapps.risk_gate, dapps.volatility_fee_vault] {
+        println!("    dApp {dapp}: {} VGD left", vgd(settlement.balance_of(dapp).await?));
+    }
+    for name in ["worker1", "worker2", "worker3", "model-owner", "treasury"] {
+        let claimable = settlement.claimable(actor(name).address).await?;
+        println!("    {name}: {} VGD claimable", vgd(claimable));
+    }
+    Ok(())
+}
+
+/// Fails if the network should have answered (`billed`) but no answer was signed.
+fn signed(attested: usize, billed: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(attested > 0 || !billed, "no staked worker signed the block's PIPE answers");
+    Ok(())
+}
+
+/// Prints the receipt's block and gas, the PIPE results its block committed to
+/// (`pipe_getBlockResults`) and who signed them; fails if the block lists none. Returns how many
+/// results staked workers signed.
+async fn show_results(rpc: &Rpc, receipt: &TransactionReceipt) -> anyhow::Result<usize> {
     let block = receipt.block_number.unwrap_or_default();
     let results: Value =
         rpc.provider().raw_request("pipe_getBlockResults".into(), [format!("{block:#x}")]).await?;
@@ -118,7 +166,23 @@ async fn show_results(rpc: &Rpc, receipt: &TransactionReceipt) -> anyhow::Result
         listed.len(),
         outputs.join(" | ")
     );
-    Ok(())
+    let attested: Vec<&Value> =
+        listed.iter().map(|r| &r["attestation"]).filter(|a| a.is_object()).collect();
+    for attestation in &attested {
+        let signers: Vec<String> = attestation["signatures"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| format!("{}…", short(&s["worker"])))
+            .collect();
+        let price = text(&attestation["price"]).parse().map(vgd).unwrap_or_default();
+        println!(
+            "    signed by {} staked worker(s): {}; price {price} VGD",
+            signers.len(),
+            signers.join(", ")
+        );
+    }
+    Ok(attested.len())
 }
 
 /// A JSON string (or the JSON itself).

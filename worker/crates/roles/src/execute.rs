@@ -3,11 +3,11 @@
 
 use alloy::{primitives::B256, sol_types::SolValue};
 use verigrad_contracts::TaskState;
-use verigrad_inference::{Determinism, InferenceError, JsonScalar, ModelInput, ModelOutput};
+use verigrad_inference::{Determinism, InferenceError, ModelInput, ModelOutput, agrees, falsify};
 
 use super::Worker;
 use verigrad_blobs::BlobError;
-use verigrad_task::{INPUT_REJECTED, TaskError, agrees};
+use verigrad_task::{INPUT_REJECTED, TaskError};
 
 /// A worker's own answer to a task: the model's output, or the verdict that its input cannot run.
 #[derive(Debug)]
@@ -99,7 +99,7 @@ impl Worker {
         match self.execute(task, input_hash).await? {
             Answer::Output { mut output, .. } => {
                 if self.options.faulty {
-                    corrupt(&mut output);
+                    falsify(&mut output);
                     tracing::warn!(task = %task.id, "--faulty: answering a wrong output");
                 }
                 // The store names a blob by its keccak: the canonical bytes' hash is the commitment.
@@ -140,41 +140,12 @@ impl Worker {
     }
 }
 
-/// Makes an output wrong beyond any tolerance: its first number grows by one whole unit.
-fn corrupt(output: &mut ModelOutput) {
-    match output.numbers.first_mut().and_then(|t| t.values.first_mut()) {
-        Some(number) => {
-            let unit = u32::try_from(number.decimals).map_or(1, |d| 10i128.saturating_pow(d));
-            number.value = number.value.saturating_add(unit);
-        }
-        None => output.jsons.push(JsonScalar { name: "faulty".into(), value: "true".into() }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use verigrad_inference::{MultiDimensionalNumberTensor, Number};
-
     use super::*;
 
     #[test]
     fn input_rejected_is_the_keccak_of_its_name() {
         assert_eq!(INPUT_REJECTED, alloy::primitives::keccak256("verigrad.input-rejected"));
-    }
-
-    #[test]
-    fn a_corrupted_output_is_wrong_beyond_any_tolerance() {
-        let tensor = MultiDimensionalNumberTensor::new("y", vec![Number::new(123, 3)], vec![1])
-            .expect("tensor");
-        let honest = ModelOutput::numbers(vec![tensor]);
-        let mut wrong = honest.clone();
-        corrupt(&mut wrong);
-        assert_eq!(wrong.numbers[0].values[0], Number::new(1_123, 3), "one whole unit more");
-        let tolerance = Determinism::Tolerance { epsilon: 0.5 };
-        assert!(!verigrad_task::agrees(tolerance, &honest, &wrong));
-
-        let mut empty = ModelOutput::numbers(Vec::new());
-        corrupt(&mut empty);
-        assert_ne!(empty.commitment(), ModelOutput::numbers(Vec::new()).commitment());
     }
 }

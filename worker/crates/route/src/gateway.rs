@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `POST /v1/models/{model}/infer` | routed to a worker serving `model` (a package id or a name) |
 //! | `POST /v1/embeddings` | routed by the body's `model` (default `verigrad/minilm`) |
+//! | `POST /v1/pipe/answers` | a PIPE request from pipe-node, sent to its quorum of workers (see [`crate::pipe`]) |
 //! | `GET /v1/workers` | the routing table: each worker seen, its price, reputation and load |
 //! | `GET /health` | 200, with the requests in flight |
 //!
@@ -51,7 +52,7 @@ pub struct Gateway {
     pub catalog: Catalog,
     /// Requests the coordinator admits at once, over all workers.
     pub max_pending: u32,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
 }
 
 impl Gateway {
@@ -66,6 +67,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
     Router::new()
         .route("/v1/models/{*rest}", post(infer))
         .route("/v1/embeddings", post(embeddings))
+        .route("/v1/pipe/answers", post(crate::pipe::answers))
         .route("/v1/workers", get(workers))
         .route(
             "/health",

@@ -1,10 +1,12 @@
 //! The coordinate role's router: requests for a model go to the worker with the lowest expected cost
 //! — by queue depth, measured latency, price and reputation — and are shed when every worker, or the
-//! coordinator itself, is at its limit.
+//! coordinator itself, is at its limit. PIPE requests from pipe-node go to as many workers as their
+//! quorum needs.
 #![warn(unused_crate_dependencies)]
 
 mod catalog;
 mod gateway;
+mod pipe;
 mod score;
 mod table;
 

@@ -4,7 +4,6 @@
 //! must not forget about them across a crash is kept in its [`WorkerStore`].
 #![warn(unused_crate_dependencies)]
 
-mod compare;
 mod events;
 mod step;
 mod store;
@@ -14,7 +13,6 @@ mod tensors;
 use alloy::primitives::{B256, b256};
 use verigrad_contracts::ChainError;
 
-pub use compare::agrees;
 pub use events::{EventStream, EventsConfig, LogBatch, StreamError};
 pub use step::{STEP_GAS, Step, due, step_calls, take};
 pub use store::{PendingResult, StoreError, StoreResult, WorkerStore};

@@ -269,6 +269,7 @@ mod tests {
             worker_registry: Address::repeat_byte(2),
             model_registry: Address::repeat_byte(3),
             task_escrow: escrow,
+            pipe_settlement: Address::ZERO,
             start_block: 0,
         }
     }

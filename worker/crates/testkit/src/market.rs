@@ -77,6 +77,17 @@ pub fn release(
     }
 }
 
+/// A worker for [`Market::register_all`].
+#[derive(Debug, Clone, Copy)]
+pub struct Enrollment<'a> {
+    /// Its key.
+    pub key: &'a str,
+    /// Its roles, e.g. `compute,verify`.
+    pub roles: &'a str,
+    /// Where it answers PIPE requests (`http://127.0.0.1:9001`), or empty.
+    pub endpoint: &'a str,
+}
+
 /// How a market runs. The defaults suit a test: anvil mining a block a second, windows of seconds,
 /// a temporary folder, a store node on any free port, the `worker` binary of this build.
 #[derive(Debug, Clone)]
@@ -234,32 +245,33 @@ impl Market {
 
     /// Funds `key` and registers it with `roles`, serving `models`, staking the minimum.
     pub async fn register_serving(&self, key: &str, roles: &str, models: Vec<B256>) -> Address {
-        let worker = self.enroll(key, roles, models.clone()).await;
+        let worker = self.enroll(key, roles, String::new(), models.clone()).await;
         self.wait_eligible(worker, roles, &models).await;
         worker
     }
 
-    /// Funds each `(key, roles)` and registers it serving both models, staking the minimum; then
-    /// waits until all count for draws (one epoch for all, not one each).
-    pub async fn register_all(&self, workers: &[(&str, &str)]) -> Vec<Address> {
+    /// Funds and registers each worker serving both models, staking the minimum for its roles;
+    /// then waits until all count for draws (one epoch for all, not one each).
+    pub async fn register_all(&self, workers: &[Enrollment<'_>]) -> Vec<Address> {
         let models = vec![self.volatility, self.risk];
         let mut addresses = Vec::new();
-        for (key, roles) in workers {
-            addresses.push(self.enroll(key, roles, models.clone()).await);
+        for worker in workers {
+            let endpoint = worker.endpoint.to_owned();
+            addresses.push(self.enroll(worker.key, worker.roles, endpoint, models.clone()).await);
         }
-        for (worker, (_, roles)) in addresses.iter().zip(workers) {
-            self.wait_eligible(*worker, roles, &models).await;
+        for (address, worker) in addresses.iter().zip(workers) {
+            self.wait_eligible(*address, worker.roles, &models).await;
         }
         addresses
     }
 
     /// Funds `key` with its stake and 100 tokens more, and registers it.
-    async fn enroll(&self, key: &str, roles: &str, models: Vec<B256>) -> Address {
+    async fn enroll(&self, key: &str, roles: &str, endpoint: String, models: Vec<B256>) -> Address {
         let roles: verigrad_contracts::RoleSet = roles.parse().expect("roles");
         let stake = tokens(STAKE_PER_ROLE * u64::from(roles.bits().count_ones()));
         self.deployed.fund(&self.chain, address(key), stake + tokens(100)).await;
         let account = self.account(key).await;
-        account.register(roles, String::new(), models, stake).await.expect("register");
+        account.register(roles, endpoint, models, stake).await.expect("register");
         account.address()
     }
 

@@ -36,6 +36,8 @@ pub struct NodeOptions {
     pub dir: Option<PathBuf>,
     /// The `pipe-node` binary [default: this build's, see [`built`](crate::built)].
     pub pipe_node: Option<PathBuf>,
+    /// The coordinator pipe-node asks for the staked workers' PIPE answers [default: pipe-node's].
+    pub coordinator: Option<String>,
 }
 
 impl NodeOptions {

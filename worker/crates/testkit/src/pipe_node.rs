@@ -15,6 +15,7 @@ pub struct PipeNode {
     port: u16,
     chain_id: u64,
     block_time: Option<u64>,
+    coordinator: Option<String>,
     data: PathBuf,
     _temp: Option<tempfile::TempDir>,
 }
@@ -36,6 +37,7 @@ impl PipeNode {
             port,
             chain_id,
             block_time: options.block_time,
+            coordinator: options.coordinator.clone(),
             data: dir.join("pipe-node"),
             _temp: temp,
         };
@@ -56,7 +58,13 @@ impl PipeNode {
             .arg("--data-dir")
             .arg(&self.data)
             .arg("--models")
-            .arg(repo().join("models"));
+            .arg(repo().join("models"))
+            // Where it finds `<chain id>.json`, the deployment whose staked workers may answer.
+            .arg("--deployments")
+            .arg(repo().join("deployments"));
+        if let Some(coordinator) = &self.coordinator {
+            command.args(["--coordinator", coordinator]);
+        }
         if let Some(seconds) = self.block_time {
             command.args(["--block-time", &seconds.to_string()]);
         }

@@ -1,6 +1,6 @@
 //! Whether two executions of a model agree, by its determinism class.
 
-use verigrad_inference::{Determinism, ModelOutput, Number};
+use crate::{Determinism, JsonScalar, ModelOutput, Number};
 
 /// Whether `theirs` is an acceptable result where this worker computed `mine`.
 ///
@@ -16,10 +16,10 @@ use verigrad_inference::{Determinism, ModelOutput, Number};
 ///     ModelOutput::numbers(vec![tensor.expect("tensor")])
 /// };
 /// let tolerance = Determinism::Tolerance { epsilon: 1e-5 };
-/// assert!(verigrad_task::agrees(tolerance, &output(500_000), &output(500_004)));
-/// assert!(!verigrad_task::agrees(tolerance, &output(500_000), &output(500_040)));
+/// assert!(verigrad_inference::agrees(tolerance, &output(500_000), &output(500_004)));
+/// assert!(!verigrad_inference::agrees(tolerance, &output(500_000), &output(500_040)));
 /// let exact = Determinism::Exact { scale_bits: 16 };
-/// assert!(!verigrad_task::agrees(exact, &output(500_000), &output(500_004)));
+/// assert!(!verigrad_inference::agrees(exact, &output(500_000), &output(500_004)));
 /// ```
 pub fn agrees(determinism: Determinism, mine: &ModelOutput, theirs: &ModelOutput) -> bool {
     let epsilon = match determinism {
@@ -38,6 +38,18 @@ pub fn agrees(determinism: Determinism, mine: &ModelOutput, theirs: &ModelOutput
     numbers_agree && mine.strings == theirs.strings && mine.jsons == theirs.jsons
 }
 
+/// Makes an output wrong beyond any tolerance (its first number grows by one whole unit): what a
+/// `--faulty` worker answers, so that tests and demos can watch the protocol catch it.
+pub fn falsify(output: &mut ModelOutput) {
+    match output.numbers.first_mut().and_then(|t| t.values.first_mut()) {
+        Some(number) => {
+            let unit = u32::try_from(number.decimals).map_or(1, |d| 10i128.saturating_pow(d));
+            number.value = number.value.saturating_add(unit);
+        }
+        None => output.jsons.push(JsonScalar { name: "faulty".into(), value: "true".into() }),
+    }
+}
+
 /// A number as `f64`, or `None` if its decimals are out of range.
 fn value(number: &Number) -> Option<f64> {
     let decimals = number.checked_decimals().ok()?;
@@ -46,7 +58,7 @@ fn value(number: &Number) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use verigrad_inference::MultiDimensionalNumberTensor;
+    use crate::MultiDimensionalNumberTensor;
 
     use super::*;
 
@@ -76,5 +88,19 @@ mod tests {
         for (name, class, theirs, expected) in cases {
             assert_eq!(agrees(class, &mine, &theirs), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn a_falsified_output_is_wrong_beyond_any_tolerance() {
+        let honest = output("y", &[(123, 3)]);
+        let mut wrong = honest.clone();
+        falsify(&mut wrong);
+        assert_eq!(wrong.numbers[0].values[0], Number::new(1_123, 3), "one whole unit more");
+        let tolerance = Determinism::Tolerance { epsilon: 0.5 };
+        assert!(!agrees(tolerance, &honest, &wrong));
+
+        let mut empty = ModelOutput::numbers(Vec::new());
+        falsify(&mut empty);
+        assert_ne!(empty.commitment(), ModelOutput::numbers(Vec::new()).commitment());
     }
 }

@@ -1,0 +1,18 @@
+//! PIPE answered by the network.
+//!
+//! pipe-node records the requests a transaction makes while pre-executing it as it arrives and asks
+//! the coordinator for signed answers ([`AnswersRequest`]); the coordinator sends each to staked
+//! compute workers serving the release ([`AnswerRequest`]), whose endpoint ([`router`],
+//! [`Answering`]) runs it and signs `PipeAnswer(request id, release id, output hash)` with the
+//! worker's registered key in the EIP-712 domain of the chain's PipeSettlement ([`SignedAnswer`]).
+//! The node keeps the answers whose signatures recover and whose signers are staked for the release,
+//! and commits the result once enough of them agree ([`attest`], [`Quorum`]).
+#![warn(unused_crate_dependencies)]
+
+mod quorum;
+mod service;
+mod wire;
+
+pub use quorum::{Quorum, attest};
+pub use service::{Answering, Refusal, router};
+pub use wire::{AnswerRequest, AnswersReply, AnswersRequest, SignedAnswer, WireError};
