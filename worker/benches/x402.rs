@@ -14,7 +14,7 @@ use verigrad_x402::{
 };
 
 use verigrad_testkit::{
-    WORKER_KEY, address,
+    Node, WORKER_KEY, address,
     x402::{Market, Server, offer, payer, post, volatility_input},
 };
 

@@ -146,7 +146,7 @@ pub(crate) enum Command {
     /// Submit many tasks at once and follow them all to settlement; print a summary (how each ended,
     /// throughput, answer latency, the escrow against its ledger, who was slashed).
     Load(LoadArgs),
-    /// Model packages on a store node: list, publish, pull.
+    /// Model packages on a store node (list, publish, pull) and their releases on chain (release).
     Models(ModelsArgs),
     /// Serve the store role: a content-addressed blob store for model packages, inputs and outputs.
     Store(StoreArgs),
@@ -181,7 +181,7 @@ impl Cli {
             Command::Status(args) => args.run(&ctx).await,
             Command::Submit(args) => args.run(&ctx).await,
             Command::Load(args) => args.run(&ctx).await,
-            Command::Models(args) => args.run().await,
+            Command::Models(args) => args.run(&ctx).await,
             Command::Store(args) => args.run().await,
             Command::Coordinate(args) => args.run(&ctx).await,
             Command::Serve(args) => args.run(&ctx).await,

@@ -5,6 +5,7 @@ mod cli;
 mod coordinate;
 mod load;
 mod models;
+mod release;
 mod run;
 mod serve;
 mod submit;

@@ -1,12 +1,15 @@
-//! `worker models …` and `worker store`: model packages on a store node, and the store itself.
+//! `worker models …` and `worker store`: model packages on a store node and their releases on
+//! chain, and the store itself.
 
 use std::{net::SocketAddr, path::PathBuf};
 
 use alloy::primitives::B256;
-use anyhow::Context;
+use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use verigrad_blobs::{BlobDir, StoreClient, Transfer, router};
 use verigrad_inference::ModelPackage;
+
+use crate::{cli::Context, release::ReleaseArgs};
 
 /// `worker models …`.
 #[derive(Debug, Args)]
@@ -14,7 +17,7 @@ pub(crate) struct ModelsArgs {
     /// What to do.
     #[command(subcommand)]
     action: ModelsAction,
-    /// The store node.
+    /// The store node (list, publish, pull).
     #[arg(
         long,
         global = true,
@@ -27,6 +30,17 @@ pub(crate) struct ModelsArgs {
 /// `worker models …`.
 #[derive(Debug, Subcommand)]
 enum ModelsAction {
+    /// What goes to the store node.
+    #[command(flatten)]
+    Store(PackageAction),
+    /// Publish a package as a release in the ModelRegistry, as the key (VERIGRAD_KEY), which owns
+    /// the repository: create the repository if needed; print the release id.
+    Release(ReleaseArgs),
+}
+
+/// `worker models list|publish|pull`: packages on the store node.
+#[derive(Debug, Subcommand)]
+enum PackageAction {
     /// The packages the store holds.
     List,
     /// Publish a package folder (its files, then its manifest under the package id).
@@ -45,9 +59,12 @@ enum ModelsAction {
 }
 
 impl ModelsArgs {
-    /// Runs the action against the store.
-    pub(crate) async fn run(self) -> anyhow::Result<()> {
-        run(self.action, &self.store).await
+    /// Runs the action against the store, or the chain for a release.
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        match self.action {
+            ModelsAction::Store(action) => run(action, &self.store).await,
+            ModelsAction::Release(args) => args.run(ctx).await,
+        }
     }
 }
 
@@ -73,10 +90,10 @@ impl StoreArgs {
 }
 
 /// Runs a `models` action against the store at `store`.
-async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()> {
+async fn run(action: PackageAction, store: &str) -> anyhow::Result<()> {
     let client = StoreClient::new(store);
     match action {
-        ModelsAction::List => {
+        PackageAction::List => {
             let ids = client.packages().await?;
             if ids.is_empty() {
                 println!("{store} holds no packages");
@@ -85,7 +102,7 @@ async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()> {
                 println!("{id}");
             }
         }
-        ModelsAction::Publish { dir } => {
+        PackageAction::Publish { dir } => {
             let package = ModelPackage::load(&dir)
                 .with_context(|| format!("loading the package in {}", dir.display()))?;
             let manifest = package.manifest();
@@ -94,7 +111,7 @@ async fn run(action: ModelsAction, store: &str) -> anyhow::Result<()> {
             let id = client.publish(&package, |t| bar.show(t)).await?;
             println!("{id}");
         }
-        ModelsAction::Pull { id, to } => {
+        PackageAction::Pull { id, to } => {
             eprintln!("pulling {id} from {store} into {}", to.display());
             let mut bar = ProgressBar::on_stderr();
             let package = client.pull(id, &to, |t| bar.show(t)).await?;

@@ -1,4 +1,5 @@
-//! A worker's own account in the registry: register, stake, unbond, withdraw, approve.
+//! An account on a deployment: a worker's registry commands (register, stake, unbond, withdraw)
+//! and approvals; a model owner's releases are in `release.rs`.
 
 use alloy::{
     primitives::{Address, B256, U256, aliases::U96, ruint::UintTryFrom},
@@ -15,7 +16,8 @@ use crate::{
     sender::{ReceiptPolicy, TxSender},
 };
 
-/// A worker's own account: the [`Chain`] plus a [`TxSender`] for its key.
+/// An account: the [`Chain`] plus a [`TxSender`] for its key — a worker's, a model owner's, a
+/// requester's.
 #[derive(Debug)]
 pub struct Account {
     chain: Chain,

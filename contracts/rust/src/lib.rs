@@ -1,8 +1,9 @@
 //! Typed access to the verigrad contracts, for everything in Rust that talks to them.
 //!
-//! - **Bindings** ([`bindings`]), generated from Forge's artifacts: every call, event and custom
-//!   error, and the Solidity enums as Rust enums ([`Tier`], [`TaskStatus`], [`SeatState`], …) with
-//!   their variants read from the Solidity declarations; [`EnumName`] names them for CLIs and reports.
+//! - **Bindings** ([`bindings`]), generated from Forge's artifacts of the core and the PIPE example
+//!   dApps: every call, event and custom error, and the Solidity enums as Rust enums ([`Tier`],
+//!   [`TaskStatus`], [`SeatState`], …) with their variants read from the Solidity declarations;
+//!   [`EnumName`] names them for CLIs and reports.
 //! - **Reverts** are kept as bytes ([`Revert`]) and decoded on demand into the called contract's error
 //!   enum ([`Revert::as_error`]) or any core contract's ([`ContractError`]); a node's error answers are
 //!   sorted once, into [`ChainError`].
@@ -11,8 +12,9 @@
 //!   ([`TxSender`], [`GasPolicy`]).
 //! - **One client per contract** — [`EscrowClient`] (with batched reads and batch transactions),
 //!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the current price), [`TokenClient`]
-//!   and [`SettlementClient`] (PIPE billing) — reached through a deployment's [`Chain`]; a worker's
-//!   own registry [`Account`].
+//!   and [`SettlementClient`] (PIPE billing) — reached through a deployment's [`Chain`]; an
+//!   [`Account`] for a key: a worker's registry commands, a model owner's releases
+//!   ([`Account::publish_release`]).
 //! - **Signed PIPE answers** ([`PipeAnswer`]): what a worker signs for each PIPE request it answers,
 //!   in the EIP-712 domain of the chain's PipeSettlement ([`pipe_domain`]).
 #![warn(unused_crate_dependencies)]
@@ -29,6 +31,7 @@ mod models;
 mod nonce;
 mod pipe_answer;
 mod registry;
+mod release;
 mod retry;
 mod revert;
 mod roles;
@@ -56,6 +59,7 @@ pub use gas::GasPolicy;
 pub use models::ModelRegistryClient;
 pub use pipe_answer::{AnswerSignatureError, PipeAnswer, pipe_domain};
 pub use registry::WorkerRegistryClient;
+pub use release::{NewRelease, Published, repository_id};
 pub use retry::RetryPolicy;
 pub use revert::Revert;
 pub use roles::{RoleSet, UnknownRole};

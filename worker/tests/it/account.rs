@@ -3,7 +3,9 @@
 use alloy::primitives::{B256, U256};
 use serde_json::Value;
 
-use verigrad_testkit::{Anvil, Deployed, WORKER_KEY, address, free_port, text, tokens, worker};
+use verigrad_testkit::{
+    Anvil, Deployed, Node, WORKER_KEY, address, free_port, text, tokens, worker,
+};
 
 /// Runs `worker status --json` and parses it.
 fn status(env: &[(&str, &str)]) -> Value {

@@ -11,7 +11,7 @@ use verigrad_contracts::{Rpc, bindings::Token};
 use verigrad_task::{EventStream, EventsConfig, StreamError, WorkerStore};
 
 use verigrad_testkit::{
-    Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, patient, token_balance, tokens,
+    Anvil, DEPLOYER_KEY, Deployed, Node, WORKER_KEY, address, patient, token_balance, tokens,
 };
 
 /// A log's identity.

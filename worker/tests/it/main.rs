@@ -1,9 +1,10 @@
-//! End-to-end tests of the worker's chain client and binary against a real anvil with the contracts
-//! deployed by `forge script` (loopback only).
+//! End-to-end tests of the worker's chain client and binary against a real anvil (and a pipe-node)
+//! with the contracts deployed by `forge script` (loopback only).
 
 mod account;
 mod events;
 mod proxy;
+mod release;
 mod route;
 mod sender;
 mod store;

@@ -23,7 +23,7 @@ use verigrad_contracts::{RoleSet, bindings::ModelRegistry};
 use verigrad_route::SERVED_BY;
 
 use crate::store::{StoreNode, models, shipped};
-use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, address, tokens};
+use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, Node, address, tokens};
 
 /// anvil's development keys 2 and 3: the two compute workers.
 const WORKER_KEYS: [&str; 2] = [

@@ -14,7 +14,9 @@ use alloy::{
 use verigrad_contracts::{ChainError, bindings::Token};
 
 use crate::proxy::LossyProxy;
-use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, token_balance, tokens};
+use verigrad_testkit::{
+    Anvil, DEPLOYER_KEY, Deployed, Node, WORKER_KEY, address, token_balance, tokens,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nonce_manager_recovers_after_reverts_and_foreign_transactions() {

@@ -1,6 +1,6 @@
 //! Tasks end to end: real `worker run` processes answering, verifying and settling tasks that
 //! `worker submit` (or the test) creates on anvil, at every tier, with faulty, absent, killed
-//! workers and bad inputs.
+//! workers and bad inputs; and on pipe-node, the one chain of the demo.
 
 use std::time::Duration;
 
@@ -11,10 +11,10 @@ use verigrad_contracts::{SeatState, TaskStatus};
 use verigrad_task::{INPUT_REJECTED, WorkerStore};
 
 use verigrad_testkit::market::{
-    KEYS, Market, SLASH, STAKE_PER_ROLE, amount, eventually, expected_output, finish,
-    misshapen_input, risk_input, volatility_input,
+    KEYS, Market, MarketOptions, SLASH, STAKE_PER_ROLE, amount, eventually, expected_output,
+    finish, misshapen_input, risk_input, volatility_input,
 };
-use verigrad_testkit::{text, tokens};
+use verigrad_testkit::{ChainKind, text, tokens};
 
 const LIMIT: Duration = Duration::from_secs(90);
 
@@ -73,7 +73,18 @@ fn output_hash(outcome: &Value) -> B256 {
 /// the seats and the committee (DEEP's, or a random audit's) claimed their pay, and that nobody is
 /// slashed.
 async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64, pulling: bool) {
-    let market = Market::open().await;
+    tier_round_trip_on(Market::open().await, floor, model, workers, expect_k, pulling).await;
+}
+
+/// [`tier_round_trip`] on `market`.
+async fn tier_round_trip_on(
+    market: Market,
+    floor: &str,
+    model: &str,
+    workers: usize,
+    expect_k: u64,
+    pulling: bool,
+) {
     let mut addresses = Vec::new();
     for key in &KEYS[..workers] {
         addresses.push(market.register(key, "compute,verify").await);
@@ -125,6 +136,13 @@ async fn tier_round_trip(floor: &str, model: &str, workers: usize, expect_k: u64
 #[tokio::test(flavor = "multi_thread")]
 async fn light_task_finalizes_and_pays() {
     tier_round_trip("light", "volatility", 3, 1, true).await;
+}
+
+/// LIGHT on pipe-node: the task market on the chain that also runs PIPE, as the demo has it.
+#[tokio::test(flavor = "multi_thread")]
+async fn light_task_finalizes_and_pays_on_pipe_node() {
+    let options = MarketOptions { chain: ChainKind::PipeNode, ..MarketOptions::default() };
+    tier_round_trip_on(Market::open_with(options).await, "light", "volatility", 3, 1, false).await;
 }
 
 /// REDUNDANT: three seats agree; a fourth worker stays free to sit on the committee of a random audit
@@ -352,9 +370,9 @@ async fn workers_ride_out_an_rpc_outage_mid_task() {
     let submit = market.submit(&submit_args(&model, &json, "redundant"));
 
     wait_committed(&market, U256::from(1), None).await;
-    market.anvil.stop();
+    market.chain.stop();
     tokio::time::sleep(Duration::from_secs(5)).await;
-    market.anvil.restart();
+    market.chain.restart();
 
     let output = finish(submit, LIMIT).await;
     assert!(output.status.success(), "{}", text(&output));

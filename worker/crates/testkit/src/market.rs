@@ -1,8 +1,8 @@
-//! A task market for end-to-end tests of `worker run` and `worker submit`: anvil mining a block
-//! every second (so protocol windows close on their own), the core deployed with windows of
-//! seconds, the shipped `verigrad/volatility` (exact) and `verigrad/risk` (tolerance) packages
-//! published as releases, a store node on loopback, and `worker` processes with their own keys,
-//! data directories and logs.
+//! A task market for end-to-end tests of `worker run` and `worker submit`, and for the demo: a local
+//! chain (anvil or pipe-node) mining a block every second (so protocol windows close on their own),
+//! the core deployed with windows of seconds, the shipped `verigrad/volatility` (exact) and
+//! `verigrad/risk` (tolerance) packages published as releases, a store node on loopback, and
+//! `worker` processes with their own keys, data directories and logs.
 
 use std::{
     future::Future,
@@ -18,13 +18,16 @@ use alloy::{
 use serde_json::Value;
 use verigrad_blobs::{BlobDir, StoreClient, router};
 use verigrad_contracts::{
-    Account, EscrowClient, TaskState, TaskStatus, WorkerStatus,
-    bindings::{ModelRegistry, TaskEscrow, WorkerRegistry},
+    Account, EscrowClient, NewRelease, TaskState, TaskStatus, WorkerStatus,
+    bindings::{TaskEscrow, WorkerRegistry},
 };
 use verigrad_contracts::{DeterminismClass, RiskClass, Tier};
 use verigrad_inference::{ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime};
 
-use crate::{Anvil, DEPLOYER_KEY, Deployed, address, repo, text, token_balance, tokens};
+use crate::{
+    ChainKind, DEPLOYER_KEY, Deployed, LocalChain, Node, NodeOptions, Process, address, repo, text,
+    token_balance, tokens, worker_bin,
+};
 
 /// anvil's development keys 1–6 (public test keys), for workers.
 pub const KEYS: [&str; 6] = [
@@ -37,7 +40,7 @@ pub const KEYS: [&str; 6] = [
 ];
 
 /// The treasury: anvil's development account 9, which no test uses.
-const TREASURY: &str = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
+pub const TREASURY: &str = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
 
 /// Stake per role, in tokens: the registry's default minimum.
 pub const STAKE_PER_ROLE: u64 = 100;
@@ -48,17 +51,83 @@ pub const SLASH: u64 = 10;
 /// reserve.
 pub const MAX_FEE: u128 = 2 * 10u128.pow(18);
 
-/// The shipped packages the market publishes.
-fn package_dir(name: &str) -> PathBuf {
+/// A shipped package's folder.
+pub fn package_dir(name: &str) -> PathBuf {
     repo().join("models").join(name)
 }
 
+/// Release `id` of `verigrad/<name>` as the tests publish it: version 1.0.0, risk LOW, a 5 %
+/// royalty, `price` token wei a run.
+pub fn release(
+    name: &str,
+    id: B256,
+    determinism: DeterminismClass,
+    tolerance_e6: u32,
+    price: U256,
+) -> NewRelease {
+    NewRelease {
+        repository: format!("verigrad/{name}"),
+        id,
+        version: "1.0.0".into(),
+        determinism,
+        tolerance_e6,
+        risk: RiskClass::LOW,
+        base_price: price,
+        royalty_bps: 500,
+    }
+}
+
+/// A worker for [`Market::register_all`].
+#[derive(Debug, Clone, Copy)]
+pub struct Enrollment<'a> {
+    /// Its key.
+    pub key: &'a str,
+    /// Its roles, e.g. `compute,verify`.
+    pub roles: &'a str,
+    /// Where it answers PIPE requests (`http://127.0.0.1:9001`), or empty.
+    pub endpoint: &'a str,
+}
+
+/// How a market runs. The defaults suit a test: anvil mining a block a second, windows of seconds,
+/// a temporary folder, a store node on any free port, the `worker` binary of this build.
+#[derive(Debug, Clone)]
+pub struct MarketOptions {
+    /// The chain to run.
+    pub chain: ChainKind,
+    /// Where and how it runs.
+    pub node: NodeOptions,
+    /// The escrow's challenge, reveal and vote windows, in seconds.
+    pub windows: [u64; 3],
+    /// The folder of the store's blobs and each worker's data and log [default: a temporary one].
+    pub dir: Option<PathBuf>,
+    /// The store node's loopback port (0: any free one).
+    pub store_port: u16,
+    /// The `worker` binary the market's processes run.
+    pub worker_bin: PathBuf,
+    /// The deployment file, under `deployments/` [default: one of this chain id for tests].
+    pub deployment_file: Option<String>,
+}
+
+impl Default for MarketOptions {
+    fn default() -> Self {
+        Self {
+            chain: ChainKind::Anvil,
+            node: NodeOptions { block_time: Some(1), ..NodeOptions::default() },
+            windows: [6, 12, 12],
+            dir: None,
+            store_port: 0,
+            worker_bin: worker_bin(),
+            deployment_file: None,
+        }
+    }
+}
+
 /// The chain, the core, the released models and a store node: what `worker run` and `worker submit`
-/// need. The store stops when the market is dropped.
+/// need. The store and the chain stop when the market is dropped.
 #[derive(Debug)]
 pub struct Market {
     /// The chain, mining a block every second.
-    pub anvil: Anvil,
+    pub chain: LocalChain,
     /// The core contracts on it.
     pub deployed: Deployed,
     /// The store node on loopback.
@@ -67,46 +136,74 @@ pub struct Market {
     pub volatility: B256,
     /// The release id of `verigrad/risk` (tolerance).
     pub risk: B256,
-    dir: tempfile::TempDir,
+    dir: PathBuf,
+    worker_bin: PathBuf,
     store: tokio::task::JoinHandle<()>,
+    _temp: Option<tempfile::TempDir>,
 }
 
 impl Market {
-    /// Deploys with windows of seconds, starts the store node and publishes both models.
+    /// A market on anvil with the default options and both shipped models released.
     pub async fn open() -> Self {
-        let anvil = Anvil::start_mining_every(1);
-        let deployed = Deployed::with_env(
-            &anvil,
-            &[
-                ("VERIGRAD_CHALLENGE_WINDOW", "6"),
-                ("VERIGRAD_REVEAL_WINDOW", "12"),
-                ("VERIGRAD_VOTE_WINDOW", "12"),
-                // Blocks come every second: new stake counts for draws within 8 s, and each draw
-                // has at least 3 blocks to land in after its anchor.
-                ("VERIGRAD_EPOCH_BLOCKS", "8"),
-                // Not the requester's address: its refunds are then exactly what the escrow owes it.
-                ("VERIGRAD_TREASURY", TREASURY),
-            ],
-        );
-        let dir = tempfile::tempdir().expect("temp dir");
-        let blobs = BlobDir::open(dir.path().join("store")).expect("blob dir");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::open_with(MarketOptions::default()).await
+    }
+
+    /// A market with `options` and both shipped models released by the deployer.
+    pub async fn open_with(options: MarketOptions) -> Self {
+        let mut market = Self::start(options).await;
+        market.volatility = market.publish("volatility", DeterminismClass::EXACT, 0).await;
+        market.risk = market.publish("risk", DeterminismClass::TOLERANCE, 10).await;
+        market
+    }
+
+    /// Starts the chain, deploys the core with the options' windows and starts the store node;
+    /// publishes no release (`volatility` and `risk` are zero until the caller sets them).
+    pub async fn start(options: MarketOptions) -> Self {
+        let chain = LocalChain::start(options.chain, &options.node);
+        let [challenge, reveal, vote] = options.windows.map(|w| w.to_string());
+        let env = [
+            ("VERIGRAD_CHALLENGE_WINDOW", challenge.as_str()),
+            ("VERIGRAD_REVEAL_WINDOW", reveal.as_str()),
+            ("VERIGRAD_VOTE_WINDOW", vote.as_str()),
+            // Blocks come every second: new stake counts for draws within 8 s, and each draw
+            // has at least 3 blocks to land in after its anchor.
+            ("VERIGRAD_EPOCH_BLOCKS", "8"),
+            // Not the requester's address: its refunds are then exactly what the escrow owes it.
+            ("VERIGRAD_TREASURY", TREASURY),
+        ];
+        let deployed = match &options.deployment_file {
+            Some(file) => Deployed::to_file(&chain, file, &env),
+            None => Deployed::with_env(&chain, &env),
+        };
+        let (dir, temp) = match options.dir {
+            Some(dir) => {
+                std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+                (dir, None)
+            }
+            None => {
+                let temp = tempfile::tempdir().expect("temp dir");
+                (temp.path().to_path_buf(), Some(temp))
+            }
+        };
+        let blobs = BlobDir::open(dir.join("store")).expect("blob dir");
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.store_port))
+            .await
+            .unwrap_or_else(|e| panic!("the store's port {}: {e}", options.store_port));
         let store_url = format!("http://{}", listener.local_addr().expect("addr"));
         let store = tokio::spawn(async move {
             axum::serve(listener, router(blobs, 16 << 20)).await.expect("store serves");
         });
-        let mut market = Self {
-            anvil,
+        Self {
+            chain,
             deployed,
             store_url,
             volatility: B256::ZERO,
             risk: B256::ZERO,
             dir,
+            worker_bin: options.worker_bin,
             store,
-        };
-        market.volatility = market.publish("volatility", DeterminismClass::EXACT, 0).await;
-        market.risk = market.publish("risk", DeterminismClass::TOLERANCE, 10).await;
-        market
+            _temp: temp,
+        }
     }
 
     /// Publishes a shipped package as a release (risk LOW, 1 token a run, 5 % royalty).
@@ -123,35 +220,20 @@ impl Market {
         determinism: DeterminismClass,
         tolerance_e6: u32,
     ) -> B256 {
-        let owner = self.account(DEPLOYER_KEY).await;
-        let registry = self.deployed.deployment.model_registry;
-        let call = ModelRegistry::createRepositoryCall { name: format!("verigrad/{name}") };
-        let receipt = owner.sender().call(registry, call).await.expect("repository");
-        let repo_id =
-            receipt.decoded_log::<ModelRegistry::RepositoryCreated>().expect("created").repoId;
-        let call = ModelRegistry::publishReleaseCall {
-            repoId: repo_id,
-            releaseId: id,
-            version: "1.0.0".into(),
-            determinism,
-            toleranceE6: tolerance_e6,
-            risk: RiskClass::LOW,
-            basePrice: U96::from(10u128.pow(18)),
-            royaltyBps: 500,
-        };
-        owner.sender().call(registry, call).await.expect("release");
+        let release = release(name, id, determinism, tolerance_e6, tokens(1));
+        self.account(DEPLOYER_KEY).await.publish_release(&release).await.expect("release");
         id
     }
 
     /// The account of `key` on the market's chain.
     pub async fn account(&self, key: &str) -> Account {
-        self.deployed.account(self.anvil.url(), key).await
+        self.deployed.account(self.chain.url(), key).await
     }
 
     /// The escrow's client, on a patient RPC.
     pub fn escrow(&self) -> EscrowClient {
         EscrowClient::new(
-            verigrad_contracts::Rpc::http(self.anvil.url(), crate::patient()),
+            verigrad_contracts::Rpc::http(self.chain.url(), crate::patient()),
             self.deployed.deployment.task_escrow,
         )
     }
@@ -163,26 +245,49 @@ impl Market {
 
     /// Funds `key` and registers it with `roles`, serving `models`, staking the minimum.
     pub async fn register_serving(&self, key: &str, roles: &str, models: Vec<B256>) -> Address {
+        let worker = self.enroll(key, roles, String::new(), models.clone()).await;
+        self.wait_eligible(worker, roles, &models).await;
+        worker
+    }
+
+    /// Funds and registers each worker serving both models, staking the minimum for its roles;
+    /// then waits until all count for draws (one epoch for all, not one each).
+    pub async fn register_all(&self, workers: &[Enrollment<'_>]) -> Vec<Address> {
+        let models = vec![self.volatility, self.risk];
+        let mut addresses = Vec::new();
+        for worker in workers {
+            let endpoint = worker.endpoint.to_owned();
+            addresses.push(self.enroll(worker.key, worker.roles, endpoint, models.clone()).await);
+        }
+        for (address, worker) in addresses.iter().zip(workers) {
+            self.wait_eligible(*address, worker.roles, &models).await;
+        }
+        addresses
+    }
+
+    /// Funds `key` with its stake and 100 tokens more, and registers it.
+    async fn enroll(&self, key: &str, roles: &str, endpoint: String, models: Vec<B256>) -> Address {
         let roles: verigrad_contracts::RoleSet = roles.parse().expect("roles");
         let stake = tokens(STAKE_PER_ROLE * u64::from(roles.bits().count_ones()));
-        self.deployed.fund(&self.anvil, address(key), stake + tokens(100)).await;
+        self.deployed.fund(&self.chain, address(key), stake + tokens(100)).await;
         let account = self.account(key).await;
-        let first_model = models.first().copied();
-        account.register(roles, String::new(), models, stake).await.expect("register");
-        let worker = account.address();
-        // New stake counts for draws from the registry's next epoch (8 blocks here): wait for it, so
-        // that a task created next can be assigned at once.
+        account.register(roles, endpoint, models, stake).await.expect("register");
+        account.address()
+    }
+
+    /// Waits until `worker`'s new stake counts for draws of its first model: from the registry's
+    /// next epoch (8 blocks here), so that a task created next can be assigned at once.
+    async fn wait_eligible(&self, worker: Address, roles: &str, models: &[B256]) {
+        let roles: verigrad_contracts::RoleSet = roles.parse().expect("roles");
         let role = roles.bits() & roles.bits().wrapping_neg(); // the lowest role bit
-        if let Some(model) = first_model.filter(|_| role != 0) {
-            let rpc = account.chain().rpc();
-            let registry = self.deployed.deployment.worker_registry;
-            eventually("the new stake to count for draws", Duration::from_secs(30), || async {
-                let call = WorkerRegistry::isEligibleCall { worker, modelId: model, role };
-                rpc.view(registry, call).await.expect("isEligible").then_some(())
-            })
-            .await;
-        }
-        worker
+        let Some(&model) = models.first().filter(|_| role != 0) else { return };
+        let rpc = verigrad_contracts::Rpc::http(self.chain.url(), crate::patient());
+        let registry = self.deployed.deployment.worker_registry;
+        eventually("the new stake to count for draws", Duration::from_secs(30), || async {
+            let call = WorkerRegistry::isEligibleCall { worker, modelId: model, role };
+            rpc.view(registry, call).await.expect("isEligible").then_some(())
+        })
+        .await;
     }
 
     /// A worker's registry record.
@@ -192,20 +297,36 @@ impl Market {
 
     /// `holder`'s token balance.
     pub async fn balance(&self, holder: Address) -> U256 {
-        let rpc = verigrad_contracts::Rpc::http(self.anvil.url(), crate::patient());
+        let rpc = verigrad_contracts::Rpc::http(self.chain.url(), crate::patient());
         token_balance(&rpc, self.deployed.deployment.token, holder).await
     }
 
-    fn env(&self, key: &str) -> Vec<(String, String)> {
-        vec![
-            ("VERIGRAD_RPC_URL".into(), self.anvil.url().to_string()),
+    /// The environment of a `worker` command on this market: the node, the deployment, the store,
+    /// and `key` if one is given.
+    pub fn env(&self, key: Option<&str>) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("VERIGRAD_RPC_URL".into(), self.chain.url().to_string()),
             ("VERIGRAD_DEPLOYMENT".into(), self.deployed.file.display().to_string()),
-            ("VERIGRAD_KEY".into(), key.into()),
             ("VERIGRAD_STORE_URL".into(), self.store_url.clone()),
             ("VERIGRAD_POLL_MS".into(), "300".into()),
             ("VERIGRAD_LOG".into(), "info".into()),
             ("NO_COLOR".into(), "1".into()),
-        ]
+        ];
+        env.extend(key.map(|key| ("VERIGRAD_KEY".into(), key.into())));
+        env
+    }
+
+    /// `worker ARGS` on this market as `key`, with nothing else from this process's environment;
+    /// the caller sets its output.
+    pub fn command(&self, key: Option<&str>, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.worker_bin);
+        command.args(args).env_clear().envs(self.env(key));
+        command
+    }
+
+    /// The folder of the store's blobs and the workers' data and logs.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// Registers `key` as a verifier and runs its daemon: a quote needs a verifier serving the
@@ -231,7 +352,7 @@ impl Market {
             let package = ModelPackage::load(package_dir(package)).expect("package");
             client.publish(&package, |_| {}).await.expect("publish");
         }
-        let empty = self.dir.path().join("no-models");
+        let empty = self.dir.join("no-models");
         std::fs::create_dir_all(&empty).expect("empty dir");
         self.spawn_with_models(key, name, empty.display().to_string(), &[])
     }
@@ -243,11 +364,40 @@ impl Market {
         models: String,
         extra: &[&str],
     ) -> WorkerProcess {
-        let data = self.dir.path().join(name);
+        let data = self.dir.join(name);
         let mut args = vec!["run".to_string(), "--models".into(), models, "--data-dir".into()];
         args.push(data.display().to_string());
         args.extend(extra.iter().map(|a| a.to_string()));
-        WorkerProcess::start(self.env(key), args, self.dir.path().join(format!("{name}.log")), data)
+        self.process(Some(key), name, args, data)
+    }
+
+    /// Starts `worker coordinate` on loopback `port` (0: any) as `coordinator` and waits until it
+    /// listens; it holds no key, so it routes but is no facilitator.
+    pub fn coordinator(&self, port: u16) -> WorkerProcess {
+        let port = if port == 0 { crate::free_port() } else { port };
+        let data = self.dir.join("coordinator");
+        let listen = format!("127.0.0.1:{port}");
+        let args = ["coordinate", "--listen", &listen, "--data-dir", &data.display().to_string()]
+            .map(String::from)
+            .to_vec();
+        let mut coordinator = self.process(None, "coordinator", args, data);
+        coordinator.process.wait_listening(port, Duration::from_secs(30));
+        coordinator
+    }
+
+    /// Starts `worker ARGS` as `name` (its log `<name>.log` in the market's folder).
+    fn process(
+        &self,
+        key: Option<&str>,
+        name: &str,
+        args: Vec<String>,
+        data: PathBuf,
+    ) -> WorkerProcess {
+        let process = Process::new(name, self.dir.join(format!("{name}.log")));
+        let mut worker =
+            WorkerProcess { process, bin: self.worker_bin.clone(), env: self.env(key), args, data };
+        worker.restart();
+        worker
     }
 
     /// `worker submit --json` by the requester (the deployer) with `args`, started now.
@@ -257,15 +407,8 @@ impl Market {
 
     /// Starts `worker SUBCOMMAND --json ARGS` as the requester (the deployer).
     pub fn requester_command(&self, subcommand: &str, args: &[&str]) -> Child {
-        let mut command = Command::new(crate::worker_bin());
-        command
-            .arg(subcommand)
-            .arg("--json")
-            .args(args)
-            .env_clear()
-            .envs(self.env(DEPLOYER_KEY))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut command = self.command(Some(DEPLOYER_KEY), &[subcommand, "--json"]);
+        command.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
         command.spawn().expect("worker submit")
     }
 
@@ -334,73 +477,58 @@ impl Drop for Market {
     }
 }
 
-/// A `worker run` process; killed when dropped. Its log survives restarts (appended).
+/// A `worker` process (`run`, `coordinate`); killed when dropped. Its log survives restarts
+/// (appended).
 #[derive(Debug)]
 pub struct WorkerProcess {
-    child: Option<Child>,
+    process: Process,
+    bin: PathBuf,
     env: Vec<(String, String)>,
     args: Vec<String>,
-    log: PathBuf,
     /// Its data directory (database, pulled packages), kept across restarts.
     pub data: PathBuf,
 }
 
 impl WorkerProcess {
-    fn start(env: Vec<(String, String)>, args: Vec<String>, log: PathBuf, data: PathBuf) -> Self {
-        let mut process = Self { child: None, env, args, log, data };
-        process.restart();
-        process
-    }
-
     /// Starts the process (again), with the same key, flags and data directory.
     pub fn restart(&mut self) {
-        let file =
-            std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log");
-        let child = Command::new(crate::worker_bin())
-            .args(&self.args)
-            .env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::from(file.try_clone().expect("log")))
-            .stderr(Stdio::from(file))
-            .spawn()
-            .expect("worker run");
-        self.child = Some(child);
+        let mut command = Command::new(&self.bin);
+        command.args(&self.args).env_clear().envs(self.env.iter().map(|(k, v)| (k, v)));
+        self.process.spawn(command);
     }
 
     /// SIGKILL: no chance to finish anything.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("kill");
-            child.wait().expect("reaped");
-        }
+        self.process.kill();
     }
 
     /// SIGTERM, then waits for the exit; returns whether it exited cleanly.
     pub fn terminate(&mut self) -> bool {
-        let Some(mut child) = self.child.take() else { return false };
-        let pid = child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
-        assert!(sent.success());
-        child.wait().expect("exits").success()
+        self.process.stop_with("TERM").is_some_and(|status| status.success())
     }
 
     /// Whether the process is still running (it has not exited since it was started).
     pub fn is_running(&mut self) -> bool {
-        self.child.as_mut().is_some_and(|c| c.try_wait().expect("try_wait").is_none())
+        self.process.is_running()
+    }
+
+    /// Its process id while it runs.
+    pub fn id(&self) -> Option<u32> {
+        self.process.id()
     }
 
     /// What the process logged, across its restarts.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.process.log()
     }
 }
 
 impl Drop for WorkerProcess {
     fn drop(&mut self) {
-        self.kill();
+        self.process.kill();
         // `VERIGRAD_TEST_LOGS=1 cargo test … -- --nocapture` shows what each worker did.
         if std::env::var_os("VERIGRAD_TEST_LOGS").is_some() {
-            eprintln!("── {} ──\n{}", self.log.display(), self.log());
+            eprintln!("── {} ──\n{}", self.process.log_path().display(), self.log());
         }
     }
 }

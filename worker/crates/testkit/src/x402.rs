@@ -13,15 +13,13 @@ use alloy::{
     transports::http::reqwest,
 };
 use serde_json::Value;
-use verigrad_contracts::{DeterminismClass, RiskClass};
-use verigrad_contracts::{
-    Rpc,
-    bindings::{ModelRegistry, Token},
-};
+use verigrad_contracts::{DeterminismClass, Rpc, bindings::Token};
 use verigrad_inference::ModelPackage;
 use verigrad_x402::x402::{self, PaymentRequired, decode_header};
 
-use crate::{Anvil, DEPLOYER_KEY, Deployed, WORKER_KEY, address, repo, tokens};
+use crate::{
+    Anvil, DEPLOYER_KEY, Deployed, Node, WORKER_KEY, address, market::release, repo, tokens,
+};
 
 /// anvil's development key 2: pays for inference. A public test key.
 pub const PAYER_KEY: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
@@ -61,36 +59,14 @@ impl Market {
         let anvil = Anvil::start();
         let deployed = Deployed::on(&anvil);
         let owner = deployed.account(anvil.url(), DEPLOYER_KEY).await;
-        let registry = deployed.deployment.model_registry;
         let prices = [
             ("volatility", price_of_volatility()),
             ("risk", price_of_volatility()),
             ("minilm", price_of_volatility() * U256::from(2)),
         ];
         for (name, price) in prices {
-            let receipt = owner
-                .sender()
-                .call(
-                    registry,
-                    ModelRegistry::createRepositoryCall { name: format!("verigrad/{name}") },
-                )
-                .await
-                .expect("createRepository");
-            let repo = receipt
-                .decoded_log::<ModelRegistry::RepositoryCreated>()
-                .expect("RepositoryCreated")
-                .repoId;
-            let release = ModelRegistry::publishReleaseCall {
-                repoId: repo,
-                releaseId: package_id(name),
-                version: "1.0.0".into(),
-                determinism: DeterminismClass::EXACT,
-                toleranceE6: 0,
-                risk: RiskClass::LOW,
-                basePrice: price.to(),
-                royaltyBps: 500,
-            };
-            owner.sender().call(registry, release).await.expect("publishRelease");
+            let release = release(name, package_id(name), DeterminismClass::EXACT, 0, price);
+            owner.publish_release(&release).await.expect("release");
         }
         deployed.fund(&anvil, address(PAYER_KEY), tokens(100)).await;
         let rpc = Rpc::http(anvil.url(), crate::patient());

@@ -12,7 +12,7 @@ use crate::{
 use verigrad_testkit::x402::{
     Market, Server, package_id, payer, price_of_volatility, volatility_input,
 };
-use verigrad_testkit::{WORKER_KEY, address, tokens};
+use verigrad_testkit::{Node, WORKER_KEY, address, tokens};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_pays_a_worker_through_the_coordinator() {

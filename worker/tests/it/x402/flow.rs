@@ -15,7 +15,7 @@ use verigrad_x402::{
 use verigrad_testkit::x402::{
     Market, PAYER_KEY, Server, get, package_id, payer, post, price_of_volatility, volatility_input,
 };
-use verigrad_testkit::{WORKER_KEY, address, text, worker};
+use verigrad_testkit::{Node, WORKER_KEY, address, text, worker};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn paid_inference_end_to_end() {

@@ -16,7 +16,7 @@ use super::flow::now;
 use verigrad_testkit::x402::{
     BROKE_KEY, Market, PAYER_KEY, Server, get, payer, post, price_of_volatility, volatility_input,
 };
-use verigrad_testkit::{DEPLOYER_KEY, WORKER_KEY, address};
+use verigrad_testkit::{DEPLOYER_KEY, Node, WORKER_KEY, address};
 
 /// A `PAYMENT-SIGNATURE` header: `accepted` as chosen, the authorization signed by `key`.
 fn header(

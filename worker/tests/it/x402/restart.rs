@@ -13,7 +13,7 @@ use super::flow::now;
 use verigrad_testkit::x402::{
     Market, PAYER_KEY, Server, payer, post, price_of_volatility, volatility_input,
 };
-use verigrad_testkit::{WORKER_KEY, address};
+use verigrad_testkit::{Node, WORKER_KEY, address};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_double_settlement_at_once_or_across_a_restart() {
