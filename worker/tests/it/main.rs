@@ -3,6 +3,7 @@
 
 mod account;
 mod events;
+mod pipe;
 mod proxy;
 mod release;
 mod route;

@@ -1,0 +1,200 @@
+//! PIPE answered by the staked worker network, end to end on one pipe-node: real `worker run
+//! --listen` processes and a coordinator answer a dApp's TEE call (three agreeing) and a direct
+//! VANILLA call (one), each signed and paid in its block; with every worker down a call fails
+//! cleanly in its block; replay checks every signature and fails on a tampered one.
+
+use std::{sync::Arc, time::Duration};
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    providers::Provider,
+    sol_types::SolCall,
+};
+use serde_json::Value;
+use verigrad_contracts::{ChainError, bindings::RiskGate};
+use verigrad_inference::{ModelInferenceRequest, runModelInferenceCall};
+use verigrad_pipe::{ADDRESS, PipeRequest};
+use verigrad_pipe_node::{
+    ReplayChecks, block::BlockRecord, chain::Chain, genesis::Genesis, network::Contracts, replay,
+    replay::ReplayError,
+};
+use verigrad_testkit::{
+    ChainKind, DEPLOYER_KEY, NodeOptions, PipeDapps, free_port,
+    market::{Enrollment, KEYS, Market, MarketOptions, eventually, volatility_input},
+    tokens,
+};
+
+/// A well-collateralised position for `RiskGate` (the risk model scores it low).
+const SAFE: [(i128, i128); 8] =
+    [(300, 2), (5, 2), (20, 2), (75, 1), (40, 1), (0, 0), (1, 3), (1, 0)];
+
+/// What each answering worker earns of a 1-token price: 90 % (5 % royalty, 5 % protocol fee),
+/// shared by the signers.
+fn share(signers: u64) -> U256 {
+    tokens(9) / U256::from(10 * signers)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pipe_calls_are_answered_signed_and_paid_by_the_staked_workers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (port, coordinator_port) = (free_port(), free_port());
+    let chain_id = 40_000 + u64::from(port);
+    let node = NodeOptions {
+        port: Some(port),
+        chain_id: Some(chain_id),
+        block_time: Some(1),
+        dir: Some(dir.path().join("node")),
+        coordinator: Some(format!("http://127.0.0.1:{coordinator_port}")),
+        ..NodeOptions::default()
+    };
+    let options = MarketOptions {
+        chain: ChainKind::PipeNode,
+        node,
+        // pipe-node finds the contracts its signers must be staked in as `<chain id>.json`.
+        deployment_file: Some(format!("deployments/{chain_id}.json")),
+        ..MarketOptions::default()
+    };
+    let mut market = Market::open_with(options).await;
+
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let endpoints: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
+    let enrollments: Vec<Enrollment<'_>> = (0..3)
+        .map(|i| Enrollment { key: KEYS[i], roles: "compute", endpoint: &endpoints[i] })
+        .collect();
+    let workers = market.register_all(&enrollments).await;
+    let mut processes: Vec<_> = (0..3)
+        .map(|i| {
+            let listen = format!("--listen=127.0.0.1:{}", ports[i]);
+            market.spawn(KEYS[i], &format!("answerer{i}"), &[&listen])
+        })
+        .collect();
+    for endpoint in &endpoints {
+        let health = format!("{endpoint}/health");
+        eventually("a worker to answer PIPE requests", Duration::from_secs(60), || async {
+            reqwest_ok(&health).await.then_some(())
+        })
+        .await;
+    }
+    let _coordinator = market.coordinator(coordinator_port);
+    let dapps = PipeDapps::on(&market.chain);
+    let deployer = market.account(DEPLOYER_KEY).await;
+    let settlement = deployer.chain().settlement().expect("PipeSettlement deployed");
+    for payer in [dapps.risk_gate, deployer.address()] {
+        settlement.deposit(deployer.sender(), payer, tokens(10)).await.expect("deposit");
+    }
+    let rpc = deployer.chain().rpc().clone();
+
+    // TEE: RiskGate's call is answered by three staked workers that agree, and paid by RiskGate.
+    let open = RiskGate::openPositionCall {
+        collateral: alloy::primitives::aliases::U96::from(300),
+        debt: alloy::primitives::aliases::U96::from(100),
+        features: SAFE
+            .iter()
+            .map(|&(value, decimals)| RiskGate::Number { value, decimals })
+            .collect(),
+    };
+    let receipt = deployer.sender().call(dapps.risk_gate, open).await.expect("the position opens");
+    let tee = block_results(&rpc, receipt.block_number.expect("mined")).await;
+    let signers = signers_of(&tee[0]);
+    assert_eq!(signers.len(), 3, "a TEE answer needs three agreeing workers: {tee:?}");
+    assert!(signers.iter().all(|s| workers.contains(s)));
+    assert_eq!(settlement.balance_of(dapps.risk_gate).await.expect("balance"), tokens(9));
+    for worker in &workers {
+        assert_eq!(settlement.claimable(*worker).await.expect("claimable"), share(3));
+    }
+
+    // VANILLA: one staked worker answers the deployer's own call, which the deployer pays.
+    let (_, input) = volatility_input();
+    let vanilla = |input| runModelInferenceCall {
+        request: ModelInferenceRequest { mode: 0, modelCID: market.volatility.to_string(), input },
+    };
+    let receipt = deployer.sender().call(ADDRESS, vanilla(input.clone())).await.expect("answered");
+    let answered = block_results(&rpc, receipt.block_number.expect("mined")).await;
+    assert_eq!(signers_of(&answered[0]).len(), 1, "{answered:?}");
+    assert_eq!(settlement.balance_of(deployer.address()).await.expect("balance"), tokens(9));
+
+    // Every worker down: the call fails in its block, naming why, and nobody is paid for it.
+    for process in &mut processes {
+        process.kill();
+    }
+    let mut other = input;
+    other.numbers[0].values[0].value += 1;
+    let call = vanilla(other);
+    let id = PipeRequest::decode(&call.abi_encode()).expect("a PIPE call").id;
+    let failed = deployer.sender().call(ADDRESS, call).await;
+    assert!(matches!(failed, Err(ChainError::TxReverted { .. })), "{failed:?}");
+    let result: Value =
+        rpc.provider().raw_request("pipe_getResult".into(), (id,)).await.expect("result");
+    assert_eq!(result["status"], "failed", "{result}");
+    let error = result["error"].as_str().unwrap_or_default();
+    assert!(error.contains("no worker answered"), "{error}");
+    assert_eq!(settlement.balance_of(deployer.address()).await.expect("balance"), tokens(9));
+
+    // Replay checks every signature and signer; a tampered signature fails it.
+    let contracts = Contracts::of(&market.deployed.deployment);
+    market.chain.stop();
+    let chain = Chain::open(
+        &dir.path().join("node/pipe-node"),
+        Genesis::dev(0, 0, 0, 0, 0, 0).expect("genesis"),
+    )
+    .expect("the chain");
+    let checks = ReplayChecks { contracts, recompute: None };
+    let report = replay(chain.genesis(), chain.blocks(), &checks).expect("replays");
+    assert_eq!(report.signed_answers, 2);
+    let tampered = tamper(chain.blocks());
+    let refused = replay(chain.genesis(), &tampered, &checks);
+    assert!(matches!(refused, Err(ReplayError::Answer { .. })), "{refused:?}");
+}
+
+/// The chain with one signed answer's first signature altered.
+fn tamper(blocks: &[Arc<BlockRecord>]) -> Vec<Arc<BlockRecord>> {
+    let mut blocks = blocks.to_vec();
+    let (index, id) = blocks
+        .iter()
+        .enumerate()
+        .find_map(|(i, block)| {
+            let (id, _) = block
+                .pipe
+                .results
+                .iter()
+                .find(|(_, r)| r.as_ref().is_ok_and(|answer| answer.attestation.is_some()))?;
+            Some((i, *id))
+        })
+        .expect("a signed answer");
+    let mut block = (*blocks[index]).clone();
+    let resolution = block.pipe.results.get_mut(&id).expect("the result");
+    let answer = resolution.as_mut().expect("an answer");
+    let mut forged = (**answer).clone();
+    let attestation = forged.attestation.as_mut().expect("signed");
+    let mut signature = attestation.signatures[0].signature.to_vec();
+    signature[10] ^= 1;
+    attestation.signatures[0].signature = Bytes::from(signature);
+    *answer = Arc::new(forged);
+    blocks[index] = Arc::new(block);
+    blocks
+}
+
+async fn reqwest_ok(url: &str) -> bool {
+    alloy::transports::http::reqwest::get(url).await.is_ok_and(|r| r.status().is_success())
+}
+
+/// `pipe_getBlockResults(block).results`.
+async fn block_results(rpc: &verigrad_contracts::Rpc, block: u64) -> Vec<Value> {
+    let number = format!("{block:#x}");
+    let results: Value = rpc
+        .provider()
+        .raw_request("pipe_getBlockResults".into(), (number,))
+        .await
+        .expect("results");
+    results["results"].as_array().cloned().unwrap_or_default()
+}
+
+/// The workers that signed a result.
+fn signers_of(result: &Value) -> Vec<Address> {
+    result["attestation"]["signatures"]
+        .as_array()
+        .map(|signatures| {
+            signatures.iter().filter_map(|s| s["worker"].as_str()?.parse().ok()).collect()
+        })
+        .unwrap_or_default()
+}
