@@ -19,16 +19,16 @@ pub(crate) struct Binaries {
 }
 
 impl Binaries {
-    /// Builds `worker` (optimised if `release`) and `pipe-node` (in this program's profile).
+    /// Builds `worker` and `pipe-node` optimised if `release`, else in this program's profile.
     pub(crate) fn build(release: bool) -> anyhow::Result<Self> {
         let own_release = !cfg!(debug_assertions);
         let profile = |release| if release { "release" } else { "dev" };
         println!(
             "== building the worker ({} profile) and pipe-node ({}) with cargo; the first build takes minutes",
             profile(release),
-            profile(own_release)
+            profile(release || own_release)
         );
-        let pipe_node = build(own_release, "verigrad-pipe-node", "pipe-node")?;
+        let pipe_node = build(release || own_release, "verigrad-pipe-node", "pipe-node")?;
         let worker = build(release, "verigrad-worker", "worker")?;
         Ok(Self { worker, pipe_node })
     }

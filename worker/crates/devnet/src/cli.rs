@@ -9,11 +9,11 @@ use clap::{ArgGroup, Parser};
 /// after, and PIPE on the same chain: example dApps that call a model inside their own transactions.
 ///
 /// It builds what it runs with cargo first: `worker` and `pipe-node` in this program's profile, or
-/// `worker` in the release profile for --bench (a benchmark measures optimised code; the first such
-/// build takes minutes). Logs go to .devnet/. Ctrl-C stops every process it started.
+/// both in the release profile for --bench and --pipe-bench (a benchmark measures optimised code;
+/// the first such build takes minutes). Logs go to .devnet/. Ctrl-C stops every process it started.
 #[derive(Debug, Parser)]
 #[command(name = "scripts/demo", bin_name = "scripts/demo", version)]
-#[command(group(ArgGroup::new("mode").args(["devnet", "bench", "soak"])))]
+#[command(group(ArgGroup::new("mode").args(["devnet", "bench", "soak", "pipe_bench"])))]
 pub(crate) struct Cli {
     /// Run the task market on anvil instead, and PIPE on a pipe-node of its own.
     #[arg(long)]
@@ -30,6 +30,11 @@ pub(crate) struct Cli {
     /// task ended well, the escrow balanced and only the faulty worker was slashed.
     #[arg(long, num_args = 0..=1, value_name = "TASKS", default_missing_value = "200")]
     pub(crate) soak: Option<usize>,
+    /// Instead of the tier demo: ROUNDS (3) rounds of a block of TXS (64) PIPE transactions answered
+    /// by the three staked workers, then by pipe-node's own runtime; prints block build times and
+    /// arrival -> answer latency (release builds: the first takes minutes).
+    #[arg(long, num_args = 0..=2, value_names = ["TXS", "ROUNDS"])]
+    pub(crate) pipe_bench: Option<Vec<usize>>,
     #[command(flatten)]
     pub(crate) ports: Ports,
 }
@@ -96,11 +101,22 @@ pub(crate) enum Mode {
         /// Tasks to run.
         tasks: usize,
     },
+    /// `--pipe-bench`.
+    PipeBench {
+        /// Transactions a block.
+        txs: usize,
+        /// Blocks per answer source.
+        rounds: usize,
+    },
 }
 
 impl Cli {
     /// The mode the flags pick.
     pub(crate) fn mode(&self) -> Mode {
+        if let Some(bench) = &self.pipe_bench {
+            let txs = bench.first().copied().unwrap_or(64);
+            return Mode::PipeBench { txs, rounds: bench.get(1).copied().unwrap_or(3) };
+        }
         match (&self.bench, self.soak) {
             (Some(bench), _) => Mode::Bench {
                 tasks: bench.first().copied().unwrap_or(100),
@@ -122,7 +138,7 @@ mod tests {
 
     #[test]
     fn flags_pick_the_mode() {
-        let cases: [(&[&str], Mode); 7] = [
+        let cases: [(&[&str], Mode); 9] = [
             (&[], Mode::Demo { keep: false }),
             (&["--devnet"], Mode::Demo { keep: true }),
             (&["--anvil", "--devnet"], Mode::Demo { keep: true }),
@@ -130,6 +146,8 @@ mod tests {
             (&["--bench", "40", "5"], Mode::Bench { tasks: 40, rate: Some(5) }),
             (&["--soak"], Mode::Soak { tasks: 200 }),
             (&["--soak", "60", "--anvil"], Mode::Soak { tasks: 60 }),
+            (&["--pipe-bench"], Mode::PipeBench { txs: 64, rounds: 3 }),
+            (&["--pipe-bench", "16", "1"], Mode::PipeBench { txs: 16, rounds: 1 }),
         ];
         for (args, expected) in cases {
             assert_eq!(mode(args).expect("parses"), expected, "{args:?}");

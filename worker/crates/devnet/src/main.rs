@@ -9,6 +9,7 @@ mod inputs;
 mod load;
 mod network;
 mod pipe;
+mod pipe_bench;
 mod status;
 mod tiers;
 
@@ -56,7 +57,8 @@ async fn stopped() -> &'static str {
 /// Builds, starts the network and runs the mode the flags pick.
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mode = cli.mode();
-    let binaries = Binaries::build(matches!(mode, Mode::Bench { .. }))?;
+    let bench = matches!(mode, Mode::Bench { .. } | Mode::PipeBench { .. });
+    let binaries = Binaries::build(bench)?;
     let kind = if cli.anvil { ChainKind::Anvil } else { ChainKind::PipeNode };
     // Windows of seconds keep the demo short; a backlog under load needs a minute to reveal and vote.
     let windows = if matches!(mode, Mode::Demo { .. }) { [6, 12, 12] } else { [10, 60, 60] };
@@ -69,7 +71,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         ("worker3", "compute,verify"),
     ];
     // The bench measures three workers alone: each checks the others' results and sits on their audits.
-    if !matches!(mode, Mode::Bench { .. }) {
+    if !bench {
         workers.push(("verifier4", "verify"));
     }
     network.register(&workers).await;
@@ -84,6 +86,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match mode {
         Mode::Bench { tasks, rate } => load::bench(&network, tasks, rate).await,
         Mode::Soak { tasks } => load::soak(&mut network, tasks).await,
+        Mode::PipeBench { txs, rounds } => pipe_bench::run(&network, txs, rounds).await,
         Mode::Demo { keep } => {
             tiers::run(&mut network).await?;
             // With --anvil, PIPE gets a pipe-node of its own.
