@@ -1,9 +1,14 @@
 //! Running a task's model: its input fetched by commitment, the output stored by its hash, and a
 //! seat's output judged against this worker's own execution.
 
-use alloy::{primitives::B256, sol_types::SolValue};
+use alloy::{
+    primitives::B256,
+    sol_types::{SolValue, sol_data},
+};
 use verigrad_contracts::TaskState;
-use verigrad_inference::{Determinism, InferenceError, ModelInput, ModelOutput, agrees, falsify};
+use verigrad_inference::{
+    Determinism, InferenceError, ModelInput, ModelOutput, Runtime, agrees, falsify,
+};
 
 use super::Worker;
 use verigrad_blobs::BlobError;
@@ -67,9 +72,7 @@ impl Worker {
         if bytes.len() > limit {
             return Err(TaskError::InputTooLarge { size: bytes.len(), limit });
         }
-        let input = ModelInput::abi_decode(&bytes).map_err(|e| {
-            TaskError::MalformedInput(format!("not an ABI-encoded ModelInput: {e}"))
-        })?;
+        let input = decode_input(&bytes, &self.runtime, task.model)?;
         let runtime = self.runtime.clone();
         let output = tokio::task::spawn_blocking(move || runtime.run(&model, &input))
             .await
@@ -140,9 +143,67 @@ impl Worker {
     }
 }
 
+/// A task's input: an ABI-encoded `ModelInput`, or — for the re-execution that decides a disputed
+/// PIPE answer — the PIPE request itself, `abi.encode(mode, modelCID, input)`, whose keccak is the
+/// request id the answer signed; its `modelCID` must name the task's release.
+fn decode_input(bytes: &[u8], runtime: &Runtime, model: B256) -> Result<ModelInput, TaskError> {
+    if let Ok(input) = ModelInput::abi_decode(bytes) {
+        return Ok(input);
+    }
+    type PipeRequest = (sol_data::Uint<8>, sol_data::String, ModelInput);
+    let (mode, cid, input) = <PipeRequest as alloy::sol_types::SolType>::abi_decode_params(bytes)
+        .map_err(|e| {
+        TaskError::MalformedInput(format!("neither a ModelInput nor a PIPE request: {e}"))
+    })?;
+    if mode > 2 || runtime.resolve(&cid).ok() != Some(model) {
+        return Err(TaskError::MalformedInput(format!(
+            "a PIPE request of mode {mode} for '{cid}', not for release {model}"
+        )));
+    }
+    Ok(input)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_input_is_a_model_input_or_the_pipe_request_a_disputed_answer_signed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../models");
+        let mut runtime = Runtime::new();
+        let load =
+            |name: &str| verigrad_inference::ModelPackage::load(dir.join(name)).expect("package");
+        let volatility = runtime.add(&load("volatility")).expect("loads");
+        let risk = runtime.add(&load("risk")).expect("loads");
+        let input = ModelInput::numbers(Vec::new());
+        assert_eq!(decode_input(&input.abi_encode(), &runtime, volatility).expect("input"), input);
+
+        type Request = (sol_data::Uint<8>, sol_data::String, ModelInput);
+        let request = |mode: u8, cid: &str| {
+            <Request as alloy::sol_types::SolType>::abi_encode_params(&(
+                mode,
+                cid.to_string(),
+                input.clone(),
+            ))
+        };
+        let by_name = request(0, "verigrad/volatility");
+        assert_eq!(decode_input(&by_name, &runtime, volatility).expect("input"), input);
+        assert_eq!(
+            decode_input(&request(1, &volatility.to_string()), &runtime, volatility)
+                .expect("input"),
+            input
+        );
+        for (bytes, model) in [
+            (by_name.clone(), risk),
+            (request(7, "verigrad/volatility"), volatility),
+            (b"junk".to_vec(), volatility),
+        ] {
+            assert!(matches!(
+                decode_input(&bytes, &runtime, model),
+                Err(TaskError::MalformedInput(_))
+            ));
+        }
+    }
 
     #[test]
     fn input_rejected_is_the_keccak_of_its_name() {
