@@ -194,7 +194,7 @@ mod tests {
             input
         );
         for (bytes, model) in [
-            (by_name.clone(), risk),
+            (by_name, risk),
             (request(7, "verigrad/volatility"), volatility),
             (b"junk".to_vec(), volatility),
         ] {
