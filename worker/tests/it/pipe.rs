@@ -1,7 +1,8 @@
 //! PIPE answered by the staked worker network, end to end on one pipe-node: real `worker run
 //! --listen` processes and a coordinator answer a dApp's TEE call (three agreeing) and a direct
-//! VANILLA call (one), each signed and paid in its block; with every worker down a call fails
-//! cleanly in its block; replay checks every signature and fails on a tampered one.
+//! VANILLA call (one), each signed and paid in its block; a crashed worker is routed around; with
+//! every worker down a call fails cleanly in its block; replay checks every signature and fails on
+//! a tampered one.
 
 use std::{sync::Arc, time::Duration};
 
@@ -113,11 +114,20 @@ async fn pipe_calls_are_answered_signed_and_paid_by_the_staked_workers() {
     assert_eq!(signers_of(&answered[0]).len(), 1, "{answered:?}");
     assert_eq!(settlement.balance_of(deployer.address()).await.expect("balance"), tokens(9));
 
+    // A crashed worker is routed around: the call is answered by another.
+    processes[0].kill();
+    let mut second = input.clone();
+    second.numbers[0].values[0].value += 1;
+    let receipt = deployer.sender().call(ADDRESS, vanilla(second.clone())).await.expect("answered");
+    let answered = block_results(&rpc, receipt.block_number.expect("mined")).await;
+    let signers = signers_of(&answered[0]);
+    assert!(signers.len() == 1 && signers[0] != workers[0], "{answered:?}");
+
     // Every worker down: the call fails in its block, naming why, and nobody is paid for it.
     for process in &mut processes {
         process.kill();
     }
-    let mut other = input;
+    let mut other = second;
     other.numbers[0].values[0].value += 1;
     let call = vanilla(other);
     let id = PipeRequest::decode(&call.abi_encode()).expect("a PIPE call").id;
@@ -128,7 +138,7 @@ async fn pipe_calls_are_answered_signed_and_paid_by_the_staked_workers() {
     assert_eq!(result["status"], "failed", "{result}");
     let error = result["error"].as_str().unwrap_or_default();
     assert!(error.contains("no worker answered"), "{error}");
-    assert_eq!(settlement.balance_of(deployer.address()).await.expect("balance"), tokens(9));
+    assert_eq!(settlement.balance_of(deployer.address()).await.expect("balance"), tokens(8));
 
     // Replay checks every signature and signer; a tampered signature fails it.
     let contracts = Contracts::of(&market.deployed.deployment);
@@ -140,7 +150,7 @@ async fn pipe_calls_are_answered_signed_and_paid_by_the_staked_workers() {
     .expect("the chain");
     let checks = ReplayChecks { contracts, recompute: None };
     let report = replay(chain.genesis(), chain.blocks(), &checks).expect("replays");
-    assert_eq!(report.signed_answers, 2);
+    assert_eq!(report.signed_answers, 3);
     let tampered = tamper(chain.blocks());
     let refused = replay(chain.genesis(), &tampered, &checks);
     assert!(matches!(refused, Err(ReplayError::Answer { .. })), "{refused:?}");
