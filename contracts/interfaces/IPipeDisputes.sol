@@ -87,8 +87,9 @@ interface IPipeDisputes {
     /// @param amount The amount transferred.
     event Claimed(address indexed account, uint256 amount);
 
-    /// @notice Thrown by the constructor if an address is zero.
-    error ZeroAddress();
+    /// @notice Thrown by the constructor if the token or a contract it depends on is the zero address (named
+    ///         apart from `IPipeSettlement.ZeroAddress`, so that a revert decodes to one contract).
+    error UnsetDependency();
 
     /// @notice Thrown by the constructor if the slash is below the escrow's `minSlash`, or the task time is zero.
     /// @param slashAmount The slash asked for.
@@ -118,9 +119,10 @@ interface IPipeDisputes {
     /// @param actual `keccak256(abi.encode(output))` of the output given.
     error OutputMismatch(bytes32 expected, bytes32 actual);
 
-    /// @notice Thrown by `claim` when nothing is owed to the caller.
+    /// @notice Thrown by `claim` when nothing is owed to the caller (not `NothingClaimable`, which is PipeSettlement's
+    ///         selector).
     /// @param account The caller.
-    error NothingClaimable(address account);
+    error NothingOwed(address account);
 
     /// @notice Disputes a signed PIPE answer: takes `disputeBond()` + `maxFee` from the caller and creates a DEEP
     ///         task in the task market that re-executes the request.

@@ -74,7 +74,7 @@ contract PipeDisputes is IPipeDisputes {
             address(token) == address(0) || address(escrow) == address(0) || address(workers) == address(0)
                 || address(models) == address(0) || address(settlement) == address(0)
         ) {
-            revert ZeroAddress();
+            revert UnsetDependency();
         }
         if (slashAmount_ < escrow.params().minSlash || taskTime_ == 0) {
             revert InvalidParams(slashAmount_, taskTime_);
@@ -158,7 +158,7 @@ contract PipeDisputes is IPipeDisputes {
     function claim() external returns (uint256 amount) {
         amount = _claimable[msg.sender];
         if (amount == 0) {
-            revert NothingClaimable(msg.sender);
+            revert NothingOwed(msg.sender);
         }
         _claimable[msg.sender] = 0;
         _liabilities -= amount;

@@ -238,7 +238,7 @@ contract PipeDisputesTest is DisputeFixture {
         _resolve(id);
         vm.startPrank(disputer);
         disputes.claim();
-        vm.expectRevert(abi.encodeWithSelector(IPipeDisputes.NothingClaimable.selector, disputer));
+        vm.expectRevert(abi.encodeWithSelector(IPipeDisputes.NothingOwed.selector, disputer));
         disputes.claim();
         vm.stopPrank();
         _assertBothSolvent();
@@ -272,7 +272,7 @@ contract PipeDisputesTest is DisputeFixture {
     function testFuzz_claim_movesNothingBeforeTheRuling(address caller) public {
         _dispute(exactModel, WRONG);
         vm.prank(caller);
-        vm.expectRevert(abi.encodeWithSelector(IPipeDisputes.NothingClaimable.selector, caller));
+        vm.expectRevert(abi.encodeWithSelector(IPipeDisputes.NothingOwed.selector, caller));
         disputes.claim();
         assertEq(token.balanceOf(address(disputes)), BOND);
         _assertBothSolvent();
