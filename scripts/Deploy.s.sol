@@ -9,15 +9,17 @@ import {TaskEscrow} from "../contracts/TaskEscrow.sol";
 import {Token} from "../contracts/Token.sol";
 import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
+import {PipeDisputes} from "../contracts/pipe/PipeDisputes.sol";
 import {PipeSettlement} from "../contracts/pipe/PipeSettlement.sol";
 
-/// @notice Deploys the on-chain core and PIPE billing, and writes their addresses to `deployments/<chainId>.json`,
+/// @notice Deploys the on-chain core, PIPE billing and PIPE disputes, and writes their addresses to `deployments/<chainId>.json`,
 ///         the file the worker, the node and the fork suite read.
 /// @dev Usage: `forge script scripts/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
 ///      Optional environment: VERIGRAD_SUPPLY (token wei minted to the deployer), VERIGRAD_TREASURY,
 ///      VERIGRAD_CHALLENGE_WINDOW / _REVEAL_WINDOW / _VOTE_WINDOW (seconds), VERIGRAD_EPOCH_BLOCKS (the registry's
-///      epoch, default 16), VERIGRAD_PIPE_FEE_BPS (PIPE billing's protocol fee, default 500), VERIGRAD_DEPLOYMENTS
-///      (output path).
+///      epoch, default 16), VERIGRAD_PIPE_FEE_BPS (PIPE billing's protocol fee, default 500),
+///      VERIGRAD_DISPUTE_BOND / _SLASH (token wei, defaults 10 and 100 tokens), VERIGRAD_DISPUTE_TASK_TIME (seconds,
+///      default 1 hour), VERIGRAD_DEPLOYMENTS (output path).
 contract Deploy is Script {
     /// @notice The deployed addresses.
     struct Deployment {
@@ -26,6 +28,7 @@ contract Deploy is Script {
         ModelRegistry modelRegistry;
         TaskEscrow taskEscrow;
         PipeSettlement pipeSettlement;
+        PipeDisputes pipeDisputes;
     }
 
     /// @notice Deploys, wires roles, and writes the addresses file.
@@ -39,8 +42,8 @@ contract Deploy is Script {
         write(d, deployer, startBlock);
     }
 
-    /// @notice Deploys the core contracts, grants the escrow its slasher role, and deploys PIPE billing paying
-    ///         protocol fees to the escrow's treasury.
+    /// @notice Deploys the core contracts, grants the escrow its slasher role, deploys PIPE billing paying
+    ///         protocol fees to the escrow's treasury, and PIPE disputes with the slasher role too.
     /// @param owner Owner of the token and the escrow, admin of the worker registry.
     /// @param supply Tokens minted to `owner`.
     /// @param p Escrow parameters.
@@ -58,6 +61,17 @@ contract Deploy is Script {
         d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.taskEscrow));
         uint16 pipeFeeBps = SafeCast.toUint16(vm.envOr("VERIGRAD_PIPE_FEE_BPS", uint256(500)));
         d.pipeSettlement = new PipeSettlement(d.token, d.modelRegistry, p.treasury, pipeFeeBps);
+        d.pipeDisputes = new PipeDisputes(
+            d.token,
+            d.taskEscrow,
+            d.workerRegistry,
+            d.modelRegistry,
+            d.pipeSettlement,
+            SafeCast.toUint96(vm.envOr("VERIGRAD_DISPUTE_BOND", uint256(10e18))),
+            SafeCast.toUint96(vm.envOr("VERIGRAD_DISPUTE_SLASH", uint256(100e18))),
+            SafeCast.toUint40(vm.envOr("VERIGRAD_DISPUTE_TASK_TIME", uint256(1 hours)))
+        );
+        d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.pipeDisputes));
     }
 
     /// @notice Escrow parameters, with windows overridable from the environment.
@@ -89,6 +103,7 @@ contract Deploy is Script {
         vm.serializeAddress(key, "modelRegistry", address(d.modelRegistry));
         vm.serializeAddress(key, "taskEscrow", address(d.taskEscrow));
         vm.serializeAddress(key, "pipeSettlement", address(d.pipeSettlement));
+        vm.serializeAddress(key, "pipeDisputes", address(d.pipeDisputes));
         string memory json = vm.serializeUint(key, "startBlock", startBlock);
         string memory path = vm.envOr(
             "VERIGRAD_DEPLOYMENTS",

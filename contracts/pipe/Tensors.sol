@@ -109,6 +109,64 @@ library Tensors {
         return value % divisor < 0 ? quotient - 1 : quotient;
     }
 
+    /// @notice Whether two outputs of a TOLERANCE model agree, as the workers' runtime decides: the same number
+    ///         tensors (names, shapes, value counts), strings and JSON scalars, and every pair of numbers within
+    ///         `toleranceE6` millionths of each other. A number with decimals outside 0..=38 agrees with nothing.
+    /// @dev Exact: both numbers are rescaled to max(their decimals, 6) places (|value| < 2^127 and 10^38 < 2^127,
+    ///      so each fits in 255 bits and their difference in 256), where ε is the integer
+    ///      `toleranceE6 × 10^(places − 6)`.
+    /// @param a One output.
+    /// @param b The other.
+    /// @param toleranceE6 ε in millionths.
+    /// @return Whether they agree.
+    function withinTolerance(ModelOutput calldata a, ModelOutput calldata b, uint256 toleranceE6)
+        internal
+        pure
+        returns (bool)
+    {
+        if (
+            a.numbers.length != b.numbers.length || keccak256(abi.encode(a.strings)) != keccak256(abi.encode(b.strings))
+                || keccak256(abi.encode(a.jsons)) != keccak256(abi.encode(b.jsons))
+        ) {
+            return false;
+        }
+        for (uint256 i; i < a.numbers.length; ++i) {
+            TensorLib.MultiDimensionalNumberTensor calldata x = a.numbers[i];
+            TensorLib.MultiDimensionalNumberTensor calldata y = b.numbers[i];
+            if (
+                keccak256(bytes(x.name)) != keccak256(bytes(y.name))
+                    || keccak256(abi.encode(x.shape)) != keccak256(abi.encode(y.shape))
+                    || x.values.length != y.values.length
+            ) {
+                return false;
+            }
+            for (uint256 j; j < x.values.length; ++j) {
+                if (!_close(x.values[j], y.values[j], toleranceE6)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /// @dev Whether |x − y| ≤ toleranceE6 × 10^-6, exactly; false for decimals outside 0..=38.
+    function _close(TensorLib.Number calldata x, TensorLib.Number calldata y, uint256 toleranceE6)
+        private
+        pure
+        returns (bool)
+    {
+        if (x.decimals < 0 || x.decimals > 38 || y.decimals < 0 || y.decimals > 38) {
+            return false;
+        }
+        int128 most = x.decimals > y.decimals ? x.decimals : y.decimals;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint8 places = most > 6 ? uint8(uint128(most)) : 6; // 6..38, checked above
+        int256 diff = toFixed(x, places) - toFixed(y, places);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 distance = uint256(diff < 0 ? -diff : diff); // |diff| < 2^255: both terms are below 2^254
+        return distance <= toleranceE6 * 10 ** (places - 6);
+    }
+
     /// @dev Word `index` of the head of the tuple `data` encodes (its first word is the tuple's offset).
     function _headWord(bytes memory data, uint256 index) private pure returns (uint256 word) {
         uint256 tuple = _word(data, 0);

@@ -264,4 +264,27 @@ mod tests {
         let decoded = ModelOutput::abi_decode(&output.canonical_bytes()).expect("round trip");
         assert_eq!(decoded, output);
     }
+
+    /// The shared vector of PIPE disputes: `test/pipe/PipeDisputes.t.sol` pins the same hash for
+    /// `keccak256(abi.encode(output))` in Solidity, so a signed output hash opens on chain.
+    #[test]
+    fn commitment_matches_solidity() {
+        let output = ModelOutput {
+            numbers: vec![
+                MultiDimensionalNumberTensor::new(
+                    "y",
+                    vec![Number::new(-15, 1), Number::new(7, 0)],
+                    vec![2],
+                )
+                .expect("tensor"),
+            ],
+            strings: vec![StringTensor::new("label", ["up"])],
+            jsons: vec![JsonScalar { name: "k".into(), value: "v".into() }],
+            is_simulation_result: true,
+        };
+        let pinned = alloy_primitives::b256!(
+            "0x74a720359dd8e1d263aa6aace845e5dbc00bf29abebeaf9846d6491ad560154d"
+        );
+        assert_eq!(output.commitment(), pinned, "{}", output.commitment());
+    }
 }

@@ -6,6 +6,7 @@ import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
 import {Token} from "../../contracts/Token.sol";
 import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
 import {IPipeSettlement} from "../../contracts/interfaces/IPipeSettlement.sol";
+import {PipeDisputes} from "../../contracts/pipe/PipeDisputes.sol";
 import {PipeSettlement} from "../../contracts/pipe/PipeSettlement.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
@@ -32,6 +33,11 @@ contract LifecycleForkTest is EscrowFixture {
         assertEq(address(settlement.TOKEN()), address(token), "PIPE billing takes the network token");
         assertEq(address(settlement.MODELS()), address(models), "and prices by the registry");
         assertEq(settlement.TREASURY(), treasury, "and pays the escrow's treasury");
+        PipeDisputes disputes = PipeDisputes(vm.parseJsonAddress(json, ".pipeDisputes"));
+        assertTrue(workers.hasRole(workers.SLASHER_ROLE(), address(disputes)), "PIPE disputes may slash");
+        assertEq(address(disputes.ESCROW()), address(escrow), "and re-execute in the escrow");
+        assertEq(address(disputes.SETTLEMENT()), address(settlement), "answers signed in billing's domain");
+        assertGe(disputes.slashAmount(), escrow.params().minSlash);
     }
 
     function test_fork_lightLifecycleFinalizesAndPays() public {

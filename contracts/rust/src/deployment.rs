@@ -79,6 +79,10 @@ pub struct Deployment {
     /// which [`Chain::settlement`](crate::Chain::settlement) refuses.
     #[serde(default)]
     pub pipe_settlement: Address,
+    /// Disputes of signed PIPE answers (`PipeDisputes`); zero in a file written before the deploy script
+    /// deployed it.
+    #[serde(default)]
+    pub pipe_disputes: Address,
     /// Block from which to read events.
     pub start_block: u64,
 }
@@ -134,7 +138,8 @@ mod tests {
         "workerRegistry":"0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
         "modelRegistry":"0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
         "taskEscrow":"0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
-        "pipeSettlement":"0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9","startBlock":7}"#;
+        "pipeSettlement":"0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+        "pipeDisputes":"0x5FC8d32690cc91D4c39d9d3abcBD16989F875707","startBlock":7}"#;
 
     #[test]
     fn parses_the_deploy_script_output() {
@@ -149,15 +154,21 @@ mod tests {
             d.pipe_settlement,
             "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9".parse::<Address>().expect("address")
         );
+        assert_eq!(
+            d.pipe_disputes,
+            "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707".parse::<Address>().expect("address")
+        );
     }
 
     #[test]
     fn loads_a_file_written_before_pipe_billing() {
-        let old =
-            VALID.replace(r#""pipeSettlement":"0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9","#, "");
+        let old = VALID
+            .replace(r#""pipeSettlement":"0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9","#, "")
+            .replace(r#""pipeDisputes":"0x5FC8d32690cc91D4c39d9d3abcBD16989F875707","#, "");
         assert_ne!(old, VALID);
         let d = Deployment::from_json(&old, "old").expect("an older file still loads");
         assert!(d.pipe_settlement.is_zero());
+        assert!(d.pipe_disputes.is_zero());
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub use bindings::{
     ITaskEscrow::{AppealStage, Fault, ReviewReason, SeatState, VoteState},
     ModelRegistry,
     ModelRegistry::{DeterminismClass, RiskClass},
-    PipeSettlement, TaskEscrow,
+    PipeDisputes, PipeSettlement, TaskEscrow,
     TaskEscrow::{TaskStatus, Tier},
     Token, WorkerRegistry,
 };
