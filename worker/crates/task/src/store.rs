@@ -270,6 +270,7 @@ mod tests {
             model_registry: Address::repeat_byte(3),
             task_escrow: escrow,
             pipe_settlement: Address::ZERO,
+            pipe_disputes: Address::ZERO,
             start_block: 0,
         }
     }
