@@ -18,6 +18,7 @@ use crate::{
     coordinate::CoordinateArgs,
     load::LoadArgs,
     models::{ModelsArgs, StoreArgs},
+    pipe::PipeArgs,
     run::RunArgs,
     serve::{FacilitatorArgs, PayArgs, ServeArgs},
     submit::SubmitArgs,
@@ -158,6 +159,9 @@ pub(crate) enum Command {
     Serve(Box<ServeArgs>),
     /// Serve only the x402 facilitator (/verify, /settle, /supported), as a coordinator does.
     Facilitator(FacilitatorArgs),
+    /// Hold PIPE answers to account: dispute a signed answer this node's execution contradicts, and
+    /// resolve a dispute once the escrow's committee has decided.
+    Pipe(PipeArgs),
     /// Make a paid request: read the 402, sign an EIP-3009 authorization with the key (the payer),
     /// send the request again; print the output and the settlement.
     Pay(PayArgs),
@@ -187,6 +191,7 @@ impl Cli {
             Command::Serve(args) => args.run(&ctx).await,
             Command::Facilitator(args) => args.run(&ctx).await,
             Command::Pay(args) => args.run(&ctx).await,
+            Command::Pipe(args) => args.run(&ctx).await,
         }
     }
 }

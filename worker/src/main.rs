@@ -5,6 +5,7 @@ mod cli;
 mod coordinate;
 mod load;
 mod models;
+mod pipe;
 mod release;
 mod run;
 mod serve;

@@ -42,7 +42,9 @@ mod token;
 
 pub use account::{Account, to_u96};
 pub use bindings::{
-    ContractError, ITaskEscrow,
+    ContractError, IPipeDisputes,
+    IPipeDisputes::Ruling,
+    ITaskEscrow,
     ITaskEscrow::{AppealStage, Fault, ReviewReason, SeatState, VoteState},
     ModelRegistry,
     ModelRegistry::{DeterminismClass, RiskClass},

@@ -6,13 +6,17 @@
 //! [`Answering`]) runs it and signs `PipeAnswer(request id, release id, output hash)` with the
 //! worker's registered key in the EIP-712 domain of the chain's PipeSettlement ([`SignedAnswer`]).
 //! The node keeps the answers whose signatures recover and whose signers are staked for the release,
-//! and commits the result once enough of them agree ([`attest`], [`Quorum`]).
+//! and commits the result once enough of them agree ([`attest`], [`Quorum`]). A signed answer that
+//! a node's own execution contradicts is disputed on chain ([`committed`], [`disagrees`], [`open`],
+//! [`resolve`]).
 #![warn(unused_crate_dependencies)]
 
+mod dispute;
 mod quorum;
 mod service;
 mod wire;
 
+pub use dispute::{Committed, DisputeError, committed, disagrees, open, resolve};
 pub use quorum::{Quorum, attest};
 pub use service::{Answering, Refusal, router};
 pub use wire::{AnswerRequest, AnswersReply, AnswersRequest, SignedAnswer, WireError};
