@@ -201,7 +201,7 @@ pub async fn open(
     let opened = receipt
         .decoded_log::<PipeDisputes::DisputeOpened>()
         .ok_or_else(|| DisputeError::NotFound("the receipt logs no DisputeOpened".into()))?;
-    Ok((opened.disputeId, opened.taskId.into()))
+    Ok((opened.disputeId, opened.taskId))
 }
 
 /// Resolves dispute `id` once its task is final: for a TOLERANCE release with both outputs opened
