@@ -2,7 +2,7 @@
 //! --listen` processes and a coordinator answer a dApp's TEE call (three agreeing) and a direct
 //! VANILLA call (one), each signed and paid in its block; a crashed worker is routed around; with
 //! every worker down a call fails cleanly in its block; replay checks every signature and fails on
-//! a tampered one.
+//! a tampered one; a faulty worker's signed answer is disputed and slashed.
 
 use std::{sync::Arc, time::Duration};
 
@@ -207,4 +207,72 @@ fn signers_of(result: &Value) -> Vec<Address> {
             signatures.iter().filter_map(|s| s["worker"].as_str()?.parse().ok()).collect()
         })
         .unwrap_or_default()
+}
+
+/// A faulty worker's signed VANILLA answer, disputed by a node whose own execution contradicts it:
+/// the dispute's DEEP task re-executes the request (its input is the request itself, found by its
+/// id in the store) and the signer is slashed; the disputer ends with its bond back and a bounty.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_signed_answer_is_disputed_and_slashed() {
+    let (port, coordinator_port, answer_port) = (free_port(), free_port(), free_port());
+    let chain_id = 40_000 + u64::from(port);
+    let node = NodeOptions {
+        port: Some(port),
+        chain_id: Some(chain_id),
+        block_time: Some(1),
+        coordinator: Some(format!("http://127.0.0.1:{coordinator_port}")),
+        ..NodeOptions::default()
+    };
+    let options = MarketOptions {
+        chain: ChainKind::PipeNode,
+        node,
+        deployment_file: Some(format!("deployments/{chain_id}.json")),
+        ..MarketOptions::default()
+    };
+    let market = Market::open_with(options).await;
+    // Only the faulty worker answers PIPE requests; the honest ones and a verifier run the tasks.
+    let endpoint = format!("http://127.0.0.1:{answer_port}");
+    let enrollments = [
+        Enrollment { key: KEYS[0], roles: "compute,verify", endpoint: "" },
+        Enrollment { key: KEYS[1], roles: "compute,verify", endpoint: "" },
+        Enrollment { key: KEYS[2], roles: "compute,verify", endpoint: "" },
+        Enrollment { key: KEYS[3], roles: "verify", endpoint: "" },
+        Enrollment { key: KEYS[4], roles: "compute", endpoint: &endpoint },
+    ];
+    let workers = market.register_all(&enrollments).await;
+    let liar = workers[4];
+    let _honest: Vec<_> =
+        (0..4).map(|i| market.spawn(KEYS[i], &format!("honest{i}"), &[])).collect();
+    let listen = format!("--listen=127.0.0.1:{answer_port}");
+    let _liar = market.spawn(KEYS[4], "liar", &["--faulty", &listen]);
+    eventually("the liar to answer PIPE requests", Duration::from_secs(60), || async {
+        reqwest_ok(&format!("{endpoint}/health")).await.then_some(())
+    })
+    .await;
+    let _coordinator = market.coordinator(coordinator_port);
+    let deployer = market.account(DEPLOYER_KEY).await;
+    let settlement = deployer.chain().settlement().expect("PipeSettlement deployed");
+    settlement.deposit(deployer.sender(), deployer.address(), tokens(10)).await.expect("deposit");
+
+    let (_, input) = volatility_input();
+    let call = runModelInferenceCall {
+        request: ModelInferenceRequest { mode: 0, modelCID: market.volatility.to_string(), input },
+    };
+    let request = PipeRequest::decode(&call.abi_encode()).expect("a PIPE call").id;
+    deployer.sender().call(ADDRESS, call).await.expect("answered (wrongly)");
+    let stake_before = market.status(liar).await.stake;
+
+    let dispute = |args: &[&str]| {
+        let mut command = market.command(Some(DEPLOYER_KEY), &["pipe"]);
+        command.args(args);
+        command.output().expect("worker pipe")
+    };
+    let models = verigrad_testkit::repo().join("models").display().to_string();
+    // The disputer follows the dispute's task to the committee's decision, then resolves it.
+    let disputed = dispute(&["dispute", &request.to_string(), "--models", &models]);
+    let said = String::from_utf8_lossy(&disputed.stdout).to_string();
+    assert!(disputed.status.success(), "{said}{}", String::from_utf8_lossy(&disputed.stderr));
+    assert!(said.contains(&format!("{liar}'s answer")), "{said}");
+    assert!(said.contains("Upheld"), "{said}");
+    assert!(market.status(liar).await.stake < stake_before, "the liar was slashed");
 }
