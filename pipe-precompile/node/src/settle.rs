@@ -14,6 +14,30 @@ use verigrad_pipe::{Charge, merge};
 
 use crate::{node::SPEC, state::StateDb};
 
+/// The block's charges at `settlement`, the calls of one payer for one release answered by the same
+/// workers summed into one charge (in the order each first appeared): settlement splits a sum as it
+/// splits its parts, but for rounding dust, which goes to the treasury either way — and a block of
+/// many calls settles in a few loop iterations, not one per call.
+fn aggregated(settlement: Address, charges: &[Charge]) -> Vec<PipeSettlement::Charge> {
+    let mut summed: Vec<PipeSettlement::Charge> = Vec::new();
+    for charge in charges.iter().filter(|charge| charge.settlement == settlement) {
+        let price = U96::saturating_from(charge.price);
+        let same = summed.iter_mut().find(|c| {
+            c.payer == charge.payer && c.releaseId == charge.release && c.workers == charge.workers
+        });
+        match same {
+            Some(same) => same.price = same.price.saturating_add(price),
+            None => summed.push(PipeSettlement::Charge {
+                payer: charge.payer,
+                releaseId: charge.release,
+                price,
+                workers: charge.workers.clone(),
+            }),
+        }
+    }
+    summed
+}
+
 /// Settles `charges` at `settlement` on `state` after the block's `changes`, folding the call's
 /// changes into them — if there is anything to settle: a charge, or a queued withdrawal. Returns
 /// whether it called. A call that fails (it never should) changes nothing and is logged: settlement
@@ -26,16 +50,7 @@ pub fn settle(
     settlement: Address,
     charges: &[Charge],
 ) -> bool {
-    let charges: Vec<PipeSettlement::Charge> = charges
-        .iter()
-        .filter(|charge| charge.settlement == settlement)
-        .map(|charge| PipeSettlement::Charge {
-            payer: charge.payer,
-            releaseId: charge.release,
-            price: U96::saturating_from(charge.price),
-            workers: charge.workers.clone(),
-        })
-        .collect();
+    let charges = aggregated(settlement, charges);
     let empty = charges.is_empty();
     let data = PipeSettlement::settleCall { charges }.abi_encode();
     let mut db = CacheDB::new(state);
@@ -65,4 +80,35 @@ pub fn settle(
         Err(error) => tracing::error!(%settlement, %error, "PIPE settlement failed"),
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{B256, U256};
+
+    use super::*;
+
+    #[test]
+    fn a_payers_calls_to_a_release_by_the_same_workers_settle_as_one_charge() {
+        let (settlement, payer) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let charge = |payer, worker: u8, price: u64| Charge {
+            settlement,
+            payer,
+            release: B256::ZERO,
+            price: U256::from(price),
+            workers: vec![Address::repeat_byte(worker)],
+        };
+        let mut elsewhere = charge(payer, 7, 100);
+        elsewhere.settlement = Address::repeat_byte(9);
+        let charges = [
+            charge(payer, 7, 3),
+            charge(payer, 8, 5),
+            charge(payer, 7, 4),
+            charge(Address::repeat_byte(3), 7, 6),
+            elsewhere,
+        ];
+        let summed = aggregated(settlement, &charges);
+        let prices: Vec<u64> = summed.iter().map(|c| c.price.to::<u64>()).collect();
+        assert_eq!(prices, vec![7, 5, 6], "per payer, release and workers, in first-seen order");
+    }
 }
