@@ -5,6 +5,7 @@
 
 mod binaries;
 mod cli;
+mod dispute;
 mod inputs;
 mod load;
 mod network;
@@ -111,10 +112,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "\n== PIPE on the same chain: contracts call models inside their own transactions"
                 );
             }
-            let pipe = own.as_ref().unwrap_or(&network.market.chain);
-            // On one chain the dApps pay for their calls and the staked workers answer them.
+            // On one chain the dApps pay for their calls and the staked workers answer them, and a
+            // wrong signed answer is disputed.
             let billing = own.is_none().then_some(&network);
-            let dapps = pipe::run(pipe, billing).await?;
+            let dapps = pipe::run(own.as_ref().unwrap_or(&network.market.chain), billing).await?;
+            if own.is_none() {
+                dispute::run(&mut network).await?;
+            }
+            let pipe = own.as_ref().unwrap_or(&network.market.chain);
             if keep {
                 let market = &network.market;
                 let shown = |file: &std::path::Path| {

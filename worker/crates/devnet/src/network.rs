@@ -37,9 +37,9 @@ pub(crate) struct Actor {
     pub(crate) answer_port: Option<u16>,
 }
 
-/// The requester, five workers, the model owner and the treasury: anvil's development accounts
-/// 0–5, 8 and 9. Compute worker N answers PIPE requests on port 9000 + N.
-pub(crate) fn actors() -> [Actor; 8] {
+/// The requester, six workers, the model owner and the treasury: anvil's development accounts
+/// 0–6, 8 and 9. Compute worker N answers PIPE requests on port 9000 + N.
+pub(crate) fn actors() -> [Actor; 9] {
     let key = |name, key: &'static str, worker, answer_port| Actor {
         name,
         key: Some(key),
@@ -55,6 +55,7 @@ pub(crate) fn actors() -> [Actor; 8] {
         key("worker3", KEYS[2], true, Some(9003)),
         key("verifier4", KEYS[3], true, None),
         key("faulty5", KEYS[4], true, Some(9005)),
+        key("liar6", KEYS[5], true, Some(9006)),
         key("model-owner", MODEL_OWNER_KEY, false, None),
         Actor { name: "treasury", key: None, address: treasury, worker: false, answer_port: None },
     ]
