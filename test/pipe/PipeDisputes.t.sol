@@ -181,7 +181,8 @@ contract PipeDisputesTest is DisputeFixture {
         disputes.resolve(id, forged, result);
         vm.expectRevert(abi.encodeWithSelector(IPipeDisputes.OutputMismatch.selector, _hash(result), _hash(forged)));
         disputes.resolve(id, signed, forged);
-        // A simulation placeholder is never a signed result, even if someone signed its hash.
+        // An output of PIPE's simulation phase (is_simulation_result) is never a signed result, even if
+        // someone signed its hash.
         ModelOutput memory simulated = _one(501_001, 6);
         simulated.is_simulation_result = true;
         vm.expectRevert(abi.encodeWithSelector(IPipeDisputes.OutputMismatch.selector, _hash(signed), _hash(simulated)));

@@ -1,16 +1,16 @@
 //! `worker pipe dispute` and `worker pipe resolve`: holding PIPE answers to account. A signed answer
 //! this node's own execution contradicts is disputed on chain, and the escrow's committee decides.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use verigrad_blobs::StoreClient;
-use verigrad_inference::Runtime;
 use verigrad_requester::Requester;
+use verigrad_roles::load_runtime;
 
-use crate::cli::Context;
+use crate::cli::{Context, TaskArgs};
 
 /// `worker pipe …`.
 #[derive(Debug, Args)]
@@ -18,14 +18,6 @@ pub(crate) struct PipeArgs {
     /// What to do.
     #[command(subcommand)]
     action: PipeAction,
-    /// The store node the dispute's task reads its input from.
-    #[arg(
-        long,
-        global = true,
-        env = "VERIGRAD_STORE_URL",
-        default_value = "http://127.0.0.1:9100"
-    )]
-    store: String,
 }
 
 /// `worker pipe …`.
@@ -40,32 +32,43 @@ enum PipeAction {
         /// Whose signature to dispute [default: the first signer's].
         #[arg(long)]
         signer: Option<Address>,
-        /// Model packages to re-run the request with.
-        #[arg(long, default_value = "models")]
-        models: PathBuf,
         /// Dispute even if this node's execution agrees (the bond is then lost).
         #[arg(long)]
         force: bool,
         /// Only open the dispute: leave its task and the ruling to others (`worker pipe resolve`).
         #[arg(long)]
         no_follow: bool,
+        /// The store node the dispute's task reads its input from, the packages that re-run the
+        /// request, and the poll of the task.
+        #[command(flatten)]
+        tasks: TaskArgs,
     },
     /// Resolve a dispute once its task is final; prints the ruling.
     Resolve {
         /// The dispute id.
         dispute: U256,
+        /// The store node holding the task's output (read for a TOLERANCE release).
+        #[command(flatten)]
+        tasks: TaskArgs,
     },
 }
 
 impl PipeArgs {
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let tasks = match &self.action {
+            PipeAction::Dispute { tasks, .. } | PipeAction::Resolve { tasks, .. } => tasks,
+        };
+        let mut config = ctx.config.tasks.clone();
+        tasks.apply(&mut config);
         let account = ctx.account().await?;
-        let store = StoreClient::new(self.store);
+        let store = StoreClient::new(&config.store_url);
         match self.action {
-            PipeAction::Dispute { request, signer, models, force, no_follow } => {
+            PipeAction::Dispute { request, signer, force, no_follow, .. } => {
                 let committed = verigrad_answer::committed(&account, request, signer).await?;
-                let runtime = Runtime::load_dir(&models)
-                    .with_context(|| format!("loading models from {}", models.display()))?;
+                let cache = config.data_dir.join("models");
+                let runtime = load_runtime(&config.models, &[], &store, &cache)
+                    .await
+                    .context("loading the models to re-run the request with")?;
                 if !force && !verigrad_answer::disagrees(&runtime, &committed)? {
                     return Err(verigrad_answer::DisputeError::Agrees {
                         request,
@@ -79,14 +82,14 @@ impl PipeArgs {
                     committed.signer
                 );
                 if !no_follow {
-                    let poll = Duration::from_millis(ctx.config.tasks.poll_ms);
+                    let poll = Duration::from_millis(config.poll_ms);
                     let requester = Requester::new(account, store.clone(), poll);
                     requester.follow(task, request).await?;
                     let ruling = verigrad_answer::resolve(requester.account(), &store, id).await?;
                     println!("dispute {id}: {ruling:?}");
                 }
             }
-            PipeAction::Resolve { dispute } => {
+            PipeAction::Resolve { dispute, .. } => {
                 let ruling = verigrad_answer::resolve(&account, &store, dispute).await?;
                 println!("dispute {dispute}: {ruling:?}");
             }

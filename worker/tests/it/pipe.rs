@@ -13,15 +13,14 @@ use alloy::{
 };
 use serde_json::Value;
 use verigrad_contracts::{ChainError, bindings::RiskGate};
-use verigrad_inference::{ModelInferenceRequest, runModelInferenceCall};
 use verigrad_pipe::{ADDRESS, PipeRequest};
 use verigrad_pipe_node::{
     ReplayChecks, block::BlockRecord, chain::Chain, genesis::Genesis, network::Contracts, replay,
     replay::ReplayError,
 };
 use verigrad_testkit::{
-    ChainKind, DEPLOYER_KEY, NodeOptions, PipeDapps, free_port,
-    market::{Enrollment, KEYS, Market, MarketOptions, eventually, volatility_input},
+    DEPLOYER_KEY, PipeDapps, free_port,
+    market::{Enrollment, KEYS, Market, MarketOptions, eventually, vanilla_call},
     tokens,
 };
 
@@ -38,23 +37,9 @@ fn share(signers: u64) -> U256 {
 #[tokio::test(flavor = "multi_thread")]
 async fn pipe_calls_are_answered_signed_and_paid_by_the_staked_workers() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (port, coordinator_port) = (free_port(), free_port());
-    let chain_id = 40_000 + u64::from(port);
-    let node = NodeOptions {
-        port: Some(port),
-        chain_id: Some(chain_id),
-        block_time: Some(1),
-        dir: Some(dir.path().join("node")),
-        coordinator: Some(format!("http://127.0.0.1:{coordinator_port}")),
-        ..NodeOptions::default()
-    };
-    let options = MarketOptions {
-        chain: ChainKind::PipeNode,
-        node,
-        // pipe-node finds the contracts its signers must be staked in as `<chain id>.json`.
-        deployment_file: Some(format!("deployments/{chain_id}.json")),
-        ..MarketOptions::default()
-    };
+    let coordinator_port = free_port();
+    let mut options = MarketOptions::hybrid(coordinator_port);
+    options.node.dir = Some(dir.path().join("node"));
     let mut market = Market::open_with(options).await;
 
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
@@ -105,20 +90,15 @@ async fn pipe_calls_are_answered_signed_and_paid_by_the_staked_workers() {
     }
 
     // VANILLA: one staked worker answers the deployer's own call, which the deployer pays.
-    let (_, input) = volatility_input();
-    let vanilla = |input| runModelInferenceCall {
-        request: ModelInferenceRequest { mode: 0, modelCID: market.volatility.to_string(), input },
-    };
-    let receipt = deployer.sender().call(ADDRESS, vanilla(input.clone())).await.expect("answered");
+    let vanilla = |shift| vanilla_call(market.volatility, shift);
+    let receipt = deployer.sender().call(ADDRESS, vanilla(0)).await.expect("answered");
     let answered = block_results(&rpc, receipt.block_number.expect("mined")).await;
     assert_eq!(signers_of(&answered[0]).len(), 1, "{answered:?}");
     assert_eq!(settlement.balance_of(deployer.address()).await.expect("balance"), tokens(9));
 
     // A crashed worker is routed around: the call is answered by another.
     processes[0].kill();
-    let mut second = input.clone();
-    second.numbers[0].values[0].value += 1;
-    let receipt = deployer.sender().call(ADDRESS, vanilla(second.clone())).await.expect("answered");
+    let receipt = deployer.sender().call(ADDRESS, vanilla(1)).await.expect("answered");
     let answered = block_results(&rpc, receipt.block_number.expect("mined")).await;
     let signers = signers_of(&answered[0]);
     assert!(signers.len() == 1 && signers[0] != workers[0], "{answered:?}");
@@ -127,9 +107,7 @@ async fn pipe_calls_are_answered_signed_and_paid_by_the_staked_workers() {
     for process in &mut processes {
         process.kill();
     }
-    let mut other = second;
-    other.numbers[0].values[0].value += 1;
-    let call = vanilla(other);
+    let call = vanilla(2);
     let id = PipeRequest::decode(&call.abi_encode()).expect("a PIPE call").id;
     let failed = deployer.sender().call(ADDRESS, call).await;
     assert!(matches!(failed, Err(ChainError::TxReverted { .. })), "{failed:?}");
@@ -214,21 +192,8 @@ fn signers_of(result: &Value) -> Vec<Address> {
 /// id in the store) and the signer is slashed; the disputer ends with its bond back and a bounty.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_signed_answer_is_disputed_and_slashed() {
-    let (port, coordinator_port, answer_port) = (free_port(), free_port(), free_port());
-    let chain_id = 40_000 + u64::from(port);
-    let node = NodeOptions {
-        port: Some(port),
-        chain_id: Some(chain_id),
-        block_time: Some(1),
-        coordinator: Some(format!("http://127.0.0.1:{coordinator_port}")),
-        ..NodeOptions::default()
-    };
-    let options = MarketOptions {
-        chain: ChainKind::PipeNode,
-        node,
-        deployment_file: Some(format!("deployments/{chain_id}.json")),
-        ..MarketOptions::default()
-    };
+    let (coordinator_port, answer_port) = (free_port(), free_port());
+    let options = MarketOptions::hybrid(coordinator_port);
     let market = Market::open_with(options).await;
     // Only the faulty worker answers PIPE requests; the honest ones and a verifier run the tasks.
     let endpoint = format!("http://127.0.0.1:{answer_port}");
@@ -254,10 +219,7 @@ async fn a_wrong_signed_answer_is_disputed_and_slashed() {
     let settlement = deployer.chain().settlement().expect("PipeSettlement deployed");
     settlement.deposit(deployer.sender(), deployer.address(), tokens(10)).await.expect("deposit");
 
-    let (_, input) = volatility_input();
-    let call = runModelInferenceCall {
-        request: ModelInferenceRequest { mode: 0, modelCID: market.volatility.to_string(), input },
-    };
+    let call = vanilla_call(market.volatility, 0);
     let request = PipeRequest::decode(&call.abi_encode()).expect("a PIPE call").id;
     deployer.sender().call(ADDRESS, call).await.expect("answered (wrongly)");
     let stake_before = market.status(liar).await.stake;

@@ -11,11 +11,8 @@ use alloy::{
     sol_types::SolCall,
 };
 use serde_json::Value;
-use verigrad_inference::{
-    ModelInferenceRequest, ModelInput, MultiDimensionalNumberTensor, Number, runModelInferenceCall,
-};
 use verigrad_pipe::{ADDRESS as PIPE, PipeRequest};
-use verigrad_testkit::{DEPLOYER_KEY, repo, tokens};
+use verigrad_testkit::{DEPLOYER_KEY, market::vanilla_call, repo, tokens};
 
 use crate::network::{Network, actor, vgd};
 
@@ -39,7 +36,7 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
     let deployer = network.market.account(DEPLOYER_KEY).await;
     let settlement = network.chain.settlement()?;
     settlement.deposit(deployer.sender(), deployer.address(), tokens(1)).await?;
-    let call = vanilla(&network.market.volatility.to_string());
+    let call = vanilla_call(network.market.volatility, 0);
     let request =
         PipeRequest::decode(&call.abi_encode()).map_err(|e| anyhow::anyhow!("{e}"))?.id.to_string();
     let receipt = deployer.sender().call(PIPE, call).await?;
@@ -97,17 +94,4 @@ async fn wait_answering(name: &str) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     anyhow::bail!("{name} does not answer PIPE requests on {url}")
-}
-
-/// A VANILLA call of `model` on a window of returns.
-fn vanilla(model: &str) -> runModelInferenceCall {
-    let values = (0..16).map(|i| Number::new(i * 3 - 20, 3)).collect();
-    let tensor =
-        MultiDimensionalNumberTensor::new("returns", values, vec![1, 16]).expect("a [1,16] tensor");
-    let request = ModelInferenceRequest {
-        mode: 0,
-        modelCID: model.to_string(),
-        input: ModelInput::numbers(vec![tensor]),
-    };
-    runModelInferenceCall { request }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use alloy::{
     eips::eip2718::Encodable2718,
     network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
-    primitives::{Address, Bytes, address},
+    primitives::{Address, address},
     providers::{Provider, ProviderBuilder},
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
@@ -20,10 +20,7 @@ use alloy::{
 };
 use anyhow::Context as _;
 use serde_json::Value;
-use verigrad_inference::{
-    ModelInferenceRequest, ModelInput, MultiDimensionalNumberTensor, Number, runModelInferenceCall,
-};
-use verigrad_testkit::{DEPLOYER_KEY, Node, tokens};
+use verigrad_testkit::{DEPLOYER_KEY, Node, market::vanilla_call, tokens};
 
 use crate::network::Network;
 
@@ -80,7 +77,7 @@ pub(crate) async fn run(network: &Network, txs: usize, rounds: usize) -> anyhow:
                 let salt = (round * 2 + usize::from(source == "local")) * txs + i;
                 let tx = TransactionRequest::default()
                     .with_to(PIPE)
-                    .with_input(call(&market.volatility.to_string(), salt))
+                    .with_input(vanilla_call(market.volatility, i128::try_from(salt)?).abi_encode())
                     .with_nonce(nonce)
                     .with_chain_id(chain_id)
                     .with_gas_limit(GAS)
@@ -118,26 +115,6 @@ pub(crate) async fn run(network: &Network, txs: usize, rounds: usize) -> anyhow:
     rpc("evm_setAutomine", serde_json::json!([true])).await?;
     report(&network_samples, &local_samples);
     Ok(())
-}
-
-/// A VANILLA call of `model` on a window of returns made distinct by `salt`.
-fn call(model: &str, salt: usize) -> Bytes {
-    let values = (0..16)
-        .map(|i| {
-            Number::new(
-                if i == 0 { i128::try_from(salt).unwrap_or(0) } else { (i * 7 % 11) - 5 },
-                3,
-            )
-        })
-        .collect();
-    let tensor =
-        MultiDimensionalNumberTensor::new("returns", values, vec![1, 16]).expect("a [1,16] tensor");
-    let request = ModelInferenceRequest {
-        mode: 0,
-        modelCID: model.to_string(),
-        input: ModelInput::numbers(vec![tensor]),
-    };
-    runModelInferenceCall { request }.abi_encode().into()
 }
 
 /// Fails unless the block answered all `txs` calls, signed by the network when `signed`.

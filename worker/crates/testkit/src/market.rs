@@ -22,7 +22,10 @@ use verigrad_contracts::{
     bindings::{TaskEscrow, WorkerRegistry},
 };
 use verigrad_contracts::{DeterminismClass, RiskClass, Tier};
-use verigrad_inference::{ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime};
+use verigrad_inference::{
+    ModelInferenceRequest, ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number, Runtime,
+    runModelInferenceCall,
+};
 
 use crate::{
     ChainKind, DEPLOYER_KEY, Deployed, LocalChain, Node, NodeOptions, Process, address, repo, text,
@@ -118,6 +121,28 @@ impl Default for MarketOptions {
             store_port: 0,
             worker_bin: worker_bin(),
             deployment_file: None,
+        }
+    }
+}
+
+impl MarketOptions {
+    /// The hybrid on one chain: a pipe-node on a free port that sends PIPE requests to the
+    /// coordinator on loopback `coordinator_port`, with the deployment where it looks for the
+    /// contracts its signers must be staked in (`deployments/<chain id>.json`).
+    pub fn hybrid(coordinator_port: u16) -> Self {
+        let port = crate::free_port();
+        let chain_id = 40_000 + u64::from(port);
+        Self {
+            chain: ChainKind::PipeNode,
+            node: NodeOptions {
+                port: Some(port),
+                chain_id: Some(chain_id),
+                block_time: Some(1),
+                coordinator: Some(format!("http://127.0.0.1:{coordinator_port}")),
+                ..NodeOptions::default()
+            },
+            deployment_file: Some(format!("deployments/{chain_id}.json")),
+            ..Self::default()
         }
     }
 }
@@ -569,6 +594,15 @@ pub fn volatility_input() -> (String, ModelInput) {
         (0..16).map(|i| format!("{}0.0{}", if i % 3 == 0 { "-" } else { "" }, 10 + i)).collect();
     let json = serde_json::json!({ "numbers": [{ "name": "returns", "shape": [1, 16], "values": returns }] });
     (json.to_string(), verigrad_task::parse_input(&json.to_string()).expect("input"))
+}
+
+/// A VANILLA PIPE call of `model` on [`volatility_input`], its first return moved by `shift` in
+/// its last decimal place, so that each shift is a request of its own.
+pub fn vanilla_call(model: B256, shift: i128) -> runModelInferenceCall {
+    let (_, mut input) = volatility_input();
+    input.numbers[0].values[0].value += shift;
+    let request = ModelInferenceRequest { mode: 0, modelCID: model.to_string(), input };
+    runModelInferenceCall { request }
 }
 
 /// A risk input (8 loan features).
