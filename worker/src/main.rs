@@ -1,6 +1,7 @@
 //! `worker`: the verigrad worker node's command line.
 
 mod account;
+mod audit;
 mod cli;
 mod coordinate;
 mod load;

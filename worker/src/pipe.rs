@@ -1,5 +1,6 @@
-//! `worker pipe dispute` and `worker pipe resolve`: holding PIPE answers to account. A signed answer
-//! this node's own execution contradicts is disputed on chain, and the escrow's committee decides.
+//! `worker pipe dispute`, `worker pipe audit` and `worker pipe resolve`: holding PIPE answers to
+//! account. A signed answer this node's own execution contradicts is disputed on chain, and the
+//! escrow's committee decides.
 
 use std::time::Duration;
 
@@ -10,7 +11,10 @@ use verigrad_blobs::StoreClient;
 use verigrad_requester::Requester;
 use verigrad_roles::load_runtime;
 
-use crate::cli::{Context, TaskArgs};
+use crate::{
+    audit::{Auditor, OnWrong, Tally},
+    cli::{Context, TaskArgs},
+};
 
 /// `worker pipe …`.
 #[derive(Debug, Args)]
@@ -43,6 +47,30 @@ enum PipeAction {
         #[command(flatten)]
         tasks: TaskArgs,
     },
+    /// Audit VANILLA answers after the fact: in each block, re-run a random sample of the signed
+    /// answers (drawn from the block's hash and this account's address) and report, or dispute, the
+    /// wrong ones.
+    Audit {
+        /// Share of the answers drawn, in basis points (10000: every answer).
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u16).range(0..=10_000))]
+        rate_bps: u16,
+        /// First block audited [default: the deployment's start block].
+        #[arg(long)]
+        from: Option<u64>,
+        /// Last block audited [default: the head]; with --follow, audit new blocks as they come.
+        #[arg(long, conflicts_with = "follow")]
+        to: Option<u64>,
+        /// Keep auditing new blocks until interrupted.
+        #[arg(long)]
+        follow: bool,
+        /// Dispute each wrong answer (pays the bond and the DEEP task's fee), follow the dispute's
+        /// task and resolve it.
+        #[arg(long)]
+        dispute: bool,
+        /// The store node and the packages that re-run the requests.
+        #[command(flatten)]
+        tasks: TaskArgs,
+    },
     /// Resolve a dispute once its task is final; prints the ruling.
     Resolve {
         /// The dispute id.
@@ -56,7 +84,9 @@ enum PipeAction {
 impl PipeArgs {
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let tasks = match &self.action {
-            PipeAction::Dispute { tasks, .. } | PipeAction::Resolve { tasks, .. } => tasks,
+            PipeAction::Dispute { tasks, .. }
+            | PipeAction::Audit { tasks, .. }
+            | PipeAction::Resolve { tasks, .. } => tasks,
         };
         let mut config = ctx.config.tasks.clone();
         tasks.apply(&mut config);
@@ -86,6 +116,40 @@ impl PipeArgs {
                     let requester = Requester::new(account, store.clone(), poll);
                     requester.follow(task, request).await?;
                     let ruling = verigrad_answer::resolve(requester.account(), &store, id).await?;
+                    println!("dispute {id}: {ruling:?}");
+                }
+            }
+            PipeAction::Audit { rate_bps, from, to, follow, dispute, .. } => {
+                let cache = config.data_dir.join("models");
+                let runtime = load_runtime(&config.models, &[], &store, &cache)
+                    .await
+                    .context("loading the models to re-run the requests with")?;
+                let from = from.unwrap_or(account.chain().deployment().start_block);
+                let poll = Duration::from_millis(config.poll_ms);
+                let requester = Requester::new(account, store.clone(), poll);
+                let on_wrong = if dispute { OnWrong::Dispute } else { OnWrong::Report };
+                let auditor = Auditor::new(requester, runtime, store, rate_bps, on_wrong);
+                let tally = if follow {
+                    let (stop, shutdown) = tokio::sync::watch::channel(false);
+                    tokio::spawn(async move {
+                        let _ = tokio::signal::ctrl_c().await;
+                        let _ = stop.send(true);
+                    });
+                    auditor.follow(from, poll, shutdown).await
+                } else {
+                    let to = match to {
+                        Some(to) => to,
+                        None => auditor.head().await?,
+                    };
+                    let mut tally = Tally::default();
+                    auditor.blocks(from, to, &mut tally).await?;
+                    tally
+                };
+                println!(
+                    "audited {} of {} signed VANILLA answers: {} wrong, {} disputed",
+                    tally.audited, tally.answers, tally.wrong, tally.disputed
+                );
+                for (id, ruling) in auditor.rulings().await {
                     println!("dispute {id}: {ruling:?}");
                 }
             }

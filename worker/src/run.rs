@@ -9,10 +9,14 @@ use tokio::sync::watch;
 use verigrad_answer::{Answering, router};
 use verigrad_blobs::StoreClient;
 use verigrad_contracts::{Account, RoleSet};
+use verigrad_requester::Requester;
 use verigrad_roles::{RunOptions, TaskConfig, Worker, load_runtime};
 use verigrad_task::{EventStream, EventsConfig, WorkerStore};
 
-use crate::cli::{Context, TaskArgs};
+use crate::{
+    audit::{Auditor, OnWrong},
+    cli::{Context, TaskArgs},
+};
 /// `worker run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
@@ -40,6 +44,15 @@ pub(crate) struct RunArgs {
     /// with the worker's key); register it as the worker's endpoint so the coordinator finds it.
     #[arg(long, env = "VERIGRAD_LISTEN")]
     listen: Option<SocketAddr>,
+    /// As a verifier on a chain with PIPE disputes (pipe-node), audit this share of the signed
+    /// VANILLA answers in each new block, in basis points, and dispute the wrong ones (0: no audit).
+    #[arg(
+        long,
+        env = "VERIGRAD_AUDIT_BPS",
+        default_value_t = 500,
+        value_parser = clap::value_parser!(u16).range(0..=10_000)
+    )]
+    audit_bps: u16,
     #[command(flatten)]
     tasks: TaskArgs,
 }
@@ -127,6 +140,27 @@ async fn run(
             PIPE_TIMEOUT,
         );
         serve_answers(listen, Arc::new(answering), shutdown.clone()).await?;
+    }
+    let audits = roles.contains(RoleSet::VERIFY)
+        && args.audit_bps > 0
+        && !deployment.pipe_disputes.is_zero();
+    if audits {
+        let from = chain.rpc().block_number().await? + 1;
+        // A clone of the account: the audit's disputes and the roles' steps share its nonces.
+        let requester = Requester::new(account.clone(), blobs.clone(), poll);
+        let auditor = Auditor::new(
+            requester,
+            runtime.clone(),
+            blobs.clone(),
+            args.audit_bps,
+            OnWrong::Dispute,
+        );
+        tracing::info!(rate_bps = args.audit_bps, from, "auditing VANILLA PIPE answers");
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let tally = auditor.follow(from, poll, shutdown).await;
+            tracing::info!(?tally, "audit stopped");
+        });
     }
     let worker = Worker::new(account, store, blobs, runtime, options).await?;
     tokio::spawn(async move {

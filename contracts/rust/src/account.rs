@@ -17,8 +17,8 @@ use crate::{
 };
 
 /// An account: the [`Chain`] plus a [`TxSender`] for its key — a worker's, a model owner's, a
-/// requester's.
-#[derive(Debug)]
+/// requester's. Clones share the sender's nonces.
+#[derive(Debug, Clone)]
 pub struct Account {
     chain: Chain,
     sender: TxSender,

@@ -43,9 +43,10 @@ pub enum ChainError {
         revert: Revert,
     },
     /// The node refused a transaction because its nonce was used already: by this transaction
-    /// (a resend), or by another one from the same key.
-    #[error("{op}: nonce too low: {source}")]
-    NonceTooLow {
+    /// (a resend), or by another one from the same key, mined ("nonce too low") or still in the
+    /// pool ("replacement transaction underpriced").
+    #[error("{op}: nonce taken: {source}")]
+    NonceTaken {
         /// The JSON-RPC method refused.
         op: &'static str,
         /// The node's answer.
@@ -128,7 +129,7 @@ impl ChainError {
     pub(crate) fn from_rpc(op: &'static str, source: TransportError) -> Self {
         match source.as_error_resp().map(NodeRefusal::of) {
             Some(NodeRefusal::Reverted(revert)) => Self::Reverted { op, revert },
-            Some(NodeRefusal::NonceTooLow) => Self::NonceTooLow { op, source },
+            Some(NodeRefusal::NonceTaken) => Self::NonceTaken { op, source },
             _ => Self::Rpc { op, source },
         }
     }
@@ -148,8 +149,8 @@ impl ChainError {
 pub(crate) enum NodeRefusal {
     /// The call or estimate reverted, with this data (empty when the node sent none).
     Reverted(Revert),
-    /// The transaction's nonce is below the account's next one.
-    NonceTooLow,
+    /// The transaction's nonce is below the account's next one, or held by another pending one.
+    NonceTaken,
     /// Anything else: a refusal that retrying would repeat.
     Other,
 }
@@ -160,8 +161,10 @@ impl NodeRefusal {
         let message = payload.message.to_ascii_lowercase();
         if message.contains("revert") {
             Self::Reverted(Revert::new(payload.as_revert_data().unwrap_or_default()))
-        } else if message.contains("nonce too low") {
-            Self::NonceTooLow
+        } else if message.contains("nonce too low")
+            || message.contains("replacement transaction underpriced")
+        {
+            Self::NonceTaken
         } else {
             Self::Other
         }
@@ -208,12 +211,17 @@ mod tests {
             (
                 "geth nonce",
                 r#"{"code":-32000,"message":"nonce too low: next nonce 5, tx nonce 4"}"#.to_owned(),
-                NodeRefusal::NonceTooLow,
+                NodeRefusal::NonceTaken,
             ),
             (
                 "anvil nonce",
                 r#"{"code":-32003,"message":"Nonce too low"}"#.to_owned(),
-                NodeRefusal::NonceTooLow,
+                NodeRefusal::NonceTaken,
+            ),
+            (
+                "pending nonce",
+                r#"{"code":-32000,"message":"replacement transaction underpriced"}"#.to_owned(),
+                NodeRefusal::NonceTaken,
             ),
             (
                 "other",
@@ -237,7 +245,7 @@ mod tests {
         assert!(is_transient(&limited));
         assert!(matches!(
             ChainError::from_rpc("eth_sendRawTransaction", rejected),
-            ChainError::NonceTooLow { .. }
+            ChainError::NonceTaken { .. }
         ));
         let unknown = node_error(r#"{"code":-32000,"message":"insufficient funds"}"#);
         assert!(matches!(ChainError::from_rpc("eth_call", unknown), ChainError::Rpc { .. }));

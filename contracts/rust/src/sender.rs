@@ -1,6 +1,6 @@
 //! Signing and sending transactions: exactly once, with a gas margin, in nonce order.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use alloy::{
     eips::Encodable2718,
@@ -50,13 +50,14 @@ impl Default for ReceiptPolicy {
 /// they carry the same nonce. The same bytes go out again if the node forgets the transaction while
 /// we wait for its receipt (a restart that drops the pool). If the nonce was taken by another
 /// transaction from the same key, the manager re-syncs and the call is signed again with a fresh nonce.
-#[derive(Debug)]
+/// Clones share the nonce manager, so tasks of one process that send from one key take turns.
+#[derive(Debug, Clone)]
 pub struct TxSender {
     rpc: Rpc,
     wallet: EthereumWallet,
     from: Address,
     chain_id: u64,
-    nonces: NonceManager,
+    nonces: Arc<NonceManager>,
     gas: GasPolicy,
     receipts: ReceiptPolicy,
 }
@@ -76,7 +77,7 @@ impl TxSender {
             wallet: EthereumWallet::from(signer),
             from,
             chain_id,
-            nonces: NonceManager::default(),
+            nonces: Arc::default(),
             gas,
             receipts,
         }
@@ -182,7 +183,7 @@ impl TxSender {
                     slot.used();
                     return Ok((hash, raw));
                 }
-                Err(ChainError::NonceTooLow { .. }) => {
+                Err(ChainError::NonceTaken { .. }) => {
                     // The slot drops unused: the next acquire re-reads the pending nonce.
                     tracing::warn!(nonce, "nonce taken by another transaction; re-signing");
                 }
@@ -209,7 +210,7 @@ impl TxSender {
             })
             .await;
         match sent {
-            Err(ChainError::Rpc { .. } | ChainError::NonceTooLow { .. })
+            Err(ChainError::Rpc { .. } | ChainError::NonceTaken { .. })
                 if rpc.knows(hash).await? =>
             {
                 Ok(())

@@ -2,7 +2,8 @@
 //! --listen` processes and a coordinator answer a dApp's TEE call (three agreeing) and a direct
 //! VANILLA call (one), each signed and paid in its block; a crashed worker is routed around; with
 //! every worker down a call fails cleanly in its block; replay checks every signature and fails on
-//! a tampered one; a faulty worker's signed answer is disputed and slashed.
+//! a tampered one; a faulty worker's signed answer is disputed and slashed, by hand and by a
+//! verifier's audit.
 
 use std::{sync::Arc, time::Duration};
 
@@ -12,7 +13,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use serde_json::Value;
-use verigrad_contracts::{ChainError, bindings::RiskGate};
+use verigrad_contracts::{ChainError, PipeDisputes, Ruling, bindings::RiskGate};
 use verigrad_pipe::{ADDRESS, PipeRequest};
 use verigrad_pipe_node::{
     ReplayChecks, block::BlockRecord, chain::Chain, genesis::Genesis, network::Contracts, replay,
@@ -187,15 +188,16 @@ fn signers_of(result: &Value) -> Vec<Address> {
         .unwrap_or_default()
 }
 
-/// A faulty worker's signed VANILLA answer, disputed by a node whose own execution contradicts it:
-/// the dispute's DEEP task re-executes the request (its input is the request itself, found by its
-/// id in the store) and the signer is slashed; the disputer ends with its bond back and a bounty.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_wrong_signed_answer_is_disputed_and_slashed() {
+/// A market on one pipe-node where only a faulty worker answers PIPE requests, and the deployer's
+/// VANILLA call it answered wrongly: honest compute+verify workers and a verifier run the tasks,
+/// each `worker run` given `verifier_flags` (the last is the verifier's). Returns the market, the
+/// liar, the request id, and the running processes.
+async fn a_wrong_vanilla_answer(
+    verifier_flags: [&str; 4],
+) -> (Market, Address, alloy::primitives::B256, Vec<verigrad_testkit::market::WorkerProcess>) {
     let (coordinator_port, answer_port) = (free_port(), free_port());
     let options = MarketOptions::hybrid(coordinator_port);
     let market = Market::open_with(options).await;
-    // Only the faulty worker answers PIPE requests; the honest ones and a verifier run the tasks.
     let endpoint = format!("http://127.0.0.1:{answer_port}");
     let enrollments = [
         Enrollment { key: KEYS[0], roles: "compute,verify", endpoint: "" },
@@ -205,23 +207,35 @@ async fn a_wrong_signed_answer_is_disputed_and_slashed() {
         Enrollment { key: KEYS[4], roles: "compute", endpoint: &endpoint },
     ];
     let workers = market.register_all(&enrollments).await;
-    let liar = workers[4];
-    let _honest: Vec<_> =
-        (0..4).map(|i| market.spawn(KEYS[i], &format!("honest{i}"), &[])).collect();
+    let mut processes: Vec<_> = (0..4)
+        .map(|i| market.spawn(KEYS[i], &format!("honest{i}"), &[verifier_flags[i]]))
+        .collect();
     let listen = format!("--listen=127.0.0.1:{answer_port}");
-    let _liar = market.spawn(KEYS[4], "liar", &["--faulty", &listen]);
+    processes.push(market.spawn(KEYS[4], "liar", &["--faulty", &listen]));
     eventually("the liar to answer PIPE requests", Duration::from_secs(60), || async {
         reqwest_ok(&format!("{endpoint}/health")).await.then_some(())
     })
     .await;
-    let _coordinator = market.coordinator(coordinator_port);
+    processes.push(market.coordinator(coordinator_port));
     let deployer = market.account(DEPLOYER_KEY).await;
     let settlement = deployer.chain().settlement().expect("PipeSettlement deployed");
     settlement.deposit(deployer.sender(), deployer.address(), tokens(10)).await.expect("deposit");
-
     let call = vanilla_call(market.volatility, 0);
     let request = PipeRequest::decode(&call.abi_encode()).expect("a PIPE call").id;
-    deployer.sender().call(ADDRESS, call).await.expect("answered (wrongly)");
+    let receipt = deployer.sender().call(ADDRESS, call).await.expect("answered (wrongly)");
+    let answered =
+        block_results(deployer.chain().rpc(), receipt.block_number.expect("mined")).await;
+    assert_eq!(signers_of(&answered[0]), [workers[4]], "the liar signed it: {answered:?}");
+    (market, workers[4], request, processes)
+}
+
+/// A faulty worker's signed VANILLA answer, disputed by a node whose own execution contradicts it:
+/// the dispute's DEEP task re-executes the request (its input is the request itself, found by its
+/// id in the store) and the signer is slashed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_signed_answer_is_disputed_and_slashed() {
+    // No verifier audits here: the deployer disputes by hand.
+    let (market, liar, request, _processes) = a_wrong_vanilla_answer(["--audit-bps=0"; 4]).await;
     let stake_before = market.status(liar).await.stake;
 
     let dispute = |args: &[&str]| {
@@ -230,6 +244,11 @@ async fn a_wrong_signed_answer_is_disputed_and_slashed() {
         command.output().expect("worker pipe")
     };
     let models = verigrad_testkit::repo().join("models").display().to_string();
+    // An audit of the chain at full rate, without disputing, finds the one wrong answer.
+    let audited = dispute(&["audit", "--models", &models]);
+    let said = String::from_utf8_lossy(&audited.stdout).to_string();
+    assert!(audited.status.success(), "{said}{}", String::from_utf8_lossy(&audited.stderr));
+    assert!(said.contains("audited 1 of 1 signed VANILLA answers: 1 wrong, 0 disputed"), "{said}");
     // The disputer follows the dispute's task to the committee's decision, then resolves it.
     let disputed = dispute(&["dispute", &request.to_string(), "--models", &models]);
     let said = String::from_utf8_lossy(&disputed.stdout).to_string();
@@ -237,4 +256,30 @@ async fn a_wrong_signed_answer_is_disputed_and_slashed() {
     assert!(said.contains(&format!("{liar}'s answer")), "{said}");
     assert!(said.contains("Upheld"), "{said}");
     assert!(market.status(liar).await.stake < stake_before, "the liar was slashed");
+}
+
+/// The network's own audit: a verifier running `worker run --audit-bps 10000` draws the liar's
+/// VANILLA answer after its block, re-runs it, disputes it and sees the dispute through. The liar
+/// loses stake; the auditor is owed more than the bond it put up.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_catches_a_wrong_vanilla_answer_and_the_liar_is_slashed() {
+    let flags = ["--audit-bps=0", "--audit-bps=0", "--audit-bps=0", "--audit-bps=10000"];
+    let (market, liar, _request, _processes) = a_wrong_vanilla_answer(flags).await;
+    let stake_before = market.status(liar).await.stake;
+    let deployer = market.account(DEPLOYER_KEY).await;
+    let (rpc, disputes) = (deployer.chain().rpc(), market.deployed.deployment.pipe_disputes);
+    let first = U256::from(1);
+    let ruling =
+        eventually("the audit's dispute to be ruled", Duration::from_secs(240), || async {
+            let dispute =
+                rpc.view(disputes, PipeDisputes::disputeOfCall { disputeId: first }).await;
+            dispute.ok().filter(|d| d.ruling != Ruling::Open).map(|d| (d.ruling, d.disputer))
+        })
+        .await;
+    let auditor = verigrad_testkit::address(KEYS[3]);
+    assert_eq!(ruling, (Ruling::Upheld, auditor), "the verifier's audit disputed it, and won");
+    assert!(market.status(liar).await.stake < stake_before, "the liar was slashed");
+    let bond = rpc.view(disputes, PipeDisputes::disputeBondCall {}).await.expect("bond");
+    let owed = rpc.view(disputes, PipeDisputes::claimableCall { account: auditor }).await;
+    assert!(owed.expect("claimable") > U256::from(bond), "the auditor earned a bounty");
 }

@@ -3,6 +3,8 @@
 //! input is bound to the signed request), and open a dispute, whose DEEP task the escrow's committee
 //! decides; then resolve it.
 
+use std::collections::HashMap;
+
 use alloy::{
     primitives::{Address, B256, Bytes, keccak256},
     providers::Provider,
@@ -80,40 +82,96 @@ pub async fn committed(
         .raw_request("pipe_getResult".into(), (request_id,))
         .await
         .map_err(|e| DisputeError::NotFound(format!("pipe_getResult: {e}")))?;
-    let attestation = &result["attestation"];
-    let signatures = attestation["signatures"].as_array().ok_or_else(|| {
-        DisputeError::NotFound(format!("no signed answer to request {request_id} on this chain"))
-    })?;
-    let chosen = signatures
-        .iter()
-        .find(|s| signer.is_none_or(|signer| s["worker"].as_str() == Some(&signer.to_string())))
-        .ok_or_else(|| DisputeError::NotFound(format!("{signer:?} did not sign it")))?;
-    let field = |value: &Value, name: &str| -> Result<String, DisputeError> {
-        value[name]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| DisputeError::NotFound(format!("the result has no {name}")))
-    };
-    let parse = |text: String| -> Result<B256, DisputeError> {
-        text.parse().map_err(|e| DisputeError::NotFound(format!("{text}: {e}")))
-    };
-    let block = u64::from_str_radix(field(&result, "blockNumber")?.trim_start_matches("0x"), 16)
+    if result.is_null() {
+        return Err(DisputeError::NotFound(format!(
+            "no block on this chain committed {request_id}"
+        )));
+    }
+    let block = u64::from_str_radix(text(&result, "blockNumber")?.trim_start_matches("0x"), 16)
         .map_err(|e| DisputeError::NotFound(format!("block number: {e}")))?;
-    let (call, output) = event_of(account, request_id, block).await?;
-    Ok(Committed {
-        request_id,
-        request: request_bytes(&call).into(),
-        call,
-        release: parse(field(attestation, "release")?)?,
-        signer: field(chosen, "worker")?
-            .parse()
-            .map_err(|e| DisputeError::NotFound(format!("signer: {e}")))?,
-        output_hash: parse(field(chosen, "outputHash")?)?,
-        signature: field(chosen, "signature")?
-            .parse()
-            .map_err(|e| DisputeError::NotFound(format!("signature: {e}")))?,
-        output,
-    })
+    let events = events_in(account, block).await?;
+    let listed = signatures(&result)?;
+    if listed.is_empty() {
+        return Err(DisputeError::NotFound(format!(
+            "no worker signed the answer to {request_id} (the node answered it itself, or it failed)"
+        )));
+    }
+    let signed = listed
+        .iter()
+        .find(|s| signer.is_none_or(|signer| s.signer == signer))
+        .cloned()
+        .ok_or_else(|| {
+            DisputeError::NotFound(format!("{signer:?} did not sign the answer to {request_id}"))
+        })?;
+    let (call, output) = events.get(&request_id).cloned().ok_or_else(|| {
+        DisputeError::NotFound(format!(
+            "block {block} logs no inference event of request {request_id} (its transaction reverted?)"
+        ))
+    })?;
+    Ok(signed.committed(request_id, call, output))
+}
+
+/// One signature of a committed result, as `pipe_getResult` and `pipe_getBlockResults` list it.
+#[derive(Debug, Clone)]
+pub(crate) struct Signature {
+    pub(crate) release: B256,
+    pub(crate) signer: Address,
+    pub(crate) output_hash: B256,
+    pub(crate) signature: Bytes,
+}
+
+impl Signature {
+    /// The committed answer this signature vouches for.
+    pub(crate) fn committed(
+        self,
+        request_id: B256,
+        call: ModelInferenceRequest,
+        output: ModelOutput,
+    ) -> Committed {
+        Committed {
+            request_id,
+            request: request_bytes(&call).into(),
+            call,
+            release: self.release,
+            signer: self.signer,
+            output_hash: self.output_hash,
+            signature: self.signature,
+            output,
+        }
+    }
+}
+
+/// The signatures of a result entry (none if the node answered it itself).
+pub(crate) fn signatures(result: &Value) -> Result<Vec<Signature>, DisputeError> {
+    let attestation = &result["attestation"];
+    let Some(listed) = attestation["signatures"].as_array() else {
+        return Ok(Vec::new());
+    };
+    let release = parse(text(attestation, "release")?)?;
+    listed
+        .iter()
+        .map(|s| {
+            Ok(Signature {
+                release,
+                signer: parse(text(s, "worker")?)?,
+                output_hash: parse(text(s, "outputHash")?)?,
+                signature: parse(text(s, "signature")?)?,
+            })
+        })
+        .collect()
+}
+
+/// The string field `name` of `value`.
+pub(crate) fn text<'a>(value: &'a Value, name: &str) -> Result<&'a str, DisputeError> {
+    value[name].as_str().ok_or_else(|| DisputeError::NotFound(format!("the result has no {name}")))
+}
+
+/// `text` parsed as a `T`.
+pub(crate) fn parse<T: std::str::FromStr>(text: &str) -> Result<T, DisputeError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e| DisputeError::NotFound(format!("{text}: {e}")))
 }
 
 /// `abi.encode(mode, modelCID, input)`, whose keccak is the request id.
@@ -125,29 +183,29 @@ fn request_bytes(call: &ModelInferenceRequest) -> Vec<u8> {
     ))
 }
 
-/// The request and output of `request_id`'s `ModelInferenceEvent` in `block`.
-async fn event_of(
+/// The request and output of each `ModelInferenceEvent` in `block`, by request id. An event whose
+/// id is not the keccak of its request is not the precompile's and is skipped.
+pub(crate) async fn events_in(
     account: &Account,
-    request_id: B256,
     block: u64,
-) -> Result<(ModelInferenceRequest, ModelOutput), DisputeError> {
+) -> Result<HashMap<B256, (ModelInferenceRequest, ModelOutput)>, DisputeError> {
     type Event = (sol_data::String, ModelInferenceRequest, ModelOutput);
     let filter = Filter::new()
         .address(ADDRESS)
         .event_signature(*INFERENCE_EVENT_TOPIC)
         .from_block(block)
         .to_block(block);
+    let mut events = HashMap::new();
     for log in account.chain().rpc().logs(&filter).await? {
         let Ok((id, request, output)) = Event::abi_decode_params(&log.data().data) else {
             continue;
         };
-        if id == request_id.to_string() && keccak256(request_bytes(&request)) == request_id {
-            return Ok((request, output));
+        let hash = keccak256(request_bytes(&request));
+        if id == hash.to_string() {
+            events.insert(hash, (request, output));
         }
     }
-    Err(DisputeError::NotFound(format!(
-        "block {block} logs no inference event of request {request_id} (its transaction reverted?)"
-    )))
+    Ok(events)
 }
 
 /// Whether `runtime`'s own execution of the committed request disagrees with the signed output.
