@@ -1,7 +1,9 @@
 //! The demo's last act: a worker that signs a wrong PIPE answer is disputed and slashed. liar6
 //! answers with `--faulty`; while the honest workers' PIPE endpoints are down the coordinator routes a
-//! VANILLA call to it, and its wrong answer is committed and paid; the requester re-runs the request,
-//! disputes it (`worker pipe dispute`), and the escrow's committee decides the dispute's DEEP task.
+//! VANILLA call to it, and its wrong answer is committed and paid; an auditor re-runs the block's
+//! VANILLA answers, disputes the wrong one (`worker pipe audit --dispute`), and the escrow's
+//! committee decides the dispute's DEEP task. (Verifiers audit a random 5 % of answers by themselves;
+//! this auditor checks them all.)
 
 use std::time::Duration;
 
@@ -37,8 +39,7 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
     let settlement = network.chain.settlement()?;
     settlement.deposit(deployer.sender(), deployer.address(), tokens(1)).await?;
     let call = vanilla_call(network.market.volatility, 0);
-    let request =
-        PipeRequest::decode(&call.abi_encode()).map_err(|e| anyhow::anyhow!("{e}"))?.id.to_string();
+    let request = PipeRequest::decode(&call.abi_encode()).map_err(|e| anyhow::anyhow!("{e}"))?.id;
     let receipt = deployer.sender().call(PIPE, call).await?;
     let block = receipt.block_number.unwrap_or_default();
     let results: Value = deployer
@@ -60,14 +61,16 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
     }
     let before = network.market.status(liar).await.stake;
     println!(
-        "  the requester re-runs it, disagrees and disputes it (worker pipe dispute): a DEEP task re-executes"
+        "  an auditor re-runs block {block}'s VANILLA answers, finds liar6's wrong and disputes it"
     );
     println!(
-        "  the request in the escrow's committee; liar6 stakes {} VGD",
-        vgd(U256::from(before))
+        "  (worker pipe audit --dispute): a DEEP task re-executes the request in the escrow's committee;"
     );
+    println!("  liar6 stakes {} VGD", vgd(U256::from(before)));
     let models = repo().join("models").display().to_string();
-    let args = ["pipe", "dispute", &request, "--models", &models];
+    let block = block.to_string();
+    let args =
+        ["pipe", "audit", "--from", &block, "--to", &block, "--dispute", "--models", &models];
     let said = network.worker(DEPLOYER_KEY, &args).await?;
     for line in said.lines() {
         println!("    {line}");
