@@ -12,6 +12,7 @@ use verigrad_contracts::{Account, RoleSet};
 use verigrad_requester::Requester;
 use verigrad_roles::{RunOptions, TaskConfig, Worker, load_runtime};
 use verigrad_task::{EventStream, EventsConfig, WorkerStore};
+use verigrad_x402::{ApiOptions, PaidApi, paid_api};
 
 use crate::{
     audit::{Auditor, OnWrong},
@@ -40,8 +41,10 @@ pub(crate) struct RunArgs {
     /// Largest task input fetched, in KiB [config tasks.max_input_kib; default 1024].
     #[arg(long)]
     max_input_kib: Option<usize>,
-    /// As a compute worker, answer PIPE requests on this address (`POST /v1/pipe/answer`, signed
-    /// with the worker's key); register it as the worker's endpoint so the coordinator finds it.
+    /// As a compute worker, serve on this address: paid inference over x402 (`GET /v1/models`,
+    /// `POST /v1/models/{model}/infer`, paid to the worker at the ModelRegistry's prices) and PIPE
+    /// answers (`POST /v1/pipe/answer`, signed with the worker's key). Register it as the worker's
+    /// endpoint so the coordinator routes to it.
     #[arg(long, env = "VERIGRAD_LISTEN")]
     listen: Option<SocketAddr>,
     /// As a verifier on a chain with PIPE disputes (pipe-node), audit this share of the signed
@@ -139,7 +142,12 @@ async fn run(
             args.faulty,
             PIPE_TIMEOUT,
         );
-        serve_answers(listen, Arc::new(answering), shutdown.clone()).await?;
+        // x402 payments settle through a clone of the account's sender: one nonce sequence.
+        let options = ApiOptions::paid(config.data_dir.clone());
+        let api = paid_api(chain.clone(), account.sender().clone(), runtime.clone(), &options)
+            .await
+            .context("starting the paid inference API")?;
+        serve_endpoint(listen, api, router(Arc::new(answering)), shutdown.clone()).await?;
     }
     let audits = roles.contains(RoleSet::VERIFY)
         && args.audit_bps > 0
@@ -177,24 +185,27 @@ async fn run(
 /// The longest a PIPE request's model may run.
 const PIPE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves the PIPE answer endpoint on `listen` until `shutdown`.
-async fn serve_answers(
+/// Serves the worker's endpoint on `listen` until `shutdown`: the paid inference API (x402) and the
+/// PIPE answers.
+async fn serve_endpoint(
     listen: SocketAddr,
-    answering: Arc<Answering>,
+    api: PaidApi,
+    answers: axum::Router,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("cannot listen on {listen} for PIPE requests"))?;
-    tracing::info!(url = %format!("http://{}", listener.local_addr()?), "answering PIPE requests");
+        .with_context(|| format!("cannot listen on {listen} for inference and PIPE requests"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tracing::info!(%url, "serving paid inference (x402) and answering PIPE requests");
+    let router = api.router.clone().merge(answers);
     tokio::spawn(async move {
+        let _api = api; // its price refresher runs while the endpoint does
         let stopped = async move {
             let _ = shutdown.wait_for(|stop| *stop).await;
         };
-        if let Err(error) =
-            axum::serve(listener, router(answering)).with_graceful_shutdown(stopped).await
-        {
-            tracing::error!(%error, "the PIPE endpoint stopped");
+        if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(stopped).await {
+            tracing::error!(%error, "the endpoint stopped");
         }
     });
     Ok(())

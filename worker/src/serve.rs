@@ -6,7 +6,9 @@ use alloy::{primitives::Address, signers::local::PrivateKeySigner, transports::h
 use anyhow::Context as _;
 use clap::Args;
 use verigrad_roles::Config;
-use verigrad_x402::{ServeOptions, SettlementOptions, api::RateLimit, facilitate, pay, serve};
+use verigrad_x402::{
+    ApiOptions, ServeOptions, SettlementOptions, api::RateLimit, facilitate, pay, serve,
+};
 
 use crate::cli::Context;
 
@@ -93,13 +95,15 @@ async fn run_serve(ctx: &Context, signer: PrivateKeySigner, args: ServeArgs) -> 
     let options = ServeOptions {
         listen: args.listen,
         models: args.models,
-        facilitator: args.facilitator,
-        pay_to: args.pay_to,
-        free: args.free,
-        rate: RateLimit { per_second: args.rate_per_second, burst: args.rate_burst },
-        max_timeout_seconds: args.max_timeout,
-        price_refresh: Duration::from_secs(args.price_refresh.max(1)),
-        settlement: args.settlement.options(config),
+        api: ApiOptions {
+            facilitator: args.facilitator,
+            pay_to: args.pay_to,
+            free: args.free,
+            rate: RateLimit { per_second: args.rate_per_second, burst: args.rate_burst },
+            max_timeout_seconds: args.max_timeout,
+            price_refresh: Duration::from_secs(args.price_refresh.max(1)),
+            settlement: args.settlement.options(config),
+        },
     };
     serve(ctx.chain().await?, signer, options, announce, shutdown()).await?;
     Ok(())

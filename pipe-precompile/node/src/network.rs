@@ -5,7 +5,7 @@
 //!
 //! | mode | answers | what it guarantees |
 //! |---|---|---|
-//! | VANILLA | one staked worker | a signed, slashable answer (the task market's audits sample them) |
+//! | VANILLA | one staked worker | a signed, slashable answer (verifiers audit a random sample after the block) |
 //! | TEE | `--tee-quorum` staked workers agreeing by determinism class | stake-backed agreement, not an enclave |
 //! | ZKML | one staked worker, EXACT models only | re-computed by the node: a wrong answer fails the call |
 

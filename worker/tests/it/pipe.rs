@@ -12,7 +12,7 @@ use alloy::{
     providers::Provider,
     sol_types::SolCall,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 use verigrad_contracts::{ChainError, PipeDisputes, Ruling, bindings::RiskGate};
 use verigrad_pipe::{ADDRESS, PipeRequest};
 use verigrad_pipe_node::{
@@ -23,6 +23,7 @@ use verigrad_testkit::{
     DEPLOYER_KEY, PipeDapps, free_port,
     market::{Enrollment, KEYS, Market, MarketOptions, eventually, vanilla_call},
     tokens,
+    x402::volatility_input,
 };
 
 /// A well-collateralised position for `RiskGate` (the risk model scores it low).
@@ -96,6 +97,33 @@ async fn pipe_calls_are_answered_signed_and_paid_by_the_staked_workers() {
     let answered = block_results(&rpc, receipt.block_number.expect("mined")).await;
     assert_eq!(signers_of(&answered[0]).len(), 1, "{answered:?}");
     assert_eq!(settlement.balance_of(deployer.address()).await.expect("balance"), tokens(9));
+
+    // The same endpoints sell inference over x402: the coordinator lists the models its workers
+    // serve at the registry's price, and routes a paid request to one, which settles on this chain.
+    let coordinator = format!("http://127.0.0.1:{coordinator_port}");
+    market.publish_packages().await; // the coordinator names models by the store's index
+    let listed: Value = alloy::transports::http::reqwest::get(format!("{coordinator}/v1/models"))
+        .await
+        .expect("GET /v1/models")
+        .json()
+        .await
+        .expect("JSON");
+    let volatility = listed["data"]
+        .as_array()
+        .and_then(|models| models.iter().find(|m| m["id"] == json!(market.volatility)))
+        .unwrap_or_else(|| panic!("the coordinator lists the volatility model: {listed}"));
+    assert_eq!(
+        (&volatility["workers"], &volatility["price"]),
+        (&json!(3), &json!("1000000000000000000"))
+    );
+    let url = format!("{coordinator}/v1/models/verigrad/volatility/infer");
+    let client = alloy::transports::http::reqwest::Client::new();
+    let payer = DEPLOYER_KEY.parse().expect("key");
+    let paid = verigrad_x402::pay(&client, &url, Some(&volatility_input()), &payer).await;
+    let paid = paid.expect("pays");
+    assert_eq!(paid.status, 200, "{:?}", paid.body);
+    assert!(workers.contains(&paid.paid.expect("a 402 came first").pay_to));
+    assert!(paid.settlement.expect("settled").success);
 
     // A crashed worker is routed around: the call is answered by another.
     processes[0].kill();

@@ -13,7 +13,7 @@ use axum::{
     extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::post,
 };
 use serde_json::json;
 use verigrad_contracts::pipe_domain;
@@ -122,17 +122,10 @@ impl Answering {
     }
 }
 
-/// The worker's PIPE routes: `POST /v1/pipe/answer` and `GET /health`.
+/// The worker's PIPE route, `POST /v1/pipe/answer` (`worker run --listen` serves it beside the paid
+/// inference API and its `/health`).
 pub fn router(answering: Arc<Answering>) -> Router {
-    Router::new()
-        .route("/v1/pipe/answer", post(answer))
-        .route(
-            "/health",
-            get(|State(answering): State<Arc<Answering>>| async move {
-                Json(json!({ "status": "ok", "worker": answering.address() }))
-            }),
-        )
-        .with_state(answering)
+    Router::new().route("/v1/pipe/answer", post(answer)).with_state(answering)
 }
 
 async fn answer(

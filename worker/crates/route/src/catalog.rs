@@ -44,6 +44,27 @@ impl Catalog {
         if lock(&self.read_at).is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
             return Ok(None);
         }
+        self.read_index().await?;
+        Ok(self.cached(model))
+    }
+
+    /// Every package the store holds, as `(name@version, id)`, sorted by name; the index is read
+    /// again when the last read is older than [`REFRESH_INTERVAL`].
+    pub async fn packages(&self) -> Result<Vec<(String, B256)>, BlobError> {
+        if !lock(&self.read_at).is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
+            self.read_index().await?;
+        }
+        let mut packages: Vec<(String, B256)> = lock(&self.names)
+            .iter()
+            .filter(|(name, _)| name.contains('@'))
+            .map(|(name, id)| (name.clone(), *id))
+            .collect();
+        packages.sort();
+        Ok(packages)
+    }
+
+    /// Reads the store's index: each package by `name@version` and by `name`.
+    async fn read_index(&self) -> Result<(), BlobError> {
         let mut names = HashMap::new();
         for id in self.store.packages().await? {
             let (_, manifest) = self.store.manifest(id).await?;
@@ -52,7 +73,7 @@ impl Catalog {
         }
         *lock(&self.names) = names;
         *lock(&self.read_at) = Some(Instant::now());
-        Ok(self.cached(model))
+        Ok(())
     }
 
     fn cached(&self, model: &str) -> Option<B256> {

@@ -2,6 +2,7 @@
 //!
 //! | route | what |
 //! |---|---|
+//! | `GET /v1/models` | the models some registered worker serves: id, name, price, how many workers |
 //! | `POST /v1/models/{model}/infer` | routed to a worker serving `model` (a package id or a name) |
 //! | `POST /v1/embeddings` | routed by the body's `model` (default `verigrad/minilm`) |
 //! | `POST /v1/pipe/answers` | a PIPE request from pipe-node, sent to its quorum of workers (see [`crate::pipe`]) |
@@ -65,6 +66,7 @@ impl Gateway {
 /// The coordinator's routes.
 pub fn router(gateway: Arc<Gateway>) -> Router {
     Router::new()
+        .route("/v1/models", get(models))
         .route("/v1/models/{*rest}", post(infer))
         .route("/v1/embeddings", post(embeddings))
         .route("/v1/pipe/answers", post(crate::pipe::answers))
@@ -101,6 +103,29 @@ async fn embeddings(
         .and_then(|v| v.get("model").and_then(Value::as_str).map(str::to_owned));
     let model = named.unwrap_or_else(|| DEFAULT_EMBEDDER.to_owned());
     forward(&gateway, &model, "/v1/embeddings", headers, body).await
+}
+
+/// The store's packages that registered compute workers serve, with the ModelRegistry's price.
+async fn models(State(gateway): State<Arc<Gateway>>) -> Response {
+    let packages = match gateway.catalog.packages().await {
+        Ok(packages) => packages,
+        Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("model catalog: {e}")),
+    };
+    let mut data = Vec::new();
+    for (name, id) in packages {
+        let candidates = match gateway.table.candidates(id).await {
+            Ok(candidates) => candidates,
+            Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading the registry: {e}")),
+        };
+        let Some(first) = candidates.first() else { continue };
+        data.push(json!({
+            "id": id,
+            "name": name,
+            "price": first.price.to_string(),
+            "workers": candidates.len(),
+        }));
+    }
+    Json(json!({ "object": "list", "data": data })).into_response()
 }
 
 async fn workers(State(gateway): State<Arc<Gateway>>) -> Response {

@@ -369,14 +369,20 @@ impl Market {
         self.spawn_with_models(key, name, models, extra)
     }
 
-    /// Starts `worker run` with no package on disk: it pulls them from the store node, where they
-    /// are published first.
-    pub async fn spawn_pulling(&self, key: &str, name: &str) -> WorkerProcess {
+    /// Publishes the market's two packages to its store node, where workers pull them and the
+    /// coordinator finds their names.
+    pub async fn publish_packages(&self) {
         let client = StoreClient::new(self.store_url.clone());
         for package in ["volatility", "risk"] {
             let package = ModelPackage::load(package_dir(package)).expect("package");
             client.publish(&package, |_| {}).await.expect("publish");
         }
+    }
+
+    /// Starts `worker run` with no package on disk: it pulls them from the store node, where they
+    /// are published first.
+    pub async fn spawn_pulling(&self, key: &str, name: &str) -> WorkerProcess {
+        self.publish_packages().await;
         let empty = self.dir.join("no-models");
         std::fs::create_dir_all(&empty).expect("empty dir");
         self.spawn_with_models(key, name, empty.display().to_string(), &[])

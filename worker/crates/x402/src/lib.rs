@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 use alloy_primitives as _;
 
 pub use pay::{PaidResponse, PayError, pay};
-pub use service::{ServeOptions, SettlementOptions, facilitate, facilitator_routes, serve};
+pub use service::{
+    ApiOptions, PaidApi, ServeOptions, SettlementOptions, facilitate, facilitator_routes, paid_api,
+    serve,
+};
 
 /// What can stop the service.
 #[derive(Debug, thiserror::Error)]

@@ -20,9 +20,16 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// The folder of model packages.
     pub models: PathBuf,
+    /// How the API is paid.
+    pub api: ApiOptions,
+}
+
+/// How the paid inference API takes payment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiOptions {
     /// Another node's facilitator; `None` runs one in this process (and serves its routes).
     pub facilitator: Option<String>,
-    /// Who is paid; by default the key's address.
+    /// Who is paid; by default the sender's address.
     pub pay_to: Option<Address>,
     /// Serve without payment (local development, benchmarks).
     pub free: bool,
@@ -34,6 +41,26 @@ pub struct ServeOptions {
     pub price_refresh: Duration,
     /// How the in-process facilitator settles.
     pub settlement: SettlementOptions,
+}
+
+impl ApiOptions {
+    /// Paid, with the in-process facilitator keeping its ledger in `data_dir`; the defaults of
+    /// `worker serve`.
+    pub fn paid(data_dir: PathBuf) -> Self {
+        Self {
+            facilitator: None,
+            pay_to: None,
+            free: false,
+            rate: RateLimit::default(),
+            max_timeout_seconds: 300,
+            price_refresh: Duration::from_secs(30),
+            settlement: SettlementOptions {
+                data_dir,
+                gas: GasPolicy::default(),
+                receipts: ReceiptPolicy::default(),
+            },
+        }
+    }
 }
 
 /// How a facilitator settles.
@@ -60,38 +87,56 @@ async fn run(
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await.map_err(io)
 }
 
-/// The in-process facilitator for `signer` on `chain`, with its ledger in `data_dir`.
+/// The in-process facilitator settling with `sender`, its ledger in `settlement.data_dir`.
 fn facilitator(
     chain: &Chain,
-    signer: PrivateKeySigner,
+    sender: TxSender,
     settlement: &SettlementOptions,
 ) -> Result<Facilitator, ServeError> {
     let deployment = chain.deployment();
-    let rpc = chain.rpc().clone();
-    let sender =
-        TxSender::new(rpc, signer, deployment.chain_id, settlement.gas, settlement.receipts);
     let ledger = Ledger::open(&settlement.data_dir)?;
     Ok(Facilitator::new(chain.rpc().clone(), sender, deployment.chain_id, deployment.token, ledger))
 }
 
-/// Serves the API (and, without `options.facilitator`, the facilitator) until `shutdown`.
-/// `signer` settles payments and, unless `options.pay_to` says otherwise, is paid.
-pub async fn serve(
+/// A sender for `signer` on `chain`, with `settlement`'s gas and receipt policies.
+fn sender(chain: &Chain, signer: PrivateKeySigner, settlement: &SettlementOptions) -> TxSender {
+    let chain_id = chain.deployment().chain_id;
+    TxSender::new(chain.rpc().clone(), signer, chain_id, settlement.gas, settlement.receipts)
+}
+
+/// The paid inference API over a runtime, with its price refresher; the refresher stops when this
+/// is dropped.
+#[derive(Debug)]
+pub struct PaidApi {
+    /// The API's routes, and the facilitator's when it runs in this process.
+    pub router: Router,
+    refresher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PaidApi {
+    fn drop(&mut self) {
+        self.refresher.abort();
+    }
+}
+
+/// The API selling `runtime`'s models at the ModelRegistry's prices (read now and every
+/// `options.price_refresh`). Without `options.facilitator`, payments settle in this process by
+/// `sender` (a clone of a worker's account sender shares its nonces), and `sender` is paid unless
+/// `options.pay_to` says otherwise.
+pub async fn paid_api(
     chain: Chain,
-    signer: PrivateKeySigner,
-    options: ServeOptions,
-    bound: impl FnOnce(SocketAddr),
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError> {
-    let runtime = Runtime::load_dir(&options.models)?;
+    sender: TxSender,
+    runtime: Runtime,
+    options: &ApiOptions,
+) -> Result<PaidApi, ServeError> {
     let catalog = Catalog::new(runtime);
     let deployment = *chain.deployment();
     catalog.refresh(&chain.models()).await?;
-    let pay_to = options.pay_to.unwrap_or(signer.address());
+    let pay_to = options.pay_to.unwrap_or(sender.address());
     let (client, facilitator_routes) = match &options.facilitator {
         Some(url) => (FacilitatorClient::http(url), Router::new()),
         None => {
-            let local = Arc::new(facilitator(&chain, signer, &options.settlement)?);
+            let local = Arc::new(facilitator(&chain, sender, &options.settlement)?);
             (FacilitatorClient::InProcess(local.clone()), facilitator::router(local))
         }
     };
@@ -108,10 +153,22 @@ pub async fn serve(
     });
     let api = Arc::new(Api::new(catalog, paywall));
     let refresher = tokio::spawn(refresh_prices(api.clone(), chain, options.price_refresh));
-    let router = api::router(api).merge(facilitator_routes);
-    let served = run(options.listen, router, bound, shutdown).await;
-    refresher.abort();
-    served
+    Ok(PaidApi { router: api::router(api).merge(facilitator_routes), refresher })
+}
+
+/// Serves the API (and, without `options.api.facilitator`, the facilitator) until `shutdown`.
+/// `signer` settles payments and, unless `options.api.pay_to` says otherwise, is paid.
+pub async fn serve(
+    chain: Chain,
+    signer: PrivateKeySigner,
+    options: ServeOptions,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let runtime = Runtime::load_dir(&options.models)?;
+    let sender = sender(&chain, signer, &options.api.settlement);
+    let api = paid_api(chain, sender, runtime, &options.api).await?;
+    run(options.listen, api.router.clone(), bound, shutdown).await
 }
 
 /// Reads the prices again every `every`, keeping the old ones through a node outage.
@@ -144,5 +201,6 @@ pub fn facilitator_routes(
     signer: PrivateKeySigner,
     settlement: &SettlementOptions,
 ) -> Result<axum::Router, ServeError> {
-    Ok(facilitator::router(Arc::new(facilitator(chain, signer, settlement)?)))
+    let sender = sender(chain, signer, settlement);
+    Ok(facilitator::router(Arc::new(facilitator(chain, sender, settlement)?)))
 }
