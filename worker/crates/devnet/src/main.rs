@@ -9,6 +9,7 @@ mod dispute;
 mod inputs;
 mod load;
 mod network;
+mod paid;
 mod pipe;
 mod pipe_bench;
 mod status;
@@ -117,6 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let billing = own.is_none().then_some(&network);
             let dapps = pipe::run(own.as_ref().unwrap_or(&network.market.chain), billing).await?;
             if own.is_none() {
+                paid::run(&network).await?;
                 dispute::run(&mut network).await?;
             }
             let pipe = own.as_ref().unwrap_or(&network.market.chain);
