@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::Args;
 use verigrad_blobs::StoreClient;
 use verigrad_contracts::Chain;
-use verigrad_route::{Catalog, Gateway, RoutePolicy, RoutingTable, router};
+use verigrad_route::{Admission, Catalog, Gateway, RoutePolicy, RoutingTable, router};
 use verigrad_x402::facilitator_routes;
 
 use crate::{cli::Context, serve::SettlementArgs};
@@ -26,6 +26,13 @@ pub(crate) struct CoordinateArgs {
     /// Requests the coordinator admits at once, over all workers.
     #[arg(long, default_value_t = 256)]
     max_pending: u32,
+    /// Requests that may wait for a slot once `--max-pending` are in flight; beyond it the lowest
+    /// offer is shed (429 with the quote).
+    #[arg(long, default_value_t = 1024)]
+    max_waiting: usize,
+    /// The longest a request waits for a slot, in milliseconds.
+    #[arg(long, default_value_t = 5_000)]
+    max_wait_ms: u64,
     /// Seconds a model's worker list is trusted before the registry is read again.
     #[arg(long, default_value_t = 5)]
     refresh_secs: u64,
@@ -54,12 +61,22 @@ async fn serve(
     args: CoordinateArgs,
     facilitator: Option<axum::Router>,
 ) -> anyhow::Result<()> {
-    let CoordinateArgs { listen, store, max_in_flight, max_pending, refresh_secs, .. } = args;
+    let CoordinateArgs {
+        listen,
+        store,
+        max_in_flight,
+        max_pending,
+        max_waiting,
+        max_wait_ms,
+        refresh_secs,
+        ..
+    } = args;
     anyhow::ensure!(max_in_flight > 0 && max_pending > 0, "limits must be at least 1");
     let store = store.as_str();
     let policy = RoutePolicy { max_in_flight, ..RoutePolicy::default() };
     let table = Arc::new(RoutingTable::new(chain, policy, Duration::from_secs(refresh_secs)));
-    let gateway = Gateway::new(table, Catalog::new(StoreClient::new(store)), max_pending);
+    let admission = Admission::new(max_pending, max_waiting, Duration::from_millis(max_wait_ms));
+    let gateway = Gateway::new(table, Catalog::new(StoreClient::new(store)), admission);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (another coordinator running?)"))?;

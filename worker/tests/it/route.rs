@@ -77,12 +77,14 @@ impl Coordinator {
         store: &str,
         max_in_flight: u32,
         facilitator_key: Option<&str>,
+        extra: &[&str],
     ) -> Self {
         let data = tempfile::tempdir().expect("dir");
         let mut command = Command::new(env!("CARGO_BIN_EXE_worker"));
         command
             .args(["coordinate", "--listen", "127.0.0.1:0", "--store", store])
             .args(["--max-in-flight", &max_in_flight.to_string(), "--refresh-secs", "1"])
+            .args(extra)
             .arg("--data-dir")
             .arg(data.path())
             .env_clear()
@@ -118,7 +120,13 @@ impl Drop for Coordinator {
 
 /// An x402 payment header paying `to` (only the field the router reads is filled in).
 fn payment_to(to: Address) -> String {
-    let payment = json!({ "x402Version": 2, "payload": { "authorization": { "to": to } } });
+    offering(to, 0)
+}
+
+/// An x402 payment header paying `to` the fee `value` (what the coordinator's admission ranks by).
+fn offering(to: Address, value: u64) -> String {
+    let authorization = json!({ "to": to, "value": value.to_string() });
+    let payment = json!({ "x402Version": 2, "payload": { "authorization": authorization } });
     base64::engine::general_purpose::STANDARD.encode(payment.to_string())
 }
 
@@ -170,7 +178,7 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
 
     let file = deployed.file.to_string_lossy().into_owned();
     let coordinator =
-        Coordinator::start(anvil.url().as_str(), &file, &store.url, 1, Some(DEPLOYER_KEY));
+        Coordinator::start(anvil.url().as_str(), &file, &store.url, 1, Some(DEPLOYER_KEY), &[]);
     let http = reqwest::Client::new();
     let infer = |model: &str, body: Value, paying: Option<Address>| {
         let mut request =
@@ -226,8 +234,10 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
     }
     assert!(full.is_some(), "both workers took a held request");
     let shed = infer("verigrad/risk", json!({}), None).await.expect("answered");
-    assert_eq!(shed.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(shed.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(shed.headers()["retry-after"], "1");
+    let refusal: Value = shed.json().await.expect("json");
+    assert_eq!(refusal["quote"], json!(10u64.pow(15).to_string()), "the 429 quotes the price");
     gate.add_permits(2);
     let mut served_held = Vec::new();
     for request in held {
@@ -264,6 +274,50 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
         .expect("first listed");
     assert!(first["load"]["failures"].as_u64() >= Some(1), "{table}");
     assert_eq!(first["price"], json!(U256::from(10u64.pow(15))));
+
+    // A coordinator admitting one request at a time with one waiting: a held request in flight and
+    // an unpaid one waiting, a paid offer displaces the unpaid one (429, with the quote), then gets
+    // the slot the held request frees.
+    let narrow = ["--max-pending", "1", "--max-waiting", "1", "--max-wait-ms", "20000"];
+    let loaded = Coordinator::start(anvil.url().as_str(), &file, &store.url, 4, None, &narrow);
+    let post = |body: Value, payment: Option<String>| {
+        let mut request =
+            http.post(format!("{}/v1/models/verigrad/risk/infer", loaded.url)).json(&body);
+        if let Some(payment) = payment {
+            request = request.header("payment-signature", payment);
+        }
+        request.send()
+    };
+    let occupancy = |in_flight: u64, waiting: u64| {
+        let health = format!("{}/health", loaded.url);
+        let http = http.clone();
+        async move {
+            for _ in 0..200 {
+                let status: Value =
+                    http.get(&health).send().await.expect("health").json().await.expect("json");
+                if status["inFlight"] == in_flight && status["waiting"] == waiting {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            panic!("the coordinator never had {in_flight} in flight and {waiting} waiting");
+        }
+    };
+    let held = tokio::spawn(post(json!({ "hold": true }), None));
+    occupancy(1, 0).await;
+    let unpaid = tokio::spawn(post(json!({}), None));
+    occupancy(1, 1).await;
+    let paid = tokio::spawn(post(json!({}), Some(offering(workers[1], 10u64.pow(15)))));
+    let displaced = unpaid.await.expect("task").expect("answered");
+    assert_eq!(displaced.status(), StatusCode::TOO_MANY_REQUESTS);
+    let refusal: Value = displaced.json().await.expect("json");
+    assert!(refusal["error"].as_str().unwrap_or_default().contains("higher offer"), "{refusal}");
+    assert_eq!(refusal["quote"], json!(10u64.pow(15).to_string()));
+    gate.add_permits(1);
+    assert_eq!(held.await.expect("task").expect("routed").status(), StatusCode::OK);
+    let served = paid.await.expect("task").expect("routed");
+    assert_eq!(served.status(), StatusCode::OK, "the paid offer got the freed slot");
+    assert_eq!(served.headers()[SERVED_BY].to_str().expect("header"), workers[1].to_string());
 
     // The coordinator is also the x402 facilitator.
     let supported: Value = http

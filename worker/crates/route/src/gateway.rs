@@ -12,14 +12,16 @@
 //! Requests and answers pass through unchanged, x402 headers included, so payment stays between the
 //! client and the worker. A request that carries a payment goes to the worker it pays (its `payTo`):
 //! the 402 that asked for it came from that worker. The answer says who served it in
-//! `x-verigrad-worker`. A worker that cannot be reached is marked down and the next one tried; when
-//! every worker is at its queue limit, or the coordinator at its own, the request is shed with 503 and
-//! `Retry-After`.
+//! `x-verigrad-worker`. A worker that cannot be reached is marked down and the next one tried.
+//! Admission ([`Admission`]) bounds the requests in flight and the line waiting for a slot, ordered by
+//! the fee each offers (its x402 authorization's value; none offers 0): a request shed — outbid in a
+//! full line, displaced by a higher offer, out of time, or with every worker at its queue limit — is
+//! answered 429 with `Retry-After` and the model's current quote, and nothing was charged.
 
 use std::sync::Arc;
 
 use alloy::{
-    primitives::{Address, B256},
+    primitives::{Address, B256, U256},
     transports::http::reqwest,
 };
 use axum::{
@@ -32,7 +34,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{Catalog, Route, RoutingTable};
+use super::{Admission, Catalog, Route, RoutingTable};
 
 /// Headers passed from the client to the worker.
 const FORWARDED: [&str; 4] = ["content-type", "accept", "payment-signature", "x-payment"];
@@ -51,15 +53,15 @@ pub struct Gateway {
     pub table: Arc<RoutingTable>,
     /// Model names.
     pub catalog: Catalog,
-    /// Requests the coordinator admits at once, over all workers.
-    pub max_pending: u32,
+    /// Who is let through when the coordinator is loaded.
+    pub admission: Arc<Admission>,
     pub(crate) http: reqwest::Client,
 }
 
 impl Gateway {
-    /// A gateway routing with `table`, naming models with `catalog`.
-    pub fn new(table: Arc<RoutingTable>, catalog: Catalog, max_pending: u32) -> Self {
-        Self { table, catalog, max_pending, http: reqwest::Client::new() }
+    /// A gateway routing with `table`, naming models with `catalog`, admitting by `admission`.
+    pub fn new(table: Arc<RoutingTable>, catalog: Catalog, admission: Arc<Admission>) -> Self {
+        Self { table, catalog, admission, http: reqwest::Client::new() }
     }
 }
 
@@ -74,7 +76,12 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route(
             "/health",
             get(|State(gateway): State<Arc<Gateway>>| async move {
-                Json(json!({ "status": "ok", "inFlight": gateway.table.in_flight() }))
+                let occupancy = gateway.admission.occupancy();
+                Json(json!({
+                    "status": "ok",
+                    "inFlight": occupancy.in_flight,
+                    "waiting": occupancy.waiting,
+                }))
             }),
         )
         .with_state(gateway)
@@ -141,21 +148,25 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if gateway.table.in_flight() >= gateway.max_pending {
-        return shed("the coordinator is at its admission limit");
-    }
     let id = match gateway.catalog.resolve(model).await {
         Ok(Some(id)) => id,
         Ok(None) => return error(StatusCode::NOT_FOUND, &format!("unknown model '{model}'")),
         Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("model catalog: {e}")),
     };
-    let pinned = paid_worker(&headers);
+    let payment = payment(&headers);
+    let pinned = payment.as_ref().and_then(paid_worker);
+    let fee = payment.as_ref().and_then(offered_fee).unwrap_or_default();
+    let _permit = match gateway.admission.admit(fee).await {
+        Ok(permit) => permit,
+        Err(why) => return shed(gateway, model, id, &why.to_string()).await,
+    };
     let mut tried: Vec<Address> = Vec::new();
     loop {
         let dispatch = match gateway.table.dispatch(id, pinned, &tried).await {
             Ok(Ok(dispatch)) => dispatch,
             Ok(Err(Route::Busy)) => {
-                return shed("every worker serving the model is at its queue limit");
+                let why = "every worker serving the model is at its queue limit";
+                return shed(gateway, model, id, why).await;
             }
             Ok(Err(_)) if !tried.is_empty() => {
                 return error(StatusCode::BAD_GATEWAY, &unreachable(model, &tried));
@@ -216,13 +227,22 @@ async fn relay(answer: reqwest::Response, worker: Address) -> Response {
     }
 }
 
-/// The worker a request's x402 payment pays (`payload.authorization.to`), if it carries one.
-fn paid_worker(headers: &HeaderMap) -> Option<Address> {
+/// A request's x402 payment payload (`PAYMENT-SIGNATURE`, or v1's `X-PAYMENT`), decoded.
+fn payment(headers: &HeaderMap) -> Option<Value> {
     use base64::Engine as _;
     let header = headers.get("payment-signature").or_else(|| headers.get("x-payment"))?;
     let decoded = base64::engine::general_purpose::STANDARD.decode(header.as_bytes()).ok()?;
-    let payment: Value = serde_json::from_slice(&decoded).ok()?;
+    serde_json::from_slice(&decoded).ok()
+}
+
+/// The worker a payment pays (`payload.authorization.to`).
+fn paid_worker(payment: &Value) -> Option<Address> {
     payment.pointer("/payload/authorization/to")?.as_str()?.parse().ok()
+}
+
+/// The fee a payment offers (`payload.authorization.value`, token wei).
+fn offered_fee(payment: &Value) -> Option<U256> {
+    payment.pointer("/payload/authorization/value")?.as_str()?.parse().ok()
 }
 
 fn no_worker(model: &str, id: B256, pinned: Option<Address>) -> Response {
@@ -237,8 +257,14 @@ fn unreachable(model: &str, tried: &[Address]) -> String {
     format!("no worker serving '{model}' could be reached (tried {})", tried.len())
 }
 
-fn shed(reason: &str) -> Response {
-    let mut response = error(StatusCode::SERVICE_UNAVAILABLE, reason);
+/// 429 with `Retry-After` and the model's current quote (its price at the registry, token wei).
+async fn shed(gateway: &Gateway, model: &str, id: B256, why: &str) -> Response {
+    let quote = match gateway.table.candidates(id).await {
+        Ok(candidates) => candidates.first().map(|c| c.price.to_string()),
+        Err(_) => None,
+    };
+    let body = json!({ "error": why, "model": id, "name": model, "quote": quote });
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
     response.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
     response
 }

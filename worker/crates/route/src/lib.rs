@@ -4,12 +4,14 @@
 //! quorum needs.
 #![warn(unused_crate_dependencies)]
 
+mod admission;
 mod catalog;
 mod gateway;
 mod pipe;
 mod score;
 mod table;
 
+pub use admission::{Admission, Occupancy, Permit, Shed};
 pub use catalog::Catalog;
 pub use gateway::{Gateway, SERVED_BY, router};
 pub use score::{Candidate, Load, Route, RoutePolicy};

@@ -160,11 +160,6 @@ impl RoutingTable {
         rows
     }
 
-    /// Requests in flight through this coordinator, over all workers.
-    pub fn in_flight(&self) -> u32 {
-        lock(&self.loads).values().map(|load| load.in_flight).sum()
-    }
-
     fn finish(&self, address: Address, elapsed: Option<Duration>) {
         let mut loads = lock(&self.loads);
         let Some(load) = loads.get_mut(&address) else { return };

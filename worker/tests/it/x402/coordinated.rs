@@ -32,7 +32,8 @@ async fn a_client_pays_a_worker_through_the_coordinator() {
     account.register(roles, server.url.clone(), vec![model], tokens(100)).await.expect("register");
 
     let file = market.deployed.file.to_string_lossy().into_owned();
-    let coordinator = Coordinator::start(market.anvil.url().as_str(), &file, &store.url, 8, None);
+    let coordinator =
+        Coordinator::start(market.anvil.url().as_str(), &file, &store.url, 8, None, &[]);
     let url = format!("{}/v1/models/verigrad/volatility/infer", coordinator.url);
     let mine = market.balance(me).await;
     let paid = pay(&reqwest::Client::new(), &url, Some(&volatility_input()), &payer())
