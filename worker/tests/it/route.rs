@@ -15,7 +15,6 @@ use alloy::{
     transports::http::reqwest::{self, StatusCode},
 };
 use axum::{Json, Router, body::Bytes, http::HeaderMap, routing::post};
-use base64::Engine as _;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use verigrad_contracts::{DeterminismClass, RiskClass};
@@ -24,6 +23,7 @@ use verigrad_route::SERVED_BY;
 
 use crate::store::{StoreNode, models, shipped};
 use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, Node, address, tokens};
+use verigrad_x402::x402;
 
 /// anvil's development keys 2 and 3: the two compute workers.
 const WORKER_KEYS: [&str; 2] = [
@@ -119,15 +119,28 @@ impl Drop for Coordinator {
 }
 
 /// An x402 payment header paying `to` (only the field the router reads is filled in).
-fn payment_to(to: Address) -> String {
-    offering(to, 0)
-}
-
-/// An x402 payment header paying `to` the fee `value` (what the coordinator's admission ranks by).
-fn offering(to: Address, value: u64) -> String {
-    let authorization = json!({ "to": to, "value": value.to_string() });
-    let payment = json!({ "x402Version": 2, "payload": { "authorization": authorization } });
-    base64::engine::general_purpose::STANDARD.encode(payment.to_string())
+/// A real x402 payment header: the deployer (who holds tokens) authorizes `value` to `to` in the
+/// Token of chain `chain_id` — what the coordinator's admission checks and ranks by.
+fn offering(chain_id: u64, token: Address, to: Address, value: u64) -> String {
+    let requirements = x402::PaymentRequirements {
+        scheme: x402::SCHEME.into(),
+        network: x402::network(chain_id),
+        amount: U256::from(value),
+        asset: token,
+        pay_to: to,
+        max_timeout_seconds: 300,
+        extra: Some(verigrad_x402::facilitator::token_domain()),
+    };
+    let signer = DEPLOYER_KEY.parse().expect("key");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time");
+    let signed = x402::authorize(&signer, &requirements, chain_id, now.as_secs()).expect("signs");
+    let payment = x402::PaymentPayload {
+        x402_version: x402::X402_VERSION,
+        resource: None,
+        accepted: requirements,
+        payload: signed,
+    };
+    x402::encode_header(&payment)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -180,14 +193,16 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
     let coordinator =
         Coordinator::start(anvil.url().as_str(), &file, &store.url, 1, Some(DEPLOYER_KEY), &[]);
     let http = reqwest::Client::new();
-    let infer = |model: &str, body: Value, paying: Option<Address>| {
+    let infer = |model: &str, body: Value, payment: Option<String>| {
         let mut request =
             http.post(format!("{}/v1/models/{model}/infer", coordinator.url)).json(&body);
-        if let Some(to) = paying {
-            request = request.header("payment-signature", payment_to(to));
+        if let Some(payment) = payment {
+            request = request.header("payment-signature", payment);
         }
         request.send()
     };
+    let (chain_id, token) = (anvil.chain_id(), deployed.deployment.token);
+    let price = 10u64.pow(15);
 
     // By name or by id, to a registered worker, the answer passed through.
     for reference in ["verigrad/risk", &model.to_string()] {
@@ -205,11 +220,13 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
 
     // A paid request goes to the worker it pays, payment header and all.
     for (i, worker) in workers.iter().enumerate() {
-        let answer = infer("verigrad/risk", json!({}), Some(*worker)).await.expect("routed");
+        let payment = offering(chain_id, token, *worker, price);
+        let answer =
+            infer("verigrad/risk", json!({}), Some(payment.clone())).await.expect("routed");
         assert_eq!(answer.headers()[SERVED_BY].to_str().expect("header"), worker.to_string());
         let body: Value = answer.json().await.expect("json");
         assert_eq!(body["worker"], ["first", "second"][i]);
-        assert_eq!(body["paid"], payment_to(*worker));
+        assert_eq!(body["paid"], payment);
     }
 
     // One request in flight per worker: two held requests fill both queues, a third is shed.
@@ -307,7 +324,16 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
     occupancy(1, 0).await;
     let unpaid = tokio::spawn(post(json!({}), None));
     occupancy(1, 1).await;
-    let paid = tokio::spawn(post(json!({}), Some(offering(workers[1], 10u64.pow(15)))));
+    // The attacker's try: a header claiming a thousand times the price would not settle (the worker
+    // takes exactly its price), so it offers nothing and cannot push the waiting request out.
+    let inflated = offering(chain_id, token, workers[1], price * 1_000);
+    let bluff = post(json!({}), Some(inflated)).await.expect("answered");
+    assert_eq!(bluff.status(), StatusCode::TOO_MANY_REQUESTS);
+    let refusal: Value = bluff.json().await.expect("json");
+    assert!(refusal["error"].as_str().unwrap_or_default().contains("full"), "{refusal}");
+    occupancy(1, 1).await;
+    let payment = offering(chain_id, token, workers[1], price);
+    let paid = tokio::spawn(post(json!({}), Some(payment)));
     let displaced = unpaid.await.expect("task").expect("answered");
     assert_eq!(displaced.status(), StatusCode::TOO_MANY_REQUESTS);
     let refusal: Value = displaced.json().await.expect("json");

@@ -14,7 +14,8 @@
 //! the 402 that asked for it came from that worker. The answer says who served it in
 //! `x-verigrad-worker`. A worker that cannot be reached is marked down and the next one tried.
 //! Admission ([`Admission`]) bounds the requests in flight and the line waiting for a slot, ordered by
-//! the fee each offers (its x402 authorization's value; none offers 0): a request shed — outbid in a
+//! the fee each credibly offers (the model's price, for an x402 payment that would settle it; nothing
+//! otherwise): a request shed — outbid in a
 //! full line, displaced by a higher offer, out of time, or with every worker at its queue limit — is
 //! answered 429 with `Retry-After` and the model's current quote, and nothing was charged.
 
@@ -33,6 +34,9 @@ use axum::{
     routing::{get, post},
 };
 use serde_json::{Value, json};
+
+use verigrad_contracts::TokenClient;
+use verigrad_x402::{facilitator::offer, x402::Payment};
 
 use super::{Admission, Catalog, Route, RoutingTable};
 
@@ -55,13 +59,24 @@ pub struct Gateway {
     pub catalog: Catalog,
     /// Who is let through when the coordinator is loaded.
     pub admission: Arc<Admission>,
+    /// The network Token, in which payments are checked before they count as offers.
+    token: TokenClient,
     pub(crate) http: reqwest::Client,
 }
 
 impl Gateway {
     /// A gateway routing with `table`, naming models with `catalog`, admitting by `admission`.
     pub fn new(table: Arc<RoutingTable>, catalog: Catalog, admission: Arc<Admission>) -> Self {
-        Self { table, catalog, admission, http: reqwest::Client::new() }
+        let token = table.chain().token();
+        Self { table, catalog, admission, token, http: reqwest::Client::new() }
+    }
+
+    /// What `payment` credibly offers for `model` (see [`offer`]): its price if it would pay it.
+    async fn offered(&self, model: B256, payment: Option<&Payment>) -> U256 {
+        let Some(payment) = payment else { return U256::ZERO };
+        let Ok(candidates) = self.table.candidates(model).await else { return U256::ZERO };
+        let Some(quote) = candidates.first().map(|c| c.price) else { return U256::ZERO };
+        offer(&self.token, self.table.chain().deployment().chain_id, payment, quote).await
     }
 }
 
@@ -154,8 +169,8 @@ async fn forward(
         Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("model catalog: {e}")),
     };
     let payment = payment(&headers);
-    let pinned = payment.as_ref().and_then(paid_worker);
-    let fee = payment.as_ref().and_then(offered_fee).unwrap_or_default();
+    let pinned = payment.as_ref().map(|p| p.exact.authorization.to);
+    let fee = gateway.offered(id, payment.as_ref()).await;
     let _permit = match gateway.admission.admit(fee).await {
         Ok(permit) => permit,
         Err(why) => return shed(gateway, model, id, &why.to_string()).await,
@@ -227,22 +242,11 @@ async fn relay(answer: reqwest::Response, worker: Address) -> Response {
     }
 }
 
-/// A request's x402 payment payload (`PAYMENT-SIGNATURE`, or v1's `X-PAYMENT`), decoded.
-fn payment(headers: &HeaderMap) -> Option<Value> {
-    use base64::Engine as _;
+/// A request's x402 payment (`PAYMENT-SIGNATURE`, or v1's `X-PAYMENT`), if it carries one that
+/// parses; one that does not is passed on for the worker to refuse.
+fn payment(headers: &HeaderMap) -> Option<Payment> {
     let header = headers.get("payment-signature").or_else(|| headers.get("x-payment"))?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(header.as_bytes()).ok()?;
-    serde_json::from_slice(&decoded).ok()
-}
-
-/// The worker a payment pays (`payload.authorization.to`).
-fn paid_worker(payment: &Value) -> Option<Address> {
-    payment.pointer("/payload/authorization/to")?.as_str()?.parse().ok()
-}
-
-/// The fee a payment offers (`payload.authorization.value`, token wei).
-fn offered_fee(payment: &Value) -> Option<U256> {
-    payment.pointer("/payload/authorization/value")?.as_str()?.parse().ok()
+    Payment::from_header(header.to_str().ok()?).ok()
 }
 
 fn no_worker(model: &str, id: B256, pinned: Option<Address>) -> Response {

@@ -59,6 +59,11 @@ impl RoutingTable {
         Self { chain, policy, ttl, listings: Mutex::default(), loads: Mutex::default() }
     }
 
+    /// The chain it reads.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
     /// Registered, unjailed compute workers serving `model`, with the model's price. Read from the
     /// chain when the last read is older than the table's TTL.
     pub async fn candidates(&self, model: B256) -> Result<Vec<Candidate>> {

@@ -11,7 +11,7 @@ mod routes;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, U256};
 use verigrad_contracts::{ChainError, Rpc, Token, TokenClient, TxSender};
 
 pub use client::FacilitatorClient;
@@ -31,6 +31,47 @@ pub fn token_domain() -> DomainInfo {
 /// Unix time now, in seconds.
 pub(crate) fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+/// The checks of a payment that read the chain: its authorization's nonce is unused and the payer
+/// holds `amount`.
+async fn funded(token: &TokenClient, payment: &Payment, amount: U256) -> Result<(), Reason> {
+    let (payer, nonce) = (payment.payer(), payment.exact.authorization.nonce);
+    // Both reads at once: this is most of the time verification adds to a request.
+    let (used, balance) =
+        tokio::join!(token.authorization_used(payer, nonce), token.balance_of(payer));
+    let unexpected = |e: ChainError| {
+        tracing::warn!(%e, "verification reads failed");
+        Reason::UnexpectedVerifyError
+    };
+    if used.map_err(unexpected)? {
+        return Err(Reason::NonceAlreadyUsed);
+    }
+    if balance.map_err(unexpected)? < amount {
+        return Err(Reason::InsufficientBalance);
+    }
+    Ok(())
+}
+
+/// What a payment credibly offers for a request quoted at `quote` (the coordinator's admission ranks
+/// by it): the quote if the payment would settle — an `exact` authorization in `token` on chain
+/// `chain_id`, well signed, current, of exactly the quote, with an unused nonce, from a payer who
+/// holds it — else nothing. A header that claims more than it would pay counts for nothing.
+pub async fn offer(token: &TokenClient, chain_id: u64, payment: &Payment, quote: U256) -> U256 {
+    let requirements = PaymentRequirements {
+        scheme: SCHEME.into(),
+        network: x402::network(chain_id),
+        amount: quote,
+        asset: token.address(),
+        pay_to: payment.exact.authorization.to,
+        max_timeout_seconds: 0,
+        extra: Some(token_domain()),
+    };
+    let checked = x402::check(payment, &requirements, chain_id, unix_now());
+    if checked.is_err() || funded(token, payment, quote).await.is_err() {
+        return U256::ZERO;
+    }
+    quote
 }
 
 /// Verifies and settles payments in the network Token on one chain.
@@ -90,22 +131,7 @@ impl Facilitator {
         if known.is_some() {
             return Err(Reason::NonceAlreadyUsed);
         }
-        // Both reads at once: this is most of the time verification adds to a request.
-        let (used, balance) = tokio::join!(
-            self.token.authorization_used(payer, nonce),
-            self.token.balance_of(payer),
-        );
-        let unexpected = |e: ChainError| {
-            tracing::warn!(%e, "verification reads failed");
-            Reason::UnexpectedVerifyError
-        };
-        if used.map_err(unexpected)? {
-            return Err(Reason::NonceAlreadyUsed);
-        }
-        if balance.map_err(unexpected)? < requirements.amount {
-            return Err(Reason::InsufficientBalance);
-        }
-        Ok(())
+        funded(&self.token, payment, requirements.amount).await
     }
 
     /// Verifies `payment` again, claims its authorization and sends `transferWithAuthorization`;
