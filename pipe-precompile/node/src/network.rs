@@ -10,6 +10,7 @@
 //! | ZKML | one staked worker, EXACT models only | re-computed by the node: a wrong answer fails the call |
 
 use std::{
+    collections::HashMap,
     path::PathBuf,
     sync::{Arc, PoisonError, RwLock, mpsc},
     time::{Duration, SystemTime},
@@ -25,8 +26,8 @@ use verigrad_contracts::{
 };
 use verigrad_inference::{Deadline, Determinism, Runtime};
 use verigrad_pipe::{
-    Answer, Answerer, Mode, PipeFailure, PipeRequest, Resolution, compute_until, output_hash,
-    unanswered,
+    Answer, Answerer, Attestation, Mode, PipeFailure, PipeRequest, Resolution, compute_until,
+    output_hash, unanswered,
 };
 
 use crate::{
@@ -132,6 +133,43 @@ impl Contracts {
             }
         }
         Ok(attestation.signatures.len())
+    }
+}
+
+/// What a block being built re-checks of its pre-executed answers on the state it builds on: every
+/// signer still staked for the release, and the price still the release's. Both can change between
+/// an answer's arrival and its block (a slash, an unbond, a new price); a signature cannot. Replay
+/// checks the same on the same state, so a block never commits an answer replay would refuse. Each
+/// (signer, release) and each release's price is read once per block.
+pub(crate) struct BuildChecks<'a> {
+    contracts: Contracts,
+    views: Views<'a>,
+    staked: HashMap<(Address, B256), bool>,
+    prices: HashMap<B256, Option<U256>>,
+}
+
+impl<'a> BuildChecks<'a> {
+    /// Checks against `contracts` on the state `views` read.
+    pub(crate) fn new(contracts: Contracts, views: Views<'a>) -> Self {
+        Self { contracts, views, staked: HashMap::new(), prices: HashMap::new() }
+    }
+
+    /// Whether `attestation` still holds: its settlement, its price and every signer's stake.
+    pub(crate) fn holds(&mut self, attestation: &Attestation) -> bool {
+        let release = attestation.release;
+        let (contracts, views) = (self.contracts, &self.views);
+        let price = *self.prices.entry(release).or_insert_with(|| {
+            let call = PipeSettlement::priceCall { releaseId: release };
+            views.call(contracts.settlement, &call).ok().map(U256::from)
+        });
+        attestation.settlement == contracts.settlement
+            && price == Some(attestation.price)
+            && attestation.signatures.iter().all(|signed| {
+                *self
+                    .staked
+                    .entry((signed.worker, release))
+                    .or_insert_with(|| contracts.is_staked(views, signed.worker, release))
+            })
     }
 }
 

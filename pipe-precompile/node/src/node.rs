@@ -18,7 +18,7 @@ use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
-use revm::{DatabaseCommit, primitives::hardfork::SpecId};
+use revm::{DatabaseCommit, context::BlockEnv, primitives::hardfork::SpecId};
 use tokio::sync::Notify;
 use verigrad_inference::{Deadline, Runtime};
 use verigrad_pipe::{
@@ -30,12 +30,13 @@ use crate::{
     call::{CallBackend, CallContext},
     chain::Chain,
     genesis::{Genesis, dev_signers},
-    network::{InferenceSource, NetworkAnswerer, NetworkConfig},
+    network::{BuildChecks, InferenceSource, NetworkAnswerer, NetworkConfig},
     settle::settle,
     state::{StateDb, StateDiff},
     store::StoreError,
     tx::signed_tx_env,
     txpool::{PoolError, TxPool},
+    view::Views,
 };
 
 /// The EVM rules the chain runs (the Solidity build targets the same: `evm_version = "prague"`).
@@ -372,6 +373,33 @@ impl Node {
         }
     }
 
+    /// Drops the pre-executions with a signed answer that no longer holds on the state the block
+    /// builds on (see [`BuildChecks`]): the build asks the network again for those transactions.
+    fn still_attested(
+        &self,
+        state: &StateDb,
+        env: &BlockEnv,
+        pre: Vec<Option<PreExecuted>>,
+    ) -> Vec<Option<PreExecuted>> {
+        let Some(contracts) = self.network.contracts() else { return pre };
+        let mut checks =
+            BuildChecks::new(contracts, Views::at(state, env.clone(), self.chain_id()));
+        pre.into_iter()
+            .map(|pre| {
+                pre.filter(|pre| {
+                    let holds = pre.requests.iter().all(|resolved| match &resolved.resolution {
+                        Ok(answer) => answer.attestation.as_ref().is_none_or(|a| checks.holds(a)),
+                        Err(_) => true,
+                    });
+                    if !holds {
+                        tracing::info!("a signed answer no longer holds at build; asking again");
+                    }
+                    holds
+                })
+            })
+            .collect()
+    }
+
     /// Builds and appends the next block from the pending transactions (an empty block if none):
     /// execution with the answers pre-executed as they arrived (any transaction that was not is
     /// pre-executed now), later rounds for what the block's own changes made different, commitment.
@@ -388,6 +416,7 @@ impl Node {
             let pre_executed = lock(&self.pre_executed);
             txs.iter().map(|tx| pre_executed.get(tx.tx_hash()).cloned()).collect()
         };
+        let pre = self.still_attested(&state, &env, pre);
         let mut outcome = self.engine.build_pre_executed(&*state, &env, &envs, &pre);
         if let Some(contracts) = self.network.contracts() {
             let (settlement, charges) = (contracts.settlement, &outcome.charges);

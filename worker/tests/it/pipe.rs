@@ -8,8 +8,11 @@
 use std::{sync::Arc, time::Duration};
 
 use alloy::{
+    network::{EthereumWallet, TransactionBuilder},
     primitives::{Address, Bytes, U256},
-    providers::Provider,
+    providers::{Provider, ProviderBuilder},
+    rpc::types::TransactionRequest,
+    signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
 use serde_json::{Value, json};
@@ -20,7 +23,7 @@ use verigrad_pipe_node::{
     replay::ReplayError,
 };
 use verigrad_testkit::{
-    DEPLOYER_KEY, PipeDapps, free_port,
+    DEPLOYER_KEY, Node, PipeDapps, free_port,
     market::{Enrollment, KEYS, Market, MarketOptions, eventually, vanilla_call},
     tokens,
     x402::volatility_input,
@@ -131,6 +134,38 @@ async fn pipe_calls_are_answered_signed_and_paid_by_the_staked_workers() {
     let answered = block_results(&rpc, receipt.block_number.expect("mined")).await;
     let signers = signers_of(&answered[0]);
     assert!(signers.len() == 1 && signers[0] != workers[0], "{answered:?}");
+
+    // Signers that leave between an answer's arrival and its block: a call waiting behind a nonce
+    // gap is answered as it arrives, then every worker unbonds before the gap is filled. The build
+    // re-checks the answer on the state it builds on and asks again — nobody is staked now, so the
+    // call fails in its block instead of committing an answer replay would refuse (checked below).
+    let late_payer: PrivateKeySigner = KEYS[5].parse().expect("key");
+    let payer_address = late_payer.address();
+    settlement.deposit(deployer.sender(), payer_address, tokens(1)).await.expect("deposit");
+    let wallet = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(late_payer))
+        .connect_http(market.chain.url());
+    let nonce = wallet.get_transaction_count(payer_address).await.expect("nonce");
+    let late_call = vanilla(3);
+    let late = PipeRequest::decode(&late_call.abi_encode()).expect("a PIPE call").id;
+    let gapped = TransactionRequest::default()
+        .with_to(ADDRESS)
+        .with_input(late_call.abi_encode())
+        .with_nonce(nonce + 1)
+        .with_gas_limit(2_000_000);
+    let waiting = wallet.send_transaction(gapped).await.expect("pooled behind the gap");
+    for key in &KEYS[..3] {
+        market.account(key).await.unbond(None).await.expect("unbond");
+    }
+    let filler = TransactionRequest::default().with_to(payer_address).with_nonce(nonce);
+    let _filled = wallet.send_transaction(filler).await.expect("fills the gap");
+    let receipt = waiting.get_receipt().await.expect("mined");
+    assert!(!receipt.status(), "the call fails: no staked worker is left to answer it");
+    let result: Value =
+        rpc.provider().raw_request("pipe_getResult".into(), (late,)).await.expect("result");
+    let error = result["error"].as_str().unwrap_or_default();
+    assert!(error.contains("no staked worker"), "{result}");
+    assert_eq!(settlement.balance_of(payer_address).await.expect("balance"), tokens(1));
 
     // Every worker down: the call fails in its block, naming why, and nobody is paid for it.
     for process in &mut processes {
