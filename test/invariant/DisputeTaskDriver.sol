@@ -29,10 +29,15 @@ abstract contract DisputeTaskDriver is CommonBase {
         ESCROW = escrow;
     }
 
-    /// @dev A keeper moves the task one phase on (assignment, the committee draw, or the close of a phase that ran
-    ///      out of time), after its seats and committee did their duties; returns whether it is final.
+    /// @dev A keeper moves the task one phase on (assignment, the committee draw, the close of a phase that ran
+    ///      out of time, the settlement), after its seats and committee did their duties; returns whether it is
+    ///      final (finalized or settled).
     function _step(TaskId taskId, bytes32 output) internal returns (bool done) {
         ITaskEscrow.TaskView memory task = ESCROW.getTask(taskId);
+        if (task.status == TaskStatus.Finalized) {
+            // Settled before its dispute is resolved (else `resolve` settles it).
+            _call(address(this), abi.encodeCall(ITaskEscrow.settle, (taskId)));
+        }
         if (task.status >= TaskStatus.Finalized) {
             return true;
         }

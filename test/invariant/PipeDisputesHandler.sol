@@ -2,19 +2,17 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {StdCheats} from "forge-std/StdCheats.sol";
-import {StdUtils} from "forge-std/StdUtils.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 import {IPipeDisputes} from "../../contracts/interfaces/IPipeDisputes.sol";
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
 import {PipeDisputes} from "../../contracts/pipe/PipeDisputes.sol";
-import {ModelOutput, TensorLib} from "../../contracts/pipe/PipeTypes.sol";
-import {Tensors} from "../../contracts/pipe/Tensors.sol";
+import {ModelOutput} from "../../contracts/pipe/PipeTypes.sol";
 import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {DisputeTaskDriver} from "./DisputeTaskDriver.sol";
+import {SignedAnswers} from "./SignedAnswers.sol";
 
 /// @notice Drives PipeDisputes with signed PIPE answers (right and wrong, EXACT and TOLERANCE) by honest
 ///         signers, a liar and an attacker; disputes of them (frivolous, duplicate, by the attacker's sybil or the
@@ -24,33 +22,7 @@ import {DisputeTaskDriver} from "./DisputeTaskDriver.sol";
 ///      own events (a task's refunds from `TaskAssigned` and `TaskSettled`, a slash from `Slashed`), not from
 ///      PipeDisputes' arithmetic; anything that breaks it counts in `violations`. The attacker's answers are
 ///      disputed only by the attacker and its sybil, so that the pair plays against itself alone.
-contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
-    /// @notice How a signer signs: always right, right or wrong at random, or wrong and disputed by itself.
-    enum Kind {
-        Honest,
-        Liar,
-        Attacker
-    }
-
-    struct Signer {
-        address account;
-        uint256 key;
-        Kind kind;
-    }
-
-    /// @dev A signed answer. TOLERANCE answers sign the one-number output `value` × 10^-`decimals`.
-    struct Answer {
-        address signer;
-        Kind kind;
-        uint8 request;
-        bool tolerance;
-        bool correct;
-        int128 value;
-        int128 decimals;
-        bytes32 outputHash;
-        bytes signature;
-    }
-
+contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
     /// @dev A dispute as the handler opened it (index = dispute id − 1).
     struct Case {
         uint256 answer;
@@ -71,14 +43,11 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
         uint256[3] credit;
     }
 
-    uint256 internal constant REQUESTS = 3;
     uint256 internal constant BPS = 10_000;
 
     PipeDisputes internal immutable DISPUTES;
     IERC20 internal immutable TOKEN;
     IWorkerRegistry internal immutable WORKERS;
-    ModelId internal immutable EXACT;
-    ModelId internal immutable TOLERANCE;
     address internal immutable TREASURY;
     address internal immutable SYBIL;
     bytes32 internal immutable INPUT_REJECTED;
@@ -86,12 +55,9 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
     /// @dev The DEEP price of a dispute's task, as quoted at setup.
     uint96 internal immutable PRICE;
 
-    Signer[] internal signerList;
     address[] internal disputerList;
     /// @dev Everyone PipeDisputes may credit.
     address[] internal accountList;
-    Answer[] internal answerList;
-    mapping(bytes32 answerKey => uint256) internal _answerIndex; // index + 1
     Case[] internal cases;
     mapping(TaskId taskId => uint256) internal _caseOf; // index + 1
 
@@ -122,6 +88,7 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
     uint256 public refusedAsSlashed;
     uint256 public upheldFirst;
     uint256 public upheldAgain;
+    uint256 public upheldTolerance;
     uint256 public dismissed;
     uint256 public dismissedTolerance;
     uint256 public noResults;
@@ -146,12 +113,10 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
         Signer[] memory signers_,
         address[] memory disputers_,
         address sybil
-    ) DisputeTaskDriver(disputes.ESCROW()) {
+    ) DisputeTaskDriver(disputes.ESCROW()) SignedAnswers(disputes.SETTLEMENT(), exact, tolerance) {
         DISPUTES = disputes;
         TOKEN = disputes.TOKEN();
         WORKERS = disputes.WORKERS();
-        EXACT = exact;
-        TOLERANCE = tolerance;
         TREASURY = ESCROW.params().treasury;
         SYBIL = sybil;
         INPUT_REJECTED = ESCROW.INPUT_REJECTED();
@@ -261,8 +226,9 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
         }
     }
 
-    /// @notice Time passes, mostly up to half an hour, one time in four up to three hours (past every open task's
-    ///         deadline); first the seats and committees do what they owe, as workers watching the chain would.
+    /// @notice Time passes, mostly up to half an hour, one time in four up to three hours (past tasks' deadlines,
+    ///         vote and appeal windows); first the seats and committees do what they owe, as workers watching the
+    ///         chain would.
     function warp(uint256 secondsAhead) external recorded {
         _allDuties();
         vm.warp(block.timestamp + bound(secondsAhead >> 2, 1 minutes, secondsAhead % 4 == 0 ? 3 hours : 30 minutes));
@@ -299,8 +265,8 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
         }
     }
 
-    /// @notice Ends every open dispute (its task driven to its end, time passing as needed), resolves it, and
-    ///         lets everyone claim. Not a fuzzed action: the test's `afterInvariant` calls it.
+    /// @notice Ends every open dispute: its task driven to its end (time passing as needed), then resolved. Not a
+    ///         fuzzed action: the test's `afterInvariant` calls it.
     function finishAll() external recorded {
         for (uint256 round; round < 24; ++round) {
             bool open;
@@ -321,43 +287,32 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
             vm.warp(block.timestamp + 1 hours);
             vm.roll(block.number + 1);
         }
+    }
+
+    /// @notice Everyone owed something claims it. Not a fuzzed action: the test's `afterInvariant` calls it.
+    function claimAll() external recorded {
         _claiming = true;
         for (uint256 i; i < accountList.length; ++i) {
-            if (DISPUTES.claimable(accountList[i]) != 0) {
-                vm.prank(accountList[i]);
-                ghostClaimed += DISPUTES.claim();
+            uint256 owed = DISPUTES.claimable(accountList[i]);
+            if (owed == 0) {
+                continue;
+            }
+            vm.prank(accountList[i]);
+            try DISPUTES.claim() returns (uint256 amount) {
+                if (amount != owed) {
+                    _violation("a claim paid other than the credit");
+                }
+                ghostClaimed += amount;
+            } catch {
+                _violation("a claim of a credit refused");
             }
         }
     }
 
     // ─── Views for the invariants ────────────────────────────────────────────────────────────────
 
-    function signers() external view returns (Signer[] memory) {
-        return signerList;
-    }
-
     function accounts() external view returns (address[] memory) {
         return accountList;
-    }
-
-    function answerCount() external view returns (uint256) {
-        return answerList.length;
-    }
-
-    function answer(uint256 index) external view returns (Answer memory) {
-        return answerList[index];
-    }
-
-    /// @notice The answer's key (as PipeDisputes forms it) and the arguments of `slashed`.
-    function answerKey(uint256 index)
-        public
-        view
-        returns (bytes32 key, bytes32 requestId, ModelId releaseId, bytes32 outputHash, address signer)
-    {
-        Answer storage a = answerList[index];
-        (requestId, releaseId, outputHash, signer) =
-        (_requestId(a.request), _release(a.tolerance), a.outputHash, a.signer);
-        key = keccak256(abi.encode(requestId, releaseId, outputHash, signer));
     }
 
     function caseCount() external view returns (uint256) {
@@ -388,47 +343,6 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
     }
 
     // ─── Internals ───────────────────────────────────────────────────────────────────────────────
-
-    function _sign(Signer memory s, uint256 seed) internal {
-        // forge-lint: disable-next-line(unsafe-typecast)
-        uint8 request = uint8(seed % REQUESTS); // < 3
-        bool tolerance = (seed >> 8) % 2 == 0;
-        // The liar is wrong half of the time, the attacker three times in four.
-        bool correct = s.kind == Kind.Honest || (seed >> 16) % 4 < (s.kind == Kind.Liar ? 2 : 1);
-        Answer memory a = Answer(s.account, s.kind, request, tolerance, correct, 0, 0, bytes32(0), "");
-        if (!tolerance) {
-            // Four wrong outputs per request: signers repeat them, so that answers are disputed again.
-            a.outputHash = correct ? _exactTruth(request) : keccak256(abi.encode("lie", request, (seed >> 24) % 4));
-        } else if (correct && (seed >> 24) % 4 == 0) {
-            (a.value, a.decimals) = _toleranceTruth(request); // the very output the seats compute
-        } else {
-            // The truth at six places, off by δ millionths: |δ| ≤ ε = 1 000 agrees, beyond disagrees.
-            (int128 truth,) = _toleranceTruth(request);
-            // forge-lint: disable-next-line(unsafe-typecast)
-            int256 drawn = int256(seed >> 32); // < 2^224
-            int256 delta = correct ? bound(drawn, -1_000, 1_000) : bound(drawn, 1_001, 1e6);
-            if (!correct && (seed >> 40) % 2 == 0) {
-                delta = -delta;
-            }
-            // forge-lint: disable-next-line(unsafe-typecast)
-            a.value = truth * 1_000 + int128(delta); // |δ| ≤ 10^6
-            a.decimals = 6;
-        }
-        if (tolerance) {
-            a.outputHash = keccak256(abi.encode(_one(a.value, a.decimals)));
-        }
-        bytes32 requestId = _requestId(request);
-        ModelId releaseId = _release(tolerance);
-        bytes32 key = keccak256(abi.encode(requestId, releaseId, a.outputHash, s.account));
-        if (_answerIndex[key] != 0) {
-            return; // signed before: the same answer
-        }
-        bytes32 digest = DISPUTES.SETTLEMENT().answerDigest(requestId, releaseId, a.outputHash);
-        (uint8 v, bytes32 r, bytes32 sig) = vm.sign(s.key, digest);
-        a.signature = abi.encodePacked(r, sig, v);
-        answerList.push(a);
-        _answerIndex[key] = answerList.length;
-    }
 
     /// @dev `disputer` disputes answer `index`; checks what it paid and the dispute stored.
     function _dispute(uint256 index, address disputer, uint96 maxFee, bool withheld) internal {
@@ -522,6 +436,7 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
         uint256[3] memory add;
         if (ruling == IPipeDisputes.Ruling.Upheld) {
             ++upheld[b.key];
+            upheldTolerance += a.tolerance ? 1 : 0;
             uint256 bounty = b.first ? _bounty(c.fee - refund, taken) : 0;
             _add(b.who, add, c.disputer, BOND + refund + bounty);
             _add(b.who, add, TREASURY, taken - bounty);
@@ -699,49 +614,6 @@ contract PipeDisputesHandler is DisputeTaskDriver, StdCheats, StdUtils {
 
     /// @dev What the task's honest seats answer: the request's output, or INPUT_REJECTED without the input.
     function _taskOutput(Case storage c) internal view returns (bytes32) {
-        Answer storage a = answerList[c.answer];
-        if (c.withheld) {
-            return INPUT_REJECTED;
-        }
-        return a.tolerance ? _toleranceTruthHash(a.request) : _exactTruth(a.request);
-    }
-
-    /// @dev The outputs `resolve` opens: the signed one and the request's true one (TOLERANCE only).
-    function _openings(Answer storage a) internal view returns (ModelOutput memory signed, ModelOutput memory truth) {
-        if (a.tolerance) {
-            signed = _one(a.value, a.decimals);
-            (int128 value, int128 decimals) = _toleranceTruth(a.request);
-            truth = _one(value, decimals);
-        }
-    }
-
-    function _requestId(uint8 request) internal pure returns (bytes32) {
-        return keccak256(abi.encode(uint8(0), "verigrad/volatility", abi.encode("input", request)));
-    }
-
-    function _release(bool tolerance) internal view returns (ModelId) {
-        return tolerance ? TOLERANCE : EXACT;
-    }
-
-    function _exactTruth(uint8 request) internal pure returns (bytes32) {
-        return keccak256(abi.encode("truth", request));
-    }
-
-    /// @dev Request r's true TOLERANCE output: 0.50r.
-    function _toleranceTruth(uint8 request) internal pure returns (int128 value, int128 decimals) {
-        return (500 + int128(uint128(request)), 3);
-    }
-
-    function _toleranceTruthHash(uint8 request) internal pure returns (bytes32) {
-        (int128 value, int128 decimals) = _toleranceTruth(request);
-        return keccak256(abi.encode(_one(value, decimals)));
-    }
-
-    /// @dev An output of one `[1, 1]` tensor "y".
-    function _one(int128 value, int128 decimals) internal pure returns (ModelOutput memory output) {
-        TensorLib.Number[] memory numbers = new TensorLib.Number[](1);
-        numbers[0] = Tensors.number(value, decimals);
-        output.numbers = new TensorLib.MultiDimensionalNumberTensor[](1);
-        output.numbers[0] = Tensors.row("y", numbers);
+        return c.withheld ? INPUT_REJECTED : _truth(answerList[c.answer]);
     }
 }
