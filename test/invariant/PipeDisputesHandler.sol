@@ -80,6 +80,9 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
     mapping(bytes32 answerKey => uint256) public upheld;
     /// @notice What each signer withdrew from its own unbonding stake.
     mapping(address signer => uint256) public withdrawn;
+    /// @notice What the attacker's slashes left the treasury (slash − bounty): the least the attacker and its
+    ///         sybil, its only disputers, must have lost.
+    uint256 public attackerForfeit;
 
     /// @notice Paths reached (so that the invariants cannot hold vacuously).
     uint256 public disputesOpened;
@@ -441,6 +444,9 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
             _add(b.who, add, c.disputer, BOND + refund + bounty);
             _add(b.who, add, TREASURY, taken - bounty);
             _checkPunished(a.signer, b.first, b.stake, taken);
+            if (a.kind == Kind.Attacker) {
+                attackerForfeit += taken - bounty;
+            }
         } else {
             _add(b.who, add, a.signer, BOND);
             _add(b.who, add, c.disputer, refund);

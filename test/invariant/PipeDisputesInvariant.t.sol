@@ -225,9 +225,14 @@ contract PipeDisputesInvariantTest is DisputeFixture {
     }
 
     /// @notice A worker that signs wrong answers and disputes them itself, directly or through a sybil, never ends
-    ///         with more than it started with (wallet, stake, unbonding stake and credits of both).
+    ///         with more than it started with (wallet, stake, unbonding stake and credits of both): it is down at
+    ///         least what its slashes left the treasury, (1 − bountyBps) of each slash beyond the task's fee.
     function _checkAttackerEndsPoorer() internal view {
-        assertLe(_worth(attacker) + _worth(sybil), attackerStart, "the attacker never profits");
+        uint256 worth = _worth(attacker) + _worth(sybil);
+        assertLe(worth, attackerStart, "the attacker never profits");
+        assertGe(
+            attackerStart - worth, handler.attackerForfeit(), "it loses at least the treasury's share of its slashes"
+        );
     }
 
     // ─── Helpers ─────────────────────────────────────────────────────────────────────────────────
