@@ -376,10 +376,10 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
             attackerDisputes += a.kind == Kind.Attacker ? 1 : 0;
         } catch (bytes memory reason) {
             ++refusals;
-            // The one refusal a well-formed, paid-for dispute meets: the answer was slashed already.
+            // The one refusal a well-formed, paid-for dispute meets: the answer was slashed already (bytes4 keeps
+            // the revert's selector).
             // forge-lint: disable-next-line(unsafe-typecast)
             if (wasSlashed && bytes4(reason) == IPipeDisputes.AnswerAlreadySlashed.selector) {
-                // the selector
                 ++refusedAsSlashed;
             } else {
                 _violation("a dispute refused");
@@ -495,9 +495,9 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
             _violation("a forged TOLERANCE opening passed");
         } catch (bytes memory reason) {
             ++refusals;
+            // bytes4 keeps the revert's selector.
             // forge-lint: disable-next-line(unsafe-typecast)
             if (bytes4(reason) != IPipeDisputes.OutputMismatch.selector) {
-                // the selector
                 _violation("a forged TOLERANCE opening refused for another reason");
             }
             ++forgedOpeningsRefused;
@@ -572,6 +572,9 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
         }
     }
 
+    /// @dev Adds the logs since the last call to the ghosts: the escrow's credits to PipeDisputes, each dispute
+    ///      task's refunds (`TaskAssigned`: max fee − price; `TaskSettled`: the result-less refund), and the
+    ///      registry's slashes paid to PipeDisputes, each to the answer being resolved.
     function _record() internal {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {

@@ -85,7 +85,7 @@ abstract contract SignedAnswers is CommonBase, StdUtils {
     /// @dev `s` signs an answer drawn from `seed` (kept once: signing the same answer again adds nothing).
     function _sign(Signer memory s, uint256 seed) internal {
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint8 request = uint8(seed % REQUESTS); // < 3
+        uint8 request = uint8(seed % REQUESTS); // < REQUESTS = 3
         bool tolerance = (seed >> 8) % 2 == 0;
         // The liar is wrong half of the time, the attacker three times in four.
         bool correct = s.kind == Kind.Honest || (seed >> 16) % 4 < (s.kind == Kind.Liar ? 2 : 1);
