@@ -245,7 +245,7 @@ contract PipeDisputes is IPipeDisputes {
     /// @dev Slashes and jails the signer of an upheld dispute (once per signed answer) and credits the treasury
     ///      its part; returns what was taken and the disputer's bounty. Out of the slash the disputer is first
     ///      made whole for the fee the task spent, then gets `bountyBps` of the rest (≤ 50 %: disputing one's own
-    ///      wrong answer through a sybil still loses at least half of the slash).
+    ///      wrong answer through a sybil still loses at least half of what the slash leaves after that fee).
     function _punish(Dispute storage d, uint256 refund) private returns (uint256 taken, uint256 bounty) {
         bytes32 answer = _answerKey(d.requestId, d.releaseId, d.outputHash, d.signer);
         if (_slashed[answer]) {
