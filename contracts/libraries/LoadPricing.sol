@@ -17,7 +17,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 ///      first subtracts the target for every block elapsed since its last update, so the price decays after a
 ///      surge without anyone transacting. Load is added as it arrives, not at the end of its block: the second
 ///      task of a block pays the price that the first one raised. The excess is capped at `MAX_EXCESS`, which
-///      caps the multiplier at e^(64 · 393 216 / 3 338 477) ≈ 1 877 and bounds every intermediate of
+///      caps the multiplier at e^(64 · 393 216 / 3 338 477) ≈ 1 878 and bounds every intermediate of
 ///      `fakeExponential` far below 2^256. Mirrored bit for bit in Rust (`verigrad_contracts::pricing`);
 ///      both are checked against `test/vectors/pricing.json`.
 library LoadPricing {
@@ -28,7 +28,7 @@ library LoadPricing {
     ///         blobs; here the release's capacity) raises the price by e^(393 216 / 3 338 477) ≈ 1.125, an idle
     ///         block lowers it by the same factor.
     uint256 internal constant UPDATE_FRACTION = 3_338_477;
-    /// @notice The cap of the excess: 64 blocks of load at the target. The multiplier stays below ≈ 1 877, and a
+    /// @notice The cap of the excess: 64 blocks of load at the target. The multiplier stays below ≈ 1 878, and a
     ///         capped release is back at its base price after 64 idle blocks.
     uint256 internal constant MAX_EXCESS = 64 * TARGET_PER_BLOCK;
     /// @notice The stake counted as one worker's capacity: the worker registry's default minimum COMPUTE stake.
@@ -107,15 +107,32 @@ library LoadPricing {
     /// @param excess The excess (≤ MAX_EXCESS; more is read as MAX_EXCESS).
     /// @return The price, token wei.
     function price(uint256 basePrice, uint256 excess) internal pure returns (uint96) {
-        uint256 p = fakeExponential(basePrice, excess > MAX_EXCESS ? MAX_EXCESS : excess, UPDATE_FRACTION);
+        if (basePrice > type(uint96).max) {
+            basePrice = type(uint96).max; // a base price is a uint96: keeps the series below inside its bounds
+        }
+        if (excess > MAX_EXCESS) {
+            excess = MAX_EXCESS;
+        }
+        // `fakeExponential(basePrice, excess, UPDATE_FRACTION)`, unchecked: with basePrice < 2^96, excess ≤ 2^25 and
+        // UPDATE_FRACTION < 2^22, every term is below 2^96 · 2^22 · max_i(x^i / i!) < 2^127 (x = excess /
+        // UPDATE_FRACTION ≤ 7.54), a term times `excess` below 2^152, and the sum below 2^96 · 2^22 · e^7.54 < 2^130.
+        uint256 p;
+        unchecked {
+            uint256 accum = basePrice * UPDATE_FRACTION;
+            for (uint256 i = 1; accum > 0; ++i) {
+                p += accum;
+                accum = accum * excess / (UPDATE_FRACTION * i);
+            }
+            p /= UPDATE_FRACTION;
+        }
         // forge-lint: disable-next-line(unsafe-typecast)
         return p > type(uint96).max ? type(uint96).max : uint96(p); // saturated just above
     }
 
     /// @notice EIP-4844's `fake_exponential`: `factor · e^(numerator / denominator)` by its Taylor series in integers,
     ///         exactly as the EIP's reference code (and revm's `fake_exponential`) computes it.
-    /// @dev Checked arithmetic: reverts rather than wraps on inputs whose series overflows 256 bits. `price` stays
-    ///      far inside (factor < 2^96, numerator ≤ MAX_EXCESS: every partial sum is below 2^130).
+    /// @dev Checked arithmetic: reverts rather than wraps on inputs whose series overflows 256 bits. `price` runs the
+    ///      same series unchecked, inside bounds that cannot overflow; the shared vectors check both.
     /// @param factor The factor.
     /// @param numerator The exponent's numerator.
     /// @param denominator The exponent's denominator (non-zero).
