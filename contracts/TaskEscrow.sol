@@ -108,7 +108,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         task.status = TaskStatus.Created;
         task.floor = floor;
         task.winner = TaskReview.NO_WINNER;
-        emit TaskCreated(taskId, msg.sender, modelId, inputHash, maxFee);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        emit TaskCreated(taskId, msg.sender, modelId, inputHash, maxFee, uint96(premium)); // premium ≤ maxFee
         TaskReview.credit(_s, _s.params.treasury, premium);
         TOKEN.safeTransferFrom(msg.sender, address(this), maxFee);
     }

@@ -12,6 +12,8 @@ contract LoadHarness {
     LoadPricing.Load public load;
 
     function set(uint256 excess, uint256 updated) external {
+        // The tests pass an excess ≤ MAX_EXCESS < 2^32 and a block number.
+        // forge-lint: disable-next-line(unsafe-typecast)
         load = LoadPricing.Load(uint32(excess), uint64(updated), 1);
     }
 

@@ -15,7 +15,7 @@ contract TaskEscrowLightTest is EscrowFixture {
 
     function test_createTask_escrowsMaxFeeAndEmits() public {
         vm.expectEmit(address(escrow));
-        emit ITaskEscrow.TaskCreated(TaskId.wrap(1), requester, exactModel, input, 100 * PRICE);
+        emit ITaskEscrow.TaskCreated(TaskId.wrap(1), requester, exactModel, input, 100 * PRICE, 0);
         TaskId taskId = _create(exactModel, VALUE, Tier.LIGHT);
 
         assertEq(TaskId.unwrap(taskId), 1);

@@ -92,10 +92,12 @@ contract TaskEscrowPricingTest is EscrowFixture {
         uint96 live = models.price(exactModel);
         uint96 quote = _quote(Tier.LIGHT);
         uint96 maxFee = quote + 5e18;
-        uint256 premium = live - PRICE;
+        uint96 premium = live - PRICE;
         uint256 treasuryBefore = escrow.claimable(treasury);
         uint256 wallet = token.balanceOf(requester);
 
+        vm.expectEmit(address(escrow));
+        emit ITaskEscrow.TaskCreated(TaskId.wrap(escrow.taskCount() + 1), requester, exactModel, input, maxFee, premium);
         vm.expectEmit(address(escrow));
         emit ITaskEscrow.Credited(treasury, premium);
         TaskId taskId = _createAt(maxFee, Tier.LIGHT);

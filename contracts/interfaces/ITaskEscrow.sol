@@ -131,9 +131,15 @@ interface ITaskEscrow {
     /// @param requester Who pays.
     /// @param modelId The model release.
     /// @param inputHash Commitment to the input, fetched off chain.
-    /// @param maxFee Amount escrowed.
+    /// @param maxFee What the requester paid in: the load premium, and the rest escrowed.
+    /// @param premium The load premium, k × (live price − base price), credited to the treasury at once.
     event TaskCreated(
-        TaskId indexed taskId, address indexed requester, ModelId indexed modelId, bytes32 inputHash, uint96 maxFee
+        TaskId indexed taskId,
+        address indexed requester,
+        ModelId indexed modelId,
+        bytes32 inputHash,
+        uint96 maxFee,
+        uint96 premium
     );
     /// @notice Emitted when workers are drawn and the fee fixed.
     /// @param taskId The task.

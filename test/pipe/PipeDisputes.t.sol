@@ -40,7 +40,7 @@ contract PipeDisputesTest is DisputeFixture {
     function test_dispute_createsADeepTaskOverTheRequest() public {
         uint256 before = token.balanceOf(disputer);
         vm.expectEmit(address(escrow));
-        emit ITaskEscrow.TaskCreated(TaskId.wrap(1), address(disputes), exactModel, requestId, MAX_FEE);
+        emit ITaskEscrow.TaskCreated(TaskId.wrap(1), address(disputes), exactModel, requestId, MAX_FEE, 0);
         vm.expectEmit(address(disputes));
         emit IPipeDisputes.DisputeOpened(1, signer, disputer, TaskId.wrap(1), requestId, WRONG);
         uint256 id = _dispute(exactModel, WRONG);
