@@ -350,7 +350,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     function quote(ModelId modelId, uint96 value, Tier floor, address worker)
         external
         view
-        returns (Decision memory, uint96, uint96)
+        returns (Decision memory decision, uint96 fee, uint96 seatLock)
     {
         return TaskPricing.quote(_s, WORKERS, MODELS, modelId, value, floor, worker);
     }
