@@ -28,7 +28,7 @@ contract LoadHarness {
 
 /// @notice `LoadPricing`: EIP-4844's rule per release. The shared vectors (`test/vectors/pricing.json`, written by
 ///         `test/vectors/pricing.py` from the EIP's own Python) pin it, and its Rust mirror
-///         (`verigrad_contracts::pricing`) is checked against the same file.
+///         (`verigrad_contracts::LoadPricing`) is checked against the same file.
 contract LoadPricingTest is Test {
     uint256 internal constant TOKEN = 1e18;
     uint256 internal constant T = LoadPricing.TARGET_PER_BLOCK;

@@ -146,7 +146,8 @@ interface ITaskEscrow {
     /// @param workers The compute seats, in seat order.
     /// @param tier The protocol path.
     /// @param auditBps Audit probability.
-    /// @param fee The fee charged (the rest of the max fee is credited back).
+    /// @param fee The fee charged, at the base price (the load premium was paid at creation); the rest of what was
+    ///        escrowed is credited back.
     event TaskAssigned(TaskId indexed taskId, address[] workers, Tier tier, uint16 auditBps, uint96 fee);
     /// @notice Emitted when a worker commits to an output.
     /// @param taskId The task.

@@ -8,8 +8,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 ///         excess accumulator, `excess' = max(0, excess − TARGET_PER_BLOCK · blocks elapsed) + load`, and its live
 ///         price of one execution is `fake_exponential(basePrice, excess, UPDATE_FRACTION)` ≈ basePrice ·
 ///         e^(excess / UPDATE_FRACTION): the base price while the release runs at or below its target, rising by
-///         12.5 % for every block's worth of load at twice the target (its capacity), falling back by the same
-///         factor for every block below it.
+///         12.5 % for every block at twice the target (its capacity), falling back by the same factor for every
+///         idle block, and holding in a block at the target.
 /// @dev Load is normalised to the release's target: `units` compute units against a target of `target` units per
 ///      block add `units · TARGET_PER_BLOCK / target` (rounded up) to the excess, so a release at its target adds
 ///      exactly what a block at EIP-4844's target adds to `excess_blob_gas`, and the EIP's constants carry over
@@ -18,7 +18,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 ///      surge without anyone transacting. Load is added as it arrives, not at the end of its block: the second
 ///      task of a block pays the price that the first one raised. The excess is capped at `MAX_EXCESS`, which
 ///      caps the multiplier at e^(64 · 393 216 / 3 338 477) ≈ 1 878 and bounds every intermediate of
-///      `fakeExponential` far below 2^256. Mirrored bit for bit in Rust (`verigrad_contracts::pricing`);
+///      `fakeExponential` far below 2^256. Mirrored bit for bit in Rust (`verigrad_contracts::LoadPricing`);
 ///      both are checked against `test/vectors/pricing.json`.
 library LoadPricing {
     /// @notice What one block of load at the target adds to the excess: EIP-4844's `TARGET_BLOB_GAS_PER_BLOCK`

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes test/vectors/pricing.json: the load-pricing vectors that `LoadPricing.sol` (test/LoadPricing.t.sol) and
-its Rust mirror (`verigrad_contracts::pricing`) are both checked against.
+its Rust mirror (`verigrad_contracts::LoadPricing`, contracts/rust/src/pricing.rs) are both checked against.
 
 The expected values come from this independent reference: `fake_exponential` is EIP-4844's own Python helper,
 copied verbatim, and the accumulator follows the rule documented in contracts/libraries/LoadPricing.sol. The first
