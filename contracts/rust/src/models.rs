@@ -61,7 +61,9 @@ impl ModelRegistryClient {
     /// Where release `id`'s load stands now (excess, target, cost units, live price), or `None` if
     /// no release has this id.
     pub async fn load(&self, id: B256) -> Result<Option<LoadState>> {
-        unknown_as_none(self.rpc.view(self.address, ModelRegistry::loadCall { releaseId: id }).await)
+        unknown_as_none(
+            self.rpc.view(self.address, ModelRegistry::loadCall { releaseId: id }).await,
+        )
     }
 
     /// The price of one execution of release `id` at the doors that do not follow load yet (x402,

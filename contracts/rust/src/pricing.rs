@@ -121,7 +121,8 @@ impl LoadPricing {
     /// assert_eq!(LoadPricing::target_of(stake, 1_024), U256::from(25_600));
     /// ```
     pub fn target_of(stake: U256, units_per_worker: u64) -> U256 {
-        let half = stake * U256::from(units_per_worker) / U256::from(Self::STAKE_UNIT) / U256::from(2);
+        let half =
+            stake * U256::from(units_per_worker) / U256::from(Self::STAKE_UNIT) / U256::from(2);
         half.max(U256::from(1))
     }
 }
@@ -325,7 +326,10 @@ mod tests {
                 assert!(price >= last && price >= base, "{base} at {excess}");
                 last = price;
             }
-            assert_eq!(LoadPricing::price(base, u64::MAX), LoadPricing::price(base, LoadPricing::MAX_EXCESS));
+            assert_eq!(
+                LoadPricing::price(base, u64::MAX),
+                LoadPricing::price(base, LoadPricing::MAX_EXCESS)
+            );
         }
     }
 }
