@@ -458,7 +458,7 @@ interface ITaskEscrow {
 
     /// @notice What `assign` would decide for a task with these inputs if `worker` were its primary.
     /// @param modelId The model release.
-    /// @param value Value at risk.
+    /// @param value Value at risk (rounded up to a milli-token, as `createTask` keeps it).
     /// @param floor Tier floor.
     /// @param worker The primary worker (its reputation counts).
     /// @return decision The policy decision.
