@@ -1,17 +1,33 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
+import {LoadPricing} from "./libraries/LoadPricing.sol";
 import {DeterminismClass, ModelId, ReleaseTerms, RiskClass} from "./types/ModelTypes.sol";
+import {Roles} from "./types/Roles.sol";
 
 /// @title ModelRegistry
 /// @notice The Model Hub on chain. See IModelRegistry.
 /// @dev Each repository gets a 1-based sequential index at creation. Releases store that index in their
 ///      packed hot slot, so `terms` (read by the escrow on every task) costs two SLOADs: the hot slot and
 ///      the owner of the indexed repository. Index 0 marks "absent" for both repositories and releases.
-contract ModelRegistry is IModelRegistry {
+///      Load pricing (`LoadPricing`): each release's load is one more slot, written at publication (so that the
+///      recorder's updates rewrite a non-zero slot); the owner sets the recorder and the capacity per worker.
+contract ModelRegistry is IModelRegistry, Ownable {
+    using LoadPricing for LoadPricing.Load;
+
     /// @notice Largest royalty a release may set, in basis points (50%).
     uint16 public constant MAX_ROYALTY_BPS = 5_000;
+    /// @notice Compute units a block a minimum-stake worker (100 tokens) counts for until the owner says otherwise:
+    ///         16 runs of the volatility model (64 units), about what one worker finalizes per 1-second block in the
+    ///         LIGHT bench (docs/performance.md).
+    uint64 public constant DEFAULT_UNITS_PER_WORKER = 1_024;
+
+    /// @inheritdoc IModelRegistry
+    IWorkerRegistry public immutable WORKERS;
 
     /// @notice The fields of a release that `terms` needs, packed into one slot (256 bits exactly).
     struct Hot {
@@ -59,6 +75,17 @@ contract ModelRegistry is IModelRegistry {
     mapping(bytes32 repoId => ModelId[] releaseIds) private _releasesOf;
     /// @dev Releases by content hash.
     mapping(ModelId releaseId => StoredRelease) private _releases;
+    /// @dev Load of each release (one slot each).
+    mapping(ModelId releaseId => LoadPricing.Load) private _loads;
+    /// @dev Load pricing parameters (one slot: recorder | units per worker).
+    LoadParams private _loadParams;
+
+    /// @param owner_ May set the load pricing parameters.
+    /// @param workers The worker registry whose COMPUTE stake sets each release's capacity.
+    constructor(address owner_, IWorkerRegistry workers) Ownable(owner_) {
+        WORKERS = workers;
+        _setLoadParams(LoadParams(address(0), DEFAULT_UNITS_PER_WORKER));
+    }
 
     /// @inheritdoc IModelRegistry
     function createRepository(string calldata name) external returns (bytes32 repoId) {
@@ -121,6 +148,7 @@ contract ModelRegistry is IModelRegistry {
             repoIndex: repoIndex
         });
         stored.version = version;
+        _loads[releaseId] = LoadPricing.Load({excess: 0, updated: uint64(block.number), costUnits: 1});
         _releasesOf[repoId].push(releaseId);
         emit ReleasePublished(repoId, releaseId, version, determinism, risk, basePrice, royaltyBps);
     }
@@ -130,6 +158,35 @@ contract ModelRegistry is IModelRegistry {
         Hot storage hot = _ownedRelease(releaseId);
         hot.basePrice = basePrice;
         emit ReleasePriceChanged(releaseId, basePrice);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setCostUnits(ModelId releaseId, uint32 costUnits) external {
+        _ownedRelease(releaseId);
+        if (costUnits == 0) {
+            revert ZeroCostUnits();
+        }
+        _loads[releaseId].costUnits = costUnits;
+        emit ReleaseCostUnitsChanged(releaseId, costUnits);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setLoadParams(LoadParams calldata params) external onlyOwner {
+        _setLoadParams(params);
+    }
+
+    /// @inheritdoc IModelRegistry
+    /// @dev No event: the excess is a running meter like EIP-4844's `excess_blob_gas`, updated by every task the
+    ///      escrow admits; `load` reads it, and the escrow's events carry what each task paid.
+    function recordLoad(ModelId releaseId, uint256 executions) external returns (uint96) {
+        LoadParams memory params = _loadParams;
+        if (msg.sender != params.recorder) {
+            revert NotLoadRecorder(msg.sender);
+        }
+        uint96 basePrice = _hot(releaseId).basePrice;
+        LoadPricing.Load storage stored = _loads[releaseId];
+        uint256 target = LoadPricing.targetOf(WORKERS.drawWeight(releaseId, Roles.COMPUTE), params.unitsPerWorker);
+        return LoadPricing.price(basePrice, stored.record(executions * stored.costUnits, target));
     }
 
     /// @inheritdoc IModelRegistry
@@ -183,6 +240,26 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function price(ModelId releaseId) external view returns (uint96) {
+        return LoadPricing.price(_hot(releaseId).basePrice, _loads[releaseId].current());
+    }
+
+    /// @inheritdoc IModelRegistry
+    function load(ModelId releaseId) external view returns (LoadState memory state) {
+        uint96 basePrice = _hot(releaseId).basePrice;
+        LoadPricing.Load memory stored = _loads[releaseId];
+        state.excess = stored.current();
+        state.target = LoadPricing.targetOf(WORKERS.drawWeight(releaseId, Roles.COMPUTE), _loadParams.unitsPerWorker);
+        state.costUnits = stored.costUnits;
+        state.price = LoadPricing.price(basePrice, state.excess);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function loadParams() external view returns (LoadParams memory) {
+        return _loadParams;
+    }
+
+    /// @inheritdoc IModelRegistry
     function isDeprecated(ModelId releaseId) external view returns (bool) {
         return _hot(releaseId).deprecated;
     }
@@ -213,6 +290,14 @@ contract ModelRegistry is IModelRegistry {
         if (hot.repoIndex == 0) {
             revert UnknownRelease(releaseId);
         }
+    }
+
+    function _setLoadParams(LoadParams memory params) private {
+        if (params.unitsPerWorker == 0) {
+            revert InvalidLoadParams();
+        }
+        _loadParams = params;
+        emit LoadParamsChanged(params);
     }
 
     /// @dev The repository `repoId`; reverts unless it exists and the caller owns it.

@@ -10,8 +10,8 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "./interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 import {Anchors} from "./libraries/Anchors.sol";
+import {TaskPricing} from "./libraries/TaskPricing.sol";
 import {TaskReview} from "./libraries/TaskReview.sol";
-import {VerificationPolicy} from "./libraries/VerificationPolicy.sol";
 import {EscrowState, Member, Seat, Task} from "./types/EscrowTypes.sol";
 import {DeterminismClass, ModelId, ReleaseTerms} from "./types/ModelTypes.sol";
 import {Roles} from "./types/Roles.sol";
@@ -37,8 +37,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     uint16 public constant MAX_BOUNTY_BPS = 5_000;
     /// @notice Basis points denominator.
     uint256 internal constant BPS = 10_000;
-    /// @notice Open reviews per registered verifier that count as full pressure.
-    uint256 internal constant REVIEWS_PER_VERIFIER = 4;
     /// @notice The `Anchors.seed` purposes of the seat draw and the audit roll.
     uint256 internal constant SEAT_DRAW = 0;
     uint256 internal constant AUDIT_ROLL = 1;
@@ -85,19 +83,23 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (deadline <= block.timestamp || deadline > block.timestamp + MAX_DEADLINE) {
             revert InvalidDeadline(deadline);
         }
-        if (MODELS.isDeprecated(modelId)) {
+        ReleaseTerms memory terms = MODELS.terms(modelId);
+        if (terms.deprecated) {
             revert ModelDeprecated(modelId);
         }
         (uint32 epochBlocks, uint256 verifiers) = WORKERS.epochAndWeight(modelId, Roles.VERIFY);
         if (verifiers == 0) {
             revert NoVerifiers(modelId); // its audits could never be drawn
         }
+        uint48 valueMilli = _toMilli(value);
+        uint256 premium = _admit(modelId, terms, uint256(valueMilli) * MILLI, floor, maxFee);
         taskId = TaskId.wrap(++_s.counters.tasks);
         _s.counters.liabilities += maxFee;
         Task storage task = _s.tasks[taskId];
         task.requester = msg.sender;
-        task.fee = maxFee;
-        task.valueMilli = _toMilli(value);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        task.fee = uint96(maxFee - premium); // premium ≤ maxFee (`_admit`)
+        task.valueMilli = valueMilli;
         task.modelIndex = _indexOf(modelId);
         task.until = deadline;
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -106,7 +108,9 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         task.status = TaskStatus.Created;
         task.floor = floor;
         task.winner = TaskReview.NO_WINNER;
-        emit TaskCreated(taskId, msg.sender, modelId, inputHash, maxFee);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        emit TaskCreated(taskId, msg.sender, modelId, inputHash, maxFee, uint96(premium)); // premium ≤ maxFee
+        TaskReview.credit(_s, _s.params.treasury, premium);
         TOKEN.safeTransferFrom(msg.sender, address(this), maxFee);
     }
 
@@ -121,11 +125,14 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         }
         ReleaseTerms memory terms = MODELS.terms(_modelOf(task));
         (address[] memory workers, Decision memory decision, uint64 lockGwei) = _drawSeats(taskId, task, terms);
-        (uint96 price, uint64 reserveGwei) = _price(terms.basePrice, decision);
+        // The load premium was paid at creation: what is left is priced at the base price.
+        (uint256 fee, uint64 reserveGwei) = TaskPricing.feeOf(_s, terms.basePrice, terms.basePrice, decision);
         uint96 maxFee = task.fee;
-        if (price > maxFee) {
-            revert PriceAboveMax(taskId, price, maxFee);
+        if (fee > maxFee) {
+            revert PriceAboveMax(taskId, fee, maxFee);
         }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint96 price = uint96(fee); // ≤ maxFee just above
 
         task.fee = price;
         task.anchor = 0;
@@ -251,23 +258,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function challenge(TaskId taskId) external {
-        Task storage task = _task(taskId, TaskStatus.Proposed);
-        if (block.timestamp >= task.until) {
-            revert PhaseClosed(taskId, task.until);
-        }
-        if (msg.sender == task.requester || _seatIndex(taskId, task.redundancy, msg.sender) < task.redundancy) {
-            revert SelfReview(taskId, msg.sender);
-        }
-        if (WORKERS.drawWeight(_modelOf(task), Roles.VERIFY) == 0) {
-            revert NoVerifiersAvailable(taskId);
-        }
-        uint96 bond = TaskReview.challengeBond(_s, task.fee);
-        task.challenger = msg.sender;
-        task.bond = bond;
-        _s.counters.liabilities += bond;
-        emit Challenged(taskId, msg.sender, bond);
-        _requestReview(taskId, task, ReviewReason.Challenge);
-        TOKEN.safeTransferFrom(msg.sender, address(this), bond);
+        TOKEN.safeTransferFrom(msg.sender, address(this), TaskReview.challenge(_s, WORKERS, taskId));
     }
 
     /// @inheritdoc ITaskEscrow
@@ -361,19 +352,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view
         returns (Decision memory decision, uint96 fee, uint96 seatLock)
     {
-        if (WORKERS.drawWeight(modelId, Roles.VERIFY) == 0) {
-            revert NoVerifiers(modelId);
-        }
-        ReleaseTerms memory terms = MODELS.terms(modelId);
-        PolicyInputs memory inputs = _policyInputs(terms, value, floor);
-        Deterrence memory deterrence = _deterrence(terms, value);
-        uint256 lock;
-        (decision, lock) = _firstDecision(inputs, deterrence);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        seatLock = lock > type(uint96).max ? type(uint96).max : uint96(lock); // capped: no stake covers it
-        inputs.reputationBps = WORKERS.reputationBps(worker, modelId);
-        decision = _finalDecision(inputs, deterrence, lock, decision);
-        (fee,) = _price(terms.basePrice, decision);
+        return TaskPricing.quote(_s, WORKERS, MODELS, modelId, value, floor, worker);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -458,15 +437,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function pressureBps() public view returns (uint16) {
-        if (_s.counters.openReviews == 0) {
-            return 0; // the common case, without a call to the registry
-        }
-        uint256 verifiers = WORKERS.roleCount(Roles.VERIFY);
-        uint256 pressure =
-            uint256(_s.counters.openReviews) * BPS / (REVIEWS_PER_VERIFIER * (verifiers == 0 ? 1 : verifiers));
-        // forge-lint: disable-next-line(unsafe-typecast)
-        return uint16(pressure > BPS ? BPS : pressure); // capped at 10_000 just above
+    function pressureBps() external view returns (uint16) {
+        return TaskPricing.pressureBps(_s, WORKERS);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -568,6 +540,24 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     // ─── Helpers ─────────────────────────────────────────────────────────────────────────────────
 
+    /// @dev Admits a task at the live price, or refuses it with the quote (`FeeBelowQuote`): the least trusted
+    ///      primary's seats are the load the task brings, and it pays the price from before that load. Returns the
+    ///      load premium, k × (live − base price), ≤ the fee ≤ `maxFee`.
+    function _admit(ModelId modelId, ReleaseTerms memory terms, uint256 value, Tier floor, uint96 maxFee)
+        private
+        returns (uint256)
+    {
+        (Decision memory decision,) = TaskPricing.firstDecision(
+            TaskPricing.policyInputs(_s, WORKERS, terms, value, floor), TaskPricing.deterrence(_s, terms, value)
+        );
+        uint96 live = MODELS.recordLoad(modelId, decision.redundancy);
+        (uint256 fee,) = TaskPricing.feeOf(_s, live, terms.basePrice, decision);
+        if (fee > maxFee) {
+            revert FeeBelowQuote(fee, maxFee);
+        }
+        return uint256(live - terms.basePrice) * decision.redundancy;
+    }
+
     /// @dev Draws the compute workers of a task, locking each seat's collateral, and decides its verification:
     ///      the primary (first drawn) worker's reputation on this model feeds the policy. Returns exactly
     ///      `decision.redundancy` workers; extra draws are released.
@@ -576,11 +566,11 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         returns (address[] memory workers, Decision memory decision, uint64 lockGwei)
     {
         uint256 value = _valueOf(task);
-        PolicyInputs memory inputs = _policyInputs(terms, value, task.floor);
-        Deterrence memory deterrence = _deterrence(terms, value);
+        PolicyInputs memory inputs = TaskPricing.policyInputs(_s, WORKERS, terms, value, task.floor);
+        Deterrence memory deterrence = TaskPricing.deterrence(_s, terms, value);
         // Draw and lock as the least trusted primary would need: reputation only ever lowers k, and the final
         // decision raises its audit probability until the lock taken here deters.
-        (Decision memory first, uint256 lock) = _firstDecision(inputs, deterrence);
+        (Decision memory first, uint256 lock) = TaskPricing.firstDecision(inputs, deterrence);
         if (lock > uint256(type(uint64).max) * 1 gwei) {
             revert InsufficientWorkers(taskId, first.redundancy, 0); // more than any stake the escrow can record
         }
@@ -594,7 +584,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             revert InsufficientWorkers(taskId, 1, 0);
         }
         inputs.reputationBps = WORKERS.reputationBps(workers[0], modelId);
-        decision = _finalDecision(inputs, deterrence, lock, first);
+        decision = TaskPricing.finalDecision(inputs, deterrence, lock, first);
         uint256 k = decision.redundancy;
         if (workers.length < k) {
             revert InsufficientWorkers(taskId, k, workers.length);
@@ -617,64 +607,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         exclude[0] = task.requester;
         uint256 seed = Anchors.seed(task.anchor, taskId, SEAT_DRAW);
         return WORKERS.drawAndLock(modelId, Roles.COMPUTE, seed, count, exclude, lock);
-    }
-
-    /// @dev The policy's decision for the least trusted primary, with its audit probability raised so that a
-    ///      skipped run never pays, and the collateral each seat then locks (whole gwei).
-    function _firstDecision(PolicyInputs memory inputs, Deterrence memory deterrence)
-        private
-        pure
-        returns (Decision memory decision, uint256 lock)
-    {
-        decision = VerificationPolicy.decide(inputs);
-        VerificationPolicy.deterSkippedRun(decision, deterrence);
-        lock = VerificationPolicy.collateral(decision, deterrence);
-    }
-
-    /// @dev The policy's decision with the primary's reputation, its audit probability raised until `lock`
-    ///      deters: p·(R + lock) ≥ C + G ÷ coalition. Without reputation that is `first`, which `lock` deters;
-    ///      so is it when no audit probability makes `lock` deter the reputed decision (fewer seats, each
-    ///      liar's share of the gain larger): reputation never buys less deterrence.
-    function _finalDecision(
-        PolicyInputs memory inputs,
-        Deterrence memory deterrence,
-        uint256 lock,
-        Decision memory first
-    ) private pure returns (Decision memory decision) {
-        if (inputs.reputationBps == 0) {
-            return first;
-        }
-        decision = VerificationPolicy.decide(inputs);
-        if (!VerificationPolicy.deter(decision, deterrence, lock)) {
-            return first;
-        }
-    }
-
-    /// @dev What a wrong answer on this task can gain (the value at risk × gainBps), what a run is worth, and the
-    ///      least a caught seat loses.
-    function _deterrence(ReleaseTerms memory terms, uint256 value) private view returns (Deterrence memory) {
-        return Deterrence(value * _s.params.gainBps / BPS, terms.basePrice, _s.params.minSlash);
-    }
-
-    /// @dev The policy's inputs for a task, reputation still 0 (the least trusted case).
-    function _policyInputs(ReleaseTerms memory terms, uint256 value, Tier floor)
-        private
-        view
-        returns (PolicyInputs memory)
-    {
-        return PolicyInputs(value, uint8(terms.risk), floor, 0, pressureBps());
-    }
-
-    /// @dev The fee: k executions at the release's base price, plus the review reserve — each committee seat's
-    ///      review pay (`TaskReview.reviewPay`) times the audit probability (10_000 bps for DEEP), in whole gwei.
-    function _price(uint96 basePrice, Decision memory decision) private view returns (uint96, uint64 reserveGwei) {
-        uint256 reserve =
-            TaskReview.reviewPay(_s, basePrice) * _s.params.committeeSize * decision.auditBps / BPS / 1 gwei;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        reserveGwei = reserve > type(uint64).max ? type(uint64).max : uint64(reserve); // capped
-        uint256 price = uint256(basePrice) * decision.redundancy + uint256(reserveGwei) * 1 gwei;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        return (price > type(uint96).max ? type(uint96).max : uint96(price), reserveGwei); // capped just above
     }
 
     /// @dev Whether the task's compute reveals are open, and when they close.

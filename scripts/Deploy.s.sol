@@ -8,6 +8,7 @@ import {ModelRegistry} from "../contracts/ModelRegistry.sol";
 import {TaskEscrow} from "../contracts/TaskEscrow.sol";
 import {Token} from "../contracts/Token.sol";
 import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
+import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
 import {PipeDisputes} from "../contracts/pipe/PipeDisputes.sol";
 import {PipeSettlement} from "../contracts/pipe/PipeSettlement.sol";
@@ -17,7 +18,8 @@ import {PipeSettlement} from "../contracts/pipe/PipeSettlement.sol";
 /// @dev Usage: `forge script scripts/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
 ///      Optional environment: VERIGRAD_SUPPLY (token wei minted to the deployer), VERIGRAD_TREASURY,
 ///      VERIGRAD_CHALLENGE_WINDOW / _REVEAL_WINDOW / _VOTE_WINDOW (seconds), VERIGRAD_EPOCH_BLOCKS (the registry's
-///      epoch, default 16), VERIGRAD_PIPE_FEE_BPS (PIPE billing's protocol fee, default 500),
+///      epoch, default 16), VERIGRAD_UNITS_PER_WORKER (load pricing: compute units a block per 100 tokens of COMPUTE
+///      stake, default 1 024), VERIGRAD_PIPE_FEE_BPS (PIPE billing's protocol fee, default 500),
 ///      VERIGRAD_DISPUTE_BOND / _SLASH (token wei, defaults 10 and 100 tokens), VERIGRAD_DISPUTE_TASK_TIME (seconds,
 ///      default 1 hour), VERIGRAD_DEPLOYMENTS (output path).
 contract Deploy is Script {
@@ -42,16 +44,18 @@ contract Deploy is Script {
         write(d, deployer, startBlock);
     }
 
-    /// @notice Deploys the core contracts, grants the escrow its slasher role, deploys PIPE billing paying
+    /// @notice Deploys the core contracts, grants the escrow its slasher role and makes it the model registry's load
+    ///         recorder, deploys PIPE billing paying
     ///         protocol fees to the escrow's treasury, and PIPE disputes with the slasher role too.
-    /// @param owner Owner of the token and the escrow, admin of the worker registry.
+    /// @param owner Owner of the token, the escrow and the model registry, admin of the worker registry; must be the
+    ///        caller (it sets the model registry's load recorder).
     /// @param supply Tokens minted to `owner`.
     /// @param p Escrow parameters.
     /// @return d The deployment.
     function deploy(address owner, uint256 supply, ITaskEscrow.Params memory p) public returns (Deployment memory d) {
         d.token = new Token(owner, supply);
-        d.modelRegistry = new ModelRegistry();
         d.workerRegistry = new WorkerRegistry(address(d.token), owner);
+        d.modelRegistry = new ModelRegistry(owner, d.workerRegistry);
         uint256 epochBlocks = vm.envOr("VERIGRAD_EPOCH_BLOCKS", uint256(0));
         if (epochBlocks != 0) {
             // forge-lint: disable-next-line(unsafe-typecast)
@@ -59,6 +63,10 @@ contract Deploy is Script {
         }
         d.taskEscrow = new TaskEscrow(d.token, d.workerRegistry, d.modelRegistry, p, owner);
         d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.taskEscrow));
+        uint64 unitsPerWorker = SafeCast.toUint64(
+            vm.envOr("VERIGRAD_UNITS_PER_WORKER", uint256(d.modelRegistry.DEFAULT_UNITS_PER_WORKER()))
+        );
+        d.modelRegistry.setLoadParams(IModelRegistry.LoadParams(address(d.taskEscrow), unitsPerWorker));
         uint16 pipeFeeBps = SafeCast.toUint16(vm.envOr("VERIGRAD_PIPE_FEE_BPS", uint256(500)));
         d.pipeSettlement = new PipeSettlement(d.token, d.modelRegistry, p.treasury, pipeFeeBps);
         d.pipeDisputes = new PipeDisputes(

@@ -9,6 +9,7 @@ import {ModelRegistry} from "../contracts/ModelRegistry.sol";
 import {TaskEscrow} from "../contracts/TaskEscrow.sol";
 import {Token} from "../contracts/Token.sol";
 import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
+import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
 import {DeterminismClass, ModelId, RiskClass} from "../contracts/types/ModelTypes.sol";
 import {Roles} from "../contracts/types/Roles.sol";
@@ -308,8 +309,8 @@ contract SoundnessSimulation is CommonBase {
         vm.roll(1_000);
         vm.warp(1_800_000_000);
         token = new Token(admin, 0);
-        models = new ModelRegistry();
         workers = new WorkerRegistry(address(token), admin);
+        models = new ModelRegistry(admin, workers);
         ITaskEscrow.Params memory p = ITaskEscrow.Params({
             challengeWindow: 10 minutes,
             revealWindow: 2 minutes,
@@ -327,6 +328,7 @@ contract SoundnessSimulation is CommonBase {
         escrow = new TaskEscrow(token, workers, models, p, admin);
         vm.startPrank(admin);
         workers.grantRole(workers.SLASHER_ROLE(), address(escrow));
+        models.setLoadParams(IModelRegistry.LoadParams(address(escrow), models.DEFAULT_UNITS_PER_WORKER()));
         token.mint(requester, 1_000_000e18);
         vm.stopPrank();
         vm.prank(requester);

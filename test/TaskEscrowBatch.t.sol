@@ -14,7 +14,8 @@ contract TaskEscrowBatchTest is EscrowFixture {
 
     function _createCall() internal view returns (bytes memory) {
         return abi.encodeCall(
-            ITaskEscrow.createTask, (exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp) + TASK_TIME, PRICE)
+            ITaskEscrow.createTask,
+            (exactModel, input, VALUE, Tier.LIGHT, uint40(block.timestamp) + TASK_TIME, 2 * PRICE)
         );
     }
 
@@ -29,7 +30,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
         assertEq(abi.decode(results[1], (uint256)), 2);
         assertEq(_task(TaskId.wrap(1)).requester, requester, "msg.sender is the batch's caller");
         assertEq(_task(TaskId.wrap(2)).requester, requester);
-        assertEq(token.balanceOf(address(escrow)), 2 * PRICE);
+        assertEq(token.balanceOf(address(escrow)), 2 * 2 * PRICE);
         _assertSolvent();
     }
 
@@ -96,7 +97,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
             assertEq(ok[i], (badMask >> i) & 1 == 0);
         }
         assertEq(escrow.taskCount(), expected);
-        assertEq(token.balanceOf(address(escrow)), expected * PRICE);
+        assertEq(token.balanceOf(address(escrow)), expected * 2 * PRICE);
         _assertSolvent();
     }
 }

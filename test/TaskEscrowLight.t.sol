@@ -15,7 +15,7 @@ contract TaskEscrowLightTest is EscrowFixture {
 
     function test_createTask_escrowsMaxFeeAndEmits() public {
         vm.expectEmit(address(escrow));
-        emit ITaskEscrow.TaskCreated(TaskId.wrap(1), requester, exactModel, input, 100 * PRICE);
+        emit ITaskEscrow.TaskCreated(TaskId.wrap(1), requester, exactModel, input, 100 * PRICE, 0);
         TaskId taskId = _create(exactModel, VALUE, Tier.LIGHT);
 
         assertEq(TaskId.unwrap(taskId), 1);
@@ -154,12 +154,16 @@ contract TaskEscrowLightTest is EscrowFixture {
     }
 
     function test_assign_revertsIfPriceExceedsMaxFee() public {
+        // Admitted at its quote; the owner then raises the base price before the seats are drawn.
+        (, uint96 quote,) = escrow.quote(exactModel, VALUE, Tier.REDUNDANT, address(0));
         vm.prank(requester);
-        TaskId taskId =
-            escrow.createTask(exactModel, input, VALUE, Tier.REDUNDANT, uint40(block.timestamp + 60), 2 * PRICE);
+        TaskId taskId = escrow.createTask(exactModel, input, VALUE, Tier.REDUNDANT, uint40(block.timestamp + 60), quote);
+        vm.prank(modelOwner);
+        models.setBasePrice(exactModel, 2 * PRICE);
         _pastAnchor(taskId);
+        assertEq(models.price(exactModel), 2 * PRICE, "the load of one task has drained");
         (, uint96 price,) = escrow.quote(exactModel, VALUE, Tier.REDUNDANT, address(0));
-        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PriceAboveMax.selector, taskId, price, 2 * PRICE));
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.PriceAboveMax.selector, taskId, price, quote));
         escrow.assign(taskId);
     }
 

@@ -2,12 +2,38 @@
 pragma solidity ^0.8.24;
 
 import {DeterminismClass, ModelId, ReleaseTerms, RiskClass} from "../types/ModelTypes.sol";
+import {IWorkerRegistry} from "./IWorkerRegistry.sol";
 
 /// @title IModelRegistry
 /// @notice The Model Hub on chain: model repositories with pinned releases.
 /// @dev A release is identified by its content hash: keccak-256 of the canonical package bytes
 ///      (manifest, weights, tokenizer). Workers check a package against it before serving it.
+///      Prices follow load (`LoadPricing`, EIP-4844's rule): each release keeps an excess accumulator fed by the
+///      load recorder (the task escrow) with the compute units of each task it admits, measured against the
+///      release's target — half the capacity of the COMPUTE stake serving it — and drained by the target every
+///      block. `price` is the live price of one execution: the base price × fake_exponential(excess).
 interface IModelRegistry {
+    /// @notice The governance parameters of load pricing.
+    struct LoadParams {
+        /// @notice The one contract whose `recordLoad` calls count as load (the task escrow); zero: none.
+        address recorder;
+        /// @notice Compute units a block that each 100 tokens (`LoadPricing.STAKE_UNIT`, a minimum-stake worker)
+        ///         of COMPUTE stake serving a release can run: its capacity. The target is half the capacity.
+        uint64 unitsPerWorker;
+    }
+
+    /// @notice Where a release's load stands now.
+    struct LoadState {
+        /// @notice The excess accumulator, caught up to this block (0 at or below the target).
+        uint256 excess;
+        /// @notice The target, compute units per block: half the capacity of the COMPUTE stake serving it now.
+        uint256 target;
+        /// @notice Compute units of one execution.
+        uint32 costUnits;
+        /// @notice The live price of one execution, token wei.
+        uint96 price;
+    }
+
     /// @notice Full record of a release.
     struct Release {
         /// @notice Repository the release belongs to.
@@ -65,6 +91,15 @@ interface IModelRegistry {
     /// @param basePrice The new price per execution.
     event ReleasePriceChanged(ModelId indexed releaseId, uint96 basePrice);
 
+    /// @notice Emitted when a release's compute units per execution change.
+    /// @param releaseId The release.
+    /// @param costUnits The new compute units of one execution.
+    event ReleaseCostUnitsChanged(ModelId indexed releaseId, uint32 costUnits);
+
+    /// @notice Emitted when the load pricing parameters change.
+    /// @param params The new parameters.
+    event LoadParamsChanged(LoadParams params);
+
     /// @notice Emitted when a release is deprecated.
     /// @param releaseId The release.
     event ReleaseDeprecated(ModelId indexed releaseId);
@@ -107,6 +142,16 @@ interface IModelRegistry {
     /// @param toleranceE6 The tolerance.
     error InvalidTolerance(DeterminismClass determinism, uint32 toleranceE6);
 
+    /// @notice Thrown by `recordLoad` if the caller is not the load recorder.
+    /// @param caller The caller.
+    error NotLoadRecorder(address caller);
+
+    /// @notice Thrown by `setCostUnits` if the compute units are zero.
+    error ZeroCostUnits();
+
+    /// @notice Thrown by `setLoadParams` if `unitsPerWorker` is zero.
+    error InvalidLoadParams();
+
     /// @notice Creates a model repository owned by the caller.
     /// @param name Repository name, unique per owner.
     /// @return repoId `keccak256(abi.encode(msg.sender, name))`.
@@ -142,6 +187,26 @@ interface IModelRegistry {
     /// @param basePrice The new price.
     function setBasePrice(ModelId releaseId, uint96 basePrice) external;
 
+    /// @notice Sets the compute units of one execution of a release (its manifest's `cost_units`; 1 until set): the
+    ///         load each execution brings, against the capacity of the stake serving the release.
+    /// @param releaseId The release; caller must own its repository.
+    /// @param costUnits The compute units (non-zero).
+    function setCostUnits(ModelId releaseId, uint32 costUnits) external;
+
+    /// @notice Sets the load pricing parameters.
+    /// @dev Owner only.
+    /// @param params The parameters; `unitsPerWorker` non-zero.
+    function setLoadParams(LoadParams calldata params) external;
+
+    /// @notice Adds the load of `executions` runs of a release (× its cost units) to its excess, and returns the
+    ///         live price of one execution before that load: what the task that brings it pays.
+    /// @dev Load recorder only. The excess is first caught up (the target subtracted for every block since the last
+    ///      update, floored at 0); the target is read from the worker registry's COMPUTE draw weight of the release.
+    /// @param releaseId The release; reverts `UnknownRelease` if absent.
+    /// @param executions Executions arriving now.
+    /// @return price The live price of one execution, token wei.
+    function recordLoad(ModelId releaseId, uint256 executions) external returns (uint96 price);
+
     /// @notice Deprecates a release: no new tasks may use it.
     /// @param releaseId The release; caller must own its repository.
     function deprecate(ModelId releaseId) external;
@@ -165,6 +230,24 @@ interface IModelRegistry {
     /// @param releaseId The release.
     /// @return True if deprecated; reverts `UnknownRelease` if absent.
     function isDeprecated(ModelId releaseId) external view returns (bool);
+
+    /// @notice The live price of one execution of a release: its base price × the load multiplier, ≥ the base price.
+    /// @param releaseId The release.
+    /// @return The price, token wei; reverts `UnknownRelease` if absent.
+    function price(ModelId releaseId) external view returns (uint96);
+
+    /// @notice Where a release's load stands now: excess, target, cost units and live price.
+    /// @param releaseId The release.
+    /// @return The load; reverts `UnknownRelease` if absent.
+    function load(ModelId releaseId) external view returns (LoadState memory);
+
+    /// @notice The load pricing parameters.
+    /// @return The parameters.
+    function loadParams() external view returns (LoadParams memory);
+
+    /// @notice The worker registry whose COMPUTE stake sets each release's capacity.
+    /// @return The registry.
+    function WORKERS() external view returns (IWorkerRegistry);
 
     /// @notice The pricing and verification terms of a release, in one call.
     /// @param releaseId The release.

@@ -41,6 +41,9 @@ interface IPipeDisputes {
         bytes32 outputHash;
         /// @notice Who signed the answer; slashed if it was wrong.
         address signer;
+        /// @notice The load premium the escrow took of `fee` when it created the task (the release's live price over
+        ///         its base price, paid at once to the treasury): part of what the task spent, never refunded.
+        uint96 premium;
         /// @notice Who opened the dispute and paid for it.
         address disputer;
         /// @notice The re-execution in the task market.

@@ -58,7 +58,8 @@ interface ITaskEscrow {
     /// @notice A task as stored.
     struct TaskView {
         address requester;
-        /// @notice Escrowed amount: the max fee until assignment, then the actual fee.
+        /// @notice Escrowed amount: the max fee less the load premium paid at creation until assignment, then the fee
+        ///         charged at assignment (at the base price).
         uint96 fee;
         ModelId modelId;
         /// @notice Requester-declared value at risk.
@@ -130,16 +131,23 @@ interface ITaskEscrow {
     /// @param requester Who pays.
     /// @param modelId The model release.
     /// @param inputHash Commitment to the input, fetched off chain.
-    /// @param maxFee Amount escrowed.
+    /// @param maxFee What the requester paid in: the load premium, and the rest escrowed.
+    /// @param premium The load premium, k × (live price − base price), credited to the treasury at once.
     event TaskCreated(
-        TaskId indexed taskId, address indexed requester, ModelId indexed modelId, bytes32 inputHash, uint96 maxFee
+        TaskId indexed taskId,
+        address indexed requester,
+        ModelId indexed modelId,
+        bytes32 inputHash,
+        uint96 maxFee,
+        uint96 premium
     );
     /// @notice Emitted when workers are drawn and the fee fixed.
     /// @param taskId The task.
     /// @param workers The compute seats, in seat order.
     /// @param tier The protocol path.
     /// @param auditBps Audit probability.
-    /// @param fee The fee charged (the rest of the max fee is credited back).
+    /// @param fee The fee charged, at the base price (the load premium was paid at creation); the rest of what was
+    ///        escrowed is credited back.
     event TaskAssigned(TaskId indexed taskId, address[] workers, Tier tier, uint16 auditBps, uint96 fee);
     /// @notice Emitted when a worker commits to an output.
     /// @param taskId The task.
@@ -272,8 +280,14 @@ interface ITaskEscrow {
     /// @notice Thrown by `challenge` if the caller holds a seat of the task or requested it, and by `appeal`
     ///         if the caller requested it or sat on its first committee.
     error SelfReview(TaskId taskId, address account);
-    /// @notice Thrown by `assign` if the price for the decided redundancy exceeds the requester's max fee.
-    error PriceAboveMax(TaskId taskId, uint96 price, uint96 maxFee);
+    /// @notice Thrown by `assign` if the price for the decided redundancy exceeds what the requester escrowed (its max
+    ///         fee less the load premium paid at creation): the verification the task needs now costs more than the
+    ///         quote it was admitted at (a higher base price, or more redundancy under verification pressure).
+    error PriceAboveMax(TaskId taskId, uint256 price, uint96 maxFee);
+    /// @notice Thrown by `createTask` if `maxFee` is below the current quote, the fee at the live price with the
+    ///         least trusted primary (`quote(modelId, value, floor, address(0))`): nothing is escrowed. Retry with a
+    ///         cap of at least `quote`; the price moves with every task admitted.
+    error FeeBelowQuote(uint256 quote, uint96 maxFee);
     /// @notice Thrown by `assign` if too few eligible workers serve the model.
     error InsufficientWorkers(TaskId taskId, uint256 needed, uint256 available);
     /// @notice Thrown if the caller does not hold a seat the call needs.
@@ -304,14 +318,22 @@ interface ITaskEscrow {
     /// @notice Thrown if an output hash is zero.
     error ZeroOutput();
 
-    /// @notice Creates a task and escrows `maxFee`.
-    /// @dev Reverts `NoVerifiers` if no verifier serves the model: its audits could never be drawn.
+    /// @notice Creates a task at the live price and escrows `maxFee`, or refuses it at once with the current quote
+    ///         (`FeeBelowQuote`) if `maxFee` is below it: nothing is escrowed then.
+    /// @dev The quote is `quote(modelId, value, floor, address(0))`: k executions at the release's live price
+    ///      (`IModelRegistry.price`, before this task's load) for the least trusted primary's decision, plus the
+    ///      review reserve. The task's k executions are recorded as the release's load (`recordLoad`), so the next
+    ///      task, in this block too, pays the price this one raised. The load premium, k × (live − base price), is
+    ///      credited to the treasury at once and never refunded (EIP-1559's burn: neither the workers nor the model
+    ///      owner, who could raise the price by buying, earn it; a task that never runs still took its place). The
+    ///      rest of the price is charged at assignment, at the base price for the decision taken then.
+    ///      Reverts `NoVerifiers` if no verifier serves the model: its audits could never be drawn.
     /// @param modelId The model release (content hash).
     /// @param inputHash Commitment to the input (keccak-256 of its canonical encoding), fetched off chain.
     /// @param value Value at risk on the answer; drives the verification gradient.
     /// @param floor The lowest tier accepted.
     /// @param deadline Time by which the result must be in (LIGHT) or committed (REDUNDANT/DEEP).
-    /// @param maxFee The most the requester pays; the unused part is refunded at assignment.
+    /// @param maxFee The most the requester pays (≥ the quote); the unused part is refunded at assignment.
     /// @return taskId The new task's id.
     function createTask(ModelId modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
         external
@@ -436,13 +458,14 @@ interface ITaskEscrow {
 
     /// @notice What `assign` would decide for a task with these inputs if `worker` were its primary.
     /// @param modelId The model release.
-    /// @param value Value at risk.
+    /// @param value Value at risk (rounded up to a milli-token, as `createTask` keeps it).
     /// @param floor Tier floor.
     /// @param worker The primary worker (its reputation counts).
     /// @return decision The policy decision.
-    /// @return fee The fee that would be charged: the base price for each of the k executions, plus the review
-    ///         reserve, the base price for each committee seat times the audit probability (the whole
-    ///         committee for DEEP), rounded down to whole gwei.
+    /// @return fee The fee that would be charged: the release's live price (`IModelRegistry.price`) for each of the
+    ///         k executions, plus the review reserve, the base price for each committee seat times the audit
+    ///         probability (the whole committee for DEEP), rounded down to whole gwei. With `worker` zero, the
+    ///         least `maxFee` that `createTask` accepts now.
     /// @return seatLock The collateral each compute seat would lock: what makes cheating lose money at the
     ///         decided audit probability (a worker whose free stake is below it is never drawn).
     function quote(ModelId modelId, uint96 value, Tier floor, address worker)

@@ -132,6 +132,46 @@ library TaskReview {
         emit ITaskEscrow.ReviewRequested(taskId, ITaskEscrow.ReviewReason.Appeal, anchor);
     }
 
+    /// @notice Challenges a proposed result (see `ITaskEscrow.challenge`) and requests its review; the caller takes
+    ///         the bond in.
+    /// @param s The escrow's storage.
+    /// @param workers The worker registry.
+    /// @param taskId The task, proposed and inside its challenge window.
+    /// @return bond The challenge bond, now owed by the escrow.
+    function challenge(EscrowState storage s, IWorkerRegistry workers, TaskId taskId) external returns (uint96 bond) {
+        Task storage task = s.tasks[taskId];
+        TaskStatus status = task.status;
+        if (status == TaskStatus.None) {
+            revert ITaskEscrow.UnknownTask(taskId);
+        }
+        if (status != TaskStatus.Proposed) {
+            revert ITaskEscrow.WrongStatus(taskId, status);
+        }
+        if (block.timestamp >= task.until) {
+            revert ITaskEscrow.PhaseClosed(taskId, task.until);
+        }
+        bool party = msg.sender == task.requester;
+        for (uint256 i; i < task.redundancy; ++i) {
+            party = party || s.seats[taskId][i].worker == msg.sender;
+        }
+        if (party) {
+            revert ITaskEscrow.SelfReview(taskId, msg.sender);
+        }
+        if (workers.drawWeight(_modelOf(s, task), Roles.VERIFY) == 0) {
+            revert ITaskEscrow.NoVerifiersAvailable(taskId);
+        }
+        bond = challengeBond(s, task.fee);
+        task.challenger = msg.sender;
+        task.bond = bond;
+        s.counters.liabilities += bond;
+        emit ITaskEscrow.Challenged(taskId, msg.sender, bond);
+        uint32 anchor = Anchors.forDraw(workers.epochBlocks());
+        task.status = TaskStatus.Reviewing;
+        task.anchor = anchor;
+        ++s.counters.openReviews;
+        emit ITaskEscrow.ReviewRequested(taskId, ITaskEscrow.ReviewReason.Challenge, anchor);
+    }
+
     /// @notice Records a member's vote commitment (see `ITaskEscrow.commitVote`).
     /// @param s The escrow's storage.
     /// @param taskId The task.

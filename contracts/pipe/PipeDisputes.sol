@@ -108,7 +108,9 @@ contract PipeDisputes is IPipeDisputes {
         );
         disputeId = ++_count;
         _disputes[disputeId] =
-            Dispute(requestId, releaseId, outputHash, signer, msg.sender, taskId, bond, maxFee, Ruling.Open);
+            Dispute(requestId, releaseId, outputHash, signer, 0, msg.sender, taskId, bond, maxFee, Ruling.Open);
+        // The escrow keeps the max fee less the load premium it took at creation.
+        _disputes[disputeId].premium = maxFee - ESCROW.getTask(taskId).fee;
         emit DisputeOpened(disputeId, signer, msg.sender, taskId, requestId, outputHash);
     }
 
@@ -135,9 +137,10 @@ contract PipeDisputes is IPipeDisputes {
             : _agrees(d.releaseId, d.outputHash, result, signedOutput, resultOutput) ? Ruling.Dismissed : Ruling.Upheld;
         d.ruling = ruling;
 
-        // What the escrow gave back of the fee: the unused max fee at assignment, and the fee less the review
-        // reserve when the task ended without a result (all of it if never assigned).
-        uint256 refund = d.fee - task.fee + (noResult ? task.fee - task.reserve : 0);
+        // What the escrow gave back of the fee: the unused max fee at assignment (the load premium was never
+        // escrowed), and the fee less the review reserve when the task ended without a result (all of it if never
+        // assigned).
+        uint256 refund = d.fee - d.premium - task.fee + (noResult ? task.fee - task.reserve : 0);
         _pullEscrowCredit();
         _unattributed -= refund; // every refund of this task was credited by now, and pulled in above or before
         address disputer = d.disputer;

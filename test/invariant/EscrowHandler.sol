@@ -33,6 +33,10 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
     /// @notice Attacker moves that went through (must stay 0).
     uint256 public selfChallengesAccepted;
     uint256 public collateralUnbonded;
+    /// @notice Creations refused with `FeeBelowQuote` (the price moved past the random cap).
+    uint256 public refusedBelowQuote;
+    /// @notice Load premiums paid at creation.
+    uint256 public ghostPremiums;
 
     constructor(
         TaskEscrow escrow_,
@@ -83,11 +87,22 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         // Up to 100 VGD at LOW risk: k ≤ 3 without a floor, so the five compute workers can always staff a task.
         value = uint96(bound(value, 0, 100e18));
         maxFee = uint96(bound(maxFee, 1e18, 20e18));
+        uint256 liabilities = escrow.liabilities();
         vm.prank(requester);
-        TaskId taskId = escrow.createTask(
+        try escrow.createTask(
             modelId, keccak256("input"), value, Tier(bound(floor, 0, 2)), uint40(block.timestamp + 1 hours), maxFee
-        );
-        taskIds.push(taskId);
+        ) returns (
+            TaskId taskId
+        ) {
+            taskIds.push(taskId);
+            ghostPremiums += maxFee - escrow.getTask(taskId).fee; // taken at once by the treasury
+        } catch (bytes memory reason) {
+            // Only a cap below the live quote is refused here, and a refusal escrows nothing.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            require(bytes4(reason) == ITaskEscrow.FeeBelowQuote.selector, "only FeeBelowQuote refuses a task");
+            require(escrow.liabilities() == liabilities, "a refused task escrows nothing");
+            ++refusedBelowQuote;
+        }
     }
 
     function assign(uint256 index) external recorded {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
+import {LoadPricing} from "../../contracts/libraries/LoadPricing.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
@@ -24,6 +26,10 @@ contract EscrowInvariantsTest is EscrowFixture {
         // Two of the five compute workers answer wrong (each its own wrong answer) or not at all.
         faulty.push(computeWorkers[3]);
         faulty.push(computeWorkers[4]);
+        // A small capacity (one unit a block per 100 VGD: a target of 25 executions a block), so that the live price
+        // moves: tasks pay load premiums, and random caps meet `FeeBelowQuote`.
+        vm.prank(admin);
+        models.setLoadParams(IModelRegistry.LoadParams(address(escrow), 1));
         handler = new EscrowHandler(escrow, token, requester, challenger, exactModel, faulty);
         vm.prank(requester);
         token.approve(address(escrow), type(uint256).max);
@@ -80,6 +86,8 @@ contract EscrowInvariantsTest is EscrowFixture {
         assertGt(appealed, 0, "appeal committees review");
         assertLt(_stake(faulty[0]) + _stake(faulty[1]), 2 * STAKE, "faulty workers are slashed");
         assertGt(handler.ghostClaimed(), 0, "claims pay out");
+        assertGt(handler.ghostPremiums(), 0, "the live price charges load premiums");
+        assertGt(handler.refusedBelowQuote(), 0, "caps below the quote are refused");
         invariant_escrowBalanceEqualsLockedFeesBondsAndPayouts();
         invariant_honestWorkersAreNeverSlashed();
     }
@@ -105,6 +113,13 @@ contract EscrowInvariantsTest is EscrowFixture {
         }
         assertEq(token.balanceOf(address(escrow)), locked + payouts, "balance == fees + bonds + payouts + fund");
         assertEq(escrow.liabilities(), locked + payouts, "liabilities == fees + bonds + payouts + fund");
+    }
+
+    /// @notice Load pricing: the live price never falls below the base price, and the excess stays capped.
+    function invariant_livePriceStaysWithinItsBounds() public view {
+        IModelRegistry.LoadState memory load = models.load(exactModel);
+        assertGe(load.price, models.release(exactModel).basePrice, "price >= base price");
+        assertLe(load.excess, LoadPricing.MAX_EXCESS, "excess <= its cap");
     }
 
     /// @notice Stake accounting: the registry holds exactly the active plus unbonding stake.

@@ -6,6 +6,7 @@ import {Test} from "forge-std/Test.sol";
 
 import {ModelRegistry} from "../../contracts/ModelRegistry.sol";
 import {IPipeSettlement} from "../../contracts/interfaces/IPipeSettlement.sol";
+import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
 import {PipeSettlement} from "../../contracts/pipe/PipeSettlement.sol";
 import {DeterminismClass, ModelId, RiskClass} from "../../contracts/types/ModelTypes.sol";
 import {MockToken} from "../mocks/MockToken.sol";
@@ -33,7 +34,7 @@ abstract contract SettlementFixture is Test {
 
     function setUp() public virtual {
         token = new MockToken();
-        models = new ModelRegistry();
+        models = new ModelRegistry(address(this), IWorkerRegistry(address(0))); // PIPE billing records no load
         _publish(RISK, "verigrad/risk", PRICE, ROYALTY_BPS);
         settlement = new PipeSettlement(IERC20(address(token)), models, treasury, FEE_BPS);
     }

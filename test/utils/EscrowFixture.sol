@@ -7,6 +7,7 @@ import {ModelRegistry} from "../../contracts/ModelRegistry.sol";
 import {TaskEscrow} from "../../contracts/TaskEscrow.sol";
 import {Token} from "../../contracts/Token.sol";
 import {WorkerRegistry} from "../../contracts/WorkerRegistry.sol";
+import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../../contracts/interfaces/ITaskEscrow.sol";
 import {DeterminismClass, ModelId, RiskClass} from "../../contracts/types/ModelTypes.sol";
 import {Roles} from "../../contracts/types/Roles.sol";
@@ -72,11 +73,12 @@ abstract contract EscrowFixture is Test {
         vm.roll(1_000);
         vm.warp(1_800_000_000);
         token = new Token(admin, 0);
-        models = new ModelRegistry();
         workers = new WorkerRegistry(address(token), admin);
+        models = new ModelRegistry(admin, workers);
         escrow = new TaskEscrow(token, workers, models, defaultParams(), admin);
         vm.startPrank(admin);
         workers.grantRole(workers.SLASHER_ROLE(), address(escrow));
+        models.setLoadParams(IModelRegistry.LoadParams(address(escrow), models.DEFAULT_UNITS_PER_WORKER()));
         vm.stopPrank();
     }
 

@@ -34,7 +34,7 @@ abstract contract RegistryFixtures is Test {
         vm.warp(1_700_000_000);
         token = new MockToken();
         workers = new WorkerRegistry(address(token), admin);
-        models = new ModelRegistry();
+        models = new ModelRegistry(admin, workers);
         bytes32 slasherRole = workers.SLASHER_ROLE();
         vm.prank(admin);
         workers.grantRole(slasherRole, slasher);

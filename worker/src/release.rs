@@ -43,6 +43,10 @@ pub(crate) struct ReleaseArgs {
     /// The owner's royalty on each execution, in basis points.
     #[arg(long, default_value_t = 500)]
     royalty_bps: u16,
+    /// Compute units of one execution: the load each run brings, which the live price follows
+    /// [default: the manifest's cost_units; 1 with a release id].
+    #[arg(long)]
+    cost_units: Option<u32>,
 }
 
 impl ReleaseArgs {
@@ -55,13 +59,14 @@ impl ReleaseArgs {
             eprintln!("created the repository {} ({})", release.repository, published.repository);
         }
         eprintln!(
-            "published {} {} ({}, risk {}, {} a run, royalty {} bps)",
+            "published {} {} ({}, risk {}, {} a run, royalty {} bps, {} compute units a run)",
             release.repository,
             release.version,
             determinism_text(&release),
             release.risk.name(),
             tokens(release.base_price),
-            release.royalty_bps
+            release.royalty_bps,
+            release.cost_units
         );
         println!("{}", release.id);
         Ok(())
@@ -89,6 +94,13 @@ impl ReleaseArgs {
             (None, Some(manifest)) => manifest.version.clone(),
             (None, None) => anyhow::bail!(needed("version")),
         };
+        let cost_units = match (self.cost_units, &manifest) {
+            (Some(units), _) => units,
+            (None, Some(manifest)) => u32::try_from(manifest.cost_units)
+                .with_context(|| format!("cost_units {} above 2^32", manifest.cost_units))?,
+            (None, None) => 1,
+        };
+        anyhow::ensure!(cost_units > 0, "--cost-units must be at least 1");
         let (determinism, epsilon) = match (self.determinism, manifest.map(|m| m.determinism)) {
             (Some(class), _) => (class, self.epsilon),
             (None, Some(Determinism::Exact { .. })) => (DeterminismClass::EXACT, self.epsilon),
@@ -106,6 +118,7 @@ impl ReleaseArgs {
             risk: self.risk,
             base_price: self.price,
             royalty_bps: self.royalty_bps,
+            cost_units,
         })
     }
 }
@@ -166,6 +179,7 @@ mod tests {
             (volatility.base_price, volatility.royalty_bps),
             (parse_tokens("1").expect("1"), 500)
         );
+        assert_eq!(volatility.cost_units, 64, "the manifest's cost units");
 
         let risk =
             release(&["models/risk", "--name", "me/risk", "--risk", "high", "--price", "0.5"])
@@ -176,6 +190,8 @@ mod tests {
             (risk.risk, risk.base_price),
             (RiskClass::HIGH, parse_tokens("0.5").expect("0.5"))
         );
+        let cheap = release(&["models/risk", "--cost-units", "7"]).expect("release");
+        assert_eq!((risk.cost_units, cheap.cost_units), (48, 7), "the manifest's, or the flag's");
     }
 
     #[test]

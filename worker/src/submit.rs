@@ -114,6 +114,7 @@ fn outcome_json(o: &TaskOutcome) -> serde_json::Value {
         "tier": o.tier.name(),
         "redundancy": o.redundancy,
         "fee": o.fee,
+        "premium": o.premium,
         "outputHash": o.output_hash,
         "inputRejected": o.input_rejected,
         "output": o.output.as_ref().map(output_json),
@@ -157,6 +158,9 @@ fn print_outcome(o: &TaskOutcome) {
     match (&o.output_hash, &o.output) {
         (Some(hash), Some(output)) => {
             println!("fee        {}", tokens(o.fee));
+            if !o.premium.is_zero() {
+                println!("premium    {} (the load premium, paid at creation)", tokens(o.premium));
+            }
             println!("output     {hash}");
             print_tensors(&output_json(output));
         }

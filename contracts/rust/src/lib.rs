@@ -11,10 +11,13 @@
 //!   [`RetryPolicy`]), and a sender that never sends a call twice, with local nonces and gas headroom
 //!   ([`TxSender`], [`GasPolicy`]).
 //! - **One client per contract** — [`EscrowClient`] (with batched reads and batch transactions),
-//!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the current price), [`TokenClient`]
+//!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the base and the live price), [`TokenClient`]
 //!   and [`SettlementClient`] (PIPE billing) — reached through a deployment's [`Chain`]; an
 //!   [`Account`] for a key: a worker's registry commands, a model owner's releases
 //!   ([`Account::publish_release`]).
+//! - **Prices that follow load** ([`LoadPricing`], [`Load`]): the model registry's pricing rule
+//!   (EIP-4844's `fake_exponential` over a per-release excess), mirrored bit for bit for off-chain
+//!   quotes.
 //! - **Signed PIPE answers** ([`PipeAnswer`]): what a worker signs for each PIPE request it answers,
 //!   in the EIP-712 domain of the chain's PipeSettlement ([`pipe_domain`]).
 #![warn(unused_crate_dependencies)]
@@ -30,6 +33,7 @@ mod gas;
 mod models;
 mod nonce;
 mod pipe_answer;
+mod pricing;
 mod registry;
 mod release;
 mod retry;
@@ -60,6 +64,7 @@ pub use escrow::{APPEAL_SEATS, BatchSent, EscrowCall, EscrowClient, Member, Seat
 pub use gas::GasPolicy;
 pub use models::ModelRegistryClient;
 pub use pipe_answer::{AnswerSignatureError, PipeAnswer, pipe_domain};
+pub use pricing::{Load, LoadPricing};
 pub use registry::WorkerRegistryClient;
 pub use release::{NewRelease, Published, repository_id};
 pub use retry::RetryPolicy;

@@ -1,9 +1,10 @@
-//! The model registry's client: releases, and the price of one execution of each.
+//! The model registry's client: releases, and the price of one execution of each — the base price
+//! its owner set and the live price that follows load.
 
 use alloy::primitives::{Address, B256, U256};
 
 use crate::{
-    bindings::ModelRegistry::{self, ModelRegistryErrors, Release, ReleaseTerms},
+    bindings::ModelRegistry::{self, LoadState, ModelRegistryErrors, Release, ReleaseTerms},
     chain::Chain,
     error::Result,
     rpc::Rpc,
@@ -49,8 +50,25 @@ impl ModelRegistryClient {
         )
     }
 
-    /// The current price of one execution of release `id`, token wei; an unknown release is the
-    /// registry's `UnknownRelease` revert.
+    /// The live price of one execution of release `id`, token wei: its base price × the load
+    /// multiplier, what `createTask` charges for each execution now ([`crate::LoadPricing`]); an
+    /// unknown release is the registry's `UnknownRelease` revert.
+    pub async fn live_price(&self, id: B256) -> Result<U256> {
+        let call = ModelRegistry::priceCall { releaseId: id };
+        Ok(U256::from(self.rpc.view(self.address, call).await?))
+    }
+
+    /// Where release `id`'s load stands now (excess, target, cost units, live price), or `None` if
+    /// no release has this id.
+    pub async fn load(&self, id: B256) -> Result<Option<LoadState>> {
+        unknown_as_none(
+            self.rpc.view(self.address, ModelRegistry::loadCall { releaseId: id }).await,
+        )
+    }
+
+    /// The price of one execution of release `id` at the doors that do not follow load yet (x402,
+    /// routing, `GET /v1/models`): its base price, token wei; an unknown release is the registry's
+    /// `UnknownRelease` revert. The task escrow charges [`Self::live_price`].
     pub async fn price(&self, id: B256) -> Result<U256> {
         let terms = self.rpc.view(self.address, ModelRegistry::termsCall { releaseId: id }).await?;
         Ok(current_price(&terms))
@@ -63,8 +81,9 @@ impl ModelRegistryClient {
     }
 }
 
-/// The price of one execution under `terms` — what every door (x402, routing, `GET /v1/models`)
-/// charges. Today the release's base price; the load-following price replaces this one function.
+/// The price of one execution under `terms` at the doors that do not follow load yet (x402,
+/// routing, `GET /v1/models`): the release's base price. Issue 13's next step moves them to the live
+/// price ([`ModelRegistryClient::live_price`]) through this one function.
 fn current_price(terms: &ReleaseTerms) -> U256 {
     U256::from(terms.basePrice)
 }

@@ -31,6 +31,10 @@ pub struct NewRelease {
     pub base_price: U256,
     /// The owner's royalty on each execution, in basis points.
     pub royalty_bps: u16,
+    /// Compute units of one execution (the manifest's `cost_units`): the load each run brings
+    /// against the capacity of the stake serving the release, which its live price follows. The
+    /// registry starts every release at 1.
+    pub cost_units: u32,
 }
 
 /// What publishing did.
@@ -60,7 +64,8 @@ pub fn repository_id(owner: Address, name: &str) -> B256 {
 
 impl Account {
     /// Publishes `release` as this account, the owner of its repository: creates the repository
-    /// first if this account has none of that name.
+    /// first if this account has none of that name, and sets its cost units after it unless they
+    /// are the registry's default of 1.
     pub async fn publish_release(&self, release: &NewRelease) -> Result<Published> {
         let registry = self.chain().deployment().model_registry;
         let repository = repository_id(self.address(), &release.repository);
@@ -85,6 +90,13 @@ impl Account {
             royaltyBps: release.royalty_bps,
         };
         self.sender().call(registry, call).await?;
+        if release.cost_units != 1 {
+            let call = ModelRegistry::setCostUnitsCall {
+                releaseId: release.id,
+                costUnits: release.cost_units,
+            };
+            self.sender().call(registry, call).await?;
+        }
         Ok(Published { repository, created_repository })
     }
 }

@@ -21,7 +21,7 @@ async fn models_release_creates_the_repository_once_and_pins_the_terms() {
     let volatility_dir = package_dir("volatility").display().to_string();
     let risk_dir = package_dir("risk").display().to_string();
 
-    // From the manifest: name, version, determinism; the defaults: risk LOW, 1 token, 5 %.
+    // From the manifest: name, version, determinism, cost units; the defaults: risk LOW, 1 token, 5 %.
     let (volatility, said) = release(&market, &["models", "release", &volatility_dir]);
     assert_eq!(volatility, ModelPackage::load(&volatility_dir).expect("package").id());
     assert!(said.contains("created the repository verigrad/volatility"), "{said}");
@@ -52,4 +52,9 @@ async fn models_release_creates_the_repository_once_and_pins_the_terms() {
     assert_eq!((second.determinism, second.toleranceE6), (DeterminismClass::TOLERANCE, 20));
     assert_eq!((second.risk, second.royaltyBps), (RiskClass::HIGH, 250));
     assert_eq!(U256::from(second.basePrice), U256::from(5 * 10u128.pow(17)));
+    // Each release's load counts its manifest's compute units a run, and it starts at its base price.
+    for (id, units, price) in [(volatility, 64, first.basePrice), (risk, 48, second.basePrice)] {
+        let load = models.load(id).await.expect("read").expect("published");
+        assert_eq!((load.costUnits, load.price), (units, price));
+    }
 }

@@ -103,13 +103,9 @@ impl EscrowClient {
         self.rpc.view(self.address, TaskEscrow::liabilitiesCall {}).await
     }
 
-    /// The max fee the requester escrowed at creation, from its `TaskCreated` event.
-    pub async fn max_fee(&self, task: &TaskState) -> Result<U256> {
-        Ok(U256::from(self.created(task).await?.maxFee))
-    }
-
-    /// The task's `TaskCreated` event, read from its creation block only.
-    async fn created(&self, task: &TaskState) -> Result<TaskEscrow::TaskCreated> {
+    /// The task's `TaskCreated` event, read from its creation block only: what the requester paid
+    /// in (`maxFee`) and the load premium the treasury took of it at once (`premium`).
+    pub async fn created(&self, task: &TaskState) -> Result<TaskEscrow::TaskCreated> {
         let filter = Filter::new()
             .address(self.address)
             .event_signature(TaskEscrow::TaskCreated::SIGNATURE_HASH)
@@ -147,6 +143,25 @@ impl TaskEscrowErrors {
                 | Self::CommitteeAlreadyDrawn(_)
                 | Self::AnchorPending(_)
         )
+    }
+}
+
+impl TaskEscrowErrors {
+    /// The current quote, if `createTask` refused the task because its max fee was below it
+    /// (`FeeBelowQuote`): a cap of at least this is admitted now (the price moves with every task).
+    pub fn refused_quote(&self) -> Option<U256> {
+        match self {
+            Self::FeeBelowQuote(refused) => Some(refused.quote),
+            _ => None,
+        }
+    }
+}
+
+impl ChainError {
+    /// The current quote, if `createTask` refused the task because its max fee was below it
+    /// ([`TaskEscrowErrors::refused_quote`]).
+    pub fn refused_quote(&self) -> Option<U256> {
+        self.revert()?.as_error::<TaskEscrowErrors>()?.refused_quote()
     }
 }
 

@@ -15,11 +15,15 @@ use serde_json::Value;
 use verigrad_blobs::{BlobError, StoreClient};
 use verigrad_contracts::{
     Account, ChainError, DeterminismClass, ModelRegistry, PipeDisputes, Ruling, TaskEscrow, Tier,
+    to_u96,
 };
 use verigrad_inference::{
     ModelInferenceRequest, ModelOutput, Runtime, agrees, runModelInferenceCall,
 };
 use verigrad_pipe::{ADDRESS, INFERENCE_EVENT_TOPIC, PipeRequest, compute};
+
+/// How many times a dispute is sent again at the quote the live price moved to.
+const REQUOTES: usize = 3;
 
 /// Why a dispute cannot go ahead.
 #[derive(Debug, thiserror::Error)]
@@ -245,17 +249,31 @@ pub async fn open(
         floor: Tier::DEEP,
         worker: Address::ZERO,
     };
-    let fee = rpc.view(deployment.task_escrow, quote).await?.fee;
-    let total = alloy::primitives::U256::from(bond) + alloy::primitives::U256::from(fee);
-    account.approve(disputes, total).await?;
-    let call = PipeDisputes::disputeCall {
+    let mut call = PipeDisputes::disputeCall {
         requestId: committed.request_id,
         releaseId: committed.release,
         outputHash: committed.output_hash,
         signature: committed.signature.clone(),
-        maxFee: fee,
+        maxFee: rpc.view(deployment.task_escrow, quote).await?.fee,
     };
-    let receipt = account.sender().call(disputes, call).await?;
+    // The live price moves with every task the escrow admits: a quote it outran is refused with the
+    // new one (`FeeBelowQuote`), which the dispute is sent again at.
+    let mut requotes = 0;
+    let receipt = loop {
+        let total =
+            alloy::primitives::U256::from(bond) + alloy::primitives::U256::from(call.maxFee);
+        account.approve(disputes, total).await?;
+        match account.sender().call(disputes, call.clone()).await {
+            Ok(receipt) => break receipt,
+            Err(error) => match error.refused_quote() {
+                Some(quote) if requotes < REQUOTES => {
+                    call.maxFee = to_u96(quote)?;
+                    requotes += 1;
+                }
+                _ => return Err(error.into()),
+            },
+        }
+    };
     let opened = receipt
         .decoded_log::<PipeDisputes::DisputeOpened>()
         .ok_or_else(|| DisputeError::NotFound("the receipt logs no DisputeOpened".into()))?;

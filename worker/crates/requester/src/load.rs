@@ -138,6 +138,11 @@ impl LoadReport {
     }
 }
 
+/// The cap a run puts on its tasks without a max fee of their own: the quote plus 1/8 of it, one
+/// block at capacity (EIP-4844's 12.5 %). A run that raises the price further has its later tasks
+/// refused with `FeeBelowQuote`.
+const QUOTE_HEADROOM: u64 = 8;
+
 /// How long an assignment sent is given to show up before it is sent again.
 const ASSIGN_RETRY: Duration = Duration::from_secs(5);
 
@@ -344,7 +349,9 @@ async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Res
     send_in_batches(requester, calls).await
 }
 
-/// The plan's requests: floors cycled, inputs made distinct, max fees quoted once per floor.
+/// The plan's requests: floors cycled, inputs made distinct, max fees quoted once per floor with
+/// [`QUOTE_HEADROOM`] above the quote, since each task the run creates raises the live price a
+/// little (the unused cap comes back at assignment).
 async fn requests(requester: &Requester, plan: &LoadPlan) -> Result<Vec<TaskRequest>, TaskError> {
     let mut fees = BTreeMap::new();
     let mut requests = Vec::with_capacity(plan.tasks);
@@ -357,7 +364,10 @@ async fn requests(requester: &Requester, plan: &LoadPlan) -> Result<Vec<TaskRequ
             let floor = u8::from(request.floor);
             let fee = match fees.get(&floor) {
                 Some(fee) => *fee,
-                None => *fees.entry(floor).or_insert(requester.quote(&request).await?),
+                None => {
+                    let quote = requester.quote(&request).await?;
+                    *fees.entry(floor).or_insert(quote + quote / U256::from(QUOTE_HEADROOM))
+                }
             };
             request.max_fee = Some(fee);
         }

@@ -18,6 +18,9 @@ use verigrad_inference::{ModelInput, ModelOutput};
 use verigrad_blobs::StoreClient;
 use verigrad_task::{INPUT_REJECTED, Step, TaskError, due, take};
 
+/// How many times [`Requester::create`] re-quotes a task the live price outran.
+const REQUOTES: usize = 3;
+
 /// A task to submit.
 #[derive(Debug, Clone)]
 pub struct TaskRequest {
@@ -31,7 +34,8 @@ pub struct TaskRequest {
     pub floor: Tier,
     /// Seconds from now until the result (LIGHT) or commit (REDUNDANT/DEEP) deadline.
     pub deadline_secs: u64,
-    /// Most the requester pays, token wei; `None`: the escrow's quote.
+    /// Most the requester pays, token wei; `None`: the escrow's quote (re-quoted if the live price
+    /// moves past it before the task lands).
     pub max_fee: Option<U256>,
 }
 
@@ -46,8 +50,12 @@ pub struct TaskOutcome {
     pub tier: Tier,
     /// Compute seats.
     pub redundancy: u8,
-    /// Fee charged, token wei.
+    /// Fee charged at assignment, token wei (at the base price: the load premium was paid at
+    /// creation).
     pub fee: U256,
+    /// The load premium the treasury took at creation, token wei: the live price's excess over the
+    /// base price, for each execution; never refunded.
+    pub premium: U256,
     /// The accepted output's hash, if a result was accepted.
     pub output_hash: Option<B256>,
     /// Whether the network found that the input cannot be run (the accepted answer was
@@ -86,14 +94,29 @@ impl Requester {
         &self.escrow
     }
 
-    /// Creates the task (input stored, fee approved) and returns its id.
+    /// Creates the task (input stored, fee approved) and returns its id. Without a max fee of its
+    /// own, a request whose quote the live price passed before it landed (`FeeBelowQuote`) is sent
+    /// again at the quote in the revert, up to `REQUOTES` times.
     pub async fn create(&self, request: &TaskRequest) -> Result<(U256, B256), TaskError> {
         self.check_model(request.model).await?;
         let now = self.escrow.rpc().latest_timestamp().await?;
-        let (call, input_hash) = self.creation(request, now).await?;
+        let (mut call, input_hash) = self.creation(request, now).await?;
+        let mut requotes = 0;
+        let receipt = loop {
+            self.account.approve(self.escrow.address(), U256::from(call.maxFee)).await?;
+            match self.account.sender().call(self.escrow.address(), call.clone()).await {
+                Ok(receipt) => break receipt,
+                Err(error) => match error.refused_quote() {
+                    Some(quote) if request.max_fee.is_none() && requotes < REQUOTES => {
+                        tracing::info!(%quote, refused = %call.maxFee, "the price moved: re-quoted");
+                        call.maxFee = to_u96(quote)?;
+                        requotes += 1;
+                    }
+                    _ => return Err(error.into()),
+                },
+            }
+        };
         let max_fee = U256::from(call.maxFee);
-        self.account.approve(self.escrow.address(), max_fee).await?;
-        let receipt = self.account.sender().call(self.escrow.address(), call).await?;
         let created = receipt.decoded_log::<TaskEscrow::TaskCreated>().ok_or_else(|| {
             ChainError::MissingEvent {
                 event: "TaskCreated",
@@ -217,10 +240,13 @@ impl Requester {
             Some(hash) => Some(self.output(hash).await?),
             None => None,
         };
-        // The unused max fee came back at assignment; without a result, the fee too at settlement,
-        // but for the review reserve, which paid for verification whatever the outcome.
+        // The load premium went to the treasury at creation; the unused max fee came back at
+        // assignment; without a result, the fee too at settlement, but for the review reserve, which
+        // paid for verification whatever the outcome.
         let charged = if output_hash.is_some() { task.fee } else { task.reserve };
-        let refunded = self.escrow.max_fee(&task).await? - charged;
+        let created = self.escrow.created(&task).await?;
+        let premium = U256::from(created.premium);
+        let refunded = U256::from(created.maxFee) - premium - charged;
         self.claim().await?;
         Ok(TaskOutcome {
             task: id,
@@ -228,6 +254,7 @@ impl Requester {
             tier: task.tier,
             redundancy: task.redundancy,
             fee: task.fee,
+            premium,
             output_hash,
             input_rejected,
             output,

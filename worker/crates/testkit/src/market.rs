@@ -60,7 +60,9 @@ pub fn package_dir(name: &str) -> PathBuf {
 }
 
 /// Release `id` of `verigrad/<name>` as the tests publish it: version 1.0.0, risk LOW, a 5 %
-/// royalty, `price` token wei a run.
+/// royalty, `price` token wei a run, and one compute unit a run — against the capacity of even one
+/// minimum-stake worker (1 024 units a block) the live price then stays at base unless a test
+/// loads the release on purpose.
 pub fn release(
     name: &str,
     id: B256,
@@ -77,6 +79,7 @@ pub fn release(
         risk: RiskClass::LOW,
         base_price: price,
         royalty_bps: 500,
+        cost_units: 1,
     }
 }
 
