@@ -127,9 +127,10 @@ interface IPipeSettlement {
     /// @return The balance, token wei.
     function available(address payer) external view returns (uint256);
 
-    /// @notice The price of one PIPE call of a release: its base price in the model registry.
-    /// @dev What the node reads at the head state to charge a call. Reverts with the registry's
-    ///      `UnknownRelease` for an unknown release.
+    /// @notice The price of one PIPE call of a release: its live price in the model registry (base price × the
+    ///         load multiplier), the same every other door quotes.
+    /// @dev What the node reads on the state a block builds on to charge a call (replay reads it on the same
+    ///      state). Reverts with the registry's `UnknownRelease` for an unknown release.
     /// @param releaseId The release.
     /// @return The price, token wei.
     function price(ModelId releaseId) external view returns (uint96);

@@ -144,7 +144,7 @@ contract PipeSettlement is IPipeSettlement {
 
     /// @inheritdoc IPipeSettlement
     function price(ModelId releaseId) external view returns (uint96) {
-        return MODELS.terms(releaseId).basePrice;
+        return MODELS.price(releaseId);
     }
 
     /// @inheritdoc IPipeSettlement

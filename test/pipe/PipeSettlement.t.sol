@@ -336,11 +336,19 @@ contract PipeSettlementTest is SettlementFixture {
 
     // ─── Views ───────────────────────────────────────────────────────────────────────────────────
 
-    function test_price_isTheReleasesBasePrice() public {
+    function test_price_isTheReleasesBasePriceWithoutLoad() public {
         assertEq(settlement.price(RISK), PRICE);
         vm.prank(modelOwner);
         models.setBasePrice(RISK, 3e18);
         assertEq(settlement.price(RISK), 3e18);
+    }
+
+    /// @notice PIPE calls pay the registry's live price, as every other door quotes it: under load it is above
+    ///         the base price (the registry's own load tests drive the multiplier).
+    function test_price_isTheRegistrysLivePrice() public {
+        vm.mockCall(address(models), abi.encodeCall(IModelRegistry.price, (RISK)), abi.encode(uint96(7e18)));
+        assertEq(settlement.price(RISK), 7e18);
+        assertEq(models.terms(RISK).basePrice, PRICE, "the base price is unchanged");
     }
 
     function test_price_revertsForAnUnknownRelease() public {

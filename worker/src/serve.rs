@@ -41,8 +41,9 @@ pub(crate) struct ServeArgs {
     /// Seconds an authorization must stay valid (the 402's maxTimeoutSeconds).
     #[arg(long, default_value_t = 300)]
     max_timeout: u64,
-    /// Seconds between reads of the prices from the ModelRegistry.
-    #[arg(long, default_value_t = 30)]
+    /// Seconds between reads of the live prices from the ModelRegistry (they move block by block
+    /// with load; a quote the price rose past stays honoured for 30 s).
+    #[arg(long, default_value_t = 2)]
     price_refresh: u64,
 }
 

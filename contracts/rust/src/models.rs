@@ -50,10 +50,11 @@ impl ModelRegistryClient {
         )
     }
 
-    /// The live price of one execution of release `id`, token wei: its base price × the load
-    /// multiplier, what `createTask` charges for each execution now ([`crate::LoadPricing`]); an
-    /// unknown release is the registry's `UnknownRelease` revert.
-    pub async fn live_price(&self, id: B256) -> Result<U256> {
+    /// The price of one execution of release `id` now, token wei: its base price × the load
+    /// multiplier ([`crate::LoadPricing`]) — what `createTask` charges for each execution, and what
+    /// every door quotes (x402, PIPE billing, routing, `GET /v1/models`); an unknown release is the
+    /// registry's `UnknownRelease` revert.
+    pub async fn price(&self, id: B256) -> Result<U256> {
         let call = ModelRegistry::priceCall { releaseId: id };
         Ok(U256::from(self.rpc.view(self.address, call).await?))
     }
@@ -66,26 +67,14 @@ impl ModelRegistryClient {
         )
     }
 
-    /// The price of one execution of release `id` at the doors that do not follow load yet (x402,
-    /// routing, `GET /v1/models`): its base price, token wei; an unknown release is the registry's
-    /// `UnknownRelease` revert. The task escrow charges [`Self::live_price`].
-    pub async fn price(&self, id: B256) -> Result<U256> {
-        let terms = self.rpc.view(self.address, ModelRegistry::termsCall { releaseId: id }).await?;
-        Ok(current_price(&terms))
-    }
-
-    /// The price at which release `id` is sold, or `None` if it is not: no such release, or a
+    /// The price at which release `id` is sold now, or `None` if it is not: no such release, or a
     /// deprecated one.
     pub async fn offer(&self, id: B256) -> Result<Option<U256>> {
-        Ok(self.terms(id).await?.filter(|t| !t.deprecated).map(|t| current_price(&t)))
+        match self.terms(id).await? {
+            Some(terms) if !terms.deprecated => Ok(Some(self.price(id).await?)),
+            _ => Ok(None),
+        }
     }
-}
-
-/// The price of one execution under `terms` at the doors that do not follow load yet (x402,
-/// routing, `GET /v1/models`): the release's base price. Issue 13's next step moves them to the live
-/// price ([`ModelRegistryClient::live_price`]) through this one function.
-fn current_price(terms: &ReleaseTerms) -> U256 {
-    U256::from(terms.basePrice)
 }
 
 /// A read that reverted with `UnknownRelease` as `None`.

@@ -53,7 +53,7 @@ impl ApiOptions {
             free: false,
             rate: RateLimit::default(),
             max_timeout_seconds: 300,
-            price_refresh: Duration::from_secs(30),
+            price_refresh: Duration::from_secs(2),
             settlement: SettlementOptions {
                 data_dir,
                 gas: GasPolicy::default(),

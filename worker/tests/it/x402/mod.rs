@@ -2,5 +2,6 @@
 
 mod coordinated;
 mod flow;
+mod prices;
 mod refusals;
 mod restart;

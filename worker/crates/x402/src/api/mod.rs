@@ -208,7 +208,8 @@ async fn sell(
     let Some(paywall) = &api.paywall else {
         return work.await.map(Json).into_response();
     };
-    let Some(price) = api.catalog.price(id) else {
+    let offered = paywall::offered(headers);
+    let Some(price) = api.catalog.charge_for(id, offered) else {
         let message = format!("model {id} has no release in the ModelRegistry, so it is not sold");
         return ApiError(StatusCode::NOT_FOUND, message).into_response();
     };

@@ -162,6 +162,14 @@ impl Paywall {
     }
 }
 
+/// The amount a request's payment authorizes, if it carries one that parses (what the catalog honours
+/// a recent quote by); the payment is checked in full later.
+pub(crate) fn offered(headers: &HeaderMap) -> Option<U256> {
+    let header = headers.get(PAYMENT_SIGNATURE).or_else(|| headers.get(X_PAYMENT))?;
+    let payment = Payment::from_header(header.to_str().ok()?).ok()?;
+    Some(payment.exact.authorization.value)
+}
+
 /// A 402 (or 400): the [`PaymentRequired`] as the `PAYMENT-REQUIRED` header and as the body.
 fn payment_required(
     status: StatusCode,
