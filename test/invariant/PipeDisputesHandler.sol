@@ -29,6 +29,8 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
         address disputer;
         TaskId taskId;
         uint96 fee;
+        /// @dev The load premium the escrow took of `fee` at creation (to the treasury, never refunded).
+        uint96 premium;
         bool withheld;
         bool resolved;
     }
@@ -52,8 +54,6 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
     address internal immutable SYBIL;
     bytes32 internal immutable INPUT_REJECTED;
     uint96 internal immutable BOND;
-    /// @dev The DEEP price of a dispute's task, as quoted at setup.
-    uint96 internal immutable PRICE;
 
     address[] internal disputerList;
     /// @dev Everyone PipeDisputes may credit.
@@ -89,6 +89,8 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
     uint256 public duplicateDisputes;
     uint256 public attackerDisputes;
     uint256 public refusedAsSlashed;
+    /// @notice Disputes refused at once because their max fee was below the live price (`FeeBelowQuote`).
+    uint256 public refusedBelowQuote;
     uint256 public upheldFirst;
     uint256 public upheldAgain;
     uint256 public upheldTolerance;
@@ -124,7 +126,6 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
         SYBIL = sybil;
         INPUT_REJECTED = ESCROW.INPUT_REJECTED();
         BOND = disputes.disputeBond();
-        (, PRICE,) = ESCROW.quote(exact, disputes.slashAmount() + disputes.disputeBond(), Tier.DEEP, address(0));
         for (uint256 i; i < signers_.length; ++i) {
             signerList.push(signers_[i]);
             accountList.push(signers_[i].account);
@@ -173,9 +174,11 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
         } else {
             disputer = disputerList[disputerSeed % disputerList.length];
         }
+        (,, ModelId releaseId,,) = answerKey(index);
+        uint96 price = _quote(releaseId);
         uint96 maxFee = feeSeed % 8 == 0
-            ? uint96(bound(feeSeed >> 8, 1, PRICE - 1))
-            : uint96(bound(feeSeed >> 8, PRICE, 2 * uint256(PRICE)));
+            ? uint96(bound(feeSeed >> 8, 1, price - 1))
+            : uint96(bound(feeSeed >> 8, price, 2 * uint256(price)));
         _dispute(index, disputer, maxFee, (feeSeed >> 128) % 5 == 0);
     }
 
@@ -369,7 +372,7 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
                     break;
                 }
             }
-            cases.push(Case(index, disputer, d.taskId, maxFee, withheld, false));
+            cases.push(Case(index, disputer, d.taskId, maxFee, d.premium, withheld, false));
             _caseOf[d.taskId] = cases.length;
             ghostBonds += BOND;
             ++disputesOpened;
@@ -381,6 +384,11 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
             // forge-lint: disable-next-line(unsafe-typecast)
             if (wasSlashed && bytes4(reason) == IPipeDisputes.AnswerAlreadySlashed.selector) {
                 ++refusedAsSlashed;
+            } else if (maxFee < _quote(releaseId) && bytes4(reason) == ITaskEscrow.FeeBelowQuote.selector) {
+                ++refusedBelowQuote; // a cap below the live price: refused at once, nothing paid
+                if (TOKEN.balanceOf(disputer) != held) {
+                    _violation("a refused dispute took tokens");
+                }
             } else {
                 _violation("a dispute refused");
             }
@@ -612,7 +620,13 @@ contract PipeDisputesHandler is DisputeTaskDriver, SignedAnswers {
 
     /// @dev The max fee of the dispute whose task is `taskId` (every task in this escrow is a dispute's).
     function _maxFeeOf(TaskId taskId) internal view returns (uint96) {
-        return cases[_caseOf[taskId] - 1].fee;
+        Case storage c = cases[_caseOf[taskId] - 1];
+        return c.fee - c.premium; // what the escrow holds of the max fee after taking the load premium
+    }
+
+    /// @dev The live DEEP price of a dispute's task of `releaseId` (what `createTask` will charge now).
+    function _quote(ModelId releaseId) internal view returns (uint96 fee) {
+        (, fee,) = ESCROW.quote(releaseId, DISPUTES.slashAmount() + BOND, Tier.DEEP, address(0));
     }
 
     /// @dev Bonded + unbonding stake: what a slash can reach.

@@ -83,7 +83,7 @@ contract PipeDisputesInvariantTest is DisputeFixture {
     /// @notice The handler reaches every path the invariants speak about (otherwise they could hold vacuously).
     function test_handler_reachesEveryPath() public {
         for (uint256 i; i < 400; ++i) {
-            uint256 r = uint256(keccak256(abi.encode("step", i)));
+            uint256 r = uint256(keccak256(abi.encode("move", i)));
             uint256 action = (r >> 248) % 8; // the top byte: the low bits draw the inputs
             if (action == 0) {
                 handler.sign(r, r >> 64);
@@ -111,6 +111,7 @@ contract PipeDisputesInvariantTest is DisputeFixture {
         assertGt(handler.upheldAgain(), 0, "duplicate disputes are upheld without a second slash");
         assertGt(handler.upheldTolerance(), 0, "TOLERANCE answers beyond epsilon are slashed");
         assertGt(handler.refusedAsSlashed(), 0, "disputes of a slashed answer are refused");
+        assertGt(handler.refusedBelowQuote(), 0, "disputes capped below the live price are refused");
         assertGt(handler.dismissed(), 3, "right answers are dismissed");
         assertGt(handler.dismissedTolerance(), 0, "TOLERANCE answers within epsilon are dismissed");
         assertGt(handler.noResults(), 3, "withheld inputs and expired tasks end without a result");
