@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use verigrad_contracts::{DeterminismClass, RiskClass};
 use verigrad_contracts::{RoleSet, bindings::ModelRegistry};
-use verigrad_route::SERVED_BY;
+use verigrad_route::{ROUTE_RECEIPT, SERVED_BY};
 
 use crate::store::{StoreNode, models, shipped};
 use verigrad_testkit::{Anvil, DEPLOYER_KEY, Deployed, Node, address, tokens};
@@ -217,6 +217,38 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
     let unknown = infer("nobody/nothing", json!({}), None).await.expect("answered");
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     assert!(unknown.text().await.expect("text").contains("unknown model 'nobody/nothing'"));
+
+    // Preferences and receipts: each routed answer says what was chosen and why; `sort` changes the
+    // reason, a `max_price` below the live price is refused with the quote, a bad preference is a 400.
+    let ask = |query: &str| {
+        http.post(format!("{}/v1/models/verigrad/risk/infer?{query}", coordinator.url))
+            .json(&json!({}))
+            .send()
+    };
+    let routed = ask("").await.expect("routed");
+    let receipt = routed.headers()[ROUTE_RECEIPT].to_str().expect("header").to_owned();
+    assert!(receipt.contains("why=cost") && receipt.contains("among=2"), "{receipt}");
+    assert!(receipt.contains(&format!("price={}", 10u64.pow(15))), "{receipt}");
+    let fastest = ask("sort=latency").await.expect("routed");
+    assert_eq!(fastest.status(), StatusCode::OK);
+    assert!(fastest.headers()[ROUTE_RECEIPT].to_str().expect("header").contains("why=latency"));
+    let capped = ask("max_price=1").await.expect("answered");
+    assert_eq!(capped.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let refusal: Value = capped.json().await.expect("json");
+    assert_eq!(refusal["quote"], json!(10u64.pow(15).to_string()), "{refusal}");
+    assert_eq!(ask("max_price=1000000000000000").await.expect("routed").status(), StatusCode::OK);
+    assert_eq!(ask("sort=fastest").await.expect("answered").status(), StatusCode::BAD_REQUEST);
+    let table: Value = http
+        .get(format!("{}/v1/workers", coordinator.url))
+        .send()
+        .await
+        .expect("table")
+        .json()
+        .await
+        .expect("json");
+    let measured =
+        table.as_array().expect("rows").iter().filter(|row| row["load"]["p90Ms"].is_number());
+    assert!(measured.count() >= 1, "answer-time percentiles per worker: {table}");
 
     // A paid request goes to the worker it pays, payment header and all.
     for (i, worker) in workers.iter().enumerate() {

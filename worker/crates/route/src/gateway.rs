@@ -10,7 +10,10 @@
 //! | `GET /health` | 200, with the requests in flight |
 //!
 //! Requests and answers pass through unchanged, x402 headers included, so payment stays between the
-//! client and the worker. A request that carries a payment goes to the worker it pays (its `payTo`):
+//! client and the worker. `?sort=cost|price|latency` says what the choice favours and `?max_price=WEI`
+//! refuses (503, with the quote) a model that costs more now; every routed answer carries a receipt,
+//! `x-verigrad-route`, saying which worker was chosen, at what price, why, and what the coordinator
+//! knew of it. A request that carries a payment goes to the worker it pays (its `payTo`):
 //! the 402 that asked for it came from that worker. The answer says who served it in
 //! `x-verigrad-worker`. A worker that cannot be reached is marked down and the next one tried.
 //! Admission ([`Admission`]) bounds the requests in flight and the line waiting for a slot, ordered by
@@ -19,7 +22,7 @@
 //! full line, displaced by a higher offer, out of time, or with every worker at its queue limit — is
 //! answered 429 with `Retry-After` and the model's current quote, and nothing was charged.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use alloy::{
     primitives::{Address, B256, U256},
@@ -29,7 +32,7 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{Path, State},
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -38,7 +41,7 @@ use serde_json::{Value, json};
 use verigrad_contracts::TokenClient;
 use verigrad_x402::{facilitator::offer, x402::Payment};
 
-use super::{Admission, Catalog, Route, RoutingTable};
+use super::{Admission, Catalog, Dispatch, Route, RoutingTable, Sort};
 
 /// Headers passed from the client to the worker.
 const FORWARDED: [&str; 4] = ["content-type", "accept", "payment-signature", "x-payment"];
@@ -47,6 +50,8 @@ const RETURNED: [&str; 5] =
     ["content-type", "payment-required", "payment-response", "x-payment-response", "retry-after"];
 /// Header naming the worker that answered.
 pub const SERVED_BY: &str = "x-verigrad-worker";
+/// Header saying what the router chose and why (see [`receipt`]).
+pub const ROUTE_RECEIPT: &str = "x-verigrad-route";
 /// Model the embeddings route uses when the body names none.
 const DEFAULT_EMBEDDER: &str = "verigrad/minilm";
 
@@ -102,29 +107,67 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .with_state(gateway)
 }
 
+/// What a request asks of the routing (`?sort=cost|price|latency&max_price=WEI`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Preferences {
+    sort: Sort,
+    /// The most one execution may cost, token wei.
+    max_price: Option<U256>,
+}
+
+impl Preferences {
+    /// The preferences in `uri`'s query string (both values are plain tokens: nothing to decode).
+    fn of(uri: &Uri) -> Result<Self, String> {
+        let query: HashMap<&str, &str> = uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .collect();
+        let sort = query.get("sort").map(|s| s.parse()).transpose()?.unwrap_or_default();
+        let max_price = query
+            .get("max_price")
+            .map(|p| {
+                p.parse().map_err(|_| format!("max_price {p:?} is not an amount in token wei"))
+            })
+            .transpose()?;
+        Ok(Self { sort, max_price })
+    }
+}
+
 async fn infer(
     State(gateway): State<Arc<Gateway>>,
     Path(rest): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let Some(model) = rest.strip_suffix("/infer") else {
         return error(StatusCode::NOT_FOUND, "no such route: use /v1/models/{model}/infer");
     };
+    let preferences = match Preferences::of(&uri) {
+        Ok(preferences) => preferences,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
     let path = format!("/v1/models/{rest}");
-    forward(&gateway, model, &path, headers, body).await
+    forward(&gateway, model, &path, preferences, headers, body).await
 }
 
 async fn embeddings(
     State(gateway): State<Arc<Gateway>>,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let preferences = match Preferences::of(&uri) {
+        Ok(preferences) => preferences,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
     let named = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("model").and_then(Value::as_str).map(str::to_owned));
     let model = named.unwrap_or_else(|| DEFAULT_EMBEDDER.to_owned());
-    forward(&gateway, &model, "/v1/embeddings", headers, body).await
+    forward(&gateway, &model, "/v1/embeddings", preferences, headers, body).await
 }
 
 /// The store's packages that registered compute workers serve, with the ModelRegistry's price.
@@ -160,6 +203,7 @@ async fn forward(
     gateway: &Gateway,
     model: &str,
     path: &str,
+    preferences: Preferences,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -168,6 +212,13 @@ async fn forward(
         Ok(None) => return error(StatusCode::NOT_FOUND, &format!("unknown model '{model}'")),
         Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("model catalog: {e}")),
     };
+    if let Some(max_price) = preferences.max_price {
+        let quote = gateway.table.candidates(id).await.ok().and_then(|c| Some(c.first()?.price));
+        if let Some(quote) = quote.filter(|&quote| quote > max_price) {
+            let why = format!("'{model}' costs {quote} now, above max_price {max_price}");
+            return quoted(StatusCode::SERVICE_UNAVAILABLE, model, id, &why, Some(quote));
+        }
+    }
     let payment = payment(&headers);
     let pinned = payment.as_ref().map(|p| p.exact.authorization.to);
     let fee = gateway.offered(id, payment.as_ref()).await;
@@ -177,7 +228,7 @@ async fn forward(
     };
     let mut tried: Vec<Address> = Vec::new();
     loop {
-        let dispatch = match gateway.table.dispatch(id, pinned, &tried).await {
+        let dispatch = match gateway.table.dispatch(id, pinned, &tried, preferences.sort).await {
             Ok(Ok(dispatch)) => dispatch,
             Ok(Err(Route::Busy)) => {
                 let why = "every worker serving the model is at its queue limit";
@@ -196,10 +247,14 @@ async fn forward(
                 request = request.header(name, value.as_bytes());
             }
         }
+        let receipt = receipt(&dispatch, preferences.sort, pinned.is_some(), tried.len());
         match request.send().await {
             Ok(answer) => {
                 let worker = dispatch.candidate.address;
-                let response = relay(answer, worker).await;
+                let mut response = relay(answer, worker).await;
+                if let Ok(value) = HeaderValue::from_str(&receipt) {
+                    response.headers_mut().insert(HeaderName::from_static(ROUTE_RECEIPT), value);
+                }
                 if response.status().is_server_error() {
                     dispatch.failed();
                 } else {
@@ -261,16 +316,40 @@ fn unreachable(model: &str, tried: &[Address]) -> String {
     format!("no worker serving '{model}' could be reached (tried {})", tried.len())
 }
 
-/// 429 with `Retry-After` and the model's current quote (its price at the registry, token wei).
+/// 429 with `Retry-After` and the model's current quote (its live price at the registry, token wei).
 async fn shed(gateway: &Gateway, model: &str, id: B256, why: &str) -> Response {
     let quote = match gateway.table.candidates(id).await {
-        Ok(candidates) => candidates.first().map(|c| c.price.to_string()),
+        Ok(candidates) => candidates.first().map(|c| c.price),
         Err(_) => None,
     };
+    quoted(StatusCode::TOO_MANY_REQUESTS, model, id, why, quote)
+}
+
+/// A refusal naming the model's quote, with `Retry-After: 1` (load moves prices and queues).
+fn quoted(status: StatusCode, model: &str, id: B256, why: &str, quote: Option<U256>) -> Response {
+    let quote = quote.map(|q| q.to_string());
     let body = json!({ "error": why, "model": id, "name": model, "quote": quote });
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
     response
+}
+
+/// The routing receipt: which worker was chosen, at what price, by what preference, among how many,
+/// and what the coordinator knew of it (`x-verigrad-route`).
+fn receipt(dispatch: &Dispatch, sort: Sort, pinned: bool, tried: usize) -> String {
+    let (candidate, load) = (&dispatch.candidate, &dispatch.load);
+    let ms = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+    let why = if pinned { "paid worker" } else { sort.name() };
+    format!(
+        "worker={}; price={}; why={why}; among={}; in-flight={}; p50-ms={}; p90-ms={}; reputation-bps={}; fallbacks={tried}",
+        candidate.address,
+        candidate.price,
+        dispatch.among,
+        load.in_flight,
+        ms(load.p50_ms),
+        ms(load.p90_ms),
+        candidate.reputation_bps,
+    )
 }
 
 fn error(status: StatusCode, message: &str) -> Response {

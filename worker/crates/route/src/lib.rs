@@ -13,6 +13,6 @@ mod table;
 
 pub use admission::{Admission, Occupancy, Permit, Shed};
 pub use catalog::Catalog;
-pub use gateway::{Gateway, SERVED_BY, router};
-pub use score::{Candidate, Load, Route, RoutePolicy};
+pub use gateway::{Gateway, ROUTE_RECEIPT, SERVED_BY, router};
+pub use score::{Candidate, Load, Route, RoutePolicy, Sort};
 pub use table::{Dispatch, RoutingTable, WorkerRow};

@@ -11,7 +11,7 @@ use futures_util::{StreamExt, stream::FuturesUnordered};
 use tokio::time::Instant;
 use verigrad_answer::{AnswerRequest, AnswersReply, AnswersRequest, SignedAnswer};
 
-use crate::{Dispatch, Gateway, Route};
+use crate::{Dispatch, Gateway, Route, Sort};
 
 /// The longest a node may ask the coordinator to wait.
 const MAX_TIMEOUT: Duration = Duration::from_secs(30);
@@ -33,7 +33,7 @@ async fn gather(gateway: &Gateway, asked: &AnswersRequest, deadline: Instant) ->
     loop {
         // Keep as many workers asked as answers are still missing.
         while reply.answers.len() + pending.len() < quorum {
-            match gateway.table.dispatch(release, None, &tried).await {
+            match gateway.table.dispatch(release, None, &tried, Sort::Cost).await {
                 Ok(Ok(dispatch)) => {
                     tried.push(dispatch.candidate.address);
                     pending.push(ask(&gateway.http, dispatch, &asked.request, deadline));

@@ -35,12 +35,55 @@ pub struct Load {
     pub latency_ms: f64,
     /// Recent failures (connection refused, 5xx), decaying with each success.
     pub failures: u32,
+    /// Median of its last answer times, milliseconds (`None` until it answered).
+    pub p50_ms: Option<f64>,
+    /// 90th percentile of its last answer times, milliseconds.
+    pub p90_ms: Option<f64>,
 }
 
 impl Load {
     /// A worker not seen yet: assumed as fast as `latency`.
     pub fn fresh(latency: Duration) -> Self {
-        Self { in_flight: 0, latency_ms: latency.as_secs_f64() * 1e3, failures: 0 }
+        let latency_ms = latency.as_secs_f64() * 1e3;
+        Self { in_flight: 0, latency_ms, failures: 0, p50_ms: None, p90_ms: None }
+    }
+}
+
+/// What a request asks the router to favour (`?sort=` on an inference request).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// The lowest expected cost: wait × price ÷ reliability (the default).
+    #[default]
+    Cost,
+    /// The cheapest; among equal prices, the lowest expected cost. One release's workers share its
+    /// price, so this chooses as `Cost` does until routing spans releases.
+    Price,
+    /// The shortest expected wait (its 90th-percentile answer time, or the moving average before it
+    /// has one, times the requests ahead), whatever it costs.
+    Latency,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "cost" => Ok(Self::Cost),
+            "price" => Ok(Self::Price),
+            "latency" => Ok(Self::Latency),
+            other => Err(format!("unknown sort {other:?}: cost, price or latency")),
+        }
+    }
+}
+
+impl Sort {
+    /// Its name, for the routing receipt.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cost => "cost",
+            Self::Price => "price",
+            Self::Latency => "latency",
+        }
     }
 }
 
@@ -83,6 +126,11 @@ impl RoutePolicy {
     /// The candidate with the lowest expected cost and room in its queue. Ties go to the earlier
     /// candidate, so the choice is deterministic.
     pub fn choose(&self, candidates: &[(Candidate, Load)]) -> Route {
+        self.choose_by(candidates, Sort::Cost)
+    }
+
+    /// The best candidate with room in its queue by `sort` (ties by expected cost, then the earlier).
+    pub fn choose_by(&self, candidates: &[(Candidate, Load)], sort: Sort) -> Route {
         if candidates.is_empty() {
             return Route::NoWorker;
         }
@@ -91,8 +139,19 @@ impl RoutePolicy {
             .iter()
             .enumerate()
             .filter(|(_, (_, load))| load.in_flight < self.max_in_flight)
-            .map(|(i, (candidate, load))| (i, self.cost(candidate, load, cheapest)))
-            .min_by(|(_, a), (_, b)| a.total_cmp(b))
+            .map(|(i, (candidate, load))| {
+                let cost = self.cost(candidate, load, cheapest);
+                let first = match sort {
+                    Sort::Cost => cost,
+                    Sort::Price => f64::from(candidate.price),
+                    Sort::Latency => {
+                        load.p90_ms.unwrap_or(load.latency_ms).max(0.1)
+                            * f64::from(load.in_flight + 1)
+                    }
+                };
+                (i, (first, cost))
+            })
+            .min_by(|(_, a), (_, b)| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)))
             .map_or(Route::Busy, |(i, _)| Route::To(i))
     }
 
@@ -136,7 +195,20 @@ mod tests {
     }
 
     fn load(in_flight: u32, latency_ms: f64) -> Load {
-        Load { in_flight, latency_ms, failures: 0 }
+        Load { in_flight, latency_ms, ..Load::fresh(Duration::ZERO) }
+    }
+
+    #[test]
+    fn sorting_by_latency_takes_the_fastest_tail_whatever_it_costs() {
+        let policy = RoutePolicy::default();
+        let cheap_slow = (candidate(1, 10_000, 100), Load { p90_ms: Some(80.0), ..load(0, 20.0) });
+        let dear_fast = (candidate(2, 10_000, 900), Load { p90_ms: Some(10.0), ..load(0, 9.0) });
+        let both = [cheap_slow, dear_fast];
+        assert_eq!(policy.choose_by(&both, Sort::Cost), Route::To(0), "cost weighs the price");
+        assert_eq!(policy.choose_by(&both, Sort::Latency), Route::To(1));
+        assert_eq!(policy.choose_by(&both, Sort::Price), Route::To(0));
+        assert_eq!("latency".parse::<Sort>(), Ok(Sort::Latency));
+        assert!("fastest".parse::<Sort>().is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! each worker has been doing (measured by the coordinator).
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -11,7 +11,7 @@ use alloy::primitives::{Address, B256};
 use serde::Serialize;
 use verigrad_contracts::{Chain, Result, RoleSet};
 
-use super::score::{Candidate, Load, Route, RoutePolicy};
+use super::score::{Candidate, Load, Route, RoutePolicy, Sort};
 use verigrad_task::lock;
 
 /// A model's candidates, as last read.
@@ -41,7 +41,12 @@ pub struct RoutingTable {
     ttl: Duration,
     listings: Mutex<HashMap<B256, Listing>>,
     loads: Mutex<HashMap<Address, Load>>,
+    /// Each worker's last answer times, milliseconds, for its percentiles.
+    windows: Mutex<HashMap<Address, VecDeque<f64>>>,
 }
+
+/// Answer times kept per worker for its percentiles.
+const WINDOW: usize = 64;
 
 /// A request on its way to a worker: counted in the worker's queue until it is finished or dropped.
 #[derive(Debug)]
@@ -49,6 +54,10 @@ pub struct Dispatch {
     table: Arc<RoutingTable>,
     /// Where it goes.
     pub candidate: Candidate,
+    /// What the coordinator knew of it when it chose it.
+    pub load: Load,
+    /// How many workers it chose among.
+    pub among: usize,
     started: Instant,
     done: bool,
 }
@@ -56,7 +65,14 @@ pub struct Dispatch {
 impl RoutingTable {
     /// A table reading the registries through `chain`.
     pub fn new(chain: Chain, policy: RoutePolicy, ttl: Duration) -> Self {
-        Self { chain, policy, ttl, listings: Mutex::default(), loads: Mutex::default() }
+        Self {
+            chain,
+            policy,
+            ttl,
+            listings: Mutex::default(),
+            loads: Mutex::default(),
+            windows: Mutex::default(),
+        }
     }
 
     /// The chain it reads.
@@ -104,14 +120,15 @@ impl RoutingTable {
             .collect())
     }
 
-    /// Picks a worker for `model` by the policy; the returned dispatch holds its queue slot.
-    /// `pinned` restricts the choice to one worker (a paid request goes to the worker it pays);
+    /// Picks a worker for `model` by the policy and `sort`; the returned dispatch holds its queue
+    /// slot. `pinned` restricts the choice to one worker (a paid request goes to the worker it pays);
     /// workers in `exclude` (already tried) are passed over.
     pub async fn dispatch(
         self: &Arc<Self>,
         model: B256,
         pinned: Option<Address>,
         exclude: &[Address],
+        sort: Sort,
     ) -> Result<std::result::Result<Dispatch, Route>> {
         let candidates: Vec<Candidate> = self
             .candidates(model)
@@ -129,13 +146,15 @@ impl RoutingTable {
                 (c, load)
             })
             .collect();
-        match self.policy.choose(&scored) {
+        match self.policy.choose_by(&scored, sort) {
             Route::To(i) => {
-                let candidate = scored[i].0.clone();
+                let (candidate, load) = scored[i].clone();
                 loads.entry(candidate.address).or_insert(fresh).in_flight += 1;
                 Ok(Ok(Dispatch {
                     table: self.clone(),
                     candidate,
+                    load,
+                    among: scored.len(),
                     started: Instant::now(),
                     done: false,
                 }))
@@ -173,10 +192,25 @@ impl RoutingTable {
             Some(sample) => {
                 load.latency_ms = self.policy.smoothed(load.latency_ms, sample);
                 load.failures = load.failures.saturating_sub(1);
+                let mut windows = lock(&self.windows);
+                let window = windows.entry(address).or_default();
+                if window.len() == WINDOW {
+                    window.pop_front();
+                }
+                window.push_back(sample.as_secs_f64() * 1e3);
+                (load.p50_ms, load.p90_ms) = (percentile(window, 50), percentile(window, 90));
             }
             None => load.failures = load.failures.saturating_add(1),
         }
     }
+}
+
+/// The `q`-th percentile of `samples` (nearest rank), `None` if there are none.
+fn percentile(samples: &VecDeque<f64>, q: usize) -> Option<f64> {
+    let mut sorted: Vec<f64> = samples.iter().copied().collect();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (q * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
 }
 
 impl Dispatch {
@@ -202,5 +236,19 @@ impl Drop for Dispatch {
                 load.in_flight = load.in_flight.saturating_sub(1);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_take_the_nearest_rank() {
+        let samples: VecDeque<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(percentile(&samples, 50), Some(5.0));
+        assert_eq!(percentile(&samples, 90), Some(9.0));
+        assert_eq!(percentile(&VecDeque::from([7.0]), 90), Some(7.0));
+        assert_eq!(percentile(&VecDeque::new(), 50), None);
     }
 }
