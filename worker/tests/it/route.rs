@@ -143,6 +143,11 @@ fn offering(chain_id: u64, token: Address, to: Address, value: u64) -> String {
     x402::encode_header(&payment)
 }
 
+/// `GET url` as JSON.
+async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).send().await.expect("GET").json().await.expect("JSON")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() {
     // A store naming the risk model, and the release priced on chain.
@@ -238,14 +243,7 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
     assert_eq!(refusal["quote"], json!(10u64.pow(15).to_string()), "{refusal}");
     assert_eq!(ask("max_price=1000000000000000").await.expect("routed").status(), StatusCode::OK);
     assert_eq!(ask("sort=fastest").await.expect("answered").status(), StatusCode::BAD_REQUEST);
-    let table: Value = http
-        .get(format!("{}/v1/workers", coordinator.url))
-        .send()
-        .await
-        .expect("table")
-        .json()
-        .await
-        .expect("json");
+    let table = get_json(&http, &format!("{}/v1/workers", coordinator.url)).await;
     let measured =
         table.as_array().expect("rows").iter().filter(|row| row["load"]["p90Ms"].is_number());
     assert!(measured.count() >= 1, "answer-time percentiles per worker: {table}");
@@ -267,14 +265,7 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
         .collect();
     let mut full = None;
     for _ in 0..100 {
-        let status: Value = http
-            .get(format!("{}/health", coordinator.url))
-            .send()
-            .await
-            .expect("health")
-            .json()
-            .await
-            .expect("json");
+        let status = get_json(&http, &format!("{}/health", coordinator.url)).await;
         if status["inFlight"] == 2 {
             full = Some(status);
             break;
@@ -307,14 +298,7 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
         assert_eq!(answer.status(), StatusCode::OK);
         assert_eq!(answer.headers()[SERVED_BY].to_str().expect("header"), workers[1].to_string());
     }
-    let table: Value = http
-        .get(format!("{}/v1/workers", coordinator.url))
-        .send()
-        .await
-        .expect("table")
-        .json()
-        .await
-        .expect("json");
+    let table = get_json(&http, &format!("{}/v1/workers", coordinator.url)).await;
     let first = table
         .as_array()
         .expect("rows")
@@ -342,8 +326,7 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
         let http = http.clone();
         async move {
             for _ in 0..200 {
-                let status: Value =
-                    http.get(&health).send().await.expect("health").json().await.expect("json");
+                let status = get_json(&http, &health).await;
                 if status["inFlight"] == in_flight && status["waiting"] == waiting {
                     return;
                 }
@@ -378,14 +361,7 @@ async fn the_coordinator_routes_by_load_follows_payments_fails_over_and_sheds() 
     assert_eq!(served.headers()[SERVED_BY].to_str().expect("header"), workers[1].to_string());
 
     // The coordinator is also the x402 facilitator.
-    let supported: Value = http
-        .get(format!("{}/supported", coordinator.url))
-        .send()
-        .await
-        .expect("supported")
-        .json()
-        .await
-        .expect("json");
+    let supported = get_json(&http, &format!("{}/supported", coordinator.url)).await;
     let network = format!("eip155:{}", anvil.chain_id());
     assert!(
         supported["kinds"].as_array().into_iter().flatten().any(|k| k["network"] == network),

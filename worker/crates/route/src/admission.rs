@@ -109,6 +109,12 @@ impl Admission {
         }
     }
 
+    /// Whether a request arriving now would be admitted at once.
+    pub fn has_room(&self) -> bool {
+        let state = lock(&self.state);
+        state.in_flight < self.limit && state.waiting.is_empty()
+    }
+
     /// How full it is now.
     pub fn occupancy(&self) -> Occupancy {
         let state = lock(&self.state);

@@ -221,7 +221,13 @@ async fn forward(
     }
     let payment = payment(&headers);
     let pinned = payment.as_ref().map(|p| p.exact.authorization.to);
-    let fee = gateway.offered(id, payment.as_ref()).await;
+    // The offer only ranks a request that has to wait: with a slot free and nobody waiting it is
+    // admitted at once, and the payment's chain reads are left to the worker's facilitator.
+    let fee = if gateway.admission.has_room() {
+        U256::ZERO
+    } else {
+        gateway.offered(id, payment.as_ref()).await
+    };
     let _permit = match gateway.admission.admit(fee).await {
         Ok(permit) => permit,
         Err(why) => return shed(gateway, model, id, &why.to_string()).await,
