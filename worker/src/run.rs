@@ -151,7 +151,8 @@ async fn run(
     }
     let audits = roles.contains(RoleSet::VERIFY)
         && args.audit_bps > 0
-        && !deployment.pipe_disputes.is_zero();
+        && !deployment.pipe_disputes.is_zero()
+        && commits_pipe_results(chain).await;
     if audits {
         let from = chain.rpc().block_number().await? + 1;
         // A clone of the account: the audit's disputes and the roles' steps share its nonces.
@@ -167,7 +168,7 @@ async fn run(
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
             let tally = auditor.follow(from, poll, shutdown).await;
-            tracing::info!(?tally, "audit stopped");
+            tracing::debug!(?tally, "audit stopped");
         });
     }
     let worker = Worker::new(account, store, blobs, runtime, options).await?;
@@ -180,6 +181,15 @@ async fn run(
     });
     worker.run(stream, shutdown).await?;
     Ok(())
+}
+
+/// Whether the chain commits PIPE results (pipe-node answers `pipe_getBlockResults`): only there
+/// is there anything to audit.
+async fn commits_pipe_results(chain: &verigrad_contracts::Chain) -> bool {
+    use alloy::providers::Provider as _;
+    let answered: Result<serde_json::Value, _> =
+        chain.rpc().provider().raw_request("pipe_getBlockResults".into(), ["latest"]).await;
+    answered.is_ok()
 }
 
 /// The longest a PIPE request's model may run.
