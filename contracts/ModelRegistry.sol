@@ -25,6 +25,10 @@ contract ModelRegistry is IModelRegistry, Ownable {
     ///         16 runs of the volatility model (64 units), about what one worker finalizes per 1-second block in the
     ///         LIGHT bench (docs/performance.md).
     uint64 public constant DEFAULT_UNITS_PER_WORKER = 1_024;
+    /// @notice Longest capability tag, in bytes.
+    uint256 public constant MAX_TAG_LENGTH = 64;
+    /// @notice Most capability tags one release may carry (bounds `tagsOf`).
+    uint256 public constant MAX_TAGS = 16;
 
     /// @inheritdoc IModelRegistry
     IWorkerRegistry public immutable WORKERS;
@@ -79,6 +83,10 @@ contract ModelRegistry is IModelRegistry, Ownable {
     mapping(ModelId releaseId => LoadPricing.Load) private _loads;
     /// @dev Load pricing parameters (one slot: recorder | units per worker).
     LoadParams private _loadParams;
+    /// @dev Releases carrying each capability tag, by `keccak256(bytes(tag))`.
+    mapping(bytes32 tagHash => ModelId[] releaseIds) private _tagged;
+    /// @dev Capability tags of each release.
+    mapping(ModelId releaseId => string[] tags) private _tagsOf;
 
     /// @param owner_ May set the load pricing parameters.
     /// @param workers The worker registry whose COMPUTE stake sets each release's capacity.
@@ -200,6 +208,38 @@ contract ModelRegistry is IModelRegistry, Ownable {
     }
 
     /// @inheritdoc IModelRegistry
+    function tagRelease(ModelId releaseId, string calldata tag) external {
+        _ownedRelease(releaseId);
+        if (!_validTag(bytes(tag))) {
+            revert InvalidTag(tag);
+        }
+        bytes32 tagHash = keccak256(bytes(tag));
+        string[] storage tags = _tagsOf[releaseId];
+        uint256 count = tags.length;
+        if (count == MAX_TAGS) {
+            revert TagRefused(releaseId, tag);
+        }
+        for (uint256 i; i < count; ++i) {
+            if (keccak256(bytes(tags[i])) == tagHash) {
+                revert TagRefused(releaseId, tag);
+            }
+        }
+        tags.push(tag);
+        _tagged[tagHash].push(releaseId);
+        emit ReleaseTagged(releaseId, tagHash, tag);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function releasesTagged(string calldata tag) external view returns (ModelId[] memory) {
+        return _tagged[keccak256(bytes(tag))];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function tagsOf(ModelId releaseId) external view returns (string[] memory) {
+        return _tagsOf[releaseId];
+    }
+
+    /// @inheritdoc IModelRegistry
     function repositoryOwner(bytes32 repoId) external view returns (address) {
         return _repos[_repoIndex[repoId]].owner;
     }
@@ -290,6 +330,24 @@ contract ModelRegistry is IModelRegistry, Ownable {
         if (hot.repoIndex == 0) {
             revert UnknownRelease(releaseId);
         }
+    }
+
+    /// @dev Whether `tag` is 1 to `MAX_TAG_LENGTH` bytes of `a-z`, `0-9`, `/`, `-`, `_` or `.`: one spelling per
+    ///      capability, so that two owners' tags for the same thing hash alike.
+    function _validTag(bytes calldata tag) private pure returns (bool) {
+        uint256 length = tag.length;
+        if (length == 0 || length > MAX_TAG_LENGTH) {
+            return false;
+        }
+        for (uint256 i; i < length; ++i) {
+            bytes1 c = tag[i];
+            bool allowed =
+                (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c == "/" || c == "-" || c == "_" || c == ".";
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
     }
 
     function _setLoadParams(LoadParams memory params) private {

@@ -104,6 +104,12 @@ interface IModelRegistry {
     /// @param releaseId The release.
     event ReleaseDeprecated(ModelId indexed releaseId);
 
+    /// @notice Emitted when a release's owner publishes a capability tag for it.
+    /// @param releaseId The release.
+    /// @param tagHash `keccak256(bytes(tag))`, to filter by.
+    /// @param tag The tag, e.g. "embedding/384".
+    event ReleaseTagged(ModelId indexed releaseId, bytes32 indexed tagHash, string tag);
+
     /// @notice Thrown by `createRepository` if the caller already created a repository of that name
     ///         (even if it has since been transferred: the id is fixed at creation).
     /// @param repoId The existing repository.
@@ -151,6 +157,15 @@ interface IModelRegistry {
 
     /// @notice Thrown by `setLoadParams` if `unitsPerWorker` is zero.
     error InvalidLoadParams();
+
+    /// @notice A capability tag must be 1 to `MAX_TAG_LENGTH` bytes of `a-z`, `0-9`, `/`, `-`, `_` or `.`.
+    /// @param tag The tag refused.
+    error InvalidTag(string tag);
+
+    /// @notice The release already carries this tag, or carries `MAX_TAGS` tags.
+    /// @param releaseId The release.
+    /// @param tag The tag refused.
+    error TagRefused(ModelId releaseId, string tag);
 
     /// @notice Creates a model repository owned by the caller.
     /// @param name Repository name, unique per owner.
@@ -210,6 +225,23 @@ interface IModelRegistry {
     /// @notice Deprecates a release: no new tasks may use it.
     /// @param releaseId The release; caller must own its repository.
     function deprecate(ModelId releaseId) external;
+
+    /// @notice Publishes a capability tag for a release (e.g. "embedding/384", "forecast/volatility"), so that a
+    ///         router can send a request naming the capability to any live release that has it.
+    /// @dev Tags are never removed: deprecating the release is how it stops being routed to.
+    /// @param releaseId The release; caller must own its repository.
+    /// @param tag 1 to `MAX_TAG_LENGTH` bytes of `a-z`, `0-9`, `/`, `-`, `_` or `.`.
+    function tagRelease(ModelId releaseId, string calldata tag) external;
+
+    /// @notice Releases carrying a capability tag, in tagging order, deprecated ones included.
+    /// @param tag The tag.
+    /// @return releaseIds The releases.
+    function releasesTagged(string calldata tag) external view returns (ModelId[] memory releaseIds);
+
+    /// @notice Capability tags of a release, in tagging order.
+    /// @param releaseId The release.
+    /// @return tags Its tags.
+    function tagsOf(ModelId releaseId) external view returns (string[] memory tags);
 
     /// @notice The owner of a repository.
     /// @param repoId The repository.

@@ -33,7 +33,12 @@ pub(crate) struct CoordinateArgs {
     /// The longest a request waits for a slot, in milliseconds.
     #[arg(long, default_value_t = 5_000)]
     max_wait_ms: u64,
-    /// Seconds a model's worker list is trusted before the registry is read again.
+    /// The longest a worker may take to answer, in milliseconds, before an unpaid request is
+    /// offered to the next worker (a paid one is answered 502).
+    #[arg(long, default_value_t = 30_000)]
+    answer_timeout_ms: u64,
+    /// Seconds a release's worker list (and a tag's releases) is trusted before the registry is
+    /// read again.
     #[arg(long, default_value_t = 5)]
     refresh_secs: u64,
     /// With a key (VERIGRAD_KEY), also serve the x402 facilitator (/verify, /settle,
@@ -68,12 +73,14 @@ async fn serve(
         max_pending,
         max_waiting,
         max_wait_ms,
+        answer_timeout_ms,
         refresh_secs,
         ..
     } = args;
     anyhow::ensure!(max_in_flight > 0 && max_pending > 0, "limits must be at least 1");
     let store = store.as_str();
-    let policy = RoutePolicy { max_in_flight, ..RoutePolicy::default() };
+    let answer_timeout = Duration::from_millis(answer_timeout_ms);
+    let policy = RoutePolicy { max_in_flight, answer_timeout, ..RoutePolicy::default() };
     let table = Arc::new(RoutingTable::new(chain, policy, Duration::from_secs(refresh_secs)));
     let admission = Admission::new(max_pending, max_waiting, Duration::from_millis(max_wait_ms));
     let gateway = Gateway::new(table, Catalog::new(StoreClient::new(store)), admission);

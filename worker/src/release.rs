@@ -47,6 +47,11 @@ pub(crate) struct ReleaseArgs {
     /// [default: the manifest's cost_units; 1 with a release id].
     #[arg(long)]
     cost_units: Option<u32>,
+    /// A capability tag to publish with the release (`forecast/volatility`, `embedding/384`:
+    /// a-z, 0-9, `/`, `-`, `_`, `.`), so a coordinator can route requests naming the capability to
+    /// it; repeat for several.
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
 }
 
 impl ReleaseArgs {
@@ -68,6 +73,9 @@ impl ReleaseArgs {
             release.royalty_bps,
             release.cost_units
         );
+        if !release.tags.is_empty() {
+            eprintln!("tagged {}", release.tags.join(", "));
+        }
         println!("{}", release.id);
         Ok(())
     }
@@ -119,6 +127,7 @@ impl ReleaseArgs {
             base_price: self.price,
             royalty_bps: self.royalty_bps,
             cost_units,
+            tags: self.tags.clone(),
         })
     }
 }

@@ -67,6 +67,18 @@ impl ModelRegistryClient {
         )
     }
 
+    /// Releases carrying capability tag `tag` (`embedding/384`), in tagging order, deprecated ones
+    /// included: each tag is its release owner's claim.
+    pub async fn releases_tagged(&self, tag: &str) -> Result<Vec<B256>> {
+        let call = ModelRegistry::releasesTaggedCall { tag: tag.to_owned() };
+        self.rpc.view(self.address, call).await
+    }
+
+    /// Capability tags of release `id`, in tagging order (none for an unknown release).
+    pub async fn tags_of(&self, id: B256) -> Result<Vec<String>> {
+        self.rpc.view(self.address, ModelRegistry::tagsOfCall { releaseId: id }).await
+    }
+
     /// The price at which release `id` is sold now, or `None` if it is not: no such release, or a
     /// deprecated one.
     pub async fn offer(&self, id: B256) -> Result<Option<U256>> {

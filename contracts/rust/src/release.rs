@@ -35,6 +35,9 @@ pub struct NewRelease {
     /// against the capacity of the stake serving the release, which its live price follows. The
     /// registry starts every release at 1.
     pub cost_units: u32,
+    /// Capability tags published with it (`embedding/384`): a router may send a request naming the
+    /// capability to any live release that has it.
+    pub tags: Vec<String>,
 }
 
 /// What publishing did.
@@ -65,7 +68,7 @@ pub fn repository_id(owner: Address, name: &str) -> B256 {
 impl Account {
     /// Publishes `release` as this account, the owner of its repository: creates the repository
     /// first if this account has none of that name, and sets its cost units after it unless they
-    /// are the registry's default of 1.
+    /// are the registry's default of 1, and publishes its capability tags.
     pub async fn publish_release(&self, release: &NewRelease) -> Result<Published> {
         let registry = self.chain().deployment().model_registry;
         let repository = repository_id(self.address(), &release.repository);
@@ -95,6 +98,10 @@ impl Account {
                 releaseId: release.id,
                 costUnits: release.cost_units,
             };
+            self.sender().call(registry, call).await?;
+        }
+        for tag in &release.tags {
+            let call = ModelRegistry::tagReleaseCall { releaseId: release.id, tag: tag.clone() };
             self.sender().call(registry, call).await?;
         }
         Ok(Published { repository, created_repository })

@@ -3,6 +3,7 @@
 
 mod account;
 mod events;
+mod hub;
 mod pipe;
 mod proxy;
 mod release;

@@ -7,6 +7,7 @@ use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     sync::Arc,
+    time::Duration,
 };
 
 use alloy::{
@@ -14,7 +15,12 @@ use alloy::{
     sol_types::SolValue,
     transports::http::reqwest::{self, StatusCode},
 };
-use axum::{Json, Router, body::Bytes, http::HeaderMap, routing::post};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    http::{HeaderMap, Uri},
+    routing::post,
+};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use verigrad_contracts::{DeterminismClass, RiskClass};
@@ -31,26 +37,31 @@ const WORKER_KEYS: [&str; 2] = [
     "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
 ];
 
-/// A worker's inference API stand-in: answers `{"worker": name}`, echoing any payment header; a body
-/// `{"hold": true}` waits for a permit from `gate` first.
-struct StandIn {
-    url: String,
-    server: tokio::task::JoinHandle<()>,
+/// A worker's inference API stand-in: answers `{"worker": name, "path": …}` after `delay`, echoing
+/// any payment header; a body `{"hold": true}` waits for a permit from `gate` first.
+pub(crate) struct StandIn {
+    pub(crate) url: String,
+    pub(crate) server: tokio::task::JoinHandle<()>,
 }
 
 impl StandIn {
-    async fn start(name: &'static str, gate: Arc<Semaphore>) -> Self {
-        let handler = move |headers: HeaderMap, body: Bytes| {
+    pub(crate) async fn start(name: &'static str, gate: Arc<Semaphore>) -> Self {
+        Self::slow(name, gate, Duration::ZERO).await
+    }
+
+    pub(crate) async fn slow(name: &'static str, gate: Arc<Semaphore>, delay: Duration) -> Self {
+        let handler = move |uri: Uri, headers: HeaderMap, body: Bytes| {
             let gate = gate.clone();
             async move {
                 let body: Value = serde_json::from_slice(&body).unwrap_or_default();
                 if body["hold"] == true {
                     gate.acquire().await.expect("gate").forget();
                 }
+                tokio::time::sleep(delay).await;
                 let paid = headers
                     .get("payment-signature")
                     .map(|v| v.to_str().unwrap_or_default().to_owned());
-                Json(json!({ "worker": name, "paid": paid }))
+                Json(json!({ "worker": name, "paid": paid, "path": uri.path() }))
             }
         };
         let app = Router::new().route("/v1/models/{*rest}", post(handler));
@@ -144,7 +155,7 @@ fn offering(chain_id: u64, token: Address, to: Address, value: u64) -> String {
 }
 
 /// `GET url` as JSON.
-async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+pub(crate) async fn get_json(http: &reqwest::Client, url: &str) -> Value {
     http.get(url).send().await.expect("GET").json().await.expect("JSON")
 }
 

@@ -145,10 +145,10 @@ impl Network {
         }
 
         println!(
-            "== the model owner publishes both as releases: worker models release (1 VGD a run, 5 % royalty)"
+            "== the model owner publishes both as releases, tagged by capability: worker models release --tag (1 VGD a run, 5 % royalty)"
         );
-        market.volatility = release(&market, "volatility")?;
-        market.risk = release(&market, "risk")?;
+        market.volatility = release(&market, "volatility", "forecast/volatility")?;
+        market.risk = release(&market, "risk", "risk/liquidation")?;
         Ok(Self { market, chain, processes: BTreeMap::new(), coordinator: String::new(), dir })
     }
 
@@ -260,10 +260,12 @@ impl Network {
     }
 }
 
-/// Publishes shipped package `name` as a release with `worker models release`, as the model owner.
-fn release(market: &Market, name: &str) -> anyhow::Result<B256> {
+/// Publishes shipped package `name` as a release tagged `tag` with `worker models release`, as the
+/// model owner.
+fn release(market: &Market, name: &str, tag: &str) -> anyhow::Result<B256> {
     let dir = package_dir(name).display().to_string();
-    let output = market.command(Some(MODEL_OWNER_KEY), &["models", "release", &dir]).output()?;
+    let args = ["models", "release", &dir, "--tag", tag];
+    let output = market.command(Some(MODEL_OWNER_KEY), &args).output()?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     anyhow::ensure!(output.status.success(), "worker models release {dir}: {stderr}");
     Ok(String::from_utf8_lossy(&output.stdout).trim().parse()?)

@@ -1,5 +1,6 @@
 //! Model references as clients write them — a package id, `name@version` or `name` — resolved to
-//! package ids through the store node's package index.
+//! release ids through the store node's package index. A name is a repository: it stands for every
+//! release published under it.
 
 use std::{
     collections::HashMap,
@@ -16,11 +17,20 @@ use verigrad_task::lock;
 /// request per package, and requests for names nobody published must not cost that each time.
 const REFRESH_INTERVAL: Duration = Duration::from_secs(2);
 
+/// The store's packages by name, read on demand.
+#[derive(Debug, Default)]
+struct Index {
+    /// Each package by `name@version`.
+    versions: HashMap<String, B256>,
+    /// Each repository's packages by `name`, in the store's order.
+    repositories: HashMap<String, Vec<B256>>,
+}
+
 /// Names of the packages a store holds, read on demand.
 #[derive(Debug)]
 pub struct Catalog {
     store: StoreClient,
-    names: Mutex<HashMap<String, B256>>,
+    index: Mutex<Index>,
     /// When the store's index was last read.
     read_at: Mutex<Option<Instant>>,
 }
@@ -28,21 +38,22 @@ pub struct Catalog {
 impl Catalog {
     /// A catalog of the packages in `store`.
     pub fn new(store: StoreClient) -> Self {
-        Self { store, names: Mutex::default(), read_at: Mutex::default() }
+        Self { store, index: Mutex::default(), read_at: Mutex::default() }
     }
 
-    /// The package id `model` refers to, or `None` if no package answers to it. A name not known yet
+    /// The releases `model` refers to: a package id is itself, `name@version` one package, `name`
+    /// every package of that repository; none if no package answers to it. A name not known yet
     /// re-reads the store's index (at most every [`REFRESH_INTERVAL`]), so packages published later
     /// are found.
-    pub async fn resolve(&self, model: &str) -> Result<Option<B256>, BlobError> {
+    pub async fn resolve(&self, model: &str) -> Result<Vec<B256>, BlobError> {
         if let Ok(id) = model.parse::<B256>() {
-            return Ok(Some(id));
+            return Ok(vec![id]);
         }
-        if let Some(id) = self.cached(model) {
-            return Ok(Some(id));
-        }
-        if lock(&self.read_at).is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
-            return Ok(None);
+        let cached = self.cached(model);
+        if !cached.is_empty()
+            || lock(&self.read_at).is_some_and(|at| at.elapsed() < REFRESH_INTERVAL)
+        {
+            return Ok(cached);
         }
         self.read_index().await?;
         Ok(self.cached(model))
@@ -54,29 +65,30 @@ impl Catalog {
         if !lock(&self.read_at).is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
             self.read_index().await?;
         }
-        let mut packages: Vec<(String, B256)> = lock(&self.names)
-            .iter()
-            .filter(|(name, _)| name.contains('@'))
-            .map(|(name, id)| (name.clone(), *id))
-            .collect();
+        let mut packages: Vec<(String, B256)> =
+            lock(&self.index).versions.iter().map(|(name, id)| (name.clone(), *id)).collect();
         packages.sort();
         Ok(packages)
     }
 
-    /// Reads the store's index: each package by `name@version` and by `name`.
+    /// Reads the store's index: each package by `name@version` and under its repository's `name`.
     async fn read_index(&self) -> Result<(), BlobError> {
-        let mut names = HashMap::new();
+        let mut index = Index::default();
         for id in self.store.packages().await? {
             let (_, manifest) = self.store.manifest(id).await?;
-            names.insert(format!("{}@{}", manifest.name, manifest.version), id);
-            names.insert(manifest.name, id);
+            index.versions.insert(format!("{}@{}", manifest.name, manifest.version), id);
+            index.repositories.entry(manifest.name).or_default().push(id);
         }
-        *lock(&self.names) = names;
+        *lock(&self.index) = index;
         *lock(&self.read_at) = Some(Instant::now());
         Ok(())
     }
 
-    fn cached(&self, model: &str) -> Option<B256> {
-        lock(&self.names).get(model).copied()
+    fn cached(&self, model: &str) -> Vec<B256> {
+        let index = lock(&self.index);
+        match index.versions.get(model) {
+            Some(id) => vec![*id],
+            None => index.repositories.get(model).cloned().unwrap_or_default(),
+        }
     }
 }

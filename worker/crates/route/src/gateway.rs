@@ -2,20 +2,26 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /v1/models` | the models some registered worker serves: id, name, price, how many workers |
-//! | `POST /v1/models/{model}/infer` | routed to a worker serving `model` (a package id or a name) |
+//! | `GET /v1/models` | the releases some registered worker serves: id, name, tags, price, how many workers |
+//! | `POST /v1/models/{model}/infer` | routed to a worker serving `model` (see below) |
 //! | `POST /v1/embeddings` | routed by the body's `model` (default `verigrad/minilm`) |
 //! | `POST /v1/pipe/answers` | a PIPE request from pipe-node, sent to its quorum of workers (see [`crate::pipe`]) |
 //! | `GET /v1/workers` | the routing table: each worker seen, its price, reputation and load |
 //! | `GET /health` | 200, with the requests in flight |
 //!
-//! Requests and answers pass through unchanged, x402 headers included, so payment stays between the
+//! `{model}` (or the embeddings body's `model`) is the Model Hub's routing key: a release id, a
+//! `name@version`, a repository `name` — any of its live releases — or a capability tag published with
+//! releases (`forecast/volatility`, `embedding/384`) — any live release carrying it. The router picks
+//! the release and the worker together, and the worker is asked for that release by id. Requests and
+//! answers otherwise pass through unchanged, x402 headers included, so payment stays between the
 //! client and the worker. `?sort=cost|price|latency` says what the choice favours and `?max_price=WEI`
 //! refuses (503, with the quote) a model that costs more now; every routed answer carries a receipt,
-//! `x-verigrad-route`, saying which worker was chosen, at what price, why, and what the coordinator
-//! knew of it. A request that carries a payment goes to the worker it pays (its `payTo`):
-//! the 402 that asked for it came from that worker. The answer says who served it in
-//! `x-verigrad-worker`. A worker that cannot be reached is marked down and the next one tried.
+//! `x-verigrad-route`, saying which release and worker were chosen, at what price, why, and what the
+//! coordinator knew of it. A request that carries a payment goes to the worker it pays (its `payTo`),
+//! for the release priced at what it pays: the 402 that asked for it came from that worker. The
+//! answer says who served it in `x-verigrad-worker`. A worker that cannot be reached, or does not
+//! answer within the policy's `answer_timeout`, is marked down and the next one tried (an unpaid
+//! request only: a paid one belongs to its worker).
 //! Admission ([`Admission`]) bounds the requests in flight and the line waiting for a slot, ordered by
 //! the fee each credibly offers (the model's price, for an x402 payment that would settle it; nothing
 //! otherwise): a request shed — outbid in a
@@ -41,7 +47,7 @@ use serde_json::{Value, json};
 use verigrad_contracts::TokenClient;
 use verigrad_x402::{facilitator::offer, x402::Payment};
 
-use super::{Admission, Catalog, Dispatch, Route, RoutingTable, Sort};
+use super::{Admission, Candidate, Catalog, Dispatch, Route, RoutingTable, Sort};
 
 /// Headers passed from the client to the worker.
 const FORWARDED: [&str; 4] = ["content-type", "accept", "payment-signature", "x-payment"];
@@ -76,13 +82,39 @@ impl Gateway {
         Self { table, catalog, admission, token, http: reqwest::Client::new() }
     }
 
-    /// What `payment` credibly offers for `model` (see [`offer`]): its price if it would pay it.
-    async fn offered(&self, model: B256, payment: Option<&Payment>) -> U256 {
+    /// What `payment` credibly offers for a request quoted at `quote` (see [`offer`]): the quote if
+    /// it would pay it.
+    async fn offered(&self, quote: U256, payment: Option<&Payment>) -> U256 {
         let Some(payment) = payment else { return U256::ZERO };
-        let Ok(candidates) = self.table.candidates(model).await else { return U256::ZERO };
-        let Some(quote) = candidates.first().map(|c| c.price) else { return U256::ZERO };
         offer(&self.token, self.table.chain().deployment().chain_id, payment, quote).await
     }
+
+    /// The releases `model` names: a release id, `name@version`, a repository's `name` (each of its
+    /// releases), or else a capability tag published in the model registry (each release carrying
+    /// it). Empty if it names none.
+    async fn releases(&self, model: &str) -> Result<Vec<B256>, Response> {
+        let named = self
+            .catalog
+            .resolve(model)
+            .await
+            .map_err(|e| error(StatusCode::BAD_GATEWAY, &format!("model catalog: {e}")))?;
+        if !named.is_empty() || !is_tag(model) {
+            return Ok(named);
+        }
+        self.table
+            .tagged(model)
+            .await
+            .map_err(|e| error(StatusCode::BAD_GATEWAY, &format!("reading the registry: {e}")))
+    }
+}
+
+/// Whether `text` could be a capability tag: 1 to 64 bytes of `a-z`, `0-9`, `/`, `-`, `_`, `.` (the
+/// model registry's `tagRelease` rule). Anything else is not looked up.
+fn is_tag(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-_.".contains(&b))
 }
 
 /// The coordinator's routes.
@@ -149,8 +181,7 @@ async fn infer(
         Ok(preferences) => preferences,
         Err(message) => return error(StatusCode::BAD_REQUEST, &message),
     };
-    let path = format!("/v1/models/{rest}");
-    forward(&gateway, model, &path, preferences, headers, body).await
+    forward(&gateway, model, Work::Infer, preferences, headers, body).await
 }
 
 async fn embeddings(
@@ -167,7 +198,33 @@ async fn embeddings(
         .ok()
         .and_then(|v| v.get("model").and_then(Value::as_str).map(str::to_owned));
     let model = named.unwrap_or_else(|| DEFAULT_EMBEDDER.to_owned());
-    forward(&gateway, &model, "/v1/embeddings", preferences, headers, body).await
+    forward(&gateway, &model, Work::Embeddings, preferences, headers, body).await
+}
+
+/// What a routed request asks of the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    /// `POST /v1/models/{release}/infer`.
+    Infer,
+    /// `POST /v1/embeddings`, the body's `model` set to the release.
+    Embeddings,
+}
+
+impl Work {
+    /// The path and body that ask a worker for this work on `release`.
+    fn request(self, release: B256, body: &Bytes) -> (String, Bytes) {
+        match self {
+            Self::Infer => (format!("/v1/models/{release}/infer"), body.clone()),
+            Self::Embeddings => {
+                let named = serde_json::from_slice::<Value>(body).ok().and_then(|mut v| {
+                    v.as_object_mut()?.insert("model".into(), json!(release));
+                    serde_json::to_vec(&v).ok()
+                });
+                // A body that is not a JSON object goes as it came, for the worker to refuse.
+                ("/v1/embeddings".to_owned(), named.map_or_else(|| body.clone(), Bytes::from))
+            }
+        }
+    }
 }
 
 /// The store's packages that registered compute workers serve, with the ModelRegistry's price.
@@ -183,9 +240,14 @@ async fn models(State(gateway): State<Arc<Gateway>>) -> Response {
             Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading the registry: {e}")),
         };
         let Some(first) = candidates.first() else { continue };
+        let tags = match gateway.table.chain().models().tags_of(id).await {
+            Ok(tags) => tags,
+            Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading the registry: {e}")),
+        };
         data.push(json!({
             "id": id,
             "name": name,
+            "tags": tags,
             "price": first.price.to_string(),
             "workers": candidates.len(),
         }));
@@ -197,57 +259,69 @@ async fn workers(State(gateway): State<Arc<Gateway>>) -> Response {
     Json(gateway.table.rows()).into_response()
 }
 
-/// Routes one request: resolve the model, pick a worker, send, and fall over to the next worker if
-/// one cannot be reached.
+/// Routes one request: resolve the releases `model` names, choose a release and a worker, send, and
+/// fall over to the next choice if a worker cannot be reached or does not answer in time.
 async fn forward(
     gateway: &Gateway,
     model: &str,
-    path: &str,
+    work: Work,
     preferences: Preferences,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let id = match gateway.catalog.resolve(model).await {
-        Ok(Some(id)) => id,
-        Ok(None) => return error(StatusCode::NOT_FOUND, &format!("unknown model '{model}'")),
-        Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("model catalog: {e}")),
-    };
-    if let Some(max_price) = preferences.max_price {
-        let quote = gateway.table.candidates(id).await.ok().and_then(|c| Some(c.first()?.price));
-        if let Some(quote) = quote.filter(|&quote| quote > max_price) {
-            let why = format!("'{model}' costs {quote} now, above max_price {max_price}");
-            return quoted(StatusCode::SERVICE_UNAVAILABLE, model, id, &why, Some(quote));
+    let releases = match gateway.releases(model).await {
+        Ok(releases) if releases.is_empty() => {
+            return error(StatusCode::NOT_FOUND, &format!("unknown model '{model}'"));
         }
-    }
+        Ok(releases) => releases,
+        Err(response) => return response,
+    };
+    let candidates = match gateway.table.candidates_of(&releases).await {
+        Ok(candidates) => candidates,
+        Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading the registry: {e}")),
+    };
     let payment = payment(&headers);
-    let pinned = payment.as_ref().map(|p| p.exact.authorization.to);
+    let paid = payment.as_ref().map(|p| (p.exact.authorization.to, p.exact.authorization.value));
+    let candidates = match narrow(candidates, preferences.max_price, paid) {
+        Ok(candidates) => candidates,
+        Err(Narrowed::NoWorker) => return no_worker(model, &releases, None),
+        Err(Narrowed::NotServedBy(worker)) => return no_worker(model, &releases, Some(worker)),
+        Err(Narrowed::AboveMaxPrice(quote)) => {
+            let max_price = preferences.max_price.unwrap_or_default();
+            let why = format!("'{model}' costs {quote} now, above max_price {max_price}");
+            return quoted(StatusCode::SERVICE_UNAVAILABLE, model, &why, Some(quote));
+        }
+    };
+    let quote = candidates.iter().map(|c| c.price).min();
+    let pinned = paid.map(|(worker, _)| worker);
     // The offer only ranks a request that has to wait: with a slot free and nobody waiting it is
     // admitted at once, and the payment's chain reads are left to the worker's facilitator.
     let fee = if gateway.admission.has_room() {
         U256::ZERO
     } else {
-        gateway.offered(id, payment.as_ref()).await
+        gateway.offered(quote.unwrap_or_default(), payment.as_ref()).await
     };
     let _permit = match gateway.admission.admit(fee).await {
         Ok(permit) => permit,
-        Err(why) => return shed(gateway, model, id, &why.to_string()).await,
+        Err(why) => return quoted(StatusCode::TOO_MANY_REQUESTS, model, &why.to_string(), quote),
     };
+    let timeout = gateway.table.policy().answer_timeout;
     let mut tried: Vec<Address> = Vec::new();
     loop {
-        let dispatch = match gateway.table.dispatch(id, pinned, &tried, preferences.sort).await {
-            Ok(Ok(dispatch)) => dispatch,
-            Ok(Err(Route::Busy)) => {
+        let dispatch = match gateway.table.dispatch(&candidates, &tried, preferences.sort) {
+            Ok(dispatch) => dispatch,
+            Err(Route::Busy) => {
                 let why = "every worker serving the model is at its queue limit";
-                return shed(gateway, model, id, why).await;
+                return quoted(StatusCode::TOO_MANY_REQUESTS, model, why, quote);
             }
-            Ok(Err(_)) if !tried.is_empty() => {
+            Err(_) if !tried.is_empty() => {
                 return error(StatusCode::BAD_GATEWAY, &unreachable(model, &tried));
             }
-            Ok(Err(_)) => return no_worker(model, id, pinned),
-            Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading the registry: {e}")),
+            Err(_) => return no_worker(model, &releases, pinned),
         };
+        let (path, body) = work.request(dispatch.candidate.release, &body);
         let url = format!("{}{path}", dispatch.candidate.endpoint.trim_end_matches('/'));
-        let mut request = gateway.http.post(url).body(body.clone());
+        let mut request = gateway.http.post(url).timeout(timeout).body(body);
         for name in FORWARDED {
             if let Some(value) = headers.get(name) {
                 request = request.header(name, value.as_bytes());
@@ -268,9 +342,10 @@ async fn forward(
                 }
                 return response;
             }
-            // Not delivered: safe to offer to another worker, unless the payment names this one.
-            Err(e) if e.is_connect() && pinned.is_none() => {
-                tracing::warn!(worker = %dispatch.candidate.address, error = %e, "worker unreachable");
+            // Not delivered, or not answered in time: safe to offer to another worker (inference has
+            // no side effects), unless the payment names this one.
+            Err(e) if (e.is_connect() || e.is_timeout()) && pinned.is_none() => {
+                tracing::warn!(worker = %dispatch.candidate.address, error = %e, "worker failed; trying the next");
                 tried.push(dispatch.candidate.address);
                 dispatch.failed();
             }
@@ -281,6 +356,44 @@ async fn forward(
             }
         }
     }
+}
+
+/// Why no candidate is left for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Narrowed {
+    /// No registered worker serves any live release the model names.
+    NoWorker,
+    /// Every release costs more than the request's `max_price`; the cheapest quote.
+    AboveMaxPrice(U256),
+    /// The worker the payment pays serves none of them.
+    NotServedBy(Address),
+}
+
+/// The candidates a request may go to: those within its `max_price`, and for a payment of `amount`
+/// to `worker`, that worker's — serving the release it quoted at `amount`, if one is priced so now
+/// (else its others: the worker honours a quote the price has since moved past, or re-quotes).
+fn narrow(
+    mut candidates: Vec<Candidate>,
+    max_price: Option<U256>,
+    paid: Option<(Address, U256)>,
+) -> Result<Vec<Candidate>, Narrowed> {
+    let cheapest = candidates.iter().map(|c| c.price).min().ok_or(Narrowed::NoWorker)?;
+    if let Some(max_price) = max_price {
+        candidates.retain(|c| c.price <= max_price);
+        if candidates.is_empty() {
+            return Err(Narrowed::AboveMaxPrice(cheapest));
+        }
+    }
+    if let Some((worker, amount)) = paid {
+        candidates.retain(|c| c.address == worker);
+        if candidates.is_empty() {
+            return Err(Narrowed::NotServedBy(worker));
+        }
+        if candidates.iter().any(|c| c.price == amount) {
+            candidates.retain(|c| c.price == amount);
+        }
+    }
+    Ok(candidates)
 }
 
 /// The worker's answer, as the client gets it.
@@ -310,10 +423,14 @@ fn payment(headers: &HeaderMap) -> Option<Payment> {
     Payment::from_header(header.to_str().ok()?).ok()
 }
 
-fn no_worker(model: &str, id: B256, pinned: Option<Address>) -> Response {
+fn no_worker(model: &str, releases: &[B256], pinned: Option<Address>) -> Response {
+    let named = match releases {
+        [release] => format!("'{model}' ({release})"),
+        _ => format!("'{model}' ({} releases)", releases.len()),
+    };
     let message = match pinned {
-        Some(worker) => format!("the paid worker {worker} does not serve '{model}' ({id}) here"),
-        None => format!("no registered worker serves '{model}' ({id})"),
+        Some(worker) => format!("the paid worker {worker} does not serve {named} here"),
+        None => format!("no registered worker serves {named}"),
     };
     error(StatusCode::SERVICE_UNAVAILABLE, &message)
 }
@@ -322,33 +439,27 @@ fn unreachable(model: &str, tried: &[Address]) -> String {
     format!("no worker serving '{model}' could be reached (tried {})", tried.len())
 }
 
-/// 429 with `Retry-After` and the model's current quote (its live price at the registry, token wei).
-async fn shed(gateway: &Gateway, model: &str, id: B256, why: &str) -> Response {
-    let quote = match gateway.table.candidates(id).await {
-        Ok(candidates) => candidates.first().map(|c| c.price),
-        Err(_) => None,
-    };
-    quoted(StatusCode::TOO_MANY_REQUESTS, model, id, why, quote)
-}
-
-/// A refusal naming the model's quote, with `Retry-After: 1` (load moves prices and queues).
-fn quoted(status: StatusCode, model: &str, id: B256, why: &str, quote: Option<U256>) -> Response {
+/// A refusal naming the model's quote — the cheapest live price among its releases, token wei —
+/// with `Retry-After: 1` (load moves prices and queues).
+fn quoted(status: StatusCode, model: &str, why: &str, quote: Option<U256>) -> Response {
     let quote = quote.map(|q| q.to_string());
-    let body = json!({ "error": why, "model": id, "name": model, "quote": quote });
+    let body = json!({ "error": why, "name": model, "quote": quote });
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
     response
 }
 
-/// The routing receipt: which worker was chosen, at what price, by what preference, among how many,
-/// and what the coordinator knew of it (`x-verigrad-route`).
+/// The routing receipt: which release and worker were chosen, at what price, by what preference,
+/// among how many offers (worker × release), and what the coordinator knew of the worker
+/// (`x-verigrad-route`).
 fn receipt(dispatch: &Dispatch, sort: Sort, pinned: bool, tried: usize) -> String {
     let (candidate, load) = (&dispatch.candidate, &dispatch.load);
     let ms = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
     let why = if pinned { "paid worker" } else { sort.name() };
     format!(
-        "worker={}; price={}; why={why}; among={}; in-flight={}; p50-ms={}; p90-ms={}; reputation-bps={}; fallbacks={tried}",
+        "worker={}; release={}; price={}; why={why}; among={}; in-flight={}; p50-ms={}; p90-ms={}; reputation-bps={}; fallbacks={tried}",
         candidate.address,
+        candidate.release,
         candidate.price,
         dispatch.among,
         load.in_flight,
@@ -360,4 +471,71 @@ fn receipt(dispatch: &Dispatch, sort: Sort, pinned: bool, tried: usize) -> Strin
 
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(worker: u8, release: u8, price: u64) -> Candidate {
+        Candidate {
+            address: Address::repeat_byte(worker),
+            release: B256::repeat_byte(release),
+            endpoint: String::new(),
+            reputation_bps: 10_000,
+            price: U256::from(price),
+        }
+    }
+
+    #[test]
+    fn max_price_keeps_the_releases_within_it_and_quotes_the_cheapest_otherwise() {
+        let all = vec![offer(1, 1, 100), offer(2, 2, 300), offer(3, 1, 100)];
+        let within = narrow(all.clone(), Some(U256::from(200)), None).expect("two left");
+        assert_eq!(within, vec![offer(1, 1, 100), offer(3, 1, 100)]);
+        assert_eq!(narrow(all.clone(), None, None), Ok(all.clone()));
+        assert_eq!(
+            narrow(all, Some(U256::from(99)), None),
+            Err(Narrowed::AboveMaxPrice(U256::from(100)))
+        );
+        assert_eq!(narrow(Vec::new(), None, None), Err(Narrowed::NoWorker));
+    }
+
+    #[test]
+    fn a_payment_keeps_its_worker_and_the_release_it_was_quoted_for() {
+        // Worker 1 serves both releases; it was paid 300, release 2's price.
+        let all = vec![offer(1, 1, 100), offer(1, 2, 300), offer(2, 2, 300)];
+        let paid = |amount| Some((Address::repeat_byte(1), U256::from(amount)));
+        assert_eq!(narrow(all.clone(), None, paid(300)), Ok(vec![offer(1, 2, 300)]));
+        // A price that moved since the quote: any of its releases, for the worker to judge.
+        assert_eq!(
+            narrow(all.clone(), None, paid(250)),
+            Ok(vec![offer(1, 1, 100), offer(1, 2, 300)])
+        );
+        let stranger = Address::repeat_byte(9);
+        let elsewhere = narrow(all, None, Some((stranger, U256::from(100))));
+        assert_eq!(elsewhere, Err(Narrowed::NotServedBy(stranger)));
+    }
+
+    #[test]
+    fn the_worker_is_asked_for_the_chosen_release_by_id() {
+        let release = B256::repeat_byte(7);
+        let (path, body) = Work::Infer.request(release, &Bytes::from_static(b"{}"));
+        assert_eq!(path, format!("/v1/models/{release}/infer"));
+        assert_eq!(body, Bytes::from_static(b"{}"));
+        let asked = Bytes::from_static(br#"{"model":"embedding/384","input":["hi"]}"#);
+        let (path, body) = Work::Embeddings.request(release, &asked);
+        assert_eq!(path, "/v1/embeddings");
+        let body: Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(body, json!({ "model": release, "input": ["hi"] }));
+        let garbage = Bytes::from_static(b"not json");
+        assert_eq!(Work::Embeddings.request(release, &garbage).1, garbage);
+    }
+
+    #[test]
+    fn only_the_registry_tag_alphabet_is_looked_up_as_a_tag() {
+        assert!(is_tag("embedding/384") && is_tag("forecast/volatility") && is_tag("a.b_c-d"));
+        assert!(
+            !is_tag("") && !is_tag("Embedding/384") && !is_tag("a b") && !is_tag(&"a".repeat(65))
+        );
+    }
 }

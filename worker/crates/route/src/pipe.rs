@@ -30,22 +30,25 @@ async fn gather(gateway: &Gateway, asked: &AnswersRequest, deadline: Instant) ->
     let mut reply = AnswersReply::default();
     let mut tried: Vec<Address> = Vec::new();
     let mut pending = FuturesUnordered::new();
+    let candidates = match gateway.table.candidates(release).await {
+        Ok(candidates) => candidates,
+        Err(e) => {
+            reply.errors.push(format!("reading the registry: {e}"));
+            return reply;
+        }
+    };
     loop {
         // Keep as many workers asked as answers are still missing.
         while reply.answers.len() + pending.len() < quorum {
-            match gateway.table.dispatch(release, None, &tried, Sort::Cost).await {
-                Ok(Ok(dispatch)) => {
+            match gateway.table.dispatch(&candidates, &tried, Sort::Cost) {
+                Ok(dispatch) => {
                     tried.push(dispatch.candidate.address);
                     pending.push(ask(&gateway.http, dispatch, &asked.request, deadline));
                 }
-                Ok(Err(route)) => {
+                Err(route) => {
                     if pending.is_empty() {
                         reply.errors.push(no_more(route, release, tried.len()));
                     }
-                    break;
-                }
-                Err(e) => {
-                    reply.errors.push(format!("reading the registry: {e}"));
                     break;
                 }
             }

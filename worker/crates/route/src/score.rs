@@ -8,20 +8,22 @@
 
 use std::time::Duration;
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, U256};
 use serde::Serialize;
 
-/// A worker that serves the model, as the registry describes it.
+/// A worker serving a release, as the registries describe them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Candidate {
     /// Its address (the x402 `payTo` of its answers).
     pub address: Address,
+    /// The release it would run.
+    pub release: B256,
     /// Its HTTP endpoint.
     pub endpoint: String,
     /// Reputation in basis points (10 000 = no faults).
     pub reputation_bps: u16,
-    /// Its price for one request, token wei.
+    /// The release's live price for one request, token wei.
     pub price: U256,
 }
 
@@ -55,8 +57,7 @@ pub enum Sort {
     /// The lowest expected cost: wait × price ÷ reliability (the default).
     #[default]
     Cost,
-    /// The cheapest; among equal prices, the lowest expected cost. One release's workers share its
-    /// price, so this chooses as `Cost` does until routing spans releases.
+    /// The cheapest release; among equal prices, the lowest expected cost.
     Price,
     /// The shortest expected wait (its 90th-percentile answer time, or the moving average before it
     /// has one, times the requests ahead), whatever it costs.
@@ -98,6 +99,8 @@ pub struct RoutePolicy {
     pub price_weight: f64,
     /// Weight of the newest latency sample in the moving average.
     pub latency_smoothing: f64,
+    /// How long a worker may take to answer before an unpaid request is offered to the next one.
+    pub answer_timeout: Duration,
 }
 
 impl Default for RoutePolicy {
@@ -107,6 +110,7 @@ impl Default for RoutePolicy {
             initial_latency: Duration::from_millis(50),
             price_weight: 1.0,
             latency_smoothing: 0.2,
+            answer_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -188,6 +192,7 @@ mod tests {
     fn candidate(byte: u8, reputation_bps: u16, price: u64) -> Candidate {
         Candidate {
             address: Address::repeat_byte(byte),
+            release: B256::ZERO,
             endpoint: format!("http://127.0.0.1:{}", 9000 + u16::from(byte)),
             reputation_bps,
             price: U256::from(price),

@@ -1,5 +1,6 @@
-//! The routing table: who serves each model (read from the registries, refreshed when stale) and how
-//! each worker has been doing (measured by the coordinator).
+//! The routing table: who serves each release and which releases carry each capability tag (read
+//! from the registries, refreshed when stale), and how each worker has been doing (measured by the
+//! coordinator).
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -14,11 +15,17 @@ use verigrad_contracts::{Chain, Result, RoleSet};
 use super::score::{Candidate, Load, Route, RoutePolicy, Sort};
 use verigrad_task::lock;
 
-/// A model's candidates, as last read.
+/// A value read from the chain, and when.
 #[derive(Debug, Clone)]
-struct Listing {
-    candidates: Vec<Candidate>,
+struct Listing<T> {
+    value: T,
     read_at: Instant,
+}
+
+impl<T: Clone> Listing<T> {
+    fn fresh(&self, ttl: Duration) -> Option<T> {
+        (self.read_at.elapsed() < ttl).then(|| self.value.clone())
+    }
 }
 
 /// One worker's row, for `GET /v1/workers`.
@@ -39,7 +46,9 @@ pub struct RoutingTable {
     policy: RoutePolicy,
     /// How long a model's candidate list is trusted before it is read again.
     ttl: Duration,
-    listings: Mutex<HashMap<B256, Listing>>,
+    listings: Mutex<HashMap<B256, Listing<Vec<Candidate>>>>,
+    /// Releases by capability tag.
+    tags: Mutex<HashMap<String, Listing<Vec<B256>>>>,
     loads: Mutex<HashMap<Address, Load>>,
     /// Each worker's last answer times, milliseconds, for its percentiles.
     windows: Mutex<HashMap<Address, VecDeque<f64>>>,
@@ -70,6 +79,7 @@ impl RoutingTable {
             policy,
             ttl,
             listings: Mutex::default(),
+            tags: Mutex::default(),
             loads: Mutex::default(),
             windows: Mutex::default(),
         }
@@ -80,22 +90,49 @@ impl RoutingTable {
         &self.chain
     }
 
-    /// Registered, unjailed compute workers serving `model`, with the model's price. Read from the
-    /// chain when the last read is older than the table's TTL.
+    /// The policy it routes by.
+    pub fn policy(&self) -> &RoutePolicy {
+        &self.policy
+    }
+
+    /// Registered, unjailed compute workers serving release `model`, with its live price; none if
+    /// the release is unknown or deprecated. Read from the chain when the last read is older than
+    /// the table's TTL.
     pub async fn candidates(&self, model: B256) -> Result<Vec<Candidate>> {
-        if let Some(listing) = lock(&self.listings).get(&model)
-            && listing.read_at.elapsed() < self.ttl
-        {
-            return Ok(listing.candidates.clone());
+        if let Some(candidates) = lock(&self.listings).get(&model).and_then(|l| l.fresh(self.ttl)) {
+            return Ok(candidates);
         }
         let candidates = self.read_candidates(model).await?;
-        let listing = Listing { candidates: candidates.clone(), read_at: Instant::now() };
+        let listing = Listing { value: candidates.clone(), read_at: Instant::now() };
         lock(&self.listings).insert(model, listing);
         Ok(candidates)
     }
 
+    /// The candidates of every release in `releases`, in that order.
+    pub async fn candidates_of(&self, releases: &[B256]) -> Result<Vec<Candidate>> {
+        let mut all = Vec::new();
+        for &release in releases {
+            all.extend(self.candidates(release).await?);
+        }
+        Ok(all)
+    }
+
+    /// Releases carrying capability tag `tag` in the model registry (deprecated ones too: they have
+    /// no candidates). Read from the chain when the last read is older than the table's TTL.
+    pub async fn tagged(&self, tag: &str) -> Result<Vec<B256>> {
+        if let Some(releases) = lock(&self.tags).get(tag).and_then(|l| l.fresh(self.ttl)) {
+            return Ok(releases);
+        }
+        let releases = self.chain.models().releases_tagged(tag).await?;
+        let listing = Listing { value: releases.clone(), read_at: Instant::now() };
+        lock(&self.tags).insert(tag.to_owned(), listing);
+        Ok(releases)
+    }
+
     async fn read_candidates(&self, model: B256) -> Result<Vec<Candidate>> {
-        let price = self.chain.models().price(model).await?;
+        let Some(price) = self.chain.models().offer(model).await? else {
+            return Ok(Vec::new());
+        };
         let registry = self.chain.workers();
         let workers = registry.workers_of(model, RoleSet::COMPUTE).await?;
         let records = registry.workers(&workers).await?;
@@ -113,6 +150,7 @@ impl RoutingTable {
             })
             .map(|((address, record), reputation_bps)| Candidate {
                 address,
+                release: model,
                 endpoint: record.endpoint,
                 reputation_bps,
                 price,
@@ -120,46 +158,35 @@ impl RoutingTable {
             .collect())
     }
 
-    /// Picks a worker for `model` by the policy and `sort`; the returned dispatch holds its queue
-    /// slot. `pinned` restricts the choice to one worker (a paid request goes to the worker it pays);
-    /// workers in `exclude` (already tried) are passed over.
-    pub async fn dispatch(
+    /// Picks one of `candidates` by the policy and `sort`, passing over workers in `exclude`
+    /// (already tried); the returned dispatch holds its queue slot.
+    pub fn dispatch(
         self: &Arc<Self>,
-        model: B256,
-        pinned: Option<Address>,
+        candidates: &[Candidate],
         exclude: &[Address],
         sort: Sort,
-    ) -> Result<std::result::Result<Dispatch, Route>> {
-        let candidates: Vec<Candidate> = self
-            .candidates(model)
-            .await?
-            .into_iter()
-            .filter(|c| pinned.is_none_or(|address| c.address == address))
-            .filter(|c| !exclude.contains(&c.address))
-            .collect();
+    ) -> std::result::Result<Dispatch, Route> {
         let mut loads = lock(&self.loads);
         let fresh = Load::fresh(self.policy.initial_latency);
         let scored: Vec<(Candidate, Load)> = candidates
-            .into_iter()
-            .map(|c| {
-                let load = *loads.get(&c.address).unwrap_or(&fresh);
-                (c, load)
-            })
+            .iter()
+            .filter(|c| !exclude.contains(&c.address))
+            .map(|c| (c.clone(), *loads.get(&c.address).unwrap_or(&fresh)))
             .collect();
         match self.policy.choose_by(&scored, sort) {
             Route::To(i) => {
                 let (candidate, load) = scored[i].clone();
                 loads.entry(candidate.address).or_insert(fresh).in_flight += 1;
-                Ok(Ok(Dispatch {
+                Ok(Dispatch {
                     table: self.clone(),
                     candidate,
                     load,
                     among: scored.len(),
                     started: Instant::now(),
                     done: false,
-                }))
+                })
             }
-            other => Ok(Err(other)),
+            other => Err(other),
         }
     }
 
@@ -168,7 +195,7 @@ impl RoutingTable {
         let loads = lock(&self.loads);
         let mut seen: HashMap<Address, Candidate> = HashMap::new();
         for listing in lock(&self.listings).values() {
-            for candidate in &listing.candidates {
+            for candidate in &listing.value {
                 seen.entry(candidate.address).or_insert_with(|| candidate.clone());
             }
         }

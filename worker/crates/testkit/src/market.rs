@@ -80,6 +80,7 @@ pub fn release(
         base_price: price,
         royalty_bps: 500,
         cost_units: 1,
+        tags: Vec::new(),
     }
 }
 
