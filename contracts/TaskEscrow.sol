@@ -10,7 +10,9 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "./interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 import {Anchors} from "./libraries/Anchors.sol";
+import {Deferred} from "./libraries/Deferred.sol";
 import {TaskPricing} from "./libraries/TaskPricing.sol";
+import {TaskReveal} from "./libraries/TaskReveal.sol";
 import {TaskReview} from "./libraries/TaskReview.sol";
 import {EscrowState, Member, Seat, Task} from "./types/EscrowTypes.sol";
 import {DeterminismClass, ModelId, ReleaseTerms} from "./types/ModelTypes.sol";
@@ -37,9 +39,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     uint16 public constant MAX_BOUNTY_BPS = 5_000;
     /// @notice Basis points denominator.
     uint256 internal constant BPS = 10_000;
-    /// @notice The `Anchors.seed` purposes of the seat draw and the audit roll.
+    /// @notice The `Anchors.seed` purpose of the seat draw (the audit roll's is `TaskReview.AUDIT_ROLL`).
     uint256 internal constant SEAT_DRAW = 0;
-    uint256 internal constant AUDIT_ROLL = 1;
     /// @notice The unit a task's value is stored in: 0.001 token.
     uint256 internal constant MILLI = 1e15;
 
@@ -77,41 +78,34 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         external
         returns (TaskId taskId)
     {
-        if (maxFee == 0) {
-            revert InvalidFee(maxFee);
+        (ReleaseTerms memory terms, uint32 epochBlocks) = _checkCreate(modelId, deadline, maxFee);
+        taskId = _create(modelId, terms, epochBlocks, inputHash, value, floor, deadline, maxFee);
+        _pull(maxFee);
+    }
+
+    /// @inheritdoc ITaskEscrow
+    function createTasks(
+        ModelId modelId,
+        bytes32[] calldata inputHashes,
+        uint96 value,
+        Tier floor,
+        uint40 deadline,
+        uint96 maxFee
+    ) external returns (TaskId first) {
+        uint256 n = inputHashes.length;
+        if (n == 0) {
+            revert EmptyBatch();
         }
-        if (deadline <= block.timestamp || deadline > block.timestamp + MAX_DEADLINE) {
-            revert InvalidDeadline(deadline);
+        // The checks that depend only on the shared terms hold for every task alike; each task is still priced,
+        // refused and recorded as load one by one, exactly as `createTask` would.
+        (ReleaseTerms memory terms, uint32 epochBlocks) = _checkCreate(modelId, deadline, maxFee);
+        bool outermost = Deferred.open();
+        first = _create(modelId, terms, epochBlocks, inputHashes[0], value, floor, deadline, maxFee);
+        for (uint256 i = 1; i < n; ++i) {
+            _create(modelId, terms, epochBlocks, inputHashes[i], value, floor, deadline, maxFee);
         }
-        ReleaseTerms memory terms = MODELS.terms(modelId);
-        if (terms.deprecated) {
-            revert ModelDeprecated(modelId);
-        }
-        (uint32 epochBlocks, uint256 verifiers) = WORKERS.epochAndWeight(modelId, Roles.VERIFY);
-        if (verifiers == 0) {
-            revert NoVerifiers(modelId); // its audits could never be drawn
-        }
-        uint48 valueMilli = _toMilli(value);
-        uint256 premium = _admit(modelId, terms, uint256(valueMilli) * MILLI, floor, maxFee);
-        taskId = TaskId.wrap(++_s.counters.tasks);
-        _s.counters.liabilities += maxFee;
-        Task storage task = _s.tasks[taskId];
-        task.requester = msg.sender;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        task.fee = uint96(maxFee - premium); // premium ≤ maxFee (`_admit`)
-        task.valueMilli = valueMilli;
-        task.modelIndex = _indexOf(modelId);
-        task.until = deadline;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        task.createdBlock = uint32(block.number); // 2^32 blocks is centuries at L1 block times
-        task.anchor = Anchors.forDraw(epochBlocks);
-        task.status = TaskStatus.Created;
-        task.floor = floor;
-        task.winner = TaskReview.NO_WINNER;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        emit TaskCreated(taskId, msg.sender, modelId, inputHash, maxFee, uint96(premium)); // premium ≤ maxFee
-        TaskReview.credit(_s, _s.params.treasury, premium);
-        TOKEN.safeTransferFrom(msg.sender, address(this), maxFee);
+        Deferred.pull(uint256(maxFee) * n);
+        _closeBatch(outermost);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -176,84 +170,29 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         _s.seatHashes[taskId][0] = outputHash;
         emit ResultRevealed(taskId, msg.sender, outputHash);
         task.winner = 0;
-        _propose(taskId, task);
+        TaskReview.propose(_s, taskId, task);
     }
 
     /// @inheritdoc ITaskEscrow
     function commit(TaskId taskId, bytes32 commitment) external {
-        Task storage task = _redundantTask(taskId);
-        if (block.timestamp >= task.until) {
-            revert PhaseClosed(taskId, task.until);
-        }
-        if (commitment == bytes32(0)) {
-            revert ZeroOutput();
-        }
-        uint256 index = _seatOf(taskId, task.redundancy, msg.sender);
-        Seat storage s = _s.seats[taskId][index];
-        if (s.state != SeatState.Assigned) {
-            revert AlreadyActed(taskId, msg.sender);
-        }
-        s.state = SeatState.Committed;
-        _s.seatHashes[taskId][index] = commitment;
-        uint8 commits = task.commits + 1;
-        task.commits = commits;
-        if (commits == task.redundancy) {
-            // Everyone is bound: reveals open now and must land within the reveal window.
-            task.until = uint40(block.timestamp) + _s.params.revealWindow;
-        }
-        emit ResultCommitted(taskId, msg.sender, commitment);
+        TaskReveal.commit(_s, taskId, commitment);
     }
 
     /// @inheritdoc ITaskEscrow
     function reveal(TaskId taskId, bytes32 outputHash, bytes32 salt) external {
-        Task storage task = _redundantTask(taskId);
-        (bool open, uint40 end) = _revealPhase(task);
-        if (!open) {
-            revert RevealNotOpen(taskId);
-        }
-        if (block.timestamp >= end) {
-            revert PhaseClosed(taskId, end);
-        }
-        if (outputHash == bytes32(0)) {
-            revert ZeroOutput();
-        }
-        uint256 index = _seatOf(taskId, task.redundancy, msg.sender);
-        Seat storage s = _s.seats[taskId][index];
-        if (s.state != SeatState.Committed) {
-            revert AlreadyActed(taskId, msg.sender);
-        }
-        if (keccak256(abi.encode(outputHash, salt, msg.sender)) != _s.seatHashes[taskId][index]) {
-            revert CommitmentMismatch(taskId, msg.sender);
-        }
-        s.state = SeatState.Revealed;
-        _s.seatHashes[taskId][index] = outputHash;
-        uint8 reveals = task.reveals + 1;
-        task.reveals = reveals;
-        emit ResultRevealed(taskId, msg.sender, outputHash);
-        if (reveals == task.commits && (reveals == task.redundancy || block.timestamp >= task.until)) {
-            _tally(taskId, task);
-        }
+        TaskReveal.reveal(_s, WORKERS, taskId, outputHash, salt);
     }
 
     /// @inheritdoc ITaskEscrow
     function closeReveal(TaskId taskId) external {
-        Task storage task = _redundantTask(taskId);
-        (, uint40 end) = _revealPhase(task);
-        if (block.timestamp < end) {
-            revert PhaseOpen(taskId, end);
-        }
-        _tally(taskId, task);
+        TaskReveal.closeReveal(_s, WORKERS, taskId);
     }
 
     // ─── Audits, challenges and committees ───────────────────────────────────────────────────────
 
     /// @inheritdoc ITaskEscrow
     function audit(TaskId taskId) external {
-        Task storage task = _task(taskId, TaskStatus.Proposed);
-        if (task.anchor == 0) {
-            revert NoAuditPending(taskId);
-        }
-        _rollAudit(taskId, task);
+        TaskReview.audit(_s, WORKERS, taskId);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -290,25 +229,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function finalize(TaskId taskId) external {
-        Task storage task = _existing(taskId);
-        TaskStatus status = task.status;
-        bool timedOut = status == TaskStatus.Created || (status == TaskStatus.Assigned && task.tier == Tier.LIGHT);
-        if (status != TaskStatus.Proposed && !timedOut) {
-            revert WrongStatus(taskId, status);
-        }
-        if (block.timestamp < task.until) {
-            revert PhaseOpen(taskId, task.until);
-        }
-        if (timedOut) {
-            task.winner = TaskReview.NO_WINNER;
-        } else {
-            // The audit lottery is drawn before finality, by whoever comes first.
-            if (task.anchor != 0 && _rollAudit(taskId, task)) {
-                return;
-            }
-            _acceptRevealed(taskId, task.redundancy);
-        }
-        _closeToTreasury(taskId);
+        TaskReview.finalize(_s, WORKERS, taskId);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -318,12 +239,14 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function batch(bytes[] calldata calls) external returns (bool[] memory ok, bytes[] memory results) {
+        bool outermost = Deferred.open();
         uint256 n = calls.length;
         ok = new bool[](n);
         results = new bytes[](n);
         for (uint256 i; i < n; ++i) {
             (ok[i], results[i]) = address(this).delegatecall(calls[i]);
         }
+        _closeBatch(outermost);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -453,92 +376,91 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     // ─── Protocol steps ──────────────────────────────────────────────────────────────────────────
 
-    /// @dev Decides the outcome of a REDUNDANT/DEEP task from its reveals. Seats that never revealed
-    ///      are faulty. EXACT models agree by hash with a strict majority of k; TOLERANCE models need
-    ///      every reveal to match (a mismatch may be honest float noise, so a committee decides).
-    function _tally(TaskId taskId, Task storage task) private {
-        uint256 k = task.redundancy;
-        bytes32[] memory hashes = new bytes32[](k);
-        for (uint256 i; i < k; ++i) {
-            if (_s.seats[taskId][i].state == SeatState.Revealed) {
-                hashes[i] = _s.seatHashes[taskId][i];
-            }
-        }
-        if (task.reveals == 0) {
-            task.winner = TaskReview.NO_WINNER;
-            _closeToTreasury(taskId);
-            return;
-        }
-        (uint256 best, uint256 bestCount) = _plurality(hashes);
-        bool quorum =
-            bestCount * 2 > k && (task.determinism == uint8(DeterminismClass.EXACT) || bestCount == task.reveals);
-        if (!quorum) {
-            _requestReview(taskId, task, ReviewReason.NoQuorum);
-            return;
-        }
-        // forge-lint: disable-next-line(unsafe-typecast)
-        task.winner = uint8(best); // best < k ≤ 7
-        for (uint256 i; i < k; ++i) {
-            if (hashes[i] != bytes32(0) && hashes[i] != hashes[best]) {
-                _s.seats[taskId][i].state = SeatState.Faulty;
-            }
-        }
-        if (task.tier == Tier.DEEP) {
-            _requestReview(taskId, task, ReviewReason.Deep);
-            return;
-        }
-        _propose(taskId, task);
-    }
-
-    /// @dev Proposes the winner's output and opens the challenge window; the audit lottery is anchored now
-    ///      and drawn later (`audit`, or `finalize`), so the proposer cannot see it when it submits.
-    function _propose(TaskId taskId, Task storage task) private {
-        uint40 end = uint40(block.timestamp) + _s.params.challengeWindow;
-        task.status = TaskStatus.Proposed;
-        task.until = end;
-        task.anchor = Anchors.forRoll();
-        emit ResultProposed(taskId, _s.seatHashes[taskId][task.winner], end);
-    }
-
-    /// @dev Draws the audit lottery of a proposed result; returns whether it is audited (a review is then
-    ///      requested). Reverts `AnchorPending` before the anchor; past the hash horizon it audits.
-    function _rollAudit(TaskId taskId, Task storage task) private returns (bool audited) {
-        uint32 anchor = task.anchor;
-        Anchors.Phase phase = Anchors.rollPhase(anchor);
-        if (phase == Anchors.Phase.Pending) {
-            revert AnchorPending(taskId, anchor);
-        }
-        audited = phase == Anchors.Phase.Stale || Anchors.seed(anchor, taskId, AUDIT_ROLL) % BPS < task.auditBps;
-        task.anchor = 0;
-        if (audited) {
-            _requestReview(taskId, task, ReviewReason.Audit);
-        }
-    }
-
-    /// @dev Moves a task to review; its committee is drawn from a future anchor by `drawCommittee`.
-    function _requestReview(TaskId taskId, Task storage task, ReviewReason reason) private {
-        uint32 anchor = Anchors.forDraw(WORKERS.epochBlocks());
-        task.status = TaskStatus.Reviewing;
-        task.anchor = anchor;
-        ++_s.counters.openReviews;
-        emit ReviewRequested(taskId, reason, anchor);
-    }
-
-    /// @dev Finalizes a task without a review: its slashes go to the treasury.
-    function _closeToTreasury(TaskId taskId) private {
-        TaskReview.credit(_s, _s.params.treasury, TaskReview.close(_s, WORKERS, taskId));
-    }
-
-    function _acceptRevealed(TaskId taskId, uint256 k) private {
-        for (uint256 i; i < k; ++i) {
-            Seat storage s = _s.seats[taskId][i];
-            if (s.state == SeatState.Revealed) {
-                s.state = SeatState.Accepted;
-            }
-        }
-    }
-
     // ─── Helpers ─────────────────────────────────────────────────────────────────────────────────
+
+    /// @dev The checks of a creation that depend only on its model, deadline and cap; returns the release's terms
+    ///      and the registry's epoch length.
+    function _checkCreate(ModelId modelId, uint40 deadline, uint96 maxFee)
+        private
+        view
+        returns (ReleaseTerms memory terms, uint32 epochBlocks)
+    {
+        if (maxFee == 0) {
+            revert InvalidFee(maxFee);
+        }
+        if (deadline <= block.timestamp || deadline > block.timestamp + MAX_DEADLINE) {
+            revert InvalidDeadline(deadline);
+        }
+        terms = MODELS.terms(modelId);
+        if (terms.deprecated) {
+            revert ModelDeprecated(modelId);
+        }
+        uint256 verifiers;
+        (epochBlocks, verifiers) = WORKERS.epochAndWeight(modelId, Roles.VERIFY);
+        if (verifiers == 0) {
+            revert NoVerifiers(modelId); // its audits could never be drawn
+        }
+    }
+
+    /// @dev Creates one task whose `_checkCreate` passed: prices it at the live price (or refuses it), records its
+    ///      load and its liability, and credits the load premium. The caller pulls `maxFee` (`_pull`).
+    function _create(
+        ModelId modelId,
+        ReleaseTerms memory terms,
+        uint32 epochBlocks,
+        bytes32 inputHash,
+        uint96 value,
+        Tier floor,
+        uint40 deadline,
+        uint96 maxFee
+    ) private returns (TaskId taskId) {
+        uint48 valueMilli = _toMilli(value);
+        uint256 premium = _admit(modelId, terms, uint256(valueMilli) * MILLI, floor, maxFee);
+        taskId = TaskId.wrap(++_s.counters.tasks);
+        _s.counters.liabilities += maxFee;
+        Task storage task = _s.tasks[taskId];
+        task.requester = msg.sender;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        task.fee = uint96(maxFee - premium); // premium ≤ maxFee (`_admit`)
+        task.valueMilli = valueMilli;
+        task.modelIndex = _indexOf(modelId);
+        task.until = deadline;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        task.createdBlock = uint32(block.number); // 2^32 blocks is centuries at L1 block times
+        task.anchor = Anchors.forDraw(epochBlocks);
+        task.status = TaskStatus.Created;
+        task.floor = floor;
+        task.winner = TaskReview.NO_WINNER;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        emit TaskCreated(taskId, msg.sender, modelId, inputHash, maxFee, uint96(premium)); // premium ≤ maxFee
+        TaskReview.credit(_s, _s.params.treasury, premium);
+    }
+
+    /// @dev Takes `amount` from the caller: at once, or inside a batch with the batch's other pulls, at its end.
+    function _pull(uint256 amount) private {
+        if (Deferred.active()) {
+            Deferred.pull(amount);
+        } else {
+            TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        }
+    }
+
+    /// @dev Ends a batch. The outermost writes each account's summed credit once and pulls what the caller owes in
+    ///      one transfer; if the caller cannot pay it, the whole batch reverts.
+    function _closeBatch(bool outermost) private {
+        if (!outermost) {
+            Deferred.close();
+            return;
+        }
+        (address[] memory accounts, uint256[] memory amounts, uint256 owed) = Deferred.drain();
+        for (uint256 i; i < accounts.length; ++i) {
+            _s.claimable[accounts[i]] += amounts[i];
+            emit Credited(accounts[i], amounts[i]);
+        }
+        if (owed != 0) {
+            TOKEN.safeTransferFrom(msg.sender, address(this), owed);
+        }
+    }
 
     /// @dev Admits a task at the live price, or refuses it with the quote (`FeeBelowQuote`): the least trusted
     ///      primary's seats are the load the task brings, and it pays the price from before that load. Returns the
@@ -609,45 +531,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         return WORKERS.drawAndLock(modelId, Roles.COMPUTE, seed, count, exclude, lock);
     }
 
-    /// @dev Whether the task's compute reveals are open, and when they close.
-    function _revealPhase(Task storage task) private view returns (bool open, uint40 end) {
-        return TaskReview.revealPhase(task.commits, task.redundancy, task.until, _s.params.revealWindow);
-    }
-
-    /// @dev The caller's seat; reverts `NotAssigned` if it holds none.
-    function _seatOf(TaskId taskId, uint256 k, address worker) private view returns (uint256 index) {
-        index = _seatIndex(taskId, k, worker);
-        if (index == k) {
-            revert NotAssigned(taskId, worker);
-        }
-    }
-
-    /// @dev The seat `account` holds among the first `k`, or `k` if none.
-    function _seatIndex(TaskId taskId, uint256 k, address account) private view returns (uint256 i) {
-        while (i < k && _s.seats[taskId][i].worker != account) {
-            ++i;
-        }
-    }
-
-    /// @dev The most frequent non-zero hash (lowest index on ties) and its count.
-    function _plurality(bytes32[] memory hashes) private pure returns (uint256 best, uint256 bestCount) {
-        uint256 n = hashes.length;
-        for (uint256 i; i < n; ++i) {
-            if (hashes[i] == bytes32(0)) {
-                continue;
-            }
-            uint256 count;
-            for (uint256 j; j < n; ++j) {
-                if (hashes[j] == hashes[i]) {
-                    ++count;
-                }
-            }
-            if (count > bestCount) {
-                (best, bestCount) = (i, count);
-            }
-        }
-    }
-
     function _modelOf(Task storage task) private view returns (ModelId) {
         return _s.models[task.modelIndex - 1];
     }
@@ -684,13 +567,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         task = _existing(taskId);
         if (task.status != status) {
             revert WrongStatus(taskId, task.status);
-        }
-    }
-
-    function _redundantTask(TaskId taskId) private view returns (Task storage task) {
-        task = _task(taskId, TaskStatus.Assigned);
-        if (task.tier == Tier.LIGHT) {
-            revert WrongTier(taskId, task.tier);
         }
     }
 

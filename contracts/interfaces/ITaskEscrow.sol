@@ -317,6 +317,8 @@ interface ITaskEscrow {
     error InvalidParams();
     /// @notice Thrown if an output hash is zero.
     error ZeroOutput();
+    /// @notice Thrown by `createTasks` if it is given no input.
+    error EmptyBatch();
 
     /// @notice Creates a task at the live price and escrows `maxFee`, or refuses it at once with the current quote
     ///         (`FeeBelowQuote`) if `maxFee` is below it: nothing is escrowed then.
@@ -338,6 +340,28 @@ interface ITaskEscrow {
     function createTask(ModelId modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
         external
         returns (TaskId taskId);
+
+    /// @notice Creates one task per input hash, all on the same model and terms, as `createTask` would one by one,
+    ///         and escrows `maxFee` for each in one transfer.
+    /// @dev Every task is priced at the live price its turn sees and records its own load, so a later task of the
+    ///      batch pays what an earlier one raised. All or nothing: if any task would be refused (`FeeBelowQuote`:
+    ///      the cap must cover the last task's price) or the caller cannot pay the sum, nothing is created. The
+    ///      load premiums are credited to the treasury once, summed. Ids are consecutive from `first`.
+    /// @param modelId The model release (content hash).
+    /// @param inputHashes One input commitment per task.
+    /// @param value Value at risk on each answer.
+    /// @param floor The lowest tier accepted.
+    /// @param deadline Time by which each result must be in (LIGHT) or committed (REDUNDANT/DEEP).
+    /// @param maxFee The most the requester pays per task.
+    /// @return first The first new task's id; the others follow it.
+    function createTasks(
+        ModelId modelId,
+        bytes32[] calldata inputHashes,
+        uint96 value,
+        Tier floor,
+        uint40 deadline,
+        uint96 maxFee
+    ) external returns (TaskId first);
 
     /// @notice Draws workers stake-weighted from the model's eligible workers, locks each seat's
     ///         collateral, and fixes tier and fee.
@@ -441,7 +465,11 @@ interface ITaskEscrow {
     ///         a requester creates many tasks, in one transaction. Also a single `eth_call` that reads
     ///         many views.
     /// @dev Each call is a delegatecall to this contract, so `msg.sender` is the caller's. Nothing here
-    ///      is payable, so no call can reuse another's value.
+    ///      is payable, so no call can reuse another's value. Money is aggregated, never the checks: each call
+    ///      runs every check it runs alone, but the credits of all calls are summed per account and written once
+    ///      at the end (one `Credited` per account, so a `claim` inside the batch does not see them yet), and the
+    ///      fees its `createTask` calls escrow are pulled from the caller in one transfer at the end — if the
+    ///      caller cannot pay that sum, the whole batch reverts.
     /// @param calls ABI-encoded calls of this contract's functions.
     /// @return ok Whether each call succeeded.
     /// @return results Each call's return data, or its revert data.

@@ -9,6 +9,7 @@ import {ModelId, ReleaseTerms} from "../types/ModelTypes.sol";
 import {Roles} from "../types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 import {Anchors} from "./Anchors.sol";
+import {Deferred} from "./Deferred.sol";
 import {FeeSplit} from "./FeeSplit.sol";
 
 /// @title TaskReview
@@ -23,6 +24,8 @@ library TaskReview {
     uint256 internal constant NO_OUTCOME = type(uint256).max;
     /// @notice Basis points denominator.
     uint256 internal constant BPS = 10_000;
+    /// @notice The `Anchors.seed` purpose of the audit roll (the escrow's seat draw is 0).
+    uint256 internal constant AUDIT_ROLL = 1;
     /// @notice The `Anchors.seed` purpose of a committee draw.
     uint256 internal constant COMMITTEE_DRAW = 2;
     /// @notice Largest committee.
@@ -270,6 +273,53 @@ library TaskReview {
         _resolve(s, workers, _reviewPay(s, models, task), taskId, task);
     }
 
+    /// @notice Draws a proposed result's audit lottery (see `ITaskEscrow.audit`).
+    /// @param s The escrow's storage.
+    /// @param workers The worker registry (an audit requests a review).
+    /// @param taskId The task.
+    function audit(EscrowState storage s, IWorkerRegistry workers, TaskId taskId) external {
+        Task storage task = _existing(s, taskId);
+        if (task.status != TaskStatus.Proposed) {
+            revert ITaskEscrow.WrongStatus(taskId, task.status);
+        }
+        if (task.anchor == 0) {
+            revert ITaskEscrow.NoAuditPending(taskId);
+        }
+        _rollAudit(s, workers, taskId, task);
+    }
+
+    /// @notice Finalizes a task after its challenge window or a missed deadline (see `ITaskEscrow.finalize`).
+    /// @param s The escrow's storage.
+    /// @param workers The worker registry.
+    /// @param taskId The task.
+    function finalize(EscrowState storage s, IWorkerRegistry workers, TaskId taskId) external {
+        Task storage task = _existing(s, taskId);
+        TaskStatus status = task.status;
+        bool timedOut = status == TaskStatus.Created || (status == TaskStatus.Assigned && task.tier == Tier.LIGHT);
+        if (status != TaskStatus.Proposed && !timedOut) {
+            revert ITaskEscrow.WrongStatus(taskId, status);
+        }
+        if (block.timestamp < task.until) {
+            revert ITaskEscrow.PhaseOpen(taskId, task.until);
+        }
+        if (timedOut) {
+            task.winner = NO_WINNER;
+        } else {
+            // The audit lottery is drawn before finality, by whoever comes first.
+            if (task.anchor != 0 && _rollAudit(s, workers, taskId, task)) {
+                return;
+            }
+            uint256 k = task.redundancy;
+            for (uint256 i; i < k; ++i) {
+                Seat storage seat = s.seats[taskId][i];
+                if (seat.state == ITaskEscrow.SeatState.Revealed) {
+                    seat.state = ITaskEscrow.SeatState.Accepted;
+                }
+            }
+        }
+        closeToTreasury(s, workers, taskId);
+    }
+
     /// @notice Finalizes a task: accepted seats gain reputation, faulty and silent seats are slashed and jailed,
     ///         every seat's collateral is released. The caller credits what was slashed.
     /// @param s The escrow's storage.
@@ -386,12 +436,57 @@ library TaskReview {
         return (block.timestamp >= until, until + window);
     }
 
-    /// @notice Credits `amount` to `account`'s claimable balance (nothing for zero).
+    /// @notice Proposes the winner's output and opens the challenge window; the audit lottery is anchored now and
+    ///         drawn later (`audit`, or `finalize`), so the proposer cannot see it when it submits.
+    /// @param s The escrow's storage.
+    /// @param taskId The task.
+    /// @param task Its record, with `winner` set.
+    function propose(EscrowState storage s, TaskId taskId, Task storage task) internal {
+        uint40 end = uint40(block.timestamp) + s.params.challengeWindow;
+        task.status = TaskStatus.Proposed;
+        task.until = end;
+        task.anchor = Anchors.forRoll();
+        emit ITaskEscrow.ResultProposed(taskId, s.seatHashes[taskId][task.winner], end);
+    }
+
+    /// @notice Moves a task to review; its committee is drawn from a future anchor by `drawCommittee`.
+    /// @param s The escrow's storage.
+    /// @param workers The worker registry (its epoch length).
+    /// @param taskId The task.
+    /// @param task Its record.
+    /// @param reason Why it is reviewed.
+    function requestReview(
+        EscrowState storage s,
+        IWorkerRegistry workers,
+        TaskId taskId,
+        Task storage task,
+        ITaskEscrow.ReviewReason reason
+    ) internal {
+        uint32 anchor = Anchors.forDraw(workers.epochBlocks());
+        task.status = TaskStatus.Reviewing;
+        task.anchor = anchor;
+        ++s.counters.openReviews;
+        emit ITaskEscrow.ReviewRequested(taskId, reason, anchor);
+    }
+
+    /// @notice Finalizes a task without a review: its slashes go to the treasury.
+    /// @param s The escrow's storage.
+    /// @param workers The worker registry.
+    /// @param taskId The task.
+    function closeToTreasury(EscrowState storage s, IWorkerRegistry workers, TaskId taskId) internal {
+        credit(s, s.params.treasury, close(s, workers, taskId));
+    }
+
+    /// @notice Credits `amount` to `account`'s claimable balance (nothing for zero); inside a batch, at its end.
     /// @param s The escrow's storage.
     /// @param account Who may claim it.
     /// @param amount The amount, already held by the escrow.
     function credit(EscrowState storage s, address account, uint256 amount) internal {
         if (amount == 0) {
+            return;
+        }
+        if (Deferred.active()) {
+            Deferred.credit(account, amount); // written once per account when the batch ends
             return;
         }
         s.claimable[account] += amount;
@@ -720,6 +815,31 @@ library TaskReview {
                 credit(s, seat.worker, share);
                 paid += share;
             }
+        }
+    }
+
+    /// @dev Draws the audit lottery of a proposed result; returns whether it is audited (a review is then
+    ///      requested). Reverts `AnchorPending` before the anchor; past the hash horizon it audits.
+    function _rollAudit(EscrowState storage s, IWorkerRegistry workers, TaskId taskId, Task storage task)
+        private
+        returns (bool audited)
+    {
+        uint32 anchor = task.anchor;
+        Anchors.Phase phase = Anchors.rollPhase(anchor);
+        if (phase == Anchors.Phase.Pending) {
+            revert ITaskEscrow.AnchorPending(taskId, anchor);
+        }
+        audited = phase == Anchors.Phase.Stale || Anchors.seed(anchor, taskId, AUDIT_ROLL) % BPS < task.auditBps;
+        task.anchor = 0;
+        if (audited) {
+            requestReview(s, workers, taskId, task, ITaskEscrow.ReviewReason.Audit);
+        }
+    }
+
+    function _existing(EscrowState storage s, TaskId taskId) private view returns (Task storage task) {
+        task = s.tasks[taskId];
+        if (task.status == TaskStatus.None) {
+            revert ITaskEscrow.UnknownTask(taskId);
         }
     }
 

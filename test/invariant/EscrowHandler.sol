@@ -105,6 +105,52 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @notice The requester creates several tasks in one `createTasks` call: all are created, or (a cap below
+    ///         the price some task of the batch reaches) none.
+    function createTasks(uint8 count, uint96 value, uint96 maxFee) external recorded {
+        count = uint8(bound(count, 1, 8));
+        value = uint96(bound(value, 0, 100e18));
+        maxFee = uint96(bound(maxFee, 1e18, 20e18));
+        bytes32[] memory inputs = new bytes32[](count);
+        uint256 liabilities = escrow.liabilities();
+        vm.prank(requester);
+        try escrow.createTasks(modelId, inputs, value, Tier.LIGHT, uint40(block.timestamp + 1 hours), maxFee) returns (
+            TaskId first
+        ) {
+            for (uint256 i; i < count; ++i) {
+                TaskId taskId = TaskId.wrap(TaskId.unwrap(first) + i);
+                taskIds.push(taskId);
+                ghostPremiums += maxFee - escrow.getTask(taskId).fee;
+            }
+        } catch (bytes memory reason) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            require(bytes4(reason) == ITaskEscrow.FeeBelowQuote.selector, "only FeeBelowQuote refuses a batch");
+            require(escrow.liabilities() == liabilities, "a refused batch escrows nothing");
+            ++refusedBelowQuote;
+        }
+    }
+
+    /// @notice Anyone pushes several tasks forward in one `batch`, some of them twice: every step of `advance` for
+    ///         each, credits summed until the batch ends.
+    function advanceMany(uint256 index, uint8 count) external recorded {
+        if (taskIds.length == 0) {
+            return;
+        }
+        count = uint8(bound(count, 1, 6));
+        bytes[] memory calls = new bytes[](6 * count);
+        for (uint256 j; j < count; ++j) {
+            // Consecutive picks overlap once `count` exceeds the tasks: the same task twice in one batch.
+            TaskId taskId = _pick(index + j % 3);
+            calls[6 * j] = abi.encodeCall(ITaskEscrow.finalize, (taskId));
+            calls[6 * j + 1] = abi.encodeCall(ITaskEscrow.audit, (taskId));
+            calls[6 * j + 2] = abi.encodeCall(ITaskEscrow.drawCommittee, (taskId));
+            calls[6 * j + 3] = abi.encodeCall(ITaskEscrow.closeReveal, (taskId));
+            calls[6 * j + 4] = abi.encodeCall(ITaskEscrow.resolve, (taskId));
+            calls[6 * j + 5] = abi.encodeCall(ITaskEscrow.settle, (taskId));
+        }
+        escrow.batch(calls);
+    }
+
     function assign(uint256 index) external recorded {
         TaskId taskId = _pick(index);
         if (TaskId.unwrap(taskId) == 0) {

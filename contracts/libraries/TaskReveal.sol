@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
+import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
+import {EscrowState, Seat, Task} from "../types/EscrowTypes.sol";
+import {DeterminismClass} from "../types/ModelTypes.sol";
+import {TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
+import {TaskReview} from "./TaskReview.sol";
+
+/// @title TaskReveal
+/// @notice The compute seats' commit–reveal of REDUNDANT and DEEP tasks and its tally, as functions on the escrow's
+///         storage (see `ITaskEscrow.commit`, `reveal`, `closeReveal`). Linked (external functions, run by
+///         delegatecall) so that TaskEscrow stays under the EIP-170 size limit.
+library TaskReveal {
+    /// @notice An assigned seat commits to its output (see `ITaskEscrow.commit`).
+    /// @param s The escrow's storage.
+    /// @param taskId The task.
+    /// @param commitment `keccak256(abi.encode(outputHash, salt, worker))`.
+    function commit(EscrowState storage s, TaskId taskId, bytes32 commitment) external {
+        Task storage task = _redundantTask(s, taskId);
+        if (block.timestamp >= task.until) {
+            revert ITaskEscrow.PhaseClosed(taskId, task.until);
+        }
+        if (commitment == bytes32(0)) {
+            revert ITaskEscrow.ZeroOutput();
+        }
+        uint256 index = _seatOf(s, taskId, task.redundancy, msg.sender);
+        Seat storage seat = s.seats[taskId][index];
+        if (seat.state != ITaskEscrow.SeatState.Assigned) {
+            revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
+        }
+        seat.state = ITaskEscrow.SeatState.Committed;
+        s.seatHashes[taskId][index] = commitment;
+        uint8 commits = task.commits + 1;
+        task.commits = commits;
+        if (commits == task.redundancy) {
+            // Everyone is bound: reveals open now and must land within the reveal window.
+            task.until = uint40(block.timestamp) + s.params.revealWindow;
+        }
+        emit ITaskEscrow.ResultCommitted(taskId, msg.sender, commitment);
+    }
+
+    /// @notice A committed seat reveals its output; the last reveal tallies (see `ITaskEscrow.reveal`).
+    /// @param s The escrow's storage.
+    /// @param workers The worker registry (a tally may close the task or request a review).
+    /// @param taskId The task.
+    /// @param outputHash The output hash committed to.
+    /// @param salt The salt committed to.
+    function reveal(EscrowState storage s, IWorkerRegistry workers, TaskId taskId, bytes32 outputHash, bytes32 salt)
+        external
+    {
+        Task storage task = _redundantTask(s, taskId);
+        (bool open, uint40 end) = _revealPhase(s, task);
+        if (!open) {
+            revert ITaskEscrow.RevealNotOpen(taskId);
+        }
+        if (block.timestamp >= end) {
+            revert ITaskEscrow.PhaseClosed(taskId, end);
+        }
+        if (outputHash == bytes32(0)) {
+            revert ITaskEscrow.ZeroOutput();
+        }
+        uint256 index = _seatOf(s, taskId, task.redundancy, msg.sender);
+        Seat storage seat = s.seats[taskId][index];
+        if (seat.state != ITaskEscrow.SeatState.Committed) {
+            revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
+        }
+        if (keccak256(abi.encode(outputHash, salt, msg.sender)) != s.seatHashes[taskId][index]) {
+            revert ITaskEscrow.CommitmentMismatch(taskId, msg.sender);
+        }
+        seat.state = ITaskEscrow.SeatState.Revealed;
+        s.seatHashes[taskId][index] = outputHash;
+        uint8 reveals = task.reveals + 1;
+        task.reveals = reveals;
+        emit ITaskEscrow.ResultRevealed(taskId, msg.sender, outputHash);
+        if (reveals == task.commits && (reveals == task.redundancy || block.timestamp >= task.until)) {
+            _tally(s, workers, taskId, task);
+        }
+    }
+
+    /// @notice Tallies a task whose reveal window ended without every reveal (see `ITaskEscrow.closeReveal`).
+    /// @param s The escrow's storage.
+    /// @param workers The worker registry.
+    /// @param taskId The task.
+    function closeReveal(EscrowState storage s, IWorkerRegistry workers, TaskId taskId) external {
+        Task storage task = _redundantTask(s, taskId);
+        (, uint40 end) = _revealPhase(s, task);
+        if (block.timestamp < end) {
+            revert ITaskEscrow.PhaseOpen(taskId, end);
+        }
+        _tally(s, workers, taskId, task);
+    }
+
+    /// @dev Decides the outcome of a REDUNDANT/DEEP task from its reveals. Seats that never revealed
+    ///      are faulty. EXACT models agree by hash with a strict majority of k; TOLERANCE models need
+    ///      every reveal to match (a mismatch may be honest float noise, so a committee decides).
+    function _tally(EscrowState storage s, IWorkerRegistry workers, TaskId taskId, Task storage task) private {
+        uint256 k = task.redundancy;
+        bytes32[] memory hashes = new bytes32[](k);
+        for (uint256 i; i < k; ++i) {
+            if (s.seats[taskId][i].state == ITaskEscrow.SeatState.Revealed) {
+                hashes[i] = s.seatHashes[taskId][i];
+            }
+        }
+        if (task.reveals == 0) {
+            task.winner = TaskReview.NO_WINNER;
+            TaskReview.closeToTreasury(s, workers, taskId);
+            return;
+        }
+        (uint256 best, uint256 bestCount) = _plurality(hashes);
+        bool quorum =
+            bestCount * 2 > k && (task.determinism == uint8(DeterminismClass.EXACT) || bestCount == task.reveals);
+        if (!quorum) {
+            TaskReview.requestReview(s, workers, taskId, task, ITaskEscrow.ReviewReason.NoQuorum);
+            return;
+        }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        task.winner = uint8(best); // best < k ≤ 7
+        for (uint256 i; i < k; ++i) {
+            if (hashes[i] != bytes32(0) && hashes[i] != hashes[best]) {
+                s.seats[taskId][i].state = ITaskEscrow.SeatState.Faulty;
+            }
+        }
+        if (task.tier == Tier.DEEP) {
+            TaskReview.requestReview(s, workers, taskId, task, ITaskEscrow.ReviewReason.Deep);
+            return;
+        }
+        TaskReview.propose(s, taskId, task);
+    }
+
+    /// @dev The task, assigned and not LIGHT; reverts `UnknownTask`, `WrongStatus` or `WrongTier` otherwise.
+    function _redundantTask(EscrowState storage s, TaskId taskId) private view returns (Task storage task) {
+        task = s.tasks[taskId];
+        if (task.status == TaskStatus.None) {
+            revert ITaskEscrow.UnknownTask(taskId);
+        }
+        if (task.status != TaskStatus.Assigned) {
+            revert ITaskEscrow.WrongStatus(taskId, task.status);
+        }
+        if (task.tier == Tier.LIGHT) {
+            revert ITaskEscrow.WrongTier(taskId, task.tier);
+        }
+    }
+
+    /// @dev Whether the task's compute reveals are open, and when they close.
+    function _revealPhase(EscrowState storage s, Task storage task) private view returns (bool open, uint40 end) {
+        return TaskReview.revealPhase(task.commits, task.redundancy, task.until, s.params.revealWindow);
+    }
+
+    /// @dev The seat `worker` holds among the first `k`; reverts `NotAssigned` if it holds none.
+    function _seatOf(EscrowState storage s, TaskId taskId, uint256 k, address worker)
+        private
+        view
+        returns (uint256 index)
+    {
+        while (index < k && s.seats[taskId][index].worker != worker) {
+            ++index;
+        }
+        if (index == k) {
+            revert ITaskEscrow.NotAssigned(taskId, worker);
+        }
+    }
+
+    /// @dev The most frequent non-zero hash (lowest index on ties) and its count.
+    function _plurality(bytes32[] memory hashes) private pure returns (uint256 best, uint256 bestCount) {
+        uint256 n = hashes.length;
+        for (uint256 i; i < n; ++i) {
+            if (hashes[i] == bytes32(0)) {
+                continue;
+            }
+            uint256 count;
+            for (uint256 j; j < n; ++j) {
+                if (hashes[j] == hashes[i]) {
+                    ++count;
+                }
+            }
+            if (count > bestCount) {
+                (best, bestCount) = (i, count);
+            }
+        }
+    }
+}
