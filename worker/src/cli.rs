@@ -22,6 +22,7 @@ use crate::{
     run::RunArgs,
     serve::{FacilitatorArgs, PayArgs, ServeArgs},
     submit::SubmitArgs,
+    surge::SurgeArgs,
 };
 
 /// The verigrad worker node: a worker's account in the registry (register, stake, unbond, withdraw,
@@ -147,6 +148,10 @@ pub(crate) enum Command {
     /// Submit many tasks at once and follow them all to settlement; print a summary (how each ended,
     /// throughput, answer latency, the escrow against its ledger, who was slashed).
     Load(LoadArgs),
+    /// Overload one model: calm, ten times its capacity, then nothing; offer every task to the
+    /// escrow at its requester's cap and print what the live price admitted, refused and cost, with
+    /// pictures (--out) and a check (--check).
+    Surge(SurgeArgs),
     /// Model packages on a store node (list, publish, pull) and their releases on chain (release).
     Models(ModelsArgs),
     /// Serve the store role: a content-addressed blob store for model packages, inputs and outputs.
@@ -185,6 +190,7 @@ impl Cli {
             Command::Status(args) => args.run(&ctx).await,
             Command::Submit(args) => args.run(&ctx).await,
             Command::Load(args) => args.run(&ctx).await,
+            Command::Surge(args) => args.run(&ctx).await,
             Command::Models(args) => args.run(&ctx).await,
             Command::Store(args) => args.run().await,
             Command::Coordinate(args) => args.run(&ctx).await,

@@ -11,6 +11,7 @@ mod release;
 mod run;
 mod serve;
 mod submit;
+mod surge;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;

@@ -13,7 +13,7 @@ use clap::{ArgGroup, Parser};
 /// the first such build takes minutes). Logs go to .devnet/. Ctrl-C stops every process it started.
 #[derive(Debug, Parser)]
 #[command(name = "scripts/demo", bin_name = "scripts/demo", version)]
-#[command(group(ArgGroup::new("mode").args(["devnet", "bench", "soak", "pipe_bench"])))]
+#[command(group(ArgGroup::new("mode").args(["devnet", "bench", "soak", "surge", "pipe_bench"])))]
 pub(crate) struct Cli {
     /// Run the task market on anvil instead, and PIPE on a pipe-node of its own.
     #[arg(long)]
@@ -30,6 +30,12 @@ pub(crate) struct Cli {
     /// task ended well, the escrow balanced and only the faulty worker was slashed.
     #[arg(long, num_args = 0..=1, value_name = "TASKS", default_missing_value = "200")]
     pub(crate) soak: Option<usize>,
+    /// Instead of the tier demo: the overload run on three workers — the volatility model's capacity
+    /// set to about 4 runs a block, then 10 s calm, 30 s at ten times capacity from high- and
+    /// low-value requesters, and nothing until the price is back at base (`worker surge --check`);
+    /// prints the summary, draws .devnet/surge/surge.png, fails unless it passes.
+    #[arg(long)]
+    pub(crate) surge: bool,
     /// Instead of the tier demo: ROUNDS (3) rounds of a block of TXS (64) PIPE transactions answered
     /// by the three staked workers, then by pipe-node's own runtime; prints block build times and
     /// arrival -> answer latency (release builds: the first takes minutes).
@@ -96,6 +102,8 @@ pub(crate) enum Mode {
         /// Tasks created a second, or all at once.
         rate: Option<u64>,
     },
+    /// `--surge`.
+    Surge,
     /// `--soak`.
     Soak {
         /// Tasks to run.
@@ -123,6 +131,7 @@ impl Cli {
                 rate: bench.get(1).copied(),
             },
             (None, Some(tasks)) => Mode::Soak { tasks },
+            (None, None) if self.surge => Mode::Surge,
             (None, None) => Mode::Demo { keep: self.devnet },
         }
     }
@@ -138,7 +147,7 @@ mod tests {
 
     #[test]
     fn flags_pick_the_mode() {
-        let cases: [(&[&str], Mode); 9] = [
+        let cases: [(&[&str], Mode); 10] = [
             (&[], Mode::Demo { keep: false }),
             (&["--devnet"], Mode::Demo { keep: true }),
             (&["--anvil", "--devnet"], Mode::Demo { keep: true }),
@@ -146,6 +155,7 @@ mod tests {
             (&["--bench", "40", "5"], Mode::Bench { tasks: 40, rate: Some(5) }),
             (&["--soak"], Mode::Soak { tasks: 200 }),
             (&["--soak", "60", "--anvil"], Mode::Soak { tasks: 60 }),
+            (&["--surge", "--anvil"], Mode::Surge),
             (&["--pipe-bench"], Mode::PipeBench { txs: 64, rounds: 3 }),
             (&["--pipe-bench", "16", "1"], Mode::PipeBench { txs: 16, rounds: 1 }),
         ];
@@ -153,6 +163,7 @@ mod tests {
             assert_eq!(mode(args).expect("parses"), expected, "{args:?}");
         }
         assert!(mode(&["--soak", "--bench"]).is_err(), "one mode at a time");
+        assert!(mode(&["--surge", "--soak"]).is_err(), "one mode at a time");
         assert!(mode(&["--bench", "1", "2", "3"]).is_err(), "at most TASKS and RATE");
     }
 

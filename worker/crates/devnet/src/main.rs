@@ -13,6 +13,7 @@ mod paid;
 mod pipe;
 mod pipe_bench;
 mod status;
+mod surge;
 mod tiers;
 
 use std::process::ExitCode;
@@ -60,6 +61,8 @@ async fn stopped() -> &'static str {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mode = cli.mode();
     let bench = matches!(mode, Mode::Bench { .. } | Mode::PipeBench { .. });
+    // The bench and the surge measure three workers alone.
+    let alone = bench || mode == Mode::Surge;
     let binaries = Binaries::build(bench)?;
     let kind = if cli.anvil { ChainKind::Anvil } else { ChainKind::PipeNode };
     // Windows of seconds keep the demo short; a backlog under load needs a minute to reveal and vote.
@@ -72,8 +75,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         ("worker2", "compute,verify"),
         ("worker3", "compute,verify"),
     ];
-    // The bench measures three workers alone: each checks the others' results and sits on their audits.
-    if !bench {
+    // Each of the three checks the others' results and sits on their audits.
+    if !alone {
         workers.push(("verifier4", "verify"));
     }
     network.register(&workers).await;
@@ -88,6 +91,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match mode {
         Mode::Bench { tasks, rate } => load::bench(&network, tasks, rate).await,
         Mode::Soak { tasks } => load::soak(&mut network, tasks).await,
+        Mode::Surge => surge::run(&mut network).await,
         Mode::PipeBench { txs, rounds } => pipe_bench::run(&network, txs, rounds).await,
         Mode::Demo { keep } => {
             tiers::run(&mut network).await?;

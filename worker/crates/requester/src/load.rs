@@ -179,7 +179,8 @@ pub async fn run_load(
         creating.store(false, Ordering::Release);
         outcome
     };
-    let follow = follow(&requester, &plan, first_block, &created, &creating, &mut progress);
+    let pace = Pace { poll: plan.poll, timeout: plan.timeout, tasks: plan.tasks };
+    let follow = follow(&requester, pace, first_block, &created, &creating, &mut progress);
     let (created_all, followed) = tokio::join!(create, follow);
     created_all?;
     let (settled_at, waiting) = followed?;
@@ -225,13 +226,24 @@ pub async fn run_load(
     })
 }
 
-/// Follows the tasks `created` (filled while creation goes on) until all settle or the plan's
-/// timeout passes: assigns them in batches once their creation block is past, watches their
-/// events, and every few seconds takes the steps nobody took. Returns when each settlement was
-/// seen, and the tasks left unsettled.
-async fn follow(
+/// How [`follow`] paces itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pace {
+    /// How often the chain is read.
+    pub(crate) poll: Duration,
+    /// Give up on tasks not settled this long after creation stopped.
+    pub(crate) timeout: Duration,
+    /// Tasks expected in all, for progress (`progress(settled, tasks)`).
+    pub(crate) tasks: usize,
+}
+
+/// Follows the tasks `created` (filled while `creating` is set) until all settle or the timeout
+/// passes: assigns them in batches once their creation block is past, watches their events, and
+/// every few seconds takes the steps nobody took. Returns when each settlement was seen, and the
+/// tasks left unsettled. Shared by the load and the surge run.
+pub(crate) async fn follow(
     requester: &Requester,
-    plan: &LoadPlan,
+    pace: Pace,
     first_block: u64,
     created: &Mutex<Vec<(U256, u64)>>,
     creating: &AtomicBool,
@@ -241,7 +253,7 @@ async fn follow(
     let rpc = escrow.rpc();
     let reveal_window = escrow.reveal_window().await?;
     let mut waiting: BTreeMap<U256, Attendance> = BTreeMap::new();
-    let mut settled_at = Vec::with_capacity(plan.tasks);
+    let mut settled_at = Vec::with_capacity(pace.tasks);
     let mut from = first_block;
     let mut last_sweep = Instant::now();
     let mut give_up = None;
@@ -254,7 +266,7 @@ async fn follow(
             if waiting.is_empty() {
                 break;
             }
-            let deadline = *give_up.get_or_insert_with(|| Instant::now() + plan.timeout);
+            let deadline = *give_up.get_or_insert_with(|| Instant::now() + pace.timeout);
             if Instant::now() >= deadline {
                 break;
             }
@@ -271,7 +283,7 @@ async fn follow(
             }
         }
         from = head + 1;
-        progress(settled_at.len(), plan.tasks);
+        progress(settled_at.len(), pace.tasks);
 
         let assignable: Vec<EscrowCall> = waiting
             .iter_mut()
@@ -292,7 +304,7 @@ async fn follow(
             sweep(requester, &unsettled, reveal_window).await?;
             last_sweep = Instant::now();
         }
-        tokio::time::sleep(plan.poll).await;
+        tokio::time::sleep(pace.poll).await;
     }
     Ok((settled_at, waiting))
 }
@@ -302,7 +314,7 @@ const FOLLOWED: [B256; 2] =
     [TaskEscrow::TaskAssigned::SIGNATURE_HASH, TaskEscrow::TaskSettled::SIGNATURE_HASH];
 
 /// Where a task of the run stands, as its events tell.
-struct Attendance {
+pub(crate) struct Attendance {
     created_block: u64,
     assigned: bool,
     /// When its assignment was last sent.
@@ -399,7 +411,7 @@ async fn create_all(
 
 /// `input` with `i` added to the last digit of its first number, so every task's input (and its
 /// commitment) is its own.
-fn distinct(input: &ModelInput, i: usize) -> ModelInput {
+pub(crate) fn distinct(input: &ModelInput, i: usize) -> ModelInput {
     let mut input = input.clone();
     if let Some(first) = input.numbers.first_mut().and_then(|t| t.values.first_mut()) {
         *first = Number::new(first.value + i as i128, first.decimals);
@@ -433,7 +445,7 @@ async fn statuses(
     Ok(statuses)
 }
 
-async fn logs(
+pub(crate) async fn logs(
     rpc: &verigrad_contracts::Rpc,
     escrow: Address,
     events: &[B256],
@@ -486,7 +498,7 @@ async fn outcomes(
 }
 
 /// The task a TaskEscrow log is about (its first indexed topic).
-fn task_of(log: &Log) -> U256 {
+pub(crate) fn task_of(log: &Log) -> U256 {
     log.topics().get(1).map_or(U256::ZERO, |topic| U256::from_be_bytes(topic.0))
 }
 

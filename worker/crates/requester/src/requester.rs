@@ -183,7 +183,7 @@ impl Requester {
 
     /// The `createTask` call for `request` at time `now`, its input stored and its max fee quoted
     /// unless given; with the input's commitment.
-    async fn creation(
+    pub(crate) async fn creation(
         &self,
         request: &TaskRequest,
         now: u64,
