@@ -21,9 +21,10 @@ use crate::{
     sender::TxSender,
 };
 
-/// Gas allowed per call beyond the estimate: a call's cost depends on what lands before it in the
-/// block (the last reveal tallies, the last vote resolves and slashes), which the estimate did not see.
-const GAS_PER_CALL: u64 = 150_000;
+/// Gas allowed per task a batch works on, beyond the estimate: a call's cost depends on what lands
+/// before it in the block (the last reveal tallies, the last vote resolves and slashes), which the
+/// estimate did not see.
+const GAS_PER_TASK: u64 = 150_000;
 /// Floor of a batch's gas limit, as for a single phase-closing call.
 const MIN_BATCH_GAS: u64 = 1_500_000;
 /// Most gas one batch asks for; a third of anvil's default block.
@@ -54,6 +55,14 @@ impl EscrowCall {
     /// The function's name, for logs.
     pub fn function(&self) -> &'static str {
         TaskEscrowCalls::name_by_selector(self.call.selector()).unwrap_or("unknown")
+    }
+
+    /// The tasks it works on: a `createTasks` call's inputs, one for every other call.
+    pub fn tasks(&self) -> usize {
+        match &self.call {
+            TaskEscrowCalls::createTasks(group) => group.inputHashes.len(),
+            _ => 1,
+        }
     }
 }
 
@@ -101,7 +110,10 @@ impl EscrowClient {
             return Ok(done);
         }
         let batch = batch_of(&done.sent);
-        let gas = (MIN_BATCH_GAS + GAS_PER_CALL * done.sent.len() as u64).min(MAX_BATCH_GAS);
+        // Sized by the tasks the calls work on, not the calls: a `batch` whose inner call runs out of
+        // gas does not revert (it skips the call), so the node's estimate can fall short of it.
+        let tasks: usize = done.sent.iter().map(EscrowCall::tasks).sum();
+        let gas = (MIN_BATCH_GAS + GAS_PER_TASK * tasks as u64).min(MAX_BATCH_GAS);
         done.receipt = Some(sender.call_with_min_gas(self.address(), batch, gas).await?);
         Ok(done)
     }

@@ -36,14 +36,35 @@ async fn load(
     Ok(command.status().await.context("running worker load")?.success())
 }
 
+/// Tokens of collateral a bench task's seat may lock: the 10-token minimum slash and the share of
+/// the task's gain above it, with room.
+const BENCH_COLLATERAL_VGD: u64 = 12;
+
 /// `--bench`: `tasks` LIGHT tasks on worker1–3, all at once or `rate` a second.
 pub(crate) async fn bench(network: &Network, tasks: u64, rate: Option<u64>) -> anyhow::Result<()> {
     let pace = rate.map_or("at once".to_string(), |r| format!("{r} a second"));
     println!(
         "== bench: {tasks} LIGHT tasks created {pace}; three workers (worker1-3) compute and verify"
     );
+    // Every open LIGHT seat locks its worker's collateral (at least the 10-token minimum slash) until
+    // the task finalizes, about 12 s after assignment here: stake caps throughput at
+    // stake ÷ (collateral × 12 s). The bench measures the chain and the workers, so each worker
+    // stakes enough for every task of the run to be open at once.
+    let extra = tasks.div_ceil(3) * BENCH_COLLATERAL_VGD;
+    network.add_stake(&["worker1", "worker2", "worker3"], extra).await?;
+    println!(
+        "   worker1-3 stake {extra} VGD more each: collateral for every task of the run open at once"
+    );
+    // The bench measures throughput, not pricing: a capacity four times the offered load keeps the
+    // live price at base, so that no task's cap is outrun while it waits for its block.
+    let offered = rate.unwrap_or(tasks).max(1);
+    let units_per_worker = network.set_capacity(4 * offered).await?;
+    println!(
+        "   the registry's owner sets unitsPerWorker = {units_per_worker}: a capacity of about {} volatility runs a block, so the price stays at base",
+        4 * offered
+    );
     let mut args = load_args(network, usize::try_from(tasks)?);
-    args.extend(["--floor".into(), "light".into()]);
+    args.extend(["--floor", "light", "--expect-slashed", "none"].map(String::from));
     if let Some(rate) = rate {
         args.extend(["--rate".into(), rate.to_string()]);
     }

@@ -1,12 +1,16 @@
 //! The network on loopback: the chain with the core, the store node with the shipped models, their
 //! releases, the workers and the coordinator; and what the story prints about it.
 
-use std::{collections::BTreeMap, path::PathBuf, time::Instant};
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
 use alloy::primitives::{Address, B256, U256, utils::format_units};
 use anyhow::Context as _;
 use verigrad_blobs::StoreClient;
-use verigrad_contracts::{Chain, Rpc};
+use verigrad_contracts::{Chain, Rpc, bindings::ModelRegistry};
 use verigrad_inference::ModelPackage;
 use verigrad_testkit::{
     ChainKind, DEPLOYER_KEY, Node, NodeOptions, address,
@@ -257,6 +261,55 @@ impl Network {
         let escrow = self.chain.deployment().task_escrow;
         let held = self.chain.token().balance_of(escrow).await?;
         Ok((held, self.market.escrow().liabilities().await?))
+    }
+}
+
+impl Network {
+    /// Funds each demo worker in `names` with `vgd` tokens from the deployer and adds them to its
+    /// stake, which counts for draws from the registry's next epoch (waited for).
+    pub(crate) async fn add_stake(&self, names: &[&str], vgd: u64) -> anyhow::Result<()> {
+        let amount = alloy::primitives::utils::parse_units(&vgd.to_string(), 18)?.into();
+        for name in names {
+            let key = actor(name).key.context("a worker's key")?;
+            self.market.deployed.fund(&self.market.chain, address(key), amount).await;
+            self.market.account(key).await.add_stake(amount).await?;
+        }
+        // The registry's epochs are 8 blocks of a second.
+        tokio::time::sleep(Duration::from_secs(9)).await;
+        Ok(())
+    }
+
+    /// Sets the registry's `unitsPerWorker` (as its owner, the deployer) so that the volatility
+    /// model's serving stake has a capacity of about `runs` executions a block — a live price that
+    /// rises from that load on — once the workers' stake counts for draws (the next registry
+    /// epoch); returns the value set.
+    pub(crate) async fn set_capacity(&self, runs: u64) -> anyhow::Result<u64> {
+        let owner = self.market.account(DEPLOYER_KEY).await;
+        let rpc = owner.chain().rpc().clone();
+        let registry = self.market.deployed.deployment.model_registry;
+        let id = self.market.volatility;
+        let params = rpc.view(registry, ModelRegistry::loadParamsCall {}).await?;
+        let mut load = rpc.view(registry, ModelRegistry::loadCall { releaseId: id }).await?;
+        // A target of 1 means no stake counts yet: it does from the next epoch (8 blocks).
+        for _ in 0..30 {
+            if load.target > U256::from(1) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            load = rpc.view(registry, ModelRegistry::loadCall { releaseId: id }).await?;
+        }
+        anyhow::ensure!(
+            load.target > U256::from(1),
+            "no compute stake counts for the volatility model"
+        );
+        // The target scales with unitsPerWorker: target' = target × upw' / upw, for
+        // 2 × target' / cost = runs.
+        let wanted = U256::from(runs * u64::from(load.costUnits) / 2);
+        let units = U256::from(params.unitsPerWorker) * wanted;
+        let units_per_worker = units.div_ceil(load.target).saturating_to::<u64>().max(1);
+        let new = ModelRegistry::LoadParams { unitsPerWorker: units_per_worker, ..params };
+        owner.sender().call(registry, ModelRegistry::setLoadParamsCall { params: new }).await?;
+        Ok(units_per_worker)
     }
 }
 

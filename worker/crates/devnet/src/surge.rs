@@ -4,11 +4,7 @@
 //! machine's chain can create; then `worker surge --check` offers calm, surge and nothing, prints
 //! its summary and draws it to `.devnet/surge/`. Every process must still be running at the end.
 
-use std::time::Duration;
-
-use alloy::primitives::U256;
 use anyhow::Context as _;
-use verigrad_contracts::bindings::ModelRegistry;
 use verigrad_testkit::DEPLOYER_KEY;
 
 use crate::{inputs, network::Network};
@@ -20,7 +16,7 @@ const CAPACITY: u64 = 4;
 
 /// Runs the surge and fails unless it passes its check and every process is still running.
 pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
-    let units_per_worker = set_capacity(network).await?;
+    let units_per_worker = network.set_capacity(CAPACITY).await?;
     println!(
         "== surge: the registry's owner sets unitsPerWorker = {units_per_worker} (capacity about {CAPACITY} volatility runs a block);"
     );
@@ -61,34 +57,4 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
     println!("pictures     {}", out.join("surge.png").display());
     anyhow::ensure!(passed && down.is_empty(), "the surge failed its check");
     Ok(())
-}
-
-/// Sets `unitsPerWorker` so that the volatility model's capacity is about [`CAPACITY`] runs a block,
-/// once the workers' stake counts for draws (the next registry epoch); returns it.
-async fn set_capacity(network: &Network) -> anyhow::Result<u64> {
-    let owner = network.market.account(DEPLOYER_KEY).await;
-    let rpc = owner.chain().rpc().clone();
-    let registry = network.market.deployed.deployment.model_registry;
-    let id = network.market.volatility;
-    let params = rpc.view(registry, ModelRegistry::loadParamsCall {}).await?;
-    let mut load = rpc.view(registry, ModelRegistry::loadCall { releaseId: id }).await?;
-    // A target of 1 means no stake counts yet: it does from the next epoch (8 blocks).
-    for _ in 0..30 {
-        if load.target > U256::from(1) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        load = rpc.view(registry, ModelRegistry::loadCall { releaseId: id }).await?;
-    }
-    anyhow::ensure!(
-        load.target > U256::from(1),
-        "no compute stake counts for the volatility model"
-    );
-    // The target scales with unitsPerWorker: target' = target × upw' / upw, for 2 × target' / cost = CAPACITY.
-    let wanted = U256::from(CAPACITY * u64::from(load.costUnits) / 2);
-    let units = U256::from(params.unitsPerWorker) * wanted;
-    let units_per_worker = units.div_ceil(load.target).saturating_to::<u64>().max(1);
-    let new = ModelRegistry::LoadParams { unitsPerWorker: units_per_worker, ..params };
-    owner.sender().call(registry, ModelRegistry::setLoadParamsCall { params: new }).await?;
-    Ok(units_per_worker)
 }

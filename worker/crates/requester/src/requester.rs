@@ -168,14 +168,27 @@ impl Requester {
                 context: format!("{count} createTasks calls"),
             })?;
             let block = receipt.block_number.unwrap_or_default();
-            created.extend(
-                receipt
-                    .inner
-                    .logs()
-                    .iter()
-                    .filter_map(|log| log.log_decode::<TaskEscrow::TaskCreated>().ok())
-                    .map(|log| (log.inner.data.taskId, block)),
-            );
+            let made: Vec<(U256, u64)> = receipt
+                .inner
+                .logs()
+                .iter()
+                .filter_map(|log| log.log_decode::<TaskEscrow::TaskCreated>().ok())
+                .map(|log| (log.inner.data.taskId, block))
+                .collect();
+            // `batch` skips a call that reverts once mined (a cap the live price rose past while
+            // the transaction waited): such tasks were never made and must not be followed.
+            let expected: usize = sent.sent.iter().map(EscrowCall::tasks).sum();
+            if made.len() < expected {
+                return Err(ChainError::MissingEvent {
+                    event: "TaskCreated",
+                    context: format!(
+                        "{expected} creations passed the dry run but {} were made in block {block}; the rest were refused once mined (did the live price rise past the cap?)",
+                        made.len()
+                    ),
+                }
+                .into());
+            }
+            created.extend(made);
         }
         created.sort();
         Ok(created)

@@ -54,6 +54,9 @@ pub struct RoutingTable {
     windows: Mutex<HashMap<Address, VecDeque<f64>>>,
 }
 
+/// Capability tags whose releases are kept between reads.
+const MAX_TAGS_KEPT: usize = 1_024;
+
 /// Answer times kept per worker for its percentiles.
 const WINDOW: usize = 64;
 
@@ -124,8 +127,16 @@ impl RoutingTable {
             return Ok(releases);
         }
         let releases = self.chain.models().releases_tagged(tag).await?;
-        let listing = Listing { value: releases.clone(), read_at: Instant::now() };
-        lock(&self.tags).insert(tag.to_owned(), listing);
+        // Only tags that name releases are kept, and only so many: requests for made-up tags must
+        // not grow the table.
+        if !releases.is_empty() {
+            let mut tags = lock(&self.tags);
+            if tags.len() >= MAX_TAGS_KEPT {
+                tags.clear();
+            }
+            let listing = Listing { value: releases.clone(), read_at: Instant::now() };
+            tags.insert(tag.to_owned(), listing);
+        }
         Ok(releases)
     }
 
