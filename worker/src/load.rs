@@ -4,15 +4,14 @@ use std::{io::IsTerminal, time::Duration};
 
 use alloy::primitives::Address;
 use clap::Args;
-use verigrad_blobs::StoreClient;
 use verigrad_contracts::{Account, Tier};
-use verigrad_requester::{LoadPlan, LoadReport, Requester, TaskRequest};
+use verigrad_requester::{LoadPlan, LoadReport, TaskRequest};
 use verigrad_roles::TaskConfig;
 
 use crate::{
     account::tokens,
     cli::{Context, parse_enum},
-    submit::{SubmitArgs, request},
+    submit::{SubmitArgs, requester},
 };
 
 /// An address expected to be slashed, or `none`.
@@ -52,9 +51,7 @@ pub(crate) struct LoadArgs {
 impl LoadArgs {
     /// Runs the load and prints its summary; fails if `--expect-slashed` is given and not met.
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut tasks = ctx.config.tasks.clone();
-        self.task.tasks.apply(&mut tasks);
-        let request = request(&self.task, &tasks)?;
+        let (tasks, request) = self.task.prepare(ctx)?;
         let account = ctx.account().await?;
         run(account, self, &tasks, request).await
     }
@@ -68,7 +65,7 @@ async fn run(
     request: TaskRequest,
 ) -> anyhow::Result<()> {
     let poll = Duration::from_millis(config.poll_ms);
-    let requester = Requester::new(account, StoreClient::new(&config.store_url), poll);
+    let requester = requester(account, config);
     let floors = if args.mix.is_empty() { vec![request.floor] } else { args.mix.clone() };
     let plan = LoadPlan {
         request,

@@ -49,13 +49,25 @@ pub(crate) struct SubmitArgs {
 impl SubmitArgs {
     /// Creates the task and follows it to its result.
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut tasks = ctx.config.tasks.clone();
-        self.tasks.apply(&mut tasks);
-        // Checked before connecting: a bad model name or input needs no chain to be refused.
-        let request = request(&self, &tasks)?;
+        let (tasks, request) = self.prepare(ctx)?;
         let account = ctx.account().await?;
         run(account, &self, &tasks, request).await
     }
+
+    /// The task settings with these flags applied, and the task the flags describe — checked
+    /// before connecting: a bad model name or input needs no chain to be refused.
+    pub(crate) fn prepare(&self, ctx: &Context) -> anyhow::Result<(TaskConfig, TaskRequest)> {
+        let mut tasks = ctx.config.tasks.clone();
+        self.tasks.apply(&mut tasks);
+        let request = request(self, &tasks)?;
+        Ok((tasks, request))
+    }
+}
+
+/// A requester acting as `account`, with the settings' store and poll interval.
+pub(crate) fn requester(account: Account, config: &TaskConfig) -> Requester {
+    let poll = Duration::from_millis(config.poll_ms);
+    Requester::new(account, StoreClient::new(config.store_url.clone()), poll)
 }
 
 /// The task the flags describe: the model resolved, the input parsed.
@@ -94,8 +106,7 @@ async fn run(
     config: &TaskConfig,
     request: TaskRequest,
 ) -> anyhow::Result<()> {
-    let blobs = StoreClient::new(config.store_url.clone());
-    let requester = Requester::new(account, blobs, Duration::from_millis(config.poll_ms));
+    let requester = requester(account, config);
     let (task, input_hash) = requester.create(&request).await?;
     eprintln!("task {task} created (input {input_hash}); waiting for its result");
     let outcome = requester.follow(task, input_hash).await?;

@@ -9,17 +9,16 @@ use std::{path::PathBuf, time::Duration};
 
 use alloy::primitives::U256;
 use clap::Args;
-use verigrad_blobs::StoreClient;
 use verigrad_charts::{Chart, Panel, Series};
 use verigrad_requester::{
-    LATENCY_BOUND_BLOCKS, Quantiles, RETURN_BOUND_BLOCKS, Requester, SurgePlan, SurgeRecord,
-    SurgeSummary, WINDOW_BLOCKS,
+    LATENCY_BOUND_BLOCKS, Quantiles, RETURN_BOUND_BLOCKS, SurgePlan, SurgeRecord, SurgeSummary,
+    WINDOW_BLOCKS,
 };
 
 use crate::{
     account::tokens,
     cli::Context,
-    submit::{SubmitArgs, request},
+    submit::{SubmitArgs, requester},
 };
 
 /// `worker surge`.
@@ -57,12 +56,9 @@ pub(crate) struct SurgeArgs {
 impl SurgeArgs {
     /// Runs the surge, prints its summary, draws it, and checks it if asked.
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let mut tasks = ctx.config.tasks.clone();
-        self.task.tasks.apply(&mut tasks);
-        let request = request(&self.task, &tasks)?;
-        let account = ctx.account().await?;
+        let (tasks, request) = self.task.prepare(ctx)?;
         let poll = Duration::from_millis(tasks.poll_ms);
-        let requester = Requester::new(account, StoreClient::new(&tasks.store_url), poll);
+        let requester = requester(ctx.account().await?, &tasks);
         let plan = SurgePlan {
             request,
             calm_secs: self.calm,

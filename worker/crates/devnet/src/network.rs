@@ -18,7 +18,7 @@ use verigrad_testkit::{
         Enrollment, KEYS, Market, MarketOptions, STAKE_PER_ROLE, TREASURY, WorkerProcess,
         package_dir,
     },
-    patient,
+    patient, tokens,
 };
 
 use crate::{binaries::Binaries, cli::Ports};
@@ -268,7 +268,7 @@ impl Network {
     /// Funds each demo worker in `names` with `vgd` tokens from the deployer and adds them to its
     /// stake, which counts for draws from the registry's next epoch (waited for).
     pub(crate) async fn add_stake(&self, names: &[&str], vgd: u64) -> anyhow::Result<()> {
-        let amount = alloy::primitives::utils::parse_units(&vgd.to_string(), 18)?.into();
+        let amount = tokens(vgd);
         for name in names {
             let key = actor(name).key.context("a worker's key")?;
             self.market.deployed.fund(&self.market.chain, address(key), amount).await;

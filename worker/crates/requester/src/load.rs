@@ -192,12 +192,7 @@ pub async fn run_load(
     let head = rpc.block_number().await?;
     let outcomes = outcomes(&rpc, escrow.address(), first_block, head).await?;
     let answer_blocks = answer_latency(&rpc, escrow.address(), first_block, head).await?;
-    let owed = escrow.claimable(requester.account().address()).await?;
-    if !owed.is_zero() {
-        requester.account().sender().call(escrow.address(), TaskEscrow::claimCall {}).await?;
-    }
-    let escrow_balance = requester.account().chain().token().balance_of(escrow.address()).await?;
-    let escrow_liabilities = escrow.liabilities().await?;
+    let (escrow_balance, escrow_liabilities) = close_books(&requester).await?;
     let after = statuses(&requester, &workers).await?;
     Ok(LoadReport {
         created: tasks,
@@ -235,6 +230,18 @@ pub(crate) struct Pace {
     pub(crate) timeout: Duration,
     /// Tasks expected in all, for progress (`progress(settled, tasks)`).
     pub(crate) tasks: usize,
+}
+
+/// Claims what the escrow owes the requester (its refunds), then reads the escrow's token balance
+/// and its liabilities: equal to the wei when the run left the books straight.
+pub(crate) async fn close_books(requester: &Requester) -> Result<(U256, U256), TaskError> {
+    let escrow = requester.escrow();
+    let owed = escrow.claimable(requester.account().address()).await?;
+    if !owed.is_zero() {
+        requester.account().sender().call(escrow.address(), TaskEscrow::claimCall {}).await?;
+    }
+    let balance = requester.account().chain().token().balance_of(escrow.address()).await?;
+    Ok((balance, escrow.liabilities().await?))
 }
 
 /// Follows the tasks `created` (filled while `creating` is set) until all settle or the timeout

@@ -23,7 +23,7 @@ use verigrad_task::{TaskError, lock};
 use super::{BlockSample, SurgePlan, SurgeRecord, TaskTimes, Value, report::RETURN_BOUND_BLOCKS};
 use crate::{
     Requester,
-    load::{Pace, distinct, follow, logs, task_of},
+    load::{Pace, close_books, distinct, follow, logs, task_of},
 };
 
 /// How a dry run or a mined batch answered one offered task.
@@ -99,12 +99,7 @@ pub async fn run_surge(
     let classes = std::mem::take(&mut *lock(&classes));
     let tasks = task_times(&requester, first_block, head, &classes).await?;
     let offers = std::mem::take(&mut *lock(&offers));
-    let owed = escrow.claimable(requester.account().address()).await?;
-    if !owed.is_zero() {
-        requester.account().sender().call(escrow.address(), TaskEscrow::claimCall {}).await?;
-    }
-    let escrow_balance = requester.account().chain().token().balance_of(escrow.address()).await?;
-    let escrow_liabilities = escrow.liabilities().await?;
+    let (escrow_balance, escrow_liabilities) = close_books(&requester).await?;
 
     let last_block = prices.keys().next_back().copied().unwrap_or(head).max(first_block);
     let mut record = SurgeRecord {
