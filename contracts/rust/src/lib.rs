@@ -65,7 +65,7 @@ pub use gas::GasPolicy;
 pub use models::ModelRegistryClient;
 pub use pipe_answer::{AnswerSignatureError, PipeAnswer, pipe_domain};
 pub use pricing::{Load, LoadPricing};
-pub use registry::WorkerRegistryClient;
+pub use registry::{WorkerRegistryClient, draw_anchor};
 pub use release::{NewRelease, Published, repository_id};
 pub use retry::RetryPolicy;
 pub use revert::Revert;

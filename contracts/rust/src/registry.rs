@@ -48,6 +48,11 @@ impl WorkerRegistryClient {
         self.rpc.view_many(self.address, &calls).await
     }
 
+    /// The blocks in one epoch of frozen draw weights.
+    pub async fn epoch_blocks(&self) -> Result<u64> {
+        Ok(self.rpc.view(self.address, WorkerRegistry::epochBlocksCall {}).await?.into())
+    }
+
     /// The least active stake a worker with `roles` needs, token wei.
     pub async fn required_stake(&self, roles: RoleSet) -> Result<U256> {
         let call = WorkerRegistry::requiredStakeCall { roles: roles.bits() };
@@ -73,5 +78,31 @@ impl WorkerRegistryClient {
             .map(|&(worker, model)| WorkerRegistry::reputationBpsCall { worker, modelId: model })
             .collect();
         self.rpc.view_many(self.address, &calls).await
+    }
+}
+
+/// The anchor block of the seat draw of a task created in `block` (the escrow's `Anchors.forDraw`):
+/// two blocks ahead, or the first block of the next epoch when less than half an epoch would be left
+/// to draw in. `assign` works from the block after it.
+pub fn draw_anchor(block: u64, epoch_blocks: u64) -> u64 {
+    let anchor = block + 2;
+    let offset = anchor % epoch_blocks;
+    if offset > epoch_blocks / 2 { anchor + epoch_blocks - offset } else { anchor }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::draw_anchor;
+
+    #[test]
+    fn a_draw_anchor_leaves_half_an_epoch_to_draw_in() {
+        // Epochs of 8: anchors at offsets 0..=4 stay two blocks ahead; later ones move to the
+        // next epoch's first block.
+        let anchors: Vec<u64> = (14..22).map(|block| draw_anchor(block, 8)).collect();
+        assert_eq!(anchors, [16, 17, 18, 19, 20, 24, 24, 24]);
+        for block in 0..100 {
+            let anchor = draw_anchor(block, 8);
+            assert!(anchor >= block + 2 && anchor % 8 <= 4, "block {block}: anchor {anchor}");
+        }
     }
 }

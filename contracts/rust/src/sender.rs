@@ -6,7 +6,7 @@ use alloy::{
     eips::Encodable2718,
     network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
     primitives::{Address, B256, Bytes},
-    providers::Provider,
+    providers::{Provider, utils::Eip1559Estimation},
     rpc::types::{TransactionReceipt, TransactionRequest},
     signers::local::PrivateKeySigner,
     sol_types::SolCall,
@@ -23,6 +23,12 @@ use crate::{
 
 /// How many times a transaction is re-signed when its nonce was taken by another transaction.
 const NONCE_CONFLICT_ATTEMPTS: u32 = 3;
+/// How long one `eth_feeHistory` estimate prices transactions: about a block. The estimate's max fee
+/// is twice the base fee, which one block can raise by at most 12.5 %.
+const FEES_FRESH_FOR: Duration = Duration::from_secs(1);
+/// How often a transaction still without a receipt is looked for in the node's pool: a node losing
+/// it (a restart) is rare, so once every few seconds, not at every receipt poll.
+const LOST_CHECK_EVERY: Duration = Duration::from_secs(3);
 
 /// How long to wait for a receipt, and how often to ask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +64,26 @@ pub struct TxSender {
     from: Address,
     chain_id: u64,
     nonces: Arc<NonceManager>,
+    fees: Arc<FeeCache>,
     gas: GasPolicy,
     receipts: ReceiptPolicy,
+}
+
+/// The last EIP-1559 fee estimate and when it was read, shared by a sender's clones.
+#[derive(Debug, Default)]
+struct FeeCache(std::sync::Mutex<Option<(Instant, Eip1559Estimation)>>);
+
+impl FeeCache {
+    /// The estimate read less than [`FEES_FRESH_FOR`] ago, if any.
+    fn fresh(&self) -> Option<Eip1559Estimation> {
+        let cached = *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cached.filter(|(at, _)| at.elapsed() < FEES_FRESH_FOR).map(|(_, fees)| fees)
+    }
+
+    fn store(&self, fees: Eip1559Estimation) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Instant::now(), fees));
+    }
 }
 
 impl TxSender {
@@ -78,6 +102,7 @@ impl TxSender {
             from,
             chain_id,
             nonces: Arc::default(),
+            fees: Arc::default(),
             gas,
             receipts,
         }
@@ -140,6 +165,18 @@ impl TxSender {
         Ok(receipt)
     }
 
+    /// The node's EIP-1559 fee estimate, read at most once per [`FEES_FRESH_FOR`].
+    async fn fees(&self) -> Result<Eip1559Estimation> {
+        if let Some(fees) = self.fees.fresh() {
+            return Ok(fees);
+        }
+        let rpc = &self.rpc;
+        let fees =
+            rpc.retry().run("eth_feeHistory", |_| rpc.provider().estimate_eip1559_fees()).await?;
+        self.fees.store(fees);
+        Ok(fees)
+    }
+
     /// Prices, signs and broadcasts `request`; returns the hash and signed bytes of the transaction
     /// the node holds.
     async fn broadcast(&self, request: TransactionRequest, min_gas: u64) -> Result<(B256, Bytes)> {
@@ -158,8 +195,7 @@ impl TxSender {
                 self.gas.limit(estimate).max(min_gas)
             }
         };
-        let fees =
-            rpc.retry().run("eth_feeHistory", |_| rpc.provider().estimate_eip1559_fees()).await?;
+        let fees = self.fees().await?;
         let request = request
             .with_gas_limit(gas_limit)
             .with_max_fee_per_gas(fees.max_fee_per_gas)
@@ -226,8 +262,13 @@ impl TxSender {
     async fn wait(&self, hash: B256, raw: &Bytes) -> Result<TransactionReceipt> {
         let started = Instant::now();
         let timeout = Duration::from_millis(self.receipts.timeout_ms);
+        let mut looked_in_pool = started;
         loop {
-            match self.poll_receipt(hash, raw).await {
+            let look_in_pool = looked_in_pool.elapsed() >= LOST_CHECK_EVERY;
+            if look_in_pool {
+                looked_in_pool = Instant::now();
+            }
+            match self.poll_receipt(hash, raw, look_in_pool).await {
                 Ok(Some(receipt)) => return Ok(receipt),
                 Ok(None) => {}
                 Err(error @ ChainError::RetriesExhausted { .. }) => {
@@ -242,12 +283,18 @@ impl TxSender {
         }
     }
 
-    /// One look for the receipt of `hash`; resends `raw` if the node no longer knows it.
-    async fn poll_receipt(&self, hash: B256, raw: &Bytes) -> Result<Option<TransactionReceipt>> {
+    /// One look for the receipt of `hash`; if `look_in_pool`, resends `raw` when the node no
+    /// longer knows it.
+    async fn poll_receipt(
+        &self,
+        hash: B256,
+        raw: &Bytes,
+        look_in_pool: bool,
+    ) -> Result<Option<TransactionReceipt>> {
         if let Some(receipt) = self.rpc.receipt(hash).await? {
             return Ok(Some(receipt));
         }
-        if !self.rpc.knows(hash).await? {
+        if look_in_pool && !self.rpc.knows(hash).await? {
             tracing::warn!(%hash, "the node lost the transaction; sending it again");
             self.send_raw(hash, raw).await?;
         }

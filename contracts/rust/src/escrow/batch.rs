@@ -85,8 +85,9 @@ impl EscrowClient {
         sender: &TxSender,
         calls: Vec<EscrowCall>,
     ) -> Result<Vec<BatchSent>> {
-        futures_util::stream::iter(calls.chunks(CALLS_PER_TX))
-            .map(|chunk| self.send_batch(sender, chunk.to_vec()))
+        let chunks: Vec<Vec<EscrowCall>> = calls.chunks(CALLS_PER_TX).map(<[_]>::to_vec).collect();
+        futures_util::stream::iter(chunks)
+            .map(|chunk| self.send_batch(sender, chunk))
             .buffer_unordered(BATCHES_AT_ONCE)
             .try_collect()
             .await

@@ -18,7 +18,10 @@ use alloy::{
     sol_types::SolEvent,
 };
 use serde::Serialize;
-use verigrad_contracts::{EscrowCall, RoleSet, TaskEscrow, Tier, WorkerStatus};
+use tokio::task::JoinSet;
+use verigrad_contracts::{
+    EscrowCall, EscrowClient, RoleSet, TaskEscrow, Tier, TxSender, WorkerStatus, draw_anchor,
+};
 use verigrad_inference::{ModelInput, Number};
 
 use verigrad_task::{INPUT_REJECTED, TaskError, due, lock, step_calls};
@@ -146,11 +149,11 @@ const QUOTE_HEADROOM: u64 = 8;
 /// How long an assignment sent is given to show up before it is sent again.
 const ASSIGN_RETRY: Duration = Duration::from_secs(5);
 
-/// Blocks between a task's creation and the earliest anchor of its draw (`Anchors.DELAY` in the
-/// escrow): `assign` can work from the block after it.
-const ANCHOR_DELAY: u64 = 2;
 /// How often tasks are swept for steps nobody else took.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// How long a task goes without an event before a sweep reads it: one moving along is left to the
+/// workers, whose steps its events show, so a sweep reads only the few that may be stuck.
+const SWEEP_IDLE: Duration = Duration::from_secs(20);
 
 /// Runs `plan` as `requester`, reporting progress through `progress(settled, created)`.
 ///
@@ -245,7 +248,7 @@ pub(crate) async fn close_books(requester: &Requester) -> Result<(U256, U256), T
 }
 
 /// Follows the tasks `created` (filled while `creating` is set) until all settle or the timeout
-/// passes: assigns them in batches once their creation block is past, watches their events, and
+/// passes: assigns them in batches once their draw's anchor is mined, watches their events, and
 /// every few seconds takes the steps nobody took. Returns when each settlement was seen, and the
 /// tasks left unsettled. Shared by the load and the surge run.
 pub(crate) async fn follow(
@@ -259,15 +262,29 @@ pub(crate) async fn follow(
     let escrow = requester.escrow();
     let rpc = escrow.rpc();
     let reveal_window = escrow.reveal_window().await?;
+    let epoch_blocks = requester.account().chain().workers().epoch_blocks().await?;
     let mut waiting: BTreeMap<U256, Attendance> = BTreeMap::new();
     let mut settled_at = Vec::with_capacity(pace.tasks);
     let mut from = first_block;
     let mut last_sweep = Instant::now();
     let mut give_up = None;
+    // Assignments go out in the background: the next poll does not wait for their receipts.
+    let mut assigning = JoinSet::new();
     loop {
+        while let Some(sent) = assigning.try_join_next() {
+            sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        }
         let still_creating = creating.load(Ordering::Acquire);
         for (id, block) in lock(created).drain(..) {
-            waiting.insert(id, Attendance { created_block: block, assigned: false, sent: None });
+            waiting.insert(
+                id,
+                Attendance {
+                    anchor: draw_anchor(block, epoch_blocks),
+                    assigned: false,
+                    sent: None,
+                    seen: Instant::now(),
+                },
+            );
         }
         if !still_creating {
             if waiting.is_empty() {
@@ -281,12 +298,30 @@ pub(crate) async fn follow(
         let head = rpc.block_number().await?;
         for log in logs(rpc, escrow.address(), &FOLLOWED, from, head).await? {
             let id = task_of(&log);
-            if log.topic0() == Some(&TaskEscrow::TaskSettled::SIGNATURE_HASH) {
-                if waiting.remove(&id).is_some() {
-                    settled_at.push(Instant::now());
+            match log.topic0() {
+                Some(&TaskEscrow::TaskSettled::SIGNATURE_HASH) => {
+                    if waiting.remove(&id).is_some() {
+                        settled_at.push(Instant::now());
+                    }
                 }
-            } else if let Some(task) = waiting.get_mut(&id) {
-                task.assigned = true;
+                // A draw whose epoch ended before it was taken moved to a new anchor: assign
+                // again once that one is mined.
+                Some(&TaskEscrow::Anchored::SIGNATURE_HASH) => {
+                    if let (Some(task), Ok(anchored)) =
+                        (waiting.get_mut(&id), log.log_decode::<TaskEscrow::Anchored>())
+                        && !task.assigned
+                    {
+                        task.anchor = u64::from(anchored.inner.data.anchor);
+                        task.sent = None;
+                        task.seen = Instant::now();
+                    }
+                }
+                _ => {
+                    if let Some(task) = waiting.get_mut(&id) {
+                        task.assigned = true;
+                        task.seen = Instant::now();
+                    }
+                }
             }
         }
         from = head + 1;
@@ -296,7 +331,7 @@ pub(crate) async fn follow(
             .iter_mut()
             .filter(|(_, t)| {
                 !t.assigned
-                    && t.created_block + ANCHOR_DELAY < head
+                    && t.anchor < head
                     && t.sent.is_none_or(|at| at.elapsed() >= ASSIGN_RETRY)
             })
             .map(|(id, t)| {
@@ -304,28 +339,44 @@ pub(crate) async fn follow(
                 EscrowCall::new(*id, TaskEscrow::assignCall { taskId: *id })
             })
             .collect();
-        send_in_batches(requester, assignable).await?;
+        if !assignable.is_empty() {
+            let (escrow, sender) = (escrow.clone(), requester.account().sender().clone());
+            assigning.spawn(async move { send_in_batches(&escrow, &sender, assignable).await });
+        }
 
         if last_sweep.elapsed() >= SWEEP_EVERY {
-            let unsettled: Vec<U256> = waiting.keys().copied().collect();
-            sweep(requester, &unsettled, reveal_window).await?;
+            let idle: Vec<U256> = waiting
+                .iter()
+                .filter(|(_, t)| t.seen.elapsed() >= SWEEP_IDLE)
+                .map(|(id, _)| *id)
+                .collect();
+            sweep(requester, &idle, reveal_window).await?;
             last_sweep = Instant::now();
         }
         tokio::time::sleep(pace.poll).await;
     }
+    while let Some(sent) = assigning.join_next().await {
+        sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    }
     Ok((settled_at, waiting))
 }
 
-/// The events a load run follows: assignments and settlements.
-const FOLLOWED: [B256; 2] =
-    [TaskEscrow::TaskAssigned::SIGNATURE_HASH, TaskEscrow::TaskSettled::SIGNATURE_HASH];
+/// The events a load run follows: assignments, draws moved to a new anchor, and settlements.
+const FOLLOWED: [B256; 3] = [
+    TaskEscrow::TaskAssigned::SIGNATURE_HASH,
+    TaskEscrow::Anchored::SIGNATURE_HASH,
+    TaskEscrow::TaskSettled::SIGNATURE_HASH,
+];
 
 /// Where a task of the run stands, as its events tell.
 pub(crate) struct Attendance {
-    created_block: u64,
+    /// The anchor block of its seat draw: `assign` works from the block after it.
+    anchor: u64,
     assigned: bool,
     /// When its assignment was last sent.
     sent: Option<Instant>,
+    /// When it was created or last seen assigned.
+    seen: Instant,
 }
 
 /// Settlements per second between the 10th and the 90th percentile of settlement times: the rate
@@ -343,8 +394,12 @@ fn steady_rate(settled_at: &[Instant]) -> f64 {
 /// Sends `calls` in batch transactions, side by side. Calls the dry run refuses (a step someone
 /// else took, a task that cannot be assigned) are logged, not failed: the deadline refunds what
 /// cannot go on.
-async fn send_in_batches(requester: &Requester, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
-    let sent = requester.escrow().send_batches(requester.account().sender(), calls).await?;
+async fn send_in_batches(
+    escrow: &EscrowClient,
+    sender: &TxSender,
+    calls: Vec<EscrowCall>,
+) -> Result<(), TaskError> {
+    let sent = escrow.send_batches(sender, calls).await?;
     for (call, revert) in sent.iter().flat_map(|s| &s.refused) {
         if revert.is_lost_race() {
             tracing::debug!(task = %call.task, call = call.function(), %revert, "already done");
@@ -357,6 +412,9 @@ async fn send_in_batches(requester: &Requester, calls: Vec<EscrowCall>) -> Resul
 
 /// Reads `tasks` in bulk and takes every step due on them that nobody else took.
 async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Result<(), TaskError> {
+    if tasks.is_empty() {
+        return Ok(());
+    }
     let escrow = requester.escrow();
     let head = escrow.rpc().head().await?;
     let mut calls = Vec::new();
@@ -365,7 +423,7 @@ async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Res
             calls.extend(step_calls(task.id, step));
         }
     }
-    send_in_batches(requester, calls).await
+    send_in_batches(escrow, requester.account().sender(), calls).await
 }
 
 /// The plan's requests: floors cycled, inputs made distinct, max fees quoted once per floor with

@@ -1,10 +1,11 @@
 //! `worker run`: the compute and verify roles, driven by the escrow's events and its state.
 //!
 //! Events only tell the worker which tasks concern it (a seat, a committee place, a LIGHT result to
-//! check); those task ids are kept in the [`WorkerStore`]. Every poll the worker reads all those
-//! tasks' state on chain in one call and does what is due — compute and commit, reveal, vote,
-//! challenge, then the permissionless steps to settlement and the claim — sending a poll's calls
-//! together as one batch transaction. Deciding from the chain's state rather
+//! check); those task ids are kept in the [`WorkerStore`]. Every poll the worker reads those tasks'
+//! state on chain in one call — all but the quiet ones, a proposed result waiting out its window
+//! with no event naming it, and those with a call still in flight — and does what is due: compute
+//! and commit, reveal, vote, challenge, then the permissionless steps to settlement and the claim,
+//! sending a poll's calls in batch transactions without waiting for them. Deciding from the chain's state rather
 //! than from remembered progress is what makes a restart safe: a worker killed anywhere picks up
 //! where the chain says it is, with the salts and committed outputs it stored before sending.
 //!
@@ -34,16 +35,18 @@ use alloy::{
     sol_types::SolEventInterface,
 };
 use futures_util::StreamExt;
-use tokio::sync::watch;
+use tokio::{sync::watch, task::JoinSet};
 use verigrad_contracts::{
-    Account, AppealStage, EscrowCall, EscrowClient, Head, Member, RoleSet, Seat,
+    Account, AppealStage, BatchSent, EscrowCall, EscrowClient, Head, Member, RoleSet, Seat,
     TaskEscrow::{self, TaskEscrowCalls, TaskEscrowEvents},
     TaskState, TaskStatus,
 };
 use verigrad_inference::Runtime;
 
 use verigrad_blobs::StoreClient;
-use verigrad_task::{EventStream, TaskError, WorkerStore, due, lock, step_calls};
+use verigrad_task::{
+    EventStream, TaskError, Wake, WorkerStore, due, lock, quiet_until, step_calls,
+};
 
 pub use config::{Config, ConfigError, RpcConfig, TaskConfig};
 pub use packages::{find_package, load_runtime};
@@ -95,7 +98,18 @@ pub struct Worker {
     failing: HashMap<U256, String>,
     /// Whether the verification pressure has this compute worker checking results (drift).
     drifting: bool,
+    /// Watched tasks that need nothing until a time or block (or an event naming them): not read
+    /// until then, so a worker's reads follow what changes, not everything it watches.
+    quiet: HashMap<U256, Wake>,
+    /// The batch transactions sent and not yet mined, with the tasks (0: the account's claim) their
+    /// calls concern: those are not planned again until the receipt is in, and the next poll does
+    /// not wait for it.
+    sending: JoinSet<Sent>,
+    in_flight: HashSet<U256>,
 }
+
+/// What became of one poll's calls: the tasks they concern and the batches sent.
+type Sent = (Vec<U256>, verigrad_contracts::Result<Vec<BatchSent>>);
 
 impl Worker {
     /// A worker acting for `account`.
@@ -121,6 +135,9 @@ impl Worker {
             appeal_checked: Mutex::default(),
             failing: HashMap::new(),
             drifting: false,
+            quiet: HashMap::new(),
+            sending: JoinSet::new(),
+            in_flight: HashSet::new(),
         })
     }
 
@@ -210,13 +227,20 @@ impl Worker {
                 break;
             }
         }
+        while let Some(sent) = self.sending.join_next().await {
+            self.on_sent(sent)?;
+        }
         tracing::info!("worker stopped");
         Ok(())
     }
 
-    /// Watches the tasks an event says concern this worker.
+    /// Watches the tasks an event says concern this worker, and wakes a quiet task it names.
     fn on_log(&mut self, log: &Log) -> Result<(), TaskError> {
         let Ok(event) = TaskEscrowEvents::decode_log(&log.inner) else { return Ok(()) };
+        // Every task event names its task first; an account's (a credit, a claim) wakes nothing.
+        if let Some(task) = log.topics().get(1) {
+            self.quiet.remove(&U256::from_be_bytes(task.0));
+        }
         let me = self.me();
         let (task, why) = match event.data {
             TaskEscrowEvents::TaskAssigned(e)
@@ -242,19 +266,30 @@ impl Worker {
         Ok(self.store.watch(task)?)
     }
 
-    /// One poll's work: reads every watched task (one call for the records, one for their seats
-    /// and committees, one `eth_getLogs` for their inputs), works out what each needs from this
-    /// worker — models run up to `concurrency` at once — and sends all of it as one batch
-    /// transaction. A task's failure is logged and retried at the next poll. Settled tasks, and
-    /// results checked as correct, are forgotten once anything they paid is claimed.
+    /// One poll's work: reads every watched task that is neither quiet nor waiting on a call in
+    /// flight (one call for the records, one for their seats and committees, one `eth_getLogs` for
+    /// their inputs), works out what each needs from this worker — models run up to
+    /// `concurrency` at once — and sends all of it in batch transactions in the background. A
+    /// task's failure is logged and retried at the next poll. Settled tasks, and results checked
+    /// as correct, are forgotten, a settled one's pay claimed.
     async fn tick(&mut self) -> Result<(), TaskError> {
-        let ids = self.store.watched()?;
+        let mut ids = self.store.watched()?;
         if ids.is_empty() {
             return Ok(());
         }
-        let tasks = self.escrow.tasks(&ids).await?;
+        while let Some(sent) = self.sending.try_join_next() {
+            self.on_sent(sent)?;
+        }
         let head = self.escrow.rpc().head().await?;
+        self.quiet.retain(|_, wake| !wake.reached(head));
+        ids.retain(|id| !self.quiet.contains_key(id) && !self.in_flight.contains(id));
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let tasks = self.escrow.tasks(&ids).await?;
         let chain = self.read_context(&tasks).await?;
+        let read = started.elapsed();
         let this = &*self;
         let plans: Vec<(U256, Result<Plan, TaskError>)> = futures_util::stream::iter(&tasks)
             .map(|task| {
@@ -267,25 +302,40 @@ impl Worker {
 
         let mut calls = Vec::new();
         let mut done = Vec::new();
+        let states: HashMap<U256, &TaskState> = tasks.iter().map(|t| (t.id, t)).collect();
         for (task, plan) in plans {
             match plan {
                 Ok(plan) => {
                     self.failing.remove(&task);
-                    calls.extend(plan.calls);
                     if plan.done {
                         done.push(task);
+                    } else if plan.calls.is_empty()
+                        && let Some(wake) = states.get(&task).and_then(|t| quiet_until(t))
+                    {
+                        self.quiet.insert(task, wake);
                     }
+                    calls.extend(plan.calls);
                 }
                 Err(error) => self.report_failure(task, &error.to_string()),
             }
         }
         if tasks.iter().any(|t| t.status == TaskStatus::Settled)
+            && !self.in_flight.contains(&U256::ZERO)
             && !self.escrow.claimable(self.me()).await?.is_zero()
         {
             calls.push(EscrowCall::new(U256::ZERO, TaskEscrow::claimCall {}));
         }
-        self.send_calls(calls).await?;
+        tracing::debug!(
+            tasks = tasks.len(),
+            calls = calls.len(),
+            in_flight = self.in_flight.len(),
+            read_ms = read.as_millis(),
+            poll_ms = started.elapsed().as_millis(),
+            "poll"
+        );
+        self.start_sending(calls);
         for id in done {
+            self.quiet.remove(&id);
             self.store.forget(id)?;
             lock(&self.refused).remove(&id);
             lock(&self.checked).remove(&id);
@@ -373,12 +423,33 @@ impl Worker {
         Ok(Plan { calls, done: false })
     }
 
-    /// Sends `calls` in batch transactions and logs what became of each.
-    async fn send_calls(&mut self, calls: Vec<EscrowCall>) -> Result<(), TaskError> {
-        let batches = match self.escrow.send_batches(self.account.sender(), calls).await {
+    /// Sends `calls` in batch transactions in the background; [`on_sent`](Self::on_sent) takes
+    /// the outcome at a later poll.
+    fn start_sending(&mut self, calls: Vec<EscrowCall>) {
+        if calls.is_empty() {
+            return;
+        }
+        let tasks: Vec<U256> = calls.iter().map(|c| c.task).collect();
+        self.in_flight.extend(&tasks);
+        let (escrow, sender) = (self.escrow.clone(), self.account.sender().clone());
+        self.sending.spawn(async move {
+            let sent = escrow.send_batches(&sender, calls).await;
+            (tasks, sent)
+        });
+    }
+
+    /// Logs what became of one poll's batch transactions, records what a restart needs, and lets
+    /// their tasks be planned again.
+    fn on_sent(&mut self, sent: Result<Sent, tokio::task::JoinError>) -> Result<(), TaskError> {
+        // A sending task is never aborted; one that panicked takes the worker down as it would have.
+        let (tasks, batches) = sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        for task in &tasks {
+            self.in_flight.remove(task);
+        }
+        let batches = match batches {
             Ok(batches) => batches,
             Err(error) => {
-                tracing::warn!(%error, "sending this poll's calls failed; trying again next poll");
+                tracing::warn!(%error, "sending a poll's calls failed; trying again next poll");
                 return Ok(());
             }
         };

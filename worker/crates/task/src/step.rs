@@ -69,6 +69,33 @@ pub fn due(task: &TaskState, head: Head, reveal_window: u64) -> Option<Step> {
     }
 }
 
+/// When a task that needs nothing now can next fall due by time alone: its `until` or the block
+/// after its anchor, whichever comes first. Anything else that moves it is a transaction, which
+/// emits an event naming it. Only a proposed result waits this way (its challenge window, its
+/// audit's anchor); `None` for the other phases, which are read every poll.
+pub fn quiet_until(task: &TaskState) -> Option<Wake> {
+    (task.status == TaskStatus::Proposed).then(|| Wake {
+        block: if task.anchor == 0 { u64::MAX } else { task.anchor + 1 },
+        time: task.until,
+    })
+}
+
+/// The first head at which a quiet task may fall due (see [`quiet_until`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wake {
+    /// From this block on.
+    pub block: u64,
+    /// From this timestamp on.
+    pub time: u64,
+}
+
+impl Wake {
+    /// Whether `head` has reached it.
+    pub fn reached(&self, head: Head) -> bool {
+        head.block >= self.block || head.time >= self.time
+    }
+}
+
 /// When the reveals of a commit–reveal phase (compute seats or committee votes) close, as the
 /// escrow's `TaskReview.revealPhase`: once all `seats` committed, `until` is already the reveals'
 /// end; otherwise reveals start at the commit deadline `until` and run for the reveal window.
@@ -326,6 +353,29 @@ mod tests {
         ];
         for (name, task, head, expected) in cases {
             assert_eq!(due(&task, head, 10), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_quiet_proposal_falls_due_no_sooner_than_its_wake() {
+        let proposed = task(TaskStatus::Proposed, Tier::LIGHT, 1);
+        for task in [proposed.clone(), anchored(proposed, 10)] {
+            let wake = quiet_until(&task).expect("a proposal waits");
+            for block in 5..15 {
+                for time in 95..105 {
+                    let head = Head { time, block };
+                    if due(&task, head, 10).is_some() {
+                        assert!(wake.reached(head), "due at {head:?} before its wake {wake:?}");
+                    }
+                }
+            }
+        }
+        for status in [TaskStatus::Created, TaskStatus::Assigned, TaskStatus::Reviewing] {
+            assert_eq!(
+                quiet_until(&task(status, Tier::LIGHT, 1)),
+                None,
+                "{status:?} is read every poll"
+            );
         }
     }
 }

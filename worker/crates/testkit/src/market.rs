@@ -331,14 +331,17 @@ impl Market {
     }
 
     /// The environment of a `worker` command on this market: the node, the deployment, the store,
-    /// and `key` if one is given.
+    /// and `key` if one is given; it logs at `info`, or at this process's `VERIGRAD_LOG`.
     pub fn env(&self, key: Option<&str>) -> Vec<(String, String)> {
         let mut env = vec![
             ("VERIGRAD_RPC_URL".into(), self.chain.url().to_string()),
             ("VERIGRAD_DEPLOYMENT".into(), self.deployed.file.display().to_string()),
             ("VERIGRAD_STORE_URL".into(), self.store_url.clone()),
             ("VERIGRAD_POLL_MS".into(), "300".into()),
-            ("VERIGRAD_LOG".into(), "info".into()),
+            (
+                "VERIGRAD_LOG".into(),
+                std::env::var("VERIGRAD_LOG").unwrap_or_else(|_| "info".into()),
+            ),
             ("NO_COLOR".into(), "1".into()),
         ];
         env.extend(key.map(|key| ("VERIGRAD_KEY".into(), key.into())));
