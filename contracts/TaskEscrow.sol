@@ -11,10 +11,12 @@ import {ITaskEscrow} from "./interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 import {Anchors} from "./libraries/Anchors.sol";
 import {Deferred} from "./libraries/Deferred.sol";
+import {TaskAssign} from "./libraries/TaskAssign.sol";
 import {TaskPricing} from "./libraries/TaskPricing.sol";
 import {TaskReveal} from "./libraries/TaskReveal.sol";
 import {TaskReview} from "./libraries/TaskReview.sol";
-import {EscrowState, Member, Seat, Task} from "./types/EscrowTypes.sol";
+import {TaskTerms} from "./libraries/TaskTerms.sol";
+import {EscrowState, Member, Seat, SeatTerms, Task} from "./types/EscrowTypes.sol";
 import {DeterminismClass, ModelId, ReleaseTerms} from "./types/ModelTypes.sol";
 import {Roles} from "./types/Roles.sol";
 import {Decision, Deterrence, PolicyInputs, TaskId, TaskStatus, Tier} from "./types/TaskTypes.sol";
@@ -39,8 +41,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     uint16 public constant MAX_BOUNTY_BPS = 5_000;
     /// @notice Basis points denominator.
     uint256 internal constant BPS = 10_000;
-    /// @notice The `Anchors.seed` purpose of the seat draw (the audit roll's is `TaskReview.AUDIT_ROLL`).
-    uint256 internal constant SEAT_DRAW = 0;
     /// @notice The unit a task's value is stored in: 0.001 token.
     uint256 internal constant MILLI = 1e15;
 
@@ -110,67 +110,29 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function assign(TaskId taskId) external {
-        Task storage task = _task(taskId, TaskStatus.Created);
-        if (block.timestamp >= task.until) {
-            revert PhaseClosed(taskId, task.until);
-        }
-        if (!TaskReview.drawReady(task, taskId, WORKERS.epochBlocks())) {
-            return;
-        }
-        ReleaseTerms memory terms = MODELS.terms(_modelOf(task));
-        (address[] memory workers, Decision memory decision, uint64 lockGwei) = _drawSeats(taskId, task, terms);
-        // The load premium was paid at creation: what is left is priced at the base price.
-        (uint256 fee, uint64 reserveGwei) = TaskPricing.feeOf(_s, terms.basePrice, terms.basePrice, decision);
-        uint96 maxFee = task.fee;
-        if (fee > maxFee) {
-            revert PriceAboveMax(taskId, fee, maxFee);
-        }
-        // forge-lint: disable-next-line(unsafe-typecast)
-        uint96 price = uint96(fee); // ≤ maxFee just above
+        TaskAssign.assign(_s, WORKERS, MODELS, taskId);
+    }
 
-        task.fee = price;
-        task.anchor = 0;
-        task.status = TaskStatus.Assigned;
-        task.tier = decision.tier;
-        task.redundancy = decision.redundancy;
-        task.auditBps = decision.auditBps;
-        task.determinism = uint8(terms.determinism);
-        task.seatLockGwei = lockGwei;
-        task.reserveGwei = reserveGwei;
-        // The review reserve pays into the fund now: reviews are paid whatever their outcome.
-        _s.reviewFund += uint256(reserveGwei) * 1 gwei;
-        for (uint256 i; i < workers.length; ++i) {
-            _s.seats[taskId][i] = Seat(workers[i], SeatState.Assigned);
-        }
-        emit TaskAssigned(taskId, workers, decision.tier, decision.auditBps, price);
-        if (price < maxFee) {
-            TaskReview.credit(_s, task.requester, maxFee - price);
-        }
+    /// @inheritdoc ITaskEscrow
+    function assignTasks(TaskId[] calldata taskIds) external returns (bool[] memory assigned) {
+        bool outermost = Deferred.open();
+        assigned = TaskAssign.assignTasks(_s, WORKERS, MODELS, taskIds);
+        _closeBatch(outermost);
     }
 
     // ─── Compute workers ─────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc ITaskEscrow
     function submitResult(TaskId taskId, bytes32 outputHash) external {
-        Task storage task = _task(taskId, TaskStatus.Assigned);
-        if (task.tier != Tier.LIGHT) {
-            revert WrongTier(taskId, task.tier);
-        }
-        if (block.timestamp >= task.until) {
-            revert PhaseClosed(taskId, task.until);
-        }
-        if (outputHash == bytes32(0)) {
-            revert ZeroOutput();
-        }
-        Seat storage s = _s.seats[taskId][0];
-        if (s.worker != msg.sender) {
-            revert NotAssigned(taskId, msg.sender);
-        }
-        s.state = SeatState.Revealed;
-        _s.seatHashes[taskId][0] = outputHash;
-        emit ResultRevealed(taskId, msg.sender, outputHash);
-        task.winner = 0;
-        TaskReview.propose(_s, taskId, task);
+        TaskReveal.submitResult(_s, taskId, outputHash);
+    }
+
+    /// @inheritdoc ITaskEscrow
+    function submitResults(TaskId[] calldata taskIds, bytes32[] calldata outputHashes)
+        external
+        returns (bool[] memory submitted)
+    {
+        return TaskReveal.submitResults(_s, taskIds, outputHashes);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -238,6 +200,13 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
+    function finalizeAndSettle(TaskId[] calldata taskIds) external returns (bool[] memory settled) {
+        bool outermost = Deferred.open();
+        settled = TaskReview.finalizeAndSettle(_s, WORKERS, MODELS, taskIds);
+        _closeBatch(outermost);
+    }
+
+    /// @inheritdoc ITaskEscrow
     function batch(bytes[] calldata calls) external returns (bool[] memory ok, bytes[] memory results) {
         bool outermost = Deferred.open();
         uint256 n = calls.length;
@@ -298,11 +267,12 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view_.auditBps = t.auditBps;
         view_.winner = t.winner;
         view_.committeeSize = t.committeeSize;
-        view_.determinism = t.determinism;
+        SeatTerms memory terms = TaskTerms.termsOf(_s, taskId);
+        view_.determinism = terms.determinism;
         view_.challenger = t.challenger;
         view_.bond = t.bond;
-        view_.seatLock = uint96(t.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
-        view_.reserve = uint96(t.reserveGwei) * 1 gwei; // as above
+        view_.seatLock = uint96(terms.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
+        view_.reserve = uint96(terms.reserveGwei) * 1 gwei; // as above
         view_.voteCommits = t.voteCommits;
         view_.appeal = t.appeal;
         view_.appealSize = t.appealSize;
@@ -478,57 +448,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             revert FeeBelowQuote(fee, maxFee);
         }
         return uint256(live - terms.basePrice) * decision.redundancy;
-    }
-
-    /// @dev Draws the compute workers of a task, locking each seat's collateral, and decides its verification:
-    ///      the primary (first drawn) worker's reputation on this model feeds the policy. Returns exactly
-    ///      `decision.redundancy` workers; extra draws are released.
-    function _drawSeats(TaskId taskId, Task storage task, ReleaseTerms memory terms)
-        private
-        returns (address[] memory workers, Decision memory decision, uint64 lockGwei)
-    {
-        uint256 value = _valueOf(task);
-        PolicyInputs memory inputs = TaskPricing.policyInputs(_s, WORKERS, terms, value, task.floor);
-        Deterrence memory deterrence = TaskPricing.deterrence(_s, terms, value);
-        // Draw and lock as the least trusted primary would need: reputation only ever lowers k, and the final
-        // decision raises its audit probability until the lock taken here deters.
-        (Decision memory first, uint256 lock) = TaskPricing.firstDecision(inputs, deterrence);
-        if (lock > uint256(type(uint64).max) * 1 gwei) {
-            revert InsufficientWorkers(taskId, first.redundancy, 0); // more than any stake the escrow can record
-        }
-        // forge-lint: disable-next-line(unsafe-typecast)
-        lockGwei = uint64(lock / 1 gwei); // whole gwei, < 2^64 just above
-        // forge-lint: disable-next-line(unsafe-typecast)
-        uint96 seatLock = uint96(lock); // < 2^64 gwei < 2^96 wei
-        ModelId modelId = _modelOf(task);
-        workers = _drawLocked(taskId, task, modelId, first.redundancy, seatLock);
-        if (workers.length == 0) {
-            revert InsufficientWorkers(taskId, 1, 0);
-        }
-        inputs.reputationBps = WORKERS.reputationBps(workers[0], modelId);
-        decision = TaskPricing.finalDecision(inputs, deterrence, lock, first);
-        uint256 k = decision.redundancy;
-        if (workers.length < k) {
-            revert InsufficientWorkers(taskId, k, workers.length);
-        }
-        for (uint256 i = k; i < workers.length; ++i) {
-            WORKERS.unlock(workers[i], seatLock);
-        }
-        // Keep the first k: shrink the array in place.
-        assembly ("memory-safe") {
-            mstore(workers, k)
-        }
-    }
-
-    /// @dev Draws `count` compute workers for a task from its anchor (never its requester), locking `lock` each.
-    function _drawLocked(TaskId taskId, Task storage task, ModelId modelId, uint256 count, uint96 lock)
-        private
-        returns (address[] memory)
-    {
-        address[] memory exclude = new address[](1);
-        exclude[0] = task.requester;
-        uint256 seed = Anchors.seed(task.anchor, taskId, SEAT_DRAW);
-        return WORKERS.drawAndLock(modelId, Roles.COMPUTE, seed, count, exclude, lock);
     }
 
     function _modelOf(Task storage task) private view returns (ModelId) {
