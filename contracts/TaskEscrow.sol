@@ -51,6 +51,16 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @notice Model registry (prices, risk, determinism, royalties).
     IModelRegistry public immutable MODELS;
 
+    /// @dev What the tasks of one creation call share.
+    struct Creation {
+        ModelId modelId;
+        uint32 epochBlocks;
+        uint48 valueMilli;
+        Tier floor;
+        uint40 deadline;
+        uint96 maxFee;
+    }
+
     EscrowState private _s;
 
     /// @param token The network token.
@@ -79,7 +89,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         returns (TaskId taskId)
     {
         (ReleaseTerms memory terms, uint32 epochBlocks) = _checkCreate(modelId, deadline, maxFee);
-        taskId = _create(modelId, terms, epochBlocks, inputHash, value, floor, deadline, maxFee);
+        Creation memory c = Creation(modelId, epochBlocks, _toMilli(value), floor, deadline, maxFee);
+        taskId = _create(c, inputHash, _admit(c, terms));
         _pull(maxFee);
     }
 
@@ -96,14 +107,12 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (n == 0) {
             revert EmptyBatch();
         }
-        // The checks that depend only on the shared terms hold for every task alike; each task is still priced,
-        // refused and recorded as load one by one, exactly as `createTask` would.
+        // The checks that depend only on the shared terms hold for every task alike, and so does the least trusted
+        // decision (nothing it reads changes as tasks are created); each task is still priced at the live price its
+        // turn sees, recorded as load and refused one by one, exactly as `createTask` would.
         (ReleaseTerms memory terms, uint32 epochBlocks) = _checkCreate(modelId, deadline, maxFee);
         bool outermost = Deferred.open();
-        first = _create(modelId, terms, epochBlocks, inputHashes[0], value, floor, deadline, maxFee);
-        for (uint256 i = 1; i < n; ++i) {
-            _create(modelId, terms, epochBlocks, inputHashes[i], value, floor, deadline, maxFee);
-        }
+        first = _createAll(Creation(modelId, epochBlocks, _toMilli(value), floor, deadline, maxFee), terms, inputHashes);
         Deferred.pull(uint256(maxFee) * n);
         _closeBatch(outermost);
     }
@@ -372,38 +381,42 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         }
     }
 
-    /// @dev Creates one task whose `_checkCreate` passed: prices it at the live price (or refuses it), records its
-    ///      load and its liability, and credits the load premium. The caller pulls `maxFee` (`_pull`).
-    function _create(
-        ModelId modelId,
-        ReleaseTerms memory terms,
-        uint32 epochBlocks,
-        bytes32 inputHash,
-        uint96 value,
-        Tier floor,
-        uint40 deadline,
-        uint96 maxFee
-    ) private returns (TaskId taskId) {
-        uint48 valueMilli = _toMilli(value);
-        uint256 premium = _admit(modelId, terms, uint256(valueMilli) * MILLI, floor, maxFee);
+    /// @dev Creates one task whose `_checkCreate` passed and that was admitted with this load premium: records it
+    ///      and its liability, and credits the premium. The caller pulls `maxFee` (`_pull`).
+    function _create(Creation memory c, bytes32 inputHash, uint256 premium) private returns (TaskId taskId) {
+        uint96 maxFee = c.maxFee;
         taskId = TaskId.wrap(++_s.counters.tasks);
         _s.counters.liabilities += maxFee;
         Task storage task = _s.tasks[taskId];
         task.requester = msg.sender;
         // forge-lint: disable-next-line(unsafe-typecast)
         task.fee = uint96(maxFee - premium); // premium ≤ maxFee (`_admit`)
-        task.valueMilli = valueMilli;
-        task.modelIndex = _indexOf(modelId);
-        task.until = deadline;
+        task.valueMilli = c.valueMilli;
+        task.modelIndex = _indexOf(c.modelId);
+        task.until = c.deadline;
         // forge-lint: disable-next-line(unsafe-typecast)
         task.createdBlock = uint32(block.number); // 2^32 blocks is centuries at L1 block times
-        task.anchor = Anchors.forDraw(epochBlocks);
+        task.anchor = Anchors.forDraw(c.epochBlocks);
         task.status = TaskStatus.Created;
-        task.floor = floor;
+        task.floor = c.floor;
         task.winner = TaskReview.NO_WINNER;
         // forge-lint: disable-next-line(unsafe-typecast)
-        emit TaskCreated(taskId, msg.sender, modelId, inputHash, maxFee, uint96(premium)); // premium ≤ maxFee
+        emit TaskCreated(taskId, msg.sender, c.modelId, inputHash, maxFee, uint96(premium)); // premium ≤ maxFee
         TaskReview.credit(_s, _s.params.treasury, premium);
+    }
+
+    /// @dev Creates one task per input hash on the terms `c`, each admitted at the live price its turn sees.
+    function _createAll(Creation memory c, ReleaseTerms memory terms, bytes32[] calldata inputHashes)
+        private
+        returns (TaskId first)
+    {
+        uint256 n = inputHashes.length;
+        Decision memory decision = _firstDecision(terms, uint256(c.valueMilli) * MILLI, c.floor);
+        uint96[] memory live = MODELS.recordLoads(c.modelId, decision.redundancy, n);
+        first = TaskId.wrap(_s.counters.tasks + 1);
+        for (uint256 i; i < n; ++i) {
+            _create(c, inputHashes[i], _premium(live[i], terms, decision, c.maxFee));
+        }
     }
 
     /// @dev Takes `amount` from the caller: at once, or inside a batch with the batch's other pulls, at its end.
@@ -435,14 +448,28 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @dev Admits a task at the live price, or refuses it with the quote (`FeeBelowQuote`): the least trusted
     ///      primary's seats are the load the task brings, and it pays the price from before that load. Returns the
     ///      load premium, k × (live − base price), ≤ the fee ≤ `maxFee`.
-    function _admit(ModelId modelId, ReleaseTerms memory terms, uint256 value, Tier floor, uint96 maxFee)
+    function _admit(Creation memory c, ReleaseTerms memory terms) private returns (uint256) {
+        Decision memory decision = _firstDecision(terms, uint256(c.valueMilli) * MILLI, c.floor);
+        return _premium(MODELS.recordLoad(c.modelId, decision.redundancy), terms, decision, c.maxFee);
+    }
+
+    /// @dev The least trusted primary's decision for a task: what admission prices and records as load.
+    function _firstDecision(ReleaseTerms memory terms, uint256 value, Tier floor)
         private
-        returns (uint256)
+        view
+        returns (Decision memory decision)
     {
-        (Decision memory decision,) = TaskPricing.firstDecision(
+        (decision,) = TaskPricing.firstDecision(
             TaskPricing.policyInputs(_s, WORKERS, terms, value, floor), TaskPricing.deterrence(_s, terms, value)
         );
-        uint96 live = MODELS.recordLoad(modelId, decision.redundancy);
+    }
+
+    /// @dev The load premium of a task admitted at `live` (see `_admit`), or `FeeBelowQuote` if `maxFee` misses it.
+    function _premium(uint96 live, ReleaseTerms memory terms, Decision memory decision, uint96 maxFee)
+        private
+        view
+        returns (uint256)
+    {
         (uint256 fee,) = TaskPricing.feeOf(_s, live, terms.basePrice, decision);
         if (fee > maxFee) {
             revert FeeBelowQuote(fee, maxFee);

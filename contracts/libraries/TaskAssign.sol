@@ -27,8 +27,19 @@ library TaskAssign {
     /// @notice The unit a task's value is stored in: 0.001 token.
     uint256 internal constant MILLI = 1e15;
 
+    /// @dev A primary worker as the tasks of one call alike in model, value and floor see it: its reputation, the
+    ///      decision its reputation gives, the fee and review reserve, and (once stored) the key of the terms.
+    struct Primary {
+        address worker;
+        uint16 reputation;
+        Decision decision;
+        uint256 fee;
+        uint64 reserveGwei;
+        uint88 termsKey;
+    }
+
     /// @dev What the tasks of one call share, read once: the epoch and pressure, and for the last model and the
-    ///      last (value, floor) seen, the terms and the least trusted decision; the primaries' reputations on it.
+    ///      last (value, floor) seen, the terms and the least trusted decision, and the primaries drawn for them.
     struct Context {
         uint32 epochBlocks;
         uint16 pressureBps;
@@ -42,12 +53,11 @@ library TaskAssign {
         Deterrence deterrence;
         Decision first;
         uint256 lock;
-        address[] primaries;
-        uint16[] reputations;
+        Primary[] primaries;
         uint256 known;
     }
 
-    /// @dev Reputations remembered per call (primaries of one model); past that, read each time.
+    /// @dev Primaries remembered for alike tasks; past that, each is read and priced for every task.
     uint256 private constant KNOWN_PRIMARIES = 16;
 
     /// @notice Assigns one task (see `ITaskEscrow.assign`): reverts where the task cannot be assigned.
@@ -112,8 +122,7 @@ library TaskAssign {
     function _context(EscrowState storage s, IWorkerRegistry workers) private view returns (Context memory c) {
         c.epochBlocks = workers.epochBlocks();
         c.pressureBps = TaskPricing.pressureBps(s, workers);
-        c.primaries = new address[](KNOWN_PRIMARIES);
-        c.reputations = new uint16[](KNOWN_PRIMARIES);
+        c.primaries = new Primary[](KNOWN_PRIMARIES);
     }
 
     /// @dev Draws a task's seats, locking each seat's collateral, decides its verification (the primary's
@@ -160,9 +169,8 @@ library TaskAssign {
             }
             return false;
         }
-        c.inputs.reputationBps = _reputation(c, workers, drawn[0]);
-        Decision memory decision = TaskPricing.finalDecision(c.inputs, c.deterrence, c.lock, c.first);
-        uint256 k = decision.redundancy;
+        Primary memory primary = _primary(s, c, workers, drawn[0]);
+        uint256 k = primary.decision.redundancy;
         if (drawn.length < k) {
             if (strict) {
                 revert ITaskEscrow.InsufficientWorkers(taskId, k, drawn.length);
@@ -170,8 +178,7 @@ library TaskAssign {
             _release(workers, drawn, 0, seatLock);
             return false;
         }
-        // The load premium was paid at creation: what is left is priced at the base price.
-        (uint256 fee, uint64 reserveGwei) = TaskPricing.feeOf(s, c.terms.basePrice, c.terms.basePrice, decision);
+        uint256 fee = primary.fee;
         uint96 maxFee = task.fee;
         if (fee > maxFee) {
             if (strict) {
@@ -186,7 +193,7 @@ library TaskAssign {
             mstore(drawn, k)
         }
         // forge-lint: disable-next-line(unsafe-typecast)
-        _seat(s, c, taskId, task, drawn, decision, uint96(fee), reserveGwei); // fee ≤ maxFee just above
+        _seat(s, c, taskId, task, drawn, primary, uint96(fee)); // fee ≤ maxFee just above
         if (fee < maxFee) {
             TaskReview.credit(s, task.requester, maxFee - fee);
         }
@@ -201,24 +208,24 @@ library TaskAssign {
         TaskId taskId,
         Task storage task,
         address[] memory drawn,
-        Decision memory decision,
-        uint96 price,
-        uint64 reserveGwei
+        Primary memory primary,
+        uint96 price
     ) private {
+        Decision memory decision = primary.decision;
         task.fee = price;
         task.anchor = 0;
         task.status = TaskStatus.Assigned;
         task.tier = decision.tier;
         task.redundancy = decision.redundancy;
         task.auditBps = decision.auditBps;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        uint64 lockGwei = uint64(c.lock / 1 gwei); // whole gwei, < 2^64 (checked in `_assign`)
+        uint64 reserveGwei = primary.reserveGwei;
         s.reviewFund += uint256(reserveGwei) * 1 gwei;
-        s.seats[taskId][0] = Seat(
-            drawn[0],
-            ITaskEscrow.SeatState.Assigned,
-            TaskTerms.intern(s, lockGwei, reserveGwei, uint8(c.terms.determinism))
-        );
+        if (primary.termsKey == 0) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint64 lockGwei = uint64(c.lock / 1 gwei); // whole gwei, < 2^64 (checked in `_assign`)
+            primary.termsKey = TaskTerms.intern(s, lockGwei, reserveGwei, uint8(c.terms.determinism));
+        }
+        s.seats[taskId][0] = Seat(drawn[0], ITaskEscrow.SeatState.Assigned, primary.termsKey);
         for (uint256 i = 1; i < drawn.length; ++i) {
             s.seats[taskId][i] = Seat(drawn[i], ITaskEscrow.SeatState.Assigned, 0);
         }
@@ -237,7 +244,6 @@ library TaskAssign {
             c.modelId = s.models[modelIndex - 1];
             c.terms = models.terms(c.modelId);
             c.decided = false;
-            c.known = 0; // reputations are per model
         }
         uint48 valueMilli = task.valueMilli;
         Tier floor = task.floor;
@@ -249,23 +255,33 @@ library TaskAssign {
         c.deterrence = TaskPricing.deterrence(s, c.terms, value);
         (c.first, c.lock) = TaskPricing.firstDecision(c.inputs, c.deterrence);
         (c.decided, c.valueMilli, c.floor) = (true, valueMilli, floor);
+        c.known = 0; // primaries are priced for these tasks only
     }
 
-    /// @dev A primary's reputation on the context's model, read once per call for the first `KNOWN_PRIMARIES`.
-    function _reputation(Context memory c, IWorkerRegistry workers, address primary) private view returns (uint16) {
+    /// @dev The primary `worker` of a task alike to the context's: its reputation on the model (which only finality
+    ///      changes), the decision it gives (the policy raises the audit probability until the lock taken deters), and
+    ///      the fee at the base price (the load premium was paid at creation) with its review reserve. Read and priced
+    ///      once per call for the first `KNOWN_PRIMARIES` primaries.
+    function _primary(EscrowState storage s, Context memory c, IWorkerRegistry workers, address worker)
+        private
+        view
+        returns (Primary memory p)
+    {
         uint256 known = c.known;
         for (uint256 i; i < known; ++i) {
-            if (c.primaries[i] == primary) {
-                return c.reputations[i];
+            if (c.primaries[i].worker == worker) {
+                return c.primaries[i];
             }
         }
-        uint16 reputation = workers.reputationBps(primary, c.modelId);
+        p.worker = worker;
+        p.reputation = workers.reputationBps(worker, c.modelId);
+        c.inputs.reputationBps = p.reputation;
+        p.decision = TaskPricing.finalDecision(c.inputs, c.deterrence, c.lock, c.first);
+        (p.fee, p.reserveGwei) = TaskPricing.feeOf(s, c.terms.basePrice, c.terms.basePrice, p.decision);
         if (known < KNOWN_PRIMARIES) {
-            c.primaries[known] = primary;
-            c.reputations[known] = reputation;
+            c.primaries[known] = p;
             c.known = known + 1;
         }
-        return reputation;
     }
 
     /// @dev Releases the locks of `drawn[from:]`.
