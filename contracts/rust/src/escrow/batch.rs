@@ -293,10 +293,10 @@ fn merged(calls: &[EscrowCall]) -> Vec<TaskEscrowCalls> {
                 submit.outputHashes.push(c.outputHash);
             }
             TaskEscrowCalls::finalize(TaskEscrow::finalizeCall { taskId })
-            | TaskEscrowCalls::settle(TaskEscrow::settleCall { taskId }) => {
-                if !settle.taskIds.contains(taskId) {
-                    settle.taskIds.push(*taskId);
-                }
+            | TaskEscrowCalls::settle(TaskEscrow::settleCall { taskId })
+                if !settle.taskIds.contains(taskId) =>
+            {
+                settle.taskIds.push(*taskId);
             }
             _ => {}
         }
