@@ -198,6 +198,25 @@ contract ModelRegistry is IModelRegistry, Ownable {
     }
 
     /// @inheritdoc IModelRegistry
+    function recordLoads(ModelId releaseId, uint256 executions, uint256 tasks)
+        external
+        returns (uint96[] memory prices)
+    {
+        LoadParams memory params = _loadParams;
+        if (msg.sender != params.recorder) {
+            revert NotLoadRecorder(msg.sender);
+        }
+        uint96 basePrice = _hot(releaseId).basePrice;
+        LoadPricing.Load storage stored = _loads[releaseId];
+        uint256 target = LoadPricing.targetOf(WORKERS.drawWeight(releaseId, Roles.COMPUTE), params.unitsPerWorker);
+        uint256 units = executions * stored.costUnits;
+        prices = new uint96[](tasks);
+        for (uint256 i; i < tasks; ++i) {
+            prices[i] = LoadPricing.price(basePrice, stored.record(units, target));
+        }
+    }
+
+    /// @inheritdoc IModelRegistry
     function deprecate(ModelId releaseId) external {
         Hot storage hot = _ownedRelease(releaseId);
         if (hot.deprecated) {

@@ -11,10 +11,12 @@ import {ITaskEscrow} from "./interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 import {Anchors} from "./libraries/Anchors.sol";
 import {Deferred} from "./libraries/Deferred.sol";
+import {TaskAssign} from "./libraries/TaskAssign.sol";
 import {TaskPricing} from "./libraries/TaskPricing.sol";
 import {TaskReveal} from "./libraries/TaskReveal.sol";
 import {TaskReview} from "./libraries/TaskReview.sol";
-import {EscrowState, Member, Seat, Task} from "./types/EscrowTypes.sol";
+import {TaskTerms} from "./libraries/TaskTerms.sol";
+import {EscrowState, Member, Seat, SeatTerms, Task} from "./types/EscrowTypes.sol";
 import {DeterminismClass, ModelId, ReleaseTerms} from "./types/ModelTypes.sol";
 import {Roles} from "./types/Roles.sol";
 import {Decision, Deterrence, PolicyInputs, TaskId, TaskStatus, Tier} from "./types/TaskTypes.sol";
@@ -39,8 +41,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     uint16 public constant MAX_BOUNTY_BPS = 5_000;
     /// @notice Basis points denominator.
     uint256 internal constant BPS = 10_000;
-    /// @notice The `Anchors.seed` purpose of the seat draw (the audit roll's is `TaskReview.AUDIT_ROLL`).
-    uint256 internal constant SEAT_DRAW = 0;
     /// @notice The unit a task's value is stored in: 0.001 token.
     uint256 internal constant MILLI = 1e15;
 
@@ -50,6 +50,16 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     IWorkerRegistry public immutable WORKERS;
     /// @notice Model registry (prices, risk, determinism, royalties).
     IModelRegistry public immutable MODELS;
+
+    /// @dev What the tasks of one creation call share.
+    struct Creation {
+        ModelId modelId;
+        uint32 epochBlocks;
+        uint48 valueMilli;
+        Tier floor;
+        uint40 deadline;
+        uint96 maxFee;
+    }
 
     EscrowState private _s;
 
@@ -79,7 +89,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         returns (TaskId taskId)
     {
         (ReleaseTerms memory terms, uint32 epochBlocks) = _checkCreate(modelId, deadline, maxFee);
-        taskId = _create(modelId, terms, epochBlocks, inputHash, value, floor, deadline, maxFee);
+        Creation memory c = Creation(modelId, epochBlocks, _toMilli(value), floor, deadline, maxFee);
+        taskId = _create(c, inputHash, _admit(c, terms));
         _pull(maxFee);
     }
 
@@ -96,81 +107,41 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         if (n == 0) {
             revert EmptyBatch();
         }
-        // The checks that depend only on the shared terms hold for every task alike; each task is still priced,
-        // refused and recorded as load one by one, exactly as `createTask` would.
+        // The checks that depend only on the shared terms hold for every task alike, and so does the least trusted
+        // decision (nothing it reads changes as tasks are created); each task is still priced at the live price its
+        // turn sees, recorded as load and refused one by one, exactly as `createTask` would.
         (ReleaseTerms memory terms, uint32 epochBlocks) = _checkCreate(modelId, deadline, maxFee);
         bool outermost = Deferred.open();
-        first = _create(modelId, terms, epochBlocks, inputHashes[0], value, floor, deadline, maxFee);
-        for (uint256 i = 1; i < n; ++i) {
-            _create(modelId, terms, epochBlocks, inputHashes[i], value, floor, deadline, maxFee);
-        }
+        first = _createAll(Creation(modelId, epochBlocks, _toMilli(value), floor, deadline, maxFee), terms, inputHashes);
         Deferred.pull(uint256(maxFee) * n);
         _closeBatch(outermost);
     }
 
     /// @inheritdoc ITaskEscrow
     function assign(TaskId taskId) external {
-        Task storage task = _task(taskId, TaskStatus.Created);
-        if (block.timestamp >= task.until) {
-            revert PhaseClosed(taskId, task.until);
-        }
-        if (!TaskReview.drawReady(task, taskId, WORKERS.epochBlocks())) {
-            return;
-        }
-        ReleaseTerms memory terms = MODELS.terms(_modelOf(task));
-        (address[] memory workers, Decision memory decision, uint64 lockGwei) = _drawSeats(taskId, task, terms);
-        // The load premium was paid at creation: what is left is priced at the base price.
-        (uint256 fee, uint64 reserveGwei) = TaskPricing.feeOf(_s, terms.basePrice, terms.basePrice, decision);
-        uint96 maxFee = task.fee;
-        if (fee > maxFee) {
-            revert PriceAboveMax(taskId, fee, maxFee);
-        }
-        // forge-lint: disable-next-line(unsafe-typecast)
-        uint96 price = uint96(fee); // ≤ maxFee just above
+        TaskAssign.assign(_s, WORKERS, MODELS, taskId);
+    }
 
-        task.fee = price;
-        task.anchor = 0;
-        task.status = TaskStatus.Assigned;
-        task.tier = decision.tier;
-        task.redundancy = decision.redundancy;
-        task.auditBps = decision.auditBps;
-        task.determinism = uint8(terms.determinism);
-        task.seatLockGwei = lockGwei;
-        task.reserveGwei = reserveGwei;
-        // The review reserve pays into the fund now: reviews are paid whatever their outcome.
-        _s.reviewFund += uint256(reserveGwei) * 1 gwei;
-        for (uint256 i; i < workers.length; ++i) {
-            _s.seats[taskId][i] = Seat(workers[i], SeatState.Assigned);
-        }
-        emit TaskAssigned(taskId, workers, decision.tier, decision.auditBps, price);
-        if (price < maxFee) {
-            TaskReview.credit(_s, task.requester, maxFee - price);
-        }
+    /// @inheritdoc ITaskEscrow
+    function assignTasks(TaskId[] calldata taskIds) external returns (bool[] memory assigned) {
+        bool outermost = Deferred.open();
+        assigned = TaskAssign.assignTasks(_s, WORKERS, MODELS, taskIds);
+        _closeBatch(outermost);
     }
 
     // ─── Compute workers ─────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc ITaskEscrow
     function submitResult(TaskId taskId, bytes32 outputHash) external {
-        Task storage task = _task(taskId, TaskStatus.Assigned);
-        if (task.tier != Tier.LIGHT) {
-            revert WrongTier(taskId, task.tier);
-        }
-        if (block.timestamp >= task.until) {
-            revert PhaseClosed(taskId, task.until);
-        }
-        if (outputHash == bytes32(0)) {
-            revert ZeroOutput();
-        }
-        Seat storage s = _s.seats[taskId][0];
-        if (s.worker != msg.sender) {
-            revert NotAssigned(taskId, msg.sender);
-        }
-        s.state = SeatState.Revealed;
-        _s.seatHashes[taskId][0] = outputHash;
-        emit ResultRevealed(taskId, msg.sender, outputHash);
-        task.winner = 0;
-        TaskReview.propose(_s, taskId, task);
+        TaskReveal.submitResult(_s, taskId, outputHash);
+    }
+
+    /// @inheritdoc ITaskEscrow
+    function submitResults(TaskId[] calldata taskIds, bytes32[] calldata outputHashes)
+        external
+        returns (bool[] memory submitted)
+    {
+        return TaskReveal.submitResults(_s, taskIds, outputHashes);
     }
 
     /// @inheritdoc ITaskEscrow
@@ -238,6 +209,13 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
+    function finalizeAndSettle(TaskId[] calldata taskIds) external returns (bool[] memory settled) {
+        bool outermost = Deferred.open();
+        settled = TaskReview.finalizeAndSettle(_s, WORKERS, MODELS, taskIds);
+        _closeBatch(outermost);
+    }
+
+    /// @inheritdoc ITaskEscrow
     function batch(bytes[] calldata calls) external returns (bool[] memory ok, bytes[] memory results) {
         bool outermost = Deferred.open();
         uint256 n = calls.length;
@@ -298,11 +276,12 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view_.auditBps = t.auditBps;
         view_.winner = t.winner;
         view_.committeeSize = t.committeeSize;
-        view_.determinism = t.determinism;
+        SeatTerms memory terms = TaskTerms.termsOf(_s, taskId);
+        view_.determinism = terms.determinism;
         view_.challenger = t.challenger;
         view_.bond = t.bond;
-        view_.seatLock = uint96(t.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
-        view_.reserve = uint96(t.reserveGwei) * 1 gwei; // as above
+        view_.seatLock = uint96(terms.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
+        view_.reserve = uint96(terms.reserveGwei) * 1 gwei; // as above
         view_.voteCommits = t.voteCommits;
         view_.appeal = t.appeal;
         view_.appealSize = t.appealSize;
@@ -402,38 +381,42 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         }
     }
 
-    /// @dev Creates one task whose `_checkCreate` passed: prices it at the live price (or refuses it), records its
-    ///      load and its liability, and credits the load premium. The caller pulls `maxFee` (`_pull`).
-    function _create(
-        ModelId modelId,
-        ReleaseTerms memory terms,
-        uint32 epochBlocks,
-        bytes32 inputHash,
-        uint96 value,
-        Tier floor,
-        uint40 deadline,
-        uint96 maxFee
-    ) private returns (TaskId taskId) {
-        uint48 valueMilli = _toMilli(value);
-        uint256 premium = _admit(modelId, terms, uint256(valueMilli) * MILLI, floor, maxFee);
+    /// @dev Creates one task whose `_checkCreate` passed and that was admitted with this load premium: records it
+    ///      and its liability, and credits the premium. The caller pulls `maxFee` (`_pull`).
+    function _create(Creation memory c, bytes32 inputHash, uint256 premium) private returns (TaskId taskId) {
+        uint96 maxFee = c.maxFee;
         taskId = TaskId.wrap(++_s.counters.tasks);
         _s.counters.liabilities += maxFee;
         Task storage task = _s.tasks[taskId];
         task.requester = msg.sender;
         // forge-lint: disable-next-line(unsafe-typecast)
         task.fee = uint96(maxFee - premium); // premium ≤ maxFee (`_admit`)
-        task.valueMilli = valueMilli;
-        task.modelIndex = _indexOf(modelId);
-        task.until = deadline;
+        task.valueMilli = c.valueMilli;
+        task.modelIndex = _indexOf(c.modelId);
+        task.until = c.deadline;
         // forge-lint: disable-next-line(unsafe-typecast)
         task.createdBlock = uint32(block.number); // 2^32 blocks is centuries at L1 block times
-        task.anchor = Anchors.forDraw(epochBlocks);
+        task.anchor = Anchors.forDraw(c.epochBlocks);
         task.status = TaskStatus.Created;
-        task.floor = floor;
+        task.floor = c.floor;
         task.winner = TaskReview.NO_WINNER;
         // forge-lint: disable-next-line(unsafe-typecast)
-        emit TaskCreated(taskId, msg.sender, modelId, inputHash, maxFee, uint96(premium)); // premium ≤ maxFee
+        emit TaskCreated(taskId, msg.sender, c.modelId, inputHash, maxFee, uint96(premium)); // premium ≤ maxFee
         TaskReview.credit(_s, _s.params.treasury, premium);
+    }
+
+    /// @dev Creates one task per input hash on the terms `c`, each admitted at the live price its turn sees.
+    function _createAll(Creation memory c, ReleaseTerms memory terms, bytes32[] calldata inputHashes)
+        private
+        returns (TaskId first)
+    {
+        uint256 n = inputHashes.length;
+        Decision memory decision = _firstDecision(terms, uint256(c.valueMilli) * MILLI, c.floor);
+        uint96[] memory live = MODELS.recordLoads(c.modelId, decision.redundancy, n);
+        first = TaskId.wrap(_s.counters.tasks + 1);
+        for (uint256 i; i < n; ++i) {
+            _create(c, inputHashes[i], _premium(live[i], terms, decision, c.maxFee));
+        }
     }
 
     /// @dev Takes `amount` from the caller: at once, or inside a batch with the batch's other pulls, at its end.
@@ -465,70 +448,33 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @dev Admits a task at the live price, or refuses it with the quote (`FeeBelowQuote`): the least trusted
     ///      primary's seats are the load the task brings, and it pays the price from before that load. Returns the
     ///      load premium, k × (live − base price), ≤ the fee ≤ `maxFee`.
-    function _admit(ModelId modelId, ReleaseTerms memory terms, uint256 value, Tier floor, uint96 maxFee)
+    function _admit(Creation memory c, ReleaseTerms memory terms) private returns (uint256) {
+        Decision memory decision = _firstDecision(terms, uint256(c.valueMilli) * MILLI, c.floor);
+        return _premium(MODELS.recordLoad(c.modelId, decision.redundancy), terms, decision, c.maxFee);
+    }
+
+    /// @dev The least trusted primary's decision for a task: what admission prices and records as load.
+    function _firstDecision(ReleaseTerms memory terms, uint256 value, Tier floor)
         private
-        returns (uint256)
+        view
+        returns (Decision memory decision)
     {
-        (Decision memory decision,) = TaskPricing.firstDecision(
+        (decision,) = TaskPricing.firstDecision(
             TaskPricing.policyInputs(_s, WORKERS, terms, value, floor), TaskPricing.deterrence(_s, terms, value)
         );
-        uint96 live = MODELS.recordLoad(modelId, decision.redundancy);
+    }
+
+    /// @dev The load premium of a task admitted at `live` (see `_admit`), or `FeeBelowQuote` if `maxFee` misses it.
+    function _premium(uint96 live, ReleaseTerms memory terms, Decision memory decision, uint96 maxFee)
+        private
+        view
+        returns (uint256)
+    {
         (uint256 fee,) = TaskPricing.feeOf(_s, live, terms.basePrice, decision);
         if (fee > maxFee) {
             revert FeeBelowQuote(fee, maxFee);
         }
         return uint256(live - terms.basePrice) * decision.redundancy;
-    }
-
-    /// @dev Draws the compute workers of a task, locking each seat's collateral, and decides its verification:
-    ///      the primary (first drawn) worker's reputation on this model feeds the policy. Returns exactly
-    ///      `decision.redundancy` workers; extra draws are released.
-    function _drawSeats(TaskId taskId, Task storage task, ReleaseTerms memory terms)
-        private
-        returns (address[] memory workers, Decision memory decision, uint64 lockGwei)
-    {
-        uint256 value = _valueOf(task);
-        PolicyInputs memory inputs = TaskPricing.policyInputs(_s, WORKERS, terms, value, task.floor);
-        Deterrence memory deterrence = TaskPricing.deterrence(_s, terms, value);
-        // Draw and lock as the least trusted primary would need: reputation only ever lowers k, and the final
-        // decision raises its audit probability until the lock taken here deters.
-        (Decision memory first, uint256 lock) = TaskPricing.firstDecision(inputs, deterrence);
-        if (lock > uint256(type(uint64).max) * 1 gwei) {
-            revert InsufficientWorkers(taskId, first.redundancy, 0); // more than any stake the escrow can record
-        }
-        // forge-lint: disable-next-line(unsafe-typecast)
-        lockGwei = uint64(lock / 1 gwei); // whole gwei, < 2^64 just above
-        // forge-lint: disable-next-line(unsafe-typecast)
-        uint96 seatLock = uint96(lock); // < 2^64 gwei < 2^96 wei
-        ModelId modelId = _modelOf(task);
-        workers = _drawLocked(taskId, task, modelId, first.redundancy, seatLock);
-        if (workers.length == 0) {
-            revert InsufficientWorkers(taskId, 1, 0);
-        }
-        inputs.reputationBps = WORKERS.reputationBps(workers[0], modelId);
-        decision = TaskPricing.finalDecision(inputs, deterrence, lock, first);
-        uint256 k = decision.redundancy;
-        if (workers.length < k) {
-            revert InsufficientWorkers(taskId, k, workers.length);
-        }
-        for (uint256 i = k; i < workers.length; ++i) {
-            WORKERS.unlock(workers[i], seatLock);
-        }
-        // Keep the first k: shrink the array in place.
-        assembly ("memory-safe") {
-            mstore(workers, k)
-        }
-    }
-
-    /// @dev Draws `count` compute workers for a task from its anchor (never its requester), locking `lock` each.
-    function _drawLocked(TaskId taskId, Task storage task, ModelId modelId, uint256 count, uint96 lock)
-        private
-        returns (address[] memory)
-    {
-        address[] memory exclude = new address[](1);
-        exclude[0] = task.requester;
-        uint256 seed = Anchors.seed(task.anchor, taskId, SEAT_DRAW);
-        return WORKERS.drawAndLock(modelId, Roles.COMPUTE, seed, count, exclude, lock);
     }
 
     function _modelOf(Task storage task) private view returns (ModelId) {

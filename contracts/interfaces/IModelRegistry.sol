@@ -222,6 +222,15 @@ interface IModelRegistry {
     /// @return price The live price of one execution, token wei.
     function recordLoad(ModelId releaseId, uint256 executions) external returns (uint96 price);
 
+    /// @notice Records `tasks` arrivals of `executions` runs each, one after the other, as that many `recordLoad` calls
+    ///         would in this block, and returns the live price each arrival saw before its own load.
+    /// @dev Load recorder only. The target is read once: no arrival changes the draw weight it comes from.
+    /// @param releaseId The release; reverts `UnknownRelease` if absent.
+    /// @param executions Executions each arrival brings.
+    /// @param tasks Arrivals.
+    /// @return prices The live price of one execution before each arrival, token wei, in order.
+    function recordLoads(ModelId releaseId, uint256 executions, uint256 tasks) external returns (uint96[] memory prices);
+
     /// @notice Deprecates a release: no new tasks may use it.
     /// @param releaseId The release; caller must own its repository.
     function deprecate(ModelId releaseId) external;

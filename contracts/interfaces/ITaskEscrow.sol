@@ -319,6 +319,10 @@ interface ITaskEscrow {
     error ZeroOutput();
     /// @notice Thrown by `createTasks` if it is given no input.
     error EmptyBatch();
+    /// @notice Thrown by `submitResults` if it is given a different number of tasks and outputs.
+    /// @param tasks The number of tasks.
+    /// @param outputs The number of output hashes.
+    error LengthMismatch(uint256 tasks, uint256 outputs);
 
     /// @notice Creates a task at the live price and escrows `maxFee`, or refuses it at once with the current quote
     ///         (`FeeBelowQuote`) if `maxFee` is below it: nothing is escrowed then.
@@ -371,6 +375,19 @@ interface ITaskEscrow {
     /// @param taskId The task.
     function assign(TaskId taskId) external;
 
+    /// @notice Assigns many tasks in one call: each task that `assign` would assign now is assigned exactly as
+    ///         `assign` would (its own anchor's draw, collateral, decision and fee, every check); each that `assign`
+    ///         would refuse or leave unassigned is skipped and reported: one already assigned (keepers race for the
+    ///         same tasks), unknown, past its deadline, before its anchor, re-anchored (stale: as `assign`, it emits
+    ///         `Anchored`), with too few eligible workers, or priced above its cap (any collateral its draw locked is
+    ///         released).
+    /// @dev Reads once what the tasks share (the registry's epoch, the verification pressure, each model's terms,
+    ///      the least trusted decision of tasks alike in model, value and floor, each primary's reputation), none of
+    ///      which an assignment changes. Credits are summed per account and written once at the end, as in `batch`.
+    /// @param taskIds The tasks, in the order they are assigned (a task named twice is assigned at most once).
+    /// @return assigned Whether each task was assigned by this call.
+    function assignTasks(TaskId[] calldata taskIds) external returns (bool[] memory assigned);
+
     /// @notice Draws a proposed result's audit lottery from its anchor's hash; an audit requests a review
     ///         (`ReviewRequested` with reason Audit).
     /// @dev Callable by anyone after the anchor; `finalize` draws it too if nobody did. If the anchor is
@@ -390,6 +407,18 @@ interface ITaskEscrow {
     /// @param taskId The task.
     /// @param outputHash keccak-256 of the canonical output encoding.
     function submitResult(TaskId taskId, bytes32 outputHash) external;
+
+    /// @notice LIGHT: the caller submits many outputs in one call; each is taken exactly as `submitResult` would take
+    ///         it, and each that `submitResult` would refuse is skipped and reported, untouched: a task not assigned
+    ///         to the caller, not LIGHT, not awaiting its result (answered already, or named twice), past its deadline,
+    ///         or a zero output hash.
+    /// @dev Reverts only on malformed arguments (`LengthMismatch`).
+    /// @param taskIds The tasks.
+    /// @param outputHashes Each task's output hash (keccak-256 of the canonical output encoding), in the same order.
+    /// @return submitted Whether each output was taken.
+    function submitResults(TaskId[] calldata taskIds, bytes32[] calldata outputHashes)
+        external
+        returns (bool[] memory submitted);
 
     /// @notice REDUNDANT/DEEP: an assigned worker commits `keccak256(abi.encode(outputHash, salt, worker))`.
     /// @param taskId The task.
@@ -459,6 +488,16 @@ interface ITaskEscrow {
     /// @notice Credits a finalized task's payments: workers, royalty, protocol fee, refunds, bonds.
     /// @param taskId The task.
     function settle(TaskId taskId) external;
+
+    /// @notice Finalizes and settles many tasks in one call: each task that `finalize` would finalize now is
+    ///         finalized exactly as `finalize` would, then settled as `settle` would; a task finalized already is
+    ///         settled; every other task is skipped and reported, untouched: one settled already (keepers race for the
+    ///         same tasks), unknown, in review, inside its challenge window, or whose audit anchor is not mined yet. A
+    ///         result whose audit lottery draws an audit goes to review, as with `finalize`, and is not settled.
+    /// @dev Credits are summed per account and written once at the end, as in `batch`.
+    /// @param taskIds The tasks (a task named twice is settled at most once).
+    /// @return settled Whether each task was settled by this call.
+    function finalizeAndSettle(TaskId[] calldata taskIds) external returns (bool[] memory settled);
 
     /// @notice Runs each call on this contract in order, as the caller, without letting one call's revert
     ///         undo the others: a keeper settles a block's worth of tasks, a worker answers all its seats,

@@ -7,12 +7,79 @@ import {EscrowState, Seat, Task} from "../types/EscrowTypes.sol";
 import {DeterminismClass} from "../types/ModelTypes.sol";
 import {TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 import {TaskReview} from "./TaskReview.sol";
+import {TaskTerms} from "./TaskTerms.sol";
 
 /// @title TaskReveal
-/// @notice The compute seats' commit–reveal of REDUNDANT and DEEP tasks and its tally, as functions on the escrow's
-///         storage (see `ITaskEscrow.commit`, `reveal`, `closeReveal`). Linked (external functions, run by
+/// @notice The compute seats' answers, as functions on the escrow's storage: a LIGHT seat's result (see
+///         `ITaskEscrow.submitResult`, `submitResults`), and the commit–reveal of REDUNDANT and DEEP tasks and its
+///         tally (see `ITaskEscrow.commit`, `reveal`, `closeReveal`). Linked (external functions, run by
 ///         delegatecall) so that TaskEscrow stays under the EIP-170 size limit.
 library TaskReveal {
+    /// @notice LIGHT: the assigned worker submits its output hash and the result is proposed (see
+    ///         `ITaskEscrow.submitResult`).
+    /// @param s The escrow's storage.
+    /// @param taskId The task.
+    /// @param outputHash keccak-256 of the canonical output encoding.
+    function submitResult(EscrowState storage s, TaskId taskId, bytes32 outputHash) external {
+        Task storage task = s.tasks[taskId];
+        TaskStatus status = task.status;
+        if (status == TaskStatus.None) {
+            revert ITaskEscrow.UnknownTask(taskId);
+        }
+        if (status != TaskStatus.Assigned) {
+            revert ITaskEscrow.WrongStatus(taskId, status);
+        }
+        if (task.tier != Tier.LIGHT) {
+            revert ITaskEscrow.WrongTier(taskId, task.tier);
+        }
+        if (block.timestamp >= task.until) {
+            revert ITaskEscrow.PhaseClosed(taskId, task.until);
+        }
+        if (outputHash == bytes32(0)) {
+            revert ITaskEscrow.ZeroOutput();
+        }
+        Seat storage seat = s.seats[taskId][0];
+        if (seat.worker != msg.sender) {
+            revert ITaskEscrow.NotAssigned(taskId, msg.sender);
+        }
+        _submit(s, taskId, task, seat, outputHash);
+    }
+
+    /// @notice LIGHT: submits each output whose task `submitResult` would accept from the caller now, skipping the
+    ///         others (see `ITaskEscrow.submitResults`).
+    /// @param s The escrow's storage.
+    /// @param taskIds The tasks.
+    /// @param outputHashes Their output hashes, in the same order.
+    /// @return submitted Whether each output was taken.
+    function submitResults(EscrowState storage s, TaskId[] calldata taskIds, bytes32[] calldata outputHashes)
+        external
+        returns (bool[] memory submitted)
+    {
+        uint256 n = taskIds.length;
+        if (outputHashes.length != n) {
+            revert ITaskEscrow.LengthMismatch(n, outputHashes.length);
+        }
+        submitted = new bool[](n);
+        for (uint256 i; i < n; ++i) {
+            TaskId taskId = taskIds[i];
+            bytes32 outputHash = outputHashes[i];
+            Task storage task = s.tasks[taskId];
+            // Every check of `submitResult`: a task it would refuse is skipped, untouched.
+            if (
+                task.status != TaskStatus.Assigned || task.tier != Tier.LIGHT || block.timestamp >= task.until
+                    || outputHash == bytes32(0)
+            ) {
+                continue;
+            }
+            Seat storage seat = s.seats[taskId][0];
+            if (seat.worker != msg.sender) {
+                continue;
+            }
+            _submit(s, taskId, task, seat, outputHash);
+            submitted[i] = true;
+        }
+    }
+
     /// @notice An assigned seat commits to its output (see `ITaskEscrow.commit`).
     /// @param s The escrow's storage.
     /// @param taskId The task.
@@ -92,6 +159,17 @@ library TaskReveal {
         _tally(s, workers, taskId, task);
     }
 
+    /// @dev Records a LIGHT seat's output and proposes it.
+    function _submit(EscrowState storage s, TaskId taskId, Task storage task, Seat storage seat, bytes32 outputHash)
+        private
+    {
+        seat.state = ITaskEscrow.SeatState.Revealed;
+        s.seatHashes[taskId][0] = outputHash;
+        emit ITaskEscrow.ResultRevealed(taskId, msg.sender, outputHash);
+        task.winner = 0;
+        TaskReview.propose(s, taskId, task);
+    }
+
     /// @dev Decides the outcome of a REDUNDANT/DEEP task from its reveals. Seats that never revealed
     ///      are faulty. EXACT models agree by hash with a strict majority of k; TOLERANCE models need
     ///      every reveal to match (a mismatch may be honest float noise, so a committee decides).
@@ -109,8 +187,8 @@ library TaskReveal {
             return;
         }
         (uint256 best, uint256 bestCount) = _plurality(hashes);
-        bool quorum =
-            bestCount * 2 > k && (task.determinism == uint8(DeterminismClass.EXACT) || bestCount == task.reveals);
+        bool quorum = bestCount * 2 > k
+            && (TaskTerms.termsOf(s, taskId).determinism == uint8(DeterminismClass.EXACT) || bestCount == task.reveals);
         if (!quorum) {
             TaskReview.requestReview(s, workers, taskId, task, ITaskEscrow.ReviewReason.NoQuorum);
             return;

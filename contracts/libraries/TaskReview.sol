@@ -4,13 +4,14 @@ pragma solidity ^0.8.24;
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
-import {EscrowState, Member, Seat, Task} from "../types/EscrowTypes.sol";
+import {EscrowState, Member, Seat, SeatTerms, Task} from "../types/EscrowTypes.sol";
 import {ModelId, ReleaseTerms} from "../types/ModelTypes.sol";
 import {Roles} from "../types/Roles.sol";
 import {TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 import {Anchors} from "./Anchors.sol";
 import {Deferred} from "./Deferred.sol";
 import {FeeSplit} from "./FeeSplit.sol";
+import {TaskTerms} from "./TaskTerms.sol";
 
 /// @title TaskReview
 /// @notice The escrow's committee reviews, finality and settlement, as functions on its storage. Linked
@@ -18,6 +19,12 @@ import {FeeSplit} from "./FeeSplit.sol";
 /// @dev Money moves only through `credit`: every credit is backed by tokens the escrow holds, so the
 ///      escrow's `liabilities` changes only where tokens enter (fees, bonds, slashes) or leave (claims).
 library TaskReview {
+    /// @dev A model's terms, kept across the tasks of one call (`modelIndex` 0: none yet).
+    struct TermsCache {
+        uint32 modelIndex;
+        ReleaseTerms terms;
+    }
+
     /// @notice Marks "no winner" in `Task.winner`.
     uint8 internal constant NO_WINNER = type(uint8).max;
     /// @notice Marks a review that decided nothing (no revealed vote): no member voted against anything.
@@ -302,10 +309,57 @@ library TaskReview {
         if (block.timestamp < task.until) {
             revert ITaskEscrow.PhaseOpen(taskId, task.until);
         }
+        _finalize(s, workers, taskId, task, timedOut);
+    }
+
+    /// @notice Finalizes and settles each task that `finalize` would finalize now, settles each that is finalized
+    ///         already, and skips the others (see `ITaskEscrow.finalizeAndSettle`).
+    /// @param s The escrow's storage.
+    /// @param workers The worker registry.
+    /// @param models The model registry (royalties).
+    /// @param taskIds The tasks.
+    /// @return settled Whether each task was settled by this call.
+    function finalizeAndSettle(
+        EscrowState storage s,
+        IWorkerRegistry workers,
+        IModelRegistry models,
+        TaskId[] calldata taskIds
+    ) external returns (bool[] memory settled) {
+        uint256 n = taskIds.length;
+        settled = new bool[](n);
+        TermsCache memory cache;
+        for (uint256 i; i < n; ++i) {
+            TaskId taskId = taskIds[i];
+            Task storage task = s.tasks[taskId];
+            TaskStatus status = task.status;
+            if (status != TaskStatus.Finalized) {
+                // Every check of `finalize`; a task it would refuse is skipped, untouched.
+                bool timedOut =
+                    status == TaskStatus.Created || (status == TaskStatus.Assigned && task.tier == Tier.LIGHT);
+                if (
+                    (status != TaskStatus.Proposed && !timedOut) || block.timestamp < task.until
+                        || (!timedOut && task.anchor != 0 && Anchors.rollPhase(task.anchor) == Anchors.Phase.Pending)
+                ) {
+                    continue;
+                }
+                _finalize(s, workers, taskId, task, timedOut);
+                if (task.status != TaskStatus.Finalized) {
+                    continue; // audited: under review now
+                }
+            }
+            _settle(s, models, cache, taskId, task);
+            settled[i] = true;
+        }
+    }
+
+    /// @dev Finalizes a task that `finalize`'s checks passed: a proposed result's audit lottery is drawn first (by
+    ///      whoever comes first), and an audit requests a review instead.
+    function _finalize(EscrowState storage s, IWorkerRegistry workers, TaskId taskId, Task storage task, bool timedOut)
+        private
+    {
         if (timedOut) {
             task.winner = NO_WINNER;
         } else {
-            // The audit lottery is drawn before finality, by whoever comes first.
             if (task.anchor != 0 && _rollAudit(s, workers, taskId, task)) {
                 return;
             }
@@ -331,10 +385,11 @@ library TaskReview {
         task.status = TaskStatus.Finalized;
         ModelId modelId = _modelOf(s, task);
         bytes32 result = task.winner == NO_WINNER ? bytes32(0) : s.seatHashes[taskId][task.winner];
+        SeatTerms memory terms = TaskTerms.termsOf(s, taskId);
         // Reputation is earned only from work someone else paid for (a fee beyond the review reserve), and never
         // from a rejected input.
-        bool earns = task.fee > uint96(task.reserveGwei) * 1 gwei && result != INPUT_REJECTED;
-        uint96 lock = uint96(task.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
+        bool earns = task.fee > uint96(terms.reserveGwei) * 1 gwei && result != INPUT_REJECTED;
+        uint96 lock = uint96(terms.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
         uint256 k = task.redundancy;
         for (uint256 i; i < k; ++i) {
             Seat storage seat = s.seats[taskId][i];
@@ -367,19 +422,35 @@ library TaskReview {
         if (task.status != TaskStatus.Finalized) {
             revert ITaskEscrow.WrongStatus(taskId, task.status);
         }
+        TermsCache memory cache;
+        _settle(s, models, cache, taskId, task);
+    }
+
+    /// @dev Settles a finalized task; `cache` keeps the last model's terms across the tasks of one call.
+    function _settle(
+        EscrowState storage s,
+        IModelRegistry models,
+        TermsCache memory cache,
+        TaskId taskId,
+        Task storage task
+    ) private {
         task.status = TaskStatus.Settled;
         // The review reserve went to the review fund at assignment; the rest of the fee is settled here.
-        uint96 fee = task.fee - uint96(task.reserveGwei) * 1 gwei; // reserve ≤ fee: it is part of the price
+        uint96 fee = task.fee - uint96(TaskTerms.termsOf(s, taskId).reserveGwei) * 1 gwei; // reserve ≤ fee: part of the price
         if (task.winner == NO_WINNER || s.seatHashes[taskId][task.winner] == INPUT_REJECTED) {
             credit(s, task.requester, fee);
             emit ITaskEscrow.TaskSettled(taskId, 0, 0, 0, fee);
             return;
         }
-        ReleaseTerms memory terms = models.terms(_modelOf(s, task));
+        uint32 modelIndex = task.modelIndex;
+        if (cache.modelIndex != modelIndex) {
+            cache.terms = models.terms(_modelOf(s, task));
+            cache.modelIndex = modelIndex;
+        }
         (uint256 royalty, uint256 protocolFee, uint256 pot) =
-            FeeSplit.split(fee, terms.royaltyBps, s.params.protocolFeeBps);
+            FeeSplit.split(fee, cache.terms.royaltyBps, s.params.protocolFeeBps);
         uint256 dust = protocolFee + pot - _payAccepted(s, taskId, task.redundancy, pot);
-        credit(s, terms.owner, royalty);
+        credit(s, cache.terms.owner, royalty);
         credit(s, s.params.treasury, dust);
         // forge-lint: disable-next-line(unsafe-typecast)
         emit ITaskEscrow.TaskSettled(taskId, uint96(pot), uint96(royalty), uint96(protocolFee), 0); // all ≤ fee

@@ -9,11 +9,13 @@ import {TaskId, TaskStatus, Tier} from "./TaskTypes.sol";
 /// @dev Slot 0: requester | fee. Slot 1: the lifecycle word, fields as in `TaskView`, except that the value is
 ///      kept in whole milli-tokens, rounded up (the policy counts in units of 0.01 token; rounding up never
 ///      lowers verification or collateral), and the model as an index into `EscrowState.models`. `createTask`
-///      writes only slots 0 and 1. Slot 2: challenger | bond, written only by `challenge`. Slot 3, first
-///      written at assignment: the collateral each compute seat and each committee member locked (in gwei),
-///      fixed when they were drawn, the review reserve (in gwei), the current committee's vote counts, the
-///      appeal's stage, the appeal committee's size, the first committee's size and the model's determinism
-///      class. Slot 4: appellant | appeal bond, written only by `appeal`.
+///      writes only slots 0 and 1. Slot 2: challenger | bond, written only by `challenge`. Slot 3, written only by
+///      reviews: the collateral each committee member locked (in gwei), fixed when they were drawn, the current
+///      committee's vote counts, the appeal's stage, the appeal committee's size and the first committee's size.
+///      Slot 4: appellant | appeal bond, written only by `appeal`. What assignment fixes besides slot 1 — each
+///      compute seat's collateral, the review reserve and the model's determinism class — is kept once for every
+///      task that shares it (`SeatTerms`), named by seat 0's `termsKey`: a LIGHT task writes no slot of its own
+///      for it, only its seat.
 struct Task {
     address requester;
     uint96 fee;
@@ -32,15 +34,12 @@ struct Task {
     uint8 winner;
     address challenger;
     uint96 bond;
-    uint64 seatLockGwei;
     uint64 memberLockGwei;
-    uint64 reserveGwei;
     uint8 voteCommits;
     uint8 voteReveals;
     ITaskEscrow.AppealStage appeal;
     uint8 appealSize;
     uint8 committeeSize;
-    uint8 determinism;
     address appellant;
     uint96 appealBond;
 }
@@ -53,9 +52,27 @@ struct Counters {
 }
 
 /// @notice A compute seat: one slot.
+/// @dev `termsKey` is set on seat 0 only (zero on the others and before assignment): the key of the task's
+///      `SeatTerms` in `EscrowState.seatTerms`.
 struct Seat {
     address worker;
     ITaskEscrow.SeatState state;
+    uint88 termsKey;
+}
+
+/// @notice What assignment fixes for a task besides its lifecycle word, stored once for every task that shares it
+///         (a batch of like tasks shares one, or a few by the primaries' reputations): one slot, written once.
+/// @dev Keyed by the first 88 bits of `keccak256(abi.encode(seatLockGwei, reserveGwei, determinism))`, probed
+///      upward past a key held by other terms (`TaskTerms.intern`), so a key always names the terms it was given.
+struct SeatTerms {
+    /// @notice The collateral each compute seat locked, in gwei.
+    uint64 seatLockGwei;
+    /// @notice The review reserve paid into the review fund at assignment, in gwei.
+    uint64 reserveGwei;
+    /// @notice The model's determinism class at assignment.
+    uint8 determinism;
+    /// @notice Whether this key is taken.
+    bool set;
 }
 
 /// @notice A committee seat: one slot.
@@ -83,4 +100,6 @@ struct EscrowState {
     mapping(address account => uint256) claimable;
     /// @dev Review reserves paid in at assignment, less review pay paid out; part of the liabilities.
     uint256 reviewFund;
+    /// @dev Assignment terms shared by tasks, by the key seat 0 of each names.
+    mapping(uint88 key => SeatTerms) seatTerms;
 }

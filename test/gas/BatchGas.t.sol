@@ -6,8 +6,8 @@ import {TaskId, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 
 /// @notice Amortised gas of a LIGHT task run through its lifecycle in batches of n, as the bench's parties send
-///         them: the requester's `createTasks`, one `batch` of assignments, each worker's `batch` of its answers
-///         (one transaction per worker, a block apart), and a keeper's `batch` of finalize + settle per task.
+///         them: the requester's `createTasks`, a keeper's `assignTasks`, each worker's `submitResults` (one
+///         transaction per worker, a block apart), and a keeper's `finalizeAndSettle`.
 /// @dev Run with `--isolate` (scripts/gas-report) so every transaction pays its 21k intrinsic gas, calldata and
 ///      cold accesses: the "per task" figure is everything the chain charges, divided by n.
 contract BatchGasTest is EscrowFixture {
@@ -37,13 +37,9 @@ contract BatchGasTest is EscrowFixture {
         vm.prank(requester);
         escrow.createTasks(exactModel, inputs, VALUE, Tier.LIGHT, uint40(block.timestamp + 1 hours), 2 * PRICE);
         total += vm.snapshotGasLastCall(group, "1 createTasks");
-        bytes[] memory calls = new bytes[](n);
         TaskId[] memory ids = _ids(first, n);
         _pastAnchor(ids[0]);
-        for (uint256 i; i < n; ++i) {
-            calls[i] = abi.encodeCall(ITaskEscrow.assign, (ids[i]));
-        }
-        escrow.batch(calls);
+        escrow.assignTasks(ids);
         total += vm.snapshotGasLastCall(group, "2 assign");
         uint256 submitted;
         for (uint256 w; w < computeWorkers.length; ++w) {
@@ -57,29 +53,24 @@ contract BatchGasTest is EscrowFixture {
             if (count == 0) {
                 continue;
             }
-            bytes[] memory mine = new bytes[](count);
+            bytes32[] memory outputs = new bytes32[](count);
             TaskId[] memory mineIds = new TaskId[](count);
             uint256 j;
             for (uint256 i; i < n; ++i) {
                 if (_worker(ids[i], 0) == worker) {
                     mineIds[j] = ids[i];
-                    mine[j++] = abi.encodeCall(ITaskEscrow.submitResult, (ids[i], good));
+                    outputs[j++] = good;
                 }
             }
             vm.prank(worker);
-            escrow.batch(mine);
+            escrow.submitResults(mineIds, outputs);
             submitted += vm.snapshotGasLastCall(group, string.concat("3 answers of worker ", vm.toString(w)));
             _missAudits(mineIds);
             vm.roll(block.number + 1);
         }
         total += submitted;
         _passChallengeWindow(ids[n - 1]);
-        calls = new bytes[](2 * n);
-        for (uint256 i; i < n; ++i) {
-            calls[2 * i] = abi.encodeCall(ITaskEscrow.finalize, (ids[i]));
-            calls[2 * i + 1] = abi.encodeCall(ITaskEscrow.settle, (ids[i]));
-        }
-        escrow.batch(calls);
+        escrow.finalizeAndSettle(ids);
         total += vm.snapshotGasLastCall(group, "4 finalize + settle");
         vm.snapshotValue(group, "total", total);
         vm.snapshotValue(group, "per task", total / n);

@@ -151,6 +151,44 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
         escrow.batch(calls);
     }
 
+    /// @notice A keeper assigns several tasks in one `assignTasks`, some of them twice or taken already.
+    function assignMany(uint256 index, uint8 count) external recorded {
+        TaskId[] memory ids = _picks(index, count);
+        if (ids.length == 0) {
+            return;
+        }
+        uint256 anchor = escrow.getTask(ids[0]).anchor;
+        vm.roll(block.number > anchor ? block.number + 1 : anchor + 1);
+        escrow.assignTasks(ids);
+    }
+
+    /// @notice A worker answers its LIGHT seats in one `submitResults` (honest or faulty, as it is), with other
+    ///         workers' seats slipped in (they must be skipped).
+    function submitMany(uint256 index, uint8 count) external recorded {
+        TaskId[] memory ids = _picks(index, count);
+        if (ids.length == 0) {
+            return;
+        }
+        (address worker,,) = escrow.seat(ids[0], 0);
+        if (worker == address(0)) {
+            return;
+        }
+        bytes32[] memory outputs = new bytes32[](ids.length);
+        for (uint256 i; i < ids.length; ++i) {
+            outputs[i] = _output(ids[i], worker);
+        }
+        vm.prank(worker);
+        escrow.submitResults(ids, outputs);
+    }
+
+    /// @notice A keeper finalizes and settles several tasks in one `finalizeAndSettle`, some of them twice.
+    function finalizeMany(uint256 index, uint8 count) external recorded {
+        TaskId[] memory ids = _picks(index, count);
+        if (ids.length != 0) {
+            escrow.finalizeAndSettle(ids);
+        }
+    }
+
     function assign(uint256 index) external recorded {
         TaskId taskId = _pick(index);
         if (TaskId.unwrap(taskId) == 0) {
@@ -333,6 +371,17 @@ contract EscrowHandler is CommonBase, StdCheats, StdUtils {
             }
         }
         return TaskId.wrap(0);
+    }
+
+    /// @dev Up to 6 tasks from `index` on, overlapping (the same task twice) once `count` exceeds 3.
+    function _picks(uint256 index, uint8 count) internal view returns (TaskId[] memory ids) {
+        if (taskIds.length == 0) {
+            return ids;
+        }
+        ids = new TaskId[](bound(count, 1, 6));
+        for (uint256 j; j < ids.length; ++j) {
+            ids[j] = _pick(index % taskIds.length + j % 3);
+        }
     }
 
     function _pick(uint256 index) internal view returns (TaskId) {

@@ -2,7 +2,10 @@
 //! `eth_call`, and everything a worker or keeper has to send in one transaction per block. A dry
 //! run first drops the calls that would fail (another party took the step, a phase closed), so the
 //! transaction carries only calls that were due when it was built; a call that fails once mined
-//! (raced in the same block) fails alone, and the next poll sees the chain as it is.
+//! (raced in the same block) fails alone, and the next poll sees the chain as it is. The calls
+//! sent go through the escrow's array entry points where it has them (`assignTasks`,
+//! `submitResults`, `finalizeAndSettle`), which read once what their tasks share and skip, task by
+//! task, what the single call would refuse.
 
 use std::collections::HashMap;
 
@@ -57,10 +60,14 @@ impl EscrowCall {
         TaskEscrowCalls::name_by_selector(self.call.selector()).unwrap_or("unknown")
     }
 
-    /// The tasks it works on: a `createTasks` call's inputs, one for every other call.
+    /// The tasks it works on: an array call's tasks (a `createTasks` call's inputs), one for every
+    /// other call.
     pub fn tasks(&self) -> usize {
         match &self.call {
             TaskEscrowCalls::createTasks(group) => group.inputHashes.len(),
+            TaskEscrowCalls::assignTasks(group) => group.taskIds.len(),
+            TaskEscrowCalls::submitResults(group) => group.taskIds.len(),
+            TaskEscrowCalls::finalizeAndSettle(group) => group.taskIds.len(),
             _ => 1,
         }
     }
@@ -110,7 +117,9 @@ impl EscrowClient {
         if done.sent.is_empty() {
             return Ok(done);
         }
-        let batch = batch_of(&done.sent);
+        let batch = TaskEscrow::batchCall {
+            calls: merged(&done.sent).iter().map(|c| c.abi_encode().into()).collect(),
+        };
         // Sized by the tasks the calls work on, not the calls: a `batch` whose inner call runs out of
         // gas does not revert (it skips the call), so the node's estimate can fall short of it.
         let tasks: usize = done.sent.iter().map(EscrowCall::tasks).sum();
@@ -244,6 +253,71 @@ impl EscrowClient {
     }
 }
 
+/// The single-task calls the escrow also takes as one array call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Merged {
+    /// `assign`, sent as `assignTasks`.
+    Assign,
+    /// `submitResult`, sent as `submitResults`.
+    Submit,
+    /// `finalize` and `settle`, sent as `finalizeAndSettle` (which settles what it finalizes).
+    Settle,
+}
+
+impl Merged {
+    /// Which array call takes `call`, if one does.
+    fn of(call: &TaskEscrowCalls) -> Option<Self> {
+        match call {
+            TaskEscrowCalls::assign(_) => Some(Self::Assign),
+            TaskEscrowCalls::submitResult(_) => Some(Self::Submit),
+            TaskEscrowCalls::finalize(_) | TaskEscrowCalls::settle(_) => Some(Self::Settle),
+            _ => None,
+        }
+    }
+}
+
+/// What one transaction sends for `calls`: each kind of single-task call the escrow also takes as
+/// an array merged into one array call (every `assign` into `assignTasks`, every `submitResult`
+/// into `submitResults`, every `finalize` and `settle` into `finalizeAndSettle`, a task named
+/// once), placed where the last call of its kind was, so that it runs after the calls it may
+/// follow (a `resolve` before its task's `settle`); the other calls keep their order.
+fn merged(calls: &[EscrowCall]) -> Vec<TaskEscrowCalls> {
+    let mut assign = TaskEscrow::assignTasksCall { taskIds: Vec::new() };
+    let mut submit =
+        TaskEscrow::submitResultsCall { taskIds: Vec::new(), outputHashes: Vec::new() };
+    let mut settle = TaskEscrow::finalizeAndSettleCall { taskIds: Vec::new() };
+    for call in calls {
+        match &call.call {
+            TaskEscrowCalls::assign(c) => assign.taskIds.push(c.taskId),
+            TaskEscrowCalls::submitResult(c) => {
+                submit.taskIds.push(c.taskId);
+                submit.outputHashes.push(c.outputHash);
+            }
+            TaskEscrowCalls::finalize(TaskEscrow::finalizeCall { taskId })
+            | TaskEscrowCalls::settle(TaskEscrow::settleCall { taskId })
+                if !settle.taskIds.contains(taskId) =>
+            {
+                settle.taskIds.push(*taskId);
+            }
+            _ => {}
+        }
+    }
+    let last = |kind| calls.iter().rposition(|c| Merged::of(&c.call) == Some(kind));
+    let (last_assign, last_submit, last_settle) =
+        (last(Merged::Assign), last(Merged::Submit), last(Merged::Settle));
+    let mut out = Vec::with_capacity(calls.len());
+    for (i, call) in calls.iter().enumerate() {
+        match Merged::of(&call.call) {
+            None => out.push(call.call.clone()),
+            Some(Merged::Assign) if Some(i) == last_assign => out.push(assign.clone().into()),
+            Some(Merged::Submit) if Some(i) == last_submit => out.push(submit.clone().into()),
+            Some(Merged::Settle) if Some(i) == last_settle => out.push(settle.clone().into()),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
 /// The escrow's `batch` of `calls`.
 fn batch_of(calls: &[EscrowCall]) -> TaskEscrow::batchCall {
     TaskEscrow::batchCall { calls: calls.iter().map(|c| c.call.abi_encode().into()).collect() }
@@ -262,5 +336,38 @@ mod tests {
         assert_eq!(call.task, U256::from(7));
         let encoded = batch_of(std::slice::from_ref(&call)).calls;
         assert_eq!(&encoded[0][..4], TaskEscrow::finalizeCall::SELECTOR.as_slice());
+    }
+
+    #[test]
+    fn like_single_task_calls_are_sent_as_one_array_call_each() {
+        let id = U256::from;
+        let calls = vec![
+            EscrowCall::new(id(1), TaskEscrow::assignCall { taskId: id(1) }),
+            EscrowCall::new(id(2), TaskEscrow::resolveCall { taskId: id(2) }),
+            EscrowCall::new(id(2), TaskEscrow::settleCall { taskId: id(2) }),
+            EscrowCall::new(id(3), TaskEscrow::finalizeCall { taskId: id(3) }),
+            EscrowCall::new(id(3), TaskEscrow::settleCall { taskId: id(3) }),
+            EscrowCall::new(id(4), TaskEscrow::assignCall { taskId: id(4) }),
+            EscrowCall::new(
+                id(5),
+                TaskEscrow::submitResultCall { taskId: id(5), outputHash: B256::repeat_byte(5) },
+            ),
+            EscrowCall::new(U256::ZERO, TaskEscrow::claimCall {}),
+        ];
+        let sent = merged(&calls);
+        let expected: Vec<TaskEscrowCalls> = vec![
+            TaskEscrow::resolveCall { taskId: id(2) }.into(),
+            TaskEscrow::finalizeAndSettleCall { taskIds: vec![id(2), id(3)] }.into(),
+            TaskEscrow::assignTasksCall { taskIds: vec![id(1), id(4)] }.into(),
+            TaskEscrow::submitResultsCall {
+                taskIds: vec![id(5)],
+                outputHashes: vec![B256::repeat_byte(5)],
+            }
+            .into(),
+            TaskEscrow::claimCall {}.into(),
+        ];
+        assert_eq!(sent, expected, "one array call per kind, after the calls it may follow");
+        let settle = EscrowCall::new(U256::ZERO, sent[1].clone());
+        assert_eq!(settle.tasks(), 2);
     }
 }
