@@ -216,7 +216,11 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @inheritdoc ITaskEscrow
-    function batch(bytes[] calldata calls) external returns (bool[] memory ok, bytes[] memory results) {
+    function batch(bytes[] calldata calls)
+        external
+        returns (bool[] memory ok, bytes[] memory results, uint256 gasUsed)
+    {
+        uint256 gasAtStart = gasleft();
         bool outermost = Deferred.open();
         uint256 n = calls.length;
         ok = new bool[](n);
@@ -225,6 +229,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
             (ok[i], results[i]) = address(this).delegatecall(calls[i]);
         }
         _closeBatch(outermost);
+        gasUsed = gasAtStart - gasleft();
     }
 
     /// @inheritdoc ITaskEscrow

@@ -24,7 +24,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
         calls[0] = _createCall();
         calls[1] = _createCall();
         vm.prank(requester);
-        (bool[] memory ok, bytes[] memory results) = escrow.batch(calls);
+        (bool[] memory ok, bytes[] memory results,) = escrow.batch(calls);
         assertTrue(ok[0] && ok[1]);
         assertEq(abi.decode(results[0], (uint256)), 1);
         assertEq(abi.decode(results[1], (uint256)), 2);
@@ -34,13 +34,30 @@ contract TaskEscrowBatchTest is EscrowFixture {
         _assertSolvent();
     }
 
+    /// @dev The reported gas sizes a transaction's limit: it must cover what the batch ran on, all but the call's
+    ///      dispatch and the encoding of its answer (under 10,000 gas and 2,000 a call), whatever the calls were.
+    function testFuzz_batch_reportsTheGasItRanOn(uint8 creations) public {
+        creations = uint8(bound(creations, 0, 12));
+        bytes[] memory calls = new bytes[](uint256(creations) + 1);
+        for (uint256 i; i < creations; ++i) {
+            calls[i] = _createCall();
+        }
+        calls[creations] = abi.encodeCall(ITaskEscrow.finalize, (TaskId.wrap(99))); // reverts inside
+        vm.prank(requester);
+        uint256 before = gasleft();
+        (,, uint256 gasUsed) = escrow.batch(calls);
+        uint256 spent = before - gasleft();
+        assertLe(gasUsed, spent, "no more than the call spent");
+        assertGe(gasUsed + 10_000 + 2_000 * calls.length, spent, "all but the dispatch and the answer's encoding");
+    }
+
     function test_batch_keepsTheOtherCallsWhenOneReverts() public {
         bytes[] memory calls = new bytes[](3);
         calls[0] = _createCall();
         calls[1] = abi.encodeCall(ITaskEscrow.finalize, (TaskId.wrap(99)));
         calls[2] = _createCall();
         vm.prank(requester);
-        (bool[] memory ok, bytes[] memory results) = escrow.batch(calls);
+        (bool[] memory ok, bytes[] memory results,) = escrow.batch(calls);
         assertTrue(ok[0] && !ok[1] && ok[2]);
         assertEq(results[1], abi.encodeWithSelector(ITaskEscrow.UnknownTask.selector, 99), "the revert data");
         assertEq(escrow.taskCount(), 2);
@@ -54,7 +71,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
         bytes[] memory calls = new bytes[](2);
         calls[0] = abi.encodeCall(ITaskEscrow.finalize, (taskId));
         calls[1] = abi.encodeCall(ITaskEscrow.settle, (taskId));
-        (bool[] memory ok,) = escrow.batch(calls);
+        (bool[] memory ok,,) = escrow.batch(calls);
         assertTrue(ok[0] && ok[1]);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Settled));
         _assertSolvent();
@@ -66,7 +83,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
         bytes[] memory calls = new bytes[](2);
         calls[0] = abi.encodeCall(ITaskEscrow.getTask, (first));
         calls[1] = abi.encodeCall(ITaskEscrow.getTask, (second));
-        (, bytes[] memory results) = escrow.batch(calls);
+        (, bytes[] memory results,) = escrow.batch(calls);
         assertEq(ModelId.unwrap(abi.decode(results[0], (ITaskEscrow.TaskView)).modelId), ModelId.unwrap(exactModel));
         assertEq(uint8(abi.decode(results[1], (ITaskEscrow.TaskView)).floor), uint8(Tier.REDUNDANT));
     }
@@ -75,7 +92,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
         bytes[] memory calls = new bytes[](1);
         calls[0] = abi.encodeCall(ITaskEscrow.setParams, (defaultParams()));
         vm.prank(requester);
-        (bool[] memory ok, bytes[] memory results) = escrow.batch(calls);
+        (bool[] memory ok, bytes[] memory results,) = escrow.batch(calls);
         assertFalse(ok[0]);
         assertEq(results[0], abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, requester));
     }
@@ -92,7 +109,7 @@ contract TaskEscrowBatchTest is EscrowFixture {
             }
         }
         vm.prank(requester);
-        (bool[] memory ok,) = escrow.batch(calls);
+        (bool[] memory ok,,) = escrow.batch(calls);
         for (uint256 i; i < n; ++i) {
             assertEq(ok[i], (badMask >> i) & 1 == 0);
         }

@@ -145,7 +145,7 @@ contract TaskEscrowBatchLedgerTest is EscrowFixture {
         bytes[] memory outer = new bytes[](1);
         outer[0] = abi.encodeCall(ITaskEscrow.batch, (_finalizeAndSettle(ids)));
         vm.recordLogs();
-        (bool[] memory ok,) = escrow.batch(outer);
+        (bool[] memory ok,,) = escrow.batch(outer);
         assertTrue(ok[0]);
         Vm.Log[] memory logs = vm.getRecordedLogs();
         address worker = _worker(ids[0], 0);
@@ -281,7 +281,7 @@ contract TaskEscrowBatchLedgerTest is EscrowFixture {
         calls[1] = abi.encodeCall(ITaskEscrow.submitResult, (theirs, bad));
         calls[2] = abi.encodeCall(ITaskEscrow.submitResult, (mine, bad)); // the same task twice
         vm.prank(attacker);
-        (bool[] memory ok, bytes[] memory results) = escrow.batch(calls);
+        (bool[] memory ok, bytes[] memory results,) = escrow.batch(calls);
         assertTrue(ok[0] && !ok[1] && !ok[2]);
         assertEq(results[1], abi.encodeWithSelector(ITaskEscrow.NotAssigned.selector, theirs, attacker));
         assertEq(uint8(_status(theirs)), uint8(TaskStatus.Assigned), "the other seat is untouched");
@@ -297,7 +297,7 @@ contract TaskEscrowBatchLedgerTest is EscrowFixture {
         calls[3] = abi.encodeCall(ITaskEscrow.claim, ());
         calls[4] = abi.encodeCall(ITaskEscrow.settle, (theirs));
         vm.prank(attacker);
-        (ok,) = escrow.batch(calls);
+        (ok,,) = escrow.batch(calls);
         assertTrue(ok[0] && ok[1] && !ok[2] && !ok[4]);
         uint256 gained = token.balanceOf(attacker) + escrow.claimable(attacker) - balanceBefore - claimableBefore;
         ITaskEscrow.TaskView memory t = _task(mine);

@@ -512,7 +512,10 @@ interface ITaskEscrow {
     /// @param calls ABI-encoded calls of this contract's functions.
     /// @return ok Whether each call succeeded.
     /// @return results Each call's return data, or its revert data.
-    function batch(bytes[] calldata calls) external returns (bool[] memory ok, bytes[] memory results);
+    /// @return gasUsed The gas the batch ran on, from its first instruction to its last (the transaction's
+    ///         intrinsic cost and calldata left out): a dry run in an `eth_call` sizes the transaction's gas
+    ///         limit from it, without a separate `eth_estimateGas`.
+    function batch(bytes[] calldata calls) external returns (bool[] memory ok, bytes[] memory results, uint256 gasUsed);
 
     /// @notice Transfers the caller's credited balance to it.
     /// @return amount The amount transferred.

@@ -133,6 +133,22 @@ impl TxSender {
         self.send_with_min_gas(request, min_gas).await
     }
 
+    /// Calls `call` on the contract at `to` in a transaction of exactly `gas`, without an
+    /// estimate: for a call a dry run already measured.
+    pub async fn call_with_gas<C: SolCall>(
+        &self,
+        to: Address,
+        call: C,
+        gas: u64,
+    ) -> Result<TransactionReceipt> {
+        let request = TransactionRequest::default()
+            .with_to(to)
+            .with_input(call.abi_encode())
+            .with_gas_limit(gas);
+        tracing::info!(function = C::SIGNATURE, %to, gas, "sending");
+        self.send(request).await
+    }
+
     /// Sends `request` (its `to`, `input`, `value`, and `gas` if set) and waits for the receipt; a
     /// mined transaction that failed is [`ChainError::TxReverted`].
     pub async fn send(&self, request: TransactionRequest) -> Result<TransactionReceipt> {

@@ -24,14 +24,24 @@ use crate::{
     sender::TxSender,
 };
 
-/// Gas allowed per task a batch works on, beyond the estimate: a call's cost depends on what lands
-/// before it in the block (the last reveal tallies, the last vote resolves and slashes), which the
-/// estimate did not see.
+/// Gas allowed per task a batch of phase-closing calls works on, beyond what its dry run ran on:
+/// such a call's cost depends on what lands before it in the block (the last reveal tallies, the
+/// last vote resolves and slashes), which the dry run did not see.
 const GAS_PER_TASK: u64 = 150_000;
-/// Floor of a batch's gas limit, as for a single phase-closing call.
+/// Floor of the gas limit of a batch with a phase-closing call, as for a single such call.
 const MIN_BATCH_GAS: u64 = 1_500_000;
-/// Most gas one batch asks for; a third of anvil's default block.
+/// Most gas such a floor asks for; a third of anvil's default block.
 const MAX_BATCH_GAS: u64 = 10_000_000;
+/// Headroom over the gas a batch's dry run ran on, in percent: the state may move a little
+/// before it is mined (another worker's lock, a price), and unused gas is not charged. A limit
+/// near the gas used lets a block hold more batches: a block takes a transaction only while its
+/// whole limit fits.
+const DRY_RUN_HEADROOM_PERCENT: u64 = 20;
+/// What a batch transaction costs beyond what its dry run reports: the intrinsic 21 000, the
+/// dispatch and the answer's encoding (`batch` reports from its first instruction to its last).
+const BATCH_OVERHEAD_GAS: u64 = 40_000;
+/// The same, per call: calldata, and each answer's encoding.
+const CALL_OVERHEAD_GAS: u64 = 5_000;
 /// Calls in one batch transaction (up to about 100 000 gas each: an assignment, a finalize with its
 /// settle), so that a batch stays well inside a block.
 const CALLS_PER_TX: usize = 50;
@@ -58,6 +68,26 @@ impl EscrowCall {
     /// The function's name, for logs.
     pub fn function(&self) -> &'static str {
         TaskEscrowCalls::name_by_selector(self.call.selector()).unwrap_or("unknown")
+    }
+
+    /// Whether, mined, it costs about what its dry run ran on: the steps of a LIGHT task and the
+    /// claim, whose work does not depend on what lands before them in the block (a phase-closing
+    /// call does: the last reveal tallies, the last vote resolves and slashes).
+    pub fn costs_what_it_ran(&self) -> bool {
+        matches!(
+            self.call,
+            TaskEscrowCalls::createTask(_)
+                | TaskEscrowCalls::createTasks(_)
+                | TaskEscrowCalls::assign(_)
+                | TaskEscrowCalls::assignTasks(_)
+                | TaskEscrowCalls::submitResult(_)
+                | TaskEscrowCalls::submitResults(_)
+                | TaskEscrowCalls::audit(_)
+                | TaskEscrowCalls::finalize(_)
+                | TaskEscrowCalls::settle(_)
+                | TaskEscrowCalls::finalizeAndSettle(_)
+                | TaskEscrowCalls::claim(_)
+        )
     }
 
     /// The tasks it works on: an array call's tasks (a `createTasks` call's inputs), one for every
@@ -106,7 +136,7 @@ impl EscrowClient {
         if calls.is_empty() {
             return Ok(BatchSent::default());
         }
-        let outcomes = self.batch_call(sender.address(), &calls).await?;
+        let (outcomes, dry_run_gas) = self.batch_call(sender.address(), &calls).await?;
         let mut done = BatchSent::default();
         for (call, outcome) in calls.into_iter().zip(outcomes) {
             match outcome {
@@ -120,28 +150,26 @@ impl EscrowClient {
         let batch = TaskEscrow::batchCall {
             calls: merged(&done.sent).iter().map(|c| c.abi_encode().into()).collect(),
         };
-        // Sized by the tasks the calls work on, not the calls: a `batch` whose inner call runs out of
-        // gas does not revert (it skips the call), so the node's estimate can fall short of it.
-        let tasks: usize = done.sent.iter().map(EscrowCall::tasks).sum();
-        let gas = (MIN_BATCH_GAS + GAS_PER_TASK * tasks as u64).min(MAX_BATCH_GAS);
-        done.receipt = Some(sender.call_with_min_gas(self.address(), batch, gas).await?);
+        let gas = batch_gas(dry_run_gas, &done.sent);
+        done.receipt = Some(sender.call_with_gas(self.address(), batch, gas).await?);
         Ok(done)
     }
 
     /// Runs `calls` in one `eth_call` of `batch` as `from`; each call's return data, or what it
-    /// reverted with.
+    /// reverted with, and the gas the batch ran on.
     async fn batch_call(
         &self,
         from: Address,
         calls: &[EscrowCall],
-    ) -> Result<Vec<std::result::Result<Bytes, Revert>>> {
+    ) -> Result<(Vec<std::result::Result<Bytes, Revert>>, u64)> {
         let answer = self.rpc().view_as(from, self.address(), batch_of(calls)).await?;
-        Ok(answer
+        let outcomes = answer
             .ok
             .into_iter()
             .zip(answer.results)
             .map(|(ok, data)| if ok { Ok(data) } else { Err(Revert::new(data)) })
-            .collect())
+            .collect();
+        Ok((outcomes, u64::try_from(answer.gasUsed).unwrap_or(u64::MAX)))
     }
 
     /// Reads many views of the escrow, [`READS_PER_CALL`] to an `eth_call`, decoding each answer.
@@ -153,7 +181,7 @@ impl EscrowClient {
             calls.into_iter().map(|c| EscrowCall::new(U256::ZERO, c)).collect();
         let mut answers = Vec::with_capacity(calls.len());
         for chunk in calls.chunks(READS_PER_CALL) {
-            answers.extend(self.batch_call(Address::ZERO, chunk).await?);
+            answers.extend(self.batch_call(Address::ZERO, chunk).await?.0);
         }
         answers
             .into_iter()
@@ -318,6 +346,23 @@ fn merged(calls: &[EscrowCall]) -> Vec<TaskEscrowCalls> {
     out
 }
 
+/// The gas limit of a batch transaction of `sent`, from the gas its dry run ran on — which ran
+/// them as single calls and with the refused ones, so it bounds the array calls sent — with
+/// headroom, and for a batch with a phase-closing call at least its floor. No `eth_estimateGas`:
+/// the dry run already executed the batch once.
+fn batch_gas(dry_run_gas: u64, sent: &[EscrowCall]) -> u64 {
+    let measured = dry_run_gas.saturating_mul(100 + DRY_RUN_HEADROOM_PERCENT) / 100
+        + BATCH_OVERHEAD_GAS
+        + CALL_OVERHEAD_GAS * sent.len() as u64;
+    if sent.iter().all(EscrowCall::costs_what_it_ran) {
+        return measured;
+    }
+    // A `batch` whose inner call runs out of gas does not revert (it skips the call), so the floor
+    // counts the tasks the calls work on, not the calls.
+    let tasks: usize = sent.iter().map(EscrowCall::tasks).sum();
+    measured.max((MIN_BATCH_GAS + GAS_PER_TASK * tasks as u64).min(MAX_BATCH_GAS))
+}
+
 /// The escrow's `batch` of `calls`.
 fn batch_of(calls: &[EscrowCall]) -> TaskEscrow::batchCall {
     TaskEscrow::batchCall { calls: calls.iter().map(|c| c.call.abi_encode().into()).collect() }
@@ -336,6 +381,34 @@ mod tests {
         assert_eq!(call.task, U256::from(7));
         let encoded = batch_of(std::slice::from_ref(&call)).calls;
         assert_eq!(&encoded[0][..4], TaskEscrow::finalizeCall::SELECTOR.as_slice());
+    }
+
+    #[test]
+    fn a_batch_is_sized_by_its_dry_run_and_floored_when_a_call_may_close_a_phase() {
+        let id = U256::from;
+        let light: Vec<EscrowCall> = (1..=50)
+            .map(|i| EscrowCall::new(id(i), TaskEscrow::assignCall { taskId: id(i) }))
+            .collect();
+        let dry_run = 50 * 90_000;
+        let gas = batch_gas(dry_run, &light);
+        assert!(gas >= dry_run * 6 / 5, "headroom over the dry run: {gas}");
+        assert!(gas < dry_run * 3 / 2, "near what it ran on, so that blocks fill: {gas}");
+
+        let reveal = EscrowCall::new(
+            id(7),
+            TaskEscrow::revealCall {
+                taskId: id(7),
+                outputHash: B256::repeat_byte(1),
+                salt: B256::repeat_byte(2),
+            },
+        );
+        assert!(!reveal.costs_what_it_ran(), "the last reveal tallies");
+        assert_eq!(batch_gas(60_000, std::slice::from_ref(&reveal)), MIN_BATCH_GAS + GAS_PER_TASK);
+        let mixed: Vec<EscrowCall> = light.iter().cloned().chain([reveal]).collect();
+        assert_eq!(batch_gas(dry_run, &mixed), MIN_BATCH_GAS + GAS_PER_TASK * 51, "the floor");
+        let many: Vec<EscrowCall> = mixed.iter().cloned().chain(light.iter().cloned()).collect();
+        assert_eq!(batch_gas(dry_run, &many), MAX_BATCH_GAS, "the floor, capped");
+        assert!(batch_gas(40_000_000, &mixed) > MAX_BATCH_GAS, "a dry run above the cap wins");
     }
 
     #[test]

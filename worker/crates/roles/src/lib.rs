@@ -45,7 +45,7 @@ use verigrad_inference::Runtime;
 
 use verigrad_blobs::StoreClient;
 use verigrad_task::{
-    EventStream, TaskError, Wake, WorkerStore, due, lock, quiet_until, step_calls,
+    EventStream, Step, TaskError, Wake, WorkerStore, due, lock, quiet_until, step_calls,
 };
 
 pub use config::{Config, ConfigError, RpcConfig, TaskConfig};
@@ -417,7 +417,9 @@ impl Worker {
             };
             return Ok(Plan { calls, done });
         }
-        if let Some(step) = step {
+        // A party leaves its task's audit draw to finalize, which draws it from the same anchor:
+        // drawing it early would only cost the party gas (see `quiet_until`).
+        if let Some(step) = step.filter(|s| *s != Step::Audit) {
             calls.extend(step_calls(task.id, step));
         }
         Ok(Plan { calls, done: false })

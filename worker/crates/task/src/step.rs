@@ -69,15 +69,13 @@ pub fn due(task: &TaskState, head: Head, reveal_window: u64) -> Option<Step> {
     }
 }
 
-/// When a task that needs nothing now can next fall due by time alone: its `until` or the block
-/// after its anchor, whichever comes first. Anything else that moves it is a transaction, which
-/// emits an event naming it. Only a proposed result waits this way (its challenge window, its
-/// audit's anchor); `None` for the other phases, which are read every poll.
+/// When a task that needs nothing now next falls due by time alone for a step other than its audit
+/// draw: a proposed result's `until`, when it can be finalized — and finalize draws a pending
+/// audit lottery itself, from the same anchor, so leaving the separate draw to whoever wants the
+/// review early changes no outcome. Anything else that moves the task is a transaction, which
+/// emits an event naming it. `None` for the other phases, which are read every poll.
 pub fn quiet_until(task: &TaskState) -> Option<Wake> {
-    (task.status == TaskStatus::Proposed).then(|| Wake {
-        block: if task.anchor == 0 { u64::MAX } else { task.anchor + 1 },
-        time: task.until,
-    })
+    (task.status == TaskStatus::Proposed).then_some(Wake { block: u64::MAX, time: task.until })
 }
 
 /// The first head at which a quiet task may fall due (see [`quiet_until`]).
@@ -357,14 +355,14 @@ mod tests {
     }
 
     #[test]
-    fn a_quiet_proposal_falls_due_no_sooner_than_its_wake() {
+    fn a_quiet_proposal_falls_due_for_finalize_no_sooner_than_its_wake() {
         let proposed = task(TaskStatus::Proposed, Tier::LIGHT, 1);
         for task in [proposed.clone(), anchored(proposed, 10)] {
             let wake = quiet_until(&task).expect("a proposal waits");
             for block in 5..15 {
                 for time in 95..105 {
                     let head = Head { time, block };
-                    if due(&task, head, 10).is_some() {
+                    if due(&task, head, 10).is_some_and(|step| step != Step::Audit) {
                         assert!(wake.reached(head), "due at {head:?} before its wake {wake:?}");
                     }
                 }
