@@ -187,13 +187,7 @@ contract ModelRegistry is IModelRegistry, Ownable {
     /// @dev No event: the excess is a running meter like EIP-4844's `excess_blob_gas`, updated by every task the
     ///      escrow admits; `load` reads it, and the escrow's events carry what each task paid.
     function recordLoad(ModelId releaseId, uint256 executions) external returns (uint96) {
-        LoadParams memory params = _loadParams;
-        if (msg.sender != params.recorder) {
-            revert NotLoadRecorder(msg.sender);
-        }
-        uint96 basePrice = _hot(releaseId).basePrice;
-        LoadPricing.Load storage stored = _loads[releaseId];
-        uint256 target = LoadPricing.targetOf(WORKERS.drawWeight(releaseId, Roles.COMPUTE), params.unitsPerWorker);
+        (uint96 basePrice, LoadPricing.Load storage stored, uint256 target) = _meter(releaseId);
         return LoadPricing.price(basePrice, stored.record(executions * stored.costUnits, target));
     }
 
@@ -202,18 +196,28 @@ contract ModelRegistry is IModelRegistry, Ownable {
         external
         returns (uint96[] memory prices)
     {
-        LoadParams memory params = _loadParams;
-        if (msg.sender != params.recorder) {
-            revert NotLoadRecorder(msg.sender);
-        }
-        uint96 basePrice = _hot(releaseId).basePrice;
-        LoadPricing.Load storage stored = _loads[releaseId];
-        uint256 target = LoadPricing.targetOf(WORKERS.drawWeight(releaseId, Roles.COMPUTE), params.unitsPerWorker);
+        (uint96 basePrice, LoadPricing.Load storage stored, uint256 target) = _meter(releaseId);
         uint256 units = executions * stored.costUnits;
         prices = new uint96[](tasks);
         for (uint256 i; i < tasks; ++i) {
             prices[i] = LoadPricing.price(basePrice, stored.record(units, target));
         }
+    }
+
+    /// @dev What recording load on a release needs, for the escrow (the recorder) only: its base price, its load
+    ///      meter and the target utilisation of the COMPUTE stake serving it.
+    function _meter(ModelId releaseId)
+        private
+        view
+        returns (uint96 basePrice, LoadPricing.Load storage stored, uint256 target)
+    {
+        LoadParams memory params = _loadParams;
+        if (msg.sender != params.recorder) {
+            revert NotLoadRecorder(msg.sender);
+        }
+        basePrice = _hot(releaseId).basePrice;
+        stored = _loads[releaseId];
+        target = LoadPricing.targetOf(WORKERS.drawWeight(releaseId, Roles.COMPUTE), params.unitsPerWorker);
     }
 
     /// @inheritdoc IModelRegistry

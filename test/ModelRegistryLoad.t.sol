@@ -137,6 +137,36 @@ contract ModelRegistryLoadTest is RegistryFixtures {
         assertEq(_record(1), next, "the second pays what the first raised");
     }
 
+    /// @notice `recordLoads` prices and records n like tasks exactly as n `recordLoad` calls would: each at the excess
+    ///         its turn sees, the meter ending where theirs does.
+    function testFuzz_recordLoads_equalsRecordLoadOneByOne(uint8 tasks, uint8 executions, uint16 costUnits) public {
+        tasks = uint8(bound(tasks, 1, 40));
+        executions = uint8(bound(executions, 1, 7));
+        vm.prank(owner);
+        models.setCostUnits(MODEL, uint32(bound(costUnits, 1, 512)));
+        uint256 snapshot = vm.snapshotState();
+        uint96[] memory oneByOne = new uint96[](tasks);
+        for (uint256 i; i < tasks; ++i) {
+            oneByOne[i] = _record(executions);
+        }
+        uint256 excess = models.load(MODEL).excess;
+        vm.revertToState(snapshot);
+        vm.prank(recorder);
+        uint96[] memory together = models.recordLoads(MODEL, executions, tasks);
+        assertEq(together.length, tasks);
+        for (uint256 i; i < tasks; ++i) {
+            assertEq(together[i], oneByOne[i], "each task at the price its turn sees");
+        }
+        assertEq(models.load(MODEL).excess, excess, "the same meter at the end");
+    }
+
+    function testFuzz_recordLoads_revertsIfNotTheRecorder(address caller) public {
+        vm.assume(caller != recorder);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotLoadRecorder.selector, caller));
+        vm.prank(caller);
+        models.recordLoads(MODEL, 1, 3);
+    }
+
     /// @notice After demand stops the price falls back to base without anyone transacting: one target a block.
     function test_price_decaysToTheBasePriceWithoutAnyoneTransacting() public {
         for (uint256 i; i < 40; ++i) {
