@@ -1,25 +1,28 @@
-//! Sentence embeddings with a pretrained BERT encoder (all-MiniLM-L6-v2) on candle-transformers.
+//! Sentence embeddings with a pretrained BERT encoder (all-MiniLM-L6-v2).
 //!
 //! A run takes a string tensor of 1 to `shape[0]` sentences and returns a `[n, dimensions]` number
-//! tensor: for each sentence, the mean of the encoder's token states over its real tokens, scaled to
-//! unit length, with the manifest's decimals. This is what sentence-transformers computes for the
-//! model (Transformer → mean Pooling → Normalize).
+//! tensor: for each sentence, the mean of the encoder's token states over its tokens, scaled to unit
+//! length, with the manifest's decimals. This is what sentence-transformers computes for the model
+//! (Transformer → mean Pooling → Normalize).
 //!
-//! **Pinned shapes.** candle's kernels block and order their sums by the shapes they are given, so a
-//! sentence's floats could change with the length of the longest sentence beside it or with the number
-//! of sentences in the batch. Every sentence is therefore padded or truncated to exactly `max_tokens`
-//! tokens and encoded on its own, as a `[1, max_tokens]` batch: a sentence's embedding is the same
-//! whatever it is sent with. Padding tokens are masked out of attention and of the mean.
+//! **Each sentence at its own length, whatever its batch.** A sentence is truncated to `max_tokens`
+//! tokens and never padded: a 20-token sentence costs 20 tokens of work, not `max_tokens`. The
+//! sentences of a run are encoded together, their tokens stacked into one matrix for the dense layers
+//! (the bulk of the work, and faster in bulk), while attention runs per sentence over its own tokens.
+//! The kernels compute each token's row from that row alone in a fixed order ([`kernels`]), so a
+//! sentence's embedding is the same floats whatever it is sent with — as when every sentence was
+//! padded to `max_tokens` and encoded alone, at a sixth of the work for a typical sentence.
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+mod bert;
+mod kernels;
 
+use tokenizers::{Tokenizer, TruncationParams};
+
+use self::bert::{Bert, Config};
 use crate::{
     Architecture, Deadline, Determinism, InferenceError, Manifest, ModelInput, ModelOutput,
     ModelPackage, MultiDimensionalNumberTensor, Number, Pooling, Result, TensorType, WEIGHTS_FILE,
-    model::invalid,
+    from_safetensors, model::invalid,
 };
 
 /// The BERT configuration file of a sentence-embedder package (Hugging Face `config.json`).
@@ -30,10 +33,9 @@ pub const TOKENIZER_FILE: &str = "tokenizer.json";
 /// A sentence embedder ready to run.
 pub(crate) struct Embedder {
     manifest: Manifest,
-    bert: BertModel,
+    bert: Bert,
     tokenizer: Tokenizer,
     max_sentences: usize,
-    max_tokens: usize,
     dimensions: usize,
     normalize: bool,
     decimals: u32,
@@ -41,7 +43,7 @@ pub(crate) struct Embedder {
 
 impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // `BertModel` and `Tokenizer` have no useful `Debug`; the manifest says what this is.
+        // `Bert` and `Tokenizer` have no useful `Debug`; the manifest says what this is.
         f.debug_struct("Embedder").field("manifest", &self.manifest).finish_non_exhaustive()
     }
 }
@@ -96,26 +98,14 @@ impl Embedder {
         if max_tokens < 2 || max_tokens > config.max_position_embeddings {
             return Err(invalid(&manifest, "max_tokens is outside 2..=max_position_embeddings"));
         }
-        // The tensors are copied out of the package's bytes, converted to f32 where stored otherwise.
-        let weights = VarBuilder::from_slice_safetensors(
-            package.file(WEIGHTS_FILE)?,
-            DType::F32,
-            &Device::Cpu,
-        )
-        .map_err(|e| invalid(&manifest, &format!("{WEIGHTS_FILE}: {e}")))?;
-        let bert = BertModel::load(weights, &config)
+        let tensors = from_safetensors(package.file(WEIGHTS_FILE)?)?;
+        let bert = Bert::load(&config, &tensors)
             .map_err(|e| invalid(&manifest, &format!("{WEIGHTS_FILE}: {e}")))?;
 
         let mut tokenizer = Tokenizer::from_bytes(package.file(TOKENIZER_FILE)?)
             .map_err(|e| invalid(&manifest, &format!("{TOKENIZER_FILE}: {e}")))?;
-        // Whatever the tokenizer file says, every sentence becomes exactly `max_tokens` tokens
-        // (see the module docs). Pad token and id stay those of the file.
-        let padding = PaddingParams {
-            strategy: PaddingStrategy::Fixed(max_tokens),
-            pad_to_multiple_of: None,
-            ..tokenizer.get_padding().cloned().unwrap_or_default()
-        };
-        tokenizer.with_padding(Some(padding));
+        // Whatever the tokenizer file says: no padding, and at most `max_tokens` tokens a sentence.
+        tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: max_tokens,
@@ -129,7 +119,6 @@ impl Embedder {
             manifest,
             bert,
             tokenizer,
-            max_tokens,
             dimensions,
             normalize,
             decimals,
@@ -152,11 +141,22 @@ impl Embedder {
                 "sentence {i} of input '{name}' is empty"
             )));
         }
+        let encodings = sentences
+            .iter()
+            .map(|sentence| {
+                self.tokenizer
+                    .encode(sentence.as_str(), true)
+                    .map_err(|e| InferenceError::MalformedTensor(format!("cannot tokenize: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+        let states = self.bert.forward(&ids, || deadline.check(&self.manifest.name))?;
+
         let mut values = Vec::with_capacity(sentences.len() * self.dimensions);
-        for sentence in sentences {
-            deadline.check(&self.manifest.name)?;
-            let embedding = self.embed(sentence)?;
-            values.extend(embedding.iter().map(|v| Number::from_f32(*v, self.decimals)));
+        let mut rows = states.chunks_exact(self.dimensions);
+        for ids in ids {
+            let embedding = self.pool(rows.by_ref().take(ids.len()))?;
+            values.extend(embedding.into_iter().map(|v| Number::from_f32(v, self.decimals)));
         }
         let shape = vec![sentences.len() as u32, self.dimensions as u32];
         let output = MultiDimensionalNumberTensor::new(
@@ -167,45 +167,24 @@ impl Embedder {
         Ok(ModelOutput::numbers(vec![output]))
     }
 
-    /// One sentence's embedding, computed alone at shape `[1, max_tokens]`.
-    fn embed(&self, sentence: &str) -> Result<Vec<f32>> {
-        let encoding = self
-            .tokenizer
-            .encode(sentence, true)
-            .map_err(|e| InferenceError::MalformedTensor(format!("cannot tokenize: {e}")))?;
-        if encoding.get_ids().len() != self.max_tokens {
-            return Err(InferenceError::Execution(format!(
-                "tokenizer gave {} tokens, not {}",
-                encoding.get_ids().len(),
-                self.max_tokens
-            )));
-        }
-        let row = |values: &[u32]| Tensor::new(values, &Device::Cpu)?.unsqueeze(0);
-        let ids = row(encoding.get_ids())?;
-        let type_ids = row(encoding.get_type_ids())?;
-        let mask = row(encoding.get_attention_mask())?;
-        // [1, max_tokens, dimensions] → the states of this one sentence's tokens.
-        let states: Vec<Vec<f32>> =
-            self.bert.forward(&ids, &type_ids, Some(&mask))?.squeeze(0)?.to_vec2()?;
-
-        // Pooling and normalisation in plain Rust, in f64, in a fixed order.
+    /// One sentence's embedding from its tokens' states: their mean, scaled to unit length if the
+    /// manifest says so, in plain Rust, in `f64`, in a fixed order.
+    fn pool<'a>(&self, states: impl Iterator<Item = &'a [f32]>) -> Result<Vec<f32>> {
         let mut pooled = vec![0f64; self.dimensions];
-        let mut real_tokens = 0u32;
-        for (state, keep) in states.iter().zip(encoding.get_attention_mask()) {
-            if *keep == 1 {
-                real_tokens += 1;
-                pooled.iter_mut().zip(state).for_each(|(p, s)| *p += f64::from(*s));
-            }
+        let mut tokens = 0u32;
+        for state in states {
+            tokens += 1;
+            pooled.iter_mut().zip(state).for_each(|(p, s)| *p += f64::from(*s));
         }
-        let real_tokens = f64::from(real_tokens.max(1));
-        pooled.iter_mut().for_each(|p| *p /= real_tokens);
+        let tokens = f64::from(tokens.max(1));
+        pooled.iter_mut().for_each(|p| *p /= tokens);
         if self.normalize {
             // As torch's `normalize`: divide by the norm, but never by less than 1e-12.
             let norm = pooled.iter().map(|p| p * p).sum::<f64>().sqrt().max(1e-12);
             pooled.iter_mut().for_each(|p| *p /= norm);
         }
-        if pooled.len() != self.dimensions || pooled.iter().any(|p| !p.is_finite()) {
-            return Err(InferenceError::Execution("non-finite or misshapen embedding".into()));
+        if pooled.iter().any(|p| !p.is_finite()) {
+            return Err(InferenceError::Execution("non-finite embedding".into()));
         }
         Ok(pooled.into_iter().map(|p| p as f32).collect())
     }

@@ -10,8 +10,11 @@
 //!   agree by their determinism class ([`agrees`]).
 //! - **Project models** ([`training`]): data generators and a deterministic trainer that build the
 //!   shipped `verigrad/volatility` and `verigrad/risk` packages.
-//! - **A pretrained sentence embedder**: all-MiniLM-L6-v2 (BERT on candle-transformers, tokenized by
-//!   `tokenizers`), packaged as `verigrad/minilm`; its weights are installed by `scripts/setup`.
+//! - **A pretrained sentence embedder**: all-MiniLM-L6-v2 (a BERT encoder on the crate's own kernels,
+//!   tokenized by `tokenizers`), packaged as `verigrad/minilm`; its weights are installed by
+//!   `scripts/setup`.
+//! - **Threads** ([`set_threads`]): how many threads one inference may use, set by every binary that
+//!   runs models.
 #![warn(unused_crate_dependencies)]
 
 mod compare;
@@ -24,6 +27,7 @@ mod model;
 mod package;
 mod runtime;
 mod tensor;
+mod threads;
 pub mod training;
 mod weights;
 
@@ -42,4 +46,5 @@ pub use tensor::{
     MultiDimensionalNumberTensor, Number, StringTensor, runModelInferenceCall,
     runModelInferenceReturn,
 };
+pub use threads::{DEFAULT_THREADS, set_threads};
 pub use weights::{WeightData, from_safetensors, to_safetensors};

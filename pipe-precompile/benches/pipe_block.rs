@@ -165,6 +165,9 @@ fn one_inference(runtime: &Runtime, model: &str, samples: usize) -> Duration {
 }
 
 fn main() {
+    // One thread per inference, as pipe-node's default: the engine's workers give the parallelism.
+    // SAFETY: first thing in `main`, before any other thread exists.
+    unsafe { verigrad_inference::set_threads(verigrad_inference::DEFAULT_THREADS) };
     let quick = std::env::args().any(|a| a == "--quick");
     let samples = if quick { 5 } else { 21 };
     let runtime = Runtime::load_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models"))

@@ -35,6 +35,8 @@ pub(crate) struct Cli {
     pub(crate) global: GlobalArgs,
     #[command(flatten)]
     pub(crate) log: LogArgs,
+    #[command(flatten)]
+    pub(crate) inference: InferenceArgs,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -52,6 +54,22 @@ pub(crate) struct LogArgs {
         default_value_t
     )]
     pub(crate) format: LogFormat,
+}
+
+/// How models run. Read at start-up, before the configuration file: the thread pools it sizes are
+/// fixed once threads exist.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Inference")]
+pub(crate) struct InferenceArgs {
+    /// Threads one model inference may use (candle's and rayon's pools). One is fastest for
+    /// verigrad's models: parallelism comes from serving requests side by side.
+    #[arg(
+        long = "inference.threads",
+        env = "VERIGRAD_INFERENCE_THREADS",
+        global = true,
+        default_value_t = verigrad_inference::DEFAULT_THREADS
+    )]
+    pub(crate) threads: std::num::NonZeroUsize,
 }
 
 /// A log line's form.
@@ -300,6 +318,20 @@ mod tests {
         let mut config = Config::default();
         cli.global.apply(&mut config);
         assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn one_inference_thread_unless_told() {
+        let threads = |args: &[&str]| {
+            Cli::try_parse_from([&["worker"], args, &["status"]].concat())
+                .expect("parses")
+                .inference
+                .threads
+                .get()
+        };
+        assert_eq!(threads(&[]), 1);
+        assert_eq!(threads(&["--inference.threads", "4"]), 4);
+        assert!(Cli::try_parse_from(["worker", "--inference.threads", "0", "status"]).is_err());
     }
 
     #[test]

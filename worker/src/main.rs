@@ -13,12 +13,14 @@ mod serve;
 mod submit;
 mod surge;
 
+use anyhow::Context as _;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();
+    // SAFETY: the async runtime is built below; no other thread exists yet.
+    unsafe { verigrad_inference::set_threads(cli.inference.threads) };
     // Logs go to stderr, so stdout carries only command output (e.g. `status --json`).
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
@@ -31,5 +33,9 @@ async fn main() -> anyhow::Result<()> {
         }
         cli::LogFormat::Json => logs.json().init(),
     }
-    cli.run().await
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(cli.run())
 }

@@ -98,8 +98,28 @@ fn a_sentence_embeds_the_same_whatever_its_batch() {
     let last = rows(&embed(&[BREAD, REPORT, HORSE, FOOD]));
     for (batch, row) in [("first of two", &first[0]), ("last of four", &last[3])] {
         assert_within_epsilon(&alone[0], row, batch);
-        // Every sentence is padded to max_tokens and encoded alone, so the floats are the same ones.
+        // Each token's row is computed from that row alone in a fixed order, and attention runs per
+        // sentence, so the floats are the same ones.
         assert_eq!(&alone[0], row, "{batch}");
+    }
+}
+
+/// Embeddings computed by sentence-transformers on PyTorch from the same weights
+/// (`scripts/lib/embed_bench.py --reference`): short, long, accented and truncated sentences.
+#[derive(serde::Deserialize)]
+struct Reference {
+    sentences: Vec<String>,
+    embeddings: Vec<Vec<f64>>,
+}
+
+#[test]
+fn embeddings_match_sentence_transformers_within_epsilon() {
+    let reference: Reference =
+        serde_json::from_str(include_str!("data/minilm-reference.json")).expect("reference");
+    let sentences: Vec<&str> = reference.sentences.iter().map(String::as_str).collect();
+    let ours = rows(&embed(&sentences));
+    for ((sentence, ours), theirs) in sentences.iter().zip(&ours).zip(&reference.embeddings) {
+        assert_within_epsilon(ours, theirs, &sentence.chars().take(40).collect::<String>());
     }
 }
 

@@ -22,6 +22,10 @@ use verigrad_pipe_node::{
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Threads one model inference may use (candle's and rayon's pools). One is fastest for the
+    /// models PIPE runs: parallelism comes from --workers running inferences side by side.
+    #[arg(long, global = true, env = "PIPE_NODE_THREADS", default_value_t = verigrad_inference::DEFAULT_THREADS)]
+    threads: std::num::NonZeroUsize,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -102,18 +106,14 @@ struct RunArgs {
 }
 
 fn main() -> anyhow::Result<()> {
-    // candle splits small matrix products across rayon threads, which makes them slower: inference
-    // parallelism comes from running requests side by side instead.
-    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-        // SAFETY: set before any thread is spawned.
-        unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
-    }
+    let cli = Cli::parse();
+    // SAFETY: first thing after parsing the arguments, before any other thread exists.
+    unsafe { verigrad_inference::set_threads(cli.threads) };
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Some(Command::Replay { data_dir, deployments, models }) => {
             replay(&data_dir, &deployments, models.as_deref())
