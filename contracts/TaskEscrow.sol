@@ -41,8 +41,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     uint16 public constant MAX_BOUNTY_BPS = 5_000;
     /// @notice Basis points denominator.
     uint256 internal constant BPS = 10_000;
-    /// @notice The unit a task's value is stored in: 0.001 token.
-    uint256 internal constant MILLI = 1e15;
 
     /// @notice The network token: fees, bonds, payouts.
     IERC20 public immutable TOKEN;
@@ -416,7 +414,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         returns (TaskId first)
     {
         uint256 n = inputHashes.length;
-        Decision memory decision = _firstDecision(terms, uint256(c.valueMilli) * MILLI, c.floor);
+        Decision memory decision = _firstDecision(terms, uint256(c.valueMilli) * TaskPricing.MILLI, c.floor);
         uint96[] memory live = MODELS.recordLoads(c.modelId, decision.redundancy, n);
         first = TaskId.wrap(_s.counters.tasks + 1);
         for (uint256 i; i < n; ++i) {
@@ -454,7 +452,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     ///      primary's seats are the load the task brings, and it pays the price from before that load. Returns the
     ///      load premium, k × (live − base price), ≤ the fee ≤ `maxFee`.
     function _admit(Creation memory c, ReleaseTerms memory terms) private returns (uint256) {
-        Decision memory decision = _firstDecision(terms, uint256(c.valueMilli) * MILLI, c.floor);
+        Decision memory decision = _firstDecision(terms, uint256(c.valueMilli) * TaskPricing.MILLI, c.floor);
         return _premium(MODELS.recordLoad(c.modelId, decision.redundancy), terms, decision, c.maxFee);
     }
 
@@ -487,13 +485,13 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     function _valueOf(Task storage task) private view returns (uint256) {
-        return uint256(task.valueMilli) * MILLI;
+        return uint256(task.valueMilli) * TaskPricing.MILLI;
     }
 
     /// @dev `value` in whole milli-tokens, rounded up: < 2^96 / 1e15 + 1 < 2^48.
     function _toMilli(uint96 value) private pure returns (uint48) {
         // forge-lint: disable-next-line(unsafe-typecast)
-        return uint48(Math.ceilDiv(value, MILLI));
+        return uint48(Math.ceilDiv(value, TaskPricing.MILLI));
     }
 
     /// @dev The model's index + 1 in `models`, registering it on first use.

@@ -24,8 +24,6 @@ import {TaskTerms} from "./TaskTerms.sol";
 library TaskAssign {
     /// @notice The `Anchors.seed` purpose of the seat draw (the audit roll's is `TaskReview.AUDIT_ROLL`).
     uint256 internal constant SEAT_DRAW = 0;
-    /// @notice The unit a task's value is stored in: 0.001 token.
-    uint256 internal constant MILLI = 1e15;
 
     /// @dev A primary worker as the tasks of one call alike in model, value and floor see it: its reputation, the
     ///      decision its reputation gives, the fee and review reserve, and (once stored) the key of the terms.
@@ -250,7 +248,7 @@ library TaskAssign {
         if (c.decided && valueMilli == c.valueMilli && floor == c.floor) {
             return;
         }
-        uint256 value = uint256(valueMilli) * MILLI;
+        uint256 value = uint256(valueMilli) * TaskPricing.MILLI;
         c.inputs = PolicyInputs(value, uint8(c.terms.risk), floor, 0, c.pressureBps);
         c.deterrence = TaskPricing.deterrence(s, c.terms, value);
         (c.first, c.lock) = TaskPricing.firstDecision(c.inputs, c.deterrence);

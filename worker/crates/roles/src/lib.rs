@@ -45,7 +45,7 @@ use verigrad_inference::Runtime;
 
 use verigrad_blobs::StoreClient;
 use verigrad_task::{
-    EventStream, Step, TaskError, Wake, WorkerStore, due, lock, quiet_until, step_calls,
+    EventStream, Step, TaskError, WorkerStore, due, lock, quiet_until, step_calls,
 };
 
 pub use config::{Config, ConfigError, RpcConfig, TaskConfig};
@@ -98,9 +98,9 @@ pub struct Worker {
     failing: HashMap<U256, String>,
     /// Whether the verification pressure has this compute worker checking results (drift).
     drifting: bool,
-    /// Watched tasks that need nothing until a time or block (or an event naming them): not read
-    /// until then, so a worker's reads follow what changes, not everything it watches.
-    quiet: HashMap<U256, Wake>,
+    /// Watched tasks that need nothing until a timestamp (or an event naming them): not read until
+    /// then, so a worker's reads follow what changes, not everything it watches.
+    quiet: HashMap<U256, u64>,
     /// The batch transactions sent and not yet mined, with the tasks (0: the account's claim) their
     /// calls concern: those are not planned again until the receipt is in, and the next poll does
     /// not wait for it.
@@ -281,7 +281,7 @@ impl Worker {
             self.on_sent(sent)?;
         }
         let head = self.escrow.rpc().head().await?;
-        self.quiet.retain(|_, wake| !wake.reached(head));
+        self.quiet.retain(|_, until| head.time < *until);
         ids.retain(|id| !self.quiet.contains_key(id) && !self.in_flight.contains(id));
         if ids.is_empty() {
             return Ok(());
@@ -310,9 +310,9 @@ impl Worker {
                     if plan.done {
                         done.push(task);
                     } else if plan.calls.is_empty()
-                        && let Some(wake) = states.get(&task).and_then(|t| quiet_until(t))
+                        && let Some(until) = states.get(&task).and_then(|t| quiet_until(t))
                     {
-                        self.quiet.insert(task, wake);
+                        self.quiet.insert(task, until);
                     }
                     calls.extend(plan.calls);
                 }

@@ -14,7 +14,7 @@ use alloy::primitives::{B256, b256};
 use verigrad_contracts::ChainError;
 
 pub use events::{EventStream, EventsConfig, LogBatch, StreamError};
-pub use step::{STEP_GAS, Step, Wake, due, quiet_until, step_calls, take};
+pub use step::{STEP_GAS, Step, due, quiet_until, step_calls, take};
 pub use store::{PendingResult, StoreError, StoreResult, WorkerStore};
 pub use sync::lock;
 pub use tensors::{check_input, output_json, parse_input};

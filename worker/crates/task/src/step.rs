@@ -70,28 +70,12 @@ pub fn due(task: &TaskState, head: Head, reveal_window: u64) -> Option<Step> {
 }
 
 /// When a task that needs nothing now next falls due by time alone for a step other than its audit
-/// draw: a proposed result's `until`, when it can be finalized — and finalize draws a pending
-/// audit lottery itself, from the same anchor, so leaving the separate draw to whoever wants the
-/// review early changes no outcome. Anything else that moves the task is a transaction, which
-/// emits an event naming it. `None` for the other phases, which are read every poll.
-pub fn quiet_until(task: &TaskState) -> Option<Wake> {
-    (task.status == TaskStatus::Proposed).then_some(Wake { block: u64::MAX, time: task.until })
-}
-
-/// The first head at which a quiet task may fall due (see [`quiet_until`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Wake {
-    /// From this block on.
-    pub block: u64,
-    /// From this timestamp on.
-    pub time: u64,
-}
-
-impl Wake {
-    /// Whether `head` has reached it.
-    pub fn reached(&self, head: Head) -> bool {
-        head.block >= self.block || head.time >= self.time
-    }
+/// draw: a proposed result's `until` (a timestamp), when it can be finalized — and finalize draws a
+/// pending audit lottery itself, from the same anchor, so leaving the separate draw to whoever
+/// wants the review early changes no outcome. Anything else that moves the task is a transaction,
+/// which emits an event naming it. `None` for the other phases, which are read every poll.
+pub fn quiet_until(task: &TaskState) -> Option<u64> {
+    (task.status == TaskStatus::Proposed).then_some(task.until)
 }
 
 /// When the reveals of a commit–reveal phase (compute seats or committee votes) close, as the
@@ -363,7 +347,7 @@ mod tests {
                 for time in 95..105 {
                     let head = Head { time, block };
                     if due(&task, head, 10).is_some_and(|step| step != Step::Audit) {
-                        assert!(wake.reached(head), "due at {head:?} before its wake {wake:?}");
+                        assert!(head.time >= wake, "due at {head:?} before its wake at {wake}");
                     }
                 }
             }
