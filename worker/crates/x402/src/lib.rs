@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 // For its `rand` feature: `B256::random()` makes the EIP-3009 nonces.
 use alloy_primitives as _;
 
-pub use pay::{PaidResponse, PayError, pay};
+pub use pay::{PaidResponse, PayError, pay, pay_request};
 pub use service::{
     ApiOptions, PaidApi, ServeOptions, SettlementOptions, facilitate, facilitator_routes, paid_api,
-    serve,
+    paywall, serve,
 };
 
 /// What can stop the service.

@@ -52,12 +52,22 @@ pub async fn pay(
     body: Option<&Value>,
     signer: &PrivateKeySigner,
 ) -> Result<PaidResponse, PayError> {
-    let failed =
-        |e: reqwest::Error| PayError::Http { url: url.to_string(), message: e.to_string() };
     let request = || match body {
         Some(body) => http.post(url).json(body),
         None => http.get(url),
     };
+    pay_request(url, request, signer).await
+}
+
+/// Sends the request `request` builds (to `url`, named in errors); on a 402, pays with `signer` and
+/// sends a fresh one with the payment.
+pub async fn pay_request(
+    url: &str,
+    request: impl Fn() -> reqwest::RequestBuilder,
+    signer: &PrivateKeySigner,
+) -> Result<PaidResponse, PayError> {
+    let failed =
+        |e: reqwest::Error| PayError::Http { url: url.to_string(), message: e.to_string() };
     let first = request().send().await.map_err(failed)?;
     if first.status().as_u16() != 402 {
         return read(first, None).await.map_err(failed);

@@ -130,13 +130,27 @@ pub async fn paid_api(
     options: &ApiOptions,
 ) -> Result<PaidApi, ServeError> {
     let catalog = Catalog::new(runtime);
-    let deployment = *chain.deployment();
     catalog.refresh(&chain.models()).await?;
+    let (paywall, facilitator_routes) = paywall(&chain, sender, options)?;
+    let api = Arc::new(Api::new(catalog, paywall));
+    let refresher = tokio::spawn(refresh_prices(api.clone(), chain, options.price_refresh));
+    Ok(PaidApi { router: api::router(api).merge(facilitator_routes), refresher })
+}
+
+/// The payment gate `options` describe (none when `options.free`), and the facilitator's routes when
+/// it runs in this process: without `options.facilitator`, payments settle here by `sender`, and
+/// `sender` is paid unless `options.pay_to` says otherwise.
+pub fn paywall(
+    chain: &Chain,
+    sender: TxSender,
+    options: &ApiOptions,
+) -> Result<(Option<Paywall>, Router), ServeError> {
+    let deployment = *chain.deployment();
     let pay_to = options.pay_to.unwrap_or(sender.address());
     let (client, facilitator_routes) = match &options.facilitator {
         Some(url) => (FacilitatorClient::http(url), Router::new()),
         None => {
-            let local = Arc::new(facilitator(&chain, sender, &options.settlement)?);
+            let local = Arc::new(facilitator(chain, sender, &options.settlement)?);
             (FacilitatorClient::InProcess(local.clone()), facilitator::router(local))
         }
     };
@@ -151,9 +165,7 @@ pub async fn paid_api(
         facilitator: client,
         limiter: RateLimiter::new(options.rate),
     });
-    let api = Arc::new(Api::new(catalog, paywall));
-    let refresher = tokio::spawn(refresh_prices(api.clone(), chain, options.price_refresh));
-    Ok(PaidApi { router: api::router(api).merge(facilitator_routes), refresher })
+    Ok((paywall, facilitator_routes))
 }
 
 /// Serves the API (and, without `options.api.facilitator`, the facilitator) until `shutdown`.
