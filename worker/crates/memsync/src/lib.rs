@@ -3,3 +3,4 @@
 #![warn(unused_crate_dependencies)]
 
 pub mod auth;
+pub mod wire;
