@@ -14,6 +14,8 @@ import {MemoryFixture} from "./MemoryFixture.sol";
 /// @notice Every function of MemoryRegistry and each of its reverts.
 contract MemoryRegistryTest is MemoryFixture {
     bytes32 internal constant ROOT = keccak256("root 1");
+    bytes32 internal constant OTHER_LABEL = keccak256("other label");
+    bytes32 internal constant NOBODYS = keccak256("a namespace nobody created");
 
     // ─── constructor and admin ───────────────────────────────────────────────────────────────
 
@@ -88,11 +90,11 @@ contract MemoryRegistryTest is MemoryFixture {
 
     function test_createNamespace_storesTheNamespaceAndEmptyRoot() public {
         address[] memory replicas = _pair(nodes[1], nodes[2]);
-        bytes32 expected = keccak256(abi.encode(alice, bytes32("other")));
+        bytes32 expected = keccak256(abi.encode(alice, OTHER_LABEL));
         vm.expectEmit(address(memory_));
-        emit IMemoryRegistry.NamespaceCreated(expected, alice, "other", replicas);
+        emit IMemoryRegistry.NamespaceCreated(expected, alice, OTHER_LABEL, replicas);
         vm.prank(alice);
-        bytes32 created = memory_.createNamespace("other", replicas);
+        bytes32 created = memory_.createNamespace(OTHER_LABEL, replicas);
         assertEq(created, expected);
 
         IMemoryRegistry.NamespaceInfo memory info = memory_.namespaceInfo(created);
@@ -169,9 +171,9 @@ contract MemoryRegistryTest is MemoryFixture {
     }
 
     function test_setDelegate_revertsIfUnknownNamespace() public {
-        vm.expectRevert(abi.encodeWithSelector(IMemoryRegistry.UnknownNamespace.selector, bytes32("nope")));
+        vm.expectRevert(abi.encodeWithSelector(IMemoryRegistry.UnknownNamespace.selector, NOBODYS));
         vm.prank(owner);
-        memory_.setDelegate("nope", delegate, true);
+        memory_.setDelegate(NOBODYS, delegate, true);
     }
 
     function test_setDelegate_revertsIfZero() public {
@@ -285,8 +287,8 @@ contract MemoryRegistryTest is MemoryFixture {
     }
 
     function test_commitRoot_revertsIfUnknownNamespace() public {
-        vm.expectRevert(abi.encodeWithSelector(IMemoryRegistry.UnknownNamespace.selector, bytes32("nope")));
-        memory_.commitRoot("nope", 1, ROOT, 1, block.timestamp, "");
+        vm.expectRevert(abi.encodeWithSelector(IMemoryRegistry.UnknownNamespace.selector, NOBODYS));
+        memory_.commitRoot(NOBODYS, 1, ROOT, 1, block.timestamp, "");
     }
 
     function test_commitRoot_revertsIfExpired() public {
@@ -434,14 +436,14 @@ contract MemoryRegistryTest is MemoryFixture {
     // ─── views ───────────────────────────────────────────────────────────────────────────────
 
     function test_namespaceInfo_revertsIfUnknown() public {
-        vm.expectRevert(abi.encodeWithSelector(IMemoryRegistry.UnknownNamespace.selector, bytes32("nope")));
-        memory_.namespaceInfo("nope");
+        vm.expectRevert(abi.encodeWithSelector(IMemoryRegistry.UnknownNamespace.selector, NOBODYS));
+        memory_.namespaceInfo(NOBODYS);
     }
 
     function test_isAuthorized_isFalseForZeroAndUnknown() public view {
         assertFalse(memory_.isAuthorized(ns, address(0)));
-        assertFalse(memory_.isAuthorized("nope", address(0)));
-        assertFalse(memory_.isAuthorized("nope", owner));
+        assertFalse(memory_.isAuthorized(NOBODYS, address(0)));
+        assertFalse(memory_.isAuthorized(NOBODYS, owner));
     }
 
     function test_leafHash_isTheDoubleHashOfTheSpec() public view {
