@@ -4,16 +4,18 @@ pragma solidity 0.8.30;
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Script, console} from "forge-std/Script.sol";
 
+import {MemoryRegistry} from "../contracts/MemoryRegistry.sol";
 import {ModelRegistry} from "../contracts/ModelRegistry.sol";
 import {TaskEscrow} from "../contracts/TaskEscrow.sol";
 import {Token} from "../contracts/Token.sol";
 import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
+import {IMemoryRegistry} from "../contracts/interfaces/IMemoryRegistry.sol";
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
 import {PipeDisputes} from "../contracts/pipe/PipeDisputes.sol";
 import {PipeSettlement} from "../contracts/pipe/PipeSettlement.sol";
 
-/// @notice Deploys the on-chain core, PIPE billing and PIPE disputes, and writes their addresses to `deployments/<chainId>.json`,
+/// @notice Deploys the on-chain core, PIPE billing, PIPE disputes and MemSync's memory registry, and writes their addresses to `deployments/<chainId>.json`,
 ///         the file the worker, the node and the fork suite read.
 /// @dev Usage: `forge script scripts/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
 ///      Optional environment: VERIGRAD_SUPPLY (token wei minted to the deployer), VERIGRAD_TREASURY,
@@ -21,7 +23,8 @@ import {PipeSettlement} from "../contracts/pipe/PipeSettlement.sol";
 ///      epoch, default 16), VERIGRAD_UNITS_PER_WORKER (load pricing: compute units a block per 100 tokens of COMPUTE
 ///      stake, default 1 024), VERIGRAD_PIPE_FEE_BPS (PIPE billing's protocol fee, default 500),
 ///      VERIGRAD_DISPUTE_BOND / _SLASH (token wei, defaults 10 and 100 tokens), VERIGRAD_DISPUTE_TASK_TIME (seconds,
-///      default 1 hour), VERIGRAD_DEPLOYMENTS (output path).
+///      default 1 hour), VERIGRAD_MEMORY_SLASH (token wei a false-root report slashes, default 50 tokens, a STORE
+///      node's minimum stake), VERIGRAD_DEPLOYMENTS (output path).
 contract Deploy is Script {
     /// @notice The deployed addresses.
     struct Deployment {
@@ -31,6 +34,7 @@ contract Deploy is Script {
         TaskEscrow taskEscrow;
         PipeSettlement pipeSettlement;
         PipeDisputes pipeDisputes;
+        MemoryRegistry memoryRegistry;
     }
 
     /// @notice Deploys, wires roles, and writes the addresses file.
@@ -46,7 +50,9 @@ contract Deploy is Script {
 
     /// @notice Deploys the core contracts, grants the escrow its slasher role and makes it the model registry's load
     ///         recorder, deploys PIPE billing paying
-    ///         protocol fees to the escrow's treasury, and PIPE disputes with the slasher role too.
+    ///         protocol fees to the escrow's treasury, PIPE disputes with the slasher role too, and the memory registry
+    ///         (slasher role too; its false-root bounty and jail are the escrow's `bountyBps` and `jailDuration`, its
+    ///         treasury the escrow's).
     /// @param owner Owner of the token, the escrow and the model registry, admin of the worker registry; must be the
     ///        caller (it sets the model registry's load recorder).
     /// @param supply Tokens minted to `owner`.
@@ -80,6 +86,11 @@ contract Deploy is Script {
             SafeCast.toUint40(vm.envOr("VERIGRAD_DISPUTE_TASK_TIME", uint256(1 hours)))
         );
         d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.pipeDisputes));
+        IMemoryRegistry.Penalty memory penalty = IMemoryRegistry.Penalty(
+            SafeCast.toUint96(vm.envOr("VERIGRAD_MEMORY_SLASH", uint256(50e18))), p.bountyBps, p.jailDuration
+        );
+        d.memoryRegistry = new MemoryRegistry(d.workerRegistry, owner, p.treasury, penalty);
+        d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.memoryRegistry));
     }
 
     /// @notice Escrow parameters, with windows overridable from the environment.
@@ -112,6 +123,7 @@ contract Deploy is Script {
         vm.serializeAddress(key, "taskEscrow", address(d.taskEscrow));
         vm.serializeAddress(key, "pipeSettlement", address(d.pipeSettlement));
         vm.serializeAddress(key, "pipeDisputes", address(d.pipeDisputes));
+        vm.serializeAddress(key, "memoryRegistry", address(d.memoryRegistry));
         string memory json = vm.serializeUint(key, "startBlock", startBlock);
         string memory path = vm.envOr(
             "VERIGRAD_DEPLOYMENTS",
