@@ -170,11 +170,11 @@ impl NamespaceIndex {
     /// Adds or replaces `record`. A record whose embedding is unchanged keeps its slot and only its
     /// entry changes.
     pub(crate) fn upsert(&mut self, record: &MemoryRecord) {
-        if let Some(&slot) = self.slots.get(&record.id) {
-            if self.vector(slot) == normalized(&record.embedding).as_slice() {
-                self.entries[slot] = Some(Entry::of(record));
-                return;
-            }
+        if let Some(&slot) = self.slots.get(&record.id)
+            && self.vector(slot) == normalized(&record.embedding).as_slice()
+        {
+            self.entries[slot] = Some(Entry::of(record));
+            return;
         }
         let slot = self.push(record);
         let Self { graph, vectors, dim, .. } = self;

@@ -275,7 +275,8 @@ pub(crate) mod tests {
             "ranking state, source, metadata and order are not committed"
         );
 
-        let changes: [(&str, fn(&mut MemoryRecord)); 10] = [
+        type Change = (&'static str, fn(&mut MemoryRecord));
+        let changes: [Change; 10] = [
             ("version", |r| r.version += 1),
             ("text", |r| r.text.push('!')),
             ("embedding", |r| r.embedding[0] += 1.0),

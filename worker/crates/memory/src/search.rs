@@ -143,3 +143,145 @@ fn matches(entry: &Entry, filter: &SearchFilter, at: u64, now: u64) -> bool {
         && filter.agent_id.as_ref().is_none_or(|a| *a == entry.agent_id)
         && filter.thread_id.as_ref().is_none_or(|t| *t == entry.thread_id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        EMBEDDING_DIM, IndexConfig, NewMemory, Op, StoreConfig, Write,
+        store::tests::{embedding, new, open},
+    };
+
+    const NS: B256 = B256::repeat_byte(0xbb);
+
+    /// Clustered pseudo-random embeddings: `clusters` centres, each point a centre plus noise.
+    fn clustered(n: usize, clusters: usize) -> Vec<Vec<f32>> {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let centres: Vec<Vec<f32>> =
+            (0..clusters).map(|_| (0..EMBEDDING_DIM).map(|_| next()).collect()).collect();
+        (0..n).map(|i| centres[i % clusters].iter().map(|c| c + 0.4 * next()).collect()).collect()
+    }
+
+    #[test]
+    fn filters_select_memories() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = open(&dir, StoreConfig::default());
+        let memory = |text: &str, category: &str, agent: &str, thread: &str| {
+            Op::Create(NewMemory {
+                categories: vec![category.into()],
+                agent_id: agent.into(),
+                thread_id: thread.into(),
+                ..new(text, 1)
+            })
+        };
+        let ops = vec![
+            memory("a", "work", "agent-1", "t1"),
+            memory("b", "health", "agent-1", "t2"),
+            memory("c", "work", "agent-2", "t1"),
+        ];
+        store.write(NS, &Write { expected_seq: 0, now: 10, ops }).expect("write");
+        let texts = |filter: SearchFilter| {
+            let mut texts: Vec<String> = store
+                .search(NS, &embedding(1), &filter, 10)
+                .expect("search")
+                .into_iter()
+                .map(|h| h.record.text)
+                .collect();
+            texts.sort();
+            texts
+        };
+        let cases = [
+            ("all", SearchFilter::default(), vec!["a", "b", "c"]),
+            (
+                "category",
+                SearchFilter { categories: vec!["work".into()], ..Default::default() },
+                vec!["a", "c"],
+            ),
+            (
+                "agent",
+                SearchFilter { agent_id: Some("agent-1".into()), ..Default::default() },
+                vec!["a", "b"],
+            ),
+            (
+                "thread",
+                SearchFilter { thread_id: Some("t1".into()), ..Default::default() },
+                vec!["a", "c"],
+            ),
+            (
+                "agent and category",
+                SearchFilter {
+                    agent_id: Some("agent-2".into()),
+                    categories: vec!["health".into(), "work".into()],
+                    ..Default::default()
+                },
+                vec!["c"],
+            ),
+            (
+                "before they existed",
+                SearchFilter { at_time: Some(9), ..Default::default() },
+                vec![],
+            ),
+            ("limit", SearchFilter { limit: 1, ..Default::default() }, vec!["a"]),
+        ];
+        for (name, filter, expected) in cases {
+            let got = texts(filter);
+            if name == "limit" {
+                assert_eq!(got.len(), 1, "{name}");
+            } else {
+                assert_eq!(got, expected, "{name}");
+            }
+        }
+        assert!(
+            store
+                .search(B256::ZERO, &embedding(1), &SearchFilter::default(), 10)
+                .expect("search")
+                .is_empty(),
+            "other namespace"
+        );
+        for limit in [0, 101] {
+            let filter = SearchFilter { limit, ..Default::default() };
+            assert!(matches!(
+                store.search(NS, &embedding(1), &filter, 10),
+                Err(MemoryError::Limit(_))
+            ));
+        }
+        let short = SearchFilter::default();
+        assert!(matches!(
+            store.search(NS, &[1.0; 3], &short, 10),
+            Err(MemoryError::Dimension { .. })
+        ));
+    }
+
+    #[test]
+    fn ann_agrees_with_exact() {
+        let dir = tempfile::tempdir().expect("dir");
+        let index = IndexConfig { exact_below: 0, ..IndexConfig::default() };
+        let config = StoreConfig { index, ..StoreConfig::default() };
+        let store = open(&dir, config);
+        let vectors = clustered(1_200, 40);
+        let ops = vectors
+            .iter()
+            .map(|v| Op::Create(NewMemory { embedding: v.clone(), ..new("m", 0) }))
+            .collect();
+        store.write(NS, &Write { expected_seq: 0, now: 10, ops }).expect("write");
+        let queries = clustered(1_230, 40).split_off(1_200);
+        let (mut found, mut total) = (0, 0);
+        for query in &queries {
+            let ann = store.search(NS, query, &SearchFilter::default(), 10).expect("ann");
+            let exact = store.search_exact(NS, query, &SearchFilter::default(), 10).expect("exact");
+            assert_eq!(exact.len(), 10);
+            assert!(exact.windows(2).all(|w| w[0].vector_distance <= w[1].vector_distance));
+            total += exact.len();
+            found +=
+                exact.iter().filter(|e| ann.iter().any(|a| a.record.id == e.record.id)).count();
+        }
+        let recall = found as f64 / total as f64;
+        assert!(recall >= 0.95, "recall@10 {recall}");
+    }
+}

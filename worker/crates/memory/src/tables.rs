@@ -64,7 +64,7 @@ pub(crate) fn decode_rank(bytes: [u8; 16]) -> (f32, u32, u64) {
 pub(crate) fn decode(json: &[u8], embedding: &[u8]) -> Result<MemoryRecord> {
     let mut record: MemoryRecord =
         serde_json::from_slice(json).map_err(|e| MemoryError::Corrupt(e.to_string()))?;
-    if embedding.len() % 4 != 0 {
+    if !embedding.len().is_multiple_of(4) {
         return Err(MemoryError::Corrupt(format!("embedding of {} bytes", embedding.len())));
     }
     record.embedding =

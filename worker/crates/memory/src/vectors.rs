@@ -20,7 +20,7 @@ fn record(namespace: B256, i: u32) -> MemoryRecord {
         text: format!("memory number {i}"),
         embedding: (0..EMBEDDING_DIM).map(|d| ((d as u32 * 7 + i) % 13) as f32 / 13.0).collect(),
         categories: vec![format!("topic-{}", i % 3), "general".into()],
-        memory_type: if i % 2 == 0 { MemoryType::Semantic } else { MemoryType::Episodic },
+        memory_type: if i.is_multiple_of(2) { MemoryType::Semantic } else { MemoryType::Episodic },
         agent_id: "agent".into(),
         thread_id: format!("thread-{i}"),
         source: "vectors".into(),

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 mod apply;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use apply::Apply;
 

@@ -287,7 +287,7 @@ fn snapshot_restores_and_a_tampered_one_is_refused() {
     );
     let error = replica.restore(&snapshot, Some(B256::repeat_byte(1))).expect_err("other root");
     assert!(matches!(error, MemoryError::RootMismatch { .. }));
-    let mut dropped = snapshot.clone();
+    let mut dropped = snapshot;
     dropped.records.pop();
     assert!(matches!(replica.restore(&dropped, None), Err(MemoryError::BadSnapshot(_))));
     assert_eq!(replica.snapshot(NS).expect("snapshot"), before, "nothing replaced");
