@@ -1,0 +1,36 @@
+//! What MemSync keeps from a conversation (issue 14): selective, not total.
+//!
+//! - **Candidates** ([`clauses`]): the user's turns cut into clauses; questions, greetings, fillers
+//!   and requests dropped by rule; first person rewritten into a memory statement ("User …").
+//! - **Importance** ([`Importance`]): a small MLP the project trains ([`train`], the
+//!   `train-importance` binary) and ships as `models/importance` (`verigrad/importance`).
+//! - **Decisions** ([`Distiller::distill`]): create, reinforce a near-duplicate, supersede the
+//!   current memory of a single-valued slot ([`Slot`]), or skip — never delete. Categories and slots
+//!   by nearest centroid ([`Classes`]); semantic or episodic by whether the fact is dated.
+//! - **Evaluation** ([`generate`], [`evaluate`], the `memsync-eval` binary): synthetic multi-session
+//!   conversations and questions about current and past facts, over an exact in-memory store
+//!   ([`ExactStore`]).
+#![warn(unused_crate_dependencies)]
+
+mod candidate;
+mod category;
+mod classes;
+mod decide;
+mod embed;
+mod error;
+mod importance;
+mod memory;
+mod message;
+mod rewrite;
+mod text;
+
+pub use candidate::{Candidate, Clause, SkipReason, clauses};
+pub use category::{Category, MemoryType, Slot};
+pub use classes::{CLASSES_FILE, Centroid, Classes, centroid};
+pub use decide::{Decision, Distiller, IMPORTANCE_DIR, NewMemory, Thresholds, same_value};
+pub use embed::{Embedder, Embedding, MiniLm, cosine};
+pub use error::{DistillError, Result};
+pub use importance::{EMBEDDING_WIDTH, FEATURES, Importance, LEXICAL_FEATURES, features};
+pub use memory::{MemoryRef, MemoryView};
+pub use message::{Message, Role};
+pub use rewrite::third_person;

@@ -1,0 +1,30 @@
+//! What the decision layer needs to see of the memories already kept.
+
+use crate::{Category, MemoryType};
+
+/// A stored memory, as the decision layer sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryRef<'a, I> {
+    /// The store's id for it.
+    pub id: &'a I,
+    /// The memory statement.
+    pub text: &'a str,
+    /// Its unit-length MiniLM embedding.
+    pub embedding: &'a [f32],
+    /// Its categories.
+    pub categories: &'a [Category],
+    /// Semantic or episodic.
+    pub memory_type: MemoryType,
+    /// False once superseded: history, never reinforced or superseded again.
+    pub current: bool,
+}
+
+/// The memories of one namespace, searchable by meaning. The store implements it; the evaluation has
+/// an exact one (the evaluation has an exact one).
+pub trait MemoryView {
+    /// The store's memory id.
+    type Id: Clone + PartialEq + std::fmt::Debug;
+
+    /// Up to `k` memories nearest to `embedding` by cosine, nearest first, each with its cosine.
+    fn nearest(&self, embedding: &[f32], k: usize) -> Vec<(MemoryRef<'_, Self::Id>, f32)>;
+}
