@@ -83,6 +83,10 @@ pub struct Deployment {
     /// deployed it.
     #[serde(default)]
     pub pipe_disputes: Address,
+    /// MemSync's memory registry (`MemoryRegistry`); zero in a file written before the deploy
+    /// script deployed it, which [`Chain::memory`](crate::Chain::memory) refuses.
+    #[serde(default)]
+    pub memory_registry: Address,
     /// Block from which to read events.
     pub start_block: u64,
 }
@@ -139,7 +143,8 @@ mod tests {
         "modelRegistry":"0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
         "taskEscrow":"0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
         "pipeSettlement":"0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
-        "pipeDisputes":"0x5FC8d32690cc91D4c39d9d3abcBD16989F875707","startBlock":7}"#;
+        "pipeDisputes":"0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
+        "memoryRegistry":"0x0165878A594ca255338adfa4d48449f69242Eb8F","startBlock":7}"#;
 
     #[test]
     fn parses_the_deploy_script_output() {
@@ -158,17 +163,23 @@ mod tests {
             d.pipe_disputes,
             "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707".parse::<Address>().expect("address")
         );
+        assert_eq!(
+            d.memory_registry,
+            "0x0165878A594ca255338adfa4d48449f69242Eb8F".parse::<Address>().expect("address")
+        );
     }
 
     #[test]
     fn loads_a_file_written_before_pipe_billing() {
         let old = VALID
             .replace(r#""pipeSettlement":"0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9","#, "")
-            .replace(r#""pipeDisputes":"0x5FC8d32690cc91D4c39d9d3abcBD16989F875707","#, "");
+            .replace(r#""pipeDisputes":"0x5FC8d32690cc91D4c39d9d3abcBD16989F875707","#, "")
+            .replace(r#""memoryRegistry":"0x0165878A594ca255338adfa4d48449f69242Eb8F","#, "");
         assert_ne!(old, VALID);
         let d = Deployment::from_json(&old, "old").expect("an older file still loads");
         assert!(d.pipe_settlement.is_zero());
         assert!(d.pipe_disputes.is_zero());
+        assert!(d.memory_registry.is_zero());
     }
 
     #[test]

@@ -11,15 +11,17 @@
 //!   [`RetryPolicy`]), and a sender that never sends a call twice, with local nonces and gas headroom
 //!   ([`TxSender`], [`GasPolicy`]).
 //! - **One client per contract** — [`EscrowClient`] (with batched reads and batch transactions),
-//!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the base and the live price), [`TokenClient`]
-//!   and [`SettlementClient`] (PIPE billing) — reached through a deployment's [`Chain`]; an
-//!   [`Account`] for a key: a worker's registry commands, a model owner's releases
-//!   ([`Account::publish_release`]).
+//!   [`WorkerRegistryClient`], [`ModelRegistryClient`] (with the base and the live price),
+//!   [`TokenClient`], [`SettlementClient`] (PIPE billing) and [`MemoryRegistryClient`] (MemSync's
+//!   namespaces and roots) — reached through a deployment's [`Chain`]; an [`Account`] for a key: a
+//!   worker's registry commands, a model owner's releases ([`Account::publish_release`]).
 //! - **Prices that follow load** ([`LoadPricing`], [`Load`]): the model registry's pricing rule
 //!   (EIP-4844's `fake_exponential` over a per-release excess), mirrored bit for bit for off-chain
 //!   quotes.
 //! - **Signed PIPE answers** ([`PipeAnswer`]): what a worker signs for each PIPE request it answers,
 //!   in the EIP-712 domain of the chain's PipeSettlement ([`pipe_domain`]).
+//! - **MemSync's signed messages** ([`RootUpdate`], [`ServedRoot`]): an owner's root update and a
+//!   store node's attestation, in the memory registry's domain ([`memory_domain`]).
 #![warn(unused_crate_dependencies)]
 
 mod account;
@@ -30,6 +32,7 @@ mod enums;
 mod error;
 mod escrow;
 mod gas;
+mod memory;
 mod models;
 mod nonce;
 mod pipe_answer;
@@ -50,7 +53,7 @@ pub use bindings::{
     IPipeDisputes::Ruling,
     ITaskEscrow,
     ITaskEscrow::{AppealStage, Fault, ReviewReason, SeatState, VoteState},
-    ModelRegistry,
+    MemoryRegistry, ModelRegistry,
     ModelRegistry::{DeterminismClass, RiskClass},
     PipeDisputes, PipeSettlement, TaskEscrow,
     TaskEscrow::{TaskStatus, Tier},
@@ -62,6 +65,9 @@ pub use enums::EnumName;
 pub use error::{ChainError, Result};
 pub use escrow::{APPEAL_SEATS, BatchSent, EscrowCall, EscrowClient, Member, Seat, TaskState};
 pub use gas::GasPolicy;
+pub use memory::{
+    MemoryRegistryClient, RootUpdate, ServedRoot, Slashed, memory_domain, namespace_id,
+};
 pub use models::ModelRegistryClient;
 pub use pipe_answer::{AnswerSignatureError, PipeAnswer, pipe_domain};
 pub use pricing::{Load, LoadPricing};

@@ -271,6 +271,7 @@ mod tests {
             task_escrow: escrow,
             pipe_settlement: Address::ZERO,
             pipe_disputes: Address::ZERO,
+            memory_registry: Address::ZERO,
             start_block: 0,
         }
     }
