@@ -50,11 +50,13 @@ contract MemoryFuzzTest is MemoryFixture {
         bytes32[] memory leaves = new bytes32[](n);
         for (uint256 i; i < n; ++i) {
             bytes32 id = keccak256(abi.encode(seed, i));
+            // forge-lint: disable-next-line(unsafe-typecast)
             leaves[i] = memory_.leafHash(id, uint64(i), keccak256(abi.encode(id, "text")), keccak256(abi.encode(i)));
         }
         _sort(leaves);
         bytes32 root = _root(leaves);
-        _commit(1, root, uint32(n));
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _commit(1, root, uint32(n)); // n ≤ 40
         assertTrue(memory_.verifyMemory(ns, 1, leaves[index], _proof(leaves, index)));
         bytes32 absent = memory_.leafHash(keccak256(abi.encode(seed, n)), 0, 0, 0);
         assertFalse(memory_.verifyMemory(ns, 1, absent, _proof(leaves, index)));
