@@ -6,9 +6,7 @@ use std::time::Instant;
 
 use verigrad_inference::training::data::Rng;
 
-use crate::{
-    Conversation, Distiller, Embedder, Embedding, ExactStore, Message, Result, generate,
-};
+use crate::{Conversation, Distiller, Embedder, Embedding, ExactStore, Message, Result, generate};
 
 /// Messages per `POST /v1/memories` batch: two exchanges.
 const BATCH: usize = 4;

@@ -19,7 +19,7 @@ pub(crate) fn fill(
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
         let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
-        out.push_str(*pick(rng, vocabulary(&rest[start + 1..end])));
+        out.push_str(pick::<&str>(rng, vocabulary(&rest[start + 1..end])));
         rest = &rest[(end + 1).min(rest.len())..];
     }
     out.push_str(rest);

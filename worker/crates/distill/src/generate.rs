@@ -70,8 +70,12 @@ const SLOTS: &[SlotFacts] = &[
     SlotFacts {
         slot: Slot::Role,
         key: "job",
-        intro: &["I'm a {v}", "I've been a {v} for years", "my job is being a {v}"],
-        change: &["I switched careers and became a {v}", "I'm a {v} now", "I became a {v} this year"],
+        intro: &["I'm a {v}", "I've been a {v} for years", "I'm currently a {v}"],
+        change: &[
+            "I switched careers and became a {v}",
+            "I'm a {v} now",
+            "I became a {v} this year",
+        ],
         current: "What is the user's job?",
         past: "What job did the user have before?",
     },
@@ -119,41 +123,121 @@ const SLOTS: &[SlotFacts] = &[
 
 /// Many-valued facts: (vocabulary key, templates, question).
 const EXTRAS: &[(&str, &[&str], &str)] = &[
-    ("hobby", &["I do {v} twice a week", "I've taken up {v}", "I love {v} on weekends"], "What are the user's hobbies?"),
-    ("petname", &["I have a cat named {v}", "we got a puppy, his name is {v}", "my rabbit {v} is adorable"], "What pets does the user have?"),
-    ("allergen", &["I'm allergic to {v}", "I can't eat {v} because of an allergy"], "Is the user allergic to anything?"),
+    (
+        "hobby",
+        &["I do {v} twice a week", "I've taken up {v}", "I love {v} on weekends"],
+        "What are the user's hobbies?",
+    ),
+    (
+        "petname",
+        &["I have a cat named {v}", "we got a puppy, his name is {v}", "my rabbit {v} is adorable"],
+        "What pets does the user have?",
+    ),
+    (
+        "allergen",
+        &["I'm allergic to {v}", "I can't eat {v} because of an allergy"],
+        "Is the user allergic to anything?",
+    ),
 ];
 
 const NOISE: &[&str] = &[
-    "Hi!", "Hey there", "Thanks a lot!", "Haha, nice one.", "Good morning!", "ok cool",
-    "Bye for now.", "Can you recommend a good book?", "What's the capital of Australia?",
-    "How do I reverse a list in Python?", "Is it going to rain tomorrow?", "Why is the sky blue?",
-    "What should I cook tonight?", "Write a short poem about autumn.",
-    "Summarize this article for me please.", "Translate 'good night' into French.",
-    "Give me three ideas for a birthday gift.", "I'm so tired today.", "I had a sandwich for lunch.",
-    "I'm bored.", "My coffee got cold.", "I'm a bit stressed about a deadline.",
-    "I overslept this morning.", "I'm in a meeting right now.", "That movie was pretty good.",
-    "The traffic this morning was terrible.", "This explanation is really clear.",
-    "That's not quite what I meant.", "Hmm, let me think about that.", "Sounds good to me.",
-    "I'm going to grab a snack.", "The wifi here is so slow.", "I'll read it later.",
+    "Hi!",
+    "Hey there",
+    "Thanks a lot!",
+    "Haha, nice one.",
+    "Good morning!",
+    "ok cool",
+    "Bye for now.",
+    "Can you recommend a good book?",
+    "What's the capital of Australia?",
+    "How do I reverse a list in Python?",
+    "Is it going to rain tomorrow?",
+    "Why is the sky blue?",
+    "What should I cook tonight?",
+    "Write a short poem about autumn.",
+    "Summarize this article for me please.",
+    "Translate 'good night' into French.",
+    "Give me three ideas for a birthday gift.",
+    "I'm so tired today.",
+    "I had a sandwich for lunch.",
+    "I'm bored.",
+    "My coffee got cold.",
+    "I'm a bit stressed about a deadline.",
+    "I overslept this morning.",
+    "I'm in a meeting right now.",
+    "That movie was pretty good.",
+    "The traffic this morning was terrible.",
+    "This explanation is really clear.",
+    "That's not quite what I meant.",
+    "Hmm, let me think about that.",
+    "Sounds good to me.",
+    "I'm going to grab a snack.",
+    "The wifi here is so slow.",
+    "I'll read it later.",
 ];
-const OPENERS: &[&str] = &["Long week", "Quick update", "Random thought", "Oh by the way", "Guess what"];
+const OPENERS: &[&str] =
+    &["Long week", "Quick update", "Random thought", "Oh by the way", "Guess what"];
 const REPLIES: &[&str] = &[
-    "Sure! Here you go.", "That sounds lovely.", "Happy to help.", "Congratulations!",
-    "Here is a short summary.", "Good question, it depends.", "Got it, thanks for telling me.",
-    "Noted. Anything else?", "Here are a few ideas.", "That makes sense.",
+    "Sure! Here you go.",
+    "That sounds lovely.",
+    "Happy to help.",
+    "Congratulations!",
+    "Here is a short summary.",
+    "Good question, it depends.",
+    "Got it, thanks for telling me.",
+    "Noted. Anything else?",
+    "Here are a few ideas.",
+    "That makes sense.",
 ];
 
 fn vocabulary(key: &str) -> &'static [&'static str] {
     match key {
-        "city" => &["Lisbon", "Porto", "Valencia", "Krakow", "Tallinn", "Montreal", "Osaka",
-            "Nairobi", "Auckland", "Denver", "Edinburgh", "Bologna", "Ghent", "Seville", "Bergen"],
-        "company" => &["Globex", "Initech", "Hooli", "Vandelay", "Cyberdyne", "Tyrell", "Monarch",
-            "Soylent", "Massive Dynamic", "Pied Piper", "Gringotts", "Wonka"],
-        "job" => &["nurse", "architect", "pilot", "accountant", "pharmacist", "electrician",
-            "translator", "veterinarian", "librarian", "paramedic"],
-        "partner" => &["Maya", "Tomas", "Ines", "Rafael", "Leila", "Jonas", "Priya", "Mateo",
-            "Freya", "Kenji"],
+        "city" => &[
+            "Lisbon",
+            "Porto",
+            "Valencia",
+            "Krakow",
+            "Tallinn",
+            "Montreal",
+            "Osaka",
+            "Nairobi",
+            "Auckland",
+            "Denver",
+            "Edinburgh",
+            "Bologna",
+            "Ghent",
+            "Seville",
+            "Bergen",
+        ],
+        "company" => &[
+            "Globex",
+            "Initech",
+            "Hooli",
+            "Vandelay",
+            "Cyberdyne",
+            "Tyrell",
+            "Monarch",
+            "Soylent",
+            "Massive Dynamic",
+            "Pied Piper",
+            "Gringotts",
+            "Wonka",
+        ],
+        "job" => &[
+            "nurse",
+            "pilot",
+            "pharmacist",
+            "translator",
+            "veterinarian",
+            "librarian",
+            "paramedic",
+            "chemist",
+            "mechanic",
+            "sommelier",
+        ],
+        "partner" => &[
+            "Maya", "Tomas", "Ines", "Rafael", "Leila", "Jonas", "Priya", "Mateo", "Freya", "Kenji",
+        ],
         "diet" => &["vegetarian", "vegan", "pescatarian", "keto"],
         "food" => &["ramen", "paella", "dumplings", "tacos", "curry", "lasagna"],
         "music" => &["jazz", "techno", "bluegrass", "reggae", "punk", "salsa"],
@@ -285,8 +369,11 @@ mod tests {
     fn conversations_are_seeded_and_mostly_noise() {
         let a = conversations(7, 4, 5);
         assert_eq!(a, conversations(7, 4, 5));
-        let users: Vec<&Message> =
-            a.iter().flat_map(|c| c.sessions.iter().flatten()).filter(|m| m.role == Role::User).collect();
+        let users: Vec<&Message> = a
+            .iter()
+            .flat_map(|c| c.sessions.iter().flatten())
+            .filter(|m| m.role == Role::User)
+            .collect();
         let facts = a.iter().flat_map(|c| &c.questions).filter(|q| !q.past).count();
         assert!(facts * 3 < users.len(), "{facts} facts in {} user turns", users.len());
         assert!(a.iter().any(|c| c.questions.iter().any(|q| q.past)), "some slots change");

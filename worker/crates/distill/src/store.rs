@@ -110,7 +110,10 @@ impl ExactStore {
     /// The `k` best memories for a query: cosine, less [`SUPERSEDED_PENALTY`] for superseded ones.
     pub fn search(&self, query: &[f32], k: usize) -> Vec<&StoredMemory> {
         let penalty = |m: &StoredMemory| if m.current { 0.0 } else { SUPERSEDED_PENALTY };
-        self.top(k, |m| cosine(&m.embedding, query) - penalty(m)).into_iter().map(|(m, _)| m).collect()
+        self.top(k, |m| cosine(&m.embedding, query) - penalty(m))
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect()
     }
 
     /// Every memory ranked for a query as [`Self::search`] ranks them.

@@ -1,7 +1,7 @@
 //! Trains `verigrad/importance` (`cargo run --release -p verigrad-distill --bin train-importance`):
 //! the generated clauses of [`corpus`] are rewritten and embedded with MiniLM, a [389, 16, 1] MLP is
-//! fitted by the project's deterministic trainer (`verigrad_inference::training::net`), and the class
-//! centroids are the mean embeddings of the training facts. The held-out set uses templates training
+//! fitted by the project's deterministic trainer (`verigrad_inference::training::net`), and the category and
+//! slot heads are logistic regressions on the training facts' embeddings. The held-out set uses templates training
 //! never saw.
 
 pub mod corpus;
@@ -18,8 +18,8 @@ use verigrad_inference::{
 };
 
 use crate::{
-    CLASSES_FILE, Centroid, Classes, Embedder, Embedding, FEATURES, Importance, Result, Slot,
-    Category, centroid, features, third_person,
+    CLASSES_FILE, Category, Classes, EMBEDDING_WIDTH, Embedder, Embedding, FEATURES, Head,
+    Importance, Result, Slot, features, third_person,
 };
 use corpus::{Example, Split, examples};
 
@@ -42,7 +42,7 @@ struct Embedded {
     embedding: Embedding,
 }
 
-/// Trains, packages and evaluates the importance model and the class centroids.
+/// Trains, packages and evaluates the importance model and the class heads.
 pub fn train(embedder: &impl Embedder) -> Result<TrainedImportance> {
     let train = embed(embedder, examples(41, 3_000, Split::Train))?;
     let test = embed(embedder, examples(42, 1_000, Split::HeldOut))?;
@@ -82,31 +82,45 @@ fn inputs(e: &Embedded) -> impl Iterator<Item = f32> {
     features(&e.embedding, &e.example.clause, &e.statement).into_iter()
 }
 
+/// One logistic regression per category and per slot (and "no slot"), each against the rest, on the
+/// training facts' embeddings.
 fn classes(train: &[Embedded]) -> Classes {
     let facts: Vec<(&Embedded, Category, Option<Slot>)> = train
         .iter()
         .filter_map(|e| e.example.class.map(|(category, slot)| (e, category, slot)))
         .collect();
-    let mean = |keep: &dyn Fn(Category, Option<Slot>) -> bool| {
-        let members: Vec<&[f32]> = facts
-            .iter()
-            .filter(|(_, c, s)| keep(*c, *s))
-            .map(|(e, _, _)| e.embedding.as_slice())
-            .collect();
-        centroid(&members)
+    let xs: Vec<Vec<f64>> =
+        facts.iter().map(|(e, _, _)| e.embedding.iter().map(|x| f64::from(*x)).collect()).collect();
+    let head = |seed: u64, member: &dyn Fn(Category, Option<Slot>) -> bool| {
+        let ys: Vec<f64> =
+            facts.iter().map(|(_, c, s)| f64::from(u8::from(member(*c, *s)))).collect();
+        let mut net = Network::new(&[EMBEDDING_WIDTH, 1], &mut Rng::new(seed));
+        let config = TrainConfig { epochs: 40, batch: 32, learning_rate: 0.01, seed: seed + 1 };
+        net.train(&xs, &ys, Loss::BinaryCrossEntropy, config);
+        let layer = &net.layers[0];
+        (layer.w.iter().map(|w| *w as f32).collect(), layer.b[0] as f32)
     };
-    Classes {
-        categories: Category::ALL
-            .iter()
-            .map(|&label| Centroid { label, vector: mean(&|c: Category, _: Option<Slot>| c == label) })
-            .collect(),
-        slots: Slot::ALL
-            .iter()
-            .map(|&slot| Some(slot))
-            .chain([None])
-            .map(|label| Centroid { label, vector: mean(&|_: Category, s: Option<Slot>| s == label) })
-            .collect(),
-    }
+    let categories = Category::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, &label)| {
+            let (weights, bias) =
+                head(100 + 2 * i as u64, &|c: Category, _: Option<Slot>| c == label);
+            Head { label, weights, bias }
+        })
+        .collect();
+    let slots = Slot::ALL
+        .iter()
+        .map(|&slot| Some(slot))
+        .chain([None])
+        .enumerate()
+        .map(|(i, label)| {
+            let (weights, bias) =
+                head(200 + 2 * i as u64, &|_: Category, s: Option<Slot>| s == label);
+            Head { label, weights, bias }
+        })
+        .collect();
+    Classes { categories, slots }
 }
 
 fn package(net: &Network, classes: &Classes) -> Result<ModelPackage> {
@@ -127,7 +141,7 @@ fn package(net: &Network, classes: &Classes) -> Result<ModelPackage> {
                       lasting fact about them, worth a memory. Input: the clause's memory statement \
                       embedded by verigrad/minilm (384) and five lexical features (first person, a \
                       name, a number, a time expression, length / 20). classes.json holds the \
-                      category and slot centroids. Floating point: compared within epsilon."
+                      category and slot heads. Floating point: compared within epsilon."
             .into(),
         architecture: Architecture::Mlp {
             layers: vec![FEATURES, HIDDEN, 1],
@@ -176,7 +190,7 @@ fn importance_report(package: &ModelPackage, test: &[Embedded]) -> Result<Vec<St
     )])
 }
 
-/// How often the centroids give a held-out fact its category and its slot.
+/// How often the heads give a held-out fact its category and its slot.
 fn class_report(classes: &Classes, test: &[Embedded]) -> String {
     let facts: Vec<_> = test.iter().filter_map(|e| e.example.class.map(|c| (e, c))).collect();
     let category = facts
