@@ -4,7 +4,8 @@
 //! Only user turns are read: the assistant's turns say nothing about the user that the user did not
 //! say first. A message is cut at sentence ends (`.`, `!`, `?`, line breaks), then at clause joints
 //! ("; ", ", but ", " but ", ", so ", ", and ", ", although "), so "It's been hectic, but I moved to
-//! Lisbon last month" gives two clauses and only the second is a fact. Leading interjections and
+//! Lisbon last month" gives two clauses and only the second is a fact; " and " joins clauses only
+//! before "I", "I'm", "I've" or "my". Leading interjections and
 //! joiners ("oh,", "anyway", "also") are stripped first.
 
 use serde::{Deserialize, Serialize};
@@ -56,22 +57,72 @@ pub enum Clause {
 }
 
 const INTERJECTIONS: &[&str] = &[
-    "oh", "ah", "well", "so", "and", "also", "anyway", "anyways", "btw", "but", "um", "uh",
-    "hmm", "yeah", "yes", "no", "ok", "okay", "haha", "lol", "honestly", "plus", "oh,",
+    "oh", "ah", "well", "so", "and", "also", "anyway", "anyways", "btw", "but", "um", "uh", "hmm",
+    "yeah", "yes", "no", "ok", "okay", "haha", "lol", "honestly", "plus", "cool", "nice", "great",
+    "wow", "hey", "hi", "hello", "thanks", "well,",
 ];
 const SMALL_TALK: &[&str] = &[
-    "hi", "hello", "hey", "thanks", "thank", "thx", "bye", "goodbye", "cheers", "cool", "nice",
-    "great", "awesome", "sure", "lol", "haha", "ok", "okay", "good", "morning", "evening",
-    "night", "wow", "yep", "nope", "perfect", "sounds", "alright", "right", "interesting",
+    "hi",
+    "hello",
+    "hey",
+    "thanks",
+    "thank",
+    "thx",
+    "bye",
+    "goodbye",
+    "cheers",
+    "cool",
+    "nice",
+    "great",
+    "awesome",
+    "sure",
+    "lol",
+    "haha",
+    "ok",
+    "okay",
+    "good",
+    "morning",
+    "evening",
+    "night",
+    "wow",
+    "yep",
+    "nope",
+    "perfect",
+    "sounds",
+    "alright",
+    "right",
+    "interesting",
 ];
 const QUESTION_OPENERS: &[&str] = &[
     "what", "what's", "how", "why", "where", "who", "when", "which", "whats", "can", "could",
     "would", "will", "do", "does", "did", "is", "are", "should", "shall",
 ];
 const REQUEST_OPENERS: &[&str] = &[
-    "please", "write", "tell", "help", "give", "show", "explain", "summarize", "summarise",
-    "translate", "draft", "make", "remind", "list", "recommend", "suggest", "find", "let's",
-    "lets", "check", "create", "generate", "fix", "compare", "plan",
+    "please",
+    "write",
+    "tell",
+    "help",
+    "give",
+    "show",
+    "explain",
+    "summarize",
+    "summarise",
+    "translate",
+    "draft",
+    "make",
+    "remind",
+    "list",
+    "recommend",
+    "suggest",
+    "find",
+    "let's",
+    "lets",
+    "check",
+    "create",
+    "generate",
+    "fix",
+    "compare",
+    "plan",
 ];
 const JOINTS: &[&str] = &["; ", ", but ", " but ", ", so ", ", and ", ", although ", " although "];
 
@@ -82,7 +133,10 @@ pub fn clauses(messages: &[Message]) -> Vec<Clause> {
         .filter(|m| m.role == Role::User)
         .flat_map(|m| sentences(&m.content))
         .flat_map(|(sentence, asked)| {
-            split_joints(&sentence).into_iter().map(move |c| classify(&c, asked)).collect::<Vec<_>>()
+            split_joints(&sentence)
+                .into_iter()
+                .map(move |c| classify(&c, asked))
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -108,7 +162,13 @@ fn sentences(text: &str) -> Vec<(String, bool)> {
 }
 
 fn split_joints(sentence: &str) -> Vec<String> {
-    let mut parts = vec![sentence.to_string()];
+    // " and " joins clauses only before a new first-person subject ("I live in Lisbon and I love
+    // pottery"); elsewhere it joins words ("salt and pepper").
+    let mut sentence = sentence.to_string();
+    for subject in ["I ", "I'm ", "I've ", "my "] {
+        sentence = sentence.replace(&format!(" and {subject}"), &format!("; {subject}"));
+    }
+    let mut parts = vec![sentence];
     for joint in JOINTS {
         parts = parts.iter().flat_map(|p| p.split(joint).map(str::to_string)).collect();
     }
@@ -121,7 +181,8 @@ fn classify(raw: &str, asked: bool) -> Clause {
     let first = lower.first().map(String::as_str).unwrap_or_default();
     let reason = if asked || QUESTION_OPENERS.contains(&first) {
         Some(SkipReason::Question)
-    } else if lower.len() <= 4 && lower.iter().all(|w| SMALL_TALK.contains(&w.as_str()) || w.len() <= 3)
+    } else if lower.len() <= 4
+        && lower.iter().all(|w| SMALL_TALK.contains(&w.as_str()) || w.len() <= 3)
         || SMALL_TALK.contains(&first) && lower.len() <= 4
     {
         Some(SkipReason::SmallTalk)
@@ -172,10 +233,10 @@ mod tests {
             ("Can you help me with an email?", &[]),
             ("Write a haiku about rain.", &[]),
             ("lol ok", &[]),
-            ("It's been hectic, but I moved to Lisbon last month.", &[
-                "It's been hectic",
-                "User moved to Lisbon last month",
-            ]),
+            (
+                "It's been hectic, but I moved to Lisbon last month.",
+                &["It's been hectic", "User moved to Lisbon last month"],
+            ),
             ("Oh, and also I adopted a cat named Mochi!", &["User adopted a cat named Mochi"]),
             ("What do you think? I work at Globex now", &["User works at Globex now"]),
         ];

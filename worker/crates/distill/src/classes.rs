@@ -1,44 +1,53 @@
-//! Categories and slots by nearest centroid: the mean MiniLM embedding of each class's training
-//! statements, shipped in the importance package as `classes.json`.
+//! Categories and slots by linear heads over the MiniLM embedding: one logistic regression per class
+//! (one against the rest), trained with the importance model and shipped in its package as
+//! `classes.json`. The class is the head with the highest score.
 
 use serde::{Deserialize, Serialize};
 
 use crate::{Category, DistillError, Result, Slot, embed::cosine};
 
-/// The package file that holds the centroids.
+/// The package file that holds the heads.
 pub const CLASSES_FILE: &str = "classes.json";
 
-/// One class's centroid.
+/// One class's head: `score = weights · embedding + bias` (a logit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Centroid<L> {
+pub struct Head<L> {
     /// The class.
     pub label: L,
-    /// The unit-length mean embedding of its training statements.
-    pub vector: Vec<f32>,
+    /// One weight per embedding dimension.
+    pub weights: Vec<f32>,
+    /// The bias.
+    pub bias: f32,
 }
 
-/// Nearest-centroid classifiers for categories and slots.
+impl<L> Head<L> {
+    fn score(&self, embedding: &[f32]) -> f32 {
+        cosine(&self.weights, embedding) + self.bias
+    }
+}
+
+/// Linear classifiers for categories and slots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classes {
-    /// One centroid per category.
-    pub categories: Vec<Centroid<Category>>,
-    /// One centroid per slot, and one (`None`) for facts that fill no slot.
-    pub slots: Vec<Centroid<Option<Slot>>>,
+    /// One head per category.
+    pub categories: Vec<Head<Category>>,
+    /// One head per slot, and one (`None`) for facts that fill no slot.
+    pub slots: Vec<Head<Option<Slot>>>,
 }
 
-/// A second category is added when its centroid is within this cosine of the first's: "User's
-/// sister is a nurse in Porto" is about relationships and, nearly as much, career.
-const SECOND_CATEGORY_MARGIN: f32 = 0.02;
+/// A second category is added when its head's logit is within this of the first's: "User's sister
+/// is a nurse in Porto" is about relationships and, nearly as much, career.
+const SECOND_CATEGORY_MARGIN: f32 = 0.5;
 
 impl Classes {
-    /// Parses `classes.json`, checking that every category has a centroid.
+    /// Parses `classes.json`, checking that every category has a head.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         let classes: Self = serde_json::from_slice(bytes)
             .map_err(|e| DistillError::InvalidClasses(e.to_string()))?;
         if let Some(missing) =
             Category::ALL.iter().find(|c| !classes.categories.iter().any(|k| k.label == **c))
         {
-            return Err(DistillError::InvalidClasses(format!("no centroid for {missing:?}")));
+            return Err(DistillError::InvalidClasses(format!("no head for {missing:?}")));
         }
         Ok(classes)
     }
@@ -46,7 +55,7 @@ impl Classes {
     /// The nearest category, and the second nearest when it is almost as near.
     pub fn categories(&self, embedding: &[f32]) -> Vec<Category> {
         let mut scored: Vec<(f32, Category)> =
-            self.categories.iter().map(|c| (cosine(&c.vector, embedding), c.label)).collect();
+            self.categories.iter().map(|c| (c.score(embedding), c.label)).collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         scored
             .iter()
@@ -56,22 +65,24 @@ impl Classes {
             .collect()
     }
 
-    /// The slot a fact fills, if any: its nearest slot centroid.
+    /// The slot two facts both fill, if any: the head whose score is highest for the weaker of the
+    /// two. Judging the pair lets the clearer statement carry a vaguer one ("User works for Hooli"
+    /// leans a little to no slot alone, but beside "User works at Globex now" the employer head is
+    /// the one both support), while a confident slot of one fact cannot drag in a fact that clearly
+    /// fills none or another ("User is a huge reggae fan" beside "User eats a vegan diet").
+    pub fn shared_slot(&self, a: &[f32], b: &[f32]) -> Option<Slot> {
+        self.slots
+            .iter()
+            .map(|h| (h.score(a).min(h.score(b)), h.label))
+            .max_by(|x, y| x.0.total_cmp(&y.0))
+            .and_then(|(_, label)| label)
+    }
+
+    /// The slot a fact fills, if any: its highest-scoring slot head.
     pub fn slot(&self, embedding: &[f32]) -> Option<Slot> {
         self.slots
             .iter()
-            .max_by(|a, b| cosine(&a.vector, embedding).total_cmp(&cosine(&b.vector, embedding)))
+            .max_by(|a, b| a.score(embedding).total_cmp(&b.score(embedding)))
             .and_then(|c| c.label)
     }
-}
-
-/// The unit-length mean of some embeddings.
-pub fn centroid(embeddings: &[&[f32]]) -> Vec<f32> {
-    let width = embeddings.first().map_or(0, |e| e.len());
-    let mut sum = vec![0.0f32; width];
-    for e in embeddings {
-        sum.iter_mut().zip(*e).for_each(|(s, x)| *s += x);
-    }
-    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-    sum.iter().map(|x| x / norm).collect()
 }

@@ -4,9 +4,9 @@
 //! and score it ([`Importance`]); below the threshold it is skipped. A kept fact is then compared
 //! with the current memories nearest to it:
 //! 1. cosine ≥ [`Thresholds::duplicate`] to one of them: **reinforce** it;
-//! 2. else, if it fills a single-valued [`Slot`] ([`Classes::slot`]) that a near current memory
-//!    also fills: the same value ([`same_value`]) **reinforces** that memory, a different one
-//!    **supersedes** it (the old one stays, as history);
+//! 2. else, if it and a near current memory fill one single-valued [`Slot`]
+//!    ([`Classes::shared_slot`]): the same value ([`same_value`]) **reinforces** that memory, a
+//!    different one **supersedes** it (the old one stays, as history);
 //! 3. else **create** a memory.
 
 use std::path::Path;
@@ -85,7 +85,7 @@ pub enum Decision<I> {
     },
 }
 
-/// The decision layer: an embedder, the importance model, the class centroids and the thresholds.
+/// The decision layer: an embedder, the importance model, the class heads and the thresholds.
 #[derive(Debug, Clone)]
 pub struct Distiller<E> {
     embedder: E,
@@ -189,9 +189,8 @@ impl<E: Embedder> Distiller<E> {
         if let Some((memory, _)) = near.first().filter(|(_, cos)| *cos >= duplicate) {
             return Ok(Decision::Reinforce { id: memory.id.clone() });
         }
-        let same_slot = self.classes.slot(&embedding).and_then(|slot| {
-            near.iter().find(|(m, _)| self.classes.slot(m.embedding) == Some(slot))
-        });
+        let same_slot =
+            near.iter().find(|(m, _)| self.classes.shared_slot(&embedding, m.embedding).is_some());
         if let Some((memory, _)) = same_slot
             && same_value(&candidate.statement, memory.text)
         {

@@ -18,8 +18,8 @@ pub enum DistillError {
         /// Vectors received.
         got: usize,
     },
-    /// The importance package's class centroids are missing or malformed.
-    #[error("invalid class centroids in the importance package: {0}")]
+    /// The importance package's class heads are missing or malformed.
+    #[error("invalid class heads in the importance package: {0}")]
     InvalidClasses(String),
     /// Writing a file failed.
     #[error("{path}: {source}")]

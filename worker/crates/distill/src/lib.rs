@@ -6,7 +6,7 @@
 //!   `train-importance` binary) and ships as `models/importance` (`verigrad/importance`).
 //! - **Decisions** ([`Distiller::distill`]): create, reinforce a near-duplicate, supersede the
 //!   current memory of a single-valued slot ([`Slot`]), or skip — never delete. Categories and slots
-//!   by nearest centroid ([`Classes`]); semantic or episodic by whether the fact is dated.
+//!   by trained linear heads ([`Classes`]); semantic or episodic by whether the fact is dated.
 //! - **Evaluation** ([`generate`], [`evaluate`], the `memsync-eval` binary): synthetic multi-session
 //!   conversations and questions about current and past facts, over an exact in-memory store
 //!   ([`ExactStore`]).
@@ -18,19 +18,27 @@ mod classes;
 mod decide;
 mod embed;
 mod error;
+mod eval;
+mod fill;
+pub mod generate;
 mod importance;
 mod memory;
 mod message;
 mod rewrite;
+mod store;
 mod text;
+pub mod train;
 
 pub use candidate::{Candidate, Clause, SkipReason, clauses};
 pub use category::{Category, MemoryType, Slot};
-pub use classes::{CLASSES_FILE, Centroid, Classes, centroid};
+pub use classes::{CLASSES_FILE, Classes, Head};
 pub use decide::{Decision, Distiller, IMPORTANCE_DIR, NewMemory, Thresholds, same_value};
 pub use embed::{Embedder, Embedding, MiniLm, cosine};
 pub use error::{DistillError, Result};
+pub use eval::{Answers, EvalConfig, Report, evaluate};
+pub use generate::{Conversation, Question};
 pub use importance::{EMBEDDING_WIDTH, FEATURES, Importance, LEXICAL_FEATURES, features};
 pub use memory::{MemoryRef, MemoryView};
 pub use message::{Message, Role};
 pub use rewrite::third_person;
+pub use store::{Applied, ExactStore, SUPERSEDED_PENALTY, StoredMemory};

@@ -11,18 +11,94 @@
 
 /// Words that may stand between "I" and its verb.
 const ADVERBS: &[&str] = &[
-    "really", "also", "still", "just", "now", "usually", "always", "never", "actually", "mostly",
-    "totally", "absolutely", "currently", "finally", "recently", "officially", "basically",
-    "definitely", "honestly", "generally", "often", "sometimes", "mainly",
+    "really",
+    "also",
+    "still",
+    "just",
+    "now",
+    "usually",
+    "always",
+    "never",
+    "actually",
+    "mostly",
+    "totally",
+    "absolutely",
+    "currently",
+    "finally",
+    "recently",
+    "officially",
+    "basically",
+    "definitely",
+    "honestly",
+    "generally",
+    "often",
+    "sometimes",
+    "mainly",
 ];
 /// Verbs that already read right after "User" (past tenses, modals, negated past).
 const UNCHANGED: &[&str] = &[
-    "was", "had", "did", "got", "went", "took", "bought", "made", "found", "left", "began", "met",
-    "became", "came", "saw", "ran", "grew", "sold", "gave", "said", "quit", "broke", "fell",
-    "felt", "lost", "won", "wrote", "can", "could", "will", "would", "should", "might", "must",
-    "may", "can't", "cannot", "won't", "wouldn't", "couldn't", "shouldn't", "didn't", "wasn't",
-    "used", "spent", "kept", "told", "thought", "knew", "heard", "taught", "brought", "built",
-    "swam", "drove", "flew", "ate", "drank", "sang", "wore", "chose", "forgot",
+    "was",
+    "had",
+    "did",
+    "got",
+    "went",
+    "took",
+    "bought",
+    "made",
+    "found",
+    "left",
+    "began",
+    "met",
+    "became",
+    "came",
+    "saw",
+    "ran",
+    "grew",
+    "sold",
+    "gave",
+    "said",
+    "quit",
+    "broke",
+    "fell",
+    "felt",
+    "lost",
+    "won",
+    "wrote",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "might",
+    "must",
+    "may",
+    "can't",
+    "cannot",
+    "won't",
+    "wouldn't",
+    "couldn't",
+    "shouldn't",
+    "didn't",
+    "wasn't",
+    "used",
+    "spent",
+    "kept",
+    "told",
+    "thought",
+    "knew",
+    "heard",
+    "taught",
+    "brought",
+    "built",
+    "swam",
+    "drove",
+    "flew",
+    "ate",
+    "drank",
+    "sang",
+    "wore",
+    "chose",
+    "forgot",
 ];
 
 /// The memory statement for a first-person clause (trailing punctuation dropped, first letter
@@ -76,12 +152,19 @@ fn third_person_verb(core: &str, lower: &str) -> String {
         _ if UNCHANGED.contains(&lower) || lower.ends_with("ed") || lower.contains('\'') => {
             core.into()
         }
-        _ if lower.ends_with(['s', 'x', 'z', 'o']) || lower.ends_with("sh") || lower.ends_with("ch") => {
+        _ if lower.ends_with(['s', 'x', 'z', 'o'])
+            || lower.ends_with("sh")
+            || lower.ends_with("ch") =>
+        {
             format!("{core}es")
         }
         _ if lower.ends_with('y') && !lower.ends_with(['a', 'e', 'o', 'u']) && lower.len() > 1 => {
             let stem = &core[..core.len() - 1];
-            if stem.ends_with(['a', 'e', 'o', 'u']) { format!("{core}s") } else { format!("{stem}ies") }
+            if stem.ends_with(['a', 'e', 'o', 'u']) {
+                format!("{core}s")
+            } else {
+                format!("{stem}ies")
+            }
         }
         _ => format!("{core}s"),
     }

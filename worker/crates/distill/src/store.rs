@@ -1,0 +1,163 @@
+//! An exact in-memory store for the evaluation: every memory compared with the query (no ANN), the
+//! superseded ones kept as history and ranked below current ones of similar distance.
+
+use crate::{Category, Decision, Embedding, MemoryRef, MemoryType, MemoryView, cosine};
+
+/// Subtracted from a superseded memory's cosine when ranking search results: enough to put a current
+/// fact below its outdated version only when the outdated one is clearly nearer the query.
+pub const SUPERSEDED_PENALTY: f32 = 0.1;
+
+/// A kept memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMemory {
+    /// Its id: its index in the store.
+    pub id: usize,
+    /// The memory statement (or, in the keep-everything baseline, the message).
+    pub text: String,
+    /// Its embedding.
+    pub embedding: Embedding,
+    /// Its categories.
+    pub categories: Vec<Category>,
+    /// Semantic or episodic.
+    pub memory_type: MemoryType,
+    /// False once superseded.
+    pub current: bool,
+    /// The memory that superseded it.
+    pub superseded_by: Option<usize>,
+    /// Times a later fact repeated it.
+    pub reinforcements: u32,
+}
+
+/// What applying decisions did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Memories created (including those that supersede another).
+    pub created: usize,
+    /// Memories reinforced.
+    pub reinforced: usize,
+    /// Memories superseded.
+    pub superseded: usize,
+}
+
+/// Memories in a vector, searched exhaustively.
+#[derive(Debug, Clone, Default)]
+pub struct ExactStore {
+    memories: Vec<StoredMemory>,
+}
+
+impl ExactStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every memory, current and superseded.
+    pub fn memories(&self) -> &[StoredMemory] {
+        &self.memories
+    }
+
+    /// Stores a text as a current semantic memory (the keep-everything baseline); returns its id.
+    pub fn insert(&mut self, text: String, embedding: Embedding) -> usize {
+        let id = self.memories.len();
+        self.memories.push(StoredMemory {
+            id,
+            text,
+            embedding,
+            categories: Vec::new(),
+            memory_type: MemoryType::Semantic,
+            current: true,
+            superseded_by: None,
+            reinforcements: 0,
+        });
+        id
+    }
+
+    /// Applies the distiller's decisions.
+    pub fn apply(&mut self, decisions: Vec<Decision<usize>>) -> Applied {
+        let mut applied = Applied::default();
+        for decision in decisions {
+            match decision {
+                Decision::Create(new) => {
+                    self.create(new);
+                    applied.created += 1;
+                }
+                Decision::Reinforce { id } => {
+                    self.memories[id].reinforcements += 1;
+                    applied.reinforced += 1;
+                }
+                Decision::Supersede { old_id, new } => {
+                    let id = self.create(new);
+                    let old = &mut self.memories[old_id];
+                    old.current = false;
+                    old.superseded_by = Some(id);
+                    applied.created += 1;
+                    applied.superseded += 1;
+                }
+                Decision::Skip { .. } => {}
+            }
+        }
+        applied
+    }
+
+    fn create(&mut self, new: crate::NewMemory) -> usize {
+        let id = self.insert(new.text, new.embedding);
+        let memory = &mut self.memories[id];
+        memory.categories = new.categories;
+        memory.memory_type = new.memory_type;
+        id
+    }
+
+    /// The `k` best memories for a query: cosine, less [`SUPERSEDED_PENALTY`] for superseded ones.
+    pub fn search(&self, query: &[f32], k: usize) -> Vec<&StoredMemory> {
+        let penalty = |m: &StoredMemory| if m.current { 0.0 } else { SUPERSEDED_PENALTY };
+        self.top(k, |m| cosine(&m.embedding, query) - penalty(m))
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect()
+    }
+
+    /// Every memory ranked for a query as [`Self::search`] ranks them.
+    pub fn rank_all(&self, query: &[f32]) -> Vec<&StoredMemory> {
+        self.search(query, self.memories.len())
+    }
+
+    /// The `k` memories of highest score, best first, ties by id (so the order is deterministic):
+    /// a partial selection, then a sort of the `k` only.
+    fn top(&self, k: usize, score: impl Fn(&StoredMemory) -> f32) -> Vec<(&StoredMemory, f32)> {
+        let order = |a: &(&StoredMemory, f32), b: &(&StoredMemory, f32)| {
+            b.1.total_cmp(&a.1).then(a.0.id.cmp(&b.0.id))
+        };
+        let mut scored: Vec<(&StoredMemory, f32)> =
+            self.memories.iter().map(|m| (m, score(m))).collect();
+        if k < scored.len() {
+            if k == 0 {
+                return Vec::new();
+            }
+            scored.select_nth_unstable_by(k - 1, order);
+            scored.truncate(k);
+        }
+        scored.sort_by(order);
+        scored
+    }
+}
+
+impl MemoryView for ExactStore {
+    type Id = usize;
+
+    fn nearest(&self, embedding: &[f32], k: usize) -> Vec<(MemoryRef<'_, usize>, f32)> {
+        self.top(k, |m| cosine(&m.embedding, embedding))
+            .into_iter()
+            .map(|(m, cos)| {
+                let memory = MemoryRef {
+                    id: &m.id,
+                    text: &m.text,
+                    embedding: &m.embedding,
+                    categories: &m.categories,
+                    memory_type: m.memory_type,
+                    current: m.current,
+                };
+                (memory, cos)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,62 @@
+//! The decision layer on the shipped models: a small run of the evaluation that must meet issue 14's
+//! targets, and the decisions for a few hand-written cases.
+
+use std::{path::PathBuf, sync::OnceLock};
+
+use verigrad_distill::{Decision, Distiller, EvalConfig, ExactStore, Message, MiniLm, evaluate};
+
+fn distiller() -> &'static Distiller<MiniLm> {
+    static DISTILLER: OnceLock<Distiller<MiniLm>> = OnceLock::new();
+    DISTILLER.get_or_init(|| {
+        let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../models");
+        Distiller::load(models).expect("MiniLM and verigrad/importance (run scripts/setup)")
+    })
+}
+
+#[test]
+fn a_move_supersedes_the_old_home_and_a_second_hobby_does_not() {
+    let distiller = distiller();
+    let mut store = ExactStore::new();
+    let first = [
+        Message::user("Hi! I live in Lisbon and I love pottery."),
+        Message::assistant("Nice to meet you."),
+        Message::user("Can you suggest a book?"),
+    ];
+    let applied = store.apply(distiller.distill(&first, &store).expect("distill"));
+    assert_eq!(applied.created, 2, "{:?}", store.memories());
+
+    let second =
+        [Message::user("Big news: I moved to Porto last month. I've also taken up chess.")];
+    let decisions = distiller.distill(&second, &store).expect("distill");
+    let superseded: Vec<&str> = decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::Supersede { old_id, .. } => Some(store.memories()[*old_id].text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(superseded, ["User lives in Lisbon"], "{decisions:?}");
+    store.apply(decisions);
+    assert!(store.memories().iter().any(|m| m.text.contains("pottery") && m.current));
+
+    let again = [Message::user("I live in Porto these days.")];
+    let decisions = distiller.distill(&again, &store).expect("distill");
+    assert!(matches!(decisions[..], [Decision::Reinforce { .. }]), "{decisions:?}");
+}
+
+#[test]
+#[ignore = "issue 14: not met yet: superseded-above-current is about 40 %, the target 5 % (docs/memsync.md)"]
+fn a_small_evaluation_meets_the_targets() {
+    let config = EvalConfig {
+        seed: 2,
+        personas: 2,
+        sessions: 4,
+        baseline: false,
+        latency_sizes: Vec::new(),
+    };
+    let report = evaluate(distiller(), &config, |_| {}).expect("evaluation");
+    let d = &report.distilled;
+    assert!(d.recall() >= 0.9, "recall@5 {} ({d:?})", d.recall());
+    assert!(d.superseded_above_rate() <= 0.05, "superseded above current ({d:?})");
+    assert!(report.kept_per_100() <= 100.0 / 3.0, "kept {} per 100", report.kept_per_100());
+}
