@@ -123,14 +123,7 @@ impl NamespaceIndex {
     ) -> Self {
         let records: Vec<&MemoryRecord> = records.into_iter().collect();
         let mut index = Self::empty(config, records.len());
-        let mut batch = Vec::with_capacity(records.len());
-        for record in records {
-            let slot = index.push(record);
-            batch.push(slot);
-        }
-        let rows: Vec<(&[f32], usize)> =
-            batch.iter().map(|&slot| (index.vector(slot), slot)).collect();
-        index.graph.parallel_insert_slice(&rows);
+        index.upsert(&records);
         index
     }
 
@@ -167,18 +160,25 @@ impl NamespaceIndex {
         &self.vectors[slot * self.dim..(slot + 1) * self.dim]
     }
 
-    /// Adds or replaces `record`. A record whose embedding is unchanged keeps its slot and only its
-    /// entry changes.
-    pub(crate) fn upsert(&mut self, record: &MemoryRecord) {
-        if let Some(&slot) = self.slots.get(&record.id)
-            && self.vector(slot) == normalized(&record.embedding).as_slice()
-        {
-            self.entries[slot] = Some(Entry::of(record));
-            return;
+    /// Adds or replaces `records`. A record whose embedding is unchanged keeps its slot and only
+    /// its entry changes; new vectors go into the graph together, in parallel.
+    pub(crate) fn upsert(&mut self, records: &[&MemoryRecord]) {
+        let mut added = Vec::new();
+        for record in records {
+            if let Some(&slot) = self.slots.get(&record.id)
+                && self.vector(slot) == normalized(&record.embedding).as_slice()
+            {
+                self.entries[slot] = Some(Entry::of(record));
+            } else {
+                added.push(self.push(record));
+            }
         }
-        let slot = self.push(record);
-        let Self { graph, vectors, dim, .. } = self;
-        graph.insert_slice((&vectors[slot * *dim..(slot + 1) * *dim], slot));
+        let rows: Vec<(&[f32], usize)> = added.iter().map(|&s| (self.vector(s), s)).collect();
+        match rows.as_slice() {
+            [] => {}
+            [one] => self.graph.insert_slice(*one),
+            _ => self.graph.parallel_insert_slice(&rows),
+        }
         self.rebuild_if_worn();
     }
 
@@ -314,7 +314,7 @@ mod tests {
 
         let mut moved = records[150].clone();
         moved.embedding = records[5].embedding.clone();
-        index.upsert(&moved);
+        index.upsert(&[&moved]);
         assert_eq!(index.len(), 100);
         assert_eq!(
             index.nearest(&normalized(&records[5].embedding), 1, &|_| true)[0].0.id,
