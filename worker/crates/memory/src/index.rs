@@ -129,8 +129,9 @@ impl NamespaceIndex {
 
     fn empty(config: IndexConfig, capacity: usize) -> Self {
         // 16 layers is hnsw_rs's maximum and ample for any namespace size.
+        // hnsw_rs exits the process above 256 links.
         let graph = Hnsw::new(
-            config.max_connections,
+            config.max_connections.clamp(2, 256),
             capacity.max(1024),
             16,
             config.ef_construction,
