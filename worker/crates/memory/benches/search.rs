@@ -6,12 +6,15 @@
 //! noise), shaped like sentence embeddings, which bunch by topic; uniformly random vectors are all
 //! about equally far apart, which suits neither text nor an ANN index.
 //!
-//! `cargo bench -p verigrad-memory --bench search` (`-- 10000` for one size only).
+//! `cargo bench -p verigrad-memory --bench search` (`-- 10000` for one size only; `-- ef=32 m=12
+//! efc=100` to try other HNSW parameters).
 
 use std::time::{Duration, Instant};
 
 use alloy_primitives::B256;
-use verigrad_memory::{EMBEDDING_DIM, NewMemory, Op, SearchFilter, Store, StoreConfig, Write};
+use verigrad_memory::{
+    EMBEDDING_DIM, IndexConfig, NewMemory, Op, SearchFilter, Store, StoreConfig, Write,
+};
 
 const NS: B256 = B256::repeat_byte(0x42);
 const QUERIES: usize = 200;
@@ -57,7 +60,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn run(n: usize) {
+fn run(n: usize, index: IndexConfig) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ n as u64);
     let centres: Vec<Vec<f32>> = (0..(n / 30).max(300)).map(|_| unit(rng.vector())).collect();
     let vectors = clustered(&mut rng, &centres, n);
@@ -65,7 +68,7 @@ fn run(n: usize) {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("memory.redb");
-    let config = StoreConfig { capacity: 1_000_000, ..StoreConfig::default() };
+    let config = StoreConfig { capacity: 1_000_000, index, ..StoreConfig::default() };
     {
         let store = Store::open(&path, config).expect("open");
         let started = Instant::now();
@@ -107,19 +110,31 @@ fn run(n: usize) {
     exact.sort();
     let recall = found as f64 / (QUERIES * filter.limit) as f64;
     println!(
-        "{n}: ANN p50 {:.2?} p90 {:.2?} | exact p50 {:.2?} p90 {:.2?} | recall@10 {recall:.3} ({QUERIES} queries, ef {})",
+        "{n}: ANN p50 {:.2?} p90 {:.2?} | exact p50 {:.2?} p90 {:.2?} | recall@10 {recall:.3} ({QUERIES} queries, {:?})",
         percentile(&ann, 0.5),
         percentile(&ann, 0.9),
         percentile(&exact, 0.5),
         percentile(&exact, 0.9),
-        config.index.ef_search,
+        config.index,
     );
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10_000, 100_000] } else { sizes };
+    let mut index = IndexConfig::default();
+    for arg in &args {
+        let Some((key, value)) = arg.split_once('=') else { continue };
+        let Ok(value) = value.parse() else { continue };
+        match key {
+            "ef" => index.ef_search = value,
+            "m" => index.max_connections = value,
+            "efc" => index.ef_construction = value,
+            _ => {}
+        }
+    }
     for n in sizes {
-        run(n);
+        run(n, index);
     }
 }

@@ -2,11 +2,11 @@
 //! vectors in one flat array for exact search, with what the filters need of each record.
 //!
 //! The graph is `hnsw_rs` (Malkov & Yashunin's HNSW). Of the pure-Rust candidates it is the one that
-//! is maintained (regular releases, Rust 2024) and that takes inserts into a built graph and a filter
-//! during search; `instant-distance` builds only once from the full set and has not been released
+//! is maintained (regular releases, Rust 2024) and that takes inserts into a built graph, in
+//! parallel; `instant-distance` builds only once from the full set and has not been released
 //! since 2023, and `arroy` stores its trees in LMDB, a C library. HNSW cannot delete a node, so a
-//! removed or changed record leaves a tombstone that the search filter skips; once tombstones are a
-//! quarter of the graph it is rebuilt from the live vectors.
+//! removed or changed record leaves a tombstone that the search skips; once tombstones are a quarter
+//! of the graph it is rebuilt from the live vectors.
 //!
 //! Vectors are stored unit-length, so cosine distance is `1 − dot`.
 
@@ -35,7 +35,7 @@ pub struct IndexConfig {
 impl Default for IndexConfig {
     /// Tuned by the `memory-bench` figures in docs/performance.md.
     fn default() -> Self {
-        Self { max_connections: 16, ef_construction: 200, ef_search: 64, exact_below: 2_000 }
+        Self { max_connections: 16, ef_construction: 100, ef_search: 64, exact_below: 2_000 }
     }
 }
 
@@ -223,21 +223,36 @@ impl NamespaceIndex {
 
     /// Up to `k` live entries passing `keep` nearest to the unit vector `query`, by the graph:
     /// (entry, cosine distance), nearest first.
+    ///
+    /// The graph is searched unfiltered and its candidates filtered afterwards: `hnsw_rs`' filtered
+    /// search never stops early and walks most of the graph. If too few candidates pass, the walk is
+    /// widened, and past a quarter of the slots the exact search is cheaper.
     pub(crate) fn nearest(
         &self,
         query: &[f32],
         k: usize,
         keep: &dyn Fn(&Entry) -> bool,
     ) -> Vec<(&Entry, f32)> {
-        let filter = |slot: &usize| self.entries[*slot].as_ref().is_some_and(keep);
-        self.graph
-            .search_filter(query, k, self.config.ef_search.max(k), Some(&filter))
-            .into_iter()
-            .filter_map(|n| {
-                let entry = self.entries[n.d_id].as_ref()?;
-                Some((entry, n.distance))
-            })
-            .collect()
+        let mut ef = self.config.ef_search.max(k);
+        loop {
+            let hits: Vec<(&Entry, f32)> = self
+                .graph
+                .search(query, ef, ef)
+                .into_iter()
+                .filter_map(|n| {
+                    let entry = self.entries[n.d_id].as_ref().filter(|e| keep(e))?;
+                    Some((entry, n.distance))
+                })
+                .take(k)
+                .collect();
+            if hits.len() >= k || ef >= self.entries.len() {
+                return hits;
+            }
+            ef *= 4;
+            if ef * 4 > self.entries.len() {
+                return self.nearest_exact(query, k, keep);
+            }
+        }
     }
 
     /// The same as [`nearest`](Self::nearest), by comparing with every vector.
