@@ -2,11 +2,11 @@
 //! vectors in one flat array for exact search, with what the filters need of each record.
 //!
 //! The graph is `hnsw_rs` (Malkov & Yashunin's HNSW). Of the pure-Rust candidates it is the one that
-//! is maintained (regular releases, Rust 2024) and that takes inserts into a built graph and a filter
-//! during search; `instant-distance` builds only once from the full set and has not been released
+//! is maintained (regular releases, Rust 2024) and that takes inserts into a built graph, in
+//! parallel; `instant-distance` builds only once from the full set and has not been released
 //! since 2023, and `arroy` stores its trees in LMDB, a C library. HNSW cannot delete a node, so a
-//! removed or changed record leaves a tombstone that the search filter skips; once tombstones are a
-//! quarter of the graph it is rebuilt from the live vectors.
+//! removed or changed record leaves a tombstone that the search skips; once tombstones are a quarter
+//! of the graph it is rebuilt from the live vectors.
 //!
 //! Vectors are stored unit-length, so cosine distance is `1 − dot`.
 
@@ -33,9 +33,10 @@ pub struct IndexConfig {
 }
 
 impl Default for IndexConfig {
-    /// Tuned by the `memory-bench` figures in docs/performance.md.
+    /// Measured by `benches/search` (docs/performance.md, "MemSync search"): p50 3.1 ms and recall@10
+    /// 1.0 at 100 000 memories.
     fn default() -> Self {
-        Self { max_connections: 16, ef_construction: 200, ef_search: 64, exact_below: 2_000 }
+        Self { max_connections: 16, ef_construction: 100, ef_search: 64, exact_below: 2_000 }
     }
 }
 
@@ -123,21 +124,15 @@ impl NamespaceIndex {
     ) -> Self {
         let records: Vec<&MemoryRecord> = records.into_iter().collect();
         let mut index = Self::empty(config, records.len());
-        let mut batch = Vec::with_capacity(records.len());
-        for record in records {
-            let slot = index.push(record);
-            batch.push(slot);
-        }
-        let rows: Vec<(&[f32], usize)> =
-            batch.iter().map(|&slot| (index.vector(slot), slot)).collect();
-        index.graph.parallel_insert_slice(&rows);
+        index.upsert(&records);
         index
     }
 
     fn empty(config: IndexConfig, capacity: usize) -> Self {
         // 16 layers is hnsw_rs's maximum and ample for any namespace size.
+        // hnsw_rs exits the process above 256 links.
         let graph = Hnsw::new(
-            config.max_connections,
+            config.max_connections.clamp(2, 256),
             capacity.max(1024),
             16,
             config.ef_construction,
@@ -167,18 +162,25 @@ impl NamespaceIndex {
         &self.vectors[slot * self.dim..(slot + 1) * self.dim]
     }
 
-    /// Adds or replaces `record`. A record whose embedding is unchanged keeps its slot and only its
-    /// entry changes.
-    pub(crate) fn upsert(&mut self, record: &MemoryRecord) {
-        if let Some(&slot) = self.slots.get(&record.id)
-            && self.vector(slot) == normalized(&record.embedding).as_slice()
-        {
-            self.entries[slot] = Some(Entry::of(record));
-            return;
+    /// Adds or replaces `records`. A record whose embedding is unchanged keeps its slot and only
+    /// its entry changes; new vectors go into the graph together, in parallel.
+    pub(crate) fn upsert(&mut self, records: &[&MemoryRecord]) {
+        let mut added = Vec::new();
+        for record in records {
+            if let Some(&slot) = self.slots.get(&record.id)
+                && self.vector(slot) == normalized(&record.embedding).as_slice()
+            {
+                self.entries[slot] = Some(Entry::of(record));
+            } else {
+                added.push(self.push(record));
+            }
         }
-        let slot = self.push(record);
-        let Self { graph, vectors, dim, .. } = self;
-        graph.insert_slice((&vectors[slot * *dim..(slot + 1) * *dim], slot));
+        let rows: Vec<(&[f32], usize)> = added.iter().map(|&s| (self.vector(s), s)).collect();
+        match rows.as_slice() {
+            [] => {}
+            [one] => self.graph.insert_slice(*one),
+            _ => self.graph.parallel_insert_slice(&rows),
+        }
         self.rebuild_if_worn();
     }
 
@@ -222,21 +224,36 @@ impl NamespaceIndex {
 
     /// Up to `k` live entries passing `keep` nearest to the unit vector `query`, by the graph:
     /// (entry, cosine distance), nearest first.
+    ///
+    /// The graph is searched unfiltered and its candidates filtered afterwards: `hnsw_rs`' filtered
+    /// search never stops early and walks most of the graph. If too few candidates pass, the walk is
+    /// widened, and past a quarter of the slots the exact search is cheaper.
     pub(crate) fn nearest(
         &self,
         query: &[f32],
         k: usize,
         keep: &dyn Fn(&Entry) -> bool,
     ) -> Vec<(&Entry, f32)> {
-        let filter = |slot: &usize| self.entries[*slot].as_ref().is_some_and(keep);
-        self.graph
-            .search_filter(query, k, self.config.ef_search.max(k), Some(&filter))
-            .into_iter()
-            .filter_map(|n| {
-                let entry = self.entries[n.d_id].as_ref()?;
-                Some((entry, n.distance))
-            })
-            .collect()
+        let mut ef = self.config.ef_search.max(k);
+        loop {
+            let hits: Vec<(&Entry, f32)> = self
+                .graph
+                .search(query, ef, ef)
+                .into_iter()
+                .filter_map(|n| {
+                    let entry = self.entries[n.d_id].as_ref().filter(|e| keep(e))?;
+                    Some((entry, n.distance))
+                })
+                .take(k)
+                .collect();
+            if hits.len() >= k || ef >= self.entries.len() {
+                return hits;
+            }
+            ef *= 4;
+            if ef * 4 > self.entries.len() {
+                return self.nearest_exact(query, k, keep);
+            }
+        }
     }
 
     /// The same as [`nearest`](Self::nearest), by comparing with every vector.
@@ -314,7 +331,7 @@ mod tests {
 
         let mut moved = records[150].clone();
         moved.embedding = records[5].embedding.clone();
-        index.upsert(&moved);
+        index.upsert(&[&moved]);
         assert_eq!(index.len(), 100);
         assert_eq!(
             index.nearest(&normalized(&records[5].embedding), 1, &|_| true)[0].0.id,

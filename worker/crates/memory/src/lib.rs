@@ -4,6 +4,32 @@
 //!
 //! This crate neither serves HTTP nor talks to the chain (`verigrad-memsync` does) nor decides what
 //! to remember (`verigrad-distill` does).
+//!
+//! ```
+//! use alloy_primitives::B256;
+//! use verigrad_memory::{
+//!     EMBEDDING_DIM, NewMemory, Op, SearchFilter, Store, StoreConfig, Write, verify,
+//! };
+//!
+//! # fn main() -> verigrad_memory::Result<()> {
+//! let dir = tempfile::tempdir()?;
+//! let store = Store::open(&dir.path().join("memory.redb"), StoreConfig::default())?;
+//! let namespace = B256::repeat_byte(1);
+//! let tea = NewMemory {
+//!     text: "prefers green tea".into(),
+//!     embedding: vec![0.05; EMBEDDING_DIM],
+//!     importance: 0.7,
+//!     ..NewMemory::default()
+//! };
+//! let outcome = store.write(namespace, &Write { expected_seq: 0, now: 100, ops: vec![Op::Create(tea)] })?;
+//!
+//! let hits = store.search(namespace, &[0.05; EMBEDDING_DIM], &SearchFilter::default(), 100)?;
+//! assert_eq!(hits[0].record.text, "prefers green tea");
+//! let proof = store.proof(namespace, outcome.created[0])?;
+//! assert!(verify(outcome.state.root, proof.leaf, &proof.proof));
+//! # Ok(())
+//! # }
+//! ```
 #![warn(unused_crate_dependencies)]
 
 mod error;

@@ -177,7 +177,7 @@ impl Store {
             txn.commit()?;
             applied
         };
-        self.update_index(namespace, changes);
+        self.update_index(namespace, &changes);
         if erased {
             self.erase_free_pages()?;
         }
@@ -333,17 +333,19 @@ impl Store {
         self.read(|txn| ids.iter().map(|id| read_record(txn, namespace, *id)).collect())
     }
 
-    fn update_index(&self, namespace: B256, changes: BTreeMap<B256, Option<MemoryRecord>>) {
+    fn update_index(&self, namespace: B256, changes: &BTreeMap<B256, Option<MemoryRecord>>) {
         let mut indexes = self.indexes.write().unwrap_or_else(PoisonError::into_inner);
         let index = indexes
             .entry(namespace)
             .or_insert_with(|| NamespaceIndex::build(self.config.index, []));
+        let mut upserts = Vec::new();
         for (id, change) in changes {
             match change {
-                Some(record) => index.upsert(&record),
-                None => index.remove(id),
+                Some(record) => upserts.push(record),
+                None => index.remove(*id),
             }
         }
+        index.upsert(&upserts);
     }
 
     /// redb frees a removed value's pages without overwriting them; compaction moves the live pages
