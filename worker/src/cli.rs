@@ -18,6 +18,7 @@ use crate::{
     coordinate::CoordinateArgs,
     load::LoadArgs,
     models::{ModelsArgs, StoreArgs},
+    memory::MemoryArgs,
     pipe::PipeArgs,
     run::RunArgs,
     serve::{FacilitatorArgs, PayArgs, ServeArgs},
@@ -188,6 +189,9 @@ pub(crate) enum Command {
     /// Make a paid request: read the 402, sign an EIP-3009 authorization with the key (the payer),
     /// send the request again; print the output and the settlement.
     Pay(PayArgs),
+    /// MemSync: serve a store node's memory API, or act on a namespace the key owns (create,
+    /// remember, search, forget, status).
+    Memory(MemoryArgs),
 }
 
 impl Cli {
@@ -216,6 +220,7 @@ impl Cli {
             Command::Facilitator(args) => args.run(&ctx).await,
             Command::Pay(args) => args.run(&ctx).await,
             Command::Pipe(args) => args.run(&ctx).await,
+            Command::Memory(args) => args.run(&ctx).await,
         }
     }
 }

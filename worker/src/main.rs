@@ -5,6 +5,7 @@ mod audit;
 mod cli;
 mod coordinate;
 mod load;
+mod memory;
 mod models;
 mod pipe;
 mod release;

@@ -66,13 +66,13 @@ impl SettlementArgs {
 }
 
 /// Prints where the service listens (the first line of stdout, which tests and scripts read).
-fn announce(addr: SocketAddr) {
+pub(crate) fn announce(addr: SocketAddr) {
     println!("listening on http://{addr}");
     let _ = std::io::stdout().flush();
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown() {
+pub(crate) async fn shutdown() {
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(term) => term,
         Err(_) => return std::future::pending().await,

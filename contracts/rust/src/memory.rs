@@ -203,6 +203,42 @@ impl MemoryRegistryClient {
         self.rpc.view(self.address, MemoryRegistry::isReplicaCall { namespace, node }).await
     }
 
+    /// Creates the namespace `sender` owns under `label`, held by `replicas` (registered store
+    /// nodes, at least two); returns its id ([`namespace_id`]).
+    pub async fn create_namespace(
+        &self,
+        sender: &TxSender,
+        label: B256,
+        replicas: &[Address],
+    ) -> Result<B256> {
+        let call = MemoryRegistry::createNamespaceCall { label, replicas: replicas.to_vec() };
+        sender.call(self.address, call).await?;
+        Ok(namespace_id(sender.address(), label))
+    }
+
+    /// Lets `delegate` sign the namespace's requests and roots (or stops it), as its owner `sender`.
+    pub async fn set_delegate(
+        &self,
+        sender: &TxSender,
+        namespace: B256,
+        delegate: Address,
+        allowed: bool,
+    ) -> Result<TransactionReceipt> {
+        let call = MemoryRegistry::setDelegateCall { namespace, delegate, allowed };
+        sender.call(self.address, call).await
+    }
+
+    /// Sets the store nodes holding the namespace, as its owner `sender`.
+    pub async fn set_replicas(
+        &self,
+        sender: &TxSender,
+        namespace: B256,
+        replicas: &[Address],
+    ) -> Result<TransactionReceipt> {
+        let call = MemoryRegistry::setReplicasCall { namespace, replicas: replicas.to_vec() };
+        sender.call(self.address, call).await
+    }
+
     /// Commits `update`, signed by the owner or a delegate (`signature`), or with an empty
     /// signature when `sender` is the owner or a delegate itself. Refusals are the registry's
     /// reverts: `StaleSequence { latest }`, `UpdateExpired`, `NotAuthorized`.

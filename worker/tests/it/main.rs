@@ -4,6 +4,7 @@
 mod account;
 mod events;
 mod hub;
+mod memory;
 mod pipe;
 mod proxy;
 mod release;

@@ -8,6 +8,7 @@ mod cli;
 mod dispute;
 mod inputs;
 mod load;
+mod memsync;
 mod network;
 mod paid;
 mod pipe;
@@ -125,6 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 paid::run(&network).await?;
                 dispute::run(&mut network).await?;
             }
+            memsync::run(&network).await?;
             let pipe = own.as_ref().unwrap_or(&network.market.chain);
             if keep {
                 let market = &network.market;

@@ -190,9 +190,9 @@ impl<E: Embedder> Distiller<E> {
             return Ok(Decision::Reinforce { id: memory.id.clone() });
         }
         let same_slot =
-            near.iter().find(|(m, _)| self.classes.shared_slot(&embedding, m.embedding).is_some());
+            near.iter().find(|(m, _)| self.classes.shared_slot(&embedding, &m.embedding).is_some());
         if let Some((memory, _)) = same_slot
-            && same_value(&candidate.statement, memory.text)
+            && same_value(&candidate.statement, &memory.text)
         {
             return Ok(Decision::Reinforce { id: memory.id.clone() });
         }

@@ -2,17 +2,18 @@
 
 use crate::{Category, MemoryType};
 
-/// A stored memory, as the decision layer sees it.
-#[derive(Debug, Clone, Copy)]
-pub struct MemoryRef<'a, I> {
+/// A stored memory, as the decision layer sees it: owned, so that a store that reads its records
+/// from disk per query can hand them over.
+#[derive(Debug, Clone)]
+pub struct MemoryRef<I> {
     /// The store's id for it.
-    pub id: &'a I,
+    pub id: I,
     /// The memory statement.
-    pub text: &'a str,
+    pub text: String,
     /// Its unit-length MiniLM embedding.
-    pub embedding: &'a [f32],
+    pub embedding: Vec<f32>,
     /// Its categories.
-    pub categories: &'a [Category],
+    pub categories: Vec<Category>,
     /// Semantic or episodic.
     pub memory_type: MemoryType,
     /// False once superseded: history, never reinforced or superseded again.
@@ -20,11 +21,11 @@ pub struct MemoryRef<'a, I> {
 }
 
 /// The memories of one namespace, searchable by meaning. The store implements it; the evaluation has
-/// an exact one (the evaluation has an exact one).
+/// an exact one.
 pub trait MemoryView {
     /// The store's memory id.
     type Id: Clone + PartialEq + std::fmt::Debug;
 
     /// Up to `k` memories nearest to `embedding` by cosine, nearest first, each with its cosine.
-    fn nearest(&self, embedding: &[f32], k: usize) -> Vec<(MemoryRef<'_, Self::Id>, f32)>;
+    fn nearest(&self, embedding: &[f32], k: usize) -> Vec<(MemoryRef<Self::Id>, f32)>;
 }

@@ -3,9 +3,10 @@
 
 use crate::{Category, Decision, Embedding, MemoryRef, MemoryType, MemoryView, cosine};
 
-/// Subtracted from a superseded memory's cosine when ranking search results: enough to put a current
-/// fact below its outdated version only when the outdated one is clearly nearer the query.
-pub const SUPERSEDED_PENALTY: f32 = 0.1;
+/// Subtracted from a superseded memory's cosine when ranking search results: the width of the cosine's
+/// range, so every current fact ranks above every superseded one (issue 14: current facts above
+/// superseded ones) and history fills the places after them.
+pub const SUPERSEDED_PENALTY: f32 = 2.0;
 
 /// A kept memory.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,15 +145,15 @@ impl ExactStore {
 impl MemoryView for ExactStore {
     type Id = usize;
 
-    fn nearest(&self, embedding: &[f32], k: usize) -> Vec<(MemoryRef<'_, usize>, f32)> {
+    fn nearest(&self, embedding: &[f32], k: usize) -> Vec<(MemoryRef<usize>, f32)> {
         self.top(k, |m| cosine(&m.embedding, embedding))
             .into_iter()
             .map(|(m, cos)| {
                 let memory = MemoryRef {
-                    id: &m.id,
-                    text: &m.text,
-                    embedding: &m.embedding,
-                    categories: &m.categories,
+                    id: m.id,
+                    text: m.text.clone(),
+                    embedding: m.embedding.clone(),
+                    categories: m.categories.clone(),
                     memory_type: m.memory_type,
                     current: m.current,
                 };
