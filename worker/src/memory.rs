@@ -151,7 +151,10 @@ impl MemoryArgs {
                     println!("  {} [{}] {}", memory.id, memory.categories.join(","), memory.text);
                 }
                 let state = client.commit(&kept.memories, &[]).await?;
-                println!("committed seq {} root {} ({} memories)", state.seq, state.root, state.count);
+                println!(
+                    "committed seq {} root {} ({} memories)",
+                    state.seq, state.root, state.count
+                );
                 Ok(())
             }
             MemoryAction::Search { target, query, limit } => {
@@ -180,7 +183,10 @@ impl MemoryArgs {
                 let state = client.commit(&[], &[id]).await?;
                 let registry = ctx.chain().await?.memory()?;
                 let seq = client.prove_absent(&registry, id).await?;
-                println!("erased {id}; committed seq {} root {}; absent at the chain's seq {seq}", state.seq, state.root);
+                println!(
+                    "erased {id}; committed seq {} root {}; absent at the chain's seq {seq}",
+                    state.seq, state.root
+                );
                 Ok(())
             }
             MemoryAction::Status { target } => {
@@ -227,7 +233,8 @@ async fn create(ctx: &Context, name: &str, replicas: Vec<Address>) -> anyhow::Re
 }
 
 async fn serve_memory(ctx: &Context, args: ServeArgs) -> anyhow::Result<()> {
-    let key = ctx.signer("it is the store node's operator key: attestations, replica requests, relays")?;
+    let key =
+        ctx.signer("it is the store node's operator key: attestations, replica requests, relays")?;
     let config = &ctx.config;
     let settlement = args.settlement.options(config);
     let options = NodeOptions {

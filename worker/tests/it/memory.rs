@@ -122,7 +122,8 @@ async fn memories_are_kept_selectively_committed_synced_and_erased() {
         .await
         .expect("namespace created");
     assert_eq!(namespace, namespace_id(owner.address(), label));
-    let client = MemoryClient::new(&a.url, owner.clone(), Some(payer()), registry.domain(), namespace);
+    let client =
+        MemoryClient::new(&a.url, owner.clone(), Some(payer()), registry.domain(), namespace);
     let paying = market.balance(payer().address()).await;
 
     // Unpaid: 402, nothing kept.
@@ -218,15 +219,17 @@ async fn memories_are_kept_selectively_committed_synced_and_erased() {
 
     // A lying replica serves records that do not hash to the root: a late replica refuses them and
     // catches up from an honest one.
-    let snapshot: Snapshot = raw_snapshot(&a.url, &owner, &registry, namespace).await;
-    let liar_url = lying_replica(snapshot).await;
+    let liar_url = lying_replica(a.url.clone(), owner.clone(), registry.clone(), namespace).await;
     let liar = register_store(&market, LIAR_KEY, &liar_url).await;
     let late = memory_node(&market, LATE_KEY, &dir.path().join("late"));
     let late_node = register_store(&market, LATE_KEY, &late.url).await;
     let replicas = vec![liar, node_a, node_b, late_node];
     registry.set_replicas(owner_account.sender(), namespace, &replicas).await.expect("replicas");
     // A commit tells the replicas the root moved.
-    let third = client.remember(&session("t3", &["I started learning the cello."])).await.expect("remember");
+    let third = client
+        .remember(&session("t3", &["I started learning the cello."]))
+        .await
+        .expect("remember");
     let committed = client.commit(&third.body.memories, &[]).await.expect("commit");
     let at_late = client.at(&late.url);
     wait_synced(&at_late, committed.seq, || late.log()).await;
@@ -287,7 +290,8 @@ async fn raw_snapshot(
 ) -> Snapshot {
     let path = format!("/v1/namespaces/{namespace}/snapshot");
     let call = Call { method: "GET", path: &path, body: &[] };
-    let auth = RequestAuth::sign(owner, &registry.domain(), namespace, 0, 11, now() + 60, call)
+    let nonce = u64::from_be_bytes(B256::random()[..8].try_into().expect("8 bytes"));
+    let auth = RequestAuth::sign(owner, &registry.domain(), namespace, 0, nonce, now() + 60, call)
         .expect("signs");
     reqwest::Client::new()
         .get(format!("{url}{path}"))
@@ -300,18 +304,26 @@ async fn raw_snapshot(
         .expect("snapshot json")
 }
 
-/// An HTTP server answering every snapshot with `snapshot`, one memory's text changed: what a
-/// replica serving data that does not match the root looks like.
-async fn lying_replica(mut snapshot: Snapshot) -> String {
-    let record = snapshot.records.first_mut().expect("a memory to lie about");
-    record.text = "User lives on the Moon.".into();
+/// An HTTP server answering every snapshot with the honest node's current one, one memory's text
+/// changed: a replica serving data that does not match the root.
+async fn lying_replica(
+    honest: String,
+    owner: PrivateKeySigner,
+    registry: MemoryRegistryClient,
+    namespace: B256,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let app = Router::new().route(
         "/v1/namespaces/{namespace}/snapshot",
         get(move || {
-            let snapshot = snapshot.clone();
-            async move { Json(snapshot) }
+            let (honest, owner, registry) = (honest.clone(), owner.clone(), registry.clone());
+            async move {
+                let mut snapshot = raw_snapshot(&honest, &owner, &registry, namespace).await;
+                let record = snapshot.records.first_mut().expect("a memory to lie about");
+                record.text = "User lives on the Moon.".into();
+                Json(snapshot)
+            }
         }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serves") });
@@ -319,7 +331,5 @@ async fn lying_replica(mut snapshot: Snapshot) -> String {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -23,7 +23,9 @@ const NODES: [(&str, &str, u16); 2] = [
 
 /// Runs the story; fails unless every step verifies against the chain.
 pub(crate) async fn run(network: &Network) -> anyhow::Result<()> {
-    println!("\n== MemSync: an agent's memory across two sessions, its root on chain, two store nodes");
+    println!(
+        "\n== MemSync: an agent's memory across two sessions, its root on chain, two store nodes"
+    );
     let market = &network.market;
     let mut processes = Vec::new();
     let mut replicas = Vec::new();
@@ -38,7 +40,8 @@ pub(crate) async fn run(network: &Network) -> anyhow::Result<()> {
         account.register(store, url.clone(), vec![], tokens(STAKE_PER_ROLE)).await?;
         let listen = format!("127.0.0.1:{port}");
         let data = dir.display().to_string();
-        let args = ["memory", "serve", "--listen", &listen, "--data-dir", &data, "--sync-ms", "500"];
+        let args =
+            ["memory", "serve", "--listen", &listen, "--data-dir", &data, "--sync-ms", "500"];
         let mut process = Process::new(name, network.dir.join(format!("{name}.log")));
         process.spawn(market.command(Some(key), &args));
         process.wait_listening(port, Duration::from_secs(60));
@@ -129,7 +132,10 @@ async fn remember(
     thread: &str,
     messages: &[&str],
 ) -> anyhow::Result<Vec<(B256, String)>> {
-    println!("  session \"{thread}\": POST /v1/memories with {} messages (paid by x402)", messages.len());
+    println!(
+        "  session \"{thread}\": POST /v1/memories with {} messages (paid by x402)",
+        messages.len()
+    );
     let request = CreateRequest {
         messages: messages
             .iter()
@@ -148,10 +154,16 @@ async fn remember(
     }
     println!(
         "    {} kept, {} reinforced, {} superseded, {} clauses skipped",
-        kept.memories_created, kept.memories_reinforced, kept.memories_superseded, kept.clauses_skipped
+        kept.memories_created,
+        kept.memories_reinforced,
+        kept.memories_superseded,
+        kept.clauses_skipped
     );
     let state = client.commit(&kept.memories, &[]).await?;
-    println!("    the requester signs the new root: seq {} root {} ({} memories)", state.seq, state.root, state.count);
+    println!(
+        "    the requester signs the new root: seq {} root {} ({} memories)",
+        state.seq, state.root, state.count
+    );
     Ok(kept.memories.into_iter().map(|m| (m.id, m.text)).collect())
 }
 
@@ -169,11 +181,18 @@ async fn wait_synced(client: &MemoryClient, seq: u64) -> anyhow::Result<Served> 
 }
 
 /// The namespace's roots on chain, seq by seq.
-async fn history(registry: &MemoryRegistryClient, namespace: B256, latest: u64) -> anyhow::Result<()> {
+async fn history(
+    registry: &MemoryRegistryClient,
+    namespace: B256,
+    latest: u64,
+) -> anyhow::Result<()> {
     println!("  the namespace's roots on chain (MemoryRegistry.rootAt):");
     for seq in 1..=latest {
         if let Some(root) = registry.root_at(namespace, seq).await? {
-            println!("    seq {seq}: {} ({} memories, block {})", root.root, root.count, root.committedAt);
+            println!(
+                "    seq {seq}: {} ({} memories, block {})",
+                root.root, root.count, root.committedAt
+            );
         }
     }
     Ok(())

@@ -165,7 +165,8 @@ impl MemoryClient {
         request: &PatchRequest,
     ) -> Result<Answer<MemoryRecord>, ClientError> {
         let seq = self.state().await?.seq;
-        self.send(Method::PATCH, &format!("/v1/memories/{id}"), Some(json_bytes(request)), seq).await
+        self.send(Method::PATCH, &format!("/v1/memories/{id}"), Some(json_bytes(request)), seq)
+            .await
     }
 
     /// Erases one memory.
@@ -212,7 +213,10 @@ impl MemoryClient {
         let (leaves, state) = self.leaves().await?;
         for record in kept {
             if !leaves.contains(&(record.id, record.leaf())) {
-                return Err(ClientError::Unverified(format!("memory {} is not under the root", record.id)));
+                return Err(ClientError::Unverified(format!(
+                    "memory {} is not under the root",
+                    record.id
+                )));
             }
         }
         if let Some(id) = gone.iter().find(|id| leaves.iter().any(|(l, _)| l == *id)) {
@@ -296,9 +300,9 @@ impl MemoryClient {
         };
         match &self.payer {
             Some(payer) => {
-                let paid = verigrad_x402::pay_request(&url, request, payer).await.map_err(|e| {
-                    ClientError::Http { url: url.clone(), message: e.to_string() }
-                })?;
+                let paid = verigrad_x402::pay_request(&url, request, payer)
+                    .await
+                    .map_err(|e| ClientError::Http { url: url.clone(), message: e.to_string() })?;
                 decode(&url, paid.status, paid.body)
             }
             None => read(&url, request().send().await).await,
@@ -314,7 +318,8 @@ async fn read<T: DeserializeOwned>(
     url: &str,
     response: reqwest::Result<reqwest::Response>,
 ) -> Result<T, ClientError> {
-    let http = |e: reqwest::Error| ClientError::Http { url: url.to_owned(), message: e.to_string() };
+    let http =
+        |e: reqwest::Error| ClientError::Http { url: url.to_owned(), message: e.to_string() };
     let response = response.map_err(http)?;
     let status = response.status().as_u16();
     let bytes = response.bytes().await.map_err(http)?;

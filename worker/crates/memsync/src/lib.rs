@@ -27,7 +27,5 @@ pub use serve::{NodeOptions, serve};
 
 /// Seconds since the Unix epoch by this machine's clock.
 pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -188,9 +188,15 @@ impl MemoryNode {
         if !served.committed {
             return Ok(None);
         }
-        let message = ServedRoot { namespace: served.namespace, seq: served.seq, root: served.root };
+        let message =
+            ServedRoot { namespace: served.namespace, seq: served.seq, root: served.root };
         let signature = message.sign(&self.domain, &self.key).map_err(MemsyncError::Sign)?;
-        Ok(Some(Attestation { node: self.address(), seq: served.seq, root: served.root, signature }))
+        Ok(Some(Attestation {
+            node: self.address(),
+            seq: served.seq,
+            root: served.root,
+            signature,
+        }))
     }
 
     /// Keeps what matters of `request`'s messages in `namespace` at `seq`.

@@ -56,7 +56,12 @@ pub struct Service {
 impl Service {
     /// `node` behind `paywall` at `price` a call (free without a paywall), relaying commits with
     /// `relay`.
-    pub fn new(node: Arc<MemoryNode>, paywall: Option<Paywall>, price: U256, relay: TxSender) -> Self {
+    pub fn new(
+        node: Arc<MemoryNode>,
+        paywall: Option<Paywall>,
+        price: U256,
+        relay: TxSender,
+    ) -> Self {
         Self { node, paywall, price, relay }
     }
 }
@@ -109,7 +114,8 @@ where
 {
     let node = service.node.clone();
     let now = unix_now();
-    let auth = match node.authorize(request.auth_header(), request.call(), Caller::Owner, now).await {
+    let auth = match node.authorize(request.auth_header(), request.call(), Caller::Owner, now).await
+    {
         Ok(auth) => auth,
         Err(error) => return error.into_response(),
     };
@@ -142,24 +148,41 @@ fn to_value(value: impl serde::Serialize) -> Result<Value, MemsyncError> {
     serde_json::to_value(value).map_err(|e| MemsyncError::Internal(e.to_string()))
 }
 
-async fn create(State(service): Shared, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn create(
+    State(service): Shared,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let request = Request { method, uri, headers, body };
-    let create: CreateRequest = match request.json().and_then(|c: CreateRequest| Ok(c.check().map(|()| c)?)) {
-        Ok(create) => create,
-        Err(error) => return error.into_response(),
-    };
-    paid(&service, request, "MemSync: keep what matters of a conversation", move |node, auth, now| {
-        to_value(node.remember(auth.namespace, auth.seq, &create, now)?)
-    })
+    let create: CreateRequest =
+        match request.json().and_then(|c: CreateRequest| Ok(c.check().map(|()| c)?)) {
+            Ok(create) => create,
+            Err(error) => return error.into_response(),
+        };
+    paid(
+        &service,
+        request,
+        "MemSync: keep what matters of a conversation",
+        move |node, auth, now| to_value(node.remember(auth.namespace, auth.seq, &create, now)?),
+    )
     .await
 }
 
-async fn search(State(service): Shared, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn search(
+    State(service): Shared,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let request = Request { method, uri, headers, body };
-    let search: SearchRequest = match request.json().and_then(|s: SearchRequest| Ok(s.check().map(|()| s)?)) {
-        Ok(search) => search,
-        Err(error) => return error.into_response(),
-    };
+    let search: SearchRequest =
+        match request.json().and_then(|s: SearchRequest| Ok(s.check().map(|()| s)?)) {
+            Ok(search) => search,
+            Err(error) => return error.into_response(),
+        };
     paid(&service, request, "MemSync: search memories by meaning", move |node, auth, now| {
         Ok(json!({ "memories": node.search(auth.namespace, &search, now)? }))
     })
@@ -189,10 +212,11 @@ async fn patch(
     body: Bytes,
 ) -> Response {
     let request = Request { method, uri, headers, body };
-    let patch: PatchRequest = match request.json().and_then(|p: PatchRequest| Ok(p.check().map(|()| p)?)) {
-        Ok(patch) => patch,
-        Err(error) => return error.into_response(),
-    };
+    let patch: PatchRequest =
+        match request.json().and_then(|p: PatchRequest| Ok(p.check().map(|()| p)?)) {
+            Ok(patch) => patch,
+            Err(error) => return error.into_response(),
+        };
     paid(&service, request, "MemSync: change a memory", move |node, auth, now| {
         to_value(node.patch(auth.namespace, auth.seq, id, &patch, now)?)
     })
@@ -219,11 +243,16 @@ async fn leaves(State(service): Shared, method: Method, uri: Uri, headers: Heade
     let request = Request { method, uri, headers, body: Bytes::new() };
     let node = &service.node;
     let answer = async {
-        let auth = node.authorize(request.auth_header(), request.call(), Caller::Owner, unix_now()).await?;
+        let auth = node
+            .authorize(request.auth_header(), request.call(), Caller::Owner, unix_now())
+            .await?;
         node.spend(&auth, unix_now())?;
         let leaves = node.store().leaves(auth.namespace)?;
-        let leaves: Vec<Value> = leaves.iter().map(|(id, leaf)| json!({ "id": id, "leaf": leaf })).collect();
-        Ok::<_, MemsyncError>(json!({ "leaves": leaves, "state": node.served(auth.namespace).await? }))
+        let leaves: Vec<Value> =
+            leaves.iter().map(|(id, leaf)| json!({ "id": id, "leaf": leaf })).collect();
+        Ok::<_, MemsyncError>(
+            json!({ "leaves": leaves, "state": node.served(auth.namespace).await? }),
+        )
     };
     answer.await.map(Json).into_response()
 }
@@ -250,9 +279,14 @@ async fn snapshot(
     let node = &service.node;
     let answer = async {
         let now = unix_now();
-        let auth = node.authorize(request.auth_header(), request.call(), Caller::OwnerOrReplica, now).await?;
+        let auth = node
+            .authorize(request.auth_header(), request.call(), Caller::OwnerOrReplica, now)
+            .await?;
         if auth.namespace != namespace {
-            return Err(MemsyncError::Body(format!("signed for {}, asked for {namespace}", auth.namespace)));
+            return Err(MemsyncError::Body(format!(
+                "signed for {}, asked for {namespace}",
+                auth.namespace
+            )));
         }
         node.spend(&auth, now)?;
         to_value(node.snapshot(namespace)?)
@@ -267,7 +301,11 @@ async fn commit(State(service): Shared, Path(namespace): Path<B256>, body: Bytes
             serde_json::from_slice(&body).map_err(|e| MemsyncError::Body(e.to_string()))?;
         let ours = service.node.store().state(namespace)?;
         if ours.seq != commit.seq || ours.root != commit.root || ours.count != commit.count {
-            return Err(MemsyncError::NotOurRoot { seq: commit.seq, ours: ours.root, theirs: commit.root });
+            return Err(MemsyncError::NotOurRoot {
+                seq: commit.seq,
+                ours: ours.root,
+                theirs: commit.root,
+            });
         }
         let update = RootUpdate {
             namespace,
@@ -276,9 +314,12 @@ async fn commit(State(service): Shared, Path(namespace): Path<B256>, body: Bytes
             count: commit.count,
             deadline: U256::from(commit.deadline),
         };
-        let receipt = service.node.registry.commit_root(&service.relay, &update, commit.signature).await?;
+        let receipt =
+            service.node.registry.commit_root(&service.relay, &update, commit.signature).await?;
         let state = service.node.served(namespace).await?;
-        Ok(json!({ "transaction": receipt.transaction_hash, "block": receipt.block_number, "state": state }))
+        Ok(
+            json!({ "transaction": receipt.transaction_hash, "block": receipt.block_number, "state": state }),
+        )
     };
     match answer.await {
         Ok(value) => (StatusCode::OK, Json(value)).into_response(),

@@ -97,7 +97,8 @@ pub async fn catch_up(
             }
             Err(error @ (MemoryError::RootMismatch { .. } | MemoryError::BadSnapshot(_))) => {
                 tracing::warn!(%namespace, %replica, %error, "refused a replica's records: they do not match the chain's root");
-                refusals.push(refuse(format!("its records do not match the chain's root: {error}")));
+                refusals
+                    .push(refuse(format!("its records do not match the chain's root: {error}")));
             }
             Err(error) => return Err(error.into()),
         }
@@ -163,7 +164,9 @@ pub async fn follow(node: &MemoryNode, http: reqwest::Client, from_block: u64, e
                     }
                     next = head + 1;
                 }
-                Err(error) => tracing::warn!(%error, "reading RootCommitted events failed; retrying"),
+                Err(error) => {
+                    tracing::warn!(%error, "reading RootCommitted events failed; retrying")
+                }
             }
         }
         pending.sort_unstable();

@@ -25,10 +25,14 @@ impl MemoryView for StoreView<'_> {
     type Id = B256;
 
     fn nearest(&self, embedding: &[f32], k: usize) -> Vec<(MemoryRef<B256>, f32)> {
-        let filter =
-            SearchFilter { limit: k.clamp(1, 100), include_history: true, ..SearchFilter::default() };
+        let filter = SearchFilter {
+            limit: k.clamp(1, 100),
+            include_history: true,
+            ..SearchFilter::default()
+        };
         // A namespace the store has never written has no index yet; nothing is near.
-        let hits = self.store.search(self.namespace, embedding, &filter, self.now).unwrap_or_default();
+        let hits =
+            self.store.search(self.namespace, embedding, &filter, self.now).unwrap_or_default();
         hits.into_iter()
             .map(|hit| {
                 let record = hit.record;
