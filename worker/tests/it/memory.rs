@@ -333,3 +333,62 @@ async fn lying_replica(
 fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
+
+/// A store node killed in the middle of a write comes back on a root its leaves prove: the last one
+/// the chain holds, or the write's whole new one; never half of it. It then goes on serving.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_killed_mid_write_restarts_on_a_whole_root() {
+    let market = Market::open().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("a");
+    let a = memory_node(&market, KEYS[2], &data);
+    let b = memory_node(&market, KEYS[3], &dir.path().join("b"));
+    let node_a = register_store(&market, KEYS[2], &a.url).await;
+    let node_b = register_store(&market, KEYS[3], &b.url).await;
+    let owner: PrivateKeySigner = OWNER_KEY.parse().expect("key");
+    let owner_account = market.deployed.account(market.anvil.url(), OWNER_KEY).await;
+    let registry = registry(&market);
+    let label = B256::right_padding_from(b"crash");
+    let namespace = registry
+        .create_namespace(owner_account.sender(), label, &[node_a, node_b])
+        .await
+        .expect("namespace created");
+    let client = MemoryClient::new(&a.url, owner, Some(payer()), registry.domain(), namespace);
+    let first = client.remember(&session("t1", &["I live in Lisbon."])).await.expect("remember");
+    let committed = client.commit(&first.body.memories, &[]).await.expect("commit");
+
+    let busy = client.clone();
+    let write = tokio::spawn(async move {
+        let facts = [
+            "I work as a carpenter.",
+            "I have a cat called Luna.",
+            "My partner is called Sam.",
+            "I am allergic to peanuts.",
+            "I play the violin.",
+            "I am vegetarian.",
+        ];
+        busy.remember(&session("t2", &facts)).await
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    drop(a); // SIGKILL, mid-request
+    let _ = write.await;
+
+    let again = memory_node(&market, KEYS[2], &data);
+    let client = client.at(&again.url);
+    let (leaves, state) = client.leaves().await.expect("the leaves hash to the node's root");
+    assert!(
+        state.seq == committed.seq || state.seq == committed.seq + 1,
+        "a whole write or none: {state:?} after {committed:?}"
+    );
+    if state.seq == committed.seq {
+        assert_eq!((state.root, leaves.len()), (committed.root, committed.count as usize));
+    }
+    let chain = registry.namespace_info(namespace).await.expect("rpc").expect("namespace");
+    assert_eq!(
+        (chain.seq, chain.root),
+        (committed.seq, committed.root),
+        "the chain moved only by the owner"
+    );
+    let next = client.remember(&session("t3", &["I moved to Porto."])).await.expect("serves again");
+    client.commit(&next.body.memories, &[]).await.expect("commits again");
+}

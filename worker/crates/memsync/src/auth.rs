@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use alloy::{
-    primitives::{Address, B256, Bytes, Signature, U256, keccak256},
+    primitives::{Address, B256, Bytes, Signature, keccak256},
     signers::{SignerSync, local::PrivateKeySigner},
     sol,
     sol_types::{Eip712Domain, SolStruct},
@@ -36,18 +36,6 @@ sol! {
         uint64 nonce;
         uint64 deadline;
     }
-}
-
-/// The EIP-712 domain requests are signed under: MemSync on one chain, bound to its `MemoryRegistry`,
-/// so a signature for one deployment is worthless on another.
-pub fn domain(chain_id: u64, memory_registry: Address) -> Eip712Domain {
-    Eip712Domain::new(
-        Some("verigrad MemSync".into()),
-        Some("1".into()),
-        Some(U256::from(chain_id)),
-        Some(memory_registry),
-        None,
-    )
 }
 
 /// A request's authorisation as it travels in [`AUTH_HEADER`].
@@ -239,6 +227,9 @@ impl NonceLedger {
 
 #[cfg(test)]
 mod tests {
+    use alloy::primitives::U256;
+    use verigrad_contracts::memory_domain as domain;
+
     use super::*;
 
     const NOW: u64 = 1_800_000_000;
@@ -270,7 +261,7 @@ mod tests {
         let elsewhere = [
             (home.clone(), call(br#"{"x":1}"#)),
             (home.clone(), Call { method: "DELETE", path: "/v1/memories", body: b"{}" }),
-            (home.clone(), Call { method: "POST", path: "/v1/memories/search", body: b"{}" }),
+            (home, Call { method: "POST", path: "/v1/memories/search", body: b"{}" }),
             (domain(1, Address::repeat_byte(7)), call(b"{}")),
             (domain(31337, Address::repeat_byte(8)), call(b"{}")),
         ];
