@@ -6,7 +6,9 @@ import {IMemoryRegistry} from "../../contracts/interfaces/IMemoryRegistry.sol";
 import {MemoryFixture} from "./MemoryFixture.sol";
 
 /// @notice The shared vectors of MemSync's signed messages: `contracts/rust/src/memory.rs` pins the same namespace
-///         id, digests and signatures, so that what the Rust side signs verifies on chain.
+///         id, digests and signatures, so that what the Rust side signs verifies on chain. And the store's Merkle
+///         vectors (`test/vectors/memory-merkle.json`, written and checked by `verigrad-memory`): the leaves and
+///         proofs a store node serves verify here.
 contract MemoryVectorsTest is MemoryFixture {
     /// @dev The shared vector: chain 31337 (anvil), the registry at VECTOR_ADDRESS.
     uint256 internal constant VECTOR_CHAIN_ID = 31_337;
@@ -42,5 +44,30 @@ contract MemoryVectorsTest is MemoryFixture {
         assertEq(served, SERVED_ROOT_DIGEST, "ServedRoot digest");
         assertEq(updateSignature, ROOT_UPDATE_SIGNATURE, "RootUpdate signature");
         assertEq(servedSignature, SERVED_ROOT_SIGNATURE, "ServedRoot signature");
+    }
+
+    function test_merkleVectors_verifyOnChain() public {
+        string memory json = vm.readFile("test/vectors/memory-merkle.json");
+        uint256 cases = 4;
+        for (uint256 c; c < cases; ++c) {
+            string memory at = string.concat(".cases[", vm.toString(c), "]");
+            bytes32[] memory ids = vm.parseJsonBytes32Array(json, string.concat(at, ".ids"));
+            uint256[] memory versions = vm.parseJsonUintArray(json, string.concat(at, ".versions"));
+            bytes32[] memory contents = vm.parseJsonBytes32Array(json, string.concat(at, ".contentHashes"));
+            bytes32[] memory attributes = vm.parseJsonBytes32Array(json, string.concat(at, ".attributesHashes"));
+            bytes32[] memory leaves = vm.parseJsonBytes32Array(json, string.concat(at, ".leaves"));
+            bytes32 root = vm.parseJsonBytes32(json, string.concat(at, ".root"));
+            uint64 seq = uint64(c + 1);
+            _commit(seq, root, uint32(leaves.length));
+            for (uint256 j; j < leaves.length; ++j) {
+                assertEq(
+                    memory_.leafHash(ids[j], uint64(versions[j]), contents[j], attributes[j]), leaves[j], "leaf hash"
+                );
+                string memory proofAt = string.concat(at, ".proofs[", vm.toString(j), "]");
+                bytes32[] memory proof = vm.parseJsonBytes32Array(json, proofAt);
+                assertTrue(memory_.verifyMemory(ns, seq, leaves[j], proof), "proof verifies");
+                assertFalse(memory_.verifyMemory(ns, seq, keccak256(abi.encode(leaves[j])), proof), "a wrong leaf");
+            }
+        }
     }
 }
