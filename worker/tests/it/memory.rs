@@ -104,26 +104,53 @@ async fn wait_synced(client: &MemoryClient, seq: u64, log: impl Fn() -> String) 
     panic!("the replica did not catch up to seq {seq}:\n{}", log());
 }
 
+/// Two store nodes (keys 3 and 4) on a fresh market, registered, and the owner's namespace under
+/// `label` held by both; the owner's client pays with the funded payer and talks to node a.
+struct Setup {
+    market: Market,
+    dir: tempfile::TempDir,
+    a: Server,
+    b: Server,
+    nodes: [Address; 2],
+    owner: PrivateKeySigner,
+    registry: MemoryRegistryClient,
+    namespace: B256,
+    client: MemoryClient,
+}
+
+impl Setup {
+    async fn open(label: &str) -> Self {
+        let market = Market::open().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let a = memory_node(&market, KEYS[2], &dir.path().join("a"));
+        let b = memory_node(&market, KEYS[3], &dir.path().join("b"));
+        let nodes = [
+            register_store(&market, KEYS[2], &a.url).await,
+            register_store(&market, KEYS[3], &b.url).await,
+        ];
+        let owner: PrivateKeySigner = OWNER_KEY.parse().expect("key");
+        let registry = registry(&market);
+        let label = B256::right_padding_from(label.as_bytes());
+        let namespace = registry
+            .create_namespace(owner_sender(&market).await.sender(), label, &nodes)
+            .await
+            .expect("namespace created");
+        assert_eq!(namespace, namespace_id(owner.address(), label));
+        let client =
+            MemoryClient::new(&a.url, owner.clone(), Some(payer()), registry.domain(), namespace);
+        Self { market, dir, a, b, nodes, owner, registry, namespace, client }
+    }
+}
+
+async fn owner_sender(market: &Market) -> verigrad_contracts::Account {
+    market.deployed.account(market.anvil.url(), OWNER_KEY).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn memories_are_kept_selectively_committed_synced_and_erased() {
-    let market = Market::open().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let a = memory_node(&market, KEYS[2], &dir.path().join("a"));
-    let b = memory_node(&market, KEYS[3], &dir.path().join("b"));
-    let node_a = register_store(&market, KEYS[2], &a.url).await;
-    let node_b = register_store(&market, KEYS[3], &b.url).await;
-
-    let owner: PrivateKeySigner = OWNER_KEY.parse().expect("key");
-    let owner_account = market.deployed.account(market.anvil.url(), OWNER_KEY).await;
-    let registry = registry(&market);
-    let label = B256::right_padding_from(b"assistant-1");
-    let namespace = registry
-        .create_namespace(owner_account.sender(), label, &[node_a, node_b])
-        .await
-        .expect("namespace created");
-    assert_eq!(namespace, namespace_id(owner.address(), label));
-    let client =
-        MemoryClient::new(&a.url, owner.clone(), Some(payer()), registry.domain(), namespace);
+    let Setup { market, dir, a, b, nodes: [node_a, node_b], owner, registry, namespace, client } =
+        Setup::open("assistant-1").await;
+    let owner_account = owner_sender(&market).await;
     let paying = market.balance(payer().address()).await;
 
     // Unpaid: 402, nothing kept.
@@ -338,22 +365,9 @@ fn now() -> u64 {
 /// the chain holds, or the write's whole new one; never half of it. It then goes on serving.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_node_killed_mid_write_restarts_on_a_whole_root() {
-    let market = Market::open().await;
-    let dir = tempfile::tempdir().expect("temp dir");
+    let Setup { market, dir, a, b: _b, registry, namespace, client, .. } =
+        Setup::open("crash").await;
     let data = dir.path().join("a");
-    let a = memory_node(&market, KEYS[2], &data);
-    let b = memory_node(&market, KEYS[3], &dir.path().join("b"));
-    let node_a = register_store(&market, KEYS[2], &a.url).await;
-    let node_b = register_store(&market, KEYS[3], &b.url).await;
-    let owner: PrivateKeySigner = OWNER_KEY.parse().expect("key");
-    let owner_account = market.deployed.account(market.anvil.url(), OWNER_KEY).await;
-    let registry = registry(&market);
-    let label = B256::right_padding_from(b"crash");
-    let namespace = registry
-        .create_namespace(owner_account.sender(), label, &[node_a, node_b])
-        .await
-        .expect("namespace created");
-    let client = MemoryClient::new(&a.url, owner, Some(payer()), registry.domain(), namespace);
     let first = client.remember(&session("t1", &["I live in Lisbon."])).await.expect("remember");
     let committed = client.commit(&first.body.memories, &[]).await.expect("commit");
 

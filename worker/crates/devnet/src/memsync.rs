@@ -79,7 +79,7 @@ pub(crate) async fn run(network: &Network) -> anyhow::Result<()> {
     println!("  POST /v1/memories/search \"Where does the user live?\" (memory-a, with proofs)");
     let search = SearchRequest {
         query: "Where does the user live?".into(),
-        limit: 3,
+        limit: 4,
         categories: None,
         agent_id: None,
         thread_id: None,

@@ -61,6 +61,9 @@ const INTERJECTIONS: &[&str] = &[
     "yeah", "yes", "no", "ok", "okay", "haha", "lol", "honestly", "plus", "cool", "nice", "great",
     "wow", "hey", "hi", "hello", "thanks", "well,",
 ];
+/// Openings of more than one word, stripped like interjections ("Guess what, I moved …").
+const OPENERS: &[&str] =
+    &["guess what", "big news", "good news", "fun fact", "by the way", "you know what"];
 const SMALL_TALK: &[&str] = &[
     "hi",
     "hello",
@@ -203,6 +206,14 @@ fn classify(raw: &str, asked: bool) -> Clause {
 fn strip_interjections(clause: &str) -> String {
     let mut rest = clause.trim();
     loop {
+        let opener = OPENERS.iter().find(|o| {
+            rest.get(..o.len()).is_some_and(|head| head.eq_ignore_ascii_case(o))
+                && rest[o.len()..].starts_with([',', '!', ':', '-', ' '])
+        });
+        if let Some(opener) = opener {
+            rest = rest[opener.len()..].trim_start_matches([',', '!', ':', '-', ' ']);
+            continue;
+        }
         let Some(first) = rest.split_whitespace().next() else { return String::new() };
         let word = first.trim_end_matches([',', '!', '-', ':']).to_lowercase();
         if !INTERJECTIONS.contains(&word.as_str()) || first.len() == rest.len() {
@@ -228,7 +239,7 @@ mod tests {
 
     #[test]
     fn only_statements_go_on() {
-        let cases: [(&str, &[&str]); 7] = [
+        let cases: [(&str, &[&str]); 8] = [
             ("Hi there!", &[]),
             ("Can you help me with an email?", &[]),
             ("Write a haiku about rain.", &[]),
@@ -239,6 +250,7 @@ mod tests {
             ),
             ("Oh, and also I adopted a cat named Mochi!", &["User adopted a cat named Mochi"]),
             ("What do you think? I work at Globex now", &["User works at Globex now"]),
+            ("Guess what, I moved to Berlin last month.", &["User moved to Berlin last month"]),
         ];
         for (text, expected) in cases {
             assert_eq!(kept(text), expected, "{text}");

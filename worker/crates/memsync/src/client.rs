@@ -14,7 +14,7 @@ use verigrad_memory::{MemoryProof, MemoryRecord};
 
 use crate::{
     auth::{AUTH_HEADER, Call, RequestAuth},
-    node::Served,
+    node::{Created, Served},
     unix_now,
     wire::{CommitRequest, CreateRequest, PatchRequest, SearchRequest},
 };
@@ -73,23 +73,6 @@ pub struct Answer<T> {
     pub state: Served,
 }
 
-/// What `remember` kept.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct Remembered {
-    /// New memories (superseding ones included).
-    pub memories_created: usize,
-    /// Existing memories restated.
-    pub memories_reinforced: usize,
-    /// Memories that became history.
-    pub memories_superseded: usize,
-    /// Clauses not kept.
-    pub clauses_skipped: usize,
-    /// The categories of the memories created.
-    pub categories_detected: Vec<String>,
-    /// The memories created.
-    pub memories: Vec<MemoryRecord>,
-}
-
 /// A search's hits.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Hits {
@@ -140,10 +123,7 @@ impl MemoryClient {
 
     /// Sends a batch of messages; the node keeps what matters. The write is at the node's current
     /// sequence number.
-    pub async fn remember(
-        &self,
-        request: &CreateRequest,
-    ) -> Result<Answer<Remembered>, ClientError> {
+    pub async fn remember(&self, request: &CreateRequest) -> Result<Answer<Created>, ClientError> {
         let seq = self.state().await?.seq;
         self.send(Method::POST, "/v1/memories", Some(json_bytes(request)), seq).await
     }

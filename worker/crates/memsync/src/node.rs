@@ -92,7 +92,7 @@ pub struct MemoryAnswer {
 }
 
 /// What `POST /v1/memories` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Created {
     /// New memories (superseding ones included).
     pub memories_created: usize,
