@@ -42,9 +42,9 @@ pub struct StoreConfig {
     pub retention: RetentionPolicy,
     /// The search index.
     pub index: IndexConfig,
-    /// Added to a superseded memory's cosine distance when ranking search results. The default, 2.0,
-    /// is the distance's whole range: every current fact ranks above every superseded one, and
-    /// history fills the places after them (a question about the past still finds it).
+    /// Added to a superseded memory's cosine distance when ranking search results: by default 0.2, the
+    /// evaluation's choice (`verigrad_distill::SUPERSEDED_PENALTY`), so a current fact comes before
+    /// the fact it replaced unless the old one is much nearer the query.
     pub history_penalty: f32,
     /// Compact the file after a write that erased content, so that the erased bytes do not linger
     /// in free pages. Only worth turning off for bulk loads.
@@ -57,7 +57,7 @@ impl Default for StoreConfig {
             capacity: 100_000,
             retention: RetentionPolicy::default(),
             index: IndexConfig::default(),
-            history_penalty: 2.0,
+            history_penalty: 0.2,
             compact_after_erase: true,
         }
     }
