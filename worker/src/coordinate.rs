@@ -6,8 +6,9 @@ use anyhow::Context as _;
 use clap::Args;
 use verigrad_blobs::StoreClient;
 use verigrad_contracts::Chain;
-use verigrad_route::{Admission, Catalog, Gateway, RoutePolicy, RoutingTable, router};
-use verigrad_x402::facilitator_routes;
+use verigrad_contracts::TxSender;
+use verigrad_route::{Admission, Catalog, Gateway, Reseller, RoutePolicy, RoutingTable, router};
+use verigrad_x402::{ApiOptions, paywall};
 
 use crate::{cli::Context, serve::SettlementArgs};
 
@@ -42,7 +43,8 @@ pub(crate) struct CoordinateArgs {
     #[arg(long, default_value_t = 5)]
     refresh_secs: u64,
     /// With a key (VERIGRAD_KEY), also serve the x402 facilitator (/verify, /settle,
-    /// /supported), settling with that key.
+    /// /supported), settling with that key, and sell cross-checked answers (`?tier=redundant`):
+    /// paid to that key, which pays the workers.
     #[command(flatten)]
     settlement: SettlementArgs,
 }
@@ -51,20 +53,33 @@ impl CoordinateArgs {
     /// Serves the gateway (and, given a key, the facilitator) until Ctrl-C.
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let chain = ctx.chain().await?;
-        let facilitator = match ctx.optional_signer()? {
+        let paid = match ctx.optional_signer()? {
             Some(signer) => {
-                Some(facilitator_routes(&chain, signer, &self.settlement.options(&ctx.config))?)
+                let settlement = self.settlement.options(&ctx.config);
+                let options =
+                    ApiOptions { settlement, ..ApiOptions::paid(std::path::PathBuf::new()) };
+                let deployment = chain.deployment();
+                let sender = TxSender::new(
+                    chain.rpc().clone(),
+                    signer.clone(),
+                    deployment.chain_id,
+                    options.settlement.gas,
+                    options.settlement.receipts,
+                );
+                let (wall, facilitator) = paywall(&chain, sender, &options)?;
+                let wall = wall.context("a paid API has a paywall")?;
+                Some((Reseller { paywall: wall, signer }, facilitator))
             }
             None => None,
         };
-        serve(chain, self, facilitator).await
+        serve(chain, self, paid).await
     }
 }
 
 async fn serve(
     chain: Chain,
     args: CoordinateArgs,
-    facilitator: Option<axum::Router>,
+    paid: Option<(Reseller, axum::Router)>,
 ) -> anyhow::Result<()> {
     let CoordinateArgs {
         listen,
@@ -84,6 +99,10 @@ async fn serve(
     let table = Arc::new(RoutingTable::new(chain, policy, Duration::from_secs(refresh_secs)));
     let admission = Admission::new(max_pending, max_waiting, Duration::from_millis(max_wait_ms));
     let gateway = Gateway::new(table, Catalog::new(StoreClient::new(store)), admission);
+    let (gateway, facilitator) = match paid {
+        Some((reseller, facilitator)) => (gateway.with_reseller(reseller), Some(facilitator)),
+        None => (gateway, None),
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (another coordinator running?)"))?;

@@ -82,8 +82,21 @@ impl EscrowClient {
         floor: Tier,
         worker: Address,
     ) -> Result<U256> {
+        Ok(U256::from(self.decision(model, value, floor, worker).await?.fee))
+    }
+
+    /// Everything `assign` would decide for such a task with `worker` as its primary: the policy's
+    /// tier, redundancy and audit probability, the fee, and the collateral each compute seat locks
+    /// (a worker whose free stake is below it is never drawn).
+    pub async fn decision(
+        &self,
+        model: B256,
+        value: U96,
+        floor: Tier,
+        worker: Address,
+    ) -> Result<TaskEscrow::quoteReturn> {
         let call = TaskEscrow::quoteCall { modelId: model, value, floor, worker };
-        Ok(U256::from(self.rpc.view(self.address, call).await?.fee))
+        self.rpc.view(self.address, call).await
     }
 
     /// The bond a challenge (or appeal) of task `id` posts, token wei.

@@ -11,6 +11,7 @@ use std::{
 use alloy::primitives::B256;
 
 use verigrad_blobs::{BlobError, StoreClient};
+use verigrad_inference::Determinism;
 use verigrad_task::lock;
 
 /// How often an unknown name may send the catalog back to the store: reading the index costs a
@@ -24,6 +25,8 @@ struct Index {
     versions: HashMap<String, B256>,
     /// Each repository's packages by `name`, in the store's order.
     repositories: HashMap<String, Vec<B256>>,
+    /// How each package's outputs are compared.
+    determinism: HashMap<B256, Determinism>,
 }
 
 /// Names of the packages a store holds, read on demand.
@@ -77,11 +80,23 @@ impl Catalog {
         for id in self.store.packages().await? {
             let (_, manifest) = self.store.manifest(id).await?;
             index.versions.insert(format!("{}@{}", manifest.name, manifest.version), id);
+            index.determinism.insert(id, manifest.determinism);
             index.repositories.entry(manifest.name).or_default().push(id);
         }
         *lock(&self.index) = index;
         *lock(&self.read_at) = Some(Instant::now());
         Ok(())
+    }
+
+    /// How the outputs of package `id` are compared (its manifest's determinism class), read from
+    /// the store if the index has not seen it.
+    pub async fn determinism(&self, id: B256) -> Result<Determinism, BlobError> {
+        if let Some(&determinism) = lock(&self.index).determinism.get(&id) {
+            return Ok(determinism);
+        }
+        let (_, manifest) = self.store.manifest(id).await?;
+        lock(&self.index).determinism.insert(id, manifest.determinism);
+        Ok(manifest.determinism)
     }
 
     fn cached(&self, model: &str) -> Vec<B256> {

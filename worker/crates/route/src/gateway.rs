@@ -27,6 +27,10 @@
 //! otherwise): a request shed — outbid in a
 //! full line, displaced by a higher offer, out of time, or with every worker at its queue limit — is
 //! answered 429 with `Retry-After` and the model's current quote, and nothing was charged.
+//!
+//! `?tier=light|redundant|deep&value=WEI` says what verification the answer needs ([`crate::assurance`]):
+//! the escrow's decision for each worker picks who may answer alone, and when k workers must agree
+//! the coordinator buys their answers and sells the agreed one ([`crate::crosscheck`]).
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -47,7 +51,10 @@ use serde_json::{Value, json};
 use verigrad_contracts::TokenClient;
 use verigrad_x402::{facilitator::offer, x402::Payment};
 
-use super::{Admission, Candidate, Catalog, Dispatch, Route, RoutingTable, Sort};
+use super::{
+    Admission, Candidate, Catalog, Dispatch, Plan, Required, Reseller, Route, RoutingTable, Sort,
+    crosscheck,
+};
 
 /// Headers passed from the client to the worker.
 const FORWARDED: [&str; 4] = ["content-type", "accept", "payment-signature", "x-payment"];
@@ -73,13 +80,21 @@ pub struct Gateway {
     /// The network Token, in which payments are checked before they count as offers.
     token: TokenClient,
     pub(crate) http: reqwest::Client,
+    /// Sells cross-checked answers; `None` without a key, and such requests are refused.
+    pub(crate) reseller: Option<Reseller>,
 }
 
 impl Gateway {
     /// A gateway routing with `table`, naming models with `catalog`, admitting by `admission`.
     pub fn new(table: Arc<RoutingTable>, catalog: Catalog, admission: Arc<Admission>) -> Self {
         let token = table.chain().token();
-        Self { table, catalog, admission, token, http: reqwest::Client::new() }
+        Self { table, catalog, admission, token, http: reqwest::Client::new(), reseller: None }
+    }
+
+    /// The gateway, also selling cross-checked answers through `reseller`.
+    pub fn with_reseller(mut self, reseller: Reseller) -> Self {
+        self.reseller = Some(reseller);
+        self
     }
 
     /// What `payment` credibly offers for a request quoted at `quote` (see [`offer`]): the quote if
@@ -139,12 +154,15 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .with_state(gateway)
 }
 
-/// What a request asks of the routing (`?sort=cost|price|latency&max_price=WEI`).
+/// What a request asks of the routing
+/// (`?sort=cost|price|latency&max_price=WEI&tier=light|redundant|deep&value=WEI`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Preferences {
     sort: Sort,
     /// The most one execution may cost, token wei.
     max_price: Option<U256>,
+    /// The verification its answer needs.
+    required: Required,
 }
 
 impl Preferences {
@@ -163,7 +181,8 @@ impl Preferences {
                 p.parse().map_err(|_| format!("max_price {p:?} is not an amount in token wei"))
             })
             .transpose()?;
-        Ok(Self { sort, max_price })
+        let required = Required::parse(query.get("tier").copied(), query.get("value").copied())?;
+        Ok(Self { sort, max_price, required })
     }
 }
 
@@ -181,7 +200,7 @@ async fn infer(
         Ok(preferences) => preferences,
         Err(message) => return error(StatusCode::BAD_REQUEST, &message),
     };
-    forward(&gateway, model, Work::Infer, preferences, headers, body).await
+    forward(&gateway, model, Work::Infer, preferences, &uri, headers, body).await
 }
 
 async fn embeddings(
@@ -198,12 +217,12 @@ async fn embeddings(
         .ok()
         .and_then(|v| v.get("model").and_then(Value::as_str).map(str::to_owned));
     let model = named.unwrap_or_else(|| DEFAULT_EMBEDDER.to_owned());
-    forward(&gateway, &model, Work::Embeddings, preferences, headers, body).await
+    forward(&gateway, &model, Work::Embeddings, preferences, &uri, headers, body).await
 }
 
 /// What a routed request asks of the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Work {
+pub(crate) enum Work {
     /// `POST /v1/models/{release}/infer`.
     Infer,
     /// `POST /v1/embeddings`, the body's `model` set to the release.
@@ -212,7 +231,7 @@ enum Work {
 
 impl Work {
     /// The path and body that ask a worker for this work on `release`.
-    fn request(self, release: B256, body: &Bytes) -> (String, Bytes) {
+    pub(crate) fn request(self, release: B256, body: &Bytes) -> (String, Bytes) {
         match self {
             Self::Infer => (format!("/v1/models/{release}/infer"), body.clone()),
             Self::Embeddings => {
@@ -259,13 +278,15 @@ async fn workers(State(gateway): State<Arc<Gateway>>) -> Response {
     Json(gateway.table.rows()).into_response()
 }
 
-/// Routes one request: resolve the releases `model` names, choose a release and a worker, send, and
-/// fall over to the next choice if a worker cannot be reached or does not answer in time.
+/// Routes one request: resolve the releases `model` names, choose a release and a worker (or, when
+/// its verification needs it, several workers to agree), send, and fall over to the next choice if
+/// a worker cannot be reached or does not answer in time.
 async fn forward(
     gateway: &Gateway,
     model: &str,
     work: Work,
     preferences: Preferences,
+    uri: &Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -280,19 +301,46 @@ async fn forward(
         Ok(candidates) => candidates,
         Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading the registry: {e}")),
     };
-    let payment = payment(&headers);
-    let paid = payment.as_ref().map(|p| (p.exact.authorization.to, p.exact.authorization.value));
-    let candidates = match narrow(candidates, preferences.max_price, paid) {
-        Ok(candidates) => candidates,
-        Err(Narrowed::NoWorker) => return no_worker(model, &releases, None),
-        Err(Narrowed::NotServedBy(worker)) => return no_worker(model, &releases, Some(worker)),
-        Err(Narrowed::AboveMaxPrice(quote)) => {
+    let refused = |narrowed| match narrowed {
+        Narrowed::NoWorker => no_worker(model, &releases, None),
+        Narrowed::NotServedBy(worker) => no_worker(model, &releases, Some(worker)),
+        Narrowed::AboveMaxPrice(quote) => {
             let max_price = preferences.max_price.unwrap_or_default();
             let why = format!("'{model}' costs {quote} now, above max_price {max_price}");
-            return quoted(StatusCode::SERVICE_UNAVAILABLE, model, &why, Some(quote));
+            quoted(StatusCode::SERVICE_UNAVAILABLE, model, &why, Some(quote))
         }
     };
-    let quote = candidates.iter().map(|c| c.price).min();
+    let candidates = match narrow(candidates, preferences.max_price, None) {
+        Ok(candidates) => candidates,
+        Err(narrowed) => return refused(narrowed),
+    };
+    // The verification the request needs: one worker the escrow's policy trusts alone, or several
+    // that must agree.
+    let (candidates, cross_check) = if preferences.required.is_default() {
+        (candidates, None)
+    } else {
+        let escrow = gateway.table.chain().escrow();
+        match crate::plan(&escrow, candidates, preferences.required).await {
+            Ok(Plan::Single(candidates)) => (candidates, None),
+            Ok(Plan::CrossChecked(check)) => (Vec::new(), Some(check)),
+            Ok(Plan::Refused(why)) => {
+                return error(StatusCode::UNPROCESSABLE_ENTITY, &format!("'{model}': {why}"));
+            }
+            Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading the escrow: {e}")),
+        }
+    };
+    let quote = match &cross_check {
+        Some(check) => Some(check.cost()),
+        None => candidates.iter().map(|c| c.price).min(),
+    };
+    let payment = payment(&headers);
+    let paid = payment.as_ref().map(|p| (p.exact.authorization.to, p.exact.authorization.value));
+    // A cross-check is paid to the coordinator; a single answer to the worker the payment names.
+    let candidates = match (&cross_check, narrow(candidates, None, paid)) {
+        (Some(_), _) => Vec::new(),
+        (None, Ok(candidates)) => candidates,
+        (None, Err(narrowed)) => return refused(narrowed),
+    };
     let pinned = paid.map(|(worker, _)| worker);
     // The offer only ranks a request that has to wait: with a slot free and nobody waiting it is
     // admitted at once, and the payment's chain reads are left to the worker's facilitator.
@@ -305,6 +353,10 @@ async fn forward(
         Ok(permit) => permit,
         Err(why) => return quoted(StatusCode::TOO_MANY_REQUESTS, model, &why.to_string(), quote),
     };
+    if let Some(check) = cross_check {
+        return crosscheck::sell(gateway, check, work, preferences.sort, &headers, uri, &body)
+            .await;
+    }
     let timeout = gateway.table.policy().answer_timeout;
     let mut tried: Vec<Address> = Vec::new();
     loop {
@@ -327,7 +379,10 @@ async fn forward(
                 request = request.header(name, value.as_bytes());
             }
         }
-        let receipt = receipt(&dispatch, preferences.sort, pinned.is_some(), tried.len());
+        let mut receipt = receipt(&dispatch, preferences.sort, pinned.is_some(), tried.len());
+        if !preferences.required.is_default() {
+            receipt.push_str("; tier=light");
+        }
         match request.send().await {
             Ok(answer) => {
                 let worker = dispatch.candidate.address;
@@ -484,6 +539,7 @@ mod tests {
             endpoint: String::new(),
             reputation_bps: 10_000,
             price: U256::from(price),
+            free_stake: U256::ZERO,
         }
     }
 

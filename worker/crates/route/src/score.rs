@@ -25,6 +25,8 @@ pub struct Candidate {
     pub reputation_bps: u16,
     /// The release's live price for one request, token wei.
     pub price: U256,
+    /// Its stake not locked as collateral, token wei: the most a task seat may lock now.
+    pub free_stake: U256,
 }
 
 /// What the coordinator has seen of a worker.
@@ -196,6 +198,7 @@ mod tests {
             endpoint: format!("http://127.0.0.1:{}", 9000 + u16::from(byte)),
             reputation_bps,
             price: U256::from(price),
+            free_stake: U256::ZERO,
         }
     }
 

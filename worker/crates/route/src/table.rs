@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 use serde::Serialize;
 use verigrad_contracts::{Chain, Result, RoleSet};
 
@@ -165,6 +165,7 @@ impl RoutingTable {
                 endpoint: record.endpoint,
                 reputation_bps,
                 price,
+                free_stake: U256::from(record.stake.saturating_sub(record.locked)),
             })
             .collect())
     }
@@ -220,6 +221,14 @@ impl RoutingTable {
             .collect();
         rows.sort_by_key(|row| row.candidate.address);
         rows
+    }
+
+    /// `worker` answered, but was outvoted by the others asked the same: it ranks lower for a
+    /// while, as after a failure.
+    pub fn disagreed(&self, worker: Address) {
+        if let Some(load) = lock(&self.loads).get_mut(&worker) {
+            load.failures = load.failures.saturating_add(1);
+        }
     }
 
     fn finish(&self, address: Address, elapsed: Option<Duration>) {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 // For its `rand` feature: `B256::random()` makes the EIP-3009 nonces.
 use alloy_primitives as _;
 
-pub use pay::{PaidResponse, PayError, pay, pay_request};
+pub use pay::{PaidResponse, PayError, pay, pay_request, pay_request_up_to};
 pub use service::{
     ApiOptions, PaidApi, ServeOptions, SettlementOptions, facilitate, facilitator_routes, paid_api,
     paywall, serve,

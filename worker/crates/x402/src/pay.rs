@@ -1,7 +1,7 @@
 //! A paying client: request, read the 402, sign an EIP-3009 authorization for the price, and send
 //! the request again with it.
 
-use alloy::{signers::local::PrivateKeySigner, transports::http::reqwest};
+use alloy::{primitives::U256, signers::local::PrivateKeySigner, transports::http::reqwest};
 use serde_json::Value;
 
 use super::{
@@ -30,6 +30,16 @@ pub enum PayError {
     /// The authorization could not be signed.
     #[error("cannot sign the authorization: {0}")]
     Sign(Reason),
+    /// The 402 asks more than the payer would pay.
+    #[error("{url} asks {asked}, more than the {most} this payer pays")]
+    TooDear {
+        /// The request.
+        url: String,
+        /// What the 402 asks, token wei.
+        asked: U256,
+        /// The most the payer pays, token wei.
+        most: U256,
+    },
 }
 
 /// The answer to a paid (or free) request.
@@ -66,6 +76,16 @@ pub async fn pay_request(
     request: impl Fn() -> reqwest::RequestBuilder,
     signer: &PrivateKeySigner,
 ) -> Result<PaidResponse, PayError> {
+    pay_request_up_to(url, request, signer, U256::MAX).await
+}
+
+/// [`pay_request`], refusing ([`PayError::TooDear`]) a 402 that asks more than `most` token wei.
+pub async fn pay_request_up_to(
+    url: &str,
+    request: impl Fn() -> reqwest::RequestBuilder,
+    signer: &PrivateKeySigner,
+    most: U256,
+) -> Result<PaidResponse, PayError> {
     let failed =
         |e: reqwest::Error| PayError::Http { url: url.to_string(), message: e.to_string() };
     let first = request().send().await.map_err(failed)?;
@@ -81,6 +101,10 @@ pub async fn pay_request(
         .ok_or_else(|| {
             PayError::Unpayable(serde_json::to_string(&required.accepts).unwrap_or_default())
         })?;
+    if requirements.amount > most {
+        let (url, asked) = (url.to_string(), requirements.amount);
+        return Err(PayError::TooDear { url, asked, most });
+    }
     let chain_id = requirements.network["eip155:".len()..]
         .parse()
         .map_err(|_| PayError::Unpayable(requirements.network.clone()))?;
