@@ -51,7 +51,8 @@ pub fn falsify(output: &mut ModelOutput) {
 }
 
 /// A number as `f64`, or `None` if its decimals are out of range.
-fn value(number: &Number) -> Option<f64> {
+/// A number's value, `None` if its decimals are out of range.
+pub(crate) fn value(number: &Number) -> Option<f64> {
     let decimals = number.checked_decimals().ok()?;
     Some(number.value as f64 / 10f64.powi(decimals as i32))
 }

@@ -21,6 +21,9 @@ pub enum InferenceError {
         /// The hash of what is there.
         actual: String,
     },
+    /// Two releases' answers over a probe set cannot be compared.
+    #[error("drift: {0}")]
+    Drift(String),
     /// A package is incomplete or inconsistent.
     #[error("invalid package: {0}")]
     InvalidPackage(String),

@@ -13,12 +13,15 @@
 //! - **A pretrained sentence embedder**: all-MiniLM-L6-v2 (a BERT encoder on the crate's own kernels,
 //!   tokenized by `tokenizers`), packaged as `verigrad/minilm`; its weights are installed by
 //!   `scripts/setup`.
+//! - **Drift** ([`drift()`]): how far one release's answers move from another's over a probe set, the
+//!   figure a twin's drift check agrees on.
 //! - **Threads** ([`set_threads`]): how many threads one inference may use, set by every binary that
 //!   runs models.
 #![warn(unused_crate_dependencies)]
 
 mod compare;
 mod deadline;
+mod drift;
 mod embedder;
 mod error;
 mod manifest;
@@ -33,6 +36,7 @@ mod weights;
 
 pub use compare::{agrees, falsify};
 pub use deadline::Deadline;
+pub use drift::{Drift, ProbeSet, drift};
 pub use embedder::{CONFIG_FILE, TOKENIZER_FILE};
 pub use error::{InferenceError, Result};
 pub use manifest::{

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use crate::{
     Activation, Architecture, Determinism, Manifest, ModelInput, ModelPackage,
-    MultiDimensionalNumberTensor, Number, Result, Runtime, TensorSpec, WEIGHTS_FILE, WeightData,
-    to_safetensors,
+    MultiDimensionalNumberTensor, Number, ProbeSet, Result, Runtime, TensorSpec, WEIGHTS_FILE,
+    WeightData, to_safetensors,
 };
 use data::{RISK_FEATURES, WINDOW};
 use net::{Dense, Loss, Network, TrainConfig};
@@ -34,14 +34,48 @@ pub struct TrainedModel {
     pub report: Vec<String>,
 }
 
-/// Trains, quantises and evaluates the exact volatility forecaster.
+/// How a volatility release is trained: the shipped one, and the variants a twin's drift check is
+/// measured on (same data, same trainer; other seeds or another architecture).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VolatilityRecipe {
+    /// The release's version.
+    pub version: &'static str,
+    /// Widths of the hidden layers.
+    pub hidden: &'static [usize],
+    /// Seed of the initial weights.
+    pub init_seed: u64,
+    /// Seed of the minibatch order.
+    pub shuffle_seed: u64,
+}
+
+/// `verigrad/volatility` 1.0.0, the shipped release.
+pub const VOLATILITY: VolatilityRecipe =
+    VolatilityRecipe { version: "1.0.0", hidden: &[32, 16], init_seed: 13, shuffle_seed: 14 };
+
+/// 1.0.1: the shipped release retrained from other seeds — what an honest retraining looks like.
+pub const VOLATILITY_RESEEDED: VolatilityRecipe =
+    VolatilityRecipe { version: "1.0.1", hidden: &[32, 16], init_seed: 113, shuffle_seed: 114 };
+
+/// 2.0.0: another architecture (one hidden layer of 4) trained on the same data.
+pub const VOLATILITY_NARROW: VolatilityRecipe =
+    VolatilityRecipe { version: "2.0.0", hidden: &[4], init_seed: 213, shuffle_seed: 214 };
+
+/// Trains, quantises and evaluates the exact volatility forecaster (the shipped recipe).
 pub fn volatility() -> Result<TrainedModel> {
+    volatility_with(&VOLATILITY)
+}
+
+/// Trains, quantises and evaluates a volatility forecaster by `recipe`.
+pub fn volatility_with(recipe: &VolatilityRecipe) -> Result<TrainedModel> {
     let (xs, ys) = data::volatility(11, 20_000);
     let (test_xs, test_ys) = data::volatility(12, 1_000);
     let (mean, std) = standardisation(&xs);
     let percent: Vec<f64> = ys.iter().map(|y| y * 100.0).collect();
-    let mut net = Network::new(&[WINDOW, 32, 16, 1], &mut data::Rng::new(13));
-    let config = TrainConfig { epochs: 60, batch: 64, learning_rate: 0.001, seed: 14 };
+    let layers: Vec<usize> =
+        std::iter::once(WINDOW).chain(recipe.hidden.iter().copied()).chain([1]).collect();
+    let mut net = Network::new(&layers, &mut data::Rng::new(recipe.init_seed));
+    let config =
+        TrainConfig { epochs: 60, batch: 64, learning_rate: 0.001, seed: recipe.shuffle_seed };
     net.train(&standardised(&xs, &mean, &std), &percent, Loss::MeanSquared, config);
     fold_standardisation(&mut net, &mean, &std);
     scale_output(&mut net, 0.01);
@@ -58,15 +92,12 @@ pub fn volatility() -> Result<TrainedModel> {
     }
     let manifest = Manifest {
         name: "verigrad/volatility".into(),
-        version: "1.0.0".into(),
+        version: recipe.version.into(),
         description:
             "Forecasts the realised volatility (RMS log-return) of the next 16 periods from \
                       the last 16 log-returns. Fixed-point integer model: bit-identical everywhere."
                 .into(),
-        architecture: Architecture::Mlp {
-            layers: vec![WINDOW, 32, 16, 1],
-            output_activation: Activation::None,
-        },
+        architecture: Architecture::Mlp { layers, output_activation: Activation::None },
         determinism: Determinism::Exact { scale_bits: VOLATILITY_SCALE_BITS },
         inputs: vec![TensorSpec::numbers("returns", vec![1, WINDOW as u32], None)],
         outputs: vec![TensorSpec::numbers("volatility", vec![1, 1], Some(8))],
@@ -149,6 +180,25 @@ pub fn risk() -> Result<TrainedModel> {
         ),
     ];
     Ok(TrainedModel { package, report })
+}
+
+/// Seed of a twin's volatility probe windows: neither the training (11) nor the held-out (12) data.
+pub const PROBE_SEED: u64 = 31;
+
+/// `n` windows of log-returns from [`PROBE_SEED`], as the volatility release takes them: the probe
+/// set the twins' drift figures are measured on.
+pub fn volatility_probes(n: usize) -> Result<ProbeSet> {
+    let (windows, _) = data::volatility(PROBE_SEED, n);
+    let inputs = windows
+        .iter()
+        .map(|w| {
+            let values = w.iter().map(|&r| number(r)).collect();
+            let tensor =
+                MultiDimensionalNumberTensor::new("returns", values, vec![1, WINDOW as u32])?;
+            Ok(ModelInput::numbers(vec![tensor]))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ProbeSet { inputs })
 }
 
 /// A number with 10 decimals nearest to `x` (how the evaluation feeds inputs).

@@ -117,3 +117,39 @@ pub(crate) mod tempdir {
         }
     }
 }
+
+/// The twin variants of volatility in `models/twins` (written by `twin-drift --write models/twins`).
+const VOLATILITY_RESEEDED_ID: &str =
+    "0x806b3947615059ffd90a03c4bed52b2f48b7d0edd61bf9121e3890dc7f3a9029";
+const VOLATILITY_NARROW_ID: &str =
+    "0x3cf3b70a68e586a1d4116f6ffe2ed79553a310144024e8990c5b1517faaa6666";
+
+#[test]
+fn the_twin_variants_drift_by_the_documented_figures() {
+    let mut runtime = verigrad_inference::Runtime::new();
+    let load = |dir: std::path::PathBuf, id: &str| {
+        ModelPackage::load_expecting(&dir, id.parse().expect("hex id")).expect("twin variant")
+    };
+    let shipped = runtime.add(&load(models_dir().join("volatility"), VOLATILITY_ID)).expect("adds");
+    let twins = models_dir().join("twins");
+    let reseeded = load(twins.join("volatility-1.0.1"), VOLATILITY_RESEEDED_ID);
+    let narrow = load(twins.join("volatility-2.0.0"), VOLATILITY_NARROW_ID);
+    let (reseeded, narrow) =
+        (runtime.add(&reseeded).expect("adds"), runtime.add(&narrow).expect("adds"));
+    let probes = training::volatility_probes(256).expect("probes");
+    let from = shipped.to_string();
+    let moved = |to: B256| {
+        verigrad_inference::drift(&runtime, &from, &to.to_string(), &probes).expect("drift")
+    };
+    // Exact releases: every verifier computes these figures to the bit (docs/twins.md).
+    assert_eq!((moved(reseeded).ppm(), moved(narrow).ppm()), (1_206, 2_832));
+    assert_eq!(moved(shipped).ppm(), 0);
+    let risk =
+        runtime.add(&ModelPackage::load(models_dir().join("risk")).expect("risk")).expect("adds");
+    let error = verigrad_inference::drift(&runtime, &from, &risk.to_string(), &probes)
+        .expect_err("risk takes other inputs");
+    assert!(
+        error.to_string().contains("features") || error.to_string().contains("returns"),
+        "{error}"
+    );
+}
