@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Starting and stopping a local pipe-node on loopback; sourced by scripts/demo and scripts/test.
-#   pipe_node_start PORT DATA_DIR LOGFILE [ARGS...]  build and start pipe-node on 127.0.0.1:PORT with its
-#                                                    chain in DATA_DIR; sets PIPE_NODE_PID, PIPE_NODE_URL
+#   pipe_node_start PORT DATA_DIR LOGFILE [ARGS...]  build (unless PIPE_NODE_BIN names a binary) and start
+#                                                    pipe-node on 127.0.0.1:PORT with its chain in DATA_DIR;
+#                                                    sets PIPE_NODE_PID, PIPE_NODE_URL
 #   pipe_node_stop                                   stop it (SIGINT: a clean shutdown); safe to call twice
 # shellcheck source=net.sh
 source "$(dirname "${BASH_SOURCE[0]}")/net.sh"
@@ -18,8 +19,14 @@ pipe_node_start() {
     echo "error: something already listens on 127.0.0.1:$port; stop it or choose another port" >&2
     return 1
   fi
-  cargo build --locked --quiet -p verigrad-pipe-node --bin pipe-node
-  "${CARGO_TARGET_DIR:-$root/target}/debug/pipe-node" --port "$port" --data-dir "$data_dir" \
+  # PIPE_NODE_BIN names a pipe-node already built (scripts/test: the one its cargo test built; building
+  # one package alone resolves other features and recompiles the workspace's crates).
+  local bin="${PIPE_NODE_BIN:-}"
+  if [[ -z "$bin" ]]; then
+    cargo build --locked --quiet -p verigrad-pipe-node --bin pipe-node
+    bin="${CARGO_TARGET_DIR:-$root/target}/debug/pipe-node"
+  fi
+  "$bin" --port "$port" --data-dir "$data_dir" \
     --models "$root/models" "$@" >"$log" 2>&1 &
   PIPE_NODE_PID=$!
   PIPE_NODE_URL="http://127.0.0.1:$port"
