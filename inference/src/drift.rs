@@ -30,9 +30,22 @@ pub struct ProbeSet {
 }
 
 impl ProbeSet {
-    /// keccak-256 of the ABI encoding of the inputs, in order: the hash the twin commits.
+    /// The ABI encoding of the inputs, in order (`abi.encode(ModelInput[])`): how a probe set is
+    /// stored, so that a store names it by its [`commitment`](Self::commitment).
+    pub fn encode(&self) -> Vec<u8> {
+        self.inputs.abi_encode()
+    }
+
+    /// A probe set from its [`encode`](Self::encode)d bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        let inputs = Vec::<ModelInput>::abi_decode(bytes)
+            .map_err(|e| InferenceError::Drift(format!("not an encoded probe set: {e}")))?;
+        Ok(Self { inputs })
+    }
+
+    /// keccak-256 of its encoding: the hash the twin commits.
     pub fn commitment(&self) -> B256 {
-        keccak256(self.inputs.abi_encode())
+        keccak256(self.encode())
     }
 }
 
@@ -156,6 +169,17 @@ mod tests {
     fn releases_with_other_outputs_cannot_be_compared() {
         let error = distance(&output(&[1], vec![1, 1]), &output(&[1, 2], vec![1, 2]), false);
         assert!(error.expect_err("other shapes").contains("'y'"));
+    }
+
+    #[test]
+    fn a_probe_set_round_trips_through_its_encoding() {
+        let tensor = |v| MultiDimensionalNumberTensor::new("x", vec![Number::new(v, 2)], vec![1]);
+        let inputs = [1, 2].map(|v| ModelInput::numbers(vec![tensor(v).expect("tensor")]));
+        let probes = ProbeSet { inputs: inputs.to_vec() };
+        let decoded = ProbeSet::decode(&probes.encode()).expect("decodes");
+        assert_eq!(decoded, probes);
+        assert_eq!(decoded.commitment(), keccak256(probes.encode()));
+        assert!(ProbeSet::decode(b"junk").is_err());
     }
 
     #[test]
