@@ -70,22 +70,7 @@ contract TwinReputation is ITwinReputation, AccessControl {
         if (score > MAX_SCORE) {
             revert ScoreOutOfRange(score);
         }
-        address owner = IDENTITY.ownerOf(agentId);
-        if (
-            msg.sender == owner || IDENTITY.isApprovedForAll(owner, msg.sender)
-                || IDENTITY.getApproved(agentId) == msg.sender
-        ) {
-            revert SelfFeedback(agentId, msg.sender);
-        }
-        uint64 index = _lastIndex[agentId][msg.sender] + 1;
-        uint64 paid = _paid[agentId][msg.sender];
-        if (index > paid) {
-            revert FeedbackNotPaidFor(agentId, msg.sender, paid);
-        }
-        if (index == 1) {
-            _clients[agentId].push(msg.sender);
-        }
-        _lastIndex[agentId][msg.sender] = index;
+        uint64 index = _admit(agentId);
         _feedback[agentId][msg.sender][index] = Feedback(score, false, tag1, tag2);
         emit NewFeedback(agentId, msg.sender, index, score, tag1, tag1, tag2, endpoint, feedbackURI, feedbackHash);
     }
@@ -122,32 +107,7 @@ contract TwinReputation is ITwinReputation, AccessControl {
         view
         returns (uint64 count, uint8 averageScore)
     {
-        address[] memory clients = clientAddresses;
-        if (clients.length == 0) {
-            clients = _clients[agentId];
-        }
-        bytes32 tag1Hash = keccak256(bytes(tag1));
-        bytes32 tag2Hash = keccak256(bytes(tag2));
-        uint256 total;
-        for (uint256 i; i < clients.length; ++i) {
-            uint64 last = _lastIndex[agentId][clients[i]];
-            for (uint64 j = 1; j <= last; ++j) {
-                Feedback storage f = _feedback[agentId][clients[i]][j];
-                if (f.revoked) {
-                    continue;
-                }
-                if (bytes(tag1).length != 0 && keccak256(bytes(f.tag1)) != tag1Hash) {
-                    continue;
-                }
-                if (bytes(tag2).length != 0 && keccak256(bytes(f.tag2)) != tag2Hash) {
-                    continue;
-                }
-                total += f.score;
-                ++count;
-            }
-        }
-        // forge-lint: disable-next-line(unsafe-typecast)
-        averageScore = count == 0 ? 0 : uint8(total / count); // a mean of scores ≤ 100
+        return _summary(agentId, _clientsOr(agentId, clientAddresses), _tagHash(tag1), _tagHash(tag2));
     }
 
     /// @inheritdoc ITwinReputation
@@ -182,6 +142,76 @@ contract TwinReputation is ITwinReputation, AccessControl {
         returns (uint64)
     {
         return _responses[agentId][clientAddress][feedbackIndex];
+    }
+
+    /// @dev The count and mean score of the clients' unrevoked feedback with those tag hashes (zero: any).
+    function _summary(uint256 agentId, address[] memory clients, bytes32 tag1Hash, bytes32 tag2Hash)
+        private
+        view
+        returns (uint64 count, uint8 averageScore)
+    {
+        uint256 total;
+        for (uint256 i; i < clients.length; ++i) {
+            (uint256 clientTotal, uint64 clientCount) = _sum(agentId, clients[i], tag1Hash, tag2Hash);
+            total += clientTotal;
+            count += clientCount;
+        }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        averageScore = count == 0 ? 0 : uint8(total / count); // a mean of scores ≤ 100
+    }
+
+    /// @dev `clients`, or every client of the agent if empty.
+    function _clientsOr(uint256 agentId, address[] calldata clients) private view returns (address[] memory) {
+        if (clients.length == 0) {
+            return _clients[agentId];
+        }
+        return clients;
+    }
+
+    /// @dev A tag filter: zero for the empty tag (any).
+    function _tagHash(string calldata tag) private pure returns (bytes32) {
+        return bytes(tag).length == 0 ? bytes32(0) : keccak256(bytes(tag));
+    }
+
+    /// @dev The sum and count of a client's unrevoked feedback to the agent whose tags hash to `tag1Hash` and
+    ///      `tag2Hash` (zero: any).
+    function _sum(uint256 agentId, address client, bytes32 tag1Hash, bytes32 tag2Hash)
+        private
+        view
+        returns (uint256 total, uint64 count)
+    {
+        uint64 last = _lastIndex[agentId][client];
+        for (uint64 j = 1; j <= last; ++j) {
+            Feedback storage f = _feedback[agentId][client][j];
+            if (
+                f.revoked || (tag1Hash != bytes32(0) && keccak256(bytes(f.tag1)) != tag1Hash)
+                    || (tag2Hash != bytes32(0) && keccak256(bytes(f.tag2)) != tag2Hash)
+            ) {
+                continue;
+            }
+            total += f.score;
+            ++count;
+        }
+    }
+
+    /// @dev Checks that the caller may give the agent one more feedback (paid for, not its own) and returns its index.
+    function _admit(uint256 agentId) private returns (uint64 index) {
+        address owner = IDENTITY.ownerOf(agentId);
+        if (
+            msg.sender == owner || IDENTITY.isApprovedForAll(owner, msg.sender)
+                || IDENTITY.getApproved(agentId) == msg.sender
+        ) {
+            revert SelfFeedback(agentId, msg.sender);
+        }
+        index = _lastIndex[agentId][msg.sender] + 1;
+        uint64 paid = _paid[agentId][msg.sender];
+        if (index > paid) {
+            revert FeedbackNotPaidFor(agentId, msg.sender, paid);
+        }
+        if (index == 1) {
+            _clients[agentId].push(msg.sender);
+        }
+        _lastIndex[agentId][msg.sender] = index;
     }
 
     function _existing(uint256 agentId, address client, uint64 feedbackIndex) private view returns (Feedback storage) {
