@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
-
 import {IMemoryRegistry} from "../../contracts/interfaces/IMemoryRegistry.sol";
 import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
 import {ITwinRegistry} from "../../contracts/interfaces/ITwinRegistry.sol";
