@@ -93,7 +93,7 @@ contract TwinRegistry is ITwinRegistry, ERC721URIStorage, Ownable {
         CheckParams memory params
     ) ERC721("verigrad Twin", "TWIN") Ownable(admin) {
         if (address(workers) == address(0) || address(models) == address(0) || address(memory_) == address(0)) {
-            revert UnsetAddress();
+            revert TwinUnsetAddress();
         }
         WORKERS = workers;
         MODELS = models;
@@ -360,7 +360,7 @@ contract TwinRegistry is ITwinRegistry, ERC721URIStorage, Ownable {
         DriftCheck storage c = _check(checkId, CheckStatus.Voting);
         uint40 end = DriftVoting.revealEnd(c, _params.revealWindow);
         if (block.timestamp < end) {
-            revert PhaseOpen(checkId, end);
+            revert DriftPhaseOpen(checkId, end);
         }
         _resolve(checkId, c);
     }
@@ -369,7 +369,7 @@ contract TwinRegistry is ITwinRegistry, ERC721URIStorage, Ownable {
     function claim() external returns (uint256 amount) {
         amount = _claimable[msg.sender];
         if (amount == 0) {
-            revert NothingToClaim(msg.sender);
+            revert TwinNothingToClaim(msg.sender);
         }
         _claimable[msg.sender] = 0;
         _liabilities -= amount;

@@ -255,16 +255,16 @@ interface ITwinRegistry {
     /// @notice Thrown by `commitDrift` and `revealDrift` after their phase closed.
     /// @param checkId The check.
     /// @param end When it closed.
-    error PhaseClosed(uint256 checkId, uint40 end);
+    error DriftPhaseClosed(uint256 checkId, uint40 end);
 
     /// @notice Thrown by `resolveCheck` while the committee may still reveal.
     /// @param checkId The check.
     /// @param end When the reveals close.
-    error PhaseOpen(uint256 checkId, uint40 end);
+    error DriftPhaseOpen(uint256 checkId, uint40 end);
 
     /// @notice Thrown by `revealDrift` before reveals open (some member has not committed and the commit phase runs).
     /// @param checkId The check.
-    error RevealNotOpen(uint256 checkId);
+    error DriftRevealNotOpen(uint256 checkId);
 
     /// @notice Thrown by `commitDrift` for a zero commitment.
     error ZeroCommitment();
@@ -272,7 +272,7 @@ interface ITwinRegistry {
     /// @notice Thrown by `revealDrift` if the reveal does not match the member's commitment.
     /// @param checkId The check.
     /// @param member The member.
-    error CommitmentMismatch(uint256 checkId, address member);
+    error DriftCommitmentMismatch(uint256 checkId, address member);
 
     /// @notice Thrown by `revealDrift` if the member measured on another probe set than the binding's.
     /// @param checkId The check.
@@ -284,12 +284,13 @@ interface ITwinRegistry {
     ///         whole gwei, zero windows, or a zero treasury.
     error InvalidCheckParams();
 
-    /// @notice Thrown by the constructor for a zero registry address.
-    error UnsetAddress();
+    /// @notice Thrown by the constructor for a zero registry address (named apart from `IMemoryRegistry.UnsetAddress`,
+    ///         so that a revert decodes to one contract, as are the `Drift…` and `Twin…` errors below and above).
+    error TwinUnsetAddress();
 
     /// @notice Thrown by `claim` if the caller has nothing to claim.
     /// @param account The caller.
-    error NothingToClaim(address account);
+    error TwinNothingToClaim(address account);
 
     // ─── ERC-8004 identity ──────────────────────────────────────────────────────────────────────
 
@@ -428,7 +429,7 @@ interface ITwinRegistry {
 
     /// @notice Reveals the caller's measurement; the last reveal resolves the check.
     /// @dev Members that committed only, while reveals are open. Reverts `ProbeSetMismatch` if `probeSetHash` is not
-    ///      the binding's, `CommitmentMismatch` if it does not open the commitment.
+    ///      the binding's, `DriftCommitmentMismatch` if it does not open the commitment.
     /// @param checkId The check.
     /// @param driftPpm The drift measured between the releases on the probe set, ppm (docs/twins.md, "The metric").
     /// @param probeSetHash The probe set measured on.

@@ -26,7 +26,7 @@ library DriftVoting {
         uint40 revealWindow
     ) external {
         if (block.timestamp >= c.until || c.commits == c.size) {
-            revert ITwinRegistry.PhaseClosed(checkId, c.until);
+            revert ITwinRegistry.DriftPhaseClosed(checkId, c.until);
         }
         if (commitment == bytes32(0)) {
             revert ITwinRegistry.ZeroCommitment();
@@ -66,10 +66,10 @@ library DriftVoting {
     ) external returns (bool last) {
         (bool open, uint40 end) = TaskReview.revealPhase(c.commits, c.size, c.until, revealWindow);
         if (!open) {
-            revert ITwinRegistry.RevealNotOpen(checkId);
+            revert ITwinRegistry.DriftRevealNotOpen(checkId);
         }
         if (block.timestamp >= end) {
-            revert ITwinRegistry.PhaseClosed(checkId, end);
+            revert ITwinRegistry.DriftPhaseClosed(checkId, end);
         }
         DriftMember storage m = _memberOf(committee, checkId);
         if (m.vote != DriftVote.Committed) {
@@ -79,7 +79,7 @@ library DriftVoting {
             revert ITwinRegistry.ProbeSetMismatch(checkId, c.probeSetHash, probeSetHash);
         }
         if (commitmentOf(checkId, driftPpm, probeSetHash, salt, msg.sender) != m.commitment) {
-            revert ITwinRegistry.CommitmentMismatch(checkId, msg.sender);
+            revert ITwinRegistry.DriftCommitmentMismatch(checkId, msg.sender);
         }
         m.vote = DriftVote.Revealed;
         m.driftPpm = driftPpm;

@@ -114,7 +114,7 @@ contract DriftAttacksTest is TwinFixture {
         twins.commitDrift(checkId, honest); // copied
         _commit(checkId, m[2], TRUE_DRIFT);
         _reveal(checkId, m[0], TRUE_DRIFT);
-        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.CommitmentMismatch.selector, checkId, m[1]));
+        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.DriftCommitmentMismatch.selector, checkId, m[1]));
         vm.prank(m[1]);
         twins.revealDrift(checkId, TRUE_DRIFT, PROBES, _salt(m[0]));
         _reveal(checkId, m[2], TRUE_DRIFT);

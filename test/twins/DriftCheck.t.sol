@@ -140,7 +140,9 @@ contract DriftCheckTest is TwinFixture {
         _reveal(checkId, m[0], 30_000);
         _reveal(checkId, m[1], 30_100);
         vm.expectRevert(
-            abi.encodeWithSelector(ITwinRegistry.PhaseOpen.selector, checkId, uint40(block.timestamp) + REVEAL_WINDOW)
+            abi.encodeWithSelector(
+                ITwinRegistry.DriftPhaseOpen.selector, checkId, uint40(block.timestamp) + REVEAL_WINDOW
+            )
         );
         twins.resolveCheck(checkId);
         skip(REVEAL_WINDOW);
@@ -179,7 +181,7 @@ contract DriftCheckTest is TwinFixture {
         uint256 paid = twins.claim();
         assertEq(paid, FEE / COMMITTEE);
         assertEq(token.balanceOf(members[0]), FEE / COMMITTEE);
-        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.NothingToClaim.selector, members[0]));
+        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.TwinNothingToClaim.selector, members[0]));
         vm.prank(members[0]);
         twins.claim();
     }
@@ -270,7 +272,7 @@ contract DriftCheckTest is TwinFixture {
         for (uint256 i; i < m.length; ++i) {
             _commit(checkId, m[i], 30_000);
         }
-        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.CommitmentMismatch.selector, checkId, m[0]));
+        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.DriftCommitmentMismatch.selector, checkId, m[0]));
         vm.prank(m[0]);
         twins.revealDrift(checkId, 1_000, PROBES, _salt(m[0]));
     }
@@ -279,7 +281,7 @@ contract DriftCheckTest is TwinFixture {
         uint256 checkId = _propose();
         address[] memory m = _draw(checkId);
         _commit(checkId, m[0], 30_000);
-        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.RevealNotOpen.selector, checkId));
+        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.DriftRevealNotOpen.selector, checkId));
         _reveal(checkId, m[0], 30_000);
     }
 
@@ -307,7 +309,7 @@ contract DriftCheckTest is TwinFixture {
         uint40 until = twins.getCheck(checkId).until;
         skip(COMMIT_WINDOW);
         bytes32 late = twins.driftCommitment(checkId, 30_000, PROBES, _salt(m[0]), m[0]);
-        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.PhaseClosed.selector, checkId, until));
+        vm.expectRevert(abi.encodeWithSelector(ITwinRegistry.DriftPhaseClosed.selector, checkId, until));
         vm.prank(m[0]);
         twins.commitDrift(checkId, late);
     }

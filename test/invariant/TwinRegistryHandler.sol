@@ -11,7 +11,7 @@ import {CheckStatus, DriftCheck, DriftMember, DriftVote} from "../../contracts/t
 /// @notice Drives one twin through random proposals, draws, votes (honest members measure within the tolerance of
 ///         one another; one liar reveals anything or stays silent), resolutions, term changes, claims and time, and
 ///         keeps ghost totals of the fees escrowed, paid to members and refunded.
-contract TwinHandler is CommonBase, StdUtils {
+contract TwinRegistryHandler is CommonBase, StdUtils {
     TwinRegistry internal immutable TWINS;
     uint256 internal immutable AGENT;
     address internal immutable OWNER;

@@ -3,15 +3,15 @@ pragma solidity 0.8.30;
 
 import {ModelId} from "../../contracts/types/ModelTypes.sol";
 import {BindingChange, CheckStatus, DriftCheck, TwinBinding} from "../../contracts/types/TwinTypes.sol";
-import {TwinFixture} from "./TwinFixture.sol";
-import {TwinHandler} from "./TwinHandler.sol";
+import {TwinFixture} from "../twins/TwinFixture.sol";
+import {TwinRegistryHandler} from "./TwinRegistryHandler.sol";
 
 /// @notice TwinRegistry under random proposals, draws, votes (one liar among the verifiers), resolutions, term
 ///         changes, claims and time (see the handler): the release moves only through passed checks, escrowed fees
 ///         are paid or refunded to the wei, the token balance equals the liabilities, and no honest verifier is ever
 ///         slashed.
-contract TwinInvariantTest is TwinFixture {
-    TwinHandler internal handler;
+contract TwinRegistryInvariantTest is TwinFixture {
+    TwinRegistryHandler internal handler;
     address internal liar;
 
     function setUp() public override {
@@ -24,7 +24,7 @@ contract TwinInvariantTest is TwinFixture {
         _nextEpoch();
         liar = verifiers[0];
         token.mint(owner, 1_000_000e18);
-        handler = new TwinHandler(twins, agentId, owner, liar, [V1, V2], PROFILE, PROBES);
+        handler = new TwinRegistryHandler(twins, agentId, owner, liar, [V1, V2], PROFILE, PROBES);
         targetContract(address(handler));
     }
 
