@@ -8,14 +8,19 @@ import {MemoryRegistry} from "../contracts/MemoryRegistry.sol";
 import {ModelRegistry} from "../contracts/ModelRegistry.sol";
 import {TaskEscrow} from "../contracts/TaskEscrow.sol";
 import {Token} from "../contracts/Token.sol";
+import {TwinRegistry} from "../contracts/TwinRegistry.sol";
+import {TwinReputation} from "../contracts/TwinReputation.sol";
+import {TwinValidation} from "../contracts/TwinValidation.sol";
 import {WorkerRegistry} from "../contracts/WorkerRegistry.sol";
 import {IMemoryRegistry} from "../contracts/interfaces/IMemoryRegistry.sol";
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../contracts/interfaces/ITaskEscrow.sol";
+import {ITwinRegistry} from "../contracts/interfaces/ITwinRegistry.sol";
 import {PipeDisputes} from "../contracts/pipe/PipeDisputes.sol";
 import {PipeSettlement} from "../contracts/pipe/PipeSettlement.sol";
 
-/// @notice Deploys the on-chain core, PIPE billing, PIPE disputes and MemSync's memory registry, and writes their addresses to `deployments/<chainId>.json`,
+/// @notice Deploys the on-chain core, PIPE billing, PIPE disputes, MemSync's memory registry and the twins' registries,
+///         and writes their addresses to `deployments/<chainId>.json`,
 ///         the file the worker, the node and the fork suite read.
 /// @dev Usage: `forge script scripts/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY`.
 ///      Optional environment: VERIGRAD_SUPPLY (token wei minted to the deployer), VERIGRAD_TREASURY,
@@ -24,7 +29,9 @@ import {PipeSettlement} from "../contracts/pipe/PipeSettlement.sol";
 ///      stake, default 1 024), VERIGRAD_PIPE_FEE_BPS (PIPE billing's protocol fee, default 500),
 ///      VERIGRAD_DISPUTE_BOND / _SLASH (token wei, defaults 10 and 100 tokens), VERIGRAD_DISPUTE_TASK_TIME (seconds,
 ///      default 1 hour), VERIGRAD_MEMORY_SLASH (token wei a false-root report slashes, default 50 tokens, a STORE
-///      node's minimum stake), VERIGRAD_DEPLOYMENTS (output path).
+///      node's minimum stake), VERIGRAD_TWIN_FEE (token wei, the least a twin's drift check escrows, default 1 token),
+///      VERIGRAD_TWIN_TOLERANCE_PPM (default 2 000), VERIGRAD_TWIN_TERMS_DELAY (seconds before a twin's wider drift
+///      bound holds, default 2 days), VERIGRAD_DEPLOYMENTS (output path).
 contract Deploy is Script {
     /// @notice The deployed addresses.
     struct Deployment {
@@ -35,6 +42,9 @@ contract Deploy is Script {
         PipeSettlement pipeSettlement;
         PipeDisputes pipeDisputes;
         MemoryRegistry memoryRegistry;
+        TwinRegistry twinRegistry;
+        TwinReputation twinReputation;
+        TwinValidation twinValidation;
     }
 
     /// @notice Deploys, wires roles, and writes the addresses file.
@@ -91,6 +101,34 @@ contract Deploy is Script {
         );
         d.memoryRegistry = new MemoryRegistry(d.workerRegistry, owner, p.treasury, penalty);
         d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.memoryRegistry));
+        deployTwins(d, owner, p);
+    }
+
+    /// @notice Deploys the twin registry (slasher role; its committees sized, locked, windowed and jailed as the
+    ///         escrow's, slashes to the escrow's treasury), its validation registry (which records its drift checks)
+    ///         and its reputation registry, whose PAYER_RECORDER_ROLE goes to `owner` (the demo's coordinator key;
+    ///         grant it to the x402 facilitator's address in production).
+    /// @param d The deployment so far; the twins' addresses are written into it.
+    /// @param owner Owner of the twin registry, admin of the reputation registry; must be the caller.
+    /// @param p Escrow parameters.
+    function deployTwins(Deployment memory d, address owner, ITaskEscrow.Params memory p) public {
+        ITwinRegistry.CheckParams memory checks = ITwinRegistry.CheckParams({
+            memberLock: p.minSlash,
+            minFee: SafeCast.toUint96(vm.envOr("VERIGRAD_TWIN_FEE", uint256(1e18))),
+            tolerancePpm: SafeCast.toUint32(vm.envOr("VERIGRAD_TWIN_TOLERANCE_PPM", uint256(2_000))),
+            committeeSize: p.committeeSize,
+            commitWindow: p.voteWindow,
+            revealWindow: p.revealWindow,
+            termsDelay: SafeCast.toUint40(vm.envOr("VERIGRAD_TWIN_TERMS_DELAY", uint256(2 days))),
+            jailDuration: p.jailDuration,
+            treasury: p.treasury
+        });
+        d.twinRegistry = new TwinRegistry(d.workerRegistry, d.modelRegistry, d.memoryRegistry, owner, checks);
+        d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.twinRegistry));
+        d.twinValidation = new TwinValidation(d.twinRegistry);
+        d.twinRegistry.setValidationRegistry(address(d.twinValidation));
+        d.twinReputation = new TwinReputation(d.twinRegistry, owner);
+        d.twinReputation.grantRole(d.twinReputation.PAYER_RECORDER_ROLE(), owner);
     }
 
     /// @notice Escrow parameters, with windows overridable from the environment.
@@ -124,6 +162,9 @@ contract Deploy is Script {
         vm.serializeAddress(key, "pipeSettlement", address(d.pipeSettlement));
         vm.serializeAddress(key, "pipeDisputes", address(d.pipeDisputes));
         vm.serializeAddress(key, "memoryRegistry", address(d.memoryRegistry));
+        vm.serializeAddress(key, "twinRegistry", address(d.twinRegistry));
+        vm.serializeAddress(key, "twinReputation", address(d.twinReputation));
+        vm.serializeAddress(key, "twinValidation", address(d.twinValidation));
         string memory json = vm.serializeUint(key, "startBlock", startBlock);
         string memory path = vm.envOr(
             "VERIGRAD_DEPLOYMENTS",

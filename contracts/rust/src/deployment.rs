@@ -87,6 +87,16 @@ pub struct Deployment {
     /// script deployed it, which [`Chain::memory`](crate::Chain::memory) refuses.
     #[serde(default)]
     pub memory_registry: Address,
+    /// The twins' identity registry and drift checks (`TwinRegistry`); zero in a file written before the
+    /// deploy script deployed it.
+    #[serde(default)]
+    pub twin_registry: Address,
+    /// The twins' ERC-8004 reputation registry (`TwinReputation`); zero in an older file.
+    #[serde(default)]
+    pub twin_reputation: Address,
+    /// The twins' ERC-8004 validation registry (`TwinValidation`); zero in an older file.
+    #[serde(default)]
+    pub twin_validation: Address,
     /// Block from which to read events.
     pub start_block: u64,
 }

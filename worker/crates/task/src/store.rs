@@ -272,6 +272,9 @@ mod tests {
             pipe_settlement: Address::ZERO,
             pipe_disputes: Address::ZERO,
             memory_registry: Address::ZERO,
+            twin_registry: Address::ZERO,
+            twin_reputation: Address::ZERO,
+            twin_validation: Address::ZERO,
             start_block: 0,
         }
     }
