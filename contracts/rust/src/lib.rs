@@ -46,6 +46,7 @@ mod rpc;
 mod sender;
 mod settlement;
 mod token;
+mod twins;
 
 pub use account::{Account, to_u96};
 pub use bindings::{
@@ -80,3 +81,4 @@ pub use rpc::{Head, Rpc};
 pub use sender::{ReceiptPolicy, TxSender};
 pub use settlement::SettlementClient;
 pub use token::TokenClient;
+pub use twins::{TwinRegistryClient, TwinTerms, drift_commitment};

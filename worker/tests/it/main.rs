@@ -12,4 +12,5 @@ mod route;
 mod sender;
 mod store;
 mod tasks;
+mod twins;
 mod x402;
