@@ -341,8 +341,8 @@ interface ITwinRegistry {
 
     /// @notice Binds a twin for the first time: its release, behaviour profile, memory, probe set and drift bound.
     /// @dev Operators only, once (`AlreadyBound`). The release must exist and not be deprecated; a nonzero namespace
-    ///      must exist in the memory registry and belong to the twin's owner; the hashes and the bound must be
-    ///      nonzero (`EmptyTerms`).
+    ///      must exist in the memory registry and belong to the twin's owner; the hashes must be nonzero
+    ///      (`EmptyTerms`). A zero bound is allowed: only a release measured identical may then replace this one.
     /// @param agentId The twin.
     /// @param release The model release.
     /// @param profileHash keccak-256 of the behaviour profile.
