@@ -449,8 +449,9 @@ interface ITwinRegistry {
     /// @return amount The amount sent.
     function claim() external returns (uint256 amount);
 
-    /// @notice Sets the check parameters (used by checks proposed from now on, except `tolerancePpm` and the windows,
-    ///         read when used).
+    /// @notice Sets the check parameters: `memberLock` and `minFee` bind checks proposed from now on,
+    ///         `committeeSize` draws from now on, the windows, `tolerancePpm`, `jailDuration` and `treasury` are read
+    ///         when used (a check in its vote sees the new ones).
     /// @dev The owner only.
     /// @param params The parameters.
     function setCheckParams(CheckParams calldata params) external;
