@@ -341,8 +341,8 @@ interface ITwinRegistry {
 
     /// @notice Binds a twin for the first time: its release, behaviour profile, memory, probe set and drift bound.
     /// @dev Operators only, once (`AlreadyBound`). The release must exist and not be deprecated; a nonzero namespace
-    ///      must exist in the memory registry and belong to the twin's owner; the hashes and the bound must be
-    ///      nonzero (`EmptyTerms`).
+    ///      must exist in the memory registry and belong to the twin's owner; the hashes must be nonzero
+    ///      (`EmptyTerms`). A zero bound is allowed: only a release measured identical may then replace this one.
     /// @param agentId The twin.
     /// @param release The model release.
     /// @param profileHash keccak-256 of the behaviour profile.
@@ -449,8 +449,9 @@ interface ITwinRegistry {
     /// @return amount The amount sent.
     function claim() external returns (uint256 amount);
 
-    /// @notice Sets the check parameters (used by checks proposed from now on, except `tolerancePpm` and the windows,
-    ///         read when used).
+    /// @notice Sets the check parameters: `memberLock` and `minFee` bind checks proposed from now on,
+    ///         `committeeSize` draws from now on, the windows, `tolerancePpm`, `jailDuration` and `treasury` are read
+    ///         when used (a check in its vote sees the new ones).
     /// @dev The owner only.
     /// @param params The parameters.
     function setCheckParams(CheckParams calldata params) external;

@@ -24,7 +24,7 @@ struct TwinBinding {
     bytes32 profileHash;
     /// @notice The MemSync namespace the twin remembers in (`MemoryRegistry`); zero for none.
     bytes32 memoryNamespace;
-    /// @notice keccak-256 of the probe set: the inputs a drift check runs on both releases, and the metric.
+    /// @notice keccak-256 of the probe set, `abi.encode(ModelInput[])`: the inputs a drift check runs on both releases.
     bytes32 probeSetHash;
     /// @notice The largest drift a release move may show, in parts per million of the metric's unit.
     uint32 driftBoundPpm;
