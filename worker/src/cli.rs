@@ -24,6 +24,7 @@ use crate::{
     serve::{FacilitatorArgs, PayArgs, ServeArgs},
     submit::SubmitArgs,
     surge::SurgeArgs,
+    twins::TwinsArgs,
 };
 
 /// The verigrad worker node: a worker's account in the registry (register, stake, unbond, withdraw,
@@ -192,6 +193,8 @@ pub(crate) enum Command {
     /// MemSync: serve a store node's memory API, or act on a namespace the key owns (create,
     /// remember, search, forget, status).
     Memory(MemoryArgs),
+    /// Twins: a twin's binding history, and a verifier's part in its drift checks.
+    Twins(TwinsArgs),
 }
 
 impl Cli {
@@ -221,6 +224,7 @@ impl Cli {
             Command::Pay(args) => args.run(&ctx).await,
             Command::Pipe(args) => args.run(&ctx).await,
             Command::Memory(args) => args.run(&ctx).await,
+            Command::Twins(args) => args.run(&ctx).await,
         }
     }
 }

@@ -13,6 +13,7 @@ mod run;
 mod serve;
 mod submit;
 mod surge;
+mod twins;
 
 use anyhow::Context as _;
 use clap::Parser;

@@ -16,7 +16,7 @@ use verigrad_inference::{ModelPackage, training};
 use verigrad_testkit::{
     Anvil, DEPLOYER_KEY, Deployed, Node, address,
     market::{KEYS, release},
-    tokens,
+    text, tokens, worker,
 };
 use verigrad_twins::{DriftMember, MemberOptions};
 
@@ -150,4 +150,17 @@ async fn a_twin_moves_to_its_retrained_release_and_refuses_another_architecture(
         let earned = twins.claimable(address(key)).await.expect("claimable");
         assert!(earned > U256::ZERO, "each agreeing member earns a share of the fees");
     }
+
+    // The history as `worker twins status` prints it.
+    let rpc = anvil.url().to_string();
+    let file = deployed.file.to_string_lossy().into_owned();
+    let env = [("VERIGRAD_RPC_URL", rpc.as_str()), ("VERIGRAD_DEPLOYMENT", file.as_str())];
+    let status = worker(&env, &["twins", "status", "--twin", &agent.to_string()]);
+    let printed = text(&status);
+    assert!(status.status.success(), "{printed}");
+    assert!(printed.contains("2 binding versions"), "{printed}");
+    assert!(
+        printed.contains(&format!("release by check {passed}; release {retrained}")),
+        "{printed}"
+    );
 }
