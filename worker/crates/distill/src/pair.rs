@@ -1,15 +1,15 @@
 //! The slot-pair model `verigrad/slot-pair`: do a kept memory and a new fact fill the same
-//! single-valued slot (home, employer, role, partner, diet, favourites)? Each fact is placed by its
-//! cosine to a one-line description of every slot (shipped, embedded, in the package's
-//! `slots.json`); a small MLP, trained on generated pairs by `train-slot-pair` and run by the
-//! project's runtime, reads how the two facts' placements agree. Whether the value is the same is
-//! [`crate::same_value`]'s to say.
+//! single-valued slot (home, employer, role, partner, diet, favourites)? A small MLP, trained on
+//! generated pairs by `train-slot-pair` and run by the project's runtime, reads the two MiniLM
+//! embeddings side by side (their element-wise product and distance) and how each fact is placed
+//! against a one-line description of every slot (shipped, embedded, in the package's
+//! `slots.json`). Whether the value is the same is [`crate::same_value`]'s to say.
 //!
-//! Why descriptions rather than the raw embeddings: a fact's embedding is dominated by its wording
-//! and its value (a company name the model never saw moves it more than the slot does), and an MLP
-//! over 768 raw dimensions learns its training templates; 22 similarities to fixed descriptions
-//! carry over to wordings it never saw as well as the raw features do on held-out templates, with a
-//! thirtieth of the inputs.
+//! Why the descriptions as well: a fact's embedding is dominated by its wording and its value (a
+//! company name the model never saw moves it more than the slot does), and an MLP over the raw
+//! dimensions alone learns its training templates; the 21 placements are fixed points that carry
+//! over to wordings it never saw. Each kind alone was measured at 87–88 % on held-out pairs; the
+//! two together are more precise.
 
 use serde::{Deserialize, Serialize};
 use verigrad_inference::{ModelInput, MultiDimensionalNumberTensor, Number, Runtime};

@@ -1,5 +1,5 @@
 //! The training corpus of the importance model and of the slot-pair model ([`super::pairs`]):
-//! families of fact templates (18 to 23 wordings for each single-valued slot) and noise. Their
+//! families of fact templates (20 to 23 wordings for each single-valued slot) and noise. Their
 //! templates and vocabulary (cities, companies, names, jobs, foods, diets, music) are disjoint from
 //! the evaluation's ([`crate::generate`]): no template of one is a template of the other, no value
 //! of one a value of the other, so the evaluation measures wordings and values the models never

@@ -1,5 +1,5 @@
 //! Trains `verigrad/slot-pair`: the slot descriptions and the generated pairs of [`super::pairs`]
-//! (rewritten into memory statements) are embedded with MiniLM, and a [22, 32, 1] MLP over
+//! (rewritten into memory statements) are embedded with MiniLM, and a [790, 32, 1] MLP over
 //! [`SlotPair::features`] is fitted to "same single-valued slot" by the project's deterministic
 //! trainer. Held out: pairs made only of templates training never saw.
 
@@ -112,10 +112,11 @@ fn package(net: &Network, slots: &[SlotDescription]) -> Result<ModelPackage> {
             "MemSync's slot-pair model: the probability that a kept memory and a new fact \
                       fill the same single-valued slot of a user (home, employer, role, partner, \
                       diet, favourite food, favourite music), so that the new one reinforces or \
-                      supersedes the old. Input: for each slot, the two statements' cosines to \
-                      the slot's description (slots.json, embedded by verigrad/minilm) as 5·min, \
-                      5·|difference| and 10·product, then the statements' own cosine (22). \
-                      Floating point: compared within epsilon."
+                      supersedes the old. Input (790): the two statements' verigrad/minilm \
+                      embeddings a and b as 384·(a⊙b) and √384·|a−b|; for each slot, their \
+                      cosines to the slot's description (slots.json, embedded by verigrad/minilm) \
+                      as 5·min, 5·|difference| and 10·product; then their own cosine. Floating \
+                      point: compared within epsilon."
                 .into(),
         architecture: Architecture::Mlp {
             layers: vec![PAIR_FEATURES, HIDDEN, 1],
