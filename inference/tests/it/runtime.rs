@@ -60,7 +60,7 @@ fn models_resolve_by_id_name_and_version() {
     let id = rt.resolve("verigrad/volatility").expect("by name");
     assert_eq!(rt.resolve(&id.to_string()).expect("by id"), id);
     assert_eq!(rt.resolve("verigrad/volatility@1.0.0").expect("by version"), id);
-    assert_eq!(rt.ids().count(), 4, "volatility, risk, minilm and importance");
+    assert_eq!(rt.ids().count(), 5, "volatility, risk, minilm, importance and slot-pair");
 }
 
 #[test]

@@ -1,10 +1,11 @@
-//! Categories and slots by linear heads over the MiniLM embedding: one logistic regression per class
-//! (one against the rest), trained with the importance model and shipped in its package as
-//! `classes.json`. The class is the head with the highest score.
+//! Categories by linear heads over the MiniLM embedding: one logistic regression per category (one
+//! against the rest), trained with the importance model and shipped in its package as
+//! `classes.json`. The category is the head with the highest score. (Slots are a pair's question:
+//! [`crate::SlotPair`].)
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Category, DistillError, Result, Slot, embed::cosine};
+use crate::{Category, DistillError, Result, embed::cosine};
 
 /// The package file that holds the heads.
 pub const CLASSES_FILE: &str = "classes.json";
@@ -26,13 +27,11 @@ impl<L> Head<L> {
     }
 }
 
-/// Linear classifiers for categories and slots.
+/// Linear classifiers for categories.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classes {
     /// One head per category.
     pub categories: Vec<Head<Category>>,
-    /// One head per slot, and one (`None`) for facts that fill no slot.
-    pub slots: Vec<Head<Option<Slot>>>,
 }
 
 /// A second category is added when its head's logit is within this of the first's: "User's sister
@@ -63,26 +62,5 @@ impl Classes {
             .filter(|(score, _)| *score >= scored[0].0 - SECOND_CATEGORY_MARGIN)
             .map(|(_, c)| *c)
             .collect()
-    }
-
-    /// The slot two facts both fill, if any: the head whose score is highest for the weaker of the
-    /// two. Judging the pair lets the clearer statement carry a vaguer one ("User works for Hooli"
-    /// leans a little to no slot alone, but beside "User works at Globex now" the employer head is
-    /// the one both support), while a confident slot of one fact cannot drag in a fact that clearly
-    /// fills none or another ("User is a huge reggae fan" beside "User eats a vegan diet").
-    pub fn shared_slot(&self, a: &[f32], b: &[f32]) -> Option<Slot> {
-        self.slots
-            .iter()
-            .map(|h| (h.score(a).min(h.score(b)), h.label))
-            .max_by(|x, y| x.0.total_cmp(&y.0))
-            .and_then(|(_, label)| label)
-    }
-
-    /// The slot a fact fills, if any: its highest-scoring slot head.
-    pub fn slot(&self, embedding: &[f32]) -> Option<Slot> {
-        self.slots
-            .iter()
-            .max_by(|a, b| a.score(embedding).total_cmp(&b.score(embedding)))
-            .and_then(|c| c.label)
     }
 }

@@ -3,10 +3,12 @@
 //! For each clause of the user's turns ([`crate::clauses`]): drop it by rule, or embed its statement
 //! and score it ([`Importance`]); below the threshold it is skipped. A kept fact is then compared
 //! with the current memories nearest to it:
-//! 1. cosine ≥ [`Thresholds::duplicate`] to one of them: **reinforce** it;
-//! 2. else, if it and a near current memory fill one single-valued [`Slot`]
-//!    ([`Classes::shared_slot`]): the same value ([`same_value`]) **reinforces** that memory, a
-//!    different one **supersedes** it (the old one stays, as history);
+//! 1. if it and one of them fill one single-valued [`crate::Slot`] (the [`SlotPair`] model's
+//!    probability ≥ [`Thresholds::same_slot`]; the likeliest such memory): the same value
+//!    ([`same_value`]) **reinforces** that memory, a different one **supersedes** it (the old one
+//!    stays, as history);
+//! 2. else, cosine ≥ [`Thresholds::duplicate`] to the nearest and the same value: **reinforce** it
+//!    (two hobbies or two pets' names can be that near: their values keep them apart);
 //! 3. else **create** a memory.
 
 use std::path::Path;
@@ -14,8 +16,8 @@ use std::path::Path;
 use verigrad_inference::{ModelPackage, Runtime};
 
 use crate::{
-    Candidate, Category, Classes, Clause, DistillError, Embedder, Embedding, Importance,
-    MemoryType, MemoryView, Message, MiniLm, Result, SkipReason,
+    Candidate, Category, Classes, Clause, DistillError, Embedder, Embedding, Importance, MemoryRef,
+    MemoryType, MemoryView, Message, MiniLm, Result, SLOTS_FILE, SkipReason, SlotPair,
     candidate::clauses,
     classes::CLASSES_FILE,
     embed::cosine,
@@ -25,6 +27,8 @@ use crate::{
 
 /// The importance package's folder under the models directory.
 pub const IMPORTANCE_DIR: &str = "importance";
+/// The slot-pair package's folder under the models directory.
+pub const SLOT_PAIR_DIR: &str = "slot-pair";
 
 /// The thresholds the decision layer applies.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,13 +38,17 @@ pub struct Thresholds {
     /// Lowest cosine at which a fact is the same as a current memory (MiniLM puts rewordings of one
     /// fact at 0.85–0.95, different facts of one slot mostly below 0.85).
     pub duplicate: f32,
+    /// Lowest probability of the slot-pair model at which a fact and a memory fill one slot: 0.1,
+    /// the most accurate on held-out pairs of 0.1 to 0.5 (the model is precise and misses more
+    /// than it invents; `train-slot-pair` prints the sweep).
+    pub same_slot: f32,
     /// Current memories looked at around each fact.
     pub neighbours: usize,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self { importance: 0.5, duplicate: 0.88, neighbours: 16 }
+        Self { importance: 0.5, duplicate: 0.88, same_slot: 0.1, neighbours: 16 }
     }
 }
 
@@ -85,30 +93,39 @@ pub enum Decision<I> {
     },
 }
 
-/// The decision layer: an embedder, the importance model, the class heads and the thresholds.
+/// The decision layer: an embedder, the importance model, the class heads, the slot-pair model and
+/// the thresholds.
 #[derive(Debug, Clone)]
 pub struct Distiller<E> {
     embedder: E,
     importance: Importance,
     classes: Classes,
+    slot_pair: SlotPair,
     thresholds: Thresholds,
 }
 
 impl Distiller<MiniLm> {
-    /// Loads MiniLM and the importance package from a models directory (`models/`).
+    /// Loads MiniLM, the importance package and the slot-pair package from a models directory
+    /// (`models/`).
     pub fn load(models: impl AsRef<Path>) -> Result<Self> {
         let models = models.as_ref();
         let runtime = Runtime::load_dir(models)?;
         let package = ModelPackage::load(models.join(IMPORTANCE_DIR))?;
         let classes = Classes::from_json(package.file(CLASSES_FILE)?)?;
-        Ok(Self::new(MiniLm::new(runtime.clone())?, Importance::new(runtime)?, classes))
+        let slots = ModelPackage::load(models.join(SLOT_PAIR_DIR))?;
+        Ok(Self::new(
+            MiniLm::new(runtime.clone())?,
+            Importance::new(runtime.clone())?,
+            classes,
+            SlotPair::new(runtime, slots.file(SLOTS_FILE)?)?,
+        ))
     }
 }
 
 impl<E: Embedder> Distiller<E> {
     /// A distiller with the default thresholds.
-    pub fn new(embedder: E, importance: Importance, classes: Classes) -> Self {
-        Self { embedder, importance, classes, thresholds: Thresholds::default() }
+    pub fn new(embedder: E, importance: Importance, classes: Classes, slot_pair: SlotPair) -> Self {
+        Self { embedder, importance, classes, slot_pair, thresholds: Thresholds::default() }
     }
 
     /// The same distiller with other thresholds.
@@ -144,7 +161,7 @@ impl<E: Embedder> Distiller<E> {
             });
         }
         let mut embeddings = embeddings.into_iter();
-        let mut kept: Vec<Embedding> = Vec::new();
+        let mut kept: Vec<(String, Embedding)> = Vec::new();
         let mut decisions = Vec::with_capacity(clauses.len());
         for clause in clauses {
             decisions.push(match (clause, &mut embeddings) {
@@ -163,9 +180,9 @@ impl<E: Embedder> Distiller<E> {
         candidate: Candidate,
         embedding: Embedding,
         existing: &V,
-        kept: &mut Vec<Embedding>,
+        kept: &mut Vec<(String, Embedding)>,
     ) -> Result<Decision<V::Id>> {
-        let Thresholds { importance: threshold, duplicate, neighbours } = self.thresholds;
+        let Thresholds { importance: threshold, duplicate, neighbours, .. } = self.thresholds;
         let importance = self.importance.score(&features(
             &embedding,
             &candidate.clause,
@@ -175,7 +192,10 @@ impl<E: Embedder> Distiller<E> {
         if importance < threshold {
             return skip(SkipReason::Unimportant { score: importance });
         }
-        if kept.iter().any(|k| cosine(k, &embedding) >= duplicate) {
+        let repeated = |text: &str, other: &[f32]| {
+            cosine(other, &embedding) >= duplicate && same_value(&candidate.statement, text)
+        };
+        if kept.iter().any(|(text, k)| repeated(text, k)) {
             return skip(SkipReason::RepeatedInBatch);
         }
         // Superseded memories are history: they are neither reinforced nor superseded again, so ask
@@ -186,17 +206,15 @@ impl<E: Embedder> Distiller<E> {
             .filter(|(m, _)| m.current)
             .take(neighbours)
             .collect();
-        if let Some((memory, _)) = near.first().filter(|(_, cos)| *cos >= duplicate) {
+        let same_slot = self.same_slot(&embedding, &near)?;
+        let reinforced = match same_slot {
+            Some(memory) => same_value(&candidate.statement, &memory.text).then_some(memory),
+            None => near.first().map(|(m, _)| m).filter(|m| repeated(&m.text, &m.embedding)),
+        };
+        if let Some(memory) = reinforced {
             return Ok(Decision::Reinforce { id: memory.id.clone() });
         }
-        let same_slot =
-            near.iter().find(|(m, _)| self.classes.shared_slot(&embedding, &m.embedding).is_some());
-        if let Some((memory, _)) = same_slot
-            && same_value(&candidate.statement, &memory.text)
-        {
-            return Ok(Decision::Reinforce { id: memory.id.clone() });
-        }
-        kept.push(embedding.clone());
+        kept.push((candidate.statement.clone(), embedding.clone()));
         let new = NewMemory {
             categories: self.classes.categories(&embedding),
             memory_type: if is_dated(&candidate.clause) {
@@ -209,9 +227,26 @@ impl<E: Embedder> Distiller<E> {
             importance,
         };
         Ok(match same_slot {
-            Some((memory, _)) => Decision::Supersede { old_id: memory.id.clone(), new },
+            Some(memory) => Decision::Supersede { old_id: memory.id.clone(), new },
             None => Decision::Create(new),
         })
+    }
+
+    /// The memory among `near` most likely to fill the same single-valued slot as the fact, if the
+    /// slot-pair model puts it at [`Thresholds::same_slot`] or above.
+    fn same_slot<'a, I>(
+        &self,
+        embedding: &[f32],
+        near: &'a [(MemoryRef<I>, f32)],
+    ) -> Result<Option<&'a MemoryRef<I>>> {
+        let mut best: Option<(f32, &MemoryRef<I>)> = None;
+        for (memory, _) in near {
+            let p = self.slot_pair.same_slot(embedding, &memory.embedding)?;
+            if p >= self.thresholds.same_slot && best.is_none_or(|(q, _)| p > q) {
+                best = Some((p, memory));
+            }
+        }
+        Ok(best.map(|(_, memory)| memory))
     }
 }
 

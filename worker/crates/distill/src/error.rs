@@ -21,6 +21,9 @@ pub enum DistillError {
     /// The importance package's class heads are missing or malformed.
     #[error("invalid class heads in the importance package: {0}")]
     InvalidClasses(String),
+    /// The slot-pair package's slot descriptions are missing or malformed.
+    #[error("invalid slot descriptions in the slot-pair package: {0}")]
+    InvalidSlots(String),
     /// Writing a file failed.
     #[error("{path}: {source}")]
     Io {

@@ -5,8 +5,10 @@
 //! - **Importance** ([`Importance`]): a small MLP the project trains ([`train`], the
 //!   `train-importance` binary) and ships as `models/importance` (`verigrad/importance`).
 //! - **Decisions** ([`Distiller::distill`]): create, reinforce a near-duplicate, supersede the
-//!   current memory of a single-valued slot ([`Slot`]), or skip — never delete. Categories and slots
-//!   by trained linear heads ([`Classes`]); semantic or episodic by whether the fact is dated.
+//!   current memory of a single-valued slot ([`Slot`]), or skip — never delete. Whether a memory and
+//!   a new fact share a slot by a trained pair model ([`SlotPair`], `models/slot-pair`, the
+//!   `train-slot-pair` binary); categories by trained linear heads ([`Classes`]); semantic or
+//!   episodic by whether the fact is dated.
 //! - **Evaluation** ([`generate`], [`evaluate`], the `memsync-eval` binary): synthetic multi-session
 //!   conversations and questions about current and past facts, over an exact in-memory store
 //!   ([`ExactStore`]).
@@ -24,6 +26,7 @@ pub mod generate;
 mod importance;
 mod memory;
 mod message;
+mod pair;
 mod rewrite;
 mod store;
 mod text;
@@ -32,7 +35,9 @@ pub mod train;
 pub use candidate::{Candidate, Clause, SkipReason, clauses};
 pub use category::{Category, MemoryType, Slot};
 pub use classes::{CLASSES_FILE, Classes, Head};
-pub use decide::{Decision, Distiller, IMPORTANCE_DIR, NewMemory, Thresholds, same_value};
+pub use decide::{
+    Decision, Distiller, IMPORTANCE_DIR, NewMemory, SLOT_PAIR_DIR, Thresholds, same_value,
+};
 pub use embed::{Embedder, Embedding, MiniLm, cosine};
 pub use error::{DistillError, Result};
 pub use eval::{Answers, EvalConfig, Report, evaluate};
@@ -40,5 +45,6 @@ pub use generate::{Conversation, Question};
 pub use importance::{EMBEDDING_WIDTH, FEATURES, Importance, LEXICAL_FEATURES, features};
 pub use memory::{MemoryRef, MemoryView};
 pub use message::{Message, Role};
+pub use pair::{PAIR_FEATURES, SLOTS_FILE, SlotDescription, SlotPair};
 pub use rewrite::third_person;
 pub use store::{Applied, ExactStore, SUPERSEDED_PENALTY, StoredMemory};

@@ -23,7 +23,7 @@ pub struct NodeOptions {
     pub listen: SocketAddr,
     /// The node's data: the memory database and the nonce ledger.
     pub data_dir: PathBuf,
-    /// The model packages (MiniLM and the importance model).
+    /// The model packages (MiniLM, the importance model and the slot-pair model).
     pub models: PathBuf,
     /// The store's capacity, retention and index.
     pub store: StoreConfig,

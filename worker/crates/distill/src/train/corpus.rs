@@ -1,9 +1,13 @@
-//! The importance model's labelled training clauses. Their templates and vocabulary (cities,
-//! companies, names, jobs, foods) are disjoint from the evaluation's ([`crate::generate`]), so the
-//! evaluation measures wordings the model never saw.
+//! The training corpus of the importance model and of the slot-pair model ([`super::pairs`]):
+//! families of fact templates (20 to 23 wordings for each single-valued slot) and noise. Their
+//! templates and vocabulary (cities, companies, names, jobs, foods, diets, music) are disjoint from
+//! the evaluation's ([`crate::generate`]): no template of one is a template of the other, no value
+//! of one a value of the other, so the evaluation measures wordings and values the models never
+//! saw. Within the corpus, every fourth template is held out of training ([`Split`]).
 
 use verigrad_inference::training::data::Rng;
 
+use super::invented::invented;
 use crate::{
     Category, Slot,
     fill::{fill, pick},
@@ -16,13 +20,14 @@ pub struct Example {
     pub clause: String,
     /// A lasting fact about the user (worth a memory) or not.
     pub important: bool,
-    /// For facts: the category and the slot (`None` for many-valued facts).
-    pub class: Option<(Category, Option<Slot>)>,
+    /// For facts: the category.
+    pub category: Option<Category>,
 }
 
-type Family = (Category, Option<Slot>, &'static [&'static str]);
+/// A family of fact templates: their category, the slot they fill (if any) and the templates.
+pub(crate) type Family = (Category, Option<Slot>, &'static [&'static str]);
 
-const FACTS: &[Family] = &[
+pub(crate) const FACTS: &[Family] = &[
     (
         Category::Location,
         Some(Slot::Home),
@@ -36,6 +41,17 @@ const FACTS: &[Family] = &[
             "I rent a place in {city}",
             "I call {city} home",
             "I bought a house in {city} {when}",
+            "I settled down in {city}",
+            "my address is in {city} now",
+            "we packed up and left for {city} {when}",
+            "I've made my home in {city}",
+            "I'm a resident of {city}",
+            "I finally settled in {city}",
+            "I'm now living over in {city}",
+            "my new place is in {city}",
+            "I emigrated to {city} {when}",
+            "I stay in {city} permanently now",
+            "these days I'm a {city} local",
         ],
     ),
     (
@@ -51,6 +67,17 @@ const FACTS: &[Family] = &[
             "I'm on the payroll at {company}",
             "I got hired by {company} {when}",
             "I handed in my notice and went to {company}",
+            "{company} pays my salary",
+            "I'm on staff at {company}",
+            "my workplace is {company}",
+            "I changed jobs and I'm at {company} now",
+            "I'm with {company} these days",
+            "{company} hired me {when}",
+            "I got a job offer from {company} and took it",
+            "I'm part of the team at {company}",
+            "my current employer is {company}",
+            "I moved over to {company} {when}",
+            "I landed a job with {company}",
         ],
     ),
     (
@@ -66,6 +93,20 @@ const FACTS: &[Family] = &[
             "I'm employed as a {job}",
             "I trained to be a {job} and that's my job now",
             "my profession is {job}",
+            "I'm a qualified {job}",
+            "my occupation is {job}",
+            "I make a living as a {job}",
+            "I do {job} work for a living",
+            "my role at work is {job}",
+            "I changed careers to become a {job}",
+            "I'm working as a {job} these days",
+            "I now work as a {job}",
+            "by trade I'm a {job}",
+            "I'm a full-time {job}",
+            "my day job is being a {job}",
+            "these days I work as a {job}",
+            "{job} is what I do",
+            "I'm an experienced {job}",
         ],
     ),
     (
@@ -81,6 +122,17 @@ const FACTS: &[Family] = &[
             "{name} is my fiancé",
             "I moved in with my girlfriend {name}",
             "I'm in a relationship with {name}",
+            "{name} is my significant other",
+            "I'm going out with {name}",
+            "{name} and I are a couple",
+            "my spouse is {name}",
+            "I fell in love with {name}",
+            "{name} and I have been together since {year}",
+            "I'm seeing someone new, {name}",
+            "my other half is {name}",
+            "I married {name} {when}",
+            "{name} is my boyfriend now",
+            "my sweetheart {name} cooked dinner",
         ],
     ),
     (
@@ -95,6 +147,19 @@ const FACTS: &[Family] = &[
             "I've gone {diet}",
             "I stopped eating anything that isn't {diet}",
             "my diet is {diet}",
+            "I stick to {diet} meals",
+            "I only eat {diet}",
+            "I've been eating {diet} since {year}",
+            "I became {diet} {when}",
+            "I live on a {diet} diet",
+            "these days my meals are all {diet}",
+            "I converted to a {diet} lifestyle",
+            "I'm on a {diet} diet now",
+            "everything I eat is {diet}",
+            "I adopted a {diet} diet {when}",
+            "I keep {diet}",
+            "I'm a {diet} eater",
+            "I eat {diet}",
         ],
     ),
     (
@@ -109,6 +174,18 @@ const FACTS: &[Family] = &[
             "{food} is what I order whenever I can",
             "I'd pick {food} over any other food",
             "my favourite meal these days is {food}",
+            "if I had to pick one dish it would be {food}",
+            "my top food is {food}",
+            "no dish beats {food}",
+            "I'm crazy about {food}",
+            "the food I love most is {food}",
+            "{food} is my comfort food",
+            "I'd eat {food} for every meal",
+            "my number one dish is {food}",
+            "my favourite thing to eat is {food}",
+            "I'm obsessed with {food} these days",
+            "{food} wins every time",
+            "I never get tired of {food}",
         ],
     ),
     (
@@ -123,6 +200,18 @@ const FACTS: &[Family] = &[
             "my playlists are all {music}",
             "I can listen to {music} for hours",
             "my favourite music right now is {music}",
+            "{music} is what I play on repeat",
+            "I'm a big fan of {music}",
+            "my go-to genre is {music}",
+            "I love {music} music more than any other",
+            "my music taste is mainly {music}",
+            "I always put on {music}",
+            "{music} is the only music I listen to",
+            "my top genre this year is {music}",
+            "I got really into {music} {when}",
+            "nothing beats {music} for me",
+            "{music} fills my headphones",
+            "I put {music} on every morning",
         ],
     ),
     (
@@ -134,6 +223,9 @@ const FACTS: &[Family] = &[
             "I picked up {hobby} {when}",
             "{hobby} is my favourite pastime",
             "I spend my free evenings on {hobby}",
+            "I joined a {hobby} club {when}",
+            "I've been practising {hobby} for years",
+            "my weekends are for {hobby}",
         ],
     ),
     (
@@ -145,6 +237,9 @@ const FACTS: &[Family] = &[
             "we adopted a {pet} {when}",
             "I bought a {vehicle} {when}",
             "I drive an old {vehicle}",
+            "my {pet} {petname} sleeps all day",
+            "our {pet} is called {petname}",
+            "I got a {pet} named {petname} {when}",
         ],
     ),
     (
@@ -156,16 +251,23 @@ const FACTS: &[Family] = &[
             "I have two kids",
             "my sister {name} is a {job}",
             "my dad retired {when}",
+            "my brother works at {company}",
+            "my best friend {name} lives in {city}",
+            "my cousin is a {job}",
+            "my mum is {diet}",
         ],
     ),
     (
         Category::Health,
         None,
         &[
-            "I'm allergic to {allergen}",
+            "I have an allergy to {allergen}",
             "I have {condition}",
             "I broke my wrist {when}",
             "I take medication for {condition}",
+            "I can't have {allergen}",
+            "I'm intolerant to {allergen}",
+            "{allergen} gives me a bad reaction",
         ],
     ),
     (
@@ -187,6 +289,7 @@ const FACTS: &[Family] = &[
             "I speak {language} fluently",
             "my name is {name}",
             "I was born in {year}",
+            "I'm originally from {city}",
         ],
     ),
     (
@@ -198,6 +301,9 @@ const FACTS: &[Family] = &[
             "I hope to run a marathon someday",
             "I intend to buy a house in {city}",
             "I'm saving up for a trip to {city}",
+            "I'd love to live in {city} one day",
+            "I'm thinking of applying to {company}",
+            "I want to become a {job} someday",
         ],
     ),
 ];
@@ -252,8 +358,38 @@ const NOISE: &[&str] = &[
 fn vocabulary(key: &str) -> &'static [&'static str] {
     match key {
         "city" => &[
-            "Paris", "Berlin", "Madrid", "Rome", "Vienna", "Prague", "Tokyo", "Boston", "Chicago",
-            "Sydney", "Dublin", "Oslo", "Helsinki", "Warsaw", "Seoul", "Toronto",
+            "Paris",
+            "Berlin",
+            "Madrid",
+            "Rome",
+            "Vienna",
+            "Prague",
+            "Tokyo",
+            "Boston",
+            "Chicago",
+            "Sydney",
+            "Dublin",
+            "Oslo",
+            "Helsinki",
+            "Warsaw",
+            "Seoul",
+            "Toronto",
+            "Lyon",
+            "Munich",
+            "Zurich",
+            "Athens",
+            "Budapest",
+            "Copenhagen",
+            "Amsterdam",
+            "Barcelona",
+            "Melbourne",
+            "Vancouver",
+            "Seattle",
+            "Austin",
+            "Cape Town",
+            "Buenos Aires",
+            "Lima",
+            "Hanoi",
         ],
         "company" => &[
             "Northwind",
@@ -266,6 +402,16 @@ fn vocabulary(key: &str) -> &'static [&'static str] {
             "Proseware",
             "Lucerne",
             "Woodgrove",
+            "Acme",
+            "Umbrella",
+            "Stark Industries",
+            "Oscorp",
+            "Aperture",
+            "Dunder Mifflin",
+            "Sterling Cooper",
+            "Blue Sun",
+            "Nakatomi",
+            "Prestige Worldwide",
         ],
         "job" => &[
             "teacher",
@@ -280,13 +426,101 @@ fn vocabulary(key: &str) -> &'static [&'static str] {
             "physiotherapist",
             "surveyor",
             "designer",
+            "accountant",
+            "architect",
+            "electrician",
+            "chef",
+            "barista",
+            "photographer",
+            "data analyst",
+            "police officer",
+            "social worker",
+            "midwife",
+            "optician",
+            "welder",
+            "zookeeper",
+            "tailor",
+            "florist",
+            "paralegal",
+            "radiographer",
+            "surgeon",
+            "economist",
+            "geologist",
+            "locksmith",
+            "bus driver",
         ],
-        "name" => {
-            &["Anna", "Mark", "Sofia", "David", "Emma", "Lucas", "Olivia", "Noah", "Clara", "Hugo"]
-        }
-        "diet" => &["dairy-free", "paleo", "halal", "kosher", "low-carb", "plant-based"],
-        "food" => &["pizza", "sushi", "burgers", "pho", "falafel", "risotto", "goulash", "pierogi"],
-        "music" => &["classical", "hip hop", "country", "metal", "blues", "folk", "opera", "soul"],
+        "name" => &[
+            "Anna", "Mark", "Sofia", "David", "Emma", "Lucas", "Olivia", "Noah", "Clara", "Hugo",
+            "Lena", "Omar", "Yuki", "Carlos", "Nadia", "Felix", "Zara", "Aiden", "Mila", "Theo",
+        ],
+        "diet" => &[
+            "dairy-free",
+            "paleo",
+            "halal",
+            "kosher",
+            "low-carb",
+            "plant-based",
+            "gluten-free",
+            "flexitarian",
+            "carnivore",
+            "Mediterranean",
+            "raw food",
+            "lactose-free",
+            "macrobiotic",
+            "low-fat",
+            "sugar-free",
+            "fruitarian",
+        ],
+        "food" => &[
+            "pizza",
+            "sushi",
+            "burgers",
+            "pho",
+            "falafel",
+            "risotto",
+            "goulash",
+            "pierogi",
+            "burritos",
+            "kebabs",
+            "gnocchi",
+            "biryani",
+            "pad thai",
+            "croissants",
+            "empanadas",
+            "moussaka",
+            "ceviche",
+            "bibimbap",
+            "schnitzel",
+            "fondue",
+            "jollof rice",
+            "poutine",
+            "shakshuka",
+        ],
+        "music" => &[
+            "classical",
+            "hip hop",
+            "country",
+            "metal",
+            "blues",
+            "folk",
+            "opera",
+            "soul",
+            "indie rock",
+            "k-pop",
+            "gospel",
+            "grunge",
+            "disco",
+            "drum and bass",
+            "afrobeat",
+            "ambient",
+            "trance",
+            "house",
+            "ska",
+            "flamenco",
+            "bossa nova",
+            "synthpop",
+            "dubstep",
+        ],
         "hobby" => &[
             "running",
             "painting",
@@ -311,6 +545,56 @@ fn vocabulary(key: &str) -> &'static [&'static str] {
         }
         _ => &["something"],
     }
+}
+
+/// The vocabulary key of the value that fills a slot.
+pub(crate) fn slot_key(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Home => "city",
+        Slot::Employer => "company",
+        Slot::Role => "job",
+        Slot::Partner => "name",
+        Slot::Diet => "diet",
+        Slot::FavouriteFood => "food",
+        Slot::FavouriteMusic => "music",
+    }
+}
+
+/// A value for a vocabulary key other than `not`: for names (cities, companies, people) an invented
+/// one half the time, so that the pair model learns the wording around a name rather than the names
+/// it was shown.
+pub(crate) fn value(rng: &mut Rng, key: &str, not: Option<&str>) -> String {
+    loop {
+        let v = match invented(rng, key) {
+            Some(name) => name,
+            None => pick(rng, vocabulary(key)).to_string(),
+        };
+        if Some(v.as_str()) != not {
+            return v;
+        }
+    }
+}
+
+/// A clause from one of `family`'s templates in `split`: `{key}` set to `value` where the template
+/// has it (for `Some((key, value))`), every other placeholder drawn.
+pub(crate) fn fact(
+    rng: &mut Rng,
+    family: &Family,
+    split: Split,
+    given: Option<(&str, &str)>,
+) -> String {
+    let template = *pick::<&str>(rng, &split.templates(family.2));
+    match given {
+        Some((key, value)) => {
+            fill(&template.replace(&format!("{{{key}}}"), value), rng, vocabulary)
+        }
+        None => fill(template, rng, vocabulary),
+    }
+}
+
+/// A noise clause from `split`'s templates.
+pub(crate) fn noise(rng: &mut Rng, split: Split) -> String {
+    fill(pick::<&str>(rng, &split.templates(NOISE)), rng, vocabulary)
 }
 
 /// Which templates a set is drawn from: every fourth template of each family is held out of
@@ -342,13 +626,13 @@ pub fn examples(seed: u64, n: usize, split: Split) -> Vec<Example> {
     (0..n)
         .map(|i| {
             if i % 2 == 0 {
-                let (category, slot, templates) = pick(&mut rng, FACTS);
+                let (category, _, templates) = pick(&mut rng, FACTS);
                 let clause =
                     fill(pick::<&str>(&mut rng, &split.templates(templates)), &mut rng, vocabulary);
-                Example { clause, important: true, class: Some((*category, *slot)) }
+                Example { clause, important: true, category: Some(*category) }
             } else {
                 let clause = fill(pick::<&str>(&mut rng, &noise), &mut rng, vocabulary);
-                Example { clause, important: false, class: None }
+                Example { clause, important: false, category: None }
             }
         })
         .collect()

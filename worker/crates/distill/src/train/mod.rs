@@ -1,12 +1,18 @@
 //! Trains `verigrad/importance` (`cargo run --release -p verigrad-distill --bin train-importance`):
 //! the generated clauses of [`corpus`] are rewritten and embedded with MiniLM, a [389, 16, 1] MLP is
-//! fitted by the project's deterministic trainer (`verigrad_inference::training::net`), and the category and
-//! slot heads are logistic regressions on the training facts' embeddings. The held-out set uses templates training
-//! never saw.
+//! fitted by the project's deterministic trainer (`verigrad_inference::training::net`), and the category
+//! heads are logistic regressions on the training facts' embeddings. Trains `verigrad/slot-pair`
+//! (`--bin train-slot-pair`, [`train_slot_pair`]) on the generated fact pairs of [`pairs`]. The
+//! held-out sets use templates training never saw.
 
 pub mod corpus;
+mod invented;
+pub mod pairs;
+mod slot_pair;
 
-use std::collections::BTreeMap;
+pub use slot_pair::train_slot_pair;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use verigrad_inference::{
     Activation, Architecture, Determinism, Manifest, ModelPackage, Runtime, TensorSpec,
@@ -19,16 +25,16 @@ use verigrad_inference::{
 
 use crate::{
     CLASSES_FILE, Category, Classes, EMBEDDING_WIDTH, Embedder, Embedding, FEATURES, Head,
-    Importance, Result, Slot, features, third_person,
+    Importance, Result, features, third_person,
 };
 use corpus::{Example, Split, examples};
 
 /// Hidden units of the MLP.
 const HIDDEN: usize = 16;
 
-/// The trained package and its held-out quality, one line per figure.
+/// A trained package and its held-out quality, one line per figure.
 #[derive(Debug)]
-pub struct TrainedImportance {
+pub struct Trained {
     /// The package (`manifest.json`, `model.safetensors`, `classes.json`).
     pub package: ModelPackage,
     /// Held-out figures.
@@ -43,7 +49,7 @@ struct Embedded {
 }
 
 /// Trains, packages and evaluates the importance model and the class heads.
-pub fn train(embedder: &impl Embedder) -> Result<TrainedImportance> {
+pub fn train(embedder: &impl Embedder) -> Result<Trained> {
     let train = embed(embedder, examples(41, 3_000, Split::Train))?;
     let test = embed(embedder, examples(42, 1_000, Split::HeldOut))?;
 
@@ -57,16 +63,23 @@ pub fn train(embedder: &impl Embedder) -> Result<TrainedImportance> {
     let package = package(&net, &classes)?;
     let mut report = importance_report(&package, &test)?;
     report.push(class_report(&classes, &test));
-    Ok(TrainedImportance { package, report })
+    Ok(Trained { package, report })
+}
+
+/// The embedding of each distinct text (templates repeat: each is embedded once).
+fn embed_distinct<'a>(
+    embedder: &impl Embedder,
+    texts: impl IntoIterator<Item = &'a String>,
+) -> Result<BTreeMap<String, Embedding>> {
+    let distinct: Vec<String> =
+        texts.into_iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let vectors = embedder.embed(&distinct)?;
+    Ok(distinct.into_iter().zip(vectors).collect())
 }
 
 fn embed(embedder: &impl Embedder, examples: Vec<Example>) -> Result<Vec<Embedded>> {
-    // Templates repeat: embed each distinct statement once.
     let statements: Vec<String> = examples.iter().map(|e| third_person(&e.clause)).collect();
-    let distinct: Vec<String> =
-        statements.iter().cloned().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    let vectors: BTreeMap<&String, Embedding> =
-        distinct.iter().zip(embedder.embed(&distinct)?).collect();
+    let vectors = embed_distinct(embedder, &statements)?;
     Ok(examples
         .into_iter()
         .zip(&statements)
@@ -82,18 +95,14 @@ fn inputs(e: &Embedded) -> impl Iterator<Item = f32> {
     features(&e.embedding, &e.example.clause, &e.statement).into_iter()
 }
 
-/// One logistic regression per category and per slot (and "no slot"), each against the rest, on the
-/// training facts' embeddings.
+/// One logistic regression per category, each against the rest, on the training facts' embeddings.
 fn classes(train: &[Embedded]) -> Classes {
-    let facts: Vec<(&Embedded, Category, Option<Slot>)> = train
-        .iter()
-        .filter_map(|e| e.example.class.map(|(category, slot)| (e, category, slot)))
-        .collect();
+    let facts: Vec<(&Embedded, Category)> =
+        train.iter().filter_map(|e| e.example.category.map(|category| (e, category))).collect();
     let xs: Vec<Vec<f64>> =
-        facts.iter().map(|(e, _, _)| e.embedding.iter().map(|x| f64::from(*x)).collect()).collect();
-    let head = |seed: u64, member: &dyn Fn(Category, Option<Slot>) -> bool| {
-        let ys: Vec<f64> =
-            facts.iter().map(|(_, c, s)| f64::from(u8::from(member(*c, *s)))).collect();
+        facts.iter().map(|(e, _)| e.embedding.iter().map(|x| f64::from(*x)).collect()).collect();
+    let head = |seed: u64, label: Category| {
+        let ys: Vec<f64> = facts.iter().map(|(_, c)| f64::from(u8::from(*c == label))).collect();
         let mut net = Network::new(&[EMBEDDING_WIDTH, 1], &mut Rng::new(seed));
         let config = TrainConfig { epochs: 40, batch: 32, learning_rate: 0.01, seed: seed + 1 };
         net.train(&xs, &ys, Loss::BinaryCrossEntropy, config);
@@ -104,26 +113,15 @@ fn classes(train: &[Embedded]) -> Classes {
         .iter()
         .enumerate()
         .map(|(i, &label)| {
-            let (weights, bias) =
-                head(100 + 2 * i as u64, &|c: Category, _: Option<Slot>| c == label);
+            let (weights, bias) = head(100 + 2 * i as u64, label);
             Head { label, weights, bias }
         })
         .collect();
-    let slots = Slot::ALL
-        .iter()
-        .map(|&slot| Some(slot))
-        .chain([None])
-        .enumerate()
-        .map(|(i, label)| {
-            let (weights, bias) =
-                head(200 + 2 * i as u64, &|_: Category, s: Option<Slot>| s == label);
-            Head { label, weights, bias }
-        })
-        .collect();
-    Classes { categories, slots }
+    Classes { categories }
 }
 
-fn package(net: &Network, classes: &Classes) -> Result<ModelPackage> {
+/// A trained network's weights as the runtime's MLP reads them (`layer{i}.weight`, `layer{i}.bias`).
+fn safetensors(net: &Network) -> Vec<u8> {
     let mut weights = BTreeMap::new();
     for (i, layer) in net.layers.iter().enumerate() {
         let w = layer.w.iter().map(|v| *v as f32).collect();
@@ -134,6 +132,10 @@ fn package(net: &Network, classes: &Classes) -> Result<ModelPackage> {
         );
         weights.insert(format!("layer{i}.bias"), (vec![layer.outputs], WeightData::F32(b)));
     }
+    to_safetensors(&weights)
+}
+
+fn package(net: &Network, classes: &Classes) -> Result<ModelPackage> {
     let manifest = Manifest {
         name: Importance::MODEL.into(),
         version: "1.0.0".into(),
@@ -141,7 +143,7 @@ fn package(net: &Network, classes: &Classes) -> Result<ModelPackage> {
                       lasting fact about them, worth a memory. Input: the clause's memory statement \
                       embedded by verigrad/minilm (384) and five lexical features (first person, a \
                       name, a number, a time expression, length / 20). classes.json holds the \
-                      category and slot heads. Floating point: compared within epsilon."
+                      category heads. Floating point: compared within epsilon."
             .into(),
         architecture: Architecture::Mlp {
             layers: vec![FEATURES, HIDDEN, 1],
@@ -158,7 +160,7 @@ fn package(net: &Network, classes: &Classes) -> Result<ModelPackage> {
     Ok(ModelPackage::build(
         manifest,
         BTreeMap::from([
-            (WEIGHTS_FILE.to_string(), to_safetensors(&weights)),
+            (WEIGHTS_FILE.to_string(), safetensors(net)),
             (CLASSES_FILE.to_string(), classes_json),
         ]),
     )?)
@@ -190,19 +192,14 @@ fn importance_report(package: &ModelPackage, test: &[Embedded]) -> Result<Vec<St
     )])
 }
 
-/// How often the heads give a held-out fact its category and its slot.
+/// How often the heads give a held-out fact its category.
 fn class_report(classes: &Classes, test: &[Embedded]) -> String {
-    let facts: Vec<_> = test.iter().filter_map(|e| e.example.class.map(|c| (e, c))).collect();
-    let category = facts
-        .iter()
-        .filter(|(e, (c, _))| classes.categories(&e.embedding).first() == Some(c))
-        .count();
-    let slot = facts.iter().filter(|(e, (_, s))| classes.slot(&e.embedding) == *s).count();
-    let ratio = |a: usize| 100.0 * a as f64 / facts.len().max(1) as f64;
+    let facts: Vec<_> = test.iter().filter_map(|e| e.example.category.map(|c| (e, c))).collect();
+    let right =
+        facts.iter().filter(|(e, c)| classes.categories(&e.embedding).first() == Some(c)).count();
     format!(
-        "held-out classes ({} facts): first category right {:.1} %, slot (or none) right {:.1} %",
+        "held-out categories ({} facts): first category right {:.1} %",
         facts.len(),
-        ratio(category),
-        ratio(slot)
+        100.0 * right as f64 / facts.len().max(1) as f64
     )
 }
