@@ -100,4 +100,8 @@ impl Node for Anvil {
     fn chain_id(&self) -> u64 {
         self.chain_id
     }
+
+    fn mines_on_demand(&self) -> bool {
+        self.block_time.is_none()
+    }
 }

@@ -44,11 +44,19 @@ fn broadcast(
     file: &str,
     env: &[(&str, &str)],
 ) -> Leftovers {
-    let output = Command::new(repo().join(".tools/bin/forge"))
+    let mut command = Command::new(repo().join(".tools/bin/forge"));
+    command
         .current_dir(repo())
         .args(["script", &format!("scripts/{script}"), "--broadcast", "--rpc-url"])
         .arg(node.url().as_str())
-        .args(["--private-key", DEPLOYER_KEY])
+        .args(["--private-key", DEPLOYER_KEY]);
+    // A node that mines on demand may gather the burst of deploy transactions into one block up to
+    // its gas limit and leave the rest pending with nothing to mine them (the core deploys over 30 M
+    // gas): one transaction at a time, each mined at once.
+    if node.mines_on_demand() {
+        command.arg("--slow");
+    }
+    let output = command
         .env(file_variable, file)
         .envs(env.iter().copied())
         .output()

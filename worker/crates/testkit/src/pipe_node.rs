@@ -87,4 +87,8 @@ impl Node for PipeNode {
     fn chain_id(&self) -> u64 {
         self.chain_id
     }
+
+    fn mines_on_demand(&self) -> bool {
+        self.block_time.is_none()
+    }
 }
