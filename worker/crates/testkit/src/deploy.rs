@@ -49,13 +49,11 @@ fn broadcast(
         .current_dir(repo())
         .args(["script", &format!("scripts/{script}"), "--broadcast", "--rpc-url"])
         .arg(node.url().as_str())
-        .args(["--private-key", DEPLOYER_KEY]);
-    // A node that mines on demand may gather the burst of deploy transactions into one block up to
-    // its gas limit and leave the rest pending with nothing to mine them (the core deploys over 30 M
-    // gas): one transaction at a time, each mined at once.
-    if node.mines_on_demand() {
-        command.arg("--slow");
-    }
+        .args(["--private-key", DEPLOYER_KEY])
+        // The core deploys over 30 M gas: sent as one burst, anvil leaves the transactions past the
+        // first full block unmined (with automine, nothing mines them; with a block time, forge
+        // waits forever too). One transaction at a time, each mined before the next is sent.
+        .arg("--slow");
     let output = command
         .env(file_variable, file)
         .envs(env.iter().copied())

@@ -12,8 +12,6 @@ pub trait Node {
     fn url(&self) -> Url;
     /// The chain id.
     fn chain_id(&self) -> u64;
-    /// Whether it mines a block when transactions arrive rather than on a clock.
-    fn mines_on_demand(&self) -> bool;
 }
 
 /// The JSON-RPC endpoint on loopback `port`.
@@ -137,13 +135,6 @@ impl Node for LocalChain {
         match self {
             Self::Anvil(anvil) => anvil.chain_id(),
             Self::PipeNode(node) => node.chain_id(),
-        }
-    }
-
-    fn mines_on_demand(&self) -> bool {
-        match self {
-            Self::Anvil(anvil) => anvil.mines_on_demand(),
-            Self::PipeNode(node) => node.mines_on_demand(),
         }
     }
 }

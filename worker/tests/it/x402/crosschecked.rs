@@ -62,9 +62,9 @@ async fn a_redundant_answer_is_bought_from_three_workers_and_sold_only_when_they
         servers.push(server);
     }
 
-    // The verifier's stake counts from the registry's next epoch (8 blocks): until then the escrow
-    // prices no task of the model.
-    for _ in 0..8 {
+    // The verifier's stake counts from the registry's next epoch (at most 16 blocks away): until then
+    // the escrow prices no task of the model.
+    for _ in 0..17 {
         market.anvil.rpc("evm_mine", serde_json::json!([])).await;
     }
 
