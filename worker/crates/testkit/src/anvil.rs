@@ -100,4 +100,8 @@ impl Node for Anvil {
     fn chain_id(&self) -> u64 {
         self.chain_id
     }
+
+    fn takes_bursts(&self) -> bool {
+        false
+    }
 }

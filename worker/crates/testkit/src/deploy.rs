@@ -49,11 +49,13 @@ fn broadcast(
         .current_dir(repo())
         .args(["script", &format!("scripts/{script}"), "--broadcast", "--rpc-url"])
         .arg(node.url().as_str())
-        .args(["--private-key", DEPLOYER_KEY])
-        // The core deploys over 30 M gas: sent as one burst, anvil leaves the transactions past the
-        // first full block unmined (with automine, nothing mines them; with a block time, forge
-        // waits forever too). One transaction at a time, each mined before the next is sent.
-        .arg("--slow");
+        .args(["--private-key", DEPLOYER_KEY]);
+    // The core deploys over 30 M gas: sent as one burst, anvil leaves the transactions past the
+    // first full block unmined (with automine, nothing mines them; with a block time, forge waits
+    // forever too). One transaction at a time there, each mined before the next is sent.
+    if !node.takes_bursts() {
+        command.arg("--slow");
+    }
     let output = command
         .env(file_variable, file)
         .envs(env.iter().copied())

@@ -12,6 +12,10 @@ pub trait Node {
     fn url(&self) -> Url;
     /// The chain id.
     fn chain_id(&self) -> u64;
+    /// Whether it mines a burst of transactions over more than one block's gas: pipe-node on a clock
+    /// does; anvil leaves those past the first full block unmined, and a node mining on demand may
+    /// too, so deploys to them go one transaction at a time.
+    fn takes_bursts(&self) -> bool;
 }
 
 /// The JSON-RPC endpoint on loopback `port`.
@@ -135,6 +139,13 @@ impl Node for LocalChain {
         match self {
             Self::Anvil(anvil) => anvil.chain_id(),
             Self::PipeNode(node) => node.chain_id(),
+        }
+    }
+
+    fn takes_bursts(&self) -> bool {
+        match self {
+            Self::Anvil(anvil) => anvil.takes_bursts(),
+            Self::PipeNode(node) => node.takes_bursts(),
         }
     }
 }

@@ -87,4 +87,8 @@ impl Node for PipeNode {
     fn chain_id(&self) -> u64 {
         self.chain_id
     }
+
+    fn takes_bursts(&self) -> bool {
+        self.block_time.is_some()
+    }
 }
