@@ -24,6 +24,9 @@ pub enum InferenceError {
     /// Two releases' answers over a probe set cannot be compared.
     #[error("drift: {0}")]
     Drift(String),
+    /// A twin's invocation cannot be made: a bad profile, or one that does not fit the release.
+    #[error("twin: {0}")]
+    Twin(String),
     /// A package is incomplete or inconsistent.
     #[error("invalid package: {0}")]
     InvalidPackage(String),

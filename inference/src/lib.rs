@@ -15,6 +15,8 @@
 //!   `scripts/setup`.
 //! - **Drift** ([`drift()`]): how far one release's answers move from another's over a probe set, the
 //!   figure a twin's drift check agrees on.
+//! - **Twins** ([`invoke_twin`]): a twin's behaviour profile applied around its bound release, the
+//!   same for every door a twin is invoked by.
 //! - **Threads** ([`set_threads`]): how many threads one inference may use, set by every binary that
 //!   runs models.
 #![warn(unused_crate_dependencies)]
@@ -32,6 +34,7 @@ mod runtime;
 mod tensor;
 mod threads;
 pub mod training;
+mod twin;
 mod weights;
 
 pub use compare::{agrees, falsify};
@@ -51,4 +54,7 @@ pub use tensor::{
     runModelInferenceReturn,
 };
 pub use threads::{DEFAULT_THREADS, set_threads};
+pub use twin::{
+    Band, DECISION_OUTPUT, Decisions, TwinAnswerer, TwinModel, TwinProfile, invoke_twin,
+};
 pub use weights::{WeightData, from_safetensors, to_safetensors};

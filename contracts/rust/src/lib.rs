@@ -81,4 +81,4 @@ pub use rpc::{Head, Rpc};
 pub use sender::{ReceiptPolicy, TxSender};
 pub use settlement::SettlementClient;
 pub use token::TokenClient;
-pub use twins::{TwinRegistryClient, TwinTerms, drift_commitment};
+pub use twins::{PROFILE_KEY, TwinRegistryClient, TwinTerms, drift_commitment};

@@ -56,6 +56,9 @@ pub fn drift_commitment(
     keccak256((check, drift_ppm, probe_set_hash, salt, member).abi_encode())
 }
 
+/// The ERC-8004 metadata key a twin's profile document is published under.
+pub const PROFILE_KEY: &str = "profile";
+
 /// The twin registry of a deployment, read through one node.
 #[derive(Debug, Clone)]
 pub struct TwinRegistryClient {
@@ -111,6 +114,29 @@ impl TwinRegistryClient {
             }
             Err(error) => Err(error),
         }
+    }
+
+    /// Publishes the twin's profile document in its ERC-8004 metadata (under
+    /// [`PROFILE_KEY`]): the bytes whose keccak-256 the binding pins.
+    pub async fn publish_profile(
+        &self,
+        sender: &TxSender,
+        agent: U256,
+        profile: &[u8],
+    ) -> Result<TransactionReceipt> {
+        let call = TwinRegistry::setMetadataCall {
+            agentId: agent,
+            metadataKey: PROFILE_KEY.to_owned(),
+            metadataValue: profile.to_vec().into(),
+        };
+        sender.call(self.address, call).await
+    }
+
+    /// The twin's published profile document (empty if none).
+    pub async fn profile(&self, agent: U256) -> Result<Vec<u8>> {
+        let call =
+            TwinRegistry::getMetadataCall { agentId: agent, metadataKey: PROFILE_KEY.into() };
+        Ok(self.rpc.view(self.address, call).await?.to_vec())
     }
 
     /// Every version of the twin's binding, the first first.

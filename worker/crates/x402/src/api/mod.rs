@@ -87,6 +87,7 @@ impl From<InferenceError> for ApiError {
         let status = match e {
             InferenceError::UnknownModel(_) => StatusCode::NOT_FOUND,
             InferenceError::MalformedTensor(_) => StatusCode::BAD_REQUEST,
+            InferenceError::Twin(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self(status, e.to_string())
