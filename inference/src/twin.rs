@@ -45,14 +45,14 @@ impl TwinModel {
 
     /// `None` unless `model` starts with `twin:`; then the twin, or why its id is not one.
     pub fn parse(model: &str) -> Option<Result<Self>> {
-        let id = model.strip_prefix(Self::PREFIX)?;
-        Some(
-            id.parse::<u64>()
-                .ok()
-                .filter(|id| *id > 0)
-                .map(|id| Self { id })
-                .ok_or_else(|| InferenceError::UnknownModel(format!("{model} (not a twin id)"))),
-        )
+        model.strip_prefix(Self::PREFIX).map(Self::from_id)
+    }
+
+    /// The twin whose `agentId` is written in `id` (decimal, from 1).
+    pub fn from_id(id: &str) -> Result<Self> {
+        id.parse::<u64>().ok().filter(|id| *id > 0).map(|id| Self { id }).ok_or_else(|| {
+            InferenceError::UnknownModel(format!("{}{id} (not a twin id)", Self::PREFIX))
+        })
     }
 
     /// The reference, `twin:<id>`.

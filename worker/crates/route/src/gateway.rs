@@ -5,6 +5,7 @@
 //! | `GET /v1/models` | the releases some registered worker serves: id, name, tags, price, how many workers |
 //! | `POST /v1/models/{model}/infer` | routed to a worker serving `model` (see below) |
 //! | `POST /v1/embeddings` | routed by the body's `model` (default `verigrad/minilm`) |
+//! | `POST /v1/twins/{id}/invoke` | routed to a worker serving the twin's bound release (see [`invoke`]) |
 //! | `POST /v1/pipe/answers` | a PIPE request from pipe-node, sent to its quorum of workers (see [`crate::pipe`]) |
 //! | `GET /v1/workers` | the routing table: each worker seen, its price, reputation and load |
 //! | `GET /health` | 200, with the requests in flight |
@@ -49,6 +50,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use verigrad_contracts::TokenClient;
+use verigrad_inference::TwinModel;
 use verigrad_x402::{facilitator::offer, x402::Payment};
 
 use super::{
@@ -138,6 +140,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/v1/models", get(models))
         .route("/v1/models/{*rest}", post(infer))
         .route("/v1/embeddings", post(embeddings))
+        .route("/v1/twins/{id}/invoke", post(invoke))
         .route("/v1/pipe/answers", post(crate::pipe::answers))
         .route("/v1/workers", get(workers))
         .route(
@@ -220,6 +223,38 @@ async fn embeddings(
     forward(&gateway, &model, Work::Embeddings, preferences, &uri, headers, body).await
 }
 
+/// `POST /v1/twins/{id}/invoke`: the twin's binding on chain names its release, and the request is
+/// routed as one for that release (price, latency, tier, fallbacks, payment), to be answered by the
+/// worker's own twin route, which reads the binding again and applies the profile.
+async fn invoke(
+    State(gateway): State<Arc<Gateway>>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let preferences = match Preferences::of(&uri) {
+        Ok(preferences) => preferences,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let twin = match TwinModel::from_id(&id) {
+        Ok(twin) => twin,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let Ok(twins) = gateway.table.chain().twins() else {
+        return error(StatusCode::NOT_FOUND, "no TwinRegistry is deployed on this chain");
+    };
+    let release = match twins.binding(U256::from(twin.id)).await {
+        Ok(Some(binding)) => binding.release,
+        Ok(None) => {
+            return error(StatusCode::NOT_FOUND, &format!("no twin {id} is registered and bound"));
+        }
+        Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading twin {id}: {e}")),
+    };
+    let name = twin.reference();
+    route(&gateway, &name, &[release], Work::Twin(twin), preferences, &uri, headers, body).await
+}
+
 /// What a routed request asks of the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Work {
@@ -227,6 +262,8 @@ pub(crate) enum Work {
     Infer,
     /// `POST /v1/embeddings`, the body's `model` set to the release.
     Embeddings,
+    /// `POST /v1/twins/{id}/invoke`: the worker applies the twin's profile around its release.
+    Twin(TwinModel),
 }
 
 impl Work {
@@ -242,6 +279,7 @@ impl Work {
                 // A body that is not a JSON object goes as it came, for the worker to refuse.
                 ("/v1/embeddings".to_owned(), named.map_or_else(|| body.clone(), Bytes::from))
             }
+            Self::Twin(twin) => (format!("/v1/twins/{}/invoke", twin.id), body.clone()),
         }
     }
 }
@@ -297,13 +335,28 @@ async fn forward(
         Ok(releases) => releases,
         Err(response) => return response,
     };
-    let candidates = match gateway.table.candidates_of(&releases).await {
+    route(gateway, model, &releases, work, preferences, uri, headers, body).await
+}
+
+/// Routes one request for `model` to a worker serving one of `releases`.
+#[allow(clippy::too_many_arguments)]
+async fn route(
+    gateway: &Gateway,
+    model: &str,
+    releases: &[B256],
+    work: Work,
+    preferences: Preferences,
+    uri: &Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let candidates = match gateway.table.candidates_of(releases).await {
         Ok(candidates) => candidates,
         Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading the registry: {e}")),
     };
     let refused = |narrowed| match narrowed {
-        Narrowed::NoWorker => no_worker(model, &releases, None),
-        Narrowed::NotServedBy(worker) => no_worker(model, &releases, Some(worker)),
+        Narrowed::NoWorker => no_worker(model, releases, None),
+        Narrowed::NotServedBy(worker) => no_worker(model, releases, Some(worker)),
         Narrowed::AboveMaxPrice(quote) => {
             let max_price = preferences.max_price.unwrap_or_default();
             let why = format!("'{model}' costs {quote} now, above max_price {max_price}");
@@ -369,7 +422,7 @@ async fn forward(
             Err(_) if !tried.is_empty() => {
                 return error(StatusCode::BAD_GATEWAY, &unreachable(model, &tried));
             }
-            Err(_) => return no_worker(model, &releases, pinned),
+            Err(_) => return no_worker(model, releases, pinned),
         };
         let (path, body) = work.request(dispatch.candidate.release, &body);
         let url = format!("{}{path}", dispatch.candidate.endpoint.trim_end_matches('/'));

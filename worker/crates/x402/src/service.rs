@@ -132,7 +132,11 @@ pub async fn paid_api(
     let catalog = Catalog::new(runtime);
     catalog.refresh(&chain.models()).await?;
     let (paywall, facilitator_routes) = paywall(&chain, sender, options)?;
-    let api = Arc::new(Api::new(catalog, paywall));
+    let api = Api::new(catalog, paywall);
+    let api = Arc::new(match chain.twins() {
+        Ok(twins) => api.with_twins(twins),
+        Err(_) => api,
+    });
     let refresher = tokio::spawn(refresh_prices(api.clone(), chain, options.price_refresh));
     Ok(PaidApi { router: api::router(api).merge(facilitator_routes), refresher })
 }

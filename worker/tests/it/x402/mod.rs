@@ -6,3 +6,4 @@ mod flow;
 mod prices;
 mod refusals;
 mod restart;
+mod twinned;

@@ -6,6 +6,7 @@
 //! | `GET /v1/models` | 200 the catalog: every model with its current price, and the payment terms |
 //! | `POST /v1/models/{model}/infer` (tensors as JSON, as [`parse_input`](verigrad_task::parse_input) reads them) | 200 the output tensors and their commitment, after payment |
 //! | `POST /v1/embeddings` (OpenAI's shape) | 200 the embeddings, after payment |
+//! | `POST /v1/twins/{id}/invoke` (tensors, as for a model) | 200 the twin's answer on its bound release, naming twin, release and profile, after payment ([`twins`]) |
 //!
 //! `{model}` is a package id, `name@version`, or a name (`verigrad/volatility` — the slash may stay
 //! as it is). A paid route without payment answers 402 with `PAYMENT-REQUIRED`; see [`Paywall`].
@@ -15,6 +16,7 @@ mod catalog;
 mod embeddings;
 mod paywall;
 mod rate;
+mod twins;
 
 use std::sync::{
     Arc,
@@ -30,6 +32,7 @@ use axum::{
     routing::{get, post},
 };
 use serde_json::{Value, json};
+use verigrad_contracts::TwinRegistryClient;
 use verigrad_inference::{Architecture, InferenceError, ModelInput, ModelOutput};
 
 pub use catalog::{Catalog, Listing};
@@ -46,13 +49,25 @@ pub struct Api {
     catalog: Catalog,
     paywall: Option<Paywall>,
     inferences: AtomicU64,
+    /// Where twins' bindings are read; `None` where no TwinRegistry is deployed.
+    twins: Option<TwinRegistryClient>,
 }
 
 impl Api {
     /// An API selling `catalog`'s models behind `paywall`; without one, everything is free (local
     /// development and benchmarks).
     pub fn new(catalog: Catalog, paywall: Option<Paywall>) -> Self {
-        Self { catalog, paywall, inferences: AtomicU64::new(0) }
+        Self { catalog, paywall, inferences: AtomicU64::new(0), twins: None }
+    }
+
+    /// The API, also invoking the twins `twins` registers.
+    pub fn with_twins(mut self, twins: TwinRegistryClient) -> Self {
+        self.twins = Some(twins);
+        self
+    }
+
+    fn count_inference(&self) {
+        self.inferences.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The models and their prices.
@@ -69,6 +84,7 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/v1/models/{model}/infer", post(infer))
         .route("/v1/models/{namespace}/{name}/infer", post(infer_namespaced))
         .route("/v1/embeddings", post(embeddings))
+        .route("/v1/twins/{id}/invoke", post(twins::invoke))
         .with_state(api)
 }
 
@@ -229,7 +245,7 @@ async fn sell(
 /// Runs a model off the async threads.
 async fn run(api: &Api, id: B256, input: ModelInput) -> Result<ModelOutput, ApiError> {
     let runtime = api.catalog.runtime().clone();
-    api.inferences.fetch_add(1, Ordering::Relaxed);
+    api.count_inference();
     tokio::task::spawn_blocking(move || runtime.run(&id.to_string(), &input))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?

@@ -1,0 +1,110 @@
+//! A twin invoked over x402 through the coordinator: `POST /v1/twins/{id}/invoke` is routed to a
+//! `worker serve` serving the twin's bound release, which applies the twin's published profile and
+//! is paid the release's price. The answer is `invoke_twin`'s, names the twin, release and profile,
+//! and bad invocations (an unknown twin, a profile that no longer matches the binding) are refused
+//! before anything is paid.
+
+use alloy::{
+    primitives::{B256, keccak256},
+    transports::http::reqwest,
+};
+use verigrad_contracts::{RoleSet, TwinTerms};
+use verigrad_inference::{ModelPackage, Runtime, TwinModel, invoke_twin};
+use verigrad_task::{output_json, parse_input};
+use verigrad_x402::pay;
+
+use crate::{
+    route::Coordinator,
+    store::{StoreNode, models, shipped},
+};
+use verigrad_testkit::x402::{
+    Market, Server, package_id, payer, price_of_volatility, volatility_input,
+};
+use verigrad_testkit::{DEPLOYER_KEY, Node, WORKER_KEY, address, tokens};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_twin_is_invoked_over_x402_with_its_profile_on_its_bound_release() {
+    let market = Market::open().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = StoreNode::start(&dir.path().join("store"));
+    let published = models(&store, &["publish", &shipped("volatility").to_string_lossy()]);
+    assert!(published.status.success(), "{}", verigrad_testkit::text(&published));
+    let server = Server::serve(&market, &dir.path().join("worker"), &[]);
+    let me = address(WORKER_KEY);
+    market.deployed.fund(&market.anvil, me, tokens(200)).await;
+    let account = market.deployed.account(market.anvil.url(), WORKER_KEY).await;
+    let release = package_id("volatility");
+    let roles: RoleSet = "compute".parse().expect("roles");
+    account
+        .register(roles, server.url.clone(), vec![release], tokens(100))
+        .await
+        .expect("register");
+
+    // The twin: the risk desk's profile published in its metadata, its hash in the binding.
+    let owner = market.deployed.account(market.anvil.url(), DEPLOYER_KEY).await;
+    let twins = owner.chain().twins().expect("deployed");
+    let agent = twins.register(owner.sender(), "https://example.org/desk.json").await.expect("id");
+    let profile = std::fs::read(shipped("twins").join("risk-desk.profile.json")).expect("profile");
+    twins.publish_profile(owner.sender(), agent, &profile).await.expect("published");
+    let terms = TwinTerms {
+        release,
+        profile_hash: keccak256(&profile),
+        memory_namespace: B256::ZERO,
+        probe_set_hash: keccak256(b"probes"),
+        drift_bound_ppm: 2_000,
+    };
+    twins.bind(owner.sender(), agent, &terms).await.expect("bound");
+
+    let file = market.deployed.file.to_string_lossy().into_owned();
+    let coordinator =
+        Coordinator::start(market.anvil.url().as_str(), &file, &store.url, 8, None, &[]);
+    let invoke = |id: &str| format!("{}/v1/twins/{id}/invoke", coordinator.url);
+    let http = reqwest::Client::new();
+    let input = volatility_input();
+
+    // Paid to the worker at the release's price; the answer is the twin's, computed here alike.
+    let earned = market.balance(me).await;
+    let paid = pay(&http, &invoke(&agent.to_string()), Some(&input), &payer()).await.expect("pays");
+    assert_eq!(paid.status, 200, "{:?}\n{}", paid.body, server.log());
+    assert_eq!(paid.paid.expect("a 402 came first").pay_to, me);
+    assert_eq!(market.balance(me).await, earned + price_of_volatility());
+    let mut runtime = Runtime::new();
+    runtime.add(&ModelPackage::load(shipped("volatility")).expect("package")).expect("added");
+    let twin = TwinModel { id: agent.to::<u64>() };
+    let parsed = parse_input(&input.to_string()).expect("input");
+    let expected = invoke_twin(&runtime, twin, release, &profile, &parsed).expect("invoked");
+    let body = paid.body;
+    for part in ["numbers", "strings", "jsons"] {
+        assert_eq!(body[part], output_json(&expected)[part], "{part}");
+    }
+    assert_eq!(body["outputHash"], serde_json::json!(expected.commitment()));
+    assert_eq!(body["strings"][0]["name"], "decision");
+    let names = &body["jsons"];
+    assert_eq!(names[0], serde_json::json!({ "name": "twin", "value": agent.to_string() }));
+    assert_eq!(names[1]["value"], release.to_string());
+    assert_eq!(names[2]["value"], keccak256(&profile).to_string());
+
+    // Refused before any payment: no such twin, a malformed id, and a profile that no longer
+    // hashes to the binding (metadata changes at once; the binding's profile only after a delay).
+    let spent = market.balance(address(verigrad_testkit::x402::PAYER_KEY)).await;
+    let refused = |id: &'static str| {
+        let (http, url) = (http.clone(), invoke(id));
+        let input = input.clone();
+        async move { http.post(url).json(&input).send().await.expect("answered") }
+    };
+    let unknown = refused("99").await;
+    assert_eq!(unknown.status(), 404);
+    assert!(unknown.text().await.expect("body").contains("no twin 99"));
+    assert_eq!(refused("zero").await.status(), 400);
+    twins.publish_profile(owner.sender(), agent, b"{\"name\":\"swapped\"}").await.expect("set");
+    let swapped = pay(&http, &invoke(&agent.to_string()), Some(&input), &payer()).await;
+    let swapped = swapped.expect("answered");
+    assert_eq!(swapped.status, 422, "{:?}", swapped.body);
+    assert!(
+        swapped.body.to_string().contains("does not hash to its binding"),
+        "{:?}",
+        swapped.body
+    );
+    assert_eq!(market.balance(address(verigrad_testkit::x402::PAYER_KEY)).await, spent);
+    assert_eq!(market.balance(me).await, earned + price_of_volatility(), "nothing more paid");
+}
