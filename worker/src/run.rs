@@ -12,6 +12,7 @@ use verigrad_contracts::{Account, RoleSet};
 use verigrad_requester::Requester;
 use verigrad_roles::{RunOptions, TaskConfig, Worker, load_runtime};
 use verigrad_task::{EventStream, EventsConfig, WorkerStore};
+use verigrad_twins::{DriftMember, MemberOptions};
 use verigrad_x402::{ApiOptions, PaidApi, paid_api};
 
 use crate::{
@@ -136,7 +137,7 @@ async fn run(
         );
         let answering = Answering::new(
             runtime.clone(),
-            signer,
+            signer.clone(),
             deployment.chain_id,
             settlement,
             args.faulty,
@@ -171,6 +172,21 @@ async fn run(
             tracing::debug!(?tally, "audit stopped");
         });
     }
+    if roles.contains(RoleSet::VERIFY) && !deployment.twin_registry.is_zero() {
+        // The member's transactions share the account's nonces with the roles' steps.
+        let options = MemberOptions {
+            models: config.models.clone(),
+            cache: cache.clone(),
+            poll,
+            patience: DRIFT_CHECK_PATIENCE,
+        };
+        let sender = account.sender().clone();
+        let member =
+            DriftMember::new(chain.clone(), sender, signer.clone(), blobs.clone(), options)?;
+        let from = chain.rpc().block_number().await? + 1;
+        tracing::info!(from, "serving twins' drift checks");
+        tokio::spawn(verigrad_twins::follow(Arc::new(member), from, poll, shutdown.clone()));
+    }
     let worker = Worker::new(account, store, blobs, runtime, options).await?;
     tokio::spawn(async move {
         match shutdown_signal().await {
@@ -191,6 +207,10 @@ async fn commits_pipe_results(chain: &verigrad_contracts::Chain) -> bool {
         chain.rpc().provider().raw_request("pipe_getBlockResults".into(), ["latest"]).await;
     answered.is_ok()
 }
+
+/// How long a drift check may take to resolve once proposed (its anchor, the commit and reveal
+/// windows) before its member gives up on it.
+const DRIFT_CHECK_PATIENCE: Duration = Duration::from_secs(600);
 
 /// The longest a PIPE request's model may run.
 const PIPE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -67,6 +67,13 @@ impl Account {
         self.sender.call(self.chain.deployment().worker_registry, call).await
     }
 
+    /// Serves one more model release with the roles and stake already registered (its draws count
+    /// from the registry's next epoch).
+    pub async fn serve_model(&self, model: B256) -> Result<TransactionReceipt> {
+        let call = WorkerRegistry::serveModelCall { modelId: model };
+        self.sender.call(self.chain.deployment().worker_registry, call).await
+    }
+
     /// Adds `amount` token wei of stake (approved to the registry first if needed).
     pub async fn add_stake(&self, amount: U256) -> Result<TransactionReceipt> {
         let amount = to_u96(amount)?;

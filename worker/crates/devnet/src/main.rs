@@ -16,6 +16,7 @@ mod pipe_bench;
 mod status;
 mod surge;
 mod tiers;
+mod twins;
 
 use std::process::ExitCode;
 
@@ -127,6 +128,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 dispute::run(&mut network).await?;
             }
             memsync::run(&network).await?;
+            twins::run(&mut network).await?;
             let pipe = own.as_ref().unwrap_or(&network.market.chain);
             if keep {
                 let market = &network.market;

@@ -156,6 +156,11 @@ impl Network {
         Ok(Self { market, chain, processes: BTreeMap::new(), coordinator: String::new(), dir })
     }
 
+    /// Releases the package in `dir` as the model owner (untagged); its release id.
+    pub(crate) fn release_package(&self, dir: &std::path::Path) -> anyhow::Result<B256> {
+        release_dir(&self.market, dir, &[])
+    }
+
     /// Registers the named workers (`(name, roles)`), each with the minimum stake for its roles and,
     /// if it computes, the endpoint it answers PIPE requests on.
     pub(crate) async fn register(&self, workers: &[(&'static str, &str)]) {
@@ -316,8 +321,14 @@ impl Network {
 /// Publishes shipped package `name` as a release tagged `tag` with `worker models release`, as the
 /// model owner.
 fn release(market: &Market, name: &str, tag: &str) -> anyhow::Result<B256> {
-    let dir = package_dir(name).display().to_string();
-    let args = ["models", "release", &dir, "--tag", tag];
+    release_dir(market, &package_dir(name), &["--tag", tag])
+}
+
+/// `worker models release DIR FLAGS…` as the model owner; the release id.
+fn release_dir(market: &Market, dir: &std::path::Path, flags: &[&str]) -> anyhow::Result<B256> {
+    let dir = dir.display().to_string();
+    let args: Vec<&str> =
+        ["models", "release", &dir].into_iter().chain(flags.iter().copied()).collect();
     let output = market.command(Some(MODEL_OWNER_KEY), &args).output()?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     anyhow::ensure!(output.status.success(), "worker models release {dir}: {stderr}");

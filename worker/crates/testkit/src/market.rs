@@ -535,6 +535,11 @@ impl WorkerProcess {
         self.process.spawn(command);
     }
 
+    /// Waits until it listens on loopback `port`, at most `limit` (panics past it, with its log).
+    pub fn wait_listening(&mut self, port: u16, limit: Duration) {
+        self.process.wait_listening(port, limit);
+    }
+
     /// SIGKILL: no chance to finish anything.
     pub fn kill(&mut self) {
         self.process.kill();

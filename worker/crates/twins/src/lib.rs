@@ -2,11 +2,14 @@
 //! and a drift bound; its release moves only through a drift check whose committee of verifiers
 //! measures how far the proposed release's answers are from the current one's over the probe set.
 //! [`DriftMember`] is one verifier's part in a check: draw the committee if nobody has, measure,
-//! commit, reveal, and resolve when the window has closed.
+//! commit, reveal, and resolve when the window has closed; [`follow`] serves every check proposed, as
+//! `worker run` does for a VERIFY worker.
 #![warn(unused_crate_dependencies)]
 
+mod follow;
 mod member;
 
+pub use follow::follow;
 pub use member::{DriftMember, MemberOptions};
 
 use alloy::primitives::{Address, B256, U256};

@@ -72,6 +72,16 @@ impl DriftMember {
         Ok(Self { twins, chain, sender, signer, store, options })
     }
 
+    /// The chain it reads.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// The twin registry's address.
+    pub fn registry(&self) -> alloy::primitives::Address {
+        self.twins.address()
+    }
+
     /// Takes part in check `check` until it resolves; its verdict.
     pub async fn serve(&self, check: U256) -> Result<CheckStatus, TwinError> {
         let started = tokio::time::Instant::now();

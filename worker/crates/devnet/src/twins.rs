@@ -1,0 +1,153 @@
+//! Twins: the requester registers a twin (an ERC-8004 identity) bound to `verigrad/volatility` 1.0.0,
+//! the risk desk's profile and a drift bound over 256 probe windows; pays to invoke it through the
+//! coordinator; proposes two upgrades that the verifiers check — another architecture, refused, and
+//! the model retrained from other seeds, passed — and invokes it again on its new release. The
+//! binding's history ends the story.
+
+use std::time::Duration;
+
+use alloy::{
+    primitives::{B256, U256, aliases::U96, keccak256},
+    signers::local::PrivateKeySigner,
+    transports::http::reqwest,
+};
+use verigrad_blobs::StoreClient;
+use verigrad_contracts::{
+    TwinRegistryClient, TwinTerms,
+    bindings::TwinRegistry::{CheckStatus, DriftCheck},
+};
+use verigrad_inference::{ModelPackage, training};
+use verigrad_testkit::{DEPLOYER_KEY, market::package_dir, tokens, x402::volatility_input};
+
+use crate::network::{Network, actor, vgd};
+
+/// The demo's VERIFY workers: each serves the new releases, so its `worker run` may be drawn to
+/// check drift towards them.
+const VERIFIERS: [&str; 4] = ["worker1", "worker2", "worker3", "verifier4"];
+
+/// Runs the story; fails unless the refused and the passed check end as the docs say.
+pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
+    println!(
+        "\n== Twins: an identity pinned to a release, a profile and a drift bound; moved only by a drift check"
+    );
+    let market = &network.market;
+    let store = StoreClient::new(market.store_url.clone());
+    let mut upgrades = Vec::new();
+    for (dir, version) in [("volatility-1.0.1", "1.0.1"), ("volatility-2.0.0", "2.0.0")] {
+        let dir = package_dir("twins").join(dir);
+        let package = ModelPackage::load(&dir)?;
+        store.publish(&package, |_| {}).await?;
+        let released = network.release_package(&dir)?;
+        println!("  the model owner releases verigrad/volatility {version}: {released}");
+        upgrades.push(released);
+    }
+    for name in VERIFIERS {
+        let account = market.account(actor(name).key.expect("a worker's key")).await;
+        for &release in &upgrades {
+            account.serve_model(release).await?;
+        }
+    }
+    println!(
+        "  worker1-3 and verifier4 serve both (their stake counts for them from the next epoch)"
+    );
+
+    let owner = market.account(DEPLOYER_KEY).await;
+    let twins = network.chain.twins()?;
+    let agent = twins.register(owner.sender(), "https://example.org/risk-desk.json").await?;
+    let profile = std::fs::read(package_dir("twins").join("risk-desk.profile.json"))?;
+    twins.publish_profile(owner.sender(), agent, &profile).await?;
+    let probes = training::volatility_probes(256)?;
+    let probe_set = store.put(probes.encode()).await?;
+    let terms = TwinTerms {
+        release: market.volatility,
+        profile_hash: keccak256(&profile),
+        memory_namespace: B256::ZERO,
+        probe_set_hash: probe_set,
+        drift_bound_ppm: 2_000,
+    };
+    twins.bind(owner.sender(), agent, &terms).await?;
+    println!(
+        "  the requester registers twin {agent} (risk-desk): volatility 1.0.0, profile {}, 256 probes in the store, bound 2 000 ppm",
+        terms.profile_hash
+    );
+
+    invoke(network, agent).await?;
+
+    let fee = tokens(1);
+    owner.chain().token().approve(owner.sender(), twins.address(), fee * U256::from(2)).await?;
+    // The verifiers' stake for the new releases counts from the registry's next epoch (8 blocks).
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    for (&to, version, expected) in [
+        (&upgrades[1], "2.0.0, another architecture", CheckStatus::Refused),
+        (&upgrades[0], "1.0.1, retrained from other seeds", CheckStatus::Passed),
+    ] {
+        let check =
+            twins.propose_upgrade(owner.sender(), agent, to, U96::from(fee.to::<u128>())).await?;
+        let decided = decided(&twins, check).await?;
+        println!(
+            "  upgrade to {version}: check {check}; the verifiers' `worker run` drew a committee, measured, committed and revealed\n    -> {:?} at an agreed {} ppm (bound 2 000)",
+            decided.status, decided.agreedPpm
+        );
+        anyhow::ensure!(
+            decided.status == expected,
+            "check {check} ended {:?}, not {expected:?}",
+            decided.status
+        );
+    }
+
+    // worker1 loads the release it now serves on restart; the twin answers from it.
+    let worker1 = network.processes.get_mut("worker1").expect("worker1 runs");
+    worker1.kill();
+    worker1.restart();
+    worker1.wait_listening(actor("worker1").answer_port.expect("a port"), Duration::from_secs(60));
+    invoke(network, agent).await?;
+
+    let key = DEPLOYER_KEY;
+    let history = network.worker(key, &["twins", "status", "--twin", &agent.to_string()]).await?;
+    println!("  worker twins status --twin {agent}:");
+    for line in history.lines() {
+        println!("    {line}");
+    }
+    Ok(())
+}
+
+/// Pays the coordinator for one invocation of twin `agent` and prints what it answered.
+async fn invoke(network: &Network, agent: U256) -> anyhow::Result<()> {
+    let url = format!("{}/v1/twins/{agent}/invoke", network.coordinator);
+    let payer: PrivateKeySigner = DEPLOYER_KEY.parse()?;
+    let client = reqwest::Client::new();
+    let paid = verigrad_x402::pay(&client, &url, Some(&volatility_input()), &payer).await?;
+    anyhow::ensure!(paid.status == 200, "HTTP {}: {}", paid.status, paid.body);
+    let amount = paid.paid.as_ref().map_or(U256::ZERO, |offer| offer.amount);
+    let body = &paid.body;
+    let named = |i: usize| body["jsons"][i]["value"].as_str().unwrap_or("?").to_owned();
+    println!(
+        "  POST {url} (paid {} VGD): volatility {} -> {}; answered by release {} with profile {}",
+        vgd(amount),
+        body["numbers"][0]["values"][0].as_str().unwrap_or("?"),
+        body["strings"][0]["values"][0].as_str().unwrap_or("?"),
+        named(1),
+        named(2),
+    );
+    Ok(())
+}
+
+/// Check `check` once decided (the verifiers' daemons play it out); fails after two minutes.
+async fn decided(twins: &TwinRegistryClient, check: U256) -> anyhow::Result<DriftCheck> {
+    let started = std::time::Instant::now();
+    loop {
+        let now = twins.check(check).await?;
+        if matches!(now.status, CheckStatus::Passed | CheckStatus::Refused | CheckStatus::Void) {
+            return Ok(now);
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(120),
+            "check {check} is still {:?} after two minutes ({} of {} committed, {} revealed); see .devnet/workers/*.log",
+            now.status,
+            now.commits,
+            now.size,
+            now.reveals
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
