@@ -5,9 +5,10 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use anyhow::Context as _;
 use clap::Args;
 use verigrad_blobs::StoreClient;
-use verigrad_contracts::Chain;
-use verigrad_contracts::TxSender;
-use verigrad_route::{Admission, Catalog, Gateway, Reseller, RoutePolicy, RoutingTable, router};
+use verigrad_contracts::{Chain, TxSender, memory_domain};
+use verigrad_route::{
+    Admission, Catalog, Gateway, Reseller, RoutePolicy, RoutingTable, TwinMemory, router,
+};
 use verigrad_x402::{ApiOptions, paywall};
 
 use crate::{cli::Context, serve::SettlementArgs};
@@ -47,6 +48,12 @@ pub(crate) struct CoordinateArgs {
     /// paid to that key, which pays the workers.
     #[command(flatten)]
     settlement: SettlementArgs,
+    /// A MemSync store node (`worker memory serve`) keeping twins' memories. With a key
+    /// (VERIGRAD_KEY) that a twin's owner made a delegate of the twin's namespace, a paid
+    /// invocation's `message` is searched there and the exchange remembered, the store paid by
+    /// that key.
+    #[arg(long, env = "VERIGRAD_TWIN_MEMORY")]
+    twin_memory: Option<String>,
 }
 
 impl CoordinateArgs {
@@ -72,7 +79,18 @@ impl CoordinateArgs {
             }
             None => None,
         };
-        serve(chain, self, paid).await
+        let memory = match &self.twin_memory {
+            None => None,
+            Some(store) => {
+                let signer = ctx.optional_signer()?.context(
+                    "--twin-memory needs a key (VERIGRAD_KEY) delegated by twins' owners",
+                )?;
+                let deployment = chain.deployment();
+                let domain = memory_domain(deployment.chain_id, deployment.memory_registry);
+                Some(TwinMemory::new(store.clone(), signer, domain))
+            }
+        };
+        serve(chain, self, paid, memory).await
     }
 }
 
@@ -80,6 +98,7 @@ async fn serve(
     chain: Chain,
     args: CoordinateArgs,
     paid: Option<(Reseller, axum::Router)>,
+    memory: Option<TwinMemory>,
 ) -> anyhow::Result<()> {
     let CoordinateArgs {
         listen,
@@ -102,6 +121,10 @@ async fn serve(
     let (gateway, facilitator) = match paid {
         Some((reseller, facilitator)) => (gateway.with_reseller(reseller), Some(facilitator)),
         None => (gateway, None),
+    };
+    let gateway = match memory {
+        Some(memory) => gateway.with_twin_memory(memory),
+        None => gateway,
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -33,7 +33,7 @@ const INTRUDER_KEY: &str = KEYS[5];
 const PRICE: u64 = 1_000_000_000_000_000;
 
 /// A `worker memory serve` process as `key`, with its data in `dir`.
-fn memory_node(market: &Market, key: &str, dir: &Path) -> Server {
+pub(crate) fn memory_node(market: &Market, key: &str, dir: &Path) -> Server {
     std::fs::create_dir_all(dir).expect("data dir");
     let mut env = market.env();
     env.retain(|(name, _)| *name != "VERIGRAD_KEY");
@@ -47,7 +47,7 @@ fn memory_node(market: &Market, key: &str, dir: &Path) -> Server {
 }
 
 /// Funds `key` and registers it as a store node at `endpoint`.
-async fn register_store(market: &Market, key: &str, endpoint: &str) -> Address {
+pub(crate) async fn register_store(market: &Market, key: &str, endpoint: &str) -> Address {
     let account = market.deployed.account(market.anvil.url(), key).await;
     market.deployed.fund(&market.anvil, account.address(), tokens(200)).await;
     let store: RoleSet = "store".parse().expect("roles");
@@ -55,7 +55,7 @@ async fn register_store(market: &Market, key: &str, endpoint: &str) -> Address {
     account.address()
 }
 
-fn registry(market: &Market) -> MemoryRegistryClient {
+pub(crate) fn registry(market: &Market) -> MemoryRegistryClient {
     MemoryRegistryClient::new(
         market.rpc.clone(),
         market.deployed.deployment.memory_registry,

@@ -95,11 +95,15 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
         );
     }
 
-    // worker1 loads the release it now serves on restart; the twin answers from it.
-    let worker1 = network.processes.get_mut("worker1").expect("worker1 runs");
-    worker1.kill();
-    worker1.restart();
-    worker1.wait_listening(actor("worker1").answer_port.expect("a port"), Duration::from_secs(60));
+    // The compute workers load the releases they now serve when they start: restarted, they answer
+    // for the twin's new release.
+    for name in &VERIFIERS[..3] {
+        let worker = network.processes.get_mut(*name).expect("the worker runs");
+        worker.kill();
+        worker.restart();
+        worker.wait_listening(actor(name).answer_port.expect("a port"), Duration::from_secs(60));
+    }
+    println!("  worker1-3 restart to load the new release");
     invoke(network, agent).await?;
 
     let key = DEPLOYER_KEY;

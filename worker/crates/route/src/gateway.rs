@@ -50,12 +50,12 @@ use axum::{
 use serde_json::{Value, json};
 
 use verigrad_contracts::TokenClient;
-use verigrad_inference::TwinModel;
+use verigrad_inference::{DECISION_OUTPUT, TwinModel};
 use verigrad_x402::{facilitator::offer, x402::Payment};
 
 use super::{
     Admission, Candidate, Catalog, Dispatch, Plan, Required, Reseller, Route, RoutingTable, Sort,
-    crosscheck,
+    TwinMemory, crosscheck,
 };
 
 /// Headers passed from the client to the worker.
@@ -84,18 +84,27 @@ pub struct Gateway {
     pub(crate) http: reqwest::Client,
     /// Sells cross-checked answers; `None` without a key, and such requests are refused.
     pub(crate) reseller: Option<Reseller>,
+    /// Twins' memories; `None` keeps none (a `message` is answered with `memoryError`).
+    twin_memory: Option<TwinMemory>,
 }
 
 impl Gateway {
     /// A gateway routing with `table`, naming models with `catalog`, admitting by `admission`.
     pub fn new(table: Arc<RoutingTable>, catalog: Catalog, admission: Arc<Admission>) -> Self {
         let token = table.chain().token();
-        Self { table, catalog, admission, token, http: reqwest::Client::new(), reseller: None }
+        let http = reqwest::Client::new();
+        Self { table, catalog, admission, token, http, reseller: None, twin_memory: None }
     }
 
     /// The gateway, also selling cross-checked answers through `reseller`.
     pub fn with_reseller(mut self, reseller: Reseller) -> Self {
         self.reseller = Some(reseller);
+        self
+    }
+
+    /// The gateway, also consulting and updating twins' memories through `memory`.
+    pub fn with_twin_memory(mut self, memory: TwinMemory) -> Self {
+        self.twin_memory = Some(memory);
         self
     }
 
@@ -225,7 +234,11 @@ async fn embeddings(
 
 /// `POST /v1/twins/{id}/invoke`: the twin's binding on chain names its release, and the request is
 /// routed as one for that release (price, latency, tier, fallbacks, payment), to be answered by the
-/// worker's own twin route, which reads the binding again and applies the profile.
+/// worker's own twin route, which reads the binding again and applies the profile. A body's
+/// `message` (text beside the tensors) is for the twin's memory ([`TwinMemory`]): once the answer is
+/// paid, the memories the message recalls are listed in it (`memories`) and the exchange is
+/// remembered (`remembered`: how many memories it kept; or `memoryError` — a paid answer is never
+/// withheld for its memory).
 async fn invoke(
     State(gateway): State<Arc<Gateway>>,
     Path(id): Path<String>,
@@ -244,16 +257,98 @@ async fn invoke(
     let Ok(twins) = gateway.table.chain().twins() else {
         return error(StatusCode::NOT_FOUND, "no TwinRegistry is deployed on this chain");
     };
-    let release = match twins.binding(U256::from(twin.id)).await {
-        Ok(Some(binding)) => binding.release,
+    let binding = match twins.binding(U256::from(twin.id)).await {
+        Ok(Some(binding)) => binding,
         Ok(None) => {
             return error(StatusCode::NOT_FOUND, &format!("no twin {id} is registered and bound"));
         }
         Err(e) => return error(StatusCode::BAD_GATEWAY, &format!("reading twin {id}: {e}")),
     };
+    let (body, message) = match take_message(body) {
+        Ok(split) => split,
+        Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+    };
     let name = twin.reference();
-    route(&gateway, &name, &[release], Work::Twin(twin), preferences, &uri, headers, body).await
+    let release = binding.release;
+    let answered =
+        route(&gateway, &name, &[release], Work::Twin(twin), preferences, &uri, headers, body)
+            .await;
+    // The memory is consulted only for a paid answer: nothing is spent on the store before.
+    let Some(message) = message else { return answered };
+    if answered.status() != StatusCode::OK {
+        return answered;
+    }
+    let namespace = binding.memoryNamespace;
+    with_json(answered, async |answer: &mut Value| {
+        let memory = match &gateway.twin_memory {
+            _ if namespace.is_zero() => Err(format!("twin {id} is bound to no MemSync namespace")),
+            None => Err("this coordinator keeps no twins' memory".to_owned()),
+            Some(memory) => Ok(memory),
+        };
+        let kept = async |memory: &TwinMemory, answer: &mut Value| {
+            let recalled = memory.recall(namespace, twin, &message).await;
+            answer["memories"] = json!(recalled.map_err(|e| format!("recalling: {e}"))?);
+            let said = answer_text(answer);
+            let kept = memory.remember(namespace, twin, &message, &said).await;
+            kept.map_err(|e| format!("remembering: {e}"))
+        };
+        let outcome = match memory {
+            Ok(memory) => kept(memory, answer).await,
+            Err(why) => Err(why),
+        };
+        match outcome {
+            Ok(kept) => answer["remembered"] = json!(kept),
+            Err(why) => answer["memoryError"] = json!(why),
+        }
+    })
+    .await
 }
+
+/// The body without its `message` (what the worker is sent), and the message. A body that is not a
+/// JSON object goes as it came, for the worker to refuse.
+fn take_message(body: Bytes) -> Result<(Bytes, Option<String>), String> {
+    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else {
+        return Ok((body, None));
+    };
+    match fields.remove("message") {
+        None => Ok((body, None)),
+        Some(Value::String(message)) if !message.trim().is_empty() => {
+            let rest = serde_json::to_vec(&fields).map_err(|e| e.to_string())?;
+            Ok((Bytes::from(rest), Some(message)))
+        }
+        Some(_) => Err("\"message\" must be non-empty text".to_owned()),
+    }
+}
+
+/// What the twin answered, in words, for its memory: its decisions, else its first output.
+fn answer_text(answer: &Value) -> String {
+    let strings = answer["strings"].as_array().into_iter().flatten();
+    let decided: Vec<&str> = strings
+        .filter(|t| t["name"] == DECISION_OUTPUT)
+        .flat_map(|t| t["values"].as_array().into_iter().flatten().filter_map(Value::as_str))
+        .collect();
+    if !decided.is_empty() {
+        return format!("decided: {}", decided.join(", "));
+    }
+    format!("answered: {}", answer["numbers"][0]["values"])
+}
+
+/// `response` with its JSON body edited by `edit` (its other headers kept).
+async fn with_json(response: Response, edit: impl AsyncFnOnce(&mut Value)) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ANSWER_BYTES).await else {
+        return error(StatusCode::BAD_GATEWAY, "the worker's answer could not be read");
+    };
+    let Ok(mut answer) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    edit(&mut answer).await;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(answer.to_string()))
+}
+
+/// The largest answer the coordinator edits (a twin's answer with its memories).
+const MAX_ANSWER_BYTES: usize = 16 << 20;
 
 /// What a routed request asks of the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,7 @@ mod gateway;
 mod pipe;
 mod score;
 mod table;
+mod twin_memory;
 
 pub use admission::{Admission, Occupancy, Permit, Shed};
 pub use assurance::{CrossCheck, Plan, Quoted, Refusal, Required, choose, plan};
@@ -21,3 +22,4 @@ pub use crosscheck::{Reseller, agree, majority};
 pub use gateway::{Gateway, ROUTE_RECEIPT, SERVED_BY, router};
 pub use score::{Candidate, Load, Route, RoutePolicy, Sort};
 pub use table::{Dispatch, RoutingTable, WorkerRow};
+pub use twin_memory::TwinMemory;
