@@ -736,6 +736,36 @@ mod tests {
     }
 
     #[test]
+    fn a_twin_invocations_message_is_taken_out_of_what_the_worker_is_sent() {
+        let body = Bytes::from_static(br#"{"numbers":[],"message":"I live in Lisbon."}"#);
+        let (sent, message) = take_message(body).expect("split");
+        assert_eq!(message.as_deref(), Some("I live in Lisbon."));
+        assert_eq!(serde_json::from_slice::<Value>(&sent).expect("json"), json!({ "numbers": [] }));
+        let plain = Bytes::from_static(br#"{"numbers":[]}"#);
+        assert_eq!(take_message(plain.clone()), Ok((plain, None)));
+        let garbage = Bytes::from_static(b"not json");
+        assert_eq!(take_message(garbage.clone()), Ok((garbage, None)), "the worker refuses it");
+        for bad in [&br#"{"message":""}"#[..], br#"{"message":3}"#] {
+            assert!(take_message(Bytes::from_static(bad)).is_err());
+        }
+    }
+
+    #[test]
+    fn a_twin_answer_is_remembered_by_its_decisions() {
+        let decided = json!({ "strings": [{ "name": "decision", "values": ["trim", "hold"] }] });
+        assert_eq!(answer_text(&decided), "decided: trim, hold");
+        let numbers = json!({ "numbers": [{ "name": "y", "values": ["0.5"] }], "strings": [] });
+        assert_eq!(answer_text(&numbers), r#"answered: ["0.5"]"#);
+    }
+
+    #[test]
+    fn a_twin_is_asked_of_its_worker_by_id() {
+        let twin = TwinModel { id: 4 };
+        let (path, _) = Work::Twin(twin).request(B256::ZERO, &Bytes::from_static(b"{}"));
+        assert_eq!(path, "/v1/twins/4/invoke");
+    }
+
+    #[test]
     fn only_the_registry_tag_alphabet_is_looked_up_as_a_tag() {
         assert!(is_tag("embedding/384") && is_tag("forecast/volatility") && is_tag("a.b_c-d"));
         assert!(
