@@ -314,8 +314,11 @@ contract TwinRegistry is ITwinRegistry, ERC721URIStorage, Ownable {
         parties[0] = ownerOf(c.agentId);
         parties[1] = c.proposer;
         parties[2] = MODELS.terms(c.toRelease).owner;
+        // Drawn from the verifiers of the release the twin runs now, not of the proposed one: a new
+        // release's VERIFY stake is thin, and whoever wants the move could stake sybil verifiers for it.
+        // Members fetch the proposed release from the store by its content hash.
         address[] memory members = WORKERS.drawAndLock(
-            c.toRelease,
+            c.fromRelease,
             Roles.VERIFY,
             Anchors.seed(anchor, TaskId.wrap(checkId), DRIFT_DRAW),
             _params.committeeSize,
@@ -548,7 +551,7 @@ contract TwinRegistry is ITwinRegistry, ERC721URIStorage, Ownable {
     /// @dev Records a fault on the release, releases the member's lock, slashes it (to the treasury) and jails it.
     function _penalize(uint256 checkId, DriftCheck storage c, address member, bool revealed) private {
         uint96 lock = _memberLock(c);
-        WORKERS.closeSeat(member, c.toRelease, lock, false);
+        WORKERS.closeSeat(member, c.fromRelease, lock, false);
         uint96 taken = WORKERS.slash(member, lock);
         WORKERS.jail(member, uint40(block.timestamp) + _params.jailDuration);
         _liabilities += taken;

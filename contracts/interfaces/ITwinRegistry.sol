@@ -413,8 +413,9 @@ interface ITwinRegistry {
     function proposeUpgrade(uint256 agentId, ModelId toRelease, uint96 fee) external returns (uint256 checkId);
 
     /// @notice Draws the check's committee from its anchor's hash: `committeeSize` VERIFY workers serving the
-    ///         proposed release, stake-weighted, each locking `memberLock`, none of them the twin's owner, the
-    ///         proposer or the release's owner.
+    ///         twin's current release (not the proposed one, whose verifier stake may be new and thin),
+    ///         stake-weighted, each locking `memberLock`, none of them the twin's owner, the proposer or the
+    ///         proposed release's owner.
     /// @dev Anyone. Reverts `AnchorPending` before the anchor is mined; past its hash horizon or epoch it re-anchors
     ///      (`CheckAnchored`) and returns. With nobody to draw the check is void and the fee returned.
     /// @param checkId The check.

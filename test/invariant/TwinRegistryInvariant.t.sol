@@ -19,7 +19,7 @@ contract TwinRegistryInvariantTest is TwinFixture {
         // Verifiers of both releases, so that checks run either way; verifiers[0] lies.
         for (uint256 i; i < verifiers.length; ++i) {
             vm.prank(verifiers[i]);
-            workers.serveModel(V1);
+            workers.serveModel(V2);
         }
         _nextEpoch();
         liar = verifiers[0];

@@ -123,9 +123,9 @@ contract DriftAttacksTest is TwinFixture {
         assertEq(_stake(m[1]), VERIFIER_STAKE - MEMBER_LOCK);
     }
 
-    /// @notice The twin's owner stakes as a verifier of the new release to judge its own move: it is never drawn.
+    /// @notice The twin's owner stakes as a verifier of the twin's release to judge its own move: it is never drawn.
     function test_attack_ownerNeverSitsOnItsOwnCheck() public {
-        _register(owner, Roles.VERIFY, _one(V2), VERIFIER_STAKE);
+        _register(owner, Roles.VERIFY, _one(V1), VERIFIER_STAKE);
         _nextEpoch();
         _committeeOf(7);
         uint256 checkId = _propose();
@@ -136,9 +136,39 @@ contract DriftAttacksTest is TwinFixture {
         }
     }
 
+    /// @notice Whoever wants the move stakes a crowd of sybil verifiers for the new release, outweighing everyone
+    ///         else's stake on it a hundredfold. The committee is drawn from the verifiers of the release the twin
+    ///         runs now, so no sybil sits on the check: the honest members refuse the drifting move, and the sybils'
+    ///         stake bought nothing.
+    function test_attack_sybilVerifiersOfTheNewReleaseAreNeverDrawn() public {
+        address[] memory sybils = new address[](5);
+        for (uint256 i; i < sybils.length; ++i) {
+            sybils[i] = makeAddr(string.concat("sybil ", vm.toString(i)));
+            _register(sybils[i], Roles.VERIFY, _one(V2), VERIFIER_STAKE * 100);
+        }
+        _nextEpoch();
+        _committeeOf(5);
+        uint256 checkId = _propose();
+        address[] memory m = _draw(checkId);
+        assertEq(m.length, 5);
+        for (uint256 i; i < m.length; ++i) {
+            for (uint256 j; j < sybils.length; ++j) {
+                assertTrue(m[i] != sybils[j], "a sybil of the new release was drawn");
+            }
+        }
+        for (uint256 i; i < m.length; ++i) {
+            _commit(checkId, m[i], TRUE_DRIFT);
+        }
+        for (uint256 i; i < m.length; ++i) {
+            _reveal(checkId, m[i], TRUE_DRIFT);
+        }
+        assertTrue(twins.getCheck(checkId).status == CheckStatus.Refused);
+        assertEq(ModelId.unwrap(twins.binding(agentId).release), ModelId.unwrap(V1));
+    }
+
     /// @notice The release's owner, who earns royalties from the move, is never drawn either.
     function test_attack_releaseOwnerNeverSitsOnTheCheck() public {
-        _register(modelOwner, Roles.VERIFY, _one(V2), VERIFIER_STAKE);
+        _register(modelOwner, Roles.VERIFY, _one(V1), VERIFIER_STAKE);
         _nextEpoch();
         _committeeOf(7);
         address[] memory m = _draw(_propose());

@@ -61,22 +61,27 @@ contract DriftCheckTest is TwinFixture {
         assertEq(_draw(checkId).length, COMMITTEE);
     }
 
-    function test_drawCommittee_voidsAndRefundsIfNoVerifiers() public {
-        ModelId lonely = ModelId.wrap(keccak256("twin-model v4, nobody serves it"));
+    /// @notice The committee comes from the verifiers of the twin's current release: a twin on a release nobody
+    ///         verifies cannot move (the check is void, the fee returned) however many verify the proposed one.
+    function test_drawCommittee_voidsAndRefundsIfNobodyVerifiesTheCurrentRelease() public {
+        ModelId lonely = ModelId.wrap(keccak256("twin-model v4, nobody verifies it"));
         bytes32 repo = models.release(V1).repoId;
         vm.prank(modelOwner);
         models.publishRelease(repo, lonely, "4.0.0", DeterminismClass.TOLERANCE, 1_000, RiskClass.LOW, 1e17, 0);
+        vm.startPrank(owner);
+        uint256 loner = twins.register("ipfs://loner");
+        twins.bind(loner, lonely, PROFILE, bytes32(0), PROBES, BOUND);
         uint256 before = token.balanceOf(owner);
-        vm.prank(owner);
-        uint256 checkId = twins.proposeUpgrade(agentId, lonely, FEE);
+        uint256 checkId = twins.proposeUpgrade(loner, V2, FEE);
+        vm.stopPrank();
         vm.roll(block.number + 3);
         twins.drawCommittee(checkId);
         assertTrue(twins.getCheck(checkId).status == CheckStatus.Void);
-        assertEq(twins.openCheckOf(agentId), 0);
+        assertEq(twins.openCheckOf(loner), 0);
         vm.prank(owner);
         twins.claim();
         assertEq(token.balanceOf(owner), before);
-        assertEq(ModelId.unwrap(twins.binding(agentId).release), ModelId.unwrap(V1));
+        assertEq(ModelId.unwrap(twins.binding(loner).release), ModelId.unwrap(lonely));
     }
 
     // ─── Verdicts ───────────────────────────────────────────────────────────────────────────────

@@ -14,7 +14,7 @@ import {RegistryFixtures} from "../utils/RegistryFixtures.sol";
 
 /// @notice The worker and model registries, a memory registry, the twin registry holding SLASHER_ROLE with its
 ///         validation and reputation registries, three published releases (V1, V2, and V3 deprecated), five VERIFY
-///         workers serving V2, and a twin of `owner` bound to V1 with a memory namespace of `owner`'s.
+///         workers serving V1 (the committees are drawn from the current release's verifiers), and a twin of `owner` bound to V1 with a memory namespace of `owner`'s.
 abstract contract TwinFixture is RegistryFixtures {
     uint96 internal constant VERIFIER_STAKE = 200e18;
     uint96 internal constant MEMBER_LOCK = 10e18;
@@ -72,7 +72,7 @@ abstract contract TwinFixture is RegistryFixtures {
 
         for (uint256 i; i < 5; ++i) {
             address v = makeAddr(string.concat("verifier ", vm.toString(i)));
-            _register(v, Roles.VERIFY, _one(V2), VERIFIER_STAKE);
+            _register(v, Roles.VERIFY, _one(V1), VERIFIER_STAKE);
             verifiers.push(v);
         }
         _nextEpoch();

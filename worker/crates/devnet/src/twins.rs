@@ -21,9 +21,9 @@ use verigrad_testkit::{DEPLOYER_KEY, market::package_dir, tokens, x402::volatili
 
 use crate::network::{Network, actor, vgd};
 
-/// The demo's VERIFY workers: each serves the new releases, so its `worker run` may be drawn to
-/// check drift towards them.
-const VERIFIERS: [&str; 4] = ["worker1", "worker2", "worker3", "verifier4"];
+/// The demo's compute workers: they serve the new releases too, to answer for the twin once it moves
+/// (the drift checks' committees come from the verifiers of the twin's current release).
+const COMPUTE: [&str; 3] = ["worker1", "worker2", "worker3"];
 
 /// Runs the story; fails unless the refused and the passed check end as the docs say.
 pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
@@ -41,7 +41,7 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
         println!("  the model owner releases verigrad/volatility {version}: {released}");
         upgrades.push(released);
     }
-    for name in VERIFIERS {
+    for name in COMPUTE {
         let account = market.account(actor(name).key.expect("a worker's key")).await;
         for &release in &upgrades {
             account.serve_model(release).await?;
@@ -75,8 +75,6 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
 
     let fee = tokens(1);
     owner.chain().token().approve(owner.sender(), twins.address(), fee * U256::from(2)).await?;
-    // The verifiers' stake for the new releases counts from the registry's next epoch (8 blocks).
-    tokio::time::sleep(Duration::from_secs(10)).await;
     for (&to, version, expected) in [
         (&upgrades[1], "2.0.0, another architecture", CheckStatus::Refused),
         (&upgrades[0], "1.0.1, retrained from other seeds", CheckStatus::Passed),
@@ -85,7 +83,7 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
             twins.propose_upgrade(owner.sender(), agent, to, U96::from(fee.to::<u128>())).await?;
         let decided = decided(&twins, check).await?;
         println!(
-            "  upgrade to {version}: check {check}; the verifiers' `worker run` drew a committee, measured, committed and revealed\n    -> {:?} at an agreed {} ppm (bound 2 000)",
+            "  upgrade to {version}: check {check}; the verifiers of 1.0.0 (their `worker run`) drew a committee, measured, committed and revealed\n    -> {:?} at an agreed {} ppm (bound 2 000)",
             decided.status, decided.agreedPpm
         );
         anyhow::ensure!(
@@ -97,8 +95,8 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
 
     // The compute workers load the releases they now serve when they start: restarted, they answer
     // for the twin's new release.
-    for name in &VERIFIERS[..3] {
-        let worker = network.processes.get_mut(*name).expect("the worker runs");
+    for name in COMPUTE {
+        let worker = network.processes.get_mut(name).expect("the worker runs");
         worker.kill();
         worker.restart();
         worker.wait_listening(actor(name).answer_port.expect("a port"), Duration::from_secs(60));
