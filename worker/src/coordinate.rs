@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use anyhow::Context as _;
 use clap::Args;
 use verigrad_blobs::StoreClient;
-use verigrad_contracts::{Chain, TxSender, memory_domain};
+use verigrad_contracts::{Chain, TwinReputationClient, TxSender, memory_domain};
 use verigrad_route::{
     Admission, Catalog, Gateway, Reseller, RoutePolicy, RoutingTable, TwinMemory, router,
 };
@@ -54,6 +54,10 @@ pub(crate) struct CoordinateArgs {
     /// that key.
     #[arg(long, env = "VERIGRAD_TWIN_MEMORY")]
     twin_memory: Option<String>,
+    /// Record each paid, settled twin invocation's payer in TwinReputation, so that it may give the
+    /// twin feedback. The key (VERIGRAD_KEY) must hold the registry's PAYER_RECORDER_ROLE.
+    #[arg(long)]
+    record_invocations: bool,
 }
 
 impl CoordinateArgs {
@@ -73,9 +77,18 @@ impl CoordinateArgs {
                     options.settlement.gas,
                     options.settlement.receipts,
                 );
+                let recorder = match self.record_invocations {
+                    true => Some((chain.twin_reputation()?, sender.clone())),
+                    false => None,
+                };
                 let (wall, facilitator) = paywall(&chain, sender, &options)?;
                 let wall = wall.context("a paid API has a paywall")?;
-                Some((Reseller { paywall: wall, signer }, facilitator))
+                Some((Reseller { paywall: wall, signer }, facilitator, recorder))
+            }
+            None if self.record_invocations => {
+                anyhow::bail!(
+                    "--record-invocations needs a key (VERIGRAD_KEY) holding PAYER_RECORDER_ROLE"
+                )
             }
             None => None,
         };
@@ -94,10 +107,14 @@ impl CoordinateArgs {
     }
 }
 
+/// What a coordinator with a key runs: the reseller, the facilitator's routes, and the recorder of
+/// paid twin invocations when asked for.
+type Paid = (Reseller, axum::Router, Option<(TwinReputationClient, TxSender)>);
+
 async fn serve(
     chain: Chain,
     args: CoordinateArgs,
-    paid: Option<(Reseller, axum::Router)>,
+    paid: Option<Paid>,
     memory: Option<TwinMemory>,
 ) -> anyhow::Result<()> {
     let CoordinateArgs {
@@ -119,7 +136,14 @@ async fn serve(
     let admission = Admission::new(max_pending, max_waiting, Duration::from_millis(max_wait_ms));
     let gateway = Gateway::new(table, Catalog::new(StoreClient::new(store)), admission);
     let (gateway, facilitator) = match paid {
-        Some((reseller, facilitator)) => (gateway.with_reseller(reseller), Some(facilitator)),
+        Some((reseller, facilitator, recorder)) => {
+            let gateway = gateway.with_reseller(reseller);
+            let gateway = match recorder {
+                Some((reputation, sender)) => gateway.with_invocation_recorder(reputation, sender),
+                None => gateway,
+            };
+            (gateway, Some(facilitator))
+        }
         None => (gateway, None),
     };
     let gateway = match memory {

@@ -81,4 +81,6 @@ pub use rpc::{Head, Rpc};
 pub use sender::{ReceiptPolicy, TxSender};
 pub use settlement::SettlementClient;
 pub use token::TokenClient;
-pub use twins::{PROFILE_KEY, TwinRegistryClient, TwinTerms, drift_commitment};
+pub use twins::{
+    PROFILE_KEY, TwinRegistryClient, TwinReputationClient, TwinTerms, drift_commitment,
+};

@@ -8,8 +8,11 @@ use alloy::{
 };
 
 use crate::{
-    bindings::TwinRegistry::{
-        self, DriftCheck, DriftMember, TwinBinding, TwinRegistryErrors, UpgradeProposed,
+    bindings::{
+        TwinRegistry::{
+            self, DriftCheck, DriftMember, TwinBinding, TwinRegistryErrors, UpgradeProposed,
+        },
+        TwinReputation,
     },
     chain::Chain,
     error::{ChainError, Result},
@@ -18,6 +21,15 @@ use crate::{
 };
 
 impl Chain {
+    /// The twins' reputation registry; [`ChainError::NotDeployed`] if the deployment file predates it.
+    pub fn twin_reputation(&self) -> Result<TwinReputationClient> {
+        let address = self.deployment().twin_reputation;
+        if address.is_zero() {
+            return Err(ChainError::NotDeployed("twinReputation"));
+        }
+        Ok(TwinReputationClient { rpc: self.rpc().clone(), address })
+    }
+
     /// The twin registry; [`ChainError::NotDeployed`] if the deployment file predates it.
     pub fn twins(&self) -> Result<TwinRegistryClient> {
         let address = self.deployment().twin_registry;
@@ -267,5 +279,54 @@ mod tests {
         let encoded = (U256::from(1), 1_206u32, probes, salt, member).abi_encode();
         assert_eq!(encoded.len(), 5 * 32, "abi.encode: five words");
         assert_eq!(one, keccak256(encoded));
+    }
+}
+
+/// The twins' ERC-8004 reputation registry: feedback only from clients whose paid invocations were
+/// recorded.
+#[derive(Debug, Clone)]
+pub struct TwinReputationClient {
+    rpc: Rpc,
+    address: Address,
+}
+
+impl TwinReputationClient {
+    /// Records that `payer` paid for an invocation of twin `agent` (as a holder of
+    /// `PAYER_RECORDER_ROLE`).
+    pub async fn record_invocation(
+        &self,
+        sender: &TxSender,
+        agent: U256,
+        payer: Address,
+    ) -> Result<TransactionReceipt> {
+        let call = TwinReputation::recordInvocationCall { agentId: agent, payer };
+        sender.call(self.address, call).await
+    }
+
+    /// How many of `payer`'s invocations of twin `agent` were recorded.
+    pub async fn paid_invocations(&self, agent: U256, payer: Address) -> Result<u64> {
+        let call = TwinReputation::paidInvocationsCall { agentId: agent, payer };
+        self.rpc.view(self.address, call).await
+    }
+
+    /// Gives twin `agent` feedback `score` (0–100) tagged `tag`, as a client with a recorded
+    /// invocation it has not yet given feedback for.
+    pub async fn give_feedback(
+        &self,
+        sender: &TxSender,
+        agent: U256,
+        score: u8,
+        tag: &str,
+    ) -> Result<TransactionReceipt> {
+        let call = TwinReputation::giveFeedbackCall {
+            agentId: agent,
+            score,
+            tag1: tag.to_owned(),
+            tag2: String::new(),
+            endpoint: String::new(),
+            feedbackURI: String::new(),
+            feedbackHash: B256::ZERO,
+        };
+        sender.call(self.address, call).await
     }
 }

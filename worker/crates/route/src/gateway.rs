@@ -49,9 +49,12 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use verigrad_contracts::TokenClient;
+use verigrad_contracts::{TokenClient, TwinReputationClient, TxSender};
 use verigrad_inference::{DECISION_OUTPUT, TwinModel};
-use verigrad_x402::{facilitator::offer, x402::Payment};
+use verigrad_x402::{
+    facilitator::offer,
+    x402::{Payment, SettleResponse, decode_header},
+};
 
 use super::{
     Admission, Candidate, Catalog, Dispatch, Plan, Required, Reseller, Route, RoutingTable, Sort,
@@ -86,6 +89,8 @@ pub struct Gateway {
     pub(crate) reseller: Option<Reseller>,
     /// Twins' memories; `None` keeps none (a `message` is answered with `memoryError`).
     twin_memory: Option<TwinMemory>,
+    /// Records paid twin invocations in `TwinReputation`, so that their payers may give feedback.
+    recorder: Option<(TwinReputationClient, TxSender)>,
 }
 
 impl Gateway {
@@ -93,7 +98,16 @@ impl Gateway {
     pub fn new(table: Arc<RoutingTable>, catalog: Catalog, admission: Arc<Admission>) -> Self {
         let token = table.chain().token();
         let http = reqwest::Client::new();
-        Self { table, catalog, admission, token, http, reseller: None, twin_memory: None }
+        Self {
+            table,
+            catalog,
+            admission,
+            token,
+            http,
+            reseller: None,
+            twin_memory: None,
+            recorder: None,
+        }
     }
 
     /// The gateway, also selling cross-checked answers through `reseller`.
@@ -106,6 +120,42 @@ impl Gateway {
     pub fn with_twin_memory(mut self, memory: TwinMemory) -> Self {
         self.twin_memory = Some(memory);
         self
+    }
+
+    /// The gateway, also recording each paid twin invocation's payer in `reputation`, sent by `sender`
+    /// (whose key holds `PAYER_RECORDER_ROLE`).
+    pub fn with_invocation_recorder(
+        mut self,
+        reputation: TwinReputationClient,
+        sender: TxSender,
+    ) -> Self {
+        self.recorder = Some((reputation, sender));
+        self
+    }
+
+    /// Records in the background that `payer` paid for an invocation of `twin`, if this gateway
+    /// records and the answer says the payment settled.
+    fn record_paid(&self, twin: TwinModel, payer: Option<Address>, answer: &Response) {
+        let (Some((reputation, sender)), Some(payer)) = (&self.recorder, payer) else { return };
+        let settled = answer
+            .headers()
+            .get("payment-response")
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| decode_header::<SettleResponse>(h).ok())
+            .is_some_and(|settled| settled.success);
+        if !settled {
+            return;
+        }
+        let (reputation, sender) = (reputation.clone(), sender.clone());
+        tokio::spawn(async move {
+            let agent = U256::from(twin.id);
+            match reputation.record_invocation(&sender, agent, payer).await {
+                Ok(_) => tracing::debug!(twin = twin.id, %payer, "paid invocation recorded"),
+                Err(e) => {
+                    tracing::warn!(twin = twin.id, %payer, error = %e, "recording a paid invocation failed")
+                }
+            }
+        });
     }
 
     /// What `payment` credibly offers for a request quoted at `quote` (see [`offer`]): the quote if
@@ -270,9 +320,13 @@ async fn invoke(
     };
     let name = twin.reference();
     let release = binding.release;
+    let payer = payment(&headers).map(|p| p.payer());
     let answered =
         route(&gateway, &name, &[release], Work::Twin(twin), preferences, &uri, headers, body)
             .await;
+    if answered.status() == StatusCode::OK {
+        gateway.record_paid(twin, payer, &answered);
+    }
     // The memory is consulted only for a paid answer: nothing is spent on the store before.
     let Some(message) = message else { return answered };
     if answered.status() != StatusCode::OK {

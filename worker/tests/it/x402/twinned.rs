@@ -3,14 +3,17 @@
 //! is paid the release's price. The answer is `invoke_twin`'s, names the twin, release and profile;
 //! a message beside the tensors is remembered in the twin's MemSync namespace (on a real `worker
 //! memory serve`, by the coordinator as the owner's delegate) and recalled by a later invocation;
-//! bad invocations (an unknown twin, a profile that no longer matches the binding) are refused
-//! before anything is paid.
+//! the coordinator records each paid invocation in `TwinReputation`, so that its payer — and nobody
+//! who paid nothing — may give feedback; bad invocations (an unknown twin, a profile that no longer
+//! matches the binding) are refused before anything is paid.
 
 use alloy::{
     primitives::{B256, keccak256},
     transports::http::reqwest,
 };
-use verigrad_contracts::{RoleSet, TwinTerms};
+use std::time::Duration;
+
+use verigrad_contracts::{RoleSet, TwinTerms, bindings::TwinReputation};
 use verigrad_inference::{ModelPackage, Runtime, TwinModel, invoke_twin};
 use verigrad_task::{output_json, parse_input};
 use verigrad_x402::pay;
@@ -24,7 +27,11 @@ use serde_json::json;
 use verigrad_testkit::x402::{
     Market, Server, package_id, payer, price_of_volatility, volatility_input,
 };
-use verigrad_testkit::{DEPLOYER_KEY, Node, WORKER_KEY, address, market::KEYS, tokens};
+use verigrad_testkit::{
+    DEPLOYER_KEY, Node, WORKER_KEY, address,
+    market::{KEYS, eventually},
+    tokens,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_twin_is_invoked_over_x402_with_its_profile_on_its_bound_release() {
@@ -75,7 +82,12 @@ async fn a_twin_is_invoked_over_x402_with_its_profile_on_its_bound_release() {
     twins.bind(owner.sender(), agent, &terms).await.expect("bound");
 
     let file = market.deployed.file.to_string_lossy().into_owned();
-    let flags = ["--twin-memory", memory.url.as_str()];
+    // The coordinator records paid invocations, so that their payers may give feedback.
+    let reputation = owner.chain().twin_reputation().expect("deployed");
+    let recorder =
+        TwinReputation::grantRoleCall { role: keccak256("PAYER_RECORDER_ROLE"), account: delegate };
+    owner.sender().call(market.deployed.deployment.twin_reputation, recorder).await.expect("role");
+    let flags = ["--twin-memory", memory.url.as_str(), "--record-invocations"];
     let coordinator = Coordinator::start(
         market.anvil.url().as_str(),
         &file,
@@ -131,6 +143,23 @@ async fn a_twin_is_invoked_over_x402_with_its_profile_on_its_bound_release() {
         again.body
     );
     let earned = earned + price_of_volatility();
+
+    // Both paid invocations are recorded: the payer may give feedback, once per invocation; someone
+    // who paid nothing may not.
+    let payer_address = address(verigrad_testkit::x402::PAYER_KEY);
+    let recorded = eventually("both invocations recorded", Duration::from_secs(20), || async {
+        let paid = reputation.paid_invocations(agent, payer_address).await.expect("read");
+        (paid == 2).then_some(paid)
+    })
+    .await;
+    assert_eq!(recorded, 2);
+    let client =
+        market.deployed.account(market.anvil.url(), verigrad_testkit::x402::PAYER_KEY).await;
+    reputation.give_feedback(client.sender(), agent, 90, "volatility").await.expect("feedback");
+    let stranger = market.deployed.account(market.anvil.url(), KEYS[5]).await;
+    let refused = reputation.give_feedback(stranger.sender(), agent, 0, "volatility").await;
+    let revert = refused.expect_err("feedback without a paid invocation").to_string();
+    assert!(revert.contains("FeedbackNotPaidFor"), "{revert}");
 
     // Refused before any payment: no such twin, a malformed id, and a profile that no longer
     // hashes to the binding (metadata changes at once; the binding's profile only after a delay).
