@@ -29,7 +29,7 @@ use alloy_primitives::{B256, keccak256};
 use serde::Deserialize;
 
 use crate::{
-    InferenceError, JsonScalar, ModelInput, ModelOutput, Number, Result, Runtime, StringTensor,
+    Deadline, InferenceError, JsonScalar, ModelInput, ModelOutput, Number, Result, Runtime, StringTensor,
 };
 
 /// What a model reference names when it is `twin:<id>`.
@@ -197,8 +197,20 @@ pub fn invoke_twin(
     profile: &[u8],
     input: &ModelInput,
 ) -> Result<ModelOutput> {
+    invoke_twin_until(runtime, twin, release, profile, input, Deadline::NONE)
+}
+
+/// [`invoke_twin`], the release's run giving up at `deadline` (PIPE bounds every request so).
+pub fn invoke_twin_until(
+    runtime: &Runtime,
+    twin: TwinModel,
+    release: B256,
+    profile: &[u8],
+    input: &ModelInput,
+    deadline: Deadline,
+) -> Result<ModelOutput> {
     let parsed = TwinProfile::parse(profile)?;
-    let output = runtime.run(&release.to_string(), &parsed.prepare(input))?;
+    let output = runtime.run_until(&release.to_string(), &parsed.prepare(input), deadline)?;
     let answerer = TwinAnswerer { twin, release, profile: TwinProfile::hash(profile) };
     parsed.finish(output, &answerer)
 }

@@ -14,12 +14,12 @@ use std::{
 use alloy_primitives::{B256, Bytes, LogData};
 use alloy_sol_types::{SolCall, SolValue};
 use verigrad_inference::{
-    Deadline, Determinism, ModelInferenceRequest, ModelOutput, MultiDimensionalNumberTensor,
-    Number, Runtime, runModelInferenceCall,
+    Deadline, Determinism, Manifest, ModelInferenceRequest, ModelOutput,
+    MultiDimensionalNumberTensor, Number, Runtime, runModelInferenceCall,
 };
 
 use crate::{
-    Attestation, Charge, ChargeLedger, INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest,
+    Answerer, Attestation, Charge, ChargeLedger, INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest,
 };
 
 /// A model's answer and what it costs.
@@ -147,7 +147,7 @@ pub fn compute_until(runtime: &Runtime, request: &PipeRequest, deadline: Deadlin
 
 /// Runs `run`, turning a panic into a failed request. The runtime is read-only while a model runs, so
 /// a panic leaves nothing half-changed.
-fn guarded(run: impl FnOnce() -> Resolution) -> Resolution {
+pub(crate) fn guarded(run: impl FnOnce() -> Resolution) -> Resolution {
     std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|panic| {
         Err(PipeFailure::Failed(format!("model panicked: {}", panic_message(&*panic))))
     })
@@ -163,16 +163,25 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
 }
 
 fn run_request(runtime: &Runtime, request: &PipeRequest, deadline: Deadline) -> Resolution {
-    let manifest = runtime.manifest(&request.model)?;
-    if request.mode == Mode::Zkml && !matches!(manifest.determinism, Determinism::Exact { .. }) {
+    let cost_units = mode_checked(runtime, &request.model, request.mode)?.cost_units;
+    let output = runtime.run_until(&request.model, &request.input, deadline)?;
+    Ok(Answer::new(output, cost_units))
+}
+
+/// The manifest of `model`, if it can answer in `mode`: ZKML needs an EXACT model.
+pub(crate) fn mode_checked<'r>(
+    runtime: &'r Runtime,
+    model: &str,
+    mode: Mode,
+) -> Result<&'r Manifest, PipeFailure> {
+    let manifest = runtime.manifest(model)?;
+    if mode == Mode::Zkml && !matches!(manifest.determinism, Determinism::Exact { .. }) {
         return Err(PipeFailure::Failed(format!(
             "ZKML mode needs an EXACT model; {} is tolerance-class",
             manifest.name
         )));
     }
-    let cost_units = manifest.cost_units;
-    let output = runtime.run_until(&request.model, &request.input, deadline)?;
-    Ok(Answer::new(output, cost_units))
+    Ok(manifest)
 }
 
 /// Results by request id: what the engine pre-executed, or what a block committed.
@@ -286,6 +295,8 @@ impl InferenceBackend for InlineBackend {
 #[derive(Debug)]
 pub struct SimulationBackend {
     runtime: Runtime,
+    /// Resolves model references the runtime does not name itself (twins), if any.
+    answerer: Option<Arc<dyn Answerer>>,
     known: Arc<ResultCache>,
     recorded: Mutex<Vec<PipeRequest>>,
     /// Placeholders by model reference: the same for every request to a model, so encoded once.
@@ -295,7 +306,29 @@ pub struct SimulationBackend {
 impl SimulationBackend {
     /// A simulation that already knows `known`.
     pub fn new(runtime: Runtime, known: Arc<ResultCache>) -> Self {
-        Self { runtime, known, recorded: Mutex::default(), placeholders: Mutex::default() }
+        Self {
+            runtime,
+            answerer: None,
+            known,
+            recorded: Mutex::default(),
+            placeholders: Mutex::default(),
+        }
+    }
+
+    /// The same simulation, pricing and shaping each call by the release `answerer` resolves its
+    /// model reference to ([`Answerer::release_of`]), as the answer will be.
+    pub fn resolving_with(mut self, answerer: Arc<dyn Answerer>) -> Self {
+        self.answerer = Some(answerer);
+        self
+    }
+
+    /// The manifest of the release answering `model`.
+    fn manifest(&self, model: &str) -> Result<&Manifest, PipeFailure> {
+        let release = match &self.answerer {
+            Some(answerer) => answerer.release_of(model)?,
+            None => model.to_owned(),
+        };
+        Ok(self.runtime.manifest(&release)?)
     }
 
     fn placeholder(&self, model: &str) -> Resolution {
@@ -303,7 +336,7 @@ impl SimulationBackend {
         if let Some(answer) = placeholders.get(model) {
             return Ok(answer.clone());
         }
-        let manifest = self.runtime.manifest(model)?;
+        let manifest = self.manifest(model)?;
         let numbers = manifest
             .outputs
             .iter()
@@ -328,7 +361,7 @@ impl SimulationBackend {
 
 impl InferenceBackend for SimulationBackend {
     fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
-        Ok(self.runtime.manifest(&request.model)?.cost_units)
+        Ok(self.manifest(&request.model)?.cost_units)
     }
 
     fn answer(&self, request: &PipeRequest) -> Resolution {

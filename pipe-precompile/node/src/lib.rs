@@ -22,6 +22,7 @@ pub mod state;
 pub mod store;
 pub mod tx;
 pub mod txpool;
+pub mod twins;
 pub mod view;
 
 pub use node::{Node, NodeConfig};

@@ -186,7 +186,12 @@ mod tests {
         }
 
         fn ask(&self) -> AnswerRequest {
-            AnswerRequest { chain_id: CHAIN, release_id: self.release, request: calldata(2) }
+            AnswerRequest {
+                chain_id: CHAIN,
+                release_id: self.release,
+                request: calldata(2),
+                twin: None,
+            }
         }
 
         fn answers(&self) -> Vec<SignedAnswer> {
