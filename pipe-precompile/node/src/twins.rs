@@ -119,3 +119,123 @@ impl TwinChecks {
         bound.as_ref().map_err(|e| format!("{} does not resolve: {e}", twin.reference()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{B256, Bytes};
+    use alloy_sol_types::{SolCall, SolValue};
+    use revm::{bytecode::Bytecode, database::EmptyDB, state::AccountInfo};
+    use verigrad_inference::{JsonScalar, ModelOutput, TwinProfile};
+    use verigrad_pipe::{Attestation, PipeRequest};
+
+    use super::*;
+
+    const REGISTRY: Address = Address::repeat_byte(0x7e);
+    const RELEASE: B256 = B256::repeat_byte(0x11);
+    const PROFILE: &[u8] = br#"{"name":"desk"}"#;
+
+    /// A stand-in registry whose `binding` pins `pinned` to [`RELEASE`] and whose `getMetadata`
+    /// returns `published`, for any twin: code that returns one of two constant blobs by selector.
+    fn registry(pinned: B256, published: &[u8]) -> StateDb {
+        let zero = B256::ZERO;
+        let binding = (RELEASE, pinned, zero, zero, 2_000u32, 0u64, 0u64, 0u8).abi_encode();
+        let metadata = TwinRegistry::getMetadataCall::abi_encode_returns(&Bytes::copy_from_slice(
+            published,
+        ));
+        // 0x00: selector == binding ? jump 0x1f : return the metadata blob; 0x1f: return binding.
+        let ret = |length: usize, offset: usize| {
+            let [lh, ll] = u16::try_from(length).expect("short").to_be_bytes();
+            let [oh, ol] = u16::try_from(offset).expect("short").to_be_bytes();
+            [0x61, lh, ll, 0x61, oh, ol, 0x60, 0x00, 0x39, 0x61, lh, ll, 0x60, 0x00, 0xf3]
+        };
+        let mut code = vec![0x60, 0x00, 0x35, 0x60, 0xe0, 0x1c, 0x63];
+        code.extend_from_slice(&TwinRegistry::bindingCall::SELECTOR);
+        code.extend_from_slice(&[0x14, 0x61, 0x00, 0x1f, 0x57]);
+        code.extend_from_slice(&ret(metadata.len(), 0x2f));
+        code.push(0x5b);
+        code.extend_from_slice(&ret(binding.len(), 0x2f + metadata.len()));
+        code.extend_from_slice(&metadata);
+        code.extend_from_slice(&binding);
+        let mut state = StateDb::new(EmptyDB::default());
+        let info = AccountInfo::default().with_code(Bytecode::new_raw(code.into()));
+        state.insert_account_info(REGISTRY, info);
+        state
+    }
+
+    fn views(state: &StateDb) -> Views<'_> {
+        Views::at(state, BlockEnv::default(), 1)
+    }
+
+    fn resolve(state: &StateDb, registry: Address, id: u64) -> Result<BoundTwin, PipeFailure> {
+        Twins { registry }.resolve(&views(state), TwinModel { id })
+    }
+
+    #[test]
+    fn a_twin_resolves_to_its_release_and_the_profile_its_binding_pins() {
+        let state = registry(TwinProfile::hash(PROFILE), PROFILE);
+        let bound = resolve(&state, REGISTRY, 3).expect("bound");
+        assert_eq!((bound.twin.id, bound.release), (3, RELEASE));
+        assert_eq!(&bound.profile[..], PROFILE);
+
+        let tampered = registry(TwinProfile::hash(PROFILE), br#"{"name":"other"}"#);
+        assert_eq!(
+            resolve(&tampered, REGISTRY, 3),
+            Err(PipeFailure::Failed("twin 3's published profile does not match its binding".into()))
+        );
+        assert_eq!(
+            resolve(&state, Address::repeat_byte(1), 9),
+            Err(PipeFailure::UnknownModel("twin:9".into())),
+            "no registry there: no such twin"
+        );
+        assert!(matches!(twin_of("twin:x"), Some(Err(PipeFailure::UnknownModel(_)))));
+        assert!(twin_of("verigrad/volatility").is_none());
+    }
+
+    #[test]
+    fn a_twin_answer_must_name_the_binding_and_be_signed_for_its_release() {
+        let state = registry(TwinProfile::hash(PROFILE), PROFILE);
+        let views = views(&state);
+        let request = |model: &str| {
+            let call = verigrad_inference::runModelInferenceCall {
+                request: verigrad_inference::ModelInferenceRequest {
+                    mode: 0,
+                    modelCID: model.into(),
+                    input: verigrad_inference::ModelInput::numbers(vec![]),
+                },
+            };
+            PipeRequest::decode(&call.abi_encode()).expect("decodes")
+        };
+        let bound = resolve(&state, REGISTRY, 3).expect("bound");
+        let names = |answerer: verigrad_inference::TwinAnswerer| {
+            let mut output = ModelOutput::numbers(vec![]);
+            output.jsons = [
+                ("twin", answerer.twin.id.to_string()),
+                ("release", answerer.release.to_string()),
+                ("profile", answerer.profile.to_string()),
+            ]
+            .map(|(name, value)| JsonScalar { name: name.into(), value })
+            .to_vec();
+            output
+        };
+        let signed = |release| {
+            let attestation = Attestation::new(release, Address::ZERO, Default::default(), vec![]);
+            Answer::attested(names(bound.answerer()), 1, Some(attestation))
+        };
+        let other_twin = verigrad_inference::TwinAnswerer { twin: TwinModel { id: 4 }, ..bound.answerer() };
+        let cases = [
+            ("names the binding", "twin:3", Answer::new(names(bound.answerer()), 1), true),
+            ("signed for the bound release", "twin:3", signed(RELEASE), true),
+            ("signed for another release", "twin:3", signed(B256::repeat_byte(2)), false),
+            ("names another twin", "twin:3", Answer::new(names(other_twin), 1), false),
+            ("no names", "twin:3", Answer::new(ModelOutput::numbers(vec![]), 1), false),
+            ("not a twin's request", "verigrad/volatility", Answer::new(ModelOutput::numbers(vec![]), 1), true),
+        ];
+        let mut checks = TwinChecks::new(Some(Twins { registry: REGISTRY }));
+        for (name, model, answer, holds) in cases {
+            assert_eq!(checks.check(&views, &request(model), &answer).is_ok(), holds, "{name}");
+        }
+        let mut blind = TwinChecks::new(None);
+        let answer = Answer::new(names(bound.answerer()), 1);
+        assert!(blind.check(&views, &request("twin:3"), &answer).is_err(), "no registry");
+    }
+}
