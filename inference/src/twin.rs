@@ -29,7 +29,8 @@ use alloy_primitives::{B256, keccak256};
 use serde::Deserialize;
 
 use crate::{
-    Deadline, InferenceError, JsonScalar, ModelInput, ModelOutput, Number, Result, Runtime, StringTensor,
+    Deadline, InferenceError, JsonScalar, ModelInput, ModelOutput, Number, Result, Runtime,
+    StringTensor,
 };
 
 /// What a model reference names when it is `twin:<id>`.

@@ -19,7 +19,8 @@ use verigrad_inference::{
 };
 
 use crate::{
-    Answerer, Attestation, Charge, ChargeLedger, INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest,
+    Answerer, Attestation, Charge, ChargeLedger, INFERENCE_EVENT_TOPIC, Mode, PipeFailure,
+    PipeRequest,
 };
 
 /// A model's answer and what it costs.

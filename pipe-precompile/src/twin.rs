@@ -36,7 +36,12 @@ impl BoundTwin {
     /// The twin's answer to `request` on `runtime`, which must hold the release, giving up at
     /// `deadline`: `invoke_twin` on the request's input, priced at the release's cost units, with the
     /// mode's requirement enforced on the release (ZKML needs an EXACT one).
-    pub fn answer(&self, runtime: &Runtime, request: &PipeRequest, deadline: Deadline) -> Resolution {
+    pub fn answer(
+        &self,
+        runtime: &Runtime,
+        request: &PipeRequest,
+        deadline: Deadline,
+    ) -> Resolution {
         backend::guarded(|| {
             let manifest = backend::mode_checked(runtime, &self.release.to_string(), request.mode)?;
             let output = invoke_twin_until(
@@ -108,12 +113,49 @@ mod tests {
             (a.twin.id.to_string(), a.release.to_string(), a.profile.to_string());
         let other = B256::repeat_byte(9).to_string();
         let cases: [(&str, Vec<(&str, String)>, bool); 6] = [
-            ("all three", vec![("twin", id.clone()), ("release", release.clone()), ("profile", profile.clone())], true),
-            ("another twin", vec![("twin", "4".into()), ("release", release.clone()), ("profile", profile.clone())], false),
-            ("another release", vec![("twin", id.clone()), ("release", other.clone()), ("profile", profile.clone())], false),
-            ("another profile", vec![("twin", id.clone()), ("release", release.clone()), ("profile", other)], false),
+            (
+                "all three",
+                vec![
+                    ("twin", id.clone()),
+                    ("release", release.clone()),
+                    ("profile", profile.clone()),
+                ],
+                true,
+            ),
+            (
+                "another twin",
+                vec![
+                    ("twin", "4".into()),
+                    ("release", release.clone()),
+                    ("profile", profile.clone()),
+                ],
+                false,
+            ),
+            (
+                "another release",
+                vec![
+                    ("twin", id.clone()),
+                    ("release", other.clone()),
+                    ("profile", profile.clone()),
+                ],
+                false,
+            ),
+            (
+                "another profile",
+                vec![("twin", id.clone()), ("release", release.clone()), ("profile", other)],
+                false,
+            ),
             ("no names", vec![], false),
-            ("named twice", vec![("twin", id.clone()), ("twin", id), ("release", release), ("profile", profile)], false),
+            (
+                "named twice",
+                vec![
+                    ("twin", id.clone()),
+                    ("twin", id),
+                    ("release", release),
+                    ("profile", profile),
+                ],
+                false,
+            ),
         ];
         for (name, names, ok) in cases {
             assert_eq!(twin.check_names(&named(&names)).is_ok(), ok, "{name}");

@@ -48,7 +48,8 @@ impl CallBackend {
             Err(failure) => return Some(Err(failure)),
         };
         let mut bound = self.bound.lock().unwrap_or_else(PoisonError::into_inner);
-        let resolved = bound.entry(twin.id).or_insert_with(|| self.twins.resolve(twin, &self.runtime));
+        let resolved =
+            bound.entry(twin.id).or_insert_with(|| self.twins.resolve(twin, &self.runtime));
         Some(resolved.clone())
     }
 }

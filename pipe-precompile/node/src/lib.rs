@@ -20,9 +20,9 @@ pub mod server;
 pub mod settle;
 pub mod state;
 pub mod store;
+pub mod twins;
 pub mod tx;
 pub mod txpool;
-pub mod twins;
 pub mod view;
 
 pub use node::{Node, NodeConfig};

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use revm::{DatabaseCommit, context::BlockEnv};
 use verigrad_inference::{Deadline, Runtime};
 use verigrad_pipe::{
-    Answer, CachedBackend, ChargeLedger, Engine, EngineConfig, InferenceBackend, Mode,
-    PipeFailure, PipeRequest, Resolution, compute, output_hash,
+    Answer, CachedBackend, ChargeLedger, Engine, EngineConfig, InferenceBackend, Mode, PipeFailure,
+    PipeRequest, Resolution, compute, output_hash,
 };
 
 use crate::{

@@ -32,7 +32,8 @@ impl Twins {
         let binding = views
             .call(self.registry, &TwinRegistry::bindingCall { agentId: agent })
             .map_err(|_| PipeFailure::UnknownModel(twin.reference()))?;
-        let call = TwinRegistry::getMetadataCall { agentId: agent, metadataKey: PROFILE_KEY.into() };
+        let call =
+            TwinRegistry::getMetadataCall { agentId: agent, metadataKey: PROFILE_KEY.into() };
         let profile = views.call(self.registry, &call).map_err(|e| {
             PipeFailure::Failed(format!("twin {}'s profile cannot be read: {e}", twin.id))
         })?;
@@ -99,7 +100,8 @@ impl TwinChecks {
         answer: &Answer,
     ) -> Result<(), String> {
         let Some(twin) = twin_of(&request.model) else { return Ok(()) };
-        let bound = self.bound(views, twin.map_err(|e| e.to_string())?)?;
+        let twin = twin.map_err(|e| e.to_string())?;
+        let bound = self.bound(views, twin)?;
         bound.check_names(&answer.output).map_err(|e| e.to_string())?;
         match &answer.attestation {
             Some(attestation) if attestation.release != bound.release => Err(format!(
@@ -113,7 +115,11 @@ impl TwinChecks {
     }
 
     /// What `twin` is bound to on the state `views` read.
-    pub(crate) fn bound(&mut self, views: &Views<'_>, twin: TwinModel) -> Result<&BoundTwin, String> {
+    pub(crate) fn bound(
+        &mut self,
+        views: &Views<'_>,
+        twin: TwinModel,
+    ) -> Result<&BoundTwin, String> {
         let twins = self.twins.ok_or("a twin's answer, and no TwinRegistry to check it against")?;
         let bound = self.bound.entry(twin.id).or_insert_with(|| twins.resolve(views, twin));
         bound.as_ref().map_err(|e| format!("{} does not resolve: {e}", twin.reference()))
@@ -138,10 +144,9 @@ mod tests {
     /// returns `published`, for any twin: code that returns one of two constant blobs by selector.
     fn registry(pinned: B256, published: &[u8]) -> StateDb {
         let zero = B256::ZERO;
-        let binding = (RELEASE, pinned, zero, zero, 2_000u32, 0u64, 0u64, 0u8).abi_encode();
-        let metadata = TwinRegistry::getMetadataCall::abi_encode_returns(&Bytes::copy_from_slice(
-            published,
-        ));
+        let binding = (RELEASE, pinned, zero, zero, 2_000u32, 0u64, 0u64, 0u16).abi_encode();
+        let metadata =
+            TwinRegistry::getMetadataCall::abi_encode_returns(&Bytes::copy_from_slice(published));
         // 0x00: selector == binding ? jump 0x1f : return the metadata blob; 0x1f: return binding.
         let ret = |length: usize, offset: usize| {
             let [lh, ll] = u16::try_from(length).expect("short").to_be_bytes();
@@ -180,7 +185,9 @@ mod tests {
         let tampered = registry(TwinProfile::hash(PROFILE), br#"{"name":"other"}"#);
         assert_eq!(
             resolve(&tampered, REGISTRY, 3),
-            Err(PipeFailure::Failed("twin 3's published profile does not match its binding".into()))
+            Err(PipeFailure::Failed(
+                "twin 3's published profile does not match its binding".into()
+            ))
         );
         assert_eq!(
             resolve(&state, Address::repeat_byte(1), 9),
@@ -221,14 +228,20 @@ mod tests {
             let attestation = Attestation::new(release, Address::ZERO, Default::default(), vec![]);
             Answer::attested(names(bound.answerer()), 1, Some(attestation))
         };
-        let other_twin = verigrad_inference::TwinAnswerer { twin: TwinModel { id: 4 }, ..bound.answerer() };
+        let other_twin =
+            verigrad_inference::TwinAnswerer { twin: TwinModel { id: 4 }, ..bound.answerer() };
         let cases = [
             ("names the binding", "twin:3", Answer::new(names(bound.answerer()), 1), true),
             ("signed for the bound release", "twin:3", signed(RELEASE), true),
             ("signed for another release", "twin:3", signed(B256::repeat_byte(2)), false),
             ("names another twin", "twin:3", Answer::new(names(other_twin), 1), false),
             ("no names", "twin:3", Answer::new(ModelOutput::numbers(vec![]), 1), false),
-            ("not a twin's request", "verigrad/volatility", Answer::new(ModelOutput::numbers(vec![]), 1), true),
+            (
+                "not a twin's request",
+                "verigrad/volatility",
+                Answer::new(ModelOutput::numbers(vec![]), 1),
+                true,
+            ),
         ];
         let mut checks = TwinChecks::new(Some(Twins { registry: REGISTRY }));
         for (name, model, answer, holds) in cases {

@@ -33,7 +33,9 @@ use verigrad_testkit::{
 /// `runModelInference` of the shared volatility input on `model`, VANILLA.
 fn call_on(model: &str) -> runModelInferenceCall {
     let (_, input) = volatility_input();
-    runModelInferenceCall { request: ModelInferenceRequest { mode: 0, modelCID: model.into(), input } }
+    runModelInferenceCall {
+        request: ModelInferenceRequest { mode: 0, modelCID: model.into(), input },
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -60,7 +62,8 @@ async fn a_twin_answers_through_pipe_as_invoke_twin_does() {
 
     // Two twins bound to volatility 1.0.0: one with the risk desk's profile published, one whose
     // published profile is not the document its binding pins.
-    let profile = std::fs::read(repo().join("models/twins/risk-desk.profile.json")).expect("profile");
+    let profile =
+        std::fs::read(repo().join("models/twins/risk-desk.profile.json")).expect("profile");
     let twins = deployer.chain().twins().expect("TwinRegistry deployed");
     let mut agents = Vec::new();
     for published in [&profile[..], br#"{"name":"impostor"}"#] {
@@ -119,8 +122,9 @@ async fn a_twin_answers_through_pipe_as_invoke_twin_does() {
     // An unknown twin and a twin whose profile is not its binding's fail the call, saying why: in
     // eth_call, and in a block (sent with its own gas limit, as no estimate succeeds).
     let caller: PrivateKeySigner = KEYS[5].parse().expect("key");
-    let wallet =
-        ProviderBuilder::new().wallet(EthereumWallet::from(caller)).connect_http(market.chain.url());
+    let wallet = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(caller))
+        .connect_http(market.chain.url());
     let mismatch = format!("twin {}'s published profile does not match its binding", agents[1]);
     for (model, failure) in [
         ("twin:999".to_owned(), PipeFailure::UnknownModel("twin:999".into())),

@@ -98,9 +98,10 @@ impl Answering {
         let request =
             PipeRequest::decode(&asked.request).map_err(|e| Refusal::Malformed(e.to_string()))?;
         let twin = twin_asked(&request, asked)?;
-        let release = twin.as_ref().map_or_else(|| self.runtime.resolve(&request.model).ok(), |_| {
-            self.runtime.resolve(&asked.release_id.to_string()).ok()
-        });
+        let release = twin.as_ref().map_or_else(
+            || self.runtime.resolve(&request.model).ok(),
+            |_| self.runtime.resolve(&asked.release_id.to_string()).ok(),
+        );
         if release != Some(asked.release_id) {
             return Err(Refusal::NotServed(asked.release_id));
         }
@@ -141,11 +142,9 @@ fn twin_asked(request: &PipeRequest, asked: &AnswerRequest) -> Result<Option<Bou
         .map_err(|e| Refusal::Malformed(e.to_string()))?;
     match (twin, &asked.twin) {
         (None, None) => Ok(None),
-        (Some(twin), Some(part)) if part.id == twin.id => Ok(Some(BoundTwin {
-            twin,
-            release: asked.release_id,
-            profile: part.profile.clone(),
-        })),
+        (Some(twin), Some(part)) if part.id == twin.id => {
+            Ok(Some(BoundTwin { twin, release: asked.release_id, profile: part.profile.clone() }))
+        }
         (Some(twin), _) => Err(Refusal::Twin(format!(
             "a {} request must name twin {} and its profile",
             twin.reference(),
