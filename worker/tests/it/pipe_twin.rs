@@ -44,7 +44,7 @@ async fn a_twin_answers_through_pipe_as_invoke_twin_does() {
     let coordinator_port = free_port();
     let mut options = MarketOptions::hybrid(coordinator_port);
     options.node.dir = Some(dir.path().join("node"));
-    let market = Market::open_with(options).await;
+    let mut market = Market::open_with(options).await;
     let port = free_port();
     let endpoint = format!("http://127.0.0.1:{port}");
     let enrollment = Enrollment { key: KEYS[0], roles: "compute", endpoint: &endpoint };
@@ -134,7 +134,7 @@ async fn a_twin_answers_through_pipe_as_invoke_twin_does() {
         let tx = TransactionRequest::default().with_to(ADDRESS).with_input(call.abi_encode());
         let reverted = wallet.call(tx.clone()).await.expect_err("eth_call reverts");
         let data = reverted.as_error_resp().and_then(|e| e.as_revert_data());
-        let said = data.as_deref().and_then(PipeFailure::from_revert_data);
+        let said = data.and_then(|data| PipeFailure::from_revert_data(&data));
         assert_eq!(said.as_ref(), Some(&failure), "{model}: {reverted}");
         let sent = wallet.send_transaction(tx.with_gas_limit(2_000_000)).await.expect("pooled");
         assert!(!sent.get_receipt().await.expect("mined").status(), "{model} fails");
