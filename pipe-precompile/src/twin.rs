@@ -98,10 +98,12 @@ mod tests {
         }
     }
 
-    fn named(names: &[(&str, String)]) -> ModelOutput {
+    fn named(names: &[(&str, &str)]) -> ModelOutput {
         let mut output = ModelOutput::numbers(vec![]);
-        output.jsons =
-            names.iter().map(|(n, v)| JsonScalar { name: (*n).into(), value: v.clone() }).collect();
+        output.jsons = names
+            .iter()
+            .map(|(n, v)| JsonScalar { name: (*n).into(), value: (*v).into() })
+            .collect();
         output
     }
 
@@ -111,49 +113,30 @@ mod tests {
         let a = twin.answerer();
         let (id, release, profile) =
             (a.twin.id.to_string(), a.release.to_string(), a.profile.to_string());
+        let (id, release, profile) = (id.as_str(), release.as_str(), profile.as_str());
         let other = B256::repeat_byte(9).to_string();
-        let cases: [(&str, Vec<(&str, String)>, bool); 6] = [
-            (
-                "all three",
-                vec![
-                    ("twin", id.clone()),
-                    ("release", release.clone()),
-                    ("profile", profile.clone()),
-                ],
-                true,
-            ),
+        let other = other.as_str();
+        let cases = [
+            ("all three", vec![("twin", id), ("release", release), ("profile", profile)], true),
             (
                 "another twin",
-                vec![
-                    ("twin", "4".into()),
-                    ("release", release.clone()),
-                    ("profile", profile.clone()),
-                ],
+                vec![("twin", "4"), ("release", release), ("profile", profile)],
                 false,
             ),
             (
                 "another release",
-                vec![
-                    ("twin", id.clone()),
-                    ("release", other.clone()),
-                    ("profile", profile.clone()),
-                ],
+                vec![("twin", id), ("release", other), ("profile", profile)],
                 false,
             ),
             (
                 "another profile",
-                vec![("twin", id.clone()), ("release", release.clone()), ("profile", other)],
+                vec![("twin", id), ("release", release), ("profile", other)],
                 false,
             ),
             ("no names", vec![], false),
             (
                 "named twice",
-                vec![
-                    ("twin", id.clone()),
-                    ("twin", id),
-                    ("release", release),
-                    ("profile", profile),
-                ],
+                vec![("twin", id), ("twin", id), ("release", release), ("profile", profile)],
                 false,
             ),
         ];
