@@ -1,5 +1,6 @@
 //! A compute worker's PIPE endpoint: `POST /v1/pipe/answer` runs the precompile call it is given on
-//! the release it names and answers with the output signed by the worker's registered key.
+//! the release it names — a `twin:<id>` call as that twin, with the profile the request carries — and
+//! answers with the output signed by the worker's registered key.
 
 use std::{sync::Arc, time::Duration};
 
@@ -98,11 +99,12 @@ impl Answering {
         let request =
             PipeRequest::decode(&asked.request).map_err(|e| Refusal::Malformed(e.to_string()))?;
         let twin = twin_asked(&request, asked)?;
-        let release = twin.as_ref().map_or_else(
-            || self.runtime.resolve(&request.model).ok(),
-            |_| self.runtime.resolve(&asked.release_id.to_string()).ok(),
-        );
-        if release != Some(asked.release_id) {
+        // A twin's release is the one the node read from its binding; a model's, the one it names.
+        let model = match &twin {
+            Some(_) => asked.release_id.to_string(),
+            None => request.model.clone(),
+        };
+        if self.runtime.resolve(&model).ok() != Some(asked.release_id) {
             return Err(Refusal::NotServed(asked.release_id));
         }
         let deadline = Deadline::after(self.timeout);
