@@ -20,8 +20,8 @@
 //!     "bands":[{"below":"0.02","label":"hold"}],"otherwise":"hedge"}}"#;
 //! let profile = TwinProfile::parse(bytes)?;
 //! assert_eq!(profile.name, "risk-desk");
-//! assert_eq!(TwinModel::parse("twin:7"), Some(Ok(TwinModel { id: 7 })));
-//! assert_eq!(TwinModel::parse("verigrad/volatility"), None);
+//! assert!(matches!(TwinModel::parse("twin:7"), Some(Ok(TwinModel { id: 7 }))));
+//! assert!(TwinModel::parse("verigrad/volatility").is_none());
 //! # Ok::<(), verigrad_inference::InferenceError>(())
 //! ```
 
