@@ -454,7 +454,52 @@ impl InferenceBackend for CachedBackend {
 
 #[cfg(test)]
 mod tests {
+    use verigrad_inference::{ModelInput, ModelPackage};
+
     use super::*;
+
+    /// Resolves `twin:1` to `release`, as pipe-node resolves a twin to its bound release.
+    #[derive(Debug)]
+    struct Twins {
+        release: B256,
+    }
+
+    impl Answerer for Twins {
+        fn answer(&self, request: &PipeRequest, _: Deadline) -> Resolution {
+            Err(PipeFailure::UnknownModel(request.model.clone()))
+        }
+
+        fn release_of(&self, model: &str) -> Result<String, PipeFailure> {
+            match model {
+                "twin:1" => Ok(self.release.to_string()),
+                other => Err(PipeFailure::UnknownModel(other.into())),
+            }
+        }
+    }
+
+    #[test]
+    fn a_simulation_prices_a_call_by_the_release_its_answerer_resolves_it_to() {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/volatility");
+        let mut runtime = Runtime::new();
+        let release = runtime.add(&ModelPackage::load(dir).expect("package")).expect("loads");
+        let cost_units = runtime.manifest(&release.to_string()).expect("manifest").cost_units;
+        let call = runModelInferenceCall {
+            request: ModelInferenceRequest {
+                mode: 0,
+                modelCID: "twin:1".into(),
+                input: ModelInput::numbers(vec![]),
+            },
+        };
+        let request = PipeRequest::decode(&call.abi_encode()).expect("decodes");
+        let plain = SimulationBackend::new(runtime.clone(), Arc::default());
+        assert!(matches!(plain.cost_units(&request), Err(PipeFailure::UnknownModel(_))));
+        let resolving = plain.resolving_with(Arc::new(Twins { release }));
+        assert_eq!(resolving.cost_units(&request), Ok(cost_units));
+        let placeholder = resolving.answer(&request).expect("a placeholder");
+        assert!(placeholder.output.is_simulation_result);
+        assert_eq!(placeholder.cost_units, cost_units);
+        assert_eq!(resolving.take_recorded(), [request], "recorded for inference");
+    }
 
     #[test]
     fn a_panicking_model_fails_its_request_and_not_the_caller() {
