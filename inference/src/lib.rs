@@ -56,5 +56,6 @@ pub use tensor::{
 pub use threads::{DEFAULT_THREADS, set_threads};
 pub use twin::{
     Band, DECISION_OUTPUT, Decisions, TwinAnswerer, TwinModel, TwinProfile, invoke_twin,
+    invoke_twin_until,
 };
 pub use weights::{WeightData, from_safetensors, to_safetensors};

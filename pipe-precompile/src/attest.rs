@@ -71,6 +71,14 @@ impl Attestation {
 pub trait Answerer: Send + Sync + std::fmt::Debug {
     /// The answer to `request`, or why there is none, by `deadline`.
     fn answer(&self, request: &PipeRequest, deadline: verigrad_inference::Deadline) -> Resolution;
+
+    /// The model reference whose manifest prices and shapes the answers to `model`: `model` itself,
+    /// unless this answerer resolves it further (pipe-node resolves `twin:<id>` to the twin's bound
+    /// release on the state the block builds on). A simulation prices its calls by it, as the
+    /// answer will be priced.
+    fn release_of(&self, model: &str) -> Result<String, PipeFailure> {
+        Ok(model.to_owned())
+    }
 }
 
 impl Answerer for verigrad_inference::Runtime {

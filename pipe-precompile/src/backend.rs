@@ -14,12 +14,13 @@ use std::{
 use alloy_primitives::{B256, Bytes, LogData};
 use alloy_sol_types::{SolCall, SolValue};
 use verigrad_inference::{
-    Deadline, Determinism, ModelInferenceRequest, ModelOutput, MultiDimensionalNumberTensor,
-    Number, Runtime, runModelInferenceCall,
+    Deadline, Determinism, Manifest, ModelInferenceRequest, ModelOutput,
+    MultiDimensionalNumberTensor, Number, Runtime, runModelInferenceCall,
 };
 
 use crate::{
-    Attestation, Charge, ChargeLedger, INFERENCE_EVENT_TOPIC, Mode, PipeFailure, PipeRequest,
+    Answerer, Attestation, Charge, ChargeLedger, INFERENCE_EVENT_TOPIC, Mode, PipeFailure,
+    PipeRequest,
 };
 
 /// A model's answer and what it costs.
@@ -147,7 +148,7 @@ pub fn compute_until(runtime: &Runtime, request: &PipeRequest, deadline: Deadlin
 
 /// Runs `run`, turning a panic into a failed request. The runtime is read-only while a model runs, so
 /// a panic leaves nothing half-changed.
-fn guarded(run: impl FnOnce() -> Resolution) -> Resolution {
+pub(crate) fn guarded(run: impl FnOnce() -> Resolution) -> Resolution {
     std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|panic| {
         Err(PipeFailure::Failed(format!("model panicked: {}", panic_message(&*panic))))
     })
@@ -163,16 +164,25 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
 }
 
 fn run_request(runtime: &Runtime, request: &PipeRequest, deadline: Deadline) -> Resolution {
-    let manifest = runtime.manifest(&request.model)?;
-    if request.mode == Mode::Zkml && !matches!(manifest.determinism, Determinism::Exact { .. }) {
+    let cost_units = mode_checked(runtime, &request.model, request.mode)?.cost_units;
+    let output = runtime.run_until(&request.model, &request.input, deadline)?;
+    Ok(Answer::new(output, cost_units))
+}
+
+/// The manifest of `model`, if it can answer in `mode`: ZKML needs an EXACT model.
+pub(crate) fn mode_checked<'r>(
+    runtime: &'r Runtime,
+    model: &str,
+    mode: Mode,
+) -> Result<&'r Manifest, PipeFailure> {
+    let manifest = runtime.manifest(model)?;
+    if mode == Mode::Zkml && !matches!(manifest.determinism, Determinism::Exact { .. }) {
         return Err(PipeFailure::Failed(format!(
             "ZKML mode needs an EXACT model; {} is tolerance-class",
             manifest.name
         )));
     }
-    let cost_units = manifest.cost_units;
-    let output = runtime.run_until(&request.model, &request.input, deadline)?;
-    Ok(Answer::new(output, cost_units))
+    Ok(manifest)
 }
 
 /// Results by request id: what the engine pre-executed, or what a block committed.
@@ -286,6 +296,8 @@ impl InferenceBackend for InlineBackend {
 #[derive(Debug)]
 pub struct SimulationBackend {
     runtime: Runtime,
+    /// Resolves model references the runtime does not name itself (twins), if any.
+    answerer: Option<Arc<dyn Answerer>>,
     known: Arc<ResultCache>,
     recorded: Mutex<Vec<PipeRequest>>,
     /// Placeholders by model reference: the same for every request to a model, so encoded once.
@@ -295,7 +307,29 @@ pub struct SimulationBackend {
 impl SimulationBackend {
     /// A simulation that already knows `known`.
     pub fn new(runtime: Runtime, known: Arc<ResultCache>) -> Self {
-        Self { runtime, known, recorded: Mutex::default(), placeholders: Mutex::default() }
+        Self {
+            runtime,
+            answerer: None,
+            known,
+            recorded: Mutex::default(),
+            placeholders: Mutex::default(),
+        }
+    }
+
+    /// The same simulation, pricing and shaping each call by the release `answerer` resolves its
+    /// model reference to ([`Answerer::release_of`]), as the answer will be.
+    pub fn resolving_with(mut self, answerer: Arc<dyn Answerer>) -> Self {
+        self.answerer = Some(answerer);
+        self
+    }
+
+    /// The manifest of the release answering `model`.
+    fn manifest(&self, model: &str) -> Result<&Manifest, PipeFailure> {
+        let release = match &self.answerer {
+            Some(answerer) => answerer.release_of(model)?,
+            None => model.to_owned(),
+        };
+        Ok(self.runtime.manifest(&release)?)
     }
 
     fn placeholder(&self, model: &str) -> Resolution {
@@ -303,7 +337,7 @@ impl SimulationBackend {
         if let Some(answer) = placeholders.get(model) {
             return Ok(answer.clone());
         }
-        let manifest = self.runtime.manifest(model)?;
+        let manifest = self.manifest(model)?;
         let numbers = manifest
             .outputs
             .iter()
@@ -328,7 +362,7 @@ impl SimulationBackend {
 
 impl InferenceBackend for SimulationBackend {
     fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
-        Ok(self.runtime.manifest(&request.model)?.cost_units)
+        Ok(self.manifest(&request.model)?.cost_units)
     }
 
     fn answer(&self, request: &PipeRequest) -> Resolution {
@@ -420,7 +454,52 @@ impl InferenceBackend for CachedBackend {
 
 #[cfg(test)]
 mod tests {
+    use verigrad_inference::{ModelInput, ModelPackage};
+
     use super::*;
+
+    /// Resolves `twin:1` to `release`, as pipe-node resolves a twin to its bound release.
+    #[derive(Debug)]
+    struct Twins {
+        release: B256,
+    }
+
+    impl Answerer for Twins {
+        fn answer(&self, request: &PipeRequest, _: Deadline) -> Resolution {
+            Err(PipeFailure::UnknownModel(request.model.clone()))
+        }
+
+        fn release_of(&self, model: &str) -> Result<String, PipeFailure> {
+            match model {
+                "twin:1" => Ok(self.release.to_string()),
+                other => Err(PipeFailure::UnknownModel(other.into())),
+            }
+        }
+    }
+
+    #[test]
+    fn a_simulation_prices_a_call_by_the_release_its_answerer_resolves_it_to() {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/volatility");
+        let mut runtime = Runtime::new();
+        let release = runtime.add(&ModelPackage::load(dir).expect("package")).expect("loads");
+        let cost_units = runtime.manifest(&release.to_string()).expect("manifest").cost_units;
+        let call = runModelInferenceCall {
+            request: ModelInferenceRequest {
+                mode: 0,
+                modelCID: "twin:1".into(),
+                input: ModelInput::numbers(vec![]),
+            },
+        };
+        let request = PipeRequest::decode(&call.abi_encode()).expect("decodes");
+        let plain = SimulationBackend::new(runtime.clone(), Arc::default());
+        assert!(matches!(plain.cost_units(&request), Err(PipeFailure::UnknownModel(_))));
+        let resolving = plain.resolving_with(Arc::new(Twins { release }));
+        assert_eq!(resolving.cost_units(&request), Ok(cost_units));
+        let placeholder = resolving.answer(&request).expect("a placeholder");
+        assert!(placeholder.output.is_simulation_result);
+        assert_eq!(placeholder.cost_units, cost_units);
+        assert_eq!(resolving.take_recorded(), [request], "recorded for inference");
+    }
 
     #[test]
     fn a_panicking_model_fails_its_request_and_not_the_caller() {

@@ -36,7 +36,7 @@ use verigrad_inference::{Deadline, Runtime};
 
 use crate::{
     Answerer, CachedBackend, Charge, ChargeLedger, InferenceBackend, PipeFailure, PipePrecompiles,
-    PipeRequest, Resolution, Resolved, ResultCache,
+    PipeRequest, Resolution, Resolved, ResultCache, SimulationBackend,
     backend::{Cursor, cached_cost_units, not_pre_executed},
     overlap::{self, Progress},
 };
@@ -338,9 +338,11 @@ impl Engine {
         })
     }
 
-    /// The runtime the engine's models run on.
-    pub(crate) fn runtime(&self) -> &Runtime {
-        &self.runtime
+    /// A simulation recording requests, priced by the release the engine's answerer resolves each
+    /// model reference to.
+    pub(crate) fn simulation(&self) -> SimulationBackend {
+        SimulationBackend::new(self.runtime.clone(), Arc::default())
+            .resolving_with(self.answerer.clone())
     }
 
     /// An EVM for the block on `db`. A simulation's skips the nonce check: it runs each transaction on

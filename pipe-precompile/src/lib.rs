@@ -15,6 +15,7 @@ mod overlap;
 mod precompile;
 mod preexec;
 mod request;
+mod twin;
 
 pub use attest::{Answerer, Attestation, Signed, unanswered};
 pub use backend::{
@@ -34,3 +35,4 @@ pub use request::{
     Mode, PipeFailure, PipeInferenceFailed, PipeInsufficientBalance, PipeMalformedTensor,
     PipeRequest, PipeUnknownModel,
 };
+pub use twin::BoundTwin;

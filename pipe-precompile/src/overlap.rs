@@ -117,8 +117,7 @@ impl<'r, 'a, 'e> Simulator<'r, 'a, 'e, ()> {
     ) -> Simulator<'r, 'a, 'e, impl ExecuteEvm<Tx = TxEnv> + 'a> {
         // Simulations answer every request with a placeholder, never with what other threads have
         // inferred by then, so what they record does not depend on timing.
-        let runtime = round.engine.runtime().clone();
-        let recorder = Arc::new(SimulationBackend::new(runtime, Arc::default()));
+        let recorder = Arc::new(round.engine.simulation());
         let evm = round.engine.evm(CacheDB::new(state), block, recorder.clone(), true);
         Simulator { round, evm, recorder, stats: EngineStats::default() }
     }

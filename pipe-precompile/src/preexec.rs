@@ -22,7 +22,7 @@ use revm::{
 use verigrad_inference::Deadline;
 
 use crate::{
-    BlockOutcome, Engine, EngineStats, InferenceBackend, Resolved, ResultCache, SimulationBackend,
+    BlockOutcome, Engine, EngineStats, InferenceBackend, Resolved, ResultCache,
     engine::ExecutionBackend,
 };
 
@@ -42,7 +42,7 @@ impl Engine {
         block: &BlockEnv,
         tx: &TxEnv,
     ) -> PreExecuted {
-        let recorder = Arc::new(SimulationBackend::new(self.runtime().clone(), Arc::default()));
+        let recorder = Arc::new(self.simulation());
         let mut evm = self.evm(CacheDB::new(state), block, recorder.clone(), true);
         // The state is thrown away; a failed simulation still recorded the requests it reached.
         let _ = evm.transact(tx.clone());

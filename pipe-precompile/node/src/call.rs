@@ -1,7 +1,10 @@
 //! `eth_call` and `eth_estimateGas`: a transaction run on a block's state and thrown away, with PIPE
-//! answering by running the model (each request once per call).
+//! answering by running the model (each request once per call), a twin's as bound on that state.
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use revm::{
     Context, ExecuteEvm, MainBuilder, MainContext,
@@ -11,11 +14,14 @@ use revm::{
 };
 use verigrad_inference::{Deadline, Runtime};
 use verigrad_pipe::{
-    InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution, ResultCache,
-    compute_until,
+    BoundTwin, InferenceBackend, PipeFailure, PipePrecompiles, PipeRequest, Resolution,
+    ResultCache, compute_until,
 };
 
-use crate::state::StateDb;
+use crate::{
+    state::StateDb,
+    twins::{TwinsAt, twin_of},
+};
 
 /// Runs models for a call, remembering answers so a gas estimate's repeated runs infer once.
 #[derive(Debug)]
@@ -23,25 +29,48 @@ pub struct CallBackend {
     runtime: Runtime,
     answers: ResultCache,
     deadline: Deadline,
+    twins: TwinsAt,
+    /// Twins as `twins` resolved them, each read once per call.
+    bound: Mutex<HashMap<u64, Result<BoundTwin, PipeFailure>>>,
 }
 
 impl CallBackend {
-    /// A backend for one call, whose inference must be over by `deadline`.
-    pub fn new(runtime: Runtime, deadline: Deadline) -> Self {
-        Self { runtime, answers: ResultCache::new(), deadline }
+    /// A backend for one call, whose inference must be over by `deadline`, resolving twins on the
+    /// state `twins` reads.
+    pub fn new(runtime: Runtime, deadline: Deadline, twins: TwinsAt) -> Self {
+        Self { runtime, answers: ResultCache::new(), deadline, twins, bound: Mutex::default() }
+    }
+
+    /// The twin `model` names, as bound on the call's state; `None` for any other model.
+    fn twin(&self, model: &str) -> Option<Result<BoundTwin, PipeFailure>> {
+        let twin = match twin_of(model)? {
+            Ok(twin) => twin,
+            Err(failure) => return Some(Err(failure)),
+        };
+        let mut bound = self.bound.lock().unwrap_or_else(PoisonError::into_inner);
+        let resolved =
+            bound.entry(twin.id).or_insert_with(|| self.twins.resolve(twin, &self.runtime));
+        Some(resolved.clone())
     }
 }
 
 impl InferenceBackend for CallBackend {
     fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
-        Ok(self.runtime.manifest(&request.model)?.cost_units)
+        let release = match self.twin(&request.model) {
+            Some(twin) => twin?.release.to_string(),
+            None => request.model.clone(),
+        };
+        Ok(self.runtime.manifest(&release)?.cost_units)
     }
 
     fn answer(&self, request: &PipeRequest) -> Resolution {
         if let Some(known) = self.answers.get(&request.id) {
             return known;
         }
-        let resolution = compute_until(&self.runtime, request, self.deadline);
+        let resolution = match self.twin(&request.model) {
+            Some(twin) => twin.and_then(|twin| twin.answer(&self.runtime, request, self.deadline)),
+            None => compute_until(&self.runtime, request, self.deadline),
+        };
         self.answers.insert(request.id, resolution.clone());
         resolution
     }

@@ -20,6 +20,7 @@ pub mod server;
 pub mod settle;
 pub mod state;
 pub mod store;
+pub mod twins;
 pub mod tx;
 pub mod txpool;
 pub mod view;

@@ -20,19 +20,24 @@ use alloy::{
     primitives::{Address, B256, U256},
     transports::http::reqwest,
 };
-use verigrad_answer::{AnswerRequest, AnswersReply, AnswersRequest, Quorum, attest};
+use verigrad_answer::{
+    AnswerRequest, AnswersReply, AnswersRequest, Quorum, SignedAnswer, TwinPart, attest,
+};
 use verigrad_contracts::{
     Deployment, PipeAnswer, PipeSettlement, RoleSet, WorkerRegistry, pipe_domain,
 };
-use verigrad_inference::{Deadline, Determinism, Runtime};
+use verigrad_inference::{Deadline, Determinism, Runtime, TwinModel};
 use verigrad_pipe::{
-    Answer, Answerer, Attestation, Mode, PipeFailure, PipeRequest, Resolution, compute_until,
-    output_hash, unanswered,
+    Answer, Answerer, Attestation, BoundTwin, Mode, PipeFailure, PipeRequest, Resolution,
+    compute_until, output_hash, unanswered,
 };
 
 use crate::{
+    block::BlockRecord,
     chain::Chain,
     node::now,
+    state::StateDb,
+    twins::{TwinChecks, Twins, TwinsAt, twin_of},
     view::{ViewError, Views},
 };
 
@@ -70,14 +75,18 @@ pub struct Contracts {
     pub registry: Address,
     /// The PipeSettlement: the EIP-712 domain of the answers.
     pub settlement: Address,
+    /// The TwinRegistry `twin:<id>` requests resolve in, if deployed.
+    pub twins: Option<Twins>,
 }
 
 impl Contracts {
     /// The contracts of a deployment, if it has a PipeSettlement.
     pub fn of(deployment: &Deployment) -> Option<Self> {
+        let registry = deployment.twin_registry;
         (!deployment.pipe_settlement.is_zero()).then_some(Self {
             registry: deployment.worker_registry,
             settlement: deployment.pipe_settlement,
+            twins: (!registry.is_zero()).then_some(Twins { registry }),
         })
     }
 
@@ -137,25 +146,35 @@ impl Contracts {
 }
 
 /// What a block being built re-checks of its pre-executed answers on the state it builds on: every
-/// signer still staked for the release, and the price still the release's. Both can change between
-/// an answer's arrival and its block (a slash, an unbond, a new price); a signature cannot. Replay
-/// checks the same on the same state, so a block never commits an answer replay would refuse. Each
-/// (signer, release) and each release's price is read once per block.
+/// signer still staked for the release, the price still the release's, and a twin's answer still
+/// of the twin's binding. All can change between an answer's arrival and its block (a slash, an
+/// unbond, a new price, a rebinding); a signature cannot. Replay checks the same on the same state,
+/// so a block never commits an answer replay would refuse. Each (signer, release), each release's
+/// price and each twin's binding is read once per block.
 pub(crate) struct BuildChecks<'a> {
     contracts: Contracts,
     views: Views<'a>,
     staked: HashMap<(Address, B256), bool>,
     prices: HashMap<B256, Option<U256>>,
+    twins: TwinChecks,
 }
 
 impl<'a> BuildChecks<'a> {
     /// Checks against `contracts` on the state `views` read.
     pub(crate) fn new(contracts: Contracts, views: Views<'a>) -> Self {
-        Self { contracts, views, staked: HashMap::new(), prices: HashMap::new() }
+        let twins = TwinChecks::new(contracts.twins);
+        Self { contracts, views, staked: HashMap::new(), prices: HashMap::new(), twins }
+    }
+
+    /// Whether a pre-executed answer still holds: its attestation, if signed, and for a twin's
+    /// request, the twin's binding.
+    pub(crate) fn answer_holds(&mut self, request: &PipeRequest, answer: &Answer) -> bool {
+        answer.attestation.as_ref().is_none_or(|attestation| self.holds(attestation))
+            && self.twins.check(&self.views, request, answer).is_ok()
     }
 
     /// Whether `attestation` still holds: its settlement, its price and every signer's stake.
-    pub(crate) fn holds(&mut self, attestation: &Attestation) -> bool {
+    fn holds(&mut self, attestation: &Attestation) -> bool {
         let release = attestation.release;
         let (contracts, views) = (self.contracts, &self.views);
         let price = *self.prices.entry(release).or_insert_with(|| {
@@ -251,12 +270,38 @@ impl NetworkAnswerer {
         contracts
     }
 
+    /// The head and its state: what the next block builds on.
+    fn head(&self) -> (Arc<BlockRecord>, Arc<StateDb>) {
+        let chain = self.chain.read().unwrap_or_else(PoisonError::into_inner);
+        (chain.head().clone(), chain.head_state())
+    }
+
+    /// What `twin` is bound to at the head (the state the next block builds on).
+    fn bound_twin(&self, twin: TwinModel) -> Result<BoundTwin, PipeFailure> {
+        let (head, state) = self.head();
+        let at = TwinsAt {
+            twins: self.contracts().and_then(|c| c.twins),
+            state,
+            block: head.child_env(now(), Address::ZERO),
+            chain_id: self.chain_id,
+        };
+        at.resolve(twin, &self.runtime)
+    }
+
+    /// What answers `request`: its model's release, or the bound release and profile of its twin.
+    fn target(&self, request: &PipeRequest) -> Result<Target, PipeFailure> {
+        match twin_of(&request.model) {
+            Some(twin) => {
+                let twin = self.bound_twin(twin?)?;
+                Ok(Target { release: twin.release, twin: Some(twin) })
+            }
+            None => Ok(Target { release: self.runtime.resolve(&request.model)?, twin: None }),
+        }
+    }
+
     /// The compute workers registered for `release` and which of them are staked for it now.
     fn staked(&self, contracts: Contracts, release: B256) -> Staked {
-        let (head, state) = {
-            let chain = self.chain.read().unwrap_or_else(PoisonError::into_inner);
-            (chain.head().clone(), chain.head_state())
-        };
+        let (head, state) = self.head();
         let views = Views::at(&state, head.child_env(now(), Address::ZERO), self.chain_id);
         let role = RoleSet::COMPUTE.bits();
         let listed = views
@@ -296,18 +341,19 @@ impl NetworkAnswerer {
     fn ask_network(
         &self,
         request: &PipeRequest,
+        target: &Target,
         deadline: Deadline,
         contracts: Contracts,
         eligible: &[Address],
         price: U256,
     ) -> Resolution {
-        let release = self.runtime.resolve(&request.model)?;
-        let manifest = self.runtime.manifest(&request.model)?;
+        let release = target.release;
+        let manifest = self.runtime.manifest(&release.to_string())?;
         let size = match request.mode {
             Mode::Tee => self.config.tee_quorum,
             Mode::Vanilla => 1,
             Mode::Zkml if matches!(manifest.determinism, Determinism::Exact { .. }) => 1,
-            Mode::Zkml => return compute_until(&self.runtime, request, deadline),
+            Mode::Zkml => return target.compute(&self.runtime, request, deadline),
         };
         // Ask more workers than must agree where a liar could block the quorum: a TEE quorum of k
         // out of up to 2k − 1 answers; for ZKML, a second answer in case the first is wrong.
@@ -322,6 +368,7 @@ impl NetworkAnswerer {
                 chain_id: self.chain_id,
                 release_id: release,
                 request: request.calldata().clone(),
+                twin: target.twin.as_ref().map(TwinPart::of),
             },
             quorum: u32::try_from(wanted).unwrap_or(u32::MAX),
             timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
@@ -330,21 +377,22 @@ impl NetworkAnswerer {
             Ok(reply) => reply,
             Err(why) => return Err(unanswered(request, &why)),
         };
+        let cost_units = manifest.cost_units;
         if request.mode == Mode::Zkml {
             // Every validator re-executes a ZKML answer: only answers equal to the node's own count.
-            let mine = output_hash(&compute_until(&self.runtime, request, deadline));
-            let before = reply.answers.len();
-            reply.answers.retain(|answer| {
-                answer
-                    .resolution(manifest.cost_units)
-                    .is_ok_and(|theirs| output_hash(&theirs) == mine)
+            let mine = output_hash(&target.compute(&self.runtime, request, deadline));
+            keep(&mut reply, "differ from the re-execution", |answer| {
+                answer.resolution(cost_units).is_ok_and(|theirs| output_hash(&theirs) == mine)
             });
-            if reply.answers.len() < before {
-                reply.errors.push(format!(
-                    "{} answer(s) differ from the re-execution",
-                    before - reply.answers.len()
-                ));
-            }
+        }
+        if let Some(twin) = &target.twin {
+            // A block commits a twin's answer only if it names the binding (see `BuildChecks`).
+            keep(&mut reply, "do not name the twin's binding", |answer| {
+                answer.resolution(cost_units).is_ok_and(|theirs| match theirs {
+                    Ok(theirs) => twin.check_names(&theirs.output).is_ok(),
+                    Err(_) => true,
+                })
+            });
         }
         let quorum = Quorum {
             size,
@@ -365,6 +413,32 @@ impl NetworkAnswerer {
     }
 }
 
+/// Keeps the answers `kept` accepts, noting how many others there were and why they were dropped.
+fn keep(reply: &mut AnswersReply, why: &str, kept: impl Fn(&SignedAnswer) -> bool) {
+    let before = reply.answers.len();
+    reply.answers.retain(kept);
+    if reply.answers.len() < before {
+        reply.errors.push(format!("{} answer(s) {why}", before - reply.answers.len()));
+    }
+}
+
+/// What answers a request: a release, run as itself or as the twin bound to it.
+#[derive(Debug)]
+struct Target {
+    release: B256,
+    twin: Option<BoundTwin>,
+}
+
+impl Target {
+    /// The answer of the node's own runtime.
+    fn compute(&self, runtime: &Runtime, request: &PipeRequest, deadline: Deadline) -> Resolution {
+        match &self.twin {
+            Some(twin) => twin.answer(runtime, request, deadline),
+            None => compute_until(runtime, request, deadline),
+        }
+    }
+}
+
 /// Who can answer for a release now.
 #[derive(Debug)]
 struct Staked {
@@ -378,12 +452,13 @@ struct Staked {
 
 impl Answerer for NetworkAnswerer {
     fn answer(&self, request: &PipeRequest, deadline: Deadline) -> Resolution {
-        let local = || compute_until(&self.runtime, request, deadline);
+        let target = self.target(request)?;
+        let local = || target.compute(&self.runtime, request, deadline);
         let source = self.source();
         if source == InferenceSource::Local {
             return local();
         }
-        let release = self.runtime.resolve(&request.model)?;
+        let release = target.release;
         let Some(contracts) = self.contracts() else {
             return match source {
                 InferenceSource::Auto => local(),
@@ -403,6 +478,13 @@ impl Answerer for NetworkAnswerer {
                 return Err(unanswered(request, &format!("release {release} has no price: {e}")));
             }
         };
-        self.ask_network(request, deadline, contracts, &staked.eligible, price)
+        self.ask_network(request, &target, deadline, contracts, &staked.eligible, price)
+    }
+
+    fn release_of(&self, model: &str) -> Result<String, PipeFailure> {
+        match twin_of(model) {
+            Some(twin) => Ok(self.bound_twin(twin?)?.release.to_string()),
+            None => Ok(model.to_owned()),
+        }
     }
 }

@@ -34,6 +34,7 @@ use crate::{
     settle::settle,
     state::{StateDb, StateDiff},
     store::StoreError,
+    twins::TwinsAt,
     tx::signed_tx_env,
     txpool::{PoolError, TxPool},
     view::Views,
@@ -358,23 +359,33 @@ impl Node {
         self.submit_raw(&signed.encoded_2718())
     }
 
-    /// The context calls at block `head` (with state `state`) run in: the next block's environment.
-    pub fn call_context<'a>(&self, state: &'a StateDb, head: &BlockRecord) -> CallContext<'a> {
+    /// The context calls at block `head` (with state `state`) run in: the next block's environment,
+    /// twins resolved on `state`.
+    pub fn call_context<'a>(&self, state: &'a Arc<StateDb>, head: &BlockRecord) -> CallContext<'a> {
+        let block = head.child_env(now(), Address::ZERO);
+        let twins = TwinsAt {
+            twins: self.network.contracts().and_then(|contracts| contracts.twins),
+            state: state.clone(),
+            block: block.clone(),
+            chain_id: self.chain_id(),
+        };
         CallContext {
             state,
-            block: head.child_env(now(), Address::ZERO),
+            block,
             spec: SPEC,
             chain_id: self.chain_id(),
             precompiles: self.precompiles.clone(),
             backend: Arc::new(CallBackend::new(
                 self.runtime.clone(),
                 Deadline::after(self.config.inference_timeout),
+                twins,
             )),
         }
     }
 
-    /// Drops the pre-executions with a signed answer that no longer holds on the state the block
-    /// builds on (see [`BuildChecks`]): the build asks the network again for those transactions.
+    /// Drops the pre-executions with an answer that no longer holds on the state the block builds on
+    /// (a signed one's signers or price, a twin's binding; see [`BuildChecks`]): the build asks
+    /// again for those transactions.
     fn still_attested(
         &self,
         state: &StateDb,
@@ -388,11 +399,11 @@ impl Node {
             .map(|pre| {
                 pre.filter(|pre| {
                     let holds = pre.requests.iter().all(|resolved| match &resolved.resolution {
-                        Ok(answer) => answer.attestation.as_ref().is_none_or(|a| checks.holds(a)),
+                        Ok(answer) => checks.answer_holds(&resolved.request, answer),
                         Err(_) => true,
                     });
                     if !holds {
-                        tracing::info!("a signed answer no longer holds at build; asking again");
+                        tracing::info!("an answer no longer holds at build; asking again");
                     }
                     holds
                 })

@@ -1,15 +1,14 @@
 //! Replay: re-execute a stored chain from genesis with inference switched off, answering PIPE only
 //! from each block's committed results, and check every block comes out identical — and that every
-//! answer the network gave is signed by workers staked for its release on the state before its block.
+//! answer the network gave is signed by workers staked for its release on the state before its block,
+//! and every twin's answer names the twin's binding there.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use alloy_primitives::B256;
-
 use revm::{DatabaseCommit, context::BlockEnv};
-use verigrad_inference::Runtime;
+use verigrad_inference::{Deadline, Runtime};
 use verigrad_pipe::{
-    CachedBackend, ChargeLedger, Engine, EngineConfig, InferenceBackend, Mode, PipeFailure,
+    Answer, CachedBackend, ChargeLedger, Engine, EngineConfig, InferenceBackend, Mode, PipeFailure,
     PipeRequest, Resolution, compute, output_hash,
 };
 
@@ -20,6 +19,7 @@ use crate::{
     node::SPEC,
     settle::settle,
     state::{StateDb, genesis_state, remember_block_hash},
+    twins::{TwinChecks, twin_of},
     tx::signed_tx_env,
     view::Views,
 };
@@ -123,17 +123,18 @@ pub fn replay(
         report.signed_answers += check_answers(&state, &env, genesis.chain_id, stored, contracts)?;
         let envs: Vec<_> = stored.transactions.iter().map(signed_tx_env).collect();
         let cached = Arc::new(CachedBackend::new(stored.pipe.to_cache()));
-        let recomputing = checks.recompute.clone().map(|runtime| {
-            Arc::new(Recomputing { cached: cached.clone(), runtime, seen: Mutex::default() })
+        let replaying = Arc::new(Replaying {
+            cached: cached.clone(),
+            recompute: checks.recompute.is_some(),
+            served: Mutex::default(),
         });
-        let backend: Arc<dyn InferenceBackend> = match &recomputing {
-            Some(recomputing) => recomputing.clone(),
-            None => cached.clone(),
-        };
+        let backend: Arc<dyn InferenceBackend> = replaying.clone();
         let (results, mut changes) = engine.execute(&state, &env, &envs, &backend);
-        if let Some(recomputing) = &recomputing {
-            report.zkml_recomputed += recomputing.check(number)?;
-        }
+        // `state` is still the parent's: the block's changes are committed below.
+        let views = Views::at(&state, env.clone(), genesis.chain_id);
+        let served = replaying.take_served();
+        let recompute = checks.recompute.as_ref();
+        report.zkml_recomputed += check_served(&views, number, served, contracts, recompute)?;
         if let Some(settlement) = stored.pipe.settlement {
             let charges = cached.take_charges();
             settle(&state, &env, genesis.chain_id, &mut changes, settlement, &charges);
@@ -205,41 +206,68 @@ fn check_answers(
     Ok(signed)
 }
 
-/// Replay's backend for a validator that runs models: serves the committed results, and re-executes
-/// every ZKML answer it serves.
-#[derive(Debug)]
-struct Recomputing {
-    cached: Arc<CachedBackend>,
-    runtime: Runtime,
-    /// Each ZKML request served, and whether the re-execution agreed.
-    seen: Mutex<Vec<(B256, bool)>>,
+/// Checks the answers a block's calls were served that replay re-checks on `views`, the state before
+/// the block: each twin's answer names the twin's binding there, and each ZKML answer equals
+/// `recompute`'s re-execution (a twin's as bound there). Returns how many were re-executed.
+fn check_served(
+    views: &Views<'_>,
+    block: u64,
+    served: Vec<(PipeRequest, Arc<Answer>)>,
+    contracts: Option<Contracts>,
+    recompute: Option<&Runtime>,
+) -> Result<usize, ReplayError> {
+    let mut twins = TwinChecks::new(contracts.and_then(|contracts| contracts.twins));
+    let mut recomputed = 0;
+    for (request, answer) in served {
+        let id = request.id;
+        let failed = |reason: String| ReplayError::Answer { block, request: id, reason };
+        twins.check(views, &request, &answer).map_err(failed)?;
+        let Some(runtime) = recompute.filter(|_| request.mode == Mode::Zkml) else { continue };
+        let mine = match twin_of(&request.model) {
+            Some(Ok(twin)) => {
+                twins.bound(views, twin).map_err(failed)?.answer(runtime, &request, Deadline::NONE)
+            }
+            _ => compute(runtime, &request),
+        };
+        if output_hash(&mine) != answer.output.commitment() {
+            return Err(failed("the ZKML answer differs from the re-execution".into()));
+        }
+        recomputed += 1;
+    }
+    Ok(recomputed)
 }
 
-impl Recomputing {
-    /// How many ZKML answers were re-executed, or the first that differed.
-    fn check(&self, block: u64) -> Result<usize, ReplayError> {
-        let seen = std::mem::take(&mut *self.seen.lock().unwrap_or_else(PoisonError::into_inner));
-        match seen.iter().find(|(_, agreed)| !agreed) {
-            Some((request, _)) => Err(ReplayError::Answer {
-                block,
-                request: *request,
-                reason: "the ZKML answer differs from the re-execution".into(),
-            }),
-            None => Ok(seen.len()),
-        }
+/// Replay's backend: serves the committed results, keeping the answers replay re-checks once the
+/// block ran — every twin's, and every ZKML one for a validator that runs models.
+#[derive(Debug)]
+struct Replaying {
+    cached: Arc<CachedBackend>,
+    /// Whether ZKML answers are re-executed.
+    recompute: bool,
+    served: Mutex<Vec<(PipeRequest, Arc<Answer>)>>,
+}
+
+impl Replaying {
+    /// The answers kept since the last call, in call order.
+    fn take_served(&self) -> Vec<(PipeRequest, Arc<Answer>)> {
+        std::mem::take(&mut *self.served.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
-impl InferenceBackend for Recomputing {
+impl InferenceBackend for Replaying {
     fn cost_units(&self, request: &PipeRequest) -> Result<u64, PipeFailure> {
         self.cached.cost_units(request)
     }
 
     fn answer(&self, request: &PipeRequest) -> Resolution {
         let committed = self.cached.answer(request);
-        if request.mode == Mode::Zkml && committed.is_ok() {
-            let agreed = output_hash(&compute(&self.runtime, request)) == output_hash(&committed);
-            self.seen.lock().unwrap_or_else(PoisonError::into_inner).push((request.id, agreed));
+        let rechecked =
+            twin_of(&request.model).is_some() || self.recompute && request.mode == Mode::Zkml;
+        if let Ok(answer) = &committed
+            && rechecked
+        {
+            let kept = (request.clone(), answer.clone());
+            self.served.lock().unwrap_or_else(PoisonError::into_inner).push(kept);
         }
         committed
     }

@@ -6,6 +6,7 @@ mod events;
 mod hub;
 mod memory;
 mod pipe;
+mod pipe_twin;
 mod proxy;
 mod release;
 mod route;

@@ -22,4 +22,4 @@ pub use audit::{Audited, BlockAudit, Verdict, audit_block, drawn};
 pub use dispute::{Committed, DisputeError, committed, disagrees, open, resolve};
 pub use quorum::{Quorum, attest};
 pub use service::{Answering, Refusal, router};
-pub use wire::{AnswerRequest, AnswersReply, AnswersRequest, SignedAnswer, WireError};
+pub use wire::{AnswerRequest, AnswersReply, AnswersRequest, SignedAnswer, TwinPart, WireError};

@@ -139,11 +139,11 @@ mod tests {
     use alloy::{primitives::Bytes, signers::local::PrivateKeySigner, sol_types::SolCall};
     use verigrad_inference::{
         ModelInferenceRequest, ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number,
-        Runtime, runModelInferenceCall,
+        Runtime, TwinModel, invoke_twin, runModelInferenceCall,
     };
 
     use super::*;
-    use crate::{AnswerRequest, Answering, Refusal};
+    use crate::{AnswerRequest, Answering, Refusal, TwinPart};
 
     const CHAIN: u64 = 31338;
     const SETTLEMENT: Address = Address::repeat_byte(0x5e);
@@ -156,11 +156,15 @@ mod tests {
     }
 
     fn calldata(mode: u8) -> Bytes {
+        calldata_on("verigrad/volatility", mode)
+    }
+
+    fn calldata_on(model: &str, mode: u8) -> Bytes {
         let values = (0..16).map(|i| Number::new(i * 3 - 20, 3)).collect();
         let tensor = MultiDimensionalNumberTensor::new("returns", values, vec![1, 16]).expect("ok");
         let request = ModelInferenceRequest {
             mode,
-            modelCID: "verigrad/volatility".into(),
+            modelCID: model.into(),
             input: ModelInput::numbers(vec![tensor]),
         };
         runModelInferenceCall { request }.abi_encode().into()
@@ -186,7 +190,12 @@ mod tests {
         }
 
         fn ask(&self) -> AnswerRequest {
-            AnswerRequest { chain_id: CHAIN, release_id: self.release, request: calldata(2) }
+            AnswerRequest {
+                chain_id: CHAIN,
+                release_id: self.release,
+                request: calldata(2),
+                twin: None,
+            }
         }
 
         fn answers(&self) -> Vec<SignedAnswer> {
@@ -269,5 +278,57 @@ mod tests {
         assert_eq!(worker.answer(&other_release), Err(Refusal::NotServed(B256::repeat_byte(7))));
         let junk = AnswerRequest { request: Bytes::from_static(b"junk"), ..net.ask() };
         assert!(matches!(worker.answer(&junk), Err(Refusal::Malformed(_))));
+    }
+
+    #[test]
+    fn a_worker_answers_a_twin_as_invoke_twin_does_and_only_the_twin_it_is_named() {
+        let net = Net::new(1, 0);
+        let worker = &net.workers[0];
+        let (runtime, release) = runtime();
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../models/twins");
+        let profile = Bytes::from(std::fs::read(dir.join("risk-desk.profile.json")).expect("ok"));
+        let twin = TwinModel { id: 3 };
+        let asked = AnswerRequest {
+            request: calldata_on("twin:3", 0),
+            twin: Some(TwinPart { id: 3, profile: profile.clone() }),
+            ..net.ask()
+        };
+        let signed = worker.answer(&asked).expect("answers");
+        let request = PipeRequest::decode(&asked.request).expect("decodes");
+        assert_eq!((signed.request_id, signed.release_id), (request.id, release));
+        let answer = signed.resolution(1).expect("decodes").expect("answered");
+        let expected =
+            invoke_twin(&runtime, twin, release, &profile, &request.input).expect("invokes");
+        assert_eq!(answer.output, expected);
+        let quorum = Quorum {
+            size: 1,
+            determinism: Determinism::Exact { scale_bits: 16 },
+            cost_units: 1,
+            chain_id: CHAIN,
+            settlement: SETTLEMENT,
+            price: U256::from(5),
+        };
+        let attested = attest(&request, release, &[signed], quorum, |_| true).expect("attested");
+        assert_eq!(attested.attestation.as_ref().map(|a| a.release), Some(release));
+
+        let part = |id| Some(TwinPart { id, profile: profile.clone() });
+        for (name, request, twin) in [
+            ("no twin named", calldata_on("twin:3", 0), None),
+            ("another twin named", calldata_on("twin:3", 0), part(4)),
+            ("a twin named for a release", calldata(0), part(3)),
+        ] {
+            let asked = AnswerRequest { request, twin, ..net.ask() };
+            assert!(matches!(worker.answer(&asked), Err(Refusal::Twin(_))), "{name}");
+        }
+        let unserved = AnswerRequest { release_id: B256::repeat_byte(7), ..asked };
+        assert_eq!(worker.answer(&unserved), Err(Refusal::NotServed(B256::repeat_byte(7))));
+    }
+
+    #[test]
+    fn an_answer_request_without_a_twin_reads_as_before() {
+        let old = r#"{"chainId":1,"releaseId":"0x0000000000000000000000000000000000000000000000000000000000000007","request":"0x01"}"#;
+        let asked: AnswerRequest = serde_json::from_str(old).expect("parses");
+        assert_eq!(asked.twin, None);
+        assert!(!serde_json::to_string(&asked).expect("json").contains("twin"));
     }
 }

@@ -1,5 +1,6 @@
 //! A compute worker's PIPE endpoint: `POST /v1/pipe/answer` runs the precompile call it is given on
-//! the release it names and answers with the output signed by the worker's registered key.
+//! the release it names — a `twin:<id>` call as that twin, with the profile the request carries — and
+//! answers with the output signed by the worker's registered key.
 
 use std::{sync::Arc, time::Duration};
 
@@ -17,8 +18,8 @@ use axum::{
 };
 use serde_json::json;
 use verigrad_contracts::pipe_domain;
-use verigrad_inference::{Deadline, Runtime, falsify};
-use verigrad_pipe::{Answer, PipeRequest, Resolution, compute_until};
+use verigrad_inference::{Deadline, Runtime, TwinModel, falsify};
+use verigrad_pipe::{Answer, BoundTwin, PipeRequest, Resolution, compute_until};
 
 use crate::{AnswerRequest, SignedAnswer};
 
@@ -39,6 +40,10 @@ pub enum Refusal {
     /// The worker does not run the release the request names.
     #[error("this worker does not serve release {0}")]
     NotServed(B256),
+    /// A twin request without the twin it is answered as, or naming another twin than its model
+    /// reference.
+    #[error("{0}")]
+    Twin(String),
     /// Signing failed.
     #[error("signing the answer: {0}")]
     Signing(String),
@@ -47,7 +52,7 @@ pub enum Refusal {
 impl Refusal {
     fn status(&self) -> StatusCode {
         match self {
-            Self::WrongChain { .. } | Self::Malformed(_) => StatusCode::BAD_REQUEST,
+            Self::WrongChain { .. } | Self::Malformed(_) | Self::Twin(_) => StatusCode::BAD_REQUEST,
             Self::NotServed(_) => StatusCode::NOT_FOUND,
             Self::Signing(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -93,11 +98,20 @@ impl Answering {
         }
         let request =
             PipeRequest::decode(&asked.request).map_err(|e| Refusal::Malformed(e.to_string()))?;
-        if self.runtime.resolve(&request.model).ok() != Some(asked.release_id) {
+        let twin = twin_asked(&request, asked)?;
+        // A twin's release is the one the node read from its binding; a model's, the one it names.
+        let model = match &twin {
+            Some(_) => asked.release_id.to_string(),
+            None => request.model.clone(),
+        };
+        if self.runtime.resolve(&model).ok() != Some(asked.release_id) {
             return Err(Refusal::NotServed(asked.release_id));
         }
-        let resolution =
-            self.falsified(compute_until(&self.runtime, &request, Deadline::after(self.timeout)));
+        let deadline = Deadline::after(self.timeout);
+        let resolution = self.falsified(match &twin {
+            Some(twin) => twin.answer(&self.runtime, &request, deadline),
+            None => compute_until(&self.runtime, &request, deadline),
+        });
         let mut answer =
             SignedAnswer::unsigned(self.address(), request.id, asked.release_id, &resolution);
         let signature = answer
@@ -119,6 +133,29 @@ impl Answering {
             }
             other => other,
         }
+    }
+}
+
+/// The twin a request is answered as: the one `asked` names, which must be the one its model
+/// reference is (`twin:<id>`), bound to the release asked for; `None` for any other model.
+fn twin_asked(request: &PipeRequest, asked: &AnswerRequest) -> Result<Option<BoundTwin>, Refusal> {
+    let twin = TwinModel::parse(&request.model)
+        .transpose()
+        .map_err(|e| Refusal::Malformed(e.to_string()))?;
+    match (twin, &asked.twin) {
+        (None, None) => Ok(None),
+        (Some(twin), Some(part)) if part.id == twin.id => {
+            Ok(Some(BoundTwin { twin, release: asked.release_id, profile: part.profile.clone() }))
+        }
+        (Some(twin), _) => Err(Refusal::Twin(format!(
+            "a {} request must name twin {} and its profile",
+            twin.reference(),
+            twin.id
+        ))),
+        (None, Some(part)) => Err(Refusal::Twin(format!(
+            "model {} is no twin, and the request names twin {}",
+            request.model, part.id
+        ))),
     }
 }
 

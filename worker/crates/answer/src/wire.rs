@@ -10,7 +10,7 @@ use std::sync::Arc;
 use alloy::primitives::{Address, B256, Bytes};
 use serde::{Deserialize, Serialize};
 use verigrad_contracts::PipeAnswer;
-use verigrad_pipe::{Answer, PipeFailure, Resolution, output_hash};
+use verigrad_pipe::{Answer, BoundTwin, PipeFailure, Resolution, output_hash};
 
 /// What the node asks the coordinator: `quorum` signed answers to one request, within `timeout_ms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +46,27 @@ pub struct AnswerRequest {
     pub release_id: B256,
     /// The precompile's call data: `runModelInference(...)` with its selector.
     pub request: Bytes,
+    /// For a `twin:<id>` request, the twin as the node read its binding (`release_id` is then the
+    /// bound release); absent for any other request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twin: Option<TwinPart>,
+}
+
+/// The twin a `twin:<id>` request is answered as: the worker runs `invoke_twin` with this profile
+/// around the request's release, and the answer names the twin, the release and the profile's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwinPart {
+    /// The twin's `agentId`.
+    pub id: u64,
+    /// Its profile document's bytes, whose `keccak256` the binding pins.
+    pub profile: Bytes,
+}
+
+impl TwinPart {
+    /// What the node sends of `bound`.
+    pub fn of(bound: &BoundTwin) -> Self {
+        Self { id: bound.twin.id, profile: bound.profile.clone() }
+    }
 }
 
 /// A worker's answer: the output (or the failure) it got, signed over
