@@ -1,6 +1,6 @@
 //! Twins: the requester registers a twin (an ERC-8004 identity) bound to `verigrad/volatility` 1.0.0,
 //! the risk desk's profile and a drift bound over 256 probe windows; pays to invoke it through the
-//! coordinator; proposes two upgrades that the verifiers check — another architecture, refused, and
+//! coordinator, and asks PIPE for `twin:<id>` on the same input (the same answer); proposes two upgrades that the verifiers check — another architecture, refused, and
 //! the model retrained from other seeds, passed — and invokes it again on its new release. The
 //! binding's history ends the story.
 
@@ -8,16 +8,25 @@ use std::time::Duration;
 
 use alloy::{
     primitives::{B256, U256, aliases::U96, keccak256},
+    providers::Provider,
+    rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
+    sol_types::SolCall,
     transports::http::reqwest,
 };
+use serde_json::Value;
 use verigrad_blobs::StoreClient;
 use verigrad_contracts::{
     TwinRegistryClient, TwinTerms,
     bindings::TwinRegistry::{CheckStatus, DriftCheck},
 };
+use verigrad_inference::{ModelInferenceRequest, runModelInferenceCall};
 use verigrad_inference::{ModelPackage, training};
-use verigrad_testkit::{DEPLOYER_KEY, market::package_dir, tokens, x402::volatility_input};
+use verigrad_testkit::{
+    DEPLOYER_KEY, LocalChain,
+    market::{package_dir, volatility_input},
+    tokens,
+};
 
 use crate::network::{Network, actor, vgd};
 
@@ -71,7 +80,10 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
         terms.profile_hash
     );
 
-    invoke(network, agent).await?;
+    let first = invoke(network, agent).await?;
+    if matches!(market.chain, LocalChain::PipeNode(_)) {
+        through_pipe(network, agent, &first).await?;
+    }
 
     let fee = tokens(1);
     owner.chain().token().approve(owner.sender(), twins.address(), fee * U256::from(2)).await?;
@@ -113,24 +125,50 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Pays the coordinator for one invocation of twin `agent` and prints what it answered.
-async fn invoke(network: &Network, agent: U256) -> anyhow::Result<()> {
+/// Pays the coordinator for one invocation of twin `agent` and prints what it answered; the answer.
+async fn invoke(network: &Network, agent: U256) -> anyhow::Result<Value> {
     let url = format!("{}/v1/twins/{agent}/invoke", network.coordinator);
     let payer: PrivateKeySigner = DEPLOYER_KEY.parse()?;
     let client = reqwest::Client::new();
-    let paid = verigrad_x402::pay(&client, &url, Some(&volatility_input()), &payer).await?;
+    let (input, _) = volatility_input();
+    let input: Value = serde_json::from_str(&input)?;
+    let paid = verigrad_x402::pay(&client, &url, Some(&input), &payer).await?;
     anyhow::ensure!(paid.status == 200, "HTTP {}: {}", paid.status, paid.body);
     let amount = paid.paid.as_ref().map_or(U256::ZERO, |offer| offer.amount);
-    let body = &paid.body;
+    let body = paid.body;
     let named = |i: usize| body["jsons"][i]["value"].as_str().unwrap_or("?").to_owned();
     println!(
-        "  POST {url} (paid {} VGD): volatility {} -> {}; answered by release {} with profile {}",
+        "  POST {url} (x402, paid {} VGD): volatility {} -> {}; answered by release {} with profile {}",
         vgd(amount),
         body["numbers"][0]["values"][0].as_str().unwrap_or("?"),
         body["strings"][0]["values"][0].as_str().unwrap_or("?"),
         named(1),
         named(2),
     );
+    Ok(body)
+}
+
+/// Asks PIPE for `twin:<agent>` on the same input (an `eth_call` on pipe-node, as a contract's call
+/// would) and checks that it answers what the x402 door did.
+async fn through_pipe(network: &Network, agent: U256, x402: &Value) -> anyhow::Result<()> {
+    let (_, input) = volatility_input();
+    let model = format!("twin:{agent}");
+    let call = runModelInferenceCall {
+        request: ModelInferenceRequest { mode: 0, modelCID: model.clone(), input },
+    };
+    let tx =
+        TransactionRequest::default().to(verigrad_pipe::ADDRESS).input(call.abi_encode().into());
+    let returned = network.chain.rpc().provider().call(tx).await?;
+    let output = runModelInferenceCall::abi_decode_returns(&returned)?;
+    let decision =
+        output.strings.first().and_then(|t| t.values.first()).map_or("?", String::as_str);
+    let same = x402["outputHash"].as_str() == Some(output.commitment().to_string().as_str());
+    println!(
+        "  PIPE runModelInference(\"{model}\", same input) on pipe-node -> {decision}, output {} ({})",
+        output.commitment(),
+        if same { "the x402 answer's, bit for bit" } else { "NOT the x402 answer's" }
+    );
+    anyhow::ensure!(same, "PIPE and x402 answered twin {agent} differently");
     Ok(())
 }
 
