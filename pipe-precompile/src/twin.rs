@@ -9,7 +9,7 @@ use verigrad_inference::{
     Deadline, ModelOutput, Runtime, TwinAnswerer, TwinModel, TwinProfile, invoke_twin_until,
 };
 
-use crate::{Answer, PipeFailure, PipeRequest, Resolution, backend};
+use crate::{Answer, Mode, PipeFailure, PipeRequest, Resolution, backend};
 
 /// A twin as its binding stands on one state: the release it runs and its published profile, whose
 /// `keccak256` the binding pins.
@@ -33,6 +33,21 @@ impl BoundTwin {
         }
     }
 
+    /// Whether a request in `mode` may ask for this twin: in ZKML only, on an EXACT release. The node
+    /// re-executes every ZKML answer, so a twin's answer is as sure as its release's. VANILLA and TEE
+    /// answers are made sure after the fact — audits and disputes re-run the *release* on the request —
+    /// and that re-execution does not apply a twin's profile yet: a wrong signed twin answer could not
+    /// be punished, so none is taken.
+    pub fn admits(&self, mode: Mode) -> Result<(), PipeFailure> {
+        if mode == Mode::Zkml {
+            return Ok(());
+        }
+        Err(PipeFailure::Malformed(format!(
+            "{} is answered in ZKML mode only (re-executed by every node); {mode:?} answers are checked by audits and disputes, which do not run twins yet",
+            self.twin.reference()
+        )))
+    }
+
     /// The twin's answer to `request` on `runtime`, which must hold the release, giving up at
     /// `deadline`: `invoke_twin` on the request's input, priced at the release's cost units, with the
     /// mode's requirement enforced on the release (ZKML needs an EXACT one).
@@ -42,6 +57,7 @@ impl BoundTwin {
         request: &PipeRequest,
         deadline: Deadline,
     ) -> Resolution {
+        self.admits(request.mode)?;
         backend::guarded(|| {
             let manifest = backend::mode_checked(runtime, &self.release.to_string(), request.mode)?;
             let output = invoke_twin_until(
@@ -145,17 +161,32 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_release_the_runtime_does_not_hold_fails_the_request() {
+    fn request(mode: u8) -> PipeRequest {
         let call = runModelInferenceCall {
             request: ModelInferenceRequest {
-                mode: 0,
+                mode,
                 modelCID: "twin:3".into(),
                 input: ModelInput::numbers(vec![]),
             },
         };
-        let request = PipeRequest::decode(&call.abi_encode()).expect("decodes");
-        let failed = bound().answer(&Runtime::new(), &request, Deadline::NONE);
+        PipeRequest::decode(&call.abi_encode()).expect("decodes")
+    }
+
+    #[test]
+    fn a_release_the_runtime_does_not_hold_fails_the_request() {
+        let failed = bound().answer(&Runtime::new(), &request(1), Deadline::NONE);
         assert!(matches!(failed, Err(PipeFailure::UnknownModel(_))), "{failed:?}");
+    }
+
+    /// Only ZKML answers, re-executed by every node, are taken for a twin: audits and disputes,
+    /// which make VANILLA and TEE answers sure, re-run the release without the twin's profile.
+    #[test]
+    fn a_twin_is_asked_in_zkml_mode_only() {
+        assert_eq!(bound().admits(Mode::Zkml), Ok(()));
+        for mode in [0, 2] {
+            let refused = bound().answer(&Runtime::new(), &request(mode), Deadline::NONE);
+            let Err(PipeFailure::Malformed(why)) = refused else { panic!("{refused:?}") };
+            assert!(why.contains("twin:3 is answered in ZKML mode only"), "{why}");
+        }
     }
 }

@@ -293,6 +293,7 @@ impl NetworkAnswerer {
         match twin_of(&request.model) {
             Some(twin) => {
                 let twin = self.bound_twin(twin?)?;
+                twin.admits(request.mode)?;
                 Ok(Target { release: twin.release, twin: Some(twin) })
             }
             None => Ok(Target { release: self.runtime.resolve(&request.model)?, twin: None }),

@@ -1,8 +1,9 @@
 //! PIPE's `twin:<id>` end to end on one pipe-node: a twin bound to `verigrad/volatility` 1.0.0 with the
 //! shipped `risk-desk` profile published is answered by a staked worker over the network — the same
 //! output `invoke_twin` gives here, naming the twin, its release and its profile, billed and signed
-//! for the bound release — through `eth_call` and in a block; an unknown twin and a twin whose
-//! published profile is not the one its binding pins fail clearly; replay checks the signature and
+//! for the bound release — through `eth_call` and in a block, asked in ZKML mode (re-executed by the
+//! node); an unknown twin, a twin whose published profile is not the one its binding pins, and a twin
+//! asked in VANILLA mode fail clearly; replay checks the signature and
 //! the twin's binding.
 
 use std::time::Duration;
@@ -30,12 +31,15 @@ use verigrad_testkit::{
     repo, tokens,
 };
 
-/// `runModelInference` of the shared volatility input on `model`, VANILLA.
-fn call_on(model: &str) -> runModelInferenceCall {
+/// `runModelInference` of the shared volatility input on `model`, in `mode`.
+fn call_in(mode: u8, model: &str) -> runModelInferenceCall {
     let (_, input) = volatility_input();
-    runModelInferenceCall {
-        request: ModelInferenceRequest { mode: 0, modelCID: model.into(), input },
-    }
+    runModelInferenceCall { request: ModelInferenceRequest { mode, modelCID: model.into(), input } }
+}
+
+/// The same, in ZKML mode: the mode a twin is asked in.
+fn call_on(model: &str) -> runModelInferenceCall {
+    call_in(1, model)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -119,18 +123,24 @@ async fn a_twin_answers_through_pipe_as_invoke_twin_does() {
     assert!(receipt.status());
     assert_eq!(settlement.balance_of(deployer.address()).await.expect("balance"), tokens(9));
 
-    // An unknown twin and a twin whose profile is not its binding's fail the call, saying why: in
+    // An unknown twin, a twin whose profile is not its binding's and a twin asked in VANILLA mode fail
+    // the call, saying why: in
     // eth_call, and in a block (sent with its own gas limit, as no estimate succeeds).
     let caller: PrivateKeySigner = KEYS[5].parse().expect("key");
     let wallet = ProviderBuilder::new()
         .wallet(EthereumWallet::from(caller))
         .connect_http(market.chain.url());
     let mismatch = format!("twin {}'s published profile does not match its binding", agents[1]);
-    for (model, failure) in [
-        ("twin:999".to_owned(), PipeFailure::UnknownModel("twin:999".into())),
-        (format!("twin:{}", agents[1]), PipeFailure::Failed(mismatch)),
+    let vanilla = format!(
+        "{} is answered in ZKML mode only (re-executed by every node); Vanilla answers are checked by audits and disputes, which do not run twins yet",
+        twin.reference()
+    );
+    for (call, failure) in [
+        (call_on("twin:999"), PipeFailure::UnknownModel("twin:999".into())),
+        (call_on(&format!("twin:{}", agents[1])), PipeFailure::Failed(mismatch)),
+        (call_in(0, &twin.reference()), PipeFailure::Malformed(vanilla)),
     ] {
-        let call = call_on(&model);
+        let model = format!("{} in mode {}", call.request.modelCID, call.request.mode);
         let tx = TransactionRequest::default().with_to(ADDRESS).with_input(call.abi_encode());
         let reverted = wallet.call(tx.clone()).await.expect_err("eth_call reverts");
         let data = reverted.as_error_resp().and_then(|e| e.as_revert_data());

@@ -148,13 +148,14 @@ async fn invoke(network: &Network, agent: U256) -> anyhow::Result<Value> {
     Ok(body)
 }
 
-/// Asks PIPE for `twin:<agent>` on the same input (an `eth_call` on pipe-node, as a contract's call
-/// would) and checks that it answers what the x402 door did.
+/// Asks PIPE for `twin:<agent>` on the same input, in ZKML mode (a twin's: the node re-executes it), by
+/// an `eth_call` on pipe-node as a contract's call would, and checks that it answers what the x402
+/// door did.
 async fn through_pipe(network: &Network, agent: U256, x402: &Value) -> anyhow::Result<()> {
     let (_, input) = volatility_input();
     let model = format!("twin:{agent}");
     let call = runModelInferenceCall {
-        request: ModelInferenceRequest { mode: 0, modelCID: model.clone(), input },
+        request: ModelInferenceRequest { mode: 1, modelCID: model.clone(), input },
     };
     let tx =
         TransactionRequest::default().to(verigrad_pipe::ADDRESS).input(call.abi_encode().into());
@@ -164,7 +165,7 @@ async fn through_pipe(network: &Network, agent: U256, x402: &Value) -> anyhow::R
         output.strings.first().and_then(|t| t.values.first()).map_or("?", String::as_str);
     let same = x402["outputHash"].as_str() == Some(output.commitment().to_string().as_str());
     println!(
-        "  PIPE runModelInference(\"{model}\", same input) on pipe-node -> {decision}, output {} ({})",
+        "  PIPE runModelInference(ZKML, \"{model}\", same input) on pipe-node -> {decision}, output {} ({})",
         output.commitment(),
         if same { "the x402 answer's, bit for bit" } else { "NOT the x402 answer's" }
     );
