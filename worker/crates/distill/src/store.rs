@@ -1,5 +1,8 @@
 //! An exact in-memory store for the evaluation: every memory compared with the query (no ANN), the
-//! superseded ones kept as history and ranked below current ones of similar distance.
+//! superseded ones kept as history and ranked below current ones of similar distance, as the memory
+//! store (`verigrad-memory`) ranks them.
+
+use verigrad_memory::{Candidate, NEWER_ALIKE_MARGIN, prefer_newer};
 
 use crate::{Category, Decision, Embedding, MemoryRef, MemoryType, MemoryView, cosine};
 
@@ -109,13 +112,26 @@ impl ExactStore {
         id
     }
 
-    /// The `k` best memories for a query: cosine, less [`SUPERSEDED_PENALTY`] for superseded ones.
+    /// The `k` best memories for a query, ranked as the memory store ranks them: cosine, less
+    /// [`SUPERSEDED_PENALTY`] for superseded ones, over twice `k` candidates, an older memory behind a
+    /// newer current one of a shared category within [`NEWER_ALIKE_MARGIN`] (`prefer_newer`).
     pub fn search(&self, query: &[f32], k: usize) -> Vec<&StoredMemory> {
         let penalty = |m: &StoredMemory| if m.current { 0.0 } else { SUPERSEDED_PENALTY };
-        self.top(k, |m| cosine(&m.embedding, query) - penalty(m))
-            .into_iter()
-            .map(|(m, _)| m)
-            .collect()
+        let nearest = self.top(k.saturating_mul(2), |m| cosine(&m.embedding, query) - penalty(m));
+        let candidates: Vec<Candidate<'_, Category>> = nearest
+            .iter()
+            .map(|(m, score)| Candidate {
+                distance: 1.0 - score,
+                categories: &m.categories,
+                since: m.id as u64,
+                current: m.current,
+            })
+            .collect();
+        let order = prefer_newer(&candidates, NEWER_ALIKE_MARGIN);
+        let mut ranked: Vec<(&StoredMemory, f32)> =
+            nearest.into_iter().map(|(m, _)| m).zip(order).collect();
+        ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
+        ranked.into_iter().take(k).map(|(m, _)| m).collect()
     }
 
     /// Every memory ranked for a query as [`Self::search`] ranks them.

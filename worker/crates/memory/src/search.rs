@@ -7,8 +7,9 @@ use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    MemoryError, MemoryRecord, Result, Store,
+    Candidate, MemoryError, MemoryRecord, NEWER_ALIKE_MARGIN, Result, Store,
     index::{Entry, normalized},
+    prefer_newer,
     record::check_embedding,
 };
 
@@ -99,7 +100,9 @@ impl Store {
         // With history, fetch more: penalised old facts may make room for current ones.
         let k = if filter.include_history { filter.limit * 2 } else { filter.limit };
 
-        let mut ranked: Vec<(B256, f32, bool)> = {
+        // (id, distance, current, distance ranked by: history penalised, older alike memories
+        // behind newer ones — `prefer_newer`).
+        let mut ranked: Vec<(B256, f32, bool, f32)> = {
             let indexes = self.indexes.read().unwrap_or_else(PoisonError::into_inner);
             let Some(index) = indexes.get(&namespace) else { return Ok(Vec::new()) };
             let selective = !filter.categories.is_empty()
@@ -112,10 +115,21 @@ impl Store {
             } else {
                 index.nearest(&query, k, &keep)
             };
-            hits.into_iter().map(|(e, d)| (e.id, d, current_at(e, at))).collect()
+            let candidates: Vec<Candidate<'_, String>> = hits
+                .iter()
+                .map(|(e, d)| {
+                    let current = current_at(e, at);
+                    let distance = if current { *d } else { d + penalty };
+                    Candidate { distance, categories: &e.categories, since: e.valid_from, current }
+                })
+                .collect();
+            let order = prefer_newer(&candidates, NEWER_ALIKE_MARGIN);
+            hits.iter()
+                .zip(candidates.iter().zip(order))
+                .map(|((e, d), (c, order))| (e.id, *d, c.current, order))
+                .collect()
         };
-        let score = |&(_, d, current): &(B256, f32, bool)| if current { d } else { d + penalty };
-        ranked.sort_by(|a, b| score(a).total_cmp(&score(b)));
+        ranked.sort_by(|a, b| a.3.total_cmp(&b.3));
         ranked.truncate(filter.limit);
 
         let ids: Vec<B256> = ranked.iter().map(|r| r.0).collect();
@@ -123,7 +137,7 @@ impl Store {
         Ok(ranked
             .into_iter()
             .zip(records)
-            .filter_map(|((_, vector_distance, current), record)| {
+            .filter_map(|((_, vector_distance, current, _), record)| {
                 Some(Hit { record: record?, vector_distance, current })
             })
             .collect())
