@@ -105,6 +105,40 @@ impl Number {
         Self::new(value, decimals.into())
     }
 
+    /// A decimal written as text: `"-12.50"` → `(-1250, 2)`; `"1e-5"` → `(1, 5)`; `"2E3"` → `(2000, 0)`.
+    pub fn parse(text: &str) -> std::result::Result<Self, String> {
+        let bad = || format!("{text:?} is not a decimal number");
+        let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+            Some((m, e)) => (m, e.parse::<i32>().map_err(|_| bad())?),
+            None => (text, 0),
+        };
+        let (negative, digits) = match mantissa.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, mantissa),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        if whole.is_empty() && fraction.is_empty()
+            || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let too_big =
+            || format!("{text} does not fit an int128 with at most {MAX_DECIMALS} decimals");
+        let mut value: i128 = format!("{whole}{fraction}").parse().map_err(|_| too_big())?;
+        let mut decimals = fraction.len() as i32 - exponent;
+        if decimals < 0 {
+            value = 10i128
+                .checked_pow(decimals.unsigned_abs())
+                .and_then(|scale| value.checked_mul(scale))
+                .ok_or_else(too_big)?;
+            decimals = 0;
+        }
+        if decimals > MAX_DECIMALS as i32 {
+            return Err(too_big());
+        }
+        Ok(Self::new(if negative { -value } else { value }, decimals.into()))
+    }
+
     /// The nearest `f32` (for tolerance-class models).
     pub fn to_f32(&self) -> Result<f32> {
         let decimals = self.checked_decimals()?;

@@ -122,43 +122,10 @@ fn malformed(reason: impl Into<String>) -> TaskError {
 
 fn decimal_value(value: &Value) -> Result<Number, String> {
     match value {
-        Value::String(text) => parse_decimal(text),
-        Value::Number(number) => parse_decimal(&number.to_string()),
+        Value::String(text) => Number::parse(text),
+        Value::Number(number) => Number::parse(&number.to_string()),
         other => Err(format!("{other} is not a number")),
     }
-}
-
-/// `"-12.50"` → `(-1250, 2)`; `"1e-5"` → `(1, 5)`; `"2E3"` → `(2000, 0)`.
-fn parse_decimal(text: &str) -> Result<Number, String> {
-    let bad = || format!("{text:?} is not a decimal number");
-    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().map_err(|_| bad())?),
-        None => (text, 0),
-    };
-    let (negative, digits) = match mantissa.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, mantissa),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() && fraction.is_empty()
-        || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let too_big = || format!("{text} does not fit an int128 with at most {MAX_DECIMALS} decimals");
-    let mut value: i128 = format!("{whole}{fraction}").parse().map_err(|_| too_big())?;
-    let mut decimals = fraction.len() as i32 - exponent;
-    if decimals < 0 {
-        value = 10i128
-            .checked_pow(decimals.unsigned_abs())
-            .and_then(|scale| value.checked_mul(scale))
-            .ok_or_else(too_big)?;
-        decimals = 0;
-    }
-    if decimals > MAX_DECIMALS as i32 {
-        return Err(too_big());
-    }
-    Ok(Number::new(if negative { -value } else { value }, decimals.into()))
 }
 
 /// A number as a decimal string: `(12345, 3)` → `"12.345"`.
@@ -204,17 +171,17 @@ mod tests {
             ("2E3", 2000, 0),
             ("1.25e1", 125, 1),
         ] {
-            assert_eq!(parse_decimal(text), Ok(Number::new(value, decimals)), "{text}");
+            assert_eq!(Number::parse(text), Ok(Number::new(value, decimals)), "{text}");
         }
         for text in ["", "-", "1.2.3", "abc", "1e", "0x10", "1e400", &"9".repeat(60)] {
-            assert!(parse_decimal(text).is_err(), "{text:?} accepted");
+            assert!(Number::parse(text).is_err(), "{text:?} accepted");
         }
     }
 
     #[test]
     fn numbers_print_as_they_parse() {
         for text in ["12.345", "-0.001", "7", "-3"] {
-            assert_eq!(format_decimal(&parse_decimal(text).expect(text)), text);
+            assert_eq!(format_decimal(&Number::parse(text).expect(text)), text);
         }
     }
 
