@@ -288,8 +288,9 @@ mod tests {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../models/twins");
         let profile = Bytes::from(std::fs::read(dir.join("risk-desk.profile.json")).expect("ok"));
         let twin = TwinModel { id: 3 };
+        // A twin is asked in ZKML mode (pipe-node refuses it in the others).
         let asked = AnswerRequest {
-            request: calldata_on("twin:3", 0),
+            request: calldata_on("twin:3", 1),
             twin: Some(TwinPart { id: 3, profile: profile.clone() }),
             ..net.ask()
         };
@@ -313,9 +314,9 @@ mod tests {
 
         let part = |id| Some(TwinPart { id, profile: profile.clone() });
         for (name, request, twin) in [
-            ("no twin named", calldata_on("twin:3", 0), None),
-            ("another twin named", calldata_on("twin:3", 0), part(4)),
-            ("a twin named for a release", calldata(0), part(3)),
+            ("no twin named", calldata_on("twin:3", 1), None),
+            ("another twin named", calldata_on("twin:3", 1), part(4)),
+            ("a twin named for a release", calldata(1), part(3)),
         ] {
             let asked = AnswerRequest { request, twin, ..net.ask() };
             assert!(matches!(worker.answer(&asked), Err(Refusal::Twin(_))), "{name}");
