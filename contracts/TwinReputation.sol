@@ -9,7 +9,7 @@ import {ITwinReputation} from "./interfaces/ITwinReputation.sol";
 /// @title TwinReputation
 /// @notice ERC-8004's reputation registry over the twin registry's identities, open only to clients that paid for an
 ///         invocation. See ITwinReputation.
-/// @dev PAYER_RECORDER_ROLE is granted by the admin to what sees payments settle (the settlement contract, a
+/// @dev PAYER_RECORDER_ROLE is granted by the admin to what sees payments settle (PipeSettlement, a
 ///      coordinator worker that facilitates x402). One feedback per recorded paid invocation.
 contract TwinReputation is ITwinReputation, AccessControl {
     /// @notice May record paid invocations.
@@ -47,12 +47,15 @@ contract TwinReputation is ITwinReputation, AccessControl {
     }
 
     /// @inheritdoc ITwinReputation
-    function recordInvocation(uint256 agentId, address payer) external onlyRole(PAYER_RECORDER_ROLE) {
+    function recordInvocations(uint256 agentId, address payer, uint64 count) external onlyRole(PAYER_RECORDER_ROLE) {
         if (payer == address(0)) {
             revert ZeroPayer();
         }
+        if (count == 0) {
+            revert NoInvocations();
+        }
         IDENTITY.ownerOf(agentId); // reverts for an unknown agent
-        uint64 paid = _paid[agentId][payer] + 1;
+        uint64 paid = _paid[agentId][payer] + count;
         _paid[agentId][payer] = paid;
         emit InvocationPaid(agentId, payer, paid);
     }

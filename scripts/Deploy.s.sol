@@ -59,10 +59,10 @@ contract Deploy is Script {
     }
 
     /// @notice Deploys the core contracts, grants the escrow its slasher role and makes it the model registry's load
-    ///         recorder, deploys PIPE billing paying
-    ///         protocol fees to the escrow's treasury, PIPE disputes with the slasher role too, and the memory registry
-    ///         (slasher role too; its false-root bounty and jail are the escrow's `bountyBps` and `jailDuration`, its
-    ///         treasury the escrow's).
+    ///         recorder, deploys the memory registry (slasher role too; its false-root bounty and jail are the
+    ///         escrow's `bountyBps` and `jailDuration`, its treasury the escrow's), the twins, PIPE billing paying
+    ///         protocol fees to the escrow's treasury and recording paid twin calls in the twins' reputation registry,
+    ///         and PIPE disputes with the slasher role too.
     /// @param owner Owner of the token, the escrow and the model registry, admin of the worker registry; must be the
     ///        caller (it sets the model registry's load recorder).
     /// @param supply Tokens minted to `owner`.
@@ -83,8 +83,14 @@ contract Deploy is Script {
             vm.envOr("VERIGRAD_UNITS_PER_WORKER", uint256(d.modelRegistry.DEFAULT_UNITS_PER_WORKER()))
         );
         d.modelRegistry.setLoadParams(IModelRegistry.LoadParams(address(d.taskEscrow), unitsPerWorker));
+        IMemoryRegistry.Penalty memory penalty = IMemoryRegistry.Penalty(
+            SafeCast.toUint96(vm.envOr("VERIGRAD_MEMORY_SLASH", uint256(50e18))), p.bountyBps, p.jailDuration
+        );
+        d.memoryRegistry = new MemoryRegistry(d.workerRegistry, owner, p.treasury, penalty);
+        d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.memoryRegistry));
+        deployTwins(d, owner, p);
         uint16 pipeFeeBps = SafeCast.toUint16(vm.envOr("VERIGRAD_PIPE_FEE_BPS", uint256(500)));
-        d.pipeSettlement = new PipeSettlement(d.token, d.modelRegistry, p.treasury, pipeFeeBps);
+        d.pipeSettlement = new PipeSettlement(d.token, d.modelRegistry, p.treasury, pipeFeeBps, d.twinReputation);
         d.pipeDisputes = new PipeDisputes(
             d.token,
             d.taskEscrow,
@@ -96,12 +102,7 @@ contract Deploy is Script {
             SafeCast.toUint40(vm.envOr("VERIGRAD_DISPUTE_TASK_TIME", uint256(1 hours)))
         );
         d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.pipeDisputes));
-        IMemoryRegistry.Penalty memory penalty = IMemoryRegistry.Penalty(
-            SafeCast.toUint96(vm.envOr("VERIGRAD_MEMORY_SLASH", uint256(50e18))), p.bountyBps, p.jailDuration
-        );
-        d.memoryRegistry = new MemoryRegistry(d.workerRegistry, owner, p.treasury, penalty);
-        d.workerRegistry.grantRole(d.workerRegistry.SLASHER_ROLE(), address(d.memoryRegistry));
-        deployTwins(d, owner, p);
+        d.twinReputation.grantRole(d.twinReputation.PAYER_RECORDER_ROLE(), address(d.pipeSettlement));
     }
 
     /// @notice Deploys the twin registry (slasher role; its committees sized, locked, windowed and jailed as the

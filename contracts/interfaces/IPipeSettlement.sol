@@ -26,6 +26,10 @@ interface IPipeSettlement {
         uint96 price;
         /// @notice The workers whose answer was used; they share what is left after royalty and protocol fee.
         address[] workers;
+        /// @notice The twin the calls invoked (`twin:<id>`), or 0 for calls of the release itself.
+        uint256 twinId;
+        /// @notice How many calls the node summed into this charge.
+        uint64 calls;
     }
 
     /// @notice Emitted when an account's balance is topped up.

@@ -3,8 +3,8 @@ pragma solidity ^0.8.24;
 
 /// @title ITwinReputation
 /// @notice ERC-8004's reputation registry over the twins' identities, fed only by paid work: a client may give an
-///         agent feedback once for each invocation of it the network saw it pay for (`recordInvocation`, called by a
-///         PAYER_RECORDER_ROLE holder: the settlement path or a coordinator worker). Feedback is a 0..100 score with
+///         agent feedback once for each invocation of it the network saw it pay for (`recordInvocations`, called by a
+///         PAYER_RECORDER_ROLE holder: PIPE's settlement or a coordinator worker). Feedback is a 0..100 score with
 ///         optional tags, endpoint and off-chain file; the client may revoke it; anyone may append a response.
 /// @dev Follows the reference interface of ERC-8004 (January 2026 revision) for `giveFeedback`, `revokeFeedback`,
 ///      `appendResponse`, `getSummary`, `readFeedback`, `getLastIndex` and `getClients`; the paid-invocation gate is
@@ -56,7 +56,7 @@ interface ITwinReputation {
         bytes32 responseHash
     );
 
-    /// @notice Emitted when a paid invocation is recorded.
+    /// @notice Emitted when paid invocations are recorded.
     /// @param agentId The agent invoked.
     /// @param payer Who paid.
     /// @param paid The payer's paid invocations of the agent so far.
@@ -91,18 +91,22 @@ interface ITwinReputation {
     /// @notice Thrown by `appendResponse` for an empty URI.
     error EmptyResponseURI();
 
-    /// @notice Thrown by `recordInvocation` for a zero payer.
+    /// @notice Thrown by `recordInvocations` for a zero payer.
     error ZeroPayer();
+
+    /// @notice Thrown by `recordInvocations` for a count of zero.
+    error NoInvocations();
 
     /// @notice The identity registry whose agents this registry rates (ERC-8004).
     /// @return The twin registry.
     function getIdentityRegistry() external view returns (address);
 
-    /// @notice Records that `payer` paid for an invocation of the agent: one more feedback it may give.
+    /// @notice Records that `payer` paid for `count` invocations of the agent: as many more feedbacks it may give.
     /// @dev PAYER_RECORDER_ROLE only. Reverts `ERC721NonexistentToken` for an unknown agent.
     /// @param agentId The agent.
     /// @param payer Who paid.
-    function recordInvocation(uint256 agentId, address payer) external;
+    /// @param count How many invocations it paid for (PIPE settles a block's calls of one payer together).
+    function recordInvocations(uint256 agentId, address payer, uint64 count) external;
 
     /// @notice Gives the agent feedback (ERC-8004).
     /// @dev Only a client with more paid invocations of the agent than feedback given to it; never its owner or

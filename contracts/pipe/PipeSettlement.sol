@@ -8,6 +8,7 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IPipeSettlement} from "../interfaces/IPipeSettlement.sol";
+import {ITwinReputation} from "../interfaces/ITwinReputation.sol";
 import {FeeSplit} from "../libraries/FeeSplit.sol";
 import {ModelId, ReleaseTerms} from "../types/ModelTypes.sol";
 
@@ -38,6 +39,8 @@ contract PipeSettlement is IPipeSettlement {
     address public immutable TREASURY;
     /// @notice The protocol's share of each payment, basis points.
     uint16 public immutable PROTOCOL_FEE_BPS;
+    /// @notice The twins' reputation registry, told of every twin call paid in full (zero: not recorded).
+    ITwinReputation public immutable TWIN_REPUTATION;
 
     /// @dev The domain separator at deployment, and the chain and address it was built for.
     bytes32 private immutable _DOMAIN_SEPARATOR;
@@ -63,7 +66,15 @@ contract PipeSettlement is IPipeSettlement {
     /// @param models The model registry.
     /// @param treasury Receives protocol fees.
     /// @param protocolFeeBps The protocol's share of each payment (≤ 10 000).
-    constructor(IERC20 token, IModelRegistry models, address treasury, uint16 protocolFeeBps) {
+    /// @param twinReputation Records paid twin calls, so their payers may give feedback; this contract needs its
+    ///        PAYER_RECORDER_ROLE (zero: twin calls are paid but not recorded).
+    constructor(
+        IERC20 token,
+        IModelRegistry models,
+        address treasury,
+        uint16 protocolFeeBps,
+        ITwinReputation twinReputation
+    ) {
         if (address(token) == address(0) || address(models) == address(0) || treasury == address(0)) {
             revert ZeroAddress();
         }
@@ -74,6 +85,7 @@ contract PipeSettlement is IPipeSettlement {
         MODELS = models;
         TREASURY = treasury;
         PROTOCOL_FEE_BPS = protocolFeeBps;
+        TWIN_REPUTATION = twinReputation;
         _DOMAIN_SEPARATOR = _buildDomainSeparator();
         _DOMAIN_CHAIN_ID = block.chainid;
         _DOMAIN_ADDRESS = address(this);
@@ -201,6 +213,9 @@ contract PipeSettlement is IPipeSettlement {
         if (paid == 0) {
             return 0;
         }
+        if (c.twinId != 0 && paid == c.price) {
+            _recordTwinCalls(c);
+        }
         try MODELS.terms(c.releaseId) returns (ReleaseTerms memory terms) {
             (uint256 royalty, uint256 protocolFee, uint256 pot) =
                 FeeSplit.split(paid, terms.royaltyBps, PROTOCOL_FEE_BPS);
@@ -218,6 +233,16 @@ contract PipeSettlement is IPipeSettlement {
         } catch {
             return paid; // unknown to the registry: nobody to pay but the protocol
         }
+    }
+
+    /// @dev Tells the twins' reputation registry that `c.payer` paid for `c.calls` calls of twin `c.twinId`. A
+    ///      registry that refuses (no role granted, a burned twin) leaves the payment settled and the calls
+    ///      unrecorded: a block must always settle.
+    function _recordTwinCalls(Charge calldata c) private {
+        if (address(TWIN_REPUTATION) == address(0)) {
+            return;
+        }
+        try TWIN_REPUTATION.recordInvocations(c.twinId, c.payer, c.calls) {} catch {} // refused: not recorded
     }
 
     /// @dev Pays every queued request, min(request, balance), and empties the queue.

@@ -23,6 +23,9 @@ pub struct Charge {
     pub price: U256,
     /// The workers that signed the answer, who share the workers' part.
     pub workers: Vec<Address>,
+    /// The twin the call invoked (`twin:<id>`), whose reputation registry settlement tells of the
+    /// paid call; `None` for a call of a release.
+    pub twin: Option<u64>,
 }
 
 /// The charges of one execution of a block, in call order.
@@ -72,6 +75,7 @@ mod tests {
             release: B256::ZERO,
             price: U256::from(price),
             workers: Vec::new(),
+            twin: None,
         };
         ledger.record(charge(settlement, payer, 3));
         ledger.record(charge(settlement, Address::repeat_byte(9), 100));

@@ -13,6 +13,8 @@ use revm::{
     primitives::{AddressSet, hardfork::SpecId},
 };
 
+use verigrad_inference::TwinModel;
+
 use crate::{
     Answer, ChargeLedger, InferenceBackend, PipeFailure, PipeInsufficientBalance, PipeRequest,
     Resolution, backend::cached_cost_units, balance_slot,
@@ -44,6 +46,8 @@ pub struct Served {
     pub event: Option<LogData>,
     /// The answer served, for a successful call.
     pub answer: Option<Arc<Answer>>,
+    /// The twin the call invoked, if it named one (`twin:<id>`).
+    pub twin: Option<u64>,
 }
 
 /// Runs the precompile: checks gas before any work, decodes, prices, answers.
@@ -81,6 +85,7 @@ impl Metered {
             output: PrecompileOutput::halt(PrecompileHalt::OutOfGas, self.reservoir),
             event: None,
             answer: None,
+            twin: None,
         }
     }
 
@@ -89,6 +94,7 @@ impl Metered {
             output: PrecompileOutput::revert(gas, data, self.reservoir),
             event: None,
             answer: None,
+            twin: None,
         }
     }
 
@@ -118,6 +124,7 @@ impl Metered {
                 event: (!answer.output.is_simulation_result).then(|| answer.event(request)),
                 output: PrecompileOutput::new(gas, answer.encoded.clone(), self.reservoir),
                 answer: Some(answer),
+                twin: TwinModel::parse(&request.model).and_then(Result::ok).map(|twin| twin.id),
             },
             Err(failure) => self.revert(gas, failure.revert_data()),
         }
@@ -131,6 +138,7 @@ fn bill<CTX: ContextTr>(
     ledger: &ChargeLedger,
     payer: Address,
     answer: &Answer,
+    twin: Option<u64>,
 ) -> Option<Bytes> {
     let attestation = answer.attestation.as_ref().filter(|a| !a.price.is_zero())?;
     let settlement = attestation.settlement;
@@ -151,6 +159,7 @@ fn bill<CTX: ContextTr>(
         release: attestation.release,
         price: attestation.price,
         workers: attestation.signers().collect(),
+        twin,
     });
     None
 }
@@ -206,7 +215,7 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for PipePrecompiles {
         let input = inputs.input.bytes(context);
         let mut served = run(&input, inputs.gas_limit, inputs.reservoir, &*self.backend);
         if let (Some(answer), Some(ledger)) = (&served.answer, self.backend.ledger())
-            && let Some(refusal) = bill(context, ledger, inputs.caller, answer)
+            && let Some(refusal) = bill(context, ledger, inputs.caller, answer, served.twin)
         {
             let gas = served.output.gas_used;
             served = Metered { gas_limit: inputs.gas_limit, reservoir: inputs.reservoir }

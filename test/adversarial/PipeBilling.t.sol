@@ -38,7 +38,7 @@ contract FreeRider {
         address[] memory me = new address[](1);
         me[0] = address(this);
         IPipeSettlement.Charge[] memory charges = new IPipeSettlement.Charge[](1);
-        charges[0] = IPipeSettlement.Charge(victim, releaseId, amount, me);
+        charges[0] = IPipeSettlement.Charge(victim, releaseId, amount, me, 0, 1);
         SETTLEMENT.settle(charges);
     }
 

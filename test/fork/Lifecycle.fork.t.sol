@@ -121,7 +121,7 @@ contract LifecycleForkTest is EscrowFixture {
         answered[0] = computeWorkers[0];
         answered[1] = computeWorkers[1];
         IPipeSettlement.Charge[] memory charges = new IPipeSettlement.Charge[](1);
-        charges[0] = IPipeSettlement.Charge(dapp, exactModel, settlement.price(exactModel), answered);
+        charges[0] = IPipeSettlement.Charge(dapp, exactModel, settlement.price(exactModel), answered, 0, 1);
         vm.prank(settlement.SYSTEM());
         settlement.settle(charges);
 

@@ -164,7 +164,7 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
         address[] memory me = new address[](1);
         me[0] = caller;
         IPipeSettlement.Charge[] memory charges = new IPipeSettlement.Charge[](1);
-        charges[0] = IPipeSettlement.Charge(payerList[seed % payerList.length], releases[0], type(uint96).max, me);
+        charges[0] = IPipeSettlement.Charge(payerList[seed % payerList.length], releases[0], type(uint96).max, me, 0, 1);
         vm.prank(caller);
         try SETTLEMENT.settle(charges) {
             ++violations;
@@ -184,7 +184,7 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
             // One charge in eight is far past any balance; the others are up to 4 tokens.
             uint96 price = (r >> 64) % 8 == 0 ? type(uint96).max : uint96((r >> 96) % 4e18);
             charges[i] = IPipeSettlement.Charge(
-                payerList[r % payerList.length], releases[(r >> 200) % releases.length], price, workers
+                payerList[r % payerList.length], releases[(r >> 200) % releases.length], price, workers, 0, 1
             );
         }
     }

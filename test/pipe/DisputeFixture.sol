@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IPipeDisputes} from "../../contracts/interfaces/IPipeDisputes.sol";
+import {ITwinReputation} from "../../contracts/interfaces/ITwinReputation.sol";
 import {PipeDisputes} from "../../contracts/pipe/PipeDisputes.sol";
 import {PipeSettlement} from "../../contracts/pipe/PipeSettlement.sol";
 import {ModelOutput, TensorLib} from "../../contracts/pipe/PipeTypes.sol";
@@ -31,7 +32,7 @@ abstract contract DisputeFixture is AdversarialFixture {
 
     function setUp() public virtual override {
         super.setUp();
-        settlement = new PipeSettlement(token, models, treasury, 500);
+        settlement = new PipeSettlement(token, models, treasury, 500, ITwinReputation(address(0)));
         disputes = new PipeDisputes(token, escrow, workers, models, settlement, BOND, SLASH, DISPUTE_TASK_TIME);
         vm.startPrank(admin);
         workers.grantRole(workers.SLASHER_ROLE(), address(disputes));

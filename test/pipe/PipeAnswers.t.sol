@@ -34,7 +34,7 @@ contract PipeAnswersTest is SettlementFixture {
         vm.chainId(VECTOR_CHAIN_ID);
         deployCodeTo(
             "PipeSettlement.sol:PipeSettlement",
-            abi.encode(address(token), address(models), treasury, FEE_BPS),
+            abi.encode(address(token), address(models), treasury, FEE_BPS, NO_TWINS),
             VECTOR_ADDRESS
         );
         PipeSettlement at = PipeSettlement(VECTOR_ADDRESS);
@@ -56,7 +56,7 @@ contract PipeAnswersTest is SettlementFixture {
         bytes32 forked = settlement.answerDigest(REQUEST_ID, RISK, OUTPUT_HASH);
         assertEq(forked, _digest(VECTOR_CHAIN_ID, address(settlement), REQUEST_ID, RISK, OUTPUT_HASH));
         assertTrue(forked != here, "an answer signed for one chain is not valid on another");
-        PipeSettlement other = new PipeSettlement(IERC20(address(token)), models, treasury, FEE_BPS);
+        PipeSettlement other = new PipeSettlement(IERC20(address(token)), models, treasury, FEE_BPS, NO_TWINS);
         assertTrue(other.answerDigest(REQUEST_ID, RISK, OUTPUT_HASH) != forked, "nor for another contract");
     }
 

@@ -31,17 +31,17 @@ contract PipeSettlementTest is SettlementFixture {
     function test_constructor_revertsIfAnAddressIsZero() public {
         IERC20 t = IERC20(address(token));
         vm.expectRevert(IPipeSettlement.ZeroAddress.selector);
-        new PipeSettlement(IERC20(address(0)), models, treasury, FEE_BPS);
+        new PipeSettlement(IERC20(address(0)), models, treasury, FEE_BPS, NO_TWINS);
         vm.expectRevert(IPipeSettlement.ZeroAddress.selector);
-        new PipeSettlement(t, IModelRegistry(address(0)), treasury, FEE_BPS);
+        new PipeSettlement(t, IModelRegistry(address(0)), treasury, FEE_BPS, NO_TWINS);
         vm.expectRevert(IPipeSettlement.ZeroAddress.selector);
-        new PipeSettlement(t, models, address(0), FEE_BPS);
+        new PipeSettlement(t, models, address(0), FEE_BPS, NO_TWINS);
     }
 
     function test_constructor_revertsIfTheFeeIsAboveTheWhole() public {
         vm.expectRevert(abi.encodeWithSelector(IPipeSettlement.ProtocolFeeTooHigh.selector, uint16(10_001)));
-        new PipeSettlement(IERC20(address(token)), models, treasury, 10_001);
-        new PipeSettlement(IERC20(address(token)), models, treasury, 10_000); // all of it is allowed
+        new PipeSettlement(IERC20(address(token)), models, treasury, 10_001, NO_TWINS);
+        new PipeSettlement(IERC20(address(token)), models, treasury, 10_000, NO_TWINS); // all of it is allowed
     }
 
     // ─── Storage layout (read by the node) ───────────────────────────────────────────────────────
@@ -244,7 +244,7 @@ contract PipeSettlementTest is SettlementFixture {
     }
 
     function test_settle_capsTheProtocolFeeAtWhatTheRoyaltyLeaves() public {
-        PipeSettlement greedy = new PipeSettlement(IERC20(address(token)), models, treasury, 10_000);
+        PipeSettlement greedy = new PipeSettlement(IERC20(address(token)), models, treasury, 10_000, NO_TWINS);
         settlement = greedy;
         _deposit(dapp, 1e18);
         address[] memory workers = _workers(1);
@@ -385,7 +385,7 @@ contract PipeSettlementTest is SettlementFixture {
         count = uint8(bound(count, 0, 12));
         ModelId release = ModelId.wrap(keccak256("fuzzed"));
         _publish(release, "fuzzed", price, royaltyBps);
-        settlement = new PipeSettlement(IERC20(address(token)), models, treasury, feeBps);
+        settlement = new PipeSettlement(IERC20(address(token)), models, treasury, feeBps, NO_TWINS);
         if (balance != 0) {
             _deposit(dapp, balance);
         }

@@ -6,6 +6,7 @@ import {Test} from "forge-std/Test.sol";
 
 import {ModelRegistry} from "../../contracts/ModelRegistry.sol";
 import {IPipeSettlement} from "../../contracts/interfaces/IPipeSettlement.sol";
+import {ITwinReputation} from "../../contracts/interfaces/ITwinReputation.sol";
 import {IWorkerRegistry} from "../../contracts/interfaces/IWorkerRegistry.sol";
 import {PipeSettlement} from "../../contracts/pipe/PipeSettlement.sol";
 import {DeterminismClass, ModelId, RiskClass} from "../../contracts/types/ModelTypes.sol";
@@ -22,6 +23,8 @@ abstract contract SettlementFixture is Test {
     uint16 internal constant FEE_BPS = 500;
     ModelId internal constant RISK = ModelId.wrap(keccak256("verigrad/risk"));
     ModelId internal constant UNKNOWN = ModelId.wrap(keccak256("a release nobody published"));
+    /// @dev No twins' reputation registry: twin calls are paid but not recorded.
+    ITwinReputation internal constant NO_TWINS = ITwinReputation(address(0));
 
     MockToken internal token;
     ModelRegistry internal models;
@@ -36,7 +39,7 @@ abstract contract SettlementFixture is Test {
         token = new MockToken();
         models = new ModelRegistry(address(this), IWorkerRegistry(address(0))); // PIPE billing records no load
         _publish(RISK, "verigrad/risk", PRICE, ROYALTY_BPS);
-        settlement = new PipeSettlement(IERC20(address(token)), models, treasury, FEE_BPS);
+        settlement = new PipeSettlement(IERC20(address(token)), models, treasury, FEE_BPS, NO_TWINS);
     }
 
     /// @dev Publishes `releaseId` in a new repository `name` of the model owner.
@@ -74,7 +77,7 @@ abstract contract SettlementFixture is Test {
         pure
         returns (IPipeSettlement.Charge memory)
     {
-        return IPipeSettlement.Charge(payer, releaseId, price, workers);
+        return IPipeSettlement.Charge(payer, releaseId, price, workers, 0, 1);
     }
 
     /// @dev One call of `RISK` by the dApp at the release's price, answered by `workers`.

@@ -7,7 +7,8 @@ import {ITwinRegistry} from "../../contracts/interfaces/ITwinRegistry.sol";
 import {Deploy} from "../../scripts/Deploy.s.sol";
 
 /// @notice The deploy script wires the twins: the worker registry's slasher role, the escrow's committee terms and
-///         treasury, the validation registry that records checks, and the reputation registry's payer recorder.
+///         treasury, the validation registry that records checks, and the reputation registry's payer recorders (the deployer, PIPE's
+///         settlement).
 contract TwinDeployTest is Test {
     function test_deploy_wiresTheTwins() public {
         Deploy script = new Deploy();
@@ -22,6 +23,8 @@ contract TwinDeployTest is Test {
         assertEq(d.twinValidation.getIdentityRegistry(), address(d.twinRegistry));
         assertEq(d.twinReputation.getIdentityRegistry(), address(d.twinRegistry));
         assertTrue(d.twinReputation.hasRole(d.twinReputation.PAYER_RECORDER_ROLE(), address(script)));
+        assertTrue(d.twinReputation.hasRole(d.twinReputation.PAYER_RECORDER_ROLE(), address(d.pipeSettlement)));
+        assertEq(address(d.pipeSettlement.TWIN_REPUTATION()), address(d.twinReputation));
         ITwinRegistry.CheckParams memory p = d.twinRegistry.checkParams();
         assertEq(p.memberLock, 10e18);
         assertEq(p.minFee, 1e18);

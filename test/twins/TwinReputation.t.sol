@@ -14,7 +14,7 @@ contract TwinReputationTest is TwinFixture {
 
     function _paid(address who) internal {
         vm.prank(recorder);
-        reputation.recordInvocation(agentId, who);
+        reputation.recordInvocations(agentId, who, 1);
     }
 
     function _feedback(address who, uint8 score, string memory tag1) internal {
@@ -65,17 +65,17 @@ contract TwinReputationTest is TwinFixture {
         _feedback(client, 101, "");
     }
 
-    function test_recordInvocation_revertsIfNotRecorder() public {
+    function test_recordInvocations_revertsIfNotRecorder() public {
         bytes32 role = reputation.PAYER_RECORDER_ROLE();
         vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, client, role));
         vm.prank(client);
-        reputation.recordInvocation(agentId, client);
+        reputation.recordInvocations(agentId, client, 1);
     }
 
-    function test_recordInvocation_revertsIfUnknownAgent() public {
+    function test_recordInvocations_revertsIfUnknownAgent() public {
         vm.expectRevert(abi.encodeWithSelector(IERC721Errors.ERC721NonexistentToken.selector, 77));
         vm.prank(recorder);
-        reputation.recordInvocation(77, client);
+        reputation.recordInvocations(77, client, 1);
     }
 
     function test_revokeFeedback_leavesTheSummary() public {

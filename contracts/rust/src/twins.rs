@@ -299,7 +299,7 @@ impl TwinReputationClient {
         agent: U256,
         payer: Address,
     ) -> Result<TransactionReceipt> {
-        let call = TwinReputation::recordInvocationCall { agentId: agent, payer };
+        let call = TwinReputation::recordInvocationsCall { agentId: agent, payer, count: 1 };
         sender.call(self.address, call).await
     }
 

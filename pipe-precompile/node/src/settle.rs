@@ -3,7 +3,7 @@
 //! protocol) and then executes the withdrawals queued before — so that within a block a balance
 //! only ever falls through charges the precompile has already counted.
 
-use alloy_primitives::{Address, aliases::U96};
+use alloy_primitives::{Address, U256, aliases::U96};
 use alloy_sol_types::SolCall;
 use revm::{
     Context, DatabaseCommit, MainBuilder, MainContext, SystemCallEvm, context::BlockEnv,
@@ -14,24 +14,33 @@ use verigrad_pipe::{Charge, merge};
 
 use crate::{node::SPEC, state::StateDb};
 
-/// The block's charges at `settlement`, the calls of one payer for one release answered by the same
-/// workers summed into one charge (in the order each first appeared): settlement splits a sum as it
-/// splits its parts, but for rounding dust, which goes to the treasury either way — and a block of
-/// many calls settles in a few loop iterations, not one per call.
+/// The block's charges at `settlement`, the calls of one payer for one release (or twin) answered by
+/// the same workers summed into one charge that counts them (in the order each first appeared):
+/// settlement splits a sum as it splits its parts, but for rounding dust, which goes to the treasury
+/// either way — and a block of many calls settles in a few loop iterations, not one per call.
 fn aggregated(settlement: Address, charges: &[Charge]) -> Vec<PipeSettlement::Charge> {
     let mut summed: Vec<PipeSettlement::Charge> = Vec::new();
     for charge in charges.iter().filter(|charge| charge.settlement == settlement) {
         let price = U96::saturating_from(charge.price);
+        let twin = U256::from(charge.twin.unwrap_or(0));
         let same = summed.iter_mut().find(|c| {
-            c.payer == charge.payer && c.releaseId == charge.release && c.workers == charge.workers
+            c.payer == charge.payer
+                && c.releaseId == charge.release
+                && c.twinId == twin
+                && c.workers == charge.workers
         });
         match same {
-            Some(same) => same.price = same.price.saturating_add(price),
+            Some(same) => {
+                same.price = same.price.saturating_add(price);
+                same.calls += 1;
+            }
             None => summed.push(PipeSettlement::Charge {
                 payer: charge.payer,
                 releaseId: charge.release,
                 price,
                 workers: charge.workers.clone(),
+                twinId: twin,
+                calls: 1,
             }),
         }
     }
@@ -84,31 +93,40 @@ pub fn settle(
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{B256, U256};
+    use alloy_primitives::B256;
 
     use super::*;
 
     #[test]
     fn a_payers_calls_to_a_release_by_the_same_workers_settle_as_one_charge() {
         let (settlement, payer) = (Address::repeat_byte(1), Address::repeat_byte(2));
-        let charge = |payer, worker: u8, price: u64| Charge {
+        let charge = |payer, worker: u8, price: u64, twin| Charge {
             settlement,
             payer,
             release: B256::ZERO,
             price: U256::from(price),
             workers: vec![Address::repeat_byte(worker)],
+            twin,
         };
-        let mut elsewhere = charge(payer, 7, 100);
+        let mut elsewhere = charge(payer, 7, 100, None);
         elsewhere.settlement = Address::repeat_byte(9);
         let charges = [
-            charge(payer, 7, 3),
-            charge(payer, 8, 5),
-            charge(payer, 7, 4),
-            charge(Address::repeat_byte(3), 7, 6),
+            charge(payer, 7, 3, None),
+            charge(payer, 8, 5, None),
+            charge(payer, 7, 4, None),
+            charge(Address::repeat_byte(3), 7, 6, None),
+            charge(payer, 7, 2, Some(4)),
+            charge(payer, 7, 2, Some(4)),
+            charge(payer, 7, 2, Some(5)),
             elsewhere,
         ];
         let summed = aggregated(settlement, &charges);
-        let prices: Vec<u64> = summed.iter().map(|c| c.price.to::<u64>()).collect();
-        assert_eq!(prices, vec![7, 5, 6], "per payer, release and workers, in first-seen order");
+        let summary: Vec<(u64, u64, u64)> =
+            summed.iter().map(|c| (c.price.to::<u64>(), c.twinId.to::<u64>(), c.calls)).collect();
+        assert_eq!(
+            summary,
+            vec![(7, 0, 2), (5, 0, 1), (6, 0, 1), (4, 4, 2), (2, 5, 1)],
+            "per payer, release, twin and workers, in first-seen order, counting the calls"
+        );
     }
 }

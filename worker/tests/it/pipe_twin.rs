@@ -2,7 +2,8 @@
 //! shipped `risk-desk` profile published is answered by a staked worker over the network — the same
 //! output `invoke_twin` gives here, naming the twin, its release and its profile, billed and signed
 //! for the bound release — through `eth_call` and in a block, asked in ZKML mode (re-executed by the
-//! node); an unknown twin, a twin whose published profile is not the one its binding pins, and a twin
+//! node); the paid call is recorded in the twin's reputation registry, so its payer, and nobody
+//! else, may give feedback; an unknown twin, a twin whose published profile is not the one its binding pins, and a twin
 //! asked in VANILLA mode fail clearly; replay checks the signature and
 //! the twin's binding.
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
-    primitives::{B256, keccak256},
+    primitives::{B256, U256, keccak256},
     providers::{Provider, ProviderBuilder},
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
@@ -62,7 +63,8 @@ async fn a_twin_answers_through_pipe_as_invoke_twin_does() {
     let _coordinator = market.coordinator(coordinator_port);
     let deployer = market.account(DEPLOYER_KEY).await;
     let settlement = deployer.chain().settlement().expect("PipeSettlement deployed");
-    settlement.deposit(deployer.sender(), deployer.address(), tokens(10)).await.expect("deposit");
+    let client = market.account(KEYS[4]).await;
+    settlement.deposit(deployer.sender(), client.address(), tokens(10)).await.expect("deposit");
 
     // Two twins bound to volatility 1.0.0: one with the risk desk's profile published, one whose
     // published profile is not the document its binding pins.
@@ -110,7 +112,7 @@ async fn a_twin_answers_through_pipe_as_invoke_twin_does() {
     assert_eq!(output, expected, "eth_call gives the twin's answer");
 
     // In a block: the staked worker answers, signs for the bound release, and the call pays its price.
-    let receipt = deployer.sender().call(ADDRESS, call.clone()).await.expect("answered");
+    let receipt = client.sender().call(ADDRESS, call.clone()).await.expect("answered");
     let id = PipeRequest::decode(&call.abi_encode()).expect("a PIPE call").id;
     let result: Value =
         rpc.provider().raw_request("pipe_getResult".into(), (id,)).await.expect("result");
@@ -121,7 +123,22 @@ async fn a_twin_answers_through_pipe_as_invoke_twin_does() {
     let signer = &result["attestation"]["signatures"][0]["worker"];
     assert_eq!(signer.as_str().and_then(|s| s.parse().ok()), Some(workers[0]), "{result}");
     assert!(receipt.status());
-    assert_eq!(settlement.balance_of(deployer.address()).await.expect("balance"), tokens(9));
+    assert_eq!(settlement.balance_of(client.address()).await.expect("balance"), tokens(9));
+
+    // Settlement recorded the paid call for the twin's reputation (the eth_call, which paid nothing,
+    // was not): the client may give feedback once, and nobody who paid nothing may.
+    let reputation = deployer.chain().twin_reputation().expect("TwinReputation deployed");
+    let agent = U256::from(twin.id);
+    let paid = reputation.paid_invocations(agent, client.address()).await.expect("read");
+    assert_eq!(paid, 1, "one paid call recorded");
+    reputation.give_feedback(client.sender(), agent, 90, "pipe").await.expect("feedback");
+    let stranger = market.account(KEYS[5]).await;
+    for (who, sender) in [("the client, again", client.sender()), ("a stranger", stranger.sender())]
+    {
+        let refused = reputation.give_feedback(sender, agent, 100, "pipe").await;
+        let revert = refused.expect_err(who).to_string();
+        assert!(revert.contains("FeedbackNotPaidFor"), "{who}: {revert}");
+    }
 
     // An unknown twin, a twin whose profile is not its binding's and a twin asked in VANILLA mode fail
     // the call, saying why: in
