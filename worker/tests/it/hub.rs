@@ -163,15 +163,22 @@ async fn the_hub_routes_by_repository_version_and_tag_to_the_cheaper_faster_rele
         assert_eq!(row["tags"], json!([TAG]), "{listed}");
     }
 
-    // Fallbacks: the fast worker dies; a coordinator that waits 150 ms at most tries it (refused),
-    // then slow (too slow), then the other release's worker, which answers.
+    // Fallbacks: the fast worker dies, and a worker registers for the cheap release without holding
+    // it; a coordinator that waits 150 ms at most tries the dead one (refused), the forgetful one
+    // (404), slow (too slow), then the other release's worker, which answers.
     workers[0].1.server.abort();
+    let forgetful = StandIn::forgetful().await;
+    deployed.fund(&anvil, address(KEYS[4]), tokens(300)).await;
+    let account = deployed.account(anvil.url(), KEYS[4]).await;
+    let roles: RoleSet = "compute".parse().expect("roles");
+    let endpoint = forgetful.url.clone();
+    account.register(roles, endpoint, vec![cheap], tokens(200)).await.expect("register");
     let impatient = ["--answer-timeout-ms", "150"];
     let strict = Coordinator::start(&url, &file, &store.url, 8, None, &impatient);
     let target = format!("{}/v1/models/{TAG}/infer", strict.url);
     let answer = routed(http.post(target).json(&json!({})).send().await.expect("answered")).await;
     assert_eq!((answer.status, answer.worker), (StatusCode::OK, Some(other)), "{}", answer.body);
-    assert!(answer.receipt.contains("fallbacks=2"), "{}", answer.receipt);
+    assert!(answer.receipt.contains("fallbacks=3"), "{}", answer.receipt);
     assert!(answer.receipt.contains(&format!("release={dear}")), "{}", answer.receipt);
 
     // Deprecating the cheap release takes it out of routing once the listing is re-read.

@@ -64,7 +64,20 @@ impl StandIn {
                 Json(json!({ "worker": name, "paid": paid, "path": uri.path() }))
             }
         };
-        let app = Router::new().route("/v1/models/{*rest}", post(handler));
+        Self::serve(Router::new().route("/v1/models/{*rest}", post(handler))).await
+    }
+
+    /// A worker registered for models it never loaded: every request is answered 404, as a real
+    /// worker answers for a release it does not hold.
+    pub(crate) async fn forgetful() -> Self {
+        let handler = |uri: Uri| async move {
+            let error = json!({ "error": format!("unknown model at {}", uri.path()) });
+            (StatusCode::NOT_FOUND, Json(error))
+        };
+        Self::serve(Router::new().route("/v1/models/{*rest}", post(handler))).await
+    }
+
+    async fn serve(app: Router) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let server = tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });

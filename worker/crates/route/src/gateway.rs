@@ -586,6 +586,13 @@ async fn route(
             receipt.push_str("; tier=light");
         }
         match request.send().await {
+            // A worker registered for a release it has not loaded (it started serving it after it
+            // started) charged nothing: safe to offer to another, unless the payment names it.
+            Ok(answer) if answer.status() == reqwest::StatusCode::NOT_FOUND && pinned.is_none() => {
+                tracing::warn!(worker = %dispatch.candidate.address, release = %dispatch.candidate.release, "worker does not hold the release; trying the next");
+                tried.push(dispatch.candidate.address);
+                dispatch.failed();
+            }
             Ok(answer) => {
                 let worker = dispatch.candidate.address;
                 let mut response = relay(answer, worker).await;
@@ -693,7 +700,10 @@ fn no_worker(model: &str, releases: &[B256], pinned: Option<Address>) -> Respons
 }
 
 fn unreachable(model: &str, tried: &[Address]) -> String {
-    format!("no worker serving '{model}' could be reached (tried {})", tried.len())
+    format!(
+        "no worker serving '{model}' answered: each was unreachable, too slow or did not hold the release (tried {})",
+        tried.len()
+    )
 }
 
 /// A refusal naming the model's quote — the cheapest live price among its releases, token wei —
