@@ -47,7 +47,7 @@ pub use manifest::{
 };
 pub use mlp::WEIGHTS_FILE;
 pub use package::{MANIFEST_FILE, ModelPackage};
-pub use runtime::Runtime;
+pub use runtime::{LiveRuntime, Runtime};
 pub use tensor::{
     JsonScalar, MAX_DECIMALS, ModelInferenceRequest, ModelInput, ModelOutput,
     MultiDimensionalNumberTensor, Number, StringTensor, runModelInferenceCall,

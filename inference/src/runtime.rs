@@ -1,6 +1,10 @@
 //! The set of loaded models, addressed by package id or by name.
 
-use std::{collections::BTreeMap, path::Path, sync::Arc};
+use std::{
+    collections::BTreeMap,
+    path::Path,
+    sync::{Arc, Mutex, PoisonError, RwLock},
+};
 
 use alloy_primitives::B256;
 
@@ -83,5 +87,75 @@ impl Runtime {
         deadline: Deadline,
     ) -> Result<ModelOutput> {
         self.models[&self.resolve(model)?].run(input, deadline)
+    }
+}
+
+/// A runtime that takes new models while it serves: each use reads the models loaded at that
+/// moment ([`current`](Self::current)), and [`add`](Self::add) publishes a new set without
+/// holding up readers. Clones share the set.
+#[derive(Debug, Clone, Default)]
+pub struct LiveRuntime {
+    shared: Arc<LiveModels>,
+}
+
+#[derive(Debug, Default)]
+struct LiveModels {
+    current: RwLock<Arc<Runtime>>,
+    /// Serialises additions, so that two never both copy the same set and one is lost.
+    adding: Mutex<()>,
+}
+
+impl LiveRuntime {
+    /// Serves `runtime`'s models.
+    pub fn new(runtime: Runtime) -> Self {
+        let shared =
+            LiveModels { current: RwLock::new(Arc::new(runtime)), adding: Mutex::default() };
+        Self { shared: Arc::new(shared) }
+    }
+
+    /// The models loaded now.
+    pub fn current(&self) -> Arc<Runtime> {
+        self.shared.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Whether the model `id` is loaded.
+    pub fn holds(&self, id: B256) -> bool {
+        self.current().models.contains_key(&id)
+    }
+
+    /// Loads a verified package (outside any reader's way) and serves it from now on; returns its id.
+    pub fn add(&self, package: &ModelPackage) -> Result<B256> {
+        let _adding = self.shared.adding.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next = Runtime::clone(&self.current());
+        let id = next.add(package)?;
+        *self.shared.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(name: &str) -> ModelPackage {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../models");
+        ModelPackage::load(Path::new(dir).join(name)).expect("shipped package")
+    }
+
+    #[test]
+    fn a_live_runtime_serves_what_is_added_to_every_clone() {
+        let (volatility, risk) = (shipped("volatility"), shipped("risk"));
+        let mut first = Runtime::new();
+        first.add(&volatility).expect("loads");
+        let live = LiveRuntime::new(first);
+        let reader = live.clone();
+        let before = reader.current();
+        assert!(!reader.holds(risk.id()));
+
+        assert_eq!(live.add(&risk).expect("loads"), risk.id());
+        assert!(reader.holds(risk.id()), "a clone sees the new model");
+        assert!(reader.holds(volatility.id()), "and keeps the old ones");
+        assert_eq!(reader.current().resolve("verigrad/risk").expect("by name"), risk.id());
+        assert!(before.resolve("verigrad/risk").is_err(), "a set taken before stays as it was");
     }
 }

@@ -13,7 +13,7 @@ use tokio::{sync::watch, task::JoinHandle};
 use verigrad_answer::{Audited, BlockAudit, Committed, Verdict, audit_block};
 use verigrad_blobs::StoreClient;
 use verigrad_contracts::Ruling;
-use verigrad_inference::Runtime;
+use verigrad_inference::LiveRuntime;
 use verigrad_requester::Requester;
 
 /// What an audit does with a wrong answer.
@@ -29,7 +29,7 @@ pub(crate) enum OnWrong {
 pub(crate) struct Auditor {
     /// The account that draws, and pays the bond of each dispute it opens.
     requester: Arc<Requester>,
-    runtime: Runtime,
+    runtime: LiveRuntime,
     store: StoreClient,
     rate_bps: u16,
     on_wrong: OnWrong,
@@ -56,7 +56,7 @@ pub(crate) struct Tally {
 impl Auditor {
     pub(crate) fn new(
         requester: Requester,
-        runtime: Runtime,
+        runtime: LiveRuntime,
         store: StoreClient,
         rate_bps: u16,
         on_wrong: OnWrong,
@@ -74,8 +74,13 @@ impl Auditor {
     /// Audits blocks `from..=to`, adding to `tally`.
     pub(crate) async fn blocks(&self, from: u64, to: u64, tally: &mut Tally) -> anyhow::Result<()> {
         for block in from..=to {
-            let audit =
-                audit_block(self.requester.account(), &self.runtime, block, self.rate_bps).await?;
+            let audit = audit_block(
+                self.requester.account(),
+                &self.runtime.current(),
+                block,
+                self.rate_bps,
+            )
+            .await?;
             self.act(&audit, tally).await?;
         }
         Ok(())

@@ -36,6 +36,17 @@ enum ModelsAction {
     /// Publish a package as a release in the ModelRegistry, as the key (VERIGRAD_KEY), which owns
     /// the repository: create the repository if needed; print the release id.
     Release(ReleaseArgs),
+    /// Serve a release, as the registered worker of the key: its tasks and PIPE requests may come
+    /// to this worker, and a running `worker run` loads the package within seconds.
+    Serve {
+        /// The release id.
+        release: B256,
+    },
+    /// Stop serving a release, as the registered worker of the key.
+    Unserve {
+        /// The release id.
+        release: B256,
+    },
 }
 
 /// `worker models list|publish|pull`: packages on the store node.
@@ -64,6 +75,16 @@ impl ModelsArgs {
         match self.action {
             ModelsAction::Store(action) => run(action, &self.store).await,
             ModelsAction::Release(args) => args.run(ctx).await,
+            ModelsAction::Serve { release } => {
+                ctx.account().await?.serve_model(release).await?;
+                eprintln!("serving {release}; a running `worker run` loads it within seconds");
+                Ok(())
+            }
+            ModelsAction::Unserve { release } => {
+                ctx.account().await?.stop_serving(release).await?;
+                eprintln!("no longer serving {release}");
+                Ok(())
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use alloy::primitives::{Address, B256, U256};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use verigrad_blobs::StoreClient;
+use verigrad_inference::LiveRuntime;
 use verigrad_requester::Requester;
 use verigrad_roles::load_runtime;
 
@@ -128,7 +129,8 @@ impl PipeArgs {
                 let poll = Duration::from_millis(config.poll_ms);
                 let requester = Requester::new(account, store.clone(), poll);
                 let on_wrong = if dispute { OnWrong::Dispute } else { OnWrong::Report };
-                let auditor = Auditor::new(requester, runtime, store, rate_bps, on_wrong);
+                let auditor =
+                    Auditor::new(requester, LiveRuntime::new(runtime), store, rate_bps, on_wrong);
                 let tally = if follow {
                     let (stop, shutdown) = tokio::sync::watch::channel(false);
                     tokio::spawn(async move {

@@ -9,8 +9,9 @@ use tokio::sync::watch;
 use verigrad_answer::{Answering, router};
 use verigrad_blobs::StoreClient;
 use verigrad_contracts::{Account, RoleSet};
+use verigrad_inference::LiveRuntime;
 use verigrad_requester::Requester;
-use verigrad_roles::{RunOptions, TaskConfig, Worker, load_runtime};
+use verigrad_roles::{RunOptions, TaskConfig, Worker, follow_served, load_runtime};
 use verigrad_task::{EventStream, EventsConfig, WorkerStore};
 use verigrad_twins::{DriftMember, MemberOptions};
 use verigrad_x402::{ApiOptions, PaidApi, paid_api};
@@ -111,6 +112,7 @@ async fn run(
     let runtime = load_runtime(&config.models, &status.models, &blobs, &cache)
         .await
         .context("loading models")?;
+    let runtime = LiveRuntime::new(runtime);
     let poll = Duration::from_millis(config.poll_ms);
     let events = EventsConfig { poll_ms: config.poll_ms, ..EventsConfig::default() };
     let stream = EventStream::open(
@@ -187,6 +189,16 @@ async fn run(
         tracing::info!(from, "serving twins' drift checks");
         tokio::spawn(verigrad_twins::follow(Arc::new(member), from, poll, shutdown.clone()));
     }
+    // A release the worker starts serving while it runs is loaded and served without a restart.
+    tokio::spawn(follow_served(
+        runtime.clone(),
+        chain.clone(),
+        account.address(),
+        blobs.clone(),
+        cache.clone(),
+        SERVED_MODELS_POLL,
+        shutdown.clone(),
+    ));
     let worker = Worker::new(account, store, blobs, runtime, options).await?;
     tokio::spawn(async move {
         match shutdown_signal().await {
@@ -211,6 +223,9 @@ async fn commits_pipe_results(chain: &verigrad_contracts::Chain) -> bool {
 /// How long a drift check may take to resolve once proposed (its anchor, the commit and reveal
 /// windows) before its member gives up on it.
 const DRIFT_CHECK_PATIENCE: Duration = Duration::from_secs(600);
+
+/// How often a running worker reads which releases it serves.
+const SERVED_MODELS_POLL: Duration = Duration::from_secs(2);
 
 /// The longest a PIPE request's model may run.
 const PIPE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -74,6 +74,12 @@ impl Account {
         self.sender.call(self.chain.deployment().worker_registry, call).await
     }
 
+    /// Stops serving the release `model`.
+    pub async fn stop_serving(&self, model: B256) -> Result<TransactionReceipt> {
+        let call = WorkerRegistry::stopServingCall { modelId: model };
+        self.sender.call(self.chain.deployment().worker_registry, call).await
+    }
+
     /// Adds `amount` token wei of stake (approved to the registry first if needed).
     pub async fn add_stake(&self, amount: U256) -> Result<TransactionReceipt> {
         let amount = to_u96(amount)?;

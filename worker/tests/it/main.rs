@@ -11,6 +11,7 @@ mod proxy;
 mod release;
 mod route;
 mod sender;
+mod serving;
 mod store;
 mod tasks;
 mod twins;

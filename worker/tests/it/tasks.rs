@@ -93,7 +93,7 @@ async fn tier_round_trip_on(
     for (i, key) in KEYS[..workers].iter().enumerate() {
         let name = format!("w{i}");
         running.push(if pulling {
-            market.spawn_pulling(key, &name).await
+            market.spawn_pulling(key, &name, &[]).await
         } else {
             market.spawn(key, &name, &[])
         });

@@ -138,8 +138,8 @@ mod tests {
 
     use alloy::{primitives::Bytes, signers::local::PrivateKeySigner, sol_types::SolCall};
     use verigrad_inference::{
-        ModelInferenceRequest, ModelInput, ModelPackage, MultiDimensionalNumberTensor, Number,
-        Runtime, TwinModel, invoke_twin, runModelInferenceCall,
+        LiveRuntime, ModelInferenceRequest, ModelInput, ModelPackage, MultiDimensionalNumberTensor,
+        Number, Runtime, TwinModel, invoke_twin, runModelInferenceCall,
     };
 
     use super::*;
@@ -179,6 +179,7 @@ mod tests {
         /// `honest` honest workers, then `faulty` faulty ones.
         fn new(honest: usize, faulty: usize) -> Self {
             let (runtime, release) = runtime();
+            let runtime = LiveRuntime::new(runtime);
             let workers = (0..honest + faulty)
                 .map(|i| {
                     let signer = PrivateKeySigner::random();
@@ -243,7 +244,7 @@ mod tests {
         // A signature by another key, claiming to be worker 0's.
         let mut forged = answers[0].clone();
         let impostor = Answering::new(
-            runtime().0,
+            LiveRuntime::new(runtime().0),
             PrivateKeySigner::random(),
             CHAIN,
             SETTLEMENT,

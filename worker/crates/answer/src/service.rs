@@ -18,7 +18,7 @@ use axum::{
 };
 use serde_json::json;
 use verigrad_contracts::pipe_domain;
-use verigrad_inference::{Deadline, Runtime, TwinModel, falsify};
+use verigrad_inference::{Deadline, LiveRuntime, TwinModel, falsify};
 use verigrad_pipe::{Answer, BoundTwin, PipeRequest, Resolution, compute_until};
 
 use crate::{AnswerRequest, SignedAnswer};
@@ -62,7 +62,7 @@ impl Refusal {
 /// What a worker needs to answer PIPE requests.
 #[derive(Debug)]
 pub struct Answering {
-    runtime: Runtime,
+    runtime: LiveRuntime,
     signer: PrivateKeySigner,
     chain_id: u64,
     domain: Eip712Domain,
@@ -71,11 +71,11 @@ pub struct Answering {
 }
 
 impl Answering {
-    /// A worker answering with `runtime` and signing with `signer` for chain `chain_id`, whose
+    /// A worker answering with `runtime`'s models of the moment and signing with `signer` for chain `chain_id`, whose
     /// PipeSettlement is `settlement`; `faulty` answers wrong outputs on purpose (tests, demos).
     /// A model still running after `timeout` fails the request.
     pub fn new(
-        runtime: Runtime,
+        runtime: LiveRuntime,
         signer: PrivateKeySigner,
         chain_id: u64,
         settlement: Address,
@@ -104,13 +104,14 @@ impl Answering {
             Some(_) => asked.release_id.to_string(),
             None => request.model.clone(),
         };
-        if self.runtime.resolve(&model).ok() != Some(asked.release_id) {
+        let runtime = self.runtime.current();
+        if runtime.resolve(&model).ok() != Some(asked.release_id) {
             return Err(Refusal::NotServed(asked.release_id));
         }
         let deadline = Deadline::after(self.timeout);
         let resolution = self.falsified(match &twin {
-            Some(twin) => twin.answer(&self.runtime, &request, deadline),
-            None => compute_until(&self.runtime, &request, deadline),
+            Some(twin) => twin.answer(&runtime, &request, deadline),
+            None => compute_until(&runtime, &request, deadline),
         });
         let mut answer =
             SignedAnswer::unsigned(self.address(), request.id, asked.release_id, &resolution);

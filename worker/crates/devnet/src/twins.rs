@@ -51,13 +51,13 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
         upgrades.push(released);
     }
     for name in COMPUTE {
-        let account = market.account(actor(name).key.expect("a worker's key")).await;
-        for &release in &upgrades {
-            account.serve_model(release).await?;
+        let key = actor(name).key.expect("a worker's key");
+        for release in &upgrades {
+            network.worker(key, &["models", "serve", &release.to_string()]).await?;
         }
     }
     println!(
-        "  worker1-3 and verifier4 serve both (their stake counts for them from the next epoch)"
+        "  worker1-3 serve both (`worker models serve`): their running `worker run` pulls and loads them, no restart"
     );
 
     let owner = market.account(DEPLOYER_KEY).await;
@@ -105,15 +105,8 @@ pub(crate) async fn run(network: &mut Network) -> anyhow::Result<()> {
         );
     }
 
-    // The compute workers load the releases they now serve when they start: restarted, they answer
-    // for the twin's new release.
-    for name in COMPUTE {
-        let worker = network.processes.get_mut(name).expect("the worker runs");
-        worker.kill();
-        worker.restart();
-        worker.wait_listening(actor(name).answer_port.expect("a port"), Duration::from_secs(60));
-    }
-    println!("  worker1-3 restart to load the new release");
+    // The compute workers loaded the new release when they started serving it: they answer for the
+    // twin on it.
     invoke(network, agent).await?;
 
     let key = DEPLOYER_KEY;

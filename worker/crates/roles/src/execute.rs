@@ -60,7 +60,8 @@ impl Worker {
         input_hash: B256,
     ) -> Result<(ModelOutput, Determinism), TaskError> {
         let model = task.model.to_string();
-        let determinism = match self.runtime.manifest(&model) {
+        let runtime = self.runtime.current();
+        let determinism = match runtime.manifest(&model) {
             Ok(manifest) => manifest.determinism,
             Err(InferenceError::UnknownModel(_)) => {
                 return Err(self.missing_model(task.model).await);
@@ -72,8 +73,7 @@ impl Worker {
         if bytes.len() > limit {
             return Err(TaskError::InputTooLarge { size: bytes.len(), limit });
         }
-        let input = decode_input(&bytes, &self.runtime, task.model)?;
-        let runtime = self.runtime.clone();
+        let input = decode_input(&bytes, &runtime, task.model)?;
         let output = tokio::task::spawn_blocking(move || runtime.run(&model, &input))
             .await
             .map_err(|e| InferenceError::Execution(format!("the model panicked: {e}")))??;
@@ -86,7 +86,7 @@ impl Worker {
         match self.blobs.manifest(model).await {
             Err(BlobError::NotFound { .. }) => TaskError::ModelUnavailable(model),
             Ok(_) => TaskError::UnknownModel(format!(
-                "{model}: served, but not loaded by this worker; restart it to pull the package"
+                "{model}: served, but not loaded by this worker yet (it loads what it serves within a few seconds)"
             )),
             Err(error) => error.into(),
         }

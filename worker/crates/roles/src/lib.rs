@@ -41,7 +41,7 @@ use verigrad_contracts::{
     TaskEscrow::{self, TaskEscrowCalls, TaskEscrowEvents},
     TaskState, TaskStatus,
 };
-use verigrad_inference::Runtime;
+use verigrad_inference::LiveRuntime;
 
 use verigrad_blobs::StoreClient;
 use verigrad_task::{
@@ -49,7 +49,7 @@ use verigrad_task::{
 };
 
 pub use config::{Config, ConfigError, RpcConfig, TaskConfig};
-pub use packages::{find_package, load_runtime};
+pub use packages::{find_package, follow_served, load_runtime};
 pub use policy::{Decision, PolicyInputs, decide, exposure_score, value_points};
 
 /// How a worker runs its roles.
@@ -85,7 +85,7 @@ pub struct Worker {
     escrow: EscrowClient,
     store: WorkerStore,
     blobs: StoreClient,
-    runtime: Runtime,
+    runtime: LiveRuntime,
     options: RunOptions,
     reveal_window: u64,
     /// Tasks this worker will not answer (the reason is logged once).
@@ -117,7 +117,7 @@ impl Worker {
         account: Account,
         store: WorkerStore,
         blobs: StoreClient,
-        runtime: Runtime,
+        runtime: LiveRuntime,
         options: RunOptions,
     ) -> Result<Self, TaskError> {
         let escrow = account.chain().escrow();

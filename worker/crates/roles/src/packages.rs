@@ -1,12 +1,21 @@
 //! Model packages a worker runs: found in local folders (the shipped `models/` by default), or
-//! pulled by id from a store node and kept in the worker's data directory.
+//! pulled by id from a store node and kept in the worker's data directory; and, while a worker runs,
+//! each release it starts serving ([`follow_served`]).
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
-use alloy::primitives::B256;
-use verigrad_inference::{InferenceError, MANIFEST_FILE, Manifest, ModelPackage, Runtime};
+use alloy::primitives::{Address, B256};
+use tokio::sync::watch;
+use verigrad_contracts::Chain;
+use verigrad_inference::{
+    InferenceError, LiveRuntime, MANIFEST_FILE, Manifest, ModelPackage, Runtime,
+};
 
-use verigrad_blobs::StoreClient;
+use verigrad_blobs::{BlobError, StoreClient};
 use verigrad_task::TaskError;
 
 /// The package folders under `dirs`: each dir that holds a manifest, else its subfolders that do.
@@ -71,23 +80,87 @@ pub async fn load_runtime(
         if runtime.ids().any(|loaded| loaded == id) {
             continue;
         }
-        let dir = cache.join(id.to_string());
-        let package = match ModelPackage::load_expecting(&dir, id) {
-            Ok(package) => package,
-            Err(_) => match store.pull(id, &dir, |_| {}).await {
-                Ok(package) => {
-                    tracing::info!(%id, dir = %dir.display(), "model pulled from the store");
-                    package
-                }
-                Err(error) => {
-                    tracing::error!(%id, %error, "served model not found locally nor in the store; its tasks will fail");
-                    continue;
-                }
-            },
-        };
-        runtime.add(&package)?;
+        match served_package(id, store, cache).await {
+            Ok(package) => _ = runtime.add(&package)?,
+            Err(error) => {
+                tracing::error!(%id, %error, "served model not found locally nor in the store; its tasks will fail")
+            }
+        }
     }
     Ok(runtime)
+}
+
+/// The package of served model `id`: from `cache`, else pulled from `store` into it.
+async fn served_package(
+    id: B256,
+    store: &StoreClient,
+    cache: &Path,
+) -> Result<ModelPackage, BlobError> {
+    let dir = cache.join(id.to_string());
+    if let Ok(package) = ModelPackage::load_expecting(&dir, id) {
+        return Ok(package);
+    }
+    let package = store.pull(id, &dir, |_| {}).await?;
+    tracing::info!(%id, dir = %dir.display(), "model pulled from the store");
+    Ok(package)
+}
+
+/// Keeps `runtime` holding every model `worker` serves in the registry: every `poll`, a release it
+/// started serving since is pulled (as [`load_runtime`] does) and served from then on — no restart —
+/// until `shutdown`. A model that cannot be had is tried again at each poll (logged once).
+pub async fn follow_served(
+    runtime: LiveRuntime,
+    chain: Chain,
+    worker: Address,
+    store: StoreClient,
+    cache: PathBuf,
+    poll: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut missing = HashSet::new();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.changed() => return,
+        }
+        let served = match chain.worker_status(worker).await {
+            Ok(status) => status.models,
+            Err(error) => {
+                tracing::debug!(%error, "reading the models served; trying again");
+                continue;
+            }
+        };
+        for id in served.into_iter().filter(|&id| !runtime.holds(id)) {
+            let first = missing.insert(id);
+            if first {
+                tracing::info!(%id, "now serving a model not loaded: loading it");
+            }
+            let package = match served_package(id, &store, &cache).await {
+                Ok(package) => package,
+                Err(error) if first => {
+                    tracing::error!(%id, %error, "served model not found locally nor in the store; trying again");
+                    continue;
+                }
+                Err(error) => {
+                    tracing::debug!(%id, %error, "served model still not found");
+                    continue;
+                }
+            };
+            let loaded = tokio::task::spawn_blocking({
+                let runtime = runtime.clone();
+                move || runtime.add(&package)
+            })
+            .await;
+            match loaded {
+                Ok(Ok(id)) => {
+                    missing.remove(&id);
+                    tracing::info!(%id, "model loaded; serving it");
+                }
+                Ok(Err(error)) => tracing::error!(%id, %error, "served model does not load"),
+                Err(error) => tracing::error!(%id, %error, "model loading panicked"),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

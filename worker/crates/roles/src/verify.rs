@@ -25,7 +25,7 @@ impl Worker {
         if now >= task.until || lock(&self.checked).contains(&task.id) {
             return Ok(false);
         }
-        let served = self.runtime.ids().any(|id| id == task.model);
+        let served = self.runtime.holds(task.model);
         // The proposed output: the LIGHT seat's, or the first seat of the quorum (the minority is
         // marked faulty at the tally).
         let proposed = seats.iter().find(|s| s.state == SeatState::Revealed);

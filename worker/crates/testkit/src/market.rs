@@ -386,13 +386,13 @@ impl Market {
         }
     }
 
-    /// Starts `worker run` with no package on disk: it pulls them from the store node, where they
-    /// are published first.
-    pub async fn spawn_pulling(&self, key: &str, name: &str) -> WorkerProcess {
+    /// Starts `worker run` with no package on disk, with `extra` flags: it pulls what it serves
+    /// from the store node, where the packages are published first.
+    pub async fn spawn_pulling(&self, key: &str, name: &str, extra: &[&str]) -> WorkerProcess {
         self.publish_packages().await;
         let empty = self.dir.join("no-models");
         std::fs::create_dir_all(&empty).expect("empty dir");
-        self.spawn_with_models(key, name, empty.display().to_string(), &[])
+        self.spawn_with_models(key, name, empty.display().to_string(), extra)
     }
 
     fn spawn_with_models(

@@ -4,7 +4,7 @@ use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Durat
 
 use alloy::{primitives::Address, signers::local::PrivateKeySigner};
 use axum::Router;
-use verigrad_inference::Runtime;
+use verigrad_inference::{LiveRuntime, Runtime};
 
 use super::{
     ServeError,
@@ -126,7 +126,7 @@ impl Drop for PaidApi {
 pub async fn paid_api(
     chain: Chain,
     sender: TxSender,
-    runtime: Runtime,
+    runtime: LiveRuntime,
     options: &ApiOptions,
 ) -> Result<PaidApi, ServeError> {
     let catalog = Catalog::new(runtime);
@@ -181,7 +181,7 @@ pub async fn serve(
     bound: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let runtime = Runtime::load_dir(&options.models)?;
+    let runtime = LiveRuntime::new(Runtime::load_dir(&options.models)?);
     let sender = sender(&chain, signer, &options.api.settlement);
     let api = paid_api(chain, sender, runtime, &options.api).await?;
     run(options.listen, api.router.clone(), bound, shutdown).await

@@ -2,14 +2,14 @@
 
 use std::{
     collections::BTreeMap,
-    sync::RwLock,
+    sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
 
 use alloy::primitives::{B256, U256};
 use serde::Serialize;
 use verigrad_contracts::{ChainError, ModelRegistryClient};
-use verigrad_inference::{Architecture, Runtime};
+use verigrad_inference::{Architecture, LiveRuntime, Runtime};
 
 /// A model in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,26 +44,26 @@ struct Priced {
 /// The runtime's models and their live prices.
 #[derive(Debug)]
 pub struct Catalog {
-    runtime: Runtime,
+    runtime: LiveRuntime,
     prices: RwLock<BTreeMap<B256, Priced>>,
 }
 
 impl Catalog {
-    /// The models of `runtime`, none priced yet.
-    pub fn new(runtime: Runtime) -> Self {
+    /// The models of `runtime` (those it holds at each use), none priced yet.
+    pub fn new(runtime: LiveRuntime) -> Self {
         Self { runtime, prices: RwLock::default() }
     }
 
-    /// The runtime.
-    pub fn runtime(&self) -> &Runtime {
-        &self.runtime
+    /// The models held now.
+    pub fn runtime(&self) -> Arc<Runtime> {
+        self.runtime.current()
     }
 
     /// Reads every model's live price from the registry; a model with no release (or a deprecated
     /// one) loses its price.
     pub async fn refresh(&self, models: &ModelRegistryClient) -> Result<(), ChainError> {
         let mut read = BTreeMap::new();
-        for id in self.runtime.ids() {
+        for id in self.runtime.current().ids() {
             if let Some(price) = models.offer(id).await? {
                 read.insert(id, price);
             }
@@ -117,10 +117,11 @@ impl Catalog {
 
     /// Every model with its price.
     pub fn listings(&self) -> Vec<Listing> {
-        self.runtime
+        let runtime = self.runtime.current();
+        runtime
             .ids()
             .filter_map(|id| {
-                let manifest = self.runtime.manifest(&id.to_string()).ok()?;
+                let manifest = runtime.manifest(&id.to_string()).ok()?;
                 let kind = match manifest.architecture {
                     Architecture::Mlp { .. } => "mlp",
                     Architecture::SentenceEmbedder { .. } => "sentence_embedder",
@@ -142,8 +143,7 @@ mod tests {
     use super::*;
 
     fn catalog() -> (Catalog, B256) {
-        let runtime = Runtime::default();
-        (Catalog::new(runtime), B256::repeat_byte(1))
+        (Catalog::new(LiveRuntime::default()), B256::repeat_byte(1))
     }
 
     fn set(catalog: &Catalog, id: B256, price: u64, now: Instant) {

@@ -244,7 +244,7 @@ async fn sell(
 
 /// Runs a model off the async threads.
 async fn run(api: &Api, id: B256, input: ModelInput) -> Result<ModelOutput, ApiError> {
-    let runtime = api.catalog.runtime().clone();
+    let runtime = api.catalog.runtime();
     api.count_inference();
     tokio::task::spawn_blocking(move || runtime.run(&id.to_string(), &input))
         .await

@@ -83,7 +83,7 @@ async fn bound(twins: Option<&TwinRegistryClient>, id: &str) -> Result<Bound, Ap
 
 /// Runs the twin off the async threads.
 async fn run(api: &super::Api, bound: Bound, input: ModelInput) -> Result<ModelOutput, ApiError> {
-    let runtime = api.catalog.runtime().clone();
+    let runtime = api.catalog.runtime();
     api.count_inference();
     tokio::task::spawn_blocking(move || {
         invoke_twin(&runtime, bound.twin, bound.release, &bound.profile, &input)
