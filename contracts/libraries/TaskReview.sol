@@ -132,7 +132,7 @@ library TaskReview {
         if (party) {
             revert ITaskEscrow.SelfReview(taskId, msg.sender);
         }
-        bond = challengeBond(s, task.fee);
+        bond = challengeBond(s, TaskTerms.feeOf(s, taskId, task));
         uint32 anchor = Anchors.forDraw(workers.epochBlocks());
         task.appeal = ITaskEscrow.AppealStage.Appealed;
         task.appellant = msg.sender;
@@ -171,7 +171,7 @@ library TaskReview {
         if (workers.drawWeight(_modelOf(s, task), Roles.VERIFY) == 0) {
             revert ITaskEscrow.NoVerifiersAvailable(taskId);
         }
-        bond = challengeBond(s, task.fee);
+        bond = challengeBond(s, TaskTerms.feeOf(s, taskId, task));
         task.challenger = msg.sender;
         task.bond = bond;
         s.counters.liabilities += bond;
@@ -408,7 +408,7 @@ library TaskReview {
             SeatTerms memory terms = TaskTerms.termsOf(s, taskId);
             // Reputation is earned only from work someone else paid for (a fee beyond the review reserve), and never
             // from a rejected input.
-            earns = task.fee > uint96(terms.reserveGwei) * 1 gwei && result != INPUT_REJECTED;
+            earns = TaskTerms.feeOf(terms, task) > uint96(terms.reserveGwei) * 1 gwei && result != INPUT_REJECTED;
             lock = uint96(terms.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
         }
         uint256 k = task.redundancy;
@@ -462,7 +462,11 @@ library TaskReview {
     ) private {
         task.status = TaskStatus.Settled;
         // The review reserve went to the review fund at assignment; the rest of the fee is settled here.
-        uint96 fee = task.fee - uint96(TaskTerms.termsOf(s, taskId).reserveGwei) * 1 gwei; // reserve ≤ fee: part of the price
+        uint96 fee;
+        {
+            SeatTerms memory terms = TaskTerms.termsOf(s, taskId);
+            fee = TaskTerms.feeOf(terms, task) - uint96(terms.reserveGwei) * 1 gwei; // reserve ≤ fee: part of the price
+        }
         if (task.winner == NO_WINNER || s.seatHashes[taskId][task.winner] == INPUT_REJECTED) {
             credit(s, task.requester, fee);
             emit ITaskEscrow.TaskSettled(taskId, 0, 0, 0, fee);
