@@ -198,8 +198,8 @@ library TaskAssign {
         return true;
     }
 
-    /// @dev Records an assignment: the tier and seats, the shared terms (the fee charged among them); pays the review reserve
-    ///      into the review fund (reviews are paid whatever their outcome).
+    /// @dev Records an assignment: the tier and seats, the shared terms (the fee charged among them); pays the review
+    ///      reserve into the review fund (reviews are paid whatever their outcome).
     function _seat(
         EscrowState storage s,
         Context memory c,
