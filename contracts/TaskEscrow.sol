@@ -263,7 +263,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     function getTask(TaskId taskId) external view returns (TaskView memory view_) {
         Task storage t = _s.tasks[taskId];
         view_.requester = t.requester;
-        view_.fee = t.fee;
         view_.modelId = t.modelIndex == 0 ? ModelId.wrap(0) : _modelOf(t);
         // forge-lint: disable-next-line(unsafe-typecast)
         view_.value = uint96(Math.min(_valueOf(t), type(uint96).max)); // rounded up to a milli-token
@@ -280,6 +279,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view_.winner = t.winner;
         view_.committeeSize = t.committeeSize;
         SeatTerms memory terms = TaskTerms.termsOf(_s, taskId);
+        view_.fee = TaskTerms.feeOf(terms, t);
         view_.determinism = terms.determinism;
         view_.challenger = t.challenger;
         view_.bond = t.bond;
@@ -328,7 +328,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function challengeBond(TaskId taskId) external view returns (uint96) {
-        return TaskReview.challengeBond(_s, _existing(taskId).fee);
+        return TaskReview.challengeBond(_s, TaskTerms.feeOf(_s, taskId, _existing(taskId)));
     }
 
     /// @inheritdoc ITaskEscrow

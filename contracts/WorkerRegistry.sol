@@ -340,6 +340,25 @@ contract WorkerRegistry is IWorkerRegistry, AccessControl {
     }
 
     /// @inheritdoc IWorkerRegistry
+    function releaseSeats(SeatRelease[] calldata releases) external onlyRole(SLASHER_ROLE) {
+        uint256 n = releases.length;
+        for (uint256 i; i < n; ++i) {
+            SeatRelease calldata r = releases[i];
+            address worker = r.worker;
+            Record storage w = _workers[worker];
+            _unlock(worker, w, r.lock);
+            uint32 accepted = r.accepted;
+            if (accepted != 0) {
+                Outcomes storage o = _outcomes[worker][r.modelId];
+                uint32 done = o.done + accepted;
+                o.done = done;
+                w.tasksDone += accepted;
+                emit OutcomeRecorded(worker, r.modelId, true, done, o.faults);
+            }
+        }
+    }
+
+    /// @inheritdoc IWorkerRegistry
     function drawAndLock(
         ModelId modelId,
         uint8 role,

@@ -159,6 +159,77 @@ contract TaskEscrowArraysTest is EscrowFixture {
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Reviewing));
     }
 
+    /// @notice A worker with accepted tasks and a missed one in the same `finalizeAndSettle`: its seats are released
+    ///         in one registry call, but only after the slash of the missed one has seen every release before it,
+    ///         so the worker ends with the lock, stake, counters and pay that one-by-one calls give it, and one
+    ///         `StakeUnlocked` and `OutcomeRecorded` for the seats released together.
+    function test_finalizeAndSettle_releasesAWorkersSeatsBeforeSlashingIt() public {
+        TaskId[] memory ids = _assignedLight(12);
+        address worker = _worker(ids[0], 0);
+        TaskId missed;
+        uint256 answered;
+        uint256 answeredAfter;
+        for (uint256 i; i < ids.length; ++i) {
+            if (_worker(ids[i], 0) != worker) {
+                continue;
+            }
+            if (i != 0 && TaskId.unwrap(missed) == 0) {
+                missed = ids[i]; // after an accepted one: its release is pending when the slash comes
+                continue;
+            }
+            vm.prank(worker);
+            escrow.submitResult(ids[i], good);
+            ++answered;
+            if (TaskId.unwrap(missed) != 0) {
+                ++answeredAfter;
+            }
+        }
+        require(TaskId.unwrap(missed) != 0, "the worker holds one seat only");
+        for (uint256 i; i < ids.length; ++i) {
+            if (_worker(ids[i], 0) != worker) {
+                vm.prank(_worker(ids[i], 0));
+                escrow.submitResult(ids[i], good);
+            }
+        }
+        vm.warp(block.timestamp + 30 days); // every window over, the missed deadline too
+        uint256 last;
+        for (uint256 i; i < ids.length; ++i) {
+            uint256 anchor = _task(ids[i]).anchor;
+            last = anchor > last ? anchor : last;
+        }
+        vm.roll(last + 1); // every audit anchor mined
+        _missAudits(ids, last);
+        IWorkerRegistry.Worker memory before = workers.getWorker(worker);
+        uint256 snapshot = vm.snapshotState();
+        for (uint256 i; i < ids.length; ++i) {
+            escrow.finalize(ids[i]);
+            escrow.settle(ids[i]);
+        }
+        bytes32 oneByOne = _digest(ids);
+        vm.revertToState(snapshot);
+        vm.recordLogs();
+        escrow.finalizeAndSettle(ids);
+        assertEq(_digest(ids), oneByOne, "same state as finalize + settle one by one");
+        IWorkerRegistry.Worker memory w = workers.getWorker(worker);
+        assertEq(w.locked, 0, "every seat released");
+        assertEq(w.faults, before.faults + 1, "the missed seat is a fault");
+        assertEq(w.tasksDone, before.tasksDone + answered, "each accepted seat counted");
+        assertEq(uint8(_status(missed)), uint8(TaskStatus.Settled));
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 outcomes;
+        for (uint256 i; i < logs.length; ++i) {
+            if (
+                logs[i].topics[0] == IWorkerRegistry.OutcomeRecorded.selector
+                    && logs[i].topics[1] == bytes32(uint256(uint160(worker)))
+            ) {
+                ++outcomes;
+            }
+        }
+        // One flushed before the slash (the first accepted seat), the fault's, and one for the seats after it.
+        assertEq(outcomes, answeredAfter == 0 ? 2 : 3, "accepted seats recorded together");
+        _assertSolvent();
+    }
+
     /// @notice The same task twice in one `assignTasks` locks one seat's collateral, once.
     function test_assignTasks_assignsATaskNamedTwiceOnce() public {
         TaskId taskId = _create(exactModel, VALUE, Tier.LIGHT);
@@ -224,6 +295,25 @@ contract TaskEscrowArraysTest is EscrowFixture {
         picks = new TaskId[](n + n / 2 + 1);
         for (uint256 i; i < picks.length; ++i) {
             picks[i] = ids[i < n ? i : uint256(keccak256(abi.encode(seed, "repeat", i))) % n];
+        }
+    }
+
+    /// @dev Sets the hash of `anchor`, the audit anchor of every answered task of `ids`, so that no lottery draws.
+    function _missAudits(TaskId[] memory ids, uint256 anchor) internal {
+        for (uint256 r = 1;; ++r) {
+            bool allMiss = true;
+            for (uint256 i; i < ids.length && allMiss; ++i) {
+                ITaskEscrow.TaskView memory t = _task(ids[i]);
+                if (t.anchor != 0) {
+                    assertEq(t.anchor, anchor, "answered in one block");
+                    uint256 roll = uint256(keccak256(abi.encode(bytes32(r), ids[i], uint256(1)))) % 10_000;
+                    allMiss = roll >= t.auditBps;
+                }
+            }
+            if (allMiss) {
+                vm.setBlockhash(anchor, bytes32(r));
+                return;
+            }
         }
     }
 

@@ -125,6 +125,31 @@ contract TaskEscrowPricingTest is EscrowFixture {
         assertEq(_task(taskId).fee, quote, "charged its admission quote (no premium then)");
     }
 
+    /// @notice The fee charged at assignment lives in the task's shared terms, its escrowed cap stays in its first
+    ///         slot: a requester that escrows a huge cap raises neither the challenge bond of its task (it would
+    ///         price challengers out) nor what its worker is paid, and gets the unused cap back at assignment.
+    function test_assign_chargesTheFeeOfItsTermsNotTheCapEscrowed() public {
+        uint96 quote = _quote(Tier.LIGHT);
+        ITaskEscrow.Params memory p = escrow.params();
+        uint96 cap = p.minChallengeBond + 100e18; // a bond sized by the cap would be this
+        TaskId huge = _createAt(cap, Tier.LIGHT);
+        assertEq(_task(huge).fee, cap, "before assignment: the escrow");
+        _assign(huge);
+        uint96 fee = _task(huge).fee;
+        assertLe(fee, quote, "charged at most the quote");
+        assertEq(escrow.claimable(requester), cap - fee, "the unused cap comes back");
+        assertEq(escrow.challengeBond(huge), fee > p.minChallengeBond ? fee : p.minChallengeBond, "bond: the fee");
+        _submit(huge, good, false);
+        _passChallengeWindow(huge);
+        escrow.finalize(huge);
+        uint256 before = escrow.claimable(_worker(huge, 0));
+        escrow.settle(huge);
+        uint256 net = fee - _task(huge).reserve;
+        uint256 pay = net - net * ROYALTY_BPS / 10_000 - net * p.protocolFeeBps / 10_000;
+        assertEq(escrow.claimable(_worker(huge, 0)) - before, pay, "paid from the fee charged");
+        _assertSolvent();
+    }
+
     /// @notice A task that never runs (here: nobody assigns it) refunds its escrow, not its premium.
     function test_settle_refundsAnExpiredTaskButNotItsPremium() public {
         _load(6);

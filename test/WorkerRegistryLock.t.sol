@@ -49,6 +49,85 @@ contract WorkerRegistryLockTest is RegistryFixtures {
         workers.unlock(alice, 1);
     }
 
+    // ------------------------------------------------------------ releaseSeats
+
+    function test_releaseSeats_releasesEachEntryAndCountsItsAcceptedSeats() public {
+        _registerCompute(alice, 300e18);
+        _registerCompute(bob, 300e18);
+        _nextEpoch();
+        _draw(1, 2, _none(), 120e18);
+        IWorkerRegistry.SeatRelease[] memory releases = new IWorkerRegistry.SeatRelease[](3);
+        releases[0] = IWorkerRegistry.SeatRelease(alice, MODEL, 50e18, 3);
+        releases[1] = IWorkerRegistry.SeatRelease(bob, MODEL, type(uint96).max, 0);
+        releases[2] = IWorkerRegistry.SeatRelease(alice, OTHER_MODEL, 20e18, 1);
+        vm.expectEmit(address(workers));
+        emit IWorkerRegistry.StakeUnlocked(alice, 50e18, 70e18);
+        vm.expectEmit(address(workers));
+        emit IWorkerRegistry.OutcomeRecorded(alice, MODEL, true, 3, 0);
+        vm.expectEmit(address(workers));
+        emit IWorkerRegistry.StakeUnlocked(bob, 120e18, 0);
+        vm.expectEmit(address(workers));
+        emit IWorkerRegistry.StakeUnlocked(alice, 20e18, 50e18);
+        vm.expectEmit(address(workers));
+        emit IWorkerRegistry.OutcomeRecorded(alice, OTHER_MODEL, true, 1, 0);
+        vm.recordLogs();
+        vm.prank(slasher);
+        workers.releaseSeats(releases);
+        assertEq(vm.getRecordedLogs().length, 5, "no outcome for an entry with no accepted seat");
+        assertEq(workers.getWorker(alice).locked, 50e18);
+        assertEq(workers.getWorker(alice).tasksDone, 4);
+        assertEq(workers.getWorker(bob).locked, 0, "capped at the locked stake");
+        assertEq(workers.getWorker(bob).tasksDone, 0);
+    }
+
+    /// @notice Releasing summed seats ends where releasing them one by one does: lock, counters, reputation.
+    function testFuzz_releaseSeats_endsAsCloseSeatOneByOne(uint96 lock, uint96[4] memory seats, uint8 acceptedMask)
+        public
+    {
+        _registerCompute(alice, 300e18);
+        _nextEpoch();
+        _draw(1, 1, _none(), uint96(bound(lock, 1, 300e18)));
+        uint256 snapshot = vm.snapshotState();
+        uint256 sum;
+        uint32 accepted;
+        vm.startPrank(slasher);
+        for (uint256 i; i < seats.length; ++i) {
+            seats[i] = uint96(bound(seats[i], 0, 100e18));
+            sum += seats[i];
+            if (acceptedMask & (1 << i) != 0) {
+                workers.closeSeat(alice, MODEL, seats[i], true);
+                ++accepted;
+            } else {
+                workers.unlock(alice, seats[i]);
+            }
+        }
+        IWorkerRegistry.Worker memory oneByOne = workers.getWorker(alice);
+        uint16 reputation = workers.reputationBps(alice, MODEL);
+        vm.revertToState(snapshot);
+        IWorkerRegistry.SeatRelease[] memory releases = new IWorkerRegistry.SeatRelease[](1);
+        releases[0] = IWorkerRegistry.SeatRelease(alice, MODEL, uint96(sum), accepted);
+        workers.releaseSeats(releases);
+        vm.stopPrank();
+        IWorkerRegistry.Worker memory summed = workers.getWorker(alice);
+        assertEq(summed.locked, oneByOne.locked);
+        assertEq(summed.tasksDone, oneByOne.tasksDone);
+        assertEq(summed.faults, oneByOne.faults);
+        assertEq(workers.freeStake(alice), summed.stake - summed.locked);
+        assertEq(workers.reputationBps(alice, MODEL), reputation);
+    }
+
+    function test_releaseSeats_revertsIfCallerNotSlasher() public {
+        IWorkerRegistry.SeatRelease[] memory releases = new IWorkerRegistry.SeatRelease[](1);
+        releases[0] = IWorkerRegistry.SeatRelease(bob, MODEL, 1, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, bob, workers.SLASHER_ROLE()
+            )
+        );
+        vm.prank(bob);
+        workers.releaseSeats(releases);
+    }
+
     // ------------------------------------------------------------ locks against unbond and slash
 
     function test_unbond_revertsIfStakeIsLocked() public {

@@ -9,6 +9,18 @@ import {ModelId} from "../types/ModelTypes.sol";
 /// @dev Stake is the network token. Slashing reaches unbonding stake too, so leaving does not escape a
 ///      fault. Only holders of SLASHER_ROLE (the task escrow) may slash, jail or record outcomes.
 interface IWorkerRegistry {
+    /// @notice Seats of one worker on one model closed together (`releaseSeats`).
+    struct SeatRelease {
+        /// @notice The worker.
+        address worker;
+        /// @notice The release its tasks ran (counts only where `accepted` is non-zero).
+        ModelId modelId;
+        /// @notice The collateral its seats locked, summed.
+        uint96 lock;
+        /// @notice How many of those seats were accepted and earn reputation.
+        uint32 accepted;
+    }
+
     /// @notice A worker's record.
     /// @dev The implementation may pack it differently; this is how `getWorker` presents it.
     struct Worker {
@@ -85,7 +97,8 @@ interface IWorkerRegistry {
     /// @param until The end of the jail time.
     event Jailed(address indexed worker, uint40 until);
 
-    /// @notice Emitted when a task outcome is recorded against a worker for a model.
+    /// @notice Emitted when a task outcome is recorded against a worker for a model (by `releaseSeats`: the last
+    ///         of several accepted outcomes, whose counters it carries).
     /// @param worker The worker.
     /// @param modelId The release the task ran.
     /// @param ok Whether its result was accepted.
@@ -228,6 +241,15 @@ interface IWorkerRegistry {
     /// @param worker The worker.
     /// @param amount The amount to release.
     function unlock(address worker, uint96 amount) external;
+
+    /// @notice Closes many task seats at once: for each entry, releases its summed collateral (capped at what is
+    ///         locked, as `unlock`) and adds its accepted results to the worker's counters on the model (as that
+    ///         many `closeSeat(..., true)`), with one `StakeUnlocked` and, if any accepted, one `OutcomeRecorded`.
+    /// @dev SLASHER_ROLE only. Releases commute with one another, so summing them reaches the state the single
+    ///      calls reach one by one; the caller must release before it slashes the same worker (a slash caps the
+    ///      lock at the stake left, so a release after it would take off too much).
+    /// @param releases What to release, a worker and model per entry.
+    function releaseSeats(SeatRelease[] calldata releases) external;
 
     /// @notice Sets the minimum stake for one role.
     /// @dev DEFAULT_ADMIN_ROLE only.

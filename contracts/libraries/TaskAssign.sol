@@ -198,8 +198,8 @@ library TaskAssign {
         return true;
     }
 
-    /// @dev Records an assignment: the fee charged, the tier and seats, the shared terms; pays the review reserve
-    ///      into the review fund (reviews are paid whatever their outcome).
+    /// @dev Records an assignment: the tier and seats, the shared terms (the fee charged among them); pays the review
+    ///      reserve into the review fund (reviews are paid whatever their outcome).
     function _seat(
         EscrowState storage s,
         Context memory c,
@@ -210,7 +210,6 @@ library TaskAssign {
         uint96 price
     ) private {
         Decision memory decision = primary.decision;
-        task.fee = price;
         task.anchor = 0;
         task.status = TaskStatus.Assigned;
         task.tier = decision.tier;
@@ -221,7 +220,7 @@ library TaskAssign {
         if (primary.termsKey == 0) {
             // forge-lint: disable-next-line(unsafe-typecast)
             uint64 lockGwei = uint64(c.lock / 1 gwei); // whole gwei, < 2^64 (checked in `_assign`)
-            primary.termsKey = TaskTerms.intern(s, lockGwei, reserveGwei, uint8(c.terms.determinism));
+            primary.termsKey = TaskTerms.intern(s, lockGwei, reserveGwei, uint8(c.terms.determinism), price);
         }
         s.seats[taskId][0] = Seat(drawn[0], ITaskEscrow.SeatState.Assigned, primary.termsKey);
         for (uint256 i = 1; i < drawn.length; ++i) {

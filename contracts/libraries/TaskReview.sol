@@ -11,6 +11,7 @@ import {TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 import {Anchors} from "./Anchors.sol";
 import {Deferred} from "./Deferred.sol";
 import {FeeSplit} from "./FeeSplit.sol";
+import {SeatReleases} from "./SeatReleases.sol";
 import {TaskTerms} from "./TaskTerms.sol";
 
 /// @title TaskReview
@@ -131,7 +132,7 @@ library TaskReview {
         if (party) {
             revert ITaskEscrow.SelfReview(taskId, msg.sender);
         }
-        bond = challengeBond(s, task.fee);
+        bond = challengeBond(s, TaskTerms.feeOf(s, taskId, task));
         uint32 anchor = Anchors.forDraw(workers.epochBlocks());
         task.appeal = ITaskEscrow.AppealStage.Appealed;
         task.appellant = msg.sender;
@@ -170,7 +171,7 @@ library TaskReview {
         if (workers.drawWeight(_modelOf(s, task), Roles.VERIFY) == 0) {
             revert ITaskEscrow.NoVerifiersAvailable(taskId);
         }
-        bond = challengeBond(s, task.fee);
+        bond = challengeBond(s, TaskTerms.feeOf(s, taskId, task));
         task.challenger = msg.sender;
         task.bond = bond;
         s.counters.liabilities += bond;
@@ -309,7 +310,7 @@ library TaskReview {
         if (block.timestamp < task.until) {
             revert ITaskEscrow.PhaseOpen(taskId, task.until);
         }
-        _finalize(s, workers, taskId, task, timedOut);
+        _finalize(s, workers, taskId, task, timedOut, SeatReleases.none());
     }
 
     /// @notice Finalizes and settles each task that `finalize` would finalize now, settles each that is finalized
@@ -328,6 +329,8 @@ library TaskReview {
         uint256 n = taskIds.length;
         settled = new bool[](n);
         TermsCache memory cache;
+        // The seats' releases are summed per worker and sent once, after the last task (or before a slash).
+        SeatReleases.Pending memory releases = SeatReleases.deferred();
         for (uint256 i; i < n; ++i) {
             TaskId taskId = taskIds[i];
             Task storage task = s.tasks[taskId];
@@ -342,7 +345,7 @@ library TaskReview {
                 ) {
                     continue;
                 }
-                _finalize(s, workers, taskId, task, timedOut);
+                _finalize(s, workers, taskId, task, timedOut, releases);
                 if (task.status != TaskStatus.Finalized) {
                     continue; // audited: under review now
                 }
@@ -350,13 +353,19 @@ library TaskReview {
             _settle(s, models, cache, taskId, task);
             settled[i] = true;
         }
+        SeatReleases.flush(releases, workers);
     }
 
     /// @dev Finalizes a task that `finalize`'s checks passed: a proposed result's audit lottery is drawn first (by
     ///      whoever comes first), and an audit requests a review instead.
-    function _finalize(EscrowState storage s, IWorkerRegistry workers, TaskId taskId, Task storage task, bool timedOut)
-        private
-    {
+    function _finalize(
+        EscrowState storage s,
+        IWorkerRegistry workers,
+        TaskId taskId,
+        Task storage task,
+        bool timedOut,
+        SeatReleases.Pending memory releases
+    ) private {
         if (timedOut) {
             task.winner = NO_WINNER;
         } else {
@@ -371,7 +380,7 @@ library TaskReview {
                 }
             }
         }
-        closeToTreasury(s, workers, taskId);
+        credit(s, s.params.treasury, _close(s, workers, taskId, releases));
     }
 
     /// @notice Finalizes a task: accepted seats gain reputation, faulty and silent seats are slashed and jailed,
@@ -381,31 +390,48 @@ library TaskReview {
     /// @param taskId The task.
     /// @return slashed The stake taken from the task's seats, now held by the escrow.
     function close(EscrowState storage s, IWorkerRegistry workers, TaskId taskId) public returns (uint256 slashed) {
+        return _close(s, workers, taskId, SeatReleases.none());
+    }
+
+    /// @dev `close`, with the seats' releases summed in `releases` (flushed before a slash: see `SeatReleases`).
+    function _close(EscrowState storage s, IWorkerRegistry workers, TaskId taskId, SeatReleases.Pending memory releases)
+        private
+        returns (uint256 slashed)
+    {
         Task storage task = s.tasks[taskId];
         task.status = TaskStatus.Finalized;
         ModelId modelId = _modelOf(s, task);
         bytes32 result = task.winner == NO_WINNER ? bytes32(0) : s.seatHashes[taskId][task.winner];
-        SeatTerms memory terms = TaskTerms.termsOf(s, taskId);
-        // Reputation is earned only from work someone else paid for (a fee beyond the review reserve), and never
-        // from a rejected input.
-        bool earns = task.fee > uint96(terms.reserveGwei) * 1 gwei && result != INPUT_REJECTED;
-        uint96 lock = uint96(terms.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
+        bool earns;
+        uint96 lock;
+        {
+            SeatTerms memory terms = TaskTerms.termsOf(s, taskId);
+            // Reputation is earned only from work someone else paid for (a fee beyond the review reserve), and never
+            // from a rejected input.
+            earns = TaskTerms.feeOf(terms, task) > uint96(terms.reserveGwei) * 1 gwei && result != INPUT_REJECTED;
+            lock = uint96(terms.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
+        }
         uint256 k = task.redundancy;
         for (uint256 i; i < k; ++i) {
             Seat storage seat = s.seats[taskId][i];
             ITaskEscrow.SeatState state = seat.state;
             if (state == ITaskEscrow.SeatState.Assigned || state == ITaskEscrow.SeatState.Committed) {
                 seat.state = ITaskEscrow.SeatState.Faulty;
+                SeatReleases.flush(releases, workers); // a slash caps the lock: every release goes first
                 slashed += _penalize(s, workers, taskId, seat.worker, lock, ITaskEscrow.Fault.MissedResult);
             } else if (state == ITaskEscrow.SeatState.Faulty) {
+                SeatReleases.flush(releases, workers);
                 slashed += _penalize(s, workers, taskId, seat.worker, lock, ITaskEscrow.Fault.WrongResult);
             } else {
                 // Accepted, or Revealed after a void review (neither proven right nor wrong).
-                if (state == ITaskEscrow.SeatState.Accepted && earns && seat.worker != task.requester) {
-                    workers.closeSeat(seat.worker, modelId, lock, true);
-                } else {
-                    workers.unlock(seat.worker, lock);
-                }
+                SeatReleases.release(
+                    releases,
+                    workers,
+                    seat.worker,
+                    modelId,
+                    lock,
+                    state == ITaskEscrow.SeatState.Accepted && earns && seat.worker != task.requester
+                );
             }
         }
         emit ITaskEscrow.TaskFinalized(taskId, result);
@@ -436,7 +462,11 @@ library TaskReview {
     ) private {
         task.status = TaskStatus.Settled;
         // The review reserve went to the review fund at assignment; the rest of the fee is settled here.
-        uint96 fee = task.fee - uint96(TaskTerms.termsOf(s, taskId).reserveGwei) * 1 gwei; // reserve ≤ fee: part of the price
+        uint96 fee;
+        {
+            SeatTerms memory terms = TaskTerms.termsOf(s, taskId);
+            fee = TaskTerms.feeOf(terms, task) - uint96(terms.reserveGwei) * 1 gwei; // reserve ≤ fee: part of the price
+        }
         if (task.winner == NO_WINNER || s.seatHashes[taskId][task.winner] == INPUT_REJECTED) {
             credit(s, task.requester, fee);
             emit ITaskEscrow.TaskSettled(taskId, 0, 0, 0, fee);

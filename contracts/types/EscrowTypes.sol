@@ -60,9 +60,9 @@ struct Seat {
     uint88 termsKey;
 }
 
-/// @notice What assignment fixes for a task besides its lifecycle word, stored once for every task that shares it
+/// @notice What assignment fixes for a task besides its lifecycle word and seats, stored once for every task that shares it
 ///         (a batch of like tasks shares one, or a few by the primaries' reputations): one slot, written once.
-/// @dev Keyed by the first 88 bits of `keccak256(abi.encode(seatLockGwei, reserveGwei, determinism))`, probed
+/// @dev Keyed by the first 88 bits of `keccak256(abi.encode(seatLockGwei, reserveGwei, determinism, fee))`, probed
 ///      upward past a key held by other terms (`TaskTerms.intern`), so a key always names the terms it was given.
 struct SeatTerms {
     /// @notice The collateral each compute seat locked, in gwei.
@@ -73,6 +73,8 @@ struct SeatTerms {
     uint8 determinism;
     /// @notice Whether this key is taken.
     bool set;
+    /// @notice The fee charged at assignment (token wei; the task's own `fee` keeps what was escrowed at creation).
+    uint96 fee;
 }
 
 /// @notice A committee seat: one slot.
