@@ -258,8 +258,9 @@ impl<E: Embedder> Distiller<E> {
 /// slot-pair model. The category heads are a second view of each fact, trained on single facts
 /// rather than pairs, and they rarely put two facts of one slot apart (every slot lies in one
 /// category), while the pair model, on wordings it never saw, often pairs facts of two slots that
-/// are worded alike ("User lives in Valencia now", "User works at Globex now"). Held out (`train-slot-pair`), the
-/// pair model at 0.1 is 92.1 % precise alone and 94.5 % with this condition (docs/memsync.md).
+/// are worded alike ("User lives in Valencia now", "User works at Globex now"). Held out
+/// (`train-slot-pair`), the pair model at 0.1 is 92.1 % precise alone and 94.5 % with this
+/// condition (docs/memsync.md).
 pub fn shares_category(a: &[Category], b: &[Category]) -> bool {
     a.iter().any(|c| b.contains(c))
 }
