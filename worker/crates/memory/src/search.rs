@@ -26,7 +26,8 @@ pub struct SearchFilter {
     pub agent_id: Option<String>,
     /// Only this conversation's memories.
     pub thread_id: Option<String>,
-    /// Also superseded memories (history), ranked after current ones of similar distance.
+    /// Also superseded memories (history), ranked after current ones of similar distance and never
+    /// above the memory that replaced them.
     pub include_history: bool,
     /// The time the facts must hold at (valid then, or with history: begun by then); the search's
     /// `now` if `None`.
