@@ -359,7 +359,7 @@ mod tests {
             ),
             (
                 "a category filter keeps the order",
-                SearchFilter { categories: vec!["general".into()], ..history.clone() },
+                SearchFilter { categories: vec!["general".into()], ..history },
                 40,
                 vec![keto, vegan, vegetarian],
             ),
