@@ -39,9 +39,11 @@ pub struct Thresholds {
     /// Lowest cosine at which a fact is the same as a current memory (MiniLM puts rewordings of one
     /// fact at 0.85–0.95, different facts of one slot mostly below 0.85).
     pub duplicate: f32,
-    /// Lowest probability of the slot-pair model at which a fact and a memory fill one slot: 0.1,
-    /// the most accurate on held-out pairs of 0.1 to 0.5 (the model is precise and misses more
-    /// than it invents; `train-slot-pair` prints the sweep).
+    /// Lowest probability of the slot-pair model at which a fact and a memory (of a shared
+    /// category) fill one slot: 0.1, the most accurate on held-out pairs of 0.1 to 0.5 (the model
+    /// is precise and misses more than it invents; `train-slot-pair` prints the sweep). 0.01 and
+    /// 0.001 are more accurate there still, but supersede more facts wrongly on wordings further
+    /// from the corpus (docs/memsync.md).
     pub same_slot: f32,
     /// Current memories looked at around each fact.
     pub neighbours: usize,
