@@ -37,6 +37,7 @@ pub use category::{Category, MemoryType, Slot};
 pub use classes::{CLASSES_FILE, Classes, Head};
 pub use decide::{
     Decision, Distiller, IMPORTANCE_DIR, NewMemory, SLOT_PAIR_DIR, Thresholds, same_value,
+    shares_category,
 };
 pub use embed::{Embedder, Embedding, MiniLm, cosine};
 pub use error::{DistillError, Result};

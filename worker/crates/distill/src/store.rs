@@ -1,8 +1,8 @@
 //! An exact in-memory store for the evaluation: every memory compared with the query (no ANN), the
-//! superseded ones kept as history and ranked below current ones of similar distance, as the memory
-//! store (`verigrad-memory`) ranks them.
+//! superseded ones kept as history and ranked below current ones of similar distance and never
+//! above the memory that replaced them, as the memory store (`verigrad-memory`) ranks them.
 
-use verigrad_memory::{Candidate, NEWER_ALIKE_MARGIN, prefer_newer};
+use verigrad_memory::{Candidate, NEWER_ALIKE_MARGIN, after_successor, prefer_newer};
 
 use crate::{Category, Decision, Embedding, MemoryRef, MemoryType, MemoryView, cosine};
 
@@ -112,16 +112,26 @@ impl ExactStore {
         id
     }
 
-    /// The `k` best memories for a query, ranked as the memory store ranks them: cosine, less
-    /// [`SUPERSEDED_PENALTY`] for superseded ones, over twice `k` candidates, an older memory behind a
-    /// newer current one of a shared category within [`NEWER_ALIKE_MARGIN`] (`prefer_newer`).
+    /// The `k` best memories for a query, ranked as the memory store ranks them: cosine distance,
+    /// plus [`SUPERSEDED_PENALTY`] for superseded ones and never ahead of the memory that replaced
+    /// them (`after_successor`), over twice `k` candidates, an older memory behind a newer current
+    /// one of a shared category within [`NEWER_ALIKE_MARGIN`] (`prefer_newer`).
     pub fn search(&self, query: &[f32], k: usize) -> Vec<&StoredMemory> {
         let penalty = |m: &StoredMemory| if m.current { 0.0 } else { SUPERSEDED_PENALTY };
-        let nearest = self.top(k.saturating_mul(2), |m| cosine(&m.embedding, query) - penalty(m));
+        let mut distances: Vec<f32> =
+            self.memories.iter().map(|m| 1.0 - cosine(&m.embedding, query) + penalty(m)).collect();
+        // A replacement is created after the memory it replaces: from the newest back, each
+        // successor's distance is final when its predecessor is ranked behind it.
+        for m in self.memories.iter().rev() {
+            if let Some(successor) = m.superseded_by {
+                distances[m.id] = after_successor(distances[m.id], distances[successor]);
+            }
+        }
+        let nearest = self.top(k.saturating_mul(2), |m| -distances[m.id]);
         let candidates: Vec<Candidate<'_, Category>> = nearest
             .iter()
             .map(|(m, score)| Candidate {
-                distance: 1.0 - score,
+                distance: -score,
                 categories: &m.categories,
                 since: m.id as u64,
                 current: m.current,

@@ -79,6 +79,7 @@ pub(crate) struct Entry {
     pub(crate) thread_id: String,
     pub(crate) valid_from: u64,
     pub(crate) valid_to: Option<u64>,
+    pub(crate) superseded_by: Option<B256>,
     pub(crate) expires_at: Option<u64>,
 }
 
@@ -91,6 +92,7 @@ impl Entry {
             thread_id: record.thread_id.clone(),
             valid_from: record.valid_from,
             valid_to: record.valid_to,
+            superseded_by: record.superseded_by,
             expires_at: record.expires_at,
         }
     }
@@ -190,6 +192,13 @@ impl NamespaceIndex {
             self.entries[slot] = None;
             self.rebuild_if_worn();
         }
+    }
+
+    /// Record `id`'s entry and its cosine distance to the unit vector `query`, if it is indexed.
+    pub(crate) fn distance(&self, id: &B256, query: &[f32]) -> Option<(&Entry, f32)> {
+        let slot = *self.slots.get(id)?;
+        let entry = self.entries[slot].as_ref()?;
+        Some((entry, UnitCosine.eval(query, self.vector(slot))))
     }
 
     /// How many records the index holds.

@@ -51,7 +51,7 @@ pub use index::IndexConfig;
 pub use merkle::{hash_pair, proof, root, verify};
 pub use ops::{MemoryPatch, NamespaceState, NewMemory, Op, Write, WriteOutcome};
 pub use rank::RetentionPolicy;
-pub use recency::{Candidate, NEWER_ALIKE_MARGIN, prefer_newer};
+pub use recency::{Candidate, NEWER_ALIKE_MARGIN, after_successor, prefer_newer};
 pub use record::{
     EMBEDDING_DIM, MemoryRecord, MemoryType, check_embedding, embedding_bytes, leaf, memory_id,
 };

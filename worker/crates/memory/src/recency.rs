@@ -4,6 +4,10 @@
 //! for its latest value, so an older memory that shares a category with a newer current one, and is
 //! no more than [`NEWER_ALIKE_MARGIN`] nearer the query, ranks just behind it. Only the order among
 //! candidates changes: nothing is hidden.
+//!
+//! When the write path did recognise the change, the order is certain: a superseded memory never
+//! ranks above the memory that replaced it, followed to the end of the chain ([`after_successor`]):
+//! the replacement is the fact's current value, and the old one follows it as its history.
 
 /// How much nearer (cosine distance) an older memory must be than a newer current one of a shared
 /// category to keep its place ahead of it. Chosen on the MemSync evaluation (performance.md).
@@ -22,6 +26,19 @@ pub struct Candidate<'a, C> {
     pub current: bool,
 }
 
+/// The distance a superseded memory ranks by: its own (history penalty included), or just behind
+/// the distance its successor ranks by when that is farther, so that it never ranks above the memory
+/// that replaced it. Applied from the end of a chain of replacements backwards, each memory of the
+/// chain ranks behind every later one.
+pub fn after_successor(distance: f32, successor: f32) -> f32 {
+    distance.max(just_behind(successor))
+}
+
+/// The smallest step behind a distance that still orders after it.
+fn just_behind(distance: f32) -> f32 {
+    distance + f32::EPSILON.max(distance.abs() * 1e-6)
+}
+
 /// The candidates' distances with the rule applied: each older candidate that shares a category
 /// with newer current ones within `margin` moves to just behind them.
 pub fn prefer_newer<C: PartialEq>(candidates: &[Candidate<'_, C>], margin: f32) -> Vec<f32> {
@@ -36,7 +53,7 @@ pub fn prefer_newer<C: PartialEq>(candidates: &[Candidate<'_, C>], margin: f32) 
                         && newer.distance <= older.distance + margin
                         && newer.categories.iter().any(|c| older.categories.contains(c))
                 })
-                .map(|newer| newer.distance + f32::EPSILON.max(newer.distance.abs() * 1e-6))
+                .map(|newer| just_behind(newer.distance))
                 .fold(older.distance, f32::max)
         })
         .collect()
@@ -70,6 +87,25 @@ mod tests {
         assert!(d[0] > d[1], "the vegetarian memory now follows the keto one: {d:?}");
         assert!(d[0] < d[1] + 1e-3, "just behind: {d:?}");
         assert_eq!((d[1], d[2]), (0.35, 0.32), "the others keep their distances");
+    }
+
+    #[test]
+    fn a_superseded_memory_ranks_behind_its_successor() {
+        let cases = [
+            ("nearer than its successor: just behind it", 0.30, 0.55, 0.55, false),
+            ("farther already: keeps its distance", 0.70, 0.55, 0.70, true),
+        ];
+        for (name, old, successor, at_least, exact) in cases {
+            let ranked = after_successor(old, successor);
+            assert!(ranked > successor, "{name}: {ranked}");
+            assert!(ranked >= at_least && ranked < at_least + 1e-3, "{name}: {ranked}");
+            assert_eq!(ranked == old, exact, "{name}");
+        }
+        // A chain: vegetarian → vegan → keto, the oldest nearest the question.
+        let (keto, vegan, vegetarian) = (0.6, 0.4, 0.2);
+        let vegan = after_successor(vegan, keto);
+        let vegetarian = after_successor(vegetarian, vegan);
+        assert!(keto < vegan && vegan < vegetarian, "{keto} {vegan} {vegetarian}");
     }
 
     #[test]

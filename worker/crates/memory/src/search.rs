@@ -1,5 +1,7 @@
 //! Search by meaning: the nearest memories to a query embedding that pass the filters, current facts
-//! before the facts they replaced.
+//! before the facts they replaced: a superseded memory ranks by its distance plus the history
+//! penalty, never above the memory that replaced it ([`after_successor`]), and an older memory just
+//! behind a newer current one of its category about as near ([`prefer_newer`]).
 
 use std::sync::PoisonError;
 
@@ -7,8 +9,8 @@ use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Candidate, MemoryError, MemoryRecord, NEWER_ALIKE_MARGIN, Result, Store,
-    index::{Entry, normalized},
+    Candidate, MemoryError, MemoryRecord, NEWER_ALIKE_MARGIN, Result, Store, after_successor,
+    index::{Entry, NamespaceIndex, normalized},
     prefer_newer,
     record::check_embedding,
 };
@@ -24,7 +26,8 @@ pub struct SearchFilter {
     pub agent_id: Option<String>,
     /// Only this conversation's memories.
     pub thread_id: Option<String>,
-    /// Also superseded memories (history), ranked after current ones of similar distance.
+    /// Also superseded memories (history), ranked after current ones of similar distance and never
+    /// above the memory that replaced them.
     pub include_history: bool,
     /// The time the facts must hold at (valid then, or with history: begun by then); the search's
     /// `now` if `None`.
@@ -100,8 +103,8 @@ impl Store {
         // With history, fetch more: penalised old facts may make room for current ones.
         let k = if filter.include_history { filter.limit * 2 } else { filter.limit };
 
-        // (id, distance, current, distance ranked by: history penalised, older alike memories
-        // behind newer ones — `prefer_newer`).
+        // (id, distance, current, distance ranked by: history penalised and behind its successor,
+        // older alike memories behind newer ones — `prefer_newer`).
         let mut ranked: Vec<(B256, f32, bool, f32)> = {
             let indexes = self.indexes.read().unwrap_or_else(PoisonError::into_inner);
             let Some(index) = indexes.get(&namespace) else { return Ok(Vec::new()) };
@@ -119,7 +122,7 @@ impl Store {
                 .iter()
                 .map(|(e, d)| {
                     let current = current_at(e, at);
-                    let distance = if current { *d } else { d + penalty };
+                    let distance = ranked_distance(index, &query, e, *d, at, penalty, &keep);
                     Candidate { distance, categories: &e.categories, since: e.valid_from, current }
                 })
                 .collect();
@@ -142,6 +145,41 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// Longest chain of replacements followed from a superseded memory (a chain is a history of one
+/// fact; this only bounds the work).
+const MAX_CHAIN: usize = 64;
+
+/// The distance `entry` (at cosine distance `distance`) ranks by: its own, plus `penalty` if it is
+/// not current at `at`, and then never ahead of the memory that replaced it, which ranks the same
+/// way, up to the end of the chain. A successor counts only while this search could return it.
+fn ranked_distance(
+    index: &NamespaceIndex,
+    query: &[f32],
+    entry: &Entry,
+    distance: f32,
+    at: u64,
+    penalty: f32,
+    keep: &dyn Fn(&Entry) -> bool,
+) -> f32 {
+    let own = |e: &Entry, d: f32| if current_at(e, at) { d } else { d + penalty };
+    let mut chain = vec![own(entry, distance)];
+    let mut next = entry.superseded_by.filter(|_| !current_at(entry, at));
+    while let Some(id) = next
+        && chain.len() < MAX_CHAIN
+    {
+        let Some((successor, d)) = index.distance(&id, query).filter(|(e, _)| keep(e)) else {
+            break;
+        };
+        chain.push(own(successor, d));
+        next = successor.superseded_by.filter(|_| !current_at(successor, at));
+    }
+    chain
+        .into_iter()
+        .rev()
+        .reduce(|later, earlier| after_successor(earlier, later))
+        .unwrap_or(distance)
 }
 
 fn current_at(entry: &Entry, at: u64) -> bool {
@@ -270,6 +308,66 @@ mod tests {
             store.search(NS, &[1.0; 3], &short, 10),
             Err(MemoryError::Dimension { .. })
         ));
+    }
+
+    #[test]
+    fn a_superseded_memory_never_ranks_above_its_replacement() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = open(&dir, StoreConfig::default());
+        // Cosine to the query (axis 1): about 1 for the oldest value, 0.5 for an unrelated memory
+        // of another category, about 0.06 for the values that replaced it.
+        let mut unrelated = NewMemory { categories: vec!["other".into()], ..new("unrelated", 3) };
+        (unrelated.embedding[1], unrelated.embedding[3]) = (0.5, 0.866);
+        let created = store
+            .write(
+                NS,
+                &Write { expected_seq: 0, now: 10, ops: vec![Op::Create(new("vegetarian", 1))] },
+            )
+            .expect("write")
+            .created;
+        let vegetarian = created[0];
+        let ops = vec![Op::Create(unrelated)];
+        let unrelated = store.write(NS, &Write { expected_seq: 1, now: 11, ops }).expect("write");
+        let unrelated = unrelated.created[0];
+        let supersede = |seq, old, text: &str, axis, at| {
+            let ops = vec![Op::Supersede { old, new: new(text, axis), at }];
+            store.write(NS, &Write { expected_seq: seq, now: at, ops }).expect("write").created[0]
+        };
+        let vegan = supersede(2, vegetarian, "vegan", 2, 20);
+        let keto = supersede(3, vegan, "keto", 4, 30);
+        let ranked = |filter: SearchFilter, at| -> Vec<B256> {
+            store
+                .search(NS, &embedding(1), &filter, at)
+                .expect("search")
+                .iter()
+                .map(|h| h.record.id)
+                .collect()
+        };
+        let history = SearchFilter { include_history: true, ..SearchFilter::default() };
+        let cases = [
+            (
+                "the chain behind its current value",
+                history.clone(),
+                40,
+                vec![unrelated, keto, vegan, vegetarian],
+            ),
+            (
+                "before the second change",
+                SearchFilter { at_time: Some(25), ..history.clone() },
+                40,
+                vec![unrelated, vegan, vegetarian],
+            ),
+            (
+                "a category filter keeps the order",
+                SearchFilter { categories: vec!["general".into()], ..history },
+                40,
+                vec![keto, vegan, vegetarian],
+            ),
+            ("without history", SearchFilter::default(), 40, vec![unrelated, keto]),
+        ];
+        for (name, filter, at, expected) in cases {
+            assert_eq!(ranked(filter, at), expected, "{name}");
+        }
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //!
 //! `cargo run --release -p verigrad-distill --bin train-slot-pair [-- [--models DIR] [OUT_DIR]]`
 //! reads MiniLM from DIR (default `models/`) and writes the package to OUT_DIR (default
-//! `models/slot-pair`), printing its id and held-out quality. Rerunning on the same machine gives
+//! `models/slot-pair`), printing its id and held-out quality, alone and with the category condition
+//! of the distiller (the heads of DIR's `importance` package). Rerunning on the same machine gives
 //! the same package id.
 
 use std::path::PathBuf;
 
-use verigrad_distill::{MiniLm, SLOT_PAIR_DIR, train};
-use verigrad_inference::{DEFAULT_THREADS, Runtime, set_threads};
+use verigrad_distill::{CLASSES_FILE, Classes, IMPORTANCE_DIR, MiniLm, SLOT_PAIR_DIR, train};
+use verigrad_inference::{DEFAULT_THREADS, ModelPackage, Runtime, set_threads};
 
 const USAGE: &str = "usage: train-slot-pair [--models DIR] [OUT_DIR]";
 
@@ -32,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("loading MiniLM from {} …", models.display());
     let embedder = MiniLm::new(Runtime::load_dir(&models)?)?;
     eprintln!("embedding the generated pairs and training …");
-    let trained = train::train_slot_pair(&embedder)?;
+    let package = ModelPackage::load(models.join(IMPORTANCE_DIR))?;
+    let classes = Classes::from_json(package.file(CLASSES_FILE)?)?;
+    let trained = train::train_slot_pair(&embedder, Some(&classes))?;
     let dir = trained.package.write(&out)?;
     println!("{} {} -> {}", trained.package.manifest().name, trained.package.id(), dir.display());
     for line in &trained.report {

@@ -45,7 +45,23 @@ fn a_move_supersedes_the_old_home_and_a_second_hobby_does_not() {
 }
 
 #[test]
-#[ignore = "issue 14: not met yet: superseded-above-current is 34 % at seed 14 (5 of 7 here), the target 5 % (docs/memsync.md)"]
+fn a_new_employer_worded_like_the_home_does_not_supersede_it() {
+    // The slot-pair model alone rates this pair 0.93 (the same frame, "… now"); the category heads
+    // file one under location and the other under career, so both are kept.
+    let distiller = distiller();
+    let mut store = ExactStore::new();
+    let home = [Message::user("I live in Valencia now.")];
+    let applied = store.apply(distiller.distill(&home, &store).expect("distill"));
+    assert_eq!(applied.created, 1, "{:?}", store.memories());
+    let work = [Message::user("I work at Globex now.")];
+    let decisions = distiller.distill(&work, &store).expect("distill");
+    assert!(matches!(decisions[..], [Decision::Create(_)]), "{decisions:?}");
+    store.apply(decisions);
+    assert!(store.memories().iter().all(|m| m.current), "{:?}", store.memories());
+}
+
+#[test]
+#[ignore = "issue 14: not met yet: superseded-above-current is 16.9 % at seed 14 (3 of 7 here, recall 0.875), the target 5 % (docs/performance.md)"]
 fn a_small_evaluation_meets_the_targets() {
     let config = EvalConfig {
         seed: 2,

@@ -44,7 +44,8 @@ pub struct StoreConfig {
     pub index: IndexConfig,
     /// Added to a superseded memory's cosine distance when ranking search results: by default 0.2, the
     /// evaluation's choice (`verigrad_distill::SUPERSEDED_PENALTY`), so a current fact comes before
-    /// the fact it replaced unless the old one is much nearer the query.
+    /// facts of similar distance it did not replace; the fact it replaced always follows it
+    /// ([`crate::after_successor`]).
     pub history_penalty: f32,
     /// Compact the file after a write that erased content, so that the erased bytes do not linger
     /// in free pages. Only worth turning off for bulk loads.
