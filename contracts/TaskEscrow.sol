@@ -5,6 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "./interfaces/ITaskEscrow.sol";
@@ -12,11 +13,12 @@ import {IWorkerRegistry} from "./interfaces/IWorkerRegistry.sol";
 import {Anchors} from "./libraries/Anchors.sol";
 import {Deferred} from "./libraries/Deferred.sol";
 import {TaskAssign} from "./libraries/TaskAssign.sol";
+import {TaskOrigins} from "./libraries/TaskOrigins.sol";
 import {TaskPricing} from "./libraries/TaskPricing.sol";
 import {TaskReveal} from "./libraries/TaskReveal.sol";
 import {TaskReview} from "./libraries/TaskReview.sol";
 import {TaskTerms} from "./libraries/TaskTerms.sol";
-import {EscrowState, Member, Seat, SeatTerms, Task} from "./types/EscrowTypes.sol";
+import {EscrowState, Member, Origin, Seat, SeatTerms, Task} from "./types/EscrowTypes.sol";
 import {DeterminismClass, ModelId, ReleaseTerms} from "./types/ModelTypes.sol";
 import {Roles} from "./types/Roles.sol";
 import {Decision, Deterrence, PolicyInputs, TaskId, TaskStatus, Tier} from "./types/TaskTypes.sol";
@@ -88,7 +90,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     {
         (ReleaseTerms memory terms, uint32 epochBlocks) = _checkCreate(modelId, deadline, maxFee);
         Creation memory c = Creation(modelId, epochBlocks, _toMilli(value), floor, deadline, maxFee);
-        taskId = _create(c, inputHash, _admit(c, terms));
+        taskId = _create(c, inputHash, _admit(c, terms), 0);
         _pull(maxFee);
     }
 
@@ -262,15 +264,16 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @inheritdoc ITaskEscrow
     function getTask(TaskId taskId) external view returns (TaskView memory view_) {
         Task storage t = _s.tasks[taskId];
-        view_.requester = t.requester;
+        Origin memory origin = TaskOrigins.originOf(_s, taskId, t); // all zero for an unknown task
+        view_.requester = origin.requester;
         view_.modelId = t.modelIndex == 0 ? ModelId.wrap(0) : _modelOf(t);
         // forge-lint: disable-next-line(unsafe-typecast)
-        view_.value = uint96(Math.min(_valueOf(t), type(uint96).max)); // rounded up to a milli-token
+        view_.value = uint96(Math.min(uint256(origin.valueMilli) * TaskPricing.MILLI, type(uint96).max)); // rounded up
         view_.until = t.until;
-        view_.createdBlock = t.createdBlock;
+        view_.createdBlock = origin.createdBlock;
         view_.anchor = t.anchor;
         view_.status = t.status;
-        view_.floor = t.floor;
+        view_.floor = origin.floor;
         view_.tier = t.tier;
         view_.redundancy = t.redundancy;
         view_.commits = t.commits;
@@ -367,8 +370,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         view
         returns (ReleaseTerms memory terms, uint32 epochBlocks)
     {
-        if (maxFee == 0) {
-            revert InvalidFee(maxFee);
+        if (maxFee == 0 || maxFee > type(uint88).max) {
+            revert InvalidFee(maxFee); // a task keeps its escrowed fee in 88 bits
         }
         if (deadline <= block.timestamp || deadline > block.timestamp + MAX_DEADLINE) {
             revert InvalidDeadline(deadline);
@@ -385,30 +388,36 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     }
 
     /// @dev Creates one task whose `_checkCreate` passed and that was admitted with this load premium: records it
-    ///      and its liability, and credits the premium. The caller pulls `maxFee` (`_pull`).
-    function _create(Creation memory c, bytes32 inputHash, uint256 premium) private returns (TaskId taskId) {
+    ///      and its liability, and credits the premium. The caller pulls `maxFee` (`_pull`). The task is the
+    ///      `offset`-th of its origin: the first (0) stores the origin its followers share.
+    function _create(Creation memory c, bytes32 inputHash, uint256 premium, uint256 offset)
+        private
+        returns (TaskId taskId)
+    {
         uint96 maxFee = c.maxFee;
         taskId = TaskId.wrap(++_s.counters.tasks);
         _s.counters.liabilities += maxFee;
+        if (offset == 0) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            _s.origins[taskId] = Origin(msg.sender, c.valueMilli, uint32(block.number), c.floor); // 2^32 blocks is centuries
+        }
         Task storage task = _s.tasks[taskId];
-        task.requester = msg.sender;
         // forge-lint: disable-next-line(unsafe-typecast)
-        task.fee = uint96(maxFee - premium); // premium ≤ maxFee (`_admit`)
-        task.valueMilli = c.valueMilli;
+        task.fee = uint88(maxFee - premium); // premium ≤ maxFee ≤ 2^88 − 1 (`_admit`, `_checkCreate`)
         task.modelIndex = _indexOf(c.modelId);
-        task.until = c.deadline;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        task.createdBlock = uint32(block.number); // 2^32 blocks is centuries at L1 block times
+        task.until = SafeCast.toUint32(c.deadline); // checked against `MAX_DEADLINE`: fits until 2106
         task.anchor = Anchors.forDraw(c.epochBlocks);
         task.status = TaskStatus.Created;
-        task.floor = c.floor;
         task.winner = TaskReview.NO_WINNER;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        task.originOffset = uint8(offset); // < TaskOrigins.SPAN
         // forge-lint: disable-next-line(unsafe-typecast)
         emit TaskCreated(taskId, msg.sender, c.modelId, inputHash, maxFee, uint96(premium)); // premium ≤ maxFee
         TaskReview.credit(_s, _s.params.treasury, premium);
     }
 
-    /// @dev Creates one task per input hash on the terms `c`, each admitted at the live price its turn sees.
+    /// @dev Creates one task per input hash on the terms `c`, each admitted at the live price its turn sees; every
+    ///      `TaskOrigins.SPAN` of them share one origin.
     function _createAll(Creation memory c, ReleaseTerms memory terms, bytes32[] calldata inputHashes)
         private
         returns (TaskId first)
@@ -418,7 +427,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         uint96[] memory live = MODELS.recordLoads(c.modelId, decision.redundancy, n);
         first = TaskId.wrap(_s.counters.tasks + 1);
         for (uint256 i; i < n; ++i) {
-            _create(c, inputHashes[i], _premium(live[i], terms, decision, c.maxFee));
+            _create(c, inputHashes[i], _premium(live[i], terms, decision, c.maxFee), i % TaskOrigins.SPAN);
         }
     }
 
@@ -482,10 +491,6 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     function _modelOf(Task storage task) private view returns (ModelId) {
         return _s.models[task.modelIndex - 1];
-    }
-
-    function _valueOf(Task storage task) private view returns (uint256) {
-        return uint256(task.valueMilli) * TaskPricing.MILLI;
     }
 
     /// @dev `value` in whole milli-tokens, rounded up: < 2^96 / 1e15 + 1 < 2^48.

@@ -56,6 +56,48 @@ contract TaskEscrowBatchLedgerTest is EscrowFixture {
         _assertSolvent();
     }
 
+    /// @dev A batch's tasks share their requester, value, floor and creation block through one origin per
+    ///      `TaskOrigins.SPAN` tasks: every task of a batch past the span, and of the next caller's batch, reads
+    ///      its own caller's terms.
+    function test_createTasks_eachTaskKeepsItsCallersTermsAcrossOrigins() public {
+        uint256 n = 300; // past one origin's 256 tasks
+        vm.prank(requester);
+        escrow.createTasks(
+            exactModel, _inputs(n), VALUE, Tier.REDUNDANT, uint40(block.timestamp) + TASK_TIME, 4 * PRICE
+        );
+        uint256 firstBlock = block.number;
+        vm.roll(block.number + 1);
+        address other = makeAddr("otherRequester");
+        _fund(other, 1_000e18);
+        vm.prank(other);
+        escrow.createTasks(
+            exactModel, _inputs(2), 3 * VALUE, Tier.LIGHT, uint40(block.timestamp) + TASK_TIME, 2 * PRICE
+        );
+        for (uint256 i = 1; i <= n + 2; ++i) {
+            ITaskEscrow.TaskView memory t = _task(TaskId.wrap(i));
+            bool mine = i <= n;
+            assertEq(t.requester, mine ? requester : other, "requester");
+            assertEq(t.value, mine ? VALUE : 3 * VALUE, "value");
+            assertEq(uint8(t.floor), uint8(mine ? Tier.REDUNDANT : Tier.LIGHT), "floor");
+            assertEq(t.createdBlock, mine ? firstBlock : firstBlock + 1, "created block");
+            assertEq(uint8(t.status), uint8(TaskStatus.Created));
+        }
+        ITaskEscrow.TaskView memory unknown = _task(TaskId.wrap(n + 3));
+        assertEq(unknown.requester, address(0), "an unknown task has no origin");
+        _assertSolvent();
+    }
+
+    /// @dev A task keeps its escrowed fee in 88 bits: a larger cap is refused before anything is taken.
+    function test_createTask_revertsIfTheCapDoesNotFitTheTask() public {
+        uint96 cap = uint96(type(uint88).max) + 1;
+        _fund(requester, cap);
+        uint256 before = token.balanceOf(requester);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.InvalidFee.selector, cap));
+        _createMany(1, cap);
+        assertEq(token.balanceOf(requester), before);
+        assertEq(escrow.taskCount(), 0);
+    }
+
     function test_createTasks_revertsIfEmpty() public {
         vm.expectRevert(ITaskEscrow.EmptyBatch.selector);
         _createMany(0, 2 * PRICE);

@@ -265,7 +265,7 @@ interface ITaskEscrow {
     error InvalidDeadline(uint40 deadline);
     /// @notice Thrown by `createTask` if the model release is deprecated.
     error ModelDeprecated(ModelId modelId);
-    /// @notice Thrown by `createTask` if `maxFee` does not fit or is zero.
+    /// @notice Thrown by `createTask` if `maxFee` is zero or above 2^88 − 1 (a task keeps its escrowed fee in 88 bits).
     error InvalidFee(uint256 maxFee);
     /// @notice Thrown by `assign`, `audit` and `drawCommittee` until the block after the anchor.
     error AnchorPending(TaskId taskId, uint256 anchor);
@@ -339,7 +339,7 @@ interface ITaskEscrow {
     /// @param value Value at risk on the answer; drives the verification gradient.
     /// @param floor The lowest tier accepted.
     /// @param deadline Time by which the result must be in (LIGHT) or committed (REDUNDANT/DEEP).
-    /// @param maxFee The most the requester pays (≥ the quote); the unused part is refunded at assignment.
+    /// @param maxFee The most the requester pays (≥ the quote, < 2^88); the unused part is refunded at assignment.
     /// @return taskId The new task's id.
     function createTask(ModelId modelId, bytes32 inputHash, uint96 value, Tier floor, uint40 deadline, uint96 maxFee)
         external
@@ -356,7 +356,7 @@ interface ITaskEscrow {
     /// @param value Value at risk on each answer.
     /// @param floor The lowest tier accepted.
     /// @param deadline Time by which each result must be in (LIGHT) or committed (REDUNDANT/DEEP).
-    /// @param maxFee The most the requester pays per task.
+    /// @param maxFee The most the requester pays per task (< 2^88).
     /// @return first The first new task's id; the others follow it.
     function createTasks(
         ModelId modelId,

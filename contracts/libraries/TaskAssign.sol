@@ -4,11 +4,12 @@ pragma solidity ^0.8.24;
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
-import {EscrowState, Seat, Task} from "../types/EscrowTypes.sol";
+import {EscrowState, Origin, Seat, Task} from "../types/EscrowTypes.sol";
 import {ModelId, ReleaseTerms} from "../types/ModelTypes.sol";
 import {Roles} from "../types/Roles.sol";
 import {Decision, Deterrence, PolicyInputs, TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 import {Anchors} from "./Anchors.sol";
+import {TaskOrigins} from "./TaskOrigins.sol";
 import {TaskPricing} from "./TaskPricing.sol";
 import {TaskReview} from "./TaskReview.sol";
 import {TaskTerms} from "./TaskTerms.sol";
@@ -137,7 +138,8 @@ library TaskAssign {
         Task storage task,
         bool strict
     ) private returns (bool) {
-        _decideFirst(s, models, c, task);
+        Origin memory origin = TaskOrigins.originOf(s, taskId, task);
+        _decideFirst(s, models, c, task, origin);
         // Draw and lock as the least trusted primary would need: reputation only ever lowers k, and the final
         // decision raises its audit probability until the lock taken here deters.
         if (c.lock > uint256(type(uint64).max) * 1 gwei) {
@@ -151,7 +153,7 @@ library TaskAssign {
         address[] memory drawn;
         {
             address[] memory exclude = new address[](1);
-            exclude[0] = task.requester;
+            exclude[0] = origin.requester;
             drawn = workers.drawAndLock(
                 c.modelId,
                 Roles.COMPUTE,
@@ -193,7 +195,7 @@ library TaskAssign {
         // forge-lint: disable-next-line(unsafe-typecast)
         _seat(s, c, taskId, task, drawn, primary, uint96(fee)); // fee ≤ maxFee just above
         if (fee < maxFee) {
-            TaskReview.credit(s, task.requester, maxFee - fee);
+            TaskReview.credit(s, origin.requester, maxFee - fee);
         }
         return true;
     }
@@ -229,12 +231,15 @@ library TaskAssign {
         emit ITaskEscrow.TaskAssigned(taskId, drawn, decision.tier, decision.auditBps, price);
     }
 
-    /// @dev Sets the terms and the least trusted decision of `task` in `c`, reading them only when its model, value
-    ///      or floor differs from the last task's.
-    function _decideFirst(EscrowState storage s, IModelRegistry models, Context memory c, Task storage task)
-        private
-        view
-    {
+    /// @dev Sets the terms and the least trusted decision of `task` (of this origin) in `c`, reading them only when
+    ///      its model, value or floor differs from the last task's.
+    function _decideFirst(
+        EscrowState storage s,
+        IModelRegistry models,
+        Context memory c,
+        Task storage task,
+        Origin memory origin
+    ) private view {
         uint32 modelIndex = task.modelIndex;
         if (modelIndex != c.modelIndex) {
             c.modelIndex = modelIndex;
@@ -242,8 +247,8 @@ library TaskAssign {
             c.terms = models.terms(c.modelId);
             c.decided = false;
         }
-        uint48 valueMilli = task.valueMilli;
-        Tier floor = task.floor;
+        uint48 valueMilli = origin.valueMilli;
+        Tier floor = origin.floor;
         if (c.decided && valueMilli == c.valueMilli && floor == c.floor) {
             return;
         }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
 import {EscrowState, Seat, Task} from "../types/EscrowTypes.sol";
@@ -103,7 +105,7 @@ library TaskReveal {
         task.commits = commits;
         if (commits == task.redundancy) {
             // Everyone is bound: reveals open now and must land within the reveal window.
-            task.until = uint40(block.timestamp) + s.params.revealWindow;
+            task.until = SafeCast.toUint32(block.timestamp + s.params.revealWindow);
         }
         emit ITaskEscrow.ResultCommitted(taskId, msg.sender, commitment);
     }

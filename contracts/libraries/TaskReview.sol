@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
@@ -12,6 +14,7 @@ import {Anchors} from "./Anchors.sol";
 import {Deferred} from "./Deferred.sol";
 import {FeeSplit} from "./FeeSplit.sol";
 import {SeatReleases} from "./SeatReleases.sol";
+import {TaskOrigins} from "./TaskOrigins.sol";
 import {TaskTerms} from "./TaskTerms.sol";
 
 /// @title TaskReview
@@ -101,7 +104,7 @@ library TaskReview {
             // forge-lint: disable-next-line(unsafe-typecast)
             task.committeeSize = uint8(size); // size ≤ committeeSize ≤ 7
         }
-        task.until = end;
+        task.until = SafeCast.toUint32(end); // timestamps fit 32 bits until 2106
         emit ITaskEscrow.ReviewOpened(taskId, reasonOf(task), committee, end);
     }
 
@@ -125,7 +128,7 @@ library TaskReview {
             revert ITaskEscrow.PhaseClosed(taskId, task.until);
         }
         // The requester and the first committee would appeal their own decision: only strangers review it.
-        bool party = msg.sender == task.requester;
+        bool party = msg.sender == TaskOrigins.requesterOf(s, taskId, task);
         for (uint256 i; i < task.committeeSize; ++i) {
             party = party || s.committees[taskId][i].verifier == msg.sender;
         }
@@ -161,7 +164,7 @@ library TaskReview {
         if (block.timestamp >= task.until) {
             revert ITaskEscrow.PhaseClosed(taskId, task.until);
         }
-        bool party = msg.sender == task.requester;
+        bool party = msg.sender == TaskOrigins.requesterOf(s, taskId, task);
         for (uint256 i; i < task.redundancy; ++i) {
             party = party || s.seats[taskId][i].worker == msg.sender;
         }
@@ -206,7 +209,7 @@ library TaskReview {
         task.voteCommits = commits;
         if (commits == size) {
             // Everyone is bound: reveals open now, for the reveal window.
-            task.until = uint40(block.timestamp) + s.params.revealWindow;
+            task.until = SafeCast.toUint32(block.timestamp + s.params.revealWindow);
         }
         emit ITaskEscrow.VoteCommitted(taskId, msg.sender, commitment);
     }
@@ -401,14 +404,15 @@ library TaskReview {
         Task storage task = s.tasks[taskId];
         task.status = TaskStatus.Finalized;
         ModelId modelId = _modelOf(s, task);
-        bytes32 result = task.winner == NO_WINNER ? bytes32(0) : s.seatHashes[taskId][task.winner];
         bool earns;
         uint96 lock;
+        address requester = TaskOrigins.requesterOf(s, taskId, task);
         {
             SeatTerms memory terms = TaskTerms.termsOf(s, taskId);
             // Reputation is earned only from work someone else paid for (a fee beyond the review reserve), and never
             // from a rejected input.
-            earns = TaskTerms.feeOf(terms, task) > uint96(terms.reserveGwei) * 1 gwei && result != INPUT_REJECTED;
+            earns = TaskTerms.feeOf(terms, task) > uint96(terms.reserveGwei) * 1 gwei
+                && _result(s, taskId, task) != INPUT_REJECTED;
             lock = uint96(terms.seatLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
         }
         uint256 k = task.redundancy;
@@ -430,11 +434,16 @@ library TaskReview {
                     seat.worker,
                     modelId,
                     lock,
-                    state == ITaskEscrow.SeatState.Accepted && earns && seat.worker != task.requester
+                    state == ITaskEscrow.SeatState.Accepted && earns && seat.worker != requester
                 );
             }
         }
-        emit ITaskEscrow.TaskFinalized(taskId, result);
+        emit ITaskEscrow.TaskFinalized(taskId, _result(s, taskId, task));
+    }
+
+    /// @dev A task's winning output hash, or zero without a winner.
+    function _result(EscrowState storage s, TaskId taskId, Task storage task) private view returns (bytes32) {
+        return task.winner == NO_WINNER ? bytes32(0) : s.seatHashes[taskId][task.winner];
     }
 
     // ─── Settlement ──────────────────────────────────────────────────────────────────────────────
@@ -468,7 +477,7 @@ library TaskReview {
             fee = TaskTerms.feeOf(terms, task) - uint96(terms.reserveGwei) * 1 gwei; // reserve ≤ fee: part of the price
         }
         if (task.winner == NO_WINNER || s.seatHashes[taskId][task.winner] == INPUT_REJECTED) {
-            credit(s, task.requester, fee);
+            credit(s, TaskOrigins.requesterOf(s, taskId, task), fee);
             emit ITaskEscrow.TaskSettled(taskId, 0, 0, 0, fee);
             return;
         }
@@ -545,7 +554,7 @@ library TaskReview {
     function propose(EscrowState storage s, TaskId taskId, Task storage task) internal {
         uint40 end = uint40(block.timestamp) + s.params.challengeWindow;
         task.status = TaskStatus.Proposed;
-        task.until = end;
+        task.until = SafeCast.toUint32(end); // timestamps fit 32 bits until 2106
         task.anchor = Anchors.forRoll();
         emit ITaskEscrow.ResultProposed(taskId, s.seatHashes[taskId][task.winner], end);
     }
@@ -644,7 +653,7 @@ library TaskReview {
         } else if (outcome != NO_OUTCOME && _contested(s, taskId, task, mask)) {
             uint40 end = uint40(block.timestamp) + s.params.challengeWindow;
             task.appeal = ITaskEscrow.AppealStage.Open;
-            task.until = end;
+            task.until = SafeCast.toUint32(end); // timestamps fit 32 bits until 2106
             emit ITaskEscrow.AppealOpened(taskId, end);
         } else {
             _finish(s, workers, pay, taskId, task, outcome, NO_OUTCOME);
@@ -987,7 +996,7 @@ library TaskReview {
         for (uint256 i; i < k; ++i) {
             parties[i] = s.seats[taskId][i].worker;
         }
-        parties[k] = task.requester;
+        parties[k] = TaskOrigins.requesterOf(s, taskId, task);
         parties[k + 1] = task.challenger;
         parties[k + 2] = task.appellant;
         for (uint256 i; i < members; ++i) {

@@ -5,33 +5,31 @@ import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {ModelId} from "../types/ModelTypes.sol";
 import {TaskId, TaskStatus, Tier} from "./TaskTypes.sol";
 
-/// @notice A task as stored: five slots; `getTask` presents it as an `ITaskEscrow.TaskView`.
-/// @dev Slot 0: requester | fee. Slot 1: the lifecycle word, fields as in `TaskView`, except that the value is
-///      kept in whole milli-tokens, rounded up (the policy counts in units of 0.01 token; rounding up never
-///      lowers verification or collateral), and the model as an index into `EscrowState.models`. `createTask`
-///      writes only slots 0 and 1. Slot 2: challenger | bond, written only by `challenge`. Slot 3, written only by
-///      reviews: the collateral each committee member locked (in gwei), fixed when they were drawn, the current
-///      committee's vote counts, the appeal's stage, the appeal committee's size and the first committee's size.
-///      Slot 4: appellant | appeal bond, written only by `appeal`. What assignment fixes besides slot 1 — each
-///      compute seat's collateral, the review reserve and the model's determinism class — is kept once for every
-///      task that shares it (`SeatTerms`), named by seat 0's `termsKey`: a LIGHT task writes no slot of its own
-///      for it, only its seat.
+/// @notice A task as stored: four slots; `getTask` presents it with its `Origin` as an `ITaskEscrow.TaskView`.
+/// @dev Slot 0: the lifecycle word, fields as in `TaskView`, except that the fee escrowed at creation is kept in 88
+///      bits (`createTask` refuses a larger cap), the deadline in 32 bits (seconds, to 2106), the model as an index
+///      into `EscrowState.models`, and what the tasks of one creation call share — requester, value, floor, creation
+///      block — in their `Origin`, `originOffset` task ids back. `createTask` writes only slot 0 (and the origin once
+///      per call). Slot 1: challenger | bond, written only by `challenge`. Slot 2, written only by reviews: the
+///      collateral each committee member locked (in gwei), fixed when they were drawn, the current committee's vote
+///      counts, the appeal's stage, the appeal committee's size and the first committee's size. Slot 3: appellant |
+///      appeal bond, written only by `appeal`. What assignment fixes besides slot 0 — each compute seat's collateral,
+///      the review reserve, the model's determinism class and the fee charged — is kept once for every task that
+///      shares it (`SeatTerms`), named by seat 0's `termsKey`: a LIGHT task writes no slot of its own for it, only its
+///      seat.
 struct Task {
-    address requester;
-    uint96 fee;
-    uint48 valueMilli;
-    uint40 until;
+    uint88 fee;
+    uint32 until;
     uint32 anchor;
     uint32 modelIndex;
-    uint32 createdBlock;
     TaskStatus status;
-    Tier floor;
     Tier tier;
     uint8 redundancy;
     uint8 commits;
     uint8 reveals;
     uint16 auditBps;
     uint8 winner;
+    uint8 originOffset;
     address challenger;
     uint96 bond;
     uint64 memberLockGwei;
@@ -42,6 +40,16 @@ struct Task {
     uint8 committeeSize;
     address appellant;
     uint96 appealBond;
+}
+
+/// @notice What the tasks of one creation call share, written once for up to `TaskOrigins.SPAN` of them: one slot,
+///         never changed. The value is kept in whole milli-tokens, rounded up (the policy counts in units of 0.01
+///         token; rounding up never lowers verification or collateral).
+struct Origin {
+    address requester;
+    uint48 valueMilli;
+    uint32 createdBlock;
+    Tier floor;
 }
 
 /// @notice Task counters, packed in one slot.
@@ -104,4 +112,6 @@ struct EscrowState {
     uint256 reviewFund;
     /// @dev Assignment terms shared by tasks, by the key seat 0 of each names.
     mapping(uint88 key => SeatTerms) seatTerms;
+    /// @dev What the tasks of a creation call share, by the id of the first task it serves.
+    mapping(TaskId firstTaskId => Origin) origins;
 }
