@@ -54,6 +54,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
     /// @dev What the tasks of one creation call share.
     struct Creation {
         ModelId modelId;
+        uint32 modelIndex;
         uint32 epochBlocks;
         uint48 valueMilli;
         Tier floor;
@@ -89,7 +90,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         returns (TaskId taskId)
     {
         (ReleaseTerms memory terms, uint32 epochBlocks) = _checkCreate(modelId, deadline, maxFee);
-        Creation memory c = Creation(modelId, epochBlocks, _toMilli(value), floor, deadline, maxFee);
+        Creation memory c = Creation(modelId, _indexOf(modelId), epochBlocks, _toMilli(value), floor, deadline, maxFee);
         taskId = _create(c, inputHash, _admit(c, terms), 0);
         _pull(maxFee);
     }
@@ -112,7 +113,8 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         // turn sees, recorded as load and refused one by one, exactly as `createTask` would.
         (ReleaseTerms memory terms, uint32 epochBlocks) = _checkCreate(modelId, deadline, maxFee);
         bool outermost = Deferred.open();
-        first = _createAll(Creation(modelId, epochBlocks, _toMilli(value), floor, deadline, maxFee), terms, inputHashes);
+        Creation memory c = Creation(modelId, _indexOf(modelId), epochBlocks, _toMilli(value), floor, deadline, maxFee);
+        first = _createAll(c, terms, inputHashes);
         Deferred.pull(uint256(maxFee) * n);
         _closeBatch(outermost);
     }
@@ -404,7 +406,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         Task storage task = _s.tasks[taskId];
         // forge-lint: disable-next-line(unsafe-typecast)
         task.fee = uint88(maxFee - premium); // premium ≤ maxFee ≤ 2^88 − 1 (`_admit`, `_checkCreate`)
-        task.modelIndex = _indexOf(c.modelId);
+        task.modelIndex = c.modelIndex;
         task.until = SafeCast.toUint32(c.deadline); // checked against `MAX_DEADLINE`: fits until 2106
         task.anchor = Anchors.forDraw(c.epochBlocks);
         task.status = TaskStatus.Created;

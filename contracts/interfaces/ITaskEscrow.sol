@@ -154,7 +154,8 @@ interface ITaskEscrow {
     /// @param worker The seat's worker.
     /// @param commitment `keccak256(abi.encode(outputHash, salt, worker))`.
     event ResultCommitted(TaskId indexed taskId, address indexed worker, bytes32 commitment);
-    /// @notice Emitted when a worker reveals (or, in LIGHT, submits) an output hash.
+    /// @notice Emitted when a worker of a REDUNDANT or DEEP task reveals its output hash. A LIGHT submission emits
+    ///         only `ResultProposed`, which carries the only seat's output.
     /// @param taskId The task.
     /// @param worker The seat's worker.
     /// @param outputHash keccak-256 of the canonical output encoding.

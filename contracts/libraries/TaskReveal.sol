@@ -167,7 +167,7 @@ library TaskReveal {
     {
         seat.state = ITaskEscrow.SeatState.Revealed;
         s.seatHashes[taskId][0] = outputHash;
-        emit ITaskEscrow.ResultRevealed(taskId, msg.sender, outputHash);
+        // `ResultProposed` alone: it carries the only seat's output, and `TaskAssigned` named the seat's worker.
         task.winner = 0;
         TaskReview.propose(s, taskId, task);
     }
