@@ -137,6 +137,14 @@ fn print_report(r: &LoadReport) {
     println!(
         "answer       assignment to first worker answer: p50 {p50}, p90 {p90}, max {max} blocks"
     );
+    let settled = r.finalized + r.refunded;
+    println!(
+        "gas          {:.0} a settled task on chain, all in ({} blocks, mean fill {:.0} % of {})",
+        r.chain_gas.per_task(settled),
+        r.chain_gas.blocks,
+        100.0 * r.chain_gas.fill(),
+        r.chain_gas.limit
+    );
     let verdict = if r.balanced() { "equal, to the wei" } else { "NOT EQUAL" };
     println!(
         "escrow       holds {}, owes {} ({verdict})",

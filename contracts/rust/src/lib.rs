@@ -77,7 +77,7 @@ pub use release::{NewRelease, Published, repository_id};
 pub use retry::RetryPolicy;
 pub use revert::Revert;
 pub use roles::{RoleSet, UnknownRole};
-pub use rpc::{Head, Rpc};
+pub use rpc::{BlockGas, Head, Rpc};
 pub use sender::{ReceiptPolicy, TxSender};
 pub use settlement::SettlementClient;
 pub use token::TokenClient;

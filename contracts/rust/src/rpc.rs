@@ -28,6 +28,15 @@ pub struct Head {
     pub time: u64,
 }
 
+/// What a mined block spent of its gas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockGas {
+    /// Gas used by its transactions.
+    pub used: u64,
+    /// Its gas limit.
+    pub limit: u64,
+}
+
 /// A JSON-RPC connection over HTTP whose reads retry under a [`RetryPolicy`].
 #[derive(Clone)]
 pub struct Rpc {
@@ -85,6 +94,17 @@ impl Rpc {
             block: b.header.number,
             time: b.header.timestamp,
         }))
+    }
+
+    /// The gas used and the gas limit of block `number`; `None` if it is not mined.
+    pub async fn block_gas(&self, number: u64) -> Result<Option<BlockGas>> {
+        let block = self
+            .retry
+            .run("eth_getBlockByNumber", |_| {
+                self.provider.get_block_by_number(BlockNumberOrTag::Number(number)).into_future()
+            })
+            .await?;
+        Ok(block.map(|b| BlockGas { used: b.header.gas_used, limit: b.header.gas_limit }))
     }
 
     /// `eth_getBalance` at the latest block.

@@ -9,7 +9,7 @@ mod load;
 mod requester;
 mod surge;
 
-pub use load::{LoadPlan, LoadReport, WorkerChange, run_load};
+pub use load::{ChainGas, LoadPlan, LoadReport, WorkerChange, run_load};
 pub use requester::{Requester, TaskOutcome, TaskRequest};
 pub use surge::{
     BlockSample, LATENCY_BOUND_BLOCKS, Phase, Quantiles, RETURN_BOUND_BLOCKS, SurgePlan,

@@ -76,12 +76,52 @@ pub struct LoadReport {
     pub steady_per_second: f64,
     /// Blocks from a task's assignment to its first worker answer (commit or result): p50, p90, max.
     pub answer_blocks: [u64; 3],
+    /// Gas the chain spent over the run's blocks: every transaction of every party, all in.
+    pub chain_gas: ChainGas,
     /// The escrow's token balance at the end.
     pub escrow_balance: U256,
     /// What the escrow owes at the end (fees, bonds, unclaimed payouts).
     pub escrow_liabilities: U256,
     /// Every compute or verify worker of the model: stake and faults before and after.
     pub workers: Vec<WorkerChange>,
+}
+
+/// Gas spent over a run of blocks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainGas {
+    /// Blocks read.
+    pub blocks: u64,
+    /// Gas used over them.
+    pub used: u64,
+    /// The largest block gas limit among them.
+    pub limit: u64,
+}
+
+impl ChainGas {
+    /// Gas a settled task, all in (0 with none settled).
+    pub fn per_task(&self, settled: usize) -> f64 {
+        if settled == 0 { 0.0 } else { self.used as f64 / settled as f64 }
+    }
+
+    /// The blocks' mean fill, as a share of the limit (0 without blocks).
+    pub fn fill(&self) -> f64 {
+        let capacity = self.blocks.saturating_mul(self.limit);
+        if capacity == 0 { 0.0 } else { self.used as f64 / capacity as f64 }
+    }
+
+    /// Adds up blocks `from..=to`, skipping any not mined.
+    async fn read(rpc: &verigrad_contracts::Rpc, from: u64, to: u64) -> Result<Self, TaskError> {
+        let mut gas = Self::default();
+        for number in from..=to {
+            if let Some(block) = rpc.block_gas(number).await? {
+                gas.blocks += 1;
+                gas.used += block.used;
+                gas.limit = gas.limit.max(block.limit);
+            }
+        }
+        Ok(gas)
+    }
 }
 
 /// One worker's stake and faults across the run.
@@ -195,6 +235,7 @@ pub async fn run_load(
     let head = rpc.block_number().await?;
     let outcomes = outcomes(&rpc, escrow.address(), first_block, head).await?;
     let answer_blocks = answer_latency(&rpc, escrow.address(), first_block, head).await?;
+    let chain_gas = ChainGas::read(&rpc, first_block + 1, head).await?;
     let (escrow_balance, escrow_liabilities) = close_books(&requester).await?;
     let after = statuses(&requester, &workers).await?;
     Ok(LoadReport {
@@ -208,6 +249,7 @@ pub async fn run_load(
         settled_per_second: if seconds > 0.0 { settled as f64 / seconds } else { 0.0 },
         steady_per_second: steady_rate(&settled_at),
         answer_blocks,
+        chain_gas,
         escrow_balance,
         escrow_liabilities,
         workers: before
@@ -620,6 +662,7 @@ mod tests {
             settled_per_second: 2.0,
             steady_per_second: 0.0,
             answer_blocks: [1, 1, 1],
+            chain_gas: ChainGas::default(),
             escrow_balance: U256::from(5),
             escrow_liabilities: U256::from(5),
             workers,
@@ -662,6 +705,15 @@ mod tests {
         let rate = steady_rate(&times);
         assert!((rate - 100.0).abs() < 1.0, "{rate}");
         assert_eq!(steady_rate(&times[..9]), 0.0, "too few to tell");
+    }
+
+    #[test]
+    fn chain_gas_is_shared_among_settled_tasks_and_measured_against_the_blocks() {
+        let gas = ChainGas { blocks: 4, used: 60_000_000, limit: 30_000_000 };
+        assert_eq!(gas.per_task(300), 200_000.0);
+        assert_eq!(gas.fill(), 0.5);
+        assert_eq!(gas.per_task(0), 0.0, "nothing settled");
+        assert_eq!(ChainGas::default().fill(), 0.0, "no blocks");
     }
 
     #[test]
