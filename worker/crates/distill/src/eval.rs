@@ -149,7 +149,9 @@ pub fn evaluate<E: Embedder>(
         report.distilled.add(answers(&store, conversation, &embedded));
         if let Some(baseline) = baseline.as_mut() {
             let all: Vec<String> = messages.iter().map(|m| m.content.clone()).collect();
-            let mut everything = ExactStore::with_topics(topics.clone());
+            // Without the question's topic: over raw messages (no categories, assistant replies and
+            // small talk placed in slots alike) it would put recent chatter first (docs/performance.md).
+            let mut everything = ExactStore::new();
             for (text, embedding) in all.iter().zip(distiller.embedder().embed(&all)?) {
                 everything.insert(text.clone(), embedding);
             }
