@@ -10,8 +10,9 @@
 //! Only the order among candidates changes: nothing is hidden, and the old values follow the new
 //! one, where a question about the past still finds them. That is why weaker evidence than the write
 //! path's supersede decision suffices: a memory counts as the topic's when the topic's description
-//! is its nearest (the core), or nearly its nearest and it shares a category with a core member
-//! (values worded far from the description, "User accepted an offer from Initech recently").
+//! is its nearest (the core), or nearly its nearest and it shares a category with the core's most
+//! typical member (values worded far from the description, "User accepted an offer from Initech
+//! recently").
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +30,8 @@ pub struct Topics {
     /// How much nearer (cosine) a query must be to its topic's description than to any other.
     pub margin: f32,
     /// How much farther (cosine) than its nearest description a memory that shares a category with
-    /// the topic's core may be from the topic's description and still count as one of its values.
+    /// the topic's most typical core member may be from the topic's description and still count as
+    /// one of its values.
     pub member_margin: f32,
 }
 
@@ -67,17 +69,19 @@ impl Topics {
                 cosines.iter().copied().fold(f32::NEG_INFINITY, f32::max) - cosines[topic]
             })
             .collect();
-        let core: Vec<&C> = candidates
-            .iter()
-            .zip(&behind)
-            .filter(|(_, b)| **b <= 0.0)
-            .flat_map(|(c, _)| c.categories)
-            .collect();
+        // The categories of the core's most typical member, the one nearest the description: a
+        // union over the core would let in whatever an unrelated core member (a pet near the
+        // partner's description) is filed under.
+        let typical = (0..candidates.len()).filter(|&i| behind[i] <= 0.0).max_by(|&a, &b| {
+            let near = |i: usize| dot(&self.anchors[topic], embeddings[i]);
+            near(a).total_cmp(&near(b))
+        });
+        let core: &[C] = typical.map_or(&[], |i| candidates[i].categories);
         let mut group: Vec<usize> = (0..candidates.len())
             .filter(|&i| {
                 behind[i] <= 0.0
                     || (behind[i] <= self.member_margin
-                        && candidates[i].categories.iter().any(|c| core.contains(&c)))
+                        && candidates[i].categories.iter().any(|c| core.contains(c)))
             })
             .collect();
         if group.is_empty() {
