@@ -4,8 +4,10 @@
 //! much nearer the question. A question about a single-valued fact ("What diet does the user follow
 //! now?") is generic — no value, few words — so it sits clearly nearer one topic's one-line
 //! description than any other's. When it does, the hits placed in that topic are its values, and
-//! the newest current one is the answer: the group moves to the place of its best-ranked member,
-//! newest current first, then the older ones and the history, newest first.
+//! the newest one is the answer: the group moves to the topic's place in the ranking, newest first,
+//! by recency alone. A replacement is newer than what it replaced, so history still follows its
+//! successor within the topic; a value superseded by a memory the topic does not count (a mistake
+//! of the write path) may come before that memory here, where the question asks for the topic.
 //!
 //! Only the order among candidates changes: nothing is hidden, and the old values follow the new
 //! one, where a question about the past still finds them. That is why weaker evidence than the write
@@ -48,10 +50,10 @@ impl Topics {
 
     /// `ranked` (the candidates' distances as ranked so far, in the order of `candidates`, whose
     /// unit-length embeddings are `embeddings`) with the values of the query's topic regrouped: the
-    /// newest current one at the topic's place (the best distance of a memory within `member_margin`
-    /// of the topic, whatever its category), then the other current ones,
-    /// newest first, then the superseded ones, newest first, each just behind the one before. The
-    /// others keep their distances; a query placed in no topic changes nothing.
+    /// newest at the topic's place (the best distance of a memory within `member_margin` of the
+    /// topic, whatever its category), then the others, newest first, each just behind the one
+    /// before, current or superseded alike. The others keep their distances; a query placed in no
+    /// topic changes nothing.
     pub fn newest_first<C: PartialEq>(
         &self,
         query: &[f32],
@@ -92,10 +94,11 @@ impl Topics {
             .filter(|&i| behind[i] <= self.member_margin)
             .map(|i| ranked[i])
             .fold(f32::INFINITY, f32::min);
-        group.sort_by(|&a, &b| {
-            let (a, b) = (&candidates[a], &candidates[b]);
-            b.current.cmp(&a.current).then(b.since.cmp(&a.since))
-        });
+        // Newest first, current or not: a replacement is newer than what it replaced, so among
+        // the topic's values history still follows its successor; a value superseded by a memory
+        // outside the topic was most likely superseded by mistake ("User works at Initech now" by
+        // "User is with Ines now"), and is still the topic's latest.
+        group.sort_by(|&a, &b| candidates[b].since.cmp(&candidates[a].since));
         let mut at = front;
         for i in group {
             out[i] = at;
@@ -161,15 +164,16 @@ mod tests {
         assert!(d[0] > d[1] && d[0] < 0.2 + 1e-3, "keto just behind it: {d:?}");
         assert_eq!((d[2], d[3]), (0.30, 0.35), "the allergy and the employer keep theirs: {d:?}");
 
-        // Superseded values follow the current ones, newest first.
+        // Recency alone orders the values: a newer value superseded by a memory outside the topic
+        // (by mistake) still comes before an older current one.
         let history = [
-            Candidate { current: false, ..candidates[0] },
-            candidates[1],
+            candidates[0],
+            Candidate { current: false, ..candidates[1] },
             candidates[2],
             candidates[3],
         ];
         let h = topics.newest_first(&diet_question, &history, &embeddings, &ranked);
-        assert!(h[1] < h[0], "{h:?}");
+        assert_eq!(h, d, "{h:?}");
     }
 
     #[test]

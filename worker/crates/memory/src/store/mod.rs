@@ -132,7 +132,8 @@ impl Store {
 
     /// The same store, its search resolving a question about one of `topics` by recency: the newest
     /// value of the topic first ([`Topics::newest_first`]; `verigrad_distill`'s slot descriptions
-    /// are the topics MemSync's node gives it).
+    /// are the topics MemSync's node gives it). For such a question, a value superseded by a memory
+    /// outside the topic may rank above its replacement.
     pub fn with_topics(self, topics: Topics) -> Self {
         Self { topics: Some(topics), ..self }
     }
