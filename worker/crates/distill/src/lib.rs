@@ -48,7 +48,7 @@ pub use memory::{MemoryRef, MemoryView};
 pub use message::{Message, Role};
 pub use pair::{
     PAIR_FEATURES, QUERY_TOPIC_FLOOR, QUERY_TOPIC_MARGIN, SLOTS_FILE, SlotDescription, SlotPair,
-    VALUE_TOPIC_MARGIN,
+    TOPIC_CANDIDATES, VALUE_TOPIC_MARGIN,
 };
 pub use rewrite::third_person;
 pub use store::{Applied, ExactStore, SUPERSEDED_PENALTY, StoredMemory};

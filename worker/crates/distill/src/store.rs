@@ -134,7 +134,9 @@ impl ExactStore {
                 distances[m.id] = after_successor(distances[m.id], distances[successor]);
             }
         }
-        let nearest = self.top(k.saturating_mul(2), |m| -distances[m.id]);
+        let pool = k.saturating_mul(2);
+        let pool = self.topics.as_ref().map_or(pool, |t| t.pool(query, pool));
+        let nearest = self.top(pool, |m| -distances[m.id]);
         let candidates: Vec<Candidate<'_, Category>> = nearest
             .iter()
             .map(|(m, score)| Candidate {

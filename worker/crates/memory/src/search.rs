@@ -104,6 +104,8 @@ impl Store {
         let penalty = self.config().history_penalty;
         // With history, fetch more: penalised old facts may make room for current ones.
         let k = if filter.include_history { filter.limit * 2 } else { filter.limit };
+        // A question about a topic looks further for the topic's newest value.
+        let k = self.topics.as_ref().map_or(k, |t| t.pool(&query, k));
 
         // (id, distance, current, distance ranked by: history penalised and behind its successor,
         // older alike memories behind newer ones — `prefer_newer` — and a topic's newest value first).
@@ -237,6 +239,7 @@ mod tests {
             floor: 0.35,
             margin: 0.05,
             member_margin: 0.1,
+            candidates: 8,
         };
         let store = open(&dir, StoreConfig::default()).with_topics(topics);
         let along = |parts: &[(usize, f32)]| {
@@ -259,8 +262,10 @@ mod tests {
         store
             .write(NS, &Write { expected_seq: 1, now: 20, ops: vec![pescatarian] })
             .expect("write");
+        // One hit asked for: the topic's pool of candidates still holds the new value.
         let first = |query: &[f32]| {
-            let hits = store.search(NS, query, &SearchFilter::default(), 30).expect("search");
+            let filter = SearchFilter { limit: 1, ..SearchFilter::default() };
+            let hits = store.search(NS, query, &filter, 30).expect("search");
             hits[0].record.text.clone()
         };
         assert_eq!(first(&along(&[(0, 0.7), (1, 0.2), (5, 0.68)])), "went pescatarian");

@@ -35,6 +35,9 @@ pub struct Topics {
     /// the topic's most typical core member may be from the topic's description and still count as
     /// one of its values.
     pub member_margin: f32,
+    /// The fewest nearest memories a question about a topic considers: its new value may be worded
+    /// far from the question, beyond the few hits asked for.
+    pub candidates: usize,
 }
 
 impl Topics {
@@ -46,6 +49,12 @@ impl Topics {
         cosines.sort_by(|a, b| b.1.total_cmp(&a.1));
         let (&(topic, best), next) = (cosines.first()?, cosines.get(1).map_or(-1.0, |c| c.1));
         (best >= self.floor && best - next >= self.margin).then_some(topic)
+    }
+
+    /// How many nearest memories a search for `k` hits should consider for `query`: at least
+    /// `candidates` when the query is about a topic.
+    pub fn pool(&self, query: &[f32], k: usize) -> usize {
+        if self.of_query(query).is_some() { k.max(self.candidates) } else { k }
     }
 
     /// `ranked` (the candidates' distances as ranked so far, in the order of `candidates`, whose
@@ -124,6 +133,7 @@ mod tests {
             floor: 0.35,
             margin: 0.05,
             member_margin: 0.1,
+            candidates: 8,
         }
     }
 
