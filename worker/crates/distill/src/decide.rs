@@ -136,6 +136,11 @@ impl<E: Embedder> Distiller<E> {
         Self { thresholds, ..self }
     }
 
+    /// The slot-pair model, whose slot descriptions a search's topics are.
+    pub fn slot_pair(&self) -> &SlotPair {
+        &self.slot_pair
+    }
+
     /// The embedder, for embedding queries the same way.
     pub fn embedder(&self) -> &E {
         &self.embedder

@@ -120,6 +120,7 @@ pub fn evaluate<E: Embedder>(
     let mut report = Report::default();
     let mut baseline = config.baseline.then(Answers::default);
     let mut queries: Vec<Embedding> = Vec::new();
+    let topics = distiller.slot_pair().topics();
     for (i, conversation) in conversations.iter().enumerate() {
         let messages: Vec<&Message> = conversation.sessions.iter().flatten().collect();
         report.messages += messages.len();
@@ -132,7 +133,7 @@ pub fn evaluate<E: Embedder>(
             .sum::<usize>();
 
         let started = Instant::now();
-        let mut store = ExactStore::new();
+        let mut store = ExactStore::with_topics(topics.clone());
         for session in &conversation.sessions {
             for batch in session.chunks(BATCH) {
                 let applied = store.apply(distiller.distill(batch, &store)?);
@@ -148,6 +149,8 @@ pub fn evaluate<E: Embedder>(
         report.distilled.add(answers(&store, conversation, &embedded));
         if let Some(baseline) = baseline.as_mut() {
             let all: Vec<String> = messages.iter().map(|m| m.content.clone()).collect();
+            // Without the question's topic: over raw messages (no categories, assistant replies and
+            // small talk placed in slots alike) it would put recent chatter first (docs/performance.md).
             let mut everything = ExactStore::new();
             for (text, embedding) in all.iter().zip(distiller.embedder().embed(&all)?) {
                 everything.insert(text.clone(), embedding);

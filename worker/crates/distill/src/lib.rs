@@ -46,6 +46,9 @@ pub use generate::{Conversation, Question};
 pub use importance::{EMBEDDING_WIDTH, FEATURES, Importance, LEXICAL_FEATURES, features};
 pub use memory::{MemoryRef, MemoryView};
 pub use message::{Message, Role};
-pub use pair::{PAIR_FEATURES, SLOTS_FILE, SlotDescription, SlotPair};
+pub use pair::{
+    PAIR_FEATURES, QUERY_TOPIC_FLOOR, QUERY_TOPIC_MARGIN, SLOTS_FILE, SlotDescription, SlotPair,
+    TOPIC_CANDIDATES, VALUE_TOPIC_MARGIN,
+};
 pub use rewrite::third_person;
 pub use store::{Applied, ExactStore, SUPERSEDED_PENALTY, StoredMemory};

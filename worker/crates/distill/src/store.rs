@@ -2,7 +2,7 @@
 //! superseded ones kept as history and ranked below current ones of similar distance and never
 //! above the memory that replaced them, as the memory store (`verigrad-memory`) ranks them.
 
-use verigrad_memory::{Candidate, NEWER_ALIKE_MARGIN, after_successor, prefer_newer};
+use verigrad_memory::{Candidate, NEWER_ALIKE_MARGIN, Topics, after_successor, prefer_newer};
 
 use crate::{Category, Decision, Embedding, MemoryRef, MemoryType, MemoryView, cosine};
 
@@ -48,12 +48,19 @@ pub struct Applied {
 #[derive(Debug, Clone, Default)]
 pub struct ExactStore {
     memories: Vec<StoredMemory>,
+    topics: Option<Topics>,
 }
 
 impl ExactStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store whose search resolves a question about one of `topics` by recency
+    /// ([`Topics::newest_first`]), as the memory store does (`Store::with_topics`).
+    pub fn with_topics(topics: Topics) -> Self {
+        Self { memories: Vec::new(), topics: Some(topics) }
     }
 
     /// Every memory, current and superseded.
@@ -127,7 +134,9 @@ impl ExactStore {
                 distances[m.id] = after_successor(distances[m.id], distances[successor]);
             }
         }
-        let nearest = self.top(k.saturating_mul(2), |m| -distances[m.id]);
+        let pool = k.saturating_mul(2);
+        let pool = self.topics.as_ref().map_or(pool, |t| t.pool(query, pool));
+        let nearest = self.top(pool, |m| -distances[m.id]);
         let candidates: Vec<Candidate<'_, Category>> = nearest
             .iter()
             .map(|(m, score)| Candidate {
@@ -137,7 +146,11 @@ impl ExactStore {
                 current: m.current,
             })
             .collect();
-        let order = prefer_newer(&candidates, NEWER_ALIKE_MARGIN);
+        let mut order = prefer_newer(&candidates, NEWER_ALIKE_MARGIN);
+        if let Some(topics) = &self.topics {
+            let embeddings: Vec<&[f32]> = nearest.iter().map(|(m, _)| &m.embedding[..]).collect();
+            order = topics.newest_first(query, &candidates, &embeddings, &order);
+        }
         let mut ranked: Vec<(&StoredMemory, f32)> =
             nearest.into_iter().map(|(m, _)| m).zip(order).collect();
         ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));

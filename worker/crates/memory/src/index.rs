@@ -194,6 +194,11 @@ impl NamespaceIndex {
         }
     }
 
+    /// Record `id`'s unit-length embedding, if it is indexed.
+    pub(crate) fn vector_of(&self, id: &B256) -> Option<&[f32]> {
+        self.slots.get(id).map(|&slot| self.vector(slot))
+    }
+
     /// Record `id`'s entry and its cosine distance to the unit vector `query`, if it is indexed.
     pub(crate) fn distance(&self, id: &B256, query: &[f32]) -> Option<(&Entry, f32)> {
         let slot = *self.slots.get(id)?;

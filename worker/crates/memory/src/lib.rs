@@ -42,6 +42,7 @@ mod record;
 mod search;
 mod store;
 mod tables;
+mod topic;
 
 #[cfg(test)]
 mod vectors;
@@ -57,3 +58,4 @@ pub use record::{
 };
 pub use search::{Hit, SearchFilter};
 pub use store::{MemoryProof, Snapshot, Store, StoreConfig};
+pub use topic::Topics;

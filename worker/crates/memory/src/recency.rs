@@ -35,7 +35,7 @@ pub fn after_successor(distance: f32, successor: f32) -> f32 {
 }
 
 /// The smallest step behind a distance that still orders after it.
-fn just_behind(distance: f32) -> f32 {
+pub(crate) fn just_behind(distance: f32) -> f32 {
     distance + f32::EPSILON.max(distance.abs() * 1e-6)
 }
 

@@ -1,7 +1,9 @@
 //! Search by meaning: the nearest memories to a query embedding that pass the filters, current facts
 //! before the facts they replaced: a superseded memory ranks by its distance plus the history
 //! penalty, never above the memory that replaced it ([`after_successor`]), and an older memory just
-//! behind a newer current one of its category about as near ([`prefer_newer`]).
+//! behind a newer current one of its category about as near ([`prefer_newer`]); with topics
+//! ([`Store::with_topics`]), a question about a single-valued topic gets its newest value first
+//! ([`crate::Topics::newest_first`]).
 
 use std::sync::PoisonError;
 
@@ -102,9 +104,11 @@ impl Store {
         let penalty = self.config().history_penalty;
         // With history, fetch more: penalised old facts may make room for current ones.
         let k = if filter.include_history { filter.limit * 2 } else { filter.limit };
+        // A question about a topic looks further for the topic's newest value.
+        let k = self.topics.as_ref().map_or(k, |t| t.pool(&query, k));
 
         // (id, distance, current, distance ranked by: history penalised and behind its successor,
-        // older alike memories behind newer ones — `prefer_newer`).
+        // older alike memories behind newer ones — `prefer_newer` — and a topic's newest value first).
         let mut ranked: Vec<(B256, f32, bool, f32)> = {
             let indexes = self.indexes.read().unwrap_or_else(PoisonError::into_inner);
             let Some(index) = indexes.get(&namespace) else { return Ok(Vec::new()) };
@@ -126,7 +130,12 @@ impl Store {
                     Candidate { distance, categories: &e.categories, since: e.valid_from, current }
                 })
                 .collect();
-            let order = prefer_newer(&candidates, NEWER_ALIKE_MARGIN);
+            let mut order = prefer_newer(&candidates, NEWER_ALIKE_MARGIN);
+            if let Some(topics) = &self.topics {
+                let embeddings: Vec<&[f32]> =
+                    hits.iter().map(|(e, _)| index.vector_of(&e.id).unwrap_or_default()).collect();
+                order = topics.newest_first(&query, &candidates, &embeddings, &order);
+            }
             hits.iter()
                 .zip(candidates.iter().zip(order))
                 .map(|((e, d), (c, order))| (e.id, *d, c.current, order))
@@ -200,7 +209,7 @@ fn matches(entry: &Entry, filter: &SearchFilter, at: u64, now: u64) -> bool {
 mod tests {
     use super::*;
     use crate::{
-        EMBEDDING_DIM, IndexConfig, NewMemory, Op, StoreConfig, Write,
+        EMBEDDING_DIM, IndexConfig, NewMemory, Op, StoreConfig, Topics, Write,
         store::tests::{embedding, new, open},
     };
 
@@ -218,6 +227,50 @@ mod tests {
         let centres: Vec<Vec<f32>> =
             (0..clusters).map(|_| (0..EMBEDDING_DIM).map(|_| next()).collect()).collect();
         (0..n).map(|i| centres[i % clusters].iter().map(|c| c + 0.4 * next()).collect()).collect()
+    }
+
+    #[test]
+    fn with_topics_a_question_about_one_gets_its_newest_value_first() {
+        let dir = tempfile::tempdir().expect("dir");
+        // Two topics along the first two axes, say diet and employer.
+        let axis = |i: usize| (0..EMBEDDING_DIM).map(|j| if i == j { 1.0 } else { 0.0 }).collect();
+        let topics = Topics {
+            anchors: vec![axis(0), axis(1)],
+            floor: 0.35,
+            margin: 0.05,
+            member_margin: 0.1,
+            candidates: 8,
+        };
+        let store = open(&dir, StoreConfig::default()).with_topics(topics);
+        let along = |parts: &[(usize, f32)]| {
+            let mut v = vec![0.0; EMBEDDING_DIM];
+            parts.iter().for_each(|&(i, x)| v[i] = x);
+            v
+        };
+        let fact = |text: &str, embedding: Vec<f32>| {
+            Op::Create(NewMemory {
+                embedding,
+                categories: vec!["preferences".into()],
+                ..new(text, 0)
+            })
+        };
+        // The old diet is worded like the question; the new one, a year later, is not (and is a
+        // little nearer the employer's description), so the write path kept both current.
+        let keto = fact("eats a keto diet", along(&[(0, 0.9), (5, 0.44)]));
+        let pescatarian = fact("went pescatarian", along(&[(0, 0.5), (1, 0.55), (6, 0.67)]));
+        store.write(NS, &Write { expected_seq: 0, now: 10, ops: vec![keto] }).expect("write");
+        store
+            .write(NS, &Write { expected_seq: 1, now: 20, ops: vec![pescatarian] })
+            .expect("write");
+        // One hit asked for: the topic's pool of candidates still holds the new value.
+        let first = |query: &[f32]| {
+            let filter = SearchFilter { limit: 1, ..SearchFilter::default() };
+            let hits = store.search(NS, query, &filter, 30).expect("search");
+            hits[0].record.text.clone()
+        };
+        assert_eq!(first(&along(&[(0, 0.7), (1, 0.2), (5, 0.68)])), "went pescatarian");
+        // A query placed in no topic keeps the order of distance.
+        assert_eq!(first(&along(&[(0, 0.3), (5, 0.95)])), "eats a keto diet");
     }
 
     #[test]

@@ -44,8 +44,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), MemsyncError> {
     let io = |what: String| move |source| MemsyncError::Io { what, source };
-    let store = Arc::new(Store::open(&options.data_dir.join("memory.redb"), options.store)?);
     let distiller = Distiller::load(&options.models)?;
+    // The slot descriptions the distiller's pair model places facts with are the topics a search
+    // resolves by recency, as the evaluation's store does (docs/memsync.md).
+    let store = Arc::new(
+        Store::open(&options.data_dir.join("memory.redb"), options.store)?
+            .with_topics(distiller.slot_pair().topics()),
+    );
     let deployment = *chain.deployment();
     let settlement = &options.api.settlement;
     let sender = TxSender::new(

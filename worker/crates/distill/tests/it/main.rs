@@ -3,7 +3,9 @@
 
 use std::{path::PathBuf, sync::OnceLock};
 
-use verigrad_distill::{Decision, Distiller, EvalConfig, ExactStore, Message, MiniLm, evaluate};
+use verigrad_distill::{
+    Decision, Distiller, Embedder, EvalConfig, ExactStore, Message, MiniLm, evaluate,
+};
 
 fn distiller() -> &'static Distiller<MiniLm> {
     static DISTILLER: OnceLock<Distiller<MiniLm>> = OnceLock::new();
@@ -61,7 +63,28 @@ fn a_new_employer_worded_like_the_home_does_not_supersede_it() {
 }
 
 #[test]
-#[ignore = "issue 14: not met yet: superseded-above-current is 16.9 % at seed 14 (3 of 7 here, recall 0.875), the target 5 % (docs/performance.md)"]
+fn a_question_about_a_slot_gets_its_newest_value_first_when_the_change_was_missed() {
+    // Whatever the write path decides about the change, a question about the diet must find the
+    // new one first, and the old one still among the hits.
+    let distiller = distiller();
+    let mut store = ExactStore::with_topics(distiller.slot_pair().topics());
+    let session = [
+        Message::user("I've followed a paleo diet for ages."),
+        Message::user("I have two cats and I work at Initech."),
+        Message::user("Oh, and I turned vegetarian last spring."),
+    ];
+    for message in session {
+        store.apply(distiller.distill(&[message], &store).expect("distill"));
+    }
+    let question = ["Does the user follow any special diet?".to_string()];
+    let query = &distiller.embedder().embed(&question).expect("embed")[0];
+    let texts: Vec<&str> = store.search(query, 5).iter().map(|m| m.text.as_str()).collect();
+    assert!(texts[0].contains("vegetarian"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("paleo")), "{texts:?}");
+}
+
+#[test]
+#[ignore = "issue 14: met at seed 14 (4.1 % superseded above, recall 0.935), not at seeds 7 and 21 nor here (1 of 7 superseded above, recall 0.875; docs/performance.md)"]
 fn a_small_evaluation_meets_the_targets() {
     let config = EvalConfig {
         seed: 2,

@@ -25,7 +25,7 @@ pub(crate) mod tests;
 use apply::Apply;
 
 use crate::{
-    IndexConfig, MemoryError, MemoryRecord, NamespaceState, Result, RetentionPolicy, Write,
+    IndexConfig, MemoryError, MemoryRecord, NamespaceState, Result, RetentionPolicy, Topics, Write,
     WriteOutcome,
     index::NamespaceIndex,
     merkle,
@@ -96,6 +96,8 @@ pub struct Store {
     /// Serialises writes, so the index is updated in commit order.
     writer: Mutex<()>,
     pub(crate) indexes: RwLock<HashMap<B256, NamespaceIndex>>,
+    /// The single-valued topics its search resolves by recency, if any.
+    pub(crate) topics: Option<Topics>,
 }
 
 impl Store {
@@ -117,6 +119,7 @@ impl Store {
             config,
             writer: Mutex::new(()),
             indexes: RwLock::new(HashMap::new()),
+            topics: None,
         };
         let mut indexes = HashMap::new();
         for namespace in store.namespaces()? {
@@ -125,6 +128,14 @@ impl Store {
         }
         *store.indexes.write().unwrap_or_else(PoisonError::into_inner) = indexes;
         Ok(store)
+    }
+
+    /// The same store, its search resolving a question about one of `topics` by recency: the newest
+    /// value of the topic first ([`Topics::newest_first`]; `verigrad_distill`'s slot descriptions
+    /// are the topics MemSync's node gives it). For such a question, a value superseded by a memory
+    /// outside the topic may rank above its replacement.
+    pub fn with_topics(self, topics: Topics) -> Self {
+        Self { topics: Some(topics), ..self }
     }
 
     /// The store's configuration.
