@@ -18,7 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Candidate, recency::just_behind};
+use crate::{Candidate, index::dot, recency::just_behind};
 
 /// The single-valued topics a search resolves by recency: one unit-length embedding of a
 /// description per topic (e.g. "the user's diet, such as paleo, halal …"), how confidently a query
@@ -107,7 +107,11 @@ impl Topics {
         // the topic's values history still follows its successor; a value superseded by a memory
         // outside the topic was most likely superseded by mistake ("User works at Initech now" by
         // "User is with Ines now"), and is still the topic's latest.
-        group.sort_by(|&a, &b| candidates[b].since.cmp(&candidates[a].since));
+        // Within one second (a session's facts share their timestamp), the current value first.
+        group.sort_by(|&a, &b| {
+            let (a, b) = (&candidates[a], &candidates[b]);
+            b.since.cmp(&a.since).then(b.current.cmp(&a.current))
+        });
         let mut at = front;
         for i in group {
             out[i] = at;
@@ -115,10 +119,6 @@ impl Topics {
         }
         out
     }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[cfg(test)]
@@ -184,6 +184,19 @@ mod tests {
         ];
         let h = topics.newest_first(&diet_question, &history, &embeddings, &ranked);
         assert_eq!(h, d, "{h:?}");
+    }
+
+    #[test]
+    fn within_one_second_the_current_value_comes_before_the_one_it_replaced() {
+        let topics = topics();
+        let diet = &["preferences"][..];
+        // Written in the same second: the old value, nearer the question, and its replacement.
+        let candidates =
+            [Candidate { current: false, ..candidate(0.2, diet, 9) }, candidate(0.4, diet, 9)];
+        let embeddings: [&[f32]; 2] = [&[0.8, 0.1, 0.0, 0.5], &[0.7, 0.1, 0.0, 0.6]];
+        let question = [0.7, 0.2, 0.1, 0.5];
+        let d = topics.newest_first(&question, &candidates, &embeddings, &[0.2, 0.4]);
+        assert!(d[1] < d[0], "the current value first: {d:?}");
     }
 
     #[test]
