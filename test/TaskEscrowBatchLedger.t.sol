@@ -349,6 +349,53 @@ contract TaskEscrowBatchLedgerTest is EscrowFixture {
         _assertSolvent();
     }
 
+    /// @notice An attacker creates its task in the same block, right after a victim's batch, hoping to share the
+    ///         batch's origin: the unused part of every cap is refunded to whoever paid it, the attacker gets back
+    ///         no more than its own overpayment, and the victim stays the requester of each of its tasks (it may
+    ///         not challenge them).
+    function test_attacker_taskRightAfterAVictimsBatchSharesNothing() public {
+        address attacker = makeAddr("originSquatter");
+        _fund(attacker, 1_000e18);
+        uint96 victimCap = 3 * PRICE;
+        TaskId first = _createMany(3, victimCap);
+        vm.prank(attacker);
+        TaskId squat = escrow.createTask(
+            exactModel, keccak256("squat"), VALUE, Tier.LIGHT, uint40(block.timestamp) + TASK_TIME, 2 * PRICE
+        );
+        assertEq(TaskId.unwrap(squat), TaskId.unwrap(first) + 3, "the very next id, in the same block");
+        TaskId[] memory ids = new TaskId[](4);
+        for (uint256 i; i < 4; ++i) {
+            ids[i] = TaskId.wrap(TaskId.unwrap(first) + i);
+        }
+        // What each task escrowed: its cap less the load premium it paid at creation.
+        uint256[] memory escrowed = new uint256[](4);
+        for (uint256 i; i < 4; ++i) {
+            escrowed[i] = _task(ids[i]).fee;
+        }
+        _pastAnchor(first);
+        uint256 victimBefore = escrow.claimable(requester);
+        uint256 attackerBefore = escrow.claimable(attacker);
+        bool[] memory assigned = escrow.assignTasks(ids);
+        uint256 victimRefunds;
+        for (uint256 i; i < 3; ++i) {
+            assertTrue(assigned[i]);
+            victimRefunds += escrowed[i] - _task(ids[i]).fee;
+        }
+        assertTrue(assigned[3]);
+        assertEq(_task(squat).requester, attacker);
+        assertEq(
+            escrow.claimable(attacker) - attackerBefore, escrowed[3] - _task(squat).fee, "its own overpayment only"
+        );
+        assertEq(escrow.claimable(requester) - victimBefore, victimRefunds, "the victim's refunds, whole");
+        assertGt(victimRefunds, 0, "there was something to take");
+        // The party checks read each task's own origin.
+        _submit(ids[0], good, false);
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.SelfReview.selector, ids[0], requester));
+        escrow.challenge(ids[0]);
+        _assertSolvent();
+    }
+
     /// @notice A requester batches more creations than it can pay for: the whole batch reverts at the single pull,
     ///         so no task exists unpaid.
     function test_attacker_unpaidCreationsRevertTheWholeBatch() public {
