@@ -6,7 +6,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256},
     providers::{DynProvider, Provider, RootProvider},
     rpc::client::BatchRequest,
-    rpc::types::{Filter, Log, TransactionReceipt, TransactionRequest},
+    rpc::types::{Block, Filter, Log, TransactionReceipt, TransactionRequest},
     sol_types::SolCall,
     transports::http::reqwest::Url,
 };
@@ -84,12 +84,7 @@ impl Rpc {
 
     /// The latest block's number and timestamp, read together.
     pub async fn head(&self) -> Result<Head> {
-        let block = self
-            .retry
-            .run("eth_getBlockByNumber", |_| {
-                self.provider.get_block_by_number(BlockNumberOrTag::Latest).into_future()
-            })
-            .await?;
+        let block = self.block(BlockNumberOrTag::Latest).await?;
         Ok(block.map_or(Head { block: 0, time: 0 }, |b| Head {
             block: b.header.number,
             time: b.header.timestamp,
@@ -98,13 +93,15 @@ impl Rpc {
 
     /// The gas used and the gas limit of block `number`; `None` if it is not mined.
     pub async fn block_gas(&self, number: u64) -> Result<Option<BlockGas>> {
-        let block = self
-            .retry
-            .run("eth_getBlockByNumber", |_| {
-                self.provider.get_block_by_number(BlockNumberOrTag::Number(number)).into_future()
-            })
-            .await?;
+        let block = self.block(BlockNumberOrTag::Number(number)).await?;
         Ok(block.map(|b| BlockGas { used: b.header.gas_used, limit: b.header.gas_limit }))
+    }
+
+    /// `eth_getBlockByNumber`, without the transactions: `None` if it is not mined.
+    async fn block(&self, tag: BlockNumberOrTag) -> Result<Option<Block>> {
+        self.retry
+            .run("eth_getBlockByNumber", |_| self.provider.get_block_by_number(tag).into_future())
+            .await
     }
 
     /// `eth_getBalance` at the latest block.
