@@ -7,7 +7,7 @@
 //! `submitResults`, `finalizeAndSettle`), which read once what their tasks share and skip, task by
 //! task, what the single call would refuse.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
@@ -42,9 +42,11 @@ const DRY_RUN_HEADROOM_PERCENT: u64 = 20;
 const BATCH_OVERHEAD_GAS: u64 = 40_000;
 /// The same, per call: calldata, and each answer's encoding.
 const CALL_OVERHEAD_GAS: u64 = 5_000;
-/// Calls in one batch transaction (up to about 100 000 gas each: an assignment, a finalize with its
-/// settle), so that a batch stays well inside a block.
-const CALLS_PER_TX: usize = 50;
+/// Task steps in one batch transaction (a task's `finalize` and `settle` are one step: they merge
+/// into one `finalizeAndSettle` entry). A LIGHT step costs 35 000 to 55 000 gas in an array call of
+/// 100, a few thousand less a task than in one of 50 (the transaction's intrinsic gas and cold
+/// reads are shared by more tasks), and a batch of them stays inside a sixth of a block.
+const STEPS_PER_TX: usize = 100;
 /// Batch transactions in flight at once.
 const BATCHES_AT_ONCE: usize = 4;
 /// Views read in one `eth_call` (about 15 000 gas each): well inside a node's call gas cap.
@@ -115,15 +117,15 @@ pub struct BatchSent {
 }
 
 impl EscrowClient {
-    /// Sends `calls` as `sender` in batch transactions of up to 50 calls, a few side by side; what became of each batch. Each batch is dry-run first, and only the calls that pass
-    /// are sent, in one `batch` transaction.
+    /// Sends `calls` as `sender` in batch transactions of up to [`STEPS_PER_TX`] task steps, a few
+    /// side by side; what became of each batch. Each batch is dry-run first, and only the calls
+    /// that pass are sent, in one `batch` transaction.
     pub async fn send_batches(
         &self,
         sender: &TxSender,
         calls: Vec<EscrowCall>,
     ) -> Result<Vec<BatchSent>> {
-        let chunks: Vec<Vec<EscrowCall>> = calls.chunks(CALLS_PER_TX).map(<[_]>::to_vec).collect();
-        futures_util::stream::iter(chunks)
+        futures_util::stream::iter(by_steps(calls, STEPS_PER_TX))
             .map(|chunk| self.send_batch(sender, chunk))
             .buffer_unordered(BATCHES_AT_ONCE)
             .try_collect()
@@ -346,6 +348,34 @@ fn merged(calls: &[EscrowCall]) -> Vec<TaskEscrowCalls> {
     out
 }
 
+/// `calls` cut in order into runs of at most `steps` task steps, a task's `finalize` and `settle`
+/// counting once (one `finalizeAndSettle` entry does both): the pair stays in one transaction.
+fn by_steps(calls: Vec<EscrowCall>, steps: usize) -> Vec<Vec<EscrowCall>> {
+    let mut runs = Vec::new();
+    let mut run = Vec::new();
+    let mut settling = HashSet::new();
+    let mut taken = 0;
+    for call in calls {
+        let settles = Merged::of(&call.call) == Some(Merged::Settle);
+        if !(settles && settling.contains(&call.task)) {
+            if taken == steps {
+                runs.push(std::mem::take(&mut run));
+                settling.clear();
+                taken = 0;
+            }
+            taken += 1;
+        }
+        if settles {
+            settling.insert(call.task);
+        }
+        run.push(call);
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}
+
 /// The gas limit of a batch transaction of `sent`, from the gas its dry run ran on — which ran
 /// them as single calls and with the refused ones, so it bounds the array calls sent — with
 /// headroom, and for a batch with a phase-closing call at least its floor. No `eth_estimateGas`:
@@ -409,6 +439,42 @@ mod tests {
         let many: Vec<EscrowCall> = mixed.iter().cloned().chain(light.iter().cloned()).collect();
         assert_eq!(batch_gas(dry_run, &many), MAX_BATCH_GAS, "the floor, capped");
         assert!(batch_gas(40_000_000, &mixed) > MAX_BATCH_GAS, "a dry run above the cap wins");
+    }
+
+    #[test]
+    fn a_transaction_takes_so_many_task_steps_and_keeps_a_finalize_with_its_settle() {
+        let id = U256::from;
+        let finalize = |t| EscrowCall::new(id(t), TaskEscrow::finalizeCall { taskId: id(t) });
+        let settle = |t| EscrowCall::new(id(t), TaskEscrow::settleCall { taskId: id(t) });
+        let submit = |t| {
+            EscrowCall::new(
+                id(t),
+                TaskEscrow::submitResultCall { taskId: id(t), outputHash: B256::repeat_byte(1) },
+            )
+        };
+        let calls = vec![
+            submit(1),
+            finalize(2),
+            settle(2),
+            finalize(3),
+            settle(3),
+            settle(4),
+            submit(5),
+            finalize(6),
+            settle(6),
+        ];
+        let runs: Vec<Vec<u64>> = by_steps(calls, 3)
+            .iter()
+            .map(|run| run.iter().map(|c| c.task.to::<u64>()).collect())
+            .collect();
+        assert_eq!(
+            runs,
+            vec![vec![1, 2, 2, 3, 3], vec![4, 5, 6, 6]],
+            "three steps a run; each pair whole"
+        );
+        assert_eq!(by_steps(Vec::new(), 3).len(), 0, "nothing to send, no transaction");
+        let lone: Vec<EscrowCall> = (1..=4).map(settle).collect();
+        assert_eq!(by_steps(lone, 2).len(), 2, "settles of different tasks are steps each");
     }
 
     #[test]

@@ -334,9 +334,10 @@ impl Requester {
     }
 }
 
-/// Tasks created by one `createTasks` call: enough to amortise a transaction's fixed costs, few
-/// enough (about 67 000 gas each) that the call stays well inside a block.
-const TASKS_PER_CREATE: usize = 50;
+/// Tasks created by one `createTasks` call: enough to amortise a transaction's fixed costs (the
+/// origin slot, the token pull), few enough (about 35 000 gas each) that the call stays inside a
+/// sixth of a block.
+const TASKS_PER_CREATE: usize = 100;
 /// `createTasks` transactions in flight at once.
 const CREATIONS_AT_ONCE: usize = 4;
 
