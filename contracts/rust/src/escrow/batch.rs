@@ -33,6 +33,11 @@ const MIN_BATCH_GAS: u64 = 1_500_000;
 /// Most gas the allowance of a batch's phase-closing calls asks for; a third of anvil's default
 /// block.
 const MAX_BATCH_GAS: u64 = 10_000_000;
+/// Largest gas limit a batch transaction asks for, a fifth of anvil's default block: a bigger
+/// batch is split in two. A block takes a transaction only while its whole limit fits in what the
+/// block has left, and a sender's later nonces wait behind it: a limit near the block's own waits
+/// for a nearly empty block, and holds up everything its sender sends after it.
+const MAX_TX_GAS: u64 = 6_000_000;
 /// Headroom over the gas a batch's dry run ran on, in percent: the state may move a little
 /// before it is mined (another worker's lock, a price, a balance emptied by a claim: a few storage
 /// writes of at most 20 000 gas each), and unused gas is not charged. A limit near the gas used
@@ -126,18 +131,24 @@ impl EscrowClient {
         sender: &TxSender,
         calls: Vec<EscrowCall>,
     ) -> Result<Vec<BatchSent>> {
-        futures_util::stream::iter(by_steps(calls, STEPS_PER_TX))
+        let sent: Vec<Vec<BatchSent>> = futures_util::stream::iter(by_steps(calls, STEPS_PER_TX))
             .map(|chunk| self.send_batch(sender, chunk))
             .buffer_unordered(BATCHES_AT_ONCE)
             .try_collect()
-            .await
+            .await?;
+        Ok(sent.into_iter().flatten().collect())
     }
 
     /// Dry-runs `calls` as `sender`'s account and sends those that pass as one `batch`
-    /// transaction, waiting for its receipt.
-    async fn send_batch(&self, sender: &TxSender, calls: Vec<EscrowCall>) -> Result<BatchSent> {
+    /// transaction, waiting for its receipt; a batch whose gas limit would pass [`MAX_TX_GAS`] is
+    /// sent as two, side by side.
+    async fn send_batch(
+        &self,
+        sender: &TxSender,
+        calls: Vec<EscrowCall>,
+    ) -> Result<Vec<BatchSent>> {
         if calls.is_empty() {
-            return Ok(BatchSent::default());
+            return Ok(Vec::new());
         }
         let (outcomes, dry_run_gas) = self.batch_call(sender.address(), &calls).await?;
         let mut done = BatchSent::default();
@@ -148,14 +159,37 @@ impl EscrowClient {
             }
         }
         if done.sent.is_empty() {
-            return Ok(done);
+            return Ok(vec![done]);
         }
-        let batch = TaskEscrow::batchCall {
-            calls: merged(&done.sent).iter().map(|c| c.abi_encode().into()).collect(),
+        let merged = merged(&done.sent);
+        let batch =
+            TaskEscrow::batchCall { calls: merged.iter().map(|c| c.abi_encode().into()).collect() };
+        // The dry run ran the calls singly, which costs a third more than their array call: a
+        // merged batch is measured as it will be sent.
+        let ran = if merged.len() < done.sent.len() {
+            self.batch_gas_used(sender.address(), &batch).await?
+        } else {
+            dry_run_gas
         };
-        let gas = batch_gas(dry_run_gas, &done.sent);
+        let gas = batch_gas(ran, &done.sent);
+        if gas > MAX_TX_GAS
+            && let Some((first, second)) = halves(&done.sent)
+        {
+            let (first, second) = futures_util::try_join!(
+                Box::pin(self.send_batch(sender, first)),
+                Box::pin(self.send_batch(sender, second)),
+            )?;
+            let refused = BatchSent { refused: done.refused, ..BatchSent::default() };
+            return Ok(std::iter::once(refused).chain(first).chain(second).collect());
+        }
         done.receipt = Some(sender.call_with_gas(self.address(), batch, gas).await?);
-        Ok(done)
+        Ok(vec![done])
+    }
+
+    /// The gas `batch` runs on as `from` now, by one `eth_call`.
+    async fn batch_gas_used(&self, from: Address, batch: &TaskEscrow::batchCall) -> Result<u64> {
+        let answer = self.rpc().view_as(from, self.address(), batch.clone()).await?;
+        Ok(u64::try_from(answer.gasUsed).unwrap_or(u64::MAX))
     }
 
     /// Runs `calls` in one `eth_call` of `batch` as `from`; each call's return data, or what it
@@ -352,22 +386,17 @@ fn merged(calls: &[EscrowCall]) -> Vec<TaskEscrowCalls> {
 /// `calls` cut in order into runs of at most `steps` task steps, a task's `finalize` and `settle`
 /// counting once (one `finalizeAndSettle` entry does both): the pair stays in one transaction.
 fn by_steps(calls: Vec<EscrowCall>, steps: usize) -> Vec<Vec<EscrowCall>> {
+    let starts = step_starts(&calls);
     let mut runs = Vec::new();
     let mut run = Vec::new();
-    let mut settling = HashSet::new();
     let mut taken = 0;
-    for call in calls {
-        let settles = Merged::of(&call.call) == Some(Merged::Settle);
-        if !(settles && settling.contains(&call.task)) {
+    for (call, starts) in calls.into_iter().zip(starts) {
+        if starts {
             if taken == steps {
                 runs.push(std::mem::take(&mut run));
-                settling.clear();
                 taken = 0;
             }
             taken += 1;
-        }
-        if settles {
-            settling.insert(call.task);
         }
         run.push(call);
     }
@@ -375,6 +404,26 @@ fn by_steps(calls: Vec<EscrowCall>, steps: usize) -> Vec<Vec<EscrowCall>> {
         runs.push(run);
     }
     runs
+}
+
+/// Whether each of `calls` starts a task step: all but a task's `finalize` or `settle` after the
+/// other.
+fn step_starts(calls: &[EscrowCall]) -> Vec<bool> {
+    let mut settling = HashSet::new();
+    calls
+        .iter()
+        .map(|call| Merged::of(&call.call) != Some(Merged::Settle) || settling.insert(call.task))
+        .collect()
+}
+
+/// `calls` cut in two runs of about half their steps each; `None` for a single step.
+fn halves(calls: &[EscrowCall]) -> Option<(Vec<EscrowCall>, Vec<EscrowCall>)> {
+    let steps = step_starts(calls).into_iter().filter(|s| *s).count();
+    if steps < 2 {
+        return None;
+    }
+    let mut runs = by_steps(calls.to_vec(), steps.div_ceil(2)).into_iter();
+    Some((runs.next()?, runs.next()?))
 }
 
 /// The gas limit of a batch transaction of `sent`, from the gas its dry run ran on — which ran
@@ -493,6 +542,20 @@ mod tests {
         assert_eq!(by_steps(Vec::new(), 3).len(), 0, "nothing to send, no transaction");
         let lone: Vec<EscrowCall> = (1..=4).map(settle).collect();
         assert_eq!(by_steps(lone, 2).len(), 2, "settles of different tasks are steps each");
+    }
+
+    #[test]
+    fn a_batch_too_big_for_one_transaction_is_halved_by_steps() {
+        let id = U256::from;
+        let finalize = |t| EscrowCall::new(id(t), TaskEscrow::finalizeCall { taskId: id(t) });
+        let settle = |t| EscrowCall::new(id(t), TaskEscrow::settleCall { taskId: id(t) });
+        let calls: Vec<EscrowCall> = (1..=5).flat_map(|t| [finalize(t), settle(t)]).collect();
+        let (first, second) = halves(&calls).expect("five steps split");
+        let tasks = |run: &[EscrowCall]| run.iter().map(|c| c.task.to::<u64>()).collect::<Vec<_>>();
+        assert_eq!(tasks(&first), vec![1, 1, 2, 2, 3, 3], "three steps, each pair whole");
+        assert_eq!(tasks(&second), vec![4, 4, 5, 5]);
+        assert!(halves(&calls[..2]).is_none(), "one step cannot be split");
+        assert!(halves(&[]).is_none());
     }
 
     #[test]
