@@ -52,6 +52,15 @@ pub enum ChainError {
         /// The node's answer.
         source: TransportError,
     },
+    /// The node refused a transaction priced below the block's base fee: the base fee rose past
+    /// the fee estimate it was signed with.
+    #[error("{op}: max fee below the base fee: {source}")]
+    Underpriced {
+        /// The JSON-RPC method refused.
+        op: &'static str,
+        /// The node's answer.
+        source: TransportError,
+    },
     /// A transaction was mined but failed.
     #[error("transaction {hash} reverted in block {block} (gas used {gas_used})")]
     TxReverted {
@@ -130,6 +139,7 @@ impl ChainError {
         match source.as_error_resp().map(NodeRefusal::of) {
             Some(NodeRefusal::Reverted(revert)) => Self::Reverted { op, revert },
             Some(NodeRefusal::NonceTaken) => Self::NonceTaken { op, source },
+            Some(NodeRefusal::Underpriced) => Self::Underpriced { op, source },
             _ => Self::Rpc { op, source },
         }
     }
@@ -151,6 +161,8 @@ pub(crate) enum NodeRefusal {
     Reverted(Revert),
     /// The transaction's nonce is below the account's next one, or held by another pending one.
     NonceTaken,
+    /// The transaction's max fee per gas is below the base fee: priced before the base fee rose.
+    Underpriced,
     /// Anything else: a refusal that retrying would repeat.
     Other,
 }
@@ -165,6 +177,8 @@ impl NodeRefusal {
             || message.contains("replacement transaction underpriced")
         {
             Self::NonceTaken
+        } else if message.contains("less than block base fee") {
+            Self::Underpriced
         } else {
             Self::Other
         }
@@ -222,6 +236,16 @@ mod tests {
                 "pending nonce",
                 r#"{"code":-32000,"message":"replacement transaction underpriced"}"#.to_owned(),
                 NodeRefusal::NonceTaken,
+            ),
+            (
+                "anvil base fee",
+                r#"{"code":-32003,"message":"max fee per gas less than block base fee"}"#.to_owned(),
+                NodeRefusal::Underpriced,
+            ),
+            (
+                "geth base fee",
+                r#"{"code":-32000,"message":"max fee per gas less than block base fee: address 0x0, maxFeePerGas: 1, baseFee: 2"}"#.to_owned(),
+                NodeRefusal::Underpriced,
             ),
             (
                 "other",

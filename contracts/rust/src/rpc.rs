@@ -97,6 +97,12 @@ impl Rpc {
         Ok(block.map(|b| BlockGas { used: b.header.gas_used, limit: b.header.gas_limit }))
     }
 
+    /// The base fee per gas of the latest block (zero on a chain without EIP-1559).
+    pub async fn base_fee(&self) -> Result<u128> {
+        let block = self.block(BlockNumberOrTag::Latest).await?;
+        Ok(block.and_then(|b| b.header.base_fee_per_gas).map_or(0, u128::from))
+    }
+
     /// `eth_getBlockByNumber`, without the transactions: `None` if it is not mined.
     async fn block(&self, tag: BlockNumberOrTag) -> Result<Option<Block>> {
         self.retry

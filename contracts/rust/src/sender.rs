@@ -26,8 +26,8 @@ const NONCE_CONFLICT_ATTEMPTS: u32 = 3;
 /// How long one `eth_feeHistory` estimate prices transactions: about a block. The estimate's max fee
 /// is twice the base fee, which one block can raise by at most 12.5 %.
 const FEES_FRESH_FOR: Duration = Duration::from_secs(1);
-/// How often a transaction still without a receipt is looked for in the node's pool: a node losing
-/// it (a restart) is rare, so once every few seconds, not at every receipt poll.
+/// How often a transaction still without a receipt is looked after in the node's pool — lost (a
+/// restart), or passed by the base fee — once every few blocks, not at every receipt poll.
 const LOST_CHECK_EVERY: Duration = Duration::from_secs(3);
 
 /// How long to wait for a receipt, and how often to ask.
@@ -54,7 +54,8 @@ impl Default for ReceiptPolicy {
 /// the node does not answer, the retry first asks whether the transaction landed or sits in the pool,
 /// and only otherwise sends the same signed bytes again — which the node cannot execute twice, as
 /// they carry the same nonce. The same bytes go out again if the node forgets the transaction while
-/// we wait for its receipt (a restart that drops the pool). If the nonce was taken by another
+/// we wait for its receipt (a restart that drops the pool); if the base fee rose past its max fee
+/// (blocks kept full), it is replaced under the same nonce at a higher price. If the nonce was taken by another
 /// transaction from the same key, the manager re-syncs and the call is signed again with a fresh nonce.
 /// Clones share the nonce manager, so tasks of one process that send from one key take turns.
 #[derive(Debug, Clone)]
@@ -78,6 +79,11 @@ impl FeeCache {
     fn fresh(&self) -> Option<Eip1559Estimation> {
         let cached = *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         cached.filter(|(at, _)| at.elapsed() < FEES_FRESH_FOR).map(|(_, fees)| fees)
+    }
+
+    /// Drops the estimate: the node refused a price made from it.
+    fn forget(&self) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
     fn store(&self, fees: Eip1559Estimation) {
@@ -160,8 +166,8 @@ impl TxSender {
         request: TransactionRequest,
         min_gas: u64,
     ) -> Result<TransactionReceipt> {
-        let (hash, raw) = self.broadcast(request, min_gas).await?;
-        let receipt = match self.wait(hash, &raw).await {
+        let sent = self.broadcast(request, min_gas).await?;
+        let receipt = match self.wait(sent).await {
             Ok(receipt) => receipt,
             Err(error) => {
                 // The node may have lost the transaction for good: the next nonce is read from
@@ -173,7 +179,7 @@ impl TxSender {
         };
         if !receipt.status() {
             return Err(ChainError::TxReverted {
-                hash,
+                hash: receipt.transaction_hash,
                 block: receipt.block_number.unwrap_or_default(),
                 gas_used: receipt.gas_used,
             });
@@ -181,21 +187,22 @@ impl TxSender {
         Ok(receipt)
     }
 
-    /// The node's EIP-1559 fee estimate, read at most once per [`FEES_FRESH_FOR`].
+    /// The node's EIP-1559 fee estimate, read at most once per [`FEES_FRESH_FOR`], its max fee at
+    /// least twice the latest block's base fee: a busy node's fee history can lag its blocks.
     async fn fees(&self) -> Result<Eip1559Estimation> {
         if let Some(fees) = self.fees.fresh() {
             return Ok(fees);
         }
         let rpc = &self.rpc;
-        let fees =
+        let estimate =
             rpc.retry().run("eth_feeHistory", |_| rpc.provider().estimate_eip1559_fees()).await?;
+        let fees = above_base_fee(estimate, rpc.base_fee().await?);
         self.fees.store(fees);
         Ok(fees)
     }
 
-    /// Prices, signs and broadcasts `request`; returns the hash and signed bytes of the transaction
-    /// the node holds.
-    async fn broadcast(&self, request: TransactionRequest, min_gas: u64) -> Result<(B256, Bytes)> {
+    /// Prices, signs and broadcasts `request`; returns the transaction the node holds.
+    async fn broadcast(&self, request: TransactionRequest, min_gas: u64) -> Result<Signed> {
         let rpc = &self.rpc;
         let request = request.with_from(self.from).with_chain_id(self.chain_id);
         // Estimated before a nonce is taken: a revert here must not consume one.
@@ -211,38 +218,50 @@ impl TxSender {
                 self.gas.limit(estimate).max(min_gas)
             }
         };
-        let fees = self.fees().await?;
-        let request = request
-            .with_gas_limit(gas_limit)
-            .with_max_fee_per_gas(fees.max_fee_per_gas)
-            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+        let request = request.with_gas_limit(gas_limit);
 
         let mut nonce = 0;
         for _ in 0..NONCE_CONFLICT_ATTEMPTS {
+            let fees = self.fees().await?;
             let slot = self.nonces.acquire(|| rpc.pending_nonce(self.from)).await?;
             nonce = slot.nonce();
-            let envelope = request
-                .clone()
-                .with_nonce(nonce)
-                .build(&self.wallet)
-                .await
-                .map_err(|e| ChainError::Sign(e.to_string()))?;
-            let hash = *envelope.tx_hash();
-            let raw = Bytes::from(envelope.encoded_2718());
-            match self.send_raw(hash, &raw).await {
+            let signed = self
+                .sign(
+                    request
+                        .clone()
+                        .with_nonce(nonce)
+                        .with_max_fee_per_gas(fees.max_fee_per_gas)
+                        .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas),
+                )
+                .await?;
+            match self.send_raw(signed.hash, &signed.raw).await {
                 Ok(()) => {
-                    tracing::info!(%hash, nonce, gas_limit, "broadcast");
+                    tracing::info!(hash = %signed.hash, nonce, gas_limit, "broadcast");
                     slot.used();
-                    return Ok((hash, raw));
+                    return Ok(signed);
                 }
                 Err(ChainError::NonceTaken { .. }) => {
                     // The slot drops unused: the next acquire re-reads the pending nonce.
                     tracing::warn!(nonce, "nonce taken by another transaction; re-signing");
                 }
+                Err(ChainError::Underpriced { .. }) => {
+                    self.fees.forget();
+                    tracing::warn!(nonce, "the base fee rose past the fee estimate; re-pricing");
+                }
                 Err(error) => return Err(error),
             }
         }
         Err(ChainError::NonceConflict { from: self.from, nonce, attempts: NONCE_CONFLICT_ATTEMPTS })
+    }
+
+    /// Signs `request` (nonce, gas limit and fees set).
+    async fn sign(&self, request: TransactionRequest) -> Result<Signed> {
+        let envelope = request
+            .clone()
+            .build(&self.wallet)
+            .await
+            .map_err(|e| ChainError::Sign(e.to_string()))?;
+        Ok(Signed { hash: *envelope.tx_hash(), raw: Bytes::from(envelope.encoded_2718()), request })
     }
 
     /// `eth_sendRawTransaction`, retried through outages without ever having the node hold two
@@ -271,49 +290,161 @@ impl TxSender {
         }
     }
 
-    /// Polls for the receipt of `hash` until [`ReceiptPolicy::timeout_ms`]. A node that no longer
-    /// knows the transaction (its pool was lost in a restart) gets the same signed bytes again. A
-    /// node unreachable past the retry budget is waited for, up to the same timeout: giving up
-    /// sooner would abandon a transaction that may still be mined.
-    async fn wait(&self, hash: B256, raw: &Bytes) -> Result<TransactionReceipt> {
+    /// Polls for the receipt of `sent` until [`ReceiptPolicy::timeout_ms`]. Every
+    /// [`LOST_CHECK_EVERY`] it also looks after the transaction in the pool: a node that no longer
+    /// knows it (its pool was lost in a restart) gets the same signed bytes again, and one the base
+    /// fee rose past — it would wait until the base fee falls, and every later nonce of this account
+    /// behind it — is replaced under the same nonce at a higher price. A receipt of any version
+    /// ends the wait. A node unreachable past the retry budget is waited for, up to the same
+    /// timeout: giving up sooner would abandon a transaction that may still be mined.
+    async fn wait(&self, mut sent: Signed) -> Result<TransactionReceipt> {
         let started = Instant::now();
         let timeout = Duration::from_millis(self.receipts.timeout_ms);
+        let mut versions = vec![sent.hash];
         let mut looked_in_pool = started;
         loop {
             let look_in_pool = looked_in_pool.elapsed() >= LOST_CHECK_EVERY;
             if look_in_pool {
                 looked_in_pool = Instant::now();
             }
-            match self.poll_receipt(hash, raw, look_in_pool).await {
+            match self.poll_receipt(&versions).await {
                 Ok(Some(receipt)) => return Ok(receipt),
+                Ok(None) if look_in_pool => {
+                    if let Some(replacement) = self.look_after(&sent).await? {
+                        versions.push(replacement.hash);
+                        sent = replacement;
+                    }
+                }
                 Ok(None) => {}
                 Err(error @ ChainError::RetriesExhausted { .. }) => {
-                    tracing::warn!(%hash, %error, "the node is unreachable; still waiting for the receipt");
+                    tracing::warn!(hash = %sent.hash, %error, "the node is unreachable; still waiting for the receipt");
                 }
                 Err(error) => return Err(error),
             }
             if started.elapsed() >= timeout {
-                return Err(ChainError::ReceiptTimeout { hash, waited: started.elapsed() });
+                return Err(ChainError::ReceiptTimeout {
+                    hash: sent.hash,
+                    waited: started.elapsed(),
+                });
             }
             tokio::time::sleep(Duration::from_millis(self.receipts.poll_ms)).await;
         }
     }
 
-    /// One look for the receipt of `hash`; if `look_in_pool`, resends `raw` when the node no
-    /// longer knows it.
-    async fn poll_receipt(
-        &self,
-        hash: B256,
-        raw: &Bytes,
-        look_in_pool: bool,
-    ) -> Result<Option<TransactionReceipt>> {
-        if let Some(receipt) = self.rpc.receipt(hash).await? {
-            return Ok(Some(receipt));
-        }
-        if look_in_pool && !self.rpc.knows(hash).await? {
-            tracing::warn!(%hash, "the node lost the transaction; sending it again");
-            self.send_raw(hash, raw).await?;
+    /// One look for a receipt of any of `versions`.
+    async fn poll_receipt(&self, versions: &[B256]) -> Result<Option<TransactionReceipt>> {
+        for hash in versions.iter().rev() {
+            if let Some(receipt) = self.rpc.receipt(*hash).await? {
+                return Ok(Some(receipt));
+            }
         }
         Ok(None)
+    }
+
+    /// Looks after `sent`, still without a receipt, in the node's pool: the same bytes again if the
+    /// node no longer knows it, a replacement at a higher price if the base fee passed it (a node
+    /// drops such a transaction from its pool, and refuses the same bytes again).
+    async fn look_after(&self, sent: &Signed) -> Result<Option<Signed>> {
+        if !self.rpc.knows(sent.hash).await? {
+            tracing::warn!(hash = %sent.hash, "the node lost the transaction; sending it again");
+            match self.send_raw(sent.hash, &sent.raw).await {
+                Ok(()) => return Ok(None),
+                Err(ChainError::Underpriced { .. }) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        self.reprice(sent).await
+    }
+
+    /// `sent` signed again under its nonce at a higher price if the base fee rose past its max
+    /// fee (it cannot be mined until the base fee falls); `None` if it need not be, or if the node
+    /// refused the replacement because the nonce was mined meanwhile.
+    async fn reprice(&self, sent: &Signed) -> Result<Option<Signed>> {
+        let base_fee = self.rpc.base_fee().await?;
+        let (max_fee, tip) = (
+            sent.request.max_fee_per_gas.unwrap_or_default(),
+            sent.request.max_priority_fee_per_gas.unwrap_or_default(),
+        );
+        let Some((max_fee, tip)) = repriced(max_fee, tip, base_fee) else { return Ok(None) };
+        let replacement = self
+            .sign(
+                sent.request
+                    .clone()
+                    .with_max_fee_per_gas(max_fee)
+                    .with_max_priority_fee_per_gas(tip),
+            )
+            .await?;
+        match self.send_raw(replacement.hash, &replacement.raw).await {
+            Ok(()) => {
+                tracing::info!(
+                    replaced = %sent.hash,
+                    hash = %replacement.hash,
+                    nonce = sent.request.nonce.unwrap_or_default(),
+                    max_fee,
+                    base_fee,
+                    "the base fee rose past a waiting transaction's max fee; replaced it at a higher price"
+                );
+                Ok(Some(replacement))
+            }
+            Err(ChainError::NonceTaken { .. } | ChainError::Underpriced { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// A transaction as signed: what a resend or a replacement needs.
+#[derive(Debug, Clone)]
+struct Signed {
+    hash: B256,
+    raw: Bytes,
+    /// The request signed: nonce, gas limit and fees set.
+    request: TransactionRequest,
+}
+
+/// `estimate` with its max fee at least twice `base_fee` above the tip: a transaction priced so
+/// stays includable through six full blocks of base-fee rise (12.5 % each).
+fn above_base_fee(estimate: Eip1559Estimation, base_fee: u128) -> Eip1559Estimation {
+    let floor = base_fee.saturating_mul(2).saturating_add(estimate.max_priority_fee_per_gas);
+    Eip1559Estimation { max_fee_per_gas: estimate.max_fee_per_gas.max(floor), ..estimate }
+}
+
+/// The fees of a replacement of a transaction priced `max_fee` and `tip` now that the base fee is
+/// `base_fee`; `None` while the next block could still take it (its max fee covers a full block's
+/// 12.5 % rise). Both rise by at least an eighth, which nodes require of a replacement (geth and
+/// anvil: a tenth), and the max fee to twice the base fee above the new tip.
+fn repriced(max_fee: u128, tip: u128, base_fee: u128) -> Option<(u128, u128)> {
+    if max_fee >= base_fee.saturating_add(base_fee / 8) {
+        return None;
+    }
+    let bump = |fee: u128| fee.saturating_add(fee / 8).saturating_add(1);
+    let tip = bump(tip);
+    let max_fee = bump(max_fee).max(base_fee.saturating_mul(2).saturating_add(tip));
+    Some((max_fee, tip))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_max_fee_is_kept_above_the_latest_base_fee() {
+        let estimate = Eip1559Estimation { max_fee_per_gas: 100, max_priority_fee_per_gas: 1 };
+        assert_eq!(above_base_fee(estimate, 20).max_fee_per_gas, 100, "the estimate covers it");
+        let lagging = above_base_fee(estimate, 80);
+        assert_eq!(lagging.max_fee_per_gas, 161, "twice the base fee, and the tip");
+        assert_eq!(lagging.max_priority_fee_per_gas, 1);
+    }
+
+    #[test]
+    fn a_transaction_is_replaced_only_once_the_base_fee_passes_it_and_then_costs_more() {
+        assert_eq!(repriced(113, 1, 100), None, "the next block can still take it");
+        let (max_fee, tip) = repriced(111, 8, 100).expect("a full block would pass it");
+        assert!(tip * 10 >= 8 * 11, "a node takes a replacement only a tenth dearer: {tip}");
+        assert!(max_fee * 10 >= 111 * 11, "{max_fee}");
+        assert_eq!(max_fee, 2 * 100 + tip, "room for six more full blocks");
+        let (max_fee, _) = repriced(1_000, 8, 1_000).expect("passed");
+        assert_eq!(max_fee, 2_000 + 10, "twice the base fee, above a bump of an eighth");
+        let (max_fee, tip) = repriced(u128::MAX - 1, u128::MAX, u128::MAX).expect("passed");
+        assert_eq!((max_fee, tip), (u128::MAX, u128::MAX), "saturates, never wraps");
     }
 }

@@ -129,3 +129,47 @@ async fn a_transaction_the_node_lost_in_a_restart_is_sent_again_and_lands_once()
     assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
     assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(1));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transaction_the_base_fee_passed_is_replaced_at_a_higher_price_and_lands_once() {
+    let anvil = Anvil::start();
+    let deployed = Deployed::on(&anvil);
+    let token = deployed.deployment.token;
+    let deployer = Arc::new(deployed.account(anvil.url(), DEPLOYER_KEY).await);
+    let to = address(WORKER_KEY);
+    let direct = ProviderBuilder::new().connect_http(anvil.url());
+    let before = direct.get_transaction_count(deployer.address()).await.expect("nonce");
+
+    // The transaction waits in the pool, priced at today's base fee...
+    anvil.rpc("evm_setAutomine", serde_json::json!([false])).await;
+    let pending = tokio::spawn({
+        let deployer = Arc::clone(&deployer);
+        async move { deployer.sender().call(token, Token::transferCall { to, value: tokens(1) }).await }
+    });
+    while direct.get_transaction_count(deployer.address()).pending().await.expect("nonce") == before
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // ...when full blocks drive the base fee far past its max fee: no block can take it.
+    const HIGH_BASE_FEE: u128 = 1_000_000_000_000; // 1 000 gwei
+    anvil
+        .rpc("anvil_setNextBlockBaseFeePerGas", serde_json::json!([HIGH_BASE_FEE.to_string()]))
+        .await;
+    anvil.rpc("evm_mine", serde_json::json!([])).await;
+    assert_eq!(
+        direct.get_transaction_count(deployer.address()).await.expect("nonce"),
+        before,
+        "not mined at the high base fee"
+    );
+    anvil.rpc("evm_setAutomine", serde_json::json!([true])).await;
+
+    let receipt = pending.await.expect("task").expect("mined once re-priced");
+    assert!(receipt.status());
+    assert!(
+        receipt.effective_gas_price > HIGH_BASE_FEE / 2,
+        "the replacement paid the risen base fee: {}",
+        receipt.effective_gas_price
+    );
+    assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
+    assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(1), "once");
+}
