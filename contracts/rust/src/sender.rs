@@ -23,12 +23,16 @@ use crate::{
 
 /// How many times a transaction is re-signed when its nonce was taken by another transaction.
 const NONCE_CONFLICT_ATTEMPTS: u32 = 3;
-/// How long one `eth_feeHistory` estimate prices transactions: about a block. The estimate's max fee
-/// is twice the base fee, which one block can raise by at most 12.5 %.
+/// How long one `eth_feeHistory` estimate and base fee price transactions: about a block, which can
+/// raise the base fee by at most 12.5 %.
 const FEES_FRESH_FOR: Duration = Duration::from_secs(1);
 /// How often a transaction still without a receipt is looked after in the node's pool — lost (a
-/// restart), or passed by the base fee — once every few blocks, not at every receipt poll.
-const LOST_CHECK_EVERY: Duration = Duration::from_secs(3);
+/// restart), or passed by the base fee — about once a block, not at every receipt poll.
+const LOST_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// A transaction's max fee is at least this many times the latest base fee (above its tip): it
+/// stays includable through nine full blocks of base-fee rise (12.5 % each), which a transaction
+/// can wait in a pool while blocks are full. A cap, not a price: a block charges its base fee.
+const BASE_FEE_MULTIPLE: u128 = 3;
 
 /// How long to wait for a receipt, and how often to ask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,11 +76,18 @@ pub struct TxSender {
 
 /// The last EIP-1559 fee estimate and when it was read, shared by a sender's clones.
 #[derive(Debug, Default)]
-struct FeeCache(std::sync::Mutex<Option<(Instant, Eip1559Estimation)>>);
+struct FeeCache(std::sync::Mutex<Option<(Instant, Fees)>>);
+
+/// The fees to price a transaction with, and the base fee they were made from.
+#[derive(Debug, Clone, Copy)]
+struct Fees {
+    estimate: Eip1559Estimation,
+    base_fee: u128,
+}
 
 impl FeeCache {
     /// The estimate read less than [`FEES_FRESH_FOR`] ago, if any.
-    fn fresh(&self) -> Option<Eip1559Estimation> {
+    fn fresh(&self) -> Option<Fees> {
         let cached = *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         cached.filter(|(at, _)| at.elapsed() < FEES_FRESH_FOR).map(|(_, fees)| fees)
     }
@@ -86,7 +97,7 @@ impl FeeCache {
         *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
-    fn store(&self, fees: Eip1559Estimation) {
+    fn store(&self, fees: Fees) {
         *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some((Instant::now(), fees));
     }
@@ -188,15 +199,17 @@ impl TxSender {
     }
 
     /// The node's EIP-1559 fee estimate, read at most once per [`FEES_FRESH_FOR`], its max fee at
-    /// least twice the latest block's base fee: a busy node's fee history can lag its blocks.
-    async fn fees(&self) -> Result<Eip1559Estimation> {
+    /// least [`BASE_FEE_MULTIPLE`] times the latest block's base fee (a busy node's fee history can
+    /// lag its blocks); with that base fee.
+    async fn fees(&self) -> Result<Fees> {
         if let Some(fees) = self.fees.fresh() {
             return Ok(fees);
         }
         let rpc = &self.rpc;
         let estimate =
             rpc.retry().run("eth_feeHistory", |_| rpc.provider().estimate_eip1559_fees()).await?;
-        let fees = above_base_fee(estimate, rpc.base_fee().await?);
+        let base_fee = rpc.base_fee().await?;
+        let fees = Fees { estimate: above_base_fee(estimate, base_fee), base_fee };
         self.fees.store(fees);
         Ok(fees)
     }
@@ -222,7 +235,7 @@ impl TxSender {
 
         let mut nonce = 0;
         for _ in 0..NONCE_CONFLICT_ATTEMPTS {
-            let fees = self.fees().await?;
+            let fees = self.fees().await?.estimate;
             let slot = self.nonces.acquire(|| rpc.pending_nonce(self.from)).await?;
             nonce = slot.nonce();
             let signed = self
@@ -360,7 +373,7 @@ impl TxSender {
     /// fee (it cannot be mined until the base fee falls); `None` if it need not be, or if the node
     /// refused the replacement because the nonce was mined meanwhile.
     async fn reprice(&self, sent: &Signed) -> Result<Option<Signed>> {
-        let base_fee = self.rpc.base_fee().await?;
+        let base_fee = self.fees().await?.base_fee;
         let (max_fee, tip) = (
             sent.request.max_fee_per_gas.unwrap_or_default(),
             sent.request.max_priority_fee_per_gas.unwrap_or_default(),
@@ -401,24 +414,25 @@ struct Signed {
     request: TransactionRequest,
 }
 
-/// `estimate` with its max fee at least twice `base_fee` above the tip: a transaction priced so
-/// stays includable through six full blocks of base-fee rise (12.5 % each).
+/// `estimate` with its max fee at least [`BASE_FEE_MULTIPLE`] times `base_fee` above the tip.
 fn above_base_fee(estimate: Eip1559Estimation, base_fee: u128) -> Eip1559Estimation {
-    let floor = base_fee.saturating_mul(2).saturating_add(estimate.max_priority_fee_per_gas);
+    let floor = base_fee
+        .saturating_mul(BASE_FEE_MULTIPLE)
+        .saturating_add(estimate.max_priority_fee_per_gas);
     Eip1559Estimation { max_fee_per_gas: estimate.max_fee_per_gas.max(floor), ..estimate }
 }
 
 /// The fees of a replacement of a transaction priced `max_fee` and `tip` now that the base fee is
 /// `base_fee`; `None` while the next block could still take it (its max fee covers a full block's
 /// 12.5 % rise). Both rise by at least an eighth, which nodes require of a replacement (geth and
-/// anvil: a tenth), and the max fee to twice the base fee above the new tip.
+/// anvil: a tenth), and the max fee to [`BASE_FEE_MULTIPLE`] times the base fee above the new tip.
 fn repriced(max_fee: u128, tip: u128, base_fee: u128) -> Option<(u128, u128)> {
     if max_fee >= base_fee.saturating_add(base_fee / 8) {
         return None;
     }
     let bump = |fee: u128| fee.saturating_add(fee / 8).saturating_add(1);
     let tip = bump(tip);
-    let max_fee = bump(max_fee).max(base_fee.saturating_mul(2).saturating_add(tip));
+    let max_fee = bump(max_fee).max(base_fee.saturating_mul(BASE_FEE_MULTIPLE).saturating_add(tip));
     Some((max_fee, tip))
 }
 
@@ -431,7 +445,7 @@ mod tests {
         let estimate = Eip1559Estimation { max_fee_per_gas: 100, max_priority_fee_per_gas: 1 };
         assert_eq!(above_base_fee(estimate, 20).max_fee_per_gas, 100, "the estimate covers it");
         let lagging = above_base_fee(estimate, 80);
-        assert_eq!(lagging.max_fee_per_gas, 161, "twice the base fee, and the tip");
+        assert_eq!(lagging.max_fee_per_gas, 241, "three times the base fee, and the tip");
         assert_eq!(lagging.max_priority_fee_per_gas, 1);
     }
 
@@ -441,9 +455,9 @@ mod tests {
         let (max_fee, tip) = repriced(111, 8, 100).expect("a full block would pass it");
         assert!(tip * 10 >= 8 * 11, "a node takes a replacement only a tenth dearer: {tip}");
         assert!(max_fee * 10 >= 111 * 11, "{max_fee}");
-        assert_eq!(max_fee, 2 * 100 + tip, "room for six more full blocks");
+        assert_eq!(max_fee, 3 * 100 + tip, "room for nine more full blocks");
         let (max_fee, _) = repriced(1_000, 8, 1_000).expect("passed");
-        assert_eq!(max_fee, 2_000 + 10, "twice the base fee, above a bump of an eighth");
+        assert_eq!(max_fee, 3_000 + 10, "three times the base fee, above a bump of an eighth");
         let (max_fee, tip) = repriced(u128::MAX - 1, u128::MAX, u128::MAX).expect("passed");
         assert_eq!((max_fee, tip), (u128::MAX, u128::MAX), "saturates, never wraps");
     }
