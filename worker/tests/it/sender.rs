@@ -111,15 +111,7 @@ async fn a_transaction_the_node_lost_in_a_restart_is_sent_again_and_lands_once()
     let before = direct.get_transaction_count(deployer.address()).await.expect("nonce");
 
     // The node holds the transaction in its pool, unmined, when it is restarted.
-    anvil.rpc("evm_setAutomine", serde_json::json!([false])).await;
-    let pending = tokio::spawn({
-        let deployer = Arc::clone(&deployer);
-        async move { deployer.sender().call(token, Token::transferCall { to, value: tokens(1) }).await }
-    });
-    while direct.get_transaction_count(deployer.address()).pending().await.expect("nonce") == before
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let pending = transfer_left_in_the_pool(&anvil, &deployer, token, to).await;
     anvil.stop();
     anvil.restart(); // mining on arrival again, with the chain but not the pool
 
@@ -141,15 +133,7 @@ async fn a_transaction_the_base_fee_passed_is_replaced_at_a_higher_price_and_lan
     let before = direct.get_transaction_count(deployer.address()).await.expect("nonce");
 
     // The transaction waits in the pool, priced at today's base fee...
-    anvil.rpc("evm_setAutomine", serde_json::json!([false])).await;
-    let pending = tokio::spawn({
-        let deployer = Arc::clone(&deployer);
-        async move { deployer.sender().call(token, Token::transferCall { to, value: tokens(1) }).await }
-    });
-    while direct.get_transaction_count(deployer.address()).pending().await.expect("nonce") == before
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let pending = transfer_left_in_the_pool(&anvil, &deployer, token, to).await;
     // ...when full blocks drive the base fee far past its max fee: no block can take it.
     const HIGH_BASE_FEE: u128 = 1_000_000_000_000; // 1 000 gwei
     anvil
@@ -172,4 +156,26 @@ async fn a_transaction_the_base_fee_passed_is_replaced_at_a_higher_price_and_lan
     );
     assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
     assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(1), "once");
+}
+
+/// Turns `anvil`'s mining on arrival off and has `deployer`'s sender transfer a token to `to`;
+/// returns the call, waiting for its receipt, once the transaction is in the pool.
+async fn transfer_left_in_the_pool(
+    anvil: &Anvil,
+    deployer: &Arc<verigrad_contracts::Account>,
+    token: alloy::primitives::Address,
+    to: alloy::primitives::Address,
+) -> tokio::task::JoinHandle<verigrad_contracts::Result<alloy::rpc::types::TransactionReceipt>> {
+    let direct = ProviderBuilder::new().connect_http(anvil.url());
+    let before = direct.get_transaction_count(deployer.address()).await.expect("nonce");
+    anvil.rpc("evm_setAutomine", serde_json::json!([false])).await;
+    let pending = tokio::spawn({
+        let deployer = Arc::clone(deployer);
+        async move { deployer.sender().call(token, Token::transferCall { to, value: tokens(1) }).await }
+    });
+    while direct.get_transaction_count(deployer.address()).pending().await.expect("nonce") == before
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    pending
 }
