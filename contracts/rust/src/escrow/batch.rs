@@ -426,11 +426,10 @@ fn halves(calls: &[EscrowCall]) -> Option<(Vec<EscrowCall>, Vec<EscrowCall>)> {
     Some((runs.next()?, runs.next()?))
 }
 
-/// The gas limit of a batch transaction of `sent`, from the gas its dry run ran on — which ran
-/// them as single calls and with the refused ones, so it bounds the array calls sent — with
-/// headroom, and for each phase-closing call an allowance for what it may close once mined (the
-/// LIGHT steps beside it cost what they ran), at least the floor of such calls alone. No
-/// `eth_estimateGas`: the dry run already executed the batch once. A block takes a transaction
+/// The gas limit of a batch transaction of `sent`, from the gas a dry run of the batch as sent ran
+/// on, with headroom, and for each phase-closing call an allowance for what it may close once mined
+/// (the LIGHT steps beside it cost what they ran), at least the floor of such calls alone. No
+/// `eth_estimateGas`: the dry run already executed the batch. A block takes a transaction
 /// only while its whole limit fits in what the block has left, so a limit near the gas used lets
 /// blocks fill.
 fn batch_gas(dry_run_gas: u64, sent: &[EscrowCall]) -> u64 {
