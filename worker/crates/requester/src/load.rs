@@ -314,7 +314,7 @@ pub(crate) async fn follow(
     let mut assigning = JoinSet::new();
     loop {
         while let Some(sent) = assigning.try_join_next() {
-            sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+            assignments_sent(sent);
         }
         let still_creating = creating.load(Ordering::Acquire);
         for (id, block) in lock(created).drain(..) {
@@ -392,15 +392,30 @@ pub(crate) async fn follow(
                 .filter(|(_, t)| t.seen.elapsed() >= SWEEP_IDLE)
                 .map(|(id, _)| *id)
                 .collect();
-            sweep(requester, &idle, reveal_window).await?;
+            // A sweep that failed (a batch that ran out of gas once mined, a receipt that never
+            // came) is tried again at the next one: its tasks are still idle.
+            if let Err(error) = sweep(requester, &idle, reveal_window).await {
+                tracing::warn!(%error, "a sweep failed; trying again at the next");
+            }
             last_sweep = Instant::now();
         }
         tokio::time::sleep(pace.poll).await;
     }
     while let Some(sent) = assigning.join_next().await {
-        sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        assignments_sent(sent);
     }
     Ok((settled_at, waiting))
+}
+
+/// Takes the outcome of one poll's assignment batches. One that failed (reverted once mined, a
+/// receipt that never came) is logged: its tasks, still unassigned, go out again after
+/// [`ASSIGN_RETRY`].
+fn assignments_sent(sent: Result<Result<(), TaskError>, tokio::task::JoinError>) {
+    // A sending task is never aborted; one that panicked takes the run down as it would have.
+    let sent = sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    if let Err(error) = sent {
+        tracing::warn!(%error, "an assignment batch failed; its tasks are sent again");
+    }
 }
 
 /// The events a load run follows: assignments, draws moved to a new anchor, and settlements.
