@@ -59,8 +59,9 @@ impl Default for ReceiptPolicy {
 /// and only otherwise sends the same signed bytes again — which the node cannot execute twice, as
 /// they carry the same nonce. The same bytes go out again if the node forgets the transaction while
 /// we wait for its receipt (a restart that drops the pool); if the base fee rose past its max fee
-/// (blocks kept full), it is replaced under the same nonce at a higher price. If the nonce was taken by another
-/// transaction from the same key, the manager re-syncs and the call is signed again with a fresh nonce.
+/// (blocks kept full), it is replaced under the same nonce at a higher price. If the nonce was
+/// taken by another transaction from the same key, the manager re-syncs and the call is signed
+/// again with a fresh nonce.
 /// Clones share the nonce manager, so tasks of one process that send from one key take turns.
 #[derive(Debug, Clone)]
 pub struct TxSender {

@@ -167,8 +167,7 @@ impl EscrowClient {
         // The dry run ran the calls singly, which costs a third more than their array call: a
         // merged batch is measured as it will be sent. One with a phase-closing call keeps the
         // single calls' measure, with its room: such a call's cost depends on what lands before it.
-        let closes = done.sent.iter().any(|c| !c.costs_what_it_ran());
-        let ran = if merged.len() < done.sent.len() && !closes {
+        let ran = if merged.len() < done.sent.len() && closing_tasks(&done.sent) == 0 {
             self.batch_gas_used(sender.address(), &batch).await?
         } else {
             dry_run_gas
@@ -440,13 +439,17 @@ fn batch_gas(dry_run_gas: u64, sent: &[EscrowCall]) -> u64 {
         + CALL_OVERHEAD_GAS * sent.len() as u64;
     // A `batch` whose inner call runs out of gas does not revert (it skips the call), so the
     // allowance counts the tasks the closing calls work on, not the calls.
-    let closing: usize =
-        sent.iter().filter(|c| !c.costs_what_it_ran()).map(EscrowCall::tasks).sum();
+    let closing = closing_tasks(sent);
     if closing == 0 {
         return measured;
     }
     let allowance = (GAS_PER_TASK * closing as u64).min(MAX_BATCH_GAS);
     (measured + allowance).max((MIN_BATCH_GAS + allowance).min(MAX_BATCH_GAS))
+}
+
+/// The tasks the phase-closing calls of `sent` work on (see [`EscrowCall::costs_what_it_ran`]).
+fn closing_tasks(sent: &[EscrowCall]) -> usize {
+    sent.iter().filter(|c| !c.costs_what_it_ran()).map(EscrowCall::tasks).sum()
 }
 
 /// The escrow's `batch` of `calls`.
