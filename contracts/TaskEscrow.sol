@@ -17,6 +17,7 @@ import {TaskOrigins} from "./libraries/TaskOrigins.sol";
 import {TaskPricing} from "./libraries/TaskPricing.sol";
 import {TaskReveal} from "./libraries/TaskReveal.sol";
 import {TaskReview} from "./libraries/TaskReview.sol";
+import {TaskSeats} from "./libraries/TaskSeats.sol";
 import {TaskTerms} from "./libraries/TaskTerms.sol";
 import {EscrowState, Member, Origin, Seat, SeatTerms, Task} from "./types/EscrowTypes.sol";
 import {DeterminismClass, ModelId, ReleaseTerms} from "./types/ModelTypes.sol";
@@ -303,7 +304,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
 
     /// @inheritdoc ITaskEscrow
     function seat(TaskId taskId, uint256 index) external view returns (address worker, SeatState state, bytes32 hash) {
-        Seat memory s = _s.seats[taskId][index];
+        Seat memory s = TaskSeats.seatOf(_s, taskId, _s.tasks[taskId], index);
         return (s.worker, s.state, _s.seatHashes[taskId][index]);
     }
 
@@ -405,7 +406,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         }
         Task storage task = _s.tasks[taskId];
         // forge-lint: disable-next-line(unsafe-typecast)
-        task.fee = uint88(maxFee - premium); // premium ≤ maxFee ≤ 2^88 − 1 (`_admit`, `_checkCreate`)
+        task.feeOrSeat = uint88(maxFee - premium); // premium ≤ maxFee ≤ 2^88 − 1 (`_admit`, `_checkCreate`)
         task.modelIndex = c.modelIndex;
         task.until = SafeCast.toUint32(c.deadline); // checked against `MAX_DEADLINE`: fits until 2106
         task.anchor = Anchors.forDraw(c.epochBlocks);

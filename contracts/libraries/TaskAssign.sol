@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
-import {EscrowState, Origin, Seat, Task} from "../types/EscrowTypes.sol";
+import {EscrowState, Origin, Task} from "../types/EscrowTypes.sol";
 import {ModelId, ReleaseTerms} from "../types/ModelTypes.sol";
 import {Roles} from "../types/Roles.sol";
 import {Decision, Deterrence, PolicyInputs, TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
@@ -12,6 +12,7 @@ import {Anchors} from "./Anchors.sol";
 import {TaskOrigins} from "./TaskOrigins.sol";
 import {TaskPricing} from "./TaskPricing.sol";
 import {TaskReview} from "./TaskReview.sol";
+import {TaskSeats} from "./TaskSeats.sol";
 import {TaskTerms} from "./TaskTerms.sol";
 
 /// @title TaskAssign
@@ -34,7 +35,7 @@ library TaskAssign {
         Decision decision;
         uint256 fee;
         uint64 reserveGwei;
-        uint88 termsKey;
+        uint48 termsKey;
     }
 
     /// @dev What the tasks of one call share, read once: the epoch and pressure, and for the last model and the
@@ -179,7 +180,7 @@ library TaskAssign {
             return false;
         }
         uint256 fee = primary.fee;
-        uint96 maxFee = task.fee;
+        uint96 maxFee = TaskSeats.escrowedFee(task);
         if (fee > maxFee) {
             if (strict) {
                 revert ITaskEscrow.PriceAboveMax(taskId, fee, maxFee);
@@ -224,10 +225,7 @@ library TaskAssign {
             uint64 lockGwei = uint64(c.lock / 1 gwei); // whole gwei, < 2^64 (checked in `_assign`)
             primary.termsKey = TaskTerms.intern(s, lockGwei, reserveGwei, uint8(c.terms.determinism), price);
         }
-        s.seats[taskId][0] = Seat(drawn[0], ITaskEscrow.SeatState.Assigned, primary.termsKey);
-        for (uint256 i = 1; i < drawn.length; ++i) {
-            s.seats[taskId][i] = Seat(drawn[i], ITaskEscrow.SeatState.Assigned, 0);
-        }
+        TaskSeats.place(s, taskId, task, drawn, primary.termsKey);
         emit ITaskEscrow.TaskAssigned(taskId, drawn, decision.tier, decision.auditBps, price);
     }
 

@@ -5,10 +5,11 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {IWorkerRegistry} from "../interfaces/IWorkerRegistry.sol";
-import {EscrowState, Seat, Task} from "../types/EscrowTypes.sol";
+import {EscrowState, Task} from "../types/EscrowTypes.sol";
 import {DeterminismClass} from "../types/ModelTypes.sol";
 import {TaskId, TaskStatus, Tier} from "../types/TaskTypes.sol";
 import {TaskReview} from "./TaskReview.sol";
+import {TaskSeats} from "./TaskSeats.sol";
 import {TaskTerms} from "./TaskTerms.sol";
 
 /// @title TaskReveal
@@ -40,11 +41,10 @@ library TaskReveal {
         if (outputHash == bytes32(0)) {
             revert ITaskEscrow.ZeroOutput();
         }
-        Seat storage seat = s.seats[taskId][0];
-        if (seat.worker != msg.sender) {
+        if (TaskSeats.workerOf(s, taskId, task, 0) != msg.sender) {
             revert ITaskEscrow.NotAssigned(taskId, msg.sender);
         }
-        _submit(s, taskId, task, seat, outputHash);
+        _submit(s, taskId, task, outputHash);
     }
 
     /// @notice LIGHT: submits each output whose task `submitResult` would accept from the caller now, skipping the
@@ -73,11 +73,10 @@ library TaskReveal {
             ) {
                 continue;
             }
-            Seat storage seat = s.seats[taskId][0];
-            if (seat.worker != msg.sender) {
+            if (TaskSeats.workerOf(s, taskId, task, 0) != msg.sender) {
                 continue;
             }
-            _submit(s, taskId, task, seat, outputHash);
+            _submit(s, taskId, task, outputHash);
             submitted[i] = true;
         }
     }
@@ -94,12 +93,11 @@ library TaskReveal {
         if (commitment == bytes32(0)) {
             revert ITaskEscrow.ZeroOutput();
         }
-        uint256 index = _seatOf(s, taskId, task.redundancy, msg.sender);
-        Seat storage seat = s.seats[taskId][index];
-        if (seat.state != ITaskEscrow.SeatState.Assigned) {
+        uint256 index = _seatOf(s, taskId, task, msg.sender);
+        if (TaskSeats.stateOf(s, taskId, task, index) != ITaskEscrow.SeatState.Assigned) {
             revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
         }
-        seat.state = ITaskEscrow.SeatState.Committed;
+        TaskSeats.setState(s, taskId, task, index, ITaskEscrow.SeatState.Committed);
         s.seatHashes[taskId][index] = commitment;
         uint8 commits = task.commits + 1;
         task.commits = commits;
@@ -130,15 +128,14 @@ library TaskReveal {
         if (outputHash == bytes32(0)) {
             revert ITaskEscrow.ZeroOutput();
         }
-        uint256 index = _seatOf(s, taskId, task.redundancy, msg.sender);
-        Seat storage seat = s.seats[taskId][index];
-        if (seat.state != ITaskEscrow.SeatState.Committed) {
+        uint256 index = _seatOf(s, taskId, task, msg.sender);
+        if (TaskSeats.stateOf(s, taskId, task, index) != ITaskEscrow.SeatState.Committed) {
             revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
         }
         if (keccak256(abi.encode(outputHash, salt, msg.sender)) != s.seatHashes[taskId][index]) {
             revert ITaskEscrow.CommitmentMismatch(taskId, msg.sender);
         }
-        seat.state = ITaskEscrow.SeatState.Revealed;
+        TaskSeats.setState(s, taskId, task, index, ITaskEscrow.SeatState.Revealed);
         s.seatHashes[taskId][index] = outputHash;
         uint8 reveals = task.reveals + 1;
         task.reveals = reveals;
@@ -162,10 +159,8 @@ library TaskReveal {
     }
 
     /// @dev Records a LIGHT seat's output and proposes it.
-    function _submit(EscrowState storage s, TaskId taskId, Task storage task, Seat storage seat, bytes32 outputHash)
-        private
-    {
-        seat.state = ITaskEscrow.SeatState.Revealed;
+    function _submit(EscrowState storage s, TaskId taskId, Task storage task, bytes32 outputHash) private {
+        TaskSeats.setState(s, taskId, task, 0, ITaskEscrow.SeatState.Revealed);
         s.seatHashes[taskId][0] = outputHash;
         // `ResultProposed` alone: it carries the only seat's output, and `TaskAssigned` named the seat's worker.
         task.winner = 0;
@@ -179,7 +174,7 @@ library TaskReveal {
         uint256 k = task.redundancy;
         bytes32[] memory hashes = new bytes32[](k);
         for (uint256 i; i < k; ++i) {
-            if (s.seats[taskId][i].state == ITaskEscrow.SeatState.Revealed) {
+            if (TaskSeats.stateOf(s, taskId, task, i) == ITaskEscrow.SeatState.Revealed) {
                 hashes[i] = s.seatHashes[taskId][i];
             }
         }
@@ -199,7 +194,7 @@ library TaskReveal {
         task.winner = uint8(best); // best < k ≤ 7
         for (uint256 i; i < k; ++i) {
             if (hashes[i] != bytes32(0) && hashes[i] != hashes[best]) {
-                s.seats[taskId][i].state = ITaskEscrow.SeatState.Faulty;
+                TaskSeats.setState(s, taskId, task, i, ITaskEscrow.SeatState.Faulty);
             }
         }
         if (task.tier == Tier.DEEP) {
@@ -228,13 +223,14 @@ library TaskReveal {
         return TaskReview.revealPhase(task.commits, task.redundancy, task.until, s.params.revealWindow);
     }
 
-    /// @dev The seat `worker` holds among the first `k`; reverts `NotAssigned` if it holds none.
-    function _seatOf(EscrowState storage s, TaskId taskId, uint256 k, address worker)
+    /// @dev The seat `worker` holds; reverts `NotAssigned` if it holds none.
+    function _seatOf(EscrowState storage s, TaskId taskId, Task storage task, address worker)
         private
         view
         returns (uint256 index)
     {
-        while (index < k && s.seats[taskId][index].worker != worker) {
+        uint256 k = task.redundancy;
+        while (index < k && TaskSeats.workerOf(s, taskId, task, index) != worker) {
             ++index;
         }
         if (index == k) {

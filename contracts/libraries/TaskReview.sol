@@ -15,6 +15,7 @@ import {Deferred} from "./Deferred.sol";
 import {FeeSplit} from "./FeeSplit.sol";
 import {SeatReleases} from "./SeatReleases.sol";
 import {TaskOrigins} from "./TaskOrigins.sol";
+import {TaskSeats} from "./TaskSeats.sol";
 import {TaskTerms} from "./TaskTerms.sol";
 
 /// @title TaskReview
@@ -166,7 +167,7 @@ library TaskReview {
         }
         bool party = msg.sender == TaskOrigins.requesterOf(s, taskId, task);
         for (uint256 i; i < task.redundancy; ++i) {
-            party = party || s.seats[taskId][i].worker == msg.sender;
+            party = party || TaskSeats.workerOf(s, taskId, task, i) == msg.sender;
         }
         if (party) {
             revert ITaskEscrow.SelfReview(taskId, msg.sender);
@@ -377,9 +378,8 @@ library TaskReview {
             }
             uint256 k = task.redundancy;
             for (uint256 i; i < k; ++i) {
-                Seat storage seat = s.seats[taskId][i];
-                if (seat.state == ITaskEscrow.SeatState.Revealed) {
-                    seat.state = ITaskEscrow.SeatState.Accepted;
+                if (TaskSeats.stateOf(s, taskId, task, i) == ITaskEscrow.SeatState.Revealed) {
+                    TaskSeats.setState(s, taskId, task, i, ITaskEscrow.SeatState.Accepted);
                 }
             }
         }
@@ -417,10 +417,10 @@ library TaskReview {
         }
         uint256 k = task.redundancy;
         for (uint256 i; i < k; ++i) {
-            Seat storage seat = s.seats[taskId][i];
+            Seat memory seat = TaskSeats.seatOf(s, taskId, task, i);
             ITaskEscrow.SeatState state = seat.state;
             if (state == ITaskEscrow.SeatState.Assigned || state == ITaskEscrow.SeatState.Committed) {
-                seat.state = ITaskEscrow.SeatState.Faulty;
+                TaskSeats.setState(s, taskId, task, i, ITaskEscrow.SeatState.Faulty);
                 SeatReleases.flush(releases, workers); // a slash caps the lock: every release goes first
                 slashed += _penalize(s, workers, taskId, seat.worker, lock, ITaskEscrow.Fault.MissedResult);
             } else if (state == ITaskEscrow.SeatState.Faulty) {
@@ -488,7 +488,7 @@ library TaskReview {
         }
         (uint256 royalty, uint256 protocolFee, uint256 pot) =
             FeeSplit.split(fee, cache.terms.royaltyBps, s.params.protocolFeeBps);
-        uint256 dust = protocolFee + pot - _payAccepted(s, taskId, task.redundancy, pot);
+        uint256 dust = protocolFee + pot - _payAccepted(s, taskId, task, pot);
         credit(s, cache.terms.owner, royalty);
         credit(s, s.params.treasury, dust);
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -697,7 +697,7 @@ library TaskReview {
         }
         uint256 k = task.redundancy;
         for (uint256 j; j < k; ++j) {
-            if (_revealed(s.seats[taskId][j].state) && mask & _bit(j) == 0) {
+            if (_revealed(TaskSeats.stateOf(s, taskId, task, j)) && mask & _bit(j) == 0) {
                 return true;
             }
         }
@@ -781,7 +781,7 @@ library TaskReview {
         if (task.challenger == address(0)) {
             return (bounty, bounty);
         }
-        if (s.seats[taskId][proposed].state == ITaskEscrow.SeatState.Faulty) {
+        if (TaskSeats.stateOf(s, taskId, task, proposed) == ITaskEscrow.SeatState.Faulty) {
             credit(s, task.challenger, task.bond + bounty);
             return (bounty, 0);
         }
@@ -810,7 +810,7 @@ library TaskReview {
             }
         }
         for (uint256 j; j < k; ++j) {
-            if (accepts[j] * 2 > votes && _revealed(s.seats[taskId][j].state)) {
+            if (accepts[j] * 2 > votes && _revealed(TaskSeats.stateOf(s, taskId, task, j))) {
                 mask |= _bit(j);
             }
         }
@@ -823,18 +823,17 @@ library TaskReview {
         uint8 winner = NO_WINNER;
         if (outcome != NO_OUTCOME) {
             for (uint256 j; j < k; ++j) {
-                Seat storage seat = s.seats[taskId][j];
-                if (!_revealed(seat.state)) {
+                if (!_revealed(TaskSeats.stateOf(s, taskId, task, j))) {
                     continue; // never revealed: faulty at close whatever the votes say
                 }
                 if (outcome & _bit(j) != 0) {
-                    seat.state = ITaskEscrow.SeatState.Accepted;
+                    TaskSeats.setState(s, taskId, task, j, ITaskEscrow.SeatState.Accepted);
                     if (winner == NO_WINNER) {
                         // forge-lint: disable-next-line(unsafe-typecast)
                         winner = uint8(j); // j < k ≤ 7
                     }
                 } else {
-                    seat.state = ITaskEscrow.SeatState.Faulty;
+                    TaskSeats.setState(s, taskId, task, j, ITaskEscrow.SeatState.Faulty);
                 }
             }
         }
@@ -911,16 +910,20 @@ library TaskReview {
     }
 
     /// @dev Splits `pot` evenly among accepted seats; returns the amount credited.
-    function _payAccepted(EscrowState storage s, TaskId taskId, uint256 k, uint256 pot) private returns (uint256 paid) {
+    function _payAccepted(EscrowState storage s, TaskId taskId, Task storage task, uint256 pot)
+        private
+        returns (uint256 paid)
+    {
+        uint256 k = task.redundancy;
         uint256 accepted;
         for (uint256 i; i < k; ++i) {
-            if (s.seats[taskId][i].state == ITaskEscrow.SeatState.Accepted) {
+            if (TaskSeats.stateOf(s, taskId, task, i) == ITaskEscrow.SeatState.Accepted) {
                 ++accepted;
             }
         }
         uint256 share = pot / accepted; // a settled task with a winner has ≥ 1 accepted seat
         for (uint256 i; i < k; ++i) {
-            Seat memory seat = s.seats[taskId][i];
+            Seat memory seat = TaskSeats.seatOf(s, taskId, task, i);
             if (seat.state == ITaskEscrow.SeatState.Accepted) {
                 credit(s, seat.worker, share);
                 paid += share;
@@ -994,7 +997,7 @@ library TaskReview {
         uint256 members = task.committeeSize; // 0 until the first committee is drawn
         parties = new address[](k + 3 + members);
         for (uint256 i; i < k; ++i) {
-            parties[i] = s.seats[taskId][i].worker;
+            parties[i] = TaskSeats.workerOf(s, taskId, task, i);
         }
         parties[k] = TaskOrigins.requesterOf(s, taskId, task);
         parties[k + 1] = task.challenger;

@@ -3,14 +3,15 @@ pragma solidity ^0.8.24;
 
 import {EscrowState, SeatTerms, Task} from "../types/EscrowTypes.sol";
 import {TaskId} from "../types/TaskTypes.sol";
+import {TaskSeats} from "./TaskSeats.sol";
 
 /// @title TaskTerms
 /// @notice The assignment terms of tasks (each seat's collateral, the review reserve, the determinism class, the fee
-///         charged), kept once for all the tasks that share them and named by seat 0's `termsKey`: an assignment
-///         writes its seat, not a slot of terms that its batch already wrote, nor its task's first slot again.
+///         charged), kept once for all the tasks that share them and named by a key in each task's word
+///         (`TaskSeats`): an assignment writes no slot of terms that its batch already wrote.
 /// @dev Terms are written once and never change, so a key read later always gives what its task was assigned with.
 library TaskTerms {
-    /// @notice The key of these terms, storing them under it the first time: the first 88 bits of their hash
+    /// @notice The key of these terms, storing them under it the first time: the first 48 bits of their hash
     ///         (never 0, which names no terms), probed upward past a key that holds other terms.
     /// @param s The escrow's storage.
     /// @param seatLockGwei Each compute seat's collateral, gwei.
@@ -20,10 +21,10 @@ library TaskTerms {
     /// @return key The key that names exactly these terms.
     function intern(EscrowState storage s, uint64 seatLockGwei, uint64 reserveGwei, uint8 determinism, uint96 fee)
         internal
-        returns (uint88 key)
+        returns (uint48 key)
     {
         // forge-lint: disable-next-line(unsafe-typecast)
-        key = uint88(uint256(keccak256(abi.encode(seatLockGwei, reserveGwei, determinism, fee)))); // the first 88 bits
+        key = uint48(uint256(keccak256(abi.encode(seatLockGwei, reserveGwei, determinism, fee)))); // the first 48 bits
         while (true) {
             if (key == 0) {
                 key = 1;
@@ -39,7 +40,7 @@ library TaskTerms {
             ) {
                 return key;
             }
-            // Another's terms share these 88 bits: try the next key (wrapping past 2^88 − 1 to 1).
+            // Another's terms share these 48 bits: try the next key (wrapping past 2^48 − 1 to 1).
             unchecked {
                 ++key;
             }
@@ -51,7 +52,7 @@ library TaskTerms {
     /// @param taskId The task.
     /// @return The terms.
     function termsOf(EscrowState storage s, TaskId taskId) internal view returns (SeatTerms memory) {
-        return s.seatTerms[s.seats[taskId][0].termsKey];
+        return s.seatTerms[TaskSeats.termsKeyOf(s.tasks[taskId])];
     }
 
     /// @notice A task's fee: once assigned, what its terms charged; before, what was escrowed at creation.
@@ -59,7 +60,7 @@ library TaskTerms {
     /// @param task The task.
     /// @return The fee, token wei.
     function feeOf(SeatTerms memory terms, Task storage task) internal view returns (uint96) {
-        return terms.set ? terms.fee : task.fee;
+        return terms.set ? terms.fee : TaskSeats.escrowedFee(task);
     }
 
     /// @notice A task's fee, as `feeOf` with its terms read here.

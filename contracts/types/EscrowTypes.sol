@@ -7,7 +7,7 @@ import {TaskId, TaskStatus, Tier} from "./TaskTypes.sol";
 
 /// @notice A task as stored: four slots; `getTask` presents it with its `Origin` as an `ITaskEscrow.TaskView`.
 /// @dev Slot 0: the lifecycle word, fields as in `TaskView`, except that the fee escrowed at creation is kept in 88
-///      bits (`createTask` refuses a larger cap), the deadline in 32 bits (seconds, to 2106), the model as an index
+///      bits (`createTask` refuses a larger cap) until assignment, when those bits take seat 0 (`TaskSeats`), the deadline in 32 bits (seconds, to 2106), the model as an index
 ///      into `EscrowState.models`, and what the tasks of one creation call share — requester, value, floor, creation
 ///      block — in their `Origin`, `originOffset` task ids back. `createTask` writes only slot 0 (and the origin once
 ///      per call). Slot 1: challenger | bond, written only by `challenge`. Slot 2, written only by reviews: the
@@ -15,10 +15,10 @@ import {TaskId, TaskStatus, Tier} from "./TaskTypes.sol";
 ///      counts, the appeal's stage, the appeal committee's size and the first committee's size. Slot 3: appellant |
 ///      appeal bond, written only by `appeal`. What assignment fixes besides slot 0 — each compute seat's collateral,
 ///      the review reserve, the model's determinism class and the fee charged — is kept once for every task that
-///      shares it (`SeatTerms`), named by seat 0's `termsKey`: a LIGHT task writes no slot of its own for it, only its
-///      seat.
+///      shares it (`SeatTerms`), named by the key in seat 0: a LIGHT task writes no slot of its own at assignment.
 struct Task {
-    uint88 fee;
+    /// @dev The fee escrowed at creation until assigned; then seat 0 (`TaskSeats`).
+    uint88 feeOrSeat;
     uint32 until;
     uint32 anchor;
     uint32 modelIndex;
@@ -59,18 +59,16 @@ struct Counters {
     uint128 liabilities;
 }
 
-/// @notice A compute seat: one slot.
-/// @dev `termsKey` is set on seat 0 only (zero on the others and before assignment): the key of the task's
-///      `SeatTerms` in `EscrowState.seatTerms`.
+/// @notice A compute seat: its worker and state. Seat 0 is kept in the task's word, the others a slot each
+///         (`TaskSeats`).
 struct Seat {
     address worker;
     ITaskEscrow.SeatState state;
-    uint88 termsKey;
 }
 
 /// @notice What assignment fixes for a task besides its lifecycle word and seats, stored once for every task that shares it
 ///         (a batch of like tasks shares one, or a few by the primaries' reputations): one slot, written once.
-/// @dev Keyed by the first 88 bits of `keccak256(abi.encode(seatLockGwei, reserveGwei, determinism, fee))`, probed
+/// @dev Keyed by the first 48 bits of `keccak256(abi.encode(seatLockGwei, reserveGwei, determinism, fee))`, probed
 ///      upward past a key held by other terms (`TaskTerms.intern`), so a key always names the terms it was given.
 struct SeatTerms {
     /// @notice The collateral each compute seat locked, in gwei.
@@ -100,6 +98,7 @@ struct EscrowState {
     ModelId[] models;
     mapping(ModelId modelId => uint32 indexPlusOne) modelIndex;
     mapping(TaskId taskId => Task) tasks;
+    /// @dev Seats 1.. (seat 0 is in the task's word).
     mapping(TaskId taskId => mapping(uint256 index => Seat)) seats;
     /// @dev A seat's commitment, then its output hash once revealed.
     mapping(TaskId taskId => mapping(uint256 index => bytes32)) seatHashes;
@@ -110,8 +109,13 @@ struct EscrowState {
     mapping(address account => uint256) claimable;
     /// @dev Review reserves paid in at assignment, less review pay paid out; part of the liabilities.
     uint256 reviewFund;
-    /// @dev Assignment terms shared by tasks, by the key seat 0 of each names.
-    mapping(uint88 key => SeatTerms) seatTerms;
+    /// @dev Assignment terms shared by tasks, by the key each task's word names.
+    mapping(uint48 key => SeatTerms) seatTerms;
     /// @dev What the tasks of a creation call share, by the id of the first task it serves.
     mapping(TaskId firstTaskId => Origin) origins;
+    /// @dev The escrow's index of each worker that held a seat (1, 2, …; never reused), and its inverse: seat 0
+    ///      names its worker by index in the task's word.
+    mapping(address worker => uint32 index) workerIndex;
+    mapping(uint32 index => address worker) workerAt;
+    uint32 workerCount;
 }

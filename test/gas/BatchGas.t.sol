@@ -17,7 +17,8 @@ contract BatchGasTest is EscrowFixture {
 
     function setUp() public override {
         super.setUp();
-        _run(1, "warmup");
+        _run(20, "warmup");
+        assertTrue(_seatedEveryWorker(1, 20), "every worker seated once"); // indexed: the steady state
     }
 
     function _ids(uint256 first, uint256 n) internal pure returns (TaskId[] memory ids) {

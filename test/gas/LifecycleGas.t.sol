@@ -5,8 +5,9 @@ import {TaskId, Tier} from "../../contracts/types/TaskTypes.sol";
 import {EscrowFixture} from "../utils/EscrowFixture.sol";
 
 /// @notice Gas of a whole task lifecycle per tier, step by step, written to `snapshots/` by
-///         `vm.snapshotGasLastCall`. `setUp` first runs one task of every tier, so the measured task meets a
-///         market in steady state (every balance already non-zero), as all but the first task do.
+///         `vm.snapshotGasLastCall`. `setUp` first runs LIGHT tasks until every compute worker held a seat, then one
+///         task of every other tier, so the measured task meets a market in steady state (every balance already
+///         non-zero, every worker indexed), as all but the first tasks do.
 /// @dev `forge test` measures execution gas with the test function as one transaction (no 21k intrinsic
 ///      cost; a slot touched by an earlier step is warm). `forge test --isolate` runs every call as its own
 ///      transaction, intrinsic cost included: scripts/gas-report prints both.
@@ -89,7 +90,11 @@ contract LifecycleGasTest is EscrowFixture {
 
     function setUp() public override {
         super.setUp();
-        _light("warmup");
+        uint256 first = escrow.taskCount() + 1;
+        do {
+            _light("warmup");
+        } while (!_seatedEveryWorker(first, escrow.taskCount()) && escrow.taskCount() < first + 50);
+        assertTrue(_seatedEveryWorker(first, escrow.taskCount()), "every worker seated once");
         _redundant("warmup", Tier.REDUNDANT);
         _redundant("warmup", Tier.DEEP);
     }

@@ -167,6 +167,21 @@ abstract contract EscrowFixture is Test {
         (worker,,) = escrow.seat(taskId, index);
     }
 
+    /// @dev Whether every compute worker held seat 0 of one of the tasks `first`..`last`: each then has its index in
+    ///      the escrow, which a worker's first seat 0 pays for once — the steady state that gas is measured in.
+    function _seatedEveryWorker(uint256 first, uint256 last) internal view returns (bool) {
+        for (uint256 w; w < computeWorkers.length; ++w) {
+            bool seated;
+            for (uint256 id = first; id <= last && !seated; ++id) {
+                seated = _worker(TaskId.wrap(id), 0) == computeWorkers[w];
+            }
+            if (!seated) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     function _member(TaskId taskId, uint256 index) internal view returns (address verifier) {
         (verifier,,) = escrow.committeeSeat(taskId, index);
     }
