@@ -19,6 +19,7 @@ import {TaskReveal} from "./libraries/TaskReveal.sol";
 import {TaskReview} from "./libraries/TaskReview.sol";
 import {TaskSeats} from "./libraries/TaskSeats.sol";
 import {TaskTerms} from "./libraries/TaskTerms.sol";
+import {WorkerIndexes} from "./libraries/WorkerIndexes.sol";
 import {EscrowState, Member, Origin, Seat, SeatTerms, Task} from "./types/EscrowTypes.sol";
 import {DeterminismClass, ModelId, ReleaseTerms} from "./types/ModelTypes.sol";
 import {Roles} from "./types/Roles.sol";
@@ -315,7 +316,7 @@ contract TaskEscrow is ITaskEscrow, Ownable {
         returns (address verifier, VoteState state, uint8 acceptMask)
     {
         Member memory m = _s.committees[taskId][index];
-        return (m.verifier, m.state, m.acceptMask);
+        return (WorkerIndexes.workerAt(_s, m.verifierIndex), m.state, m.acceptMask);
     }
 
     /// @inheritdoc ITaskEscrow

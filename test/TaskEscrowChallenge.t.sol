@@ -126,6 +126,21 @@ contract TaskEscrowChallengeTest is EscrowFixture {
         escrow.commitVote(taskId, keccak256("vote"));
     }
 
+    /// @notice Members are named by the escrow's worker index: the task's own worker, indexed by its seat, is still no
+    ///         member, nor is another indexed worker outside the committee.
+    function test_attacker_anIndexedWorkerOutsideTheCommitteeCannotVote() public {
+        TaskId taskId = _proposed(bad);
+        _challenge(taskId);
+        address seated = _worker(taskId, 0); // holds an index: its seat 0 names it
+        vm.prank(seated);
+        vm.expectRevert(abi.encodeWithSelector(ITaskEscrow.NotAssigned.selector, taskId, seated));
+        escrow.commitVote(taskId, keccak256("vote"));
+        for (uint256 i; i < 3; ++i) {
+            assertTrue(_member(taskId, i) != seated, "a seat never reviews itself");
+            assertTrue(_member(taskId, i) != address(0), "every member names a worker");
+        }
+    }
+
     function test_commitVote_revertsIfCommittedTwice() public {
         TaskId taskId = _proposed(bad);
         _challenge(taskId);

@@ -17,6 +17,7 @@ import {SeatReleases} from "./SeatReleases.sol";
 import {TaskOrigins} from "./TaskOrigins.sol";
 import {TaskSeats} from "./TaskSeats.sol";
 import {TaskTerms} from "./TaskTerms.sol";
+import {WorkerIndexes} from "./WorkerIndexes.sol";
 
 /// @title TaskReview
 /// @notice The escrow's committee reviews, finality and settlement, as functions on its storage. Linked
@@ -93,7 +94,8 @@ library TaskReview {
         }
         uint256 base = appealed ? APPEAL_BASE : 0;
         for (uint256 i; i < size; ++i) {
-            s.committees[taskId][base + i] = Member(committee[i], ITaskEscrow.VoteState.None, 0);
+            s.committees[taskId][base + i] =
+                Member(WorkerIndexes.indexOf(s, committee[i]), ITaskEscrow.VoteState.None, 0, bytes26(0));
         }
         uint40 end = uint40(block.timestamp) + s.params.voteWindow;
         if (appealed) {
@@ -130,8 +132,9 @@ library TaskReview {
         }
         // The requester and the first committee would appeal their own decision: only strangers review it.
         bool party = msg.sender == TaskOrigins.requesterOf(s, taskId, task);
+        uint32 caller = WorkerIndexes.find(s, msg.sender); // 0, which no member has, if it never held a seat
         for (uint256 i; i < task.committeeSize; ++i) {
-            party = party || s.committees[taskId][i].verifier == msg.sender;
+            party = party || s.committees[taskId][i].verifierIndex == caller;
         }
         if (party) {
             revert ITaskEscrow.SelfReview(taskId, msg.sender);
@@ -205,7 +208,7 @@ library TaskReview {
             revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
         }
         m.state = ITaskEscrow.VoteState.Committed;
-        s.voteHashes[taskId][index] = commitment;
+        m.voteHash = bytes26(commitment); // its first 26 bytes (see `Member`)
         uint8 commits = task.voteCommits + 1;
         task.voteCommits = commits;
         if (commits == size) {
@@ -248,7 +251,7 @@ library TaskReview {
         if (m.state != ITaskEscrow.VoteState.Committed) {
             revert ITaskEscrow.AlreadyActed(taskId, msg.sender);
         }
-        if (keccak256(abi.encode(acceptMask, salt, msg.sender)) != s.voteHashes[taskId][index]) {
+        if (bytes26(keccak256(abi.encode(acceptMask, salt, msg.sender))) != m.voteHash) {
             revert ITaskEscrow.CommitmentMismatch(taskId, msg.sender);
         }
         m.state = ITaskEscrow.VoteState.Revealed;
@@ -750,8 +753,11 @@ library TaskReview {
         uint256 outcome
     ) private returns (address[] memory winners, uint256 firstWinners, uint256 slashed) {
         winners = new address[](task.committeeSize + task.appealSize);
-        (firstWinners, slashed) = _judgeMembers(s, workers, taskId, task, outcome, false, winners, 0);
-        (uint256 n, uint256 more) = _judgeMembers(s, workers, taskId, task, outcome, true, winners, firstWinners);
+        uint96 lock = uint96(task.memberLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei: one lock judges both
+        (firstWinners, slashed) = _judgeMembers(s, workers, taskId, outcome, 0, task.committeeSize, lock, winners, 0);
+        (uint256 n, uint256 more) = _judgeMembers(
+            s, workers, taskId, outcome, APPEAL_BASE, APPEAL_BASE + task.appealSize, lock, winners, firstWinners
+        );
         slashed += more;
         // Keep the first n: shrink the array in place.
         assembly ("memory-safe") {
@@ -840,34 +846,45 @@ library TaskReview {
         task.winner = winner;
     }
 
-    /// @dev Slashes the members of the first (or the appeal) committee that did not reveal, or voted against
-    ///      `outcome` (unless it is `NO_OUTCOME`), and releases the others, writing them to `winners` from index
-    ///      `n` on; returns the new count and what was slashed.
+    /// @dev Slashes the members at `base`..`end` (the first or the appeal committee) that did not reveal, or voted
+    ///      against `outcome` (unless it is `NO_OUTCOME`), and releases the others' `lock`, writing them to `winners`
+    ///      from index `n` on; returns the new count and what was slashed.
     function _judgeMembers(
         EscrowState storage s,
         IWorkerRegistry workers,
         TaskId taskId,
-        Task storage task,
         uint256 outcome,
-        bool appealRound,
+        uint256 base,
+        uint256 end,
+        uint96 lock,
         address[] memory winners,
         uint256 n
     ) private returns (uint256, uint256 slashed) {
-        (uint256 base, uint256 end) =
-            appealRound ? (APPEAL_BASE, APPEAL_BASE + task.appealSize) : (0, uint256(task.committeeSize));
-        uint96 lock = uint96(task.memberLockGwei) * 1 gwei; // < 2^64 gwei < 2^96 wei
         for (uint256 i = base; i < end; ++i) {
             Member memory m = s.committees[taskId][i];
             if (m.state != ITaskEscrow.VoteState.Revealed) {
-                slashed += _penalize(s, workers, taskId, m.verifier, lock, ITaskEscrow.Fault.MissedVote);
+                slashed += _penalizeMember(s, workers, taskId, m.verifierIndex, lock, ITaskEscrow.Fault.MissedVote);
             } else if (outcome != NO_OUTCOME && m.acceptMask != outcome) {
-                slashed += _penalize(s, workers, taskId, m.verifier, lock, ITaskEscrow.Fault.WrongVote);
+                slashed += _penalizeMember(s, workers, taskId, m.verifierIndex, lock, ITaskEscrow.Fault.WrongVote);
             } else {
-                workers.unlock(m.verifier, lock);
-                winners[n++] = m.verifier;
+                address verifier = WorkerIndexes.workerAt(s, m.verifierIndex);
+                workers.unlock(verifier, lock);
+                winners[n++] = verifier;
             }
         }
         return (n, slashed);
+    }
+
+    /// @dev `_penalize` of the verifier a member's index names.
+    function _penalizeMember(
+        EscrowState storage s,
+        IWorkerRegistry workers,
+        TaskId taskId,
+        uint32 verifierIndex,
+        uint96 amount,
+        ITaskEscrow.Fault fault
+    ) private returns (uint256) {
+        return _penalize(s, workers, taskId, WorkerIndexes.workerAt(s, verifierIndex), amount, fault);
     }
 
     /// @dev Pays each of `winners[from:]` `pay` from the review fund (an equal part of what is left, if it runs
@@ -978,8 +995,9 @@ library TaskReview {
         view
         returns (uint256)
     {
+        uint32 caller = WorkerIndexes.find(s, msg.sender); // 0, which no member has, if it never held a seat
         for (uint256 i = base; i < base + size; ++i) {
-            if (s.committees[taskId][i].verifier == msg.sender) {
+            if (s.committees[taskId][i].verifierIndex == caller) {
                 return i;
             }
         }
@@ -1003,7 +1021,7 @@ library TaskReview {
         parties[k + 1] = task.challenger;
         parties[k + 2] = task.appellant;
         for (uint256 i; i < members; ++i) {
-            parties[k + 3 + i] = s.committees[taskId][i].verifier;
+            parties[k + 3 + i] = WorkerIndexes.workerAt(s, s.committees[taskId][i].verifierIndex);
         }
     }
 

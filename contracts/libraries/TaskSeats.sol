@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {ITaskEscrow} from "../interfaces/ITaskEscrow.sol";
 import {EscrowState, Seat, Task} from "../types/EscrowTypes.sol";
 import {TaskId} from "../types/TaskTypes.sol";
+import {WorkerIndexes} from "./WorkerIndexes.sol";
 
 /// @title TaskSeats
 /// @notice A task's compute seats. Seat 0 lives in the task's own word: once a task is assigned, the 88 bits that held
@@ -11,8 +12,7 @@ import {TaskId} from "../types/TaskTypes.sol";
 ///         hold seat 0's worker, by a 32-bit index, its state and the task's terms key. A LIGHT task, whose only seat
 ///         is seat 0, writes no slot of its own at assignment. Seats 1.. of REDUNDANT and DEEP tasks have a slot each.
 /// @dev `Task.feeOrSeat` is the escrowed fee while `redundancy` is 0 (before assignment) and, after,
-///      `termsKey << 40 | workerIndex << 8 | state`. Worker indexes are the escrow's own, given at a worker's first
-///      seat and never reused, 1, 2, … (0 names no worker).
+///      `termsKey << 40 | workerIndex << 8 | state`, the index being the escrow's own (`WorkerIndexes`).
 library TaskSeats {
     uint256 private constant STATE_BITS = 8;
     uint256 private constant INDEX_BITS = 32;
@@ -61,7 +61,7 @@ library TaskSeats {
         // forge-lint: disable-next-line(unsafe-typecast)
         uint32 index = uint32(word >> STATE_BITS); // the next 32 bits
         // forge-lint: disable-next-line(unsafe-typecast)
-        return Seat(s.workerAt[index], ITaskEscrow.SeatState(uint8(word))); // the low 8 bits: a state it wrote
+        return Seat(WorkerIndexes.workerAt(s, index), ITaskEscrow.SeatState(uint8(word))); // low 8 bits: a state
     }
 
     /// @notice The worker of seat `i`.
@@ -122,20 +122,10 @@ library TaskSeats {
     function place(EscrowState storage s, TaskId taskId, Task storage task, address[] memory drawn, uint48 termsKey)
         internal
     {
-        task.feeOrSeat = uint88(termsKey) << KEY_SHIFT | uint88(_indexOf(s, drawn[0])) << STATE_BITS
+        task.feeOrSeat = uint88(termsKey) << KEY_SHIFT | uint88(WorkerIndexes.indexOf(s, drawn[0])) << STATE_BITS
             | uint88(ITaskEscrow.SeatState.Assigned);
         for (uint256 i = 1; i < drawn.length; ++i) {
             s.seats[taskId][i] = Seat(drawn[i], ITaskEscrow.SeatState.Assigned);
-        }
-    }
-
-    /// @dev The worker's index, given at its first seat.
-    function _indexOf(EscrowState storage s, address worker) private returns (uint32 index) {
-        index = s.workerIndex[worker];
-        if (index == 0) {
-            index = ++s.workerCount;
-            s.workerIndex[worker] = index;
-            s.workerAt[index] = worker;
         }
     }
 }

@@ -83,11 +83,14 @@ struct SeatTerms {
     uint96 fee;
 }
 
-/// @notice A committee seat: one slot.
+/// @notice A committee seat: one slot, its vote commitment included.
+/// @dev The verifier is named by its escrow index (`WorkerIndexes`), which leaves 208 bits for the commitment: its first
+///      26 bytes. Changing a committed vote would take two openings that agree in those 208 bits, about 2^104 hashes.
 struct Member {
-    address verifier;
+    uint32 verifierIndex;
     ITaskEscrow.VoteState state;
     uint8 acceptMask;
+    bytes26 voteHash;
 }
 
 /// @notice Everything the escrow stores, in one struct so that its libraries can work on it.
@@ -104,8 +107,6 @@ struct EscrowState {
     mapping(TaskId taskId => mapping(uint256 index => bytes32)) seatHashes;
     /// @dev The first committee at 0..6, an appeal's at `TaskReview.APPEAL_BASE` (8) on.
     mapping(TaskId taskId => mapping(uint256 index => Member)) committees;
-    /// @dev A member's vote commitment.
-    mapping(TaskId taskId => mapping(uint256 index => bytes32)) voteHashes;
     mapping(address account => uint256) claimable;
     /// @dev Review reserves paid in at assignment, less review pay paid out; part of the liabilities.
     uint256 reviewFund;
@@ -113,8 +114,8 @@ struct EscrowState {
     mapping(uint48 key => SeatTerms) seatTerms;
     /// @dev What the tasks of a creation call share, by the id of the first task it serves.
     mapping(TaskId firstTaskId => Origin) origins;
-    /// @dev The escrow's index of each worker that held a seat (1, 2, …; never reused), and its inverse: seat 0
-    ///      names its worker by index in the task's word.
+    /// @dev The escrow's index of each worker that held a compute seat 0 or a committee seat, and its inverse
+    ///      (`WorkerIndexes`).
     mapping(address worker => uint32 index) workerIndex;
     mapping(uint32 index => address worker) workerAt;
     uint32 workerCount;

@@ -24,7 +24,7 @@ use verigrad_contracts::{
 };
 use verigrad_inference::{ModelInput, Number};
 
-use verigrad_task::{INPUT_REJECTED, TaskError, due, lock, step_calls};
+use verigrad_task::{INPUT_REJECTED, Step, TaskError, due, lock, step_calls};
 
 use crate::{Requester, TaskRequest};
 
@@ -186,7 +186,9 @@ impl LoadReport {
 /// refused with `FeeBelowQuote`.
 const QUOTE_HEADROOM: u64 = 8;
 
-/// How long an assignment sent is given to show up before it is sent again.
+/// How long after its batch was mined (or failed) an assignment is given to show up in the events
+/// before it is sent again. While the batch waits in the pool it is not sent again at all: a second
+/// copy behind a pending one only pays to be skipped.
 const ASSIGN_RETRY: Duration = Duration::from_secs(5);
 
 /// How often tasks are swept for steps nobody else took.
@@ -314,7 +316,12 @@ pub(crate) async fn follow(
     let mut assigning = JoinSet::new();
     loop {
         while let Some(sent) = assigning.try_join_next() {
-            assignments_sent(sent);
+            for id in assignments_sent(sent) {
+                if let Some(task) = waiting.get_mut(&id) {
+                    task.sent = Some(Instant::now());
+                    task.in_flight = false;
+                }
+            }
         }
         let still_creating = creating.load(Ordering::Acquire);
         for (id, block) in lock(created).drain(..) {
@@ -324,6 +331,7 @@ pub(crate) async fn follow(
                     anchor: draw_anchor(block, epoch_blocks),
                     assigned: false,
                     sent: None,
+                    in_flight: false,
                     seen: Instant::now(),
                 },
             );
@@ -355,6 +363,7 @@ pub(crate) async fn follow(
                     {
                         task.anchor = u64::from(anchored.inner.data.anchor);
                         task.sent = None;
+                        task.in_flight = false;
                         task.seen = Instant::now();
                     }
                 }
@@ -373,17 +382,20 @@ pub(crate) async fn follow(
             .iter_mut()
             .filter(|(_, t)| {
                 !t.assigned
+                    && !t.in_flight
                     && t.anchor < head
                     && t.sent.is_none_or(|at| at.elapsed() >= ASSIGN_RETRY)
             })
             .map(|(id, t)| {
-                t.sent = Some(Instant::now());
+                (t.sent, t.in_flight) = (Some(Instant::now()), true);
                 EscrowCall::new(*id, TaskEscrow::assignCall { taskId: *id })
             })
             .collect();
         if !assignable.is_empty() {
             let (escrow, sender) = (escrow.clone(), requester.account().sender().clone());
-            assigning.spawn(async move { send_in_batches(&escrow, &sender, assignable).await });
+            let ids: Vec<U256> = assignable.iter().map(|call| call.task).collect();
+            assigning
+                .spawn(async move { (ids, send_in_batches(&escrow, &sender, assignable).await) });
         }
 
         if last_sweep.elapsed() >= SWEEP_EVERY {
@@ -407,15 +419,18 @@ pub(crate) async fn follow(
     Ok((settled_at, waiting))
 }
 
-/// Takes the outcome of one poll's assignment batches. One that failed (reverted once mined, a
-/// receipt that never came) is logged: its tasks, still unassigned, go out again after
-/// [`ASSIGN_RETRY`].
-fn assignments_sent(sent: Result<Result<(), TaskError>, tokio::task::JoinError>) {
+/// Takes the outcome of one poll's assignment batches and returns the tasks they carried. One that
+/// failed (reverted once mined, a receipt that never came) is logged: its tasks, still unassigned,
+/// go out again after [`ASSIGN_RETRY`].
+fn assignments_sent(
+    sent: Result<(Vec<U256>, Result<(), TaskError>), tokio::task::JoinError>,
+) -> Vec<U256> {
     // A sending task is never aborted; one that panicked takes the run down as it would have.
-    let sent = sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    let (ids, sent) = sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     if let Err(error) = sent {
         tracing::warn!(%error, "an assignment batch failed; its tasks are sent again");
     }
+    ids
 }
 
 /// The events a load run follows: assignments, draws moved to a new anchor, and settlements.
@@ -430,8 +445,10 @@ pub(crate) struct Attendance {
     /// The anchor block of its seat draw: `assign` works from the block after it.
     anchor: u64,
     assigned: bool,
-    /// When its assignment was last sent.
+    /// When its assignment was last sent, or its batch last came back.
     sent: Option<Instant>,
+    /// Whether a batch carrying its assignment is still waiting to be mined.
+    in_flight: bool,
     /// When it was created or last seen assigned.
     seen: Instant,
 }
@@ -467,7 +484,9 @@ async fn send_in_batches(
     Ok(())
 }
 
-/// Reads `tasks` in bulk and takes every step due on them that nobody else took.
+/// Reads `tasks` in bulk and takes every step due on them that nobody else took, but two: the
+/// assignment, which the follow loop sends and re-sends itself, and a proposed result's audit draw,
+/// which finalize draws from the same anchor (sending it apart only costs a call).
 async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Result<(), TaskError> {
     if tasks.is_empty() {
         return Ok(());
@@ -476,7 +495,9 @@ async fn sweep(requester: &Requester, tasks: &[U256], reveal_window: u64) -> Res
     let head = escrow.rpc().head().await?;
     let mut calls = Vec::new();
     for task in escrow.tasks(tasks).await? {
-        if let Some(step) = due(&task, head, reveal_window) {
+        if let Some(step) = due(&task, head, reveal_window)
+            && !matches!(step, Step::Assign | Step::Audit)
+        {
             calls.extend(step_calls(task.id, step));
         }
     }
