@@ -405,9 +405,9 @@ impl Worker {
         let step = due(task, head, self.reveal_window);
         if !involved {
             // A draw is taken by anyone watching: whoever would lose by it could otherwise stall it.
-            // Not a proposed result's audit draw: finalize draws it from the same anchor, and a party
-            // that stalls finality past the anchor's hash horizon is audited for it (see `quiet_until`).
-            if let Some(step) = step.filter(|s| s.is_draw() && *s != Step::Audit) {
+            // That includes a proposed result's audit draw, which finalize would also draw, but only
+            // once the challenge window is over: drawn now, an audited result's review starts sooner.
+            if let Some(step) = step.filter(|s| s.is_draw()) {
                 calls.extend(step_calls(task.id, step));
             }
             // A result checked and found correct, or a review whose committee left this worker
