@@ -106,10 +106,45 @@ pub struct Worker {
     /// not wait for it.
     sending: JoinSet<Sent>,
     in_flight: HashSet<U256>,
+    /// Tasks whose only calls in flight are draws this worker took as a watcher: still planned (a
+    /// seat's answer or a committee vote must not wait for the draw's receipt), only not drawn
+    /// again.
+    drawing: HashSet<U256>,
 }
 
 /// What became of one poll's calls: the tasks they concern and the batches sent.
-type Sent = (Vec<U256>, verigrad_contracts::Result<Vec<BatchSent>>);
+type Sent = (Flights, verigrad_contracts::Result<Vec<BatchSent>>);
+
+/// The tasks one poll's calls concern, by what they hold back until the batches are mined.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Flights {
+    /// Tasks with a call of their own (an answer, a vote, a finalize…): not planned again.
+    own: Vec<U256>,
+    /// Tasks whose only calls are draws (`assign`, `audit`, `drawCommittee`): not drawn again.
+    draws: Vec<U256>,
+}
+
+impl Flights {
+    fn of(calls: &[EscrowCall]) -> Self {
+        let own: HashSet<U256> = calls.iter().filter(|c| !is_draw(c)).map(|c| c.task).collect();
+        let mut flights = Self::default();
+        for call in calls {
+            let list = if own.contains(&call.task) { &mut flights.own } else { &mut flights.draws };
+            if !list.contains(&call.task) {
+                list.push(call.task);
+            }
+        }
+        flights
+    }
+}
+
+/// Whether `call` is a draw anyone may take from an anchor's hash.
+fn is_draw(call: &EscrowCall) -> bool {
+    matches!(
+        call.call,
+        TaskEscrowCalls::assign(_) | TaskEscrowCalls::audit(_) | TaskEscrowCalls::drawCommittee(_)
+    )
+}
 
 impl Worker {
     /// A worker acting for `account`.
@@ -138,6 +173,7 @@ impl Worker {
             quiet: HashMap::new(),
             sending: JoinSet::new(),
             in_flight: HashSet::new(),
+            drawing: HashSet::new(),
         })
     }
 
@@ -319,6 +355,8 @@ impl Worker {
                 Err(error) => self.report_failure(task, &error.to_string()),
             }
         }
+        // A draw already in flight is not sent twice: only one of them can take it.
+        calls.retain(|call| !(is_draw(call) && self.drawing.contains(&call.task)));
         if tasks.iter().any(|t| t.status == TaskStatus::Settled)
             && !self.in_flight.contains(&U256::ZERO)
             && !self.escrow.claimable(self.me()).await?.is_zero()
@@ -433,12 +471,13 @@ impl Worker {
         if calls.is_empty() {
             return;
         }
-        let tasks: Vec<U256> = calls.iter().map(|c| c.task).collect();
-        self.in_flight.extend(&tasks);
+        let flights = Flights::of(&calls);
+        self.in_flight.extend(&flights.own);
+        self.drawing.extend(&flights.draws);
         let (escrow, sender) = (self.escrow.clone(), self.account.sender().clone());
         self.sending.spawn(async move {
             let sent = escrow.send_batches(&sender, calls).await;
-            (tasks, sent)
+            (flights, sent)
         });
     }
 
@@ -446,9 +485,12 @@ impl Worker {
     /// their tasks be planned again.
     fn on_sent(&mut self, sent: Result<Sent, tokio::task::JoinError>) -> Result<(), TaskError> {
         // A sending task is never aborted; one that panicked takes the worker down as it would have.
-        let (tasks, batches) = sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-        for task in &tasks {
+        let (flights, batches) = sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        for task in &flights.own {
             self.in_flight.remove(task);
+        }
+        for task in &flights.draws {
+            self.drawing.remove(task);
         }
         let batches = match batches {
             Ok(batches) => batches,
@@ -528,5 +570,24 @@ mod tests {
         assert!(!drifts(compute, None, 10_000), "no threshold, no drift");
         assert!(!drifts(both, Some(0), 10_000), "a verifier checks anyway: no drift needed");
         assert!(!drifts(verify, Some(0), 10_000));
+    }
+
+    /// A task whose only call in flight is a watcher's draw stays plannable (its vote must not wait
+    /// for the draw); one with a call of its own does not, whatever draws ride with it.
+    #[test]
+    fn a_draw_alone_holds_back_only_the_draw() {
+        let (watched, voted, claim) = (U256::from(1), U256::from(2), U256::ZERO);
+        let calls = [
+            EscrowCall::new(watched, TaskEscrow::auditCall { taskId: watched }),
+            EscrowCall::new(voted, TaskEscrow::drawCommitteeCall { taskId: voted }),
+            EscrowCall::new(
+                voted,
+                TaskEscrow::commitVoteCall { taskId: voted, commitment: Default::default() },
+            ),
+            EscrowCall::new(claim, TaskEscrow::claimCall {}),
+            EscrowCall::new(watched, TaskEscrow::assignCall { taskId: watched }),
+        ];
+        assert_eq!(Flights::of(&calls), Flights { own: vec![voted, claim], draws: vec![watched] });
+        assert_eq!(Flights::of(&[]), Flights::default());
     }
 }
