@@ -318,8 +318,7 @@ pub(crate) async fn follow(
         while let Some(sent) = assigning.try_join_next() {
             for id in assignments_sent(sent) {
                 if let Some(task) = waiting.get_mut(&id) {
-                    task.sent = Some(Instant::now());
-                    task.in_flight = false;
+                    task.assigning = Assigning::Back(Instant::now());
                 }
             }
         }
@@ -330,8 +329,7 @@ pub(crate) async fn follow(
                 Attendance {
                     anchor: draw_anchor(block, epoch_blocks),
                     assigned: false,
-                    sent: None,
-                    in_flight: false,
+                    assigning: Assigning::Unsent,
                     seen: Instant::now(),
                 },
             );
@@ -362,8 +360,7 @@ pub(crate) async fn follow(
                         && !task.assigned
                     {
                         task.anchor = u64::from(anchored.inner.data.anchor);
-                        task.sent = None;
-                        task.in_flight = false;
+                        task.assigning = Assigning::Unsent;
                         task.seen = Instant::now();
                     }
                 }
@@ -380,14 +377,9 @@ pub(crate) async fn follow(
 
         let assignable: Vec<EscrowCall> = waiting
             .iter_mut()
-            .filter(|(_, t)| {
-                !t.assigned
-                    && !t.in_flight
-                    && t.anchor < head
-                    && t.sent.is_none_or(|at| at.elapsed() >= ASSIGN_RETRY)
-            })
+            .filter(|(_, t)| !t.assigned && t.anchor < head && t.assigning.may_send())
             .map(|(id, t)| {
-                (t.sent, t.in_flight) = (Some(Instant::now()), true);
+                t.assigning = Assigning::InFlight;
                 EscrowCall::new(*id, TaskEscrow::assignCall { taskId: *id })
             })
             .collect();
@@ -445,12 +437,32 @@ pub(crate) struct Attendance {
     /// The anchor block of its seat draw: `assign` works from the block after it.
     anchor: u64,
     assigned: bool,
-    /// When its assignment was last sent, or its batch last came back.
-    sent: Option<Instant>,
-    /// Whether a batch carrying its assignment is still waiting to be mined.
-    in_flight: bool,
+    assigning: Assigning,
     /// When it was created or last seen assigned.
     seen: Instant,
+}
+
+/// Where the requester's own assignment of a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Assigning {
+    /// Not sent since the task was created or re-anchored.
+    Unsent,
+    /// In a batch still waiting to be mined: not sent again.
+    InFlight,
+    /// Its batch came back (mined or failed) at this instant.
+    Back(Instant),
+}
+
+impl Assigning {
+    /// Whether the assignment may go out now: never sent, or back for [`ASSIGN_RETRY`] without
+    /// its event showing up.
+    fn may_send(self) -> bool {
+        match self {
+            Self::Unsent => true,
+            Self::InFlight => false,
+            Self::Back(at) => at.elapsed() >= ASSIGN_RETRY,
+        }
+    }
 }
 
 /// Settlements per second between the 10th and the 90th percentile of settlement times: the rate

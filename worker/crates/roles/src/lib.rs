@@ -127,12 +127,11 @@ struct Flights {
 impl Flights {
     fn of(calls: &[EscrowCall]) -> Self {
         let own: HashSet<U256> = calls.iter().filter(|c| !is_draw(c)).map(|c| c.task).collect();
+        let mut listed = HashSet::new();
         let mut flights = Self::default();
-        for call in calls {
+        for call in calls.iter().filter(|c| listed.insert(c.task)) {
             let list = if own.contains(&call.task) { &mut flights.own } else { &mut flights.draws };
-            if !list.contains(&call.task) {
-                list.push(call.task);
-            }
+            list.push(call.task);
         }
         flights
     }
