@@ -78,7 +78,7 @@ pub use retry::RetryPolicy;
 pub use revert::Revert;
 pub use roles::{RoleSet, UnknownRole};
 pub use rpc::{BlockGas, Head, Rpc};
-pub use sender::{ReceiptPolicy, TxSender};
+pub use sender::{ReceiptPolicy, TxSender, Urgency};
 pub use settlement::SettlementClient;
 pub use token::TokenClient;
 pub use twins::{

@@ -1,6 +1,12 @@
 //! Signing and sending transactions: exactly once, with a gas margin, in nonce order.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use alloy::{
     eips::Encodable2718,
@@ -33,6 +39,35 @@ const LOST_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// stays includable through nine full blocks of base-fee rise (12.5 % each), which a transaction
 /// can wait in a pool while blocks are full. A cap, not a price: a block charges its base fee.
 const BASE_FEE_MULTIPLE: u128 = 3;
+/// A deadline-bound transaction's max fee is at least this many times the latest base fee (above
+/// its tip): above every normal transaction priced in the last ten full blocks (3 × 1.125^10 < 10),
+/// which matters to nodes that order their pool by max fee (anvil).
+const DEADLINE_BASE_FEE_MULTIPLE: u128 = 10;
+/// What a deadline-bound transaction tips at least above the estimate, in wei: nodes that order by
+/// effective tip (geth, reth) take it before the estimate's tippers.
+const DEADLINE_TIP_EXTRA: u128 = 1_000_000_000;
+
+/// How soon a transaction has to be mined, which sets its price.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Urgency {
+    /// Whenever blocks have room: priced by the node's fee estimate.
+    #[default]
+    Normal,
+    /// Before a deadline a few blocks away (a vote window, a draw's epoch): priced to be taken
+    /// before every normal transaction, and the account's earlier transactions still waiting are
+    /// raised to the same price, since a nonce is mined only after those before it.
+    Deadline,
+}
+
+impl Urgency {
+    /// The fees to price a transaction with under `fees`.
+    fn price(self, fees: Fees) -> Eip1559Estimation {
+        match self {
+            Self::Normal => fees.estimate,
+            Self::Deadline => deadline_price(fees.estimate, fees.base_fee),
+        }
+    }
+}
 
 /// How long to wait for a receipt, and how often to ask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +98,10 @@ impl Default for ReceiptPolicy {
 /// taken by another transaction from the same key, the manager re-syncs and the call is signed
 /// again with a fresh nonce.
 /// Clones share the nonce manager, so tasks of one process that send from one key take turns.
+///
+/// A sender prices by its [`Urgency`]. A deadline-bound transaction that takes a nonce behind
+/// waiting transactions of the same account raises them to its price (each is replaced within
+/// about a block): otherwise it would wait for them, at their pace.
 #[derive(Debug, Clone)]
 pub struct TxSender {
     rpc: Rpc,
@@ -71,6 +110,9 @@ pub struct TxSender {
     chain_id: u64,
     nonces: Arc<NonceManager>,
     fees: Arc<FeeCache>,
+    /// One past the highest nonce a deadline-bound transaction took, shared by the clones.
+    deadline_nonce: Arc<AtomicU64>,
+    urgency: Urgency,
     gas: GasPolicy,
     receipts: ReceiptPolicy,
 }
@@ -121,9 +163,16 @@ impl TxSender {
             chain_id,
             nonces: Arc::default(),
             fees: Arc::default(),
+            deadline_nonce: Arc::default(),
+            urgency: Urgency::Normal,
             gas,
             receipts,
         }
+    }
+
+    /// This sender pricing its transactions for `urgency` (sharing nonces and fees with it).
+    pub fn with_urgency(&self, urgency: Urgency) -> Self {
+        Self { urgency, ..self.clone() }
     }
 
     /// The sending account.
@@ -236,7 +285,7 @@ impl TxSender {
 
         let mut nonce = 0;
         for _ in 0..NONCE_CONFLICT_ATTEMPTS {
-            let fees = self.fees().await?.estimate;
+            let fees = self.urgency.price(self.fees().await?);
             let slot = self.nonces.acquire(|| rpc.pending_nonce(self.from)).await?;
             nonce = slot.nonce();
             let signed = self
@@ -250,8 +299,11 @@ impl TxSender {
                 .await?;
             match self.send_raw(signed.hash, &signed.raw).await {
                 Ok(()) => {
-                    tracing::info!(hash = %signed.hash, nonce, gas_limit, "broadcast");
+                    tracing::info!(hash = %signed.hash, nonce, gas_limit, urgency = ?self.urgency, "broadcast");
                     slot.used();
+                    if self.urgency == Urgency::Deadline {
+                        self.deadline_nonce.fetch_max(nonce + 1, Ordering::AcqRel);
+                    }
                     return Ok(signed);
                 }
                 Err(ChainError::NonceTaken { .. }) => {
@@ -275,7 +327,12 @@ impl TxSender {
             .build(&self.wallet)
             .await
             .map_err(|e| ChainError::Sign(e.to_string()))?;
-        Ok(Signed { hash: *envelope.tx_hash(), raw: Bytes::from(envelope.encoded_2718()), request })
+        Ok(Signed {
+            hash: *envelope.tx_hash(),
+            raw: Bytes::from(envelope.encoded_2718()),
+            request,
+            urgency: self.urgency,
+        })
     }
 
     /// `eth_sendRawTransaction`, retried through outages without ever having the node hold two
@@ -356,8 +413,9 @@ impl TxSender {
     }
 
     /// Looks after `sent`, still without a receipt, in the node's pool: the same bytes again if the
-    /// node no longer knows it, a replacement at a higher price if the base fee passed it (a node
-    /// drops such a transaction from its pool, and refuses the same bytes again).
+    /// node no longer knows it; a replacement at a higher price if a deadline-bound transaction of
+    /// this account waits behind it, or if the base fee passed it (a node drops such a transaction
+    /// from its pool, and refuses the same bytes again).
     async fn look_after(&self, sent: &Signed) -> Result<Option<Signed>> {
         if !self.rpc.knows(sent.hash).await? {
             tracing::warn!(hash = %sent.hash, "the node lost the transaction; sending it again");
@@ -367,20 +425,31 @@ impl TxSender {
                 Err(error) => return Err(error),
             }
         }
-        self.reprice(sent).await
+        let fees = self.fees().await?;
+        let (max_fee, tip) = sent.fees();
+        let nonce = sent.request.nonce.unwrap_or_default();
+        if sent.urgency == Urgency::Normal && nonce < self.deadline_nonce.load(Ordering::Acquire) {
+            let (max_fee, tip) = raised(max_fee, tip, Urgency::Deadline.price(fees));
+            let why = "a deadline-bound transaction waits behind it; raised to its price";
+            return self.replace(sent, max_fee, tip, Urgency::Deadline, why).await;
+        }
+        let Some((max_fee, tip)) = repriced(max_fee, tip, fees.base_fee) else { return Ok(None) };
+        let why =
+            "the base fee rose past a waiting transaction's max fee; replaced it at a higher price";
+        self.replace(sent, max_fee, tip, sent.urgency, why).await
     }
 
-    /// `sent` signed again under its nonce at a higher price if the base fee rose past its max
-    /// fee (it cannot be mined until the base fee falls); `None` if it need not be, or if the node
-    /// refused the replacement because the nonce was mined meanwhile.
-    async fn reprice(&self, sent: &Signed) -> Result<Option<Signed>> {
-        let base_fee = self.fees().await?.base_fee;
-        let (max_fee, tip) = (
-            sent.request.max_fee_per_gas.unwrap_or_default(),
-            sent.request.max_priority_fee_per_gas.unwrap_or_default(),
-        );
-        let Some((max_fee, tip)) = repriced(max_fee, tip, base_fee) else { return Ok(None) };
-        let replacement = self
+    /// `sent` signed again under its nonce at `max_fee` and `tip`; `None` if the node refused the
+    /// replacement because the nonce was mined meanwhile.
+    async fn replace(
+        &self,
+        sent: &Signed,
+        max_fee: u128,
+        tip: u128,
+        urgency: Urgency,
+        why: &'static str,
+    ) -> Result<Option<Signed>> {
+        let mut replacement = self
             .sign(
                 sent.request
                     .clone()
@@ -388,6 +457,7 @@ impl TxSender {
                     .with_max_priority_fee_per_gas(tip),
             )
             .await?;
+        replacement.urgency = urgency;
         match self.send_raw(replacement.hash, &replacement.raw).await {
             Ok(()) => {
                 tracing::info!(
@@ -395,8 +465,8 @@ impl TxSender {
                     hash = %replacement.hash,
                     nonce = sent.request.nonce.unwrap_or_default(),
                     max_fee,
-                    base_fee,
-                    "the base fee rose past a waiting transaction's max fee; replaced it at a higher price"
+                    tip,
+                    "{why}"
                 );
                 Ok(Some(replacement))
             }
@@ -413,6 +483,18 @@ struct Signed {
     raw: Bytes,
     /// The request signed: nonce, gas limit and fees set.
     request: TransactionRequest,
+    /// The urgency it was priced for.
+    urgency: Urgency,
+}
+
+impl Signed {
+    /// Its max fee and tip.
+    fn fees(&self) -> (u128, u128) {
+        (
+            self.request.max_fee_per_gas.unwrap_or_default(),
+            self.request.max_priority_fee_per_gas.unwrap_or_default(),
+        )
+    }
 }
 
 /// `estimate` with its max fee at least [`BASE_FEE_MULTIPLE`] times `base_fee` above the tip.
@@ -423,6 +505,32 @@ fn above_base_fee(estimate: Eip1559Estimation, base_fee: u128) -> Eip1559Estimat
     Eip1559Estimation { max_fee_per_gas: estimate.max_fee_per_gas.max(floor), ..estimate }
 }
 
+/// `estimate` priced for a deadline: its tip doubled, and at least [`DEADLINE_TIP_EXTRA`] more;
+/// its max fee at least [`DEADLINE_BASE_FEE_MULTIPLE`] times `base_fee` above that tip.
+fn deadline_price(estimate: Eip1559Estimation, base_fee: u128) -> Eip1559Estimation {
+    let tip = estimate
+        .max_priority_fee_per_gas
+        .saturating_mul(2)
+        .max(estimate.max_priority_fee_per_gas.saturating_add(DEADLINE_TIP_EXTRA));
+    let floor = base_fee.saturating_mul(DEADLINE_BASE_FEE_MULTIPLE).saturating_add(tip);
+    Eip1559Estimation {
+        max_fee_per_gas: estimate.max_fee_per_gas.max(floor),
+        max_priority_fee_per_gas: tip,
+    }
+}
+
+/// The fees of a replacement of a transaction priced `max_fee` and `tip` that must now go at
+/// `price`: at least `price`, and both at least an eighth above the old (what a node requires of a
+/// replacement).
+fn raised(max_fee: u128, tip: u128, price: Eip1559Estimation) -> (u128, u128) {
+    (bump(max_fee).max(price.max_fee_per_gas), bump(tip).max(price.max_priority_fee_per_gas))
+}
+
+/// `fee` plus an eighth, and one: the least a node takes as a replacement's price.
+fn bump(fee: u128) -> u128 {
+    fee.saturating_add(fee / 8).saturating_add(1)
+}
+
 /// The fees of a replacement of a transaction priced `max_fee` and `tip` now that the base fee is
 /// `base_fee`; `None` while the next block could still take it (its max fee covers a full block's
 /// 12.5 % rise). Both rise by at least an eighth, which nodes require of a replacement (geth and
@@ -431,7 +539,6 @@ fn repriced(max_fee: u128, tip: u128, base_fee: u128) -> Option<(u128, u128)> {
     if max_fee >= base_fee.saturating_add(base_fee / 8) {
         return None;
     }
-    let bump = |fee: u128| fee.saturating_add(fee / 8).saturating_add(1);
     let tip = bump(tip);
     let max_fee = bump(max_fee).max(base_fee.saturating_mul(BASE_FEE_MULTIPLE).saturating_add(tip));
     Some((max_fee, tip))
@@ -461,5 +568,46 @@ mod tests {
         assert_eq!(max_fee, 3_000 + 10, "three times the base fee, above a bump of an eighth");
         let (max_fee, tip) = repriced(u128::MAX - 1, u128::MAX, u128::MAX).expect("passed");
         assert_eq!((max_fee, tip), (u128::MAX, u128::MAX), "saturates, never wraps");
+    }
+
+    #[test]
+    fn a_deadline_outbids_every_normal_price_of_the_last_ten_full_blocks() {
+        let base_fee = 1_000_000_000_000; // 1 000 gwei
+        let estimate =
+            Eip1559Estimation { max_fee_per_gas: 2 * base_fee + 1, max_priority_fee_per_gas: 1 };
+        let fees = Fees { estimate: above_base_fee(estimate, base_fee), base_fee };
+        let deadline = Urgency::Deadline.price(fees);
+        let normal = Urgency::Normal.price(fees);
+        assert_eq!(normal, fees.estimate, "a normal transaction goes at the estimate");
+        assert_eq!(
+            deadline.max_priority_fee_per_gas,
+            1 + DEADLINE_TIP_EXTRA,
+            "a gwei above the tip"
+        );
+        // Ten full blocks raise the base fee by 1.125^10 ≈ 3.25: a normal transaction priced then
+        // still asks less than this one.
+        let later_base_fee = base_fee * 325 / 100;
+        let later = above_base_fee(estimate, later_base_fee);
+        assert!(deadline.max_fee_per_gas > later.max_fee_per_gas, "{deadline:?} vs {later:?}");
+        let high_tip = Eip1559Estimation {
+            max_fee_per_gas: 0,
+            max_priority_fee_per_gas: 5 * DEADLINE_TIP_EXTRA,
+        };
+        assert_eq!(
+            deadline_price(high_tip, 0).max_priority_fee_per_gas,
+            10 * DEADLINE_TIP_EXTRA,
+            "a high tip is doubled"
+        );
+    }
+
+    #[test]
+    fn a_transaction_raised_behind_a_deadline_pays_the_deadline_price_and_a_replacement_margin() {
+        let price = Eip1559Estimation { max_fee_per_gas: 10_000, max_priority_fee_per_gas: 100 };
+        assert_eq!(raised(3_000, 1, price), (10_000, 100), "the deadline's price, above the old");
+        let (max_fee, tip) = raised(9_990, 99, price);
+        assert!(
+            max_fee * 10 >= 9_990 * 11 && tip * 10 >= 99 * 11,
+            "a tenth dearer: {max_fee}, {tip}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The transaction sender's nonce handling: reverts before and after mining, and a second process
-//! sending with the same key.
+//! sending with the same key; its pricing: a base fee that passed a waiting transaction, and a
+//! deadline-bound transaction behind its account's waiting ones.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
-use verigrad_contracts::{ChainError, bindings::Token};
+use verigrad_contracts::{ChainError, Urgency, bindings::Token};
 
 use crate::proxy::LossyProxy;
 use verigrad_testkit::{
@@ -156,6 +157,75 @@ async fn a_transaction_the_base_fee_passed_is_replaced_at_a_higher_price_and_lan
     );
     assert_eq!(direct.get_transaction_count(deployer.address()).await.expect("nonce"), before + 1);
     assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(1), "once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deadline_bound_transaction_raises_its_account_s_waiting_ones_ahead_of_later_traffic() {
+    let anvil = Anvil::start();
+    let deployed = Deployed::on(&anvil);
+    let token = deployed.deployment.token;
+    let deployer = Arc::new(deployed.account(anvil.url(), DEPLOYER_KEY).await);
+    let to = address(WORKER_KEY);
+    let direct = ProviderBuilder::new().connect_http(anvil.url());
+
+    // The deployer's transfer waits in the pool at a normal price...
+    let waiting = transfer_left_in_the_pool(&anvil, &deployer, token, to).await;
+    // ...and another account sends at twice its max fee (a later normal price, after the base fee
+    // rose): a node would take that one first.
+    let block = direct.get_block_by_number(Default::default()).await.expect("block");
+    let base_fee = u128::from(block.expect("latest").header.base_fee_per_gas.expect("1559"));
+    let signer: PrivateKeySigner = WORKER_KEY.parse().expect("key");
+    let other =
+        ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(anvil.url());
+    let payment = TransactionRequest::default()
+        .with_to(address(DEPLOYER_KEY))
+        .with_value(U256::from(1))
+        .with_gas_limit(21_000)
+        .with_max_fee_per_gas(6 * base_fee)
+        .with_max_priority_fee_per_gas(1);
+    let later = other.send_transaction(payment).await.expect("sent");
+    // Then the deployer sends a deadline-bound transfer, behind its waiting one.
+    let urgent = tokio::spawn({
+        let sender = deployer.sender().with_urgency(Urgency::Deadline);
+        async move { sender.call(token, Token::transferCall { to, value: tokens(1) }).await }
+    });
+    // Both are in the pool, and the waiting transfer was raised to the deadline's price.
+    let pool = || async {
+        let provider = ProviderBuilder::new().connect_http(anvil.url());
+        provider
+            .raw_request::<_, serde_json::Value>("txpool_content".into(), serde_json::json!([]))
+            .await
+            .expect("txpool_content")
+    };
+    let raised = |pool: &serde_json::Value| {
+        let pending = &pool["pending"];
+        let fees: Vec<u128> = pending
+            .as_object()
+            .into_iter()
+            .flat_map(|by_sender| by_sender.iter())
+            .filter(|(from, _)| from.eq_ignore_ascii_case(&deployer.address().to_string()))
+            .flat_map(|(_, by_nonce)| by_nonce.as_object().into_iter().flat_map(|n| n.values()))
+            .filter_map(|tx| tx["maxFeePerGas"].as_str())
+            .filter_map(|fee| u128::from_str_radix(fee.trim_start_matches("0x"), 16).ok())
+            .collect();
+        let others = pending.as_object().map_or(0, |p| p.len());
+        fees.len() == 2 && others == 2 && fees.iter().all(|fee| *fee >= 10 * base_fee)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !raised(&pool().await) {
+        assert!(std::time::Instant::now() < deadline, "not raised: {}", pool().await);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    // One block takes all three: the deployer's two first, the other account's after them.
+    anvil.rpc("evm_mine", serde_json::json!([])).await;
+    let first = waiting.await.expect("task").expect("mined");
+    let second = urgent.await.expect("task").expect("mined");
+    let third = later.get_receipt().await.expect("mined");
+    assert_eq!(first.block_number, third.block_number, "one block");
+    let order = [first, second, third].map(|r| r.transaction_index.expect("index"));
+    assert_eq!(order, [0, 1, 2], "the raised transfer, the deadline-bound one, then the later one");
+    assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(2), "each once");
 }
 
 /// Turns `anvil`'s mining on arrival off and has `deployer`'s sender transfer a token to `to`;

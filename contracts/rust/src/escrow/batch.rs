@@ -21,7 +21,7 @@ use crate::{
     bindings::TaskEscrow::{self, TaskEscrowCalls},
     error::{ChainError, Result},
     revert::Revert,
-    sender::TxSender,
+    sender::{TxSender, Urgency},
 };
 
 /// Gas allowed per task a phase-closing call works on, beyond what its dry run ran on: such a
@@ -98,6 +98,23 @@ impl EscrowCall {
         )
     }
 
+    /// Whether it must land within a few blocks or be lost: a vote or a reveal before its window
+    /// closes, a challenge or an appeal within its window, a draw of workers before its anchor's
+    /// registry epoch ends (after that it is only moved to a new anchor, the gas spent for nothing).
+    pub fn is_deadline_bound(&self) -> bool {
+        matches!(
+            self.call,
+            TaskEscrowCalls::commitVote(_)
+                | TaskEscrowCalls::revealVote(_)
+                | TaskEscrowCalls::reveal(_)
+                | TaskEscrowCalls::challenge(_)
+                | TaskEscrowCalls::appeal(_)
+                | TaskEscrowCalls::assign(_)
+                | TaskEscrowCalls::assignTasks(_)
+                | TaskEscrowCalls::drawCommittee(_)
+        )
+    }
+
     /// The tasks it works on: an array call's tasks (a `createTasks` call's inputs), one for every
     /// other call.
     pub fn tasks(&self) -> usize {
@@ -125,14 +142,23 @@ pub struct BatchSent {
 impl EscrowClient {
     /// Sends `calls` as `sender` in batch transactions of up to [`STEPS_PER_TX`] task steps, a few
     /// side by side; what became of each batch. Each batch is dry-run first, and only the calls
-    /// that pass are sent, in one `batch` transaction.
+    /// that pass are sent, in one `batch` transaction. Deadline-bound calls go first, in batches of
+    /// their own priced for their deadline ([`Urgency::Deadline`]): the rest can wait for room.
     pub async fn send_batches(
         &self,
         sender: &TxSender,
         calls: Vec<EscrowCall>,
     ) -> Result<Vec<BatchSent>> {
-        let sent: Vec<Vec<BatchSent>> = futures_util::stream::iter(by_steps(calls, STEPS_PER_TX))
-            .map(|chunk| self.send_batch(sender, chunk))
+        let (urgent, rest): (Vec<_>, Vec<_>) =
+            calls.into_iter().partition(EscrowCall::is_deadline_bound);
+        let deadline = sender.with_urgency(Urgency::Deadline);
+        let batches: Vec<(TxSender, Vec<EscrowCall>)> = by_steps(urgent, STEPS_PER_TX)
+            .into_iter()
+            .map(|chunk| (deadline.clone(), chunk))
+            .chain(by_steps(rest, STEPS_PER_TX).into_iter().map(|chunk| (sender.clone(), chunk)))
+            .collect();
+        let sent: Vec<Vec<BatchSent>> = futures_util::stream::iter(batches)
+            .map(|(sender, chunk)| async move { self.send_batch(&sender, chunk).await })
             .buffer_unordered(BATCHES_AT_ONCE)
             .try_collect()
             .await?;

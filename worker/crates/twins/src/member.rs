@@ -125,14 +125,14 @@ impl DriftMember {
                 let salt = self.salt(id)?;
                 let commitment = drift_commitment(id, ppm, check.probeSetHash, salt, me);
                 tracing::info!(check = %id, drift_ppm = ppm, "drift measured; committing");
-                tolerated(self.twins.commit_drift(&self.sender, id, commitment).await)?;
+                own_vote(self.twins.commit_drift(&self.sender, id, commitment).await)?;
             }
             DriftVote::Committed => {
                 let ppm = self.measure(&check).await?;
                 let salt = self.salt(id)?;
                 let revealed =
                     self.twins.reveal_drift(&self.sender, id, ppm, check.probeSetHash, salt).await;
-                tolerated(revealed)?;
+                own_vote(revealed)?;
             }
             _ => {
                 let now = self.chain.rpc().latest_timestamp().await?;
@@ -186,6 +186,19 @@ fn raced<T>(sent: verigrad_contracts::Result<T>) -> Result<(), TwinError> {
     match sent {
         Err(ChainError::TxReverted { hash, .. }) => {
             tracing::debug!(%hash, "another member took the step first");
+            Ok(())
+        }
+        other => tolerated(other),
+    }
+}
+
+/// A vote of this member's own that reverted once mined although its dry run passed: the check
+/// moved on between the two (a phase closed while the transaction waited). The next step reads
+/// where the check stands; [`DriftMember::serve`]'s patience bounds the wait.
+fn own_vote<T>(sent: verigrad_contracts::Result<T>) -> Result<(), TwinError> {
+    match sent {
+        Err(ChainError::TxReverted { hash, block, .. }) => {
+            tracing::warn!(%hash, block, "the vote reverted once mined; reading the check again");
             Ok(())
         }
         other => tolerated(other),
