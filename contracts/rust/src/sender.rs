@@ -433,7 +433,12 @@ impl TxSender {
             let why = "a deadline-bound transaction waits behind it; raised to its price";
             return self.replace(sent, max_fee, tip, Urgency::Deadline, why).await;
         }
-        let Some((max_fee, tip)) = repriced(max_fee, tip, fees.base_fee) else { return Ok(None) };
+        let Some(repriced) = repriced(max_fee, tip, fees.base_fee) else { return Ok(None) };
+        // A deadline-bound transaction keeps its lead over normal ones when re-priced.
+        let (max_fee, tip) = match sent.urgency {
+            Urgency::Normal => repriced,
+            Urgency::Deadline => raised(max_fee, tip, Urgency::Deadline.price(fees)),
+        };
         let why =
             "the base fee rose past a waiting transaction's max fee; replaced it at a higher price";
         self.replace(sent, max_fee, tip, sent.urgency, why).await

@@ -125,10 +125,7 @@ async fn a_transaction_the_node_lost_in_a_restart_is_sent_again_and_lands_once()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_transaction_the_base_fee_passed_is_replaced_at_a_higher_price_and_lands_once() {
-    let anvil = Anvil::start();
-    let deployed = Deployed::on(&anvil);
-    let token = deployed.deployment.token;
-    let deployer = Arc::new(deployed.account(anvil.url(), DEPLOYER_KEY).await);
+    let OnFreshChain { anvil, token, deployer } = OnFreshChain::start().await;
     let to = address(WORKER_KEY);
     let direct = ProviderBuilder::new().connect_http(anvil.url());
     let before = direct.get_transaction_count(deployer.address()).await.expect("nonce");
@@ -161,10 +158,7 @@ async fn a_transaction_the_base_fee_passed_is_replaced_at_a_higher_price_and_lan
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deadline_bound_transaction_raises_its_account_s_waiting_ones_ahead_of_later_traffic() {
-    let anvil = Anvil::start();
-    let deployed = Deployed::on(&anvil);
-    let token = deployed.deployment.token;
-    let deployer = Arc::new(deployed.account(anvil.url(), DEPLOYER_KEY).await);
+    let OnFreshChain { anvil, token, deployer } = OnFreshChain::start().await;
     let to = address(WORKER_KEY);
     let direct = ProviderBuilder::new().connect_http(anvil.url());
 
@@ -190,30 +184,22 @@ async fn a_deadline_bound_transaction_raises_its_account_s_waiting_ones_ahead_of
         async move { sender.call(token, Token::transferCall { to, value: tokens(1) }).await }
     });
     // Both are in the pool, and the waiting transfer was raised to the deadline's price.
-    let pool = || async {
-        let provider = ProviderBuilder::new().connect_http(anvil.url());
-        provider
-            .raw_request::<_, serde_json::Value>("txpool_content".into(), serde_json::json!([]))
+    let raised = || async {
+        let pool: serde_json::Value = direct
+            .raw_request("txpool_content".into(), serde_json::json!([]))
             .await
-            .expect("txpool_content")
-    };
-    let raised = |pool: &serde_json::Value| {
-        let pending = &pool["pending"];
-        let fees: Vec<u128> = pending
-            .as_object()
-            .into_iter()
-            .flat_map(|by_sender| by_sender.iter())
-            .filter(|(from, _)| from.eq_ignore_ascii_case(&deployer.address().to_string()))
-            .flat_map(|(_, by_nonce)| by_nonce.as_object().into_iter().flat_map(|n| n.values()))
-            .filter_map(|tx| tx["maxFeePerGas"].as_str())
-            .filter_map(|fee| u128::from_str_radix(fee.trim_start_matches("0x"), 16).ok())
-            .collect();
-        let others = pending.as_object().map_or(0, |p| p.len());
-        fees.len() == 2 && others == 2 && fees.iter().all(|fee| *fee >= 10 * base_fee)
+            .expect("txpool_content");
+        let senders = pool["pending"].as_object().map_or(0, |pending| pending.len());
+        let fees = max_fees_waiting(&pool, deployer.address());
+        (senders == 2 && fees.len() == 2 && fees.iter().all(|fee| *fee >= 10 * base_fee), pool)
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !raised(&pool().await) {
-        assert!(std::time::Instant::now() < deadline, "not raised: {}", pool().await);
+    loop {
+        let (done, pool) = raised().await;
+        if done {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not raised: {pool}");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 
@@ -226,6 +212,37 @@ async fn a_deadline_bound_transaction_raises_its_account_s_waiting_ones_ahead_of
     let order = [first, second, third].map(|r| r.transaction_index.expect("index"));
     assert_eq!(order, [0, 1, 2], "the raised transfer, the deadline-bound one, then the later one");
     assert_eq!(token_balance(deployer.chain().rpc(), token, to).await, tokens(2), "each once");
+}
+
+/// A fresh anvil with the core deployed, and the deployer's account.
+struct OnFreshChain {
+    anvil: Anvil,
+    token: alloy::primitives::Address,
+    deployer: Arc<verigrad_contracts::Account>,
+}
+
+impl OnFreshChain {
+    async fn start() -> Self {
+        let anvil = Anvil::start();
+        let deployed = Deployed::on(&anvil);
+        let token = deployed.deployment.token;
+        let deployer = Arc::new(deployed.account(anvil.url(), DEPLOYER_KEY).await);
+        Self { anvil, token, deployer }
+    }
+}
+
+/// The max fees of `from`'s transactions in a `txpool_content` answer's pending pool.
+fn max_fees_waiting(pool: &serde_json::Value, from: alloy::primitives::Address) -> Vec<u128> {
+    let from = from.to_string();
+    pool["pending"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(sender, _)| sender.eq_ignore_ascii_case(&from))
+        .flat_map(|(_, by_nonce)| by_nonce.as_object().into_iter().flat_map(|txs| txs.values()))
+        .filter_map(|tx| tx["maxFeePerGas"].as_str())
+        .filter_map(|fee| u128::from_str_radix(fee.trim_start_matches("0x"), 16).ok())
+        .collect()
 }
 
 /// Turns `anvil`'s mining on arrival off and has `deployer`'s sender transfer a token to `to`;
