@@ -98,6 +98,17 @@ impl EscrowCall {
         )
     }
 
+    /// Whether it is a draw anyone may take from an anchor's hash (`assign`, `audit`,
+    /// `drawCommittee`): only one of several senders can take it.
+    pub fn is_draw(&self) -> bool {
+        matches!(
+            self.call,
+            TaskEscrowCalls::assign(_)
+                | TaskEscrowCalls::audit(_)
+                | TaskEscrowCalls::drawCommittee(_)
+        )
+    }
+
     /// Whether it must land within a few blocks or be lost: a vote or a reveal before its window
     /// closes, a challenge or an appeal within its window, a draw of workers before its anchor's
     /// registry epoch ends (after that it is only moved to a new anchor, the gas spent for nothing).

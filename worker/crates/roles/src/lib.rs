@@ -126,7 +126,7 @@ struct Flights {
 
 impl Flights {
     fn of(calls: &[EscrowCall]) -> Self {
-        let own: HashSet<U256> = calls.iter().filter(|c| !is_draw(c)).map(|c| c.task).collect();
+        let own: HashSet<U256> = calls.iter().filter(|c| !c.is_draw()).map(|c| c.task).collect();
         let mut listed = HashSet::new();
         let mut flights = Self::default();
         for call in calls.iter().filter(|c| listed.insert(c.task)) {
@@ -135,14 +135,6 @@ impl Flights {
         }
         flights
     }
-}
-
-/// Whether `call` is a draw anyone may take from an anchor's hash.
-fn is_draw(call: &EscrowCall) -> bool {
-    matches!(
-        call.call,
-        TaskEscrowCalls::assign(_) | TaskEscrowCalls::audit(_) | TaskEscrowCalls::drawCommittee(_)
-    )
 }
 
 impl Worker {
@@ -355,7 +347,7 @@ impl Worker {
             }
         }
         // A draw already in flight is not sent twice: only one of them can take it.
-        calls.retain(|call| !(is_draw(call) && self.drawing.contains(&call.task)));
+        calls.retain(|call| !(call.is_draw() && self.drawing.contains(&call.task)));
         if tasks.iter().any(|t| t.status == TaskStatus::Settled)
             && !self.in_flight.contains(&U256::ZERO)
             && !self.escrow.claimable(self.me()).await?.is_zero()

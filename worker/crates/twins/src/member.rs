@@ -109,7 +109,10 @@ impl DriftMember {
                 return Ok(Step::Done(check.status));
             }
             CheckStatus::Anchored => {
-                raced(self.twins.draw_committee(&self.sender, id).await)?;
+                moved_on(
+                    self.twins.draw_committee(&self.sender, id).await,
+                    "another member drew the committee first",
+                )?;
                 return Ok(Step::Wait);
             }
             _ => {}
@@ -125,19 +128,23 @@ impl DriftMember {
                 let salt = self.salt(id)?;
                 let commitment = drift_commitment(id, ppm, check.probeSetHash, salt, me);
                 tracing::info!(check = %id, drift_ppm = ppm, "drift measured; committing");
-                own_vote(self.twins.commit_drift(&self.sender, id, commitment).await)?;
+                let committed = self.twins.commit_drift(&self.sender, id, commitment).await;
+                moved_on(committed, "the commitment reverted once mined; reading the check again")?;
             }
             DriftVote::Committed => {
                 let ppm = self.measure(&check).await?;
                 let salt = self.salt(id)?;
                 let revealed =
                     self.twins.reveal_drift(&self.sender, id, ppm, check.probeSetHash, salt).await;
-                own_vote(revealed)?;
+                moved_on(revealed, "the reveal reverted once mined; reading the check again")?;
             }
             _ => {
                 let now = self.chain.rpc().latest_timestamp().await?;
                 if now > check.until.to::<u64>() {
-                    raced(self.twins.resolve_check(&self.sender, id).await)?;
+                    moved_on(
+                        self.twins.resolve_check(&self.sender, id).await,
+                        "another member resolved the check first",
+                    )?;
                 }
             }
         }
@@ -180,25 +187,14 @@ impl DriftMember {
     }
 }
 
-/// A step anyone may take (the draw, the resolution), sent by several members at once: one that
-/// another's transaction beat on chain is not an error either.
-fn raced<T>(sent: verigrad_contracts::Result<T>) -> Result<(), TwinError> {
-    match sent {
-        Err(ChainError::TxReverted { hash, .. }) => {
-            tracing::debug!(%hash, "another member took the step first");
-            Ok(())
-        }
-        other => tolerated(other),
-    }
-}
-
-/// A vote of this member's own that reverted once mined although its dry run passed: the check
-/// moved on between the two (a phase closed while the transaction waited). The next step reads
-/// where the check stands; [`DriftMember::serve`]'s patience bounds the wait.
-fn own_vote<T>(sent: verigrad_contracts::Result<T>) -> Result<(), TwinError> {
+/// A step whose transaction reverted once mined although its dry run passed (`why`): the check
+/// moved on between the two — another member took a step anyone may take, or a phase closed while
+/// this member's vote waited. Not an error: the next step reads where the check stands, and
+/// [`DriftMember::serve`]'s patience bounds the wait.
+fn moved_on<T>(sent: verigrad_contracts::Result<T>, why: &'static str) -> Result<(), TwinError> {
     match sent {
         Err(ChainError::TxReverted { hash, block, .. }) => {
-            tracing::warn!(%hash, block, "the vote reverted once mined; reading the check again");
+            tracing::info!(%hash, block, "{why}");
             Ok(())
         }
         other => tolerated(other),
